@@ -1,0 +1,33 @@
+"""Accounts over HTTP: sign up, sign in, who am I, and an admin's role changes."""
+
+from __future__ import annotations
+
+from chalice import Response
+
+from chalicelib.api.requests import json_body, signed_in
+from chalicelib.api.routing import ApiBlueprint
+from chalicelib.services import services
+
+auth = ApiBlueprint(__name__)
+
+
+@auth.route("/auth/signup", methods=["POST"])
+def signup() -> Response:
+    session = services().accounts.signup(json_body(auth.current_request))
+    return Response(body=session, status_code=201)
+
+
+@auth.route("/auth/login", methods=["POST"])
+def login() -> dict:
+    return services().accounts.login(json_body(auth.current_request))
+
+
+@auth.route("/auth/me", methods=["GET"])
+def me() -> dict:
+    return services().accounts.me(signed_in(auth.current_request))
+
+
+@auth.route("/users/{username}/role", methods=["PUT"])
+def set_role(username: str) -> dict:
+    request = auth.current_request
+    return services().accounts.set_role(signed_in(request), username, json_body(request))

@@ -1,0 +1,39 @@
+"""Comments over HTTP: list, post, reply, edit and delete."""
+
+from __future__ import annotations
+
+from chalice import Response
+
+from chalicelib.api.posts import path_slug
+from chalicelib.api.requests import caller, header, json_body
+from chalicelib.api.routing import ApiBlueprint
+from chalicelib.services import services
+
+comments = ApiBlueprint(__name__)
+
+
+@comments.route("/posts/{slug}/comments", methods=["GET"])
+def list_comments(slug: str) -> dict:
+    return services().comments.list(path_slug(slug), comments.current_request.query_params)
+
+
+@comments.route("/posts/{slug}/comments", methods=["POST"])
+def create_comment(slug: str) -> Response:
+    request = comments.current_request
+    created = services().comments.create(caller(request), path_slug(slug), json_body(request))
+    return Response(body=created, status_code=201)
+
+
+@comments.route("/comments/{comment_id}", methods=["PATCH"])
+def edit_comment(comment_id: str) -> dict:
+    request = comments.current_request
+    return services().comments.edit(
+        caller(request), comment_id, header(request, "x-edit-token"), json_body(request)
+    )
+
+
+@comments.route("/comments/{comment_id}", methods=["DELETE"])
+def delete_comment(comment_id: str) -> Response:
+    request = comments.current_request
+    services().comments.delete(caller(request), comment_id, header(request, "x-edit-token"))
+    return Response(body="", status_code=204)

@@ -1,0 +1,56 @@
+"""CORS from the stage's CORS_ORIGINS: "*" or a list of origins.
+
+API Gateway's generated preflight can only name one origin, so preflights
+are answered by the app itself (an OPTIONS view on every path), and one
+middleware adds the allow headers to every response, echoing the caller's
+origin when it is on the list.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from chalice import Chalice, Response
+from chalice.app import Request
+
+from chalicelib.errors import ConfigurationError
+from chalicelib.settings import get_settings
+
+ALLOWED_HEADERS = "Authorization, Content-Type, If-Match, X-Edit-Token, Idempotency-Key"
+EXPOSED_HEADERS = "ETag, Location, Retry-After"
+
+
+def allowed_origin(origin: str | None) -> str | None:
+    try:
+        origins = get_settings().cors_origins
+    except ConfigurationError:
+        return None
+    if "*" in origins:
+        return "*"
+    return origin if origin in origins else None
+
+
+def install(app: Chalice) -> None:
+    @app.middleware("http")
+    def add_cors_headers(request: Request, get_response: Callable[[Request], Response]) -> Response:
+        response = get_response(request)
+        origin = allowed_origin(request.headers.get("origin"))
+        if origin:
+            response.headers["Access-Control-Allow-Origin"] = origin
+            response.headers["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
+            if origin != "*":
+                response.headers["Vary"] = "Origin"
+        return response
+
+    def preflight() -> Response:
+        path = app.current_request.context.get("resourcePath", "")
+        methods = sorted(app.routes.get(path, {}))
+        return Response(body="", status_code=204, headers={
+            "Access-Control-Allow-Methods": ", ".join(methods),
+            "Access-Control-Allow-Headers": ALLOWED_HEADERS,
+            "Access-Control-Max-Age": "600",
+        })
+
+    for path in list(app.routes):
+        if "OPTIONS" not in app.routes[path]:
+            app.route(path, methods=["OPTIONS"], name=f"preflight{path.replace('/', '_')}")(preflight)

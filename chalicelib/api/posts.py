@@ -1,0 +1,66 @@
+"""Posts, labels and the archive over HTTP."""
+
+from __future__ import annotations
+
+from urllib.parse import unquote
+
+from chalice import Response
+
+from chalicelib.api.requests import caller, header, json_body, post_location, signed_in
+from chalicelib.api.routing import ApiBlueprint
+from chalicelib.services import services
+
+posts = ApiBlueprint(__name__)
+
+
+def path_slug(raw: str) -> str:
+    # API Gateway and `chalice local` may hand over a Unicode slug still
+    # percent-encoded; a real slug never contains "%", so decoding is safe.
+    return unquote(raw)
+
+
+@posts.route("/posts", methods=["GET"])
+def list_posts() -> dict:
+    request = posts.current_request
+    return services().posts.list(caller(request), request.query_params)
+
+
+@posts.route("/posts", methods=["POST"])
+def create_post() -> Response:
+    request = posts.current_request
+    post = services().posts.create(signed_in(request), json_body(request))
+    headers = {"Location": post_location(post["slug"]), "ETag": f'"{post["version"]}"'}
+    return Response(body=post, status_code=201, headers=headers)
+
+
+@posts.route("/posts/{slug}", methods=["GET"])
+def get_post(slug: str) -> Response:
+    request = posts.current_request
+    post, etag = services().posts.get(caller(request), path_slug(slug), request.query_params)
+    return Response(body=post, headers={"ETag": etag})
+
+
+@posts.route("/posts/{slug}", methods=["PATCH"])
+def update_post(slug: str) -> Response:
+    request = posts.current_request
+    post, etag = services().posts.update(
+        signed_in(request), path_slug(slug), json_body(request), header(request, "if-match")
+    )
+    return Response(body=post, headers={"ETag": etag})
+
+
+@posts.route("/posts/{slug}", methods=["DELETE"])
+def delete_post(slug: str) -> Response:
+    request = posts.current_request
+    services().posts.delete(signed_in(request), path_slug(slug), header(request, "if-match"))
+    return Response(body="", status_code=204)
+
+
+@posts.route("/labels", methods=["GET"])
+def list_labels() -> dict:
+    return services().posts.labels(posts.current_request.query_params)
+
+
+@posts.route("/archive", methods=["GET"])
+def archive() -> dict:
+    return services().posts.archive(posts.current_request.query_params)

@@ -1,0 +1,52 @@
+"""The one place that turns domain errors into HTTP: RFC 9457 problem details."""
+
+from __future__ import annotations
+
+import json
+import logging
+from http import HTTPStatus
+
+from chalice import Response
+
+from chalicelib import errors
+
+logger = logging.getLogger(__name__)
+
+_STATUS: dict[type[Exception], int] = {
+    errors.Invalid: 422,
+    errors.BadRequest: 400,
+    errors.Unauthenticated: 401,
+    errors.Forbidden: 403,
+    errors.NotFound: 404,
+    errors.Conflict: 409,
+    errors.PreconditionFailed: 412,
+    errors.PayloadTooLarge: 413,
+}
+
+
+def problem(status: int, detail: str, field_errors: dict[str, list[str]] | None = None,
+            headers: dict[str, str] | None = None) -> Response:
+    body = {
+        "type": "about:blank",
+        "title": HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+        "errors": field_errors or {},
+    }
+    return Response(
+        body=json.dumps(body, ensure_ascii=False),
+        status_code=status,
+        headers={"Content-Type": "application/problem+json", **(headers or {})},
+    )
+
+
+def from_exception(error: Exception) -> Response:
+    if isinstance(error, errors.DomainError):
+        status = next(code for kind, code in _STATUS.items() if isinstance(error, kind))
+        headers = {"WWW-Authenticate": 'Bearer realm="blog"'} if status == 401 else None
+        return problem(status, error.detail, error.errors, headers)
+    if isinstance(error, errors.ConfigurationError):
+        logger.error("configuration error: %s", error)
+        return problem(503, "the service is not configured yet; its operator has been told")
+    logger.exception("unhandled error")
+    return problem(500, "something went wrong on our side; nothing was changed by this request")

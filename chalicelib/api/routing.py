@@ -1,0 +1,34 @@
+"""Blueprints whose views answer domain errors with problem details.
+
+Chalice turns any exception a view raises into its own 500 before middleware
+sees it, so the mapping wraps each view as it is registered: one mechanism for
+every route instead of a try/except in each.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from chalice import Blueprint
+
+from chalicelib.api.problems import from_exception
+
+
+class ApiBlueprint(Blueprint):
+    def route(self, path: str, **kwargs: Any) -> Callable[..., Any]:
+        register = super().route(path, **kwargs)
+
+        def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
+            @functools.wraps(view)
+            def mapped(*args: Any, **view_kwargs: Any) -> Any:
+                try:
+                    return view(*args, **view_kwargs)
+                except Exception as error:  # noqa: BLE001 - every failure gets a problem response
+                    return from_exception(error)
+
+            register(mapped)
+            return view
+
+        return decorator

@@ -1,0 +1,113 @@
+"""Accounts: sign-up, sign-in, who am I, and roles."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from chalicelib.blog import clock
+from chalicelib.blog.passwords import hash_password, verify_password
+from chalicelib.blog.tokens import AUTHOR, READER, Principal, issue_jwt
+from chalicelib.blog.validation import Choice, Email, Field, FieldError, Text, read_fields
+from chalicelib.errors import Conflict, Forbidden, NotFound, Unauthenticated
+from chalicelib.settings import Settings
+from chalicelib.store import keys
+from chalicelib.store.table import ConditionFailed, Item, Table, TransactionCancelled, put, update
+
+_USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{2,31}$")
+
+
+class Username(Text):
+    def __call__(self, value: Any) -> str:
+        name = super().__call__(value)
+        if not _USERNAME.match(name):
+            raise FieldError("must be 3 to 32 letters, digits, '.', '_' or '-', starting with a letter or digit")
+        return name
+
+
+_USERNAME_FIELD = Field(Username(32), required=True)
+_PASSWORD_FIELD = Field(Text(256, min_length=8, strip=False), required=True)
+SIGNUP_FIELDS = {
+    "username": _USERNAME_FIELD,
+    "email": Field(Email(), required=True),
+    "password": _PASSWORD_FIELD,
+}
+LOGIN_FIELDS = {
+    "email": Field(Email(), required=True),
+    "password": Field(Text(256, min_length=1, strip=False), required=True),
+}
+ROLE_FIELDS = {"role": Field(Choice((READER, AUTHOR)), required=True)}
+
+
+def user_view(item: Item, settings: Settings) -> dict[str, Any]:
+    username = item["username"]
+    return {
+        "username": username,
+        "email": item["email"],
+        "role": "admin" if username in settings.admins else item["role"],
+        "created_at": item["created_at"],
+    }
+
+
+class Accounts:
+    def __init__(self, table: Table, settings: Settings) -> None:
+        self.table = table
+        self.settings = settings
+
+    def _session(self, item: Item) -> dict[str, Any]:
+        user = user_view(item, self.settings)
+        token = issue_jwt(user["username"], item["role"], self.settings.jwt_secret, self.settings.token_ttl_seconds)
+        return {"token": token, "user": user}
+
+    def signup(self, payload: Any) -> dict[str, Any]:
+        fields = read_fields(payload, SIGNUP_FIELDS)
+        item = {
+            **keys.user(fields["username"]),
+            "username": fields["username"],
+            "email": fields["email"],
+            "password_hash": hash_password(fields["password"], self.settings.password_cost),
+            "role": READER,
+            "created_at": clock.now_iso(),
+        }
+        try:
+            self.table.transact([
+                put(item, "attribute_not_exists(PK)"),
+                put({**keys.email(fields["email"]), "username": fields["username"]}, "attribute_not_exists(PK)"),
+            ])
+        except TransactionCancelled as cancelled:
+            errors = {}
+            if cancelled.failed(0):
+                errors["username"] = ["is already taken"]
+            if cancelled.failed(1):
+                errors["email"] = ["is already registered"]
+            raise Conflict("an account with that " + " and ".join(errors) + " exists", errors) from None
+        return self._session(item)
+
+    def login(self, payload: Any) -> dict[str, Any]:
+        fields = read_fields(payload, LOGIN_FIELDS)
+        refused = Unauthenticated("that e-mail and password do not match an account")
+        pointer = self.table.get(keys.email(fields["email"]))
+        item = self.table.get(keys.user(pointer["username"])) if pointer else None
+        if item is None or not verify_password(fields["password"], item["password_hash"]):
+            raise refused
+        return self._session(item)
+
+    def me(self, principal: Principal) -> dict[str, Any]:
+        """The caller's account, with a fresh token carrying their current role."""
+        item = self.table.get(keys.user(principal.username))
+        if item is None:
+            raise Unauthenticated("this account no longer exists")
+        return self._session(item)
+
+    def set_role(self, principal: Principal, username: str, payload: Any) -> dict[str, Any]:
+        if not principal.is_admin:
+            raise Forbidden("only an admin can change roles")
+        role = read_fields(payload, ROLE_FIELDS)["role"]
+        try:
+            item = self.table.write(
+                update(keys.user(username), "SET #r = :role", "attribute_exists(PK)", {"#r": "role"}, role=role)
+            )
+        except ConditionFailed:
+            raise NotFound(f"there is no user {username!r}") from None
+        assert item is not None
+        return user_view(item, self.settings)

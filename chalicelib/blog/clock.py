@@ -1,0 +1,36 @@
+"""Time in the one format the table sorts by: ISO 8601, UTC, milliseconds, 'Z'."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from chalicelib.errors import Invalid
+
+
+def to_iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def now_iso() -> str:
+    return to_iso(now())
+
+
+def from_epoch(seconds: float) -> str:
+    return to_iso(datetime.fromtimestamp(seconds, UTC))
+
+
+def parse_iso(value: str, field: str) -> str:
+    """Accept any ISO 8601 date or date-time; return the canonical UTC form."""
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00") if value.endswith("Z") else value)
+    except (ValueError, AttributeError):
+        raise Invalid.field(field, "must be an ISO 8601 date-time, e.g. 2017-03-22T09:00:00Z") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    if not 1970 <= moment.year <= 9999:
+        raise Invalid.field(field, "must be a year between 1970 and 9999")
+    return to_iso(moment)

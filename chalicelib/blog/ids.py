@@ -1,0 +1,27 @@
+"""ULIDs: 48 bits of milliseconds then 80 random bits, in Crockford base32.
+
+They sort by creation time, so comments keyed by ULID list oldest first with
+no extra index. Within one millisecond the order is random, which is fine for
+comments made by different people at the same instant.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+ULID_LENGTH = 26
+
+
+def new_ulid() -> str:
+    value = (time.time_ns() // 1_000_000) << 80 | int.from_bytes(os.urandom(10), "big")
+    chars = []
+    for _ in range(ULID_LENGTH):
+        chars.append(_ALPHABET[value & 31])
+        value >>= 5
+    return "".join(reversed(chars))
+
+
+def is_ulid(text: str) -> bool:
+    return len(text) == ULID_LENGTH and all(c in _ALPHABET for c in text) and text[0] <= "7"

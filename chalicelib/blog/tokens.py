@@ -1,0 +1,85 @@
+"""Signed tokens: JWTs for accounts, HMAC edit tokens for comments."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import time
+from dataclasses import dataclass
+
+from chalicelib.errors import Forbidden, Unauthenticated
+
+READER, AUTHOR, ADMIN = "reader", "author", "admin"
+ROLES = (READER, AUTHOR, ADMIN)
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling, as proven by a verified token."""
+
+    username: str
+    role: str
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == ADMIN
+
+    @property
+    def can_author(self) -> bool:
+        return self.role in (AUTHOR, ADMIN)
+
+
+def issue_jwt(username: str, role: str, secret: str, ttl_seconds: int) -> str:
+    import jwt
+
+    issued = int(time.time())
+    claims = {"sub": username, "role": role, "iat": issued, "exp": issued + ttl_seconds}
+    return jwt.encode(claims, secret, algorithm="HS256")
+
+
+def verify_jwt(token: str, secret: str, admins: frozenset[str]) -> Principal:
+    import jwt
+
+    try:
+        claims = jwt.decode(token, secret, algorithms=["HS256"], options={"require": ["sub", "exp"]})
+    except jwt.ExpiredSignatureError:
+        raise Unauthenticated("the token has expired; sign in again") from None
+    except jwt.InvalidTokenError:
+        raise Unauthenticated("the token is not valid; sign in again") from None
+    username = claims["sub"]
+    role = claims.get("role")
+    if not isinstance(username, str) or role not in ROLES:
+        raise Unauthenticated("the token is not valid; sign in again")
+    # BLOG_ADMINS is read on every request, so naming or un-naming an admin
+    # takes effect without waiting for their token to expire.
+    if username in admins:
+        role = ADMIN
+    elif role == ADMIN:
+        role = READER
+    return Principal(username=username, role=role)
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _edit_signature(comment_id: str, expires: int, key: str) -> str:
+    message = f"edit|{comment_id}|{expires}".encode()
+    return _b64(hmac.new(key.encode(), message, hashlib.sha256).digest())
+
+
+def issue_edit_token(comment_id: str, expires: int, key: str) -> str:
+    return f"{expires}.{_edit_signature(comment_id, expires, key)}"
+
+
+def check_edit_token(token: str, comment_id: str, key: str, now: float) -> None:
+    """Refuse unless ``token`` was issued for this comment and has not expired."""
+    expires_text, _, signature = token.partition(".")
+    if not expires_text.isdigit() or len(token) > 128:
+        raise Forbidden("the edit token is not valid for this comment")
+    expires = int(expires_text)
+    if not hmac.compare_digest(signature, _edit_signature(comment_id, expires, key)):
+        raise Forbidden("the edit token is not valid for this comment")
+    if now > expires:
+        raise Forbidden("the edit window for this comment has closed")

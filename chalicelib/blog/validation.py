@@ -1,0 +1,186 @@
+"""Explicit input rules: each field has a type and real limits, unknown fields are refused.
+
+``read_fields`` checks a whole JSON object at once and reports every bad field,
+so a form can show all its errors together.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from chalicelib.blog import clock
+from chalicelib.errors import Invalid
+
+# Control characters other than tab and newlines are never meaningful in text.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class FieldError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Text:
+    max_length: int
+    min_length: int = 0
+    single_line: bool = True
+    strip: bool = True
+
+    def __call__(self, value: Any) -> str:
+        if not isinstance(value, str):
+            raise FieldError("must be a string")
+        value = unicodedata.normalize("NFC", value.replace("\r\n", "\n"))
+        if self.strip:
+            value = value.strip()
+        if _CONTROL.search(value) or (self.single_line and ("\n" in value or "\r" in value)):
+            raise FieldError("must not contain control characters" + (" or line breaks" if self.single_line else ""))
+        if len(value) < self.min_length:
+            raise FieldError("must not be empty" if self.min_length == 1 else f"must be at least {self.min_length} characters")
+        if len(value) > self.max_length:
+            raise FieldError(f"must be at most {self.max_length} characters")
+        return value
+
+
+@dataclass(frozen=True)
+class Choice:
+    options: tuple[str, ...]
+
+    def __call__(self, value: Any) -> str:
+        if value not in self.options:
+            raise FieldError("must be one of " + ", ".join(self.options))
+        return str(value)
+
+
+@dataclass(frozen=True)
+class Url:
+    max_length: int = 500
+
+    def __call__(self, value: Any) -> str:
+        text = Text(self.max_length)(value)
+        if not text:
+            return text
+        parts = urlsplit(text)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise FieldError("must be an http:// or https:// address")
+        return text
+
+
+@dataclass(frozen=True)
+class Email:
+    def __call__(self, value: Any) -> str:
+        text = Text(254)(value)
+        if text and not _EMAIL.match(text):
+            raise FieldError("must be an e-mail address")
+        return text.lower()
+
+
+@dataclass(frozen=True)
+class Labels:
+    max_items: int = 10
+    max_length: int = 40
+
+    def __call__(self, value: Any) -> list[str]:
+        if not isinstance(value, list):
+            raise FieldError("must be a list of strings")
+        if len(value) > self.max_items:
+            raise FieldError(f"must have at most {self.max_items} labels")
+        labels: list[str] = []
+        seen: set[str] = set()
+        for raw in value:
+            label = " ".join(Text(self.max_length, min_length=1)(raw).split())
+            if label.casefold() not in seen:
+                seen.add(label.casefold())
+                labels.append(label)
+        return labels
+
+
+@dataclass(frozen=True)
+class DateTime:
+    def __call__(self, value: Any) -> str:
+        if not isinstance(value, str):
+            raise FieldError("must be an ISO 8601 date-time string")
+        try:
+            return clock.parse_iso(value, "value")
+        except Invalid as error:
+            raise FieldError(error.errors["value"][0]) from None
+
+
+@dataclass(frozen=True)
+class Integer:
+    minimum: int
+    maximum: int
+
+    def __call__(self, value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise FieldError("must be a whole number")
+        if not self.minimum <= value <= self.maximum:
+            raise FieldError(f"must be between {self.minimum} and {self.maximum}")
+        return value
+
+
+Rule = Callable[[Any], Any]
+
+
+@dataclass(frozen=True)
+class Field:
+    rule: Rule
+    required: bool = False
+    nullable: bool = False
+
+
+def read_fields(payload: Any, fields: Mapping[str, Field]) -> dict[str, Any]:
+    """Validate a JSON object against ``fields``; return only the known, valid ones."""
+    if not isinstance(payload, dict):
+        raise Invalid("the request body must be a JSON object", {"body": ["must be a JSON object"]})
+    errors: dict[str, list[str]] = {}
+    for name in payload:
+        if name not in fields:
+            errors[str(name)[:64]] = ["is not a field this request accepts"]
+    result: dict[str, Any] = {}
+    for name, spec in fields.items():
+        if name not in payload:
+            if spec.required:
+                errors[name] = ["is required"]
+            continue
+        value = payload[name]
+        if value is None and spec.nullable:
+            result[name] = None
+            continue
+        try:
+            result[name] = spec.rule(value)
+        except FieldError as error:
+            errors[name] = [str(error)]
+    if errors:
+        summary = "; ".join(f"{name} {messages[0]}" for name, messages in errors.items())
+        raise Invalid(f"the request has invalid fields: {summary}", errors)
+    return result
+
+
+DEFAULT_PAGE_SIZE = 20
+MAX_PAGE_SIZE = 100
+
+
+def read_query(params: Mapping[str, str] | None, allowed: tuple[str, ...]) -> dict[str, str]:
+    """Query-string parameters, refusing names the route does not know."""
+    params = dict(params or {})
+    unknown = sorted(set(params) - set(allowed))
+    if unknown:
+        raise Invalid(
+            "unknown query parameter: " + ", ".join(unknown) + " (this list takes " + ", ".join(allowed) + ")",
+            {name[:64]: ["is not a parameter of this list"] for name in unknown},
+        )
+    return params
+
+
+def page_limit(raw: str | None, default: int = DEFAULT_PAGE_SIZE) -> int:
+    if raw is None:
+        return default
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE_SIZE:
+        raise Invalid.field("limit", f"must be a whole number from 1 to {MAX_PAGE_SIZE}")
+    return int(raw)

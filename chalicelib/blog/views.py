@@ -1,0 +1,77 @@
+"""What leaves the API: each view copies an allow-list of fields from a stored item.
+
+Table keys (PK, SK, GSI*), password hashes, commenter e-mail addresses and
+internal bookkeeping never appear in a response because nothing here copies them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from chalicelib.store.table import Item
+
+DRAFT, PUBLISHED, SCHEDULED = "draft", "published", "scheduled"
+DELETED = "deleted"
+
+
+def effective_status(item: Item, now: str) -> str:
+    """A scheduled post whose time has come is published, whether or not it was promoted yet."""
+    status = str(item["status"])
+    if status == SCHEDULED and item["published_at"] <= now:
+        return PUBLISHED
+    return status
+
+
+def is_public(item: Item, now: str) -> bool:
+    return effective_status(item, now) == PUBLISHED
+
+
+def post_summary(item: Item, now: str) -> dict[str, Any]:
+    return {
+        "slug": item["slug"],
+        "title": item["title"],
+        "summary": item["summary"],
+        "labels": list(item.get("labels", [])),
+        "author": item["author"],
+        "status": effective_status(item, now),
+        "published_at": item.get("published_at"),
+        "created_at": item["created_at"],
+        "updated_at": item["updated_at"],
+        "comment_count": int(item.get("comment_count", 0)),
+    }
+
+
+def post_view(item: Item, now: str) -> dict[str, Any]:
+    return {**post_summary(item, now), "html": item["html"], "body": item["body"], "version": int(item["version"])}
+
+
+def avatar_url(email: str | None) -> str | None:
+    if not email:
+        return None
+    digest = hashlib.sha256(email.strip().lower().encode()).hexdigest()
+    return f"https://www.gravatar.com/avatar/{digest}?d=identicon"
+
+
+def comment_view(item: Item) -> dict[str, Any]:
+    deleted = item["status"] == DELETED
+    return {
+        "id": item["id"],
+        "post": item["post_slug"],
+        "parent_id": item.get("parent_id"),
+        "depth": int(item.get("depth", 0)),
+        "author": None if deleted else {
+            "name": item["author_name"],
+            "username": item.get("author_user"),
+            "website": item.get("author_website") or None,
+            "avatar": avatar_url(item.get("author_email")),
+        },
+        "html": "" if deleted else item["html"],
+        "body": "" if deleted else item["body"],
+        "status": item["status"],
+        "created_at": item["created_at"],
+        "edited_at": item.get("edited_at"),
+        "likes": int(item.get("likes", 0)),
+        "dislikes": int(item.get("dislikes", 0)),
+        "reply_count": int(item.get("reply_count", 0)),
+    }

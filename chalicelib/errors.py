@@ -1,0 +1,52 @@
+"""Domain errors. The HTTP layer maps each to a status in one place (api/problems.py)."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """A request the domain refuses; ``detail`` is shown to the caller."""
+
+    def __init__(self, detail: str, errors: dict[str, list[str]] | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = errors or {}
+
+
+class Invalid(DomainError):
+    """Input that breaks a rule: wrong type, too long, missing, malformed."""
+
+    @classmethod
+    def field(cls, name: str, message: str) -> Invalid:
+        return cls(f"{name}: {message}", {name: [message]})
+
+
+class BadRequest(DomainError):
+    """A request that cannot even be read: malformed JSON, a forged cursor."""
+
+
+class Unauthenticated(DomainError):
+    """No credentials, or credentials that do not verify."""
+
+
+class Forbidden(DomainError):
+    """Known caller, not allowed to do this."""
+
+
+class NotFound(DomainError):
+    pass
+
+
+class Conflict(DomainError):
+    """The request clashes with what exists (taken username, published slug)."""
+
+
+class PreconditionFailed(DomainError):
+    """If-Match named a version that is no longer current."""
+
+
+class PayloadTooLarge(DomainError):
+    pass
+
+
+class ConfigurationError(Exception):
+    """The deployment is missing a setting; not the caller's fault."""

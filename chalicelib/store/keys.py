@@ -1,0 +1,121 @@
+"""Every DynamoDB key of the single table is built here, and nowhere else.
+
+Layout (PK / SK):
+  POST#<slug>        #POST                    the post; "#" sorts before "C", so one
+                                              Query returns the post, then its comments
+  POST#<slug>        COMMENT#<ulid>           a public comment (or its tombstone)
+  COMMENTREF#<ulid>  #REF                     comment id -> its post, for /comments/{id}
+  USER#<username>    #USER                    an account
+  EMAIL#<email>      #EMAIL                   keeps e-mail addresses unique
+  LABEL#<label>      <published_at>#<slug>    label membership of a visible post
+  LABELS             <label>                  how many published posts carry a label
+  ARCHIVE            <YYYY-MM>                how many posts were published that month
+  SCHEDULE           <published_at>#<slug>    a scheduled post not yet counted
+
+Sparse indexes on the post item:
+  GSI1  POSTS / <published_at>#<slug>                 published and scheduled posts
+  GSI2  AUTHOR#<username> / P#<published_at>#<slug>   an author's visible posts
+        AUTHOR#<username> / D#<updated_at>#<slug>     an author's drafts
+A scheduled post carries its future published_at in these sort keys, so every
+listing hides it by key range alone (SK <= now) until it is due.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+Key = dict[str, str]
+
+POST_SK: Final = "#POST"
+COMMENT_PREFIX: Final = "COMMENT#"
+POSTS_PARTITION: Final = "POSTS"
+LABELS_PARTITION: Final = "LABELS"
+ARCHIVE_PARTITION: Final = "ARCHIVE"
+SCHEDULE_PARTITION: Final = "SCHEDULE"
+PUBLISHED_PREFIX: Final = "P#"
+DRAFT_PREFIX: Final = "D#"
+# Sorts after every character used in an ISO timestamp and a slug separator,
+# so "<timestamp>" + END is an inclusive upper bound for "<timestamp>#<slug>".
+END: Final = "\uffff"
+
+
+def post_partition(slug: str) -> str:
+    return f"POST#{slug}"
+
+
+def post(slug: str) -> Key:
+    return {"PK": post_partition(slug), "SK": POST_SK}
+
+
+def comment(slug: str, comment_id: str) -> Key:
+    return {"PK": post_partition(slug), "SK": COMMENT_PREFIX + comment_id}
+
+
+def comment_ref(comment_id: str) -> Key:
+    return {"PK": f"COMMENTREF#{comment_id}", "SK": "#REF"}
+
+
+def comment_id_from_sort_key(sort_key: str) -> str:
+    return sort_key.removeprefix(COMMENT_PREFIX)
+
+
+def user(username: str) -> Key:
+    # Usernames are unique regardless of case: "Alice" cannot sign up beside "alice".
+    return {"PK": f"USER#{username.casefold()}", "SK": "#USER"}
+
+
+def email(address: str) -> Key:
+    return {"PK": f"EMAIL#{address}", "SK": "#EMAIL"}
+
+
+def timeline_sort_key(published_at: str, slug: str) -> str:
+    return f"{published_at}#{slug}"
+
+
+def label_partition(label: str) -> str:
+    return f"LABEL#{label}"
+
+
+def label_member(label: str, published_at: str, slug: str) -> Key:
+    return {"PK": label_partition(label), "SK": timeline_sort_key(published_at, slug)}
+
+
+def label_count(label: str) -> Key:
+    return {"PK": LABELS_PARTITION, "SK": label}
+
+
+def archive_count(month: str) -> Key:
+    return {"PK": ARCHIVE_PARTITION, "SK": month}
+
+
+def schedule_entry(published_at: str, slug: str) -> Key:
+    return {"PK": SCHEDULE_PARTITION, "SK": timeline_sort_key(published_at, slug)}
+
+
+def slug_from_timeline_sort_key(sort_key: str) -> str:
+    # published_at never contains "#", so the slug is everything after the first one.
+    return sort_key.split("#", 1)[1]
+
+
+def listing_index_keys(published_at: str, slug: str) -> Key:
+    return {"GSI1PK": POSTS_PARTITION, "GSI1SK": timeline_sort_key(published_at, slug)}
+
+
+def author_partition(username: str) -> str:
+    return f"AUTHOR#{username.casefold()}"
+
+
+def author_index_keys(username: str, sort_key: str) -> Key:
+    return {"GSI2PK": author_partition(username), "GSI2SK": sort_key}
+
+
+def author_visible_sort_key(published_at: str, slug: str) -> str:
+    return PUBLISHED_PREFIX + timeline_sort_key(published_at, slug)
+
+
+def author_draft_sort_key(updated_at: str, slug: str) -> str:
+    return DRAFT_PREFIX + timeline_sort_key(updated_at, slug)
+
+
+INDEX_KEY_ATTRIBUTES: Final = ("GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK")
+KEY_ATTRIBUTES: Final = ("PK", "SK", *INDEX_KEY_ATTRIBUTES)

@@ -1,0 +1,191 @@
+"""Shared fixtures: moto's DynamoDB in-process, the Chalice test client, and factories."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from chalice.test import Client
+from moto import mock_aws
+
+from chalicelib import services as services_module
+from chalicelib.store.client import dynamodb_client
+from infra.table import create_table
+
+PROJECT = Path(__file__).resolve().parents[1]
+TEST_TABLE = json.loads((PROJECT / ".chalice/config.json").read_text())["stages"]["test"][
+    "environment_variables"]["TABLE_NAME"]
+ADMIN = "root"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _offline_aws_environment() -> None:
+    for name in list(os.environ):
+        if name.startswith("AWS_ENDPOINT_URL") or name in ("AWS_PROFILE", "TABLE_NAME"):
+            del os.environ[name]
+    os.environ.update({
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "JWT_SECRET": secrets.token_urlsafe(40),
+        "EDIT_TOKEN_KEY": secrets.token_urlsafe(40),
+    })
+    os.chdir(PROJECT)  # the Chalice test client reads .chalice/config.json from here
+
+
+@dataclass
+class DynamoCalls:
+    """Every DynamoDB operation the code under test made, in order, with what it read."""
+
+    operations: list[str] = field(default_factory=list)
+    scanned: list[int] = field(default_factory=list)
+
+    def clear(self) -> None:
+        self.operations.clear()
+        self.scanned.clear()
+
+
+@pytest.fixture
+def dynamo() -> Iterator[DynamoCalls]:
+    with mock_aws():
+        services_module.reset()
+        client = dynamodb_client()
+        create_table(client, TEST_TABLE)
+        calls = DynamoCalls()
+
+        def record(event_name: str, **_: Any) -> None:
+            calls.operations.append(event_name.rsplit(".", 1)[-1])
+
+        def record_read(parsed: dict[str, Any], **_: Any) -> None:
+            if "ScannedCount" in parsed:
+                calls.scanned.append(parsed["ScannedCount"])
+
+        client.meta.events.register("before-call.dynamodb.*", record)
+        client.meta.events.register("after-call.dynamodb.*", record_read)
+        calls.clear()
+        yield calls
+        assert "Scan" not in calls.operations, "a request path called Scan"
+        services_module.reset()
+
+
+@dataclass
+class Reply:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+    @property
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+    @property
+    def problem(self) -> dict[str, Any]:
+        assert self.headers.get("content-type") == "application/problem+json", self.headers
+        loaded: dict[str, Any] = json.loads(self.body)
+        assert loaded["status"] == self.status
+        return loaded
+
+
+class Api:
+    """The Chalice test client with JSON and token handling."""
+
+    def __init__(self, client: Client) -> None:
+        self.client = client
+
+    def request(self, method: str, path: str, json_body: Any = None, token: str | None = None,
+                headers: dict[str, str] | None = None, raw: bytes | str | None = None) -> Reply:
+        sent = dict(headers or {})
+        body = raw
+        if json_body is not None:
+            body = json.dumps(json_body)
+            sent.setdefault("Content-Type", "application/json")
+        if token:
+            sent["Authorization"] = f"Bearer {token}"
+        response = self.client.http.request(method, path, headers=sent, body=body or b"")
+        return Reply(response.status_code, {k.lower(): v for k, v in response.headers.items()}, response.body)
+
+    def get(self, path: str, **kwargs: Any) -> Reply:
+        return self.request("GET", path, **kwargs)
+
+    def post(self, path: str, json_body: Any = None, **kwargs: Any) -> Reply:
+        return self.request("POST", path, json_body, **kwargs)
+
+    def patch(self, path: str, json_body: Any = None, **kwargs: Any) -> Reply:
+        return self.request("PATCH", path, json_body, **kwargs)
+
+    def put(self, path: str, json_body: Any = None, **kwargs: Any) -> Reply:
+        return self.request("PUT", path, json_body, **kwargs)
+
+    def delete(self, path: str, **kwargs: Any) -> Reply:
+        return self.request("DELETE", path, **kwargs)
+
+
+@pytest.fixture
+def api(dynamo: DynamoCalls) -> Iterator[Api]:
+    from app import app
+
+    with Client(app, stage_name="test") as client:
+        yield Api(client)
+
+
+class Blog:
+    """Factories: users in each role, posts and comments, through the API itself."""
+
+    def __init__(self, api: Api) -> None:
+        self.api = api
+        self._serial = 0
+
+    def _next(self) -> int:
+        self._serial += 1
+        return self._serial
+
+    def user(self, username: str | None = None) -> str:
+        username = username or f"reader{self._next()}"
+        reply = self.api.post("/auth/signup", {"username": username, "email": f"{username}@example.com",
+                                               "password": "correct horse battery"})
+        assert reply.status == 201, reply.body
+        return str(reply.json["token"])
+
+    def admin(self) -> str:
+        try:
+            return self.login(ADMIN)
+        except AssertionError:
+            return self.user(ADMIN)
+
+    def login(self, username: str) -> str:
+        reply = self.api.post("/auth/login", {"email": f"{username}@example.com",
+                                              "password": "correct horse battery"})
+        assert reply.status == 200, reply.body
+        return str(reply.json["token"])
+
+    def author(self, username: str | None = None) -> str:
+        username = username or f"author{self._next()}"
+        self.user(username)
+        reply = self.api.put(f"/users/{username}/role", {"role": "author"}, token=self.admin())
+        assert reply.status == 200, reply.body
+        return self.login(username)
+
+    def post(self, token: str, **fields: Any) -> dict[str, Any]:
+        payload = {"title": f"Post number {self._next()}", "body": "Some *text*.", **fields}
+        reply = self.api.post("/posts", payload, token=token)
+        assert reply.status == 201, reply.body
+        return dict(reply.json)
+
+    def comment(self, slug: str, token: str | None = None, **fields: Any) -> dict[str, Any]:
+        payload = {"body": f"Comment {self._next()}", "author_name": "Ann", **fields}
+        if token:
+            payload.pop("author_name", None)
+        reply = self.api.post(f"/posts/{slug}/comments", payload, token=token)
+        assert reply.status == 201, reply.body
+        return dict(reply.json)
+
+
+@pytest.fixture
+def blog(api: Api) -> Blog:
+    return Blog(api)
