@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from chalice import Response
+from typing import Any
+
+from chalice.app import Response
 
 from chalicelib.api.requests import json_body, signed_in
 from chalicelib.api.routing import ApiBlueprint
@@ -18,16 +20,16 @@ def signup() -> Response:
 
 
 @auth.route("/auth/login", methods=["POST"])
-def login() -> dict:
+def login() -> dict[str, Any]:
     return services().accounts.login(json_body(auth.current_request))
 
 
 @auth.route("/auth/me", methods=["GET"])
-def me() -> dict:
+def me() -> dict[str, Any]:
     return services().accounts.me(signed_in(auth.current_request))
 
 
 @auth.route("/users/{username}/role", methods=["PUT"])
-def set_role(username: str) -> dict:
+def set_role(username: str) -> dict[str, Any]:
     request = auth.current_request
     return services().accounts.set_role(signed_in(request), username, json_body(request))

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from chalice import Response
+from typing import Any
+
+from chalice.app import Response
 
 from chalicelib.api.posts import path_slug
-from chalicelib.api.requests import caller, header, json_body
+from chalicelib.api.requests import caller, header, json_body, query
 from chalicelib.api.routing import ApiBlueprint
 from chalicelib.services import services
 
@@ -13,8 +15,8 @@ comments = ApiBlueprint(__name__)
 
 
 @comments.route("/posts/{slug}/comments", methods=["GET"])
-def list_comments(slug: str) -> dict:
-    return services().comments.list(path_slug(slug), comments.current_request.query_params)
+def list_comments(slug: str) -> dict[str, Any]:
+    return services().comments.listing(path_slug(slug), query(comments.current_request))
 
 
 @comments.route("/posts/{slug}/comments", methods=["POST"])
@@ -25,7 +27,7 @@ def create_comment(slug: str) -> Response:
 
 
 @comments.route("/comments/{comment_id}", methods=["PATCH"])
-def edit_comment(comment_id: str) -> dict:
+def edit_comment(comment_id: str) -> dict[str, Any]:
     request = comments.current_request
     return services().comments.edit(
         caller(request), comment_id, header(request, "x-edit-token"), json_body(request)

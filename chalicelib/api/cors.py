@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from chalice import Chalice, Response
-from chalice.app import Request
+from chalice.app import Chalice, Request, Response
 
 from chalicelib.errors import ConfigurationError
 from chalicelib.settings import get_settings
@@ -43,7 +42,8 @@ def install(app: Chalice) -> None:
         return response
 
     def preflight() -> Response:
-        path = app.current_request.context.get("resourcePath", "")
+        request = app.current_request
+        path = request.context.get("resourcePath", "") if request else ""
         methods = sorted(app.routes.get(path, {}))
         return Response(body="", status_code=204, headers={
             "Access-Control-Allow-Methods": ", ".join(methods),

@@ -21,10 +21,10 @@ def openapi_document() -> dict[str, Any]:
 
 
 @meta.route("/health", methods=["GET"])
-def health() -> dict:
+def health() -> dict[str, Any]:
     return {"status": "ok"}
 
 
 @meta.route("/openapi.json", methods=["GET"])
-def openapi() -> dict:
+def openapi() -> dict[str, Any]:
     return openapi_document()

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import unquote
 
-from chalice import Response
+from chalice.app import Response
 
-from chalicelib.api.requests import caller, header, json_body, post_location, signed_in
+from chalicelib.api.requests import caller, header, json_body, post_location, query, signed_in
 from chalicelib.api.routing import ApiBlueprint
 from chalicelib.services import services
 
@@ -20,23 +21,23 @@ def path_slug(raw: str) -> str:
 
 
 @posts.route("/posts", methods=["GET"])
-def list_posts() -> dict:
+def list_posts() -> dict[str, Any]:
     request = posts.current_request
-    return services().posts.list(caller(request), request.query_params)
+    return services().posts.listing(caller(request), query(request))
 
 
 @posts.route("/posts", methods=["POST"])
 def create_post() -> Response:
     request = posts.current_request
     post = services().posts.create(signed_in(request), json_body(request))
-    headers = {"Location": post_location(post["slug"]), "ETag": f'"{post["version"]}"'}
+    headers: dict[str, str | list[str]] = {"Location": post_location(post["slug"]), "ETag": f'"{post["version"]}"'}
     return Response(body=post, status_code=201, headers=headers)
 
 
 @posts.route("/posts/{slug}", methods=["GET"])
 def get_post(slug: str) -> Response:
     request = posts.current_request
-    post, etag = services().posts.get(caller(request), path_slug(slug), request.query_params)
+    post, etag = services().posts.get(caller(request), path_slug(slug), query(request))
     return Response(body=post, headers={"ETag": etag})
 
 
@@ -57,10 +58,10 @@ def delete_post(slug: str) -> Response:
 
 
 @posts.route("/labels", methods=["GET"])
-def list_labels() -> dict:
-    return services().posts.labels(posts.current_request.query_params)
+def list_labels() -> dict[str, Any]:
+    return services().posts.labels(query(posts.current_request))
 
 
 @posts.route("/archive", methods=["GET"])
-def archive() -> dict:
-    return services().posts.archive(posts.current_request.query_params)
+def archive() -> dict[str, Any]:
+    return services().posts.archive(query(posts.current_request))

@@ -6,7 +6,7 @@ import json
 import logging
 from http import HTTPStatus
 
-from chalice import Response
+from chalice.app import Response
 
 from chalicelib import errors
 

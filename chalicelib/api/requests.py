@@ -28,6 +28,11 @@ def json_body(request: Request) -> Any:
         raise BadRequest(f"the request body is not valid JSON: {error}", {"body": ["is not valid JSON"]}) from None
 
 
+def query(request: Request) -> dict[str, str]:
+    """Query parameters; a repeated name keeps its last value."""
+    return dict(request.query_params or {})
+
+
 def header(request: Request, name: str) -> str | None:
     value = request.headers.get(name)
     return value if value else None

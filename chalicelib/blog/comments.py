@@ -54,7 +54,7 @@ class Comments:
         self.settings = settings
         self.cursor_key = cursor_key
 
-    def list(self, slug: str, params: dict[str, str] | None) -> dict[str, Any]:
+    def listing(self, slug: str, params: dict[str, str] | None) -> dict[str, Any]:
         query = read_query(params, ("limit", "cursor"))
         limit = page_limit(query.get("limit"))
         start = cursors.decode(query.get("cursor"), comments_scope(slug), self.cursor_key)

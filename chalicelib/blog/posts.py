@@ -195,7 +195,7 @@ class Posts:
         view["comments_next_cursor"] = cursors.encode(last_key, comments_scope(slug), self.cursor_key)
         return view, _etag(item)
 
-    def list(self, principal: Principal | None, params: dict[str, str] | None) -> dict[str, Any]:
+    def listing(self, principal: Principal | None, params: dict[str, str] | None) -> dict[str, Any]:
         query = read_query(params, LIST_PARAMETERS)
         limit = page_limit(query.get("limit"))
         now = clock.now_iso()
@@ -466,10 +466,10 @@ def _schedule(status: str, published_at: str | None, previous: str | None, now: 
         if at > now:
             raise Invalid.field("published_at", "is in the future: use status 'scheduled' to publish later")
         return PUBLISHED, at
-    at = published_at or previous
-    if at is None or at <= now:
+    due = published_at or previous
+    if due is None or due <= now:
         raise Invalid.field("published_at", "must be a future date-time for a scheduled post")
-    return SCHEDULED, at
+    return SCHEDULED, due
 
 
 def _edited(old: Item, fields: dict[str, Any], now: str) -> Item:

@@ -32,16 +32,17 @@ class Text:
     single_line: bool = True
     strip: bool = True
 
-    def __call__(self, value: Any) -> str:
-        if not isinstance(value, str):
+    def __call__(self, raw: Any) -> str:
+        if not isinstance(raw, str):
             raise FieldError("must be a string")
-        value = unicodedata.normalize("NFC", value.replace("\r\n", "\n"))
+        value = unicodedata.normalize("NFC", raw.replace("\r\n", "\n"))
         if self.strip:
             value = value.strip()
         if _CONTROL.search(value) or (self.single_line and ("\n" in value or "\r" in value)):
             raise FieldError("must not contain control characters" + (" or line breaks" if self.single_line else ""))
         if len(value) < self.min_length:
-            raise FieldError("must not be empty" if self.min_length == 1 else f"must be at least {self.min_length} characters")
+            short = "must not be empty" if self.min_length == 1 else f"must be at least {self.min_length} characters"
+            raise FieldError(short)
         if len(value) > self.max_length:
             raise FieldError(f"must be at most {self.max_length} characters")
         return value

@@ -80,7 +80,7 @@ class Write:
             body["ExpressionAttributeNames"] = self.names
         if self.values:
             body["ExpressionAttributeValues"] = serialize(self.values)
-        return {self.kind: body}  # type: ignore[misc,return-value]
+        return {self.kind: body}  # type: ignore[misc]
 
 
 def put(item: Item, condition: str | None = None, names: dict[str, str] | None = None, **values: Any) -> Write:

@@ -1,0 +1,144 @@
+"""`make run`: moto's DynamoDB on loopback, the table from infra/, and `chalice local`.
+
+The process runs in the foreground; Ctrl-C or SIGTERM stops everything it
+started and saves the table to .local/, from which the next start restores it.
+Settings in this process's environment win over the stage's values in
+.chalice/config.json (e.g. `BLOG_ADMINS=ada make run`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import signal
+import sys
+import threading
+from collections.abc import Iterator, MutableMapping
+from pathlib import Path
+from types import FrameType
+
+PROJECT = Path(__file__).resolve().parents[1]
+STATE = PROJECT / ".local"
+SNAPSHOT_EVERY_SECONDS = 15
+PUBLISH_DUE_EVERY_SECONDS = 30
+
+
+class _EnvironmentWins(MutableMapping[str, str]):
+    """os.environ, except that Chalice's stage values never replace what is already set."""
+
+    def __getitem__(self, key: str) -> str:
+        return os.environ[key]
+
+    def __setitem__(self, key: str, value: str) -> None:
+        os.environ.setdefault(key, value)
+
+    def __delitem__(self, key: str) -> None:
+        del os.environ[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(os.environ)
+
+    def __len__(self) -> int:
+        return len(os.environ)
+
+
+def _local_secrets() -> None:
+    """Random keys for this machine, kept beside the data so tokens survive restarts."""
+    path = STATE / "secrets.json"
+    if path.exists():
+        stored = json.loads(path.read_text())
+    else:
+        stored = {"JWT_SECRET": secrets.token_urlsafe(48), "EDIT_TOKEN_KEY": secrets.token_urlsafe(48)}
+        STATE.mkdir(exist_ok=True)
+        path.write_text(json.dumps(stored))
+        path.chmod(0o600)
+    for name, value in stored.items():
+        os.environ.setdefault(name, value)
+
+
+def _stage_table_name(stage: str) -> str:
+    config = json.loads((PROJECT / ".chalice/config.json").read_text())
+    stage_env = config["stages"][stage].get("environment_variables", {})
+    return os.environ.get("TABLE_NAME") or stage_env.get("TABLE_NAME") or "blog"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+    parser.add_argument("--stage", default="local")
+    parser.add_argument("--data", type=Path, default=STATE / "data.json",
+                        help="snapshot file; --data none keeps nothing between runs")
+    args = parser.parse_args(argv)
+
+    sys.path.insert(0, str(PROJECT))
+    from devtools.moto_server import MotoServer
+
+    moto = MotoServer(args.host).start()
+    os.environ.update({"AWS_ENDPOINT_URL_DYNAMODB": moto.url})
+    for name, value in (("AWS_ACCESS_KEY_ID", "local"), ("AWS_SECRET_ACCESS_KEY", "local"),
+                        ("AWS_DEFAULT_REGION", "us-east-1")):
+        os.environ.setdefault(name, value)
+    _local_secrets()
+    table_name = _stage_table_name(args.stage)
+    persist = str(args.data) != "none"
+
+    from chalice.cli import create_local_server
+    from chalice.cli.factory import CLIFactory
+
+    factory = CLIFactory(str(PROJECT), environ=_EnvironmentWins())
+    server = create_local_server(factory, args.host, args.port, args.stage)  # loads the stage's settings
+
+    from chalicelib.services import services
+    from chalicelib.store.client import dynamodb_client
+    from devtools import seed, snapshot
+    from infra.table import create_table
+
+    client = dynamodb_client()
+    create_table(client, table_name)
+    if persist and args.data.exists():
+        count = snapshot.restore(client, table_name, args.data)
+        print(f"Restored {count} items from {args.data}")
+    else:
+        seed.seed(services())
+        print(f"Seeded sample posts; local admin: {seed.LOCAL_ADMIN['email']} / {seed.LOCAL_ADMIN['password']}")
+
+    stopping = threading.Event()
+
+    def save() -> None:
+        if persist:
+            snapshot.save(client, table_name, args.data)
+
+    def background() -> None:
+        ticks = 0
+        while not stopping.wait(1):
+            ticks += 1
+            if ticks % SNAPSHOT_EVERY_SECONDS == 0:
+                save()
+            if ticks % PUBLISH_DUE_EVERY_SECONDS == 0:
+                services().posts.publish_due()  # what the deployed schedule does every minute
+
+    def stop(signum: int, _frame: FrameType | None) -> None:
+        print(f"Stopping ({signal.Signals(signum).name})...", flush=True)
+        stopping.set()
+        threading.Thread(target=server.shutdown, daemon=True).start()
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    worker = threading.Thread(target=background, daemon=True, name="housekeeping")
+    worker.start()
+    print(f"Blog API on http://{args.host}:{args.port} (DynamoDB: moto at {moto.url}, table {table_name})",
+          flush=True)
+    server.serve_forever()
+    worker.join(timeout=5)
+    save()
+    if persist:
+        print(f"Saved the table to {args.data}")
+    moto.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
