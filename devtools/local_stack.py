@@ -9,6 +9,7 @@ Settings in this process's environment win over the stage's values in
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import secrets
@@ -91,7 +92,8 @@ def main(argv: list[str] | None = None) -> int:
     factory = CLIFactory(str(PROJECT), environ=_EnvironmentWins())
     server = create_local_server(factory, args.host, args.port, args.stage)  # loads the stage's settings
 
-    from chalicelib.services import services
+    from chalicelib.services import build, services
+    from chalicelib.settings import get_settings
     from chalicelib.store.client import dynamodb_client
     from devtools import seed, snapshot
     from infra.table import create_table
@@ -102,7 +104,8 @@ def main(argv: list[str] | None = None) -> int:
         count = snapshot.restore(client, table_name, args.data)
         print(f"Restored {count} items from {args.data}")
     else:
-        seed.seed(services())
+        # Sample comments are anonymous, whatever the operator chose for real ones.
+        seed.seed(build(dataclasses.replace(get_settings(), anonymous_comments=True)))
         print(f"Seeded sample posts; local admin: {seed.LOCAL_ADMIN['email']} / {seed.LOCAL_ADMIN['password']}")
 
     stopping = threading.Event()
