@@ -1,0 +1,41 @@
+"""``python -m bench.run``: measure every budget of DESIGN.md §5 and say whether each is met.
+
+Exit status 0 when every budget is met, 1 when any is not. Budgets are checked
+against counts (round trips, items examined) and ratios, which do not depend on
+the machine; wall-clock latency under moto is printed for information only.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+from bench import coldstart, dynamo, sanitising
+from bench.harness import configure_environment
+from bench.report import Figure, all_met, render
+
+
+def main() -> int:
+    configure_environment()
+    started = time.perf_counter()
+    figures: list[Figure] = []
+    trips, latency = dynamo.round_trips()
+    figures += trips
+    figures += dynamo.items_examined()
+    figures += coldstart.measure()
+    figures += sanitising.measure()
+    figures += latency
+    print(render(figures))
+    print()
+    over = [f for f in figures if f.met is False]
+    took = time.perf_counter() - started
+    if over:
+        print(f"BUDGETS NOT MET: {len(over)} of {sum(f.met is not None for f in figures)} "
+              f"({', '.join(f.name for f in over)}) [{took:.0f} s]")
+    else:
+        print(f"ALL BUDGETS MET: {sum(f.met is not None for f in figures)} checked [{took:.0f} s]")
+    return 0 if all_met(figures) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

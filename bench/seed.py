@@ -1,0 +1,145 @@
+"""Bulk content written straight to the table, in the shapes the services write.
+
+Creating 10,000 comments through the API would take minutes under moto, which
+copies the whole table on every transaction; BatchWriteItem does not. The item
+shapes come from the services' own helpers and constants wherever they exist,
+so a change in what the services store shows up here as well.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from chalicelib.blog import clock, rendering
+from chalicelib.blog.comments import APPROVED
+from chalicelib.blog.ids import new_ulid
+from chalicelib.blog.posts import _derived, _render, _with_indexes
+from chalicelib.blog.views import PUBLISHED
+from chalicelib.store import keys
+from chalicelib.store.keys import Key
+from chalicelib.store.table import Item, serialize
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+_BATCH = 25  # BatchWriteItem's limit
+
+
+def _chunks(items: Sequence[Item], size: int) -> Iterator[Sequence[Item]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def batch_put(client: DynamoDBClient, table_name: str, items: Iterable[Item]) -> None:
+    for chunk in _chunks(list(items), _BATCH):
+        pending: dict[str, Any] = {table_name: [{"PutRequest": {"Item": serialize(i)}} for i in chunk]}
+        for attempt in range(6):
+            response = client.batch_write_item(RequestItems=pending)
+            pending = dict(response.get("UnprocessedItems") or {})
+            if not pending:
+                break
+            time.sleep(0.05 * 2**attempt)
+        else:
+            raise RuntimeError("BatchWriteItem kept items unprocessed")
+
+
+def comment_items(slug: str, count: int) -> tuple[list[Item], list[str]]:
+    """``count`` top-level anonymous comments and their id references, as Comments.create writes them."""
+    body = "A seeded comment with *emphasis* and a [link](https://example.com)."
+    html = rendering.comment_html(body)
+    now = clock.now_iso()
+    items: list[Item] = []
+    ids: list[str] = []
+    for _ in range(count):
+        comment_id = new_ulid()
+        ids.append(comment_id)
+        items.append({
+            **keys.comment(slug, comment_id),
+            "id": comment_id,
+            "post_slug": slug,
+            "parent_id": None,
+            "depth": 0,
+            "body": body,
+            "html": html,
+            "author_name": "Seeded reader",
+            "author_user": None,
+            "author_email": None,
+            "author_website": None,
+            "status": APPROVED,
+            "created_at": now,
+            "likes": 0,
+            "dislikes": 0,
+            "reply_count": 0,
+        })
+        items.append({**keys.comment_ref(comment_id), "post_slug": slug})
+    return items, sorted(ids)
+
+
+def seed_comments(client: DynamoDBClient, table_name: str, slug: str, count: int) -> list[str]:
+    """Write ``count`` comments on an existing post and count them on it; returns their ids in list order."""
+    items, ids = comment_items(slug, count)
+    batch_put(client, table_name, items)
+    # The post keeps comment_count exact in the same transaction as each comment;
+    # one ADD for the whole batch leaves it equally exact.
+    client.update_item(
+        TableName=table_name,
+        Key=serialize(dict(keys.post(slug))),
+        UpdateExpression="ADD comment_count :n",
+        ExpressionAttributeValues=serialize({":n": count}),
+    )
+    return ids
+
+
+def post_items(author: str, count: int, label: str) -> tuple[list[Item], list[tuple[Key, int, dict[str, Any]]]]:
+    """``count`` published posts with their index keys and label memberships, as Posts.create writes them,
+    and the label and archive counts they add (key, delta, the names the count item carries)."""
+    body = "A seeded post with *emphasis*.\n\n* one\n* two\n"
+    start = clock.now() - timedelta(days=1)
+    items: list[Item] = []
+    counts: Counter[tuple[str, str]] = Counter()
+    names: dict[tuple[str, str], dict[str, Any]] = {}
+    for n in range(count):
+        slug = f"seeded-post-{n:05d}"
+        at = clock.to_iso(start - timedelta(minutes=n))
+        post: Item = {
+            **keys.post(slug),
+            "slug": slug,
+            "title": f"Seeded post {n}",
+            "body": body,
+            "labels": [label],
+            "custom_summary": None,
+            "author": author,
+            "status": PUBLISHED,
+            "published_at": at,
+            "created_at": at,
+            "updated_at": at,
+            "version": 1,
+            "comment_count": 0,
+            "first_published": True,
+        }
+        _render(post)
+        items.append(_with_indexes(post))
+        derived = _derived(post)
+        items.extend(derived.entries.values())
+        counts.update(derived.counts)
+        names.update(derived.count_names)
+    updates = [({"PK": pk, "SK": sk}, total, names[(pk, sk)]) for (pk, sk), total in counts.items()]
+    return items, updates
+
+
+def seed_posts(client: DynamoDBClient, table_name: str, author: str, count: int, label: str) -> None:
+    items, updates = post_items(author, count, label)
+    batch_put(client, table_name, items)
+    # ADD, as Posts._count_writes does, so counts of posts made through the API survive.
+    for key, delta, carried in updates:
+        client.update_item(
+            TableName=table_name,
+            Key=serialize(dict(key)),
+            UpdateExpression="ADD #c :d SET " + ", ".join(f"#n_{n} = :n_{n}" for n in carried),
+            ExpressionAttributeNames={"#c": "count", **{f"#n_{n}": n for n in carried}},
+            ExpressionAttributeValues=serialize({":d": delta, **{f":n_{n}": v for n, v in carried.items()}}),
+        )
