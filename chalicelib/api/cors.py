@@ -15,7 +15,7 @@ from chalice.app import Chalice, Request, Response
 from chalicelib.errors import ConfigurationError
 from chalicelib.settings import get_settings
 
-ALLOWED_HEADERS = "Authorization, Content-Type, If-Match, X-Edit-Token, Idempotency-Key"
+ALLOWED_HEADERS = "Authorization, Content-Type, If-Match, X-Edit-Token"
 EXPOSED_HEADERS = "ETag, Location, Retry-After"
 
 
@@ -29,6 +29,13 @@ def allowed_origin(origin: str | None) -> str | None:
     return origin if origin in origins else None
 
 
+def _origins_vary() -> bool:
+    try:
+        return "*" not in get_settings().cors_origins
+    except ConfigurationError:
+        return False
+
+
 def install(app: Chalice) -> None:
     @app.middleware("http")
     def add_cors_headers(request: Request, get_response: Callable[[Request], Response]) -> Response:
@@ -37,11 +44,14 @@ def install(app: Chalice) -> None:
         if origin:
             response.headers["Access-Control-Allow-Origin"] = origin
             response.headers["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
-            if origin != "*":
-                response.headers["Vary"] = "Origin"
+        if origin != "*" and _origins_vary():
+            # Also when the origin is refused or absent: a cache must not hand
+            # one origin's answer (with or without the allow header) to another.
+            response.headers["Vary"] = "Origin"
         return response
 
-    def preflight() -> Response:
+    def preflight(**_path_parameters: str) -> Response:
+        # Chalice passes the path's parameters ("slug", "comment_id") as keywords.
         request = app.current_request
         path = request.context.get("resourcePath", "") if request else ""
         methods = sorted(app.routes.get(path, {}))

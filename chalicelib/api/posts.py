@@ -9,6 +9,8 @@ from chalice.app import Response
 
 from chalicelib.api.requests import caller, header, json_body, post_location, query, signed_in
 from chalicelib.api.routing import ApiBlueprint
+from chalicelib.blog.slugs import MAX_SLUG_LENGTH
+from chalicelib.errors import NotFound
 from chalicelib.services import services
 
 posts = ApiBlueprint(__name__)
@@ -17,7 +19,12 @@ posts = ApiBlueprint(__name__)
 def path_slug(raw: str) -> str:
     # API Gateway and `chalice local` may hand over a Unicode slug still
     # percent-encoded; a real slug never contains "%", so decoding is safe.
-    return unquote(raw)
+    slug = unquote(raw)
+    # No post has a longer slug, and DynamoDB refuses over-long keys with an
+    # error that would otherwise surface as a 500.
+    if len(slug) > MAX_SLUG_LENGTH:
+        raise NotFound("there is no post at that address")
+    return slug
 
 
 @posts.route("/posts", methods=["GET"])

@@ -42,7 +42,8 @@ def problem(status: int, detail: str, field_errors: dict[str, list[str]] | None 
 
 def from_exception(error: Exception) -> Response:
     if isinstance(error, errors.DomainError):
-        status = next(code for kind, code in _STATUS.items() if isinstance(error, kind))
+        # A refusal the map does not know yet is still the caller's, never a 500.
+        status = next((code for kind, code in _STATUS.items() if isinstance(error, kind)), 400)
         headers = {"WWW-Authenticate": 'Bearer realm="blog"'} if status == 401 else None
         return problem(status, error.detail, error.errors, headers)
     if isinstance(error, errors.ConfigurationError):

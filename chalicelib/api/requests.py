@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
@@ -16,16 +17,45 @@ if TYPE_CHECKING:
 MAX_BODY_BYTES = 1024 * 1024
 
 
+def _refuse_constant(name: str) -> Any:
+    # Python's json reads NaN and Infinity, which JSON does not have.
+    raise ValueError(f"{name} is not a JSON value")
+
+
 def json_body(request: Request) -> Any:
     raw = request.raw_body or b""
+    if isinstance(raw, str):  # typed loosely by Chalice; measured and searched as bytes here
+        raw = raw.encode("utf-8", "surrogateescape")
     if len(raw) > MAX_BODY_BYTES:
-        raise PayloadTooLarge(f"the request body is larger than {MAX_BODY_BYTES // 1024} KiB")
+        limit = f"{MAX_BODY_BYTES // 1024} KiB"
+        raise PayloadTooLarge(f"the request body is larger than {limit}", {"body": [f"must be at most {limit}"]})
     if not raw.strip():
         raise BadRequest("the request needs a JSON body", {"body": ["is empty"]})
     try:
-        return json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as error:
+        value = json.loads(raw, parse_constant=_refuse_constant)
+    except RecursionError:
+        # A megabyte of "[" nests deeper than the parser recurses; no request needs that.
+        raise BadRequest("the request body nests too deeply", {"body": ["nests too deeply"]}) from None
+    except ValueError as error:  # UnicodeDecodeError included
         raise BadRequest(f"the request body is not valid JSON: {error}", {"body": ["is not valid JSON"]}) from None
+    if _SURROGATE_ESCAPE.search(raw) and not _encodable(value):
+        raise BadRequest("the request body is not valid JSON: it has a lone UTF-16 surrogate escape",
+                         {"body": ["is not valid Unicode"]})
+    return value
+
+
+# Only a "\uD800".."\uDFFF" escape can put a lone surrogate in parsed JSON (the
+# UTF-8 decoder refuses encoded ones); such a string cannot be stored, rendered
+# or even echoed back in an error, so it is refused here, once, for every field.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89abcdefABCDEF]")
+
+
+def _encodable(value: Any) -> bool:
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except (UnicodeEncodeError, RecursionError):
+        return False
+    return True
 
 
 def query(request: Request) -> dict[str, str]:

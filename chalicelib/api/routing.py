@@ -2,7 +2,8 @@
 
 Chalice turns any exception a view raises into its own 500 before middleware
 sees it, so the mapping wraps each view as it is registered: one mechanism for
-every route instead of a try/except in each.
+every route instead of a try/except in each. The same wrapper labels JSON
+bodies as JSON, which Chalice leaves to API Gateway (and `chalice local` omits).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from chalice.app import Blueprint
+from chalice.app import Blueprint, Response
 
 from chalicelib.api.problems import from_exception
 
@@ -24,9 +25,13 @@ class ApiBlueprint(Blueprint):
             @functools.wraps(view)
             def mapped(*args: Any, **view_kwargs: Any) -> Any:
                 try:
-                    return view(*args, **view_kwargs)
+                    result = view(*args, **view_kwargs)
                 except Exception as error:  # noqa: BLE001 - every failure gets a problem response
                     return from_exception(error)
+                response = result if isinstance(result, Response) else Response(body=result)
+                if not isinstance(response.body, str | bytes):
+                    response.headers.setdefault("Content-Type", "application/json")
+                return response
 
             register(mapped)
             return view

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 from chalicelib.blog import clock
 from chalicelib.blog.passwords import hash_password, verify_password
-from chalicelib.blog.tokens import AUTHOR, READER, Principal, issue_jwt
+from chalicelib.blog.tokens import ADMIN, AUTHOR, READER, Principal, is_named_admin, issue_jwt
 from chalicelib.blog.validation import Choice, Email, Field, FieldError, Text, read_fields
 from chalicelib.errors import Conflict, Forbidden, NotFound, Unauthenticated
 from chalicelib.settings import Settings
@@ -29,14 +30,19 @@ _USERNAME_FIELD = Field(Username(32), required=True)
 _PASSWORD_FIELD = Field(Text(256, min_length=8, strip=False), required=True)
 SIGNUP_FIELDS = {
     "username": _USERNAME_FIELD,
-    "email": Field(Email(), required=True),
+    "email": Field(Email(allow_blank=False), required=True),
     "password": _PASSWORD_FIELD,
 }
 LOGIN_FIELDS = {
-    "email": Field(Email(), required=True),
+    "email": Field(Email(allow_blank=False), required=True),
     "password": Field(Text(256, min_length=1, strip=False), required=True),
 }
 ROLE_FIELDS = {"role": Field(Choice((READER, AUTHOR)), required=True)}
+
+
+@lru_cache(maxsize=2)
+def _decoy_hash(cost: int) -> str:
+    return hash_password("a password that no account has", cost)
 
 
 def user_view(item: Item, settings: Settings) -> dict[str, Any]:
@@ -44,7 +50,7 @@ def user_view(item: Item, settings: Settings) -> dict[str, Any]:
     return {
         "username": username,
         "email": item["email"],
-        "role": "admin" if username in settings.admins else item["role"],
+        "role": ADMIN if is_named_admin(username, settings.admins) else item["role"],
         "created_at": item["created_at"],
     }
 
@@ -80,6 +86,8 @@ class Accounts:
                 errors["username"] = ["is already taken"]
             if cancelled.failed(1):
                 errors["email"] = ["is already registered"]
+            if not errors:  # contention only, retried already by the store
+                raise Conflict("sign-up is busy right now; try again") from None
             raise Conflict("an account with that " + " and ".join(errors) + " exists", errors) from None
         return self._session(item)
 
@@ -88,7 +96,12 @@ class Accounts:
         refused = Unauthenticated("that e-mail and password do not match an account")
         pointer = self.table.get(keys.email(fields["email"]))
         item = self.table.get(keys.user(pointer["username"])) if pointer else None
-        if item is None or not verify_password(fields["password"], item["password_hash"]):
+        if item is None:
+            # Spend the same scrypt work as a wrong password, so response time
+            # does not tell which e-mail addresses have accounts.
+            verify_password(fields["password"], _decoy_hash(self.settings.password_cost))
+            raise refused
+        if not verify_password(fields["password"], item["password_hash"]):
             raise refused
         return self._session(item)
 
@@ -103,6 +116,9 @@ class Accounts:
         if not principal.is_admin:
             raise Forbidden("only an admin can change roles")
         role = read_fields(payload, ROLE_FIELDS)["role"]
+        if not _USERNAME.match(username):
+            # No such account can exist; and an over-long key would be refused by DynamoDB.
+            raise NotFound(f"there is no user {username[:40]!r}")
         try:
             item = self.table.write(
                 update(keys.user(username), "SET #r = :role", "attribute_exists(PK)", {"#r": "role"}, role=role)

@@ -117,7 +117,10 @@ class Comments:
         except TransactionCancelled as cancelled:
             if cancelled.failed(2):
                 raise NotFound("there is no post at that address to comment on") from None
-            raise Invalid.field("parent_id", "refers to a comment that was deleted") from None
+            if parent and cancelled.failed(3):
+                raise Invalid.field("parent_id", "refers to a comment that was deleted") from None
+            # Only contention is left (the store already retried it): nothing was written.
+            raise Conflict("the post is busy with other comments; send the comment again") from None
         expires = int(time.time()) + self.settings.edit_window_seconds
         return {
             "comment": views.comment_view(item),
@@ -198,10 +201,13 @@ class Comments:
         if replies:
             # Replies keep their place in the thread: leave a tombstone without
             # the text or the author, and stop counting it.
+            # The condition re-checks the replies: if the last one went meanwhile,
+            # the caller retries and deletes outright instead of leaving an orphan tombstone.
             self.table.transact([
                 update(key, "SET #status = :deleted REMOVE body, html, author_name, author_user, "
                             "author_email, author_website",
-                       "#status = :approved", {"#status": "status"}, deleted=DELETED, approved=APPROVED),
+                       "#status = :approved AND reply_count > :zero", {"#status": "status"},
+                       deleted=DELETED, approved=APPROVED, zero=0),
                 uncount,
             ])
             return

@@ -8,13 +8,17 @@ transaction as the post itself, so counts and listings never drift from posts.
 
 from __future__ import annotations
 
+import contextlib
 import re
+import secrets
+import unicodedata
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from chalicelib.blog import clock, rendering, views
-from chalicelib.blog.slugs import MAX_SLUG_LENGTH, is_valid_slug, slugify
+from chalicelib.blog.slugs import MAX_SLUG_LENGTH, is_valid_slug, slugify, with_suffix
 from chalicelib.blog.tokens import Principal
 from chalicelib.blog.validation import (
     Choice,
@@ -31,11 +35,15 @@ from chalicelib.blog.views import DRAFT, PUBLISHED, SCHEDULED
 from chalicelib.errors import Conflict, Forbidden, Invalid, NotFound, PreconditionFailed
 from chalicelib.store import cursors, keys
 from chalicelib.store.keys import END, Key
-from chalicelib.store.table import Item, Table, TransactionCancelled, Write, delete, put
+from chalicelib.store.table import ConditionFailed, Item, Table, TransactionCancelled, Write, delete, put
 
 DELETING = "deleting"
 SUMMARY_LENGTH = 280
 _SAVE_ATTEMPTS = 4
+# "title-2" … "title-5" read well; after that a random suffix finds a free slug
+# in one try, so a title used a hundred times costs no more than one used six.
+_NUMBERED_SLUGS = 5
+_RANDOM_SLUGS = 3
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
@@ -68,7 +76,11 @@ LIST_PARAMETERS = ("limit", "cursor", "label", "author", "status", "month")
 
 
 class _StaleVersion(Exception):
-    pass
+    """The post changed (or went) since it was read."""
+
+
+class _SlugTaken(Exception):
+    """Another post (or one being deleted) holds the slug being written."""
 
 
 class _CountsMoved(Exception):
@@ -92,7 +104,7 @@ def _derived(post: Item | None) -> _Derived:
         return _Derived(entries, counts, names)
     slug, at = post["slug"], post["published_at"]
     for label in post.get("labels", []):
-        member = keys.label_member(label.casefold(), at, slug)
+        member = keys.label_member(_label_key(label), at, slug)
         entries[(member["PK"], member["SK"])] = {**member, "slug": slug}
     if post["status"] == SCHEDULED:
         entry = keys.schedule_entry(at, slug)
@@ -101,7 +113,7 @@ def _derived(post: Item | None) -> _Derived:
     # Only posts promoted to "published" count, so /labels and /archive never
     # reveal a post that readers cannot see yet.
     for label in post.get("labels", []):
-        key = keys.label_count(label.casefold())
+        key = keys.label_count(_label_key(label))
         counts[(key["PK"], key["SK"])] += 1
         names[(key["PK"], key["SK"])] = {"label": label}
     month = keys.archive_count(at[:7])
@@ -250,7 +262,7 @@ class Posts:
                     scope: str, now: str) -> dict[str, Any]:
         # Membership items hold only the slug: a post's counts live on the post
         # alone, so the page's posts are fetched in one BatchGetItem.
-        page = self.table.query(keys.label_partition(label.casefold()), newest_first=True, limit=limit,
+        page = self.table.query(keys.label_partition(_label_key(label)), newest_first=True, limit=limit,
                                 start_key=start, sort_to=now + END)
         slugs = [keys.slug_from_timeline_sort_key(m["SK"]) for m in page.items]
         found = {p["slug"]: p for p in self.table.batch_get([keys.post(s) for s in slugs])}
@@ -300,28 +312,37 @@ class Posts:
             post["first_published"] = True
         _render(post)
         explicit = fields.get("slug")
-        base = explicit or slugify(fields["title"]) or "post"
-        for attempt in range(1, 6):
-            slug = base if attempt == 1 else f"{base[: MAX_SLUG_LENGTH - 3]}-{attempt}"
+        candidates = [explicit] if explicit else _candidate_slugs(slugify(fields["title"]) or "post")
+        for slug in candidates:
             post.update(keys.post(slug), slug=slug)
+            if self._save_new(post):
+                return views.post_view(_with_indexes(post), now)
+            if explicit:
+                raise Conflict("that slug is taken", {"slug": ["is already used by another post"]})
+        raise Conflict("could not find a free slug for that title; choose one", {"slug": ["is taken"]})
+
+    def _save_new(self, post: Item) -> bool:
+        """Save a new post under its slug; False when the slug is taken."""
+        for _ in range(_SAVE_ATTEMPTS):
             try:
                 self._save(None, post)
-                return views.post_view(_with_indexes(post), now)
-            except _StaleVersion:
-                if explicit:
-                    raise Conflict("that slug is taken", {"slug": ["is already used by another post"]}) from None
-            except _CountsMoved:
-                continue
-        raise Conflict("could not find a free slug for that title; choose one", {"slug": ["is taken"]})
+                return True
+            except _SlugTaken:
+                return False
+            except (_StaleVersion, _CountsMoved):
+                continue  # a count raced this write: same slug, fresh counts
+        raise Conflict("the blog kept changing while saving; try again")
 
     def update(self, principal: Principal, slug: str, payload: Any, if_match: str | None) -> tuple[dict[str, Any], str]:
         fields = read_fields(payload, UPDATE_FIELDS)
         for _ in range(_SAVE_ATTEMPTS):
             now = clock.now_iso()
-            old = self._editable(principal, slug, if_match, now)
+            old = self._editable(principal, self._load(slug), if_match, now)
             new = _edited(old, fields, now)
             try:
                 self._save(old, new)
+            except _SlugTaken:
+                raise Conflict("that slug is taken", {"slug": ["is already used by another post"]}) from None
             except (_StaleVersion, _CountsMoved):
                 continue  # someone wrote in between; re-read and decide again (If-Match re-checked)
             saved = _with_indexes(new)
@@ -329,20 +350,27 @@ class Posts:
         raise Conflict("the post kept changing while saving; try again")
 
     def delete(self, principal: Principal, slug: str, if_match: str | None) -> None:
+        # First retire the post (indexes, memberships, counts) in one transaction,
+        # then remove everything else in its partition, then the post. Until the end
+        # the retired post keeps its slug reserved, so no new post inherits old comments.
+        self._retire(principal, slug, if_match)
+        self._purge_partition(slug)
+        # If a concurrent DELETE finished first, the post is gone either way.
+        with contextlib.suppress(ConditionFailed):
+            self.table.write(delete(keys.post(slug), "#status = :deleting", {"#status": "status"}, deleting=DELETING))
+
+    def _retire(self, principal: Principal, slug: str, if_match: str | None) -> None:
         for _ in range(_SAVE_ATTEMPTS):
-            old = self._editable(principal, slug, if_match, clock.now_iso())
-            # First retire the post (indexes, memberships, counts) in one transaction,
-            # then remove its comments, then the post. Until the end the retired post
-            # keeps its slug reserved, so no new post can inherit old comments.
+            item = self.table.get(keys.post(slug))
+            if item is not None and item["status"] == DELETING and _may_edit(principal, item):
+                return  # an earlier DELETE stopped part-way (a timeout, say): let this one finish it
+            old = self._editable(principal, item, if_match, clock.now_iso())
             try:
                 self._save(old, {**old, "status": DELETING, "version": old["version"] + 1})
-                break
+                return
             except (_StaleVersion, _CountsMoved):
                 continue
-        else:
-            raise Conflict("the post kept changing while deleting; try again")
-        self._purge_comments(slug)
-        self.table.write(delete(keys.post(slug), "#status = :deleting", {"#status": "status"}, deleting=DELETING))
+        raise Conflict("the post kept changing while deleting; try again")
 
     def publish_due(self, limit: int = 100) -> int:
         """Promote scheduled posts whose time has come, so they enter the counts."""
@@ -353,7 +381,8 @@ class Posts:
             old = self.table.get(keys.post(entry["slug"]))
             if old is None or old["status"] != SCHEDULED or old["published_at"] > now:
                 continue
-            new = {**old, "status": PUBLISHED, "version": old["version"] + 1}
+            # first_published pins the slug: the post has been public, links to it exist.
+            new = {**old, "status": PUBLISHED, "version": old["version"] + 1, "first_published": True}
             try:
                 self._save(old, new)
                 promoted += 1
@@ -361,8 +390,8 @@ class Posts:
                 continue  # an edit raced the promotion; the next run sees the new state
         return promoted
 
-    def _editable(self, principal: Principal, slug: str, if_match: str | None, now: str) -> Item:
-        item = self._visible(self._load(slug), principal, now)
+    def _editable(self, principal: Principal, found: Item | None, if_match: str | None, now: str) -> Item:
+        item = self._visible(found, principal, now)
         if not _may_edit(principal, item):
             raise Forbidden("only the post's author or an admin can change it")
         if if_match is not None and if_match.strip() not in ("*", _etag(item)):
@@ -371,17 +400,27 @@ class Posts:
             )
         return item
 
-    def _purge_comments(self, slug: str) -> None:
+    def _purge_partition(self, slug: str) -> None:
+        """Delete everything filed under the post but the post item itself.
+
+        The whole partition, not only the public COMMENT# range: comments held
+        for moderation and anything else keyed to the post must not outlive it
+        (or reappear under a new post that takes the slug).
+        """
+        start: dict[str, str] | None = None
         while True:
-            page = self.table.query(keys.post_partition(slug), sort_from=keys.COMMENT_PREFIX,
-                                    sort_to=keys.COMMENT_PREFIX + END, limit=100)
+            page = self.table.query(keys.post_partition(slug), limit=100, start_key=start)
             doomed: list[Key] = []
             for item in page.items:
+                if item["SK"] == keys.POST_SK:
+                    continue
                 doomed.append({"PK": item["PK"], "SK": item["SK"]})
-                doomed.append(keys.comment_ref(item["id"]))
+                if "id" in item:  # a comment: its id -> post reference goes with it
+                    doomed.append(keys.comment_ref(item["id"]))
             self.table.batch_delete(doomed)
             if page.last_key is None:
                 return
+            start = page.last_key
 
     def _save(self, old: Item | None, new: Item) -> None:
         """Write ``new`` over ``old`` with everything it implies, in one transaction."""
@@ -406,8 +445,12 @@ class Posts:
         try:
             self.table.transact(writes)
         except TransactionCancelled as cancelled:
-            if any(cancelled.failed(i) for i in range(post_writes)):
+            # The first write checks the version of the post as read (a new post
+            # has none); the last post write claims the slug unless it stays put.
+            if old is not None and cancelled.failed(0):
                 raise _StaleVersion() from None
+            if writes[post_writes - 1].kind == "Put" and cancelled.failed(post_writes - 1):
+                raise _SlugTaken() from None
             raise _CountsMoved() from None
 
     def _count_writes(self, before: _Derived, after: _Derived) -> list[Write]:
@@ -436,6 +479,19 @@ class Posts:
                 writes.append(Write("Update", key=key, update="ADD #c :d", condition="#c = :seen",
                                     names={"#c": "count"}, values={":d": delta, ":seen": seen}))
         return writes
+
+
+def _label_key(label: str) -> str:
+    """A label's identity: "News", "news" and " news " (as typed in a query) are one label."""
+    return " ".join(unicodedata.normalize("NFC", label).split()).casefold()
+
+
+def _candidate_slugs(base: str) -> Iterator[str]:
+    yield base
+    for number in range(2, _NUMBERED_SLUGS + 1):
+        yield with_suffix(base, str(number))
+    for _ in range(_RANDOM_SLUGS):
+        yield with_suffix(base, secrets.token_hex(3))
 
 
 def comments_scope(slug: str) -> str:
@@ -487,7 +543,7 @@ def _edited(old: Item, fields: dict[str, Any], now: str) -> Item:
         if was_published:
             raise Invalid.field("slug", "is fixed once a post has been published: links to it must keep working")
         new.update(keys.post(fields["slug"]), slug=fields["slug"])
-    if new["status"] == PUBLISHED:
+    if was_published or new["status"] == PUBLISHED:
         new["first_published"] = True
     _render(new)
     return new

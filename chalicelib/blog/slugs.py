@@ -1,28 +1,73 @@
 """Slugs from any Unicode title.
 
-Accents are folded where Unicode can decompose them ("Café" -> "cafe"); letters
-of other scripts stay as they are ("日本とロシア" stays readable, and browsers
-show it decoded in the address bar). Everything else becomes a hyphen.
+Accents are folded on Latin letters ("Café" -> "cafe"); letters of other
+scripts stay as they are, marks included ("ジャパン" keeps its voicing marks,
+"Май" keeps its "й", Devanagari keeps its vowel signs), because there a mark
+is part of the letter, not an accent. Browsers show such slugs decoded in the
+address bar. Everything that is not a letter, mark or digit becomes a hyphen.
 """
 
 from __future__ import annotations
 
-import re
 import unicodedata
 
 MAX_SLUG_LENGTH = 80
-_SEPARATORS = re.compile(r"[^\w]+|_+")
-_VALID = re.compile(r"^[^\W_]+(?:-[^\W_]+)*$")
+
+
+def _is_word_char(char: str) -> bool:
+    # Letters (L*), marks (M*) and digits (N*) of any script.
+    return unicodedata.category(char)[0] in "LMN"
+
+
+def _is_mark(char: str) -> bool:
+    return unicodedata.category(char)[0] == "M"
+
+
+def _fold_latin_accents(text: str) -> str:
+    """Drop the combining marks that follow an ASCII letter; keep every other mark."""
+    kept: list[str] = []
+    base_is_ascii = True
+    for char in unicodedata.normalize("NFD", text):
+        if unicodedata.combining(char):
+            if not base_is_ascii:
+                kept.append(char)
+            continue
+        base_is_ascii = char.isascii()
+        kept.append(char)
+    return unicodedata.normalize("NFC", "".join(kept))
+
+
+def _without_leading_marks(word: str) -> str:
+    start = 0
+    while start < len(word) and _is_mark(word[start]):
+        start += 1
+    return word[start:]
 
 
 def slugify(title: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", title)
-    folded = "".join(c for c in decomposed if not unicodedata.combining(c))
-    slug = _SEPARATORS.sub("-", unicodedata.normalize("NFC", folded).casefold()).strip("-")
+    # NFKC first, so compatibility forms ("ﬁ", full-width "Ａ", half-width kana)
+    # become the ordinary letters the folding and the reader expect.
+    text = _fold_latin_accents(unicodedata.normalize("NFKC", title).casefold())
+    spaced = "".join(char if _is_word_char(char) else " " for char in text)
+    # A mark left at the start of a word (its letter was punctuation) marks nothing.
+    words = [_without_leading_marks(word) for word in spaced.split()]
+    slug = "-".join(word for word in words if word)
     if len(slug) > MAX_SLUG_LENGTH:
         slug = slug[:MAX_SLUG_LENGTH].rsplit("-", 1)[0] or slug[:MAX_SLUG_LENGTH]
     return slug
 
 
+def with_suffix(slug: str, suffix: str) -> str:
+    """``slug-suffix``, shortening ``slug`` so the result is still a valid slug."""
+    room = MAX_SLUG_LENGTH - len(suffix) - 1
+    return f"{slug[:room].rstrip('-')}-{suffix}"
+
+
 def is_valid_slug(slug: str) -> bool:
-    return 0 < len(slug) <= MAX_SLUG_LENGTH and bool(_VALID.match(slug)) and slug == slug.casefold()
+    if not 0 < len(slug) <= MAX_SLUG_LENGTH:
+        return False
+    if slug != slug.casefold() or slug != unicodedata.normalize("NFC", slug):
+        return False
+    return all(
+        word and not _is_mark(word[0]) and all(_is_word_char(c) for c in word) for word in slug.split("-")
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 import time
 from dataclasses import dataclass
 
@@ -12,6 +13,10 @@ from chalicelib.errors import Forbidden, Unauthenticated
 
 READER, AUTHOR, ADMIN = "reader", "author", "admin"
 ROLES = (READER, AUTHOR, ADMIN)
+# "<expiry as ASCII digits>.<base64url HMAC>". Checked before anything else:
+# str.isdigit() accepts "²" (which int() refuses) and compare_digest() raises on
+# non-ASCII text, so a hostile header must never reach either.
+_EDIT_TOKEN = re.compile(r"^([0-9]{1,12})\.([A-Za-z0-9_-]{1,64})$")
 
 
 @dataclass(frozen=True)
@@ -28,6 +33,12 @@ class Principal:
     @property
     def can_author(self) -> bool:
         return self.role in (AUTHOR, ADMIN)
+
+
+def is_named_admin(username: str, admins: frozenset[str]) -> bool:
+    """BLOG_ADMINS names accounts, and account names are unique regardless of case."""
+    folded = username.casefold()
+    return any(folded == admin.casefold() for admin in admins)
 
 
 def issue_jwt(username: str, role: str, secret: str, ttl_seconds: int) -> str:
@@ -53,7 +64,7 @@ def verify_jwt(token: str, secret: str, admins: frozenset[str]) -> Principal:
         raise Unauthenticated("the token is not valid; sign in again")
     # BLOG_ADMINS is read on every request, so naming or un-naming an admin
     # takes effect without waiting for their token to expire.
-    if username in admins:
+    if is_named_admin(username, admins):
         role = ADMIN
     elif role == ADMIN:
         role = READER
@@ -75,10 +86,10 @@ def issue_edit_token(comment_id: str, expires: int, key: str) -> str:
 
 def check_edit_token(token: str, comment_id: str, key: str, now: float) -> None:
     """Refuse unless ``token`` was issued for this comment and has not expired."""
-    expires_text, _, signature = token.partition(".")
-    if not expires_text.isdigit() or len(token) > 128:
+    shape = _EDIT_TOKEN.match(token)
+    if shape is None:
         raise Forbidden("the edit token is not valid for this comment")
-    expires = int(expires_text)
+    expires, signature = int(shape[1]), shape[2]
     if not hmac.compare_digest(signature, _edit_signature(comment_id, expires, key)):
         raise Forbidden("the edit token is not valid for this comment")
     if now > expires:

@@ -16,8 +16,9 @@ from urllib.parse import urlsplit
 from chalicelib.blog import clock
 from chalicelib.errors import Invalid
 
-# Control characters other than tab and newlines are never meaningful in text.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Control characters other than tab and newlines are never meaningful in text;
+# a lone surrogate (JSON "\ud800") cannot even be encoded to store or render.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -66,16 +67,25 @@ class Url:
         text = Text(self.max_length)(value)
         if not text:
             return text
-        parts = urlsplit(text)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise FieldError("must be an http:// or https:// address")
+        refused = FieldError("must be an http:// or https:// address")
+        try:
+            parts = urlsplit(text)
+        except ValueError:  # e.g. "http://[oops": an unclosed IPv6 bracket
+            raise refused from None
+        if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+            raise refused
         return text
 
 
 @dataclass(frozen=True)
 class Email:
+    # Optional contact fields may be left blank; an account's address may not.
+    allow_blank: bool = True
+
     def __call__(self, value: Any) -> str:
         text = Text(254)(value)
+        if not text and not self.allow_blank:
+            raise FieldError("must not be empty")
         if text and not _EMAIL.match(text):
             raise FieldError("must be an e-mail address")
         return text.lower()
@@ -110,6 +120,8 @@ class DateTime:
             return clock.parse_iso(value, "value")
         except Invalid as error:
             raise FieldError(error.errors["value"][0]) from None
+        except OverflowError:  # "9999-12-31T23:59:59-23:59" is past year 9999 in UTC
+            raise FieldError("must be a year between 1970 and 9999") from None
 
 
 @dataclass(frozen=True)
@@ -165,6 +177,7 @@ def read_fields(payload: Any, fields: Mapping[str, Field]) -> dict[str, Any]:
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
+_PAGE_SIZE = re.compile(r"^[0-9]{1,4}$")
 
 
 def read_query(params: Mapping[str, str] | None, allowed: tuple[str, ...]) -> dict[str, str]:
@@ -182,6 +195,7 @@ def read_query(params: Mapping[str, str] | None, allowed: tuple[str, ...]) -> di
 def page_limit(raw: str | None, default: int = DEFAULT_PAGE_SIZE) -> int:
     if raw is None:
         return default
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE_SIZE:
+    # ASCII digits only: str.isdigit() also accepts "²", which int() refuses.
+    if not _PAGE_SIZE.match(raw) or not 1 <= int(raw) <= MAX_PAGE_SIZE:
         raise Invalid.field("limit", f"must be a whole number from 1 to {MAX_PAGE_SIZE}")
     return int(raw)

@@ -1,0 +1,318 @@
+"""Identity: signing up and in, proving who you are on each request, and roles.
+
+Accounts are readers until an admin (named by BLOG_ADMINS; "root" in the test
+stage) makes them authors. A token that is missing, garbled, expired or signed
+with another key is answered 401 with WWW-Authenticate, never ignored.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import jwt
+import pytest
+
+from chalicelib import services as services_module
+from chalicelib.blog.tokens import issue_jwt
+from chalicelib.store import keys
+from chalicelib.store.client import dynamodb_client
+from chalicelib.store.table import deserialize, serialize
+
+PASSWORD = "correct horse battery"
+
+
+def signup(api: Any, username: str = "alice", email: str | None = None, password: str = PASSWORD) -> Any:
+    return api.post("/auth/signup", {"username": username, "email": email or f"{username}@example.com",
+                                     "password": password})
+
+
+def login(api: Any, email: str = "alice@example.com", password: str = PASSWORD) -> Any:
+    return api.post("/auth/login", {"email": email, "password": password})
+
+
+def secret() -> str:
+    return services_module.services().settings.jwt_secret
+
+
+def assert_refused_as_unauthenticated(reply: Any) -> None:
+    assert reply.status == 401, reply.body
+    assert reply.headers["www-authenticate"].startswith("Bearer")
+    assert reply.problem["detail"]
+
+
+# -- signing up --------------------------------------------------------------------------
+
+
+def test_signup_answers_a_token_and_the_new_reader(api):
+    reply = signup(api, "alice")
+
+    assert reply.status == 201, reply.body
+    assert set(reply.json) == {"token", "user"}
+    user = reply.json["user"]
+    assert user["username"] == "alice"
+    assert user["email"] == "alice@example.com"
+    assert user["role"] == "reader"
+    assert "password" not in reply.body.decode()
+    me = api.get("/auth/me", token=reply.json["token"])
+    assert me.status == 200
+    assert me.json["user"]["username"] == "alice"
+
+
+def test_password_is_stored_as_an_scrypt_hash(api):
+    signup(api, "alice")
+
+    table = services_module.services().settings.table_name
+    stored = deserialize(dynamodb_client().get_item(TableName=table, Key=serialize(keys.user("alice")))["Item"])
+
+    assert stored["password_hash"].startswith("scrypt$")
+    assert PASSWORD not in str(stored)
+
+
+@pytest.mark.parametrize("taken", ["alice", "Alice", "ALICE"])
+def test_username_is_taken_regardless_of_case(api, taken):
+    signup(api, "alice")
+
+    reply = signup(api, taken, email="someone.else@example.com")
+
+    assert reply.status == 409
+    assert reply.problem["errors"] == {"username": ["is already taken"]}
+    assert login(api, "someone.else@example.com").status == 401
+
+
+@pytest.mark.parametrize("taken", ["alice@example.com", "Alice@Example.COM"])
+def test_email_is_registered_once_regardless_of_case(api, taken):
+    signup(api, "alice")
+
+    reply = signup(api, "bob", email=taken)
+
+    assert reply.status == 409
+    assert "email" in reply.problem["errors"]
+    assert "username" not in reply.problem["errors"]
+    assert login(api, "bob@example.com").status == 401
+
+
+def test_taken_username_and_email_are_both_reported(api):
+    signup(api, "alice")
+
+    reply = signup(api, "alice", email="alice@example.com")
+
+    assert reply.status == 409
+    assert set(reply.problem["errors"]) == {"username", "email"}
+
+
+@pytest.mark.parametrize(("field", "value"), [
+    ("username", "ab"),
+    ("username", "has space"),
+    ("username", "-leading"),
+    ("username", "x" * 33),
+    ("username", "ali<script>"),
+    ("username", 42),
+    ("email", "not-an-email"),
+    ("email", "a@b"),
+    ("email", ""),
+    ("email", None),
+    ("password", "short"),
+    ("password", "x" * 257),
+    ("password", 12345678),
+])
+def test_bad_signup_fields_are_refused(api, field, value):
+    payload = {"username": "alice", "email": "alice@example.com", "password": PASSWORD, field: value}
+
+    reply = api.post("/auth/signup", payload)
+
+    assert reply.status == 422
+    assert field in reply.problem["errors"]
+    assert signup(api, "alice").status == 201  # nothing was reserved by the refused attempt
+
+
+def test_missing_signup_fields_are_each_reported(api):
+    reply = api.post("/auth/signup", {})
+
+    assert reply.status == 422
+    assert set(reply.problem["errors"]) == {"username", "email", "password"}
+
+
+# -- signing in --------------------------------------------------------------------------
+
+
+def test_login_answers_a_token(api):
+    signup(api, "alice")
+
+    reply = login(api, "ALICE@example.com")
+
+    assert reply.status == 200, reply.body
+    assert reply.json["user"]["username"] == "alice"
+    assert api.get("/auth/me", token=reply.json["token"]).status == 200
+
+
+def test_wrong_password_and_unknown_email_are_refused_alike(api):
+    signup(api, "alice")
+
+    wrong_password = login(api, "alice@example.com", "incorrect horse")
+    unknown_email = login(api, "nobody@example.com")
+
+    assert_refused_as_unauthenticated(wrong_password)
+    assert_refused_as_unauthenticated(unknown_email)
+    assert wrong_password.problem["detail"] == unknown_email.problem["detail"]
+    assert wrong_password.problem["errors"] == unknown_email.problem["errors"]
+
+
+# -- proving who you are -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("scheme", ["Bearer", "Token", "bearer"])
+def test_me_accepts_bearer_and_realworld_token_schemes(api, scheme):
+    token = signup(api, "alice").json["token"]
+
+    reply = api.get("/auth/me", headers={"Authorization": f"{scheme} {token}"})
+
+    assert reply.status == 200, reply.body
+    assert reply.json["user"]["username"] == "alice"
+    assert reply.json["token"]
+
+
+def test_me_without_a_token_asks_for_one(api):
+    assert_refused_as_unauthenticated(api.get("/auth/me"))
+
+
+@pytest.mark.parametrize("authorization", [
+    "Bearer",
+    "Bearer ",
+    "Bearer garbage",
+    "Bearer a.b.c",
+    "Bearer é",
+    "Basic YWxpY2U6cGFzcw==",
+    "eyJhbGciOiJIUzI1NiJ9",
+])
+def test_garbled_authorization_is_refused(api, authorization):
+    signup(api, "alice")
+
+    assert_refused_as_unauthenticated(api.get("/auth/me", headers={"Authorization": authorization}))
+
+
+def test_expired_token_is_refused(api):
+    signup(api, "alice")
+    issued = int(time.time()) - 3600
+    expired = jwt.encode({"sub": "alice", "role": "reader", "iat": issued, "exp": issued + 60}, secret(),
+                         algorithm="HS256")
+
+    reply = api.get("/auth/me", token=expired)
+
+    assert_refused_as_unauthenticated(reply)
+    assert "expired" in reply.problem["detail"]
+
+
+def test_token_with_a_wrong_signature_is_refused(api):
+    signup(api, "alice")
+    forged = issue_jwt("alice", "reader", "another secret that is long enough to use", 3600)
+
+    assert_refused_as_unauthenticated(api.get("/auth/me", token=forged))
+
+
+def test_unsigned_token_is_refused(api):
+    signup(api, "root")
+    unsigned = jwt.encode({"sub": "root", "role": "admin", "exp": int(time.time()) + 60}, None, algorithm="none")
+
+    assert_refused_as_unauthenticated(api.get("/auth/me", token=unsigned))
+
+
+def test_token_without_an_expiry_is_refused(api):
+    signup(api, "alice")
+    forever = jwt.encode({"sub": "alice", "role": "reader"}, secret(), algorithm="HS256")
+
+    assert_refused_as_unauthenticated(api.get("/auth/me", token=forever))
+
+
+def test_bad_token_is_refused_even_where_signing_in_is_optional(api, blog):
+    slug = blog.post(blog.author("alice"))["slug"]
+
+    reply = api.post(f"/posts/{slug}/comments", {"body": "Hi"}, token="garbage")
+
+    assert_refused_as_unauthenticated(reply)
+    assert api.get(f"/posts/{slug}").json["comment_count"] == 0
+
+
+def test_token_of_an_account_that_does_not_exist_is_refused_by_me(api):
+    signup(api, "alice")
+    ghost = issue_jwt("ghost", "reader", secret(), 3600)
+
+    assert_refused_as_unauthenticated(api.get("/auth/me", token=ghost))
+
+
+# -- roles -----------------------------------------------------------------------------------
+
+
+def test_reader_cannot_write_posts(api, blog):
+    reader = blog.user("bob")
+
+    reply = api.post("/posts", {"title": "Mine", "body": "Text"}, token=reader)
+
+    assert reply.status == 403
+    assert reply.problem["detail"]
+    assert api.get("/posts").json["items"] == []
+
+
+def test_admin_promotes_a_reader_to_author(api, blog):
+    admin = blog.admin()
+    blog.user("bob")
+
+    reply = api.put("/users/bob/role", {"role": "author"}, token=admin)
+
+    assert reply.status == 200, reply.body
+    assert reply.json["role"] == "author"
+    # The new role arrives with bob's next token
+    bob = blog.login("bob")
+    assert api.get("/auth/me", token=bob).json["user"]["role"] == "author"
+    assert api.post("/posts", {"title": "Mine", "body": "Text"}, token=bob).status == 201
+
+
+def test_admin_is_named_by_blog_admins(api, blog):
+    reply = api.get("/auth/me", token=blog.admin())
+
+    assert reply.json["user"]["username"] == "root"
+    assert reply.json["user"]["role"] == "admin"
+
+
+def test_blog_admins_names_the_account_whatever_its_case(api):
+    # Usernames are unique regardless of case, so "Root" is the account BLOG_ADMINS=root names
+    token = signup(api, "Root").json["token"]
+
+    assert api.get("/auth/me", token=token).json["user"]["role"] == "admin"
+    assert api.post("/posts", {"title": "By the admin", "body": "Text"}, token=token).status == 201
+
+
+def test_role_claim_in_a_token_does_not_make_an_admin(api, blog):
+    blog.user("mallory")
+    claims_admin = issue_jwt("mallory", "admin", secret(), 3600)
+
+    assert api.post("/posts", {"title": "Mine", "body": "Text"}, token=claims_admin).status == 403
+    assert api.put("/users/mallory/role", {"role": "author"}, token=claims_admin).status == 403
+
+
+def test_only_an_admin_changes_roles(api, blog):
+    blog.user("bob")
+    author = blog.author("carol")
+
+    for token in (blog.login("bob"), author):
+        reply = api.put("/users/bob/role", {"role": "author"}, token=token)
+        assert reply.status == 403
+    assert api.put("/users/bob/role", {"role": "author"}).status == 401
+    assert api.get("/auth/me", token=blog.login("bob")).json["user"]["role"] == "reader"
+
+
+@pytest.mark.parametrize("username", ["nobody", "x" * 40, "x" * 3000, "%F0%9F%92%A9"])
+def test_changing_the_role_of_an_unknown_user_is_not_found(api, blog, username):
+    reply = api.put(f"/users/{username}/role", {"role": "author"}, token=blog.admin())
+
+    assert reply.status == 404
+
+
+@pytest.mark.parametrize("role", ["admin", "owner", "", None, 1])
+def test_only_reader_and_author_roles_can_be_given(api, blog, role):
+    blog.user("bob")
+
+    reply = api.put("/users/bob/role", {"role": role}, token=blog.admin())
+
+    assert reply.status == 422
+    assert "role" in reply.problem["errors"]

@@ -1,0 +1,273 @@
+"""Changing a comment after posting it: who may edit or delete, and what deleting leaves.
+
+An anonymous commenter proves ownership with the edit token (X-Edit-Token) until
+the edit window closes; a signed-in commenter is recognised by account; an admin
+may change anything. A comment deleted while it has replies stays as a tombstone
+(no text, no author, not counted) until its last reply goes.
+"""
+
+from __future__ import annotations
+
+import time
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from chalicelib import services as services_module
+from chalicelib.blog import comments as comments_module
+from chalicelib.blog.ids import new_ulid
+from chalicelib.blog.tokens import issue_edit_token
+
+
+@pytest.fixture
+def slug(blog: Any) -> str:
+    return str(blog.post(blog.author("alice"), title="Hello world")["slug"])
+
+
+@pytest.fixture
+def anonymous(blog: Any, slug: str) -> dict[str, Any]:
+    """An anonymous comment as created: {comment, edit_token, edit_token_expires_at}."""
+    return dict(blog.comment(slug, body="First thoughts"))
+
+
+def token_header(created: dict[str, Any]) -> dict[str, str]:
+    return {"X-Edit-Token": created["edit_token"]}
+
+
+def listed(api: Any, slug: str) -> list[dict[str, Any]]:
+    reply = api.get(f"/posts/{slug}/comments?limit=100")
+    assert reply.status == 200, reply.body
+    return list(reply.json["items"])
+
+
+def count(api: Any, slug: str) -> int:
+    return int(api.get(f"/posts/{slug}").json["comment_count"])
+
+
+def edit(api: Any, comment_id: str, body: str = "Second thoughts", **kwargs: Any) -> Any:
+    return api.patch(f"/comments/{comment_id}", {"body": body}, **kwargs)
+
+
+# -- with the edit token ---------------------------------------------------------------
+
+
+def test_edit_with_the_token_changes_the_text(api, slug, anonymous):
+    comment_id = anonymous["comment"]["id"]
+
+    reply = edit(api, comment_id, "Second *thoughts*", headers=token_header(anonymous))
+
+    assert reply.status == 200, reply.body
+    assert reply.json["html"] == "<p>Second <em>thoughts</em></p>\n"
+    assert reply.json["body"] == "Second *thoughts*"
+    assert reply.json["edited_at"] is not None
+    assert listed(api, slug)[0]["html"] == "<p>Second <em>thoughts</em></p>\n"
+    assert count(api, slug) == 1
+
+
+def test_delete_with_the_token_removes_the_comment(api, slug, anonymous):
+    reply = api.delete(f"/comments/{anonymous['comment']['id']}", headers=token_header(anonymous))
+
+    assert reply.status == 204
+    assert listed(api, slug) == []
+    assert count(api, slug) == 0
+
+
+def test_forged_token_is_refused(api, slug, anonymous):
+    expires, _, signature = anonymous["edit_token"].partition(".")
+    forgeries = [
+        "not-a-token",
+        f"{int(expires) + 86400}.{signature}",  # a longer window, same signature
+        f"{expires}.{'A' * len(signature)}",
+        f"{expires}.",
+        "².x",
+        "1.é",
+    ]
+
+    for forged in forgeries:
+        assert edit(api, anonymous["comment"]["id"], headers={"X-Edit-Token": forged}).status == 403, forged
+        assert api.delete(f"/comments/{anonymous['comment']['id']}", headers={"X-Edit-Token": forged}).status == 403
+    assert listed(api, slug)[0]["body"] == "First thoughts"
+
+
+def test_token_for_another_comment_is_refused(api, blog, slug, anonymous):
+    other = blog.comment(slug)
+
+    reply = edit(api, anonymous["comment"]["id"], headers=token_header(other))
+    deleting = api.delete(f"/comments/{anonymous['comment']['id']}", headers=token_header(other))
+
+    assert reply.status == 403
+    assert deleting.status == 403
+    assert reply.problem["detail"]
+    assert count(api, slug) == 2
+
+
+def test_token_expires_when_the_edit_window_closes(api, slug, anonymous, monkeypatch):
+    # Given the edit window (EDIT_WINDOW_SECONDS=900) has passed since posting
+    closes = int(anonymous["edit_token"].split(".")[0])
+    assert closes - time.time() == pytest.approx(900, abs=5)
+    monkeypatch.setattr(comments_module, "time", SimpleNamespace(time=lambda: closes + 1))
+
+    # When the commenter tries to change the comment, then it is refused
+    assert edit(api, anonymous["comment"]["id"], headers=token_header(anonymous)).status == 403
+    reply = api.delete(f"/comments/{anonymous['comment']['id']}", headers=token_header(anonymous))
+    assert reply.status == 403
+    assert "window" in reply.problem["detail"]
+    assert listed(api, slug)[0]["body"] == "First thoughts"
+
+
+def test_token_issued_with_a_past_expiry_is_refused(api, anonymous):
+    key = services_module.services().settings.edit_token_key
+    stale = issue_edit_token(anonymous["comment"]["id"], int(time.time()) - 1, key)
+
+    reply = edit(api, anonymous["comment"]["id"], headers={"X-Edit-Token": stale})
+
+    assert reply.status == 403
+
+
+def test_token_signed_with_another_key_is_refused(api, anonymous):
+    stolen = issue_edit_token(anonymous["comment"]["id"], int(time.time()) + 600, "x" * 40)
+
+    assert edit(api, anonymous["comment"]["id"], headers={"X-Edit-Token": stolen}).status == 403
+
+
+def test_without_a_token_an_anonymous_caller_must_authenticate(api, slug, anonymous):
+    reply = edit(api, anonymous["comment"]["id"])
+    deleting = api.delete(f"/comments/{anonymous['comment']['id']}")
+
+    assert reply.status == 401
+    assert deleting.status == 401
+    assert reply.headers["www-authenticate"].startswith("Bearer")
+    assert "X-Edit-Token" in reply.problem["detail"]
+    assert count(api, slug) == 1
+
+
+# -- by account ------------------------------------------------------------------------
+
+
+def test_signed_in_author_edits_and_deletes_without_a_token(api, blog, slug):
+    token = blog.user("bob")
+    mine = blog.comment(slug, token=token)["comment"]["id"]
+
+    assert edit(api, mine, token=token).status == 200
+    assert api.delete(f"/comments/{mine}", token=token).status == 204
+    assert listed(api, slug) == []
+
+
+def test_another_signed_in_user_may_not_change_a_comment(api, blog, slug, anonymous):
+    bobs = blog.comment(slug, token=blog.user("bob"))["comment"]["id"]
+    carol = blog.user("carol")
+
+    for target in (bobs, anonymous["comment"]["id"]):
+        assert edit(api, target, token=carol).status == 403
+        assert api.delete(f"/comments/{target}", token=carol).status == 403
+    assert count(api, slug) == 2
+
+
+def test_admin_edits_and_deletes_any_comment(api, blog, slug, anonymous):
+    admin = blog.admin()
+    bobs = blog.comment(slug, token=blog.user("bob"))["comment"]["id"]
+
+    assert edit(api, anonymous["comment"]["id"], token=admin).status == 200
+    assert edit(api, bobs, token=admin).status == 200
+    assert api.delete(f"/comments/{anonymous['comment']['id']}", token=admin).status == 204
+    assert api.delete(f"/comments/{bobs}", token=admin).status == 204
+    assert count(api, slug) == 0
+
+
+def test_edit_is_validated_like_a_new_comment(api, slug, anonymous):
+    for body in ("", "   ", "x" * 5001):
+        reply = edit(api, anonymous["comment"]["id"], body, headers=token_header(anonymous))
+        assert reply.status == 422
+        assert "body" in reply.problem["errors"]
+    assert listed(api, slug)[0]["body"] == "First thoughts"
+
+
+# -- unknown and gone ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("comment_id", [new_ulid(), "01ARZ3NDEKTSV4RRFFQ69G5FAV", "not-an-id", "0" * 300, "%00"])
+def test_unknown_or_malformed_comment_id_is_not_found(api, blog, comment_id):
+    admin = blog.admin()
+
+    assert edit(api, comment_id, token=admin).status == 404
+    assert api.delete(f"/comments/{comment_id}", token=admin).status == 404
+
+
+def test_deleted_comment_cannot_be_edited_or_deleted_again(api, anonymous):
+    comment_id = anonymous["comment"]["id"]
+    api.delete(f"/comments/{comment_id}", headers=token_header(anonymous))
+
+    assert edit(api, comment_id, headers=token_header(anonymous)).status == 404
+    assert api.delete(f"/comments/{comment_id}", headers=token_header(anonymous)).status == 404
+
+
+# -- tombstones ---------------------------------------------------------------------------
+
+
+def test_deleted_comment_with_replies_becomes_an_uncounted_tombstone(api, blog, slug, anonymous):
+    # Given a comment with a reply
+    parent = anonymous["comment"]["id"]
+    reply = blog.comment(slug, parent_id=parent)["comment"]["id"]
+
+    # When the comment is deleted
+    assert api.delete(f"/comments/{parent}", headers=token_header(anonymous)).status == 204
+
+    # Then it keeps its place in the thread without its text or its author
+    items = listed(api, slug)
+    assert [item["id"] for item in items] == [parent, reply]
+    tombstone = items[0]
+    assert tombstone["status"] == "deleted"
+    assert tombstone["author"] is None
+    assert not tombstone["body"] and not tombstone["html"]
+    assert "First thoughts" not in api.get(f"/posts/{slug}/comments").body.decode()
+    # And only the reply is counted
+    assert count(api, slug) == 1
+    # And the tombstone cannot be edited
+    assert edit(api, parent, token=blog.admin()).status == 404
+
+
+def test_deleting_the_last_reply_removes_the_tombstone(api, blog, slug, anonymous):
+    parent = anonymous["comment"]["id"]
+    first = blog.comment(slug, parent_id=parent)
+    second = blog.comment(slug, parent_id=parent)
+    api.delete(f"/comments/{parent}", headers=token_header(anonymous))
+
+    # One reply goes: the tombstone stays for the other
+    assert api.delete(f"/comments/{first['comment']['id']}", headers=token_header(first)).status == 204
+    assert [item["id"] for item in listed(api, slug)] == [parent, second["comment"]["id"]]
+
+    # The last reply goes: so does the tombstone
+    assert api.delete(f"/comments/{second['comment']['id']}", headers=token_header(second)).status == 204
+    assert listed(api, slug) == []
+    assert count(api, slug) == 0
+
+
+def test_pruning_climbs_a_chain_of_tombstones(api, blog, slug, anonymous):
+    # Given a thread root -> middle -> leaf where root and middle were deleted
+    root = anonymous
+    middle = blog.comment(slug, parent_id=root["comment"]["id"])
+    leaf = blog.comment(slug, parent_id=middle["comment"]["id"])
+    sibling = blog.comment(slug)
+    for created in (root, middle):
+        api.delete(f"/comments/{created['comment']['id']}", headers=token_header(created))
+    assert [i["status"] for i in listed(api, slug)] == ["deleted", "deleted", "approved", "approved"]
+    assert count(api, slug) == 2
+
+    # When the leaf is deleted, then both tombstones go and the unrelated comment stays
+    assert api.delete(f"/comments/{leaf['comment']['id']}", headers=token_header(leaf)).status == 204
+    assert [i["id"] for i in listed(api, slug)] == [sibling["comment"]["id"]]
+    assert count(api, slug) == 1
+
+
+def test_tombstone_stays_while_a_reply_of_a_reply_remains(api, blog, slug, anonymous):
+    middle = blog.comment(slug, parent_id=anonymous["comment"]["id"])
+    leaf = blog.comment(slug, parent_id=middle["comment"]["id"])
+    api.delete(f"/comments/{anonymous['comment']['id']}", headers=token_header(anonymous))
+
+    # Deleting the middle comment, which still has a reply, tombstones it too
+    assert api.delete(f"/comments/{middle['comment']['id']}", headers=token_header(middle)).status == 204
+
+    assert [i["id"] for i in listed(api, slug)] == [
+        anonymous["comment"]["id"], middle["comment"]["id"], leaf["comment"]["id"]]
+    assert count(api, slug) == 1

@@ -1,0 +1,208 @@
+"""The sanitiser: whatever goes in, only allow-listed HTML comes out.
+
+Outputs are checked by parsing them, not by searching for strings: every tag and
+attribute must be on the allow-list and every URL must use http(s) or mailto,
+however the input spelled or hid it.
+"""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+from chalicelib.blog.rendering import comment_html, post_html
+
+COMMENT_TAGS = {"a", "p", "br", "hr", "em", "strong", "del", "s", "code", "pre", "blockquote", "ul", "ol", "li"}
+POST_TAGS = COMMENT_TAGS | {"h1", "h2", "h3", "h4", "h5", "h6", "img", "table", "thead", "tbody", "tr", "th", "td",
+                            "figure", "figcaption", "sup", "sub"}
+SAFE_SCHEMES = {"", "http", "https", "mailto"}
+URL_ATTRIBUTES = {"href", "src"}
+
+
+class Collect(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def parse(rendered: str) -> Collect:
+    collected = Collect()
+    collected.feed(rendered)
+    collected.close()
+    return collected
+
+
+def assert_safe(rendered: str, allowed_tags: set[str]) -> Collect:
+    """Only allowed tags, no handlers or styles, and only safe URL schemes (after entity decoding)."""
+    collected = parse(rendered)
+    for tag, attributes in collected.tags:
+        assert tag in allowed_tags, (tag, rendered)
+        for name, value in attributes.items():
+            assert not name.startswith("on"), (name, rendered)
+            assert name not in ("style", "srcdoc", "formaction", "xmlns"), (name, rendered)
+            if name in URL_ATTRIBUTES:
+                scheme = urlsplit("".join((value or "").split())).scheme.lower()
+                assert scheme in SAFE_SCHEMES, (value, rendered)
+    return collected
+
+
+def links(rendered: str) -> list[dict[str, Any]]:
+    return [attributes for tag, attributes in parse(rendered).tags if tag == "a"]
+
+
+HOSTILE = [
+    "<script>alert(1)</script>",
+    "<SCRIPT SRC=//evil.example/x.js></SCRIPT>",
+    "<scr<script>ipt>alert(1)</script>",
+    "<img src=x onerror=alert(1)>",
+    "<svg onload=alert(1)>",
+    "<body onload=alert(1)>",
+    '<p style="background:url(javascript:alert(1))" onclick="x()">hi</p>',
+    '<a href="javascript:alert(1)">x</a>',
+    '<a href="JaVaScRiPt:alert(1)">x</a>',
+    '<a href="  javascript:alert(1)">x</a>',
+    '<a href="jav&#x09;ascript:alert(1)">x</a>',
+    '<a href="&#106;&#97;&#118;&#97;&#115;&#99;&#114;&#105;&#112;&#116;&#58;alert(1)">x</a>',
+    '<a href="&#x6A;avascript&colon;alert(1)">x</a>',
+    '<a href="java\nscript:alert(1)">x</a>',
+    '<a href="vbscript:msgbox(1)">x</a>',
+    '<a href="VBScript:msgbox(1)">x</a>',
+    '<a href="data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==">x</a>',
+    '<img src="data:image/svg+xml,<svg onload=alert(1)>">',
+    '<iframe src="https://evil.example"></iframe>',
+    '<iframe srcdoc="<script>alert(1)</script>"></iframe>',
+    '<object data="https://evil.example/x.swf"></object><embed src="x">',
+    '<form action="https://evil.example"><input name=q><button formaction="javascript:x">go</button></form>',
+    '<base href="https://evil.example/">',
+    '<style>body{display:none}</style>',
+    "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>",
+    "<div><b>unclosed <i>markup <a href='javascript:x'",
+    "<<script>script>alert(1)<</script>/script>",
+    '<a href="https://ok.example" onmouseover="alert(1)" style="color:red">ok</a>',
+    "<!--<script>alert(1)</script>-->",
+    "[x](javascript:alert(1))",
+    "[x](JaVaScRiPt:alert(1))",
+    "[x](&#106;avascript:alert(1))",
+    "[x](javascript&colon;alert(1))",
+    "[x](<javascript:alert(1)>)",
+    "[x](vbscript:msgbox(1))",
+    "[x](data:text/html,<script>alert(1)</script>)",
+    "<javascript:alert(1)>",
+    "![x](javascript:alert(1))",
+    "![x](data:image/png;base64,iVBORw0KGgo=)",
+    '[x](https://ok.example "title" onclick="alert(1)")',
+]
+
+
+@pytest.mark.parametrize("hostile", HOSTILE)
+def test_comment_html_keeps_only_allow_listed_markup(hostile):
+    assert_safe(comment_html(hostile), COMMENT_TAGS)
+
+
+@pytest.mark.parametrize("hostile", HOSTILE)
+def test_post_html_keeps_only_allow_listed_markup(hostile):
+    assert_safe(post_html(hostile), POST_TAGS)
+
+
+def test_raw_html_in_a_comment_is_shown_as_text():
+    rendered = comment_html("I <b>love</b> <script>alert(1)</script> this")
+
+    assert parse(rendered).tags == [("p", {})]
+    assert "".join(parse(rendered).text).strip() == "I <b>love</b> <script>alert(1)</script> this"
+
+
+def test_markdown_link_with_a_javascript_target_is_not_a_link():
+    for source in ("[click](javascript:alert(1))", "[click](JAVASCRIPT:alert(1))", "[click](&#106;avascript:x)"):
+        assert links(comment_html(source)) == []
+        assert links(post_html(source)) == []
+
+
+def test_comment_links_are_marked_as_user_content():
+    rendered = comment_html("See [my site](https://ann.example) and <https://other.example>.")
+
+    found = links(rendered)
+    assert [a["href"] for a in found] == ["https://ann.example", "https://other.example"]
+    for attributes in found:
+        assert set((attributes["rel"] or "").split()) == {"nofollow", "ugc", "noopener"}
+
+
+def test_comment_link_cannot_choose_its_own_rel_or_target():
+    rendered = comment_html('[x](https://ok.example "t")')
+
+    assert links(rendered) == [{"href": "https://ok.example", "title": "t", "rel": "nofollow ugc noopener"}]
+
+
+def test_comment_markdown_still_renders():
+    rendered = comment_html("**bold**, *em*, `code`, ~~gone~~\n\n> quoted\n\n- one\n- two")
+
+    tags = [tag for tag, _ in assert_safe(rendered, COMMENT_TAGS).tags]
+    assert {"strong", "em", "code", "s", "blockquote", "ul", "li"} <= set(tags)
+
+
+def test_comments_cannot_embed_images_or_headings():
+    rendered = comment_html("# Big\n\n![x](https://img.example/x.png)")
+
+    assert {tag for tag, _ in parse(rendered).tags} <= COMMENT_TAGS
+    assert "img" not in rendered and "<h1" not in rendered
+
+
+def test_post_html_keeps_tables():
+    rendered = post_html("| a | b |\n|---|--:|\n| 1 | 2 |")
+
+    tags = [tag for tag, _ in assert_safe(rendered, POST_TAGS).tags]
+    assert {"table", "thead", "tbody", "tr", "th", "td"} <= set(tags)
+
+
+def test_post_html_keeps_http_images_and_drops_data_images():
+    kept = post_html("![cat](https://img.example/cat.png)\n\n<img src=\"http://img.example/dog.png\" alt=\"dog\">")
+    dropped = post_html("![x](data:image/png;base64,iVBORw0KGgo=)\n\n<img src=\"data:image/gif;base64,R0lGOD\">")
+
+    sources = [attrs.get("src") for tag, attrs in parse(kept).tags if tag == "img"]
+    assert sources == ["https://img.example/cat.png", "http://img.example/dog.png"]
+    assert all("src" not in attrs for tag, attrs in parse(dropped).tags if tag == "img")
+    assert "data:" not in dropped
+
+
+def test_post_html_allows_inline_html_from_the_allow_list():
+    rendered = post_html('<figure><img src="https://img.example/a.png" alt="a"><figcaption>A</figcaption></figure>')
+
+    assert [tag for tag, _ in assert_safe(rendered, POST_TAGS).tags] == ["figure", "img", "figcaption"]
+
+
+def test_post_links_are_noopener_but_followed():
+    found = links(post_html("[home](https://blog.example)"))
+
+    assert found[0]["rel"] == "noopener"
+
+
+def test_broken_markup_is_closed():
+    rendered = post_html("<p><strong>unclosed <em>tags")
+
+    assert rendered.count("<strong>") == rendered.count("</strong>")
+    assert rendered.count("<em>") == rendered.count("</em>")
+
+
+def test_hostile_comment_through_the_api_comes_back_harmless(api, blog):
+    slug = blog.post(blog.author("alice"), title="Hello world")["slug"]
+    hostile = "\n\n".join([*HOSTILE[:12], "[ok](https://ok.example)"])
+
+    reply = api.post(f"/posts/{slug}/comments", {"body": hostile})
+
+    assert reply.status == 201, reply.body
+    listed = api.get(f"/posts/{slug}/comments").json["items"][0]
+    for rendered in (reply.json["comment"]["html"], listed["html"]):
+        collected = assert_safe(rendered, COMMENT_TAGS)
+        assert [attrs["href"] for tag, attrs in collected.tags if tag == "a"] == ["https://ok.example"]
+        assert "<script>alert(1)</script>" in "".join(collected.text)  # shown, not run
+    # The raw text is kept as written, for editing
+    assert listed["body"] == hostile
