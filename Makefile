@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test lint bench clean clean-data
+.PHONY: run test lint bench conformance clean clean-data
 
 $(INSTALLED): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -29,3 +29,6 @@ clean-data:  ## forget the local blog's data and keys
 
 clean: clean-data
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+
+conformance: $(INSTALLED)  ## the RealWorld (Conduit) Postman suite with newman against the local stack
+	$(PY) -m devtools.conformance

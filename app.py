@@ -11,11 +11,13 @@ from chalicelib.api.auth import auth
 from chalicelib.api.comments import comments
 from chalicelib.api.meta import meta
 from chalicelib.api.posts import posts
+from chalicelib.api.realworld import realworld
 from chalicelib.services import services
 
 app = Chalice(app_name="serverless-blog")
 for blueprint in (meta, auth, posts, comments):
     app.register_blueprint(blueprint)
+app.register_blueprint(realworld, url_prefix="/api")
 cors.install(app)
 
 

@@ -7,8 +7,10 @@ import hmac
 from dataclasses import dataclass
 
 from chalicelib.blog.accounts import Accounts
+from chalicelib.blog.articles import Articles
 from chalicelib.blog.comments import Comments
 from chalicelib.blog.posts import Posts
+from chalicelib.blog.social import Social
 from chalicelib.settings import Settings, get_settings
 from chalicelib.store.client import dynamodb_client, use_client
 from chalicelib.store.table import Table
@@ -20,6 +22,8 @@ class Services:
     accounts: Accounts
     posts: Posts
     comments: Comments
+    social: Social
+    articles: Articles
 
 
 _current: Services | None = None
@@ -28,13 +32,16 @@ _current: Services | None = None
 def build(settings: Settings) -> Services:
     settings.check_secrets()
     table = Table(dynamodb_client(), settings.table_name)
+    social = Social(table)
     # Cursors get a key of their own, derived so that one secret less is needed.
     cursor_key = hmac.new(settings.edit_token_key.encode(), b"cursor-signing", hashlib.sha256).digest()
     return Services(
         settings=settings,
         accounts=Accounts(table, settings),
-        posts=Posts(table, cursor_key),
+        posts=Posts(table, cursor_key, settings.open_authoring),
         comments=Comments(table, settings, cursor_key),
+        social=social,
+        articles=Articles(table, social),
     )
 
 

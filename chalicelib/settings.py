@@ -24,6 +24,7 @@ class Settings:
     admins: frozenset[str]
     cors_origins: tuple[str, ...]
     anonymous_comments: bool
+    open_authoring: bool
     edit_window_seconds: int
     max_reply_depth: int
     token_ttl_seconds: int
@@ -68,6 +69,8 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         admins=frozenset(_csv(env.get("BLOG_ADMINS", ""))),
         cors_origins=_csv(env.get("CORS_ORIGINS", "*")),
         anonymous_comments=_bool(env.get("ANONYMOUS_COMMENTS", "true"), "ANONYMOUS_COMMENTS"),
+        # true: any signed-up user may write posts (RealWorld's model); false: authors and admins.
+        open_authoring=_bool(env.get("OPEN_AUTHORING", "false"), "OPEN_AUTHORING"),
         edit_window_seconds=_int(env.get("EDIT_WINDOW_SECONDS", "900"), "EDIT_WINDOW_SECONDS", 0),
         max_reply_depth=_int(env.get("MAX_REPLY_DEPTH", "5"), "MAX_REPLY_DEPTH", 0),
         token_ttl_seconds=_int(env.get("TOKEN_TTL_SECONDS", "604800"), "TOKEN_TTL_SECONDS", 60),

@@ -16,8 +16,16 @@ from chalice.app import Blueprint, Response
 
 from chalicelib.api.problems import from_exception
 
+ErrorRenderer = Callable[[Exception], Response]
+
 
 class ApiBlueprint(Blueprint):
+    """A Blueprint whose views' errors are rendered by ``render_error`` (problem details by default)."""
+
+    def __init__(self, import_name: str, render_error: ErrorRenderer = from_exception) -> None:
+        super().__init__(import_name)
+        self.render_error = render_error
+
     def route(self, path: str, **kwargs: Any) -> Callable[..., Any]:
         register = super().route(path, **kwargs)
 
@@ -27,7 +35,7 @@ class ApiBlueprint(Blueprint):
                 try:
                     result = view(*args, **view_kwargs)
                 except Exception as error:  # noqa: BLE001 - every failure gets a problem response
-                    return from_exception(error)
+                    return self.render_error(error)
                 response = result if isinstance(result, Response) else Response(body=result)
                 if not isinstance(response.body, str | bytes):
                     response.headers.setdefault("Content-Type", "application/json")

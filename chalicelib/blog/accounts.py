@@ -9,11 +9,11 @@ from typing import Any
 from chalicelib.blog import clock
 from chalicelib.blog.passwords import hash_password, verify_password
 from chalicelib.blog.tokens import ADMIN, AUTHOR, READER, Principal, is_named_admin, issue_jwt
-from chalicelib.blog.validation import Choice, Email, Field, FieldError, Text, read_fields
-from chalicelib.errors import Conflict, Forbidden, NotFound, Unauthenticated
+from chalicelib.blog.validation import Choice, Email, Field, FieldError, Text, Url, read_fields
+from chalicelib.errors import Conflict, Forbidden, Invalid, NotFound, Unauthenticated
 from chalicelib.settings import Settings
 from chalicelib.store import keys
-from chalicelib.store.table import ConditionFailed, Item, Table, TransactionCancelled, put, update
+from chalicelib.store.table import ConditionFailed, Item, Table, TransactionCancelled, Write, delete, put, update
 
 _USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{2,31}$")
 
@@ -38,6 +38,13 @@ LOGIN_FIELDS = {
     "password": Field(Text(256, min_length=1, strip=False), required=True),
 }
 ROLE_FIELDS = {"role": Field(Choice((READER, AUTHOR)), required=True)}
+PROFILE_FIELDS = {
+    "username": Field(Username(32)),
+    "email": Field(Email(allow_blank=False)),
+    "password": Field(_PASSWORD_FIELD.rule),
+    "bio": Field(Text(1000, single_line=False), nullable=True),
+    "image": Field(Url(), nullable=True),
+}
 
 
 @lru_cache(maxsize=2)
@@ -51,8 +58,14 @@ def user_view(item: Item, settings: Settings) -> dict[str, Any]:
         "username": username,
         "email": item["email"],
         "role": ADMIN if is_named_admin(username, settings.admins) else item["role"],
+        "bio": item.get("bio"),
+        "image": item.get("image"),
         "created_at": item["created_at"],
     }
+
+
+def valid_username(username: str) -> bool:
+    return bool(_USERNAME.match(username))
 
 
 class Accounts:
@@ -112,11 +125,52 @@ class Accounts:
             raise Unauthenticated("this account no longer exists")
         return self._session(item)
 
+    def update_profile(self, principal: Principal, payload: Any) -> dict[str, Any]:
+        """Change e-mail, password, bio or picture; usernames are permanent (posts name them)."""
+        fields = read_fields(payload, PROFILE_FIELDS)
+        item = self.table.get(keys.user(principal.username))
+        if item is None:
+            raise Unauthenticated("this account no longer exists")
+        if "username" in fields and fields["username"].casefold() != item["username"].casefold():
+            raise Invalid.field("username", "cannot be changed: posts and comments are signed with it")
+        changes: dict[str, Any] = {k: fields[k] for k in ("bio", "image") if k in fields}
+        if "password" in fields:
+            changes["password_hash"] = hash_password(fields["password"], self.settings.password_cost)
+        writes: list[Write] = []
+        new_email = fields.get("email")
+        if new_email and new_email != item["email"]:
+            changes["email"] = new_email
+            writes += [
+                delete(keys.email(item["email"])),
+                put({**keys.email(new_email), "username": item["username"]}, "attribute_not_exists(PK)"),
+            ]
+        if changes:
+            names = {f"#f{i}": name for i, name in enumerate(changes)}
+            values = {f":f{i}": value for i, value in enumerate(changes.values())}
+            expression = "SET " + ", ".join(f"#f{i} = :f{i}" for i in range(len(changes)))
+            writes.insert(0, Write("Update", key=keys.user(item["username"]), update=expression,
+                                   condition="attribute_exists(PK)", names=names, values=values))
+            try:
+                self.table.transact(writes)
+            except TransactionCancelled as cancelled:
+                if len(writes) > 2 and cancelled.failed(2):
+                    raise Conflict("that e-mail is registered to another account",
+                                   {"email": ["is already registered"]}) from None
+                raise Conflict("the account changed while saving; try again") from None
+            item.update(changes)
+        return self._session(item)
+
+    def profile(self, username: str) -> Item:
+        item = self.table.get(keys.user(username)) if valid_username(username) else None
+        if item is None:
+            raise NotFound(f"there is no user {username[:40]!r}")
+        return item
+
     def set_role(self, principal: Principal, username: str, payload: Any) -> dict[str, Any]:
         if not principal.is_admin:
             raise Forbidden("only an admin can change roles")
         role = read_fields(payload, ROLE_FIELDS)["role"]
-        if not _USERNAME.match(username):
+        if not valid_username(username):
             # No such account can exist; and an over-long key would be refused by DynamoDB.
             raise NotFound(f"there is no user {username[:40]!r}")
         try:

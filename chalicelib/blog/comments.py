@@ -77,6 +77,18 @@ class Comments:
             "next_cursor": cursors.encode(page.last_key, comments_scope(slug), self.cursor_key),
         }
 
+    def all_public(self, slug: str, max_pages: int) -> list[dict[str, Any]]:
+        """Every standing comment, oldest first, for clients that take no pages (up to a bound)."""
+        found: list[dict[str, Any]] = []
+        params: dict[str, str] = {"limit": "100"}
+        for _ in range(max_pages):
+            page = self.listing(slug, params)
+            found.extend(c for c in page["items"] if c["status"] != DELETED)
+            if page["next_cursor"] is None:
+                break
+            params = {"limit": "100", "cursor": page["next_cursor"]}
+        return found
+
     def create(self, principal: Principal | None, slug: str, payload: Any) -> dict[str, Any]:
         fields = read_fields(payload, CREATE_FIELDS)
         if principal is None and not self.settings.anonymous_comments:
@@ -142,10 +154,10 @@ class Comments:
             )
         return parent
 
-    def _locate(self, comment_id: str) -> Item:
+    def _locate(self, comment_id: str, on_post: str | None = None) -> Item:
         ref = self.table.get(keys.comment_ref(comment_id)) if is_ulid(comment_id) else None
         comment = self.table.get(keys.comment(ref["post_slug"], comment_id)) if ref else None
-        if comment is None or comment["status"] == DELETED:
+        if comment is None or comment["status"] == DELETED or on_post not in (None, comment["post_slug"]):
             raise NotFound("there is no comment with that id")
         return comment
 
@@ -179,9 +191,11 @@ class Comments:
         assert saved is not None
         return views.comment_view(saved)
 
-    def delete(self, principal: Principal | None, comment_id: str, edit_token: str | None) -> None:
+    def delete(self, principal: Principal | None, comment_id: str, edit_token: str | None,
+               on_post: str | None = None) -> None:
+        """Delete a comment (of post ``on_post`` only, when given)."""
         for _ in range(_ATTEMPTS):
-            comment = self._locate(comment_id)
+            comment = self._locate(comment_id, on_post)
             self._authorize(principal, comment, edit_token)
             try:
                 self._remove(comment)

@@ -19,6 +19,7 @@ from typing import Any
 
 from chalicelib.blog import clock, rendering, views
 from chalicelib.blog.slugs import MAX_SLUG_LENGTH, is_valid_slug, slugify, with_suffix
+from chalicelib.blog.social import forget_favorite
 from chalicelib.blog.tokens import Principal
 from chalicelib.blog.validation import (
     Choice,
@@ -104,7 +105,7 @@ def _derived(post: Item | None) -> _Derived:
         return _Derived(entries, counts, names)
     slug, at = post["slug"], post["published_at"]
     for label in post.get("labels", []):
-        member = keys.label_member(_label_key(label), at, slug)
+        member = keys.label_member(label_key(label), at, slug)
         entries[(member["PK"], member["SK"])] = {**member, "slug": slug}
     if post["status"] == SCHEDULED:
         entry = keys.schedule_entry(at, slug)
@@ -113,12 +114,16 @@ def _derived(post: Item | None) -> _Derived:
     # Only posts promoted to "published" count, so /labels and /archive never
     # reveal a post that readers cannot see yet.
     for label in post.get("labels", []):
-        key = keys.label_count(_label_key(label))
+        key = keys.label_count(label_key(label))
         counts[(key["PK"], key["SK"])] += 1
         names[(key["PK"], key["SK"])] = {"label": label}
     month = keys.archive_count(at[:7])
     counts[(month["PK"], month["SK"])] += 1
     names[(month["PK"], month["SK"])] = {"month": at[:7]}
+    # Totals for lists that report how many posts match (the RealWorld API's articlesCount).
+    for total, name in ((keys.posts_count(), {}), (keys.author_count(post["author"]), {"author": post["author"]})):
+        counts[(total["PK"], total["SK"])] += 1
+        names[(total["PK"], total["SK"])] = name
     return _Derived(entries, counts, names)
 
 
@@ -168,9 +173,10 @@ def _update_in_place(old: Item, new: Item) -> Write:
 
 
 class Posts:
-    def __init__(self, table: Table, cursor_key: bytes) -> None:
+    def __init__(self, table: Table, cursor_key: bytes, open_authoring: bool = False) -> None:
         self.table = table
         self.cursor_key = cursor_key
+        self.open_authoring = open_authoring
 
     # -- reading -------------------------------------------------------------
 
@@ -262,7 +268,7 @@ class Posts:
                     scope: str, now: str) -> dict[str, Any]:
         # Membership items hold only the slug: a post's counts live on the post
         # alone, so the page's posts are fetched in one BatchGetItem.
-        page = self.table.query(keys.label_partition(_label_key(label)), newest_first=True, limit=limit,
+        page = self.table.query(keys.label_partition(label_key(label)), newest_first=True, limit=limit,
                                 start_key=start, sort_to=now + END)
         slugs = [keys.slug_from_timeline_sort_key(m["SK"]) for m in page.items]
         found = {p["slug"]: p for p in self.table.batch_get([keys.post(s) for s in slugs])}
@@ -279,6 +285,18 @@ class Posts:
         items = [{"label": i["label"], "count": int(i["count"])} for i in page.items]
         return self._page(items, page.last_key, "labels")
 
+    def all_labels(self, max_pages: int = 10) -> list[str]:
+        """Every label in use, by name, for clients that take no pages (up to a bound)."""
+        names: list[str] = []
+        start: dict[str, str] | None = None
+        for _ in range(max_pages):
+            page = self.table.query(keys.LABELS_PARTITION, limit=100, start_key=start)
+            names.extend(str(i["label"]) for i in page.items)
+            if page.last_key is None:
+                break
+            start = page.last_key
+        return names
+
     def archive(self, params: dict[str, str] | None) -> dict[str, Any]:
         query = read_query(params, ("limit", "cursor"))
         start = cursors.decode(query.get("cursor"), "archive", self.cursor_key)
@@ -290,7 +308,7 @@ class Posts:
     # -- writing -------------------------------------------------------------
 
     def create(self, principal: Principal, payload: Any) -> dict[str, Any]:
-        if not principal.can_author:
+        if not (principal.can_author or self.open_authoring):
             raise Forbidden("only authors and admins can write posts")
         fields = read_fields(payload, CREATE_FIELDS)
         now = clock.now_iso()
@@ -414,6 +432,10 @@ class Posts:
             for item in page.items:
                 if item["SK"] == keys.POST_SK:
                     continue
+                if item["SK"].startswith(keys.FAVORITE_PREFIX):
+                    # Its user's favorites total goes down with it, in one transaction.
+                    self.table.transact(forget_favorite(item))
+                    continue
                 doomed.append({"PK": item["PK"], "SK": item["SK"]})
                 if "id" in item:  # a comment: its id -> post reference goes with it
                     doomed.append(keys.comment_ref(item["id"]))
@@ -463,8 +485,9 @@ class Posts:
             key = {"PK": pk, "SK": sk}
             if delta > 0:
                 names = after.count_names[(pk, sk)]
+                labels = ", ".join(f"#n_{n} = :n_{n}" for n in names)
                 writes.append(Write(
-                    "Update", key=key, update="ADD #c :d SET " + ", ".join(f"#n_{n} = :n_{n}" for n in names),
+                    "Update", key=key, update="ADD #c :d" + (f" SET {labels}" if labels else ""),
                     names={"#c": "count", **{f"#n_{n}": n for n in names}},
                     values={":d": delta, **{f":n_{n}": v for n, v in names.items()}},
                 ))
@@ -481,7 +504,7 @@ class Posts:
         return writes
 
 
-def _label_key(label: str) -> str:
+def label_key(label: str) -> str:
     """A label's identity: "News", "news" and " news " (as typed in a query) are one label."""
     return " ".join(unicodedata.normalize("NFC", label).split()).casefold()
 

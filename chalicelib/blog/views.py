@@ -39,6 +39,7 @@ def post_summary(item: Item, now: str) -> dict[str, Any]:
         "created_at": item["created_at"],
         "updated_at": item["updated_at"],
         "comment_count": int(item.get("comment_count", 0)),
+        "favorites_count": int(item.get("favorites_count", 0)),
     }
 
 

@@ -11,9 +11,15 @@ Layout (PK / SK):
   LABELS             <label>                  how many published posts carry a label
   ARCHIVE            <YYYY-MM>                how many posts were published that month
   SCHEDULE           <published_at>#<slug>    a scheduled post not yet counted
+  STATS              posts                    how many posts are published
+  AUTHORS            <username>               how many posts an author has published
+  POST#<slug>        FAV#<username>           a user's favorite (GSI1: FAVBY#<username>)
+  USER#<username>    #FAVORITES               how many posts a user has favorited
+  USER#<username>    FOLLOWS#<username>       one user follows another
 
-Sparse indexes on the post item:
+Sparse indexes:
   GSI1  POSTS / <published_at>#<slug>                 published and scheduled posts
+  GSI1  FAVBY#<username> / <favorited_at>#<slug>      (on favorites) what a user favorited
   GSI2  AUTHOR#<username> / P#<published_at>#<slug>   an author's visible posts
         AUTHOR#<username> / D#<updated_at>#<slug>     an author's drafts
 A scheduled post carries its future published_at in these sort keys, so every
@@ -32,6 +38,10 @@ POSTS_PARTITION: Final = "POSTS"
 LABELS_PARTITION: Final = "LABELS"
 ARCHIVE_PARTITION: Final = "ARCHIVE"
 SCHEDULE_PARTITION: Final = "SCHEDULE"
+STATS_PARTITION: Final = "STATS"
+AUTHORS_PARTITION: Final = "AUTHORS"
+FAVORITE_PREFIX: Final = "FAV#"
+FOLLOWS_PREFIX: Final = "FOLLOWS#"
 PUBLISHED_PREFIX: Final = "P#"
 DRAFT_PREFIX: Final = "D#"
 # Sorts after every character used in an ISO timestamp and a slug separator,
@@ -61,7 +71,7 @@ def comment_id_from_sort_key(sort_key: str) -> str:
 
 def user(username: str) -> Key:
     # Usernames are unique regardless of case: "Alice" cannot sign up beside "alice".
-    return {"PK": f"USER#{username.casefold()}", "SK": "#USER"}
+    return {"PK": user_partition(username), "SK": "#USER"}
 
 
 def email(address: str) -> Key:
@@ -90,6 +100,38 @@ def archive_count(month: str) -> Key:
 
 def schedule_entry(published_at: str, slug: str) -> Key:
     return {"PK": SCHEDULE_PARTITION, "SK": timeline_sort_key(published_at, slug)}
+
+
+def posts_count() -> Key:
+    return {"PK": STATS_PARTITION, "SK": "posts"}
+
+
+def author_count(username: str) -> Key:
+    return {"PK": AUTHORS_PARTITION, "SK": username.casefold()}
+
+
+def user_partition(username: str) -> str:
+    return f"USER#{username.casefold()}"
+
+
+def favorite(slug: str, username: str) -> Key:
+    return {"PK": post_partition(slug), "SK": FAVORITE_PREFIX + username.casefold()}
+
+
+def favorites_partition(username: str) -> str:
+    return f"FAVBY#{username.casefold()}"
+
+
+def favorites_index_keys(username: str, favorited_at: str, slug: str) -> Key:
+    return {"GSI1PK": favorites_partition(username), "GSI1SK": timeline_sort_key(favorited_at, slug)}
+
+
+def favorites_count(username: str) -> Key:
+    return {"PK": user_partition(username), "SK": "#FAVORITES"}
+
+
+def follow(follower: str, followee: str) -> Key:
+    return {"PK": user_partition(follower), "SK": FOLLOWS_PREFIX + followee.casefold()}
 
 
 def slug_from_timeline_sort_key(sort_key: str) -> str:

@@ -104,6 +104,10 @@ def delete(key: Key, condition: str | None = None, names: dict[str, str] | None 
     return Write("Delete", key=key, condition=condition, names=names or {}, values=_values(values))
 
 
+def check(key: Key, condition: str, names: dict[str, str] | None = None, **values: Any) -> Write:
+    return Write("ConditionCheck", key=key, condition=condition, names=names or {}, values=_values(values))
+
+
 def _values(values: dict[str, Any]) -> dict[str, Any]:
     return {f":{name}": value for name, value in values.items()}
 

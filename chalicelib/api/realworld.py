@@ -1,0 +1,188 @@
+"""The RealWorld (Conduit) API under /api, over the same services and table as the native API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice.app import Request, Response
+
+from chalicelib.api import conduit
+from chalicelib.api.posts import path_slug
+from chalicelib.api.requests import caller, json_body, query, signed_in
+from chalicelib.api.routing import ApiBlueprint
+from chalicelib.blog.articles import page_window
+from chalicelib.blog.tokens import Principal
+from chalicelib.services import services
+
+realworld = ApiBlueprint(__name__, render_error=conduit.error)
+
+_SIGNUP = {"username": "username", "email": "email", "password": "password"}
+_LOGIN = {"email": "email", "password": "password"}
+_PROFILE = {"username": "username", "email": "email", "password": "password", "bio": "bio", "image": "image"}
+_NEW_ARTICLE = {"title": "title", "description": "summary", "body": "body", "tagList": "labels"}
+_ARTICLE_CHANGES = {"title": "title", "description": "summary", "body": "body", "tagList": "labels"}
+# Comments answer in one page in Conduit; this bounds how many one request reads.
+_MAX_COMMENT_PAGES = 10
+
+
+def _request() -> Request:
+    request = realworld.current_request
+    assert request is not None
+    return request
+
+
+# -- users and profiles -----------------------------------------------------------
+
+
+@realworld.route("/users", methods=["POST"])
+def register() -> Response:
+    session = services().accounts.signup(conduit.unwrap(json_body(_request()), "user", _SIGNUP))
+    return Response(body=conduit.user(session), status_code=201)
+
+
+@realworld.route("/users/login", methods=["POST"])
+def login() -> dict[str, Any]:
+    return conduit.user(services().accounts.login(conduit.unwrap(json_body(_request()), "user", _LOGIN)))
+
+
+@realworld.route("/user", methods=["GET"])
+def current_user() -> dict[str, Any]:
+    return conduit.user(services().accounts.me(signed_in(_request())))
+
+
+@realworld.route("/user", methods=["PUT"])
+def update_user() -> dict[str, Any]:
+    request = _request()
+    changes = conduit.unwrap(json_body(request), "user", _PROFILE)
+    return conduit.user(services().accounts.update_profile(signed_in(request), changes))
+
+
+def _profile(viewer: Principal | None, username: str) -> dict[str, Any]:
+    services().accounts.profile(username)  # 404 for someone who does not exist
+    return {"profile": conduit.profile(services().social.relations(viewer, [username], []), username)}
+
+
+@realworld.route("/profiles/{username}", methods=["GET"])
+def get_profile(username: str) -> dict[str, Any]:
+    return _profile(caller(_request()), username)
+
+
+@realworld.route("/profiles/{username}/follow", methods=["POST"])
+def follow(username: str) -> dict[str, Any]:
+    viewer = signed_in(_request())
+    services().social.follow(viewer, username)
+    return _profile(viewer, username)
+
+
+@realworld.route("/profiles/{username}/follow", methods=["DELETE"])
+def unfollow(username: str) -> dict[str, Any]:
+    viewer = signed_in(_request())
+    services().social.unfollow(viewer, username)
+    return _profile(viewer, username)
+
+
+# -- articles ---------------------------------------------------------------------
+
+
+def _articles(viewer: Principal | None, posts: list[dict[str, Any]], total: int) -> dict[str, Any]:
+    relations = services().social.relations(viewer, {p["author"] for p in posts}, [p["slug"] for p in posts])
+    return {"articles": [conduit.article(p, relations, with_body=False) for p in posts], "articlesCount": total}
+
+
+def _article(viewer: Principal | None, post: dict[str, Any]) -> dict[str, Any]:
+    relations = services().social.relations(viewer, [post["author"]], [post["slug"]])
+    return {"article": conduit.article(post, relations)}
+
+
+@realworld.route("/articles", methods=["GET"])
+def list_articles() -> dict[str, Any]:
+    request = _request()
+    params = query(request)
+    limit, offset = page_window(params)
+    items, total = services().articles.listing(params.get("tag"), params.get("author"), params.get("favorited"),
+                                               limit, offset)
+    return _articles(caller(request), services().articles.summaries(items), total)
+
+
+@realworld.route("/articles/feed", methods=["GET"])
+def feed() -> dict[str, Any]:
+    request = _request()
+    viewer = signed_in(request)
+    items, total = services().articles.feed(viewer, *page_window(query(request)))
+    return _articles(viewer, services().articles.summaries(items), total)
+
+
+@realworld.route("/articles", methods=["POST"])
+def create_article() -> Response:
+    request = _request()
+    viewer = signed_in(request)
+    fields = {**conduit.unwrap(json_body(request), "article", _NEW_ARTICLE), "status": "published"}
+    return Response(body=_article(viewer, services().posts.create(viewer, fields)), status_code=201)
+
+
+@realworld.route("/articles/{slug}", methods=["GET"])
+def get_article(slug: str) -> dict[str, Any]:
+    request = _request()
+    viewer = caller(request)
+    post, _ = services().posts.get(viewer, path_slug(slug), {})
+    return _article(viewer, post)
+
+
+@realworld.route("/articles/{slug}", methods=["PUT"])
+def update_article(slug: str) -> dict[str, Any]:
+    request = _request()
+    viewer = signed_in(request)
+    changes = conduit.unwrap(json_body(request), "article", _ARTICLE_CHANGES)
+    post, _ = services().posts.update(viewer, path_slug(slug), changes, None)
+    return _article(viewer, post)
+
+
+@realworld.route("/articles/{slug}", methods=["DELETE"])
+def delete_article(slug: str) -> Response:
+    services().posts.delete(signed_in(_request()), path_slug(slug), None)
+    return Response(body="", status_code=204)
+
+
+@realworld.route("/articles/{slug}/favorite", methods=["POST"])
+def favorite(slug: str) -> dict[str, Any]:
+    viewer = signed_in(_request())
+    services().social.favorite(viewer, path_slug(slug))
+    return _article(viewer, services().posts.get(viewer, path_slug(slug), {})[0])
+
+
+@realworld.route("/articles/{slug}/favorite", methods=["DELETE"])
+def unfavorite(slug: str) -> dict[str, Any]:
+    viewer = signed_in(_request())
+    services().social.unfavorite(viewer, path_slug(slug))
+    return _article(viewer, services().posts.get(viewer, path_slug(slug), {})[0])
+
+
+# -- comments and tags --------------------------------------------------------------
+
+
+@realworld.route("/articles/{slug}/comments", methods=["GET"])
+def list_comments(slug: str) -> dict[str, Any]:
+    viewer = caller(_request())
+    views = services().comments.all_public(path_slug(slug), _MAX_COMMENT_PAGES)
+    relations = services().social.relations(viewer, {v["author"]["username"] for v in views}, [])
+    return {"comments": [conduit.comment(v, relations) for v in views]}
+
+
+@realworld.route("/articles/{slug}/comments", methods=["POST"])
+def add_comment(slug: str) -> dict[str, Any]:
+    request = _request()
+    viewer = signed_in(request)
+    fields = conduit.unwrap(json_body(request), "comment", {"body": "body"})
+    created = services().comments.create(viewer, path_slug(slug), fields)["comment"]
+    return {"comment": conduit.comment(created, services().social.relations(viewer, [viewer.username], []))}
+
+
+@realworld.route("/articles/{slug}/comments/{comment_id}", methods=["DELETE"])
+def delete_comment(slug: str, comment_id: str) -> Response:
+    services().comments.delete(signed_in(_request()), comment_id, None, on_post=path_slug(slug))
+    return Response(body="", status_code=204)
+
+
+@realworld.route("/tags", methods=["GET"])
+def tags() -> dict[str, Any]:
+    return {"tags": services().posts.all_labels()}

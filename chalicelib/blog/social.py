@@ -1,0 +1,144 @@
+"""Follows and favorites, and how posts and people look to a particular reader.
+
+A favorite is an item in the post's partition (so it goes when the post goes)
+that also sits in GSI1 under its user, newest first: "what did Ann favorite"
+is one Query. The post's favorites_count and the user's favorites total move
+in the same transaction as the favorite itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from chalicelib.blog import clock
+from chalicelib.blog.accounts import valid_username
+from chalicelib.blog.tokens import Principal
+from chalicelib.blog.views import PUBLISHED, SCHEDULED
+from chalicelib.errors import Invalid, NotFound
+from chalicelib.store import keys
+from chalicelib.store.keys import END
+from chalicelib.store.table import Item, Table, TransactionCancelled, Write, check, delete, put, update
+
+# Bounds the feed's fan-out: one Query per followed author.
+MAX_FOLLOWED_IN_FEED = 100
+_POST_IS_PUBLIC = "attribute_exists(PK) AND (#status = :published OR (#status = :scheduled AND #at <= :now))"
+
+
+@dataclass
+class Relations:
+    """What one BatchGetItem told us about the people and posts on a page."""
+
+    users: dict[str, Item] = field(default_factory=dict)
+    following: set[str] = field(default_factory=set)
+    favorited: set[str] = field(default_factory=set)
+
+    def user(self, username: str) -> Item | None:
+        return self.users.get(username.casefold())
+
+    def follows(self, username: str) -> bool:
+        return username.casefold() in self.following
+
+
+class Social:
+    def __init__(self, table: Table) -> None:
+        self.table = table
+
+    def _user(self, username: str) -> Item:
+        item = self.table.get(keys.user(username)) if valid_username(username) else None
+        if item is None:
+            raise NotFound(f"there is no user {username[:40]!r}")
+        return item
+
+    # -- follows ---------------------------------------------------------------
+
+    def follow(self, viewer: Principal, username: str) -> Item:
+        target = self._user(username)
+        if target["username"].casefold() == viewer.username.casefold():
+            raise Invalid.field("username", "is you: you cannot follow yourself")
+        try:
+            self.table.transact([
+                check(keys.user(target["username"]), "attribute_exists(PK)"),
+                put({**keys.follow(viewer.username, target["username"]), "username": target["username"],
+                     "since": clock.now_iso()}),
+            ])
+        except TransactionCancelled:
+            raise NotFound(f"there is no user {username[:40]!r}") from None
+        return target
+
+    def unfollow(self, viewer: Principal, username: str) -> Item:
+        target = self._user(username)
+        self.table.write(delete(keys.follow(viewer.username, target["username"])))
+        return target
+
+    def followed_authors(self, viewer: Principal) -> list[str]:
+        page = self.table.query(keys.user_partition(viewer.username), sort_from=keys.FOLLOWS_PREFIX,
+                                sort_to=keys.FOLLOWS_PREFIX + END, limit=MAX_FOLLOWED_IN_FEED)
+        return [str(item["username"]) for item in page.items]
+
+    # -- favorites -------------------------------------------------------------
+
+    def favorite(self, viewer: Principal, slug: str) -> None:
+        """Favorite a public post; favoriting it again changes nothing."""
+        now = clock.now_iso()
+        item = {**keys.favorite(slug, viewer.username), **keys.favorites_index_keys(viewer.username, now, slug),
+                "slug": slug, "username": viewer.username, "favorited_at": now}
+        try:
+            self.table.transact([
+                put(item, "attribute_not_exists(PK)"),
+                update(keys.post(slug), "ADD favorites_count :one", _POST_IS_PUBLIC,
+                       {"#status": "status", "#at": "published_at"},
+                       one=1, published=PUBLISHED, scheduled=SCHEDULED, now=now),
+                _count(viewer.username, +1),
+            ])
+        except TransactionCancelled as cancelled:
+            if cancelled.failed(1):
+                raise NotFound("there is no post at that address") from None
+            if not cancelled.failed(0):
+                raise
+
+    def unfavorite(self, viewer: Principal, slug: str) -> None:
+        """Take a favorite back; taking back one that is not there changes nothing."""
+        try:
+            self.table.transact([
+                delete(keys.favorite(slug, viewer.username), "attribute_exists(PK)"),
+                update(keys.post(slug), "ADD favorites_count :minus", "attribute_exists(PK)", minus=-1),
+                _count(viewer.username, -1),
+            ])
+        except TransactionCancelled as cancelled:
+            if not cancelled.failed(0):
+                raise NotFound("there is no post at that address") from None
+
+    def favorites_total(self, username: str) -> int:
+        item = self.table.get(keys.favorites_count(username)) if valid_username(username) else None
+        return int(item["count"]) if item else 0
+
+    # -- relations -------------------------------------------------------------
+
+    def relations(self, viewer: Principal | None, usernames: Iterable[str], slugs: Iterable[str]) -> Relations:
+        """Profiles of ``usernames`` and, for a signed-in viewer, whom they follow and what they favorited."""
+        wanted = {u.casefold(): u for u in usernames if u and valid_username(u)}
+        keys_wanted = [keys.user(u) for u in wanted.values()]
+        if viewer is not None:
+            keys_wanted += [keys.follow(viewer.username, u) for u in wanted.values()]
+            keys_wanted += [keys.favorite(s, viewer.username) for s in dict.fromkeys(slugs)]
+        relations = Relations()
+        for item in self.table.batch_get(keys_wanted):
+            sort_key = str(item["SK"])
+            if sort_key == "#USER":
+                relations.users[str(item["username"]).casefold()] = item
+            elif sort_key.startswith(keys.FOLLOWS_PREFIX):
+                relations.following.add(sort_key.removeprefix(keys.FOLLOWS_PREFIX))
+            elif sort_key.startswith(keys.FAVORITE_PREFIX):
+                relations.favorited.add(str(item["slug"]))
+        return relations
+
+
+def _count(username: str, delta: int) -> Write:
+    return update(keys.favorites_count(username), "ADD #c :d", names={"#c": "count"}, d=delta)
+
+
+def forget_favorite(item: Item) -> list[Write]:
+    """The writes that remove a favorite whose post is being deleted, total included."""
+    return [delete({"PK": item["PK"], "SK": item["SK"]}), _count(str(item["username"]), -1)]
+
