@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test lint bench conformance clean clean-data
+.PHONY: run test lint bench conformance clean clean-data bootstrap deploy teardown package policy-check budgets
 
 $(INSTALLED): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -32,3 +32,27 @@ clean: clean-data
 
 conformance: $(INSTALLED)  ## the RealWorld (Conduit) Postman suite with newman against the local stack
 	$(PY) -m devtools.conformance
+
+# --- deploy (README "Deploy"): STAGE is one of .chalice/config.json's stages -------------------
+STAGE ?= dev
+
+bootstrap: $(INSTALLED)  ## the stage's table stack and SSM secrets (idempotent), before `chalice deploy`
+	$(PY) -m deploy.bootstrap --stage $(STAGE)
+
+deploy: bootstrap  ## bootstrap, then `chalice deploy` with the table's stream
+	STREAM_ARN=$$($(PY) -m deploy.bootstrap --stage $(STAGE) --stream-arn) $(VENV)/bin/chalice deploy --stage $(STAGE)
+
+teardown: $(INSTALLED)  ## `chalice delete`, then the table stack and secrets (asks first)
+	@read -p "Delete stage $(STAGE): functions, API, table stack, secrets? Type the stage name: " answer; \
+	  test "$$answer" = "$(STAGE)" || { echo "Nothing deleted."; exit 1; }
+	$(VENV)/bin/chalice delete --stage $(STAGE)
+	$(PY) -m deploy.bootstrap --stage $(STAGE) --delete --yes
+
+package: $(INSTALLED)  ## dist/$(STAGE)/: one CloudFormation stack (app, table, throttling, alarms), cfn-lint checked
+	$(PY) -m deploy.package --stage $(STAGE)
+
+policy-check: $(INSTALLED)  ## the IAM policy against a suite run recorded with AWS_CALLS_RECORD=dist/aws-calls.json make test
+	$(PY) -m deploy.policy check dist/aws-calls.json
+
+budgets: $(INSTALLED)  ## the deploy budgets alone: package size and cold start
+	$(PY) -m bench.run --only package,coldstart

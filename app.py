@@ -4,18 +4,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalice.app import Chalice, Rate
+from chalice.app import Chalice, DynamoDBEvent, Rate
 
-from chalicelib.api import cors
+from chalicelib.api import cors, observability
 from chalicelib.api.auth import auth
 from chalicelib.api.comments import comments
+from chalicelib.api.feeds import feeds
 from chalicelib.api.meta import meta
+from chalicelib.api.moderation import moderation
 from chalicelib.api.posts import posts
 from chalicelib.api.realworld import realworld
+from chalicelib.api.unsubscribe import unsubscribe
+from chalicelib.blog.notifications import notifications
 from chalicelib.services import services
+from chalicelib.settings import stream_arn
 
 app = Chalice(app_name="serverless-blog")
-for blueprint in (meta, auth, posts, comments):
+observability.install(app)  # first: the outermost middleware, one log line per request
+for blueprint in (meta, auth, posts, comments, moderation, feeds, unsubscribe):
     app.register_blueprint(blueprint)
 app.register_blueprint(realworld, url_prefix="/api")
 cors.install(app)
@@ -25,3 +31,11 @@ cors.install(app)
 def publish_due_posts(event: Any) -> None:
     """Count scheduled posts whose time has come (lists show them on time regardless)."""
     services().posts.publish_due()
+
+
+# STREAM_ARN is read where `chalice deploy`/`package` runs (see settings.stream_arn).
+# Small batches: each record may mean a few reads and sends, well within the function timeout.
+@app.on_dynamodb_record(stream_arn=stream_arn(), name="notify_comments", batch_size=10)
+def notify_comments(event: DynamoDBEvent) -> None:
+    """E-mail about comments that became visible; raising (transient SES failure) makes Lambda retry the batch."""
+    notifications(services().settings).handle(event.to_dict()["Records"])

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import itertools
 import statistics
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from urllib.parse import urlencode
 
 from bench.harness import ADMIN, Harness, Measured, running_app
 from bench.report import Figure, at_most, info
-from bench.seed import seed_comments, seed_posts
+from bench.seed import seed_comments, seed_held_comments, seed_posts
+from chalicelib import services as services_module
 
 ROUND_TRIPS = "DynamoDB round trips per request"
 EXAMINED = "items examined per list request (Query ScannedCount)"
@@ -18,9 +21,15 @@ LATENCY = "in-process latency on moto (informational)"
 PAGE = 20
 FEW, MANY = 100, 10_000
 POSTS = 1_000
+HELD = 1_000
 LATENCY_RUNS = 40
 
-COMMENT = {"body": "Nice post, thanks!", "author_name": "Ann"}
+_serial = itertools.count(1)
+
+
+def comment(**extra: str) -> dict[str, str]:
+    """A new comment each time: the duplicate guard refuses the same body twice on a post."""
+    return {"body": f"Nice post, thanks! ({next(_serial)})", "author_name": "Ann", **extra}
 
 
 def _path(base: str, **params: str | int | None) -> str:
@@ -67,19 +76,36 @@ def round_trips() -> tuple[list[Figure], list[Figure]]:
         cursor = first.reply.json["next_cursor"]
         figures.append(_trips("GET /posts/{slug}/comments?cursor=…",
                               h.measure("GET", _path(comments_path, cursor=cursor)), 1))
-        top = h.measure("POST", comments_path, COMMENT, expect=201)
+        top = h.measure("POST", comments_path, comment(), expect=201)
         figures.append(_trips("POST comment (anonymous, top level)", top, 2))
         parent_id = top.reply.json["comment"]["id"]
         figures.append(_trips("POST comment (reply, parent_id)",
-                              h.measure("POST", comments_path, {**COMMENT, "parent_id": parent_id}, expect=201), 2))
+                              h.measure("POST", comments_path, comment(parent_id=parent_id), expect=201), 2))
+
+        figures.append(_trips("POST comment, every check on", _guarded_comment(h, slug), 2))
 
         latency = [
             _latency("GET /posts/{slug}?embed=comments",
                      lambda: h.request("GET", _path(f"/posts/{slug}", embed="comments"))),
             _latency("POST comment (anonymous)",
-                     lambda: h.request("POST", comments_path, COMMENT, expect=201)),
+                     lambda: h.request("POST", comments_path, comment(), expect=201)),
         ]
     return figures, latency
+
+
+def _guarded_comment(h: Harness, slug: str) -> Measured:
+    """An anonymous comment with rate limit, duplicate guard, first-time moderation, form token and idempotency on."""
+    settings = services_module.services().settings
+    services_module.reset(replace(settings, moderation="first-time", require_form_token=True, min_form_seconds=0,
+                                  comment_rate_limit=(1000, 60)))
+    try:
+        form = h.request("GET", f"/posts/{slug}/comment-form").json
+        body = {"body": "Checked from every side.", "author_name": "Ann", "author_email": "ann@example.com",
+                "form_token": form["form_token"], "homepage": ""}
+        return h.measure("POST", f"/posts/{slug}/comments", body, expect=202,
+                         extra_headers={"Idempotency-Key": "bench-guarded-comment"})
+    finally:
+        services_module.reset(settings)
 
 
 def _latency(name: str, call: Callable[[], object]) -> Figure:
@@ -144,6 +170,15 @@ def items_examined() -> list[Figure]:
             few, many = scanned[(what, FEW)], scanned[(what, MANY)]
             figures.append(Figure(EXAMINED, f"{what}: same for {FEW:,} and {MANY:,}", f"{few} vs {many}",
                                   "equal", few == many))
+
+        # Held comments sit outside the public range: listing never reads them.
+        held_slug = h.create_post(token, "Post with a long moderation queue")
+        seed_comments(h.client, h.table_name, held_slug, PAGE * 2)
+        seed_held_comments(h.client, h.table_name, held_slug, HELD)
+        listed = h.measure("GET", _path(f"/posts/{held_slug}/comments", limit=PAGE))
+        figures.append(at_most(EXAMINED, f"comments, first page, {HELD:,} held beside {PAGE * 2} public",
+                               sum(listed.scanned), PAGE + 1, note=f"limit={PAGE}; {_ops(listed)}"))
+        figures.append(_trips(f"GET /posts/{{slug}}/comments, {HELD:,} held", listed, 1))
 
         for name, params in (("GET /posts", {}), ("GET /posts?author=x", {"author": ADMIN}),
                              ("GET /posts?label=x", {"label": "seeded"})):

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from chalicelib.blog import clock, rendering
+from chalicelib.blog import clock, moderation, rendering
 from chalicelib.blog.comments import APPROVED
 from chalicelib.blog.ids import new_ulid
 from chalicelib.blog.posts import _derived, _render, _with_indexes
@@ -79,6 +79,14 @@ def comment_items(slug: str, count: int) -> tuple[list[Item], list[str]]:
     return items, sorted(ids)
 
 
+def seed_held_comments(client: DynamoDBClient, table_name: str, slug: str, count: int) -> None:
+    """``count`` comments waiting in the moderation queue, filed as moderation.held() files them."""
+    items, _ = comment_items(slug, count)
+    held = [moderation.held(i, moderation.PENDING) if i["SK"] != "#REF" else
+            {**i, "sk": keys.HELD_PREFIX + i["PK"].removeprefix("COMMENTREF#")} for i in items]
+    batch_put(client, table_name, held)
+
+
 def seed_comments(client: DynamoDBClient, table_name: str, slug: str, count: int) -> list[str]:
     """Write ``count`` comments on an existing post and count them on it; returns their ids in list order."""
     items, ids = comment_items(slug, count)
@@ -136,10 +144,11 @@ def seed_posts(client: DynamoDBClient, table_name: str, author: str, count: int,
     batch_put(client, table_name, items)
     # ADD, as Posts._count_writes does, so counts of posts made through the API survive.
     for key, delta, carried in updates:
+        labels = ", ".join(f"#n_{n} = :n_{n}" for n in carried)
         client.update_item(
             TableName=table_name,
             Key=serialize(dict(key)),
-            UpdateExpression="ADD #c :d SET " + ", ".join(f"#n_{n} = :n_{n}" for n in carried),
+            UpdateExpression="ADD #c :d" + (f" SET {labels}" if labels else ""),
             ExpressionAttributeNames={"#c": "count", **{f"#n_{n}": n for n in carried}},
             ExpressionAttributeValues=serialize({":d": delta, **{f":n_{n}": v for n, v in carried.items()}}),
         )

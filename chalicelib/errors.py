@@ -48,5 +48,13 @@ class PayloadTooLarge(DomainError):
     pass
 
 
+class RateLimited(DomainError):
+    """Too many requests for now; the caller may try again after ``retry_after`` seconds."""
+
+    def __init__(self, detail: str, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = max(1, retry_after)
+
+
 class ConfigurationError(Exception):
     """The deployment is missing a setting; not the caller's fault."""

@@ -7,10 +7,14 @@ import hmac
 from dataclasses import dataclass
 
 from chalicelib.blog.accounts import Accounts
+from chalicelib.blog.antispam import AntiSpam
 from chalicelib.blog.articles import Articles
 from chalicelib.blog.comments import Comments
+from chalicelib.blog.feeds import Feeds
+from chalicelib.blog.moderation import Moderation
 from chalicelib.blog.posts import Posts
 from chalicelib.blog.social import Social
+from chalicelib.blog.votes import Votes
 from chalicelib.settings import Settings, get_settings
 from chalicelib.store.client import dynamodb_client, use_client
 from chalicelib.store.table import Table
@@ -22,8 +26,11 @@ class Services:
     accounts: Accounts
     posts: Posts
     comments: Comments
+    moderation: Moderation
+    votes: Votes
     social: Social
     articles: Articles
+    feeds: Feeds
 
 
 _current: Services | None = None
@@ -35,13 +42,18 @@ def build(settings: Settings) -> Services:
     social = Social(table)
     # Cursors get a key of their own, derived so that one secret less is needed.
     cursor_key = hmac.new(settings.edit_token_key.encode(), b"cursor-signing", hashlib.sha256).digest()
+    antispam = AntiSpam(settings, hmac.new(settings.edit_token_key.encode(), b"anti-spam", hashlib.sha256).digest())
+    comments = Comments(table, settings, cursor_key, antispam)
     return Services(
         settings=settings,
         accounts=Accounts(table, settings),
         posts=Posts(table, cursor_key, settings.open_authoring),
-        comments=Comments(table, settings, cursor_key),
+        comments=comments,
+        moderation=Moderation(table, cursor_key, comments),
+        votes=Votes(table, comments, antispam),
         social=social,
         articles=Articles(table, social),
+        feeds=Feeds(table, settings.site_url),
     )
 
 
@@ -53,8 +65,14 @@ def services() -> Services:
 
 
 def reset(settings: Settings | None = None) -> None:
-    """Forget settings, client and services; tests may pass settings of their own."""
+    """Forget settings, client and services; or rebuild the services with the given settings.
+
+    With settings, the DynamoDB client stays: tests keep their recorders on it.
+    """
     global _current
+    if settings is not None:
+        _current = build(settings)
+        return
     get_settings.cache_clear()
     use_client(None)
-    _current = build(settings) if settings is not None else None
+    _current = None

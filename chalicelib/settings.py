@@ -8,11 +8,16 @@ the stage file, so everything configurable arrives here as a string.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from email.utils import parseaddr
 from functools import lru_cache
+from urllib.parse import urlsplit
 
 from chalicelib.errors import ConfigurationError
+
+_ADDRESS = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 
 
 @dataclass(frozen=True)
@@ -29,6 +34,20 @@ class Settings:
     max_reply_depth: int
     token_ttl_seconds: int
     password_cost: int
+    moderation: str
+    comment_rate_limit: tuple[int, int]
+    require_form_token: bool
+    min_form_seconds: int
+    comments_close_after_days: int
+    max_links: int
+    duplicate_window_seconds: int
+    blocked_words: tuple[str, ...]
+    # Where readers find the blog: the base of every absolute URL in feeds and the sitemap.
+    site_url: str
+    # Comment notifications, sent from the table's stream (never inside a request):
+    # on or off, and the sender; an empty sender sends nothing.
+    notifications: bool
+    notify_from: str
 
     def check_secrets(self) -> None:
         # A short key makes HMAC and JWT signatures guessable; refuse to serve with one.
@@ -60,6 +79,44 @@ def _csv(raw: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in raw.split(",") if part.strip())
 
 
+def _rate(raw: str, name: str) -> tuple[int, int]:
+    count, _, seconds = raw.partition("/")
+    if not (count.strip().isdigit() and seconds.strip().isdigit()) or int(seconds) < 1:
+        raise ConfigurationError(f"{name} must look like N/SECONDS (e.g. 2/60), not {raw!r}")
+    return int(count), int(seconds)
+
+
+def _site_url(raw: str, name: str) -> str:
+    refused = ConfigurationError(
+        f"{name} must be an http:// or https:// URL with no trailing slash, query or fragment "
+        f"(e.g. https://blog.example.com), not {raw!r}"
+    )
+    try:
+        parts = urlsplit(raw)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        raise refused from None
+    if (parts.scheme not in ("http", "https") or not parts.hostname or parts.username or parts.password
+            or parts.query or parts.fragment or "#" in raw or "?" in raw or raw.endswith("/")
+            or not raw.isascii() or any(c.isspace() for c in raw)):
+        raise refused
+    return raw
+
+
+def _sender(raw: str, name: str) -> str:
+    address = parseaddr(raw)[1]
+    if raw and (not _ADDRESS.match(address) or any(c in raw for c in "\r\n")):
+        raise ConfigurationError(f"{name} must be an e-mail address such as blog@example.com "
+                                 f"or 'Blog <blog@example.com>', not {raw!r}")
+    return raw
+
+
+def _choice(raw: str, name: str, options: tuple[str, ...]) -> str:
+    if raw not in options:
+        raise ConfigurationError(f"{name} must be one of {', '.join(options)}, not {raw!r}")
+    return raw
+
+
 def load_settings(env: Mapping[str, str]) -> Settings:
     return Settings(
         stage=env.get("STAGE", "dev"),
@@ -77,9 +134,60 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         # scrypt's N as a power of two: 2**14 uses 16 MiB per hash. Only the test
         # stage lowers it, so the suite can sign up hundreds of users quickly.
         password_cost=_int(env.get("PASSWORD_COST", "14"), "PASSWORD_COST", 10),
+        moderation=_choice(env.get("MODERATION", "off"), "MODERATION", ("off", "first-time", "all")),
+        comment_rate_limit=_rate(env.get("COMMENT_RATE_LIMIT", "5/60"), "COMMENT_RATE_LIMIT"),
+        require_form_token=_bool(env.get("REQUIRE_FORM_TOKEN", "false"), "REQUIRE_FORM_TOKEN"),
+        min_form_seconds=_int(env.get("MIN_FORM_SECONDS", "3"), "MIN_FORM_SECONDS", 0),
+        comments_close_after_days=_int(env.get("COMMENTS_CLOSE_AFTER_DAYS", "0"), "COMMENTS_CLOSE_AFTER_DAYS", 0),
+        max_links=_int(env.get("COMMENT_MAX_LINKS", "3"), "COMMENT_MAX_LINKS", 0),
+        duplicate_window_seconds=_int(env.get("DUPLICATE_WINDOW_SECONDS", "600"), "DUPLICATE_WINDOW_SECONDS", 0),
+        blocked_words=tuple(w.casefold() for w in _csv(env.get("BLOCKED_WORDS", ""))),
+        site_url=_site_url(env.get("SITE_URL", "http://127.0.0.1:8000"), "SITE_URL"),
+        notifications=_bool(env.get("NOTIFICATIONS", "true"), "NOTIFICATIONS"),
+        notify_from=_sender(env.get("NOTIFY_FROM", "").strip(), "NOTIFY_FROM"),
     )
+
+
+# Chalice reads an event source's ARN when it imports app.py to deploy or package,
+# in the deployer's shell: stage environment variables are not set then. So the
+# table's stream ARN comes from that shell (STREAM_ARN=... chalice deploy); the
+# placeholder lets the app import anywhere else (tests, chalice local, Lambda).
+PLACEHOLDER_STREAM_ARN = "arn:aws:dynamodb:us-east-1:000000000000:table/blog/stream/1970-01-01T00:00:00.000"
+
+
+def stream_arn(env: Mapping[str, str] = os.environ) -> str:
+    return env.get("STREAM_ARN") or PLACEHOLDER_STREAM_ARN
+
+
+# Deployed stages keep their secrets in SSM Parameter Store, as SecureString
+# parameters <SECRETS_PARAMETER_PATH>/<name> (deploy/bootstrap.py makes them).
+# A value in the environment wins, so the local runner and the tests need no SSM.
+SECRET_PARAMETERS = {"JWT_SECRET": "jwt-secret", "EDIT_TOKEN_KEY": "edit-token-key"}
+
+
+def with_secrets(env: Mapping[str, str]) -> Mapping[str, str]:
+    """``env`` plus the secrets it lacks, read from SSM in one GetParameters call."""
+    path = env.get("SECRETS_PARAMETER_PATH", "").rstrip("/")
+    wanted = {f"{path}/{leaf}": name for name, leaf in SECRET_PARAMETERS.items() if not env.get(name)}
+    if not path or not wanted:
+        return env
+    # Imported here: boto3 is only needed when the secrets are not in the environment.
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from chalicelib.store.client import DeadlineExceeded, ssm_client
+
+    try:
+        response = ssm_client().get_parameters(Names=sorted(wanted), WithDecryption=True)
+    except (BotoCoreError, ClientError, DeadlineExceeded) as error:
+        raise ConfigurationError(f"cannot read the secrets under {path} from SSM: {error}") from None
+    found = {wanted[p["Name"]]: p["Value"] for p in response.get("Parameters", []) if p.get("Name") in wanted}
+    if len(found) < len(wanted):
+        lacking = sorted(name for name in wanted if wanted[name] not in found)
+        raise ConfigurationError(f"SSM has no {', '.join(lacking)}: run the stage's bootstrap")
+    return {**env, **found}
 
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    return load_settings(os.environ)
+    # Cached: SSM is asked once per container, on the first request that needs settings.
+    return load_settings(with_secrets(os.environ))

@@ -91,6 +91,9 @@ def main(argv: list[str] | None = None) -> int:
 
     factory = CLIFactory(str(PROJECT), environ=_EnvironmentWins())
     server = create_local_server(factory, args.host, args.port, args.stage)  # loads the stage's settings
+    # http.server listens with a backlog of 5; a burst of readers (or a load
+    # test) would see connections reset. Listening again raises the backlog.
+    server.server.socket.listen(128)
 
     from chalicelib.services import build, services
     from chalicelib.settings import get_settings
@@ -104,8 +107,8 @@ def main(argv: list[str] | None = None) -> int:
         count = snapshot.restore(client, table_name, args.data)
         print(f"Restored {count} items from {args.data}")
     else:
-        # Sample comments are anonymous, whatever the operator chose for real ones.
-        seed.seed(build(dataclasses.replace(get_settings(), anonymous_comments=True)))
+        # Sample comments are anonymous and public, whatever the operator chose for real ones.
+        seed.seed(build(dataclasses.replace(get_settings(), anonymous_comments=True, moderation="off")))
         print(f"Seeded sample posts; local admin: {seed.LOCAL_ADMIN['email']} / {seed.LOCAL_ADMIN['password']}")
 
     stopping = threading.Event()

@@ -34,7 +34,11 @@ class StackProcess:
         """SIGTERM, as a terminal's Ctrl-C or a process manager would send."""
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
-        return self.process.wait(timeout=30)
+        try:
+            return self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()  # never leave a stack behind, even one that hangs on the way out
+            return self.process.wait(timeout=30)
 
 
 def _answers(url: str) -> bool:

@@ -44,3 +44,42 @@ def create_table(client: DynamoDBClient, table_name: str) -> None:
             TableName=table_name,
             PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True},
         )
+
+
+# --- CloudFormation: the same definition as an AWS::DynamoDB::Table resource -------------
+
+def cloudformation_properties(table_name: str, deletion_protection: bool = False) -> dict[str, Any]:
+    """table.json as the Properties of an AWS::DynamoDB::Table (both deploy paths use this)."""
+    spec = definition()
+    properties: dict[str, Any] = {"TableName": table_name}
+    for key, value in spec.items():
+        if key in ("AttributeDefinitions", "KeySchema", "GlobalSecondaryIndexes", "LocalSecondaryIndexes",
+                   "BillingMode", "ProvisionedThroughput"):
+            properties[key] = value
+        elif key == "StreamSpecification":
+            if value.get("StreamEnabled", True):
+                properties[key] = {"StreamViewType": value["StreamViewType"]}
+        elif key == "SSESpecification":
+            properties[key] = {"SSEEnabled": bool(value.get("Enabled")),
+                               **({"SSEType": value["SSEType"]} if "SSEType" in value else {})}
+        elif key == "TimeToLiveAttribute":
+            properties["TimeToLiveSpecification"] = {"AttributeName": value, "Enabled": True}
+        elif key == "PointInTimeRecovery":
+            properties["PointInTimeRecoverySpecification"] = {"PointInTimeRecoveryEnabled": bool(value)}
+        else:
+            # A new setting in table.json must be mapped here on purpose, not dropped from deploys.
+            raise ValueError(f"table.json's {key!r} has no CloudFormation mapping in infra/table.py")
+    if deletion_protection:
+        properties["DeletionProtectionEnabled"] = True
+    return properties
+
+
+def cloudformation_resource(table_name: str, retain: bool, deletion_protection: bool = False) -> dict[str, Any]:
+    # Retain: deleting or replacing the stack never deletes the data with it.
+    policy = "Retain" if retain else "Delete"
+    return {
+        "Type": "AWS::DynamoDB::Table",
+        "DeletionPolicy": policy,
+        "UpdateReplacePolicy": policy,
+        "Properties": cloudformation_properties(table_name, deletion_protection),
+    }

@@ -16,12 +16,32 @@ from moto import mock_aws
 
 from chalicelib import services as services_module
 from chalicelib.store.client import dynamodb_client
+from deploy.policy import Recorder
 from infra.table import create_table
 
 PROJECT = Path(__file__).resolve().parents[1]
 TEST_TABLE = json.loads((PROJECT / ".chalice/config.json").read_text())["stages"]["test"][
     "environment_variables"]["TABLE_NAME"]
 ADMIN = "root"
+
+# Least privilege (deploy/policy.py): every AWS call the app's own code makes is recorded;
+# with AWS_CALLS_RECORD=<file>, the record is written there when the session ends.
+_aws_calls = Recorder().install()
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    _aws_calls.current = item.nodeid
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    target = os.environ.get("AWS_CALLS_RECORD")
+    if target:
+        option = session.config.option
+        whole = session.config.args_source == pytest.Config.ArgsSource.TESTPATHS and not (
+            option.keyword or option.markexpr or option.deselect)
+        detail = f"{session.testscollected} tests, {session.testsfailed} failed, args {session.config.args}"
+        Path(target).parent.mkdir(parents=True, exist_ok=True)
+        Path(target).write_text(json.dumps(_aws_calls.record(whole and exitstatus == 0, detail), indent=1))
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -7,7 +7,7 @@ from typing import Any
 from chalice.app import Response
 
 from chalicelib.api.posts import path_slug
-from chalicelib.api.requests import caller, header, json_body, query
+from chalicelib.api.requests import caller, header, json_body, query, source_address
 from chalicelib.api.routing import ApiBlueprint
 from chalicelib.services import services
 
@@ -22,8 +22,28 @@ def list_comments(slug: str) -> dict[str, Any]:
 @comments.route("/posts/{slug}/comments", methods=["POST"])
 def create_comment(slug: str) -> Response:
     request = comments.current_request
-    created = services().comments.create(caller(request), path_slug(slug), json_body(request))
-    return Response(body=created, status_code=201)
+    created = services().comments.create(caller(request), path_slug(slug), json_body(request),
+                                         source_address(request), header(request, "idempotency-key"))
+    # 202: accepted, but held for moderation (visible to its author through the edit token).
+    return Response(body=created, status_code=201 if created["comment"]["status"] == "approved" else 202)
+
+
+@comments.route("/posts/{slug}/comment-form", methods=["GET"])
+def comment_form(slug: str) -> dict[str, Any]:
+    return services().comments.form(path_slug(slug))
+
+
+@comments.route("/comments/{comment_id}/vote", methods=["POST"])
+def vote(comment_id: str) -> dict[str, Any]:
+    request = comments.current_request
+    return services().votes.vote(caller(request), comment_id, json_body(request), source_address(request),
+                                 header(request, "x-voter-token"))
+
+
+@comments.route("/comments/{comment_id}", methods=["GET"])
+def read_comment(comment_id: str) -> dict[str, Any]:
+    request = comments.current_request
+    return services().comments.read(caller(request), comment_id, header(request, "x-edit-token"))
 
 
 @comments.route("/comments/{comment_id}", methods=["PATCH"])

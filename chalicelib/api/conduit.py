@@ -21,11 +21,19 @@ from chalicelib.errors import Invalid
 _CONDUIT_NAMES = {"summary": "description", "labels": "tagList"}
 
 
-def unwrap(payload: Any, wrapper: str, fields: dict[str, str]) -> dict[str, Any]:
-    """``{wrapper: {conduit_name: value}}`` -> ``{native_name: value}`` for the allowed fields."""
+def unwrap(payload: Any, wrapper: str, fields: dict[str, str], required: tuple[str, ...] = ()) -> dict[str, Any]:
+    """``{wrapper: {conduit_name: value}}`` -> ``{native_name: value}`` for the allowed fields.
+
+    ``required`` names the fields Conduit requires where the native API has a
+    default (an article's description: natively, a summary is made from the body).
+    """
     inner = payload.get(wrapper) if isinstance(payload, dict) else None
     if not isinstance(inner, dict):
         raise Invalid(f'the body must be a JSON object {{"{wrapper}": {{...}}}}', {wrapper: ["is required"]})
+    missing = [name for name in required if name not in inner]
+    if missing:
+        raise Invalid("the request has invalid fields: " + "; ".join(f"{name} is required" for name in missing),
+                      {name: ["is required"] for name in missing})
     return {native: inner[conduit] for conduit, native in fields.items() if conduit in inner}
 
 

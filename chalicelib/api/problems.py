@@ -9,6 +9,7 @@ from http import HTTPStatus
 from chalice.app import Response
 
 from chalicelib import errors
+from chalicelib.store.client import retry_after
 
 logger = logging.getLogger(__name__)
 
@@ -21,6 +22,7 @@ _STATUS: dict[type[Exception], int] = {
     errors.Conflict: 409,
     errors.PreconditionFailed: 412,
     errors.PayloadTooLarge: 413,
+    errors.RateLimited: 429,
 }
 
 
@@ -44,10 +46,19 @@ def from_exception(error: Exception) -> Response:
     if isinstance(error, errors.DomainError):
         # A refusal the map does not know yet is still the caller's, never a 500.
         status = next((code for kind, code in _STATUS.items() if isinstance(error, kind)), 400)
-        headers = {"WWW-Authenticate": 'Bearer realm="blog"'} if status == 401 else None
+        headers = {"WWW-Authenticate": 'Bearer realm="blog"'} if status == 401 else {}
+        if isinstance(error, errors.RateLimited):
+            headers["Retry-After"] = str(error.retry_after)
         return problem(status, error.detail, error.errors, headers)
     if isinstance(error, errors.ConfigurationError):
         logger.error("configuration error: %s", error)
         return problem(503, "the service is not configured yet; its operator has been told")
+    wait = retry_after(error)
+    if wait is not None:
+        # Throttled, timed out or unreachable after the client's bounded retries:
+        # a passing condition, so the caller is told when to try again.
+        logger.warning("AWS unavailable: %s: %s", type(error).__name__, error)
+        return problem(503, "the blog's database is busy or slow right now; send the request again shortly",
+                       headers={"Retry-After": str(wait)})
     logger.exception("unhandled error")
     return problem(500, "something went wrong on our side; nothing was changed by this request")

@@ -8,7 +8,7 @@ from chalice.app import Request, Response
 
 from chalicelib.api import conduit
 from chalicelib.api.posts import path_slug
-from chalicelib.api.requests import caller, json_body, query, signed_in
+from chalicelib.api.requests import caller, json_body, query, signed_in, source_address
 from chalicelib.api.routing import ApiBlueprint
 from chalicelib.blog.articles import page_window
 from chalicelib.blog.tokens import Principal
@@ -20,6 +20,7 @@ _SIGNUP = {"username": "username", "email": "email", "password": "password"}
 _LOGIN = {"email": "email", "password": "password"}
 _PROFILE = {"username": "username", "email": "email", "password": "password", "bio": "bio", "image": "image"}
 _NEW_ARTICLE = {"title": "title", "description": "summary", "body": "body", "tagList": "labels"}
+_NEW_ARTICLE_REQUIRED = ("title", "description", "body")
 _ARTICLE_CHANGES = {"title": "title", "description": "summary", "body": "body", "tagList": "labels"}
 # Comments answer in one page in Conduit; this bounds how many one request reads.
 _MAX_COMMENT_PAGES = 10
@@ -116,7 +117,8 @@ def feed() -> dict[str, Any]:
 def create_article() -> Response:
     request = _request()
     viewer = signed_in(request)
-    fields = {**conduit.unwrap(json_body(request), "article", _NEW_ARTICLE), "status": "published"}
+    fields = {**conduit.unwrap(json_body(request), "article", _NEW_ARTICLE, _NEW_ARTICLE_REQUIRED),
+              "status": "published"}
     return Response(body=_article(viewer, services().posts.create(viewer, fields)), status_code=201)
 
 
@@ -173,7 +175,8 @@ def add_comment(slug: str) -> dict[str, Any]:
     request = _request()
     viewer = signed_in(request)
     fields = conduit.unwrap(json_body(request), "comment", {"body": "body"})
-    created = services().comments.create(viewer, path_slug(slug), fields)["comment"]
+    # The caller's address, as natively: rate limits count per address, not for all of /api at once.
+    created = services().comments.create(viewer, path_slug(slug), fields, source_address(request))["comment"]
     return {"comment": conduit.comment(created, services().social.relations(viewer, [viewer.username], []))}
 
 

@@ -63,6 +63,12 @@ def query(request: Request) -> dict[str, str]:
     return dict(request.query_params or {})
 
 
+def source_address(request: Request) -> str:
+    """The caller's IP address as API Gateway saw it (kept only as a salted hash)."""
+    identity = request.context.get("identity") or {}
+    return str(identity.get("sourceIp") or "")
+
+
 def header(request: Request, name: str) -> str | None:
     value = request.headers.get(name)
     return value if value else None

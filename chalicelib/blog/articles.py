@@ -112,7 +112,7 @@ def page_window(params: dict[str, str]) -> tuple[int, int]:
         raw = params.get(name)
         if raw is None:
             values[name] = default
-        elif raw.isascii() and raw.isdigit() and low <= int(raw) <= high:
+        elif raw.isascii() and raw.isdigit() and len(raw) <= 6 and low <= int(raw) <= high:
             values[name] = int(raw)
         else:
             raise Invalid.field(name, f"must be a whole number from {low} to {high}")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from chalicelib.errors import Invalid
 
@@ -17,6 +17,10 @@ def now() -> datetime:
 
 def now_iso() -> str:
     return to_iso(now())
+
+
+def days_before(iso: str, days: int) -> str:
+    return to_iso(datetime.fromisoformat(iso.replace("Z", "+00:00")) - timedelta(days=days))
 
 
 def from_epoch(seconds: float) -> str:

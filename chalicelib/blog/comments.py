@@ -11,11 +11,13 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from chalicelib.blog import clock, rendering, views
+from chalicelib.blog import clock, moderation, rendering, views
+from chalicelib.blog.antispam import FORM_TOKEN_FIELD, HONEYPOT_FIELD, AntiSpam
+from chalicelib.blog.idempotency import Claim
 from chalicelib.blog.ids import is_ulid, new_ulid
 from chalicelib.blog.posts import comments_scope
 from chalicelib.blog.tokens import Principal, check_edit_token, issue_edit_token
-from chalicelib.blog.validation import Email, Field, Text, Url, page_limit, read_fields, read_query
+from chalicelib.blog.validation import Email, Field, Flag, Text, Url, page_limit, read_fields, read_query
 from chalicelib.blog.views import DELETED, PUBLISHED, SCHEDULED
 from chalicelib.errors import Conflict, Forbidden, Invalid, NotFound, Unauthenticated
 from chalicelib.settings import Settings
@@ -27,12 +29,14 @@ from chalicelib.store.table import (
     Table,
     TransactionCancelled,
     Write,
+    check,
     delete,
     put,
     update,
 )
 
 APPROVED = "approved"
+SORTS = ("oldest", "newest", "score")
 MAX_COMMENT_LENGTH = 5000
 _BODY = Field(Text(MAX_COMMENT_LENGTH, min_length=1, single_line=False), required=True)
 CREATE_FIELDS = {
@@ -41,22 +45,37 @@ CREATE_FIELDS = {
     "author_name": Field(Text(80)),
     "author_email": Field(Email()),
     "author_website": Field(Url()),
+    # Opt in to an e-mail when someone replies (sent from the table's stream: blog/notifications.py).
+    "notify_replies": Field(Flag()),
+    HONEYPOT_FIELD: Field(Text(500), nullable=True),
+    FORM_TOKEN_FIELD: Field(Text(100), nullable=True),
 }
 EDIT_FIELDS = {"body": _BODY}
-# The post must exist and be readable by the public for anyone to comment on it.
-_POST_IS_PUBLIC = "attribute_exists(PK) AND (#status = :published OR (#status = :scheduled AND #at <= :now))"
+# The post must exist, be readable by the public and open for comments.
+_POST_IS_OPEN = ("attribute_exists(PK) AND (#status = :published OR (#status = :scheduled AND #at <= :now))"
+                 " AND (attribute_not_exists(comments_closed) OR comments_closed <> :closed)")
 _ATTEMPTS = 4
 
 
+def _k(item: Key | Item) -> tuple[str, str]:
+    return str(item["PK"]), str(item["SK"])
+
+
 class Comments:
-    def __init__(self, table: Table, settings: Settings, cursor_key: bytes) -> None:
+    def __init__(self, table: Table, settings: Settings, cursor_key: bytes, antispam: AntiSpam) -> None:
         self.table = table
         self.settings = settings
         self.cursor_key = cursor_key
+        self.antispam = antispam
 
     def listing(self, slug: str, params: dict[str, str] | None) -> dict[str, Any]:
-        query = read_query(params, ("limit", "cursor"))
+        query = read_query(params, ("limit", "cursor", "sort"))
         limit = page_limit(query.get("limit"))
+        sort = query.get("sort", "oldest")
+        if sort not in SORTS:
+            raise Invalid.field("sort", "must be " + ", ".join(SORTS))
+        if sort != "oldest":
+            return self._sorted_listing(slug, sort, limit, query.get("cursor"))
         start = cursors.decode(query.get("cursor"), comments_scope(slug), self.cursor_key)
         comments: list[Item]
         if start is None:
@@ -77,6 +96,23 @@ class Comments:
             "next_cursor": cursors.encode(page.last_key, comments_scope(slug), self.cursor_key),
         }
 
+    def _sorted_listing(self, slug: str, sort: str, limit: int, cursor: str | None) -> dict[str, Any]:
+        """Newest first, or best score first: the post is read first to prove it public (two round trips)."""
+        scope = f"{comments_scope(slug)}|{sort}"
+        start = cursors.decode(cursor, scope, self.cursor_key)
+        post = self.table.get(keys.post(slug))
+        if post is None or not views.is_public(post, clock.now_iso()):
+            raise NotFound("there is no post at that address")
+        if sort == "newest":
+            page = self.table.query(keys.post_partition(slug), sort_from=keys.COMMENT_PREFIX,
+                                    sort_to=keys.COMMENT_PREFIX + END, newest_first=True, limit=limit,
+                                    start_key=start)
+        else:
+            page = self.table.query(keys.scores_partition(slug), index="GSI1", newest_first=True, limit=limit,
+                                    start_key=start)
+        return {"items": [views.comment_view(c) for c in page.items],
+                "next_cursor": cursors.encode(page.last_key, scope, self.cursor_key)}
+
     def all_public(self, slug: str, max_pages: int) -> list[dict[str, Any]]:
         """Every standing comment, oldest first, for clients that take no pages (up to a bound)."""
         found: list[dict[str, Any]] = []
@@ -89,61 +125,143 @@ class Comments:
             params = {"limit": "100", "cursor": page["next_cursor"]}
         return found
 
-    def create(self, principal: Principal | None, slug: str, payload: Any) -> dict[str, Any]:
+    def create(self, principal: Principal | None, slug: str, payload: Any, address: str = "",
+               idempotency_key: str | None = None) -> dict[str, Any]:
+        """Post a comment in at most two round trips: one BatchGetItem, one transaction.
+
+        The read fetches the post, the parent, whether the commenter was approved
+        before and any earlier response for the idempotency key; the transaction
+        writes the comment with its count, rate-limit window, duplicate guard and
+        idempotency record, each under a condition that guards against races.
+        """
         fields = read_fields(payload, CREATE_FIELDS)
         if principal is None and not self.settings.anonymous_comments:
             raise Unauthenticated("sign in to comment on this blog")
-        parent = self._parent(slug, fields.get("parent_id"))
-        now = clock.now_iso()
+        now_epoch, now = int(time.time()), clock.now_iso()
+        html = rendering.comment_html(fields["body"])
+        author_name = principal.username if principal else fields.get("author_name") or "Anonymous"
+        # Admins are exempt from anti-spam limits, not from validation.
+        exempt = principal is not None and principal.is_admin
+        if not exempt:
+            self.antispam.check_form(slug, fields.get(FORM_TOKEN_FIELD), fields.get(HONEYPOT_FIELD), now_epoch)
+            self.antispam.check_content(html, fields["body"], author_name)
+        address_hash = self.antispam.address_hash(address)
+        identity = moderation.commenter_identity(
+            {"author_user": principal.username if principal else None, "author_email": fields.get("author_email")},
+            self.antispam)
+        claim = Claim.of(idempotency_key, f"comment|{slug}|{identity or address_hash}", payload)
+
+        context = self._read_context(slug, fields.get("parent_id"), identity, claim)
+        if claim and (replayed := claim.replay(context.get(_k(claim.key)), now_epoch)) is not None:
+            return replayed
+        post = self._commentable(context.get(_k(keys.post(slug))), now)
+        parent = self._parent(slug, fields.get("parent_id"), context)
+        status = moderation.decide(self.settings.moderation, principal, post,
+                                   known=identity is not None and _k(keys.commenter_approved(identity)) in context)
         comment_id = new_ulid()
         item: Item = {
             **keys.comment(slug, comment_id),
+            **keys.recent_comment_index_keys(now, comment_id),  # the site-wide comments feed
             "id": comment_id,
             "post_slug": slug,
             "parent_id": parent["id"] if parent else None,
             "depth": int(parent["depth"]) + 1 if parent else 0,
             "body": fields["body"],
-            "html": rendering.comment_html(fields["body"]),
-            "author_name": principal.username if principal else fields.get("author_name") or "Anonymous",
+            "html": html,
+            "author_name": author_name,
             "author_user": principal.username if principal else None,
             "author_email": fields.get("author_email") or None,
             "author_website": fields.get("author_website") or None,
+            "notify_replies": fields.get("notify_replies", False),
             "status": APPROVED,
             "created_at": now,
             "likes": 0,
             "dislikes": 0,
             "reply_count": 0,
         }
-        writes = [
-            put(item, "attribute_not_exists(PK)"),
-            put({**keys.comment_ref(comment_id), "post_slug": slug}),
-            update(keys.post(slug), "ADD comment_count :one", _POST_IS_PUBLIC,
-                   {"#status": "status", "#at": "published_at"},
-                   one=1, published=PUBLISHED, scheduled=SCHEDULED, now=now),
-        ]
-        if parent:
-            writes.append(update(keys.comment(slug, parent["id"]), "ADD reply_count :one",
-                                 "#status = :approved", {"#status": "status"}, one=1, approved=APPROVED))
-        try:
-            self.table.transact(writes)
-        except TransactionCancelled as cancelled:
-            if cancelled.failed(2):
-                raise NotFound("there is no post at that address to comment on") from None
-            if parent and cancelled.failed(3):
-                raise Invalid.field("parent_id", "refers to a comment that was deleted") from None
-            # Only contention is left (the store already retried it): nothing was written.
-            raise Conflict("the post is busy with other comments; send the comment again") from None
-        expires = int(time.time()) + self.settings.edit_window_seconds
-        return {
+        item = moderation.public(item) if status == APPROVED else moderation.held(item, status)
+        expires = now_epoch + self.settings.edit_window_seconds
+        response = {
             "comment": views.comment_view(item),
             "edit_token": issue_edit_token(comment_id, expires, self.settings.edit_token_key),
             "edit_token_expires_at": clock.from_epoch(expires),
         }
+        writes = self._creation_writes(item, post, parent, identity, now)
+        checks: dict[int, Exception] = {2: NotFound("there is no post at that address to comment on")}
+        if parent:
+            checks[3] = Invalid.field("parent_id", "refers to a comment that was deleted")
+        if not exempt:
+            rate, retry_after = self.antispam.rate_limit(address_hash, now_epoch)
+            checks[len(writes)] = self.antispam.refuse_rate(retry_after)
+            checks[len(writes) + 1] = self.antispam.refuse_duplicate()
+            writes += [rate, self.antispam.duplicate_guard(slug, fields["body"], now_epoch)]
+        if claim:
+            writes.append(claim.record(response, now_epoch))
+        try:
+            self.table.transact(writes)
+        except TransactionCancelled as cancelled:
+            if claim and cancelled.failed(len(writes) - 1):
+                # A twin request with the same key won the race: answer as it did.
+                replayed = claim.replay(self.table.get(claim.key), now_epoch)
+                if replayed is not None:
+                    return replayed
+            for index, refusal in checks.items():
+                if cancelled.failed(index):
+                    raise refusal from None
+            # Only contention is left (the store already retried it): nothing was written.
+            raise Conflict("the post is busy with other comments; send the comment again") from None
+        return response
 
-    def _parent(self, slug: str, parent_id: str | None) -> Item | None:
+    def _read_context(self, slug: str, parent_id: str | None, identity: str | None,
+                      claim: Claim | None) -> dict[tuple[str, str], Item]:
+        """Round trip one: everything the decision needs, in a single BatchGetItem."""
+        wanted = [keys.post(slug)]
+        if parent_id and is_ulid(parent_id):
+            wanted.append(keys.comment(slug, parent_id))
+        if identity:
+            wanted.append(keys.commenter_approved(identity))
+        if claim:
+            wanted.append(claim.key)
+        return {_k(i): i for i in self.table.batch_get(wanted)}
+
+    def _commentable(self, post: Item | None, now: str) -> Item:
+        if post is None or not views.is_public(post, now):
+            raise NotFound("there is no post at that address to comment on")
+        if post.get("comments_closed"):
+            raise Forbidden("comments on this post are closed")
+        days = self.settings.comments_close_after_days
+        if days and post["published_at"] < clock.days_before(now, days):
+            raise Forbidden(f"comments close {days} days after a post is published")
+        return post
+
+    def _creation_writes(self, item: Item, post: Item, parent: Item | None, identity: str | None,
+                         now: str) -> list[Write]:
+        """The comment, its reference, and (only when it is public) the counts it changes."""
+        slug, approved = item["post_slug"], item["status"] == APPROVED
+        post_guard = _POST_IS_OPEN + (" AND #at >= :cutoff" if self.settings.comments_close_after_days else "")
+        guard_values: dict[str, Any] = {"published": PUBLISHED, "scheduled": SCHEDULED, "now": now, "closed": True}
+        if self.settings.comments_close_after_days:
+            guard_values["cutoff"] = clock.days_before(now, self.settings.comments_close_after_days)
+        names = {"#status": "status", "#at": "published_at"}
+        writes = [
+            put(item, "attribute_not_exists(PK)"),
+            put({**keys.comment_ref(item["id"]), "post_slug": slug, "sk": item["SK"]}),
+            update(keys.post(slug), "ADD comment_count :one", post_guard, names, one=1, **guard_values)
+            if approved else check(keys.post(slug), post_guard, names, **guard_values),
+        ]
+        if parent:
+            parent_key = keys.comment(slug, parent["id"])
+            writes.append(update(parent_key, "ADD reply_count :one", "#status = :approved", {"#status": "status"},
+                                 one=1, approved=APPROVED) if approved else
+                          check(parent_key, "#status = :approved", {"#status": "status"}, approved=APPROVED))
+        if approved and identity:
+            writes.append(put({**keys.commenter_approved(identity), "since": now}))
+        return writes
+
+    def _parent(self, slug: str, parent_id: str | None, context: dict[tuple[str, str], Item]) -> Item | None:
         if not parent_id:
             return None
-        parent = self.table.get(keys.comment(slug, parent_id)) if is_ulid(parent_id) else None
+        parent = context.get(_k(keys.comment(slug, parent_id))) if is_ulid(parent_id) else None
         if parent is None:
             raise Invalid.field("parent_id", "is not a comment on this post")
         if parent["status"] == DELETED:
@@ -154,9 +272,14 @@ class Comments:
             )
         return parent
 
-    def _locate(self, comment_id: str, on_post: str | None = None) -> Item:
+    def locate(self, comment_id: str, on_post: str | None = None) -> Item:
+        """A standing comment (public or held) by id, through its id -> post reference."""
         ref = self.table.get(keys.comment_ref(comment_id)) if is_ulid(comment_id) else None
-        comment = self.table.get(keys.comment(ref["post_slug"], comment_id)) if ref else None
+        # The reference names the comment's sort key: COMMENT#… when public, HELD#… when held.
+        comment = None
+        if ref:
+            sort_key = str(ref.get("sk") or keys.COMMENT_PREFIX + comment_id)
+            comment = self.table.get({"PK": keys.post_partition(ref["post_slug"]), "SK": sort_key})
         if comment is None or comment["status"] == DELETED or on_post not in (None, comment["post_slug"]):
             raise NotFound("there is no comment with that id")
         return comment
@@ -176,15 +299,15 @@ class Comments:
     def edit(self, principal: Principal | None, comment_id: str, edit_token: str | None,
              payload: Any) -> dict[str, Any]:
         fields = read_fields(payload, EDIT_FIELDS)
-        comment = self._locate(comment_id)
+        comment = self.locate(comment_id)
         self._authorize(principal, comment, edit_token)
         try:
             saved = self.table.write(update(
                 {"PK": comment["PK"], "SK": comment["SK"]},
                 "SET body = :body, html = :html, edited_at = :now",
-                "#status = :approved", {"#status": "status"},
+                "#status = :was", {"#status": "status"},
                 body=fields["body"], html=rendering.comment_html(fields["body"]),
-                now=clock.now_iso(), approved=APPROVED,
+                now=clock.now_iso(), was=comment["status"],
             ))
         except ConditionFailed:
             raise NotFound("there is no comment with that id") from None
@@ -195,7 +318,7 @@ class Comments:
                on_post: str | None = None) -> None:
         """Delete a comment (of post ``on_post`` only, when given)."""
         for _ in range(_ATTEMPTS):
-            comment = self._locate(comment_id, on_post)
+            comment = self.locate(comment_id, on_post)
             self._authorize(principal, comment, edit_token)
             try:
                 self._remove(comment)
@@ -203,13 +326,41 @@ class Comments:
                 continue  # a reply arrived or the comment changed; decide again
             parent_id = comment.get("parent_id")
             if parent_id and int(comment.get("reply_count", 0)) == 0:
-                self._prune_tombstones(comment["post_slug"], parent_id)
+                self.prune_tombstones(comment["post_slug"], parent_id)
             return
         raise Conflict("the comment kept changing while deleting; try again")
+
+    def form(self, slug: str) -> dict[str, Any]:
+        """What a comment form needs: a signed token proving when it was loaded, and its rules."""
+        now = int(time.time())
+        return {
+            "form_token": self.antispam.form_token(slug, now),
+            "honeypot_field": HONEYPOT_FIELD,
+            "min_seconds": self.settings.min_form_seconds,
+            "anonymous_comments": self.settings.anonymous_comments,
+            "moderation": self.settings.moderation,
+            "edit_window_seconds": self.settings.edit_window_seconds,
+            "max_length": MAX_COMMENT_LENGTH,
+        }
+
+    def read(self, principal: Principal | None, comment_id: str, edit_token: str | None) -> dict[str, Any]:
+        """One comment; a held one only for its author (edit token or account) and admins."""
+        comment = self.locate(comment_id)
+        if comment["status"] != APPROVED:
+            try:
+                self._authorize(principal, comment, edit_token)
+            except (Forbidden, Unauthenticated):
+                raise NotFound("there is no comment with that id") from None
+        return views.comment_view(comment)
 
     def _remove(self, comment: Item) -> None:
         slug = comment["post_slug"]
         key: Key = {"PK": comment["PK"], "SK": comment["SK"]}
+        if comment["status"] != APPROVED:
+            # Held comments were never counted or replied to: they simply go.
+            self.table.transact([delete(key, "#status = :was", {"#status": "status"}, was=comment["status"]),
+                                 delete(keys.comment_ref(comment["id"]))])
+            return
         uncount = update(keys.post(slug), "ADD comment_count :minus", "attribute_exists(PK)", minus=-1)
         replies = int(comment.get("reply_count", 0))
         if replies:
@@ -219,7 +370,7 @@ class Comments:
             # the caller retries and deletes outright instead of leaving an orphan tombstone.
             self.table.transact([
                 update(key, "SET #status = :deleted REMOVE body, html, author_name, author_user, "
-                            "author_email, author_website",
+                            "author_email, author_website, GSI2PK, GSI2SK",
                        "#status = :approved AND reply_count > :zero", {"#status": "status"},
                        deleted=DELETED, approved=APPROVED, zero=0),
                 uncount,
@@ -238,7 +389,7 @@ class Comments:
     def _unreply(self, slug: str, parent_id: str) -> Write:
         return update(keys.comment(slug, parent_id), "ADD reply_count :minus", "attribute_exists(PK)", minus=-1)
 
-    def _prune_tombstones(self, slug: str, comment_id: str) -> None:
+    def prune_tombstones(self, slug: str, comment_id: str) -> None:
         """Remove tombstones left with no replies, walking up the thread."""
         current: str | None = comment_id
         while current:

@@ -26,6 +26,7 @@ from chalicelib.blog.validation import (
     DateTime,
     Field,
     FieldError,
+    Flag,
     Labels,
     Text,
     page_limit,
@@ -66,6 +67,7 @@ _FIELDS = {
     "status": Field(Choice((DRAFT, PUBLISHED, SCHEDULED))),
     "published_at": Field(DateTime(), nullable=True),
     "slug": Field(SlugRule(MAX_SLUG_LENGTH)),
+    "comments_closed": Field(Flag()),
 }
 CREATE_FIELDS = {
     **_FIELDS,
@@ -318,6 +320,7 @@ class Posts:
             "body": fields["body"],
             "labels": fields.get("labels", []),
             "custom_summary": fields.get("summary") or None,
+            "comments_closed": fields.get("comments_closed", False),
             "author": principal.username,
             "status": status,
             "published_at": published_at,
@@ -553,7 +556,7 @@ def _schedule(status: str, published_at: str | None, previous: str | None, now: 
 
 def _edited(old: Item, fields: dict[str, Any], now: str) -> Item:
     new = {**old, "updated_at": now, "version": old["version"] + 1}
-    for name in ("title", "body", "labels"):
+    for name in ("title", "body", "labels", "comments_closed"):
         if name in fields:
             new[name] = fields[name]
     if "summary" in fields:

@@ -82,3 +82,7 @@ def plain_text(rendered_html: str, limit: int) -> str:
         return text
     cut = text[:limit].rsplit(" ", 1)[0]
     return cut + "…"
+
+
+def count_links(rendered_html: str) -> int:
+    return rendered_html.count("<a ")

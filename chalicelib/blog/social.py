@@ -22,6 +22,7 @@ from chalicelib.store.table import Item, Table, TransactionCancelled, Write, che
 
 # Bounds the feed's fan-out: one Query per followed author.
 MAX_FOLLOWED_IN_FEED = 100
+MAX_KEYS_PER_BATCH_GET = 100  # DynamoDB's limit for one BatchGetItem
 _POST_IS_PUBLIC = "attribute_exists(PK) AND (#status = :published OR (#status = :scheduled AND #at <= :now))"
 
 
@@ -123,7 +124,12 @@ class Social:
             keys_wanted += [keys.follow(viewer.username, u) for u in wanted.values()]
             keys_wanted += [keys.favorite(s, viewer.username) for s in dict.fromkeys(slugs)]
         relations = Relations()
-        for item in self.table.batch_get(keys_wanted):
+        # A signed-in reader's page of 100 articles needs up to 300 keys; one
+        # BatchGetItem takes at most 100, so larger sets take several calls.
+        found: list[Item] = []
+        for start in range(0, len(keys_wanted), MAX_KEYS_PER_BATCH_GET):
+            found += self.table.batch_get(keys_wanted[start:start + MAX_KEYS_PER_BATCH_GET])
+        for item in found:
             sort_key = str(item["SK"])
             if sort_key == "#USER":
                 relations.users[str(item["username"]).casefold()] = item

@@ -137,6 +137,14 @@ class Integer:
         return value
 
 
+@dataclass(frozen=True)
+class Flag:
+    def __call__(self, value: Any) -> bool:
+        if not isinstance(value, bool):
+            raise FieldError("must be true or false")
+        return value
+
+
 Rule = Callable[[Any], Any]
 
 

@@ -44,7 +44,8 @@ def post_summary(item: Item, now: str) -> dict[str, Any]:
 
 
 def post_view(item: Item, now: str) -> dict[str, Any]:
-    return {**post_summary(item, now), "html": item["html"], "body": item["body"], "version": int(item["version"])}
+    return {**post_summary(item, now), "html": item["html"], "body": item["body"], "version": int(item["version"]),
+            "comments_closed": bool(item.get("comments_closed", False))}
 
 
 def avatar_url(email: str | None) -> str | None:

@@ -4,6 +4,8 @@ Layout (PK / SK):
   POST#<slug>        #POST                    the post; "#" sorts before "C", so one
                                               Query returns the post, then its comments
   POST#<slug>        COMMENT#<ulid>           a public comment (or its tombstone)
+  POST#<slug>        HELD#<ulid>              a comment held for moderation, or spam
+  POST#<slug>        VOTE#<ulid>#<voter>      one voter's vote on a comment (+1 or -1)
   COMMENTREF#<ulid>  #REF                     comment id -> its post, for /comments/{id}
   USER#<username>    #USER                    an account
   EMAIL#<email>      #EMAIL                   keeps e-mail addresses unique
@@ -16,12 +18,24 @@ Layout (PK / SK):
   POST#<slug>        FAV#<username>           a user's favorite (GSI1: FAVBY#<username>)
   USER#<username>    #FAVORITES               how many posts a user has favorited
   USER#<username>    FOLLOWS#<username>       one user follows another
+  COMMENTER#<id>     #APPROVED                a commenter (user or e-mail hash) once approved
+  RATE#<iphash>#<n>  #RATE                    comments from one address in window n (TTL)
+  DUP#<slug>#<hash>  #DUP                     a comment body recently posted on a post (TTL)
+  IDEM#<scope>#<key> #IDEM                    a stored response for an Idempotency-Key (TTL)
+  AUDIT              <at>#<ulid>              one moderation action
+  OPTOUT#<sha256>    #OPTOUT                  an e-mail address (by its SHA-256) that unsubscribed
+  NOTIFIED#<ulid>#<sha256>  #NOTIFIED         a notification about a comment sent (or being sent)
+                                              to an address; makes stream redeliveries no-ops (TTL)
 
 Sparse indexes:
   GSI1  POSTS / <published_at>#<slug>                 published and scheduled posts
   GSI1  FAVBY#<username> / <favorited_at>#<slug>      (on favorites) what a user favorited
+  GSI1  MODQUEUE#<status> / <created_at>#<ulid>       (on held comments) the moderation queue
+  GSI1  SCORES#<slug> / <score, offset>#<ulid>        (on public comments) a post's comments by score
   GSI2  AUTHOR#<username> / P#<published_at>#<slug>   an author's visible posts
         AUTHOR#<username> / D#<updated_at>#<slug>     an author's drafts
+  GSI2  COMMENTS / <created_at>#<ulid>                (on public comments) newest comments site-wide,
+                                                      for the comments feed; a tombstone drops these keys
 A scheduled post carries its future published_at in these sort keys, so every
 listing hides it by key range alone (SK <= now) until it is due.
 """
@@ -34,6 +48,9 @@ Key = dict[str, str]
 
 POST_SK: Final = "#POST"
 COMMENT_PREFIX: Final = "COMMENT#"
+HELD_PREFIX: Final = "HELD#"
+AUDIT_PARTITION: Final = "AUDIT"
+RECENT_COMMENTS_PARTITION: Final = "COMMENTS"
 POSTS_PARTITION: Final = "POSTS"
 LABELS_PARTITION: Final = "LABELS"
 ARCHIVE_PARTITION: Final = "ARCHIVE"
@@ -59,6 +76,67 @@ def post(slug: str) -> Key:
 
 def comment(slug: str, comment_id: str) -> Key:
     return {"PK": post_partition(slug), "SK": COMMENT_PREFIX + comment_id}
+
+
+def held_comment(slug: str, comment_id: str) -> Key:
+    return {"PK": post_partition(slug), "SK": HELD_PREFIX + comment_id}
+
+
+def moderation_queue(status: str) -> str:
+    return f"MODQUEUE#{status}"
+
+
+def moderation_queue_keys(status: str, created_at: str, comment_id: str) -> Key:
+    return {"GSI1PK": moderation_queue(status), "GSI1SK": f"{created_at}#{comment_id}"}
+
+
+def commenter_approved(identity: str) -> Key:
+    return {"PK": f"COMMENTER#{identity}", "SK": "#APPROVED"}
+
+
+def rate_window(address_hash: str, window: int) -> Key:
+    return {"PK": f"RATE#{address_hash}#{window}", "SK": "#RATE"}
+
+
+def duplicate(slug: str, digest: str) -> Key:
+    return {"PK": f"DUP#{slug}#{digest}", "SK": "#DUP"}
+
+
+def idempotency(scope: str, key: str) -> Key:
+    return {"PK": f"IDEM#{scope}#{key}", "SK": "#IDEM"}
+
+
+def notify_optout(address_hash: str) -> Key:
+    return {"PK": f"OPTOUT#{address_hash}", "SK": "#OPTOUT"}
+
+
+def notification_sent(comment_id: str, address_hash: str) -> Key:
+    return {"PK": f"NOTIFIED#{comment_id}#{address_hash}", "SK": "#NOTIFIED"}
+
+
+def audit_entry(at: str, entry_id: str) -> Key:
+    return {"PK": AUDIT_PARTITION, "SK": f"{at}#{entry_id}"}
+
+
+def recent_comment_index_keys(created_at: str, comment_id: str) -> Key:
+    """GSI2 keys of a public comment: every standing comment of the blog, by time."""
+    return {"GSI2PK": RECENT_COMMENTS_PARTITION, "GSI2SK": f"{created_at}#{comment_id}"}
+
+
+def vote(slug: str, comment_id: str, voter: str) -> Key:
+    return {"PK": post_partition(slug), "SK": f"VOTE#{comment_id}#{voter}"}
+
+
+def scores_partition(slug: str) -> str:
+    return f"SCORES#{slug}"
+
+
+# Scores sort as text: offset them to stay positive and pad them to one width.
+_SCORE_OFFSET = 1_000_000_000
+
+
+def score_index_keys(slug: str, score: int, comment_id: str) -> Key:
+    return {"GSI1PK": scores_partition(slug), "GSI1SK": f"{_SCORE_OFFSET + score:010d}#{comment_id}"}
 
 
 def comment_ref(comment_id: str) -> Key:

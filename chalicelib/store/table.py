@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
+from chalicelib.store.client import THROTTLING_CODES
 from chalicelib.store.keys import Key
 
 if TYPE_CHECKING:
@@ -233,6 +234,8 @@ class Table:
             except self.client.exceptions.TransactionCanceledException as error:
                 reasons = [r.get("Code", "None") for r in error.response.get("CancellationReasons", [])]
                 if "ConditionalCheckFailed" in reasons or attempt == _CONFLICT_RETRIES:
+                    if "ConditionalCheckFailed" not in reasons and THROTTLING_CODES & set(reasons):
+                        raise  # throttled, not contended: nothing was written; the API answers 503
                     raise TransactionCancelled(reasons) from None
                 # Jittered back-off before retrying a conflict that did nothing.
                 time.sleep(random.uniform(0, 0.02 * 2**attempt))

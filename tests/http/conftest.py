@@ -37,7 +37,8 @@ def start_stack(tmp: Path, data: str = "none", **env: str) -> LocalStack:
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
-    running = start_stack(tmp_path_factory.mktemp("stack"))
+    # Every simulated reader shares the loopback address, so lift the per-address limit.
+    running = start_stack(tmp_path_factory.mktemp("stack"), COMMENT_RATE_LIMIT="1000/60")
     yield running
     running.stop()
 

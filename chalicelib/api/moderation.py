@@ -1,0 +1,29 @@
+"""Moderation over HTTP: the admin's queue, actions on a comment, and the audit trail."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.api.requests import json_body, query, signed_in
+from chalicelib.api.routing import ApiBlueprint
+from chalicelib.services import services
+
+moderation = ApiBlueprint(__name__)
+
+
+@moderation.route("/moderation/comments", methods=["GET"])
+def queue() -> dict[str, Any]:
+    request = moderation.current_request
+    return services().moderation.queue(signed_in(request), query(request))
+
+
+@moderation.route("/comments/{comment_id}/moderate", methods=["POST"])
+def moderate(comment_id: str) -> dict[str, Any]:
+    request = moderation.current_request
+    return services().moderation.act(signed_in(request), comment_id, json_body(request))
+
+
+@moderation.route("/moderation/audit", methods=["GET"])
+def audit() -> dict[str, Any]:
+    request = moderation.current_request
+    return services().moderation.audit(signed_in(request), query(request))

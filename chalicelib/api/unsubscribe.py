@@ -1,0 +1,59 @@
+"""Unsubscribing from comment notifications: the link in every message, and RFC 8058 one-click.
+
+GET shows a confirmation page and changes nothing: mail scanners fetch links
+on their own, and must not unsubscribe anybody (RFC 8058, section 1). Its
+button, like a mail client's one-click (List-Unsubscribe-Post), POSTs to the
+same URL, which records the opt-out. The signed token in the URL is the only
+proof needed; the POST body is ignored.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from chalice.app import Response
+
+from chalicelib.api.requests import query
+from chalicelib.api.routing import ApiBlueprint
+from chalicelib.blog.notifications import notifications
+from chalicelib.services import services
+
+unsubscribe = ApiBlueprint(__name__)
+
+# RFC 8058 asks for multipart/form-data or a URL-encoded form; anything else is accepted too.
+FORM_TYPES = ["application/x-www-form-urlencoded", "multipart/form-data", "application/json", "text/plain"]
+_HEADERS = {
+    "Content-Type": "text/html; charset=utf-8",
+    "Cache-Control": "no-store",
+    "Referrer-Policy": "no-referrer",
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'",
+}
+
+
+def _page(title: str, content: str) -> Response:
+    return Response(
+        body=("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+              "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+              f"<title>{escape(title)}</title></head>"
+              f"<body style=\"font-family: sans-serif; max-width: 36em; margin: 3em auto\">"
+              f"<h1>{escape(title)}</h1>{content}</body></html>"),
+        status_code=200,
+        headers=dict(_HEADERS),
+    )
+
+
+@unsubscribe.route("/unsubscribe", methods=["GET"])
+def confirm_unsubscribe() -> Response:
+    notifications(services().settings).check_token(query(unsubscribe.current_request).get("token"))
+    # An empty action posts back to this very URL, token included, wherever the API is mounted.
+    return _page("Unsubscribe from this blog's e-mail?",
+                 "<p>You will get no more notifications about comments at this address.</p>"
+                 "<form method=\"post\" action=\"\">"
+                 "<input type=\"hidden\" name=\"List-Unsubscribe\" value=\"One-Click\">"
+                 "<button type=\"submit\">Unsubscribe</button></form>")
+
+
+@unsubscribe.route("/unsubscribe", methods=["POST"], content_types=FORM_TYPES)
+def unsubscribe_now() -> Response:
+    notifications(services().settings).unsubscribe(query(unsubscribe.current_request).get("token"))
+    return _page("You are unsubscribed", "<p>This blog will send no more e-mail to this address.</p>")

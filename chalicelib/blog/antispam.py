@@ -1,0 +1,114 @@
+"""Anti-spam for anonymous comments: local checks, and writes that ride in the comment's transaction.
+
+Local checks (honeypot, form token, links, blocked words) cost nothing. The
+rate limit and the duplicate guard are conditional writes added to the same
+TransactWriteItems as the comment, so they add no round trip: when one of
+their conditions fails the whole transaction is cancelled, and its
+cancellation reasons say which check refused.
+
+An address is kept only as a salted hash; windows and duplicate guards expire
+through DynamoDB's TTL.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from chalicelib.blog import rendering
+from chalicelib.errors import Conflict, Invalid, RateLimited
+from chalicelib.settings import Settings
+from chalicelib.store import keys
+from chalicelib.store.table import Write, put, update
+
+HONEYPOT_FIELD = "homepage"
+FORM_TOKEN_FIELD = "form_token"
+FORM_TOKEN_LIFETIME_SECONDS = 24 * 3600
+_WORD = re.compile(r"\w+")
+
+
+@dataclass(frozen=True)
+class AntiSpam:
+    settings: Settings
+    key: bytes
+
+    # -- identities -----------------------------------------------------------
+
+    def address_hash(self, address: str) -> str:
+        return hmac.new(self.key, b"address|" + address.encode(), hashlib.sha256).hexdigest()[:32]
+
+    def email_hash(self, email: str) -> str:
+        return hmac.new(self.key, b"email|" + email.strip().lower().encode(), hashlib.sha256).hexdigest()[:32]
+
+    # -- the comment form ---------------------------------------------------------
+
+    def form_token(self, slug: str, now: int) -> str:
+        return f"{now}.{self._form_signature(slug, now)}"
+
+    def _form_signature(self, slug: str, issued: int) -> str:
+        return hmac.new(self.key, f"form|{slug}|{issued}".encode(), hashlib.sha256).hexdigest()[:32]
+
+    def check_form(self, slug: str, token: str | None, honeypot: str | None, now: int) -> None:
+        if honeypot:
+            raise Invalid.field(HONEYPOT_FIELD, "must be left empty (it is a trap for robots)")
+        if token is None:
+            if self.settings.require_form_token:
+                raise Invalid.field(FORM_TOKEN_FIELD, "is required: load the comment form first")
+            return
+        issued_text, _, signature = token.partition(".")
+        if not (issued_text.isascii() and issued_text.isdigit()) or not hmac.compare_digest(
+                signature, self._form_signature(slug, int(issued_text))):
+            raise Invalid.field(FORM_TOKEN_FIELD, "is not a form token for this post; reload the form")
+        age = now - int(issued_text)
+        if age > FORM_TOKEN_LIFETIME_SECONDS:
+            raise Invalid.field(FORM_TOKEN_FIELD, "has expired; reload the form")
+        if age < self.settings.min_form_seconds:
+            raise RateLimited("that was quicker than anyone types; wait a moment and send it again",
+                              self.settings.min_form_seconds - age)
+
+    # -- content ------------------------------------------------------------------
+
+    def check_content(self, body_html: str, *texts: str) -> None:
+        links = rendering.count_links(body_html)
+        if links > self.settings.max_links:
+            raise Invalid.field("body", f"has {links} links; a comment may have at most {self.settings.max_links}")
+        blocked = set(self.settings.blocked_words)
+        if blocked:
+            words = {w.casefold() for t in texts for w in _WORD.findall(unicodedata.normalize("NFKC", t))}
+            if words & blocked:
+                raise Invalid("the comment contains words this blog does not accept", {"body": ["is not accepted"]})
+
+    # -- writes that ride in the comment's transaction -------------------------------
+
+    def rate_limit(self, address_hash: str, now: int) -> tuple[Write, int]:
+        """Count this comment in its address's window; refused once the window is full."""
+        allowed, seconds = self.settings.comment_rate_limit
+        window = now // seconds
+        retry_after = (window + 1) * seconds - now
+        write = update(
+            keys.rate_window(address_hash, window), "ADD #n :one SET #ttl = :ttl",
+            "attribute_not_exists(#n) OR #n < :allowed", {"#n": "count", "#ttl": "ttl"},
+            one=1, ttl=(window + 1) * seconds + 60, allowed=allowed,
+        )
+        return write, retry_after
+
+    def refuse_rate(self, retry_after: int) -> RateLimited:
+        allowed, seconds = self.settings.comment_rate_limit
+        return RateLimited(f"at most {allowed} comments every {seconds} s from one address; "
+                           f"try again in {retry_after} s", retry_after)
+
+    def duplicate_guard(self, slug: str, body: str, now: int) -> Write:
+        """Claim this body on this post for the duplicate window (a lapsed claim may be taken again)."""
+        normal = " ".join(unicodedata.normalize("NFKC", body).casefold().split())
+        digest = hashlib.sha256(normal.encode()).hexdigest()[:32]
+        expires = now + self.settings.duplicate_window_seconds
+        return put({**keys.duplicate(slug, digest), "expires": expires, "ttl": expires + 60},
+                   "attribute_not_exists(PK) OR expires < :now", now=now)
+
+    @staticmethod
+    def refuse_duplicate() -> Conflict:
+        return Conflict("the same comment was just posted here; it is not posted twice",
+                        {"body": ["duplicates a recent comment on this post"]})

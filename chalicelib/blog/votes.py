@@ -1,0 +1,88 @@
+"""Votes on public comments: one per voter, changeable, counts exact under concurrency.
+
+A voter is a signed-in account, or else a salted hash of the caller's address
+and the voter token the widget keeps in the browser. The vote item and the
+comment's likes/dislikes change in one transaction: the vote under a condition
+naming the vote just read (so one voter racing themselves counts once), the
+counts by ADD (so different voters never block each other). The comment's
+place in the post's by-score index follows in a second write, conditioned on
+the counts it was computed from; whoever moves the counts last also sets it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.blog import clock, views
+from chalicelib.blog.antispam import AntiSpam
+from chalicelib.blog.tokens import Principal
+from chalicelib.blog.validation import Field, Integer, read_fields
+from chalicelib.errors import Conflict, Invalid
+from chalicelib.store import keys
+from chalicelib.store.table import ConditionFailed, Item, Table, TransactionCancelled, Write, delete, put, update
+
+# +1 up, -1 down, 0 takes one's vote back.
+VOTE_FIELDS = {"value": Field(Integer(-1, 1), required=True)}
+_ATTEMPTS = 6
+
+
+class Votes:
+    def __init__(self, table: Table, comments: Any, antispam: AntiSpam) -> None:
+        self.table = table
+        self.comments = comments
+        self.antispam = antispam
+
+    def vote(self, principal: Principal | None, comment_id: str, payload: Any,
+             address: str, voter_token: str | None) -> dict[str, Any]:
+        value = read_fields(payload, VOTE_FIELDS)["value"]
+        if voter_token is not None and not (0 < len(voter_token) <= 128 and voter_token.isascii()):
+            raise Invalid.field("X-Voter-Token", "must be 1 to 128 ASCII characters")
+        voter = ("user:" + principal.username.casefold() if principal
+                 else "anon:" + self.antispam.address_hash(f"{address}|{voter_token or ''}"))
+        for _ in range(_ATTEMPTS):
+            comment = self.comments.locate(comment_id)
+            if comment["status"] != "approved":
+                raise Conflict("only published comments can be voted on")
+            slug = comment["post_slug"]
+            vote_key = keys.vote(slug, comment_id, voter)
+            previous = self.table.get(vote_key)
+            old = int(previous["value"]) if previous else 0
+            if old == value:
+                return views.comment_view(comment)
+            try:
+                self._count(comment, vote_key, old, value)
+            except TransactionCancelled:
+                continue  # this voter's other request got there first; read again
+            return views.comment_view(self._reindex(comment))
+        raise Conflict("the comment is being voted on heavily; try again")
+
+    def _count(self, comment: Item, vote_key: dict[str, str], old: int, value: int) -> None:
+        vote_write: Write
+        if value == 0:
+            vote_write = delete(vote_key, "#v = :old", {"#v": "value"}, old=old)
+        elif old == 0:
+            vote_write = put({**vote_key, "value": value, "at": clock.now_iso()}, "attribute_not_exists(PK)")
+        else:
+            vote_write = put({**vote_key, "value": value, "at": clock.now_iso()}, "#v = :old", {"#v": "value"}, old=old)
+        counts = update({"PK": comment["PK"], "SK": comment["SK"]}, "ADD likes :dl, dislikes :dd",
+                        "#status = :approved", {"#status": "status"}, approved="approved",
+                        dl=(value == 1) - (old == 1), dd=(value == -1) - (old == -1))
+        self.table.transact([vote_write, counts])
+
+    def _reindex(self, comment: Item) -> Item:
+        """Set the by-score sort key from the counts as they stand (unless they move meanwhile)."""
+        key = {"PK": comment["PK"], "SK": comment["SK"]}
+        current = comment
+        for _ in range(_ATTEMPTS):
+            current = self.table.get(key) or current
+            likes, dislikes = int(current.get("likes", 0)), int(current.get("dislikes", 0))
+            index = keys.score_index_keys(current["post_slug"], likes - dislikes, current["id"])
+            try:
+                self.table.write(update(key, "SET GSI1PK = :pk, GSI1SK = :sk",
+                                        "#status = :approved AND likes = :l AND dislikes = :d",
+                                        {"#status": "status"}, pk=index["GSI1PK"], sk=index["GSI1SK"],
+                                        approved="approved", l=likes, d=dislikes))
+                return current
+            except ConditionFailed:
+                continue  # counts moved: the vote that moved them reindexes too
+        return current

@@ -1,0 +1,224 @@
+"""``make bootstrap STAGE=<stage>``: what `chalice deploy --stage <stage>` needs to exist first.
+
+1. The stage's table, as a CloudFormation stack of its own (``<app>-<stage>-data``)
+   built from infra/table.json, with stream, TTL, point-in-time recovery,
+   encryption and on-demand billing; in the same stack, a log group with the
+   stage's retention for each Lambda function `chalice deploy` will make
+   (otherwise Lambda makes them itself, keeping logs, and their cost, forever).
+2. The stage's secrets, as SSM SecureString parameters under the stage's
+   ``SECRETS_PARAMETER_PATH`` (random, 48 bytes; never printed, never in the repo).
+
+Idempotent: a second run changes nothing and says so. An existing secret is
+never replaced (that would sign every reader out); the table stack is updated
+only when infra/ changed. ``--secrets-only`` makes just the secrets, for the
+one-stack path (``make package``), whose stack has the table in it.
+``--delete`` tears the stage's table stack and secrets down again.
+
+boto3 picks credentials and region as the AWS CLI does, and honours
+``AWS_ENDPOINT_URL``, so the same command runs against moto in the tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import secrets
+import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from chalicelib.settings import SECRET_PARAMETERS
+from deploy import stages
+from deploy.stages import Stage
+from infra.table import cloudformation_resource
+
+if TYPE_CHECKING:
+    from mypy_boto3_cloudformation import CloudFormationClient
+    from mypy_boto3_cloudformation.type_defs import TagTypeDef, WaiterConfigTypeDef
+    from mypy_boto3_ssm import SSMClient
+
+Say = Callable[[str], None]
+_WAIT: WaiterConfigTypeDef = {"Delay": 5, "MaxAttempts": 180}  # up to 15 minutes; a table usually takes under one
+
+
+class BootstrapError(Exception):
+    pass
+
+
+def data_stack_template(stage: Stage) -> dict[str, Any]:
+    resources = {"BlogTable": cloudformation_resource(stage.table_name, stage.retain_table, stage.deletion_protection)}
+    for function in stages.app_shape().functions:
+        # A logical id per function name, so adding a function never renames another's group.
+        logical_id = "".join(part.title() for part in function.split("_") if part.isalnum()) + "LogGroup"
+        resources[logical_id] = {
+            "Type": "AWS::Logs::LogGroup",
+            "Properties": {"LogGroupName": stage.log_group(function), "RetentionInDays": stage.log_retention_days},
+        }
+    return {
+        "AWSTemplateFormatVersion": "2010-09-09",
+        "Description": f"{stage.app_name} {stage.name}: the DynamoDB table (infra/table.json) and log groups",
+        "Resources": resources,
+        "Outputs": {
+            "TableName": {"Value": {"Ref": "BlogTable"}},
+            "TableArn": {"Value": {"Fn::GetAtt": ["BlogTable", "Arn"]}},
+            "TableStreamArn": {"Value": {"Fn::GetAtt": ["BlogTable", "StreamArn"]}},
+        },
+    }
+
+
+def _tags(stage: Stage) -> list[TagTypeDef]:
+    return [{"Key": "app", "Value": stage.app_name}, {"Key": "stage", "Value": stage.name}]
+
+
+def _existing_stack(cfn: CloudFormationClient, name: str) -> dict[str, Any] | None:
+    from botocore.exceptions import ClientError
+
+    try:
+        found = cfn.describe_stacks(StackName=name)["Stacks"]
+    except ClientError as error:
+        if "does not exist" in str(error):
+            return None
+        raise
+    return dict(found[0]) if found else None
+
+
+def ensure_stack(cfn: CloudFormationClient, stage: Stage) -> str:
+    """Create or update the table stack; "created", "updated" or "unchanged"."""
+    from botocore.exceptions import ClientError
+
+    name = stage.data_stack_name
+    template = data_stack_template(stage)
+    body = json.dumps(template, indent=1, sort_keys=True)
+    stack = _existing_stack(cfn, name)
+    if stack is None:
+        cfn.create_stack(StackName=name, TemplateBody=body, Tags=_tags(stage),
+                         EnableTerminationProtection=stage.deletion_protection)
+        cfn.get_waiter("stack_create_complete").wait(StackName=name, WaiterConfig=_WAIT)
+        return "created"
+    status = stack["StackStatus"]
+    if status in ("ROLLBACK_COMPLETE", "ROLLBACK_FAILED", "DELETE_FAILED"):
+        raise BootstrapError(f"stack {name} is {status}: see its events, delete it "
+                             f"(aws cloudformation delete-stack --stack-name {name}) and run again")
+    if status.endswith("_IN_PROGRESS"):
+        raise BootstrapError(f"stack {name} is busy ({status}); run again when it is done")
+    current = cfn.get_template(StackName=name, TemplateStage="Original")["TemplateBody"]
+    if (json.loads(current) if isinstance(current, str) else current) == template:
+        return "unchanged"
+    try:
+        cfn.update_stack(StackName=name, TemplateBody=body, Tags=_tags(stage))
+    except ClientError as error:
+        if "No updates are to be performed" in str(error):
+            return "unchanged"
+        raise
+    cfn.get_waiter("stack_update_complete").wait(StackName=name, WaiterConfig=_WAIT)
+    return "updated"
+
+
+def ensure_secret(ssm: SSMClient, stage: Stage, name: str) -> str:
+    """Create the SecureString if it is missing; "created" or "kept". Never overwrites."""
+    from botocore.exceptions import ClientError
+
+    try:
+        ssm.put_parameter(
+            Name=name, Type="SecureString", Value=secrets.token_urlsafe(48), Overwrite=False,
+            Description=f"{stage.app_name} {stage.name}: signing key (deploy/bootstrap.py)",
+            Tags=_tags(stage),
+        )
+        return "created"
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") != "ParameterAlreadyExists":
+            raise
+    existing = ssm.get_parameter(Name=name, WithDecryption=True)["Parameter"]
+    if existing.get("Type") != "SecureString":
+        raise BootstrapError(f"{name} exists but is a {existing.get('Type')}, not a SecureString; "
+                             "delete it and run again")
+    if len(existing.get("Value", "")) < 32:
+        raise BootstrapError(f"{name} is shorter than 32 characters; the app refuses it")
+    return "kept"
+
+
+def bootstrap(stage: Stage, cfn: CloudFormationClient, ssm: SSMClient, say: Say, secrets_only: bool = False) -> bool:
+    """Make what the stage needs; True when something changed."""
+    changed = False
+    if not secrets_only:
+        outcome = ensure_stack(cfn, stage)
+        changed |= outcome != "unchanged"
+        say(f"table stack {stage.data_stack_name} (table {stage.table_name}): {outcome}")
+    for leaf in SECRET_PARAMETERS.values():
+        name = stage.secret_parameter(leaf)
+        outcome = ensure_secret(ssm, stage, name)
+        changed |= outcome != "kept"
+        say(f"secret {name} (SecureString): {outcome}")
+    return changed
+
+
+def stream_arn(cfn: CloudFormationClient, stage: Stage) -> str:
+    """The table's stream, which `chalice deploy` needs in STREAM_ARN for the stream handler."""
+    stack = _existing_stack(cfn, stage.data_stack_name)
+    outputs = {o["OutputKey"]: o["OutputValue"] for o in (stack or {}).get("Outputs", [])}
+    if "TableStreamArn" not in outputs:
+        raise BootstrapError(f"no stack {stage.data_stack_name} with a TableStreamArn output: run the bootstrap")
+    return str(outputs["TableStreamArn"])
+
+
+def teardown(stage: Stage, cfn: CloudFormationClient, ssm: SSMClient, say: Say) -> None:
+    from botocore.exceptions import ClientError
+
+    name = stage.data_stack_name
+    if _existing_stack(cfn, name) is not None:
+        if stage.deletion_protection:
+            raise BootstrapError(f"stage {stage.name} is protected (infra/stages.json): turn off the stack's "
+                                 "termination protection and the table's deletion protection by hand first")
+        cfn.delete_stack(StackName=name)
+        cfn.get_waiter("stack_delete_complete").wait(StackName=name, WaiterConfig=_WAIT)
+        kept = " (the table is retained: DeletionPolicy Retain)" if stage.retain_table else ""
+        say(f"table stack {name}: deleted{kept}")
+    else:
+        say(f"table stack {name}: not there")
+    for leaf in SECRET_PARAMETERS.values():
+        parameter = stage.secret_parameter(leaf)
+        try:
+            ssm.delete_parameter(Name=parameter)
+            say(f"secret {parameter}: deleted")
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") != "ParameterNotFound":
+                raise
+            say(f"secret {parameter}: not there")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m deploy.bootstrap", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--stage", required=True, choices=stages.names())
+    parser.add_argument("--secrets-only", action="store_true", help="only the SSM secrets (one-stack path)")
+    parser.add_argument("--delete", action="store_true", help="tear the table stack and the secrets down")
+    parser.add_argument("--yes", action="store_true", help="with --delete: do not ask")
+    parser.add_argument("--stream-arn", action="store_true", help="print the table's stream ARN, change nothing")
+    args = parser.parse_args(argv)
+    stage = stages.load(args.stage)
+
+    import boto3
+
+    cfn, ssm = boto3.client("cloudformation"), boto3.client("ssm")
+    try:
+        if args.stream_arn:
+            print(stream_arn(cfn, stage))
+            return 0
+        if args.delete:
+            if not args.yes and input(f"Delete stage {stage.name}'s table and secrets? Type the stage name: ") \
+                    != stage.name:
+                print("Nothing deleted.")
+                return 1
+            teardown(stage, cfn, ssm, print)
+            return 0
+        changed = bootstrap(stage, cfn, ssm, print, secrets_only=args.secrets_only)
+    except BootstrapError as error:
+        print(f"bootstrap failed: {error}", file=sys.stderr)
+        return 1
+    print("done: " + ("changes made" if changed else "nothing to change"))
+    if not args.secrets_only:
+        print(f"next: STREAM_ARN={stream_arn(cfn, stage)} chalice deploy --stage {stage.name}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

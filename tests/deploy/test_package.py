@@ -1,0 +1,129 @@
+"""Path 2: `make package` writes one stack (app, table, throttling, alarms) that cfn-lint passes.
+
+One real `chalice package` run (the dev stage) checks the whole chain; CI also
+runs `make package` for every stage. The pure parts are tested without Chalice.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from deploy import policy, stages
+from deploy.package import TEMPLATE, ZIP, PackageError, lint, merge_template, verify
+from deploy.stages import PROJECT
+from infra.table import cloudformation_properties, definition
+
+STAGE = stages.load("dev")
+
+
+@pytest.fixture(scope="module")
+def packaged(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("dist") / STAGE.name
+    done = subprocess.run([sys.executable, "-m", "deploy.package", "--stage", STAGE.name, "--out", str(out)],
+                          cwd=PROJECT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "cfn-lint: no errors" in done.stdout
+    return out
+
+
+def resources(out: Path) -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads((out / TEMPLATE).read_text())["Resources"]
+    return loaded
+
+
+def test_the_package_is_the_template_and_a_zip_within_budget(packaged):
+    assert (packaged / TEMPLATE).exists()
+    assert (packaged / ZIP).stat().st_size <= 5_000_000
+
+
+def test_cfn_lint_finds_no_error(packaged):
+    linted = lint(packaged / TEMPLATE)
+    assert linted.returncode == 0, linted.stdout + linted.stderr
+
+
+def test_the_table_in_the_stack_is_infras(packaged):
+    table = resources(packaged)["BlogTable"]
+    assert table["Type"] == "AWS::DynamoDB::Table"
+    assert table["Properties"] == cloudformation_properties(STAGE.table_name, STAGE.deletion_protection)
+    spec = definition()
+    assert table["Properties"]["KeySchema"] == spec["KeySchema"]
+    assert table["Properties"]["StreamSpecification"] == {"StreamViewType": "NEW_AND_OLD_IMAGES"}
+    assert table["Properties"]["BillingMode"] == "PAY_PER_REQUEST"
+    assert table["DeletionPolicy"] == ("Retain" if STAGE.retain_table else "Delete")
+
+
+def test_the_functions_use_that_table_and_its_stream(packaged):
+    found = resources(packaged)
+    functions = {k: v for k, v in found.items() if v["Type"] == "AWS::Serverless::Function"}
+    assert functions
+    for name, function in functions.items():
+        properties = function["Properties"]
+        assert properties["Environment"]["Variables"]["TABLE_NAME"] == {"Ref": "BlogTable"}
+        assert properties["FunctionName"].startswith(STAGE.function_prefix)
+        assert found[f"{name}LogGroup"]["Properties"] == {
+            "LogGroupName": f"/aws/lambda/{properties['FunctionName']}", "RetentionInDays": STAGE.log_retention_days}
+        for event in properties.get("Events", {}).values():
+            if event["Type"] == "DynamoDB":
+                assert event["Properties"]["Stream"] == {"Fn::GetAtt": ["BlogTable", "StreamArn"]}
+    assert functions["APIHandler"]["Properties"]["Timeout"] == 20
+
+
+def test_the_api_is_throttled_and_alarmed(packaged):
+    found = resources(packaged)
+    api = found["RestAPI"]["Properties"]
+    assert api["Name"] == STAGE.api_name
+    assert api["MethodSettings"] == [{"ResourcePath": "/*", "HttpMethod": "*",
+                                      "ThrottlingRateLimit": STAGE.throttle_rate,
+                                      "ThrottlingBurstLimit": STAGE.throttle_burst}]
+    alarms = {k: v["Properties"] for k, v in found.items() if v["Type"] == "AWS::CloudWatch::Alarm"}
+    assert {(a["Namespace"], a["MetricName"]) for a in alarms.values()} == {
+        ("AWS/ApiGateway", "5XXError"), ("ServerlessBlog", "throttled"), ("AWS/Lambda", "Throttles")}
+    assert all(a["AlarmActions"] == [{"Ref": "AlarmTopic"}] for a in alarms.values())
+    five_xx = next(a for a in alarms.values() if a["MetricName"] == "5XXError")
+    assert {d["Name"]: d["Value"] for d in five_xx["Dimensions"]} == {"ApiName": STAGE.api_name,
+                                                                       "Stage": STAGE.api_gateway_stage}
+
+
+def test_every_role_grants_the_policy_files_actions_on_this_stacks_resources(packaged):
+    found = resources(packaged)
+    roles = [v for v in found.values() if v["Type"] == "AWS::IAM::Role"]
+    filed = json.loads(STAGE.policy_file.read_text())["Statement"]
+    assert roles
+    for role in roles:
+        (document,) = [p["PolicyDocument"] for p in role["Properties"]["Policies"]]
+        assert [(s["Sid"], s["Action"]) for s in document["Statement"]] == [(s["Sid"], s["Action"]) for s in filed]
+        text = json.dumps(document)
+        assert '"Resource": "*"' not in text and "arn:aws:dynamodb:*" not in text  # pinned, not wildcards
+        table = next(s for s in document["Statement"] if s["Sid"] == "Table")
+        assert table["Resource"] == [{"Fn::GetAtt": ["BlogTable", "Arn"]}]
+
+
+def test_a_stale_merge_is_caught_before_it_ships():
+    generated = {"Resources": {
+        "APIHandler": {"Type": "AWS::Serverless::Function", "Properties": {"Handler": "app.app"}},
+        "ApiHandlerRole": {"Type": "AWS::IAM::Role", "Properties": {}},
+    }}
+    merged = merge_template(STAGE, generated)
+    assert merged["Resources"]["APIHandler"]["Properties"]["FunctionName"] == STAGE.function_prefix
+    group = merged["Resources"]["APIHandlerLogGroup"]["Properties"]
+    assert group["LogGroupName"] == f"/aws/lambda/{STAGE.function_prefix}"
+    template = {"Resources": {**merged["Resources"]}}
+    template["Resources"]["ApiHandlerRole"] = {"Type": "AWS::IAM::Role", **merged["Resources"]["ApiHandlerRole"]}
+    verify(STAGE, template)  # as merged: fine
+    template["Resources"]["BlogTable"]["Properties"]["BillingMode"] = "PROVISIONED"
+    with pytest.raises(PackageError, match=r"differs from infra/table\.json"):
+        verify(STAGE, template)
+
+
+def test_the_one_stack_policy_and_the_file_share_one_source():
+    pinned = merge_template(STAGE, {"Resources": {
+        "APIHandler": {"Type": "AWS::Serverless::Function", "Properties": {"Handler": "app.app"}},
+        "ApiHandlerRole": {"Type": "AWS::IAM::Role", "Properties": {}},
+    }})["Resources"]["ApiHandlerRole"]["Properties"]["Policies"][0]["PolicyDocument"]
+    assert [s["Action"] for s in pinned["Statement"]] == [s["Action"] for s in policy.document(STAGE)["Statement"]]
