@@ -36,7 +36,7 @@ def list_posts() -> dict[str, Any]:
 @posts.route("/posts", methods=["POST"])
 def create_post() -> Response:
     request = posts.current_request
-    post = services().posts.create(signed_in(request), json_body(request))
+    post = services().posts.create(signed_in(request), json_body(request), header(request, "idempotency-key"))
     headers: dict[str, str | list[str]] = {"Location": post_location(post["slug"]), "ETag": f'"{post["version"]}"'}
     return Response(body=post, status_code=201, headers=headers)
 

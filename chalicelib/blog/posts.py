@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import re
 import secrets
+import time
 import unicodedata
 from collections import Counter
 from collections.abc import Iterator
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from chalicelib.blog import clock, rendering, views
+from chalicelib.blog.idempotency import Claim
 from chalicelib.blog.slugs import MAX_SLUG_LENGTH, is_valid_slug, slugify, with_suffix
 from chalicelib.blog.social import forget_favorite
 from chalicelib.blog.tokens import Principal
@@ -84,6 +86,10 @@ class _StaleVersion(Exception):
 
 class _SlugTaken(Exception):
     """Another post (or one being deleted) holds the slug being written."""
+
+
+class _ClaimTaken(Exception):
+    """An idempotency record for this request was written by a twin meanwhile."""
 
 
 class _CountsMoved(Exception):
@@ -309,10 +315,13 @@ class Posts:
 
     # -- writing -------------------------------------------------------------
 
-    def create(self, principal: Principal, payload: Any) -> dict[str, Any]:
+    def create(self, principal: Principal, payload: Any, idempotency_key: str | None = None) -> dict[str, Any]:
         if not (principal.can_author or self.open_authoring):
             raise Forbidden("only authors and admins can write posts")
         fields = read_fields(payload, CREATE_FIELDS)
+        claim = Claim.of(idempotency_key, "post|" + principal.username.casefold(), payload)
+        if claim and (replayed := claim.replay(self.table.get(claim.key), int(time.time()))) is not None:
+            return replayed
         now = clock.now_iso()
         status, published_at = _schedule(fields.get("status", PUBLISHED), fields.get("published_at"), None, now)
         post: Item = {
@@ -336,17 +345,26 @@ class Posts:
         candidates = [explicit] if explicit else _candidate_slugs(slugify(fields["title"]) or "post")
         for slug in candidates:
             post.update(keys.post(slug), slug=slug)
-            if self._save_new(post):
-                return views.post_view(_with_indexes(post), now)
+            view = views.post_view(_with_indexes(post), now)
+            record = [claim.record(view, int(time.time()))] if claim else []
+            try:
+                if self._save_new(post, record):
+                    return view
+            except _ClaimTaken:
+                # A twin request with the same key won the race: answer as it did.
+                replayed = claim.replay(self.table.get(claim.key), int(time.time())) if claim else None
+                if replayed is None:
+                    raise Conflict("the post kept changing while saving; try again") from None
+                return replayed
             if explicit:
                 raise Conflict("that slug is taken", {"slug": ["is already used by another post"]})
         raise Conflict("could not find a free slug for that title; choose one", {"slug": ["is taken"]})
 
-    def _save_new(self, post: Item) -> bool:
+    def _save_new(self, post: Item, extra: list[Write]) -> bool:
         """Save a new post under its slug; False when the slug is taken."""
         for _ in range(_SAVE_ATTEMPTS):
             try:
-                self._save(None, post)
+                self._save(None, post, extra)
                 return True
             except _SlugTaken:
                 return False
@@ -447,8 +465,8 @@ class Posts:
                 return
             start = page.last_key
 
-    def _save(self, old: Item | None, new: Item) -> None:
-        """Write ``new`` over ``old`` with everything it implies, in one transaction."""
+    def _save(self, old: Item | None, new: Item, extra: list[Write] | None = None) -> None:
+        """Write ``new`` over ``old`` with everything it implies (and ``extra``), in one transaction."""
         new = _with_indexes(new)
         if old is None:
             writes = [put(new, "attribute_not_exists(PK)")]
@@ -467,9 +485,12 @@ class Posts:
             if key not in after.entries:
                 writes.append(delete({"PK": key[0], "SK": key[1]}))
         writes.extend(self._count_writes(before, after))
+        writes.extend(extra or [])
         try:
             self.table.transact(writes)
         except TransactionCancelled as cancelled:
+            if extra and any(cancelled.failed(len(writes) - 1 - i) for i in range(len(extra))):
+                raise _ClaimTaken() from None
             # The first write checks the version of the post as read (a new post
             # has none); the last post write claims the slug unless it stays put.
             if old is not None and cancelled.failed(0):
