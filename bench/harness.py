@@ -7,8 +7,6 @@ the bench drives the same code path, with the same client, as the tests do.
 from __future__ import annotations
 
 import json
-import os
-import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -21,6 +19,7 @@ from moto import mock_aws
 from chalicelib import services as services_module
 from chalicelib.api import observability
 from chalicelib.store.client import dynamodb_client
+from devtools.offline_aws import use_offline_aws
 from infra.table import create_table
 
 if TYPE_CHECKING:
@@ -38,17 +37,7 @@ def test_table_name() -> str:
 
 def configure_environment() -> None:
     """Fake credentials and fresh secrets, so nothing can reach real AWS."""
-    for name in list(os.environ):
-        if name.startswith("AWS_ENDPOINT_URL") or name in ("AWS_PROFILE", "TABLE_NAME"):
-            del os.environ[name]
-    os.environ.update({
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "JWT_SECRET": secrets.token_urlsafe(40),
-        "EDIT_TOKEN_KEY": secrets.token_urlsafe(40),
-    })
-    os.chdir(PROJECT)  # the Chalice test client reads .chalice/config.json from here
+    use_offline_aws()
     # The bench prints figures; the app's one-line-per-request log would bury them.
     observability.write_line = lambda record: None
 

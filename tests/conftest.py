@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +16,7 @@ from moto import mock_aws
 from chalicelib import services as services_module
 from chalicelib.store.client import dynamodb_client
 from deploy.policy import Recorder
+from devtools.offline_aws import use_offline_aws
 from infra.table import create_table
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -46,17 +46,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 @pytest.fixture(autouse=True, scope="session")
 def _offline_aws_environment() -> None:
-    for name in list(os.environ):
-        if name.startswith("AWS_ENDPOINT_URL") or name in ("AWS_PROFILE", "TABLE_NAME"):
-            del os.environ[name]
-    os.environ.update({
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "JWT_SECRET": secrets.token_urlsafe(40),
-        "EDIT_TOKEN_KEY": secrets.token_urlsafe(40),
-    })
-    os.chdir(PROJECT)  # the Chalice test client reads .chalice/config.json from here
+    use_offline_aws()
 
 
 @dataclass

@@ -16,14 +16,14 @@ from chalice.local import LambdaEventConverter
 
 from chalicelib.settings import Settings
 from tests.conftest import TEST_TABLE
-from tests.test_moderation import Clock, configurer
+from tests.settings_steps import Clock, configurer
 
 AUTHOR = "alice"
 
 
 @pytest.fixture
 def configure(api: Any, dynamo: Any) -> Callable[..., Settings]:
-    return configurer(dynamo)
+    return configurer()
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from chalicelib.settings import Settings
-from tests.test_moderation import Clock, configurer
+from tests.settings_steps import Clock, configurer
 
 AUTHOR = "alice"
 EMAIL = "ann@example.org"
@@ -20,7 +20,7 @@ EMAIL = "ann@example.org"
 
 @pytest.fixture
 def configure(api: Any, dynamo: Any) -> Callable[..., Settings]:
-    return configurer(dynamo)
+    return configurer()
 
 
 @pytest.fixture

@@ -7,9 +7,6 @@ client uses. Time moves through `clock`, never by sleeping.
 
 from __future__ import annotations
 
-import json
-import os
-import types
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -17,16 +14,15 @@ from urllib.parse import quote
 
 import pytest
 
-from chalicelib import services as services_module
 from chalicelib.blog import clock as clock_module
-from chalicelib.blog import comments as comments_module
 from chalicelib.blog import moderation
 from chalicelib.blog.ids import new_ulid
-from chalicelib.settings import Settings, load_settings
+from chalicelib.settings import Settings
 from chalicelib.store import keys
 from chalicelib.store.client import dynamodb_client
 from chalicelib.store.table import deserialize, serialize
-from tests.conftest import PROJECT, TEST_TABLE
+from tests.conftest import TEST_TABLE
+from tests.settings_steps import Clock, configurer
 
 AUTHOR = "alice"
 
@@ -34,64 +30,9 @@ AUTHOR = "alice"
 # -- steps ---------------------------------------------------------------------------
 
 
-def stage_settings(**env: str) -> Settings:
-    """The settings a request of the test stage sees, with some variables changed."""
-    config = json.loads((PROJECT / ".chalice/config.json").read_text())
-    return load_settings({**os.environ, **config.get("environment_variables", {}),
-                          **config["stages"]["test"]["environment_variables"], **env})
-
-
-def follow_recorder(calls: Any) -> None:
-    """When services.reset() builds a fresh client, record its calls in the `dynamo` recorder too."""
-    def record(event_name: str, **_: Any) -> None:
-        calls.operations.append(event_name.rsplit(".", 1)[-1])
-
-    def record_read(parsed: dict[str, Any], **_: Any) -> None:
-        if "ScannedCount" in parsed:
-            calls.scanned.append(parsed["ScannedCount"])
-
-    events = dynamodb_client().meta.events
-    events.register("before-call.dynamodb.*", record)
-    events.register("after-call.dynamodb.*", record_read)
-
-
-def configurer(calls: Any) -> Callable[..., Settings]:
-    """configure(NAME="value", ...): rebuild the services with the test stage's settings, changed."""
-    def apply(**env: str) -> Settings:
-        settings = stage_settings(**env)
-        recorded = dynamodb_client()
-        services_module.reset(settings)
-        if dynamodb_client() is not recorded:
-            follow_recorder(calls)
-        return settings
-    return apply
-
-
 @pytest.fixture
 def configure(api: Any, dynamo: Any) -> Callable[..., Settings]:
-    return configurer(dynamo)
-
-
-class Clock:
-    """Moves time as the comment service sees it: clock.now/now_iso and time.time in comments."""
-
-    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        self.offset = 0.0
-        real_now, real_time = clock_module.now, comments_module.time.time
-        monkeypatch.setattr(clock_module, "now", lambda: real_now() + timedelta(seconds=self.offset))
-        monkeypatch.setattr(clock_module, "now_iso", lambda: clock_module.to_iso(clock_module.now()))
-        self.real_time = real_time
-        monkeypatch.setattr(comments_module, "time", types.SimpleNamespace(time=self.time))
-
-    def time(self) -> float:
-        return float(self.real_time()) + self.offset
-
-    def advance(self, seconds: float) -> None:
-        self.offset += seconds
-
-    def align(self, seconds: int) -> None:
-        """Move to one second into a fresh window of `seconds`, so a test never straddles two."""
-        self.advance(seconds - int(self.time()) % seconds + 1)
+    return configurer()
 
 
 @pytest.fixture

@@ -1,0 +1,58 @@
+"""Steps for tests that change settings or move time as the comment service sees it."""
+
+from __future__ import annotations
+
+import json
+import os
+import types
+from collections.abc import Callable
+from datetime import timedelta
+
+import pytest
+
+from chalicelib import services as services_module
+from chalicelib.blog import clock as clock_module
+from chalicelib.blog import comments as comments_module
+from chalicelib.settings import Settings, load_settings
+from tests.conftest import PROJECT
+
+
+def stage_settings(**env: str) -> Settings:
+    """The settings a request of the test stage sees, with some variables changed."""
+    config = json.loads((PROJECT / ".chalice/config.json").read_text())
+    return load_settings({**os.environ, **config.get("environment_variables", {}),
+                          **config["stages"]["test"]["environment_variables"], **env})
+
+
+def configurer() -> Callable[..., Settings]:
+    """configure(NAME="value", ...): rebuild the services with the test stage's settings, changed.
+
+    services.reset(settings) keeps the DynamoDB client, so the `dynamo` recorder keeps counting.
+    """
+    def apply(**env: str) -> Settings:
+        settings = stage_settings(**env)
+        services_module.reset(settings)
+        return settings
+    return apply
+
+
+class Clock:
+    """Moves time as the comment service sees it: clock.now/now_iso and time.time in comments."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.offset = 0.0
+        real_now, real_time = clock_module.now, comments_module.time.time
+        monkeypatch.setattr(clock_module, "now", lambda: real_now() + timedelta(seconds=self.offset))
+        monkeypatch.setattr(clock_module, "now_iso", lambda: clock_module.to_iso(clock_module.now()))
+        self.real_time = real_time
+        monkeypatch.setattr(comments_module, "time", types.SimpleNamespace(time=self.time))
+
+    def time(self) -> float:
+        return float(self.real_time()) + self.offset
+
+    def advance(self, seconds: float) -> None:
+        self.offset += seconds
+
+    def align(self, seconds: int) -> None:
+        """Move to one second into a fresh window of `seconds`, so a test never straddles two."""
+        self.advance(seconds - int(self.time()) % seconds + 1)
