@@ -47,7 +47,7 @@ READ_TIMEOUT = 5.0
 REQUEST_BUDGET_SECONDS = 10.0
 
 # Operations whose capacity is read capacity; every other one that reports capacity writes.
-_READS = frozenset({"GetItem", "BatchGetItem", "Query", "Scan", "TransactGetItems"})
+_READS = frozenset({"GetItem", "BatchGetItem", "Query", "TransactGetItems"})  # no Scan: never on a request
 
 # DynamoDB's ways of saying "too much, slow down"; all of them are worth a retry later.
 THROTTLING_CODES = frozenset({
