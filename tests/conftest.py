@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,10 +14,12 @@ from chalice.test import Client
 from moto import mock_aws
 
 from chalicelib import services as services_module
+from chalicelib.settings import Settings
 from chalicelib.store.client import dynamodb_client
 from deploy.policy import Recorder
 from devtools.offline_aws import use_offline_aws
 from infra.table import create_table
+from tests.settings_steps import Clock, configurer
 
 PROJECT = Path(__file__).resolve().parents[1]
 TEST_TABLE = json.loads((PROJECT / ".chalice/config.json").read_text())["stages"]["test"][
@@ -199,3 +201,15 @@ class Blog:
 @pytest.fixture
 def blog(api: Api) -> Blog:
     return Blog(api)
+
+
+@pytest.fixture
+def configure(api: Api, dynamo: DynamoCalls) -> Callable[..., Settings]:
+    """configure(NAME="value", ...): the test stage's settings, changed, for the rest of the test."""
+    return configurer()
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    """Time as the comment service sees it, moved forward at will (no sleeps)."""
+    return Clock(monkeypatch)

@@ -14,7 +14,7 @@ from chalicelib import services as services_module
 from chalicelib.blog import clock as clock_module
 from chalicelib.blog import comments as comments_module
 from chalicelib.settings import Settings, load_settings
-from tests.conftest import PROJECT
+from devtools.offline_aws import PROJECT
 
 
 def stage_settings(**env: str) -> Settings:

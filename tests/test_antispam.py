@@ -14,21 +14,9 @@ import boto3
 import pytest
 from chalice.local import LambdaEventConverter
 
-from chalicelib.settings import Settings
 from tests.conftest import TEST_TABLE
-from tests.settings_steps import Clock, configurer
 
 AUTHOR = "alice"
-
-
-@pytest.fixture
-def configure(api: Any, dynamo: Any) -> Callable[..., Settings]:
-    return configurer()
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    return Clock(monkeypatch)
 
 
 @pytest.fixture

@@ -6,26 +6,12 @@ The key is remembered for 24 hours per commenter and post. Time moves through
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from chalicelib.settings import Settings
-from tests.settings_steps import Clock, configurer
-
 AUTHOR = "alice"
 EMAIL = "ann@example.org"
-
-
-@pytest.fixture
-def configure(api: Any, dynamo: Any) -> Callable[..., Settings]:
-    return configurer()
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    return Clock(monkeypatch)
 
 
 @pytest.fixture

@@ -22,22 +22,11 @@ from chalicelib.store import keys
 from chalicelib.store.client import dynamodb_client
 from chalicelib.store.table import deserialize, serialize
 from tests.conftest import TEST_TABLE
-from tests.settings_steps import Clock, configurer
 
 AUTHOR = "alice"
 
 
 # -- steps ---------------------------------------------------------------------------
-
-
-@pytest.fixture
-def configure(api: Any, dynamo: Any) -> Callable[..., Settings]:
-    return configurer()
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    return Clock(monkeypatch)
 
 
 @pytest.fixture
