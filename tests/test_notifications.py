@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from email import message_from_string, policy
 from email.message import EmailMessage
@@ -26,7 +27,7 @@ from chalicelib import mail
 from chalicelib.blog.notifications import notifications
 from chalicelib.errors import ConfigurationError
 from chalicelib.services import services
-from chalicelib.settings import load_settings
+from chalicelib.settings import Settings, load_settings
 from chalicelib.store import keys
 from chalicelib.store.client import dynamodb_client
 from tests.conftest import TEST_TABLE, Api, Blog
@@ -192,8 +193,8 @@ def test_only_comments_becoming_visible_are_news(api: Api, blog: Blog, stream: S
 
 
 def test_a_held_comment_is_news_when_moderation_approves_it(api: Api, blog: Blog, stream: Stream,
-                                                            monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("MODERATION", "all")
+                                                            configure: Callable[..., Settings]) -> None:
+    configure(MODERATION="all", NOTIFY_FROM=f"Blog <{SENDER}>")
     slug = blog.post(blog.author("alice"))["slug"]
     held = api.post(f"/posts/{slug}/comments", {"body": "Wait for it.", "author_name": "Ann"})
     assert held.status == 202, held.body
