@@ -1,4 +1,4 @@
-"""Steps for tests that change settings or move time as the comment service sees it."""
+"""Steps for comment-engine tests: changed settings, moved time, a comment sent."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import os
 import types
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
@@ -56,3 +57,8 @@ class Clock:
     def align(self, seconds: int) -> None:
         """Move to one second into a fresh window of `seconds`, so a test never straddles two."""
         self.advance(seconds - int(self.time()) % seconds + 1)
+
+
+def send(api: Any, slug: str, body: str = "Nice post.", token: str | None = None, **fields: Any) -> Any:
+    payload = {"body": body, **({} if token else {"author_name": "Ann"}), **fields}
+    return api.post(f"/posts/{slug}/comments", payload, token=token)

@@ -15,6 +15,7 @@ import pytest
 from chalice.local import LambdaEventConverter
 
 from tests.conftest import TEST_TABLE
+from tests.settings_steps import send
 
 AUTHOR = "alice"
 
@@ -35,11 +36,6 @@ def author(blog: Any) -> str:
 @pytest.fixture
 def slug(blog: Any, author: str) -> str:
     return str(blog.post(author, title="Hello world")["slug"])
-
-
-def send(api: Any, slug: str, body: str = "Nice post.", token: str | None = None, **fields: Any) -> Any:
-    payload = {"body": body, **({} if token else {"author_name": "Ann"}), **fields}
-    return api.post(f"/posts/{slug}/comments", payload, token=token)
 
 
 def created(api: Any, slug: str, body: str = "Nice post.", token: str | None = None, **fields: Any) -> dict[str, Any]:

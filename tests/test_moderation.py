@@ -22,6 +22,7 @@ from chalicelib.store import keys
 from chalicelib.store.client import dynamodb_client
 from chalicelib.store.table import deserialize, serialize
 from tests.conftest import TEST_TABLE
+from tests.settings_steps import send
 
 AUTHOR = "alice"
 
@@ -43,11 +44,6 @@ def admin(blog: Any, author: str) -> str:
 @pytest.fixture
 def slug(blog: Any, author: str) -> str:
     return str(blog.post(author, title="Hello world")["slug"])
-
-
-def send(api: Any, slug: str, body: str = "Nice post.", token: str | None = None, **fields: Any) -> Any:
-    payload = {"body": body, **({} if token else {"author_name": "Ann"}), **fields}
-    return api.post(f"/posts/{slug}/comments", payload, token=token)
 
 
 def held(api: Any, slug: str, body: str = "Nice post.", token: str | None = None, **fields: Any) -> dict[str, Any]:
