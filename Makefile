@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test lint bench conformance clean clean-data bootstrap deploy teardown package policy-check budgets
+.PHONY: run test e2e browser screenshot lint bench conformance clean clean-data bootstrap deploy teardown package policy-check budgets
 
 $(INSTALLED): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -14,8 +14,17 @@ $(INSTALLED): requirements.txt requirements-dev.txt
 run: $(INSTALLED)  ## the API on http://127.0.0.1:$${PORT:-8000}, on moto's DynamoDB
 	$(PY) -m devtools.local_stack
 
-test: $(INSTALLED)  ## the whole suite
+test: $(INSTALLED) browser  ## the whole suite, the browser tests included
 	$(PY) -m pytest
+
+e2e: $(INSTALLED) browser  ## only the browser tests: the widget and the demo blog in Chromium
+	$(PY) -m pytest tests/browser
+
+browser:  ## Debian's Chromium for the browser tests (apt-get; nothing when it is there)
+	bash devtools/install_chromium.sh
+
+screenshot: $(INSTALLED) browser  ## docs/demo-post.png, the README's picture of the demo blog
+	$(PY) -m devtools.screenshot docs/demo-post.png
 
 lint: $(INSTALLED)  ## ruff and mypy
 	$(VENV)/bin/ruff check .

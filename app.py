@@ -15,13 +15,14 @@ from chalicelib.api.moderation import moderation
 from chalicelib.api.posts import posts
 from chalicelib.api.realworld import realworld
 from chalicelib.api.unsubscribe import unsubscribe
+from chalicelib.api.web import web
 from chalicelib.blog.notifications import notifications
 from chalicelib.services import services
 from chalicelib.settings import stream_arn
 
 app = Chalice(app_name="serverless-blog")
 observability.install(app)  # first: the outermost middleware, one log line per request
-for blueprint in (meta, auth, posts, comments, moderation, feeds, unsubscribe):
+for blueprint in (meta, auth, posts, comments, moderation, feeds, unsubscribe, web):
     app.register_blueprint(blueprint)
 app.register_blueprint(realworld, url_prefix="/api")
 cors.install(app)

@@ -48,6 +48,8 @@ class Settings:
     # on or off, and the sender; an empty sender sends nothing.
     notifications: bool
     notify_from: str
+    # The demo blog at /demo/ (web/demo): on for the local stage, off wherever a real blog lives.
+    demo_pages: bool
 
     def check_secrets(self) -> None:
         # A short key makes HMAC and JWT signatures guessable; refuse to serve with one.
@@ -145,6 +147,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         site_url=_site_url(env.get("SITE_URL", "http://127.0.0.1:8000"), "SITE_URL"),
         notifications=_bool(env.get("NOTIFICATIONS", "true"), "NOTIFICATIONS"),
         notify_from=_sender(env.get("NOTIFY_FROM", "").strip(), "NOTIFY_FROM"),
+        demo_pages=_bool(env.get("DEMO_PAGES", "false"), "DEMO_PAGES"),
     )
 
 

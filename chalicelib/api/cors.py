@@ -15,7 +15,7 @@ from chalice.app import Chalice, Request, Response
 from chalicelib.errors import ConfigurationError
 from chalicelib.settings import get_settings
 
-ALLOWED_HEADERS = "Authorization, Content-Type, If-Match, X-Edit-Token"
+ALLOWED_HEADERS = "Authorization, Content-Type, Idempotency-Key, If-Match, X-Edit-Token, X-Voter-Token"
 EXPOSED_HEADERS = "ETag, Location, Retry-After"
 
 

@@ -341,6 +341,7 @@ class Comments:
             "moderation": self.settings.moderation,
             "edit_window_seconds": self.settings.edit_window_seconds,
             "max_length": MAX_COMMENT_LENGTH,
+            "max_reply_depth": self.settings.max_reply_depth,
         }
 
     def read(self, principal: Principal | None, comment_id: str, edit_token: str | None) -> dict[str, Any]:

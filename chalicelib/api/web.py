@@ -1,0 +1,112 @@
+"""The comment widget (/widget.js, /widget.css) and the demo blog (/demo/): files from web/.
+
+web/ reaches the deployment package through vendor/web, a link to it: Chalice
+copies vendor/'s contents beside app.py, so web/ sits next to app.py both in a
+checkout and in Lambda.
+
+The demo pages are only served where DEMO_PAGES is on (the local stage). They
+carry a Content-Security-Policy that allows scripts and styles from this
+origin only; the widget itself must not rely on it, since the static blogs
+that embed it usually send none.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from chalice.app import Request, Response
+
+from chalicelib.api.routing import ApiBlueprint
+from chalicelib.errors import NotFound
+from chalicelib.settings import get_settings
+
+web = ApiBlueprint(__name__)
+
+WEB_ROOT = Path(__file__).resolve().parents[2] / "web"
+
+_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8",
+          ".html": "text/html; charset=utf-8"}
+# Only these files are served: a name from the URL never becomes a path by itself.
+_DEMO_ASSETS = ("demo.js", "demo.css")
+# Short enough that a fixed widget reaches readers within minutes, long enough
+# that a busy page does not fetch it on every view.
+_CACHE = "public, max-age=300"
+_DEMO_POLICY = ("default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
+                "img-src 'self' https: data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+
+
+@dataclass(frozen=True)
+class Asset:
+    body: str
+    content_type: str
+    etag: str
+
+
+@cache
+def asset(relative: str) -> Asset:
+    path = WEB_ROOT / relative
+    body = path.read_text(encoding="utf-8")
+    digest = hashlib.sha256(body.encode()).hexdigest()[:20]
+    return Asset(body, _TYPES[path.suffix], f'"{digest}"')
+
+
+def _serve(request: Request, relative: str, extra_headers: dict[str, str] | None = None,
+           body: str | None = None) -> Response:
+    found = asset(relative)
+    headers: dict[str, str | list[str]] = {"Content-Type": found.content_type, "Cache-Control": _CACHE, "ETag": found.etag,
+               "X-Content-Type-Options": "nosniff", **(extra_headers or {})}
+    if request.headers.get("if-none-match") == found.etag:
+        return Response(body="", status_code=304, headers=headers)
+    return Response(body=found.body if body is None else body, headers=headers)
+
+
+def _demo_enabled() -> None:
+    if not get_settings().demo_pages:
+        raise NotFound("the demo blog is not enabled on this stage (DEMO_PAGES)")
+
+
+def stage_root(request: Request) -> str:
+    """The path prefix the API is served under: "/api" on an execute-api URL, "" on a custom domain or locally."""
+    context = request.context or {}
+    stage, path = context.get("stage"), context.get("path") or ""
+    return f"/{stage}" if stage and path.startswith(f"/{stage}/") else ""
+
+
+def _demo_page(request: Request, relative: str) -> Response:
+    _demo_enabled()
+    # The page names its scripts and links from the stage root, so it works under /api/ as well.
+    page = asset(relative).body.replace("{{root}}", html.escape(stage_root(request)))
+    return _serve(request, relative, {"Content-Security-Policy": _DEMO_POLICY}, body=page)
+
+
+@web.route("/widget.js", methods=["GET"])
+def widget_script() -> Response:
+    return _serve(web.current_request, "widget.js")
+
+
+@web.route("/widget.css", methods=["GET"])
+def widget_style() -> Response:
+    return _serve(web.current_request, "widget.css")
+
+
+@web.route("/demo", methods=["GET"])
+def demo_index() -> Response:
+    return _demo_page(web.current_request, "demo/index.html")
+
+
+@web.route("/demo/posts/{slug}", methods=["GET"])
+def demo_post(slug: str) -> Response:
+    # The page reads the slug from its own address, as the widget does.
+    return _demo_page(web.current_request, "demo/post.html")
+
+
+@web.route("/demo/{name}", methods=["GET"])
+def demo_asset(name: str) -> Response:
+    _demo_enabled()
+    if name not in _DEMO_ASSETS:
+        raise NotFound("there is no such file in the demo blog")
+    return _serve(web.current_request, f"demo/{name}")

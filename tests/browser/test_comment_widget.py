@@ -1,0 +1,220 @@
+"""The comment widget under a demo post, as a reader uses it: count, form, replies, edits, votes, pages."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import requests
+from playwright.sync_api import Locator, Page, expect
+
+from tests.browser.conftest import Blog, api_get
+
+
+def comment_on(page: Page, body: str, name: str = "") -> None:
+    form = page.locator("form.bc-form")
+    form.get_by_label("Comment").fill(body)
+    if name:
+        form.get_by_label("Name").fill(name)
+    form.get_by_role("button", name="Publish").click()
+
+
+def comment_item(page: Page, text: str) -> Locator:
+    """The innermost comment whose own body says ``text`` (not a parent that contains it as a reply)."""
+    return page.locator("li.bc-comment").filter(has=page.locator(":scope > article .bc-body", has_text=text))
+
+
+def test_a_new_post_says_no_comments_and_one_after_a_reader_comments(blog: Blog, page: Page) -> None:
+    # Given a post nobody has commented on
+    slug = blog.new_post("Quiet so far")
+    page.goto(blog.post_page(slug))
+    expect(page.get_by_role("heading", name="Quiet so far")).to_be_visible()
+    expect(page.locator(".bc-count")).to_have_text("No comments")
+
+    # When a reader posts a comment
+    comment_on(page, "First to *arrive*.", name="Ada")
+
+    # Then it shows, rendered, with the reader's name, and the count follows
+    expect(page.locator(".bc-count")).to_have_text("1 comment")
+    first = comment_item(page, "First to arrive.")
+    expect(first.locator(".bc-author")).to_have_text("Ada")
+    expect(first.locator(".bc-body em")).to_have_text("arrive")
+    expect(page.locator(".bc-status")).to_have_text("Your comment was published.")
+    # And it was stored: another reader, with nothing in their browser, sees the same
+    assert api_get(blog, f"/posts/{slug}")["comment_count"] == 1
+    page.reload()
+    expect(page.locator(".bc-count")).to_have_text("1 comment")
+    expect(comment_item(page, "First to arrive.")).to_be_visible()
+
+
+def test_a_reply_is_indented_under_the_comment_it_answers(blog: Blog, page: Page) -> None:
+    slug = blog.new_post()
+    blog.comment(slug, "Where do replies go?", author_name="Grace")
+    page.goto(blog.post_page(slug))
+    parent = comment_item(page, "Where do replies go?")
+
+    parent.get_by_role("button", name="Reply").click()
+    expect(page.locator(".bc-replying")).to_contain_text("Replying to Grace")
+    expect(page.locator("form.bc-form").get_by_label("Comment")).to_be_focused()
+    comment_on(page, "Under the comment they answer.", name="Linus")
+
+    reply = parent.locator(":scope > ol.bc-replies > li.bc-comment")
+    expect(reply.locator(".bc-body")).to_have_text("Under the comment they answer.")
+    expect(page.locator(".bc-count")).to_have_text("2 comments")
+    assert api_get(blog, f"/posts/{slug}/comments")["items"][1]["parent_id"] == parent.get_attribute("data-id")
+    # The form went back to the end of the thread, no longer replying
+    expect(page.locator(".bc-compose form.bc-form")).to_be_visible()
+    expect(page.locator(".bc-replying")).to_be_hidden()
+
+
+def test_a_reader_edits_and_deletes_their_own_comment_but_not_others(
+        blog: Blog, open_reader: Callable[[], Page]) -> None:
+    slug = blog.new_post()
+    author, other = open_reader(), open_reader()
+    author.goto(blog.post_page(slug))
+    comment_on(author, "Typo in this coment.")
+    # (Found by id from here on: while it is being edited, its body is an edit box.)
+    mine = author.locator(f'li[data-id="{comment_item(author, "Typo in this coment.").get_attribute("data-id")}"]')
+
+    # Within the edit window the author can edit: the box holds the Markdown they wrote
+    mine.get_by_role("button", name="Edit").click()
+    box = mine.get_by_label("Edit your comment")
+    expect(box).to_have_value("Typo in this coment.")
+    box.fill("No typo in this **comment**.")
+    mine.get_by_role("button", name="Save").click()
+    expect(mine.locator(".bc-body")).to_have_text("No typo in this comment.")
+    expect(mine.locator(".bc-body strong")).to_have_text("comment")
+    expect(mine.locator(".bc-edited")).to_be_visible()
+
+    # Another reader sees the edit, but no Edit or Delete button: the token is in the author's browser only
+    other.goto(blog.post_page(slug))
+    theirs = comment_item(other, "No typo in this comment.")
+    expect(theirs).to_be_visible()
+    expect(theirs.get_by_role("button", name="Edit")).to_have_count(0)
+    expect(theirs.get_by_role("button", name="Delete")).to_have_count(0)
+
+    # Deleting asks first, then removes it and the count
+    mine.get_by_role("button", name="Delete").click()
+    mine.get_by_role("button", name="Keep it").click()
+    expect(author.locator(".bc-count")).to_have_text("1 comment")
+    mine.get_by_role("button", name="Delete").click()
+    author.get_by_role("button", name="Yes, delete it").click()
+    expect(author.locator(".bc-count")).to_have_text("No comments")
+    expect(author.locator("li.bc-comment")).to_have_count(0)
+    assert api_get(blog, f"/posts/{slug}")["comment_count"] == 0
+
+
+def test_votes_count_once_per_reader_and_can_be_taken_back(blog: Blog, open_reader: Callable[[], Page]) -> None:
+    slug = blog.new_post()
+    blog.comment(slug, "Vote on me.")
+    first, second = open_reader(), open_reader()
+    first.goto(blog.post_page(slug))
+    like = comment_item(first, "Vote on me.").get_by_role("button", name="Like (0)", exact=True)
+
+    like.click()
+    liked = comment_item(first, "Vote on me.").get_by_role("button", name="Like (1)", exact=True)
+    expect(liked).to_have_attribute("aria-pressed", "true")
+    # Focus stays on the button pressed, for keyboard users
+    expect(liked).to_be_focused()
+
+    # The same reader's second press takes the vote back; a dislike replaces a like
+    liked.click()
+    expect(comment_item(first, "Vote on me.").get_by_role("button", name="Like (0)", exact=True)).to_have_attribute(
+        "aria-pressed", "false")
+    comment_item(first, "Vote on me.").get_by_role("button", name="Dislike (0)").click()
+    expect(comment_item(first, "Vote on me.").get_by_role("button", name="Dislike (1)")).to_be_visible()
+
+    # Another reader's like adds to the count; the first reader's choice is remembered across visits
+    second.goto(blog.post_page(slug))
+    comment_item(second, "Vote on me.").get_by_role("button", name="Like (0)", exact=True).click()
+    expect(comment_item(second, "Vote on me.").get_by_role("button", name="Like (1)", exact=True)).to_be_visible()
+    first.reload()
+    expect(comment_item(first, "Vote on me.").get_by_role("button", name="Dislike (1)")).to_have_attribute(
+        "aria-pressed", "true")
+    stored = api_get(blog, f"/posts/{slug}/comments")["items"][0]
+    assert (stored["likes"], stored["dislikes"]) == (1, 1)
+
+
+def test_load_more_pages_through_a_long_thread_by_cursor(blog: Blog, page: Page) -> None:
+    slug = blog.new_post()
+    for n in range(1, 24):
+        blog.comment(slug, f"Comment number {n}.")
+    page.goto(blog.post_page(slug))
+    expect(page.locator(".bc-count")).to_have_text("23 comments")
+    expect(page.locator("li.bc-comment")).to_have_count(20)
+
+    page.get_by_role("button", name="Load more comments").click()
+
+    expect(page.locator("li.bc-comment")).to_have_count(23)
+    expect(page.locator("li.bc-comment").last.locator(".bc-body")).to_have_text("Comment number 23.")
+    expect(page.get_by_role("button", name="Load more comments")).to_be_hidden()
+
+
+def test_refusals_are_shown_next_to_the_field_they_concern(blog: Blog, page: Page) -> None:
+    slug = blog.new_post()
+    page.goto(blog.post_page(slug))
+    form = page.locator("form.bc-form")
+
+    # A website that is not an http(s) address (the browser's own check lets javascript: through)
+    form.get_by_label("Website").fill("javascript:alert(1)")
+    comment_on(page, "Look at my site.")
+    website = form.get_by_label("Website")
+    expect(page.locator(f"#{website.get_attribute('id')}-error")).to_have_text(
+        "Website: must be an http:// or https:// address")
+    expect(website).to_have_attribute("aria-invalid", "true")
+    expect(website).to_be_focused()
+
+    # Too many links: the API's anti-spam rule, reported under the comment box
+    website.fill("")
+    links = " ".join(f"[offer {n}](https://spam{n}.example)" for n in range(5))
+    comment_on(page, f"Buy now {links}")
+    body = form.get_by_label("Comment")
+    expect(page.locator(f"#{body.get_attribute('id')}-error")).to_contain_text("links; a comment may have at most")
+    expect(website).not_to_have_attribute("aria-invalid", "true")
+    expect(page.locator(".bc-count")).to_have_text("No comments")
+    assert api_get(blog, f"/posts/{slug}")["comment_count"] == 0
+
+
+def test_the_form_works_from_the_keyboard_alone_with_every_control_labelled(blog: Blog, page: Page) -> None:
+    slug = blog.new_post()
+    page.goto(blog.post_page(slug))
+    expect(page.locator(".bc-count")).to_have_text("No comments")
+    form = page.locator("form.bc-form")
+
+    # Every field a person fills in has a label that names it (the robots' trap is hidden from them)
+    for name in ("Comment", "Name", "Email (optional, never shown)", "Website (optional)",
+                 "E-mail me when someone replies (needs your email)"):
+        expect(form.get_by_label(name, exact=True)).to_have_count(1)
+    trap = form.locator("input[name=homepage]")
+    expect(trap).to_have_attribute("tabindex", "-1")
+    expect(form.locator(".bc-trap")).to_have_attribute("aria-hidden", "true")
+
+    # Tab walks the form in reading order, skipping the trap, and Enter on Publish sends it
+    form.get_by_label("Comment").focus()
+    page.keyboard.type("Typed, never clicked.")
+    for expected, text in (("Name", "Kay"), ("Email (optional, never shown)", ""), ("Website (optional)", "")):
+        page.keyboard.press("Tab")
+        expect(form.get_by_label(expected, exact=True)).to_be_focused()
+        page.keyboard.type(text)
+    page.keyboard.press("Tab")
+    expect(form.get_by_label("E-mail me when someone replies (needs your email)")).to_be_focused()
+    page.keyboard.press("Tab")
+    expect(form.get_by_role("button", name="Publish")).to_be_focused()
+    page.keyboard.press("Enter")
+
+    expect(page.locator(".bc-count")).to_have_text("1 comment")
+    expect(comment_item(page, "Typed, never clicked.").locator(".bc-author")).to_have_text("Kay")
+
+
+def test_a_post_with_comments_closed_shows_the_thread_without_a_form(blog: Blog, page: Page) -> None:
+    slug = blog.new_post()
+    blog.comment(slug, "Said before closing.")
+    patched = requests.patch(f"{blog.url}/posts/{slug}", json={"comments_closed": True},
+                             headers={"Authorization": f"Bearer {blog.admin_token}"}, timeout=30)
+    assert patched.status_code == 200, patched.text
+
+    page.goto(blog.post_page(slug))
+
+    expect(comment_item(page, "Said before closing.")).to_be_visible()
+    expect(page.get_by_text("Comments are closed for this post.")).to_be_visible()
+    expect(page.locator("form.bc-form")).to_have_count(0)
+    expect(page.get_by_role("button", name="Reply")).to_have_count(0)
