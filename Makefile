@@ -63,5 +63,5 @@ package: $(INSTALLED)  ## dist/$(STAGE)/: one CloudFormation stack (app, table, 
 policy-check: $(INSTALLED)  ## the IAM policy against a suite run recorded with AWS_CALLS_RECORD=dist/aws-calls.json make test
 	$(PY) -m deploy.policy check dist/aws-calls.json
 
-budgets: $(INSTALLED)  ## the deploy budgets alone: package size and cold start
-	$(PY) -m bench.run --only package,coldstart
+budgets: $(INSTALLED)  ## the deploy budgets alone: package size, cold start and the widget's weight
+	$(PY) -m bench.run --only package,coldstart,widget

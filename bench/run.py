@@ -12,7 +12,7 @@ import sys
 import time
 from collections.abc import Callable
 
-from bench import coldstart, dynamo, package, sanitising
+from bench import coldstart, dynamo, package, sanitising, widget
 from bench.harness import configure_environment
 from bench.report import Figure, all_met, render
 
@@ -22,12 +22,13 @@ def _dynamo() -> list[Figure]:
     return [*trips, *dynamo.items_examined(), *latency]
 
 
-# In the order they print; `--only` picks some (CI runs the deploy budgets: coldstart and package).
+# In the order they print; `--only` picks some (CI runs the deploy budgets: coldstart, package and widget).
 GROUPS: dict[str, Callable[[], list[Figure]]] = {
     "dynamo": _dynamo,
     "coldstart": coldstart.measure,
     "sanitising": sanitising.measure,
     "package": package.measure,
+    "widget": widget.measure,
 }
 
 

@@ -64,7 +64,8 @@ def test_preflight_for_posting_a_comment(api, slug):
     methods = {m.strip() for m in reply.headers["access-control-allow-methods"].split(",")}
     assert {"GET", "POST"} <= methods
     allowed_headers = {h.strip().lower() for h in reply.headers["access-control-allow-headers"].split(",")}
-    assert {"content-type", "authorization", "x-edit-token"} <= allowed_headers
+    # The widget sends these from the embedding blog's origin: Idempotency-Key on comments, X-Voter-Token on votes
+    assert {"content-type", "authorization", "x-edit-token", "idempotency-key", "x-voter-token"} <= allowed_headers
     assert int(reply.headers["access-control-max-age"]) > 0
 
 

@@ -139,7 +139,10 @@
     let message = (data && typeof data.detail === "string" && data.detail) || `The server answered ${response.status}.`;
     message = message.charAt(0).toUpperCase() + message.slice(1);
     if (!/[.!?]$/.test(message)) message += ".";
-    if (response.status === 429 && wait > 0) message += ` Try again in ${waitText(wait)}.`;
+    if (response.status === 429 && wait > 0) {
+      // The wait comes from Retry-After, whichever limit refused (rate window or a form sent too soon).
+      message = `You are sending comments faster than this blog allows. Please try again in ${waitText(wait)}.`;
+    }
     throw new Refusal(response.status, message, data && data.errors, wait > 0 ? wait : null);
   }
 

@@ -22,7 +22,7 @@ from chalice.app import Request, Response
 
 from chalicelib.api.routing import ApiBlueprint
 from chalicelib.errors import NotFound
-from chalicelib.settings import get_settings
+from chalicelib.services import services
 
 web = ApiBlueprint(__name__)
 
@@ -57,15 +57,16 @@ def asset(relative: str) -> Asset:
 def _serve(request: Request, relative: str, extra_headers: dict[str, str] | None = None,
            body: str | None = None) -> Response:
     found = asset(relative)
-    headers: dict[str, str | list[str]] = {"Content-Type": found.content_type, "Cache-Control": _CACHE, "ETag": found.etag,
-               "X-Content-Type-Options": "nosniff", **(extra_headers or {})}
+    headers: dict[str, str | list[str]] = {
+        "Content-Type": found.content_type, "Cache-Control": _CACHE, "ETag": found.etag,
+        "X-Content-Type-Options": "nosniff", **(extra_headers or {})}
     if request.headers.get("if-none-match") == found.etag:
         return Response(body="", status_code=304, headers=headers)
     return Response(body=found.body if body is None else body, headers=headers)
 
 
 def _demo_enabled() -> None:
-    if not get_settings().demo_pages:
+    if not services().settings.demo_pages:
         raise NotFound("the demo blog is not enabled on this stage (DEMO_PAGES)")
 
 

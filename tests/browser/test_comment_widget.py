@@ -3,24 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import requests
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import Blog, api_get
-
-
-def comment_on(page: Page, body: str, name: str = "") -> None:
-    form = page.locator("form.bc-form")
-    form.get_by_label("Comment").fill(body)
-    if name:
-        form.get_by_label("Name").fill(name)
-    form.get_by_role("button", name="Publish").click()
-
-
-def comment_item(page: Page, text: str) -> Locator:
-    """The innermost comment whose own body says ``text`` (not a parent that contains it as a reply)."""
-    return page.locator("li.bc-comment").filter(has=page.locator(":scope > article .bc-body", has_text=text))
+from tests.browser.widget_steps import comment_item, comment_on, embedding_page
 
 
 def test_a_new_post_says_no_comments_and_one_after_a_reader_comments(blog: Blog, page: Page) -> None:
@@ -218,3 +207,20 @@ def test_a_post_with_comments_closed_shows_the_thread_without_a_form(blog: Blog,
     expect(page.get_by_text("Comments are closed for this post.")).to_be_visible()
     expect(page.locator("form.bc-form")).to_have_count(0)
     expect(page.get_by_role("button", name="Reply")).to_have_count(0)
+
+
+def test_a_thread_takes_two_api_requests_to_show(blog: Blog, page: Page, static_site: tuple[Path, str]) -> None:
+    slug = blog.new_post()
+    blog.comment(slug, "Counted.")
+    folder, site = static_site
+    calls: list[str] = []
+    page.on("request", lambda r: calls.append(f"{r.method} {r.url.removeprefix(blog.url)}")
+            if r.url.startswith(blog.url) and r.resource_type == "fetch" else None)
+
+    # (The tag names no post: the widget reads it from the page's address, <slug>.html)
+    page.goto(f"{site}/{embedding_page(folder, blog.url, slug, name_the_post=False)}")
+    expect(comment_item(page, "Counted.")).to_be_visible()
+    expect(page.locator("form.bc-form")).to_be_visible()
+
+    # The post with its first page of comments in one request; the form's token in the other
+    assert sorted(calls) == [f"GET /posts/{slug}/comment-form", f"GET /posts/{slug}?embed=comments&comments_limit=20"]

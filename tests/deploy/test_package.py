@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,14 @@ def resources(out: Path) -> dict[str, Any]:
 def test_the_package_is_the_template_and_a_zip_within_budget(packaged):
     assert (packaged / TEMPLATE).exists()
     assert (packaged / ZIP).stat().st_size <= 5_000_000
+
+
+def test_the_zip_carries_the_widget_and_demo_files_beside_app_py(packaged):
+    # vendor/web links web/ into the package: the app finds web/ next to app.py in Lambda as in a checkout
+    with zipfile.ZipFile(packaged / ZIP) as deployed:
+        names = set(deployed.namelist())
+    assert {"app.py", "web/widget.js", "web/widget.css", "web/demo/index.html", "web/demo/post.html",
+            "web/demo/demo.js", "web/demo/demo.css"} <= names
 
 
 def test_cfn_lint_finds_no_error(packaged):

@@ -1,0 +1,91 @@
+"""The widget's files and the demo blog, as the app serves them (in process; the browser tests use them)."""
+
+from __future__ import annotations
+
+import re
+
+from chalice.app import Request
+
+from chalicelib.api.web import WEB_ROOT, stage_root
+
+
+def test_the_widget_script_is_served_as_javascript_with_a_validator(api):
+    reply = api.get("/widget.js")
+
+    assert reply.status == 200
+    assert reply.headers["content-type"] == "text/javascript; charset=utf-8"
+    assert reply.headers["x-content-type-options"] == "nosniff"
+    assert reply.headers["cache-control"] == "public, max-age=300"
+    assert reply.body.decode() == (WEB_ROOT / "widget.js").read_text()
+
+    again = api.get("/widget.js", headers={"If-None-Match": reply.headers["etag"]})
+    assert again.status == 304
+    assert again.body == b""
+
+
+def test_the_widget_style_is_served_as_css(api):
+    reply = api.get("/widget.css")
+
+    assert reply.status == 200
+    assert reply.headers["content-type"] == "text/css; charset=utf-8"
+    assert b".bc-trap" in reply.body
+
+
+def test_a_stale_validator_gets_the_whole_file(api):
+    reply = api.get("/widget.js", headers={"If-None-Match": '"not-the-current-one"'})
+
+    assert reply.status == 200
+    assert reply.body
+
+
+def test_the_demo_blog_is_not_served_where_it_is_not_enabled(api):
+    # The test stage, like dev and prod, leaves DEMO_PAGES off
+    for path in ("/demo", "/demo/", "/demo/posts/anything", "/demo/demo.js"):
+        reply = api.get(path)
+        assert reply.status == 404, path
+        assert "DEMO_PAGES" in reply.problem["detail"]
+
+
+def test_the_demo_pages_carry_a_policy_that_runs_only_this_origins_scripts(api, configure):
+    configure(DEMO_PAGES="true")
+
+    for path, marker in (("/demo/", "demo/demo.js"), ("/demo/posts/some-post", "widget.js")):
+        reply = api.get(path)
+        assert reply.status == 200, path
+        assert reply.headers["content-type"] == "text/html; charset=utf-8"
+        policy = reply.headers["content-security-policy"]
+        assert "script-src 'self';" in policy and "default-src 'none'" in policy
+        assert "unsafe-inline" not in policy
+        assert f'src="/{marker}"' in reply.body.decode()
+        assert "{{root}}" not in reply.body.decode()
+
+
+def test_only_the_demo_blogs_own_files_are_served_by_name(api, configure):
+    configure(DEMO_PAGES="true")
+
+    assert api.get("/demo/demo.js").headers["content-type"] == "text/javascript; charset=utf-8"
+    assert api.get("/demo/demo.css").headers["content-type"] == "text/css; charset=utf-8"
+    for name in ("index.html", "post.html", "..%2Fwidget.js", "..%2F..%2Fapp.py", "DEMO.JS"):
+        assert api.get(f"/demo/{name}").status == 404, name
+
+
+def test_the_demo_names_its_files_under_the_api_gateway_stage_when_called_through_it():
+    def request(context: dict[str, str]) -> Request:
+        return Request({"requestContext": {"httpMethod": "GET", **context}, "headers": {}, "body": None,
+                        "multiValueQueryStringParameters": None, "pathParameters": None, "stageVariables": None})
+
+    # https://abc.execute-api.../api/demo/ : the stage is part of the path
+    assert stage_root(request({"stage": "api", "path": "/api/demo/", "resourcePath": "/demo"})) == "/api"
+    # A custom domain (or chalice local) serves the API at the root
+    assert stage_root(request({"stage": "api", "path": "/demo/", "resourcePath": "/demo"})) == ""
+    assert stage_root(request({"path": "/demo", "resourcePath": "/demo"})) == ""
+
+
+def test_the_widget_and_demo_insert_no_html_but_the_apis_sanitised_html():
+    # The safety rule of web/: every other string reaches the page as text.
+    for name, allowed in (("widget.js", "body.innerHTML = comment.html;"),
+                          ("demo/demo.js", "body.innerHTML = post.html;")):
+        source = (WEB_ROOT / name).read_text()
+        sinks = re.findall(r"(?:innerHTML|outerHTML|insertAdjacentHTML|document\.write)[^\n]*", source)
+        assert len(sinks) == 1 and sinks[0].startswith(allowed.split(" = ")[0].split(".")[1]), (name, sinks)
+        assert allowed in source, name
