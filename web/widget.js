@@ -216,6 +216,7 @@
         this.rules = await form;
         this.renderCount();
         this.addPage(page);
+        await this.addHeld();
         this.buildForm();
       } catch (error) {
         this.countLine.textContent = "Comments";
@@ -241,6 +242,30 @@
       for (const comment of page.items) this.add(comment, false);
       this.cursor = page.next_cursor || null;
       this.more.hidden = !this.cursor;
+    }
+
+    /** This reader's comments still held for moderation: only they can see them, with their edit tokens. */
+    async addHeld() {
+      const held = [];
+      try {
+        for (let i = 0; i < localStorage.length; i += 1) {
+          const key = localStorage.key(i);
+          const kept = key.startsWith("blog-comments:edit:") ? storage.get(key.slice("blog-comments:".length)) : null;
+          if (kept && kept.held && kept.post === this.slug) held.push(key.slice("blog-comments:edit:".length));
+        }
+      } catch {
+        return; // no storage, so nothing held is known here
+      }
+      await Promise.all(held.filter((id) => !this.comments.has(id) && editToken(id)).map(async (id) => {
+        try {
+          const { data } = await call(this.base, "GET", `/comments/${encodeURIComponent(id)}`,
+            { headers: { "X-Edit-Token": editToken(id) } });
+          if (data.status === "approved") storage.set(`edit:${id}`, { ...storage.get(`edit:${id}`), held: false });
+          else if (!this.comments.has(id)) this.add(data, true);
+        } catch (error) {
+          if (error.status === 404) storage.remove(`edit:${id}`); // deleted by a moderator
+        }
+      }));
     }
 
     renderCount() {
@@ -557,7 +582,8 @@
       }
       this.idempotencyKey = randomToken();
       const { comment } = reply.data;
-      storage.set(`edit:${comment.id}`, { token: reply.data.edit_token, expires: reply.data.edit_token_expires_at });
+      storage.set(`edit:${comment.id}`, { token: reply.data.edit_token, expires: reply.data.edit_token_expires_at,
+        post: this.slug, held: comment.status !== "approved" });
       const parent = this.replyTo;
       this.cancelReply(false);
       this.form.elements.body.value = "";
