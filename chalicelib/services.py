@@ -47,7 +47,7 @@ def build(settings: Settings) -> Services:
     return Services(
         settings=settings,
         accounts=Accounts(table, settings),
-        posts=Posts(table, cursor_key, settings.open_authoring),
+        posts=Posts(table, cursor_key, settings.open_authoring, settings.comments_close_after_days),
         comments=comments,
         moderation=Moderation(table, cursor_key, comments),
         votes=Votes(table, comments, antispam),

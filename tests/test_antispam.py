@@ -352,6 +352,9 @@ def test_comments_close_some_days_after_publication(api, blog, author, configure
     assert "30 days" in reply.problem["detail"]
     assert state(api, old) == (0, [])
     created(api, fresh)
+    # The post says so itself, so a comment form can say "closed" instead of failing on send
+    assert api.get(f"/posts/{old}").json["comments_closed"] is True
+    assert api.get(f"/posts/{fresh}").json["comments_closed"] is False
 
 
 # -- admins --------------------------------------------------------------------------------------

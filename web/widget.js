@@ -65,27 +65,33 @@
     return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
   }
 
-  /** localStorage that forgets quietly where storage is refused (private windows, blocked cookies). */
+  /** localStorage, or memory for this visit where storage is refused (private windows, blocked
+   * cookies): a reader's voter token and edit tokens must hold at least until they leave the page. */
+  const memory = new Map();
   const storage = {
     get(key) {
       try {
-        return JSON.parse(localStorage.getItem(`blog-comments:${key}`));
+        const kept = localStorage.getItem(`blog-comments:${key}`);
+        if (kept !== null) return JSON.parse(kept);
       } catch {
-        return null;
+        /* refused or unreadable: memory below */
       }
+      return memory.has(key) ? memory.get(key) : null;
     },
     set(key, value) {
+      memory.set(key, value);
       try {
         localStorage.setItem(`blog-comments:${key}`, JSON.stringify(value));
       } catch {
-        /* nothing to keep it in */
+        /* kept in memory only */
       }
     },
     remove(key) {
+      memory.delete(key);
       try {
         localStorage.removeItem(`blog-comments:${key}`);
       } catch {
-        /* nothing to remove it from */
+        /* nothing stored there */
       }
     },
   };
@@ -103,7 +109,7 @@
   function editToken(id) {
     const kept = storage.get(`edit:${id}`);
     if (!kept || typeof kept.token !== "string") return null;
-    if (Date.parse(kept.expires) <= Date.now()) {
+    if (!(Date.parse(kept.expires) > Date.now())) {
       storage.remove(`edit:${id}`);
       return null;
     }
@@ -170,6 +176,7 @@
       this.rules = null;
       this.replyTo = null;
       this.idempotencyKey = randomToken();
+      this.keyFor = null; // what the current key was sent with
       this.build();
       this.load();
     }
@@ -215,9 +222,9 @@
         this.closed = Boolean(post.comments_closed);
         this.rules = await form;
         this.renderCount();
+        this.buildForm();
         this.addPage(page);
         await this.addHeld();
-        this.buildForm();
       } catch (error) {
         this.countLine.textContent = "Comments";
         this.say(error.status === 404 ? "There is no post here to comment on." : error.message);
@@ -225,17 +232,28 @@
     }
 
     async loadMore() {
-      this.more.disabled = true;
+      if (this.more.getAttribute("aria-busy")) return;
+      this.more.setAttribute("aria-busy", "true");
       try {
         const query = `?limit=${PAGE_SIZE}&sort=${this.sort}&cursor=${encodeURIComponent(this.cursor)}`;
         const { data } = await call(this.base, "GET", this.path(`/comments${query}`));
+        const first = data.items.find((comment) => !this.nodes.has(comment.id));
         this.addPage(data);
         this.say("");
+        // The button may now be gone: a keyboard reader continues at the first comment it brought.
+        if (first) this.focusComment(first.id);
       } catch (error) {
         this.say(error.message);
       } finally {
-        this.more.disabled = false;
+        this.more.removeAttribute("aria-busy");
       }
+    }
+
+    focusComment(id) {
+      const item = this.nodes.get(id)?.item;
+      if (!item) return;
+      item.tabIndex = -1;
+      item.focus();
     }
 
     addPage(page) {
@@ -276,9 +294,12 @@
 
     add(comment, mine) {
       this.comments.set(comment.id, comment);
-      if (this.nodes.has(comment.id)) {
-        // Already shown: one's own comment met again on a later page.
-        this.render(comment.id);
+      const shown = this.nodes.get(comment.id);
+      if (shown) {
+        // One's own comment, shown when posted, met again on a later page: it moves to its place
+        // in the order the pages give, and an edit box open on it stays open.
+        if (!shown.item.querySelector(".bc-edit")) this.render(comment.id);
+        if (!mine && shown.item.parentElement === this.list) this.list.append(shown.item);
         return;
       }
       const item = h("li", { class: "bc-comment", id: `${this.id}-c-${comment.id}`, "data-id": comment.id });
@@ -297,11 +318,12 @@
       }
     }
 
-    render(id) {
+    /** Draw a comment again; focus stays on the action it was on, or moves to ``focusAction``. */
+    render(id, focusAction) {
       const comment = this.comments.get(id);
       const node = this.nodes.get(id);
-      const focused = node.item.firstElementChild.contains(document.activeElement)
-        ? document.activeElement.dataset.action : null;
+      const focused = focusAction || (node.item.firstElementChild.contains(document.activeElement)
+        ? document.activeElement.dataset.action : null);
       const article = this.article(comment);
       node.item.firstElementChild.replaceWith(article);
       if (focused) article.querySelector(`[data-action="${focused}"]`)?.focus();
@@ -342,9 +364,9 @@
             onclick: (event) => this.vote(comment.id, mine === value ? 0 : value, event.currentTarget) },
           `${symbol} ${total}`));
         }
-        const room = !this.rules || comment.depth < this.rules.max_reply_depth;
-        if (!this.closed && this.rules && room) {
+        if (this.form && comment.depth < this.rules.max_reply_depth) {
           bar.append(h("button", { type: "button", "data-action": "reply", text: "Reply",
+            "aria-label": `Reply to ${comment.author ? comment.author.name : "this comment"}`,
             onclick: () => this.replyToComment(comment.id) }));
         }
       }
@@ -389,8 +411,7 @@
           const { data } = await call(this.base, "PATCH", `/comments/${encodeURIComponent(id)}`,
             { body: { body: text.value }, headers: { "X-Edit-Token": editToken(id) || "" } });
           this.comments.set(id, data);
-          this.render(id);
-          this.nodes.get(id).item.querySelector('[data-action="edit"]')?.focus();
+          this.render(id, "edit");
           this.say("Your comment was updated.");
         } catch (failure) {
           error.textContent = failure.fields.body ? `Comment: ${failure.fields.body.join(" ")}` : failure.message;
@@ -399,7 +420,7 @@
       h("label", { for: field, text: "Edit your comment" }), text, error,
       h("div", { class: "bc-buttons" },
         h("button", { type: "submit", text: "Save" }),
-        h("button", { type: "button", text: "Cancel", onclick: () => this.render(id) })));
+        h("button", { type: "button", text: "Cancel", onclick: () => this.render(id, "edit") })));
       article.querySelector(".bc-body").replaceWith(form);
       article.querySelector(".bc-actions").hidden = true;
       text.focus();
@@ -409,29 +430,41 @@
       const bar = this.nodes.get(id).item.firstElementChild.querySelector(".bc-actions");
       bar.replaceChildren(h("span", { text: "Delete this comment? " }),
         h("button", { type: "button", "data-action": "confirm-delete", text: "Yes, delete it",
-          onclick: () => this.deleteComment(id) }),
-        h("button", { type: "button", text: "Keep it", onclick: () => this.render(id) }));
+          onclick: (event) => this.deleteComment(id, event.currentTarget) }),
+        h("button", { type: "button", text: "Keep it", onclick: () => this.render(id, "delete") }));
       bar.querySelector("button").focus();
     }
 
-    async deleteComment(id) {
+    async deleteComment(id, button) {
+      if (button.getAttribute("aria-busy")) return;
+      button.setAttribute("aria-busy", "true");
       try {
         await call(this.base, "DELETE", `/comments/${encodeURIComponent(id)}`,
           { headers: { "X-Edit-Token": editToken(id) || "" } });
       } catch (error) {
+        button.removeAttribute("aria-busy");
         this.say(error.message);
         return;
       }
       storage.remove(`edit:${id}`);
-      const node = this.nodes.get(id);
-      if (node.replies.children.length) {
-        this.comments.set(id, { ...this.comments.get(id), status: "deleted", author: null, html: "" });
+      // As the API does: a public comment with public replies stays as a tombstone; anything else
+      // goes, and a tombstone left with no replies goes with it.
+      const comment = this.comments.get(id);
+      if (comment.status === "approved" && comment.reply_count > 0) {
+        this.comments.set(id, { ...comment, status: "deleted", author: null, html: "" });
         this.render(id);
       } else {
-        node.item.remove();
-        this.nodes.delete(id);
-        this.comments.delete(id);
+        let gone = comment;
+        while (gone) {
+          this.remove(gone.id);
+          const parent = gone.parent_id && this.comments.get(gone.parent_id);
+          if (!parent || gone.status !== "approved") break;
+          parent.reply_count = Math.max(0, parent.reply_count - 1);
+          gone = parent.status === "deleted" && parent.reply_count === 0 ? parent : null;
+        }
       }
+      this.countLine.tabIndex = -1;
+      this.countLine.focus();
       this.say("Your comment was deleted.");
       // The API decides what a deletion does to the count (held comments were never counted).
       const { data } = await call(this.base, "GET", this.path()).catch(() => ({ data: null }));
@@ -439,6 +472,14 @@
         this.count = data.comment_count;
         this.renderCount();
       }
+    }
+
+    remove(id) {
+      const node = this.nodes.get(id);
+      if (this.replyTo && node.item.contains(this.form)) this.cancelReply(false);
+      node.item.remove();
+      this.nodes.delete(id);
+      this.comments.delete(id);
     }
 
     // --- "Post a Comment" ---
@@ -462,12 +503,12 @@
         control.id = id;
         control.name = name;
         const error = h("p", { class: "bc-error", id: `${id}-error` });
-        control.setAttribute("aria-describedby", error.id);
+        control.setAttribute("aria-describedby", name === "body" ? `${this.id}-replying ${error.id}` : error.id);
         return h("div", { class: "bc-field" }, h("label", { for: id }, label,
           hint ? h("span", { class: "bc-hint", text: ` ${hint}` }) : null), control, error);
       };
       const input = (type, props) => h("input", { type, ...props });
-      this.replyLine = h("p", { class: "bc-replying", hidden: true });
+      this.replyLine = h("p", { class: "bc-replying", id: `${this.id}-replying`, hidden: true });
       this.formError = h("p", { class: "bc-error", role: "alert" });
       this.submit = h("button", { type: "submit", text: "Publish" });
       const trapName = this.rules.honeypot_field;
@@ -478,7 +519,7 @@
         field("author_name", "Name", input("text", { maxlength: 80, autocomplete: "name", value: known.name,
           placeholder: "Anonymous" })),
         field("author_email", "Email", input("email", { maxlength: 254, autocomplete: "email", value: known.email }),
-          "(optional, never shown)"),
+          "(optional, never shown; picks your Gravatar picture)"),
         field("author_website", "Website", input("url", { maxlength: 500, autocomplete: "url", value: known.website,
           placeholder: "https://" }), "(optional)"),
         h("div", { class: "bc-field bc-check" },
@@ -512,7 +553,7 @@
       const id = this.replyTo;
       this.replyTo = null;
       this.replyLine.hidden = true;
-      this.compose.append(this.form);
+      if (this.form.parentElement !== this.compose) this.compose.append(this.form);
       if (refocus && id) this.nodes.get(id)?.item.querySelector('[data-action="reply"]')?.focus();
     }
 
@@ -552,14 +593,23 @@
       if (values.notify_replies.checked) payload.notify_replies = true;
       if (this.replyTo) payload.parent_id = this.replyTo;
       storage.set("author", { name: payload.author_name, email: payload.author_email, website: payload.author_website });
-      this.submit.disabled = true;
+      if (this.submit.getAttribute("aria-busy")) return;
+      // Not disabled while it is sent: a disabled button drops the keyboard focus.
+      this.submit.setAttribute("aria-busy", "true");
       this.submit.textContent = "Publishing…";
+      // A resend of the same words after a lost answer keeps its key, so it cannot post twice;
+      // different words are a different comment.
+      const fingerprint = JSON.stringify(payload);
+      if (fingerprint !== this.keyFor) {
+        this.idempotencyKey = randomToken();
+        this.keyFor = fingerprint;
+      }
       try {
         await this.post(payload, true);
       } catch (error) {
         this.showErrors(error);
       } finally {
-        this.submit.disabled = false;
+        this.submit.removeAttribute("aria-busy");
         this.submit.textContent = "Publish";
       }
     }
@@ -570,17 +620,19 @@
         reply = await call(this.base, "POST", this.path("/comments"),
           { body: payload, headers: { "Idempotency-Key": this.idempotencyKey } });
       } catch (error) {
-        // The server answered, so this attempt is settled: a new attempt gets a new key.
-        // Without an answer the same key goes again, so a resend cannot post twice.
-        if (error.status !== 0 && error.status < 500) this.idempotencyKey = randomToken();
+        // The server answered, so this attempt is settled: the next one gets a new key.
+        if (error.status !== 0 && error.status < 500) this.keyFor = null;
         if (mayRenewForm && error.fields.form_token) {
-          // A form left open past its token's life: fetch a new token and send once more.
+          // A form left open past its token's life: fetch a new token, let it come of age, send once more.
           ({ data: this.rules } = await call(this.base, "GET", this.path("/comment-form")));
+          await new Promise((resolve) => { setTimeout(resolve, this.rules.min_seconds * 1000); });
+          this.keyFor = null;
+          this.idempotencyKey = randomToken();
           return this.post({ ...payload, form_token: this.rules.form_token }, false);
         }
         throw error;
       }
-      this.idempotencyKey = randomToken();
+      this.keyFor = null;
       const { comment } = reply.data;
       storage.set(`edit:${comment.id}`, { token: reply.data.edit_token, expires: reply.data.edit_token_expires_at,
         post: this.slug, held: comment.status !== "approved" });
@@ -588,6 +640,8 @@
       this.cancelReply(false);
       this.form.elements.body.value = "";
       this.add(comment, true);
+      const answered = parent && this.comments.get(parent);
+      if (reply.status === 201 && answered) answered.reply_count += 1;
       if (reply.status === 201) {
         this.count += 1;
         this.renderCount();
@@ -604,7 +658,13 @@
 
   function slugFromPage() {
     const last = window.location.pathname.split("/").filter(Boolean).pop() || "";
-    return decodeURIComponent(last).replace(/\.html?$/, "");
+    let slug = last;
+    try {
+      slug = decodeURIComponent(last);
+    } catch {
+      /* a malformed %-escape: the raw segment, which names no post */
+    }
+    return slug.replace(/\.html?$/, "");
   }
 
   function stylesheet(base) {

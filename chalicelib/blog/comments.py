@@ -230,7 +230,7 @@ class Comments:
         if post.get("comments_closed"):
             raise Forbidden("comments on this post are closed")
         days = self.settings.comments_close_after_days
-        if days and post["published_at"] < clock.days_before(now, days):
+        if views.closed_by_age(post, now, days):
             raise Forbidden(f"comments close {days} days after a post is published")
         return post
 

@@ -181,10 +181,12 @@ def _update_in_place(old: Item, new: Item) -> Write:
 
 
 class Posts:
-    def __init__(self, table: Table, cursor_key: bytes, open_authoring: bool = False) -> None:
+    def __init__(self, table: Table, cursor_key: bytes, open_authoring: bool = False,
+                 close_after_days: int = 0) -> None:
         self.table = table
         self.cursor_key = cursor_key
         self.open_authoring = open_authoring
+        self.close_after_days = close_after_days
 
     # -- reading -------------------------------------------------------------
 
@@ -207,7 +209,7 @@ class Posts:
             raise Invalid.field("embed", "can only be 'comments'")
         if query.get("embed") != "comments":
             item = self._visible(self._load(slug), principal, now)
-            return views.post_view(item, now), _etag(item)
+            return views.post_view(item, now, self.close_after_days), _etag(item)
         # One Query: the post item sorts first in its partition, its comments after it.
         limit = page_limit(query.get("comments_limit"))
         page = self.table.query(keys.post_partition(slug), sort_from=keys.POST_SK,
@@ -216,7 +218,7 @@ class Posts:
         item = self._visible(first, principal, now)
         comments = page.items[1:]
         last_key = page.last_key
-        view = views.post_view(item, now)
+        view = views.post_view(item, now, self.close_after_days)
         view["comments"] = [views.comment_view(c) for c in comments]
         view["comments_next_cursor"] = cursors.encode(last_key, comments_scope(slug), self.cursor_key)
         return view, _etag(item)
@@ -345,7 +347,7 @@ class Posts:
         candidates = [explicit] if explicit else _candidate_slugs(slugify(fields["title"]) or "post")
         for slug in candidates:
             post.update(keys.post(slug), slug=slug)
-            view = views.post_view(_with_indexes(post), now)
+            view = views.post_view(_with_indexes(post), now, self.close_after_days)
             record = [claim.record(view, int(time.time()))] if claim else []
             try:
                 if self._save_new(post, record):
@@ -385,7 +387,7 @@ class Posts:
             except (_StaleVersion, _CountsMoved):
                 continue  # someone wrote in between; re-read and decide again (If-Match re-checked)
             saved = _with_indexes(new)
-            return views.post_view(saved, now), _etag(saved)
+            return views.post_view(saved, now, self.close_after_days), _etag(saved)
         raise Conflict("the post kept changing while saving; try again")
 
     def delete(self, principal: Principal, slug: str, if_match: str | None) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+from chalicelib.blog import clock
 from chalicelib.store.table import Item
 
 DRAFT, PUBLISHED, SCHEDULED = "draft", "published", "scheduled"
@@ -43,9 +44,17 @@ def post_summary(item: Item, now: str) -> dict[str, Any]:
     }
 
 
-def post_view(item: Item, now: str) -> dict[str, Any]:
+def closed_by_age(item: Item, now: str, close_after_days: int) -> bool:
+    """COMMENTS_CLOSE_AFTER_DAYS: comments close this many days after publication (0: never)."""
+    published = item.get("published_at")
+    return bool(close_after_days and published and published < clock.days_before(now, close_after_days))
+
+
+def post_view(item: Item, now: str, close_after_days: int = 0) -> dict[str, Any]:
+    # comments_closed says whether a comment would be taken now, whichever rule closed it.
+    closed = bool(item.get("comments_closed", False)) or closed_by_age(item, now, close_after_days)
     return {**post_summary(item, now), "html": item["html"], "body": item["body"], "version": int(item["version"]),
-            "comments_closed": bool(item.get("comments_closed", False))}
+            "comments_closed": closed}
 
 
 def avatar_url(email: str | None) -> str | None:

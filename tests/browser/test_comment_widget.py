@@ -6,10 +6,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import requests
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.conftest import Blog, api_get
+from tests.browser.conftest import TIMEOUT_MS, Blog, api_get
 from tests.browser.widget_steps import comment_item, comment_on, embedding_page
+
+EMAIL = "Email (optional, never shown; picks your Gravatar picture)"
 
 
 def test_a_new_post_says_no_comments_and_one_after_a_reader_comments(blog: Blog, page: Page) -> None:
@@ -131,11 +133,13 @@ def test_load_more_pages_through_a_long_thread_by_cursor(blog: Blog, page: Page)
     expect(page.locator(".bc-count")).to_have_text("23 comments")
     expect(page.locator("li.bc-comment")).to_have_count(20)
 
-    page.get_by_role("button", name="Load more comments").click()
+    page.get_by_role("button", name="Load more comments").press("Enter")
 
     expect(page.locator("li.bc-comment")).to_have_count(23)
     expect(page.locator("li.bc-comment").last.locator(".bc-body")).to_have_text("Comment number 23.")
     expect(page.get_by_role("button", name="Load more comments")).to_be_hidden()
+    # The keyboard reader goes on from the first comment the button brought, not from the top of the page
+    expect(comment_item(page, "Comment number 21.")).to_be_focused()
 
 
 def test_refusals_are_shown_next_to_the_field_they_concern(blog: Blog, page: Page) -> None:
@@ -170,8 +174,7 @@ def test_the_form_works_from_the_keyboard_alone_with_every_control_labelled(blog
     form = page.locator("form.bc-form")
 
     # Every field a person fills in has a label that names it (the robots' trap is hidden from them)
-    for name in ("Comment", "Name", "Email (optional, never shown)", "Website (optional)",
-                 "E-mail me when someone replies (needs your email)"):
+    for name in ("Comment", "Name", EMAIL, "Website (optional)", "E-mail me when someone replies (needs your email)"):
         expect(form.get_by_label(name, exact=True)).to_have_count(1)
     trap = form.locator("input[name=homepage]")
     expect(trap).to_have_attribute("tabindex", "-1")
@@ -180,7 +183,7 @@ def test_the_form_works_from_the_keyboard_alone_with_every_control_labelled(blog
     # Tab walks the form in reading order, skipping the trap, and Enter on Publish sends it
     form.get_by_label("Comment").focus()
     page.keyboard.type("Typed, never clicked.")
-    for expected, text in (("Name", "Kay"), ("Email (optional, never shown)", ""), ("Website (optional)", "")):
+    for expected, text in (("Name", "Kay"), (EMAIL, ""), ("Website (optional)", "")):
         page.keyboard.press("Tab")
         expect(form.get_by_label(expected, exact=True)).to_be_focused()
         page.keyboard.type(text)
@@ -224,3 +227,58 @@ def test_a_thread_takes_two_api_requests_to_show(blog: Blog, page: Page, static_
 
     # The post with its first page of comments in one request; the form's token in the other
     assert sorted(calls) == [f"GET /posts/{slug}/comment-form", f"GET /posts/{slug}?embed=comments&comments_limit=20"]
+
+
+def test_deleting_the_last_reply_of_a_deleted_comment_removes_both(blog: Blog, page: Page) -> None:
+    # Given a reader's comment with their own reply under it
+    slug = blog.new_post()
+    page.goto(blog.post_page(slug))
+    comment_on(page, "Parent words.")
+    parent = page.locator(f'li[data-id="{comment_item(page, "Parent words.").get_attribute("data-id")}"]')
+    parent.get_by_role("button", name="Reply").click()
+    comment_on(page, "Child words.")
+    expect(page.locator(".bc-count")).to_have_text("2 comments")
+
+    # When they delete the parent, it stays as a marker over its reply
+    parent.locator(":scope > article").get_by_role("button", name="Delete").click()
+    page.get_by_role("button", name="Yes, delete it").click()
+    expect(parent.locator(":scope > article")).to_have_text("This comment was deleted.")
+    expect(page.locator(".bc-count")).to_be_focused()
+
+    # And when they delete the reply too, the marker goes with it, as it does in the API
+    comment_item(page, "Child words.").get_by_role("button", name="Delete").click()
+    page.get_by_role("button", name="Yes, delete it").click()
+    expect(page.locator("li.bc-comment")).to_have_count(0)
+    expect(page.locator(".bc-count")).to_have_text("No comments")
+    assert api_get(blog, f"/posts/{slug}/comments")["items"] == []
+    page.reload()
+    expect(page.locator(".bc-count")).to_have_text("No comments")
+    expect(page.locator("li.bc-comment")).to_have_count(0)
+
+
+def test_a_browser_that_refuses_storage_still_votes_once_and_edits(blog: Blog, browser: Browser) -> None:
+    slug = blog.new_post()
+    blog.comment(slug, "Vote without storage.")
+    context = browser.new_context(locale="en-US", timezone_id="UTC")
+    context.set_default_timeout(TIMEOUT_MS)
+    # As in a private window with storage blocked: every use of localStorage throws
+    context.add_init_script("""Object.defineProperty(window, "localStorage", {
+        get() { throw new DOMException("storage is blocked", "SecurityError"); } });""")
+    page = context.new_page()
+    try:
+        page.goto(blog.post_page(slug))
+        thread = comment_item(page, "Vote without storage.")
+        thread.get_by_role("button", name="Like (0)", exact=True).click()
+        expect(thread.get_by_role("button", name="Like (1)", exact=True)).to_have_attribute("aria-pressed", "true")
+        # A second press takes the vote back, rather than counting a new voter
+        thread.get_by_role("button", name="Like (1)", exact=True).click()
+        expect(thread.get_by_role("button", name="Like (0)", exact=True)).to_have_attribute("aria-pressed", "false")
+        # And one's own comment can be edited for the rest of the visit
+        comment_on(page, "Mine, without storage.")
+        comment_item(page, "Mine, without storage.").get_by_role("button", name="Edit").click()
+        page.get_by_label("Edit your comment").fill("Edited without storage.")
+        page.get_by_role("button", name="Save").click()
+        expect(comment_item(page, "Edited without storage.")).to_be_visible()
+    finally:
+        context.close()
+    assert api_get(blog, f"/posts/{slug}/comments")["items"][0]["likes"] == 0

@@ -76,7 +76,8 @@
   }
 
   const match = window.location.pathname.match(/\/demo\/posts\/([^/]+)\/?$/);
-  (match ? showPost(decodeURIComponent(match[1])) : showIndex()).catch((error) => {
+  const shown = async () => (match ? showPost(decodeURIComponent(match[1])) : showIndex());
+  shown().catch((error) => {
     main.replaceChildren(h("p", { text: `The blog could not be loaded: ${error.message}.` }));
   });
 })();

@@ -1,4 +1,4 @@
-"""The widget on a blog that holds every comment for approval and allows few comments per address."""
+"""The widget under other settings: every comment held for approval with few per address; signed-in comments only."""
 
 from __future__ import annotations
 
@@ -77,3 +77,19 @@ def test_a_reader_over_the_rate_limit_is_told_how_long_to_wait(moderated: Blog, 
                          headers={"Authorization": f"Bearer {moderated.admin_token}"}).json()
     assert "One too many." not in [item["body"] for item in queue["items"]]
     assert api_get(moderated, f"/posts/{slug}")["comment_count"] == 0
+
+
+def test_a_blog_that_takes_only_signed_in_comments_shows_the_thread_without_form_or_reply(
+        start_blog: Callable[..., Blog], page: Page) -> None:
+    members_only = start_blog(ANONYMOUS_COMMENTS="false")
+    slug = members_only.new_post()
+    reply = requests.post(f"{members_only.url}/posts/{slug}/comments", json={"body": "Signed in, I was."},
+                          headers={"Authorization": f"Bearer {members_only.admin_token}"}, timeout=30)
+    assert reply.status_code == 201, reply.text
+
+    page.goto(members_only.post_page(slug))
+
+    expect(comment_item(page, "Signed in, I was.")).to_be_visible()
+    expect(page.get_by_text("This blog takes comments from signed-in readers only.")).to_be_visible()
+    expect(page.locator("form.bc-form")).to_have_count(0)
+    expect(page.get_by_role("button", name="Reply")).to_have_count(0)
