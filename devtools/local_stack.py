@@ -83,6 +83,9 @@ def main(argv: list[str] | None = None) -> int:
                         ("AWS_DEFAULT_REGION", "us-east-1")):
         os.environ.setdefault(name, value)
     _local_secrets()
+    # Feeds and the sitemap link posts as SITE_URL/posts/<slug>: locally, the demo blog's pages,
+    # on whatever port this stack listens.
+    os.environ.setdefault("SITE_URL", f"http://{args.host}:{args.port}/demo")
     table_name = _stage_table_name(args.stage)
     persist = str(args.data) != "none"
 

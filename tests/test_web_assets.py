@@ -40,7 +40,7 @@ def test_a_stale_validator_gets_the_whole_file(api):
 
 def test_the_demo_blog_is_not_served_where_it_is_not_enabled(api):
     # The test stage, like dev and prod, leaves DEMO_PAGES off
-    for path in ("/demo", "/demo/", "/demo/posts/anything", "/demo/demo.js"):
+    for path in ("/demo", "/demo/", "/demo/posts", "/demo/posts/anything", "/demo/demo.js"):
         reply = api.get(path)
         assert reply.status == 404, path
         assert "DEMO_PAGES" in reply.problem["detail"]
@@ -49,7 +49,8 @@ def test_the_demo_blog_is_not_served_where_it_is_not_enabled(api):
 def test_the_demo_pages_carry_a_policy_that_runs_only_this_origins_scripts(api, configure):
     configure(DEMO_PAGES="true")
 
-    for path, marker in (("/demo/", "demo/demo.js"), ("/demo/posts/some-post", "widget.js")):
+    for path, marker in (("/demo/", "demo/demo.js"), ("/demo/posts", "demo/demo.js"),
+                         ("/demo/posts/some-post", "widget.js")):
         reply = api.get(path)
         assert reply.status == 200, path
         assert reply.headers["content-type"] == "text/html; charset=utf-8"

@@ -225,6 +225,7 @@
         this.buildForm();
         this.addPage(page);
         await this.addHeld();
+        this.showLinkedComment();
       } catch (error) {
         this.countLine.textContent = "Comments";
         this.say(error.status === 404 ? "There is no post here to comment on." : error.message);
@@ -247,6 +248,15 @@
       } finally {
         this.more.removeAttribute("aria-busy");
       }
+    }
+
+    /** A link to one comment (#comment-<id>, as in the feeds): the browser looked for it before it was drawn. */
+    showLinkedComment() {
+      const id = window.location.hash.startsWith("#comment-") ? window.location.hash.slice("#comment-".length) : null;
+      if (!id || !this.nodes.has(id)) return;
+      this.nodes.get(id).item.classList.add("bc-linked");
+      this.nodes.get(id).item.scrollIntoView({ block: "center" });
+      this.focusComment(id);
     }
 
     focusComment(id) {
@@ -302,7 +312,8 @@
         if (!mine && shown.item.parentElement === this.list) this.list.append(shown.item);
         return;
       }
-      const item = h("li", { class: "bc-comment", id: `${this.id}-c-${comment.id}`, "data-id": comment.id });
+      // The id the API's feeds link to (SITE_URL/posts/<slug>#comment-<id>).
+      const item = h("li", { class: "bc-comment", id: `comment-${comment.id}`, "data-id": comment.id });
       const replies = h("ol", { class: "bc-replies" });
       item.append(h("article"), replies);
       this.nodes.set(comment.id, { item, replies });
@@ -342,7 +353,7 @@
       const when = h("time", { datetime: comment.created_at, text: dateFormat.format(new Date(comment.created_at)) });
       const header = h("header", { class: "bc-meta" },
         avatar ? h("img", { class: "bc-avatar", src: avatar, alt: "", width: 32, height: 32, loading: "lazy" }) : null,
-        name, " ", h("a", { class: "bc-permalink", href: `#${this.id}-c-${comment.id}` }, when),
+        name, " ", h("a", { class: "bc-permalink", href: `#comment-${comment.id}` }, when),
         comment.edited_at ? h("span", { class: "bc-edited", text: " (edited)" }) : null);
       const body = h("div", { class: "bc-body" });
       body.innerHTML = comment.html; // sanitised by the API: the one HTML insertion in this file

@@ -99,6 +99,12 @@ def demo_index() -> Response:
     return _demo_page(web.current_request, "demo/index.html")
 
 
+@web.route("/demo/posts", methods=["GET"])
+def demo_index_by_feed_address() -> Response:
+    # SITE_URL/posts is where the feeds say the blog's posts are; locally SITE_URL is /demo.
+    return _demo_page(web.current_request, "demo/index.html")
+
+
 @web.route("/demo/posts/{slug}", methods=["GET"])
 def demo_post(slug: str) -> Response:
     # The page reads the slug from its own address, as the widget does.

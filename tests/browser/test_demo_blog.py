@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
+import feedparser
+import requests
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import Blog
+from tests.browser.widget_steps import comment_item
 
 
 def test_the_demo_lists_the_newest_posts_and_opens_one_with_its_comments(blog: Blog, page: Page) -> None:
@@ -42,3 +47,23 @@ def test_an_unknown_post_says_so_in_the_page_and_the_widget(blog: Blog, page: Pa
 
     expect(page.get_by_role("heading", level=1)).to_have_text("No such post")
     expect(page.locator(".bc-status")).to_have_text("There is no post here to comment on.")
+
+
+def test_a_comment_link_from_the_feed_lands_on_that_comment_in_the_demo(blog: Blog, page: Page) -> None:
+    # Given a thread longer than a screen, and the post's comment feed (make run's SITE_URL is the demo)
+    slug = blog.new_post()
+    for n in range(1, 16):
+        blog.comment(slug, f"Line {n} of a long thread.")
+    feed = feedparser.parse(requests.get(f"{blog.url}/posts/{slug}/comments.atom", timeout=30).text)
+    linked = next(entry.link for entry in feed.entries if "Line 12 of" in entry.content[0].value)
+    assert linked.startswith(f"{blog.url}/demo/posts/{slug}#comment-")
+
+    # When a reader follows the entry's link
+    page.goto(linked)
+
+    # Then the page opens on that comment, marked and focused, not at the top
+    target = comment_item(page, "Line 12 of a long thread.")
+    expect(target).to_be_in_viewport()
+    expect(target).to_be_focused()
+    expect(target).to_have_class(re.compile(r"\bbc-linked\b"))
+    expect(page.locator(".bc-count")).not_to_be_in_viewport()
