@@ -18,6 +18,7 @@
 
   const PAGE_SIZE = 20;
   const SORTS = ["oldest", "newest", "score"];
+  const SORT_NAMES = { oldest: "Oldest first", newest: "Newest first", score: "Best first" };
   const script = document.currentScript || document.querySelector('script[src$="widget.js"]');
   let instances = 0;
 
@@ -185,16 +186,20 @@
       return `/posts/${encodeURIComponent(this.slug)}${suffix}`;
     }
 
-    // The skeleton: count line, status line, thread, "load more", form.
+    // The skeleton: count line and sort, status line, thread, "load more", form.
     build() {
       this.countLine = h("h2", { class: "bc-count", id: `${this.id}-count`, text: "Loading comments…" });
+      this.sorter = h("select", { id: `${this.id}-sort`, onchange: () => this.resort(this.sorter.value) },
+        SORTS.map((sort) => h("option", { value: sort, selected: sort === this.sort, text: SORT_NAMES[sort] })));
+      const heading = h("div", { class: "bc-heading" }, this.countLine,
+        h("span", { class: "bc-sort" }, h("label", { for: this.sorter.id, text: "Sort " }), this.sorter));
       this.status = h("p", { class: "bc-status", role: "status", "aria-live": "polite" });
       this.list = h("ol", { class: "bc-thread" });
       this.more = h("button", { type: "button", class: "bc-more", hidden: true, text: "Load more comments",
         onclick: () => this.loadMore() });
       this.compose = h("div", { class: "bc-compose" });
       this.root.replaceChildren(h("section", { class: "bc", "aria-labelledby": `${this.id}-count` },
-        this.countLine, this.status, this.list, this.more, this.compose));
+        heading, this.status, this.list, this.more, this.compose));
     }
 
     say(message) {
@@ -203,23 +208,8 @@
 
     async load() {
       try {
-        let post;
-        let page;
         const form = call(this.base, "GET", this.path("/comment-form")).then(({ data }) => data, () => null);
-        if (this.sort === "oldest") {
-          // One request: the post (its count, whether comments are closed) with its first comments.
-          ({ data: post } = await call(this.base, "GET", this.path(`?embed=comments&comments_limit=${PAGE_SIZE}`)));
-          page = { items: post.comments, next_cursor: post.comments_next_cursor };
-        } else {
-          const [postReply, pageReply] = await Promise.all([
-            call(this.base, "GET", this.path()),
-            call(this.base, "GET", this.path(`/comments?sort=${this.sort}&limit=${PAGE_SIZE}`)),
-          ]);
-          post = postReply.data;
-          page = pageReply.data;
-        }
-        this.count = post.comment_count;
-        this.closed = Boolean(post.comments_closed);
+        const page = await this.firstPage();
         this.rules = await form;
         this.renderCount();
         this.buildForm();
@@ -229,6 +219,44 @@
       } catch (error) {
         this.countLine.textContent = "Comments";
         this.say(error.status === 404 ? "There is no post here to comment on." : error.message);
+      }
+    }
+
+    /** The post (its count, whether comments are closed) and the first page of comments in this order. */
+    async firstPage() {
+      let post;
+      let page;
+      if (this.sort === "oldest") {
+        // One request: the post with its first comments.
+        ({ data: post } = await call(this.base, "GET", this.path(`?embed=comments&comments_limit=${PAGE_SIZE}`)));
+        page = { items: post.comments, next_cursor: post.comments_next_cursor };
+      } else {
+        const [postReply, pageReply] = await Promise.all([
+          call(this.base, "GET", this.path()),
+          call(this.base, "GET", this.path(`/comments?sort=${this.sort}&limit=${PAGE_SIZE}`)),
+        ]);
+        post = postReply.data;
+        page = pageReply.data;
+      }
+      this.count = post.comment_count;
+      this.closed = Boolean(post.comments_closed);
+      return page;
+    }
+
+    /** The thread again in another order; the form, and whatever is typed in it, stays. */
+    async resort(sort) {
+      this.sort = sort;
+      if (this.replyTo) this.cancelReply(false);
+      try {
+        const page = await this.firstPage();
+        this.comments.clear();
+        this.nodes.clear();
+        this.list.replaceChildren();
+        this.renderCount();
+        this.addPage(page);
+        await this.addHeld();
+      } catch (error) {
+        this.say(error.message);
       }
     }
 
@@ -509,14 +537,17 @@
         return;
       }
       const known = storage.get("author") || {};
-      const field = (name, label, control, hint) => {
+      // A field: its label (with a short hint such as "optional"), the control, help read after it, its error.
+      const field = (name, label, control, hint, help) => {
         const id = `${this.id}-${name}`;
         control.id = id;
         control.name = name;
         const error = h("p", { class: "bc-error", id: `${id}-error` });
-        control.setAttribute("aria-describedby", name === "body" ? `${this.id}-replying ${error.id}` : error.id);
+        const notes = help ? h("p", { class: "bc-hint bc-help", id: `${id}-help`, text: help }) : null;
+        const described = [name === "body" ? `${this.id}-replying` : null, notes?.id, error.id];
+        control.setAttribute("aria-describedby", described.filter(Boolean).join(" "));
         return h("div", { class: "bc-field" }, h("label", { for: id }, label,
-          hint ? h("span", { class: "bc-hint", text: ` ${hint}` }) : null), control, error);
+          hint ? h("span", { class: "bc-hint", text: ` ${hint}` }) : null), control, notes, error);
       };
       const input = (type, props) => h("input", { type, ...props });
       this.replyLine = h("p", { class: "bc-replying", id: `${this.id}-replying`, hidden: true });
@@ -526,7 +557,8 @@
       this.form = h("form", { class: "bc-form", "aria-labelledby": `${this.id}-form-title`, onsubmit: (e) => this.send(e) },
         h("h3", { id: `${this.id}-form-title`, text: "Post a Comment" }),
         this.replyLine,
-        field("body", "Comment", h("textarea", { rows: 5, required: true, maxlength: this.rules.max_length })),
+        field("body", "Comment", h("textarea", { rows: 5, required: true, maxlength: this.rules.max_length }),
+          null, "Markdown works: *italic*, **bold**, [a link](https://…), `code`."),
         field("author_name", "Name", input("text", { maxlength: 80, autocomplete: "name", value: known.name,
           placeholder: "Anonymous" })),
         field("author_email", "Email", input("email", { maxlength: 254, autocomplete: "email", value: known.email }),

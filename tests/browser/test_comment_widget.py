@@ -282,3 +282,26 @@ def test_a_browser_that_refuses_storage_still_votes_once_and_edits(blog: Blog, b
     finally:
         context.close()
     assert api_get(blog, f"/posts/{slug}/comments")["items"][0]["likes"] == 0
+
+
+def test_readers_sort_the_thread_by_newest_or_best_without_losing_what_they_typed(blog: Blog, page: Page) -> None:
+    # Given three comments, the second liked by two readers and the third by one
+    slug = blog.new_post()
+    _, second, third = (blog.comment(slug, f"The {n} comment.") for n in ("first", "second", "third"))
+    for comment, voters in ((second, ("a", "b")), (third, ("c",))):
+        for voter in voters:
+            voted = requests.post(f"{blog.url}/comments/{comment['id']}/vote", json={"value": 1}, timeout=30,
+                                  headers={"X-Voter-Token": f"{slug}-{voter}"})
+            assert voted.status_code == 200, voted.text
+    page.goto(blog.post_page(slug))
+    bodies = page.locator("ol.bc-thread > li.bc-comment > article .bc-body")
+    expect(bodies).to_have_text(["The first comment.", "The second comment.", "The third comment."])
+    page.locator("form.bc-form").get_by_label("Comment").fill("Half-typed")
+
+    page.get_by_label("Sort").select_option(label="Best first")
+    expect(bodies).to_have_text(["The second comment.", "The third comment.", "The first comment."])
+
+    page.get_by_label("Sort").select_option(label="Newest first")
+    expect(bodies).to_have_text(["The third comment.", "The second comment.", "The first comment."])
+    expect(page.locator(".bc-count")).to_have_text("3 comments")
+    expect(page.locator("form.bc-form").get_by_label("Comment")).to_have_value("Half-typed")
