@@ -203,6 +203,20 @@ def blog(api: Api) -> Blog:
     return Blog(api)
 
 
+# The comment tests' usual scene: an author, and one post of theirs to comment on.
+AUTHOR = "alice"
+
+
+@pytest.fixture
+def author(blog: Blog) -> str:
+    return blog.author(AUTHOR)
+
+
+@pytest.fixture
+def slug(blog: Blog, author: str) -> str:
+    return str(blog.post(author, title="Hello world")["slug"])
+
+
 @pytest.fixture
 def configure(api: Api, dynamo: DynamoCalls) -> Callable[..., Settings]:
     """configure(NAME="value", ...): the test stage's settings, changed, for the rest of the test."""

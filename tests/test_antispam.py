@@ -17,8 +17,6 @@ from chalice.local import LambdaEventConverter
 from tests.conftest import TEST_TABLE
 from tests.settings_steps import send
 
-AUTHOR = "alice"
-
 
 @pytest.fixture
 def address(monkeypatch: pytest.MonkeyPatch) -> Callable[[str], None]:
@@ -26,16 +24,6 @@ def address(monkeypatch: pytest.MonkeyPatch) -> Callable[[str], None]:
     def use(ip: str) -> None:
         monkeypatch.setattr(LambdaEventConverter, "LOCAL_SOURCE_IP", ip)
     return use
-
-
-@pytest.fixture
-def author(blog: Any) -> str:
-    return str(blog.author(AUTHOR))
-
-
-@pytest.fixture
-def slug(blog: Any, author: str) -> str:
-    return str(blog.post(author, title="Hello world")["slug"])
 
 
 def created(api: Any, slug: str, body: str = "Nice post.", token: str | None = None, **fields: Any) -> dict[str, Any]:

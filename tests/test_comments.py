@@ -21,16 +21,6 @@ from chalicelib.store.table import TransactionCancelled, deserialize, serialize
 EMAIL = "ann@example.org"
 
 
-@pytest.fixture
-def author(blog: Any) -> str:
-    return str(blog.author("alice"))
-
-
-@pytest.fixture
-def slug(blog: Any, author: str) -> str:
-    return str(blog.post(author, title="Hello world")["slug"])
-
-
 def listing(api: Any, slug: str, **params: Any) -> dict[str, Any]:
     query = "&".join(f"{k}={v}" for k, v in params.items())
     reply = api.get(f"/posts/{slug}/comments" + (f"?{query}" if query else ""))

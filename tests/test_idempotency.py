@@ -10,18 +10,7 @@ from typing import Any
 
 import pytest
 
-AUTHOR = "alice"
 EMAIL = "ann@example.org"
-
-
-@pytest.fixture
-def author(blog: Any) -> str:
-    return str(blog.author(AUTHOR))
-
-
-@pytest.fixture
-def slug(blog: Any, author: str) -> str:
-    return str(blog.post(author, title="Hello world")["slug"])
 
 
 def send(api: Any, slug: str, key: str | None, body: str = "Nice post.", token: str | None = None,

@@ -21,11 +21,8 @@ from chalicelib.settings import Settings
 from chalicelib.store import keys
 from chalicelib.store.client import dynamodb_client
 from chalicelib.store.table import deserialize, serialize
-from tests.conftest import TEST_TABLE
+from tests.conftest import AUTHOR, TEST_TABLE
 from tests.settings_steps import send
-
-AUTHOR = "alice"
-
 
 # -- steps ---------------------------------------------------------------------------
 
@@ -39,11 +36,6 @@ def author(blog: Any, configure: Callable[..., Settings]) -> str:
 @pytest.fixture
 def admin(blog: Any, author: str) -> str:
     return str(blog.admin())
-
-
-@pytest.fixture
-def slug(blog: Any, author: str) -> str:
-    return str(blog.post(author, title="Hello world")["slug"])
 
 
 def held(api: Any, slug: str, body: str = "Nice post.", token: str | None = None, **fields: Any) -> dict[str, Any]:

@@ -86,7 +86,6 @@ def test_the_widget_and_demo_insert_no_html_but_the_apis_sanitised_html():
     # The safety rule of web/: every other string reaches the page as text.
     for name, allowed in (("widget.js", "body.innerHTML = comment.html;"),
                           ("demo/demo.js", "body.innerHTML = post.html;")):
-        source = (WEB_ROOT / name).read_text()
-        sinks = re.findall(r"(?:innerHTML|outerHTML|insertAdjacentHTML|document\.write)[^\n]*", source)
-        assert len(sinks) == 1 and sinks[0].startswith(allowed.split(" = ")[0].split(".")[1]), (name, sinks)
-        assert allowed in source, name
+        sinks = [line.strip() for line in (WEB_ROOT / name).read_text().splitlines()
+                 if re.search(r"innerHTML|outerHTML|insertAdjacentHTML|document\.write", line)]
+        assert len(sinks) == 1 and sinks[0].startswith(allowed), (name, sinks)

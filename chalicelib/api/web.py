@@ -94,14 +94,10 @@ def widget_style() -> Response:
     return _serve(web.current_request, "widget.css")
 
 
+# /demo/posts too: SITE_URL/posts is where the feeds say the blog's posts are, and locally SITE_URL is /demo.
 @web.route("/demo", methods=["GET"])
-def demo_index() -> Response:
-    return _demo_page(web.current_request, "demo/index.html")
-
-
 @web.route("/demo/posts", methods=["GET"])
-def demo_index_by_feed_address() -> Response:
-    # SITE_URL/posts is where the feeds say the blog's posts are; locally SITE_URL is /demo.
+def demo_index() -> Response:
     return _demo_page(web.current_request, "demo/index.html")
 
 

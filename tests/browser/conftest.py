@@ -48,6 +48,13 @@ class Blog:
         assert reply.status_code in (201, 202), reply.text
         return dict(reply.json()["comment"])
 
+    def as_admin(self, method: str, path: str, body: Any = None) -> Any:
+        """What the admin's request answers, as JSON; anything but a 2xx fails the test."""
+        reply = requests.request(method, self.url + path, json=body, timeout=30,
+                                 headers={"Authorization": f"Bearer {self.admin_token}"})
+        assert reply.ok, reply.text
+        return reply.json()
+
     def post_page(self, slug: str) -> str:
         return f"{self.url}/demo/posts/{slug}"
 

@@ -9,7 +9,7 @@ import requests
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import Blog, api_get
-from tests.browser.widget_steps import comment_item, comment_on
+from tests.browser.widget_steps import comment_item, comment_on, expect_no_form
 
 ALLOWED_PER_HOUR = 3
 
@@ -43,10 +43,7 @@ def test_a_held_comment_shows_its_author_a_pending_notice_and_nobody_else_anythi
     expect(other.locator("li.bc-comment")).to_have_count(0)
 
     # Once the admin approves it, every reader sees it and the count
-    approved = requests.post(f"{moderated.url}/comments/{held.get_attribute('data-id')}/moderate",
-                             json={"action": "approve"}, timeout=30,
-                             headers={"Authorization": f"Bearer {moderated.admin_token}"})
-    assert approved.status_code == 200, approved.text
+    moderated.as_admin("POST", f"/comments/{held.get_attribute('data-id')}/moderate", {"action": "approve"})
     other.reload()
     expect(other.locator(".bc-count")).to_have_text("1 comment")
     expect(comment_item(other, "Please approve me.").locator(".bc-pending")).to_have_count(0)
@@ -73,8 +70,7 @@ def test_a_reader_over_the_rate_limit_is_told_how_long_to_wait(moderated: Blog, 
         f"You are sending comments faster than this blog allows. Please try again in {in_words}.")
     # Nothing was stored, and what the reader typed is still there to send later
     expect(page.locator("form.bc-form").get_by_label("Comment")).to_have_value("One too many.")
-    queue = requests.get(f"{moderated.url}/moderation/comments", timeout=30,
-                         headers={"Authorization": f"Bearer {moderated.admin_token}"}).json()
+    queue = moderated.as_admin("GET", "/moderation/comments")
     assert "One too many." not in [item["body"] for item in queue["items"]]
     assert api_get(moderated, f"/posts/{slug}")["comment_count"] == 0
 
@@ -83,13 +79,9 @@ def test_a_blog_that_takes_only_signed_in_comments_shows_the_thread_without_form
         start_blog: Callable[..., Blog], page: Page) -> None:
     members_only = start_blog(ANONYMOUS_COMMENTS="false")
     slug = members_only.new_post()
-    reply = requests.post(f"{members_only.url}/posts/{slug}/comments", json={"body": "Signed in, I was."},
-                          headers={"Authorization": f"Bearer {members_only.admin_token}"}, timeout=30)
-    assert reply.status_code == 201, reply.text
+    members_only.as_admin("POST", f"/posts/{slug}/comments", {"body": "Signed in, I was."})
 
     page.goto(members_only.post_page(slug))
 
     expect(comment_item(page, "Signed in, I was.")).to_be_visible()
-    expect(page.get_by_text("This blog takes comments from signed-in readers only.")).to_be_visible()
-    expect(page.locator("form.bc-form")).to_have_count(0)
-    expect(page.get_by_role("button", name="Reply")).to_have_count(0)
+    expect_no_form(page, "This blog takes comments from signed-in readers only.")

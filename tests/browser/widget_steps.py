@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from playwright.sync_api import Locator, Page
+from playwright.sync_api import Locator, Page, expect
 
 
 def comment_on(page: Page, body: str, name: str = "") -> None:
@@ -18,6 +18,13 @@ def comment_on(page: Page, body: str, name: str = "") -> None:
 def comment_item(page: Page, text: str) -> Locator:
     """The innermost comment whose own body says ``text`` (not a parent that contains it as a reply)."""
     return page.locator("li.bc-comment").filter(has=page.locator(":scope > article .bc-body", has_text=text))
+
+
+def expect_no_form(page: Page, notice: str) -> None:
+    """The thread is readable, but the widget offers no way to write: the notice instead of the form."""
+    expect(page.get_by_text(notice)).to_be_visible()
+    expect(page.locator("form.bc-form")).to_have_count(0)
+    expect(page.get_by_role("button", name="Reply")).to_have_count(0)
 
 
 def embedding_page(folder: Path, api: str, slug: str, name_the_post: bool = True) -> str:
