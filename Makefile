@@ -26,9 +26,10 @@ browser:  ## Debian's Chromium for the browser tests (apt-get; nothing when it i
 screenshot: $(INSTALLED) browser  ## docs/demo-post.png, the README's picture of the demo blog
 	$(PY) -m devtools.screenshot docs/demo-post.png
 
-lint: $(INSTALLED)  ## ruff and mypy
+lint: $(INSTALLED)  ## ruff, mypy and vulture (dead code)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
+	$(VENV)/bin/vulture
 
 bench: $(INSTALLED)  ## budgets: DynamoDB round trips, items read, import time
 	$(PY) -m bench.run

@@ -71,11 +71,6 @@ class Stage:
         return f"{self.app_name}-{self.name}-data"
 
     @property
-    def app_stack_name(self) -> str:
-        """The one stack of the `make package` path (the table included)."""
-        return f"{self.app_name}-{self.name}"
-
-    @property
     def api_name(self) -> str:
         return f"{self.app_name}-{self.name}"
 
