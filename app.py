@@ -16,7 +16,6 @@ from chalicelib.api.posts import posts
 from chalicelib.api.realworld import realworld
 from chalicelib.api.unsubscribe import unsubscribe
 from chalicelib.api.web import web
-from chalicelib.blog.notifications import notifications
 from chalicelib.services import services
 from chalicelib.settings import stream_arn
 
@@ -39,4 +38,4 @@ def publish_due_posts(event: Any) -> None:
 @app.on_dynamodb_record(stream_arn=stream_arn(), name="notify_comments", batch_size=10)
 def notify_comments(event: DynamoDBEvent) -> None:
     """E-mail about comments that became visible; raising (transient SES failure) makes Lambda retry the batch."""
-    notifications(services().settings).handle(event.to_dict()["Records"])
+    services().notifications.handle(event.to_dict()["Records"])

@@ -14,11 +14,11 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from chalicelib.blog import clock, moderation, rendering
-from chalicelib.blog.comments import APPROVED
+from chalicelib.blog import clock, rendering, threads
 from chalicelib.blog.ids import new_ulid
-from chalicelib.blog.posts import _derived, _render, _with_indexes
-from chalicelib.blog.views import PUBLISHED
+from chalicelib.blog.post_upkeep import derived, with_indexes
+from chalicelib.blog.posts import render_post
+from chalicelib.blog.status import Status
 from chalicelib.store import keys
 from chalicelib.store.keys import Key
 from chalicelib.store.table import Item, serialize
@@ -69,7 +69,7 @@ def comment_items(slug: str, count: int) -> tuple[list[Item], list[str]]:
             "author_user": None,
             "author_email": None,
             "author_website": None,
-            "status": APPROVED,
+            "status": Status.APPROVED,
             "created_at": now,
             "likes": 0,
             "dislikes": 0,
@@ -82,7 +82,7 @@ def comment_items(slug: str, count: int) -> tuple[list[Item], list[str]]:
 def seed_held_comments(client: DynamoDBClient, table_name: str, slug: str, count: int) -> None:
     """``count`` comments waiting in the moderation queue, filed as moderation.held() files them."""
     items, _ = comment_items(slug, count)
-    held = [moderation.held(i, moderation.PENDING) if i["SK"] != "#REF" else
+    held = [threads.held(i, Status.PENDING) if i["SK"] != "#REF" else
             {**i, "sk": keys.HELD_PREFIX + i["PK"].removeprefix("COMMENTREF#")} for i in items]
     batch_put(client, table_name, held)
 
@@ -121,7 +121,7 @@ def post_items(author: str, count: int, label: str) -> tuple[list[Item], list[tu
             "labels": [label],
             "custom_summary": None,
             "author": author,
-            "status": PUBLISHED,
+            "status": Status.PUBLISHED,
             "published_at": at,
             "created_at": at,
             "updated_at": at,
@@ -129,12 +129,12 @@ def post_items(author: str, count: int, label: str) -> tuple[list[Item], list[tu
             "comment_count": 0,
             "first_published": True,
         }
-        _render(post)
-        items.append(_with_indexes(post))
-        derived = _derived(post)
-        items.extend(derived.entries.values())
-        counts.update(derived.counts)
-        names.update(derived.count_names)
+        render_post(post)
+        items.append(with_indexes(post))
+        implied = derived(post)
+        items.extend(implied.entries.values())
+        counts.update(implied.counts)
+        names.update(implied.count_names)
     updates = [({"PK": pk, "SK": sk}, total, names[(pk, sk)]) for (pk, sk), total in counts.items()]
     return items, updates
 
@@ -142,7 +142,7 @@ def post_items(author: str, count: int, label: str) -> tuple[list[Item], list[tu
 def seed_posts(client: DynamoDBClient, table_name: str, author: str, count: int, label: str) -> None:
     items, updates = post_items(author, count, label)
     batch_put(client, table_name, items)
-    # ADD, as Posts._count_writes does, so counts of posts made through the API survive.
+    # ADD, as PostUpkeep._count_writes does, so counts of posts made through the API survive.
     for key, delta, carried in updates:
         labels = ", ".join(f"#n_{n} = :n_{n}" for n in carried)
         client.update_item(

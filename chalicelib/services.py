@@ -12,8 +12,12 @@ from chalicelib.blog.articles import Articles
 from chalicelib.blog.comments import Comments
 from chalicelib.blog.feeds import Feeds
 from chalicelib.blog.moderation import Moderation
+from chalicelib.blog.notifications import Notifications
+from chalicelib.blog.post_lists import PostLists
 from chalicelib.blog.posts import Posts
+from chalicelib.blog.realworld import RealWorld
 from chalicelib.blog.social import Social
+from chalicelib.blog.threads import Threads
 from chalicelib.blog.votes import Votes
 from chalicelib.settings import Settings, get_settings
 from chalicelib.store.client import dynamodb_client, use_client
@@ -25,12 +29,15 @@ class Services:
     settings: Settings
     accounts: Accounts
     posts: Posts
+    post_lists: PostLists
     comments: Comments
     moderation: Moderation
     votes: Votes
     social: Social
     articles: Articles
+    realworld: RealWorld
     feeds: Feeds
+    notifications: Notifications
 
 
 _current: Services | None = None
@@ -43,17 +50,23 @@ def build(settings: Settings) -> Services:
     # Cursors get a key of their own, derived so that one secret less is needed.
     cursor_key = hmac.new(settings.edit_token_key.encode(), b"cursor-signing", hashlib.sha256).digest()
     antispam = AntiSpam(settings, hmac.new(settings.edit_token_key.encode(), b"anti-spam", hashlib.sha256).digest())
-    comments = Comments(table, settings, cursor_key, antispam)
+    threads = Threads(table)
+    posts = Posts(table, cursor_key, settings.open_authoring, settings.comments_close_after_days)
+    comments = Comments(table, settings, cursor_key, antispam, threads)
+    articles = Articles(table, social)
     return Services(
         settings=settings,
         accounts=Accounts(table, settings),
-        posts=Posts(table, cursor_key, settings.open_authoring, settings.comments_close_after_days),
+        posts=posts,
+        post_lists=PostLists(table, cursor_key),
         comments=comments,
-        moderation=Moderation(table, cursor_key, comments),
-        votes=Votes(table, comments, antispam),
+        moderation=Moderation(table, cursor_key, threads, antispam),
+        votes=Votes(table, threads, antispam),
         social=social,
-        articles=Articles(table, social),
+        articles=articles,
+        realworld=RealWorld(posts, comments, articles, social),
         feeds=Feeds(table, settings.site_url),
+        notifications=Notifications(table, settings),
     )
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import types
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -13,7 +12,6 @@ import pytest
 
 from chalicelib import services as services_module
 from chalicelib.blog import clock as clock_module
-from chalicelib.blog import comments as comments_module
 from chalicelib.settings import Settings, load_settings
 from devtools.offline_aws import PROJECT
 
@@ -38,18 +36,15 @@ def configurer() -> Callable[..., Settings]:
 
 
 class Clock:
-    """Moves time as the comment service sees it: clock.now/now_iso and time.time in comments."""
+    """Moves time as the service sees it: chalicelib.blog.clock, the one source of time (no sleeps)."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.offset = 0.0
-        real_now, real_time = clock_module.now, comments_module.time.time
+        real_now = clock_module.now
         monkeypatch.setattr(clock_module, "now", lambda: real_now() + timedelta(seconds=self.offset))
-        monkeypatch.setattr(clock_module, "now_iso", lambda: clock_module.to_iso(clock_module.now()))
-        self.real_time = real_time
-        monkeypatch.setattr(comments_module, "time", types.SimpleNamespace(time=self.time))
 
     def time(self) -> float:
-        return float(self.real_time()) + self.offset
+        return clock_module.now().timestamp()
 
     def advance(self, seconds: float) -> None:
         self.offset += seconds

@@ -9,13 +9,11 @@ may change anything. A comment deleted while it has replies stays as a tombstone
 from __future__ import annotations
 
 import time
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
 from chalicelib import services as services_module
-from chalicelib.blog import comments as comments_module
 from chalicelib.blog.ids import new_ulid
 from chalicelib.blog.tokens import issue_edit_token
 
@@ -102,11 +100,11 @@ def test_token_for_another_comment_is_refused(api, blog, slug, anonymous):
     assert count(api, slug) == 2
 
 
-def test_token_expires_when_the_edit_window_closes(api, slug, anonymous, monkeypatch):
+def test_token_expires_when_the_edit_window_closes(api, slug, anonymous, clock):
     # Given the edit window (EDIT_WINDOW_SECONDS=900) has passed since posting
     closes = int(anonymous["edit_token"].split(".")[0])
     assert closes - time.time() == pytest.approx(900, abs=5)
-    monkeypatch.setattr(comments_module, "time", SimpleNamespace(time=lambda: closes + 1))
+    clock.advance(closes + 1 - time.time())
 
     # When the commenter tries to change the comment, then it is refused
     assert edit(api, anonymous["comment"]["id"], headers=token_header(anonymous)).status == 403

@@ -15,7 +15,7 @@ from urllib.parse import quote
 import pytest
 
 from chalicelib.blog import clock as clock_module
-from chalicelib.blog import moderation
+from chalicelib.blog import threads
 from chalicelib.blog.ids import new_ulid
 from chalicelib.settings import Settings
 from chalicelib.store import keys
@@ -451,7 +451,7 @@ def test_public_listing_reads_no_held_comment_when_a_thousand_wait(api, dynamo, 
                                            Key=serialize(keys.held_comment(slug, template_id)))["Item"])
     base = datetime.fromisoformat(template["created_at"].replace("Z", "+00:00"))
     seeded = [
-        moderation.held({**template, "id": new_ulid(), "body": f"Buy now {n}", "html": f"<p>Buy now {n}</p>\n",
+        threads.held({**template, "id": new_ulid(), "body": f"Buy now {n}", "html": f"<p>Buy now {n}</p>\n",
                          "created_at": clock_module.to_iso(base + timedelta(milliseconds=n + 1))}, "pending")
         for n in range(999)
     ]

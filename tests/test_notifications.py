@@ -24,9 +24,8 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 
 from chalicelib import mail
-from chalicelib.blog.notifications import notifications
 from chalicelib.errors import ConfigurationError
-from chalicelib.services import services
+from chalicelib.services import build, services
 from chalicelib.settings import Settings, load_settings
 from chalicelib.store import keys
 from chalicelib.store.client import dynamodb_client
@@ -351,7 +350,7 @@ def test_nothing_is_sent_when_notifications_are_off_or_have_no_sender(blog: Blog
     record = stream.inserted(slug, blog.comment(slug))
     settings = services().settings
     for changed in (replace(settings, notifications=False), replace(settings, notify_from="")):
-        assert notifications(changed).handle([record]) == 0
+        assert build(changed).notifications.handle([record]) == 0
     assert outbox() == []
     stream.deliver(record)
     assert len(outbox()) == 1

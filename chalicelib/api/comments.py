@@ -9,6 +9,7 @@ from chalice.app import Response
 from chalicelib.api.posts import path_slug
 from chalicelib.api.requests import caller, header, json_body, query, source_address
 from chalicelib.api.routing import ApiBlueprint
+from chalicelib.blog.status import Status
 from chalicelib.services import services
 
 comments = ApiBlueprint(__name__)
@@ -25,7 +26,7 @@ def create_comment(slug: str) -> Response:
     created = services().comments.create(caller(request), path_slug(slug), json_body(request),
                                          source_address(request), header(request, "idempotency-key"))
     # 202: accepted, but held for moderation (visible to its author through the edit token).
-    return Response(body=created, status_code=201 if created["comment"]["status"] == "approved" else 202)
+    return Response(body=created, status_code=201 if created["comment"]["status"] == Status.APPROVED else 202)
 
 
 @comments.route("/posts/{slug}/comment-form", methods=["GET"])

@@ -28,6 +28,7 @@ from typing import Any
 from chalice.app import Chalice, Request, Response
 
 from chalicelib.api.problems import from_exception
+from chalicelib.blog import clock
 from chalicelib.store.client import Usage, request_budget, request_scope
 
 NAMESPACE = "ServerlessBlog"
@@ -55,7 +56,7 @@ def _stage() -> str:
 
 def _with_metrics(record: dict[str, Any], metrics: tuple[tuple[str, str], ...]) -> dict[str, Any]:
     record["_aws"] = {
-        "Timestamp": int(time.time() * 1000),
+        "Timestamp": int(clock.now().timestamp() * 1000),
         "CloudWatchMetrics": [{
             "Namespace": NAMESPACE,
             "Dimensions": [["stage"]],

@@ -30,7 +30,7 @@ def path_slug(raw: str) -> str:
 @posts.route("/posts", methods=["GET"])
 def list_posts() -> dict[str, Any]:
     request = posts.current_request
-    return services().posts.listing(caller(request), query(request))
+    return services().post_lists.listing(caller(request), query(request))
 
 
 @posts.route("/posts", methods=["POST"])
@@ -66,9 +66,9 @@ def delete_post(slug: str) -> Response:
 
 @posts.route("/labels", methods=["GET"])
 def list_labels() -> dict[str, Any]:
-    return services().posts.labels(query(posts.current_request))
+    return services().post_lists.labels(query(posts.current_request))
 
 
 @posts.route("/archive", methods=["GET"])
 def archive() -> dict[str, Any]:
-    return services().posts.archive(query(posts.current_request))
+    return services().post_lists.archive(query(posts.current_request))

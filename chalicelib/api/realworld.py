@@ -11,8 +11,11 @@ from chalicelib.api.posts import path_slug
 from chalicelib.api.requests import caller, json_body, query, signed_in, source_address
 from chalicelib.api.routing import ApiBlueprint
 from chalicelib.blog.articles import page_window
+from chalicelib.blog.social import Relations
+from chalicelib.blog.status import Status
 from chalicelib.blog.tokens import Principal
 from chalicelib.services import services
+from chalicelib.store.table import Item
 
 realworld = ApiBlueprint(__name__, render_error=conduit.error)
 
@@ -22,8 +25,6 @@ _PROFILE = {"username": "username", "email": "email", "password": "password", "b
 _NEW_ARTICLE = {"title": "title", "description": "summary", "body": "body", "tagList": "labels"}
 _NEW_ARTICLE_REQUIRED = ("title", "description", "body")
 _ARTICLE_CHANGES = {"title": "title", "description": "summary", "body": "body", "tagList": "labels"}
-# Comments answer in one page in Conduit; this bounds how many one request reads.
-_MAX_COMMENT_PAGES = 10
 
 
 def _request() -> Request:
@@ -58,41 +59,32 @@ def update_user() -> dict[str, Any]:
     return conduit.user(services().accounts.update_profile(signed_in(request), changes))
 
 
-def _profile(viewer: Principal | None, username: str) -> dict[str, Any]:
-    services().accounts.profile(username)  # 404 for someone who does not exist
-    return {"profile": conduit.profile(services().social.relations(viewer, [username], []), username)}
-
-
 @realworld.route("/profiles/{username}", methods=["GET"])
 def get_profile(username: str) -> dict[str, Any]:
-    return _profile(caller(_request()), username)
+    return {"profile": conduit.profile(services().social.profile(caller(_request()), username), username)}
 
 
 @realworld.route("/profiles/{username}/follow", methods=["POST"])
 def follow(username: str) -> dict[str, Any]:
-    viewer = signed_in(_request())
-    services().social.follow(viewer, username)
-    return _profile(viewer, username)
+    return {"profile": conduit.profile(services().social.follow(signed_in(_request()), username), username)}
 
 
 @realworld.route("/profiles/{username}/follow", methods=["DELETE"])
 def unfollow(username: str) -> dict[str, Any]:
-    viewer = signed_in(_request())
-    services().social.unfollow(viewer, username)
-    return _profile(viewer, username)
+    return {"profile": conduit.profile(services().social.unfollow(signed_in(_request()), username), username)}
 
 
 # -- articles ---------------------------------------------------------------------
 
 
-def _articles(viewer: Principal | None, posts: list[dict[str, Any]], total: int) -> dict[str, Any]:
-    relations = services().social.relations(viewer, {p["author"] for p in posts}, [p["slug"] for p in posts])
+def _articles(viewer: Principal | None, items: list[Item], total: int) -> dict[str, Any]:
+    posts = services().articles.summaries(items)
+    relations = services().realworld.articles_page(viewer, posts)
     return {"articles": [conduit.article(p, relations, with_body=False) for p in posts], "articlesCount": total}
 
 
-def _article(viewer: Principal | None, post: dict[str, Any]) -> dict[str, Any]:
-    relations = services().social.relations(viewer, [post["author"]], [post["slug"]])
-    return {"article": conduit.article(post, relations)}
+def _article(shown: tuple[dict[str, Any], Relations]) -> dict[str, Any]:
+    return {"article": conduit.article(*shown)}
 
 
 @realworld.route("/articles", methods=["GET"])
@@ -102,41 +94,34 @@ def list_articles() -> dict[str, Any]:
     limit, offset = page_window(params)
     items, total = services().articles.listing(params.get("tag"), params.get("author"), params.get("favorited"),
                                                limit, offset)
-    return _articles(caller(request), services().articles.summaries(items), total)
+    return _articles(caller(request), items, total)
 
 
 @realworld.route("/articles/feed", methods=["GET"])
 def feed() -> dict[str, Any]:
     request = _request()
     viewer = signed_in(request)
-    items, total = services().articles.feed(viewer, *page_window(query(request)))
-    return _articles(viewer, services().articles.summaries(items), total)
+    return _articles(viewer, *services().articles.feed(viewer, *page_window(query(request))))
 
 
 @realworld.route("/articles", methods=["POST"])
 def create_article() -> Response:
     request = _request()
-    viewer = signed_in(request)
     fields = {**conduit.unwrap(json_body(request), "article", _NEW_ARTICLE, _NEW_ARTICLE_REQUIRED),
-              "status": "published"}
-    return Response(body=_article(viewer, services().posts.create(viewer, fields)), status_code=201)
+              "status": Status.PUBLISHED}
+    return Response(body=_article(services().realworld.create(signed_in(request), fields)), status_code=201)
 
 
 @realworld.route("/articles/{slug}", methods=["GET"])
 def get_article(slug: str) -> dict[str, Any]:
-    request = _request()
-    viewer = caller(request)
-    post, _ = services().posts.get(viewer, path_slug(slug), {})
-    return _article(viewer, post)
+    return _article(services().realworld.article(caller(_request()), path_slug(slug)))
 
 
 @realworld.route("/articles/{slug}", methods=["PUT"])
 def update_article(slug: str) -> dict[str, Any]:
     request = _request()
-    viewer = signed_in(request)
     changes = conduit.unwrap(json_body(request), "article", _ARTICLE_CHANGES)
-    post, _ = services().posts.update(viewer, path_slug(slug), changes, None)
-    return _article(viewer, post)
+    return _article(services().realworld.update(signed_in(request), path_slug(slug), changes))
 
 
 @realworld.route("/articles/{slug}", methods=["DELETE"])
@@ -147,16 +132,12 @@ def delete_article(slug: str) -> Response:
 
 @realworld.route("/articles/{slug}/favorite", methods=["POST"])
 def favorite(slug: str) -> dict[str, Any]:
-    viewer = signed_in(_request())
-    services().social.favorite(viewer, path_slug(slug))
-    return _article(viewer, services().posts.get(viewer, path_slug(slug), {})[0])
+    return _article(services().realworld.favorite(signed_in(_request()), path_slug(slug), True))
 
 
 @realworld.route("/articles/{slug}/favorite", methods=["DELETE"])
 def unfavorite(slug: str) -> dict[str, Any]:
-    viewer = signed_in(_request())
-    services().social.unfavorite(viewer, path_slug(slug))
-    return _article(viewer, services().posts.get(viewer, path_slug(slug), {})[0])
+    return _article(services().realworld.favorite(signed_in(_request()), path_slug(slug), False))
 
 
 # -- comments and tags --------------------------------------------------------------
@@ -164,20 +145,17 @@ def unfavorite(slug: str) -> dict[str, Any]:
 
 @realworld.route("/articles/{slug}/comments", methods=["GET"])
 def list_comments(slug: str) -> dict[str, Any]:
-    viewer = caller(_request())
-    views = services().comments.all_public(path_slug(slug), _MAX_COMMENT_PAGES)
-    relations = services().social.relations(viewer, {v["author"]["username"] for v in views}, [])
+    views, relations = services().realworld.comments_of(caller(_request()), path_slug(slug))
     return {"comments": [conduit.comment(v, relations) for v in views]}
 
 
 @realworld.route("/articles/{slug}/comments", methods=["POST"])
 def add_comment(slug: str) -> dict[str, Any]:
     request = _request()
-    viewer = signed_in(request)
     fields = conduit.unwrap(json_body(request), "comment", {"body": "body"})
     # The caller's address, as natively: rate limits count per address, not for all of /api at once.
-    created = services().comments.create(viewer, path_slug(slug), fields, source_address(request))["comment"]
-    return {"comment": conduit.comment(created, services().social.relations(viewer, [viewer.username], []))}
+    created = services().realworld.comment(signed_in(request), path_slug(slug), fields, source_address(request))
+    return {"comment": conduit.comment(*created)}
 
 
 @realworld.route("/articles/{slug}/comments/{comment_id}", methods=["DELETE"])
@@ -188,4 +166,4 @@ def delete_comment(slug: str, comment_id: str) -> Response:
 
 @realworld.route("/tags", methods=["GET"])
 def tags() -> dict[str, Any]:
-    return {"tags": services().posts.all_labels()}
+    return {"tags": services().post_lists.all_labels()}

@@ -15,7 +15,6 @@ from chalice.app import Response
 
 from chalicelib.api.requests import query
 from chalicelib.api.routing import ApiBlueprint
-from chalicelib.blog.notifications import notifications
 from chalicelib.services import services
 
 unsubscribe = ApiBlueprint(__name__)
@@ -44,7 +43,7 @@ def _page(title: str, content: str) -> Response:
 
 @unsubscribe.route("/unsubscribe", methods=["GET"])
 def confirm_unsubscribe() -> Response:
-    notifications(services().settings).check_token(query(unsubscribe.current_request).get("token"))
+    services().notifications.check_token(query(unsubscribe.current_request).get("token"))
     # An empty action posts back to this very URL, token included, wherever the API is mounted.
     return _page("Unsubscribe from this blog's e-mail?",
                  "<p>You will get no more notifications about comments at this address.</p>"
@@ -55,5 +54,5 @@ def confirm_unsubscribe() -> Response:
 
 @unsubscribe.route("/unsubscribe", methods=["POST"], content_types=FORM_TYPES)
 def unsubscribe_now() -> Response:
-    notifications(services().settings).unsubscribe(query(unsubscribe.current_request).get("token"))
+    services().notifications.unsubscribe(query(unsubscribe.current_request).get("token"))
     return _page("You are unsubscribed", "<p>This blog will send no more e-mail to this address.</p>")

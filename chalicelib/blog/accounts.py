@@ -13,7 +13,7 @@ from chalicelib.blog.validation import Choice, Email, Field, FieldError, Text, U
 from chalicelib.errors import Conflict, Forbidden, Invalid, NotFound, Unauthenticated
 from chalicelib.settings import Settings
 from chalicelib.store import keys
-from chalicelib.store.table import ConditionFailed, Item, Table, TransactionCancelled, Write, delete, put, update
+from chalicelib.store.table import Item, Table, TransactionCancelled, Write, delete, put, update
 
 _USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{2,31}$")
 
@@ -88,20 +88,16 @@ class Accounts:
             "role": READER,
             "created_at": clock.now_iso(),
         }
+        # When both are taken, the store's refusal names both fields.
         try:
             self.table.transact([
-                put(item, "attribute_not_exists(PK)"),
-                put({**keys.email(fields["email"]), "username": fields["username"]}, "attribute_not_exists(PK)"),
+                put(item, "attribute_not_exists(PK)", refusal=Conflict(
+                    "an account with that username exists", {"username": ["is already taken"]})),
+                put({**keys.email(fields["email"]), "username": fields["username"]}, "attribute_not_exists(PK)",
+                    refusal=Conflict("an account with that email exists", {"email": ["is already registered"]})),
             ])
-        except TransactionCancelled as cancelled:
-            errors = {}
-            if cancelled.failed(0):
-                errors["username"] = ["is already taken"]
-            if cancelled.failed(1):
-                errors["email"] = ["is already registered"]
-            if not errors:  # contention only, retried already by the store
-                raise Conflict("sign-up is busy right now; try again") from None
-            raise Conflict("an account with that " + " and ".join(errors) + " exists", errors) from None
+        except TransactionCancelled as contended:
+            raise Conflict("sign-up is busy right now; try again") from contended
         return self._session(item)
 
     def login(self, payload: Any) -> dict[str, Any]:
@@ -141,22 +137,21 @@ class Accounts:
         if new_email and new_email != item["email"]:
             changes["email"] = new_email
             writes += [
+                put({**keys.email(new_email), "username": item["username"]}, "attribute_not_exists(PK)",
+                    refusal=Conflict("that e-mail is registered to another account",
+                                     {"email": ["is already registered"]})),
                 delete(keys.email(item["email"])),
-                put({**keys.email(new_email), "username": item["username"]}, "attribute_not_exists(PK)"),
             ]
         if changes:
             names = {f"#f{i}": name for i, name in enumerate(changes)}
             values = {f":f{i}": value for i, value in enumerate(changes.values())}
             expression = "SET " + ", ".join(f"#f{i} = :f{i}" for i in range(len(changes)))
-            writes.insert(0, Write("Update", key=keys.user(item["username"]), update=expression,
-                                   condition="attribute_exists(PK)", names=names, values=values))
+            writes.append(Write("Update", key=keys.user(item["username"]), update=expression,
+                                condition="attribute_exists(PK)", names=names, values=values))
             try:
                 self.table.transact(writes)
             except TransactionCancelled as cancelled:
-                if len(writes) > 2 and cancelled.failed(2):
-                    raise Conflict("that e-mail is registered to another account",
-                                   {"email": ["is already registered"]}) from None
-                raise Conflict("the account changed while saving; try again") from None
+                raise Conflict("the account changed while saving; try again") from cancelled
             item.update(changes)
         return self._session(item)
 
@@ -173,11 +168,7 @@ class Accounts:
         if not valid_username(username):
             # No such account can exist; and an over-long key would be refused by DynamoDB.
             raise NotFound(f"there is no user {username[:40]!r}")
-        try:
-            item = self.table.write(
-                update(keys.user(username), "SET #r = :role", "attribute_exists(PK)", {"#r": "role"}, role=role)
-            )
-        except ConditionFailed:
-            raise NotFound(f"there is no user {username!r}") from None
+        item = self.table.write(update(keys.user(username), "SET #r = :role", "attribute_exists(PK)", {"#r": "role"},
+                                       refusal=NotFound(f"there is no user {username!r}"), role=role))
         assert item is not None
         return user_view(item, self.settings)

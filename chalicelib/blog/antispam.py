@@ -3,8 +3,8 @@
 Local checks (honeypot, form token, links, blocked words) cost nothing. The
 rate limit and the duplicate guard are conditional writes added to the same
 TransactWriteItems as the comment, so they add no round trip: when one of
-their conditions fails the whole transaction is cancelled, and its
-cancellation reasons say which check refused.
+their conditions fails the whole transaction is cancelled, and the store
+raises the refusal that write carries (429, or 409 for a duplicate).
 
 An address is kept only as a salted hash; windows and duplicate guards expire
 through DynamoDB's TTL.
@@ -83,32 +83,25 @@ class AntiSpam:
 
     # -- writes that ride in the comment's transaction -------------------------------
 
-    def rate_limit(self, address_hash: str, now: int) -> tuple[Write, int]:
-        """Count this comment in its address's window; refused once the window is full."""
+    def rate_limit(self, address_hash: str, now: int) -> Write:
+        """Count this comment in its address's window; refused (429) once the window is full."""
         allowed, seconds = self.settings.comment_rate_limit
         window = now // seconds
         retry_after = (window + 1) * seconds - now
-        write = update(
+        refusal = RateLimited(f"at most {allowed} comments every {seconds} s from one address; "
+                              f"try again in {retry_after} s", retry_after)
+        return update(
             keys.rate_window(address_hash, window), "ADD #n :one SET #ttl = :ttl",
-            "attribute_not_exists(#n) OR #n < :allowed", {"#n": "count", "#ttl": "ttl"},
+            "attribute_not_exists(#n) OR #n < :allowed", {"#n": "count", "#ttl": "ttl"}, refusal=refusal,
             one=1, ttl=(window + 1) * seconds + 60, allowed=allowed,
         )
-        return write, retry_after
-
-    def refuse_rate(self, retry_after: int) -> RateLimited:
-        allowed, seconds = self.settings.comment_rate_limit
-        return RateLimited(f"at most {allowed} comments every {seconds} s from one address; "
-                           f"try again in {retry_after} s", retry_after)
 
     def duplicate_guard(self, slug: str, body: str, now: int) -> Write:
         """Claim this body on this post for the duplicate window (a lapsed claim may be taken again)."""
         normal = " ".join(unicodedata.normalize("NFKC", body).casefold().split())
         digest = hashlib.sha256(normal.encode()).hexdigest()[:32]
         expires = now + self.settings.duplicate_window_seconds
+        refusal = Conflict("the same comment was just posted here; it is not posted twice",
+                           {"body": ["duplicates a recent comment on this post"]})
         return put({**keys.duplicate(slug, digest), "expires": expires, "ttl": expires + 60},
-                   "attribute_not_exists(PK) OR expires < :now", now=now)
-
-    @staticmethod
-    def refuse_duplicate() -> Conflict:
-        return Conflict("the same comment was just posted here; it is not posted twice",
-                        {"body": ["duplicates a recent comment on this post"]})
+                   "attribute_not_exists(PK) OR expires < :now", refusal=refusal, now=now)

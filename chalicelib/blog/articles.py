@@ -12,7 +12,6 @@ from typing import Any
 
 from chalicelib.blog import clock, views
 from chalicelib.blog.accounts import valid_username
-from chalicelib.blog.posts import label_key
 from chalicelib.blog.social import Social
 from chalicelib.blog.tokens import Principal
 from chalicelib.errors import Invalid
@@ -38,8 +37,8 @@ class Articles:
         now = clock.now_iso()
         want = offset + limit
         if tag is not None:
-            members = self._first(keys.label_partition(label_key(tag)), want, sort_to=now + END)
-            return self._posts_by_slug(members[offset:], "SK"), self._count(keys.label_count(label_key(tag)))
+            members = self._first(keys.label_partition(keys.label_key(tag)), want, sort_to=now + END)
+            return self._posts_by_slug(members[offset:], "SK"), self._count(keys.label_count(keys.label_key(tag)))
         if author is not None:
             posts = self._first(keys.author_partition(author), want, index="GSI2",
                                 sort_from=keys.PUBLISHED_PREFIX, sort_to=keys.PUBLISHED_PREFIX + now + END)
@@ -97,7 +96,7 @@ class Articles:
 def _addressable(tag: str | None, author: str | None, favorited: str | None) -> bool:
     # Also keeps over-long values away from DynamoDB, which refuses such keys.
     people_ok = all(valid_username(name) for name in (author, favorited) if name is not None)
-    return people_ok and (tag is None or 0 < len(label_key(tag)) <= 40)
+    return people_ok and (tag is None or 0 < len(keys.label_key(tag)) <= 40)
 
 
 def _check_window(offset: int) -> None:

@@ -1,4 +1,12 @@
-"""Time in the one format the table sorts by: ISO 8601, UTC, milliseconds, 'Z'."""
+"""The one source of the time of day, in the one format the table sorts by.
+
+Everything that needs "now" asks this module, whether as an ISO 8601 string
+(UTC, milliseconds, 'Z': what sort keys and responses carry) or as whole epoch
+seconds (what token expiries and TTL attributes carry); both derive from now(),
+so a test that moves now() moves every clock the code reads. Durations measured
+within one request (store/client.py's deadline) use time.monotonic, which is a
+stopwatch, not a clock.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +25,11 @@ def now() -> datetime:
 
 def now_iso() -> str:
     return to_iso(now())
+
+
+def epoch() -> int:
+    """Now, in whole seconds since 1970 (for expiries and TTLs)."""
+    return int(now().timestamp())
 
 
 def days_before(iso: str, days: int) -> str:

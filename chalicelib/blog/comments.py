@@ -8,34 +8,22 @@ disagree with the comments it counts.
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from chalicelib.blog import clock, moderation, rendering, views
 from chalicelib.blog.antispam import FORM_TOKEN_FIELD, HONEYPOT_FIELD, AntiSpam
-from chalicelib.blog.idempotency import Claim
+from chalicelib.blog.idempotency import Claim, ClaimTaken
 from chalicelib.blog.ids import is_ulid, new_ulid
-from chalicelib.blog.posts import comments_scope
+from chalicelib.blog.status import Status
+from chalicelib.blog.threads import Threads, commenter_identity, count_reply, held, public, reference
 from chalicelib.blog.tokens import Principal, check_edit_token, issue_edit_token
 from chalicelib.blog.validation import Email, Field, Flag, Text, Url, page_limit, read_fields, read_query
-from chalicelib.blog.views import DELETED, PUBLISHED, SCHEDULED
 from chalicelib.errors import Conflict, Forbidden, Invalid, NotFound, Unauthenticated
 from chalicelib.settings import Settings
 from chalicelib.store import cursors, keys
 from chalicelib.store.keys import END, Key
-from chalicelib.store.table import (
-    ConditionFailed,
-    Item,
-    Table,
-    TransactionCancelled,
-    Write,
-    check,
-    delete,
-    put,
-    update,
-)
+from chalicelib.store.table import Item, Table, TransactionCancelled, Write, check, put, update
 
-APPROVED = "approved"
 SORTS = ("oldest", "newest", "score")
 MAX_COMMENT_LENGTH = 5000
 _BODY = Field(Text(MAX_COMMENT_LENGTH, min_length=1, single_line=False), required=True)
@@ -54,7 +42,6 @@ EDIT_FIELDS = {"body": _BODY}
 # The post must exist, be readable by the public and open for comments.
 _POST_IS_OPEN = ("attribute_exists(PK) AND (#status = :published OR (#status = :scheduled AND #at <= :now))"
                  " AND (attribute_not_exists(comments_closed) OR comments_closed <> :closed)")
-_ATTEMPTS = 4
 
 
 def _k(item: Key | Item) -> tuple[str, str]:
@@ -62,11 +49,13 @@ def _k(item: Key | Item) -> tuple[str, str]:
 
 
 class Comments:
-    def __init__(self, table: Table, settings: Settings, cursor_key: bytes, antispam: AntiSpam) -> None:
+    def __init__(self, table: Table, settings: Settings, cursor_key: bytes, antispam: AntiSpam,
+                 threads: Threads) -> None:
         self.table = table
         self.settings = settings
         self.cursor_key = cursor_key
         self.antispam = antispam
+        self.threads = threads
 
     def listing(self, slug: str, params: dict[str, str] | None) -> dict[str, Any]:
         query = read_query(params, ("limit", "cursor", "sort"))
@@ -76,7 +65,7 @@ class Comments:
             raise Invalid.field("sort", "must be " + ", ".join(SORTS))
         if sort != "oldest":
             return self._sorted_listing(slug, sort, limit, query.get("cursor"))
-        start = cursors.decode(query.get("cursor"), comments_scope(slug), self.cursor_key)
+        start = cursors.decode(query.get("cursor"), keys.comments_scope(slug), self.cursor_key)
         comments: list[Item]
         if start is None:
             # Read the post with its first comments (it sorts first): one Query
@@ -93,12 +82,12 @@ class Comments:
             comments = page.items
         return {
             "items": [views.comment_view(c) for c in comments],
-            "next_cursor": cursors.encode(page.last_key, comments_scope(slug), self.cursor_key),
+            "next_cursor": cursors.encode(page.last_key, keys.comments_scope(slug), self.cursor_key),
         }
 
     def _sorted_listing(self, slug: str, sort: str, limit: int, cursor: str | None) -> dict[str, Any]:
         """Newest first, or best score first: the post is read first to prove it public (two round trips)."""
-        scope = f"{comments_scope(slug)}|{sort}"
+        scope = f"{keys.comments_scope(slug)}|{sort}"
         start = cursors.decode(cursor, scope, self.cursor_key)
         post = self.table.get(keys.post(slug))
         if post is None or not views.is_public(post, clock.now_iso()):
@@ -119,7 +108,7 @@ class Comments:
         params: dict[str, str] = {"limit": "100"}
         for _ in range(max_pages):
             page = self.listing(slug, params)
-            found.extend(c for c in page["items"] if c["status"] != DELETED)
+            found.extend(c for c in page["items"] if c["status"] != Status.DELETED)
             if page["next_cursor"] is None:
                 break
             params = {"limit": "100", "cursor": page["next_cursor"]}
@@ -137,7 +126,7 @@ class Comments:
         fields = read_fields(payload, CREATE_FIELDS)
         if principal is None and not self.settings.anonymous_comments:
             raise Unauthenticated("sign in to comment on this blog")
-        now_epoch, now = int(time.time()), clock.now_iso()
+        now_epoch, now = clock.epoch(), clock.now_iso()
         html = rendering.comment_html(fields["body"])
         author_name = principal.username if principal else fields.get("author_name") or "Anonymous"
         # Admins are exempt from anti-spam limits, not from validation.
@@ -146,7 +135,7 @@ class Comments:
             self.antispam.check_form(slug, fields.get(FORM_TOKEN_FIELD), fields.get(HONEYPOT_FIELD), now_epoch)
             self.antispam.check_content(html, fields["body"], author_name)
         address_hash = self.antispam.address_hash(address)
-        identity = moderation.commenter_identity(
+        identity = commenter_identity(
             {"author_user": principal.username if principal else None, "author_email": fields.get("author_email")},
             self.antispam)
         claim = Claim.of(idempotency_key, f"comment|{slug}|{identity or address_hash}", payload)
@@ -173,43 +162,35 @@ class Comments:
             "author_email": fields.get("author_email") or None,
             "author_website": fields.get("author_website") or None,
             "notify_replies": fields.get("notify_replies", False),
-            "status": APPROVED,
+            "status": Status.APPROVED,
             "created_at": now,
             "likes": 0,
             "dislikes": 0,
             "reply_count": 0,
         }
-        item = moderation.public(item) if status == APPROVED else moderation.held(item, status)
+        item = public(item) if status == Status.APPROVED else held(item, status)
         expires = now_epoch + self.settings.edit_window_seconds
         response = {
             "comment": views.comment_view(item),
             "edit_token": issue_edit_token(comment_id, expires, self.settings.edit_token_key),
             "edit_token_expires_at": clock.from_epoch(expires),
         }
-        writes = self._creation_writes(item, post, parent, identity, now)
-        checks: dict[int, Exception] = {2: NotFound("there is no post at that address to comment on")}
-        if parent:
-            checks[3] = Invalid.field("parent_id", "refers to a comment that was deleted")
+        # The claim goes first: when a twin request won the race, its answer is the one to give.
+        writes = [claim.record(response, now_epoch)] if claim else []
+        writes += self._creation_writes(item, post, parent, identity, now)
         if not exempt:
-            rate, retry_after = self.antispam.rate_limit(address_hash, now_epoch)
-            checks[len(writes)] = self.antispam.refuse_rate(retry_after)
-            checks[len(writes) + 1] = self.antispam.refuse_duplicate()
-            writes += [rate, self.antispam.duplicate_guard(slug, fields["body"], now_epoch)]
-        if claim:
-            writes.append(claim.record(response, now_epoch))
+            writes += [self.antispam.rate_limit(address_hash, now_epoch),
+                       self.antispam.duplicate_guard(slug, fields["body"], now_epoch)]
         try:
             self.table.transact(writes)
-        except TransactionCancelled as cancelled:
-            if claim and cancelled.failed(len(writes) - 1):
-                # A twin request with the same key won the race: answer as it did.
-                replayed = claim.replay(self.table.get(claim.key), now_epoch)
-                if replayed is not None:
-                    return replayed
-            for index, refusal in checks.items():
-                if cancelled.failed(index):
-                    raise refusal from None
+        except ClaimTaken as taken:
+            replayed = claim.replay(taken.stored, now_epoch) if claim else None
+            if replayed is None:
+                raise Conflict("the post is busy with other comments; send the comment again") from taken
+            return replayed
+        except TransactionCancelled as contended:
             # Only contention is left (the store already retried it): nothing was written.
-            raise Conflict("the post is busy with other comments; send the comment again") from None
+            raise Conflict("the post is busy with other comments; send the comment again") from contended
         return response
 
     def _read_context(self, slug: str, parent_id: str | None, identity: str | None,
@@ -237,23 +218,25 @@ class Comments:
     def _creation_writes(self, item: Item, post: Item, parent: Item | None, identity: str | None,
                          now: str) -> list[Write]:
         """The comment, its reference, and (only when it is public) the counts it changes."""
-        slug, approved = item["post_slug"], item["status"] == APPROVED
+        slug, approved = item["post_slug"], item["status"] == Status.APPROVED
         post_guard = _POST_IS_OPEN + (" AND #at >= :cutoff" if self.settings.comments_close_after_days else "")
-        guard_values: dict[str, Any] = {"published": PUBLISHED, "scheduled": SCHEDULED, "now": now, "closed": True}
+        guard_values: dict[str, Any] = {"published": Status.PUBLISHED, "scheduled": Status.SCHEDULED, "now": now,
+                                        "closed": True}
         if self.settings.comments_close_after_days:
             guard_values["cutoff"] = clock.days_before(now, self.settings.comments_close_after_days)
         names = {"#status": "status", "#at": "published_at"}
+        gone = NotFound("there is no post at that address to comment on")
         writes = [
             put(item, "attribute_not_exists(PK)"),
-            put({**keys.comment_ref(item["id"]), "post_slug": slug, "sk": item["SK"]}),
-            update(keys.post(slug), "ADD comment_count :one", post_guard, names, one=1, **guard_values)
-            if approved else check(keys.post(slug), post_guard, names, **guard_values),
+            put(reference(item)),
+            update(keys.post(slug), "ADD comment_count :one", post_guard, names, refusal=gone, one=1, **guard_values)
+            if approved else check(keys.post(slug), post_guard, names, refusal=gone, **guard_values),
         ]
         if parent:
-            parent_key = keys.comment(slug, parent["id"])
-            writes.append(update(parent_key, "ADD reply_count :one", "#status = :approved", {"#status": "status"},
-                                 one=1, approved=APPROVED) if approved else
-                          check(parent_key, "#status = :approved", {"#status": "status"}, approved=APPROVED))
+            parent_gone = Invalid.field("parent_id", "refers to a comment that was deleted")
+            writes.append(count_reply(slug, parent["id"], +1, refusal=parent_gone) if approved else
+                          check(keys.comment(slug, parent["id"]), "#status = :approved", {"#status": "status"},
+                                refusal=parent_gone, approved=Status.APPROVED))
         if approved and identity:
             writes.append(put({**keys.commenter_approved(identity), "since": now}))
         return writes
@@ -264,7 +247,7 @@ class Comments:
         parent = context.get(_k(keys.comment(slug, parent_id))) if is_ulid(parent_id) else None
         if parent is None:
             raise Invalid.field("parent_id", "is not a comment on this post")
-        if parent["status"] == DELETED:
+        if parent["status"] == Status.DELETED:
             raise Invalid.field("parent_id", "refers to a comment that was deleted")
         if int(parent["depth"]) + 1 > self.settings.max_reply_depth:
             raise Invalid.field(
@@ -272,25 +255,13 @@ class Comments:
             )
         return parent
 
-    def locate(self, comment_id: str, on_post: str | None = None) -> Item:
-        """A standing comment (public or held) by id, through its id -> post reference."""
-        ref = self.table.get(keys.comment_ref(comment_id)) if is_ulid(comment_id) else None
-        # The reference names the comment's sort key: COMMENT#… when public, HELD#… when held.
-        comment = None
-        if ref:
-            sort_key = str(ref.get("sk") or keys.COMMENT_PREFIX + comment_id)
-            comment = self.table.get({"PK": keys.post_partition(ref["post_slug"]), "SK": sort_key})
-        if comment is None or comment["status"] == DELETED or on_post not in (None, comment["post_slug"]):
-            raise NotFound("there is no comment with that id")
-        return comment
-
     def _authorize(self, principal: Principal | None, comment: Item, edit_token: str | None) -> None:
         """The edit token (within its window), the signed-in author, or an admin."""
         if principal is not None and (principal.is_admin or (
             comment.get("author_user") or "").casefold() == principal.username.casefold()):
             return
         if edit_token:
-            check_edit_token(edit_token, comment["id"], self.settings.edit_token_key, time.time())
+            check_edit_token(edit_token, comment["id"], self.settings.edit_token_key, clock.epoch())
             return
         if principal is None:
             raise Unauthenticated("send the comment's X-Edit-Token header, or sign in as its author")
@@ -299,40 +270,26 @@ class Comments:
     def edit(self, principal: Principal | None, comment_id: str, edit_token: str | None,
              payload: Any) -> dict[str, Any]:
         fields = read_fields(payload, EDIT_FIELDS)
-        comment = self.locate(comment_id)
+        comment = self.threads.locate(comment_id)
         self._authorize(principal, comment, edit_token)
-        try:
-            saved = self.table.write(update(
-                {"PK": comment["PK"], "SK": comment["SK"]},
-                "SET body = :body, html = :html, edited_at = :now",
-                "#status = :was", {"#status": "status"},
-                body=fields["body"], html=rendering.comment_html(fields["body"]),
-                now=clock.now_iso(), was=comment["status"],
-            ))
-        except ConditionFailed:
-            raise NotFound("there is no comment with that id") from None
+        saved = self.table.write(update(
+            {"PK": comment["PK"], "SK": comment["SK"]},
+            "SET body = :body, html = :html, edited_at = :now",
+            "#status = :was", {"#status": "status"}, refusal=NotFound("there is no comment with that id"),
+            body=fields["body"], html=rendering.comment_html(fields["body"]),
+            now=clock.now_iso(), was=comment["status"],
+        ))
         assert saved is not None
         return views.comment_view(saved)
 
     def delete(self, principal: Principal | None, comment_id: str, edit_token: str | None,
                on_post: str | None = None) -> None:
         """Delete a comment (of post ``on_post`` only, when given)."""
-        for _ in range(_ATTEMPTS):
-            comment = self.locate(comment_id, on_post)
-            self._authorize(principal, comment, edit_token)
-            try:
-                self._remove(comment)
-            except TransactionCancelled:
-                continue  # a reply arrived or the comment changed; decide again
-            parent_id = comment.get("parent_id")
-            if parent_id and int(comment.get("reply_count", 0)) == 0:
-                self.prune_tombstones(comment["post_slug"], parent_id)
-            return
-        raise Conflict("the comment kept changing while deleting; try again")
+        self.threads.delete(comment_id, on_post, lambda comment: self._authorize(principal, comment, edit_token))
 
     def form(self, slug: str) -> dict[str, Any]:
         """What a comment form needs: a signed token proving when it was loaded, and its rules."""
-        now = int(time.time())
+        now = clock.epoch()
         return {
             "form_token": self.antispam.form_token(slug, now),
             "honeypot_field": HONEYPOT_FIELD,
@@ -346,67 +303,10 @@ class Comments:
 
     def read(self, principal: Principal | None, comment_id: str, edit_token: str | None) -> dict[str, Any]:
         """One comment; a held one only for its author (edit token or account) and admins."""
-        comment = self.locate(comment_id)
-        if comment["status"] != APPROVED:
+        comment = self.threads.locate(comment_id)
+        if comment["status"] != Status.APPROVED:
             try:
                 self._authorize(principal, comment, edit_token)
             except (Forbidden, Unauthenticated):
                 raise NotFound("there is no comment with that id") from None
         return views.comment_view(comment)
-
-    def _remove(self, comment: Item) -> None:
-        slug = comment["post_slug"]
-        key: Key = {"PK": comment["PK"], "SK": comment["SK"]}
-        if comment["status"] != APPROVED:
-            # Held comments were never counted or replied to: they simply go.
-            self.table.transact([delete(key, "#status = :was", {"#status": "status"}, was=comment["status"]),
-                                 delete(keys.comment_ref(comment["id"]))])
-            return
-        uncount = update(keys.post(slug), "ADD comment_count :minus", "attribute_exists(PK)", minus=-1)
-        replies = int(comment.get("reply_count", 0))
-        if replies:
-            # Replies keep their place in the thread: leave a tombstone without
-            # the text or the author, and stop counting it.
-            # The condition re-checks the replies: if the last one went meanwhile,
-            # the caller retries and deletes outright instead of leaving an orphan tombstone.
-            self.table.transact([
-                update(key, "SET #status = :deleted REMOVE body, html, author_name, author_user, "
-                            "author_email, author_website, GSI2PK, GSI2SK",
-                       "#status = :approved AND reply_count > :zero", {"#status": "status"},
-                       deleted=DELETED, approved=APPROVED, zero=0),
-                uncount,
-            ])
-            return
-        writes = [
-            delete(key, "#status = :approved AND reply_count = :zero", {"#status": "status"},
-                   approved=APPROVED, zero=0),
-            delete(keys.comment_ref(comment["id"])),
-            uncount,
-        ]
-        if comment.get("parent_id"):
-            writes.append(self._unreply(slug, comment["parent_id"]))
-        self.table.transact(writes)
-
-    def _unreply(self, slug: str, parent_id: str) -> Write:
-        return update(keys.comment(slug, parent_id), "ADD reply_count :minus", "attribute_exists(PK)", minus=-1)
-
-    def prune_tombstones(self, slug: str, comment_id: str) -> None:
-        """Remove tombstones left with no replies, walking up the thread."""
-        current: str | None = comment_id
-        while current:
-            tombstone = self.table.get(keys.comment(slug, current))
-            if tombstone is None or tombstone["status"] != DELETED or int(tombstone["reply_count"]) != 0:
-                return
-            writes = [
-                delete(keys.comment(slug, current), "#status = :deleted AND reply_count = :zero",
-                       {"#status": "status"}, deleted=DELETED, zero=0),
-                delete(keys.comment_ref(current)),
-            ]
-            parent_id = tombstone.get("parent_id")
-            if parent_id:
-                writes.append(self._unreply(slug, parent_id))
-            try:
-                self.table.transact(writes)
-            except TransactionCancelled:
-                return  # a reply arrived meanwhile: the tombstone stays, rightly
-            current = parent_id

@@ -24,8 +24,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from chalicelib.blog import clock, views
-from chalicelib.blog.comments import APPROVED
-from chalicelib.blog.posts import label_key
+from chalicelib.blog.status import Status
 from chalicelib.blog.validation import FieldError, Labels, Text, read_query
 from chalicelib.errors import Invalid, NotFound
 from chalicelib.store import keys
@@ -95,11 +94,11 @@ class Feeds:
                                     f"{self.site}/feeds/posts.atom", f"{self.site}/posts")
         label = _label(raw_label)
         # Membership items hold only the slug: one Query for the slugs, one BatchGetItem for the posts.
-        members = self.table.query(keys.label_partition(label_key(label)), newest_first=True,
+        members = self.table.query(keys.label_partition(keys.label_key(label)), newest_first=True,
                                    limit=FEED_SIZE, sort_to=now + END)
         slugs = [keys.slug_from_timeline_sort_key(m["SK"]) for m in members.items]
         found = {p["slug"]: p for p in self.table.batch_get([keys.post(s) for s in slugs])}
-        query = "?label=" + quote(label_key(label), safe="")
+        query = "?label=" + quote(keys.label_key(label), safe="")
         return self._posts_feed([found[s] for s in slugs if s in found], now,
                                 f"Posts labelled “{label}”: {self.site_name}",
                                 f"{self.site}/feeds/posts.atom{query}", f"{self.site}/posts{query}")
@@ -185,7 +184,7 @@ class Feeds:
     def _comments_feed(self, shown: Iterable[tuple[Item, Item]], fallback: str, title: str,
                        self_url: str, alternate: str) -> str:
         # Tombstones stay in their thread but are no longer comments anyone wrote.
-        pairs = [(c, p) for c, p in shown if c.get("status") == APPROVED]
+        pairs = [(c, p) for c, p in shown if c.get("status") == Status.APPROVED]
         updated = _latest(*(_latest(c["created_at"], c.get("edited_at")) for c, _ in pairs)) if pairs else fallback
         feed = self._feed(title, self_url, alternate, updated)
         for comment, post in pairs:

@@ -22,6 +22,14 @@ LIFETIME_SECONDS = 24 * 3600
 _KEY = re.compile(r"^[\x21-\x7e]{1,128}$")
 
 
+class ClaimTaken(Exception):
+    """A twin request with the same key wrote its record first; ``stored`` is that record."""
+
+    def __init__(self, stored: Item | None) -> None:
+        super().__init__("the idempotency key was claimed by another request")
+        self.stored = stored
+
+
 @dataclass(frozen=True)
 class Claim:
     """One request's claim on an idempotency key, within a scope (who sent it, where)."""
@@ -48,9 +56,10 @@ class Claim:
         return replayed
 
     def record(self, response: dict[str, Any], now: int) -> Write:
+        """The record, to ride in the transaction of what the request creates; refused with ClaimTaken."""
         expires = now + LIFETIME_SECONDS
         return put(
             {**self.key, "fingerprint": self.fingerprint, "response": json.dumps(response, ensure_ascii=False),
              "expires": expires, "ttl": expires + 60},
-            "attribute_not_exists(PK) OR expires < :now", now=now,
+            "attribute_not_exists(PK) OR expires < :now", refusal=ClaimTaken, now=now,
         )

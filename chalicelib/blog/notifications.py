@@ -26,7 +26,6 @@ import hashlib
 import hmac
 import logging
 import re
-import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -37,7 +36,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib import mail
 from chalicelib.blog import clock
-from chalicelib.blog.moderation import APPROVED
+from chalicelib.blog.status import Status
 from chalicelib.errors import BadRequest, Forbidden
 from chalicelib.settings import Settings
 from chalicelib.store import keys
@@ -71,7 +70,7 @@ def image(raw: Mapping[str, Any] | None) -> Item | None:
 
 def _is_public_comment(item: Item | None) -> bool:
     return (item is not None and str(item.get("SK", "")).startswith(keys.COMMENT_PREFIX)
-            and item.get("status") == APPROVED)
+            and item.get("status") == Status.APPROVED)
 
 
 def newly_visible(record: Mapping[str, Any]) -> Item | None:
@@ -163,7 +162,8 @@ class Notifications:
         if post is None:
             return []  # the post is gone meanwhile
         parent = found.get(_k(keys.comment(slug, parent_id))) if parent_id else None
-        if parent is not None and not (parent.get("status") == APPROVED and parent.get("notify_replies") is True):
+        if parent is not None and not (parent.get("status") == Status.APPROVED
+                                       and parent.get("notify_replies") is True):
             parent = None
         usernames = {str(u).casefold(): str(u) for u in (post["author"], parent and parent.get("author_user")) if u}
         accounts = {str(i["username"]).casefold(): i for i in self.table.batch_get(
@@ -217,7 +217,7 @@ class Notifications:
         return 1
 
     def _claim(self, marker: Key) -> bool:
-        now = int(time.time())
+        now = clock.epoch()
         try:
             self.table.write(put(
                 {**marker, "state": SENDING, "lease_until": now + LEASE_SECONDS, "ttl": now + MARKER_TTL_SECONDS},
@@ -303,9 +303,3 @@ class Notifications:
         digest = self.check_token(token)
         self.table.write(put({**keys.notify_optout(digest), "at": clock.now_iso()}))
 
-
-def notifications(settings: Settings) -> Notifications:
-    """The service over the one DynamoDB client; cheap, so built per use rather than cached."""
-    from chalicelib.store.client import dynamodb_client
-
-    return Notifications(Table(dynamodb_client(), settings.table_name), settings)

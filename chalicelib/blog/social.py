@@ -8,22 +8,27 @@ in the same transaction as the favorite itself.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from chalicelib.blog import clock
 from chalicelib.blog.accounts import valid_username
+from chalicelib.blog.status import Status
 from chalicelib.blog.tokens import Principal
-from chalicelib.blog.views import PUBLISHED, SCHEDULED
 from chalicelib.errors import Invalid, NotFound
 from chalicelib.store import keys
 from chalicelib.store.keys import END
-from chalicelib.store.table import Item, Table, TransactionCancelled, Write, check, delete, put, update
+from chalicelib.store.table import Item, Table, Write, check, delete, put, update
 
 # Bounds the feed's fan-out: one Query per followed author.
 MAX_FOLLOWED_IN_FEED = 100
 MAX_KEYS_PER_BATCH_GET = 100  # DynamoDB's limit for one BatchGetItem
 _POST_IS_PUBLIC = "attribute_exists(PK) AND (#status = :published OR (#status = :scheduled AND #at <= :now))"
+
+
+class _Unchanged(Exception):
+    """The favorite already is as asked: nothing to do."""
 
 
 @dataclass
@@ -53,24 +58,31 @@ class Social:
 
     # -- follows ---------------------------------------------------------------
 
-    def follow(self, viewer: Principal, username: str) -> Item:
+    def profile(self, viewer: Principal | None, username: str) -> Relations:
+        """A person as the viewer sees them (whether the viewer follows them): one BatchGetItem."""
+        relations = self.relations(viewer, [username], [])
+        if relations.user(username) is None:
+            raise NotFound(f"there is no user {username[:40]!r}")
+        return relations
+
+    def follow(self, viewer: Principal, username: str) -> Relations:
+        """Follow someone (again is fine): a read of their account, then one transaction."""
         target = self._user(username)
         if target["username"].casefold() == viewer.username.casefold():
             raise Invalid.field("username", "is you: you cannot follow yourself")
-        try:
-            self.table.transact([
-                check(keys.user(target["username"]), "attribute_exists(PK)"),
-                put({**keys.follow(viewer.username, target["username"]), "username": target["username"],
-                     "since": clock.now_iso()}),
-            ])
-        except TransactionCancelled:
-            raise NotFound(f"there is no user {username[:40]!r}") from None
-        return target
+        gone = NotFound(f"there is no user {username[:40]!r}")
+        self.table.transact([
+            check(keys.user(target["username"]), "attribute_exists(PK)", refusal=gone),
+            put({**keys.follow(viewer.username, target["username"]), "username": target["username"],
+                 "since": clock.now_iso()}),
+        ])
+        name = str(target["username"]).casefold()
+        return Relations(users={name: target}, following={name})
 
-    def unfollow(self, viewer: Principal, username: str) -> Item:
+    def unfollow(self, viewer: Principal, username: str) -> Relations:
         target = self._user(username)
         self.table.write(delete(keys.follow(viewer.username, target["username"])))
-        return target
+        return Relations(users={str(target["username"]).casefold(): target})
 
     def followed_authors(self, viewer: Principal) -> list[str]:
         page = self.table.query(keys.user_partition(viewer.username), sort_from=keys.FOLLOWS_PREFIX,
@@ -84,31 +96,25 @@ class Social:
         now = clock.now_iso()
         item = {**keys.favorite(slug, viewer.username), **keys.favorites_index_keys(viewer.username, now, slug),
                 "slug": slug, "username": viewer.username, "favorited_at": now}
-        try:
+        with contextlib.suppress(_Unchanged):  # favorited already
             self.table.transact([
-                put(item, "attribute_not_exists(PK)"),
                 update(keys.post(slug), "ADD favorites_count :one", _POST_IS_PUBLIC,
                        {"#status": "status", "#at": "published_at"},
-                       one=1, published=PUBLISHED, scheduled=SCHEDULED, now=now),
+                       refusal=NotFound("there is no post at that address"),
+                       one=1, published=Status.PUBLISHED, scheduled=Status.SCHEDULED, now=now),
+                put(item, "attribute_not_exists(PK)", refusal=_Unchanged()),
                 _count(viewer.username, +1),
             ])
-        except TransactionCancelled as cancelled:
-            if cancelled.failed(1):
-                raise NotFound("there is no post at that address") from None
-            if not cancelled.failed(0):
-                raise
 
     def unfavorite(self, viewer: Principal, slug: str) -> None:
         """Take a favorite back; taking back one that is not there changes nothing."""
-        try:
+        with contextlib.suppress(_Unchanged):  # not a favorite: nothing to take back
             self.table.transact([
-                delete(keys.favorite(slug, viewer.username), "attribute_exists(PK)"),
-                update(keys.post(slug), "ADD favorites_count :minus", "attribute_exists(PK)", minus=-1),
+                delete(keys.favorite(slug, viewer.username), "attribute_exists(PK)", refusal=_Unchanged()),
+                update(keys.post(slug), "ADD favorites_count :minus", "attribute_exists(PK)",
+                       refusal=NotFound("there is no post at that address"), minus=-1),
                 _count(viewer.username, -1),
             ])
-        except TransactionCancelled as cancelled:
-            if not cancelled.failed(0):
-                raise NotFound("there is no post at that address") from None
 
     def favorites_total(self, username: str) -> int:
         item = self.table.get(keys.favorites_count(username)) if valid_username(username) else None

@@ -6,9 +6,9 @@ import base64
 import hashlib
 import hmac
 import re
-import time
 from dataclasses import dataclass
 
+from chalicelib.blog import clock
 from chalicelib.errors import Forbidden, Unauthenticated
 
 READER, AUTHOR, ADMIN = "reader", "author", "admin"
@@ -44,7 +44,7 @@ def is_named_admin(username: str, admins: frozenset[str]) -> bool:
 def issue_jwt(username: str, role: str, secret: str, ttl_seconds: int) -> str:
     import jwt
 
-    issued = int(time.time())
+    issued = clock.epoch()
     claims = {"sub": username, "role": role, "iat": issued, "exp": issued + ttl_seconds}
     return jwt.encode(claims, secret, algorithm="HS256")
 
@@ -53,11 +53,16 @@ def verify_jwt(token: str, secret: str, admins: frozenset[str]) -> Principal:
     import jwt
 
     try:
-        claims = jwt.decode(token, secret, algorithms=["HS256"], options={"require": ["sub", "exp"]})
-    except jwt.ExpiredSignatureError:
-        raise Unauthenticated("the token has expired; sign in again") from None
+        # Expiry is checked below against the blog's own clock, not PyJWT's.
+        claims = jwt.decode(token, secret, algorithms=["HS256"], options={
+            "require": ["sub", "exp"], "verify_exp": False, "verify_iat": False, "verify_nbf": False})
     except jwt.InvalidTokenError:
         raise Unauthenticated("the token is not valid; sign in again") from None
+    expires = claims["exp"]
+    if not isinstance(expires, int | float) or isinstance(expires, bool):
+        raise Unauthenticated("the token is not valid; sign in again")
+    if expires <= clock.epoch():
+        raise Unauthenticated("the token has expired; sign in again")
     username = claims["sub"]
     role = claims.get("role")
     if not isinstance(username, str) or role not in ROLES:

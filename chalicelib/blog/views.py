@@ -10,22 +10,20 @@ import hashlib
 from typing import Any
 
 from chalicelib.blog import clock
+from chalicelib.blog.status import Status
 from chalicelib.store.table import Item
-
-DRAFT, PUBLISHED, SCHEDULED = "draft", "published", "scheduled"
-DELETED = "deleted"
 
 
 def effective_status(item: Item, now: str) -> str:
     """A scheduled post whose time has come is published, whether or not it was promoted yet."""
     status = str(item["status"])
-    if status == SCHEDULED and item["published_at"] <= now:
-        return PUBLISHED
+    if status == Status.SCHEDULED and item["published_at"] <= now:
+        return Status.PUBLISHED
     return status
 
 
 def is_public(item: Item, now: str) -> bool:
-    return effective_status(item, now) == PUBLISHED
+    return effective_status(item, now) == Status.PUBLISHED
 
 
 def post_summary(item: Item, now: str) -> dict[str, Any]:
@@ -65,7 +63,7 @@ def avatar_url(email: str | None) -> str | None:
 
 
 def comment_view(item: Item) -> dict[str, Any]:
-    deleted = item["status"] == DELETED
+    deleted = item["status"] == Status.DELETED
     return {
         "id": item["id"],
         "post": item["post_slug"],

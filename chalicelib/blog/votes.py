@@ -15,6 +15,8 @@ from typing import Any
 
 from chalicelib.blog import clock, views
 from chalicelib.blog.antispam import AntiSpam
+from chalicelib.blog.status import Status
+from chalicelib.blog.threads import Threads
 from chalicelib.blog.tokens import Principal
 from chalicelib.blog.validation import Field, Integer, read_fields
 from chalicelib.errors import Conflict, Invalid
@@ -27,9 +29,9 @@ _ATTEMPTS = 6
 
 
 class Votes:
-    def __init__(self, table: Table, comments: Any, antispam: AntiSpam) -> None:
+    def __init__(self, table: Table, threads: Threads, antispam: AntiSpam) -> None:
         self.table = table
-        self.comments = comments
+        self.threads = threads
         self.antispam = antispam
 
     def vote(self, principal: Principal | None, comment_id: str, payload: Any,
@@ -40,8 +42,8 @@ class Votes:
         voter = ("user:" + principal.username.casefold() if principal
                  else "anon:" + self.antispam.address_hash(f"{address}|{voter_token or ''}"))
         for _ in range(_ATTEMPTS):
-            comment = self.comments.locate(comment_id)
-            if comment["status"] != "approved":
+            comment = self.threads.locate(comment_id)
+            if comment["status"] != Status.APPROVED:
                 raise Conflict("only published comments can be voted on")
             slug = comment["post_slug"]
             vote_key = keys.vote(slug, comment_id, voter)
@@ -65,7 +67,7 @@ class Votes:
         else:
             vote_write = put({**vote_key, "value": value, "at": clock.now_iso()}, "#v = :old", {"#v": "value"}, old=old)
         counts = update({"PK": comment["PK"], "SK": comment["SK"]}, "ADD likes :dl, dislikes :dd",
-                        "#status = :approved", {"#status": "status"}, approved="approved",
+                        "#status = :approved", {"#status": "status"}, approved=Status.APPROVED,
                         dl=(value == 1) - (old == 1), dd=(value == -1) - (old == -1))
         self.table.transact([vote_write, counts])
 
@@ -81,7 +83,7 @@ class Votes:
                 self.table.write(update(key, "SET GSI1PK = :pk, GSI1SK = :sk",
                                         "#status = :approved AND likes = :l AND dislikes = :d",
                                         {"#status": "status"}, pk=index["GSI1PK"], sk=index["GSI1SK"],
-                                        approved="approved", l=likes, d=dislikes))
+                                        approved=Status.APPROVED, l=likes, d=dislikes))
                 return current
             except ConditionFailed:
                 continue  # counts moved: the vote that moved them reindexes too

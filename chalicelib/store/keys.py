@@ -42,6 +42,7 @@ listing hides it by key range alone (SK <= now) until it is due.
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Final
 
 Key = dict[str, str]
@@ -143,10 +144,6 @@ def comment_ref(comment_id: str) -> Key:
     return {"PK": f"COMMENTREF#{comment_id}", "SK": "#REF"}
 
 
-def comment_id_from_sort_key(sort_key: str) -> str:
-    return sort_key.removeprefix(COMMENT_PREFIX)
-
-
 def user(username: str) -> Key:
     # Usernames are unique regardless of case: "Alice" cannot sign up beside "alice".
     return {"PK": user_partition(username), "SK": "#USER"}
@@ -158,6 +155,11 @@ def email(address: str) -> Key:
 
 def timeline_sort_key(published_at: str, slug: str) -> str:
     return f"{published_at}#{slug}"
+
+
+def label_key(label: str) -> str:
+    """A label's identity: "News", "news" and " news " (as typed in a query) are one label."""
+    return " ".join(unicodedata.normalize("NFC", label).split()).casefold()
 
 
 def label_partition(label: str) -> str:
@@ -238,4 +240,8 @@ def author_draft_sort_key(updated_at: str, slug: str) -> str:
 
 
 INDEX_KEY_ATTRIBUTES: Final = ("GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK")
-KEY_ATTRIBUTES: Final = ("PK", "SK", *INDEX_KEY_ATTRIBUTES)
+
+
+# Cursor scopes: a cursor is signed for one list (and its filters), so it cannot be replayed on another.
+def comments_scope(slug: str) -> str:
+    return f"comments|{slug}"

@@ -1,20 +1,23 @@
 """Table access: typed reads, pages and transactions over the low-level client.
 
 Services speak in plain Python values and keys from keys.py; this module does
-the DynamoDB JSON conversion and turns a cancelled transaction into an
-exception that says which operation's condition failed.
+the DynamoDB JSON conversion. A write that carries a condition may also carry
+its refusal: the error to raise when that condition fails. When a transaction
+is cancelled, the store raises the refusal of the write whose condition failed,
+so no caller has to know at which position in the transaction a write sits.
 """
 
 from __future__ import annotations
 
 import random
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
+from chalicelib.errors import Conflict, DomainError
 from chalicelib.store.client import THROTTLING_CODES
 from chalicelib.store.keys import Key
 
@@ -23,6 +26,10 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
 
 Item = dict[str, Any]
+# What to raise when a write's condition fails: an error, or a function of the
+# item as it stood (the store then asks DynamoDB to return it with the refusal,
+# which saves reading it again).
+Refusal: TypeAlias = Exception | Callable[[Item | None], Exception]
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
@@ -40,24 +47,26 @@ def deserialize(item: dict[str, Any]) -> Item:
     return {k: _deserializer.deserialize(v) for k, v in item.items()}
 
 
-class TransactionCancelled(Exception):
-    """A transaction's condition failed; ``reasons[i]`` is the code for operation i."""
+class TransactionCancelled(Conflict):
+    """A transaction was cancelled and none of the writes whose conditions failed carries a refusal.
+
+    Either a condition without a refusal failed, or DynamoDB kept cancelling for
+    contention after the store's retries; nothing was written either way. Services
+    that can decide again catch it; anywhere else it reaches the caller as a 409.
+    """
 
     def __init__(self, reasons: list[str]) -> None:
-        super().__init__(", ".join(reasons))
+        super().__init__("what this request changes was changing meanwhile; send it again")
         self.reasons = reasons
-
-    def failed(self, index: int) -> bool:
-        return index < len(self.reasons) and self.reasons[index] == "ConditionalCheckFailed"
 
 
 class ConditionFailed(Exception):
-    """A single conditional write found the item not as expected."""
+    """A single conditional write without a refusal found the item not as expected."""
 
 
 @dataclass
 class Write:
-    """One operation of a transaction: Put, Update, Delete or ConditionCheck."""
+    """One operation of a transaction: Put, Update, Delete or ConditionCheck, with its refusal."""
 
     kind: str
     key: Key | None = None
@@ -66,6 +75,16 @@ class Write:
     condition: str | None = None
     names: dict[str, str] = field(default_factory=dict)
     values: dict[str, Any] = field(default_factory=dict)
+    refusal: Refusal | None = None
+
+    @property
+    def wants_old_item(self) -> bool:
+        return self.refusal is not None and not isinstance(self.refusal, Exception)
+
+    def refused(self, old: Item | None) -> Exception:
+        """The error this write's failed condition means (its refusal must be set)."""
+        assert self.refusal is not None
+        return self.refusal if isinstance(self.refusal, Exception) else self.refusal(old)
 
     def request(self, table_name: str) -> TransactWriteItemTypeDef:
         body: dict[str, Any] = {"TableName": table_name}
@@ -81,36 +100,57 @@ class Write:
             body["ExpressionAttributeNames"] = self.names
         if self.values:
             body["ExpressionAttributeValues"] = serialize(self.values)
+        if self.wants_old_item:
+            body["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
         return {self.kind: body}  # type: ignore[misc]
 
 
-def put(item: Item, condition: str | None = None, names: dict[str, str] | None = None, **values: Any) -> Write:
-    return Write("Put", item=item, condition=condition, names=names or {}, values=_values(values))
+def put(item: Item, condition: str | None = None, names: dict[str, str] | None = None, *,
+        refusal: Refusal | None = None, **values: Any) -> Write:
+    return Write("Put", item=item, condition=condition, names=names or {}, values=_values(values), refusal=refusal)
 
 
-def update(
-    key: Key,
-    expression: str,
-    condition: str | None = None,
-    names: dict[str, str] | None = None,
-    **values: Any,
-) -> Write:
-    return Write(
-        "Update", key=key, update=expression, condition=condition,
-        names=names or {}, values=_values(values),
-    )
+def update(key: Key, expression: str, condition: str | None = None, names: dict[str, str] | None = None, *,
+           refusal: Refusal | None = None, **values: Any) -> Write:
+    return Write("Update", key=key, update=expression, condition=condition,
+                 names=names or {}, values=_values(values), refusal=refusal)
 
 
-def delete(key: Key, condition: str | None = None, names: dict[str, str] | None = None, **values: Any) -> Write:
-    return Write("Delete", key=key, condition=condition, names=names or {}, values=_values(values))
+def delete(key: Key, condition: str | None = None, names: dict[str, str] | None = None, *,
+           refusal: Refusal | None = None, **values: Any) -> Write:
+    return Write("Delete", key=key, condition=condition, names=names or {}, values=_values(values), refusal=refusal)
 
 
-def check(key: Key, condition: str, names: dict[str, str] | None = None, **values: Any) -> Write:
-    return Write("ConditionCheck", key=key, condition=condition, names=names or {}, values=_values(values))
+def check(key: Key, condition: str, names: dict[str, str] | None = None, *,
+          refusal: Refusal | None = None, **values: Any) -> Write:
+    return Write("ConditionCheck", key=key, condition=condition, names=names or {}, values=_values(values),
+                 refusal=refusal)
 
 
 def _values(values: dict[str, Any]) -> dict[str, Any]:
     return {f":{name}": value for name, value in values.items()}
+
+
+def refusal_of(writes: Sequence[Write], reasons: Sequence[dict[str, Any]]) -> Exception | None:
+    """The refusal of the first write whose condition failed, or None when no such write has one.
+
+    When several conditions fail together (a taken username and a taken e-mail),
+    the first refusal also names the fields of the others of its kind, so the
+    caller hears about every field at once.
+    """
+    refusals = [
+        write.refused(deserialize(reason["Item"]) if "Item" in reason else None)
+        for write, reason in zip(writes, reasons, strict=False)
+        if reason.get("Code") == "ConditionalCheckFailed" and write.refusal is not None
+    ]
+    if not refusals:
+        return None
+    first = refusals[0]
+    if isinstance(first, DomainError):
+        for other in refusals[1:]:
+            if type(other) is type(first) and isinstance(other, DomainError):
+                first.errors = {**other.errors, **first.errors}
+    return first
 
 
 @dataclass
@@ -195,7 +235,10 @@ class Table:
         )
 
     def write(self, op: Write) -> Item | None:
-        """A single conditional write; returns the new item for updates."""
+        """A single conditional write; returns the new item for updates.
+
+        A failed condition raises the write's refusal, or ConditionFailed when it has none.
+        """
         request = op.request(self.name)[op.kind]  # type: ignore[literal-required]
         try:
             if op.kind == "Put":
@@ -205,8 +248,11 @@ class Table:
             else:
                 response = self.client.update_item(**request, ReturnValues="ALL_NEW")
                 return deserialize(response["Attributes"])
-        except self.client.exceptions.ConditionalCheckFailedException:
-            raise ConditionFailed() from None
+        except self.client.exceptions.ConditionalCheckFailedException as error:
+            if op.refusal is None:
+                raise ConditionFailed() from error
+            old: dict[str, Any] | None = error.response.get("Item")  # type: ignore[assignment]
+            raise op.refused(deserialize(old) if old else None) from error
         return None
 
     def batch_delete(self, doomed: Sequence[Key]) -> None:
@@ -225,17 +271,26 @@ class Table:
                 raise RuntimeError("DynamoDB kept deletes unprocessed; try again")
 
     def transact(self, writes: Sequence[Write]) -> None:
-        """All writes or none; raises TransactionCancelled when a condition fails."""
+        """All writes or none.
+
+        A failed condition raises the refusal of its write (the first, in the
+        order given, when several fail); TransactionCancelled when no failed write
+        has one, or when contention outlasts the retries.
+        """
         requests = [w.request(self.name) for w in writes]
         for attempt in range(_CONFLICT_RETRIES + 1):
             try:
                 self.client.transact_write_items(TransactItems=requests)
                 return
             except self.client.exceptions.TransactionCanceledException as error:
-                reasons = [r.get("Code", "None") for r in error.response.get("CancellationReasons", [])]
+                details: list[dict[str, Any]] = list(error.response.get("CancellationReasons", []))  # type: ignore[arg-type]
+                reasons = [str(r.get("Code", "None")) for r in details]
                 if "ConditionalCheckFailed" in reasons or attempt == _CONFLICT_RETRIES:
                     if "ConditionalCheckFailed" not in reasons and THROTTLING_CODES & set(reasons):
                         raise  # throttled, not contended: nothing was written; the API answers 503
-                    raise TransactionCancelled(reasons) from None
+                    refusal = refusal_of(writes, details)
+                    if refusal is not None:
+                        raise refusal from error
+                    raise TransactionCancelled(reasons) from error
                 # Jittered back-off before retrying a conflict that did nothing.
                 time.sleep(random.uniform(0, 0.02 * 2**attempt))

@@ -79,3 +79,22 @@ def test_following_yourself_is_refused_with_422(conduit):
 
     conduit_error(reply, 422, "username")
     assert conduit.get("/profiles/alice", token=alice).json["profile"]["following"] is False
+
+
+def test_a_profile_is_one_read_and_following_a_read_and_a_transaction(conduit, dynamo):
+    conduit.register("alice")
+    bob = conduit.register("bob")
+
+    dynamo.clear()
+    conduit.get("/profiles/alice", token=bob)
+    assert dynamo.operations == ["BatchGetItem"]
+
+    dynamo.clear()
+    followed = conduit.post("/profiles/alice/follow", token=bob)
+    assert followed.json["profile"]["following"] is True
+    assert dynamo.operations == ["GetItem", "TransactWriteItems"]
+
+    dynamo.clear()
+    unfollowed = conduit.delete("/profiles/alice/follow", token=bob)
+    assert unfollowed.json["profile"]["following"] is False
+    assert dynamo.operations == ["GetItem", "DeleteItem"]

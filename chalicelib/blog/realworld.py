@@ -1,0 +1,58 @@
+"""What the RealWorld (Conduit) routes ask of the blog, each answer with the relations it shows.
+
+A Conduit answer shows posts and people as one reader sees them: whether the
+reader follows an author or favorited a post. Each method returns the content
+with those Relations, read in one BatchGetItem, so the routes only shape them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.blog.articles import Articles
+from chalicelib.blog.comments import Comments
+from chalicelib.blog.posts import Posts
+from chalicelib.blog.social import Relations, Social
+from chalicelib.blog.tokens import Principal
+
+Shown = tuple[dict[str, Any], Relations]
+# Comments answer in one page in Conduit; this bounds how many one request reads.
+MAX_COMMENT_PAGES = 10
+
+
+class RealWorld:
+    def __init__(self, posts: Posts, comments: Comments, articles: Articles, social: Social) -> None:
+        self.posts = posts
+        self.comments = comments
+        self.articles = articles
+        self.social = social
+
+    def article(self, viewer: Principal | None, slug: str) -> Shown:
+        post, _ = self.posts.get(viewer, slug, {})
+        return post, self.social.relations(viewer, [post["author"]], [post["slug"]])
+
+    def articles_page(self, viewer: Principal | None, posts: list[dict[str, Any]]) -> Relations:
+        return self.social.relations(viewer, {p["author"] for p in posts}, [p["slug"] for p in posts])
+
+    def create(self, viewer: Principal, fields: dict[str, Any]) -> Shown:
+        post = self.posts.create(viewer, fields)
+        return post, self.social.relations(viewer, [post["author"]], [post["slug"]])
+
+    def update(self, viewer: Principal, slug: str, changes: dict[str, Any]) -> Shown:
+        post, _ = self.posts.update(viewer, slug, changes, None)
+        return post, self.social.relations(viewer, [post["author"]], [post["slug"]])
+
+    def favorite(self, viewer: Principal, slug: str, favorited: bool) -> Shown:
+        if favorited:
+            self.social.favorite(viewer, slug)
+        else:
+            self.social.unfavorite(viewer, slug)
+        return self.article(viewer, slug)
+
+    def comments_of(self, viewer: Principal | None, slug: str) -> tuple[list[dict[str, Any]], Relations]:
+        views = self.comments.all_public(slug, MAX_COMMENT_PAGES)
+        return views, self.social.relations(viewer, {v["author"]["username"] for v in views}, [])
+
+    def comment(self, viewer: Principal, slug: str, fields: dict[str, Any], address: str) -> Shown:
+        created = self.comments.create(viewer, slug, fields, address)["comment"]
+        return created, self.social.relations(viewer, [viewer.username], [])

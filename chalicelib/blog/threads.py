@@ -1,0 +1,147 @@
+"""A post's comment thread: where a comment is filed, finding one by id, and taking one out.
+
+A public comment lives at COMMENT#<ulid> in its post's partition, a held one at
+HELD#<ulid> (outside the public range, in the moderation queue's index); an
+id -> post reference finds either without knowing the post. A deleted comment
+with replies stays as a tombstone so the replies keep their place; a tombstone
+left with no replies goes, and so, up the thread, do its tombstone ancestors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from chalicelib.blog.antispam import AntiSpam
+from chalicelib.blog.ids import is_ulid
+from chalicelib.blog.status import Status
+from chalicelib.errors import Conflict, NotFound
+from chalicelib.store import keys
+from chalicelib.store.keys import Key
+from chalicelib.store.table import Item, Table, TransactionCancelled, Write, delete, update
+
+_ATTEMPTS = 4
+
+
+def held(item: Item, status: str) -> Item:
+    """The same comment filed outside the public range, in the moderation queue."""
+    plain = {k: v for k, v in item.items() if not k.startswith("GSI")}
+    return {**plain, **keys.held_comment(item["post_slug"], item["id"]), "status": status,
+            **keys.moderation_queue_keys(status, item["created_at"], item["id"])}
+
+
+def public(item: Item) -> Item:
+    """The same comment in the public range, with its place in the post's by-score order."""
+    plain = {k: v for k, v in item.items() if k not in ("GSI1PK", "GSI1SK")}
+    score = int(item.get("likes", 0)) - int(item.get("dislikes", 0))
+    return {**plain, **keys.comment(item["post_slug"], item["id"]), "status": Status.APPROVED,
+            **keys.score_index_keys(item["post_slug"], score, item["id"]),
+            # held() dropped its place in the site-wide comments feed; a public comment has one.
+            **keys.recent_comment_index_keys(item["created_at"], item["id"])}
+
+
+def reference(item: Item) -> Item:
+    """The comment's id -> post reference; it names the sort key, COMMENT#… or HELD#…, where the comment is."""
+    return {**keys.comment_ref(item["id"]), "post_slug": item["post_slug"], "sk": item["SK"]}
+
+
+def commenter_identity(comment: Item, antispam: AntiSpam) -> str | None:
+    """Who wrote a comment, for first-time moderation: their account, else their e-mail (hashed)."""
+    if comment.get("author_user"):
+        return "user:" + str(comment["author_user"]).casefold()
+    email = comment.get("author_email")
+    return "email:" + antispam.email_hash(email) if email else None
+
+
+def count_reply(slug: str, parent_id: str, delta: int, refusal: Exception | None = None) -> Write:
+    """Move the parent's reply_count; a new reply also needs the parent standing."""
+    if delta > 0:
+        return update(keys.comment(slug, parent_id), "ADD reply_count :d", "#status = :approved",
+                      {"#status": "status"}, refusal=refusal, d=delta, approved=Status.APPROVED)
+    return update(keys.comment(slug, parent_id), "ADD reply_count :d", "attribute_exists(PK)", d=delta)
+
+
+class Threads:
+    def __init__(self, table: Table) -> None:
+        self.table = table
+
+    def locate(self, comment_id: str, on_post: str | None = None) -> Item:
+        """A standing comment (public or held) by id, through its id -> post reference."""
+        ref = self.table.get(keys.comment_ref(comment_id)) if is_ulid(comment_id) else None
+        comment = None
+        if ref:
+            sort_key = str(ref.get("sk") or keys.COMMENT_PREFIX + comment_id)
+            comment = self.table.get({"PK": keys.post_partition(ref["post_slug"]), "SK": sort_key})
+        if comment is None or comment["status"] == Status.DELETED or on_post not in (None, comment["post_slug"]):
+            raise NotFound("there is no comment with that id")
+        return comment
+
+    def delete(self, comment_id: str, on_post: str | None = None,
+               authorize: Callable[[Item], None] | None = None) -> None:
+        """Delete a comment (of post ``on_post`` only, when given), once ``authorize`` lets it."""
+        for _ in range(_ATTEMPTS):
+            comment = self.locate(comment_id, on_post)
+            if authorize is not None:
+                authorize(comment)
+            try:
+                self._remove(comment)
+            except TransactionCancelled:
+                continue  # a reply arrived or the comment changed; decide again
+            parent_id = comment.get("parent_id")
+            if parent_id and int(comment.get("reply_count", 0)) == 0:
+                self.prune_tombstones(comment["post_slug"], parent_id)
+            return
+        raise Conflict("the comment kept changing while deleting; try again")
+
+    def _remove(self, comment: Item) -> None:
+        slug = comment["post_slug"]
+        key: Key = {"PK": comment["PK"], "SK": comment["SK"]}
+        if comment["status"] != Status.APPROVED:
+            # Held comments were never counted or replied to: they simply go.
+            self.table.transact([delete(key, "#status = :was", {"#status": "status"}, was=comment["status"]),
+                                 delete(keys.comment_ref(comment["id"]))])
+            return
+        uncount = update(keys.post(slug), "ADD comment_count :minus", "attribute_exists(PK)", minus=-1)
+        if int(comment.get("reply_count", 0)):
+            # Replies keep their place in the thread: leave a tombstone without
+            # the text or the author, and stop counting it.
+            # The condition re-checks the replies: if the last one went meanwhile,
+            # the caller retries and deletes outright instead of leaving an orphan tombstone.
+            self.table.transact([
+                update(key, "SET #status = :deleted REMOVE body, html, author_name, author_user, "
+                            "author_email, author_website, GSI2PK, GSI2SK",
+                       "#status = :approved AND reply_count > :zero", {"#status": "status"},
+                       deleted=Status.DELETED, approved=Status.APPROVED, zero=0),
+                uncount,
+            ])
+            return
+        writes = [
+            delete(key, "#status = :approved AND reply_count = :zero", {"#status": "status"},
+                   approved=Status.APPROVED, zero=0),
+            delete(keys.comment_ref(comment["id"])),
+            uncount,
+        ]
+        if comment.get("parent_id"):
+            writes.append(count_reply(slug, comment["parent_id"], -1))
+        self.table.transact(writes)
+
+    def prune_tombstones(self, slug: str, comment_id: str) -> None:
+        """Remove tombstones left with no replies, walking up the thread."""
+        current: str | None = comment_id
+        while current:
+            tombstone = self.table.get(keys.comment(slug, current))
+            if tombstone is None or tombstone["status"] != Status.DELETED or int(tombstone["reply_count"]) != 0:
+                return
+            writes = [
+                delete(keys.comment(slug, current), "#status = :deleted AND reply_count = :zero",
+                       {"#status": "status"}, deleted=Status.DELETED, zero=0),
+                delete(keys.comment_ref(current)),
+            ]
+            parent_id = tombstone.get("parent_id")
+            if parent_id:
+                writes.append(count_reply(slug, parent_id, -1))
+            try:
+                self.table.transact(writes)
+            except TransactionCancelled:
+                return  # a reply arrived meanwhile: the tombstone stays, rightly
+            current = parent_id
+
