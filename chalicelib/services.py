@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from dataclasses import dataclass
 
+from chalicelib import signing
 from chalicelib.blog.accounts import Accounts
 from chalicelib.blog.antispam import AntiSpam
 from chalicelib.blog.articles import Articles
@@ -48,8 +47,8 @@ def build(settings: Settings) -> Services:
     table = Table(dynamodb_client(), settings.table_name)
     social = Social(table)
     # Cursors get a key of their own, derived so that one secret less is needed.
-    cursor_key = hmac.new(settings.edit_token_key.encode(), b"cursor-signing", hashlib.sha256).digest()
-    antispam = AntiSpam(settings, hmac.new(settings.edit_token_key.encode(), b"anti-spam", hashlib.sha256).digest())
+    cursor_key = signing.derive_key(settings.edit_token_key, "cursor-signing")
+    antispam = AntiSpam(settings, signing.derive_key(settings.edit_token_key, "anti-spam"))
     threads = Threads(table)
     posts = Posts(table, cursor_key, settings.open_authoring, settings.comments_close_after_days)
     comments = Comments(table, settings, cursor_key, antispam, threads)

@@ -208,7 +208,8 @@ HOSTILE_SEGMENTS = [
 ]
 HOSTILE_QUERIES = [
     "limit=-1", "limit=%C2%B2", "limit=" + "9" * 5000, "limit=1.5", "cursor=x.y", "cursor=" + "A" * 5000,
-    "cursor=e30.AAAAAAAAAAAAAAAAAAAAAA", "embed=everything", "embed=comments&comments_limit=0",
+    "cursor=e30.AAAAAAAAAAAAAAAAAAAAAA", "cursor=a.%C3%A9", "sort=score&cursor=e30.%F0%9F%92%A9",
+    "embed=everything", "embed=comments&comments_limit=0",
     "label=" + "x" * 3000, "author=%00", "status=draft", "status=deleted", "month=9999-99", "unknown=1",
 ]
 HOSTILE_HEADERS: list[dict[str, str]] = [
@@ -219,6 +220,7 @@ HOSTILE_HEADERS: list[dict[str, str]] = [
     {"X-Edit-Token": "².x"},
     {"X-Edit-Token": "99999999999999999999999.abc"},
     {"X-Edit-Token": "1." + "A" * 5000},
+    {"X-Edit-Token": "1.é"},
     {"If-Match": '"not-a-version"'},
     {"If-Match": "*"},
     {"Content-Type": "application/json; charset=latin-1"},
@@ -227,6 +229,7 @@ HOSTILE_BODIES: list[bytes] = [
     b"{}", b"[]", b"null", b"true", b'"x"', b"1e999", b"-0", b"1" * 5000,
     b"[" * 50_000, b'{"a":' * 50_000,
     b'{"\\udfff": 1}', b'{"body": "\\ud83d"}', b'{"body": "\\u0000"}',
+    json.dumps({"body": "x", "form_token": "1.é"}).encode(),
     json.dumps({"body": {"$ne": None}, "title": ["x"], "labels": [[[]]], "status": "published",
                 "published_at": "9999-12-31T23:59:59-23:59", "slug": "../x", "parent_id": {"id": 1},
                 "role": "admin", "email": "@", "password": "x" * 100_000}).encode(),

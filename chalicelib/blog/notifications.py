@@ -21,9 +21,7 @@ LEASE_SECONDS, so a later delivery can send it.
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import hmac
 import logging
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -34,7 +32,7 @@ from urllib.parse import quote
 from boto3.dynamodb.types import TypeDeserializer
 from botocore.exceptions import BotoCoreError, ClientError
 
-from chalicelib import mail
+from chalicelib import mail, signing
 from chalicelib.blog import clock
 from chalicelib.blog.status import Status
 from chalicelib.errors import BadRequest, Forbidden
@@ -52,8 +50,11 @@ SENDING, SENT, REFUSED = "sending", "sent", "refused"
 LEASE_SECONDS = 120  # longer than one send may take (bounded timeouts and retries in mail.py)
 MARKER_TTL_SECONDS = 7 * 24 * 3600  # far beyond the stream's 24-hour retention
 EXCERPT_LENGTH = 1500
-# "<sha256 of the address, hex>.<HMAC, 16 bytes, base64url>": checked before anything else.
+# "<sha256 of the address, hex>.<HMAC over "unsubscribe|<sha256>", 16 bytes, base64url>":
+# the shape is checked before anything else.
 _TOKEN = re.compile(r"^([0-9a-f]{64})\.([A-Za-z0-9_-]{22})$")
+_UNSUBSCRIBE = "unsubscribe"
+_SIGNATURE_BYTES = 16
 _deserializer = TypeDeserializer()
 
 Sender = Callable[["EmailMessage"], str]
@@ -124,7 +125,7 @@ class Notifications:
         self.settings = settings
         self.send = send
         # Unsubscribe links get a key of their own, derived like the cursor key.
-        self.key = hmac.new(settings.edit_token_key.encode(), b"unsubscribe-links", hashlib.sha256).digest()
+        self.key = signing.derive_key(settings.edit_token_key, "unsubscribe-links")
 
     # -- the stream ------------------------------------------------------------------
 
@@ -278,13 +279,9 @@ class Notifications:
 
     # -- unsubscribing ---------------------------------------------------------------
 
-    def _signature(self, digest: str) -> str:
-        mac = hmac.new(self.key, f"unsubscribe|{digest}".encode(), hashlib.sha256).digest()[:16]
-        return base64.urlsafe_b64encode(mac).rstrip(b"=").decode("ascii")
-
     def unsubscribe_token(self, address: str) -> str:
         digest = address_hash(address)
-        return f"{digest}.{self._signature(digest)}"
+        return f"{digest}.{signing.sign(self.key, _UNSUBSCRIBE, digest, size=_SIGNATURE_BYTES)}"
 
     def unsubscribe_url(self, address: str) -> str:
         return f"{self.settings.site_url}/unsubscribe?token={self.unsubscribe_token(address)}"
@@ -294,7 +291,7 @@ class Notifications:
         if not token:
             raise BadRequest("the unsubscribe link lacks its token", {"token": ["is required"]})
         shape = _TOKEN.match(token)
-        if shape is None or not hmac.compare_digest(shape[2], self._signature(shape[1])):
+        if shape is None or not signing.verify(self.key, shape[2], _UNSUBSCRIBE, shape[1], size=_SIGNATURE_BYTES):
             raise Forbidden("this unsubscribe link is not valid; use the one from the e-mail")
         return shape[1]
 
