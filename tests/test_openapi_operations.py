@@ -28,7 +28,7 @@ from chalicelib.blog.notifications import notifications
 from chalicelib.services import services
 from chalicelib.settings import Settings
 from tests.conftest import Api, Blog, Reply
-from tests.openapi_document import Operation, check_reply, load_document, operations
+from tests.openapi_document import Operation, check_reply, load_document, operations, resolve
 
 
 class Send:
@@ -426,3 +426,45 @@ def test_a_real_reply_of_every_operation_matches_the_document(
         except (AssertionError, ValidationError) as failure:
             failures.append(f"{method.upper()} {path}: {str(failure).splitlines()[0]}")
     assert not failures, "\n".join(failures)
+
+
+def query_parameters(document: dict[str, Any], path: str, method: str) -> dict[str, dict[str, Any]]:
+    """The operation's documented query parameters (its path item's too), by name."""
+    found = {}
+    for parameter in [*document["paths"][path].get("parameters", []),
+                      *document["paths"][path][method].get("parameters", [])]:
+        parameter = resolve(document, parameter)
+        if parameter["in"] == "query":
+            found[parameter["name"]] = parameter
+    return found
+
+
+def sample_value(parameter: dict[str, Any]) -> str:
+    """A value the parameter's schema allows: its default, first option or example, or any text."""
+    schema = parameter["schema"]
+    value = schema.get("default", (schema.get("enum") or [parameter.get("example", "x")])[0])
+    return str(value)
+
+
+def test_operations_that_refuse_unknown_query_parameters_know_every_documented_one(
+        api: Api, blog: Blog, document: dict[str, Any]) -> None:
+    # Given a post, and the admin, who may call every list
+    admin = blog.admin()
+    slug = str(blog.post(admin)["slug"])
+    checked = 0
+    for path, method in operations(document):
+        responses = document["paths"][path][method]["responses"]
+        if method != "get" or "422" not in responses:
+            continue
+        url = path.replace("{slug}", slug)
+        # When an unknown query parameter is sent, then it is refused by name
+        unknown = api.get(url + "?not_a_parameter=1", token=admin)
+        check_reply(document, unknown, path, method)
+        assert unknown.status == 422 and list(unknown.problem["errors"]) == ["not_a_parameter"], (path, unknown.body)
+        # and each documented one, sent alone with an allowed value, is not refused
+        for name, parameter in query_parameters(document, path, method).items():
+            reply = api.get(f"{url}?{name}={quote(sample_value(parameter))}", token=admin)
+            check_reply(document, reply, path, method)
+            assert reply.status != 422, (path, name, reply.body)
+            checked += 1
+    assert checked >= 15
