@@ -5,78 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 from openapi_spec_validator import OpenAPIV31SpecValidator, validate
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT202012
 
-DOC_URI = "urn:serverless-blog:openapi"
-HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
+from tests.conftest import Api, Blog
+from tests.openapi_document import HTTP_METHODS, check_reply, component, resolve
 
 
 @pytest.fixture
-def document(api: Any) -> dict[str, Any]:
+def document(api: Api) -> dict[str, Any]:
     reply = api.get("/openapi.json")
     assert reply.status == 200, reply.body
     loaded: dict[str, Any] = reply.json
     return loaded
-
-
-def schema_validator(document: dict[str, Any], schema: dict[str, Any]) -> Draft202012Validator:
-    """A Draft 2020-12 validator for ``schema`` whose "#/components/..." refs resolve in ``document``."""
-    resource = Resource.from_contents(document, default_specification=DRAFT202012)
-    registry: Registry[Any] = Registry().with_resource(DOC_URI, resource)
-    return Draft202012Validator(
-        {"allOf": [_absolute(schema)]},
-        registry=registry,
-        format_checker=Draft202012Validator.FORMAT_CHECKER,
-    )
-
-
-def _absolute(schema: Any) -> Any:
-    """Point local refs of a schema lifted out of the document back at the document."""
-    if isinstance(schema, dict):
-        return {k: (DOC_URI + v if k == "$ref" and v.startswith("#") else _absolute(v)) for k, v in schema.items()}
-    if isinstance(schema, list):
-        return [_absolute(v) for v in schema]
-    return schema
-
-
-def component(document: dict[str, Any], name: str) -> Draft202012Validator:
-    assert name in document["components"]["schemas"], name
-    return schema_validator(document, {"$ref": f"#/components/schemas/{name}"})
-
-
-def _resolve(document: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
-    while "$ref" in node:
-        target: Any = document
-        for part in node["$ref"].removeprefix("#/").split("/"):
-            target = target[part]
-        node = target
-    return node
-
-
-def check_reply(document: dict[str, Any], reply: Any, path: str, method: str) -> None:
-    """The reply's status is documented for the operation, and its headers and body match."""
-    operation = document["paths"][path][method]
-    responses = operation["responses"]
-    documented = responses.get(str(reply.status)) or (responses.get("default") if reply.status >= 500 else None)
-    assert documented is not None, f"{method.upper()} {path} answered {reply.status}, not in the document"
-    documented = _resolve(document, documented)
-    for name in documented.get("headers", {}):
-        assert name.lower() in reply.headers, f"{method.upper()} {path} {reply.status} lacks header {name}"
-        header_schema = _resolve(document, documented["headers"][name])["schema"]
-        schema_validator(document, header_schema).validate(reply.headers[name.lower()])
-    content = documented.get("content")
-    if not content:
-        assert reply.body in (b"", b"null"), reply.body
-        return
-    # Chalice sends JSON bodies without a Content-Type and API Gateway then labels
-    # them application/json; problem documents always name their own type.
-    media_type = reply.headers.get("content-type", "application/json").split(";")[0]
-    assert media_type in content, f"{method.upper()} {path} {reply.status} sent {media_type}"
-    schema_validator(document, content[media_type]["schema"]).validate(reply.json)
 
 
 # -- the document itself -----------------------------------------------------------
@@ -126,7 +67,7 @@ def test_schemas_have_teeth(document: dict[str, Any]) -> None:
 # -- real responses against the document ----------------------------------------------
 
 
-def test_account_responses_match(api: Any, blog: Any, document: dict[str, Any]) -> None:
+def test_account_responses_match(api: Api, blog: Blog, document: dict[str, Any]) -> None:
     signup = api.post("/auth/signup", {"username": "maria", "email": "Maria@Example.com",
                                        "password": "correct horse battery"})
     check_reply(document, signup, "/auth/signup", "post")
@@ -141,7 +82,7 @@ def test_account_responses_match(api: Any, blog: Any, document: dict[str, Any]) 
     check_reply(document, api.get("/health"), "/health", "get")
 
 
-def test_post_responses_match(api: Any, blog: Any, document: dict[str, Any]) -> None:
+def test_post_responses_match(api: Api, blog: Blog, document: dict[str, Any]) -> None:
     author = blog.author("alice")
     created = api.post("/posts", {"title": "Ash Wednesday, 2017", "body": "Words *here*.",
                                   "labels": ["Lent", "poetry"]}, token=author)
@@ -177,7 +118,7 @@ def test_post_responses_match(api: Any, blog: Any, document: dict[str, Any]) -> 
     assert deleted.status == 204
 
 
-def test_comment_responses_match(api: Any, blog: Any, document: dict[str, Any]) -> None:
+def test_comment_responses_match(api: Api, blog: Blog, document: dict[str, Any]) -> None:
     author = blog.author()
     slug = blog.post(author, title="Hello")["slug"]
     first = api.post(f"/posts/{slug}/comments", {"body": "First!", "author_name": "Ann",
@@ -212,7 +153,7 @@ def test_comment_responses_match(api: Any, blog: Any, document: dict[str, Any]) 
     assert embedded.json["comments_next_cursor"] is not None
 
 
-def test_problem_responses_match(api: Any, blog: Any, document: dict[str, Any]) -> None:
+def test_problem_responses_match(api: Api, blog: Blog, document: dict[str, Any]) -> None:
     author = blog.author()
     slug = blog.post(author)["slug"]
     invalid = api.post("/posts", {"title": "", "body": "x", "colour": "red"}, token=author)
@@ -246,7 +187,7 @@ def test_problem_responses_match(api: Any, blog: Any, document: dict[str, Any]) 
 
 
 def request_schema(document: dict[str, Any], name: str) -> dict[str, Any]:
-    return _resolve(document, {"$ref": f"#/components/schemas/{name}"})
+    return resolve(document, {"$ref": f"#/components/schemas/{name}"})
 
 
 @pytest.mark.parametrize(("name", "path", "method", "needs_author"), [
@@ -255,7 +196,7 @@ def request_schema(document: dict[str, Any], name: str) -> dict[str, Any]:
     ("PostCreate", "/posts", "post", True),
     ("CommentCreate", "/posts/{slug}/comments", "post", False),
 ])
-def test_required_and_unknown_fields_are_as_documented(api: Any, blog: Any, document: dict[str, Any], name: str,
+def test_required_and_unknown_fields_are_as_documented(api: Api, blog: Blog, document: dict[str, Any], name: str,
                                                        path: str, method: str, needs_author: bool) -> None:
     schema = request_schema(document, name)
     body_ref = document["paths"][path][method]["requestBody"]["content"]["application/json"]["schema"]["$ref"]
@@ -268,7 +209,7 @@ def test_required_and_unknown_fields_are_as_documented(api: Any, blog: Any, docu
     assert set(reply.problem["errors"]) == {"unknown_field", *schema["required"]}
 
 
-def test_documented_length_limits_are_enforced(api: Any, blog: Any, document: dict[str, Any]) -> None:
+def test_documented_length_limits_are_enforced(api: Api, blog: Blog, document: dict[str, Any]) -> None:
     post = request_schema(document, "PostCreate")["properties"]
     author = blog.author()
     longest = post["title"]["maxLength"]
@@ -291,7 +232,7 @@ def test_documented_length_limits_are_enforced(api: Any, blog: Any, document: di
         too_long = api.post(f"/posts/{slug}/comments", {"body": "hi", field: "w" * (limit + 1)})
         assert too_long.status == 422 and field in too_long.problem["errors"], field
 
-    limit_schema = _resolve(document, {"$ref": "#/components/parameters/Limit"})["schema"]
+    limit_schema = resolve(document, {"$ref": "#/components/parameters/Limit"})["schema"]
     assert api.get(f"/posts?limit={limit_schema['maximum']}").status == 200
     assert api.get(f"/posts?limit={limit_schema['maximum'] + 1}").status == 422
     assert api.get(f"/posts?limit={limit_schema['minimum'] - 1}").status == 422

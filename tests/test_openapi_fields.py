@@ -1,0 +1,222 @@
+"""Every field limit the code enforces is the one the OpenAPI document states.
+
+The field tables (``read_fields`` specs in chalicelib/blog) are the behaviour; each rule
+object is read for its limits (``Text.max_length``, ``Integer.minimum``, ``Choice.options``…)
+and compared with the request-body schema of the operation that reads the table. Where a
+rule keeps a limit inside its code rather than in an attribute (an e-mail address's length,
+a label's minimum, a username's or slug's shortest form), the rule itself is asked: the
+longest or shortest value it accepts is found by trying it.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import pytest
+
+from chalicelib import blog as blog_package
+from chalicelib.blog import accounts, comments, moderation, posts, votes
+from chalicelib.blog.validation import (
+    DEFAULT_PAGE_SIZE,
+    MAX_PAGE_SIZE,
+    Choice,
+    DateTime,
+    Email,
+    Field,
+    FieldError,
+    Flag,
+    Integer,
+    Labels,
+    Text,
+    Url,
+)
+from tests.openapi_document import is_json, load_document, merged, operations, request_body_schema, resolve
+
+FieldTable = Mapping[str, Field]
+
+# Each table, and the operation whose JSON body it reads.
+FIELD_TABLES: dict[str, tuple[FieldTable, str, str]] = {
+    "posts.CREATE_FIELDS": (posts.CREATE_FIELDS, "/posts", "post"),
+    "posts.UPDATE_FIELDS": (posts.UPDATE_FIELDS, "/posts/{slug}", "patch"),
+    "comments.CREATE_FIELDS": (comments.CREATE_FIELDS, "/posts/{slug}/comments", "post"),
+    "comments.EDIT_FIELDS": (comments.EDIT_FIELDS, "/comments/{comment_id}", "patch"),
+    "accounts.SIGNUP_FIELDS": (accounts.SIGNUP_FIELDS, "/auth/signup", "post"),
+    "accounts.LOGIN_FIELDS": (accounts.LOGIN_FIELDS, "/auth/login", "post"),
+    "accounts.ROLE_FIELDS": (accounts.ROLE_FIELDS, "/users/{username}/role", "put"),
+    "votes.VOTE_FIELDS": (votes.VOTE_FIELDS, "/comments/{comment_id}/vote", "post"),
+    "moderation.ACTION_FIELDS": (moderation.ACTION_FIELDS, "/comments/{comment_id}/moderate", "post"),
+}
+# Tables no operation of this document reads: PUT /api/user (RealWorld, its own spec) reads PROFILE_FIELDS.
+OTHER_API_TABLES: dict[str, FieldTable] = {"accounts.PROFILE_FIELDS": accounts.PROFILE_FIELDS}
+
+DOCUMENT = load_document()
+
+
+# -- asking a rule what it accepts -------------------------------------------------------------
+
+
+def accepts(rule: Callable[[Any], Any], value: Any) -> bool:
+    try:
+        rule(value)
+    except FieldError:
+        return False
+    return True
+
+
+def longest_accepted(accepts_length: Callable[[int], bool], start: int) -> int:
+    """The greatest length accepted, given that ``start`` is accepted and acceptance stops at some length."""
+    assert accepts_length(start), start
+    low, high = start, start * 2 + 1
+    while accepts_length(high):
+        low, high = high, high * 2
+        assert high < 10_000_000, "no upper limit"
+    while high - low > 1:  # accepted at low, refused at high
+        middle = (low + high) // 2
+        low, high = (middle, high) if accepts_length(middle) else (low, middle)
+    return low
+
+
+def shortest_accepted(accepts_length: Callable[[int], bool], limit: int) -> int:
+    return next(n for n in range(limit + 1) if accepts_length(n))
+
+
+def email_of_length(length: int) -> str:
+    domain = "@example.com"
+    return "a" * max(length - len(domain), 1) + domain
+
+
+# -- what the schema should say about a rule ------------------------------------------------------
+
+
+def expected_schema(rule: Callable[[Any], Any]) -> dict[str, Any]:
+    """The JSON Schema keywords that state ``rule``'s limits, read from the rule itself."""
+    if isinstance(rule, Choice):
+        return {"type": "string", "enum": sorted(rule.options)}
+    if isinstance(rule, Integer):
+        return {"type": "integer", "minimum": rule.minimum, "maximum": rule.maximum}
+    if isinstance(rule, Flag):
+        return {"type": "boolean"}
+    if isinstance(rule, DateTime):
+        return {"type": "string"}
+    if isinstance(rule, Labels):
+        def label_fits(n: int) -> bool:
+            return accepts(rule, ["x" * n])
+        return {"type": "array", "maxItems": rule.max_items,
+                "items": {"type": "string", "minLength": shortest_accepted(label_fits, rule.max_length),
+                          "maxLength": rule.max_length}}
+    if isinstance(rule, Url):
+        return {"type": "string", "minLength": 0 if accepts(rule, "") else 1, "maxLength": rule.max_length}
+    if isinstance(rule, Email):
+        def address_fits(n: int) -> bool:
+            return accepts(rule, email_of_length(n))
+        return {"type": "string", "minLength": 0 if rule.allow_blank else 1,
+                "maxLength": longest_accepted(address_fits, len(email_of_length(1)))}
+    if isinstance(rule, Text):
+        minimum = rule.min_length
+        if type(rule) is not Text:
+            # A refinement (Username, SlugRule) may refuse short values that Text would take.
+            minimum = shortest_accepted(lambda n: accepts(rule, "a" * n), rule.max_length)
+            assert minimum >= rule.min_length
+        return {"type": "string", "minLength": minimum, "maxLength": rule.max_length}
+    raise AssertionError(f"no schema is known for the rule {rule!r}: teach expected_schema about it")
+
+
+def documented_keywords(document: dict[str, Any], schema: dict[str, Any], like: dict[str, Any]) -> dict[str, Any]:
+    """The keywords of ``like`` as ``schema`` states them, with the defaults JSON Schema gives absent ones."""
+    schema = merged(document, schema)
+    found: dict[str, Any] = {}
+    for keyword, wanted in like.items():
+        if keyword == "type":
+            types = schema.get("type")
+            found[keyword] = next(t for t in (types if isinstance(types, list) else [types]) if t != "null")
+        elif keyword == "minLength":
+            found[keyword] = schema.get("minLength", 0)
+        elif keyword == "enum":
+            found[keyword] = sorted(schema["enum"]) if "enum" in schema else None
+        elif keyword == "items":
+            found[keyword] = documented_keywords(document, schema.get("items", {}), wanted)
+        else:
+            found[keyword] = schema.get(keyword)
+    return found
+
+
+def is_nullable(document: dict[str, Any], schema: dict[str, Any]) -> bool:
+    types = merged(document, schema).get("type")
+    return isinstance(types, list) and "null" in types
+
+
+# -- the tests ------------------------------------------------------------------------------------
+
+
+def test_every_field_table_is_compared_or_known_to_belong_elsewhere() -> None:
+    # Given every public *_FIELDS table of Field rules in chalicelib/blog (a table imported
+    # elsewhere is the same object, so tables are told apart by identity)
+    known = {id(table) for table, _, _ in FIELD_TABLES.values()} | {id(t) for t in OTHER_API_TABLES.values()}
+    unknown = []
+    for module_info in pkgutil.iter_modules(blog_package.__path__):
+        module = importlib.import_module(f"chalicelib.blog.{module_info.name}")
+        for name, value in vars(module).items():
+            if (name.endswith("FIELDS") and not name.startswith("_") and isinstance(value, dict) and value
+                    and all(isinstance(spec, Field) for spec in value.values()) and id(value) not in known):
+                unknown.append(f"{module_info.name}.{name}")
+    # Then each is compared with the document below, or is read only by the RealWorld API
+    assert unknown == [], "field tables to add to FIELD_TABLES"
+
+
+def test_every_json_request_body_in_the_document_has_its_field_table() -> None:
+    with_json_bodies = {(path, method) for path, method in operations(DOCUMENT)
+                        if any(is_json(media) for media in resolve(DOCUMENT, DOCUMENT["paths"][path][method].get(
+                            "requestBody", {"content": {}}))["content"])}
+    assert with_json_bodies == {(path, method) for _, path, method in FIELD_TABLES.values()}
+
+
+@pytest.mark.parametrize("table_name", FIELD_TABLES)
+def test_the_request_schema_states_every_field_and_limit_of_its_table(table_name: str) -> None:
+    table, path, method = FIELD_TABLES[table_name]
+    schema = request_body_schema(DOCUMENT, path, method)
+    where = f"{method.upper()} {path} ({table_name})"
+
+    assert schema["type"] == "object" and schema["additionalProperties"] is False, where
+    assert sorted(schema["properties"]) == sorted(table), where
+    assert sorted(schema.get("required", [])) == sorted(name for name, spec in table.items() if spec.required), where
+    for name, spec in table.items():
+        field_schema = schema["properties"][name]
+        wanted = expected_schema(spec.rule)
+        assert documented_keywords(DOCUMENT, field_schema, wanted) == wanted, f"{where}: {name}"
+        assert is_nullable(DOCUMENT, field_schema) == spec.nullable, f"{where}: {name} null"
+
+
+PATTERN_SAMPLES = ["", "ab", "abc", "a.b", ".ab", "-ab", "a b", "ab!", "Ab_9", "ü12", "x" * 32, "x" * 33]
+
+
+@pytest.mark.parametrize("table_name", FIELD_TABLES)
+def test_documented_patterns_take_what_the_rules_take(table_name: str) -> None:
+    table, path, method = FIELD_TABLES[table_name]
+    schema = request_body_schema(DOCUMENT, path, method)
+    for name, spec in table.items():
+        pattern = merged(DOCUMENT, schema["properties"][name]).get("pattern")
+        if pattern is None:
+            continue
+        for sample in PATTERN_SAMPLES:
+            assert (re.search(pattern, sample) is not None) == accepts(spec.rule, sample), (name, sample)
+
+
+def test_comment_bodies_have_one_limit_everywhere() -> None:
+    for table in (comments.CREATE_FIELDS, comments.EDIT_FIELDS):
+        rule = table["body"].rule
+        assert isinstance(rule, Text) and rule.max_length == comments.MAX_COMMENT_LENGTH
+    for path, method in (("/posts/{slug}/comments", "post"), ("/comments/{comment_id}", "patch")):
+        body = request_body_schema(DOCUMENT, path, method)["properties"]["body"]
+        assert body["maxLength"] == comments.MAX_COMMENT_LENGTH
+
+
+def test_page_sizes_are_as_documented() -> None:
+    parameters = DOCUMENT["components"]["parameters"]
+    for name in ("Limit", "CountLimit"):
+        schema = parameters[name]["schema"]
+        assert (schema["minimum"], schema["maximum"]) == (1, MAX_PAGE_SIZE), name
+    assert parameters["Limit"]["schema"]["default"] == DEFAULT_PAGE_SIZE

@@ -1,0 +1,470 @@
+"""Every operation in the OpenAPI document, called for real: each reply must be one the document describes.
+
+One scenario drives them all (one table and one set of accounts, so it stays quick). Each
+operation has a step below, registered with ``@step(method, path)``; the step sends its
+requests through a ``Send`` bound to that very operation, so a step cannot stand in for
+another route by mistake. Every reply is checked with ``check_reply`` and every step
+must get at least one success. A guard test fails when the document has an operation
+without a step (or a step is left for one that is gone): a new route cannot slip through,
+since test_openapi.py already holds the document to the registered routes.
+
+The RealWorld API under /api is not in this document (it has its own public spec and its
+own conformance suite, ``make conformance``), so it is not driven here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import cached_property
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+from jsonschema.exceptions import ValidationError
+
+from chalicelib.blog.notifications import notifications
+from chalicelib.services import services
+from chalicelib.settings import Settings
+from tests.conftest import Api, Blog, Reply
+from tests.openapi_document import Operation, check_reply, load_document, operations, resolve
+
+
+class Send:
+    """Requests to one operation: path parameters fill its template, and every reply is kept."""
+
+    def __init__(self, api: Api, path: str, method: str, replies: list[Reply] | None = None,
+                 path_params: dict[str, str] | None = None) -> None:
+        self.api = api
+        self.path = path
+        self.method = method
+        self.replies: list[Reply] = [] if replies is None else replies
+        self.path_params = path_params or {}
+
+    def at(self, **path_params: str) -> Send:
+        """The same operation with some path parameters given (replies still kept here)."""
+        return Send(self.api, self.path, self.method, self.replies, {**self.path_params, **path_params})
+
+    def __call__(self, *, query: str = "", body: Any = None, token: str | None = None,
+                 headers: dict[str, str] | None = None, raw: bytes | None = None, **path_params: str) -> Reply:
+        params = {**self.path_params, **path_params}
+        names = re.findall(r"\{(\w+)\}", self.path)
+        assert sorted(names) == sorted(params), f"{self.path} takes {names}, not {sorted(params)}"
+        url = re.sub(r"\{(\w+)\}", lambda name: quote(params[name[1]], safe=""), self.path)
+        reply = self.api.request(self.method.upper(), url + (f"?{query}" if query else ""), body, token=token,
+                                 headers=headers, raw=raw)
+        self.replies.append(reply)
+        return reply
+
+
+class Scene:
+    """What the steps share: an author, one post with labels, an anonymous comment, the admin."""
+
+    def __init__(self, api: Api, blog: Blog, configure: Callable[..., Settings]) -> None:
+        self.api = api
+        self.blog = blog
+        self.configure = configure
+
+    @cached_property
+    def admin(self) -> str:
+        return self.blog.admin()
+
+    @cached_property
+    def author(self) -> str:
+        return self.blog.author("alice")
+
+    @cached_property
+    def slug(self) -> str:
+        return str(self.blog.post(self.author, title="Ash Wednesday, 2017", labels=["Lent", "poetry"])["slug"])
+
+    @cached_property
+    def comment(self) -> dict[str, Any]:
+        """An anonymous comment on the post that asked to hear of replies: ``{comment, edit_token, ...}``."""
+        return self.blog.comment(self.slug, author_name="Bob", author_email="bob@example.com", notify_replies=True)
+
+    @property
+    def comment_id(self) -> str:
+        return str(self.comment["comment"]["id"])
+
+    @contextmanager
+    def settings(self, **env: str) -> Iterator[None]:
+        """The test stage's settings with ``env`` changed, for the ``with`` block only."""
+        self.configure(**env)
+        try:
+            yield
+        finally:
+            self.configure()
+
+    def held_comment(self, body: str) -> dict[str, Any]:
+        """A comment held for moderation (the blog moderating everything while it is sent)."""
+        with self.settings(MODERATION="all"):
+            reply = self.api.post(f"/posts/{self.slug}/comments", {"body": body, "author_name": "Hal"})
+        assert reply.status == 202, reply.body
+        return dict(reply.json)
+
+
+Step = Callable[[Scene, Send], None]
+STEPS: dict[Operation, Step] = {}
+
+
+def step(method: str, path: str) -> Callable[[Step], Step]:
+    def register(function: Step) -> Step:
+        assert (path, method) not in STEPS, f"two steps for {method.upper()} {path}"
+        STEPS[(path, method)] = function
+        return function
+    return register
+
+
+# -- meta and accounts ---------------------------------------------------------------------
+
+
+@step("get", "/health")
+def health(scene: Scene, send: Send) -> None:
+    send()
+
+
+@step("get", "/openapi.json")
+def openapi(scene: Scene, send: Send) -> None:
+    send()
+
+
+@step("post", "/auth/signup")
+def signup(scene: Scene, send: Send) -> None:
+    send(body={"username": "maria", "email": "Maria@Example.com", "password": "correct horse battery"})
+    send(body={"username": "maria", "email": "other@example.com", "password": "correct horse battery"})  # 409
+
+
+@step("post", "/auth/login")
+def login(scene: Scene, send: Send) -> None:
+    scene.blog.user("lena")
+    send(body={"email": "LENA@example.com", "password": "correct horse battery"})
+    send(body={"email": "lena@example.com", "password": "wrong horse battery"})  # 401
+
+
+@step("get", "/auth/me")
+def me(scene: Scene, send: Send) -> None:
+    send(token=scene.blog.user())
+    send()  # 401 with WWW-Authenticate
+
+
+@step("put", "/users/{username}/role")
+def set_role(scene: Scene, send: Send) -> None:
+    scene.blog.user("rita")
+    send(username="rita", body={"role": "author"}, token=scene.admin)
+    send(username="nobody-here", body={"role": "author"}, token=scene.admin)  # 404
+
+
+# -- posts ---------------------------------------------------------------------------------
+
+
+@step("get", "/posts")
+def list_posts(scene: Scene, send: Send) -> None:
+    month = scene.api.get(f"/posts/{scene.slug}").json["published_at"][:7]
+    scene.blog.post(scene.author, status="draft", title="Unfinished")  # a draft has no published_at
+    for query in ("", "limit=1", "label=poetry", "label=poetry&status=published", "author=alice", "month=" + month,
+                  "status=draft", "author=alice&status=draft", "author=alice&month=" + month):
+        assert send(query=query, token=scene.author).status == 200, query
+    # label narrows on its own, and unpublished posts have no month: these are refused.
+    for query in ("label=poetry&author=alice", "label=poetry&month=" + month, "label=poetry&status=draft",
+                  "status=draft&month=" + month):
+        assert send(query=query, token=scene.author).status == 422, query
+
+
+@step("post", "/posts")
+def create_post(scene: Scene, send: Send) -> None:
+    every_field = {"title": "Holy Saturday", "body": "Words *here*.", "summary": "Short.", "labels": ["Lent"],
+                   "status": "published", "published_at": "2017-04-15T09:00:00Z", "slug": "holy-saturday",
+                   "comments_closed": False}
+    created = send(body=every_field, token=scene.author, headers={"Idempotency-Key": "holy-saturday-1"})
+    assert created.status == 201, created.body
+    assert send(body={"title": "Easter", "body": "b", "slug": "holy-saturday"}, token=scene.author).status == 409
+
+
+@step("get", "/posts/{slug}")
+def read_post(scene: Scene, send: Send) -> None:
+    scene.blog.comment(scene.slug)
+    scene.blog.comment(scene.slug)
+    send(slug=scene.slug)
+    assert send(slug=scene.slug, query="embed=comments&comments_limit=1").json["comments_next_cursor"]
+    send(slug="no-such-post")  # 404
+
+
+@step("patch", "/posts/{slug}")
+def update_post(scene: Scene, send: Send) -> None:
+    slug = scene.blog.post(scene.author, title="To be edited")["slug"]
+    send(slug=slug, body={"summary": "Edited.", "comments_closed": True}, token=scene.author,
+         headers={"If-Match": '"1"'})
+    send(slug=slug, body={"title": "Stale"}, token=scene.author, headers={"If-Match": '"1"'})  # 412
+
+
+@step("delete", "/posts/{slug}")
+def delete_post(scene: Scene, send: Send) -> None:
+    slug = scene.blog.post(scene.author, title="To be deleted")["slug"]
+    send(slug=slug, token=scene.author, headers={"If-Match": '"1"'})
+
+
+@step("get", "/labels")
+def list_labels(scene: Scene, send: Send) -> None:
+    assert scene.slug
+    assert send(query="limit=1").json["next_cursor"] is not None  # two labels, one per page
+
+
+@step("get", "/archive")
+def archive(scene: Scene, send: Send) -> None:
+    assert scene.slug
+    assert send().json["items"]
+
+
+# -- comments --------------------------------------------------------------------------------
+
+
+@step("get", "/posts/{slug}/comment-form")
+def comment_form(scene: Scene, send: Send) -> None:
+    send(slug=scene.slug)
+
+
+@step("post", "/posts/{slug}/comments")
+def create_comment(scene: Scene, send: Send) -> None:
+    form = scene.api.get(f"/posts/{scene.slug}/comment-form").json
+    every_field = {"body": "First!", "parent_id": None, "author_name": "Ann", "author_email": "ann@example.com",
+                   "author_website": "https://ann.example", "notify_replies": True, "homepage": None,
+                   "form_token": form["form_token"]}
+    # Sent quicker than a person types: 429 with Retry-After.
+    assert send(slug=scene.slug, body=every_field).status == 429
+    with scene.settings(MIN_FORM_SECONDS="0"):
+        first = send(slug=scene.slug, body=every_field, headers={"Idempotency-Key": "first-comment"})
+    assert first.status == 201, first.body
+    reply = send(slug=scene.slug, body={"body": "A reply.", "parent_id": first.json["comment"]["id"]},
+                 token=scene.blog.user())
+    assert reply.status == 201, reply.body
+    with scene.settings(MODERATION="all"):
+        assert send(slug=scene.slug, body={"body": "Held for a look."}).status == 202
+
+
+@step("get", "/posts/{slug}/comments")
+def list_comments(scene: Scene, send: Send) -> None:
+    assert scene.comment
+    for sort in ("", "sort=newest", "sort=score"):
+        assert send(slug=scene.slug, query=sort).json["items"], sort
+
+
+@step("get", "/comments/{comment_id}")
+def read_comment(scene: Scene, send: Send) -> None:
+    send(comment_id=scene.comment_id)
+    held = scene.held_comment("Only for my eyes, for now.")
+    send(comment_id=held["comment"]["id"], headers={"X-Edit-Token": held["edit_token"]})
+    send(comment_id=held["comment"]["id"])  # 404 to anybody else
+
+
+@step("patch", "/comments/{comment_id}")
+def edit_comment(scene: Scene, send: Send) -> None:
+    send(comment_id=scene.comment_id, body={"body": "Edited."}, headers={"X-Edit-Token": scene.comment["edit_token"]})
+
+
+@step("delete", "/comments/{comment_id}")
+def delete_comment(scene: Scene, send: Send) -> None:
+    doomed = scene.blog.comment(scene.slug)
+    send(comment_id=doomed["comment"]["id"], headers={"X-Edit-Token": doomed["edit_token"]})
+
+
+@step("post", "/comments/{comment_id}/vote")
+def vote(scene: Scene, send: Send) -> None:
+    send(comment_id=scene.comment_id, body={"value": 1}, headers={"X-Voter-Token": "browser-one"})
+    send(comment_id=scene.comment_id, body={"value": -1}, token=scene.blog.user())
+
+
+# -- moderation --------------------------------------------------------------------------------
+
+
+@step("get", "/moderation/comments")
+def moderation_queue(scene: Scene, send: Send) -> None:
+    scene.held_comment("Waiting in the queue.")
+    assert send(token=scene.admin).json["items"]
+    send(query="status=spam", token=scene.admin)
+    send(token=scene.author)  # 403
+
+
+@step("post", "/comments/{comment_id}/moderate")
+def moderate(scene: Scene, send: Send) -> None:
+    held = scene.held_comment("Approve me.")
+    send(comment_id=held["comment"]["id"], body={"action": "approve"}, token=scene.admin)
+
+
+@step("get", "/moderation/audit")
+def moderation_audit(scene: Scene, send: Send) -> None:
+    held = scene.held_comment("Mark me as spam.")
+    scene.api.post(f"/comments/{held['comment']['id']}/moderate", {"action": "spam"}, token=scene.admin)
+    assert send(token=scene.admin).json["items"]
+
+
+# -- feeds and unsubscribing ---------------------------------------------------------------------
+
+
+@step("get", "/feeds/posts.atom")
+def posts_feed(scene: Scene, send: Send) -> None:
+    assert scene.slug
+    send()
+    send(query="label=poetry")
+
+
+@step("get", "/feeds/comments.atom")
+def comments_feed(scene: Scene, send: Send) -> None:
+    assert scene.comment
+    send()
+
+
+@step("get", "/posts/{slug}/comments.atom")
+def post_comments_feed(scene: Scene, send: Send) -> None:
+    assert scene.comment
+    send(slug=scene.slug)
+
+
+@step("get", "/sitemap.xml")
+def sitemap(scene: Scene, send: Send) -> None:
+    assert scene.slug
+    send()
+
+
+def unsubscribe_token(address: str) -> str:
+    """The token a notification to ``address`` carries in its List-Unsubscribe link."""
+    return notifications(services().settings).unsubscribe_token(address)
+
+
+@step("get", "/unsubscribe")
+def confirm_unsubscribe(scene: Scene, send: Send) -> None:
+    send(query="token=" + unsubscribe_token("bob@example.com"))
+    send()  # 400: no token
+    send(query="token=forged.token")  # 403
+
+
+@step("post", "/unsubscribe")
+def unsubscribe(scene: Scene, send: Send) -> None:
+    send(query="token=" + unsubscribe_token("bob@example.com"), raw=b"List-Unsubscribe=One-Click",
+         headers={"Content-Type": "application/x-www-form-urlencoded"})
+
+
+# -- the widget and the demo blog -------------------------------------------------------------------
+
+
+def fetch_twice(send: Send) -> None:
+    """A file, then the same file again with its ETag: 200, then 304."""
+    first = send()
+    assert first.status == 200, first.body
+    assert send(headers={"If-None-Match": first.headers["etag"]}).status == 304
+
+
+@step("get", "/widget.js")
+def widget_script(scene: Scene, send: Send) -> None:
+    fetch_twice(send)
+
+
+@step("get", "/widget.css")
+def widget_style(scene: Scene, send: Send) -> None:
+    fetch_twice(send)
+
+
+@step("get", "/demo")
+def demo_index(scene: Scene, send: Send) -> None:
+    assert send().status == 404  # the test stage, like dev and prod, has no demo blog
+    with scene.settings(DEMO_PAGES="true"):
+        fetch_twice(send)
+
+
+@step("get", "/demo/posts")
+def demo_index_at_the_feeds_address(scene: Scene, send: Send) -> None:
+    with scene.settings(DEMO_PAGES="true"):
+        fetch_twice(send)
+
+
+@step("get", "/demo/posts/{slug}")
+def demo_post(scene: Scene, send: Send) -> None:
+    with scene.settings(DEMO_PAGES="true"):
+        fetch_twice(send.at(slug=scene.slug))
+
+
+@step("get", "/demo/{name}")
+def demo_asset(scene: Scene, send: Send) -> None:
+    with scene.settings(DEMO_PAGES="true"):
+        fetch_twice(send.at(name="demo.js"))
+        fetch_twice(send.at(name="demo.css"))
+        assert send(name="post.html").status == 404
+
+
+# -- the scenario and its guard ---------------------------------------------------------------------
+
+
+def test_every_documented_operation_has_a_step() -> None:
+    documented = operations(load_document())
+    assert [op for op in documented if op not in STEPS] == [], "operations in the document that no step calls"
+    assert [op for op in STEPS if op not in documented] == [], "steps for operations the document lacks"
+
+
+@pytest.fixture
+def document(api: Api) -> dict[str, Any]:
+    reply = api.get("/openapi.json")
+    assert reply.status == 200, reply.body
+    loaded: dict[str, Any] = reply.json
+    return loaded
+
+
+def test_a_real_reply_of_every_operation_matches_the_document(
+        api: Api, blog: Blog, configure: Callable[..., Settings], document: dict[str, Any]) -> None:
+    # Given one blog that every step adds to
+    scene = Scene(api, blog, configure)
+    failures: list[str] = []
+    for (path, method), run in STEPS.items():
+        # When each operation is called for real
+        send = Send(api, path, method)
+        try:
+            run(scene, send)
+            # Then it succeeded at least once, and every reply is as documented
+            statuses = [reply.status for reply in send.replies]
+            assert any(200 <= status < 300 for status in statuses), f"no success: {statuses}"
+            for reply in send.replies:
+                check_reply(document, reply, path, method)
+        except (AssertionError, ValidationError) as failure:
+            failures.append(f"{method.upper()} {path}: {str(failure).splitlines()[0]}")
+    assert not failures, "\n".join(failures)
+
+
+def query_parameters(document: dict[str, Any], path: str, method: str) -> dict[str, dict[str, Any]]:
+    """The operation's documented query parameters (its path item's too), by name."""
+    found = {}
+    for parameter in [*document["paths"][path].get("parameters", []),
+                      *document["paths"][path][method].get("parameters", [])]:
+        parameter = resolve(document, parameter)
+        if parameter["in"] == "query":
+            found[parameter["name"]] = parameter
+    return found
+
+
+def sample_value(parameter: dict[str, Any]) -> str:
+    """A value the parameter's schema allows: its default, first option or example, or any text."""
+    schema = parameter["schema"]
+    value = schema.get("default", (schema.get("enum") or [parameter.get("example", "x")])[0])
+    return str(value)
+
+
+def test_operations_that_refuse_unknown_query_parameters_know_every_documented_one(
+        api: Api, blog: Blog, document: dict[str, Any]) -> None:
+    # Given a post, and the admin, who may call every list
+    admin = blog.admin()
+    slug = str(blog.post(admin)["slug"])
+    checked = 0
+    for path, method in operations(document):
+        responses = document["paths"][path][method]["responses"]
+        if method != "get" or "422" not in responses:
+            continue
+        url = path.replace("{slug}", slug)
+        # When an unknown query parameter is sent, then it is refused by name
+        unknown = api.get(url + "?not_a_parameter=1", token=admin)
+        check_reply(document, unknown, path, method)
+        assert unknown.status == 422 and list(unknown.problem["errors"]) == ["not_a_parameter"], (path, unknown.body)
+        # and each documented one, sent alone with an allowed value, is not refused
+        for name, parameter in query_parameters(document, path, method).items():
+            reply = api.get(f"{url}?{name}={quote(sample_value(parameter))}", token=admin)
+            check_reply(document, reply, path, method)
+            assert reply.status != 422, (path, name, reply.body)
+            checked += 1
+    assert checked >= 15
