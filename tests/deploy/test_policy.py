@@ -131,4 +131,5 @@ def test_the_record_of_a_run_is_written_only_when_asked(tmp_path):
     assert "AWS_CALLS_RECORD" in text and "Recorder().install()" in text
     ci = (PROJECT / ".ci/run").read_text()
     assert "AWS_CALLS_RECORD=dist/aws-calls.json make test" in ci
-    assert "deploy.policy check dist/aws-calls.json" in ci
+    assert "make policy-check" in ci
+    assert "deploy.policy check dist/aws-calls.json" in (PROJECT / "Makefile").read_text()
