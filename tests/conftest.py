@@ -119,6 +119,8 @@ class Api:
             sent.setdefault("Content-Type", "application/json")
         if token:
             sent["Authorization"] = f"Bearer {token}"
+        if isinstance(body, str):
+            body = body.encode()  # as Chalice's Request.raw_body would encode it
         response = self.client.http.request(method, path, headers=sent, body=body or b"")
         return Reply(response.status_code, {k.lower(): v for k, v in response.headers.items()}, response.body)
 

@@ -7,7 +7,7 @@ import os
 import types
 from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -16,6 +16,9 @@ from chalicelib.blog import clock as clock_module
 from chalicelib.blog import comments as comments_module
 from chalicelib.settings import Settings, load_settings
 from devtools.offline_aws import PROJECT
+
+if TYPE_CHECKING:
+    from tests.conftest import Api, Reply
 
 
 def stage_settings(**env: str) -> Settings:
@@ -42,7 +45,8 @@ class Clock:
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.offset = 0.0
-        real_now, real_time = clock_module.now, comments_module.time.time
+        # comments_module.time is the comment service's own `import time`, which is replaced below.
+        real_now, real_time = clock_module.now, comments_module.time.time  # type: ignore[attr-defined]
         monkeypatch.setattr(clock_module, "now", lambda: real_now() + timedelta(seconds=self.offset))
         monkeypatch.setattr(clock_module, "now_iso", lambda: clock_module.to_iso(clock_module.now()))
         self.real_time = real_time
@@ -59,6 +63,6 @@ class Clock:
         self.advance(seconds - int(self.time()) % seconds + 1)
 
 
-def send(api: Any, slug: str, body: str = "Nice post.", token: str | None = None, **fields: Any) -> Any:
+def send(api: Api, slug: str, body: str = "Nice post.", token: str | None = None, **fields: Any) -> Reply:
     payload = {"body": body, **({} if token else {"author_name": "Ann"}), **fields}
     return api.post(f"/posts/{slug}/comments", payload, token=token)

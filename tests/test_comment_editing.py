@@ -18,15 +18,16 @@ from chalicelib import services as services_module
 from chalicelib.blog import comments as comments_module
 from chalicelib.blog.ids import new_ulid
 from chalicelib.blog.tokens import issue_edit_token
+from tests.conftest import Api, Blog, Reply
 
 
 @pytest.fixture
-def slug(blog: Any) -> str:
+def slug(blog: Blog) -> str:
     return str(blog.post(blog.author("alice"), title="Hello world")["slug"])
 
 
 @pytest.fixture
-def anonymous(blog: Any, slug: str) -> dict[str, Any]:
+def anonymous(blog: Blog, slug: str) -> dict[str, Any]:
     """An anonymous comment as created: {comment, edit_token, edit_token_expires_at}."""
     return dict(blog.comment(slug, body="First thoughts"))
 
@@ -35,24 +36,24 @@ def token_header(created: dict[str, Any]) -> dict[str, str]:
     return {"X-Edit-Token": created["edit_token"]}
 
 
-def listed(api: Any, slug: str) -> list[dict[str, Any]]:
+def listed(api: Api, slug: str) -> list[dict[str, Any]]:
     reply = api.get(f"/posts/{slug}/comments?limit=100")
     assert reply.status == 200, reply.body
     return list(reply.json["items"])
 
 
-def count(api: Any, slug: str) -> int:
+def count(api: Api, slug: str) -> int:
     return int(api.get(f"/posts/{slug}").json["comment_count"])
 
 
-def edit(api: Any, comment_id: str, body: str = "Second thoughts", **kwargs: Any) -> Any:
+def edit(api: Api, comment_id: str, body: str = "Second thoughts", **kwargs: Any) -> Reply:
     return api.patch(f"/comments/{comment_id}", {"body": body}, **kwargs)
 
 
 # -- with the edit token ---------------------------------------------------------------
 
 
-def test_edit_with_the_token_changes_the_text(api, slug, anonymous):
+def test_edit_with_the_token_changes_the_text(api: Api, slug: str, anonymous: dict[str, Any]) -> None:
     comment_id = anonymous["comment"]["id"]
 
     reply = edit(api, comment_id, "Second *thoughts*", headers=token_header(anonymous))
@@ -65,7 +66,7 @@ def test_edit_with_the_token_changes_the_text(api, slug, anonymous):
     assert count(api, slug) == 1
 
 
-def test_delete_with_the_token_removes_the_comment(api, slug, anonymous):
+def test_delete_with_the_token_removes_the_comment(api: Api, slug: str, anonymous: dict[str, Any]) -> None:
     reply = api.delete(f"/comments/{anonymous['comment']['id']}", headers=token_header(anonymous))
 
     assert reply.status == 204
@@ -73,7 +74,7 @@ def test_delete_with_the_token_removes_the_comment(api, slug, anonymous):
     assert count(api, slug) == 0
 
 
-def test_forged_token_is_refused(api, slug, anonymous):
+def test_forged_token_is_refused(api: Api, slug: str, anonymous: dict[str, Any]) -> None:
     expires, _, signature = anonymous["edit_token"].partition(".")
     forgeries = [
         "not-a-token",
@@ -90,7 +91,7 @@ def test_forged_token_is_refused(api, slug, anonymous):
     assert listed(api, slug)[0]["body"] == "First thoughts"
 
 
-def test_token_for_another_comment_is_refused(api, blog, slug, anonymous):
+def test_token_for_another_comment_is_refused(api: Api, blog: Blog, slug: str, anonymous: dict[str, Any]) -> None:
     other = blog.comment(slug)
 
     reply = edit(api, anonymous["comment"]["id"], headers=token_header(other))
@@ -102,7 +103,8 @@ def test_token_for_another_comment_is_refused(api, blog, slug, anonymous):
     assert count(api, slug) == 2
 
 
-def test_token_expires_when_the_edit_window_closes(api, slug, anonymous, monkeypatch):
+def test_token_expires_when_the_edit_window_closes(api: Api, slug: str, anonymous: dict[str, Any],
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     # Given the edit window (EDIT_WINDOW_SECONDS=900) has passed since posting
     closes = int(anonymous["edit_token"].split(".")[0])
     assert closes - time.time() == pytest.approx(900, abs=5)
@@ -116,7 +118,7 @@ def test_token_expires_when_the_edit_window_closes(api, slug, anonymous, monkeyp
     assert listed(api, slug)[0]["body"] == "First thoughts"
 
 
-def test_token_issued_with_a_past_expiry_is_refused(api, anonymous):
+def test_token_issued_with_a_past_expiry_is_refused(api: Api, anonymous: dict[str, Any]) -> None:
     key = services_module.services().settings.edit_token_key
     stale = issue_edit_token(anonymous["comment"]["id"], int(time.time()) - 1, key)
 
@@ -125,13 +127,13 @@ def test_token_issued_with_a_past_expiry_is_refused(api, anonymous):
     assert reply.status == 403
 
 
-def test_token_signed_with_another_key_is_refused(api, anonymous):
+def test_token_signed_with_another_key_is_refused(api: Api, anonymous: dict[str, Any]) -> None:
     stolen = issue_edit_token(anonymous["comment"]["id"], int(time.time()) + 600, "x" * 40)
 
     assert edit(api, anonymous["comment"]["id"], headers={"X-Edit-Token": stolen}).status == 403
 
 
-def test_without_a_token_an_anonymous_caller_must_authenticate(api, slug, anonymous):
+def test_without_a_token_an_anonymous_caller_must_authenticate(api: Api, slug: str, anonymous: dict[str, Any]) -> None:
     reply = edit(api, anonymous["comment"]["id"])
     deleting = api.delete(f"/comments/{anonymous['comment']['id']}")
 
@@ -145,7 +147,7 @@ def test_without_a_token_an_anonymous_caller_must_authenticate(api, slug, anonym
 # -- by account ------------------------------------------------------------------------
 
 
-def test_signed_in_author_edits_and_deletes_without_a_token(api, blog, slug):
+def test_signed_in_author_edits_and_deletes_without_a_token(api: Api, blog: Blog, slug: str) -> None:
     token = blog.user("bob")
     mine = blog.comment(slug, token=token)["comment"]["id"]
 
@@ -154,7 +156,8 @@ def test_signed_in_author_edits_and_deletes_without_a_token(api, blog, slug):
     assert listed(api, slug) == []
 
 
-def test_another_signed_in_user_may_not_change_a_comment(api, blog, slug, anonymous):
+def test_another_signed_in_user_may_not_change_a_comment(api: Api, blog: Blog, slug: str,
+                                                         anonymous: dict[str, Any]) -> None:
     bobs = blog.comment(slug, token=blog.user("bob"))["comment"]["id"]
     carol = blog.user("carol")
 
@@ -164,7 +167,7 @@ def test_another_signed_in_user_may_not_change_a_comment(api, blog, slug, anonym
     assert count(api, slug) == 2
 
 
-def test_admin_edits_and_deletes_any_comment(api, blog, slug, anonymous):
+def test_admin_edits_and_deletes_any_comment(api: Api, blog: Blog, slug: str, anonymous: dict[str, Any]) -> None:
     admin = blog.admin()
     bobs = blog.comment(slug, token=blog.user("bob"))["comment"]["id"]
 
@@ -175,7 +178,7 @@ def test_admin_edits_and_deletes_any_comment(api, blog, slug, anonymous):
     assert count(api, slug) == 0
 
 
-def test_edit_is_validated_like_a_new_comment(api, slug, anonymous):
+def test_edit_is_validated_like_a_new_comment(api: Api, slug: str, anonymous: dict[str, Any]) -> None:
     for body in ("", "   ", "x" * 5001):
         reply = edit(api, anonymous["comment"]["id"], body, headers=token_header(anonymous))
         assert reply.status == 422
@@ -187,14 +190,14 @@ def test_edit_is_validated_like_a_new_comment(api, slug, anonymous):
 
 
 @pytest.mark.parametrize("comment_id", [new_ulid(), "01ARZ3NDEKTSV4RRFFQ69G5FAV", "not-an-id", "0" * 300, "%00"])
-def test_unknown_or_malformed_comment_id_is_not_found(api, blog, comment_id):
+def test_unknown_or_malformed_comment_id_is_not_found(api: Api, blog: Blog, comment_id: str) -> None:
     admin = blog.admin()
 
     assert edit(api, comment_id, token=admin).status == 404
     assert api.delete(f"/comments/{comment_id}", token=admin).status == 404
 
 
-def test_deleted_comment_cannot_be_edited_or_deleted_again(api, anonymous):
+def test_deleted_comment_cannot_be_edited_or_deleted_again(api: Api, anonymous: dict[str, Any]) -> None:
     comment_id = anonymous["comment"]["id"]
     api.delete(f"/comments/{comment_id}", headers=token_header(anonymous))
 
@@ -205,7 +208,8 @@ def test_deleted_comment_cannot_be_edited_or_deleted_again(api, anonymous):
 # -- tombstones ---------------------------------------------------------------------------
 
 
-def test_deleted_comment_with_replies_becomes_an_uncounted_tombstone(api, blog, slug, anonymous):
+def test_deleted_comment_with_replies_becomes_an_uncounted_tombstone(api: Api, blog: Blog, slug: str,
+                                                                     anonymous: dict[str, Any]) -> None:
     # Given a comment with a reply
     parent = anonymous["comment"]["id"]
     reply = blog.comment(slug, parent_id=parent)["comment"]["id"]
@@ -227,7 +231,8 @@ def test_deleted_comment_with_replies_becomes_an_uncounted_tombstone(api, blog, 
     assert edit(api, parent, token=blog.admin()).status == 404
 
 
-def test_deleting_the_last_reply_removes_the_tombstone(api, blog, slug, anonymous):
+def test_deleting_the_last_reply_removes_the_tombstone(api: Api, blog: Blog, slug: str,
+                                                       anonymous: dict[str, Any]) -> None:
     parent = anonymous["comment"]["id"]
     first = blog.comment(slug, parent_id=parent)
     second = blog.comment(slug, parent_id=parent)
@@ -243,7 +248,7 @@ def test_deleting_the_last_reply_removes_the_tombstone(api, blog, slug, anonymou
     assert count(api, slug) == 0
 
 
-def test_pruning_climbs_a_chain_of_tombstones(api, blog, slug, anonymous):
+def test_pruning_climbs_a_chain_of_tombstones(api: Api, blog: Blog, slug: str, anonymous: dict[str, Any]) -> None:
     # Given a thread root -> middle -> leaf where root and middle were deleted
     root = anonymous
     middle = blog.comment(slug, parent_id=root["comment"]["id"])
@@ -260,7 +265,8 @@ def test_pruning_climbs_a_chain_of_tombstones(api, blog, slug, anonymous):
     assert count(api, slug) == 1
 
 
-def test_tombstone_stays_while_a_reply_of_a_reply_remains(api, blog, slug, anonymous):
+def test_tombstone_stays_while_a_reply_of_a_reply_remains(api: Api, blog: Blog, slug: str,
+                                                          anonymous: dict[str, Any]) -> None:
     middle = blog.comment(slug, parent_id=anonymous["comment"]["id"])
     leaf = blog.comment(slug, parent_id=middle["comment"]["id"])
     api.delete(f"/comments/{anonymous['comment']['id']}", headers=token_header(anonymous))
