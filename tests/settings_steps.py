@@ -66,3 +66,10 @@ class Clock:
 def send(api: Api, slug: str, body: str = "Nice post.", token: str | None = None, **fields: Any) -> Reply:
     payload = {"body": body, **({} if token else {"author_name": "Ann"}), **fields}
     return api.post(f"/posts/{slug}/comments", payload, token=token)
+
+
+def comment_count(api: Api, slug: str) -> int:
+    """The post's comment_count, as a reader reads it."""
+    reply = api.get(f"/posts/{slug}")
+    assert reply.status == 200, reply.body
+    return int(reply.json["comment_count"])

@@ -17,18 +17,12 @@ from chalicelib.blog.tokens import issue_jwt
 from chalicelib.store import keys
 from chalicelib.store.client import dynamodb_client
 from chalicelib.store.table import deserialize, serialize
-from tests.conftest import Api, Blog, Reply
-
-PASSWORD = "correct horse battery"
+from tests.conftest import PASSWORD, Api, Blog, Reply, login
 
 
 def signup(api: Api, username: str = "alice", email: str | None = None, password: str = PASSWORD) -> Reply:
     return api.post("/auth/signup", {"username": username, "email": email or f"{username}@example.com",
                                      "password": password})
-
-
-def login(api: Api, email: str = "alice@example.com", password: str = PASSWORD) -> Reply:
-    return api.post("/auth/login", {"email": email, "password": password})
 
 
 def secret() -> str:

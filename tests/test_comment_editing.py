@@ -19,6 +19,7 @@ from chalicelib.blog import comments as comments_module
 from chalicelib.blog.ids import new_ulid
 from chalicelib.blog.tokens import issue_edit_token
 from tests.conftest import Api, Blog, Reply
+from tests.settings_steps import comment_count
 
 
 @pytest.fixture
@@ -42,10 +43,6 @@ def listed(api: Api, slug: str) -> list[dict[str, Any]]:
     return list(reply.json["items"])
 
 
-def count(api: Api, slug: str) -> int:
-    return int(api.get(f"/posts/{slug}").json["comment_count"])
-
-
 def edit(api: Api, comment_id: str, body: str = "Second thoughts", **kwargs: Any) -> Reply:
     return api.patch(f"/comments/{comment_id}", {"body": body}, **kwargs)
 
@@ -63,7 +60,7 @@ def test_edit_with_the_token_changes_the_text(api: Api, slug: str, anonymous: di
     assert reply.json["body"] == "Second *thoughts*"
     assert reply.json["edited_at"] is not None
     assert listed(api, slug)[0]["html"] == "<p>Second <em>thoughts</em></p>\n"
-    assert count(api, slug) == 1
+    assert comment_count(api, slug) == 1
 
 
 def test_delete_with_the_token_removes_the_comment(api: Api, slug: str, anonymous: dict[str, Any]) -> None:
@@ -71,7 +68,7 @@ def test_delete_with_the_token_removes_the_comment(api: Api, slug: str, anonymou
 
     assert reply.status == 204
     assert listed(api, slug) == []
-    assert count(api, slug) == 0
+    assert comment_count(api, slug) == 0
 
 
 def test_forged_token_is_refused(api: Api, slug: str, anonymous: dict[str, Any]) -> None:
@@ -100,7 +97,7 @@ def test_token_for_another_comment_is_refused(api: Api, blog: Blog, slug: str, a
     assert reply.status == 403
     assert deleting.status == 403
     assert reply.problem["detail"]
-    assert count(api, slug) == 2
+    assert comment_count(api, slug) == 2
 
 
 def test_token_expires_when_the_edit_window_closes(api: Api, slug: str, anonymous: dict[str, Any],
@@ -141,7 +138,7 @@ def test_without_a_token_an_anonymous_caller_must_authenticate(api: Api, slug: s
     assert deleting.status == 401
     assert reply.headers["www-authenticate"].startswith("Bearer")
     assert "X-Edit-Token" in reply.problem["detail"]
-    assert count(api, slug) == 1
+    assert comment_count(api, slug) == 1
 
 
 # -- by account ------------------------------------------------------------------------
@@ -164,7 +161,7 @@ def test_another_signed_in_user_may_not_change_a_comment(api: Api, blog: Blog, s
     for target in (bobs, anonymous["comment"]["id"]):
         assert edit(api, target, token=carol).status == 403
         assert api.delete(f"/comments/{target}", token=carol).status == 403
-    assert count(api, slug) == 2
+    assert comment_count(api, slug) == 2
 
 
 def test_admin_edits_and_deletes_any_comment(api: Api, blog: Blog, slug: str, anonymous: dict[str, Any]) -> None:
@@ -175,7 +172,7 @@ def test_admin_edits_and_deletes_any_comment(api: Api, blog: Blog, slug: str, an
     assert edit(api, bobs, token=admin).status == 200
     assert api.delete(f"/comments/{anonymous['comment']['id']}", token=admin).status == 204
     assert api.delete(f"/comments/{bobs}", token=admin).status == 204
-    assert count(api, slug) == 0
+    assert comment_count(api, slug) == 0
 
 
 def test_edit_is_validated_like_a_new_comment(api: Api, slug: str, anonymous: dict[str, Any]) -> None:
@@ -226,7 +223,7 @@ def test_deleted_comment_with_replies_becomes_an_uncounted_tombstone(api: Api, b
     assert not tombstone["body"] and not tombstone["html"]
     assert "First thoughts" not in api.get(f"/posts/{slug}/comments").body.decode()
     # And only the reply is counted
-    assert count(api, slug) == 1
+    assert comment_count(api, slug) == 1
     # And the tombstone cannot be edited
     assert edit(api, parent, token=blog.admin()).status == 404
 
@@ -245,7 +242,7 @@ def test_deleting_the_last_reply_removes_the_tombstone(api: Api, blog: Blog, slu
     # The last reply goes: so does the tombstone
     assert api.delete(f"/comments/{second['comment']['id']}", headers=token_header(second)).status == 204
     assert listed(api, slug) == []
-    assert count(api, slug) == 0
+    assert comment_count(api, slug) == 0
 
 
 def test_pruning_climbs_a_chain_of_tombstones(api: Api, blog: Blog, slug: str, anonymous: dict[str, Any]) -> None:
@@ -257,12 +254,12 @@ def test_pruning_climbs_a_chain_of_tombstones(api: Api, blog: Blog, slug: str, a
     for created in (root, middle):
         api.delete(f"/comments/{created['comment']['id']}", headers=token_header(created))
     assert [i["status"] for i in listed(api, slug)] == ["deleted", "deleted", "approved", "approved"]
-    assert count(api, slug) == 2
+    assert comment_count(api, slug) == 2
 
     # When the leaf is deleted, then both tombstones go and the unrelated comment stays
     assert api.delete(f"/comments/{leaf['comment']['id']}", headers=token_header(leaf)).status == 204
     assert [i["id"] for i in listed(api, slug)] == [sibling["comment"]["id"]]
-    assert count(api, slug) == 1
+    assert comment_count(api, slug) == 1
 
 
 def test_tombstone_stays_while_a_reply_of_a_reply_remains(api: Api, blog: Blog, slug: str,
@@ -276,4 +273,4 @@ def test_tombstone_stays_while_a_reply_of_a_reply_remains(api: Api, blog: Blog, 
 
     assert [i["id"] for i in listed(api, slug)] == [
         anonymous["comment"]["id"], middle["comment"]["id"], leaf["comment"]["id"]]
-    assert count(api, slug) == 1
+    assert comment_count(api, slug) == 1

@@ -18,6 +18,7 @@ from chalicelib.store import keys
 from chalicelib.store.client import dynamodb_client
 from chalicelib.store.table import TransactionCancelled, deserialize, serialize
 from tests.conftest import Api, Blog, DynamoCalls
+from tests.settings_steps import comment_count
 
 EMAIL = "ann@example.org"
 
@@ -31,12 +32,6 @@ def listing(api: Api, slug: str, **params: Any) -> dict[str, Any]:
 
 def ids(items: list[dict[str, Any]]) -> list[str]:
     return [item["id"] for item in items]
-
-
-def comment_count(api: Api, slug: str) -> int:
-    reply = api.get(f"/posts/{slug}")
-    assert reply.status == 200, reply.body
-    return int(reply.json["comment_count"])
 
 
 # -- posting ---------------------------------------------------------------------

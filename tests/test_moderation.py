@@ -22,7 +22,8 @@ from chalicelib.store import keys
 from chalicelib.store.client import dynamodb_client
 from chalicelib.store.table import deserialize, serialize
 from tests.conftest import AUTHOR, TEST_TABLE, Api, Blog, DynamoCalls, Reply
-from tests.settings_steps import Clock, send
+from tests.post_steps import walk
+from tests.settings_steps import Clock, comment_count, send
 
 # -- steps ---------------------------------------------------------------------------
 
@@ -74,23 +75,8 @@ def post_view(api: Api, slug: str, embed: bool = False) -> dict[str, Any]:
     return dict(reply.json)
 
 
-def comment_count(api: Api, slug: str) -> int:
-    return int(post_view(api, slug)["comment_count"])
-
-
 def queue(api: Api, token: str, status: str = "pending", limit: int = 100) -> list[str]:
-    found: list[str] = []
-    cursor = None
-    for _ in range(1000):
-        path = f"/moderation/comments?status={status}&limit={limit}"
-        reply = api.get(path + (f"&cursor={quote(cursor, safe='')}" if cursor else ""), token=token)
-        assert reply.status == 200, reply.body
-        assert len(reply.json["items"]) <= limit
-        found.extend(c["id"] for c in reply.json["items"])
-        cursor = reply.json["next_cursor"]
-        if cursor is None:
-            return found
-    raise AssertionError("the queue's cursor chain never ended")
+    return [c["id"] for c in walk(api, f"/moderation/comments?status={status}", limit, token)]
 
 
 def audit(api: Api, token: str) -> list[dict[str, Any]]:

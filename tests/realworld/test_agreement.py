@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.conftest import Api, Blog
+from tests.conftest import Api, Blog, login
 from tests.realworld.conftest import ISO_MILLIS, Conduit
 
 
@@ -105,11 +105,11 @@ def test_a_conduit_user_is_a_native_account(conduit: Conduit, api: Api) -> None:
     token = conduit.register("alice")
 
     me = api.get("/auth/me", token=token)
-    login = api.post("/auth/login", {"email": "alice@example.com", "password": "correct horse battery"})
+    native = login(api, "alice@example.com")
 
     assert me.status == 200 and me.json["user"]["username"] == "alice"
-    assert login.status == 200, login.body
-    assert conduit.get("/user", token=login.json["token"]).json["user"]["username"] == "alice"
+    assert native.status == 200, native.body
+    assert conduit.get("/user", token=native.json["token"]).json["user"]["username"] == "alice"
 
 
 def test_tags_list_every_label_in_use(conduit: Conduit, blog: Blog) -> None:
