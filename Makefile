@@ -20,8 +20,8 @@ test: $(INSTALLED) browser  ## the whole suite, the browser tests included
 e2e: $(INSTALLED) browser  ## only the browser tests: the widget and the demo blog in Chromium
 	$(PY) -m pytest tests/browser
 
-browser:  ## Debian's Chromium for the browser tests (apt-get; nothing when it is there)
-	bash devtools/install_chromium.sh
+browser: $(INSTALLED)  ## Debian's Chromium for the browser tests (apt-get only when it is missing)
+	PY=$(PY) bash devtools/install_chromium.sh
 
 screenshot: $(INSTALLED) browser  ## docs/demo-post.png, the README's picture of the demo blog
 	$(PY) -m devtools.screenshot docs/demo-post.png

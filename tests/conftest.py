@@ -25,6 +25,7 @@ PROJECT = Path(__file__).resolve().parents[1]
 TEST_TABLE = json.loads((PROJECT / ".chalice/config.json").read_text())["stages"]["test"][
     "environment_variables"]["TABLE_NAME"]
 ADMIN = "root"
+PASSWORD = "correct horse battery"  # every account the steps make has it
 
 # Least privilege (deploy/policy.py): every AWS call the app's own code makes is recorded;
 # with AWS_CALLS_RECORD=<file>, the record is written there when the session ends.
@@ -119,6 +120,8 @@ class Api:
             sent.setdefault("Content-Type", "application/json")
         if token:
             sent["Authorization"] = f"Bearer {token}"
+        if isinstance(body, str):
+            body = body.encode()  # as Chalice's Request.raw_body would encode it
         response = self.client.http.request(method, path, headers=sent, body=body or b"")
         return Reply(response.status_code, {k.lower(): v for k, v in response.headers.items()}, response.body)
 
@@ -146,6 +149,11 @@ def api(dynamo: DynamoCalls) -> Iterator[Api]:
         yield Api(client)
 
 
+def login(api: Api, email: str, password: str = PASSWORD) -> Reply:
+    """POST /auth/login, answered as it is."""
+    return api.post("/auth/login", {"email": email, "password": password})
+
+
 class Blog:
     """Factories: users in each role, posts and comments, through the API itself."""
 
@@ -160,7 +168,7 @@ class Blog:
     def user(self, username: str | None = None) -> str:
         username = username or f"reader{self._next()}"
         reply = self.api.post("/auth/signup", {"username": username, "email": f"{username}@example.com",
-                                               "password": "correct horse battery"})
+                                               "password": PASSWORD})
         assert reply.status == 201, reply.body
         return str(reply.json["token"])
 
@@ -171,8 +179,7 @@ class Blog:
             return self.user(ADMIN)
 
     def login(self, username: str) -> str:
-        reply = self.api.post("/auth/login", {"email": f"{username}@example.com",
-                                              "password": "correct horse battery"})
+        reply = login(self.api, f"{username}@example.com")
         assert reply.status == 200, reply.body
         return str(reply.json["token"])
 

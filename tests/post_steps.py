@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import pytest
@@ -12,8 +12,11 @@ import pytest
 from chalicelib.blog import clock
 from chalicelib.store.table import ConditionFailed, Table, TransactionCancelled, Write
 
+if TYPE_CHECKING:
+    from tests.conftest import Api
 
-def walk(api: Any, path: str, limit: int, token: str | None = None) -> list[dict[str, Any]]:
+
+def walk(api: Api, path: str, limit: int, token: str | None = None) -> list[dict[str, Any]]:
     """Follow next_cursor from the first page to the last; every page must honour the limit."""
     items: list[dict[str, Any]] = []
     cursor: str | None = None
@@ -30,17 +33,17 @@ def walk(api: Any, path: str, limit: int, token: str | None = None) -> list[dict
     raise AssertionError("the cursor chain never ended")
 
 
-def slugs(api: Any, path: str, token: str | None = None) -> list[str]:
+def slugs(api: Api, path: str, token: str | None = None) -> list[str]:
     reply = api.get(path, token=token)
     assert reply.status == 200, reply.body
     return [item["slug"] for item in reply.json["items"]]
 
 
-def label_counts(api: Any) -> dict[str, int]:
+def label_counts(api: Api) -> dict[str, int]:
     return {item["label"]: item["count"] for item in walk(api, "/labels", 100)}
 
 
-def archive_counts(api: Any) -> dict[str, int]:
+def archive_counts(api: Api) -> dict[str, int]:
     return {item["month"]: item["count"] for item in walk(api, "/archive", 100)}
 
 

@@ -6,7 +6,7 @@ import json
 import os
 from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -14,6 +14,9 @@ from chalicelib import services as services_module
 from chalicelib.blog import clock as clock_module
 from chalicelib.settings import Settings, load_settings
 from devtools.offline_aws import PROJECT
+
+if TYPE_CHECKING:
+    from tests.conftest import Api, Reply
 
 
 def stage_settings(**env: str) -> Settings:
@@ -54,6 +57,13 @@ class Clock:
         self.advance(seconds - int(self.time()) % seconds + 1)
 
 
-def send(api: Any, slug: str, body: str = "Nice post.", token: str | None = None, **fields: Any) -> Any:
+def send(api: Api, slug: str, body: str = "Nice post.", token: str | None = None, **fields: Any) -> Reply:
     payload = {"body": body, **({} if token else {"author_name": "Ann"}), **fields}
     return api.post(f"/posts/{slug}/comments", payload, token=token)
+
+
+def comment_count(api: Api, slug: str) -> int:
+    """The post's comment_count, as a reader reads it."""
+    reply = api.get(f"/posts/{slug}")
+    assert reply.status == 200, reply.body
+    return int(reply.json["comment_count"])

@@ -14,8 +14,9 @@ import boto3
 import pytest
 from chalice.local import LambdaEventConverter
 
-from tests.conftest import TEST_TABLE
-from tests.settings_steps import send
+from chalicelib.settings import Settings
+from tests.conftest import TEST_TABLE, Api, Blog, DynamoCalls
+from tests.settings_steps import Clock, send
 
 
 @pytest.fixture
@@ -26,13 +27,13 @@ def address(monkeypatch: pytest.MonkeyPatch) -> Callable[[str], None]:
     return use
 
 
-def created(api: Any, slug: str, body: str = "Nice post.", token: str | None = None, **fields: Any) -> dict[str, Any]:
+def created(api: Api, slug: str, body: str = "Nice post.", token: str | None = None, **fields: Any) -> dict[str, Any]:
     reply = send(api, slug, body, token, **fields)
     assert reply.status == 201, reply.body
     return dict(reply.json)
 
 
-def state(api: Any, slug: str) -> tuple[int, list[str]]:
+def state(api: Api, slug: str) -> tuple[int, list[str]]:
     """The post's count and its listed comments' bodies."""
     post = api.get(f"/posts/{slug}")
     listing = api.get(f"/posts/{slug}/comments?limit=100")
@@ -40,7 +41,7 @@ def state(api: Any, slug: str) -> tuple[int, list[str]]:
     return int(post.json["comment_count"]), [c["body"] for c in listing.json["items"]]
 
 
-def form_token(api: Any, slug: str) -> str:
+def form_token(api: Api, slug: str) -> str:
     reply = api.get(f"/posts/{slug}/comment-form")
     assert reply.status == 200, reply.body
     return str(reply.json["form_token"])
@@ -56,7 +57,7 @@ def stored_items() -> Iterator[dict[str, Any]]:
 # -- honeypot and form token -----------------------------------------------------------------
 
 
-def test_filled_honeypot_is_refused_and_writes_nothing(api, slug):
+def test_filled_honeypot_is_refused_and_writes_nothing(api: Api, slug: str) -> None:
     reply = send(api, slug, homepage="https://spam.example")
 
     assert reply.status == 422
@@ -64,11 +65,11 @@ def test_filled_honeypot_is_refused_and_writes_nothing(api, slug):
     assert state(api, slug) == (0, [])
 
 
-def test_empty_honeypot_is_accepted(api, slug):
+def test_empty_honeypot_is_accepted(api: Api, slug: str) -> None:
     created(api, slug, homepage="")
 
 
-def test_comment_form_tells_its_rules(api, slug, configure):
+def test_comment_form_tells_its_rules(api: Api, slug: str, configure: Callable[..., Settings]) -> None:
     configure(MIN_FORM_SECONDS="5", MODERATION="first-time")
 
     form = api.get(f"/posts/{slug}/comment-form").json
@@ -79,7 +80,7 @@ def test_comment_form_tells_its_rules(api, slug, configure):
     assert form["moderation"] == "first-time"
 
 
-def test_required_form_token_must_be_sent(api, slug, configure):
+def test_required_form_token_must_be_sent(api: Api, slug: str, configure: Callable[..., Settings]) -> None:
     configure(REQUIRE_FORM_TOKEN="true")
 
     reply = send(api, slug)
@@ -90,7 +91,7 @@ def test_required_form_token_must_be_sent(api, slug, configure):
 
 
 @pytest.mark.parametrize("forged", ["1700000000.0123456789abcdef0123456789abcdef", "not-a-token", "-5.abc", ".", ""])
-def test_forged_form_token_is_refused(api, slug, configure, forged):
+def test_forged_form_token_is_refused(api: Api, slug: str, configure: Callable[..., Settings], forged: str) -> None:
     configure(REQUIRE_FORM_TOKEN="true", MIN_FORM_SECONDS="0")
 
     reply = send(api, slug, form_token=forged)
@@ -99,7 +100,8 @@ def test_forged_form_token_is_refused(api, slug, configure, forged):
     assert "form_token" in reply.problem["errors"]
 
 
-def test_form_token_with_a_changed_time_is_refused(api, slug, configure, clock):
+def test_form_token_with_a_changed_time_is_refused(api: Api, slug: str, configure: Callable[..., Settings],
+                                                   clock: Clock) -> None:
     configure(REQUIRE_FORM_TOKEN="true", MIN_FORM_SECONDS="3")
     issued, _, signature = form_token(api, slug).partition(".")
     clock.advance(10)
@@ -109,7 +111,8 @@ def test_form_token_with_a_changed_time_is_refused(api, slug, configure, clock):
     assert reply.status == 422
 
 
-def test_form_token_of_another_post_is_refused(api, blog, author, slug, configure, clock):
+def test_form_token_of_another_post_is_refused(api: Api, blog: Blog, author: str, slug: str,
+                                               configure: Callable[..., Settings], clock: Clock) -> None:
     configure(REQUIRE_FORM_TOKEN="true")
     other = blog.post(author)["slug"]
     token = form_token(api, other)
@@ -121,7 +124,9 @@ def test_form_token_of_another_post_is_refused(api, blog, author, slug, configur
     assert "form_token" in reply.problem["errors"]
 
 
-def test_comment_sent_faster_than_a_person_types_is_told_to_wait_then_accepted(api, slug, configure, clock):
+def test_comment_sent_faster_than_a_person_types_is_told_to_wait_then_accepted(api: Api, slug: str,
+                                                                               configure: Callable[..., Settings],
+                                                                               clock: Clock) -> None:
     configure(REQUIRE_FORM_TOKEN="true", MIN_FORM_SECONDS="3")
     token = form_token(api, slug)
 
@@ -136,7 +141,7 @@ def test_comment_sent_faster_than_a_person_types_is_told_to_wait_then_accepted(a
     assert state(api, slug) == (1, ["Nice post."])
 
 
-def test_form_token_expires_after_a_day(api, slug, configure, clock):
+def test_form_token_expires_after_a_day(api: Api, slug: str, configure: Callable[..., Settings], clock: Clock) -> None:
     configure(REQUIRE_FORM_TOKEN="true")
     token = form_token(api, slug)
     clock.advance(24 * 3600 + 1)
@@ -150,7 +155,7 @@ def test_form_token_expires_after_a_day(api, slug, configure, clock):
 # -- content ------------------------------------------------------------------------------
 
 
-def test_too_many_links_are_refused(api, slug, configure):
+def test_too_many_links_are_refused(api: Api, slug: str, configure: Callable[..., Settings]) -> None:
     configure(COMMENT_MAX_LINKS="2")
     links = " ".join(f"[site {n}](https://site{n}.example)" for n in range(3))
 
@@ -161,7 +166,7 @@ def test_too_many_links_are_refused(api, slug, configure):
     assert state(api, slug) == (0, [])
 
 
-def test_links_up_to_the_limit_are_accepted(api, slug, configure):
+def test_links_up_to_the_limit_are_accepted(api: Api, slug: str, configure: Callable[..., Settings]) -> None:
     configure(COMMENT_MAX_LINKS="2")
 
     created(api, slug, "See [one](https://one.example) and [two](https://two.example).")
@@ -172,7 +177,8 @@ def test_links_up_to_the_limit_are_accepted(api, slug, configure):
     {"body": "cheap ViAgRa!"},
     {"body": "Fine words", "author_name": "Casino Bob"},
 ])
-def test_blocked_words_are_refused_in_any_case(api, slug, configure, fields):
+def test_blocked_words_are_refused_in_any_case(api: Api, slug: str, configure: Callable[..., Settings],
+                                               fields: dict[str, str]) -> None:
     configure(BLOCKED_WORDS="casino, Viagra")
 
     reply = api.post(f"/posts/{slug}/comments", {"author_name": "Ann", **fields})
@@ -182,7 +188,8 @@ def test_blocked_words_are_refused_in_any_case(api, slug, configure, fields):
     assert state(api, slug) == (0, [])
 
 
-def test_blocked_word_inside_a_longer_word_is_not_refused(api, slug, configure):
+def test_blocked_word_inside_a_longer_word_is_not_refused(api: Api, slug: str,
+                                                          configure: Callable[..., Settings]) -> None:
     configure(BLOCKED_WORDS="ass")
 
     created(api, slug, "A classic assessment.")
@@ -191,7 +198,8 @@ def test_blocked_word_inside_a_longer_word_is_not_refused(api, slug, configure):
 # -- per-address rate limit ------------------------------------------------------------------------
 
 
-def test_rate_limit_refuses_the_third_comment_in_a_window_then_lets_the_next_window_in(api, slug, configure, clock):
+def test_rate_limit_refuses_the_third_comment_in_a_window_then_lets_the_next_window_in(
+        api: Api, slug: str, configure: Callable[..., Settings], clock: Clock) -> None:
     configure(COMMENT_RATE_LIMIT="2/60")
     clock.align(60)
     created(api, slug, "One")
@@ -209,7 +217,8 @@ def test_rate_limit_refuses_the_third_comment_in_a_window_then_lets_the_next_win
     assert state(api, slug) == (3, ["One", "Two", "Three"])
 
 
-def test_rate_limit_counts_each_address_apart(api, slug, configure, clock, address):
+def test_rate_limit_counts_each_address_apart(api: Api, slug: str, configure: Callable[..., Settings], clock: Clock,
+                                              address: Callable[[str], None]) -> None:
     configure(COMMENT_RATE_LIMIT="1/60")
     clock.align(60)
     address("203.0.113.1")
@@ -220,7 +229,8 @@ def test_rate_limit_counts_each_address_apart(api, slug, configure, clock, addre
     created(api, slug, "From the second address")
 
 
-def test_rate_limit_applies_to_signed_in_readers_too(api, blog, slug, configure, clock):
+def test_rate_limit_applies_to_signed_in_readers_too(api: Api, blog: Blog, slug: str,
+                                                     configure: Callable[..., Settings], clock: Clock) -> None:
     configure(COMMENT_RATE_LIMIT="1/60")
     clock.align(60)
     bob = blog.user("bob")
@@ -229,7 +239,8 @@ def test_rate_limit_applies_to_signed_in_readers_too(api, blog, slug, configure,
     assert send(api, slug, "Two", token=bob).status == 429
 
 
-def test_address_is_stored_only_as_a_salted_hash(api, slug, configure, address):
+def test_address_is_stored_only_as_a_salted_hash(api: Api, slug: str, configure: Callable[..., Settings],
+                                                 address: Callable[[str], None]) -> None:
     configure(COMMENT_RATE_LIMIT="5/60")
     address("203.0.113.1")
 
@@ -243,7 +254,8 @@ def test_address_is_stored_only_as_a_salted_hash(api, slug, configure, address):
     assert "203.0.113.1" not in repr(items)
 
 
-def test_service_separates_addresses_it_is_given(api, slug, configure, clock):
+def test_service_separates_addresses_it_is_given(api: Api, slug: str, configure: Callable[..., Settings],
+                                                 clock: Clock) -> None:
     # The same rule at the service level, for callers other than HTTP
     from chalicelib.errors import RateLimited
     from chalicelib.services import services
@@ -261,7 +273,7 @@ def test_service_separates_addresses_it_is_given(api, slug, configure, clock):
 # -- duplicates ---------------------------------------------------------------------------
 
 
-def test_duplicate_comment_on_the_same_post_is_refused(api, slug):
+def test_duplicate_comment_on_the_same_post_is_refused(api: Api, slug: str) -> None:
     created(api, slug, "Great   post!")
 
     for again in ("Great   post!", "great post!", "  GREAT\n\tpost! "):
@@ -271,14 +283,16 @@ def test_duplicate_comment_on_the_same_post_is_refused(api, slug):
     assert state(api, slug) == (1, ["Great   post!"])
 
 
-def test_same_comment_on_another_post_is_accepted(api, blog, author, slug):
+def test_same_comment_on_another_post_is_accepted(api: Api, blog: Blog, author: str, slug: str) -> None:
     other = blog.post(author)["slug"]
     created(api, slug, "Great post!")
 
     created(api, other, "Great post!")
 
 
-def test_same_comment_is_accepted_again_after_the_duplicate_window(api, slug, configure, clock):
+def test_same_comment_is_accepted_again_after_the_duplicate_window(api: Api, slug: str,
+                                                                   configure: Callable[..., Settings],
+                                                                   clock: Clock) -> None:
     configure(DUPLICATE_WINDOW_SECONDS="600")
     created(api, slug, "Great post!")
     clock.advance(599)
@@ -290,7 +304,8 @@ def test_same_comment_is_accepted_again_after_the_duplicate_window(api, slug, co
     assert state(api, slug)[0] == 2
 
 
-def test_refused_duplicate_does_not_use_up_the_rate_limit(api, slug, configure, clock):
+def test_refused_duplicate_does_not_use_up_the_rate_limit(api: Api, slug: str, configure: Callable[..., Settings],
+                                                          clock: Clock) -> None:
     configure(COMMENT_RATE_LIMIT="2/60")
     clock.align(60)
     created(api, slug, "One")
@@ -300,7 +315,8 @@ def test_refused_duplicate_does_not_use_up_the_rate_limit(api, slug, configure, 
     assert state(api, slug) == (2, ["One", "Two"])
 
 
-def test_refused_by_rate_limit_writes_nothing(api, slug, configure, clock):
+def test_refused_by_rate_limit_writes_nothing(api: Api, slug: str, configure: Callable[..., Settings],
+                                              clock: Clock) -> None:
     configure(COMMENT_RATE_LIMIT="1/60")
     clock.align(60)
     created(api, slug, "One")
@@ -314,7 +330,7 @@ def test_refused_by_rate_limit_writes_nothing(api, slug, configure, clock):
 # -- closed posts -----------------------------------------------------------------------------
 
 
-def test_closing_comments_refuses_new_ones_and_reopening_lets_them_in(api, slug, author):
+def test_closing_comments_refuses_new_ones_and_reopening_lets_them_in(api: Api, slug: str, author: str) -> None:
     created(api, slug, "Before closing")
     assert api.patch(f"/posts/{slug}", {"comments_closed": True}, token=author).status == 200
 
@@ -329,7 +345,8 @@ def test_closing_comments_refuses_new_ones_and_reopening_lets_them_in(api, slug,
     created(api, slug, "After reopening")
 
 
-def test_comments_close_some_days_after_publication(api, blog, author, configure):
+def test_comments_close_some_days_after_publication(api: Api, blog: Blog, author: str,
+                                                    configure: Callable[..., Settings]) -> None:
     configure(COMMENTS_CLOSE_AFTER_DAYS="30")
     old = blog.post(author, status="published", published_at="2015-01-01T00:00:00Z")["slug"]
     fresh = blog.post(author)["slug"]
@@ -348,7 +365,9 @@ def test_comments_close_some_days_after_publication(api, blog, author, configure
 # -- admins --------------------------------------------------------------------------------------
 
 
-def test_admins_are_exempt_from_rate_limit_duplicates_and_links(api, blog, slug, configure, clock):
+def test_admins_are_exempt_from_rate_limit_duplicates_and_links(api: Api, blog: Blog, slug: str,
+                                                                configure: Callable[..., Settings],
+                                                                clock: Clock) -> None:
     configure(COMMENT_RATE_LIMIT="1/60", COMMENT_MAX_LINKS="0")
     clock.align(60)
     admin = blog.admin()
@@ -359,7 +378,7 @@ def test_admins_are_exempt_from_rate_limit_duplicates_and_links(api, blog, slug,
     assert state(api, slug)[0] == 3
 
 
-def test_admins_are_not_exempt_from_validation(api, blog, slug):
+def test_admins_are_not_exempt_from_validation(api: Api, blog: Blog, slug: str) -> None:
     admin = blog.admin()
 
     assert send(api, slug, "", token=admin).status == 422
@@ -371,7 +390,9 @@ def test_admins_are_not_exempt_from_validation(api, blog, slug):
 # -- the budget ------------------------------------------------------------------------------------
 
 
-def test_comment_with_every_check_on_is_one_read_and_one_transaction(api, slug, configure, clock, dynamo):
+def test_comment_with_every_check_on_is_one_read_and_one_transaction(api: Api, slug: str,
+                                                                     configure: Callable[..., Settings], clock: Clock,
+                                                                     dynamo: DynamoCalls) -> None:
     configure(COMMENT_RATE_LIMIT="5/60", MODERATION="first-time", REQUIRE_FORM_TOKEN="true",
               MIN_FORM_SECONDS="2", DUPLICATE_WINDOW_SECONDS="600", BLOCKED_WORDS="casino", COMMENT_MAX_LINKS="2")
     token = form_token(api, slug)

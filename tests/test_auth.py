@@ -8,7 +8,6 @@ with another key is answered 401 with WWW-Authenticate, never ignored.
 from __future__ import annotations
 
 import time
-from typing import Any
 
 import jwt
 import pytest
@@ -18,24 +17,19 @@ from chalicelib.blog.tokens import issue_jwt
 from chalicelib.store import keys
 from chalicelib.store.client import dynamodb_client
 from chalicelib.store.table import deserialize, serialize
+from tests.conftest import PASSWORD, Api, Blog, Reply, login
 
-PASSWORD = "correct horse battery"
 
-
-def signup(api: Any, username: str = "alice", email: str | None = None, password: str = PASSWORD) -> Any:
+def signup(api: Api, username: str = "alice", email: str | None = None, password: str = PASSWORD) -> Reply:
     return api.post("/auth/signup", {"username": username, "email": email or f"{username}@example.com",
                                      "password": password})
-
-
-def login(api: Any, email: str = "alice@example.com", password: str = PASSWORD) -> Any:
-    return api.post("/auth/login", {"email": email, "password": password})
 
 
 def secret() -> str:
     return services_module.services().settings.jwt_secret
 
 
-def assert_refused_as_unauthenticated(reply: Any) -> None:
+def assert_refused_as_unauthenticated(reply: Reply) -> None:
     assert reply.status == 401, reply.body
     assert reply.headers["www-authenticate"].startswith("Bearer")
     assert reply.problem["detail"]
@@ -44,7 +38,7 @@ def assert_refused_as_unauthenticated(reply: Any) -> None:
 # -- signing up --------------------------------------------------------------------------
 
 
-def test_signup_answers_a_token_and_the_new_reader(api):
+def test_signup_answers_a_token_and_the_new_reader(api: Api) -> None:
     reply = signup(api, "alice")
 
     assert reply.status == 201, reply.body
@@ -59,7 +53,7 @@ def test_signup_answers_a_token_and_the_new_reader(api):
     assert me.json["user"]["username"] == "alice"
 
 
-def test_password_is_stored_as_an_scrypt_hash(api):
+def test_password_is_stored_as_an_scrypt_hash(api: Api) -> None:
     signup(api, "alice")
 
     table = services_module.services().settings.table_name
@@ -70,7 +64,7 @@ def test_password_is_stored_as_an_scrypt_hash(api):
 
 
 @pytest.mark.parametrize("taken", ["alice", "Alice", "ALICE"])
-def test_username_is_taken_regardless_of_case(api, taken):
+def test_username_is_taken_regardless_of_case(api: Api, taken: str) -> None:
     signup(api, "alice")
 
     reply = signup(api, taken, email="someone.else@example.com")
@@ -81,7 +75,7 @@ def test_username_is_taken_regardless_of_case(api, taken):
 
 
 @pytest.mark.parametrize("taken", ["alice@example.com", "Alice@Example.COM"])
-def test_email_is_registered_once_regardless_of_case(api, taken):
+def test_email_is_registered_once_regardless_of_case(api: Api, taken: str) -> None:
     signup(api, "alice")
 
     reply = signup(api, "bob", email=taken)
@@ -92,7 +86,7 @@ def test_email_is_registered_once_regardless_of_case(api, taken):
     assert login(api, "bob@example.com").status == 401
 
 
-def test_taken_username_and_email_are_both_reported(api):
+def test_taken_username_and_email_are_both_reported(api: Api) -> None:
     signup(api, "alice")
 
     reply = signup(api, "alice", email="alice@example.com")
@@ -116,7 +110,7 @@ def test_taken_username_and_email_are_both_reported(api):
     ("password", "x" * 257),
     ("password", 12345678),
 ])
-def test_bad_signup_fields_are_refused(api, field, value):
+def test_bad_signup_fields_are_refused(api: Api, field: str, value: object) -> None:
     payload = {"username": "alice", "email": "alice@example.com", "password": PASSWORD, field: value}
 
     reply = api.post("/auth/signup", payload)
@@ -126,7 +120,7 @@ def test_bad_signup_fields_are_refused(api, field, value):
     assert signup(api, "alice").status == 201  # nothing was reserved by the refused attempt
 
 
-def test_missing_signup_fields_are_each_reported(api):
+def test_missing_signup_fields_are_each_reported(api: Api) -> None:
     reply = api.post("/auth/signup", {})
 
     assert reply.status == 422
@@ -136,7 +130,7 @@ def test_missing_signup_fields_are_each_reported(api):
 # -- signing in --------------------------------------------------------------------------
 
 
-def test_login_answers_a_token(api):
+def test_login_answers_a_token(api: Api) -> None:
     signup(api, "alice")
 
     reply = login(api, "ALICE@example.com")
@@ -146,7 +140,7 @@ def test_login_answers_a_token(api):
     assert api.get("/auth/me", token=reply.json["token"]).status == 200
 
 
-def test_wrong_password_and_unknown_email_are_refused_alike(api):
+def test_wrong_password_and_unknown_email_are_refused_alike(api: Api) -> None:
     signup(api, "alice")
 
     wrong_password = login(api, "alice@example.com", "incorrect horse")
@@ -162,7 +156,7 @@ def test_wrong_password_and_unknown_email_are_refused_alike(api):
 
 
 @pytest.mark.parametrize("scheme", ["Bearer", "Token", "bearer"])
-def test_me_accepts_bearer_and_realworld_token_schemes(api, scheme):
+def test_me_accepts_bearer_and_realworld_token_schemes(api: Api, scheme: str) -> None:
     token = signup(api, "alice").json["token"]
 
     reply = api.get("/auth/me", headers={"Authorization": f"{scheme} {token}"})
@@ -172,7 +166,7 @@ def test_me_accepts_bearer_and_realworld_token_schemes(api, scheme):
     assert reply.json["token"]
 
 
-def test_me_without_a_token_asks_for_one(api):
+def test_me_without_a_token_asks_for_one(api: Api) -> None:
     assert_refused_as_unauthenticated(api.get("/auth/me"))
 
 
@@ -185,13 +179,13 @@ def test_me_without_a_token_asks_for_one(api):
     "Basic YWxpY2U6cGFzcw==",
     "eyJhbGciOiJIUzI1NiJ9",
 ])
-def test_garbled_authorization_is_refused(api, authorization):
+def test_garbled_authorization_is_refused(api: Api, authorization: str) -> None:
     signup(api, "alice")
 
     assert_refused_as_unauthenticated(api.get("/auth/me", headers={"Authorization": authorization}))
 
 
-def test_expired_token_is_refused(api):
+def test_expired_token_is_refused(api: Api) -> None:
     signup(api, "alice")
     issued = int(time.time()) - 3600
     expired = jwt.encode({"sub": "alice", "role": "reader", "iat": issued, "exp": issued + 60}, secret(),
@@ -203,28 +197,28 @@ def test_expired_token_is_refused(api):
     assert "expired" in reply.problem["detail"]
 
 
-def test_token_with_a_wrong_signature_is_refused(api):
+def test_token_with_a_wrong_signature_is_refused(api: Api) -> None:
     signup(api, "alice")
     forged = issue_jwt("alice", "reader", "another secret that is long enough to use", 3600)
 
     assert_refused_as_unauthenticated(api.get("/auth/me", token=forged))
 
 
-def test_unsigned_token_is_refused(api):
+def test_unsigned_token_is_refused(api: Api) -> None:
     signup(api, "root")
-    unsigned = jwt.encode({"sub": "root", "role": "admin", "exp": int(time.time()) + 60}, None, algorithm="none")
+    unsigned = jwt.encode({"sub": "root", "role": "admin", "exp": int(time.time()) + 60}, "", algorithm="none")
 
     assert_refused_as_unauthenticated(api.get("/auth/me", token=unsigned))
 
 
-def test_token_without_an_expiry_is_refused(api):
+def test_token_without_an_expiry_is_refused(api: Api) -> None:
     signup(api, "alice")
     forever = jwt.encode({"sub": "alice", "role": "reader"}, secret(), algorithm="HS256")
 
     assert_refused_as_unauthenticated(api.get("/auth/me", token=forever))
 
 
-def test_bad_token_is_refused_even_where_signing_in_is_optional(api, blog):
+def test_bad_token_is_refused_even_where_signing_in_is_optional(api: Api, blog: Blog) -> None:
     slug = blog.post(blog.author("alice"))["slug"]
 
     reply = api.post(f"/posts/{slug}/comments", {"body": "Hi"}, token="garbage")
@@ -233,7 +227,7 @@ def test_bad_token_is_refused_even_where_signing_in_is_optional(api, blog):
     assert api.get(f"/posts/{slug}").json["comment_count"] == 0
 
 
-def test_token_of_an_account_that_does_not_exist_is_refused_by_me(api):
+def test_token_of_an_account_that_does_not_exist_is_refused_by_me(api: Api) -> None:
     signup(api, "alice")
     ghost = issue_jwt("ghost", "reader", secret(), 3600)
 
@@ -243,7 +237,7 @@ def test_token_of_an_account_that_does_not_exist_is_refused_by_me(api):
 # -- roles -----------------------------------------------------------------------------------
 
 
-def test_reader_cannot_write_posts(api, blog):
+def test_reader_cannot_write_posts(api: Api, blog: Blog) -> None:
     reader = blog.user("bob")
 
     reply = api.post("/posts", {"title": "Mine", "body": "Text"}, token=reader)
@@ -253,7 +247,7 @@ def test_reader_cannot_write_posts(api, blog):
     assert api.get("/posts").json["items"] == []
 
 
-def test_admin_promotes_a_reader_to_author(api, blog):
+def test_admin_promotes_a_reader_to_author(api: Api, blog: Blog) -> None:
     admin = blog.admin()
     blog.user("bob")
 
@@ -267,14 +261,14 @@ def test_admin_promotes_a_reader_to_author(api, blog):
     assert api.post("/posts", {"title": "Mine", "body": "Text"}, token=bob).status == 201
 
 
-def test_admin_is_named_by_blog_admins(api, blog):
+def test_admin_is_named_by_blog_admins(api: Api, blog: Blog) -> None:
     reply = api.get("/auth/me", token=blog.admin())
 
     assert reply.json["user"]["username"] == "root"
     assert reply.json["user"]["role"] == "admin"
 
 
-def test_blog_admins_names_the_account_whatever_its_case(api):
+def test_blog_admins_names_the_account_whatever_its_case(api: Api) -> None:
     # Usernames are unique regardless of case, so "Root" is the account BLOG_ADMINS=root names
     token = signup(api, "Root").json["token"]
 
@@ -282,7 +276,7 @@ def test_blog_admins_names_the_account_whatever_its_case(api):
     assert api.post("/posts", {"title": "By the admin", "body": "Text"}, token=token).status == 201
 
 
-def test_role_claim_in_a_token_does_not_make_an_admin(api, blog):
+def test_role_claim_in_a_token_does_not_make_an_admin(api: Api, blog: Blog) -> None:
     blog.user("mallory")
     claims_admin = issue_jwt("mallory", "admin", secret(), 3600)
 
@@ -290,7 +284,7 @@ def test_role_claim_in_a_token_does_not_make_an_admin(api, blog):
     assert api.put("/users/mallory/role", {"role": "author"}, token=claims_admin).status == 403
 
 
-def test_only_an_admin_changes_roles(api, blog):
+def test_only_an_admin_changes_roles(api: Api, blog: Blog) -> None:
     blog.user("bob")
     author = blog.author("carol")
 
@@ -302,14 +296,14 @@ def test_only_an_admin_changes_roles(api, blog):
 
 
 @pytest.mark.parametrize("username", ["nobody", "x" * 40, "x" * 3000, "%F0%9F%92%A9"])
-def test_changing_the_role_of_an_unknown_user_is_not_found(api, blog, username):
+def test_changing_the_role_of_an_unknown_user_is_not_found(api: Api, blog: Blog, username: str) -> None:
     reply = api.put(f"/users/{username}/role", {"role": "author"}, token=blog.admin())
 
     assert reply.status == 404
 
 
 @pytest.mark.parametrize("role", ["admin", "owner", "", None, 1])
-def test_only_reader_and_author_roles_can_be_given(api, blog, role):
+def test_only_reader_and_author_roles_can_be_given(api: Api, blog: Blog, role: object) -> None:
     blog.user("bob")
 
     reply = api.put("/users/bob/role", {"role": role}, token=blog.admin())

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import Api, Blog
 from tests.post_steps import archive_counts
 
 FIXTURE = Path(__file__).resolve().parents[2] / "shared/fixtures/blogger-post-2017-03-22.txt"
@@ -50,14 +51,14 @@ def blogger_post() -> BloggerPost:
     return parse_blogger_page(FIXTURE.read_text(encoding="utf-8"))
 
 
-def test_the_fixture_parses_into_a_title_and_paragraphs_without_the_page_footer(blogger_post):
+def test_the_fixture_parses_into_a_title_and_paragraphs_without_the_page_footer(blogger_post: BloggerPost) -> None:
     assert blogger_post.published == date(2017, 3, 22)
     assert blogger_post.title == "Russo-Japanese Different Dreams"
     assert len(blogger_post.paragraphs) == 6
     assert not any("Post a Comment" in p or "No comments" in p for p in blogger_post.paragraphs)
 
 
-def test_the_blogger_post_round_trips_faithfully(api, blog, blogger_post):
+def test_the_blogger_post_round_trips_faithfully(api: Api, blog: Blog, blogger_post: BloggerPost) -> None:
     # Given the post as its author would paste it
     author = blog.author()
 

@@ -16,15 +16,17 @@ import pytest
 from chalicelib import services as services_module
 from chalicelib.blog.ids import new_ulid
 from chalicelib.blog.tokens import issue_edit_token
+from tests.conftest import Api, Blog, Reply
+from tests.settings_steps import Clock, comment_count
 
 
 @pytest.fixture
-def slug(blog: Any) -> str:
+def slug(blog: Blog) -> str:
     return str(blog.post(blog.author("alice"), title="Hello world")["slug"])
 
 
 @pytest.fixture
-def anonymous(blog: Any, slug: str) -> dict[str, Any]:
+def anonymous(blog: Blog, slug: str) -> dict[str, Any]:
     """An anonymous comment as created: {comment, edit_token, edit_token_expires_at}."""
     return dict(blog.comment(slug, body="First thoughts"))
 
@@ -33,24 +35,20 @@ def token_header(created: dict[str, Any]) -> dict[str, str]:
     return {"X-Edit-Token": created["edit_token"]}
 
 
-def listed(api: Any, slug: str) -> list[dict[str, Any]]:
+def listed(api: Api, slug: str) -> list[dict[str, Any]]:
     reply = api.get(f"/posts/{slug}/comments?limit=100")
     assert reply.status == 200, reply.body
     return list(reply.json["items"])
 
 
-def count(api: Any, slug: str) -> int:
-    return int(api.get(f"/posts/{slug}").json["comment_count"])
-
-
-def edit(api: Any, comment_id: str, body: str = "Second thoughts", **kwargs: Any) -> Any:
+def edit(api: Api, comment_id: str, body: str = "Second thoughts", **kwargs: Any) -> Reply:
     return api.patch(f"/comments/{comment_id}", {"body": body}, **kwargs)
 
 
 # -- with the edit token ---------------------------------------------------------------
 
 
-def test_edit_with_the_token_changes_the_text(api, slug, anonymous):
+def test_edit_with_the_token_changes_the_text(api: Api, slug: str, anonymous: dict[str, Any]) -> None:
     comment_id = anonymous["comment"]["id"]
 
     reply = edit(api, comment_id, "Second *thoughts*", headers=token_header(anonymous))
@@ -60,18 +58,18 @@ def test_edit_with_the_token_changes_the_text(api, slug, anonymous):
     assert reply.json["body"] == "Second *thoughts*"
     assert reply.json["edited_at"] is not None
     assert listed(api, slug)[0]["html"] == "<p>Second <em>thoughts</em></p>\n"
-    assert count(api, slug) == 1
+    assert comment_count(api, slug) == 1
 
 
-def test_delete_with_the_token_removes_the_comment(api, slug, anonymous):
+def test_delete_with_the_token_removes_the_comment(api: Api, slug: str, anonymous: dict[str, Any]) -> None:
     reply = api.delete(f"/comments/{anonymous['comment']['id']}", headers=token_header(anonymous))
 
     assert reply.status == 204
     assert listed(api, slug) == []
-    assert count(api, slug) == 0
+    assert comment_count(api, slug) == 0
 
 
-def test_forged_token_is_refused(api, slug, anonymous):
+def test_forged_token_is_refused(api: Api, slug: str, anonymous: dict[str, Any]) -> None:
     expires, _, signature = anonymous["edit_token"].partition(".")
     forgeries = [
         "not-a-token",
@@ -88,7 +86,7 @@ def test_forged_token_is_refused(api, slug, anonymous):
     assert listed(api, slug)[0]["body"] == "First thoughts"
 
 
-def test_token_for_another_comment_is_refused(api, blog, slug, anonymous):
+def test_token_for_another_comment_is_refused(api: Api, blog: Blog, slug: str, anonymous: dict[str, Any]) -> None:
     other = blog.comment(slug)
 
     reply = edit(api, anonymous["comment"]["id"], headers=token_header(other))
@@ -97,10 +95,11 @@ def test_token_for_another_comment_is_refused(api, blog, slug, anonymous):
     assert reply.status == 403
     assert deleting.status == 403
     assert reply.problem["detail"]
-    assert count(api, slug) == 2
+    assert comment_count(api, slug) == 2
 
 
-def test_token_expires_when_the_edit_window_closes(api, slug, anonymous, clock):
+def test_token_expires_when_the_edit_window_closes(api: Api, slug: str, anonymous: dict[str, Any],
+                                                   clock: Clock) -> None:
     # Given the edit window (EDIT_WINDOW_SECONDS=900) has passed since posting
     closes = int(anonymous["edit_token"].split(".")[0])
     assert closes - time.time() == pytest.approx(900, abs=5)
@@ -114,7 +113,7 @@ def test_token_expires_when_the_edit_window_closes(api, slug, anonymous, clock):
     assert listed(api, slug)[0]["body"] == "First thoughts"
 
 
-def test_token_issued_with_a_past_expiry_is_refused(api, anonymous):
+def test_token_issued_with_a_past_expiry_is_refused(api: Api, anonymous: dict[str, Any]) -> None:
     key = services_module.services().settings.edit_token_key
     stale = issue_edit_token(anonymous["comment"]["id"], int(time.time()) - 1, key)
 
@@ -123,13 +122,13 @@ def test_token_issued_with_a_past_expiry_is_refused(api, anonymous):
     assert reply.status == 403
 
 
-def test_token_signed_with_another_key_is_refused(api, anonymous):
+def test_token_signed_with_another_key_is_refused(api: Api, anonymous: dict[str, Any]) -> None:
     stolen = issue_edit_token(anonymous["comment"]["id"], int(time.time()) + 600, "x" * 40)
 
     assert edit(api, anonymous["comment"]["id"], headers={"X-Edit-Token": stolen}).status == 403
 
 
-def test_without_a_token_an_anonymous_caller_must_authenticate(api, slug, anonymous):
+def test_without_a_token_an_anonymous_caller_must_authenticate(api: Api, slug: str, anonymous: dict[str, Any]) -> None:
     reply = edit(api, anonymous["comment"]["id"])
     deleting = api.delete(f"/comments/{anonymous['comment']['id']}")
 
@@ -137,13 +136,13 @@ def test_without_a_token_an_anonymous_caller_must_authenticate(api, slug, anonym
     assert deleting.status == 401
     assert reply.headers["www-authenticate"].startswith("Bearer")
     assert "X-Edit-Token" in reply.problem["detail"]
-    assert count(api, slug) == 1
+    assert comment_count(api, slug) == 1
 
 
 # -- by account ------------------------------------------------------------------------
 
 
-def test_signed_in_author_edits_and_deletes_without_a_token(api, blog, slug):
+def test_signed_in_author_edits_and_deletes_without_a_token(api: Api, blog: Blog, slug: str) -> None:
     token = blog.user("bob")
     mine = blog.comment(slug, token=token)["comment"]["id"]
 
@@ -152,17 +151,18 @@ def test_signed_in_author_edits_and_deletes_without_a_token(api, blog, slug):
     assert listed(api, slug) == []
 
 
-def test_another_signed_in_user_may_not_change_a_comment(api, blog, slug, anonymous):
+def test_another_signed_in_user_may_not_change_a_comment(api: Api, blog: Blog, slug: str,
+                                                         anonymous: dict[str, Any]) -> None:
     bobs = blog.comment(slug, token=blog.user("bob"))["comment"]["id"]
     carol = blog.user("carol")
 
     for target in (bobs, anonymous["comment"]["id"]):
         assert edit(api, target, token=carol).status == 403
         assert api.delete(f"/comments/{target}", token=carol).status == 403
-    assert count(api, slug) == 2
+    assert comment_count(api, slug) == 2
 
 
-def test_admin_edits_and_deletes_any_comment(api, blog, slug, anonymous):
+def test_admin_edits_and_deletes_any_comment(api: Api, blog: Blog, slug: str, anonymous: dict[str, Any]) -> None:
     admin = blog.admin()
     bobs = blog.comment(slug, token=blog.user("bob"))["comment"]["id"]
 
@@ -170,10 +170,10 @@ def test_admin_edits_and_deletes_any_comment(api, blog, slug, anonymous):
     assert edit(api, bobs, token=admin).status == 200
     assert api.delete(f"/comments/{anonymous['comment']['id']}", token=admin).status == 204
     assert api.delete(f"/comments/{bobs}", token=admin).status == 204
-    assert count(api, slug) == 0
+    assert comment_count(api, slug) == 0
 
 
-def test_edit_is_validated_like_a_new_comment(api, slug, anonymous):
+def test_edit_is_validated_like_a_new_comment(api: Api, slug: str, anonymous: dict[str, Any]) -> None:
     for body in ("", "   ", "x" * 5001):
         reply = edit(api, anonymous["comment"]["id"], body, headers=token_header(anonymous))
         assert reply.status == 422
@@ -185,14 +185,14 @@ def test_edit_is_validated_like_a_new_comment(api, slug, anonymous):
 
 
 @pytest.mark.parametrize("comment_id", [new_ulid(), "01ARZ3NDEKTSV4RRFFQ69G5FAV", "not-an-id", "0" * 300, "%00"])
-def test_unknown_or_malformed_comment_id_is_not_found(api, blog, comment_id):
+def test_unknown_or_malformed_comment_id_is_not_found(api: Api, blog: Blog, comment_id: str) -> None:
     admin = blog.admin()
 
     assert edit(api, comment_id, token=admin).status == 404
     assert api.delete(f"/comments/{comment_id}", token=admin).status == 404
 
 
-def test_deleted_comment_cannot_be_edited_or_deleted_again(api, anonymous):
+def test_deleted_comment_cannot_be_edited_or_deleted_again(api: Api, anonymous: dict[str, Any]) -> None:
     comment_id = anonymous["comment"]["id"]
     api.delete(f"/comments/{comment_id}", headers=token_header(anonymous))
 
@@ -203,7 +203,8 @@ def test_deleted_comment_cannot_be_edited_or_deleted_again(api, anonymous):
 # -- tombstones ---------------------------------------------------------------------------
 
 
-def test_deleted_comment_with_replies_becomes_an_uncounted_tombstone(api, blog, slug, anonymous):
+def test_deleted_comment_with_replies_becomes_an_uncounted_tombstone(api: Api, blog: Blog, slug: str,
+                                                                     anonymous: dict[str, Any]) -> None:
     # Given a comment with a reply
     parent = anonymous["comment"]["id"]
     reply = blog.comment(slug, parent_id=parent)["comment"]["id"]
@@ -220,12 +221,13 @@ def test_deleted_comment_with_replies_becomes_an_uncounted_tombstone(api, blog, 
     assert not tombstone["body"] and not tombstone["html"]
     assert "First thoughts" not in api.get(f"/posts/{slug}/comments").body.decode()
     # And only the reply is counted
-    assert count(api, slug) == 1
+    assert comment_count(api, slug) == 1
     # And the tombstone cannot be edited
     assert edit(api, parent, token=blog.admin()).status == 404
 
 
-def test_deleting_the_last_reply_removes_the_tombstone(api, blog, slug, anonymous):
+def test_deleting_the_last_reply_removes_the_tombstone(api: Api, blog: Blog, slug: str,
+                                                       anonymous: dict[str, Any]) -> None:
     parent = anonymous["comment"]["id"]
     first = blog.comment(slug, parent_id=parent)
     second = blog.comment(slug, parent_id=parent)
@@ -238,10 +240,10 @@ def test_deleting_the_last_reply_removes_the_tombstone(api, blog, slug, anonymou
     # The last reply goes: so does the tombstone
     assert api.delete(f"/comments/{second['comment']['id']}", headers=token_header(second)).status == 204
     assert listed(api, slug) == []
-    assert count(api, slug) == 0
+    assert comment_count(api, slug) == 0
 
 
-def test_pruning_climbs_a_chain_of_tombstones(api, blog, slug, anonymous):
+def test_pruning_climbs_a_chain_of_tombstones(api: Api, blog: Blog, slug: str, anonymous: dict[str, Any]) -> None:
     # Given a thread root -> middle -> leaf where root and middle were deleted
     root = anonymous
     middle = blog.comment(slug, parent_id=root["comment"]["id"])
@@ -250,15 +252,16 @@ def test_pruning_climbs_a_chain_of_tombstones(api, blog, slug, anonymous):
     for created in (root, middle):
         api.delete(f"/comments/{created['comment']['id']}", headers=token_header(created))
     assert [i["status"] for i in listed(api, slug)] == ["deleted", "deleted", "approved", "approved"]
-    assert count(api, slug) == 2
+    assert comment_count(api, slug) == 2
 
     # When the leaf is deleted, then both tombstones go and the unrelated comment stays
     assert api.delete(f"/comments/{leaf['comment']['id']}", headers=token_header(leaf)).status == 204
     assert [i["id"] for i in listed(api, slug)] == [sibling["comment"]["id"]]
-    assert count(api, slug) == 1
+    assert comment_count(api, slug) == 1
 
 
-def test_tombstone_stays_while_a_reply_of_a_reply_remains(api, blog, slug, anonymous):
+def test_tombstone_stays_while_a_reply_of_a_reply_remains(api: Api, blog: Blog, slug: str,
+                                                          anonymous: dict[str, Any]) -> None:
     middle = blog.comment(slug, parent_id=anonymous["comment"]["id"])
     leaf = blog.comment(slug, parent_id=middle["comment"]["id"])
     api.delete(f"/comments/{anonymous['comment']['id']}", headers=token_header(anonymous))
@@ -268,4 +271,4 @@ def test_tombstone_stays_while_a_reply_of_a_reply_remains(api, blog, slug, anony
 
     assert [i["id"] for i in listed(api, slug)] == [
         anonymous["comment"]["id"], middle["comment"]["id"], leaf["comment"]["id"]]
-    assert count(api, slug) == 1
+    assert comment_count(api, slug) == 1

@@ -17,11 +17,13 @@ from chalicelib.blog.views import avatar_url
 from chalicelib.store import keys
 from chalicelib.store.client import dynamodb_client
 from chalicelib.store.table import TransactionCancelled, deserialize, serialize
+from tests.conftest import Api, Blog, DynamoCalls
+from tests.settings_steps import comment_count
 
 EMAIL = "ann@example.org"
 
 
-def listing(api: Any, slug: str, **params: Any) -> dict[str, Any]:
+def listing(api: Api, slug: str, **params: Any) -> dict[str, Any]:
     query = "&".join(f"{k}={v}" for k, v in params.items())
     reply = api.get(f"/posts/{slug}/comments" + (f"?{query}" if query else ""))
     assert reply.status == 200, reply.body
@@ -32,16 +34,10 @@ def ids(items: list[dict[str, Any]]) -> list[str]:
     return [item["id"] for item in items]
 
 
-def comment_count(api: Any, slug: str) -> int:
-    reply = api.get(f"/posts/{slug}")
-    assert reply.status == 200, reply.body
-    return int(reply.json["comment_count"])
-
-
 # -- posting ---------------------------------------------------------------------
 
 
-def test_anonymous_comment_is_created_with_an_edit_token(api, slug):
+def test_anonymous_comment_is_created_with_an_edit_token(api: Api, slug: str) -> None:
     reply = api.post(f"/posts/{slug}/comments", {
         "body": "Nice *post*.", "author_name": "Ann", "author_email": EMAIL,
         "author_website": "https://ann.example",
@@ -62,14 +58,14 @@ def test_anonymous_comment_is_created_with_an_edit_token(api, slug):
     assert created["edit_token_expires_at"] > comment["created_at"]
 
 
-def test_anonymous_comment_without_a_name_is_signed_anonymous(api, slug):
+def test_anonymous_comment_without_a_name_is_signed_anonymous(api: Api, slug: str) -> None:
     reply = api.post(f"/posts/{slug}/comments", {"body": "Hi"})
 
     assert reply.status == 201, reply.body
     assert reply.json["comment"]["author"]["name"] == "Anonymous"
 
 
-def test_commenter_email_is_never_returned_but_gives_an_avatar(api, blog, slug):
+def test_commenter_email_is_never_returned_but_gives_an_avatar(api: Api, blog: Blog, slug: str) -> None:
     created = api.post(f"/posts/{slug}/comments", {"body": "Hi", "author_email": EMAIL})
     listed = api.get(f"/posts/{slug}/comments")
     embedded = api.get(f"/posts/{slug}?embed=comments")
@@ -84,7 +80,7 @@ def test_commenter_email_is_never_returned_but_gives_an_avatar(api, blog, slug):
 @pytest.mark.parametrize("website", [
     "javascript:alert(1)", "ftp://ann.example", "ann.example", "http://", "http://[oops", "data:text/html,x",
 ])
-def test_commenter_website_must_be_an_http_address(api, slug, website):
+def test_commenter_website_must_be_an_http_address(api: Api, slug: str, website: str) -> None:
     reply = api.post(f"/posts/{slug}/comments", {"body": "Hi", "author_website": website})
 
     assert reply.status == 422
@@ -92,7 +88,7 @@ def test_commenter_website_must_be_an_http_address(api, slug, website):
     assert listing(api, slug)["items"] == []
 
 
-def test_signed_in_comment_is_signed_with_the_username(api, blog, slug):
+def test_signed_in_comment_is_signed_with_the_username(api: Api, blog: Blog, slug: str) -> None:
     token = blog.user("bob")
 
     reply = api.post(f"/posts/{slug}/comments", {"body": "Hi", "author_name": "Not Bob"}, token=token)
@@ -102,7 +98,7 @@ def test_signed_in_comment_is_signed_with_the_username(api, blog, slug):
     assert reply.json["comment"]["author"]["username"] == "bob"
 
 
-def test_without_anonymous_comments_only_signed_in_readers_may_comment(api, blog, slug):
+def test_without_anonymous_comments_only_signed_in_readers_may_comment(api: Api, blog: Blog, slug: str) -> None:
     # Given a deployment that turned anonymous comments off
     settings = services_module.services().settings
     services_module.reset(dataclasses.replace(settings, anonymous_comments=False))
@@ -116,7 +112,7 @@ def test_without_anonymous_comments_only_signed_in_readers_may_comment(api, blog
     assert signed_in.status == 201
 
 
-def test_posting_a_top_level_comment_is_one_read_and_one_transaction(api, dynamo, slug):
+def test_posting_a_top_level_comment_is_one_read_and_one_transaction(api: Api, dynamo: DynamoCalls, slug: str) -> None:
     dynamo.clear()
 
     reply = api.post(f"/posts/{slug}/comments", {"body": "Hi"})
@@ -127,7 +123,7 @@ def test_posting_a_top_level_comment_is_one_read_and_one_transaction(api, dynamo
     assert dynamo.operations == ["BatchGetItem", "TransactWriteItems"]
 
 
-def test_posting_a_reply_is_at_most_two_dynamodb_calls(api, blog, dynamo, slug):
+def test_posting_a_reply_is_at_most_two_dynamodb_calls(api: Api, blog: Blog, dynamo: DynamoCalls, slug: str) -> None:
     parent = blog.comment(slug)["comment"]["id"]
     dynamo.clear()
 
@@ -140,7 +136,7 @@ def test_posting_a_reply_is_at_most_two_dynamodb_calls(api, blog, dynamo, slug):
 # -- where a comment may go --------------------------------------------------------
 
 
-def test_comment_on_a_draft_post_is_not_found(api, blog, dynamo, author):
+def test_comment_on_a_draft_post_is_not_found(api: Api, blog: Blog, dynamo: DynamoCalls, author: str) -> None:
     draft = blog.post(author, title="Secret", status="draft")["slug"]
 
     reply = api.post(f"/posts/{draft}/comments", {"body": "Hi"})
@@ -150,19 +146,19 @@ def test_comment_on_a_draft_post_is_not_found(api, blog, dynamo, author):
     assert api.get(f"/posts/{draft}", token=author).json["comment_count"] == 0
 
 
-def test_comment_on_a_scheduled_post_is_not_found_until_it_is_published(api, blog, author):
+def test_comment_on_a_scheduled_post_is_not_found_until_it_is_published(api: Api, blog: Blog, author: str) -> None:
     later = blog.post(author, title="Soon", status="scheduled", published_at="2999-01-01T00:00:00Z")["slug"]
 
     assert api.post(f"/posts/{later}/comments", {"body": "Hi"}).status == 404
     assert api.get(f"/posts/{later}/comments").status == 404
 
 
-def test_comment_on_an_unknown_post_is_not_found(api):
+def test_comment_on_an_unknown_post_is_not_found(api: Api) -> None:
     assert api.post("/posts/no-such-post/comments", {"body": "Hi"}).status == 404
     assert api.get("/posts/no-such-post/comments").status == 404
 
 
-def test_comment_on_an_unknown_post_writes_nothing(api, dynamo, slug):
+def test_comment_on_an_unknown_post_writes_nothing(api: Api, dynamo: DynamoCalls, slug: str) -> None:
     api.post("/posts/no-such-post/comments", {"body": "Hi"})
 
     # The cancelled transaction left no comment or reference behind.
@@ -173,7 +169,7 @@ def test_comment_on_an_unknown_post_writes_nothing(api, dynamo, slug):
 # -- replies ---------------------------------------------------------------------------
 
 
-def test_reply_names_its_parent_and_sits_one_level_deeper(api, blog, slug):
+def test_reply_names_its_parent_and_sits_one_level_deeper(api: Api, blog: Blog, slug: str) -> None:
     parent = blog.comment(slug)["comment"]
 
     reply = api.post(f"/posts/{slug}/comments", {"body": "Agreed", "parent_id": parent["id"]})
@@ -186,7 +182,7 @@ def test_reply_names_its_parent_and_sits_one_level_deeper(api, blog, slug):
     assert listed[0]["reply_count"] == 1
 
 
-def test_replies_nest_no_deeper_than_the_cap(api, blog, slug):
+def test_replies_nest_no_deeper_than_the_cap(api: Api, blog: Blog, slug: str) -> None:
     # Given a thread nested to the deepest level allowed (MAX_REPLY_DEPTH=5)
     parent = blog.comment(slug)["comment"]
     for depth in range(1, 6):
@@ -202,7 +198,7 @@ def test_replies_nest_no_deeper_than_the_cap(api, blog, slug):
     assert comment_count(api, slug) == 6
 
 
-def test_reply_to_a_comment_on_another_post_is_refused(api, blog, author, slug):
+def test_reply_to_a_comment_on_another_post_is_refused(api: Api, blog: Blog, author: str, slug: str) -> None:
     other = blog.post(author, title="Another post")["slug"]
     elsewhere = blog.comment(other)["comment"]["id"]
 
@@ -214,7 +210,7 @@ def test_reply_to_a_comment_on_another_post_is_refused(api, blog, author, slug):
 
 
 @pytest.mark.parametrize("parent_id", ["not-an-id", new_ulid(), "0" * 26, "Z" * 26])
-def test_reply_to_an_unknown_comment_is_refused(api, slug, parent_id):
+def test_reply_to_an_unknown_comment_is_refused(api: Api, slug: str, parent_id: str) -> None:
     reply = api.post(f"/posts/{slug}/comments", {"body": "Hi", "parent_id": parent_id})
 
     assert reply.status == 422
@@ -222,7 +218,7 @@ def test_reply_to_an_unknown_comment_is_refused(api, slug, parent_id):
     assert comment_count(api, slug) == 0
 
 
-def test_reply_to_deleted_comment_is_refused(api, blog, slug):
+def test_reply_to_deleted_comment_is_refused(api: Api, blog: Blog, slug: str) -> None:
     # Given a comment deleted outright and one left as a tombstone for its reply
     gone = blog.comment(slug)
     kept = blog.comment(slug)
@@ -239,7 +235,7 @@ def test_reply_to_deleted_comment_is_refused(api, blog, slug):
     assert comment_count(api, slug) == 1
 
 
-def test_null_parent_makes_a_top_level_comment(api, slug):
+def test_null_parent_makes_a_top_level_comment(api: Api, slug: str) -> None:
     reply = api.post(f"/posts/{slug}/comments", {"body": "Hi", "parent_id": None})
 
     assert reply.status == 201
@@ -249,13 +245,13 @@ def test_null_parent_makes_a_top_level_comment(api, slug):
 # -- listing and paging ------------------------------------------------------------------
 
 
-def test_comments_are_listed_oldest_first(api, blog, slug):
+def test_comments_are_listed_oldest_first(api: Api, blog: Blog, slug: str) -> None:
     posted = [blog.comment(slug, body=f"number {n}")["comment"]["id"] for n in range(5)]
 
     assert ids(listing(api, slug)["items"]) == posted
 
 
-def test_listed_comment_has_the_documented_fields(api, blog, slug):
+def test_listed_comment_has_the_documented_fields(api: Api, blog: Blog, slug: str) -> None:
     blog.comment(slug)
 
     item = listing(api, slug)["items"][0]
@@ -280,12 +276,13 @@ def seed_comments(slug: str, like: str, count: int) -> list[str]:
     items = [{**template, **keys.comment(slug, i), "id": i, "body": f"seeded {i}"} for i in made]
     items += [{**keys.comment_ref(i), "post_slug": slug} for i in made]
     for start in range(0, len(items), 25):
-        batch = [{"PutRequest": {"Item": serialize(item)}} for item in items[start:start + 25]]
-        assert not client.batch_write_item(RequestItems={table: batch}).get("UnprocessedItems")
+        batch: dict[str, Any] = {table: [{"PutRequest": {"Item": serialize(item)}} for item in items[start:start + 25]]}
+        assert not client.batch_write_item(RequestItems=batch).get("UnprocessedItems")
     return made
 
 
-def test_walking_the_pages_returns_every_comment_exactly_once(api, blog, dynamo, slug):
+def test_walking_the_pages_returns_every_comment_exactly_once(api: Api, blog: Blog, dynamo: DynamoCalls,
+                                                              slug: str) -> None:
     # Given a few hundred comments, a reply among them
     first = blog.comment(slug)["comment"]["id"]
     reply = blog.comment(slug, parent_id=first)["comment"]["id"]
@@ -313,7 +310,8 @@ def test_walking_the_pages_returns_every_comment_exactly_once(api, blog, dynamo,
     assert seen == posted
 
 
-def test_comment_listing_is_one_query_however_many_comments_exist(api, blog, dynamo, slug):
+def test_comment_listing_is_one_query_however_many_comments_exist(api: Api, blog: Blog, dynamo: DynamoCalls,
+                                                                  slug: str) -> None:
     for n in range(30):
         blog.comment(slug, body=f"c{n}")
     dynamo.clear()
@@ -326,14 +324,14 @@ def test_comment_listing_is_one_query_however_many_comments_exist(api, blog, dyn
     assert dynamo.scanned == [11]
 
 
-def test_last_page_has_no_cursor(api, blog, slug):
+def test_last_page_has_no_cursor(api: Api, blog: Blog, slug: str) -> None:
     for n in range(3):
         blog.comment(slug, body=f"c{n}")
 
     assert listing(api, slug, limit=5)["next_cursor"] is None
 
 
-def test_cursor_from_another_post_is_refused(api, blog, author, slug):
+def test_cursor_from_another_post_is_refused(api: Api, blog: Blog, author: str, slug: str) -> None:
     other = blog.post(author, title="Another post")["slug"]
     for n in range(3):
         blog.comment(other, body=f"c{n}")
@@ -347,14 +345,15 @@ def test_cursor_from_another_post_is_refused(api, blog, author, slug):
 
 @pytest.mark.parametrize("query", ["limit=0", "limit=101", "limit=ten", "limit=-1", "cursor=forged.cursor",
                                    "sort=best"])
-def test_bad_listing_parameters_are_refused(api, slug, query):
+def test_bad_listing_parameters_are_refused(api: Api, slug: str, query: str) -> None:
     reply = api.get(f"/posts/{slug}/comments?{query}")
 
     assert reply.status in (400, 422)
     assert reply.problem["errors"]
 
 
-def test_post_embeds_its_first_comments_and_a_cursor_for_the_rest(api, blog, dynamo, slug):
+def test_post_embeds_its_first_comments_and_a_cursor_for_the_rest(api: Api, blog: Blog, dynamo: DynamoCalls,
+                                                                  slug: str) -> None:
     # Given a post with more comments than one page
     posted = [blog.comment(slug, body=f"c{n}")["comment"]["id"] for n in range(25)]
     dynamo.clear()
@@ -373,7 +372,7 @@ def test_post_embeds_its_first_comments_and_a_cursor_for_the_rest(api, blog, dyn
     assert rest["next_cursor"] is None
 
 
-def test_post_with_few_comments_embeds_them_all_without_a_cursor(api, blog, slug):
+def test_post_with_few_comments_embeds_them_all_without_a_cursor(api: Api, blog: Blog, slug: str) -> None:
     posted = [blog.comment(slug)["comment"]["id"] for _ in range(3)]
 
     post = api.get(f"/posts/{slug}?embed=comments").json
@@ -385,7 +384,7 @@ def test_post_with_few_comments_embeds_them_all_without_a_cursor(api, blog, slug
 # -- counting ------------------------------------------------------------------------------
 
 
-def test_comment_count_is_exact_after_creates_and_deletes(api, blog, slug):
+def test_comment_count_is_exact_after_creates_and_deletes(api: Api, blog: Blog, slug: str) -> None:
     created = [blog.comment(slug) for _ in range(4)]
     reply = blog.comment(slug, parent_id=created[0]["comment"]["id"])
     assert comment_count(api, slug) == 5
@@ -400,7 +399,7 @@ def test_comment_count_is_exact_after_creates_and_deletes(api, blog, slug):
     assert summary["comment_count"] == 2
 
 
-def test_refused_comments_are_not_counted(api, slug):
+def test_refused_comments_are_not_counted(api: Api, slug: str) -> None:
     api.post(f"/posts/{slug}/comments", {"body": ""})
     api.post(f"/posts/{slug}/comments", {"body": "x" * 5001})
     api.post(f"/posts/{slug}/comments", {"body": "Hi", "parent_id": new_ulid()})
@@ -409,7 +408,8 @@ def test_refused_comments_are_not_counted(api, slug):
     assert listing(api, slug)["items"] == []
 
 
-def test_comment_lost_to_contention_is_a_conflict_to_retry(api, blog, slug, monkeypatch):
+def test_comment_lost_to_contention_is_a_conflict_to_retry(api: Api, blog: Blog, slug: str,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     # Given DynamoDB keeps cancelling the transaction for contention, not for a condition
     parent = blog.comment(slug)["comment"]["id"]
 

@@ -7,20 +7,20 @@ itself for every path, including those with parameters.
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
+
+from tests.conftest import Api, Blog
 
 ALLOWED = ["https://reader.example", "https://other.example"]
 
 
 @pytest.fixture
-def slug(blog: Any) -> str:
+def slug(blog: Blog) -> str:
     return str(blog.post(blog.author("alice"), title="Hello world")["slug"])
 
 
 @pytest.mark.parametrize("origin", ALLOWED)
-def test_allowed_origin_is_echoed_and_varies(api, slug, origin):
+def test_allowed_origin_is_echoed_and_varies(api: Api, slug: str, origin: str) -> None:
     reply = api.get(f"/posts/{slug}/comments", headers={"Origin": origin})
 
     assert reply.status == 200
@@ -31,7 +31,7 @@ def test_allowed_origin_is_echoed_and_varies(api, slug, origin):
 
 @pytest.mark.parametrize("origin", ["https://evil.example", "http://reader.example", "https://reader.example.evil",
                                     "null", "*"])
-def test_other_origins_get_no_allow_header(api, slug, origin):
+def test_other_origins_get_no_allow_header(api: Api, slug: str, origin: str) -> None:
     reply = api.get(f"/posts/{slug}/comments", headers={"Origin": origin})
 
     assert reply.status == 200  # the answer itself is public; only the browser withholds it
@@ -40,20 +40,20 @@ def test_other_origins_get_no_allow_header(api, slug, origin):
     assert "Origin" in reply.headers["vary"]
 
 
-def test_request_without_an_origin_gets_no_allow_header(api, slug):
+def test_request_without_an_origin_gets_no_allow_header(api: Api, slug: str) -> None:
     reply = api.get(f"/posts/{slug}/comments")
 
     assert "access-control-allow-origin" not in reply.headers
 
 
-def test_refusals_carry_cors_headers_so_the_widget_can_read_them(api, slug):
+def test_refusals_carry_cors_headers_so_the_widget_can_read_them(api: Api, slug: str) -> None:
     reply = api.post(f"/posts/{slug}/comments", {"body": ""}, headers={"Origin": ALLOWED[0]})
 
     assert reply.status == 422
     assert reply.headers["access-control-allow-origin"] == ALLOWED[0]
 
 
-def test_preflight_for_posting_a_comment(api, slug):
+def test_preflight_for_posting_a_comment(api: Api, slug: str) -> None:
     reply = api.request("OPTIONS", f"/posts/{slug}/comments", headers={
         "Origin": ALLOWED[0], "Access-Control-Request-Method": "POST",
         "Access-Control-Request-Headers": "content-type, authorization",
@@ -69,7 +69,7 @@ def test_preflight_for_posting_a_comment(api, slug):
     assert int(reply.headers["access-control-max-age"]) > 0
 
 
-def test_preflight_for_editing_a_comment_allows_patch_and_delete(api):
+def test_preflight_for_editing_a_comment_allows_patch_and_delete(api: Api) -> None:
     reply = api.request("OPTIONS", "/comments/01ARZ3NDEKTSV4RRFFQ69G5FAV", headers={
         "Origin": ALLOWED[1], "Access-Control-Request-Method": "PATCH"})
 
@@ -78,7 +78,7 @@ def test_preflight_for_editing_a_comment_allows_patch_and_delete(api):
     assert reply.headers["access-control-allow-origin"] == ALLOWED[1]
 
 
-def test_preflight_from_another_origin_is_not_allowed(api, slug):
+def test_preflight_from_another_origin_is_not_allowed(api: Api, slug: str) -> None:
     reply = api.request("OPTIONS", f"/posts/{slug}/comments", headers={
         "Origin": "https://evil.example", "Access-Control-Request-Method": "POST"})
 

@@ -19,6 +19,7 @@ from chalicelib import services as services_module
 from chalicelib.blog.feeds import FEED_SIZE
 from chalicelib.errors import ConfigurationError
 from chalicelib.settings import load_settings
+from tests.conftest import Api, Blog, DynamoCalls
 from tests.post_steps import Clock, iso_from_now
 
 SITE = "https://blog.test.example"  # SITE_URL of the test stage in .chalice/config.json
@@ -35,7 +36,7 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     return Clock(monkeypatch)
 
 
-def fetch(api: Any, path: str, media_type: str = "application/atom+xml") -> tuple[ET.Element, Any]:
+def fetch(api: Api, path: str, media_type: str = "application/atom+xml") -> tuple[ET.Element, Any]:
     """GET an XML document; return it parsed by xml.etree and by feedparser."""
     reply = api.get(path)
     assert reply.status == 200, (path, reply.body)
@@ -86,7 +87,7 @@ def published(root: ET.Element) -> list[str]:
 # -- posts --------------------------------------------------------------------------
 
 
-def test_posts_feed_escapes_titles_and_content_and_uses_absolute_urls(api, blog):
+def test_posts_feed_escapes_titles_and_content_and_uses_absolute_urls(api: Api, blog: Blog) -> None:
     author = blog.author("ada")
     hostile = blog.post(author, title=HOSTILE_TITLE, body="Tom & Jerry <3 **bold** ]]> `<code>`",
                         labels=["Food & Drink", "Ünïcode"], published_at="2017-03-22T09:00:00Z")
@@ -116,7 +117,7 @@ def test_posts_feed_escapes_titles_and_content_and_uses_absolute_urls(api, blog)
     assert parsed.feed.updated == root.findtext(A + "updated") == greek["updated_at"]
 
 
-def test_posts_feed_has_the_newest_published_posts_only(api, blog, clock):
+def test_posts_feed_has_the_newest_published_posts_only(api: Api, blog: Blog, clock: Clock) -> None:
     author = blog.author()
     for day in range(1, FEED_SIZE + 3):
         blog.post(author, title=f"Day {day}", published_at=f"2020-01-{day:02d}T12:00:00Z")
@@ -135,7 +136,7 @@ def test_posts_feed_has_the_newest_published_posts_only(api, blog, clock):
     assert entries(root)[0].findtext(A + "title") == "Later"
 
 
-def test_an_edit_moves_the_entry_updated_not_its_published(api, blog, clock):
+def test_an_edit_moves_the_entry_updated_not_its_published(api: Api, blog: Blog, clock: Clock) -> None:
     author = blog.author()
     post = blog.post(author, title="Before", published_at="2019-05-01T08:00:00Z")
     clock.advance(minutes=5)
@@ -151,7 +152,7 @@ def test_an_edit_moves_the_entry_updated_not_its_published(api, blog, clock):
     assert root.findtext(A + "updated") == edited.json["updated_at"]
 
 
-def test_label_feed_has_only_that_label_newest_first(api, blog):
+def test_label_feed_has_only_that_label_newest_first(api: Api, blog: Blog) -> None:
     author = blog.author()
     for day, labels in ((1, ["Rock & Roll"]), (2, ["jazz"]), (3, ["rock & roll", "jazz"]), (4, [])):
         blog.post(author, title=f"Day {day}", labels=labels, published_at=f"2021-06-0{day}T10:00:00Z")
@@ -171,7 +172,7 @@ def test_label_feed_has_only_that_label_newest_first(api, blog):
 
 
 @pytest.mark.parametrize("query", ["label=", "label=%20", "label=" + "x" * 41, "labels=jazz", "limit=5"])
-def test_bad_feed_queries_are_refused_as_problems(api, query):
+def test_bad_feed_queries_are_refused_as_problems(api: Api, query: str) -> None:
     reply = api.get("/feeds/posts.atom?" + query)
 
     assert reply.status == 422, reply.body
@@ -181,7 +182,7 @@ def test_bad_feed_queries_are_refused_as_problems(api, query):
 # -- comments -----------------------------------------------------------------------
 
 
-def test_comment_feeds_escape_bodies_and_names_and_skip_deleted_comments(api, blog, clock):
+def test_comment_feeds_escape_bodies_and_names_and_skip_deleted_comments(api: Api, blog: Blog, clock: Clock) -> None:
     author = blog.author()
     first = blog.post(author, title=HOSTILE_TITLE)
     other = blog.post(author, title="Other post")
@@ -229,7 +230,7 @@ def test_comment_feeds_escape_bodies_and_names_and_skip_deleted_comments(api, bl
     assert parsed.entries[0].title == "Ann on “Other post”"
 
 
-def test_an_edited_comment_shows_its_new_text_and_time(api, blog, clock):
+def test_an_edited_comment_shows_its_new_text_and_time(api: Api, blog: Blog, clock: Clock) -> None:
     slug = blog.post(blog.author())["slug"]
     made = blog.comment(slug, body="Frist")
     clock.advance(minutes=1)
@@ -245,7 +246,7 @@ def test_an_edited_comment_shows_its_new_text_and_time(api, blog, clock):
     assert entry.findtext(A + "published") == made["comment"]["created_at"]
 
 
-def test_comments_of_a_post_taken_back_to_draft_leave_the_site_feed(api, blog):
+def test_comments_of_a_post_taken_back_to_draft_leave_the_site_feed(api: Api, blog: Blog) -> None:
     author = blog.author()
     slug = blog.post(author, title="Second thoughts")["slug"]
     blog.comment(slug, body="Seen it")
@@ -257,7 +258,7 @@ def test_comments_of_a_post_taken_back_to_draft_leave_the_site_feed(api, blog):
     assert api.get(f"/posts/{slug}/comments.atom").status == 404
 
 
-def test_the_comments_feed_of_a_post_nobody_may_read_is_a_404_problem(api, blog):
+def test_the_comments_feed_of_a_post_nobody_may_read_is_a_404_problem(api: Api, blog: Blog) -> None:
     author = blog.author()
     draft = blog.post(author, status="draft")["slug"]
     planned = blog.post(author, status="scheduled", published_at=iso_from_now(days=1))["slug"]
@@ -268,7 +269,7 @@ def test_the_comments_feed_of_a_post_nobody_may_read_is_a_404_problem(api, blog)
         assert reply.problem["title"]
 
 
-def test_an_empty_post_feed_is_still_a_valid_feed(api, blog):
+def test_an_empty_post_feed_is_still_a_valid_feed(api: Api, blog: Blog) -> None:
     post = blog.post(blog.author(), published_at="2018-01-01T00:00:00Z")
 
     root, parsed = fetch(api, f"/posts/{post['slug']}/comments.atom")
@@ -281,7 +282,7 @@ def test_an_empty_post_feed_is_still_a_valid_feed(api, blog):
 # -- sitemap ------------------------------------------------------------------------
 
 
-def test_sitemap_lists_published_posts_with_lastmod(api, blog, clock):
+def test_sitemap_lists_published_posts_with_lastmod(api: Api, blog: Blog, clock: Clock) -> None:
     author = blog.author()
     old = blog.post(author, title="Old & <gold>", published_at="2016-02-03T04:05:06Z")
     unicode = blog.post(author, title="Ψυχή και σώμα", published_at="2017-02-03T04:05:06Z")
@@ -301,13 +302,14 @@ def test_sitemap_lists_published_posts_with_lastmod(api, blog, clock):
         post_url(unicode["slug"]): unicode["updated_at"],  # back-dated, but written just now
         post_url(old["slug"]): edited.json["updated_at"],
     }
-    assert all(loc.isascii() for loc in urls)
+    assert all(loc is not None and loc.isascii() for loc in urls)
 
 
 # -- bounds, configuration and the contract -------------------------------------------
 
 
-def test_each_document_is_at_most_two_reads_and_reads_only_what_it_shows(api, blog, dynamo):
+def test_each_document_is_at_most_two_reads_and_reads_only_what_it_shows(api: Api, blog: Blog,
+                                                                         dynamo: DynamoCalls) -> None:
     author = blog.author()
     slugs = [blog.post(author, labels=["busy"], published_at=f"2022-01-{d:02d}T00:00:00Z")["slug"]
              for d in range(1, FEED_SIZE + 6)]
@@ -327,7 +329,7 @@ def test_each_document_is_at_most_two_reads_and_reads_only_what_it_shows(api, bl
         assert all(scanned <= shown for scanned in dynamo.scanned), (path, dynamo.scanned)
 
 
-def test_urls_follow_a_site_url_with_a_path(api, blog):
+def test_urls_follow_a_site_url_with_a_path(api: Api, blog: Blog) -> None:
     slug = blog.post(blog.author(), title="Pathed")["slug"]
     blog.comment(slug, body="Hello")
     settings = services_module.services().settings
@@ -341,7 +343,7 @@ def test_urls_follow_a_site_url_with_a_path(api, blog):
     assert sitemap.findtext(f"{SM}url/{SM}loc") == f"https://example.org/blog/posts/{slug}"
 
 
-def test_characters_xml_cannot_carry_are_dropped_not_sent(api, blog):
+def test_characters_xml_cannot_carry_are_dropped_not_sent(api: Api, blog: Blog) -> None:
     blog.post(blog.author(), title="Odd\ufffe\uffff title")
 
     root, parsed = fetch(api, "/feeds/posts.atom")
@@ -350,23 +352,23 @@ def test_characters_xml_cannot_carry_are_dropped_not_sent(api, blog):
 
 
 @pytest.mark.parametrize("url", ["https://blog.example.com", "http://127.0.0.1:8000", "https://example.org/blog"])
-def test_site_url_setting_accepts_http_urls(url):
+def test_site_url_setting_accepts_http_urls(url: str) -> None:
     assert load_settings({"SITE_URL": url}).site_url == url
 
 
 @pytest.mark.parametrize("url", ["https://blog.example.com/", "blog.example.com", "ftp://blog.example.com",
                                  "https://", "https://blog.example.com?x=1", "https://blog.example.com#top",
                                  "https://user:pw@blog.example.com", "https://blog.example.com:http"])
-def test_site_url_setting_refuses_anything_else(url):
+def test_site_url_setting_refuses_anything_else(url: str) -> None:
     with pytest.raises(ConfigurationError, match="SITE_URL"):
         load_settings({"SITE_URL": url})
 
 
-def test_site_url_defaults_to_the_local_runner():
+def test_site_url_defaults_to_the_local_runner() -> None:
     assert load_settings({}).site_url == "http://127.0.0.1:8000"
 
 
-def test_documented_media_types_are_the_served_ones(api, blog):
+def test_documented_media_types_are_the_served_ones(api: Api, blog: Blog) -> None:
     document = api.get("/openapi.json").json
     slug = blog.post(blog.author())["slug"]
     for path, url in (("/feeds/posts.atom", "/feeds/posts.atom?label=x"), ("/feeds/comments.atom", None),

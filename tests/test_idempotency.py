@@ -6,21 +6,26 @@ The key is remembered for 24 hours per commenter and post. Time moves through
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
+from chalicelib.settings import Settings
+from tests.conftest import Api, Blog, DynamoCalls, Reply
+from tests.settings_steps import Clock
+
 EMAIL = "ann@example.org"
 
 
-def send(api: Any, slug: str, key: str | None, body: str = "Nice post.", token: str | None = None,
-         **fields: Any) -> Any:
+def send(api: Api, slug: str, key: str | None, body: str = "Nice post.", token: str | None = None,
+         **fields: Any) -> Reply:
     payload = {"body": body, **({} if token else {"author_name": "Ann", "author_email": EMAIL}), **fields}
     headers = {"Idempotency-Key": key} if key is not None else {}
     return api.post(f"/posts/{slug}/comments", payload, token=token, headers=headers)
 
 
-def state(api: Any, slug: str) -> tuple[int, list[str]]:
+def state(api: Api, slug: str) -> tuple[int, list[str]]:
     """The post's count and its listed comments' ids."""
     post = api.get(f"/posts/{slug}")
     listing = api.get(f"/posts/{slug}/comments?limit=100")
@@ -28,7 +33,7 @@ def state(api: Any, slug: str) -> tuple[int, list[str]]:
     return int(post.json["comment_count"]), [c["id"] for c in listing.json["items"]]
 
 
-def test_retry_with_the_same_key_gets_the_same_answer_and_creates_once(api, slug):
+def test_retry_with_the_same_key_gets_the_same_answer_and_creates_once(api: Api, slug: str) -> None:
     first = send(api, slug, "retry-1")
     second = send(api, slug, "retry-1")
 
@@ -37,7 +42,7 @@ def test_retry_with_the_same_key_gets_the_same_answer_and_creates_once(api, slug
     assert state(api, slug) == (1, [first.json["comment"]["id"]])
 
 
-def test_retry_makes_no_write(api, dynamo, slug):
+def test_retry_makes_no_write(api: Api, dynamo: DynamoCalls, slug: str) -> None:
     send(api, slug, "retry-1")
     dynamo.clear()
 
@@ -47,7 +52,7 @@ def test_retry_makes_no_write(api, dynamo, slug):
     assert dynamo.operations == ["BatchGetItem"]
 
 
-def test_retry_of_a_held_comment_answers_202_again(api, slug, configure):
+def test_retry_of_a_held_comment_answers_202_again(api: Api, slug: str, configure: Callable[..., Settings]) -> None:
     configure(MODERATION="all")
     first = send(api, slug, "held-1")
 
@@ -58,7 +63,7 @@ def test_retry_of_a_held_comment_answers_202_again(api, slug, configure):
     assert state(api, slug) == (0, [])
 
 
-def test_retry_is_answered_even_after_the_comment_changed(api, slug):
+def test_retry_is_answered_even_after_the_comment_changed(api: Api, slug: str) -> None:
     first = send(api, slug, "retry-1")
     comment_id = first.json["comment"]["id"]
     edit = api.patch(f"/comments/{comment_id}", {"body": "Edited"}, headers={"X-Edit-Token": first.json["edit_token"]})
@@ -70,7 +75,7 @@ def test_retry_is_answered_even_after_the_comment_changed(api, slug):
     assert state(api, slug) == (1, [comment_id])
 
 
-def test_same_key_with_another_body_is_refused(api, slug):
+def test_same_key_with_another_body_is_refused(api: Api, slug: str) -> None:
     send(api, slug, "retry-1", "First words")
 
     reply = send(api, slug, "retry-1", "Other words")
@@ -80,7 +85,7 @@ def test_same_key_with_another_body_is_refused(api, slug):
     assert state(api, slug)[0] == 1
 
 
-def test_different_keys_create_different_comments(api, slug):
+def test_different_keys_create_different_comments(api: Api, slug: str) -> None:
     first = send(api, slug, "key-1", "First words")
     second = send(api, slug, "key-2", "Second words")
 
@@ -88,7 +93,7 @@ def test_different_keys_create_different_comments(api, slug):
     assert state(api, slug) == (2, [first.json["comment"]["id"], second.json["comment"]["id"]])
 
 
-def test_key_is_forgotten_after_a_day(api, slug, clock):
+def test_key_is_forgotten_after_a_day(api: Api, slug: str, clock: Clock) -> None:
     first = send(api, slug, "retry-1")
     clock.advance(24 * 3600 - 1)
     assert send(api, slug, "retry-1").json == first.json
@@ -103,7 +108,7 @@ def test_key_is_forgotten_after_a_day(api, slug, clock):
 
 
 @pytest.mark.parametrize("key", ["has space", "x" * 129, "tab\there", "ünïcode"])
-def test_malformed_key_is_refused(api, slug, key):
+def test_malformed_key_is_refused(api: Api, slug: str, key: str) -> None:
     reply = send(api, slug, key)
 
     assert reply.status == 422
@@ -111,11 +116,11 @@ def test_malformed_key_is_refused(api, slug, key):
     assert state(api, slug) == (0, [])
 
 
-def test_longest_key_is_accepted(api, slug):
+def test_longest_key_is_accepted(api: Api, slug: str) -> None:
     assert send(api, slug, "k" * 128).status == 201
 
 
-def test_keys_are_scoped_per_commenter(api, blog, slug):
+def test_keys_are_scoped_per_commenter(api: Api, blog: Blog, slug: str) -> None:
     by_ann = send(api, slug, "shared-key", "Ann's words", author_email="ann@example.org")
     by_eve = send(api, slug, "shared-key", "Eve's words", author_email="eve@example.org")
     by_bob = send(api, slug, "shared-key", "Bob's words", token=blog.user("bob"))
@@ -125,7 +130,7 @@ def test_keys_are_scoped_per_commenter(api, blog, slug):
     assert state(api, slug)[0] == 4
 
 
-def test_same_commenter_with_another_case_of_email_shares_the_key(api, slug):
+def test_same_commenter_with_another_case_of_email_shares_the_key(api: Api, slug: str) -> None:
     send(api, slug, "shared-key", "First words", author_email="ann@example.org")
 
     # A different request under the same key is refused: the key is the same commenter's
@@ -136,7 +141,7 @@ def test_same_commenter_with_another_case_of_email_shares_the_key(api, slug):
     assert state(api, slug)[0] == 1
 
 
-def test_key_is_scoped_per_post(api, blog, author, slug):
+def test_key_is_scoped_per_post(api: Api, blog: Blog, author: str, slug: str) -> None:
     other = blog.post(author)["slug"]
 
     on_first = send(api, slug, "shared-key")
@@ -146,7 +151,8 @@ def test_key_is_scoped_per_post(api, blog, author, slug):
     assert on_first.json["comment"]["id"] != on_second.json["comment"]["id"]
 
 
-def test_refused_request_does_not_use_up_its_key(api, slug, configure, clock):
+def test_refused_request_does_not_use_up_its_key(api: Api, slug: str, configure: Callable[..., Settings],
+                                                 clock: Clock) -> None:
     # Given a rate limit that refuses the request the first time
     configure(COMMENT_RATE_LIMIT="1/60")
     clock.align(60)
@@ -163,7 +169,7 @@ def test_refused_request_does_not_use_up_its_key(api, slug, configure, clock):
     assert state(api, slug)[0] == 2
 
 
-def test_invalid_request_does_not_use_up_its_key(api, slug):
+def test_invalid_request_does_not_use_up_its_key(api: Api, slug: str) -> None:
     assert send(api, slug, "retry-1", "").status == 422
 
     assert send(api, slug, "retry-1", "Now with words").status == 201

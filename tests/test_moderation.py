@@ -21,79 +21,65 @@ from chalicelib.settings import Settings
 from chalicelib.store import keys
 from chalicelib.store.client import dynamodb_client
 from chalicelib.store.table import deserialize, serialize
-from tests.conftest import AUTHOR, TEST_TABLE
-from tests.settings_steps import send
+from tests.conftest import AUTHOR, TEST_TABLE, Api, Blog, DynamoCalls, Reply
+from tests.post_steps import walk
+from tests.settings_steps import Clock, comment_count, send
 
 # -- steps ---------------------------------------------------------------------------
 
 
 @pytest.fixture
-def author(blog: Any, configure: Callable[..., Settings]) -> str:
+def author(blog: Blog, configure: Callable[..., Settings]) -> str:
     configure(MODERATION="all")
     return str(blog.author(AUTHOR))
 
 
 @pytest.fixture
-def admin(blog: Any, author: str) -> str:
+def admin(blog: Blog, author: str) -> str:
     return str(blog.admin())
 
 
-def held(api: Any, slug: str, body: str = "Nice post.", token: str | None = None, **fields: Any) -> dict[str, Any]:
+def held(api: Api, slug: str, body: str = "Nice post.", token: str | None = None, **fields: Any) -> dict[str, Any]:
     reply = send(api, slug, body, token, **fields)
     assert reply.status == 202, reply.body
     assert reply.json["comment"]["status"] == "pending"
     return dict(reply.json)
 
 
-def approved(api: Any, slug: str, body: str = "Nice post.", token: str | None = None, **fields: Any) -> dict[str, Any]:
+def approved(api: Api, slug: str, body: str = "Nice post.", token: str | None = None, **fields: Any) -> dict[str, Any]:
     reply = send(api, slug, body, token, **fields)
     assert reply.status == 201, reply.body
     assert reply.json["comment"]["status"] == "approved"
     return dict(reply.json)
 
 
-def moderate(api: Any, comment_id: str, action: str, token: str | None) -> Any:
+def moderate(api: Api, comment_id: str, action: str, token: str | None) -> Reply:
     return api.post(f"/comments/{comment_id}/moderate", {"action": action}, token=token)
 
 
-def act(api: Any, comment_id: str, action: str, token: str) -> dict[str, Any]:
+def act(api: Api, comment_id: str, action: str, token: str) -> dict[str, Any]:
     reply = moderate(api, comment_id, action, token)
     assert reply.status == 200, reply.body
     return dict(reply.json)
 
 
-def listed(api: Any, slug: str) -> list[str]:
+def listed(api: Api, slug: str) -> list[str]:
     reply = api.get(f"/posts/{slug}/comments?limit=100")
     assert reply.status == 200, reply.body
     return [c["id"] for c in reply.json["items"]]
 
 
-def post_view(api: Any, slug: str, embed: bool = False) -> dict[str, Any]:
+def post_view(api: Api, slug: str, embed: bool = False) -> dict[str, Any]:
     reply = api.get(f"/posts/{slug}" + ("?embed=comments" if embed else ""))
     assert reply.status == 200, reply.body
     return dict(reply.json)
 
 
-def comment_count(api: Any, slug: str) -> int:
-    return int(post_view(api, slug)["comment_count"])
+def queue(api: Api, token: str, status: str = "pending", limit: int = 100) -> list[str]:
+    return [c["id"] for c in walk(api, f"/moderation/comments?status={status}", limit, token)]
 
 
-def queue(api: Any, token: str, status: str = "pending", limit: int = 100) -> list[str]:
-    found: list[str] = []
-    cursor = None
-    for _ in range(1000):
-        path = f"/moderation/comments?status={status}&limit={limit}"
-        reply = api.get(path + (f"&cursor={quote(cursor, safe='')}" if cursor else ""), token=token)
-        assert reply.status == 200, reply.body
-        assert len(reply.json["items"]) <= limit
-        found.extend(c["id"] for c in reply.json["items"])
-        cursor = reply.json["next_cursor"]
-        if cursor is None:
-            return found
-    raise AssertionError("the queue's cursor chain never ended")
-
-
-def audit(api: Any, token: str) -> list[dict[str, Any]]:
+def audit(api: Api, token: str) -> list[dict[str, Any]]:
     reply = api.get("/moderation/audit", token=token)
     assert reply.status == 200, reply.body
     return list(reply.json["items"])
@@ -102,7 +88,8 @@ def audit(api: Any, token: str) -> list[dict[str, Any]]:
 # -- which comments are held ------------------------------------------------------------
 
 
-def test_without_moderation_a_comment_is_public_at_once(api, slug, blog, configure):
+def test_without_moderation_a_comment_is_public_at_once(api: Api, slug: str, blog: Blog,
+                                                        configure: Callable[..., Settings]) -> None:
     configure(MODERATION="off")
 
     created = approved(api, slug)
@@ -111,7 +98,7 @@ def test_without_moderation_a_comment_is_public_at_once(api, slug, blog, configu
     assert comment_count(api, slug) == 1
 
 
-def test_under_moderation_all_a_comment_is_accepted_but_held(api, slug):
+def test_under_moderation_all_a_comment_is_accepted_but_held(api: Api, slug: str) -> None:
     created = send(api, slug, author_email="ann@example.org")
 
     assert created.status == 202, created.body
@@ -119,7 +106,7 @@ def test_under_moderation_all_a_comment_is_accepted_but_held(api, slug):
     assert created.json["edit_token"]
 
 
-def test_held_comment_is_invisible_to_the_public(api, slug):
+def test_held_comment_is_invisible_to_the_public(api: Api, slug: str) -> None:
     held(api, slug)
 
     assert listed(api, slug) == []
@@ -129,7 +116,7 @@ def test_held_comment_is_invisible_to_the_public(api, slug):
     assert embedded["comment_count"] == 0
 
 
-def test_held_comment_is_shown_to_the_holder_of_its_edit_token(api, slug):
+def test_held_comment_is_shown_to_the_holder_of_its_edit_token(api: Api, slug: str) -> None:
     created = held(api, slug, "Waiting for a nod")
     comment_id = created["comment"]["id"]
 
@@ -142,7 +129,8 @@ def test_held_comment_is_shown_to_the_holder_of_its_edit_token(api, slug):
     assert anyones.status == 404
 
 
-def test_held_comment_is_hidden_from_another_comments_edit_token_and_other_readers(api, blog, slug):
+def test_held_comment_is_hidden_from_another_comments_edit_token_and_other_readers(api: Api, blog: Blog,
+                                                                                   slug: str) -> None:
     mine = held(api, slug, "First")
     other = held(api, slug, "Second")
     reader = blog.user("mallory")
@@ -154,7 +142,7 @@ def test_held_comment_is_hidden_from_another_comments_edit_token_and_other_reade
     assert as_other_reader.status == 404
 
 
-def test_held_comment_is_shown_to_its_signed_in_author_and_admins(api, blog, slug, admin):
+def test_held_comment_is_shown_to_its_signed_in_author_and_admins(api: Api, blog: Blog, slug: str, admin: str) -> None:
     bob = blog.user("bob")
     comment_id = held(api, slug, token=bob)["comment"]["id"]
 
@@ -162,7 +150,7 @@ def test_held_comment_is_shown_to_its_signed_in_author_and_admins(api, blog, slu
     assert api.get(f"/comments/{comment_id}", token=admin).status == 200
 
 
-def test_admin_and_post_author_are_never_held(api, slug, author, admin):
+def test_admin_and_post_author_are_never_held(api: Api, slug: str, author: str, admin: str) -> None:
     by_author = approved(api, slug, "Thanks for reading", token=author)
     by_admin = approved(api, slug, "Pinned note", token=admin)
 
@@ -170,14 +158,14 @@ def test_admin_and_post_author_are_never_held(api, slug, author, admin):
     assert comment_count(api, slug) == 2
 
 
-def test_an_author_commenting_on_someone_elses_post_is_held(api, blog, slug):
+def test_an_author_commenting_on_someone_elses_post_is_held(api: Api, blog: Blog, slug: str) -> None:
     other_author = blog.author("bert")
 
     held(api, slug, token=other_author)
 
 
 def test_first_time_commenter_is_held_until_approved_then_trusted_by_email_in_any_case(
-        api, slug, configure, admin):
+        api: Api, slug: str, configure: Callable[..., Settings], admin: str) -> None:
     configure(MODERATION="first-time")
     first = held(api, slug, "Hello", author_email="Ann@Example.org")
 
@@ -188,14 +176,18 @@ def test_first_time_commenter_is_held_until_approved_then_trusted_by_email_in_an
     assert listed(api, slug) == [first["comment"]["id"], second.json["comment"]["id"]]
 
 
-def test_first_time_trust_of_one_email_does_not_extend_to_another(api, slug, blog, configure, admin):
+def test_first_time_trust_of_one_email_does_not_extend_to_another(api: Api, slug: str, blog: Blog,
+                                                                  configure: Callable[..., Settings],
+                                                                  admin: str) -> None:
     configure(MODERATION="first-time")
     act(api, held(api, slug, "Hello", author_email="ann@example.org")["comment"]["id"], "approve", admin)
 
     held(api, slug, "Me too", author_email="eve@example.org")
 
 
-def test_first_time_signed_in_user_is_trusted_after_one_approval(api, slug, blog, configure, admin):
+def test_first_time_signed_in_user_is_trusted_after_one_approval(api: Api, slug: str, blog: Blog,
+                                                                 configure: Callable[..., Settings],
+                                                                 admin: str) -> None:
     configure(MODERATION="first-time")
     bob = blog.user("Bob")
     first = held(api, slug, "Hello", token=bob)
@@ -205,7 +197,8 @@ def test_first_time_signed_in_user_is_trusted_after_one_approval(api, slug, blog
     approved(api, slug, "Hello again", token=bob)
 
 
-def test_first_time_anonymous_without_email_is_always_held(api, slug, blog, configure, admin):
+def test_first_time_anonymous_without_email_is_always_held(api: Api, slug: str, blog: Blog,
+                                                           configure: Callable[..., Settings], admin: str) -> None:
     configure(MODERATION="first-time")
     act(api, held(api, slug, "Hello")["comment"]["id"], "approve", admin)
 
@@ -215,7 +208,8 @@ def test_first_time_anonymous_without_email_is_always_held(api, slug, blog, conf
 # -- the queue ------------------------------------------------------------------------------
 
 
-def test_queue_lists_held_comments_newest_first_across_posts_in_pages(api, blog, author, admin, clock):
+def test_queue_lists_held_comments_newest_first_across_posts_in_pages(api: Api, blog: Blog, author: str, admin: str,
+                                                                      clock: Clock) -> None:
     first_post = blog.post(author)["slug"]
     second_post = blog.post(author)["slug"]
     created = []
@@ -226,7 +220,7 @@ def test_queue_lists_held_comments_newest_first_across_posts_in_pages(api, blog,
     assert queue(api, admin, limit=2) == created[::-1]
 
 
-def test_queue_is_for_admins_only(api, blog, slug):
+def test_queue_is_for_admins_only(api: Api, blog: Blog, slug: str) -> None:
     held(api, slug)
     reader = blog.user("mallory")
 
@@ -235,14 +229,14 @@ def test_queue_is_for_admins_only(api, blog, slug):
     assert api.get("/moderation/comments", token=blog.login(AUTHOR)).status == 403
 
 
-def test_queue_refuses_an_unknown_status(api, admin):
+def test_queue_refuses_an_unknown_status(api: Api, admin: str) -> None:
     reply = api.get("/moderation/comments?status=approved", token=admin)
 
     assert reply.status == 422
     assert "status" in reply.problem["errors"]
 
 
-def test_moderation_actions_are_for_admins_only(api, blog, slug, author):
+def test_moderation_actions_are_for_admins_only(api: Api, blog: Blog, slug: str, author: str) -> None:
     comment_id = held(api, slug)["comment"]["id"]
 
     assert moderate(api, comment_id, "approve", None).status == 401
@@ -250,7 +244,7 @@ def test_moderation_actions_are_for_admins_only(api, blog, slug, author):
     assert listed(api, slug) == []
 
 
-def test_unknown_action_is_refused(api, slug, admin):
+def test_unknown_action_is_refused(api: Api, slug: str, admin: str) -> None:
     comment_id = held(api, slug)["comment"]["id"]
 
     reply = moderate(api, comment_id, "publish", admin)
@@ -262,7 +256,7 @@ def test_unknown_action_is_refused(api, slug, admin):
 # -- approve -----------------------------------------------------------------------------------
 
 
-def test_approving_makes_a_comment_public_and_counts_it(api, slug, admin):
+def test_approving_makes_a_comment_public_and_counts_it(api: Api, slug: str, admin: str) -> None:
     comment_id = held(api, slug)["comment"]["id"]
 
     approval = act(api, comment_id, "approve", admin)
@@ -275,7 +269,7 @@ def test_approving_makes_a_comment_public_and_counts_it(api, slug, admin):
     assert queue(api, admin) == []
 
 
-def test_approved_comment_appears_in_the_comments_feed(api, slug, admin):
+def test_approved_comment_appears_in_the_comments_feed(api: Api, slug: str, admin: str) -> None:
     comment_id = held(api, slug, "Feed me once approved")["comment"]["id"]
     assert "Feed me once approved" not in api.get("/feeds/comments.atom").body.decode()
 
@@ -284,7 +278,7 @@ def test_approved_comment_appears_in_the_comments_feed(api, slug, admin):
     assert "Feed me once approved" in api.get("/feeds/comments.atom").body.decode()
 
 
-def test_approving_a_held_reply_counts_it_on_its_parent(api, slug, author, admin):
+def test_approving_a_held_reply_counts_it_on_its_parent(api: Api, slug: str, author: str, admin: str) -> None:
     parent = approved(api, slug, "Ask me anything", token=author)["comment"]
     reply = held(api, slug, "What is it?", parent_id=parent["id"])["comment"]
     assert api.get(f"/comments/{parent['id']}").json["reply_count"] == 0
@@ -296,7 +290,7 @@ def test_approving_a_held_reply_counts_it_on_its_parent(api, slug, author, admin
     assert comment_count(api, slug) == 2
 
 
-def test_approving_an_approved_comment_is_a_conflict(api, slug, admin):
+def test_approving_an_approved_comment_is_a_conflict(api: Api, slug: str, admin: str) -> None:
     comment_id = held(api, slug)["comment"]["id"]
     act(api, comment_id, "approve", admin)
 
@@ -309,7 +303,7 @@ def test_approving_an_approved_comment_is_a_conflict(api, slug, admin):
 # -- spam, unspam, delete -------------------------------------------------------------------
 
 
-def test_spam_moves_a_held_comment_to_the_spam_queue_and_unspam_back(api, slug, admin):
+def test_spam_moves_a_held_comment_to_the_spam_queue_and_unspam_back(api: Api, slug: str, admin: str) -> None:
     comment_id = held(api, slug)["comment"]["id"]
 
     assert act(api, comment_id, "spam", admin)["status"] == "spam"
@@ -323,13 +317,15 @@ def test_spam_moves_a_held_comment_to_the_spam_queue_and_unspam_back(api, slug, 
     assert comment_count(api, slug) == 0
 
 
-def test_unspam_of_a_comment_that_is_not_spam_is_a_conflict(api, slug, admin):
+def test_unspam_of_a_comment_that_is_not_spam_is_a_conflict(api: Api, slug: str, admin: str) -> None:
     comment_id = held(api, slug)["comment"]["id"]
 
     assert moderate(api, comment_id, "unspam", admin).status == 409
 
 
-def test_spam_of_an_approved_comment_takes_it_down_and_uncounts_it(api, slug, blog, configure, admin):
+def test_spam_of_an_approved_comment_takes_it_down_and_uncounts_it(api: Api, slug: str, blog: Blog,
+                                                                   configure: Callable[..., Settings],
+                                                                   admin: str) -> None:
     configure(MODERATION="off")
     created = approved(api, slug)
     comment_id = created["comment"]["id"]
@@ -345,7 +341,8 @@ def test_spam_of_an_approved_comment_takes_it_down_and_uncounts_it(api, slug, bl
     assert comment_id not in api.get("/feeds/comments.atom").body.decode()
 
 
-def test_spam_of_an_approved_reply_uncounts_it_on_its_parent(api, slug, blog, configure, admin):
+def test_spam_of_an_approved_reply_uncounts_it_on_its_parent(api: Api, slug: str, blog: Blog,
+                                                             configure: Callable[..., Settings], admin: str) -> None:
     configure(MODERATION="off")
     parent = approved(api, slug, "Parent")["comment"]["id"]
     reply = approved(api, slug, "Reply", parent_id=parent)["comment"]["id"]
@@ -356,7 +353,8 @@ def test_spam_of_an_approved_reply_uncounts_it_on_its_parent(api, slug, blog, co
     assert comment_count(api, slug) == 1
 
 
-def test_spam_of_an_approved_comment_with_replies_is_a_conflict(api, slug, blog, configure, admin):
+def test_spam_of_an_approved_comment_with_replies_is_a_conflict(api: Api, slug: str, blog: Blog,
+                                                                configure: Callable[..., Settings], admin: str) -> None:
     configure(MODERATION="off")
     parent = approved(api, slug, "Parent")["comment"]["id"]
     approved(api, slug, "Reply", parent_id=parent)
@@ -369,7 +367,7 @@ def test_spam_of_an_approved_comment_with_replies_is_a_conflict(api, slug, blog,
     assert comment_count(api, slug) == 2
 
 
-def test_approving_spam_makes_it_public(api, slug, admin):
+def test_approving_spam_makes_it_public(api: Api, slug: str, admin: str) -> None:
     comment_id = held(api, slug)["comment"]["id"]
     act(api, comment_id, "spam", admin)
 
@@ -380,7 +378,7 @@ def test_approving_spam_makes_it_public(api, slug, admin):
     assert queue(api, admin, "spam") == []
 
 
-def test_deleting_a_held_comment_removes_it_everywhere(api, slug, admin):
+def test_deleting_a_held_comment_removes_it_everywhere(api: Api, slug: str, admin: str) -> None:
     created = held(api, slug)
     comment_id = created["comment"]["id"]
 
@@ -392,7 +390,7 @@ def test_deleting_a_held_comment_removes_it_everywhere(api, slug, admin):
     assert comment_count(api, slug) == 0
 
 
-def test_deleting_an_approved_comment_uncounts_it(api, slug, author, admin):
+def test_deleting_an_approved_comment_uncounts_it(api: Api, slug: str, author: str, admin: str) -> None:
     comment_id = approved(api, slug, token=author)["comment"]["id"]
 
     act(api, comment_id, "delete", admin)
@@ -401,14 +399,15 @@ def test_deleting_an_approved_comment_uncounts_it(api, slug, author, admin):
     assert comment_count(api, slug) == 0
 
 
-def test_moderating_an_unknown_comment_is_not_found(api, admin):
+def test_moderating_an_unknown_comment_is_not_found(api: Api, admin: str) -> None:
     assert moderate(api, new_ulid(), "approve", admin).status == 404
 
 
 # -- audit -------------------------------------------------------------------------------------
 
 
-def test_every_action_is_recorded_in_the_audit_trail_newest_first(api, slug, admin, clock):
+def test_every_action_is_recorded_in_the_audit_trail_newest_first(api: Api, slug: str, admin: str,
+                                                                  clock: Clock) -> None:
     one = held(api, slug, "One")["comment"]["id"]
     two = held(api, slug, "Two")["comment"]["id"]
     for comment_id, action in ((one, "spam"), (one, "unspam"), (one, "approve"), (two, "delete")):
@@ -426,7 +425,7 @@ def test_every_action_is_recorded_in_the_audit_trail_newest_first(api, slug, adm
     assert all(e["post"] == slug and e["at"] for e in entries)
 
 
-def test_a_refused_action_leaves_no_audit_entry(api, slug, admin):
+def test_a_refused_action_leaves_no_audit_entry(api: Api, slug: str, admin: str) -> None:
     comment_id = held(api, slug)["comment"]["id"]
 
     assert moderate(api, comment_id, "unspam", admin).status == 409
@@ -434,7 +433,7 @@ def test_a_refused_action_leaves_no_audit_entry(api, slug, admin):
     assert audit(api, admin) == []
 
 
-def test_audit_trail_is_for_admins_only(api, blog, slug, author):
+def test_audit_trail_is_for_admins_only(api: Api, blog: Blog, slug: str, author: str) -> None:
     assert api.get("/moderation/audit").status == 401
     assert api.get("/moderation/audit", token=author).status == 403
 
@@ -442,7 +441,8 @@ def test_audit_trail_is_for_admins_only(api, blog, slug, author):
 # -- budgets -------------------------------------------------------------------------------
 
 
-def test_public_listing_reads_no_held_comment_when_a_thousand_wait(api, dynamo, slug, author):
+def test_public_listing_reads_no_held_comment_when_a_thousand_wait(api: Api, dynamo: DynamoCalls, slug: str,
+                                                                   author: str) -> None:
     # Given three public comments and a thousand held ones on the post
     public = [approved(api, slug, f"Public {n}", token=author)["comment"]["id"] for n in range(3)]
     template_id = held(api, slug, "Buy now")["comment"]["id"]
@@ -456,8 +456,8 @@ def test_public_listing_reads_no_held_comment_when_a_thousand_wait(api, dynamo, 
         for n in range(999)
     ]
     for start in range(0, len(seeded), 25):
-        batch = [{"PutRequest": {"Item": serialize(i)}} for i in seeded[start:start + 25]]
-        assert not client.batch_write_item(RequestItems={TEST_TABLE: batch}).get("UnprocessedItems")
+        batch: dict[str, Any] = {TEST_TABLE: [{"PutRequest": {"Item": serialize(i)}} for i in seeded[start:start + 25]]}
+        assert not client.batch_write_item(RequestItems=batch).get("UnprocessedItems")
 
     # When the public reads the comments, page by page and embedded in the post
     pages: list[list[str]] = []
@@ -483,7 +483,9 @@ def test_public_listing_reads_no_held_comment_when_a_thousand_wait(api, dynamo, 
     assert embedded["comment_count"] == 3
 
 
-def test_spam_of_the_last_reply_under_a_deleted_comment_leaves_no_empty_tombstone(api, slug, configure, admin):
+def test_spam_of_the_last_reply_under_a_deleted_comment_leaves_no_empty_tombstone(api: Api, slug: str,
+                                                                                  configure: Callable[..., Settings],
+                                                                                  admin: str) -> None:
     # Given a deleted comment that stands as a tombstone only because of its one reply
     configure(MODERATION="off")
     parent = approved(api, slug, "Parent")
@@ -500,7 +502,8 @@ def test_spam_of_the_last_reply_under_a_deleted_comment_leaves_no_empty_tombston
     assert comment_count(api, slug) == 0
 
 
-def test_deleting_a_post_takes_its_held_comments_out_of_the_queue(api, blog, slug, author, admin):
+def test_deleting_a_post_takes_its_held_comments_out_of_the_queue(api: Api, blog: Blog, slug: str, author: str,
+                                                                  admin: str) -> None:
     other = blog.post(author)["slug"]
     doomed = held(api, slug, "On the doomed post")["comment"]["id"]
     kept = held(api, other, "On the other post")["comment"]["id"]

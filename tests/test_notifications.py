@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 import boto3
 import pytest
 from botocore.exceptions import ClientError
-from moto.core import DEFAULT_ACCOUNT_ID
+from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 
 from chalicelib import mail
@@ -29,7 +29,7 @@ from chalicelib.services import build, services
 from chalicelib.settings import Settings, load_settings
 from chalicelib.store import keys
 from chalicelib.store.client import dynamodb_client
-from tests.conftest import TEST_TABLE, Api, Blog
+from tests.conftest import TEST_TABLE, Api, Blog, DynamoCalls
 
 SENDER = "blog@example.com"
 HANDLER = "notify_comments"
@@ -45,7 +45,7 @@ def _mail_settings(monkeypatch: pytest.MonkeyPatch) -> Any:
 
 
 @pytest.fixture
-def ses(dynamo: Any) -> Any:
+def ses(dynamo: DynamoCalls) -> Any:
     client = boto3.client("ses", region_name="us-east-1")
     client.verify_email_identity(EmailAddress=SENDER)
     return client

@@ -24,7 +24,6 @@ from urllib.parse import quote
 import pytest
 from jsonschema.exceptions import ValidationError
 
-from chalicelib.blog.notifications import notifications
 from chalicelib.services import services
 from chalicelib.settings import Settings
 from tests.conftest import Api, Blog, Reply
@@ -328,7 +327,7 @@ def sitemap(scene: Scene, send: Send) -> None:
 
 def unsubscribe_token(address: str) -> str:
     """The token a notification to ``address`` carries in its List-Unsubscribe link."""
-    return notifications(services().settings).unsubscribe_token(address)
+    return services().notifications.unsubscribe_token(address)
 
 
 @step("get", "/unsubscribe")

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
 
-def create(api, token, key, **fields):
+from tests.conftest import Api, Blog, DynamoCalls, Reply
+
+
+def create(api: Api, token: str, key: str, **fields: Any) -> Reply:
     payload = {"title": "Once only", "body": "Written **once**.", **fields}
     return api.post("/posts", payload, token=token, headers={"Idempotency-Key": key})
 
 
-def test_a_retried_post_creation_creates_one_post(api, blog, dynamo):
+def test_a_retried_post_creation_creates_one_post(api: Api, blog: Blog, dynamo: DynamoCalls) -> None:
     author = blog.author()
     first = create(api, author, "draft-1")
     dynamo.clear()
@@ -22,7 +26,7 @@ def test_a_retried_post_creation_creates_one_post(api, blog, dynamo):
     assert slugs == ["once-only"]
 
 
-def test_the_same_key_for_a_different_post_is_refused(api, blog):
+def test_the_same_key_for_a_different_post_is_refused(api: Api, blog: Blog) -> None:
     author = blog.author()
     create(api, author, "k")
 
@@ -32,7 +36,7 @@ def test_the_same_key_for_a_different_post_is_refused(api, blog):
     assert "Idempotency-Key" in other.problem["errors"]
 
 
-def test_keys_belong_to_their_author(api, blog):
+def test_keys_belong_to_their_author(api: Api, blog: Blog) -> None:
     ann, bob = blog.author(), blog.author()
 
     mine = create(api, ann, "same-key")
@@ -42,7 +46,7 @@ def test_keys_belong_to_their_author(api, blog):
     assert mine.json["slug"] != theirs.json["slug"]
 
 
-def test_without_a_key_each_request_creates_a_post(api, blog):
+def test_without_a_key_each_request_creates_a_post(api: Api, blog: Blog) -> None:
     author = blog.author()
     payload = {"title": "Twice", "body": "Twice."}
 

@@ -8,12 +8,13 @@ from urllib.parse import quote
 import pytest
 
 from chalicelib.blog.posts import Posts
+from tests.conftest import Api, Blog
 from tests.post_steps import archive_counts, iso_from_now, label_counts, slugs
 
 # -- create ------------------------------------------------------------------
 
 
-def test_an_author_creates_a_post_and_is_told_where_it_lives(api, blog):
+def test_an_author_creates_a_post_and_is_told_where_it_lives(api: Api, blog: Blog) -> None:
     author = blog.author("alice")
 
     reply = api.post("/posts", {"title": "Hello, world", "body": "First *post*."}, token=author)
@@ -29,7 +30,7 @@ def test_an_author_creates_a_post_and_is_told_where_it_lives(api, blog):
     assert api.get(reply.headers["location"]).json["title"] == "Hello, world"
 
 
-def test_markdown_is_rendered_to_sanitised_html_and_the_raw_body_is_kept(api, blog):
+def test_markdown_is_rendered_to_sanitised_html_and_the_raw_body_is_kept(api: Api, blog: Blog) -> None:
     body = (
         "# Heading\n\n"
         "Some **bold** text and [a link](https://example.com).\n\n"
@@ -49,7 +50,7 @@ def test_markdown_is_rendered_to_sanitised_html_and_the_raw_body_is_kept(api, bl
     assert api.get(f"/posts/{post['slug']}").json["body"] == body
 
 
-def test_the_summary_is_plain_text_taken_from_the_body_when_not_given(blog):
+def test_the_summary_is_plain_text_taken_from_the_body_when_not_given(blog: Blog) -> None:
     words = " ".join(f"word{i}" for i in range(200))
 
     post = blog.post(blog.author(), body=f"Intro with *emphasis*.\n\n{words}")
@@ -61,34 +62,34 @@ def test_the_summary_is_plain_text_taken_from_the_body_when_not_given(blog):
     assert summary.endswith("…")
 
 
-def test_an_explicit_summary_is_kept_as_given(blog):
+def test_an_explicit_summary_is_kept_as_given(blog: Blog) -> None:
     post = blog.post(blog.author(), body="A long body.", summary="Read this first.")
 
     assert post["summary"] == "Read this first."
 
 
-def test_labels_are_trimmed_and_deduplicated_ignoring_case(api, blog):
+def test_labels_are_trimmed_and_deduplicated_ignoring_case(api: Api, blog: Blog) -> None:
     post = blog.post(blog.author(), labels=["  News ", "news", "Tech   Talk", "NEWS"])
 
     assert post["labels"] == ["News", "Tech Talk"]
     assert label_counts(api) == {"News": 1, "Tech Talk": 1}
 
 
-def test_readers_cannot_write_posts(api, blog):
+def test_readers_cannot_write_posts(api: Api, blog: Blog) -> None:
     reply = api.post("/posts", {"title": "Mine", "body": "x"}, token=blog.user())
 
     assert reply.status == 403
     assert reply.problem["status"] == 403
 
 
-def test_anonymous_callers_must_sign_in_to_write(api):
+def test_anonymous_callers_must_sign_in_to_write(api: Api) -> None:
     reply = api.post("/posts", {"title": "Mine", "body": "x"})
 
     assert reply.status == 401
     assert reply.problem["status"] == 401
 
 
-def test_admins_can_write_posts(blog):
+def test_admins_can_write_posts(blog: Blog) -> None:
     assert blog.post(blog.admin())["author"] == "root"
 
 
@@ -116,7 +117,8 @@ REFUSED_POSTS: list[tuple[str, dict[str, Any], str]] = [
 
 
 @pytest.mark.parametrize(("case", "payload", "field"), REFUSED_POSTS, ids=[c[0] for c in REFUSED_POSTS])
-def test_invalid_posts_are_refused_field_by_field_and_nothing_is_written(api, blog, case, payload, field):
+def test_invalid_posts_are_refused_field_by_field_and_nothing_is_written(
+        api: Api, blog: Blog, case: str, payload: dict[str, Any], field: str) -> None:
     # Given an author and one published, labelled post
     author = blog.author()
     blog.post(author, title="Existing", labels=["kept"])
@@ -134,14 +136,14 @@ def test_invalid_posts_are_refused_field_by_field_and_nothing_is_written(api, bl
     assert api.get("/posts/t", token=author).status == 404
 
 
-def test_every_invalid_field_is_reported_at_once(api, blog):
+def test_every_invalid_field_is_reported_at_once(api: Api, blog: Blog) -> None:
     reply = api.post("/posts", {"title": "", "body": 7, "extra": True}, token=blog.author())
 
     assert reply.status == 422
     assert set(reply.problem["errors"]) == {"title", "body", "extra"}
 
 
-def test_a_body_that_is_not_a_json_object_is_refused(api, blog):
+def test_a_body_that_is_not_a_json_object_is_refused(api: Api, blog: Blog) -> None:
     author = blog.author()
 
     assert api.post("/posts", ["title"], token=author).status == 422
@@ -151,7 +153,7 @@ def test_a_body_that_is_not_a_json_object_is_refused(api, blog):
 # -- slugs -------------------------------------------------------------------
 
 
-def test_the_slug_folds_accents_from_the_title(blog):
+def test_the_slug_folds_accents_from_the_title(blog: Blog) -> None:
     post = blog.post(blog.author(), title="Café Crème à la Carte")
 
     assert post["slug"] == "cafe-creme-a-la-carte"
@@ -165,15 +167,15 @@ def test_the_slug_folds_accents_from_the_title(blog):
     ("हिन्दी समाचार", "हिन्दी-समाचार"),  # vowel signs and the virama are part of the word
     ("Ελληνικά νέα", "ελληνικά-νέα"),
 ])
-def test_the_slug_keeps_letters_of_non_latin_scripts(blog, title, slug):
+def test_the_slug_keeps_letters_of_non_latin_scripts(blog: Blog, title: str, slug: str) -> None:
     assert blog.post(blog.author(), title=title)["slug"] == slug
 
 
-def test_a_title_without_letters_still_gets_a_slug(blog):
+def test_a_title_without_letters_still_gets_a_slug(blog: Blog) -> None:
     assert blog.post(blog.author(), title="!!! ???")["slug"] == "post"
 
 
-def test_a_second_post_with_the_same_title_gets_a_numbered_slug(blog):
+def test_a_second_post_with_the_same_title_gets_a_numbered_slug(blog: Blog) -> None:
     author = blog.author()
 
     first = blog.post(author, title="Weekly notes")
@@ -182,7 +184,7 @@ def test_a_second_post_with_the_same_title_gets_a_numbered_slug(blog):
     assert (first["slug"], second["slug"]) == ("weekly-notes", "weekly-notes-2")
 
 
-def test_any_number_of_posts_may_share_a_title(api, blog):
+def test_any_number_of_posts_may_share_a_title(api: Api, blog: Blog) -> None:
     author = blog.author()
 
     made = [blog.post(author, title="Weekly notes")["slug"] for _ in range(12)]
@@ -191,7 +193,7 @@ def test_any_number_of_posts_may_share_a_title(api, blog):
     assert all(api.get(f"/posts/{slug}").status == 200 for slug in made)
 
 
-def test_a_numbered_slug_of_a_long_title_stays_valid(api, blog):
+def test_a_numbered_slug_of_a_long_title_stays_valid(api: Api, blog: Blog) -> None:
     author = blog.author()
     title = ("word " * 15 + "a b c") + " tail"  # the 80-character cut lands just after a hyphen
 
@@ -202,11 +204,11 @@ def test_a_numbered_slug_of_a_long_title_stays_valid(api, blog):
         assert api.get(f"/posts/{slug}").status == 200
 
 
-def test_an_explicit_slug_is_used_as_given(blog):
+def test_an_explicit_slug_is_used_as_given(blog: Blog) -> None:
     assert blog.post(blog.author(), title="Anything", slug="my-own-slug")["slug"] == "my-own-slug"
 
 
-def test_an_explicit_slug_that_is_taken_is_a_conflict(api, blog):
+def test_an_explicit_slug_that_is_taken_is_a_conflict(api: Api, blog: Blog) -> None:
     author = blog.author()
     blog.post(author, title="Original", slug="taken")
 
@@ -218,14 +220,14 @@ def test_an_explicit_slug_that_is_taken_is_a_conflict(api, blog):
 
 
 @pytest.mark.parametrize("slug", ["Upper", "two words", "a--b", "-lead", "trail-", "under_score", "", "x" * 81])
-def test_an_invalid_explicit_slug_is_refused(api, blog, slug):
+def test_an_invalid_explicit_slug_is_refused(api: Api, blog: Blog, slug: str) -> None:
     reply = api.post("/posts", {"title": "T", "body": "x", "slug": slug}, token=blog.author())
 
     assert reply.status == 422
     assert "slug" in reply.problem["errors"]
 
 
-def test_a_unicode_slug_is_readable_through_its_percent_encoded_address(api, blog):
+def test_a_unicode_slug_is_readable_through_its_percent_encoded_address(api: Api, blog: Blog) -> None:
     author = blog.author()
 
     created = api.post("/posts", {"title": "日本とロシア", "body": "x"}, token=author)
@@ -237,7 +239,7 @@ def test_a_unicode_slug_is_readable_through_its_percent_encoded_address(api, blo
     assert got.json["slug"] == "日本とロシア"
 
 
-def test_the_slug_can_change_while_the_post_is_a_draft(api, blog):
+def test_the_slug_can_change_while_the_post_is_a_draft(api: Api, blog: Blog) -> None:
     author = blog.author()
     blog.post(author, title="Working title", status="draft")
 
@@ -250,7 +252,7 @@ def test_the_slug_can_change_while_the_post_is_a_draft(api, blog):
     assert slugs(api, "/posts?status=draft", token=author) == ["final-title"]
 
 
-def test_renaming_a_draft_to_a_taken_slug_is_a_conflict(api, blog):
+def test_renaming_a_draft_to_a_taken_slug_is_a_conflict(api: Api, blog: Blog) -> None:
     author = blog.author()
     blog.post(author, title="Taken")
     blog.post(author, title="Draft", status="draft")
@@ -262,7 +264,7 @@ def test_renaming_a_draft_to_a_taken_slug_is_a_conflict(api, blog):
     assert api.get("/posts/draft", token=author).json["version"] == 1
 
 
-def test_the_slug_is_fixed_once_published(api, blog):
+def test_the_slug_is_fixed_once_published(api: Api, blog: Blog) -> None:
     author = blog.author()
     blog.post(author, title="Permalink")
 
@@ -274,7 +276,7 @@ def test_the_slug_is_fixed_once_published(api, blog):
     assert api.get("/posts/moved").status == 404
 
 
-def test_the_slug_stays_fixed_after_unpublishing(api, blog):
+def test_the_slug_stays_fixed_after_unpublishing(api: Api, blog: Blog) -> None:
     author = blog.author()
     blog.post(author, title="Permalink")
     assert api.patch("/posts/permalink", {"status": "draft"}, token=author).status == 200
@@ -287,7 +289,7 @@ def test_the_slug_stays_fixed_after_unpublishing(api, blog):
 # -- read --------------------------------------------------------------------
 
 
-def test_a_draft_is_visible_only_to_its_author_and_admins(api, blog):
+def test_a_draft_is_visible_only_to_its_author_and_admins(api: Api, blog: Blog) -> None:
     author, other, reader = blog.author(), blog.author(), blog.user()
     blog.post(author, title="Secret", status="draft")
 
@@ -298,7 +300,7 @@ def test_a_draft_is_visible_only_to_its_author_and_admins(api, blog):
     assert api.get("/posts/secret", token=blog.admin()).status == 200
 
 
-def test_a_future_scheduled_post_is_visible_only_to_its_author_and_admins(api, blog):
+def test_a_future_scheduled_post_is_visible_only_to_its_author_and_admins(api: Api, blog: Blog) -> None:
     author = blog.author()
     blog.post(author, title="Later", status="scheduled", published_at=iso_from_now(days=3))
 
@@ -308,14 +310,14 @@ def test_a_future_scheduled_post_is_visible_only_to_its_author_and_admins(api, b
     assert api.get("/posts/later", token=blog.admin()).status == 200
 
 
-def test_a_missing_post_is_not_found(api):
+def test_a_missing_post_is_not_found(api: Api) -> None:
     reply = api.get("/posts/no-such-post")
 
     assert reply.status == 404
     assert reply.problem["status"] == 404
 
 
-def test_the_etag_is_the_version(api, blog):
+def test_the_etag_is_the_version(api: Api, blog: Blog) -> None:
     author = blog.author()
     blog.post(author, title="Tagged")
 
@@ -328,7 +330,7 @@ def test_the_etag_is_the_version(api, blog):
     assert (second.headers["etag"], second.json["version"]) == ('"2"', 2)
 
 
-def test_the_post_view_shows_its_fields_and_no_table_keys(api, blog):
+def test_the_post_view_shows_its_fields_and_no_table_keys(api: Api, blog: Blog) -> None:
     blog.post(blog.author(), title="Shape", labels=["x"])
 
     post = api.get("/posts/shape").json
@@ -341,7 +343,7 @@ def test_the_post_view_shows_its_fields_and_no_table_keys(api, blog):
 # -- update ------------------------------------------------------------------
 
 
-def test_the_author_edits_a_post_and_it_is_rendered_again(api, blog):
+def test_the_author_edits_a_post_and_it_is_rendered_again(api: Api, blog: Blog) -> None:
     author = blog.author()
     blog.post(author, title="Draft thoughts", body="old *text*")
 
@@ -356,7 +358,7 @@ def test_the_author_edits_a_post_and_it_is_rendered_again(api, blog):
     assert post["slug"] == "draft-thoughts"
 
 
-def test_only_the_author_or_an_admin_may_edit_a_post(api, blog):
+def test_only_the_author_or_an_admin_may_edit_a_post(api: Api, blog: Blog) -> None:
     author, other = blog.author(), blog.author()
     blog.post(author, title="Mine")
 
@@ -368,7 +370,7 @@ def test_only_the_author_or_an_admin_may_edit_a_post(api, blog):
     assert api.get("/posts/mine").json["title"] == "Edited"
 
 
-def test_a_stale_if_match_is_refused_and_changes_nothing(api, blog):
+def test_a_stale_if_match_is_refused_and_changes_nothing(api: Api, blog: Blog) -> None:
     # Given a post that has been edited since the caller read version 1
     author = blog.author()
     blog.post(author, title="Contended", labels=["a"])
@@ -386,7 +388,7 @@ def test_a_stale_if_match_is_refused_and_changes_nothing(api, blog):
     assert label_counts(api) == {"a": 1}
 
 
-def test_a_matching_if_match_saves(api, blog):
+def test_a_matching_if_match_saves(api: Api, blog: Blog) -> None:
     author = blog.author()
     blog.post(author, title="Careful")
     etag = api.get("/posts/careful").headers["etag"]
@@ -397,7 +399,7 @@ def test_a_matching_if_match_saves(api, blog):
     assert reply.headers["etag"] == '"2"'
 
 
-def test_changing_labels_moves_label_counts(api, blog):
+def test_changing_labels_moves_label_counts(api: Api, blog: Blog) -> None:
     author = blog.author()
     blog.post(author, title="One", labels=["python", "aws"])
     blog.post(author, title="Two", labels=["python"])
@@ -410,7 +412,7 @@ def test_changing_labels_moves_label_counts(api, blog):
     assert slugs(api, "/posts?label=dynamodb") == ["one"]
 
 
-def test_publishing_a_draft_makes_it_public_and_counted(api, blog):
+def test_publishing_a_draft_makes_it_public_and_counted(api: Api, blog: Blog) -> None:
     author = blog.author()
     blog.post(author, title="Soon", status="draft", labels=["news"])
     assert (slugs(api, "/posts"), label_counts(api), archive_counts(api)) == ([], {}, {})
@@ -426,7 +428,7 @@ def test_publishing_a_draft_makes_it_public_and_counted(api, blog):
     assert api.get("/posts/soon").status == 200
 
 
-def test_unpublishing_hides_the_post_and_uncounts_it(api, blog):
+def test_unpublishing_hides_the_post_and_uncounts_it(api: Api, blog: Blog) -> None:
     author = blog.author()
     blog.post(author, title="Oops", labels=["news"])
 
@@ -440,7 +442,7 @@ def test_unpublishing_hides_the_post_and_uncounts_it(api, blog):
     assert slugs(api, "/posts?status=draft", token=author) == ["oops"]
 
 
-def test_changing_published_at_moves_archive_counts(api, blog):
+def test_changing_published_at_moves_archive_counts(api: Api, blog: Blog) -> None:
     author = blog.author()
     blog.post(author, title="Dated", published_at="2017-03-22T10:00:00Z", labels=["kept"])
     blog.post(author, title="Neighbour", published_at="2017-03-01T10:00:00Z")
@@ -461,7 +463,8 @@ def test_changing_published_at_moves_archive_counts(api, blog):
     ({"published_at": "2999-01-01T00:00:00Z"}, "published_at"),
     ({"status": "scheduled"}, "published_at"),
 ])
-def test_an_invalid_edit_is_refused_and_changes_nothing(api, blog, payload, field):
+def test_an_invalid_edit_is_refused_and_changes_nothing(api: Api, blog: Blog, payload: dict[str, Any],
+                                                        field: str) -> None:
     author = blog.author()
     blog.post(author, title="Steady")
 
@@ -472,14 +475,14 @@ def test_an_invalid_edit_is_refused_and_changes_nothing(api, blog, payload, fiel
     assert api.get("/posts/steady").json["version"] == 1
 
 
-def test_editing_a_missing_post_is_not_found(api, blog):
+def test_editing_a_missing_post_is_not_found(api: Api, blog: Blog) -> None:
     assert api.patch("/posts/ghost", {"title": "x"}, token=blog.author()).status == 404
 
 
 # -- delete ------------------------------------------------------------------
 
 
-def test_only_the_author_or_an_admin_may_delete_a_post(api, blog):
+def test_only_the_author_or_an_admin_may_delete_a_post(api: Api, blog: Blog) -> None:
     author = blog.author()
     blog.post(author, title="Keep")
 
@@ -491,7 +494,7 @@ def test_only_the_author_or_an_admin_may_delete_a_post(api, blog):
     assert api.get("/posts/keep").status == 404
 
 
-def test_deleting_with_a_stale_if_match_is_refused(api, blog):
+def test_deleting_with_a_stale_if_match_is_refused(api: Api, blog: Blog) -> None:
     author = blog.author()
     blog.post(author, title="Stay")
     api.patch("/posts/stay", {"title": "Stay on"}, token=author)
@@ -500,7 +503,7 @@ def test_deleting_with_a_stale_if_match_is_refused(api, blog):
     assert api.get("/posts/stay").status == 200
 
 
-def test_deleting_a_post_removes_it_with_its_comments_and_counts(api, blog):
+def test_deleting_a_post_removes_it_with_its_comments_and_counts(api: Api, blog: Blog) -> None:
     # Given two posts sharing a label, and one with comments and a label of its own
     author = blog.author()
     blog.post(author, title="Doomed", labels=["shared", "only-here"], published_at="2016-05-05T00:00:00Z")
@@ -521,7 +524,7 @@ def test_deleting_a_post_removes_it_with_its_comments_and_counts(api, blog):
     assert "2016-05" not in archive_counts(api)
 
 
-def test_a_deleted_posts_slug_can_be_reused_without_its_old_comments(api, blog):
+def test_a_deleted_posts_slug_can_be_reused_without_its_old_comments(api: Api, blog: Blog) -> None:
     author = blog.author()
     blog.post(author, title="Phoenix", labels=["x"])
     blog.comment("phoenix")
@@ -537,7 +540,7 @@ def test_a_deleted_posts_slug_can_be_reused_without_its_old_comments(api, blog):
     assert label_counts(api) == {}
 
 
-def test_deleting_a_draft_leaves_no_trace(api, blog):
+def test_deleting_a_draft_leaves_no_trace(api: Api, blog: Blog) -> None:
     author = blog.author()
     blog.post(author, title="Scratch", status="draft")
 
@@ -545,7 +548,8 @@ def test_deleting_a_draft_leaves_no_trace(api, blog):
     assert slugs(api, "/posts?status=draft", token=author) == []
 
 
-def test_a_delete_interrupted_part_way_is_finished_by_deleting_again(api, blog, monkeypatch):
+def test_a_delete_interrupted_part_way_is_finished_by_deleting_again(api: Api, blog: Blog,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     # Given a delete that retired the post but died while removing its comments
     author = blog.author()
     blog.post(author, title="Halfway", labels=["x"])
@@ -569,5 +573,5 @@ def test_a_delete_interrupted_part_way_is_finished_by_deleting_again(api, blog, 
     assert api.get("/posts/halfway/comments").json["items"] == []
 
 
-def test_deleting_a_missing_post_is_not_found(api, blog):
+def test_deleting_a_missing_post_is_not_found(api: Api, blog: Blog) -> None:
     assert api.delete("/posts/ghost", token=blog.author()).status == 404

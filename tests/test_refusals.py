@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from app import app
+from tests.conftest import Api, Blog, DynamoCalls, Reply
 
 WRITES = {"PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems", "BatchWriteItem"}
 MIB = 1024 * 1024
@@ -33,7 +34,7 @@ class World:
 
 
 @pytest.fixture
-def world(blog: Any) -> World:
+def world(blog: Blog) -> World:
     author = blog.author("alice")
     slug = blog.post(author, title="Hello world")["slug"]
     created = blog.comment(slug)
@@ -48,7 +49,7 @@ class WriteRoute:
     wrong_types: dict[str, Any]
     credentials: Callable[[World], dict[str, str]]
 
-    def send(self, api: Any, world: World, raw: bytes | str) -> Any:
+    def send(self, api: Api, world: World, raw: bytes | str) -> Reply:
         headers = {"Content-Type": "application/json", **self.credentials(world)}
         return api.request(self.method, self.path(world), headers=headers, raw=raw)
 
@@ -95,7 +96,7 @@ BAD_BODIES: list[tuple[str, bytes, int]] = [
 ]
 
 
-def assert_problem(reply: Any, status: int) -> dict[str, Any]:
+def assert_problem(reply: Reply, status: int) -> dict[str, Any]:
     assert reply.status == status, reply.body
     problem = reply.problem
     assert problem["title"] and problem["detail"]
@@ -103,13 +104,14 @@ def assert_problem(reply: Any, status: int) -> dict[str, Any]:
     return problem
 
 
-def assert_nothing_written(dynamo: Any) -> None:
+def assert_nothing_written(dynamo: DynamoCalls) -> None:
     assert not WRITES & set(dynamo.operations), dynamo.operations
 
 
 @pytest.mark.parametrize("route", WRITE_ROUTES, ids=str)
 @pytest.mark.parametrize(("case", "raw", "status"), BAD_BODIES, ids=[c[0] for c in BAD_BODIES])
-def test_unreadable_or_non_object_body_is_refused(api, dynamo, world, route, case, raw, status):
+def test_unreadable_or_non_object_body_is_refused(api: Api, dynamo: DynamoCalls, world: World, route: WriteRoute,
+                                                  case: str, raw: bytes, status: int) -> None:
     dynamo.clear()
 
     reply = route.send(api, world, raw)
@@ -119,7 +121,7 @@ def test_unreadable_or_non_object_body_is_refused(api, dynamo, world, route, cas
 
 
 @pytest.mark.parametrize("route", WRITE_ROUTES, ids=str)
-def test_wrong_types_are_refused_field_by_field(api, dynamo, world, route):
+def test_wrong_types_are_refused_field_by_field(api: Api, dynamo: DynamoCalls, world: World, route: WriteRoute) -> None:
     dynamo.clear()
 
     reply = route.send(api, world, json.dumps({**route.valid, **route.wrong_types}))
@@ -130,7 +132,7 @@ def test_wrong_types_are_refused_field_by_field(api, dynamo, world, route):
 
 
 @pytest.mark.parametrize("route", WRITE_ROUTES, ids=str)
-def test_unknown_fields_are_refused(api, dynamo, world, route):
+def test_unknown_fields_are_refused(api: Api, dynamo: DynamoCalls, world: World, route: WriteRoute) -> None:
     dynamo.clear()
 
     reply = route.send(api, world, json.dumps({**route.valid, "is_admin": True}))
@@ -141,7 +143,7 @@ def test_unknown_fields_are_refused(api, dynamo, world, route):
 
 
 @pytest.mark.parametrize("route", WRITE_ROUTES, ids=str)
-def test_body_over_one_mebibyte_is_refused(api, dynamo, world, route):
+def test_body_over_one_mebibyte_is_refused(api: Api, dynamo: DynamoCalls, world: World, route: WriteRoute) -> None:
     padding = "x" * MIB
     dynamo.clear()
 
@@ -151,14 +153,14 @@ def test_body_over_one_mebibyte_is_refused(api, dynamo, world, route):
     assert_nothing_written(dynamo)
 
 
-def test_valid_bodies_are_accepted(api, world):
+def test_valid_bodies_are_accepted(api: Api, world: World) -> None:
     """The refusals above are about the body: the same routes take a good one."""
     for route in WRITE_ROUTES:
         reply = route.send(api, world, json.dumps(route.valid))
         assert reply.status in (200, 201, 401), (str(route), reply.body)  # login: no such password
 
 
-def test_over_long_comment_is_refused(api, dynamo, world):
+def test_over_long_comment_is_refused(api: Api, dynamo: DynamoCalls, world: World) -> None:
     dynamo.clear()
 
     reply = api.post(f"/posts/{world.slug}/comments", {"body": "x" * 5001})
@@ -169,7 +171,7 @@ def test_over_long_comment_is_refused(api, dynamo, world):
     assert api.get(f"/posts/{world.slug}").json["comment_count"] == 1
 
 
-def test_comment_of_exactly_the_limit_is_accepted(api, world):
+def test_comment_of_exactly_the_limit_is_accepted(api: Api, world: World) -> None:
     reply = api.post(f"/posts/{world.slug}/comments", {"body": "x" * 5000})
 
     assert reply.status == 201
@@ -185,7 +187,8 @@ def test_comment_of_exactly_the_limit_is_accepted(api, world):
     ("author_website", "javascript:alert(1)"),
     ("parent_id", "x" * 65),
 ])
-def test_bounded_comment_fields_are_refused(api, dynamo, world, field, value):
+def test_bounded_comment_fields_are_refused(api: Api, dynamo: DynamoCalls, world: World, field: str,
+                                            value: str) -> None:
     dynamo.clear()
 
     reply = api.post(f"/posts/{world.slug}/comments", {"body": "Hi", field: value})
@@ -194,7 +197,7 @@ def test_bounded_comment_fields_are_refused(api, dynamo, world, field, value):
     assert_nothing_written(dynamo)
 
 
-def test_every_problem_explains_all_bad_fields_at_once(api, world):
+def test_every_problem_explains_all_bad_fields_at_once(api: Api, world: World) -> None:
     reply = api.post(f"/posts/{world.slug}/comments", {"body": "", "author_website": "ftp://x", "extra": 1})
 
     assert set(assert_problem(reply, 422)["errors"]) == {"body", "author_website", "extra"}
@@ -252,7 +255,7 @@ def _paths(template: str) -> list[str]:
     return paths
 
 
-def test_no_hostile_input_on_any_route_causes_a_server_error(api, world):
+def test_no_hostile_input_on_any_route_causes_a_server_error(api: Api, world: World) -> None:
     failures: list[str] = []
     sent = 0
 

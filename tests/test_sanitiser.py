@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from chalicelib.blog.rendering import comment_html, post_html
+from tests.conftest import Api, Blog
 
 COMMENT_TAGS = {"a", "p", "br", "hr", "em", "strong", "del", "s", "code", "pre", "blockquote", "ul", "ol", "li"}
 POST_TAGS = COMMENT_TAGS | {"h1", "h2", "h3", "h4", "h5", "h6", "img", "table", "thead", "tbody", "tr", "th", "td",
@@ -105,29 +106,29 @@ HOSTILE = [
 
 
 @pytest.mark.parametrize("hostile", HOSTILE)
-def test_comment_html_keeps_only_allow_listed_markup(hostile):
+def test_comment_html_keeps_only_allow_listed_markup(hostile: str) -> None:
     assert_safe(comment_html(hostile), COMMENT_TAGS)
 
 
 @pytest.mark.parametrize("hostile", HOSTILE)
-def test_post_html_keeps_only_allow_listed_markup(hostile):
+def test_post_html_keeps_only_allow_listed_markup(hostile: str) -> None:
     assert_safe(post_html(hostile), POST_TAGS)
 
 
-def test_raw_html_in_a_comment_is_shown_as_text():
+def test_raw_html_in_a_comment_is_shown_as_text() -> None:
     rendered = comment_html("I <b>love</b> <script>alert(1)</script> this")
 
     assert parse(rendered).tags == [("p", {})]
     assert "".join(parse(rendered).text).strip() == "I <b>love</b> <script>alert(1)</script> this"
 
 
-def test_markdown_link_with_a_javascript_target_is_not_a_link():
+def test_markdown_link_with_a_javascript_target_is_not_a_link() -> None:
     for source in ("[click](javascript:alert(1))", "[click](JAVASCRIPT:alert(1))", "[click](&#106;avascript:x)"):
         assert links(comment_html(source)) == []
         assert links(post_html(source)) == []
 
 
-def test_comment_links_are_marked_as_user_content():
+def test_comment_links_are_marked_as_user_content() -> None:
     rendered = comment_html("See [my site](https://ann.example) and <https://other.example>.")
 
     found = links(rendered)
@@ -136,34 +137,34 @@ def test_comment_links_are_marked_as_user_content():
         assert set((attributes["rel"] or "").split()) == {"nofollow", "ugc", "noopener"}
 
 
-def test_comment_link_cannot_choose_its_own_rel_or_target():
+def test_comment_link_cannot_choose_its_own_rel_or_target() -> None:
     rendered = comment_html('[x](https://ok.example "t")')
 
     assert links(rendered) == [{"href": "https://ok.example", "title": "t", "rel": "nofollow ugc noopener"}]
 
 
-def test_comment_markdown_still_renders():
+def test_comment_markdown_still_renders() -> None:
     rendered = comment_html("**bold**, *em*, `code`, ~~gone~~\n\n> quoted\n\n- one\n- two")
 
     tags = [tag for tag, _ in assert_safe(rendered, COMMENT_TAGS).tags]
     assert {"strong", "em", "code", "s", "blockquote", "ul", "li"} <= set(tags)
 
 
-def test_comments_cannot_embed_images_or_headings():
+def test_comments_cannot_embed_images_or_headings() -> None:
     rendered = comment_html("# Big\n\n![x](https://img.example/x.png)")
 
     assert {tag for tag, _ in parse(rendered).tags} <= COMMENT_TAGS
     assert "img" not in rendered and "<h1" not in rendered
 
 
-def test_post_html_keeps_tables():
+def test_post_html_keeps_tables() -> None:
     rendered = post_html("| a | b |\n|---|--:|\n| 1 | 2 |")
 
     tags = [tag for tag, _ in assert_safe(rendered, POST_TAGS).tags]
     assert {"table", "thead", "tbody", "tr", "th", "td"} <= set(tags)
 
 
-def test_post_html_keeps_http_images_and_drops_data_images():
+def test_post_html_keeps_http_images_and_drops_data_images() -> None:
     kept = post_html("![cat](https://img.example/cat.png)\n\n<img src=\"http://img.example/dog.png\" alt=\"dog\">")
     dropped = post_html("![x](data:image/png;base64,iVBORw0KGgo=)\n\n<img src=\"data:image/gif;base64,R0lGOD\">")
 
@@ -173,26 +174,26 @@ def test_post_html_keeps_http_images_and_drops_data_images():
     assert "data:" not in dropped
 
 
-def test_post_html_allows_inline_html_from_the_allow_list():
+def test_post_html_allows_inline_html_from_the_allow_list() -> None:
     rendered = post_html('<figure><img src="https://img.example/a.png" alt="a"><figcaption>A</figcaption></figure>')
 
     assert [tag for tag, _ in assert_safe(rendered, POST_TAGS).tags] == ["figure", "img", "figcaption"]
 
 
-def test_post_links_are_noopener_but_followed():
+def test_post_links_are_noopener_but_followed() -> None:
     found = links(post_html("[home](https://blog.example)"))
 
     assert found[0]["rel"] == "noopener"
 
 
-def test_broken_markup_is_closed():
+def test_broken_markup_is_closed() -> None:
     rendered = post_html("<p><strong>unclosed <em>tags")
 
     assert rendered.count("<strong>") == rendered.count("</strong>")
     assert rendered.count("<em>") == rendered.count("</em>")
 
 
-def test_hostile_comment_through_the_api_comes_back_harmless(api, blog):
+def test_hostile_comment_through_the_api_comes_back_harmless(api: Api, blog: Blog) -> None:
     slug = blog.post(blog.author("alice"), title="Hello world")["slug"]
     hostile = "\n\n".join([*HOSTILE[:12], "[ok](https://ok.example)"])
 

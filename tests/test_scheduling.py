@@ -5,9 +5,12 @@ Time moves by patching the service's clock (chalicelib.blog.clock), never by sle
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from chalicelib.services import services
+from tests.conftest import Api, Blog
 from tests.post_steps import Clock, archive_counts, iso_from_now, label_counts, slugs
 
 
@@ -17,7 +20,7 @@ def time_machine(monkeypatch: pytest.MonkeyPatch) -> Clock:
 
 
 @pytest.fixture
-def planned(api, blog):
+def planned(api: Api, blog: Blog) -> dict[str, Any]:
     """A post scheduled two days ahead, labelled "launch", next to one published post."""
     author = blog.author("planner")
     blog.post(author, title="Already out", labels=["launch"], published_at="2017-01-01T00:00:00Z")
@@ -27,7 +30,7 @@ def planned(api, blog):
     return {"author": author, "post": post}
 
 
-def test_a_scheduled_post_is_hidden_until_its_time(api, planned):
+def test_a_scheduled_post_is_hidden_until_its_time(api: Api, planned: dict[str, Any]) -> None:
     assert api.get("/posts/big-launch").status == 404
     assert slugs(api, "/posts") == ["already-out"]
     assert slugs(api, "/posts?label=launch") == ["already-out"]
@@ -38,13 +41,14 @@ def test_a_scheduled_post_is_hidden_until_its_time(api, planned):
     assert archive_counts(api) == {"2017-01": 1}
 
 
-def test_a_scheduled_post_cannot_be_commented_on_before_its_time(api, planned):
+def test_a_scheduled_post_cannot_be_commented_on_before_its_time(api: Api, planned: dict[str, Any]) -> None:
     reply = api.post("/posts/big-launch/comments", {"body": "First!", "author_name": "Eve"})
 
     assert reply.status == 404
 
 
-def test_a_due_post_appears_in_lists_without_waiting_for_promotion(api, planned, time_machine):
+def test_a_due_post_appears_in_lists_without_waiting_for_promotion(api: Api, planned: dict[str, Any],
+                                                                   time_machine: Clock) -> None:
     # When its time comes
     time_machine.advance(days=3)
 
@@ -60,7 +64,7 @@ def test_a_due_post_appears_in_lists_without_waiting_for_promotion(api, planned,
     assert label_counts(api) == {"launch": 1}
 
 
-def test_publish_due_counts_a_due_post_exactly_once(api, planned, time_machine):
+def test_publish_due_counts_a_due_post_exactly_once(api: Api, planned: dict[str, Any], time_machine: Clock) -> None:
     # Given a scheduled post whose time has come
     time_machine.advance(days=3)
     month = planned["post"]["published_at"][:7]
@@ -78,7 +82,7 @@ def test_publish_due_counts_a_due_post_exactly_once(api, planned, time_machine):
     assert slugs(api, "/posts") == ["big-launch", "already-out"]
 
 
-def test_publish_due_leaves_posts_that_are_not_due(api, planned, time_machine):
+def test_publish_due_leaves_posts_that_are_not_due(api: Api, planned: dict[str, Any], time_machine: Clock) -> None:
     time_machine.advance(days=1)
 
     assert services().posts.publish_due() == 0
@@ -86,7 +90,8 @@ def test_publish_due_leaves_posts_that_are_not_due(api, planned, time_machine):
     assert label_counts(api) == {"launch": 1}
 
 
-def test_a_promoted_post_keeps_its_slug_even_if_unpublished(api, planned, time_machine):
+def test_a_promoted_post_keeps_its_slug_even_if_unpublished(api: Api, planned: dict[str, Any],
+                                                            time_machine: Clock) -> None:
     time_machine.advance(days=3)
     services().posts.publish_due()
     author = planned["author"]
@@ -98,7 +103,8 @@ def test_a_promoted_post_keeps_its_slug_even_if_unpublished(api, planned, time_m
     assert "slug" in reply.problem["errors"]
 
 
-def test_a_post_read_while_due_keeps_its_slug_even_if_unpublished_before_promotion(api, planned, time_machine):
+def test_a_post_read_while_due_keeps_its_slug_even_if_unpublished_before_promotion(api: Api, planned: dict[str, Any],
+                                                                                   time_machine: Clock) -> None:
     time_machine.advance(days=3)
     author = planned["author"]
     assert api.get("/posts/big-launch").status == 200
@@ -109,7 +115,8 @@ def test_a_post_read_while_due_keeps_its_slug_even_if_unpublished_before_promoti
     assert reply.status == 422
 
 
-def test_editing_a_due_post_before_promotion_counts_it_once(api, planned, time_machine):
+def test_editing_a_due_post_before_promotion_counts_it_once(api: Api, planned: dict[str, Any],
+                                                            time_machine: Clock) -> None:
     time_machine.advance(days=3)
 
     edited = api.patch("/posts/big-launch", {"title": "Big launch!"}, token=planned["author"])
@@ -120,7 +127,8 @@ def test_editing_a_due_post_before_promotion_counts_it_once(api, planned, time_m
     assert label_counts(api) == {"launch": 2, "news": 1}
 
 
-def test_a_scheduled_post_can_be_moved_later_and_stays_hidden(api, planned, time_machine):
+def test_a_scheduled_post_can_be_moved_later_and_stays_hidden(api: Api, planned: dict[str, Any],
+                                                              time_machine: Clock) -> None:
     author = planned["author"]
     later = iso_from_now(days=10)
     assert api.patch("/posts/big-launch", {"published_at": later}, token=author).status == 200
@@ -132,7 +140,7 @@ def test_a_scheduled_post_can_be_moved_later_and_stays_hidden(api, planned, time
     assert slugs(api, "/posts?status=scheduled", token=author) == ["big-launch"]
 
 
-def test_a_scheduled_post_can_be_published_now(api, planned):
+def test_a_scheduled_post_can_be_published_now(api: Api, planned: dict[str, Any]) -> None:
     reply = api.patch("/posts/big-launch", {"status": "published", "published_at": iso_from_now(seconds=-1)},
                       token=planned["author"])
 
@@ -142,7 +150,8 @@ def test_a_scheduled_post_can_be_published_now(api, planned):
     assert services().posts.publish_due() == 0
 
 
-def test_deleting_a_scheduled_post_leaves_nothing_to_promote(api, planned, time_machine):
+def test_deleting_a_scheduled_post_leaves_nothing_to_promote(api: Api, planned: dict[str, Any],
+                                                             time_machine: Clock) -> None:
     assert api.delete("/posts/big-launch", token=planned["author"]).status == 204
     time_machine.advance(days=3)
 

@@ -1,4 +1,7 @@
-def test_walkthrough(api, blog, dynamo):
+from tests.conftest import Api, Blog, DynamoCalls
+
+
+def test_walkthrough(api: Api, blog: Blog, dynamo: DynamoCalls) -> None:
     author = blog.author("alice")
     post = blog.post(author, title="Hello, world", labels=["news"])
     assert post["slug"] == "hello-world"

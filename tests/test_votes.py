@@ -5,19 +5,20 @@ from __future__ import annotations
 import pytest
 
 from chalicelib.services import services
+from tests.conftest import Api, Blog, Reply
 
 
 @pytest.fixture
-def slug(blog):
-    return blog.post(blog.author(), title="Vote on me")["slug"]
+def slug(blog: Blog) -> str:
+    return str(blog.post(blog.author(), title="Vote on me")["slug"])
 
 
-def vote(api, comment_id, value, token=None, voter=None):
+def vote(api: Api, comment_id: str, value: object, token: str | None = None, voter: str | None = None) -> Reply:
     headers = {"X-Voter-Token": voter} if voter else {}
     return api.post(f"/comments/{comment_id}/vote", {"value": value}, token=token, headers=headers)
 
 
-def test_a_vote_counts_once_per_voter(api, blog, slug):
+def test_a_vote_counts_once_per_voter(api: Api, blog: Blog, slug: str) -> None:
     comment = blog.comment(slug)["comment"]["id"]
 
     first = vote(api, comment, 1, voter="reader-a")
@@ -28,7 +29,7 @@ def test_a_vote_counts_once_per_voter(api, blog, slug):
     assert again.json["dislikes"] == 0
 
 
-def test_a_vote_can_be_changed_and_taken_back(api, blog, slug):
+def test_a_vote_can_be_changed_and_taken_back(api: Api, blog: Blog, slug: str) -> None:
     comment = blog.comment(slug)["comment"]["id"]
     vote(api, comment, 1, voter="reader-a")
 
@@ -39,7 +40,7 @@ def test_a_vote_can_be_changed_and_taken_back(api, blog, slug):
     assert (withdrawn["likes"], withdrawn["dislikes"]) == (0, 0)
 
 
-def test_different_voters_each_count(api, blog, slug):
+def test_different_voters_each_count(api: Api, blog: Blog, slug: str) -> None:
     comment = blog.comment(slug)["comment"]["id"]
     reader = blog.user()
 
@@ -52,7 +53,7 @@ def test_different_voters_each_count(api, blog, slug):
     assert (listed["likes"], listed["dislikes"]) == (2, 1)
 
 
-def test_a_signed_in_voter_is_one_voter_whatever_their_voter_token(api, blog, slug):
+def test_a_signed_in_voter_is_one_voter_whatever_their_voter_token(api: Api, blog: Blog, slug: str) -> None:
     comment = blog.comment(slug)["comment"]["id"]
     reader = blog.user()
 
@@ -63,7 +64,7 @@ def test_a_signed_in_voter_is_one_voter_whatever_their_voter_token(api, blog, sl
 
 
 @pytest.mark.parametrize("value", [2, -2, "1", True, None, 1.5])
-def test_a_vote_must_be_one_minus_one_or_zero(api, blog, slug, value):
+def test_a_vote_must_be_one_minus_one_or_zero(api: Api, blog: Blog, slug: str, value: object) -> None:
     comment = blog.comment(slug)["comment"]["id"]
 
     reply = vote(api, comment, value)
@@ -72,12 +73,12 @@ def test_a_vote_must_be_one_minus_one_or_zero(api, blog, slug, value):
     assert "value" in reply.problem["errors"]
 
 
-def test_voting_on_an_unknown_comment_is_not_found(api):
+def test_voting_on_an_unknown_comment_is_not_found(api: Api) -> None:
     assert vote(api, "01J0000000000000000000000Z", 1).status == 404
     assert vote(api, "not-an-id", 1).status == 404
 
 
-def test_a_held_comment_takes_no_votes(api, blog, slug):
+def test_a_held_comment_takes_no_votes(api: Api, blog: Blog, slug: str) -> None:
     from dataclasses import replace
 
     api.get("/health")  # settings are read inside the stage's environment
@@ -92,7 +93,7 @@ def test_a_held_comment_takes_no_votes(api, blog, slug):
         api, held.json["comment"]["id"], 1).status == 409
 
 
-def test_comments_sort_by_score_newest_and_oldest(api, blog, slug):
+def test_comments_sort_by_score_newest_and_oldest(api: Api, blog: Blog, slug: str) -> None:
     first = blog.comment(slug)["comment"]["id"]
     second = blog.comment(slug)["comment"]["id"]
     third = blog.comment(slug)["comment"]["id"]
@@ -100,7 +101,7 @@ def test_comments_sort_by_score_newest_and_oldest(api, blog, slug):
     vote(api, second, 1, voter="b")
     vote(api, third, -1, voter="a")
 
-    def order(sort):
+    def order(sort: str) -> list[str]:
         reply = api.get(f"/posts/{slug}/comments?sort={sort}")
         assert reply.status == 200, reply.body
         return [c["id"] for c in reply.json["items"]]
@@ -110,7 +111,7 @@ def test_comments_sort_by_score_newest_and_oldest(api, blog, slug):
     assert order("score") == [second, first, third]
 
 
-def test_score_order_pages_with_a_cursor_of_its_own(api, blog, slug):
+def test_score_order_pages_with_a_cursor_of_its_own(api: Api, blog: Blog, slug: str) -> None:
     ids = [blog.comment(slug)["comment"]["id"] for _ in range(5)]
     for n, comment in enumerate(ids):
         for v in range(n):
@@ -124,7 +125,7 @@ def test_score_order_pages_with_a_cursor_of_its_own(api, blog, slug):
     assert wrong.status == 400
 
 
-def test_an_unknown_sort_is_refused(api, blog, slug):
+def test_an_unknown_sort_is_refused(api: Api, blog: Blog, slug: str) -> None:
     reply = api.get(f"/posts/{slug}/comments?sort=best")
 
     assert reply.status == 422

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from chalice.app import Request
 
 from chalicelib.api.web import WEB_ROOT, stage_root
+from chalicelib.settings import Settings
+from tests.conftest import Api
 
 
-def test_the_widget_script_is_served_as_javascript_with_a_validator(api):
+def test_the_widget_script_is_served_as_javascript_with_a_validator(api: Api) -> None:
     reply = api.get("/widget.js")
 
     assert reply.status == 200
@@ -23,7 +26,7 @@ def test_the_widget_script_is_served_as_javascript_with_a_validator(api):
     assert again.body == b""
 
 
-def test_the_widget_style_is_served_as_css(api):
+def test_the_widget_style_is_served_as_css(api: Api) -> None:
     reply = api.get("/widget.css")
 
     assert reply.status == 200
@@ -31,14 +34,14 @@ def test_the_widget_style_is_served_as_css(api):
     assert b".bc-trap" in reply.body
 
 
-def test_a_stale_validator_gets_the_whole_file(api):
+def test_a_stale_validator_gets_the_whole_file(api: Api) -> None:
     reply = api.get("/widget.js", headers={"If-None-Match": '"not-the-current-one"'})
 
     assert reply.status == 200
     assert reply.body
 
 
-def test_the_demo_blog_is_not_served_where_it_is_not_enabled(api):
+def test_the_demo_blog_is_not_served_where_it_is_not_enabled(api: Api) -> None:
     # The test stage, like dev and prod, leaves DEMO_PAGES off
     for path in ("/demo", "/demo/", "/demo/posts", "/demo/posts/anything", "/demo/demo.js"):
         reply = api.get(path)
@@ -46,7 +49,8 @@ def test_the_demo_blog_is_not_served_where_it_is_not_enabled(api):
         assert "DEMO_PAGES" in reply.problem["detail"]
 
 
-def test_the_demo_pages_carry_a_policy_that_runs_only_this_origins_scripts(api, configure):
+def test_the_demo_pages_carry_a_policy_that_runs_only_this_origins_scripts(api: Api,
+                                                                           configure: Callable[..., Settings]) -> None:
     configure(DEMO_PAGES="true")
 
     for path, marker in (("/demo/", "demo/demo.js"), ("/demo/posts", "demo/demo.js"),
@@ -61,7 +65,7 @@ def test_the_demo_pages_carry_a_policy_that_runs_only_this_origins_scripts(api, 
         assert "{{root}}" not in reply.body.decode()
 
 
-def test_only_the_demo_blogs_own_files_are_served_by_name(api, configure):
+def test_only_the_demo_blogs_own_files_are_served_by_name(api: Api, configure: Callable[..., Settings]) -> None:
     configure(DEMO_PAGES="true")
 
     assert api.get("/demo/demo.js").headers["content-type"] == "text/javascript; charset=utf-8"
@@ -70,7 +74,7 @@ def test_only_the_demo_blogs_own_files_are_served_by_name(api, configure):
         assert api.get(f"/demo/{name}").status == 404, name
 
 
-def test_the_demo_names_its_files_under_the_api_gateway_stage_when_called_through_it():
+def test_the_demo_names_its_files_under_the_api_gateway_stage_when_called_through_it() -> None:
     def request(context: dict[str, str]) -> Request:
         return Request({"requestContext": {"httpMethod": "GET", **context}, "headers": {}, "body": None,
                         "multiValueQueryStringParameters": None, "pathParameters": None, "stageVariables": None})
@@ -82,7 +86,7 @@ def test_the_demo_names_its_files_under_the_api_gateway_stage_when_called_throug
     assert stage_root(request({"path": "/demo", "resourcePath": "/demo"})) == ""
 
 
-def test_the_widget_and_demo_insert_no_html_but_the_apis_sanitised_html():
+def test_the_widget_and_demo_insert_no_html_but_the_apis_sanitised_html() -> None:
     # The safety rule of web/: every other string reaches the page as text.
     for name, allowed in (("widget.js", "body.innerHTML = comment.html;"),
                           ("demo/demo.js", "body.innerHTML = post.html;")):

@@ -18,7 +18,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 
 from devtools import chromium
 from devtools.seed import LOCAL_ADMIN
-from tests.http.conftest import LocalStack, start_stack
+from tests.http.conftest import LocalStack, login, start_stack
 
 # Generous for a 2-core machine running moto: Playwright waits only as long as it must.
 TIMEOUT_MS = 20_000
@@ -60,9 +60,7 @@ class Blog:
 
 
 def _blog(stack: LocalStack) -> Blog:
-    login = stack.post("/auth/login", {"email": LOCAL_ADMIN["email"], "password": LOCAL_ADMIN["password"]})
-    assert login.status_code == 200, login.text
-    return Blog(stack, login.json()["token"])
+    return Blog(stack, login(stack, LOCAL_ADMIN))
 
 
 @pytest.fixture(scope="session")

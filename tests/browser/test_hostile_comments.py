@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Dialog, Page, expect
 
 from tests.browser.conftest import Blog
 from tests.browser.widget_steps import comment_item, comment_on, embedding_page
@@ -36,7 +36,12 @@ def test_hostile_comments_render_as_text_and_nothing_they_carry_runs(
         blog.comment(slug, payload, author_name=HOSTILE_NAME)
     folder, site = static_site
     dialogs: list[str] = []
-    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+
+    def dismiss(dialog: Dialog) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", dismiss)
     page.add_init_script(TRAP)
 
     # When a reader opens the static page that embeds the widget from the API's origin

@@ -12,7 +12,7 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import boto3
@@ -28,6 +28,8 @@ from devtools.moto_server import MotoServer
 from infra.table import cloudformation_properties, definition
 
 STAGE = stages.load("dev")
+# The bootstrap's first and second runs.
+Bootstrapped = tuple[subprocess.CompletedProcess[str], subprocess.CompletedProcess[str]]
 
 
 @pytest.fixture(scope="module")
@@ -49,12 +51,14 @@ def run_bootstrap(url: str, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def client(url: str, service: str) -> Any:
-    return boto3.client(service, endpoint_url=url, region_name="us-east-1",
-                        aws_access_key_id="testing", aws_secret_access_key="testing")
+    # Any service by name: boto3's stubs type boto3.client per literal service name only.
+    make: Callable[..., Any] = boto3.client
+    return make(service, endpoint_url=url, region_name="us-east-1",
+                aws_access_key_id="testing", aws_secret_access_key="testing")
 
 
 @pytest.fixture(scope="module")
-def bootstrapped(moto_server: str) -> tuple[subprocess.CompletedProcess[str], subprocess.CompletedProcess[str]]:
+def bootstrapped(moto_server: str) -> Bootstrapped:
     first = run_bootstrap(moto_server)
     assert first.returncode == 0, first.stdout + first.stderr
     second = run_bootstrap(moto_server)
@@ -62,7 +66,7 @@ def bootstrapped(moto_server: str) -> tuple[subprocess.CompletedProcess[str], su
     return first, second
 
 
-def test_the_first_run_makes_the_table_stack_and_both_secrets(bootstrapped):
+def test_the_first_run_makes_the_table_stack_and_both_secrets(bootstrapped: Bootstrapped) -> None:
     first, _ = bootstrapped
     assert f"table stack {STAGE.data_stack_name} (table {STAGE.table_name}): created" in first.stdout
     for leaf in SECRET_PARAMETERS.values():
@@ -71,7 +75,7 @@ def test_the_first_run_makes_the_table_stack_and_both_secrets(bootstrapped):
     assert "STREAM_ARN=arn:aws:dynamodb:us-east-1:" in first.stdout  # the next step, spelled out
 
 
-def test_a_second_run_changes_nothing(bootstrapped, moto_server):
+def test_a_second_run_changes_nothing(bootstrapped: Bootstrapped, moto_server: str) -> None:
     _, second = bootstrapped
     assert "created" not in second.stdout and "updated" not in second.stdout, second.stdout
     assert "done: nothing to change" in second.stdout
@@ -79,7 +83,7 @@ def test_a_second_run_changes_nothing(bootstrapped, moto_server):
     assert not [e for e in events["StackEvents"] if "UPDATE" in e["ResourceStatus"]]
 
 
-def test_the_table_is_the_one_infra_defines(bootstrapped, moto_server):
+def test_the_table_is_the_one_infra_defines(bootstrapped: Bootstrapped, moto_server: str) -> None:
     spec = definition()
     table = client(moto_server, "dynamodb").describe_table(TableName=STAGE.table_name)["Table"]
     assert table["KeySchema"] == spec["KeySchema"]
@@ -100,14 +104,14 @@ def test_the_table_is_the_one_infra_defines(bootstrapped, moto_server):
     assert template == data_stack_template(STAGE)
 
 
-def test_each_function_has_a_log_group_with_the_stage_retention(bootstrapped, moto_server):
+def test_each_function_has_a_log_group_with_the_stage_retention(bootstrapped: Bootstrapped, moto_server: str) -> None:
     groups = client(moto_server, "logs").describe_log_groups(logGroupNamePrefix="/aws/lambda/")["logGroups"]
     retention = {g["logGroupName"]: g.get("retentionInDays") for g in groups}
     for function in stages.app_shape().functions:
         assert retention.get(STAGE.log_group(function)) == STAGE.log_retention_days, retention
 
 
-def test_the_secrets_are_secure_strings_long_enough_for_the_app(bootstrapped, moto_server):
+def test_the_secrets_are_secure_strings_long_enough_for_the_app(bootstrapped: Bootstrapped, moto_server: str) -> None:
     ssm = client(moto_server, "ssm")
     names = [STAGE.secret_parameter(leaf) for leaf in SECRET_PARAMETERS.values()]
     found = ssm.get_parameters(Names=names, WithDecryption=True)["Parameters"]
@@ -120,7 +124,8 @@ def test_the_secrets_are_secure_strings_long_enough_for_the_app(bootstrapped, mo
     assert not any(p["Value"] in config for p in found)
 
 
-def test_the_api_works_on_the_table_it_made_with_its_secrets_from_ssm(bootstrapped, moto_server, monkeypatch):
+def test_the_api_works_on_the_table_it_made_with_its_secrets_from_ssm(bootstrapped: Bootstrapped, moto_server: str,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     for name in SECRET_PARAMETERS:
         monkeypatch.delenv(name, raising=False)
     for name, value in _aws(moto_server).items():
@@ -138,7 +143,7 @@ def test_the_api_works_on_the_table_it_made_with_its_secrets_from_ssm(bootstrapp
                 headers = {"Content-Type": "application/json"}
                 if token:
                     headers["Authorization"] = f"Bearer {token}"
-                reply = api.http.request(method, path, headers=headers, body=json.dumps(body) if body else b"")
+                reply = api.http.request(method, path, headers=headers, body=json.dumps(body).encode() if body else b"")
                 assert reply.status_code < 300, (method, path, reply.status_code, reply.body)
                 return json.loads(reply.body)
 
@@ -158,7 +163,7 @@ def test_the_api_works_on_the_table_it_made_with_its_secrets_from_ssm(bootstrapp
     assert "Item" in stored
 
 
-def test_teardown_removes_the_stack_the_table_and_the_secrets(bootstrapped, moto_server):
+def test_teardown_removes_the_stack_the_table_and_the_secrets(bootstrapped: Bootstrapped, moto_server: str) -> None:
     # Runs last in this module (tests run in file order): it deletes what the others read.
     done = run_bootstrap(moto_server, "--delete", "--yes")
     assert done.returncode == 0, done.stdout + done.stderr

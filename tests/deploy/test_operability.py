@@ -21,14 +21,14 @@ from typing import Any
 
 import boto3
 import pytest
-from botocore.awsrequest import AWSResponse
+from botocore.awsrequest import AWSResponse, HTTPHeaders
 from botocore.exceptions import ReadTimeoutError
 from moto.core.botocore_stubber import MockRawResponse
 
 from chalicelib.store import client as store
 from chalicelib.store.client import dynamodb_client, ssm_client
 from deploy.stages import CHALICE_CONFIG
-from tests.conftest import TEST_TABLE
+from tests.conftest import TEST_TABLE, Api, Blog, DynamoCalls
 
 API_GATEWAY_LIMIT_SECONDS = 29
 
@@ -47,9 +47,8 @@ def no_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def error_response(code: str, status: int = 400, **extra: Any) -> AWSResponse:
     body = json.dumps({"__type": f"com.amazonaws.dynamodb.v20120810#{code}", "message": code, **extra})
-    return AWSResponse("https://dynamodb.us-east-1.amazonaws.com/", status,
-                       {"x-amzn-requestid": "injected", "content-type": "application/x-amz-json-1.0"},
-                       MockRawResponse(body))
+    headers = HTTPHeaders.from_dict({"x-amzn-requestid": "injected", "content-type": "application/x-amz-json-1.0"})
+    return AWSResponse("https://dynamodb.us-east-1.amazonaws.com/", status, headers, MockRawResponse(body))
 
 
 class Injector:
@@ -93,7 +92,7 @@ class Injector:
 
 
 @pytest.fixture
-def inject(api: Any) -> Iterator[Injector]:
+def inject(api: Api) -> Iterator[Injector]:
     yield Injector()
 
 
@@ -103,7 +102,8 @@ def throttled(operation: str, index: int, attempt: int) -> AWSResponse:
 
 # --- the request log and its metrics ---------------------------------------------
 
-def test_each_request_writes_one_json_line_with_id_route_status_latency_and_capacity(api, blog, capsys):
+def test_each_request_writes_one_json_line_with_id_route_status_latency_and_capacity(
+        api: Api, blog: Blog, capsys: pytest.CaptureFixture[str]) -> None:
     slug = blog.post(blog.author())["slug"]
     capsys.readouterr()
     reply = api.get(f"/posts/{slug}")
@@ -119,7 +119,7 @@ def test_each_request_writes_one_json_line_with_id_route_status_latency_and_capa
     assert line["server_error"] == 0 and line["throttled"] == 0
 
 
-def test_every_dynamodb_call_asks_for_its_consumed_capacity(api, blog):
+def test_every_dynamodb_call_asks_for_its_consumed_capacity(api: Api, blog: Blog) -> None:
     asked: list[tuple[str, Any]] = []
     dynamodb_client().meta.events.register(
         "before-parameter-build.dynamodb.*",
@@ -132,7 +132,7 @@ def test_every_dynamodb_call_asks_for_its_consumed_capacity(api, blog):
     assert {value for _, value in asked} == {"TOTAL"}
 
 
-def test_the_line_carries_its_metrics_in_embedded_metric_format(api, capsys):
+def test_the_line_carries_its_metrics_in_embedded_metric_format(api: Api, capsys: pytest.CaptureFixture[str]) -> None:
     api.get("/health")
     (line,) = request_lines(capsys.readouterr().out)
     (directive,) = line["_aws"]["CloudWatchMetrics"]
@@ -146,7 +146,7 @@ def test_the_line_carries_its_metrics_in_embedded_metric_format(api, capsys):
     assert {m["Unit"] for m in directive["Metrics"]} <= {"Milliseconds", "Count"}
 
 
-def test_a_scheduled_run_and_a_stream_batch_write_their_lines_too(api, capsys):
+def test_a_scheduled_run_and_a_stream_batch_write_their_lines_too(api: Api, capsys: pytest.CaptureFixture[str]) -> None:
     from chalice.test import Client
 
     from app import app
@@ -170,15 +170,15 @@ def test_a_scheduled_run_and_a_stream_batch_write_their_lines_too(api, capsys):
 
 # --- retries and time ----------------------------------------------------------
 
-def test_clients_retry_in_standard_mode_a_bounded_number_of_times(dynamo):
+def test_clients_retry_in_standard_mode_a_bounded_number_of_times(dynamo: DynamoCalls) -> None:
     for client in (dynamodb_client(), ssm_client()):
-        config = client.meta.config
+        config: Any = client.meta.config  # botocore's stubs leave Config's options undeclared
         assert config.retries["mode"] == "standard"
         assert config.retries["total_max_attempts"] == store.MAX_ATTEMPTS == 3
         assert (config.connect_timeout, config.read_timeout) == (store.CONNECT_TIMEOUT, store.READ_TIMEOUT)
 
 
-def test_the_worst_case_fails_well_inside_api_gateways_29_seconds():
+def test_the_worst_case_fails_well_inside_api_gateways_29_seconds() -> None:
     # No attempt starts after the budget; one that started just before may take a full attempt.
     worst = store.REQUEST_BUDGET_SECONDS + store.CONNECT_TIMEOUT + store.READ_TIMEOUT
     lambda_timeout = json.loads(CHALICE_CONFIG.read_text())["lambda_timeout"]
@@ -186,7 +186,9 @@ def test_the_worst_case_fails_well_inside_api_gateways_29_seconds():
     assert worst <= lambda_timeout < API_GATEWAY_LIMIT_SECONDS
 
 
-def test_a_request_out_of_time_starts_no_more_calls_and_answers_503(api, blog, inject, monkeypatch, capsys):
+def test_a_request_out_of_time_starts_no_more_calls_and_answers_503(api: Api, blog: Blog, inject: Injector,
+                                                                    monkeypatch: pytest.MonkeyPatch,
+                                                                    capsys: pytest.CaptureFixture[str]) -> None:
     slug = blog.post(blog.author())["slug"]
     monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "serverless-blog-test")  # as in Lambda, where the budget holds
     monkeypatch.setattr(store, "REQUEST_BUDGET_SECONDS", 0.2)
@@ -214,7 +216,8 @@ def test_a_request_out_of_time_starts_no_more_calls_and_answers_503(api, blog, i
 
 # --- throttling and timeouts are 503 + Retry-After --------------------------------
 
-def test_dynamodb_throttling_surfaces_as_503_with_retry_after(api, blog, inject, no_backoff, capsys):
+def test_dynamodb_throttling_surfaces_as_503_with_retry_after(api: Api, blog: Blog, inject: Injector, no_backoff: None,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
     slug = blog.post(blog.author())["slug"]
     inject.fail = throttled
     capsys.readouterr()
@@ -227,7 +230,9 @@ def test_dynamodb_throttling_surfaces_as_503_with_retry_after(api, blog, inject,
     assert (line["status"], line["throttled"], line["dynamodb_retries"]) == (503, 1, store.MAX_ATTEMPTS - 1)
 
 
-def test_a_throttle_that_a_retry_cures_is_served_and_still_counted(api, blog, inject, no_backoff, capsys):
+def test_a_throttle_that_a_retry_cures_is_served_and_still_counted(api: Api, blog: Blog, inject: Injector,
+                                                                   no_backoff: None,
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:
     slug = blog.post(blog.author())["slug"]
     inject.fail = lambda operation, index, attempt: throttled(operation, index, attempt) if attempt == 1 else None
     capsys.readouterr()
@@ -236,7 +241,8 @@ def test_a_throttle_that_a_retry_cures_is_served_and_still_counted(api, blog, in
     assert (line["status"], line["throttled"], line["dynamodb_retries"]) == (200, 1, 1)
 
 
-def test_a_throttled_transaction_is_503_and_writes_nothing(api, blog, inject, no_backoff):
+def test_a_throttled_transaction_is_503_and_writes_nothing(api: Api, blog: Blog, inject: Injector,
+                                                           no_backoff: None) -> None:
     slug = blog.post(blog.author())["slug"]
     tries = 0
 
@@ -256,7 +262,7 @@ def test_a_throttled_transaction_is_503_and_writes_nothing(api, blog, inject, no
     assert api.get(f"/posts/{slug}/comments").json["items"] == []
 
 
-def test_a_timeout_after_the_retries_is_503(api, blog, inject, no_backoff):
+def test_a_timeout_after_the_retries_is_503(api: Api, blog: Blog, inject: Injector, no_backoff: None) -> None:
     slug = blog.post(blog.author())["slug"]
 
     def timed_out(operation: str, index: int, attempt: int) -> None:
@@ -298,7 +304,7 @@ def cut_off_at_every_call(inject: Injector, send: Callable[[int], Any], expect: 
     return operations
 
 
-def test_a_comment_cut_off_at_any_call_leaves_nothing(api, blog, inject, no_backoff):
+def test_a_comment_cut_off_at_any_call_leaves_nothing(api: Api, blog: Blog, inject: Injector, no_backoff: None) -> None:
     slug = blog.post(blog.author())["slug"]
     parent = blog.comment(slug)["comment"]["id"]
 
@@ -308,7 +314,7 @@ def test_a_comment_cut_off_at_any_call_leaves_nothing(api, blog, inject, no_back
     assert "TransactWriteItems" in operations
 
 
-def test_a_post_cut_off_at_any_call_leaves_nothing(api, blog, inject, no_backoff):
+def test_a_post_cut_off_at_any_call_leaves_nothing(api: Api, blog: Blog, inject: Injector, no_backoff: None) -> None:
     token = blog.author()
     blog.post(token, labels=["news"])
 
@@ -317,7 +323,7 @@ def test_a_post_cut_off_at_any_call_leaves_nothing(api, blog, inject, no_backoff
     cut_off_at_every_call(inject, send, 201)
 
 
-def test_an_edit_cut_off_at_any_call_leaves_nothing(api, blog, inject, no_backoff):
+def test_an_edit_cut_off_at_any_call_leaves_nothing(api: Api, blog: Blog, inject: Injector, no_backoff: None) -> None:
     token = blog.author()
     slug = blog.post(token, labels=["old"])["slug"]
 
@@ -326,7 +332,8 @@ def test_an_edit_cut_off_at_any_call_leaves_nothing(api, blog, inject, no_backof
     cut_off_at_every_call(inject, send, 200)
 
 
-def test_a_post_delete_cut_off_anywhere_completes_when_sent_again(api, blog, inject, no_backoff):
+def test_a_post_delete_cut_off_anywhere_completes_when_sent_again(api: Api, blog: Blog, inject: Injector,
+                                                                  no_backoff: None) -> None:
     # Deleting a post takes several steps (retire it, remove its comments, remove it); a cut
     # between them leaves it retired, never half-counted, and sending the DELETE again finishes.
     token = blog.author()

@@ -38,12 +38,12 @@ def resources(out: Path) -> dict[str, Any]:
     return loaded
 
 
-def test_the_package_is_the_template_and_a_zip_within_budget(packaged):
+def test_the_package_is_the_template_and_a_zip_within_budget(packaged: Path) -> None:
     assert (packaged / TEMPLATE).exists()
     assert (packaged / ZIP).stat().st_size <= 5_000_000
 
 
-def test_the_zip_carries_the_widget_and_demo_files_beside_app_py(packaged):
+def test_the_zip_carries_the_widget_and_demo_files_beside_app_py(packaged: Path) -> None:
     # vendor/web links web/ into the package: the app finds web/ next to app.py in Lambda as in a checkout
     with zipfile.ZipFile(packaged / ZIP) as deployed:
         names = set(deployed.namelist())
@@ -51,12 +51,12 @@ def test_the_zip_carries_the_widget_and_demo_files_beside_app_py(packaged):
             "web/demo/demo.js", "web/demo/demo.css"} <= names
 
 
-def test_cfn_lint_finds_no_error(packaged):
+def test_cfn_lint_finds_no_error(packaged: Path) -> None:
     linted = lint(packaged / TEMPLATE)
     assert linted.returncode == 0, linted.stdout + linted.stderr
 
 
-def test_the_table_in_the_stack_is_infras(packaged):
+def test_the_table_in_the_stack_is_infras(packaged: Path) -> None:
     table = resources(packaged)["BlogTable"]
     assert table["Type"] == "AWS::DynamoDB::Table"
     assert table["Properties"] == cloudformation_properties(STAGE.table_name, STAGE.deletion_protection)
@@ -67,7 +67,7 @@ def test_the_table_in_the_stack_is_infras(packaged):
     assert table["DeletionPolicy"] == ("Retain" if STAGE.retain_table else "Delete")
 
 
-def test_the_functions_use_that_table_and_its_stream(packaged):
+def test_the_functions_use_that_table_and_its_stream(packaged: Path) -> None:
     found = resources(packaged)
     functions = {k: v for k, v in found.items() if v["Type"] == "AWS::Serverless::Function"}
     assert functions
@@ -83,7 +83,7 @@ def test_the_functions_use_that_table_and_its_stream(packaged):
     assert functions["APIHandler"]["Properties"]["Timeout"] == 20
 
 
-def test_the_api_is_throttled_and_alarmed(packaged):
+def test_the_api_is_throttled_and_alarmed(packaged: Path) -> None:
     found = resources(packaged)
     api = found["RestAPI"]["Properties"]
     assert api["Name"] == STAGE.api_name
@@ -99,7 +99,7 @@ def test_the_api_is_throttled_and_alarmed(packaged):
                                                                        "Stage": STAGE.api_gateway_stage}
 
 
-def test_every_role_grants_the_policy_files_actions_on_this_stacks_resources(packaged):
+def test_every_role_grants_the_policy_files_actions_on_this_stacks_resources(packaged: Path) -> None:
     found = resources(packaged)
     roles = [v for v in found.values() if v["Type"] == "AWS::IAM::Role"]
     filed = json.loads(STAGE.policy_file.read_text())["Statement"]
@@ -113,7 +113,7 @@ def test_every_role_grants_the_policy_files_actions_on_this_stacks_resources(pac
         assert table["Resource"] == [{"Fn::GetAtt": ["BlogTable", "Arn"]}]
 
 
-def test_a_stale_merge_is_caught_before_it_ships():
+def test_a_stale_merge_is_caught_before_it_ships() -> None:
     generated = {"Resources": {
         "APIHandler": {"Type": "AWS::Serverless::Function", "Properties": {"Handler": "app.app"}},
         "ApiHandlerRole": {"Type": "AWS::IAM::Role", "Properties": {}},
@@ -130,7 +130,7 @@ def test_a_stale_merge_is_caught_before_it_ships():
         verify(STAGE, template)
 
 
-def test_the_one_stack_policy_and_the_file_share_one_source():
+def test_the_one_stack_policy_and_the_file_share_one_source() -> None:
     pinned = merge_template(STAGE, {"Resources": {
         "APIHandler": {"Type": "AWS::Serverless::Function", "Properties": {"Handler": "app.app"}},
         "ApiHandlerRole": {"Type": "AWS::IAM::Role", "Properties": {}},

@@ -35,6 +35,28 @@ def start_stack(tmp: Path, data: str = "none", **env: str) -> LocalStack:
     return LocalStack(stack_process.start(tmp, data, **env))
 
 
+def login(stack: LocalStack, account: dict[str, str]) -> str:
+    """The account's token: POST /auth/login with its email and password, which must succeed."""
+    reply = stack.post("/auth/login", {"email": account["email"], "password": account["password"]})
+    assert reply.status_code == 200, reply.text
+    return str(reply.json()["token"])
+
+
+def walk(stack: LocalStack, path: str, limit: int, token: str | None = None, **params: str) -> list[dict[str, Any]]:
+    """Every item of a list, following next_cursor over HTTP from the first page to the last."""
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    items: list[dict[str, Any]] = []
+    cursor = None
+    while True:
+        page = stack.get(path, headers=headers,
+                         params={**params, "limit": limit, **({"cursor": cursor} if cursor else {})})
+        assert page.status_code == 200, page.text
+        items.extend(page.json()["items"])
+        cursor = page.json()["next_cursor"]
+        if cursor is None:
+            return items
+
+
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
     # Every simulated reader shares the loopback address, so lift the per-address limit.
@@ -47,6 +69,4 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
 def admin_token(stack: LocalStack) -> str:
     from devtools.seed import LOCAL_ADMIN
 
-    reply = stack.post("/auth/login", {"email": LOCAL_ADMIN["email"], "password": LOCAL_ADMIN["password"]})
-    assert reply.status_code == 200, reply.text
-    return str(reply.json()["token"])
+    return login(stack, LOCAL_ADMIN)

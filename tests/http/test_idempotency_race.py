@@ -11,13 +11,12 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
 
 import pytest
 import requests
 
 from devtools.seed import LOCAL_ADMIN
-from tests.http.conftest import LocalStack, start_stack
+from tests.http.conftest import LocalStack, login, start_stack, walk
 
 TWINS = 8
 WRITERS = 12
@@ -32,12 +31,6 @@ def moderated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
     running = start_stack(tmp, data=data, COMMENT_RATE_LIMIT="100000/60", MODERATION="all")
     yield running
     running.stop()
-
-
-def login(stack: LocalStack, account: dict[str, str]) -> str:
-    reply = stack.post("/auth/login", {"email": account["email"], "password": account["password"]})
-    assert reply.status_code == 200, reply.text
-    return str(reply.json()["token"])
 
 
 def new_post(stack: LocalStack, token: str, title: str) -> str:
@@ -60,16 +53,8 @@ def all_at_once(count: int, send: Callable[[requests.Session, int], requests.Res
 
 
 def queued(stack: LocalStack, token: str, slug: str) -> list[str]:
-    found: list[dict[str, Any]] = []
-    cursor = None
-    while True:
-        page = stack.get("/moderation/comments", headers={"Authorization": f"Bearer {token}"},
-                         params={"status": "pending", "limit": 5, **({"cursor": cursor} if cursor else {})})
-        assert page.status_code == 200, page.text
-        found.extend(page.json()["items"])
-        cursor = page.json()["next_cursor"]
-        if cursor is None:
-            return [c["id"] for c in found if c["post"] == slug]
+    found = walk(stack, "/moderation/comments", 5, token, status="pending")
+    return [c["id"] for c in found if c["post"] == slug]
 
 
 def test_racing_retries_with_one_key_create_one_comment(moderated: LocalStack) -> None:

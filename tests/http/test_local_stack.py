@@ -7,7 +7,7 @@ from pathlib import Path
 
 import requests
 
-from tests.http.conftest import LocalStack, start_stack
+from tests.http.conftest import LocalStack, login, start_stack, walk
 
 # Sized for moto, which copies the whole table on every transaction and serves
 # one request at a time: 8 concurrent writers keep each request well inside the
@@ -43,14 +43,7 @@ def test_concurrent_comments_on_one_post_leave_the_count_exact(stack: LocalStack
     # Then every comment landed once and the post's count agrees exactly
     assert statuses == [201] * (WRITERS * COMMENTS_EACH)
     assert stack.get(f"/posts/{slug}").json()["comment_count"] == WRITERS * COMMENTS_EACH
-    seen: list[str] = []
-    cursor = None
-    while True:
-        page = stack.get(f"/posts/{slug}/comments", params={"limit": 50, **({"cursor": cursor} if cursor else {})})
-        seen.extend(c["body"] for c in page.json()["items"])
-        cursor = page.json()["next_cursor"]
-        if cursor is None:
-            break
+    seen = [c["body"] for c in walk(stack, f"/posts/{slug}/comments", 50)]
     assert sorted(seen) == sorted(f"writer {w} comment {n}" for w in range(WRITERS) for n in range(COMMENTS_EACH))
 
 
@@ -67,8 +60,7 @@ def test_data_survives_a_stop_and_restart(tmp_path: Path) -> None:
 
     second = start_stack(tmp_path, data=str(data))
     try:
-        login = second.post("/auth/login", {"email": "keeper@example.com", "password": "a long passphrase"})
-        assert login.status_code == 200, login.text
+        login(second, {"email": "keeper@example.com", "password": "a long passphrase"})
         assert "Restored" in second.log.read_text()
     finally:
         second.stop()

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from chalicelib.store.table import Table
-from tests.conftest import Api, Reply
+from tests.conftest import Api, DynamoCalls, Reply
 from tests.post_steps import write_one_by_one
 
 PASSWORD = "correct horse battery"
@@ -26,7 +26,7 @@ ISO_MILLIS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 
 
 @pytest.fixture(autouse=True)
-def open_authoring(monkeypatch: pytest.MonkeyPatch, dynamo: Any) -> None:
+def open_authoring(monkeypatch: pytest.MonkeyPatch, dynamo: DynamoCalls) -> None:
     monkeypatch.setenv("OPEN_AUTHORING", "true")
 
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from tests.realworld.conftest import ISO_MILLIS
+from tests.conftest import Api, Blog, login
+from tests.realworld.conftest import ISO_MILLIS, Conduit
 
 
-def test_an_article_created_through_api_reads_the_same_natively(conduit, api):
+def test_an_article_created_through_api_reads_the_same_natively(conduit: Conduit, api: Api) -> None:
     alice = conduit.register("alice")
     created = conduit.article(alice, title="Two views", description="One post, two shapes.",
                               body="Some **bold** text.", tags=["zeta", "Alpha", "beta"])
@@ -29,7 +30,7 @@ def test_an_article_created_through_api_reads_the_same_natively(conduit, api):
     assert post["status"] == "published"
 
 
-def test_an_article_updated_through_api_reads_the_same_natively(conduit, api):
+def test_an_article_updated_through_api_reads_the_same_natively(conduit: Conduit, api: Api) -> None:
     alice = conduit.register("alice")
     slug = conduit.article(alice, title="Before")["slug"]
 
@@ -43,7 +44,7 @@ def test_an_article_updated_through_api_reads_the_same_natively(conduit, api):
     assert reply.json["article"]["slug"] == slug
 
 
-def test_a_comment_added_through_api_is_the_native_comment(conduit, api):
+def test_a_comment_added_through_api_is_the_native_comment(conduit: Conduit, api: Api) -> None:
     alice = conduit.register("alice")
     slug = conduit.article(alice)["slug"]
     added = conduit.post(f"/articles/{slug}/comments", {"comment": {"body": "First!"}}, token=alice)
@@ -61,7 +62,7 @@ def test_a_comment_added_through_api_is_the_native_comment(conduit, api):
     assert [c["comment_count"] for c in api.get("/posts").json["items"]] == [1]
 
 
-def test_a_comment_deleted_through_api_leaves_the_native_count(conduit, api):
+def test_a_comment_deleted_through_api_leaves_the_native_count(conduit: Conduit, api: Api) -> None:
     alice = conduit.register("alice")
     slug = conduit.article(alice)["slug"]
     ids = [conduit.post(f"/articles/{slug}/comments", {"comment": {"body": f"Comment {i}"}}, token=alice)
@@ -73,7 +74,7 @@ def test_a_comment_deleted_through_api_leaves_the_native_count(conduit, api):
     assert [c["id"] for c in api.get(f"/posts/{slug}/comments").json["items"]] == [ids[1]]
 
 
-def test_a_post_written_natively_is_an_article(conduit, api, blog):
+def test_a_post_written_natively_is_an_article(conduit: Conduit, api: Api, blog: Blog) -> None:
     author = blog.author("writer")
     post = blog.post(author, title="Native post", body="Written *natively*.", labels=["News"])
 
@@ -92,7 +93,7 @@ def test_a_post_written_natively_is_an_article(conduit, api, blog):
     assert ISO_MILLIS.match(article["createdAt"])
 
 
-def test_a_native_draft_is_no_article(conduit, api, blog):
+def test_a_native_draft_is_no_article(conduit: Conduit, api: Api, blog: Blog) -> None:
     author = blog.author("writer")
     draft = blog.post(author, title="Not yet", status="draft")
 
@@ -100,18 +101,18 @@ def test_a_native_draft_is_no_article(conduit, api, blog):
     assert conduit.get(f"/articles/{draft['slug']}").status == 404
 
 
-def test_a_conduit_user_is_a_native_account(conduit, api):
+def test_a_conduit_user_is_a_native_account(conduit: Conduit, api: Api) -> None:
     token = conduit.register("alice")
 
     me = api.get("/auth/me", token=token)
-    login = api.post("/auth/login", {"email": "alice@example.com", "password": "correct horse battery"})
+    native = login(api, "alice@example.com")
 
     assert me.status == 200 and me.json["user"]["username"] == "alice"
-    assert login.status == 200, login.body
-    assert conduit.get("/user", token=login.json["token"]).json["user"]["username"] == "alice"
+    assert native.status == 200, native.body
+    assert conduit.get("/user", token=native.json["token"]).json["user"]["username"] == "alice"
 
 
-def test_tags_list_every_label_in_use(conduit, blog):
+def test_tags_list_every_label_in_use(conduit: Conduit, blog: Blog) -> None:
     conduit.article(conduit.register("alice"), tags=["dragons", "Knights"])
     blog.post(blog.author("writer"), labels=["news"])
 

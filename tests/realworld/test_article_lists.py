@@ -7,17 +7,23 @@ must hold exactly the expected articles, newest first, with no repeats.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
-from tests.realworld.conftest import conduit_error, seeding
+from tests.conftest import DynamoCalls
+from tests.realworld.conftest import Conduit, conduit_error, seeding
 
 MANY = 25
 LIMIT = 10
 
+# The shelf fixture's tokens (alice, bob) and slugs (dragons, everything), newest first.
+Shelf = dict[str, Any]
 
-def walk(conduit, query: str, expected_total: int, token: str | None = None) -> list[dict]:
+
+def walk(conduit: Conduit, query: str, expected_total: int, token: str | None = None) -> list[dict[str, Any]]:
     """Read offsets 0, LIMIT, 2*LIMIT… up to the first empty page; check every page's size and count."""
-    seen: list[dict] = []
+    seen: list[dict[str, Any]] = []
     for offset in range(0, expected_total + LIMIT + 1, LIMIT):
         page = conduit.articles(f"{query}&limit={LIMIT}&offset={offset}".lstrip("&"), token=token)
         assert page["articlesCount"] == expected_total, (offset, page["articlesCount"])
@@ -28,7 +34,7 @@ def walk(conduit, query: str, expected_total: int, token: str | None = None) -> 
     raise AssertionError("the list never ran out")
 
 
-def assert_walks_to(conduit, query: str, expected_newest_first: list[str], token: str | None = None) -> None:
+def assert_walks_to(conduit: Conduit, query: str, expected_newest_first: list[str], token: str | None = None) -> None:
     articles = walk(conduit, query, len(expected_newest_first), token)
     slugs = [a["slug"] for a in articles]
     assert len(slugs) == len(set(slugs)), "an article appeared on two pages"
@@ -38,7 +44,7 @@ def assert_walks_to(conduit, query: str, expected_newest_first: list[str], token
 
 
 @pytest.fixture
-def shelf(conduit, monkeypatch):
+def shelf(conduit: Conduit, monkeypatch: pytest.MonkeyPatch) -> Shelf:
     """MANY articles by alice tagged "dragons", and two untagged ones by bob in between."""
     alice = conduit.register("alice")
     bob = conduit.register("bob")
@@ -53,19 +59,20 @@ def shelf(conduit, monkeypatch):
     return {"alice": alice, "bob": bob, "dragons": dragons[::-1], "everything": everything[::-1]}
 
 
-def test_all_articles_come_in_pages_newest_first_with_the_total_on_each(conduit, shelf):
+def test_all_articles_come_in_pages_newest_first_with_the_total_on_each(conduit: Conduit, shelf: Shelf) -> None:
     assert_walks_to(conduit, "", shelf["everything"])
 
 
-def test_a_tag_pages_through_exactly_its_articles(conduit, shelf):
+def test_a_tag_pages_through_exactly_its_articles(conduit: Conduit, shelf: Shelf) -> None:
     assert_walks_to(conduit, "tag=dragons", shelf["dragons"])
 
 
-def test_an_author_pages_through_exactly_their_articles(conduit, shelf):
+def test_an_author_pages_through_exactly_their_articles(conduit: Conduit, shelf: Shelf) -> None:
     assert_walks_to(conduit, "author=alice", shelf["dragons"])
 
 
-def test_favorites_page_through_exactly_what_the_user_favorited(conduit, shelf, monkeypatch):
+def test_favorites_page_through_exactly_what_the_user_favorited(conduit: Conduit, shelf: Shelf,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
     # Favorited in the order the articles were written, so newest first holds either way:
     # by the articles' dates (Conduit's order) and by when they were favorited.
     carol = conduit.register("carol")
@@ -78,7 +85,7 @@ def test_favorites_page_through_exactly_what_the_user_favorited(conduit, shelf, 
     assert not any(a["favorited"] for a in conduit.articles("favorited=carol", token=shelf["bob"])["articles"])
 
 
-def test_a_list_article_has_the_specs_fields_but_no_body(conduit):
+def test_a_list_article_has_the_specs_fields_but_no_body(conduit: Conduit) -> None:
     conduit.article(conduit.register("alice"))
 
     article = conduit.articles()["articles"][0]
@@ -87,7 +94,7 @@ def test_a_list_article_has_the_specs_fields_but_no_body(conduit):
                             "favorited", "favoritesCount", "author"}
 
 
-def test_an_offset_past_the_end_gives_no_articles_and_the_full_count(conduit):
+def test_an_offset_past_the_end_gives_no_articles_and_the_full_count(conduit: Conduit) -> None:
     alice = conduit.register("alice")
     for _ in range(3):
         conduit.article(alice, tags=["dragons"])
@@ -98,7 +105,7 @@ def test_an_offset_past_the_end_gives_no_articles_and_the_full_count(conduit):
             assert page == {"articles": [], "articlesCount": 3}, (query, offset)
 
 
-def test_a_filter_that_matches_nothing_gives_an_empty_list(conduit):
+def test_a_filter_that_matches_nothing_gives_an_empty_list(conduit: Conduit) -> None:
     conduit.article(conduit.register("alice"), tags=["dragons"])
 
     for query in ("tag=nothing-has-this", "author=nobody", "favorited=nobody", "favorited=alice",
@@ -112,7 +119,7 @@ BAD_WINDOWS = ["limit=0", "limit=-1", "limit=abc", "limit=101", "limit=1.5", "li
 
 
 @pytest.mark.parametrize("path", ["/articles", "/articles/feed"])
-def test_a_bad_limit_or_offset_is_refused_with_422(conduit, path):
+def test_a_bad_limit_or_offset_is_refused_with_422(conduit: Conduit, path: str) -> None:
     token = conduit.register("alice")
 
     for window in BAD_WINDOWS:
@@ -121,7 +128,7 @@ def test_a_bad_limit_or_offset_is_refused_with_422(conduit, path):
         assert window.split("=")[0] in errors, (window, errors)
 
 
-def test_the_largest_limit_and_a_zero_offset_are_accepted(conduit):
+def test_the_largest_limit_and_a_zero_offset_are_accepted(conduit: Conduit) -> None:
     conduit.article(conduit.register("alice"))
 
     page = conduit.articles("limit=100&offset=0")
@@ -129,13 +136,13 @@ def test_the_largest_limit_and_a_zero_offset_are_accepted(conduit):
     assert page["articlesCount"] == 1 and len(page["articles"]) == 1
 
 
-def test_filtering_by_two_things_at_once_is_refused_with_422(conduit):
+def test_filtering_by_two_things_at_once_is_refused_with_422(conduit: Conduit) -> None:
     conduit.register("alice")
 
     conduit_error(conduit.get("/articles?tag=dragons&author=alice"), 422)
 
 
-def test_a_page_of_articles_costs_three_dynamodb_calls(conduit, dynamo):
+def test_a_page_of_articles_costs_three_dynamodb_calls(conduit: Conduit, dynamo: DynamoCalls) -> None:
     alice = conduit.register("alice")
     bob = conduit.register("bob")
     carol = conduit.register("carol")
@@ -162,7 +169,8 @@ def test_a_page_of_articles_costs_three_dynamodb_calls(conduit, dynamo):
     assert following == {"alice": True, "bob": False}
 
 
-def test_a_full_page_of_100_reads_for_a_signed_in_caller(conduit, dynamo, monkeypatch):
+def test_a_full_page_of_100_reads_for_a_signed_in_caller(conduit: Conduit, dynamo: DynamoCalls,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     # 100 articles of one author, seen by a signed-in reader: the author, the follow and
     # 100 favorites are 102 keys, more than one BatchGetItem may ask for (100).
     alice = conduit.register("alice")

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from tests.realworld.conftest import ISO_MILLIS, seeding
+import pytest
+
+from tests.conftest import Api
+from tests.realworld.conftest import ISO_MILLIS, Conduit, seeding
 
 COMMENT_FIELDS = {"id", "createdAt", "updatedAt", "body", "author"}
 MORE_THAN_A_NATIVE_PAGE = 105  # a native page holds at most 100
 
 
-def test_adding_a_comment_answers_with_the_comment(conduit):
+def test_adding_a_comment_answers_with_the_comment(conduit: Conduit) -> None:
     alice = conduit.register("alice")
     slug = conduit.article(alice)["slug"]
 
@@ -22,7 +25,8 @@ def test_adding_a_comment_answers_with_the_comment(conduit):
     assert comment["author"] == {"username": "alice", "bio": None, "image": None, "following": False}
 
 
-def test_all_comments_are_listed_oldest_first_beyond_one_native_page(conduit, monkeypatch):
+def test_all_comments_are_listed_oldest_first_beyond_one_native_page(conduit: Conduit,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     alice = conduit.register("alice")
     slug = conduit.article(alice)["slug"]
     # The blog's admin is exempt from comment rate limits; what is under test is the list.
@@ -41,7 +45,7 @@ def test_all_comments_are_listed_oldest_first_beyond_one_native_page(conduit, mo
     assert created == sorted(created)
 
 
-def test_several_users_may_comment_in_quick_succession(conduit):
+def test_several_users_may_comment_in_quick_succession(conduit: Conduit) -> None:
     users = [conduit.register(f"user{i}") for i in range(3)]
     slug = conduit.article(users[0])["slug"]
 
@@ -53,7 +57,7 @@ def test_several_users_may_comment_in_quick_succession(conduit):
     assert len(conduit.get(f"/articles/{slug}/comments").json["comments"]) == 9
 
 
-def test_a_deleted_comment_leaves_the_list(conduit):
+def test_a_deleted_comment_leaves_the_list(conduit: Conduit) -> None:
     alice = conduit.register("alice")
     slug = conduit.article(alice)["slug"]
     ids = [conduit.post(f"/articles/{slug}/comments", {"comment": {"body": f"Comment {i}"}}, token=alice)
@@ -64,7 +68,7 @@ def test_a_deleted_comment_leaves_the_list(conduit):
     assert [c["id"] for c in conduit.get(f"/articles/{slug}/comments").json["comments"]] == [ids[0], ids[2]]
 
 
-def test_an_anonymous_native_comment_shows_its_name_and_is_never_a_user(conduit, api):
+def test_an_anonymous_native_comment_shows_its_name_and_is_never_a_user(conduit: Conduit, api: Api) -> None:
     alice = conduit.register("alice")
     conduit.put("/user", {"user": {"bio": "The real alice."}}, token=alice)
     bob = conduit.register("bob")
@@ -84,7 +88,7 @@ def test_an_anonymous_native_comment_shows_its_name_and_is_never_a_user(conduit,
         assert comment["author"]["image"].startswith("https://")
 
 
-def test_a_signed_in_commenter_shows_whether_the_caller_follows_them(conduit):
+def test_a_signed_in_commenter_shows_whether_the_caller_follows_them(conduit: Conduit) -> None:
     alice = conduit.register("alice")
     bob = conduit.register("bob")
     slug = conduit.article(alice)["slug"]
@@ -98,7 +102,7 @@ def test_a_signed_in_commenter_shows_whether_the_caller_follows_them(conduit):
     assert as_nobody[0]["author"]["following"] is False
 
 
-def test_every_timestamp_is_iso_8601_utc_with_milliseconds(conduit, api):
+def test_every_timestamp_is_iso_8601_utc_with_milliseconds(conduit: Conduit, api: Api) -> None:
     alice = conduit.register("alice")
     bob = conduit.register("bob")
     conduit.post("/profiles/alice/follow", token=bob)

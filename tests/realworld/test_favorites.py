@@ -4,23 +4,23 @@ from __future__ import annotations
 
 import pytest
 
-from tests.realworld.conftest import conduit_error
+from tests.realworld.conftest import Conduit, conduit_error
 
 
 @pytest.fixture
-def story(conduit):
+def story(conduit: Conduit) -> dict[str, str]:
     """alice's article, and bob and carol who read it."""
     alice = conduit.register("alice")
     slug = conduit.article(alice, title="A story")["slug"]
     return {"alice": alice, "bob": conduit.register("bob"), "carol": conduit.register("carol"), "slug": slug}
 
 
-def favorite_state(conduit, slug: str, token: str | None) -> tuple[bool, int]:
+def favorite_state(conduit: Conduit, slug: str, token: str | None) -> tuple[bool, int]:
     article = conduit.get(f"/articles/{slug}", token=token).json["article"]
     return article["favorited"], article["favoritesCount"]
 
 
-def test_favoriting_marks_the_article_and_counts_it(conduit, story):
+def test_favoriting_marks_the_article_and_counts_it(conduit: Conduit, story: dict[str, str]) -> None:
     reply = conduit.post(f"/articles/{story['slug']}/favorite", token=story["bob"])
 
     assert reply.status == 200, reply.body
@@ -29,7 +29,7 @@ def test_favoriting_marks_the_article_and_counts_it(conduit, story):
     assert favorite_state(conduit, story["slug"], story["bob"]) == (True, 1)
 
 
-def test_favoriting_twice_counts_once(conduit, story):
+def test_favoriting_twice_counts_once(conduit: Conduit, story: dict[str, str]) -> None:
     conduit.post(f"/articles/{story['slug']}/favorite", token=story["bob"])
 
     again = conduit.post(f"/articles/{story['slug']}/favorite", token=story["bob"])
@@ -40,7 +40,7 @@ def test_favoriting_twice_counts_once(conduit, story):
     assert conduit.articles("favorited=bob")["articlesCount"] == 1
 
 
-def test_unfavoriting_twice_leaves_the_count_at_zero(conduit, story):
+def test_unfavoriting_twice_leaves_the_count_at_zero(conduit: Conduit, story: dict[str, str]) -> None:
     conduit.post(f"/articles/{story['slug']}/favorite", token=story["bob"])
 
     first = conduit.delete(f"/articles/{story['slug']}/favorite", token=story["bob"])
@@ -53,7 +53,7 @@ def test_unfavoriting_twice_leaves_the_count_at_zero(conduit, story):
     assert conduit.articles("favorited=bob") == {"articles": [], "articlesCount": 0}
 
 
-def test_unfavoriting_what_was_never_favorited_changes_no_count(conduit, story):
+def test_unfavoriting_what_was_never_favorited_changes_no_count(conduit: Conduit, story: dict[str, str]) -> None:
     conduit.post(f"/articles/{story['slug']}/favorite", token=story["bob"])
 
     reply = conduit.delete(f"/articles/{story['slug']}/favorite", token=story["carol"])
@@ -62,7 +62,8 @@ def test_unfavoriting_what_was_never_favorited_changes_no_count(conduit, story):
     assert favorite_state(conduit, story["slug"], story["bob"]) == (True, 1)
 
 
-def test_favorited_is_relative_to_the_caller_and_the_count_is_everyones(conduit, story):
+def test_favorited_is_relative_to_the_caller_and_the_count_is_everyones(conduit: Conduit,
+                                                                        story: dict[str, str]) -> None:
     conduit.post(f"/articles/{story['slug']}/favorite", token=story["bob"])
     conduit.post(f"/articles/{story['slug']}/favorite", token=story["carol"])
     conduit.delete(f"/articles/{story['slug']}/favorite", token=story["carol"])
@@ -75,7 +76,7 @@ def test_favorited_is_relative_to_the_caller_and_the_count_is_everyones(conduit,
     assert listed == {"bob": True, "carol": False}
 
 
-def test_favorited_lists_what_a_user_favorited(conduit, story):
+def test_favorited_lists_what_a_user_favorited(conduit: Conduit, story: dict[str, str]) -> None:
     other = conduit.article(story["alice"], title="Another story")["slug"]
     conduit.post(f"/articles/{story['slug']}/favorite", token=story["bob"])
 
@@ -87,7 +88,7 @@ def test_favorited_lists_what_a_user_favorited(conduit, story):
     assert other not in [a["slug"] for a in bobs["articles"]]
 
 
-def test_deleting_a_favorited_article_leaves_no_favorite_behind(conduit, story):
+def test_deleting_a_favorited_article_leaves_no_favorite_behind(conduit: Conduit, story: dict[str, str]) -> None:
     other = conduit.article(story["alice"], title="Another story")["slug"]
     conduit.post(f"/articles/{story['slug']}/favorite", token=story["bob"])
     conduit.post(f"/articles/{other}/favorite", token=story["bob"])
@@ -100,7 +101,7 @@ def test_deleting_a_favorited_article_leaves_no_favorite_behind(conduit, story):
     assert conduit.articles("favorited=carol") == {"articles": [], "articlesCount": 0}
 
 
-def test_a_new_article_under_a_deleted_ones_slug_starts_unfavorited(conduit, story):
+def test_a_new_article_under_a_deleted_ones_slug_starts_unfavorited(conduit: Conduit, story: dict[str, str]) -> None:
     conduit.post(f"/articles/{story['slug']}/favorite", token=story["bob"])
     conduit.delete(f"/articles/{story['slug']}", token=story["alice"])
 
@@ -111,7 +112,7 @@ def test_a_new_article_under_a_deleted_ones_slug_starts_unfavorited(conduit, sto
     assert conduit.articles("favorited=bob")["articlesCount"] == 0
 
 
-def test_favoriting_an_unknown_article_is_404_and_counts_nothing(conduit, story):
+def test_favoriting_an_unknown_article_is_404_and_counts_nothing(conduit: Conduit, story: dict[str, str]) -> None:
     conduit_error(conduit.post("/articles/no-such-article/favorite", token=story["bob"]), 404)
     conduit_error(conduit.delete("/articles/no-such-article/favorite", token=story["bob"]), 404)
 

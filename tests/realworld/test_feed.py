@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from tests.realworld.conftest import conduit_error
+from tests.conftest import Api
+from tests.realworld.conftest import Conduit, conduit_error
+
+# Each writer's token, and who wrote which slug, in the order written.
+Writers = tuple[dict[str, str], list[tuple[str, str]]]
 
 
 @pytest.fixture
-def writers(conduit):
+def writers(conduit: Conduit) -> Writers:
     """alice (4 articles), bob (3) and carol (2), writing in turns: a, b, c, a, b, c, a, b, a."""
     tokens = {name: conduit.register(name) for name in ("alice", "bob", "carol")}
     written: list[tuple[str, str]] = []
@@ -21,7 +25,7 @@ def newest_by(written: list[tuple[str, str]], *authors: str) -> list[str]:
     return [slug for author, slug in reversed(written) if author in authors]
 
 
-def test_the_feed_holds_only_followed_authors_newest_first_across_them(conduit, writers):
+def test_the_feed_holds_only_followed_authors_newest_first_across_them(conduit: Conduit, writers: Writers) -> None:
     _, written = writers
     reader = conduit.register("reader")
     conduit.post("/profiles/alice/follow", token=reader)
@@ -36,7 +40,7 @@ def test_the_feed_holds_only_followed_authors_newest_first_across_them(conduit, 
     assert all("body" not in a for a in feed.json["articles"])
 
 
-def test_the_feed_pages_by_limit_and_offset_with_the_total_on_every_page(conduit, writers):
+def test_the_feed_pages_by_limit_and_offset_with_the_total_on_every_page(conduit: Conduit, writers: Writers) -> None:
     _, written = writers
     reader = conduit.register("reader")
     conduit.post("/profiles/alice/follow", token=reader)
@@ -49,7 +53,7 @@ def test_the_feed_pages_by_limit_and_offset_with_the_total_on_every_page(conduit
     assert [a["slug"] for p in pages for a in p["articles"]] == newest_by(written, "alice", "bob")
 
 
-def test_unfollowing_takes_an_authors_articles_out_of_the_feed(conduit, writers):
+def test_unfollowing_takes_an_authors_articles_out_of_the_feed(conduit: Conduit, writers: Writers) -> None:
     _, written = writers
     reader = conduit.register("reader")
     conduit.post("/profiles/alice/follow", token=reader)
@@ -62,7 +66,7 @@ def test_unfollowing_takes_an_authors_articles_out_of_the_feed(conduit, writers)
     assert feed["articlesCount"] == 4
 
 
-def test_the_feed_is_the_callers_own(conduit, writers):
+def test_the_feed_is_the_callers_own(conduit: Conduit, writers: Writers) -> None:
     tokens, written = writers
     reader = conduit.register("reader")
     conduit.post("/profiles/carol/follow", token=reader)
@@ -75,14 +79,14 @@ def test_the_feed_is_the_callers_own(conduit, writers):
     assert ([a["slug"] for a in bobs["articles"]], bobs["articlesCount"]) == (newest_by(written, "alice"), 4)
 
 
-def test_following_no_one_gives_an_empty_feed(conduit):
+def test_following_no_one_gives_an_empty_feed(conduit: Conduit) -> None:
     conduit.article(conduit.register("alice"))
     reader = conduit.register("reader")
 
     assert conduit.get("/articles/feed", token=reader).json == {"articles": [], "articlesCount": 0}
 
 
-def test_a_deleted_article_leaves_the_feed_and_its_count(conduit, writers):
+def test_a_deleted_article_leaves_the_feed_and_its_count(conduit: Conduit, writers: Writers) -> None:
     tokens, written = writers
     reader = conduit.register("reader")
     conduit.post("/profiles/alice/follow", token=reader)
@@ -95,6 +99,6 @@ def test_a_deleted_article_leaves_the_feed_and_its_count(conduit, writers):
     assert feed["articlesCount"] == 3
 
 
-def test_the_feed_needs_a_signed_in_caller(conduit, api):
+def test_the_feed_needs_a_signed_in_caller(conduit: Conduit, api: Api) -> None:
     conduit_error(conduit.get("/articles/feed"), 401)
     conduit_error(api.get("/api/articles/feed", headers={"Authorization": "Token not-a-jwt"}), 401)

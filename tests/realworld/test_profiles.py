@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from tests.realworld.conftest import conduit_error
+from tests.conftest import DynamoCalls
+from tests.realworld.conftest import Conduit, conduit_error
 
 PROFILE_FIELDS = {"username", "bio", "image", "following"}
 
 
-def test_a_profile_is_readable_without_signing_in_and_follows_no_one(conduit):
+def test_a_profile_is_readable_without_signing_in_and_follows_no_one(conduit: Conduit) -> None:
     conduit.register("alice")
 
     reply = conduit.get("/profiles/alice")
@@ -16,7 +17,7 @@ def test_a_profile_is_readable_without_signing_in_and_follows_no_one(conduit):
     assert reply.json["profile"] == {"username": "alice", "bio": None, "image": None, "following": False}
 
 
-def test_following_is_relative_to_the_caller(conduit):
+def test_following_is_relative_to_the_caller(conduit: Conduit) -> None:
     conduit.register("alice")
     bob = conduit.register("bob")
     carol = conduit.register("carol")
@@ -31,7 +32,7 @@ def test_following_is_relative_to_the_caller(conduit):
     assert conduit.get("/profiles/alice").json["profile"]["following"] is False
 
 
-def test_following_twice_is_still_following_and_unfollowing_ends_it(conduit):
+def test_following_twice_is_still_following_and_unfollowing_ends_it(conduit: Conduit) -> None:
     conduit.register("alice")
     bob = conduit.register("bob")
     conduit.post("/profiles/alice/follow", token=bob)
@@ -48,7 +49,7 @@ def test_following_twice_is_still_following_and_unfollowing_ends_it(conduit):
     assert once_more.status == 200 and once_more.json["profile"]["following"] is False
 
 
-def test_an_articles_author_shows_whether_the_caller_follows_them(conduit):
+def test_an_articles_author_shows_whether_the_caller_follows_them(conduit: Conduit) -> None:
     alice = conduit.register("alice")
     bob = conduit.register("bob")
     slug = conduit.article(alice)["slug"]
@@ -61,18 +62,18 @@ def test_an_articles_author_shows_whether_the_caller_follows_them(conduit):
     assert conduit.articles()["articles"][0]["author"]["following"] is False
 
 
-def test_an_unknown_profile_is_404(conduit):
+def test_an_unknown_profile_is_404(conduit: Conduit) -> None:
     conduit_error(conduit.get("/profiles/nobody"), 404)
 
 
-def test_following_or_unfollowing_someone_unknown_is_404(conduit):
+def test_following_or_unfollowing_someone_unknown_is_404(conduit: Conduit) -> None:
     bob = conduit.register("bob")
 
     conduit_error(conduit.post("/profiles/nobody/follow", token=bob), 404)
     conduit_error(conduit.delete("/profiles/nobody/follow", token=bob), 404)
 
 
-def test_following_yourself_is_refused_with_422(conduit):
+def test_following_yourself_is_refused_with_422(conduit: Conduit) -> None:
     alice = conduit.register("alice")
 
     reply = conduit.post("/profiles/ALICE/follow", token=alice)
@@ -81,7 +82,7 @@ def test_following_yourself_is_refused_with_422(conduit):
     assert conduit.get("/profiles/alice", token=alice).json["profile"]["following"] is False
 
 
-def test_a_profile_is_one_read_and_following_a_read_and_a_transaction(conduit, dynamo):
+def test_a_profile_is_one_read_and_following_a_read_and_a_transaction(conduit: Conduit, dynamo: DynamoCalls) -> None:
     conduit.register("alice")
     bob = conduit.register("bob")
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 
-from tests.realworld.conftest import conduit_error
+from tests.conftest import Api, DynamoCalls
+from tests.realworld.conftest import Conduit, conduit_error
 
 WRITES = {"PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems", "BatchWriteItem"}
 NEW_ARTICLE = {"title": "A title", "description": "A description", "body": "A body"}
@@ -24,7 +26,7 @@ class World:
 
 
 @pytest.fixture
-def world(conduit) -> World:
+def world(conduit: Conduit) -> World:
     alice = conduit.register("alice")
     bob = conduit.register("bob")
     slug = conduit.article(alice, title="First", tags=["one"])["slug"]
@@ -34,17 +36,17 @@ def world(conduit) -> World:
     return World(alice, bob, slug, other, comment.json["comment"]["id"])
 
 
-def article(conduit, slug: str) -> dict:
+def article(conduit: Conduit, slug: str) -> dict[str, Any]:
     reply = conduit.get(f"/articles/{slug}")
     assert reply.status == 200, reply.body
     return dict(reply.json["article"])
 
 
-def comment_ids(conduit, slug: str) -> list[str]:
+def comment_ids(conduit: Conduit, slug: str) -> list[str]:
     return [c["id"] for c in conduit.get(f"/articles/{slug}/comments").json["comments"]]
 
 
-def write_routes(w: World) -> list[tuple[str, str, dict | None]]:
+def write_routes(w: World) -> list[tuple[str, str, dict[str, Any] | None]]:
     return [
         ("POST", "/articles", {"article": NEW_ARTICLE}),
         ("PUT", f"/articles/{w.slug}", {"article": {"title": "Changed"}}),
@@ -62,7 +64,8 @@ def write_routes(w: World) -> list[tuple[str, str, dict | None]]:
 # -- 401 -------------------------------------------------------------------------------
 
 
-def test_every_write_route_needs_a_valid_token_and_writes_nothing(conduit, api, dynamo, world):
+def test_every_write_route_needs_a_valid_token_and_writes_nothing(conduit: Conduit, api: Api, dynamo: DynamoCalls,
+                                                                  world: World) -> None:
     before = article(conduit, world.slug)
 
     for authorization in (None, "Token", "Token not-a-jwt", "Bearer x.y.z", world.alice):
@@ -80,7 +83,7 @@ def test_every_write_route_needs_a_valid_token_and_writes_nothing(conduit, api, 
 # -- 403 -------------------------------------------------------------------------------
 
 
-def test_updating_someone_elses_article_is_403(conduit, world):
+def test_updating_someone_elses_article_is_403(conduit: Conduit, world: World) -> None:
     before = article(conduit, world.slug)
 
     reply = conduit.put(f"/articles/{world.slug}", {"article": {"title": "Mine now"}}, token=world.bob)
@@ -89,7 +92,7 @@ def test_updating_someone_elses_article_is_403(conduit, world):
     assert article(conduit, world.slug) == before
 
 
-def test_deleting_someone_elses_article_is_403(conduit, world):
+def test_deleting_someone_elses_article_is_403(conduit: Conduit, world: World) -> None:
     reply = conduit.delete(f"/articles/{world.slug}", token=world.bob)
 
     conduit_error(reply, 403)
@@ -97,7 +100,7 @@ def test_deleting_someone_elses_article_is_403(conduit, world):
     assert conduit.articles()["articlesCount"] == 2
 
 
-def test_deleting_someone_elses_comment_is_403(conduit, world):
+def test_deleting_someone_elses_comment_is_403(conduit: Conduit, world: World) -> None:
     # alice owns the article, but not bob's comment on it.
     reply = conduit.delete(f"/articles/{world.slug}/comments/{world.comment_id}", token=world.alice)
 
@@ -105,7 +108,8 @@ def test_deleting_someone_elses_comment_is_403(conduit, world):
     assert comment_ids(conduit, world.slug) == [world.comment_id]
 
 
-def test_without_open_authoring_a_conduit_user_may_not_write_articles(conduit, monkeypatch):
+def test_without_open_authoring_a_conduit_user_may_not_write_articles(conduit: Conduit,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     # The default: only authors and admins write posts. Conduit assumes everyone may.
     monkeypatch.delenv("OPEN_AUTHORING")
     reader = conduit.register("reader")
@@ -114,7 +118,7 @@ def test_without_open_authoring_a_conduit_user_may_not_write_articles(conduit, m
     assert conduit.articles() == {"articles": [], "articlesCount": 0}
 
 
-def test_the_comments_author_may_delete_it(conduit, world):
+def test_the_comments_author_may_delete_it(conduit: Conduit, world: World) -> None:
     reply = conduit.delete(f"/articles/{world.slug}/comments/{world.comment_id}", token=world.bob)
 
     assert reply.status == 204, reply.body
@@ -124,7 +128,7 @@ def test_the_comments_author_may_delete_it(conduit, world):
 # -- 404 -------------------------------------------------------------------------------
 
 
-def test_an_unknown_article_is_404_on_every_route(conduit, world):
+def test_an_unknown_article_is_404_on_every_route(conduit: Conduit, world: World) -> None:
     for slug in ("no-such-article", "x" * 300, "%E2%9C%93", "First"):
         routes = [
             ("GET", f"/articles/{slug}", None, None),
@@ -143,19 +147,19 @@ def test_an_unknown_article_is_404_on_every_route(conduit, world):
     assert conduit.articles()["articlesCount"] == 2
 
 
-def test_deleting_a_comment_through_another_article_is_404(conduit, world):
+def test_deleting_a_comment_through_another_article_is_404(conduit: Conduit, world: World) -> None:
     reply = conduit.delete(f"/articles/{world.other_slug}/comments/{world.comment_id}", token=world.bob)
 
     conduit_error(reply, 404)
     assert comment_ids(conduit, world.slug) == [world.comment_id]
 
 
-def test_deleting_an_unknown_comment_is_404(conduit, world):
+def test_deleting_an_unknown_comment_is_404(conduit: Conduit, world: World) -> None:
     for comment_id in ("01ARZ3NDEKTSV4RRFFQ69G5FAV", "42", "not-an-id", "x" * 300):
         conduit_error(conduit.delete(f"/articles/{world.slug}/comments/{comment_id}", token=world.bob), 404)
 
 
-def test_an_unknown_profile_is_404_on_every_route(conduit, world):
+def test_an_unknown_profile_is_404_on_every_route(conduit: Conduit, world: World) -> None:
     for method in ("GET", "POST", "DELETE"):
         path = "/profiles/nobody" + ("/follow" if method != "GET" else "")
         conduit_error(conduit.request(method, path, token=world.bob), 404)
@@ -164,7 +168,7 @@ def test_an_unknown_profile_is_404_on_every_route(conduit, world):
 # -- 422 -------------------------------------------------------------------------------
 
 
-def test_creating_an_article_without_a_required_field_is_422_naming_it(conduit, world):
+def test_creating_an_article_without_a_required_field_is_422_naming_it(conduit: Conduit, world: World) -> None:
     for missing in ("title", "description", "body"):
         fields = {k: v for k, v in NEW_ARTICLE.items() if k != missing}
         reply = conduit.post("/articles", {"article": fields}, token=world.alice)
@@ -173,8 +177,8 @@ def test_creating_an_article_without_a_required_field_is_422_naming_it(conduit, 
     assert conduit.articles()["articlesCount"] == 2
 
 
-def test_creating_an_article_with_an_invalid_field_is_422_naming_it(conduit, world):
-    for changes, field in [
+def test_creating_an_article_with_an_invalid_field_is_422_naming_it(conduit: Conduit, world: World) -> None:
+    refused: list[tuple[dict[str, Any], str]] = [
         ({"title": ""}, "title"),
         ({"title": "x" * 201}, "title"),
         ({"title": 42}, "title"),
@@ -182,14 +186,15 @@ def test_creating_an_article_with_an_invalid_field_is_422_naming_it(conduit, wor
         ({"description": "x" * 301}, "description"),
         ({"tagList": "dragons"}, "tagList"),
         ({"tagList": [1, 2]}, "tagList"),
-    ]:
+    ]
+    for changes, field in refused:
         reply = conduit.post("/articles", {"article": {**NEW_ARTICLE, **changes}}, token=world.alice)
         conduit_error(reply, 422, field)
 
     assert conduit.articles()["articlesCount"] == 2
 
 
-def test_an_article_outside_its_wrapper_is_422(conduit, world):
+def test_an_article_outside_its_wrapper_is_422(conduit: Conduit, world: World) -> None:
     for payload in (NEW_ARTICLE, {"article": None}, {"article": "A title"}, [NEW_ARTICLE], "article"):
         reply = conduit.post("/articles", payload, token=world.alice)
         conduit_error(reply, 422, "article")
@@ -197,7 +202,7 @@ def test_an_article_outside_its_wrapper_is_422(conduit, world):
     assert conduit.articles()["articlesCount"] == 2
 
 
-def test_an_unreadable_body_is_422(conduit, world):
+def test_an_unreadable_body_is_422(conduit: Conduit, world: World) -> None:
     headers = {"Content-Type": "application/json"}
     routes = (("POST", "/articles"), ("PUT", f"/articles/{world.slug}"), ("POST", f"/articles/{world.slug}/comments"),
               ("PUT", "/user"), ("POST", "/users"), ("POST", "/users/login"))
@@ -209,7 +214,7 @@ def test_an_unreadable_body_is_422(conduit, world):
     assert conduit.articles()["articlesCount"] == 2
 
 
-def test_updating_an_article_with_an_invalid_field_is_422_and_changes_nothing(conduit, world):
+def test_updating_an_article_with_an_invalid_field_is_422_and_changes_nothing(conduit: Conduit, world: World) -> None:
     before = article(conduit, world.slug)
 
     for changes in ({"title": ""}, {"body": ""}, {"description": "x" * 301}, {"tagList": "one"}):
@@ -219,8 +224,9 @@ def test_updating_an_article_with_an_invalid_field_is_422_and_changes_nothing(co
     assert article(conduit, world.slug) == before
 
 
-def test_an_empty_comment_is_422(conduit, world):
-    for payload in ({"comment": {"body": ""}}, {"comment": {}}, {"body": "Hi"}):
+def test_an_empty_comment_is_422(conduit: Conduit, world: World) -> None:
+    payloads: list[dict[str, Any]] = [{"comment": {"body": ""}}, {"comment": {}}, {"body": "Hi"}]
+    for payload in payloads:
         conduit_error(conduit.post(f"/articles/{world.slug}/comments", payload, token=world.bob), 422)
 
     assert comment_ids(conduit, world.slug) == [world.comment_id]

@@ -2,23 +2,26 @@
 
 from __future__ import annotations
 
-from tests.realworld.conftest import PASSWORD, conduit_error, token_header
+from typing import Any
+
+from tests.conftest import Api, Reply
+from tests.realworld.conftest import PASSWORD, Conduit, conduit_error, token_header
 
 USER_FIELDS = {"email", "token", "username", "bio", "image"}
 
 
-def registration(username: str, email: str | None = None, password: str = PASSWORD) -> dict:
+def registration(username: str, email: str | None = None, password: str = PASSWORD) -> dict[str, Any]:
     return {"user": {"username": username, "email": email or f"{username}@example.com", "password": password}}
 
 
-def login(conduit, email: str, password: str = PASSWORD):
+def login(conduit: Conduit, email: str, password: str = PASSWORD) -> Reply:
     return conduit.post("/users/login", {"user": {"email": email, "password": password}})
 
 
 # -- registering ---------------------------------------------------------------------
 
 
-def test_registering_answers_201_with_the_user_and_a_working_token(conduit):
+def test_registering_answers_201_with_the_user_and_a_working_token(conduit: Conduit) -> None:
     reply = conduit.post("/users", registration("alice"))
 
     assert reply.status == 201, reply.body
@@ -32,7 +35,7 @@ def test_registering_answers_201_with_the_user_and_a_working_token(conduit):
     assert me.json["user"]["username"] == "alice"
 
 
-def test_a_taken_username_or_email_is_refused_with_422(conduit):
+def test_a_taken_username_or_email_is_refused_with_422(conduit: Conduit) -> None:
     conduit.register("alice")
 
     for second, field in [
@@ -47,7 +50,7 @@ def test_a_taken_username_or_email_is_refused_with_422(conduit):
     assert conduit.get("/profiles/bob").status == 404
 
 
-def test_invalid_registrations_are_refused_with_422_naming_the_field(conduit):
+def test_invalid_registrations_are_refused_with_422_naming_the_field(conduit: Conduit) -> None:
     for payload, field in [
         (registration("alice", "not-an-email"), "email"),
         (registration("alice", password="short"), "password"),
@@ -63,7 +66,7 @@ def test_invalid_registrations_are_refused_with_422_naming_the_field(conduit):
     assert conduit.get("/profiles/alice").status == 404
 
 
-def test_a_registration_that_is_not_json_is_refused_with_422(conduit):
+def test_a_registration_that_is_not_json_is_refused_with_422(conduit: Conduit) -> None:
     reply = conduit.post("/users", raw=b'{"user": {', headers={"Content-Type": "application/json"})
 
     conduit_error(reply, 422)
@@ -72,7 +75,7 @@ def test_a_registration_that_is_not_json_is_refused_with_422(conduit):
 # -- logging in and who am I -------------------------------------------------------------
 
 
-def test_logging_in_returns_the_user_with_a_token(conduit):
+def test_logging_in_returns_the_user_with_a_token(conduit: Conduit) -> None:
     conduit.register("alice")
 
     reply = login(conduit, "alice@example.com")
@@ -83,13 +86,13 @@ def test_logging_in_returns_the_user_with_a_token(conduit):
     assert conduit.get("/user", token=reply.json["user"]["token"]).status == 200
 
 
-def test_a_wrong_password_is_refused_in_the_conduit_form(conduit):
+def test_a_wrong_password_is_refused_in_the_conduit_form(conduit: Conduit) -> None:
     conduit.register("alice")
 
     conduit_error(login(conduit, "alice@example.com", "incorrect horse"), 401)
 
 
-def test_the_current_user_is_read_with_the_token_scheme(conduit, api):
+def test_the_current_user_is_read_with_the_token_scheme(conduit: Conduit, api: Api) -> None:
     token = conduit.register("alice")
 
     reply = api.get("/api/user", headers=token_header(token))
@@ -99,7 +102,7 @@ def test_the_current_user_is_read_with_the_token_scheme(conduit, api):
     assert reply.json["user"]["email"] == "alice@example.com"
 
 
-def test_the_current_user_needs_a_valid_token(api, conduit):
+def test_the_current_user_needs_a_valid_token(api: Api, conduit: Conduit) -> None:
     token = conduit.register("alice")
 
     for authorization in (None, "Token", "Token not-a-jwt", "Basic YWxpY2U6cGFzcw==", token, f"Token {token}x"):
@@ -110,7 +113,7 @@ def test_the_current_user_needs_a_valid_token(api, conduit):
 # -- settings ------------------------------------------------------------------------------
 
 
-def test_updating_bio_image_and_email_shows_everywhere_and_moves_the_login(conduit):
+def test_updating_bio_image_and_email_shows_everywhere_and_moves_the_login(conduit: Conduit) -> None:
     token = conduit.register("alice")
     changes = {"bio": "I write.", "image": "https://img.example/alice.png", "email": "alice@new.example"}
 
@@ -125,7 +128,7 @@ def test_updating_bio_image_and_email_shows_everywhere_and_moves_the_login(condu
     conduit_error(login(conduit, "alice@example.com"), 401)
 
 
-def test_updating_the_password_moves_the_login(conduit):
+def test_updating_the_password_moves_the_login(conduit: Conduit) -> None:
     token = conduit.register("alice")
 
     reply = conduit.put("/user", {"user": {"password": "a brand new secret"}}, token=token)
@@ -135,7 +138,7 @@ def test_updating_the_password_moves_the_login(conduit):
     conduit_error(login(conduit, "alice@example.com", PASSWORD), 401)
 
 
-def test_the_settings_form_may_send_the_unchanged_username(conduit):
+def test_the_settings_form_may_send_the_unchanged_username(conduit: Conduit) -> None:
     # Conduit frontends send the whole settings form, username included.
     token = conduit.register("alice")
 
@@ -145,7 +148,7 @@ def test_the_settings_form_may_send_the_unchanged_username(conduit):
     assert reply.json["user"]["bio"] == "Hello"
 
 
-def test_changing_the_username_is_refused_with_422(conduit):
+def test_changing_the_username_is_refused_with_422(conduit: Conduit) -> None:
     token = conduit.register("alice")
 
     reply = conduit.put("/user", {"user": {"username": "alicia"}}, token=token)
@@ -155,7 +158,7 @@ def test_changing_the_username_is_refused_with_422(conduit):
     assert conduit.get("/profiles/alicia").status == 404
 
 
-def test_taking_someone_elses_email_is_refused_with_422(conduit):
+def test_taking_someone_elses_email_is_refused_with_422(conduit: Conduit) -> None:
     conduit.register("bob")
     token = conduit.register("alice")
 
@@ -166,7 +169,7 @@ def test_taking_someone_elses_email_is_refused_with_422(conduit):
     assert login(conduit, "alice@example.com").status == 200
 
 
-def test_invalid_settings_are_refused_with_422_and_change_nothing(conduit):
+def test_invalid_settings_are_refused_with_422_and_change_nothing(conduit: Conduit) -> None:
     token = conduit.register("alice")
     before = conduit.get("/user", token=token).json["user"]
 
