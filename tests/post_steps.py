@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
-
-import pytest
 
 from chalicelib.blog import clock
 from chalicelib.store.table import ConditionFailed, Table, TransactionCancelled, Write
@@ -49,24 +47,6 @@ def archive_counts(api: Api) -> dict[str, int]:
 
 def iso_from_now(**delta: float) -> str:
     return clock.to_iso(clock.now() + timedelta(**delta))
-
-
-class Clock:
-    """Moves the service's clock (chalicelib.blog.clock) without sleeping."""
-
-    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        self.monkeypatch = monkeypatch
-        self.offset = timedelta()
-        real_now = clock.now
-
-        def shifted_now() -> datetime:
-            return real_now() + self.offset
-
-        monkeypatch.setattr(clock, "now", shifted_now)
-        monkeypatch.setattr(clock, "now_iso", lambda: clock.to_iso(shifted_now()))
-
-    def advance(self, **delta: float) -> None:
-        self.offset += timedelta(**delta)
 
 
 def write_one_by_one(table: Table, writes: Sequence[Write]) -> None:

@@ -49,8 +49,9 @@ class Clock:
     def time(self) -> float:
         return clock_module.now().timestamp()
 
-    def advance(self, seconds: float) -> None:
-        self.offset += seconds
+    def advance(self, seconds: float = 0, **delta: float) -> None:
+        """Move on by ``seconds``, or by timedelta's units (``days=3``)."""
+        self.offset += seconds + timedelta(**delta).total_seconds()
 
     def align(self, seconds: int) -> None:
         """Move to one second into a fresh window of `seconds`, so a test never straddles two."""

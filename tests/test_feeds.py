@@ -20,7 +20,8 @@ from chalicelib.blog.feeds import FEED_SIZE
 from chalicelib.errors import ConfigurationError
 from chalicelib.settings import load_settings
 from tests.conftest import Api, Blog, DynamoCalls
-from tests.post_steps import Clock, iso_from_now
+from tests.post_steps import iso_from_now
+from tests.settings_steps import Clock
 
 SITE = "https://blog.test.example"  # SITE_URL of the test stage in .chalice/config.json
 A = "{http://www.w3.org/2005/Atom}"
@@ -29,11 +30,6 @@ HOSTILE_TITLE = "Fish & <Chips> \"quoted\" 'single' ]]> café — 日本語 🎉
 HOSTILE_NAME = "Zoë <b>\"Z\"</b> & 'co' ]]>"
 HOSTILE_BODY = "1 < 2 && 3 > 2, \"quotes\" 'too', a CDATA end ]]> and <script>alert(1)</script> — ünïcödé"
 RFC3339 = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$")
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    return Clock(monkeypatch)
 
 
 def fetch(api: Api, path: str, media_type: str = "application/atom+xml") -> tuple[ET.Element, Any]:

@@ -11,12 +11,8 @@ import pytest
 
 from chalicelib.services import services
 from tests.conftest import Api, Blog
-from tests.post_steps import Clock, archive_counts, iso_from_now, label_counts, slugs
-
-
-@pytest.fixture
-def time_machine(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    return Clock(monkeypatch)
+from tests.post_steps import archive_counts, iso_from_now, label_counts, slugs
+from tests.settings_steps import Clock
 
 
 @pytest.fixture
@@ -48,9 +44,9 @@ def test_a_scheduled_post_cannot_be_commented_on_before_its_time(api: Api, plann
 
 
 def test_a_due_post_appears_in_lists_without_waiting_for_promotion(api: Api, planned: dict[str, Any],
-                                                                   time_machine: Clock) -> None:
+                                                                   clock: Clock) -> None:
     # When its time comes
-    time_machine.advance(days=3)
+    clock.advance(days=3)
 
     # Then readers see it at once, as published, newest first
     post = api.get("/posts/big-launch")
@@ -64,9 +60,9 @@ def test_a_due_post_appears_in_lists_without_waiting_for_promotion(api: Api, pla
     assert label_counts(api) == {"launch": 1}
 
 
-def test_publish_due_counts_a_due_post_exactly_once(api: Api, planned: dict[str, Any], time_machine: Clock) -> None:
+def test_publish_due_counts_a_due_post_exactly_once(api: Api, planned: dict[str, Any], clock: Clock) -> None:
     # Given a scheduled post whose time has come
-    time_machine.advance(days=3)
+    clock.advance(days=3)
     month = planned["post"]["published_at"][:7]
 
     # When the scheduler runs, twice
@@ -82,8 +78,8 @@ def test_publish_due_counts_a_due_post_exactly_once(api: Api, planned: dict[str,
     assert slugs(api, "/posts") == ["big-launch", "already-out"]
 
 
-def test_publish_due_leaves_posts_that_are_not_due(api: Api, planned: dict[str, Any], time_machine: Clock) -> None:
-    time_machine.advance(days=1)
+def test_publish_due_leaves_posts_that_are_not_due(api: Api, planned: dict[str, Any], clock: Clock) -> None:
+    clock.advance(days=1)
 
     assert services().posts.publish_due() == 0
     assert api.get("/posts/big-launch").status == 404
@@ -91,8 +87,8 @@ def test_publish_due_leaves_posts_that_are_not_due(api: Api, planned: dict[str, 
 
 
 def test_a_promoted_post_keeps_its_slug_even_if_unpublished(api: Api, planned: dict[str, Any],
-                                                            time_machine: Clock) -> None:
-    time_machine.advance(days=3)
+                                                            clock: Clock) -> None:
+    clock.advance(days=3)
     services().posts.publish_due()
     author = planned["author"]
     assert api.patch("/posts/big-launch", {"status": "draft"}, token=author).status == 200
@@ -104,8 +100,8 @@ def test_a_promoted_post_keeps_its_slug_even_if_unpublished(api: Api, planned: d
 
 
 def test_a_post_read_while_due_keeps_its_slug_even_if_unpublished_before_promotion(api: Api, planned: dict[str, Any],
-                                                                                   time_machine: Clock) -> None:
-    time_machine.advance(days=3)
+                                                                                   clock: Clock) -> None:
+    clock.advance(days=3)
     author = planned["author"]
     assert api.get("/posts/big-launch").status == 200
     assert api.patch("/posts/big-launch", {"status": "draft"}, token=author).status == 200
@@ -116,8 +112,8 @@ def test_a_post_read_while_due_keeps_its_slug_even_if_unpublished_before_promoti
 
 
 def test_editing_a_due_post_before_promotion_counts_it_once(api: Api, planned: dict[str, Any],
-                                                            time_machine: Clock) -> None:
-    time_machine.advance(days=3)
+                                                            clock: Clock) -> None:
+    clock.advance(days=3)
 
     edited = api.patch("/posts/big-launch", {"title": "Big launch!"}, token=planned["author"])
 
@@ -128,12 +124,12 @@ def test_editing_a_due_post_before_promotion_counts_it_once(api: Api, planned: d
 
 
 def test_a_scheduled_post_can_be_moved_later_and_stays_hidden(api: Api, planned: dict[str, Any],
-                                                              time_machine: Clock) -> None:
+                                                              clock: Clock) -> None:
     author = planned["author"]
     later = iso_from_now(days=10)
     assert api.patch("/posts/big-launch", {"published_at": later}, token=author).status == 200
 
-    time_machine.advance(days=3)
+    clock.advance(days=3)
 
     assert services().posts.publish_due() == 0
     assert api.get("/posts/big-launch").status == 404
@@ -151,9 +147,9 @@ def test_a_scheduled_post_can_be_published_now(api: Api, planned: dict[str, Any]
 
 
 def test_deleting_a_scheduled_post_leaves_nothing_to_promote(api: Api, planned: dict[str, Any],
-                                                             time_machine: Clock) -> None:
+                                                             clock: Clock) -> None:
     assert api.delete("/posts/big-launch", token=planned["author"]).status == 204
-    time_machine.advance(days=3)
+    clock.advance(days=3)
 
     assert services().posts.publish_due() == 0
     assert label_counts(api) == {"launch": 1}
