@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from chalicelib.blog.status import Status
 from chalicelib.blog.tokens import ADMIN, AUTHOR, Principal
 from chalicelib.services import Services
 
@@ -48,7 +49,7 @@ def seed(blog: Services) -> None:
     blog.accounts.set_role(admin, "editor", {"role": AUTHOR})
     editor = Principal(username="editor", role=AUTHOR)
     for post in _POSTS:
-        blog.posts.create(editor, {**post, "status": "published"})
+        blog.posts.create(editor, {**post, "status": Status.PUBLISHED})
     welcome = "welcome-to-your-serverless-blog"
     first = blog.comments.create(None, welcome, {"body": "Nice to see it running!", "author_name": "Grace"})
     blog.comments.create(

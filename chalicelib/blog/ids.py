@@ -2,20 +2,23 @@
 
 They sort by creation time, so comments keyed by ULID list oldest first with
 no extra index. Within one millisecond the order is random, which is fine for
-comments made by different people at the same instant.
+comments made by different people at the same instant. The time is the blog's
+clock (clock.py), so an id sorts with the created_at written beside it.
 """
 
 from __future__ import annotations
 
 import os
-import time
+
+from chalicelib.blog import clock
 
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 ULID_LENGTH = 26
 
 
 def new_ulid() -> str:
-    value = (time.time_ns() // 1_000_000) << 80 | int.from_bytes(os.urandom(10), "big")
+    millis = int(clock.now().timestamp() * 1000)
+    value = millis << 80 | int.from_bytes(os.urandom(10), "big")
     chars = []
     for _ in range(ULID_LENGTH):
         chars.append(_ALPHABET[value & 31])
