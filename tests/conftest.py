@@ -206,6 +206,15 @@ class Blog:
 
 
 @pytest.fixture
+def document(api: Api) -> dict[str, Any]:
+    """The OpenAPI document the API serves."""
+    reply = api.get("/openapi.json")
+    assert reply.status == 200, reply.body
+    loaded: dict[str, Any] = reply.json
+    return loaded
+
+
+@pytest.fixture
 def blog(api: Api) -> Blog:
     return Blog(api)
 

@@ -11,15 +11,6 @@ from openapi_spec_validator import OpenAPIV31SpecValidator, validate
 from tests.conftest import Api, Blog
 from tests.openapi_document import HTTP_METHODS, check_reply, component, resolve
 
-
-@pytest.fixture
-def document(api: Api) -> dict[str, Any]:
-    reply = api.get("/openapi.json")
-    assert reply.status == 200, reply.body
-    loaded: dict[str, Any] = reply.json
-    return loaded
-
-
 # -- the document itself -----------------------------------------------------------
 
 

@@ -21,7 +21,6 @@ from functools import cached_property
 from typing import Any
 from urllib.parse import quote
 
-import pytest
 from jsonschema.exceptions import ValidationError
 
 from chalicelib.services import services
@@ -397,14 +396,6 @@ def test_every_documented_operation_has_a_step() -> None:
     documented = operations(load_document())
     assert [op for op in documented if op not in STEPS] == [], "operations in the document that no step calls"
     assert [op for op in STEPS if op not in documented] == [], "steps for operations the document lacks"
-
-
-@pytest.fixture
-def document(api: Api) -> dict[str, Any]:
-    reply = api.get("/openapi.json")
-    assert reply.status == 200, reply.body
-    loaded: dict[str, Any] = reply.json
-    return loaded
 
 
 def test_a_real_reply_of_every_operation_matches_the_document(
