@@ -405,3 +405,39 @@ def test_comment_with_every_check_on_is_one_read_and_one_transaction(api: Api, s
 
     assert reply.status == 202, reply.body
     assert dynamo.operations == ["BatchGetItem", "TransactWriteItems"]
+
+
+# -- links written as text ---------------------------------------------------------------------------
+
+
+def test_bare_urls_count_as_links(api: Api, slug: str, configure: Callable[..., Settings]) -> None:
+    # Given three links allowed; bare URLs render as text, but a reader copies them all the same
+    configure(COMMENT_MAX_LINKS="3")
+    urls = " ".join(f"https://site{n}.example/offer" for n in range(25))
+
+    reply = send(api, slug, urls)
+
+    assert reply.status == 422, reply.body
+    assert "25 links" in reply.problem["errors"]["body"][0]
+    assert state(api, slug) == (0, [])
+
+
+@pytest.mark.parametrize("body", [
+    "Deals at www.one.example, www.two.example, www.three.example and www.four.example",
+    "[one](https://one.example) http://two.example <https://three.example> WWW.FOUR.EXAMPLE",
+    "`https://one.example` and\n\n    https://two.example\n    https://three.example\n    https://four.example",
+])
+def test_urls_of_every_kind_count_together(api: Api, slug: str, configure: Callable[..., Settings],
+                                           body: str) -> None:
+    configure(COMMENT_MAX_LINKS="3")
+
+    assert send(api, slug, body).status == 422
+
+
+def test_link_whose_text_is_its_url_counts_once_and_bare_domains_do_not_count(
+        api: Api, slug: str, configure: Callable[..., Settings]) -> None:
+    configure(COMMENT_MAX_LINKS="2")
+
+    created(api, slug, "See [https://one.example](https://one.example) and https://two.example; "
+                       "example.com and node.js are words here, and so is www alone.")
+

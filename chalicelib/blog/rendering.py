@@ -62,6 +62,9 @@ _URL_SCHEMES = {"http", "https", "mailto"}
 # Block-level boundaries become spaces; inline tags vanish ("<em>x</em>." -> "x.").
 _BLOCK_TAG = re.compile(r"</?(?:p|br|hr|li|ul|ol|h[1-6]|blockquote|pre|tr|td|th|table|figure|figcaption)\b[^>]*>")
 _TAG = re.compile(r"<[^>]*>")
+_ANCHOR = re.compile(r"<a\b[^>]*>.*?</a>", re.DOTALL)
+# URLs written as text: a scheme, or "www." at the start of a word.
+_URL_TEXT = re.compile(r"(?:https?://|\bwww\.)[^\s<>]+", re.IGNORECASE)
 
 
 @lru_cache(maxsize=2)
@@ -192,4 +195,12 @@ def plain_text(rendered_html: str, limit: int) -> str:
 
 
 def count_links(rendered_html: str) -> int:
-    return rendered_html.count("<a ")
+    """Links in sanitised HTML: its anchors, and the URLs written as text outside them.
+
+    A bare "https://…" or "www.…" renders as text, but a reader copies it all
+    the same, so it counts as a link; an anchor counts once, whatever its text.
+    Bare domains ("example.com") do not count: too much ordinary text looks like one.
+    """
+    outside = _ANCHOR.sub(" ", rendered_html)
+    text = html.unescape(_TAG.sub(" ", outside))
+    return rendered_html.count("<a ") + len(_URL_TEXT.findall(text))
