@@ -14,6 +14,7 @@ import boto3
 import pytest
 from chalice.local import LambdaEventConverter
 
+from chalicelib.blog import rendering
 from chalicelib.settings import Settings
 from tests.conftest import TEST_TABLE, Api, Blog, DynamoCalls
 from tests.settings_steps import Clock, send
@@ -441,3 +442,19 @@ def test_link_whose_text_is_its_url_counts_once_and_bare_domains_do_not_count(
     created(api, slug, "See [https://one.example](https://one.example) and https://two.example; "
                        "example.com and node.js are words here, and so is www alone.")
 
+
+def test_honeypot_and_form_token_are_checked_before_the_body_is_rendered(
+        api: Api, slug: str, configure: Callable[..., Settings], monkeypatch: pytest.MonkeyPatch) -> None:
+    configure(REQUIRE_FORM_TOKEN="true")
+    rendered: list[str] = []
+
+    def render(body: str) -> str:
+        rendered.append(body)
+        return body
+
+    monkeypatch.setattr(rendering, "comment_html", render)
+
+    assert send(api, slug, "![" * 2500, homepage="https://spam.example").status == 422
+    assert send(api, slug, "![" * 2500).status == 422
+    assert send(api, slug, "![" * 2500, form_token="1.forged").status == 422
+    assert rendered == []
