@@ -7,6 +7,7 @@ however the input spelled or hid it.
 
 from __future__ import annotations
 
+import gc
 from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urlsplit
@@ -242,3 +243,15 @@ def test_every_link_of_an_ordinary_long_post_renders() -> None:
     body = "\n\n".join(f"Point {n}: see [source {n}](https://example.com/{n}) [and more]." for n in range(2000))
 
     assert len(links(post_html(body))) == 2000
+
+
+def test_rendering_leaves_the_garbage_collector_as_it_found_it() -> None:
+    comment_html("*a_" * 100)
+    assert gc.isenabled()
+
+    gc.disable()
+    try:
+        post_html("*a_" * 100)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
