@@ -315,8 +315,8 @@ class Comments:
                              body=item["body"], html=html, now=now, was=comment["status"])]
         else:
             # Back to the queue, like moderation's "spam" action, uncounted in the same transaction.
-            has_replies = Conflict("the comment has replies, so it cannot go back to the moderation queue "
-                                   "an edit under moderation needs; delete it instead (it stays as a tombstone)")
+            has_replies = Conflict("under moderation an edited comment goes back to the queue, and this one has "
+                                   "replies, which keep it in the thread; delete it instead (it stays as a tombstone)")
             if int(comment.get("reply_count", 0)):
                 raise has_replies
             item = held(edited, status)
@@ -344,6 +344,7 @@ class Comments:
         if comment["status"] != Status.APPROVED:
             return str(comment["status"])
         known = commenter_identity(comment, self.antispam) is not None
+        # First as if nobody wrote the post: the post's author only ever turns "pending" into "approved".
         status = moderation.decide(self.settings.moderation, principal, {"author": ""}, known)
         if status != Status.APPROVED and principal is not None:
             # Read the post only when whose it is could change the answer.
