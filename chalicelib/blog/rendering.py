@@ -121,8 +121,10 @@ def _link_label_end(state: StateInline, start: int, disable_nested: bool = False
     deeper than MAX_LABEL_NESTING is no label, and once the rendering has used
     up its scans no "[" opens one (see the module's docstring).
     """
-    if state.html_terminator_last("]") <= start:
-        return -1  # no "]" anywhere after it (found in constant time: the state caches where the last is)
+    # No "]" anywhere after it: found in constant time where the state caches where the last one is
+    # (markdown-it-py 4.3's StateInline.html_terminator_last; without it, the bounds below still hold).
+    if hasattr(state, "html_terminator_last") and state.html_terminator_last("]") <= start:
+        return -1
     scans_left: list[int] | None = state.env.get(_SCANS_LEFT)  # one counter for the whole rendering
     if scans_left is not None:
         if scans_left[0] <= 0:
