@@ -12,7 +12,7 @@ import sys
 import time
 from collections.abc import Callable
 
-from bench import coldstart, dynamo, package, sanitising, widget
+from bench import coldstart, dynamo, package, rendering_worst, sanitising, widget
 from bench.harness import configure_environment
 from bench.report import Figure, all_met, render
 
@@ -27,6 +27,7 @@ GROUPS: dict[str, Callable[[], list[Figure]]] = {
     "dynamo": _dynamo,
     "coldstart": coldstart.measure,
     "sanitising": sanitising.measure,
+    "rendering": rendering_worst.measure,
     "package": package.measure,
     "widget": widget.measure,
 }

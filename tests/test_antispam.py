@@ -14,6 +14,7 @@ import boto3
 import pytest
 from chalice.local import LambdaEventConverter
 
+from chalicelib.blog import rendering
 from chalicelib.settings import Settings
 from tests.conftest import TEST_TABLE, Api, Blog, DynamoCalls
 from tests.settings_steps import Clock, send
@@ -405,3 +406,55 @@ def test_comment_with_every_check_on_is_one_read_and_one_transaction(api: Api, s
 
     assert reply.status == 202, reply.body
     assert dynamo.operations == ["BatchGetItem", "TransactWriteItems"]
+
+
+# -- links written as text ---------------------------------------------------------------------------
+
+
+def test_bare_urls_count_as_links(api: Api, slug: str, configure: Callable[..., Settings]) -> None:
+    # Given three links allowed; bare URLs render as text, but a reader copies them all the same
+    configure(COMMENT_MAX_LINKS="3")
+    urls = " ".join(f"https://site{n}.example/offer" for n in range(25))
+
+    reply = send(api, slug, urls)
+
+    assert reply.status == 422, reply.body
+    assert "25 links" in reply.problem["errors"]["body"][0]
+    assert state(api, slug) == (0, [])
+
+
+@pytest.mark.parametrize("body", [
+    "Deals at www.one.example, www.two.example, www.three.example and www.four.example",
+    "[one](https://one.example) http://two.example <https://three.example> WWW.FOUR.EXAMPLE",
+    "`https://one.example` and\n\n    https://two.example\n    https://three.example\n    https://four.example",
+])
+def test_urls_of_every_kind_count_together(api: Api, slug: str, configure: Callable[..., Settings],
+                                           body: str) -> None:
+    configure(COMMENT_MAX_LINKS="3")
+
+    assert send(api, slug, body).status == 422
+
+
+def test_link_whose_text_is_its_url_counts_once_and_bare_domains_do_not_count(
+        api: Api, slug: str, configure: Callable[..., Settings]) -> None:
+    configure(COMMENT_MAX_LINKS="2")
+
+    created(api, slug, "See [https://one.example](https://one.example) and https://two.example; "
+                       "example.com and node.js are words here, and so is www alone.")
+
+
+def test_honeypot_and_form_token_are_checked_before_the_body_is_rendered(
+        api: Api, slug: str, configure: Callable[..., Settings], monkeypatch: pytest.MonkeyPatch) -> None:
+    configure(REQUIRE_FORM_TOKEN="true")
+    rendered: list[str] = []
+
+    def render(body: str) -> str:
+        rendered.append(body)
+        return body
+
+    monkeypatch.setattr(rendering, "comment_html", render)
+
+    assert send(api, slug, "![" * 2500, homepage="https://spam.example").status == 422
+    assert send(api, slug, "![" * 2500).status == 422
+    assert send(api, slug, "![" * 2500, form_token="1.forged").status == 422
+    assert rendered == []

@@ -9,15 +9,18 @@ may change anything. A comment deleted while it has replies stays as a tombstone
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from chalicelib import services as services_module
+from chalicelib.blog import rendering
 from chalicelib.blog.ids import new_ulid
 from chalicelib.blog.tokens import issue_edit_token
+from chalicelib.settings import Settings
 from tests.conftest import Api, Blog, Reply
-from tests.settings_steps import Clock, comment_count
+from tests.settings_steps import Clock, comment_count, send
 
 
 @pytest.fixture
@@ -272,3 +275,211 @@ def test_tombstone_stays_while_a_reply_of_a_reply_remains(api: Api, blog: Blog, 
     assert [i["id"] for i in listed(api, slug)] == [
         anonymous["comment"]["id"], middle["comment"]["id"], leaf["comment"]["id"]]
     assert comment_count(api, slug) == 1
+
+
+# -- an edit passes the checks a new comment passes --------------------------------------------
+
+
+SIX_LINKS = " ".join(f"[site {n}](https://site{n}.example)" for n in range(6))
+
+
+def test_edit_with_more_links_than_a_comment_may_have_is_refused(api: Api, slug: str, anonymous: dict[str, Any],
+                                                                  configure: Callable[..., Settings]) -> None:
+    # Given a blog that allows three links in a comment (a new comment of six links gets 422)
+    configure(COMMENT_MAX_LINKS="3")
+
+    # When the commenter edits the comment into six links
+    reply = edit(api, anonymous["comment"]["id"], SIX_LINKS, headers=token_header(anonymous))
+
+    # Then the edit is refused as the comment would be, and the text stays
+    assert reply.status == 422, reply.body
+    assert "body" in reply.problem["errors"]
+    assert listed(api, slug)[0]["body"] == "First thoughts"
+
+
+def test_edit_with_bare_urls_beyond_the_link_limit_is_refused(api: Api, slug: str, anonymous: dict[str, Any],
+                                                              configure: Callable[..., Settings]) -> None:
+    configure(COMMENT_MAX_LINKS="3")
+    urls = " ".join(f"https://site{n}.example/offer" for n in range(25))
+
+    reply = edit(api, anonymous["comment"]["id"], urls, headers=token_header(anonymous))
+
+    assert reply.status == 422, reply.body
+    assert listed(api, slug)[0]["body"] == "First thoughts"
+
+
+def test_edit_with_a_blocked_word_is_refused(api: Api, slug: str, anonymous: dict[str, Any],
+                                             configure: Callable[..., Settings]) -> None:
+    configure(BLOCKED_WORDS="casino")
+
+    reply = edit(api, anonymous["comment"]["id"], "Visit the best CASINO", headers=token_header(anonymous))
+
+    assert reply.status == 422, reply.body
+    assert listed(api, slug)[0]["body"] == "First thoughts"
+
+
+def test_admin_edit_is_exempt_from_the_link_limit_as_a_new_comment_is(api: Api, blog: Blog, slug: str,
+                                                                       anonymous: dict[str, Any],
+                                                                       configure: Callable[..., Settings]) -> None:
+    configure(COMMENT_MAX_LINKS="0")
+
+    reply = edit(api, anonymous["comment"]["id"], "Read [the rules](https://blog.example/rules).",
+                 token=blog.admin())
+
+    assert reply.status == 200, reply.body
+    assert listed(api, slug)[0]["body"] == "Read [the rules](https://blog.example/rules)."
+
+
+def test_edits_count_in_the_address_rate_limit(api: Api, slug: str, anonymous: dict[str, Any],
+                                               configure: Callable[..., Settings], clock: Clock) -> None:
+    # Given two comments or edits a minute from one address, and one comment sent this minute
+    configure(COMMENT_RATE_LIMIT="2/60")
+    clock.align(60)
+    comment_id = anonymous["comment"]["id"]
+    created = send(api, slug, "Fresh thoughts")
+    assert created.status == 201, created.body
+
+    # When the commenter edits twice, then the second edit is over the limit
+    assert edit(api, comment_id, "Second thoughts", headers=token_header(anonymous)).status == 200
+    refused = edit(api, comment_id, "Third thoughts", headers=token_header(anonymous))
+    assert refused.status == 429, refused.body
+    assert int(refused.headers["retry-after"]) >= 1
+    assert [c["body"] for c in listed(api, slug)] == ["Second thoughts", "Fresh thoughts"]
+
+    # And in the next window the edit goes through
+    clock.advance(int(refused.headers["retry-after"]))
+    assert edit(api, comment_id, "Third thoughts", headers=token_header(anonymous)).status == 200
+
+
+def test_edit_is_checked_before_it_is_rendered(api: Api, anonymous: dict[str, Any],
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    rendered: list[str] = []
+
+    def render(body: str) -> str:
+        rendered.append(body)
+        return body
+
+    monkeypatch.setattr(rendering, "comment_html", render)
+
+    assert edit(api, anonymous["comment"]["id"], "![" * 2500, headers={"X-Edit-Token": "1.x"}).status == 403
+    assert edit(api, anonymous["comment"]["id"], "![" * 2501, headers=token_header(anonymous)).status == 422
+    assert rendered == []
+
+
+# -- an edit under moderation ----------------------------------------------------------------------
+
+
+def queue(api: Api, admin: str) -> list[str]:
+    reply = api.get("/moderation/comments?status=pending", token=admin)
+    assert reply.status == 200, reply.body
+    return [c["id"] for c in reply.json["items"]]
+
+
+def test_under_moderation_all_an_edited_comment_goes_back_to_the_queue(
+        api: Api, blog: Blog, slug: str, anonymous: dict[str, Any], configure: Callable[..., Settings]) -> None:
+    # Given a public comment, and then every comment held for moderation
+    comment_id = anonymous["comment"]["id"]
+    configure(MODERATION="all")
+
+    # When its commenter edits it
+    reply = edit(api, comment_id, "Something else entirely", headers=token_header(anonymous))
+
+    # Then it is held again, out of the thread and the count, and waits in the queue as edited
+    assert reply.status == 200, reply.body
+    assert reply.json["status"] == "pending"
+    assert listed(api, slug) == []
+    assert comment_count(api, slug) == 0
+    admin = blog.admin()
+    assert queue(api, admin) == [comment_id]
+    read = api.get(f"/comments/{comment_id}", headers=token_header(anonymous))
+    assert read.status == 200, read.body
+    assert read.json["body"] == "Something else entirely"
+
+    # And approving it puts the edited text back in the thread
+    approved = api.post(f"/comments/{comment_id}/moderate", {"action": "approve"}, token=admin)
+    assert approved.status == 200, approved.body
+    assert [c["body"] for c in listed(api, slug)] == ["Something else entirely"]
+    assert comment_count(api, slug) == 1
+
+
+def test_under_moderation_all_an_edited_reply_leaves_its_parents_count(
+        api: Api, blog: Blog, slug: str, anonymous: dict[str, Any], configure: Callable[..., Settings]) -> None:
+    reply_comment = blog.comment(slug, parent_id=anonymous["comment"]["id"])
+    configure(MODERATION="all")
+
+    edited = edit(api, reply_comment["comment"]["id"], "Edited reply", headers=token_header(reply_comment))
+
+    assert edited.status == 200, edited.body
+    assert [(c["id"], c["reply_count"]) for c in listed(api, slug)] == [(anonymous["comment"]["id"], 0)]
+    assert comment_count(api, slug) == 1
+
+
+def test_under_moderation_all_a_comment_with_replies_cannot_be_edited(
+        api: Api, blog: Blog, slug: str, anonymous: dict[str, Any], configure: Callable[..., Settings]) -> None:
+    # Given a public comment with a reply, and then every comment held for moderation
+    blog.comment(slug, parent_id=anonymous["comment"]["id"])
+    configure(MODERATION="all")
+
+    # When its commenter edits it, then the edit is refused (it could not leave the thread for the queue)
+    reply = edit(api, anonymous["comment"]["id"], "Something else", headers=token_header(anonymous))
+
+    assert reply.status == 409, reply.body
+    assert "replies" in reply.problem["detail"]
+    assert listed(api, slug)[0]["body"] == "First thoughts"
+    assert comment_count(api, slug) == 2
+
+
+def test_under_moderation_all_the_post_authors_and_admins_edits_stay_public(
+        api: Api, blog: Blog, slug: str, anonymous: dict[str, Any], configure: Callable[..., Settings]) -> None:
+    alice = blog.login("alice")
+    own = blog.comment(slug, token=alice)
+    configure(MODERATION="all")
+
+    by_author = edit(api, own["comment"]["id"], "The author's second thoughts", token=alice)
+    by_admin = edit(api, anonymous["comment"]["id"], "Tidied by an admin", token=blog.admin())
+
+    assert by_author.status == by_admin.status == 200
+    assert by_author.json["status"] == by_admin.json["status"] == "approved"
+    assert comment_count(api, slug) == 2
+
+
+def test_edit_of_a_held_comment_keeps_it_held(api: Api, blog: Blog, slug: str,
+                                              configure: Callable[..., Settings]) -> None:
+    configure(MODERATION="all")
+    sent = send(api, slug, "Waiting")
+    assert sent.status == 202, sent.body
+    configure(MODERATION="off")
+
+    reply = edit(api, sent.json["comment"]["id"], "Still waiting", headers=token_header(sent.json))
+
+    assert reply.status == 200, reply.body
+    assert reply.json["status"] == "pending"
+    assert listed(api, slug) == []
+    assert queue(api, blog.admin()) == [sent.json["comment"]["id"]]
+
+
+def test_under_first_time_a_known_commenters_edit_stays_public(
+        api: Api, slug: str, configure: Callable[..., Settings]) -> None:
+    # Given a commenter known by e-mail: their public comment recorded them as approved
+    created = send(api, slug, "Hello", author_email="ann@example.org")
+    assert created.status == 201, created.body
+    configure(MODERATION="first-time")
+
+    reply = edit(api, created.json["comment"]["id"], "Hello, edited", headers=token_header(created.json))
+
+    assert reply.status == 200, reply.body
+    assert reply.json["status"] == "approved"
+    assert [c["body"] for c in listed(api, slug)] == ["Hello, edited"]
+
+
+def test_under_first_time_an_anonymous_edit_without_email_goes_back_to_the_queue(
+        api: Api, slug: str, anonymous: dict[str, Any], configure: Callable[..., Settings]) -> None:
+    # Anonymous and without an e-mail, the commenter is never known: each new comment of theirs is held
+    configure(MODERATION="first-time")
+
+    reply = edit(api, anonymous["comment"]["id"], "Second thoughts", headers=token_header(anonymous))
+
+    assert reply.status == 200, reply.body
+    assert reply.json["status"] == "pending"
+    assert listed(api, slug) == []
+    assert comment_count(api, slug) == 0

@@ -575,3 +575,41 @@ def test_a_delete_interrupted_part_way_is_finished_by_deleting_again(api: Api, b
 
 def test_deleting_a_missing_post_is_not_found(api: Api, blog: Blog) -> None:
     assert api.delete("/posts/ghost", token=blog.author()).status == 404
+
+
+# -- what DynamoDB can store -------------------------------------------------------------------
+
+
+def test_a_post_too_large_to_store_with_its_html_is_refused_and_nothing_is_written(api: Api, blog: Blog) -> None:
+    # Given an author, and a body within the length limit whose HTML is five times as long ("&" -> "&amp;")
+    author = blog.author()
+    before = (slugs(api, "/posts"), label_counts(api), archive_counts(api))
+
+    # When the author sends it
+    reply = api.post("/posts", {"title": "Ampersands", "body": "&" * 100_000, "labels": ["big"]}, token=author)
+
+    # Then it is refused naming the body, and nothing was written
+    assert reply.status == 413, reply.body
+    assert "body" in reply.problem["errors"]
+    assert (slugs(api, "/posts"), label_counts(api), archive_counts(api)) == before
+    assert api.get("/posts/ampersands", token=author).status == 404
+
+
+def test_an_edit_that_makes_a_post_too_large_to_store_is_refused(api: Api, blog: Blog) -> None:
+    author = blog.author()
+    slug = blog.post(author, title="Small", body="Small *text*.")["slug"]
+
+    reply = api.patch(f"/posts/{slug}", {"body": "&" * 100_000}, token=author)
+
+    assert reply.status == 413, reply.body
+    assert api.get(f"/posts/{slug}").json["body"] == "Small *text*."
+
+
+def test_a_long_post_within_the_limits_is_stored(api: Api, blog: Blog) -> None:
+    paragraph = "A sentence of ordinary prose, with **some emphasis** and a [link](https://example.com/page).\n\n"
+    body = (paragraph * (100_000 // len(paragraph) + 1))[:100_000]
+
+    reply = api.post("/posts", {"title": "Long read", "body": body}, token=blog.author())
+
+    assert reply.status == 201, reply.body
+    assert api.get(f"/posts/{reply.json['slug']}").json["body"] == body

@@ -7,6 +7,7 @@ however the input spelled or hid it.
 
 from __future__ import annotations
 
+import gc
 from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urlsplit
@@ -207,3 +208,50 @@ def test_hostile_comment_through_the_api_comes_back_harmless(api: Api, blog: Blo
         assert "<script>alert(1)</script>" in "".join(collected.text)  # shown, not run
     # The raw text is kept as written, for editing
     assert listed["body"] == hostile
+
+
+# -- pathological input: bounded work, same text -----------------------------------------------------
+
+PATHOLOGICAL = {
+    "unclosed brackets": "[" * 5000,
+    "unclosed image starts": "![" * 2500,
+    "brackets then one close": "[" * 4999 + "]",
+    "nested brackets": "[" * 2500 + "]" * 2500,
+    "link starts": "[a](" * 1250,
+    "link starts with a close": "[a](" * 1249 + ")",
+    "mixed": ("[![*_`<&>(\\" * 500)[:5000],
+}
+
+
+@pytest.mark.parametrize("text", PATHOLOGICAL.values(), ids=PATHOLOGICAL.keys())
+def test_pathological_comment_renders_as_safe_text_it_holds(text: str) -> None:
+    rendered = comment_html(text)
+
+    collected = assert_safe(rendered, COMMENT_TAGS)
+    kept = "".join(collected.text)
+    assert kept.count("[") == text.count("[")
+    assert kept.count("]") == text.count("]")
+
+
+def test_links_nested_within_the_bounds_still_render() -> None:
+    found = links(comment_html("See [a [nested [label]] here](https://ok.example/a_(b_(c))_d)."))
+
+    assert [link["href"] for link in found] == ["https://ok.example/a_(b_(c))_d"]
+
+
+def test_every_link_of_an_ordinary_long_post_renders() -> None:
+    body = "\n\n".join(f"Point {n}: see [source {n}](https://example.com/{n}) [and more]." for n in range(2000))
+
+    assert len(links(post_html(body))) == 2000
+
+
+def test_rendering_leaves_the_garbage_collector_as_it_found_it() -> None:
+    comment_html("*a_" * 100)
+    assert gc.isenabled()
+
+    gc.disable()
+    try:
+        post_html("*a_" * 100)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

@@ -51,7 +51,7 @@ def read_comment(comment_id: str) -> dict[str, Any]:
 def edit_comment(comment_id: str) -> dict[str, Any]:
     request = comments.current_request
     return services().comments.edit(
-        caller(request), comment_id, header(request, "x-edit-token"), json_body(request)
+        caller(request), comment_id, header(request, "x-edit-token"), json_body(request), source_address(request)
     )
 
 

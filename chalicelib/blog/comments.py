@@ -15,7 +15,15 @@ from chalicelib.blog.antispam import FORM_TOKEN_FIELD, HONEYPOT_FIELD, AntiSpam
 from chalicelib.blog.idempotency import Claim, ClaimTaken
 from chalicelib.blog.ids import is_ulid, new_ulid
 from chalicelib.blog.status import Status
-from chalicelib.blog.threads import Threads, commenter_identity, count_reply, held, public, reference
+from chalicelib.blog.threads import (
+    Threads,
+    commenter_identity,
+    count_reply,
+    held,
+    public,
+    reference,
+    withdrawal,
+)
 from chalicelib.blog.tokens import Principal, check_edit_token, issue_edit_token
 from chalicelib.blog.validation import Email, Field, Flag, Text, Url, page_limit, read_fields, read_query
 from chalicelib.errors import Conflict, Forbidden, Invalid, NotFound, Unauthenticated
@@ -46,6 +54,11 @@ _POST_IS_OPEN = ("attribute_exists(PK) AND (#status = :published OR (#status = :
 
 def _k(item: Key | Item) -> tuple[str, str]:
     return str(item["PK"]), str(item["SK"])
+
+
+def _exempt(principal: Principal | None) -> bool:
+    """Admins are exempt from anti-spam limits, not from validation."""
+    return principal is not None and principal.is_admin
 
 
 class Comments:
@@ -127,13 +140,12 @@ class Comments:
         if principal is None and not self.settings.anonymous_comments:
             raise Unauthenticated("sign in to comment on this blog")
         now_epoch, now = clock.epoch(), clock.now_iso()
-        html = rendering.comment_html(fields["body"])
         author_name = principal.username if principal else fields.get("author_name") or "Anonymous"
-        # Admins are exempt from anti-spam limits, not from validation.
-        exempt = principal is not None and principal.is_admin
+        exempt = _exempt(principal)
         if not exempt:
+            # The cheap checks first: a robot's request costs no rendering.
             self.antispam.check_form(slug, fields.get(FORM_TOKEN_FIELD), fields.get(HONEYPOT_FIELD), now_epoch)
-            self.antispam.check_content(html, fields["body"], author_name)
+        html = self._checked_html(fields["body"], exempt, author_name)
         address_hash = self.antispam.address_hash(address)
         identity = commenter_identity(
             {"author_user": principal.username if principal else None, "author_email": fields.get("author_email")},
@@ -192,6 +204,17 @@ class Comments:
             # Only contention is left (the store already retried it): nothing was written.
             raise Conflict("the post is busy with other comments; send the comment again") from contended
         return response
+
+    def _checked_html(self, body: str, exempt: bool, *names: str) -> str:
+        """The body rendered, once it passes the content checks: the one path of a new comment and of an edit.
+
+        Anti-spam checks (links, blocked words in the body and ``names``) are
+        skipped for the ``exempt`` (admins); validation, done before, is not.
+        """
+        html = rendering.comment_html(body)
+        if not exempt:
+            self.antispam.check_content(html, body, *names)
+        return html
 
     def _read_context(self, slug: str, parent_id: str | None, identity: str | None,
                       claim: Claim | None) -> dict[tuple[str, str], Item]:
@@ -268,19 +291,67 @@ class Comments:
         raise Forbidden("only the comment's author or an admin can change it")
 
     def edit(self, principal: Principal | None, comment_id: str, edit_token: str | None,
-             payload: Any) -> dict[str, Any]:
+             payload: Any, address: str = "") -> dict[str, Any]:
+        """Change a comment's text, under the checks a new comment passes, in one transaction.
+
+        The edit counts in its address's rate-limit window (as a new comment does;
+        admins are exempt). Under moderation a public comment may go back to the
+        queue (see _status_after_edit); a held one stays held.
+        """
         fields = read_fields(payload, EDIT_FIELDS)
         comment = self.threads.locate(comment_id)
         self._authorize(principal, comment, edit_token)
-        saved = self.table.write(update(
-            {"PK": comment["PK"], "SK": comment["SK"]},
-            "SET body = :body, html = :html, edited_at = :now",
-            "#status = :was", {"#status": "status"}, refusal=NotFound("there is no comment with that id"),
-            body=fields["body"], html=rendering.comment_html(fields["body"]),
-            now=clock.now_iso(), was=comment["status"],
-        ))
-        assert saved is not None
-        return views.comment_view(saved)
+        exempt = _exempt(principal)
+        html = self._checked_html(fields["body"], exempt)
+        now_epoch, now = clock.epoch(), clock.now_iso()
+        edited = {**comment, "body": fields["body"], "html": html, "edited_at": now}
+        status = self._status_after_edit(principal, comment)
+        writes: list[Write]
+        if status == comment["status"]:
+            item = edited
+            writes = [update({"PK": comment["PK"], "SK": comment["SK"]},
+                             "SET body = :body, html = :html, edited_at = :now", "#status = :was",
+                             {"#status": "status"}, refusal=NotFound("there is no comment with that id"),
+                             body=item["body"], html=html, now=now, was=comment["status"])]
+        else:
+            # Back to the queue, like moderation's "spam" action, uncounted in the same transaction.
+            has_replies = Conflict("under moderation an edited comment goes back to the queue, and this one has "
+                                   "replies, which keep it in the thread; delete it instead (it stays as a tombstone)")
+            if int(comment.get("reply_count", 0)):
+                raise has_replies
+            item = held(edited, status)
+            writes = withdrawal(comment, item, refusal=has_replies)
+        if not exempt:
+            writes.append(self.antispam.rate_limit(self.antispam.address_hash(address), now_epoch))
+        try:
+            self.table.transact(writes)
+        except TransactionCancelled as contended:
+            raise Conflict("the comment changed meanwhile; send the edit again") from contended
+        if item["status"] != comment["status"] and comment.get("parent_id"):
+            # As when moderation holds a reply: a tombstone left with no replies goes too.
+            self.threads.prune_tombstones(comment["post_slug"], comment["parent_id"])
+        return views.comment_view(item)
+
+    def _status_after_edit(self, principal: Principal | None, comment: Item) -> str:
+        """Where an edit leaves a comment: a held one stays held; a public one is judged as a new one would be.
+
+        The MODERATION setting decides (moderation.decide): under "all" the edit
+        goes back to the queue unless an admin or the post's author makes it;
+        under "first-time" the commenter of a public comment is known when it has
+        an identity (account or e-mail: its approval recorded them), so only an
+        anonymous comment without an e-mail goes back.
+        """
+        if comment["status"] != Status.APPROVED:
+            return str(comment["status"])
+        known = commenter_identity(comment, self.antispam) is not None
+        # First as if nobody wrote the post: the post's author only ever turns "pending" into "approved".
+        status = moderation.decide(self.settings.moderation, principal, {"author": ""}, known)
+        if status != Status.APPROVED and principal is not None:
+            # Read the post only when whose it is could change the answer.
+            post = self.table.get(keys.post(comment["post_slug"]))
+            if post is not None:
+                status = moderation.decide(self.settings.moderation, principal, post, known)
+        return status
 
     def delete(self, principal: Principal | None, comment_id: str, edit_token: str | None,
                on_post: str | None = None) -> None:

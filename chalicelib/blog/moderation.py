@@ -15,7 +15,7 @@ from chalicelib.blog import clock, views
 from chalicelib.blog.antispam import AntiSpam
 from chalicelib.blog.ids import new_ulid
 from chalicelib.blog.status import HELD_STATUSES, Status
-from chalicelib.blog.threads import Threads, commenter_identity, count_reply, held, public, reference
+from chalicelib.blog.threads import Threads, commenter_identity, count_reply, held, public, reference, withdrawal
 from chalicelib.blog.tokens import Principal
 from chalicelib.blog.validation import Choice, Field, page_limit, read_fields, read_query
 from chalicelib.errors import Conflict, Forbidden, Invalid
@@ -114,16 +114,7 @@ class Moderation:
         if comment["status"] == Status.APPROVED:
             if int(comment.get("reply_count", 0)):
                 raise Conflict("the comment has replies; delete it instead (it stays as a tombstone)")
-            writes = [
-                delete({"PK": comment["PK"], "SK": comment["SK"]}, "#status = :approved AND reply_count = :zero",
-                       {"#status": "status"}, approved=Status.APPROVED, zero=0),
-                put(item),
-                put(reference(item)),
-                update(keys.post(slug), "ADD comment_count :minus", "attribute_exists(PK)", minus=-1),
-                entry,
-            ]
-            if comment.get("parent_id"):
-                writes.append(count_reply(slug, comment["parent_id"], -1))
+            writes = [*withdrawal(comment, item), entry]
         else:
             writes = [put(item, "#status = :was", {"#status": "status"}, was=comment["status"]), entry]
         try:

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from chalicelib.blog.status import Status
+from chalicelib.errors import PayloadTooLarge
 from chalicelib.store import keys
-from chalicelib.store.table import Item, Table, TransactionCancelled, Write, delete, put
+from chalicelib.store.table import MAX_ITEM_BYTES, Item, Table, TransactionCancelled, Write, delete, item_size, put
 
 
 class StaleVersion(Exception):
@@ -114,6 +115,22 @@ def _update_in_place(old: Item, new: Item) -> Write:
                  condition="#version = :seen", names=names, values=values, refusal=StaleVersion())
 
 
+def _check_size(post: Item, extra: list[Write]) -> None:
+    """Refuse (413) a post whose item, or an item written with it, DynamoDB would refuse as too large.
+
+    The body is what makes it large: its HTML can take five times its length
+    ("&" renders as "&amp;"), and an idempotency record stores both again.
+    """
+    largest = max(item_size(item) for item in [post, *(w.item for w in extra if w.item is not None)])
+    if largest > MAX_ITEM_BYTES:
+        limit = f"{MAX_ITEM_BYTES // 1024} KB"
+        raise PayloadTooLarge(
+            f"body: the post is too large to store: with its rendered HTML it takes {largest / 1024:.0f} KB, "
+            f"more than the {limit} one item may hold; shorten the body",
+            {"body": [f"makes the stored post larger than {limit}, with its rendered HTML; shorten it"]},
+        )
+
+
 class PostUpkeep:
     def __init__(self, table: Table) -> None:
         self.table = table
@@ -125,6 +142,7 @@ class PostUpkeep:
         when a count moved meanwhile, and whatever an extra write refuses with.
         """
         new = with_indexes(new)
+        _check_size(new, extra or [])
         writes = list(extra or [])  # first: an idempotency claim's refusal outranks the others
         if old is None:
             writes.append(put(new, "attribute_not_exists(PK)", refusal=SlugTaken()))

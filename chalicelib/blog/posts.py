@@ -37,6 +37,7 @@ from chalicelib.store.keys import END, Key
 from chalicelib.store.table import ConditionFailed, Item, Table, Write, delete
 
 SUMMARY_LENGTH = 280
+MAX_BODY_LENGTH = 100_000
 _SAVE_ATTEMPTS = 4
 # "title-2" … "title-5" read well; after that a random suffix finds a free slug
 # in one try, so a title used a hundred times costs no more than one used six.
@@ -56,7 +57,7 @@ class SlugRule(Text):
 
 _FIELDS = {
     "title": Field(Text(200, min_length=1)),
-    "body": Field(Text(100_000, min_length=1, single_line=False, strip=False)),
+    "body": Field(Text(MAX_BODY_LENGTH, min_length=1, single_line=False, strip=False)),
     "summary": Field(Text(300), nullable=True),
     "labels": Field(Labels()),
     "status": Field(Choice(POST_STATUSES)),

@@ -8,17 +8,39 @@ decides; comments may not: their HTML shows as the text it is.
 
 Both libraries are imported on first use, keeping them off the cold-start path
 of requests that only read.
+
+markdown-it's link and image rules scan forward from every ``[`` for the ``]``
+that closes it, counting nested brackets; a text of many unclosed ``[`` (or
+``![``) makes every one scan to the end of its paragraph, which is quadratic
+(5,000 ``![`` took 0.7 s, 100,000 ``[`` about 25 s). Our renderers use a label
+scanner with two bounds: a label whose brackets nest deeper than
+``MAX_LABEL_NESTING`` is no label, and one rendering makes at most
+``_scans_allowed(len(text))`` label scans (a few per link a text could hold);
+past either, a ``[`` stays text, as an unclosed one would. Link destinations
+likewise stop at ``MAX_DESTINATION_PARENS`` nested parentheses (markdown-it's
+own limit is 32). So the work is linear in the input; bench/rendering_worst.py
+measures the worst case.
 """
 
 from __future__ import annotations
 
+import gc
 import html
 import re
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
+    from markdown_it.rules_inline import StateInline
+
+# How deep brackets may nest inside a link's or image's text ("[a [b [c]]](…)" is 3).
+MAX_LABEL_NESTING = 8
+# How deep parentheses may nest in a link's destination ("(a_(b)_c)" is 2).
+MAX_DESTINATION_PARENS = 8
+# Where a rendering keeps its count of label scans left (in markdown-it's env, which every parser state shares).
+_SCANS_LEFT = "label_scans_left"
 
 _COMMON_TAGS = {
     "a", "p", "br", "hr", "em", "strong", "del", "s", "code", "pre", "blockquote",
@@ -41,14 +63,97 @@ _URL_SCHEMES = {"http", "https", "mailto"}
 # Block-level boundaries become spaces; inline tags vanish ("<em>x</em>." -> "x.").
 _BLOCK_TAG = re.compile(r"</?(?:p|br|hr|li|ul|ol|h[1-6]|blockquote|pre|tr|td|th|table|figure|figcaption)\b[^>]*>")
 _TAG = re.compile(r"<[^>]*>")
+_ANCHOR = re.compile(r"<a\b[^>]*>.*?</a>", re.DOTALL)
+# URLs written as text: a scheme, or "www." at the start of a word.
+_URL_TEXT = re.compile(r"(?:https?://|\bwww\.)[^\s<>]+", re.IGNORECASE)
 
 
 @lru_cache(maxsize=2)
 def _markdown(allow_html: bool) -> MarkdownIt:
-    from markdown_it import MarkdownIt
+    from markdown_it import MarkdownIt, helpers
 
     # "js-default" follows CommonMark but also renders tables and strikethrough.
-    return MarkdownIt("js-default", {"html": allow_html, "linkify": False, "typographer": False})
+    md = MarkdownIt("js-default", {"html": allow_html, "linkify": False, "typographer": False})
+    # The link and image rules reach the label scanner through md.helpers: this instance's own.
+    bounded = ModuleType("bounded_link_helpers")
+    bounded.__dict__.update(parseLinkLabel=_link_label_end, parseLinkDestination=_link_destination,
+                            parseLinkTitle=helpers.parseLinkTitle)
+    md.helpers = bounded
+    return md
+
+
+def _link_destination(text: str, start: int, end: int) -> Any:
+    """markdown-it's parseLinkDestination, refusing parentheses nested deeper than MAX_DESTINATION_PARENS.
+
+    CommonMark allows that limit; markdown-it's own is 32, and every "(" that
+    starts a destination may cost a scan that deep ("[a](" repeated).
+    """
+    from markdown_it.helpers import parseLinkDestination
+
+    if text.startswith("<", start):
+        return parseLinkDestination(text, start, end)  # "<…>" stops at the next "<", ">" or line break
+    level, pos = 0, start
+    while pos < end:
+        char = text[pos]
+        if char <= " " or char == "\x7f":
+            break
+        if char == "\\":
+            if text.startswith(" ", pos + 1):
+                break
+            pos += 2
+            continue
+        if char == "(":
+            level += 1
+            if level > MAX_DESTINATION_PARENS:
+                return parseLinkDestination(text, start, start)  # not a destination
+        elif char == ")":
+            if level == 0:
+                break
+            level -= 1
+        pos += 1
+    return parseLinkDestination(text, start, end)
+
+
+def _link_label_end(state: StateInline, start: int, disable_nested: bool = False) -> int:
+    """Where the link text opened by the ``[`` at ``start`` ends (its ``]``), or -1.
+
+    markdown-it's parseLinkLabel, with two bounds: a label whose brackets nest
+    deeper than MAX_LABEL_NESTING is no label, and once the rendering has used
+    up its scans no "[" opens one (see the module's docstring).
+    """
+    # No "]" anywhere after it: found in constant time where the state caches where the last one is
+    # (markdown-it-py 4.3's StateInline.html_terminator_last; without it, the bounds below still hold).
+    if hasattr(state, "html_terminator_last") and state.html_terminator_last("]") <= start:
+        return -1
+    scans_left: list[int] | None = state.env.get(_SCANS_LEFT)  # one counter for the whole rendering
+    if scans_left is not None:
+        if scans_left[0] <= 0:
+            return -1
+        scans_left[0] -= 1
+    old_pos, level, end = state.pos, 1, -1
+    state.pos = start + 1
+    while state.pos < state.posMax:
+        marker = state.src[state.pos]
+        if marker == "]":
+            level -= 1
+            if level == 0:
+                end = state.pos
+                break
+        before = state.pos
+        skipped = state.cache.get(before)  # where skipToken would go from here, when it knows already
+        if skipped is None:
+            state.md.inline.skipToken(state)
+        else:
+            state.pos = skipped
+        if marker == "[":
+            if before == state.pos - 1:  # a "[" of text, not part of a token: one level deeper
+                level += 1
+                if level > MAX_LABEL_NESTING:
+                    break
+            elif disable_nested:  # a link inside a link's text: not a link
+                break
+    state.pos = old_pos
+    return end
 
 
 def _clean(raw_html: str, tags: set[str], attributes: dict[str, set[str]], link_rel: str) -> str:
@@ -64,15 +169,33 @@ def _clean(raw_html: str, tags: set[str], attributes: dict[str, set[str]], link_
     )
 
 
+def _scans_allowed(length: int) -> int:
+    """Link label scans one rendering of ``length`` characters may make (about two per link)."""
+    return 200 + length // 10
+
+
+def _render(markdown: str, allow_html: bool) -> str:
+    # Parsing allocates several objects per character (tokens, delimiters), all kept
+    # until the HTML is built, so the cyclic collector would walk them again and again:
+    # 40% of the time of a long post dense with "*" and "_". Paused for the parse (it
+    # makes no cycles that need collecting meanwhile), and resumed only by whoever paused it.
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        rendered: str = _markdown(allow_html).render(markdown, {_SCANS_LEFT: [_scans_allowed(len(markdown))]})
+    finally:
+        if paused:
+            gc.enable()
+    return rendered
+
+
 def post_html(markdown: str) -> str:
-    return _clean(_markdown(True).render(markdown), _POST_TAGS, _POST_ATTRIBUTES, "noopener")
+    return _clean(_render(markdown, True), _POST_TAGS, _POST_ATTRIBUTES, "noopener")
 
 
 def comment_html(markdown: str) -> str:
     # Comments link to sites we do not vouch for: tell search engines so.
-    return _clean(
-        _markdown(False).render(markdown), _COMMON_TAGS, _COMMENT_ATTRIBUTES, "nofollow ugc noopener"
-    )
+    return _clean(_render(markdown, False), _COMMON_TAGS, _COMMENT_ATTRIBUTES, "nofollow ugc noopener")
 
 
 def plain_text(rendered_html: str, limit: int) -> str:
@@ -85,4 +208,12 @@ def plain_text(rendered_html: str, limit: int) -> str:
 
 
 def count_links(rendered_html: str) -> int:
-    return rendered_html.count("<a ")
+    """Links in sanitised HTML: its anchors, and the URLs written as text outside them.
+
+    A bare "https://…" or "www.…" renders as text, but a reader copies it all
+    the same, so it counts as a link; an anchor counts once, whatever its text.
+    Bare domains ("example.com") do not count: too much ordinary text looks like one.
+    """
+    outside = _ANCHOR.sub(" ", rendered_html)
+    text = html.unescape(_TAG.sub(" ", outside))
+    return rendered_html.count("<a ") + len(_URL_TEXT.findall(text))

@@ -17,7 +17,7 @@ from chalicelib.blog.status import Status
 from chalicelib.errors import Conflict, NotFound
 from chalicelib.store import keys
 from chalicelib.store.keys import Key
-from chalicelib.store.table import Item, Table, TransactionCancelled, Write, delete, update
+from chalicelib.store.table import Item, Table, TransactionCancelled, Write, delete, put, update
 
 _ATTEMPTS = 4
 
@@ -58,6 +58,26 @@ def count_reply(slug: str, parent_id: str, delta: int, refusal: Exception | None
         return update(keys.comment(slug, parent_id), "ADD reply_count :d", "#status = :approved",
                       {"#status": "status"}, refusal=refusal, d=delta, approved=Status.APPROVED)
     return update(keys.comment(slug, parent_id), "ADD reply_count :d", "attribute_exists(PK)", d=delta)
+
+
+def withdrawal(comment: Item, item: Item, refusal: Exception | None = None) -> list[Write]:
+    """Move a public comment without replies out of the public range, filed as ``item``, and stop counting it.
+
+    ``item`` is the comment as held() files it; the delete's condition re-checks
+    that the comment is still public and still has no replies (a comment with
+    replies keeps its place in the thread), failing with ``refusal`` when given.
+    """
+    slug = comment["post_slug"]
+    writes = [
+        delete({"PK": comment["PK"], "SK": comment["SK"]}, "#status = :approved AND reply_count = :zero",
+               {"#status": "status"}, refusal=refusal, approved=Status.APPROVED, zero=0),
+        put(item),
+        put(reference(item)),
+        update(keys.post(slug), "ADD comment_count :minus", "attribute_exists(PK)", minus=-1),
+    ]
+    if comment.get("parent_id"):
+        writes.append(count_reply(slug, comment["parent_id"], -1))
+    return writes
 
 
 class Threads:

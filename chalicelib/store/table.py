@@ -13,6 +13,7 @@ import random
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
@@ -37,6 +38,36 @@ _deserializer = TypeDeserializer()
 # DynamoDB cancels a transaction that races another on the same item
 # ("TransactionConflict"); such a transaction did nothing and is safe to retry.
 _CONFLICT_RETRIES = 6
+
+
+# DynamoDB refuses an item larger than 400 KB, counting attribute names and values.
+MAX_ITEM_BYTES = 400 * 1024
+
+
+def item_size(item: Item) -> int:
+    """The size DynamoDB counts for an item, in bytes: UTF-8 names and values, as its documentation reckons them.
+
+    Numbers are counted at their largest (21 bytes), so the estimate errs high.
+    """
+    return sum(len(name.encode()) + _value_size(value) for name, value in item.items())
+
+
+def _value_size(value: Any) -> int:
+    if isinstance(value, str):
+        return len(value.encode())
+    if isinstance(value, bytes | bytearray):
+        return len(value)
+    if value is None or isinstance(value, bool):
+        return 1
+    if isinstance(value, int | float | Decimal):
+        return 21
+    if isinstance(value, dict):
+        return 3 + sum(len(str(k).encode()) + _value_size(v) + 1 for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return 3 + sum(_value_size(v) + 1 for v in value)
+    if isinstance(value, set | frozenset):
+        return sum(_value_size(v) for v in value)
+    raise TypeError(f"no DynamoDB size for {type(value).__name__}")
 
 
 def serialize(item: dict[str, Any]) -> dict[str, Any]:
