@@ -18,6 +18,7 @@ from chalicelib.store import keys
 from chalicelib.store.client import dynamodb_client
 from chalicelib.store.table import deserialize, serialize
 from tests.conftest import PASSWORD, Api, Blog, Reply, login
+from tests.settings_steps import Clock
 
 
 def signup(api: Api, username: str = "alice", email: str | None = None, password: str = PASSWORD) -> Reply:
@@ -266,6 +267,35 @@ def test_admin_is_named_by_blog_admins(api: Api, blog: Blog) -> None:
 
     assert reply.json["user"]["username"] == "root"
     assert reply.json["user"]["role"] == "admin"
+
+
+def test_an_admins_token_says_admin_as_the_login_answer_does(api: Api, blog: Blog) -> None:
+    # Given root, named by BLOG_ADMINS but stored as a reader
+    blog.admin()
+
+    # When root signs in, the token a frontend may read names the role the API applies
+    session = login(api, "root@example.com")
+    claims = jwt.decode(session.json["token"], options={"verify_signature": False})
+    assert session.json["user"]["role"] == "admin"
+    assert claims["role"] == "admin"
+    assert jwt.decode(api.get("/auth/me", token=session.json["token"]).json["token"],
+                      options={"verify_signature": False})["role"] == "admin"
+
+
+def test_asking_who_you_are_does_not_extend_the_session(api: Api, clock: Clock) -> None:
+    # Given a token, and a day later a refreshed one from /auth/me
+    first = signup(api, "alice").json["token"]
+    clock.advance(days=1)
+    refreshed = api.get("/auth/me", token=first).json["token"]
+    changed = api.put("/api/user", {"user": {"bio": "Hello"}}, headers={"Authorization": f"Token {refreshed}"})
+
+    # Then neither the refreshed token nor the one a profile change answers outlives the first
+    def expiry(token: str) -> int:
+        return int(jwt.decode(token, options={"verify_signature": False})["exp"])
+
+    assert changed.status == 200, changed.body
+    assert expiry(refreshed) == expiry(first)
+    assert expiry(changed.json["user"]["token"]) == expiry(first)
 
 
 def test_blog_admins_names_the_account_whatever_its_case(api: Api) -> None:

@@ -73,9 +73,12 @@ class Accounts:
         self.table = table
         self.settings = settings
 
-    def _session(self, item: Item) -> dict[str, Any]:
+    def _session(self, item: Item, expires: int | None = None) -> dict[str, Any]:
+        # The token names the role the API applies (an admin named by BLOG_ADMINS is "admin"
+        # in it too), so a frontend that reads the token sees what the login answer says.
         user = user_view(item, self.settings)
-        token = issue_jwt(user["username"], item["role"], self.settings.jwt_secret, self.settings.token_ttl_seconds)
+        token = issue_jwt(user["username"], user["role"], self.settings.jwt_secret,
+                          self.settings.token_ttl_seconds, expires)
         return {"token": token, "user": user}
 
     def signup(self, payload: Any) -> dict[str, Any]:
@@ -115,11 +118,15 @@ class Accounts:
         return self._session(item)
 
     def me(self, principal: Principal) -> dict[str, Any]:
-        """The caller's account, with a fresh token carrying their current role."""
+        """The caller's account, with a token carrying their current role.
+
+        The token ends when the one presented ends: asking who you are never
+        extends a session (signing in again does).
+        """
         item = self.table.get(keys.user(principal.username))
         if item is None:
             raise Unauthenticated("this account no longer exists")
-        return self._session(item)
+        return self._session(item, principal.expires or None)
 
     def update_profile(self, principal: Principal, payload: Any) -> dict[str, Any]:
         """Change e-mail, password, bio or picture; usernames are permanent (posts name them)."""
@@ -153,7 +160,7 @@ class Accounts:
             except TransactionCancelled as cancelled:
                 raise Conflict("the account changed while saving; try again") from cancelled
             item.update(changes)
-        return self._session(item)
+        return self._session(item, principal.expires or None)
 
     def profile(self, username: str) -> Item:
         item = self.table.get(keys.user(username)) if valid_username(username) else None

@@ -23,6 +23,8 @@ class Principal:
 
     username: str
     role: str
+    # When the token proving this ends (epoch seconds); a refreshed token keeps it.
+    expires: int = 0
 
     @property
     def is_admin(self) -> bool:
@@ -39,11 +41,12 @@ def is_named_admin(username: str, admins: frozenset[str]) -> bool:
     return any(folded == admin.casefold() for admin in admins)
 
 
-def issue_jwt(username: str, role: str, secret: str, ttl_seconds: int) -> str:
+def issue_jwt(username: str, role: str, secret: str, ttl_seconds: int, expires: int | None = None) -> str:
+    """A token for ``role`` (the role the API applies), ending ``ttl_seconds`` from now or at ``expires``."""
     import jwt
 
     issued = clock.epoch()
-    claims = {"sub": username, "role": role, "iat": issued, "exp": issued + ttl_seconds}
+    claims = {"sub": username, "role": role, "iat": issued, "exp": expires or issued + ttl_seconds}
     return jwt.encode(claims, secret, algorithm="HS256")
 
 
@@ -71,7 +74,7 @@ def verify_jwt(token: str, secret: str, admins: frozenset[str]) -> Principal:
         role = ADMIN
     elif role == ADMIN:
         role = READER
-    return Principal(username=username, role=role)
+    return Principal(username=username, role=role, expires=int(expires))
 
 
 # Edit tokens are signed with EDIT_TOKEN_KEY itself (the other kinds use keys
