@@ -74,8 +74,11 @@ def round_trips() -> tuple[list[Figure], list[Figure]]:
         first = h.measure("GET", comments_path)
         figures.append(_trips("GET /posts/{slug}/comments", first, 1))
         cursor = first.reply.json["next_cursor"]
+        # A page after a cursor reads the post first: a cursor must not outlive the post being public.
         figures.append(_trips("GET /posts/{slug}/comments?cursor=…",
-                              h.measure("GET", _path(comments_path, cursor=cursor)), 1))
+                              h.measure("GET", _path(comments_path, cursor=cursor)), 2))
+        some_comment = first.reply.json["items"][0]["id"]
+        figures.append(_trips("GET /comments/{id}", h.measure("GET", f"/comments/{some_comment}"), 2))
         top = h.measure("POST", comments_path, comment(), expect=201)
         figures.append(_trips("POST comment (anonymous, top level)", top, 2))
         parent_id = top.reply.json["comment"]["id"]

@@ -4,7 +4,11 @@ A voter is a signed-in account, or else a salted hash of the caller's address
 and the voter token the widget keeps in the browser. The vote item and the
 comment's likes/dislikes change in one transaction: the vote under a condition
 naming the vote just read (so one voter racing themselves counts once), the
-counts by ADD (so different voters never block each other). The comment's
+counts by ADD (so different voters never block each other). The vote is read
+with the comment and its post, so a comment of a post the public may not read
+takes no vote (404). The transaction does not check the post again: it writes
+nothing that unpublishing reads, so a vote that read the post public just
+before it was unpublished is the same as one that landed just before. The comment's
 place in the post's by-score index follows in a second write, conditioned on
 the counts it was computed from; whoever moves the counts last also sets it.
 """
@@ -42,12 +46,12 @@ class Votes:
         voter = ("user:" + principal.username.casefold() if principal
                  else "anon:" + self.antispam.address_hash(f"{address}|{voter_token or ''}"))
         for _ in range(_ATTEMPTS):
-            comment = self.threads.locate(comment_id)
+            # The comment, its post (public?) and this voter's vote, in one read after the reference.
+            comment, previous = self.threads.locate_public(comment_id,
+                                                           along=lambda slug: keys.vote(slug, comment_id, voter))
             if comment["status"] != Status.APPROVED:
                 raise Conflict("only published comments can be voted on")
-            slug = comment["post_slug"]
-            vote_key = keys.vote(slug, comment_id, voter)
-            previous = self.table.get(vote_key)
+            vote_key = keys.vote(comment["post_slug"], comment_id, voter)
             old = int(previous["value"]) if previous else 0
             if old == value:
                 return views.comment_view(comment)
