@@ -13,10 +13,12 @@ from bench.harness import ADMIN, Harness, Measured, running_app
 from bench.report import Figure, at_most, info
 from bench.seed import seed_comments, seed_held_comments, seed_posts
 from chalicelib import services as services_module
+from chalicelib.settings import load_settings
 
 ROUND_TRIPS = "DynamoDB round trips per request"
 EXAMINED = "items examined per list request (Query ScannedCount)"
 LATENCY = "in-process latency on moto (informational)"
+VOTES = "the vote limit per address, on moto"
 
 PAGE = 20
 FEW, MANY = 100, 10_000
@@ -74,8 +76,11 @@ def round_trips() -> tuple[list[Figure], list[Figure]]:
         first = h.measure("GET", comments_path)
         figures.append(_trips("GET /posts/{slug}/comments", first, 1))
         cursor = first.reply.json["next_cursor"]
+        # A page after a cursor reads the post first: a cursor must not outlive the post being public.
         figures.append(_trips("GET /posts/{slug}/comments?cursor=…",
-                              h.measure("GET", _path(comments_path, cursor=cursor)), 1))
+                              h.measure("GET", _path(comments_path, cursor=cursor)), 2))
+        some_comment = first.reply.json["items"][0]["id"]
+        figures.append(_trips("GET /comments/{id}", h.measure("GET", f"/comments/{some_comment}"), 2))
         top = h.measure("POST", comments_path, comment(), expect=201)
         figures.append(_trips("POST comment (anonymous, top level)", top, 2))
         parent_id = top.reply.json["comment"]["id"]
@@ -83,6 +88,9 @@ def round_trips() -> tuple[list[Figure], list[Figure]]:
                               h.measure("POST", comments_path, comment(parent_id=parent_id), expect=201), 2))
 
         figures.append(_trips("POST comment, every check on", _guarded_comment(h, slug), 2))
+        voted = h.measure("POST", f"/comments/{some_comment}/vote", {"value": 1},
+                          extra_headers={"X-Voter-Token": "bench-voter"})
+        figures.append(_trips("POST /comments/{id}/vote", voted, 5))
 
         latency = [
             _latency("GET /posts/{slug}?embed=comments",
@@ -106,6 +114,34 @@ def _guarded_comment(h: Harness, slug: str) -> Measured:
                          extra_headers={"Idempotency-Key": "bench-guarded-comment"})
     finally:
         services_module.reset(settings)
+
+
+def vote_limit() -> list[Figure]:
+    """Votes from one address, each as a fresh voter, against the default VOTE_RATE_LIMIT."""
+    allowed, seconds = load_settings({}).vote_rate_limit
+    sent = allowed + 10
+    with running_app() as h:
+        slug = h.create_post(h.admin_token(), "Ballot box")
+        comment_id = h.request("POST", f"/posts/{slug}/comments", comment(), expect=201).json["comment"]["id"]
+        settings = services_module.services().settings
+        services_module.reset(replace(settings, vote_rate_limit=(allowed, seconds)))
+        try:
+            window = int(time.time()) // seconds
+            statuses = [h.http.request("POST", f"/comments/{comment_id}/vote",
+                                       headers={"Content-Type": "application/json", "X-Voter-Token": f"fresh-{n}"},
+                                       body=b'{"value": 1}').status_code for n in range(sent)]
+            straddled = int(time.time()) // seconds != window
+        finally:
+            services_module.reset(settings)
+        likes = h.request("GET", f"/comments/{comment_id}").json["likes"]
+    accepted = statuses.count(200)
+    refused_otherwise = sent - accepted - statuses.count(429)
+    met = refused_otherwise == 0 and likes == accepted and (
+        accepted <= 2 * allowed if straddled else accepted == allowed)
+    return [Figure(VOTES, "votes accepted from one address in one window (fresh voter tokens)",
+                   f"{accepted} of {sent} sent", f"= {allowed} (VOTE_RATE_LIMIT {allowed}/{seconds})", met,
+                   f"{statuses.count(429)} refused with 429, likes = {likes}"
+                   + ("; crossed a window" if straddled else ""))]
 
 
 def _latency(name: str, call: Callable[[], object]) -> Figure:

@@ -19,7 +19,7 @@ from bench.report import Figure, all_met, render
 
 def _dynamo() -> list[Figure]:
     trips, latency = dynamo.round_trips()
-    return [*trips, *dynamo.items_examined(), *latency]
+    return [*trips, *dynamo.items_examined(), *dynamo.vote_limit(), *latency]
 
 
 # In the order they print; `--only` picks some (CI runs the deploy budgets: coldstart, package and widget).

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from chalicelib.errors import ConfigurationError
 
 _ADDRESS = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
+DEFAULT_VOTE_RATE_LIMIT = "30/600"
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,8 @@ class Settings:
     password_cost: int
     moderation: str
     comment_rate_limit: tuple[int, int]
+    # Votes from one address (signed in or not) per window: (count, seconds).
+    vote_rate_limit: tuple[int, int]
     require_form_token: bool
     min_form_seconds: int
     comments_close_after_days: int
@@ -138,6 +141,9 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         password_cost=_int(env.get("PASSWORD_COST", "14"), "PASSWORD_COST", 10),
         moderation=_choice(env.get("MODERATION", "off"), "MODERATION", ("off", "first-time", "all")),
         comment_rate_limit=_rate(env.get("COMMENT_RATE_LIMIT", "5/60"), "COMMENT_RATE_LIMIT"),
+        # A reader voting down a long thread stays under 30 in ten minutes; one address
+        # stuffing a ballot gets 30 votes per ten minutes, not one per request.
+        vote_rate_limit=_rate(env.get("VOTE_RATE_LIMIT", DEFAULT_VOTE_RATE_LIMIT), "VOTE_RATE_LIMIT"),
         require_form_token=_bool(env.get("REQUIRE_FORM_TOKEN", "false"), "REQUIRE_FORM_TOKEN"),
         min_form_seconds=_int(env.get("MIN_FORM_SECONDS", "3"), "MIN_FORM_SECONDS", 0),
         comments_close_after_days=_int(env.get("COMMENTS_CLOSE_AFTER_DAYS", "0"), "COMMENTS_CLOSE_AFTER_DAYS", 0),

@@ -296,8 +296,9 @@ def test_walking_the_pages_returns_every_comment_exactly_once(api: Api, blog: Bl
         dynamo.clear()
         page = listing(api, slug, limit=7, **({"cursor": cursor} if cursor else {}))
         pages += 1
-        # Then each page is one Query that read no more than a page and one
-        assert dynamo.operations == ["Query"]
+        # Then each page is one Query that read no more than a page and one; a page after
+        # a cursor reads the post first (is it still public?)
+        assert dynamo.operations == (["GetItem", "Query"] if cursor else ["Query"])
         assert dynamo.scanned[0] <= 8
         assert len(page["items"]) <= 7
         seen.extend(ids(page["items"]))

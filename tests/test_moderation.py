@@ -466,7 +466,8 @@ def test_public_listing_reads_no_held_comment_when_a_thousand_wait(api: Api, dyn
         dynamo.clear()
         reply = api.get(f"/posts/{slug}/comments?limit=2" + (f"&cursor={quote(cursor, safe='')}" if cursor else ""))
         assert reply.status == 200, reply.body
-        assert dynamo.operations == ["Query"]
+        # (a page after a cursor reads the post first: is it still public?)
+        assert dynamo.operations == (["GetItem", "Query"] if cursor else ["Query"])
         assert all(scanned <= 3 for scanned in dynamo.scanned), dynamo.scanned
         pages.append([c["id"] for c in reply.json["items"]])
         cursor = reply.json["next_cursor"]

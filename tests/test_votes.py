@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
+from chalice.local import LambdaEventConverter
 
 from chalicelib.services import services
-from tests.conftest import Api, Blog, Reply
+from chalicelib.settings import DEFAULT_VOTE_RATE_LIMIT, Settings, load_settings
+from tests.conftest import Api, Blog, DynamoCalls, Reply
+from tests.settings_steps import Clock
 
 
 @pytest.fixture
@@ -130,3 +135,112 @@ def test_an_unknown_sort_is_refused(api: Api, blog: Blog, slug: str) -> None:
 
     assert reply.status == 422
     assert "sort" in reply.problem["errors"]
+
+
+# -- votes per address -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def address(monkeypatch: pytest.MonkeyPatch) -> Callable[[str], None]:
+    """Send the following requests from another source address (requestContext.identity.sourceIp)."""
+    def use(ip: str) -> None:
+        monkeypatch.setattr(LambdaEventConverter, "LOCAL_SOURCE_IP", ip)
+    return use
+
+
+def likes(api: Api, slug: str) -> int:
+    return int(api.get(f"/posts/{slug}/comments").json["items"][0]["likes"])
+
+
+def test_votes_are_limited_per_address_whatever_the_voter_token(api: Api, blog: Blog, slug: str,
+                                                                configure: Callable[..., Settings],
+                                                                clock: Clock) -> None:
+    # Given a limit of three votes a minute, and a comment
+    configure(VOTE_RATE_LIMIT="3/60")
+    clock.align(60)
+    comment = blog.comment(slug)["comment"]["id"]
+
+    # When one address votes five times, each time as a fresh voter
+    replies = [vote(api, comment, 1, voter=f"fresh-{n}") for n in range(5)]
+
+    # Then three count and the other two are told when to come back
+    assert [r.status for r in replies] == [200, 200, 200, 429, 429]
+    refused = replies[3]
+    assert 1 <= int(refused.headers["retry-after"]) <= 60
+    assert "at most 3 votes every 60 s" in refused.problem["detail"]
+    assert likes(api, slug) == 3
+
+    # And in the next window the address may vote again
+    clock.advance(int(refused.headers["retry-after"]))
+    assert vote(api, comment, 1, voter="fresh-5").status == 200
+    assert likes(api, slug) == 4
+
+
+def test_the_vote_limit_counts_each_address_apart_and_signed_in_voters_by_address(
+        api: Api, blog: Blog, slug: str, configure: Callable[..., Settings], clock: Clock,
+        address: Callable[[str], None]) -> None:
+    configure(VOTE_RATE_LIMIT="1/60")
+    clock.align(60)
+    comment = blog.comment(slug)["comment"]["id"]
+    reader = blog.user()
+
+    address("203.0.113.1")
+    assert vote(api, comment, 1, voter="a").status == 200
+    # An account does not get a window of its own: accounts cost nothing to make
+    assert vote(api, comment, 1, token=reader).status == 429
+
+    address("203.0.113.2")
+    assert vote(api, comment, 1, token=reader).status == 200
+    assert likes(api, slug) == 2
+
+
+def test_changing_or_taking_back_a_vote_counts_against_the_limit_and_repeating_it_does_not(
+        api: Api, blog: Blog, slug: str, configure: Callable[..., Settings], clock: Clock) -> None:
+    configure(VOTE_RATE_LIMIT="2/60")
+    clock.align(60)
+    comment = blog.comment(slug)["comment"]["id"]
+
+    assert vote(api, comment, 1, voter="a").status == 200
+    assert vote(api, comment, 1, voter="a").status == 200  # the same vote again writes nothing
+    assert vote(api, comment, -1, voter="a").status == 200
+    refused = vote(api, comment, 0, voter="a")
+
+    assert refused.status == 429
+    stored = api.get(f"/comments/{comment}").json
+    assert (stored["likes"], stored["dislikes"]) == (0, 1)
+
+
+def test_admins_are_exempt_from_the_vote_limit(api: Api, blog: Blog, slug: str,
+                                               configure: Callable[..., Settings], clock: Clock) -> None:
+    configure(VOTE_RATE_LIMIT="1/60")
+    clock.align(60)
+    comments = [blog.comment(slug, body=f"c{n}")["comment"]["id"] for n in range(3)]
+    admin = blog.admin()
+
+    assert [vote(api, c, 1, token=admin).status for c in comments] == [200, 200, 200]
+
+
+def test_the_vote_limit_rides_in_the_vote_transaction(api: Api, blog: Blog, dynamo: DynamoCalls, slug: str,
+                                                      configure: Callable[..., Settings], clock: Clock) -> None:
+    configure(VOTE_RATE_LIMIT="1/60")
+    clock.align(60)
+    comment = blog.comment(slug)["comment"]["id"]
+    vote(api, comment, 1, voter="a")
+    dynamo.clear()
+
+    assert vote(api, comment, 1, voter="b").status == 429
+
+    # The reads, then the one transaction the window cancelled: no round trip of its own
+    assert dynamo.operations == ["GetItem", "BatchGetItem", "TransactWriteItems"]
+
+
+def test_the_default_limit_takes_thirty_votes_from_one_address_in_ten_minutes_not_thirty_one(
+        api: Api, blog: Blog, slug: str, configure: Callable[..., Settings], clock: Clock) -> None:
+    assert load_settings({}).vote_rate_limit == (30, 600)
+    configure(VOTE_RATE_LIMIT=DEFAULT_VOTE_RATE_LIMIT)
+    clock.align(600)
+    comments = [blog.comment(slug, body=f"c{n}")["comment"]["id"] for n in range(2)]
+
+    statuses = [vote(api, comments[n % 2], 1, voter=f"fresh-{n}").status for n in range(31)]
+
+    assert statuses == [200] * 30 + [429]

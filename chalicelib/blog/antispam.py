@@ -101,6 +101,19 @@ class AntiSpam:
             one=1, ttl=(window + 1) * seconds + 60, allowed=allowed,
         )
 
+    def vote_rate_limit(self, address_hash: str, now: int) -> Write:
+        """Count a vote in its address's vote window (apart from comments'); refused (429) once it is full."""
+        allowed, seconds = self.settings.vote_rate_limit
+        window = now // seconds
+        retry_after = (window + 1) * seconds - now
+        refusal = RateLimited(f"at most {allowed} votes every {seconds} s from one address; "
+                              f"try again in {retry_after} s", retry_after)
+        return update(
+            keys.vote_rate_window(address_hash, window), "ADD #n :one SET #ttl = :ttl",
+            "attribute_not_exists(#n) OR #n < :allowed", {"#n": "count", "#ttl": "ttl"}, refusal=refusal,
+            one=1, ttl=(window + 1) * seconds + 60, allowed=allowed,
+        )
+
     def duplicate_guard(self, slug: str, body: str, now: int) -> Write:
         """Claim this body on this post for the duplicate window (a lapsed claim may be taken again)."""
         normal = " ".join(unicodedata.normalize("NFKC", body).casefold().split())

@@ -79,32 +79,43 @@ class Comments:
         if sort != "oldest":
             return self._sorted_listing(slug, sort, limit, query.get("cursor"))
         start = cursors.decode(query.get("cursor"), keys.comments_scope(slug), self.cursor_key)
-        comments: list[Item]
-        if start is None:
-            # Read the post with its first comments (it sorts first): one Query
-            # both proves the post is public and returns the page.
-            page = self.table.query(keys.post_partition(slug), sort_from=keys.POST_SK,
-                                    sort_to=keys.COMMENT_PREFIX + END, limit=limit + 1)
-            post = page.items[0] if page.items and page.items[0]["SK"] == keys.POST_SK else None
-            if post is None or not views.is_public(post, clock.now_iso()):
-                raise NotFound("there is no post at that address")
-            comments = page.items[1:]
-        else:
-            page = self.table.query(keys.post_partition(slug), sort_from=keys.COMMENT_PREFIX,
-                                    sort_to=keys.COMMENT_PREFIX + END, limit=limit, start_key=start)
-            comments = page.items
+        comments, last_key = self._oldest_page(slug, limit, start)
         return {
             "items": [views.comment_view(c) for c in comments],
-            "next_cursor": cursors.encode(page.last_key, keys.comments_scope(slug), self.cursor_key),
+            "next_cursor": cursors.encode(last_key, keys.comments_scope(slug), self.cursor_key),
         }
+
+    def _oldest_page(self, slug: str, limit: int, start: dict[str, str] | None,
+                     proven_public: bool = False) -> tuple[list[Item], dict[str, str] | None]:
+        """A page of comments, oldest first, of a post the public may read (else 404).
+
+        The first page is one Query: the post sorts first in its partition, so the
+        page that returns the first comments also proves the post public. A page
+        after a cursor starts inside the COMMENT# range, where the post never is,
+        so the post is read first (GetItem, then Query: two round trips): a cursor
+        issued while the post was public must not outlive its being public.
+        """
+        if start is None:
+            page = self.table.query(keys.post_partition(slug), sort_from=keys.POST_SK,
+                                    sort_to=keys.COMMENT_PREFIX + END, limit=limit + 1)
+            self._require_public(page.items[0] if page.items and page.items[0]["SK"] == keys.POST_SK else None)
+            return page.items[1:], page.last_key
+        if not proven_public:
+            self._require_public(self.table.get(keys.post(slug)))
+        page = self.table.query(keys.post_partition(slug), sort_from=keys.COMMENT_PREFIX,
+                                sort_to=keys.COMMENT_PREFIX + END, limit=limit, start_key=start)
+        return page.items, page.last_key
+
+    @staticmethod
+    def _require_public(post: Item | None) -> None:
+        if post is None or not views.is_public(post, clock.now_iso()):
+            raise NotFound("there is no post at that address")
 
     def _sorted_listing(self, slug: str, sort: str, limit: int, cursor: str | None) -> dict[str, Any]:
         """Newest first, or best score first: the post is read first to prove it public (two round trips)."""
         scope = f"{keys.comments_scope(slug)}|{sort}"
         start = cursors.decode(cursor, scope, self.cursor_key)
-        post = self.table.get(keys.post(slug))
-        if post is None or not views.is_public(post, clock.now_iso()):
-            raise NotFound("there is no post at that address")
+        self._require_public(self.table.get(keys.post(slug)))
         if sort == "newest":
             page = self.table.query(keys.post_partition(slug), sort_from=keys.COMMENT_PREFIX,
                                     sort_to=keys.COMMENT_PREFIX + END, newest_first=True, limit=limit,
@@ -116,16 +127,18 @@ class Comments:
                 "next_cursor": cursors.encode(page.last_key, scope, self.cursor_key)}
 
     def all_public(self, slug: str, max_pages: int) -> list[dict[str, Any]]:
-        """Every standing comment, oldest first, for clients that take no pages (up to a bound)."""
-        found: list[dict[str, Any]] = []
-        params: dict[str, str] = {"limit": "100"}
-        for _ in range(max_pages):
-            page = self.listing(slug, params)
-            found.extend(c for c in page["items"] if c["status"] != Status.DELETED)
-            if page["next_cursor"] is None:
+        """Every standing comment, oldest first, for clients that take no pages (up to a bound).
+
+        The first page proves the post public; the pages after it (in this one request) need not again.
+        """
+        found: list[Item] = []
+        start: dict[str, str] | None = None
+        for page_number in range(max_pages):
+            comments, start = self._oldest_page(slug, 100, start, proven_public=page_number > 0)
+            found.extend(c for c in comments if c["status"] != Status.DELETED)
+            if start is None:
                 break
-            params = {"limit": "100", "cursor": page["next_cursor"]}
-        return found
+        return [views.comment_view(c) for c in found]
 
     def create(self, principal: Principal | None, slug: str, payload: Any, address: str = "",
                idempotency_key: str | None = None) -> dict[str, Any]:
@@ -299,7 +312,7 @@ class Comments:
         queue (see _status_after_edit); a held one stays held.
         """
         fields = read_fields(payload, EDIT_FIELDS)
-        comment = self.threads.locate(comment_id)
+        comment, _ = self.threads.locate_public(comment_id)
         self._authorize(principal, comment, edit_token)
         exempt = _exempt(principal)
         html = self._checked_html(fields["body"], exempt)
@@ -355,8 +368,13 @@ class Comments:
 
     def delete(self, principal: Principal | None, comment_id: str, edit_token: str | None,
                on_post: str | None = None) -> None:
-        """Delete a comment (of post ``on_post`` only, when given)."""
-        self.threads.delete(comment_id, on_post, lambda comment: self._authorize(principal, comment, edit_token))
+        """Delete a comment (of post ``on_post`` only, when given) of a post the public may read.
+
+        While the post is not public (a draft, scheduled for later) its comments stay
+        as they are, for everyone: admins moderate them through Moderation.act.
+        """
+        self.threads.delete(comment_id, on_post, lambda comment: self._authorize(principal, comment, edit_token),
+                            public=True)
 
     def form(self, slug: str) -> dict[str, Any]:
         """What a comment form needs: a signed token proving when it was loaded, and its rules."""
@@ -373,8 +391,8 @@ class Comments:
         }
 
     def read(self, principal: Principal | None, comment_id: str, edit_token: str | None) -> dict[str, Any]:
-        """One comment; a held one only for its author (edit token or account) and admins."""
-        comment = self.threads.locate(comment_id)
+        """One comment of a public post; a held one only for its author (edit token or account) and admins."""
+        comment, _ = self.threads.locate_public(comment_id)
         if comment["status"] != Status.APPROVED:
             try:
                 self._authorize(principal, comment, edit_token)

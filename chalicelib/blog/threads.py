@@ -5,12 +5,18 @@ HELD#<ulid> (outside the public range, in the moderation queue's index); an
 id -> post reference finds either without knowing the post. A deleted comment
 with replies stays as a tombstone so the replies keep their place; a tombstone
 left with no replies goes, and so, up the thread, do its tombstone ancestors.
+
+The public routes find a comment with locate_public, which reads its post in the
+same BatchGetItem: a comment of a post the public may not read (a draft, one
+scheduled for later, one being deleted) is not found. Only moderation locates
+comments whatever their post.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from chalicelib.blog import clock, views
 from chalicelib.blog.antispam import AntiSpam
 from chalicelib.blog.ids import is_ulid
 from chalicelib.blog.status import Status
@@ -52,6 +58,17 @@ def commenter_identity(comment: Item, antispam: AntiSpam) -> str | None:
     return "email:" + antispam.email_hash(email) if email else None
 
 
+def _comment_key(ref: Item, comment_id: str) -> Key:
+    """Where the reference says the comment is filed: COMMENT#… or HELD#…."""
+    return {"PK": keys.post_partition(ref["post_slug"]), "SK": str(ref.get("sk") or keys.COMMENT_PREFIX + comment_id)}
+
+
+def _standing(comment: Item | None) -> Item:
+    if comment is None or comment["status"] == Status.DELETED:
+        raise NotFound("there is no comment with that id")
+    return comment
+
+
 def count_reply(slug: str, parent_id: str, delta: int, refusal: Exception | None = None) -> Write:
     """Move the parent's reply_count; a new reply also needs the parent standing."""
     if delta > 0:
@@ -85,21 +102,49 @@ class Threads:
         self.table = table
 
     def locate(self, comment_id: str, on_post: str | None = None) -> Item:
-        """A standing comment (public or held) by id, through its id -> post reference."""
-        ref = self.table.get(keys.comment_ref(comment_id)) if is_ulid(comment_id) else None
-        comment = None
-        if ref:
-            sort_key = str(ref.get("sk") or keys.COMMENT_PREFIX + comment_id)
-            comment = self.table.get({"PK": keys.post_partition(ref["post_slug"]), "SK": sort_key})
-        if comment is None or comment["status"] == Status.DELETED or on_post not in (None, comment["post_slug"]):
+        """A standing comment (public or held) by id, whatever its post: for moderation.
+
+        Two GetItems: the id -> post reference, then the comment.
+        """
+        ref = self._reference(comment_id, on_post)
+        comment = self.table.get(_comment_key(ref, comment_id)) if ref else None
+        return _standing(comment)
+
+    def locate_public(self, comment_id: str, on_post: str | None = None,
+                      along: Callable[[str], Key] | None = None) -> tuple[Item, Item | None]:
+        """A standing comment by id, of a post the public may read; and the item at ``along(its post)``.
+
+        Two round trips: the reference, then one BatchGetItem of the comment, its
+        post and the item ``along`` names (the caller's vote, say; None when absent).
+        """
+        ref = self._reference(comment_id, on_post)
+        if ref is None:
             raise NotFound("there is no comment with that id")
-        return comment
+        slug = str(ref["post_slug"])
+        wanted = [_comment_key(ref, comment_id), keys.post(slug)] + ([along(slug)] if along else [])
+        found = {(str(i["PK"]), str(i["SK"])): i for i in self.table.batch_get(wanted)}
+
+        def get(key: Key) -> Item | None:
+            return found.get((key["PK"], key["SK"]))
+
+        post = get(keys.post(slug))
+        if post is None or not views.is_public(post, clock.now_iso()):
+            raise NotFound("there is no comment with that id")
+        return _standing(get(wanted[0])), get(wanted[2]) if along else None
+
+    def _reference(self, comment_id: str, on_post: str | None) -> Item | None:
+        ref = self.table.get(keys.comment_ref(comment_id)) if is_ulid(comment_id) else None
+        return ref if ref and on_post in (None, ref["post_slug"]) else None
 
     def delete(self, comment_id: str, on_post: str | None = None,
-               authorize: Callable[[Item], None] | None = None) -> None:
-        """Delete a comment (of post ``on_post`` only, when given), once ``authorize`` lets it."""
+               authorize: Callable[[Item], None] | None = None, public: bool = False) -> None:
+        """Delete a comment (of post ``on_post`` only, when given), once ``authorize`` lets it.
+
+        ``public``: only a comment of a post the public may read (the public routes);
+        moderation deletes whatever the post.
+        """
         for _ in range(_ATTEMPTS):
-            comment = self.locate(comment_id, on_post)
+            comment = self.locate_public(comment_id, on_post)[0] if public else self.locate(comment_id, on_post)
             if authorize is not None:
                 authorize(comment)
             try:

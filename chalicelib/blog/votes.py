@@ -4,9 +4,17 @@ A voter is a signed-in account, or else a salted hash of the caller's address
 and the voter token the widget keeps in the browser. The vote item and the
 comment's likes/dislikes change in one transaction: the vote under a condition
 naming the vote just read (so one voter racing themselves counts once), the
-counts by ADD (so different voters never block each other). The comment's
+counts by ADD (so different voters never block each other). The vote is read
+with the comment and its post, so a comment of a post the public may not read
+takes no vote (404). The transaction does not check the post again: it writes
+nothing that unpublishing reads, so a vote that read the post public just
+before it was unpublished is the same as one that landed just before. The comment's
 place in the post's by-score index follows in a second write, conditioned on
 the counts it was computed from; whoever moves the counts last also sets it.
+
+Votes are limited per address (VOTE_RATE_LIMIT) like comments: the address's
+window rides in the vote's transaction, so a full window cancels the vote and
+refuses it (429 with Retry-After) without a round trip of its own.
 """
 
 from __future__ import annotations
@@ -41,24 +49,33 @@ class Votes:
             raise Invalid.field("X-Voter-Token", "must be 1 to 128 ASCII characters")
         voter = ("user:" + principal.username.casefold() if principal
                  else "anon:" + self.antispam.address_hash(f"{address}|{voter_token or ''}"))
+        # Every vote that changes a count is counted against its address, signed in or not (accounts
+        # cost nothing to make); admins are exempt, as they are from the comment limits.
+        exempt = principal is not None and principal.is_admin
+        address_hash = None if exempt else self.antispam.address_hash(address)
         for _ in range(_ATTEMPTS):
-            comment = self.threads.locate(comment_id)
+            # The comment, its post (public?) and this voter's vote, in one read after the reference.
+            comment, previous = self.threads.locate_public(comment_id,
+                                                           along=lambda slug: keys.vote(slug, comment_id, voter))
             if comment["status"] != Status.APPROVED:
                 raise Conflict("only published comments can be voted on")
-            slug = comment["post_slug"]
-            vote_key = keys.vote(slug, comment_id, voter)
-            previous = self.table.get(vote_key)
+            vote_key = keys.vote(comment["post_slug"], comment_id, voter)
             old = int(previous["value"]) if previous else 0
             if old == value:
                 return views.comment_view(comment)
             try:
-                self._count(comment, vote_key, old, value)
+                self._count(comment, vote_key, old, value, address_hash)
             except TransactionCancelled:
                 continue  # this voter's other request got there first; read again
             return views.comment_view(self._reindex(comment))
         raise Conflict("the comment is being voted on heavily; try again")
 
-    def _count(self, comment: Item, vote_key: dict[str, str], old: int, value: int) -> None:
+    def _count(self, comment: Item, vote_key: dict[str, str], old: int, value: int,
+               address_hash: str | None) -> None:
+        """The vote, the counts, and (unless exempt) the address's vote window: one transaction.
+
+        A full window cancels it all, and the store raises the window's refusal (429).
+        """
         vote_write: Write
         if value == 0:
             vote_write = delete(vote_key, "#v = :old", {"#v": "value"}, old=old)
@@ -69,7 +86,10 @@ class Votes:
         counts = update({"PK": comment["PK"], "SK": comment["SK"]}, "ADD likes :dl, dislikes :dd",
                         "#status = :approved", {"#status": "status"}, approved=Status.APPROVED,
                         dl=(value == 1) - (old == 1), dd=(value == -1) - (old == -1))
-        self.table.transact([vote_write, counts])
+        writes = [vote_write, counts]
+        if address_hash is not None:
+            writes.append(self.antispam.vote_rate_limit(address_hash, clock.epoch()))
+        self.table.transact(writes)
 
     def _reindex(self, comment: Item) -> Item:
         """Set the by-score sort key from the counts as they stand (unless they move meanwhile)."""

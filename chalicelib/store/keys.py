@@ -20,6 +20,7 @@ Layout (PK / SK):
   USER#<username>    FOLLOWS#<username>       one user follows another
   COMMENTER#<id>     #APPROVED                a commenter (user or e-mail hash) once approved
   RATE#<iphash>#<n>  #RATE                    comments from one address in window n (TTL)
+  VOTERATE#<iphash>#<n>  #RATE                votes from one address in window n (TTL)
   DUP#<slug>#<hash>  #DUP                     a comment body recently posted on a post (TTL)
   IDEM#<scope>#<key> #IDEM                    a stored response for an Idempotency-Key (TTL)
   AUDIT              <at>#<ulid>              one moderation action
@@ -97,6 +98,10 @@ def commenter_approved(identity: str) -> Key:
 
 def rate_window(address_hash: str, window: int) -> Key:
     return {"PK": f"RATE#{address_hash}#{window}", "SK": "#RATE"}
+
+
+def vote_rate_window(address_hash: str, window: int) -> Key:
+    return {"PK": f"VOTERATE#{address_hash}#{window}", "SK": "#RATE"}
 
 
 def duplicate(slug: str, digest: str) -> Key:

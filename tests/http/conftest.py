@@ -59,8 +59,8 @@ def walk(stack: LocalStack, path: str, limit: int, token: str | None = None, **p
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
-    # Every simulated reader shares the loopback address, so lift the per-address limit.
-    running = start_stack(tmp_path_factory.mktemp("stack"), COMMENT_RATE_LIMIT="1000/60")
+    # Every simulated reader shares the loopback address, so lift the per-address limits.
+    running = start_stack(tmp_path_factory.mktemp("stack"), COMMENT_RATE_LIMIT="1000/60", VOTE_RATE_LIMIT="1000/60")
     yield running
     running.stop()
 
