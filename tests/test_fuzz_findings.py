@@ -78,7 +78,8 @@ def test_the_realworld_api_keeps_chalices_own_refusal(api: Api) -> None:
 # -- headers whose documented limits the code never applied ----------------------------------------
 # X-Edit-Token was documented with maxLength 128, but a token is only ever right or wrong: a long
 # one is ignored where none is needed (reading an approved comment: 200) and refused where one is.
-# X-Voter-Token was documented with minLength 1, but an empty header counts as none (200).
+# X-Voter-Token was documented with minLength 1, but an empty header counts as none (200);
+# so does an empty Idempotency-Key.
 
 
 def test_any_edit_token_is_only_right_or_wrong(api: Api, blog: Blog, slug: str) -> None:
@@ -99,6 +100,18 @@ def test_an_empty_voter_token_counts_as_none(api: Api, blog: Blog, slug: str, vo
     reply = api.post(f"/comments/{comment_id}/vote", {"value": 1}, headers={"X-Voter-Token": voter})
     assert reply.status == status, reply.body
     check_reply(DOCUMENT, reply, "/comments/{comment_id}/vote", "post")
+
+
+# Idempotency-Key was documented with minLength 1, but an empty header counts as none too (a 201
+# with no key kept); a key that is not 1-128 printable ASCII characters is still a 422.
+
+
+@pytest.mark.parametrize(("key", "status"), [("", 201), ("k" * 128, 201), ("k" * 129, 422), ("two words", 422)])
+def test_an_empty_idempotency_key_counts_as_none(api: Api, slug: str, key: str, status: int) -> None:
+    reply = api.post(f"/posts/{slug}/comments", {"body": f"Key {key!r:.20}", "author_name": "Ann"},
+                     headers={"Idempotency-Key": key})
+    assert reply.status == status, reply.body
+    check_reply(DOCUMENT, reply, "/posts/{slug}/comments", "post")
 
 
 # -- POST /unsubscribe reads no body ---------------------------------------------------------------
