@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test e2e browser screenshot lint bench conformance clean clean-data bootstrap deploy teardown package policy-check budgets
+.PHONY: run test fuzz e2e browser screenshot lint bench conformance clean clean-data bootstrap deploy teardown package policy-check budgets
 
 $(INSTALLED): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -16,6 +16,9 @@ run: $(INSTALLED)  ## the API on http://127.0.0.1:$${PORT:-8000}, on moto's Dyna
 
 test: $(INSTALLED) browser  ## the whole suite, the browser tests included
 	$(PY) -m pytest
+
+fuzz: $(INSTALLED)  ## only the fuzzing of /openapi.json (part of `make test` too); longer: FUZZ_EXAMPLES=500 make fuzz
+	$(PY) -m pytest -m fuzz
 
 e2e: $(INSTALLED) browser  ## only the browser tests: the widget and the demo blog in Chromium
 	$(PY) -m pytest tests/browser

@@ -8,10 +8,14 @@ instead (tests/test_openapi*.py: routes, every operation's replies, every field 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from chalice.app import Request, Response
+
+from chalicelib.api.problems import from_chalice_refusal
 from chalicelib.api.routing import ApiBlueprint
 
 meta = ApiBlueprint(__name__)
@@ -33,3 +37,15 @@ def health() -> dict[str, Any]:
 @meta.route("/openapi.json", methods=["GET"])
 def openapi() -> dict[str, Any]:
     return openapi_document()
+
+
+# A blueprint's middleware is the whole app's: this one makes Chalice's own refusals (a 415 for a
+# Content-Type the route does not take) problem details too. The RealWorld API under /api keeps
+# Chalice's form, as it keeps its own error format.
+@meta.middleware("http")
+def chalice_refusals_as_problems(request: Request, get_response: Callable[[Request], Response]) -> Response:
+    response = get_response(request)
+    if str(request.context.get("resourcePath", "")).startswith("/api/"):
+        return response
+    return from_chalice_refusal(response)
+

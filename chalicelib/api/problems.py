@@ -62,3 +62,17 @@ def from_exception(error: Exception) -> Response:
                        headers={"Retry-After": str(wait)})
     logger.exception("unhandled error")
     return problem(500, "something went wrong on our side; nothing was changed by this request")
+
+
+def from_chalice_refusal(response: Response) -> Response:
+    """Chalice's own refusals, made before any view runs, as problem details like every other failure.
+
+    Chalice answers a Content-Type the route does not take with 415 (on any method) and
+    an unknown method with 405, each as ``{"Code", "Message"}``; anything else passes as it is.
+    """
+    body = response.body
+    if response.status_code < 400 or not isinstance(body, dict) or set(body) != {"Code", "Message"}:
+        return response
+    headers = {name: str(value) for name, value in response.headers.items() if name.lower() != "content-type"}
+    return problem(response.status_code, str(body["Message"]), headers=headers)
+

@@ -101,11 +101,12 @@ class Posts:
         now = clock.now_iso()
         if query.get("embed") not in (None, "comments"):
             raise Invalid.field("embed", "can only be 'comments'")
+        # Checked with or without embed (as documented): a bad page size is refused wherever it is sent.
+        limit = page_limit(query.get("comments_limit"), name="comments_limit")
         if query.get("embed") != "comments":
             item = self._visible(self._load(slug), principal, now)
             return views.post_view(item, now, self.close_after_days), _etag(item)
         # One Query: the post item sorts first in its partition, its comments after it.
-        limit = page_limit(query.get("comments_limit"))
         page = self.table.query(keys.post_partition(slug), sort_from=keys.POST_SK,
                                 sort_to=keys.COMMENT_PREFIX + END, limit=limit + 1)
         first = page.items[0] if page.items and page.items[0]["SK"] == keys.POST_SK else None

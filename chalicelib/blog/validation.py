@@ -200,10 +200,11 @@ def read_query(params: Mapping[str, str] | None, allowed: tuple[str, ...]) -> di
     return params
 
 
-def page_limit(raw: str | None, default: int = DEFAULT_PAGE_SIZE) -> int:
+def page_limit(raw: str | None, default: int = DEFAULT_PAGE_SIZE, name: str = "limit") -> int:
+    """A page size from the query parameter ``name``; a refusal names that parameter."""
     if raw is None:
         return default
     # ASCII digits only: str.isdigit() also accepts "²", which int() refuses.
     if not _PAGE_SIZE.match(raw) or not 1 <= int(raw) <= MAX_PAGE_SIZE:
-        raise Invalid.field("limit", f"must be a whole number from 1 to {MAX_PAGE_SIZE}")
+        raise Invalid.field(name, f"must be a whole number from 1 to {MAX_PAGE_SIZE}")
     return int(raw)
