@@ -47,14 +47,16 @@ class _EnvironmentWins(MutableMapping[str, str]):
 
 def _local_secrets() -> None:
     """Random keys for this machine, kept beside the data so tokens survive restarts."""
+    from devtools.snapshot import private_directory, write_private
+
     path = STATE / "secrets.json"
+    private_directory(STATE)
     if path.exists():
         stored = json.loads(path.read_text())
+        path.chmod(0o600)
     else:
         stored = {"JWT_SECRET": secrets.token_urlsafe(48), "EDIT_TOKEN_KEY": secrets.token_urlsafe(48)}
-        STATE.mkdir(exist_ok=True)
-        path.write_text(json.dumps(stored))
-        path.chmod(0o600)
+        write_private(path, json.dumps(stored))
     for name, value in stored.items():
         os.environ.setdefault(name, value)
 
@@ -107,6 +109,7 @@ def main(argv: list[str] | None = None) -> int:
     client = dynamodb_client()
     create_table(client, table_name)
     if persist and args.data.exists():
+        args.data.chmod(0o600)  # password hashes: a snapshot an older version left world-readable is closed first
         count = snapshot.restore(client, table_name, args.data)
         print(f"Restored {count} items from {args.data}")
     else:
