@@ -53,7 +53,8 @@ def forget_moto_models() -> None:
                 if shard is not None and len(shard.items) > STREAM_RECORDS_KEPT:
                     dropped = len(shard.items) - STREAM_RECORDS_KEPT
                     # Sequence numbers stay increasing: the shard's start moves past what is dropped.
-                    shard.starting_sequence_number += dropped
+                    first_kept = shard.starting_sequence_number + dropped
+                    shard.starting_sequence_number = first_kept
                     shard.items = shard.items[dropped:]
 
 
