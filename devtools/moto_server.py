@@ -122,7 +122,9 @@ class MotoServer:
         self._server: BaseWSGIServer = make_server(
             host, port, app, threaded=True, request_handler=QuietHandler
         )
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True, name="moto")
+        # Polling for shutdown every 0.1 s rather than 0.5 s: `make run` stops that much sooner.
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.1},
+                                        daemon=True, name="moto")
 
     @property
     def url(self) -> str:
