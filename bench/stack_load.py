@@ -94,10 +94,11 @@ def drive(load: Load, total: int, workers: int, every: int, sample: Callable[[in
     counter = itertools.count()
     done = itertools.count(1)
     sample_lock = threading.Lock()
+    halt = threading.Event()  # interrupted (Ctrl-C, SIGTERM): the clients stop too
 
     def worker(_: int) -> None:
         with requests.Session() as session:
-            while (n := next(counter)) < total:
+            while not halt.is_set() and (n := next(counter)) < total:
                 load.one(session, n)
                 finished = next(done)
                 if finished % every == 0:
@@ -105,7 +106,10 @@ def drive(load: Load, total: int, workers: int, every: int, sample: Callable[[in
                         sample(finished)
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        list(pool.map(worker, range(workers)))
+        try:
+            list(pool.map(worker, range(workers)))
+        finally:
+            halt.set()
 
 
 def stop_timed(process: subprocess.Popen[bytes]) -> tuple[float, bool]:
