@@ -34,7 +34,7 @@ lint: $(INSTALLED)  ## ruff, mypy and vulture (dead code)
 	$(VENV)/bin/mypy
 	$(VENV)/bin/vulture
 
-bench: $(INSTALLED)  ## budgets: DynamoDB round trips, items read, import time
+bench: $(INSTALLED)  ## budgets: DynamoDB round trips, items read, import time, make run's memory and exit time under load
 	$(PY) -m bench.run
 
 clean-data:  ## forget the local blog's data and keys

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import secrets
 import sys
 from collections.abc import Callable
@@ -186,6 +187,26 @@ def teardown(stage: Stage, cfn: CloudFormationClient, ssm: SSMClient, say: Say) 
             say(f"secret {parameter}: not there")
 
 
+_SET_REGION = "set AWS_REGION or AWS_DEFAULT_REGION (or region in the profile's ~/.aws/config)"
+_SET_CREDENTIALS = ("set credentials: AWS_PROFILE (a profile in ~/.aws/config or ~/.aws/credentials), "
+                    "or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY")
+
+
+def aws_settings_missing(session: Any) -> str | None:
+    """What to set before anything can reach AWS, in one line; None when region and credentials are there."""
+    from botocore.exceptions import BotoCoreError
+
+    if not session.region_name:
+        return f"no AWS region: {_SET_REGION}"
+    try:
+        credentials = session.get_credentials()
+    except BotoCoreError as error:  # a named profile that does not exist, a broken config file...
+        return f"no usable AWS credentials ({error}): {_SET_CREDENTIALS}"
+    if credentials is None:
+        return f"no AWS credentials: {_SET_CREDENTIALS}"
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m deploy.bootstrap", description=__doc__.split("\n\n")[0])
     parser.add_argument("--stage", required=True, choices=stages.names())
@@ -197,8 +218,19 @@ def main(argv: list[str] | None = None) -> int:
     stage = stages.load(args.stage)
 
     import boto3
+    from botocore.exceptions import BotoCoreError, NoCredentialsError, NoRegionError
 
-    cfn, ssm = boto3.client("cloudformation"), boto3.client("ssm")
+    try:
+        # AWS_DEFAULT_REGION is boto3's own; AWS_REGION is what the AWS CLI v2 and other SDKs read.
+        session = boto3.Session(region_name=os.environ.get("AWS_DEFAULT_REGION") or os.environ.get("AWS_REGION"))
+    except BotoCoreError as error:  # AWS_PROFILE names a profile that is not there
+        print(f"bootstrap failed: {error}; {_SET_CREDENTIALS}", file=sys.stderr)
+        return 2
+    missing = aws_settings_missing(session)
+    if missing:
+        print(f"bootstrap failed: {missing}", file=sys.stderr)
+        return 2
+    cfn, ssm = session.client("cloudformation"), session.client("ssm")
     try:
         if args.stream_arn:
             print(stream_arn(cfn, stage))
@@ -212,6 +244,13 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         changed = bootstrap(stage, cfn, ssm, print, secrets_only=args.secrets_only)
     except BootstrapError as error:
+        print(f"bootstrap failed: {error}", file=sys.stderr)
+        return 1
+    except (NoRegionError, NoCredentialsError) as error:  # e.g. credentials that expired since the check
+        print(f"bootstrap failed: {error}; {_SET_REGION if isinstance(error, NoRegionError) else _SET_CREDENTIALS}",
+              file=sys.stderr)
+        return 2
+    except BotoCoreError as error:  # endpoint unreachable, credentials refused by their provider...
         print(f"bootstrap failed: {error}", file=sys.stderr)
         return 1
     print("done: " + ("changes made" if changed else "nothing to change"))

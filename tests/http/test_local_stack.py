@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import stat
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -57,6 +58,7 @@ def test_data_survives_a_stop_and_restart(tmp_path: Path) -> None:
     finally:
         assert first.stop() == 0
     assert data.exists()
+    assert stat.S_IMODE(data.stat().st_mode) == 0o600  # it holds password hashes
 
     second = start_stack(tmp_path, data=str(data))
     try:
