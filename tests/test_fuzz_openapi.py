@@ -202,14 +202,6 @@ def loaded_schema(document: dict[str, Any]) -> schemathesis.BaseSchema:
 
 
 @pytest.fixture
-def document(api: Api) -> dict[str, Any]:
-    reply = api.get("/openapi.json")
-    assert reply.status == 200, reply.body
-    loaded: dict[str, Any] = reply.json
-    return loaded
-
-
-@pytest.fixture
 def scene(api: Api, blog: Blog, configure: Callable[..., Settings]) -> Iterator[Scene]:
     configure(**FUZZ_SETTINGS)
     yield Scene(api, blog)

@@ -22,6 +22,7 @@ from chalicelib.blog import rendering
 from chalicelib.errors import Conflict, Invalid, RateLimited
 from chalicelib.settings import Settings
 from chalicelib.store import keys
+from chalicelib.store.keys import Key
 from chalicelib.store.table import Write, put, update
 
 HONEYPOT_FIELD = "homepage"
@@ -89,30 +90,14 @@ class AntiSpam:
     # -- writes that ride in the comment's transaction -------------------------------
 
     def rate_limit(self, address_hash: str, now: int) -> Write:
-        """Count this comment in its address's window; refused (429) once the window is full."""
-        allowed, seconds = self.settings.comment_rate_limit
-        window = now // seconds
-        retry_after = (window + 1) * seconds - now
-        refusal = RateLimited(f"at most {allowed} comments every {seconds} s from one address; "
-                              f"try again in {retry_after} s", retry_after)
-        return update(
-            keys.rate_window(address_hash, window), "ADD #n :one SET #ttl = :ttl",
-            "attribute_not_exists(#n) OR #n < :allowed", {"#n": "count", "#ttl": "ttl"}, refusal=refusal,
-            one=1, ttl=(window + 1) * seconds + 60, allowed=allowed,
-        )
+        """Count this comment (or edit) in its address's window; refused (429) once the window is full."""
+        return _window(keys.rate_window(address_hash, now // self.settings.comment_rate_limit[1]),
+                       self.settings.comment_rate_limit, "comments", now)
 
     def vote_rate_limit(self, address_hash: str, now: int) -> Write:
         """Count a vote in its address's vote window (apart from comments'); refused (429) once it is full."""
-        allowed, seconds = self.settings.vote_rate_limit
-        window = now // seconds
-        retry_after = (window + 1) * seconds - now
-        refusal = RateLimited(f"at most {allowed} votes every {seconds} s from one address; "
-                              f"try again in {retry_after} s", retry_after)
-        return update(
-            keys.vote_rate_window(address_hash, window), "ADD #n :one SET #ttl = :ttl",
-            "attribute_not_exists(#n) OR #n < :allowed", {"#n": "count", "#ttl": "ttl"}, refusal=refusal,
-            one=1, ttl=(window + 1) * seconds + 60, allowed=allowed,
-        )
+        return _window(keys.vote_rate_window(address_hash, now // self.settings.vote_rate_limit[1]),
+                       self.settings.vote_rate_limit, "votes", now)
 
     def duplicate_guard(self, slug: str, body: str, now: int) -> Write:
         """Claim this body on this post for the duplicate window (a lapsed claim may be taken again)."""
@@ -123,3 +108,17 @@ class AntiSpam:
                            {"body": ["duplicates a recent comment on this post"]})
         return put({**keys.duplicate(slug, digest), "expires": expires, "ttl": expires + 60},
                    "attribute_not_exists(PK) OR expires < :now", refusal=refusal, now=now)
+
+
+def _window(key: Key, limit: tuple[int, int], what: str, now: int) -> Write:
+    """Add one to a rate window item (``key`` names the window ``now`` falls in); refused once it holds ``limit``."""
+    allowed, seconds = limit
+    window_end = (now // seconds + 1) * seconds
+    retry_after = window_end - now
+    refusal = RateLimited(f"at most {allowed} {what} every {seconds} s from one address; "
+                          f"try again in {retry_after} s", retry_after)
+    return update(
+        key, "ADD #n :one SET #ttl = :ttl",
+        "attribute_not_exists(#n) OR #n < :allowed", {"#n": "count", "#ttl": "ttl"}, refusal=refusal,
+        one=1, ttl=window_end + 60, allowed=allowed,
+    )
