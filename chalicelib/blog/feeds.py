@@ -25,7 +25,7 @@ from urllib.parse import quote, urlsplit
 
 from chalicelib.blog import clock, views
 from chalicelib.blog.status import Status
-from chalicelib.blog.validation import FieldError, Labels, Text, read_query
+from chalicelib.blog.validation import MAX_LABEL_LENGTH, FieldError, Text, read_query
 from chalicelib.errors import Invalid, NotFound
 from chalicelib.store import keys
 from chalicelib.store.keys import END
@@ -207,6 +207,6 @@ class Feeds:
 
 def _label(raw: str) -> str:
     try:
-        return " ".join(Text(Labels.max_length, min_length=1)(raw).split())
+        return " ".join(Text(MAX_LABEL_LENGTH, min_length=1)(raw).split())
     except FieldError as error:
         raise Invalid.field("label", str(error)) from None
