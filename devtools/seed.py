@@ -43,11 +43,12 @@ _POSTS = [
 
 
 def seed(blog: Services) -> None:
-    admin = Principal(username=LOCAL_ADMIN["username"], role=ADMIN)
+    # Seeding acts as these accounts directly, with no token to check against them.
+    admin = Principal(username=LOCAL_ADMIN["username"], role=ADMIN, current=True)
     blog.accounts.signup(dict(LOCAL_ADMIN))
     blog.accounts.signup({"username": "editor", "email": "editor@example.com", "password": "local-editor-password"})
     blog.accounts.set_role(admin, "editor", {"role": AUTHOR})
-    editor = Principal(username="editor", role=AUTHOR)
+    editor = Principal(username="editor", role=AUTHOR, current=True)
     for post in _POSTS:
         blog.posts.create(editor, {**post, "status": Status.PUBLISHED})
     welcome = "welcome-to-your-serverless-blog"

@@ -146,6 +146,13 @@ def me(scene: Scene, send: Send) -> None:
     send()  # 401 with WWW-Authenticate
 
 
+@step("post", "/auth/sign-out-everywhere")
+def sign_out_everywhere(scene: Scene, send: Send) -> None:
+    token = scene.blog.user()
+    send(token=token)
+    send(token=token)  # 401: that token is revoked too
+
+
 @step("put", "/users/{username}/role")
 def set_role(scene: Scene, send: Send) -> None:
     scene.blog.user("rita")

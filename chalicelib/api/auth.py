@@ -1,4 +1,4 @@
-"""Accounts over HTTP: sign up, sign in, who am I, and an admin's role changes."""
+"""Accounts over HTTP: sign up, sign in, who am I, sign out everywhere, and an admin's role changes."""
 
 from __future__ import annotations
 
@@ -27,6 +27,12 @@ def login() -> dict[str, Any]:
 @auth.route("/auth/me", methods=["GET"])
 def me() -> dict[str, Any]:
     return services().accounts.me(signed_in(auth.current_request))
+
+
+@auth.route("/auth/sign-out-everywhere", methods=["POST"])
+def sign_out_everywhere() -> Response:
+    services().accounts.sign_out_everywhere(signed_in(auth.current_request))
+    return Response(body="", status_code=204)
 
 
 @auth.route("/users/{username}/role", methods=["PUT"])

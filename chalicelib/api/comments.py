@@ -23,7 +23,8 @@ def list_comments(slug: str) -> dict[str, Any]:
 @comments.route("/posts/{slug}/comments", methods=["POST"])
 def create_comment(slug: str) -> Response:
     request = comments.current_request
-    created = services().comments.create(caller(request), path_slug(slug), json_body(request),
+    commenter = caller(request, account_read_by_service=True)
+    created = services().comments.create(commenter, path_slug(slug), json_body(request),
                                          source_address(request), header(request, "idempotency-key"))
     # 202: accepted, but held for moderation (visible to its author through the edit token).
     return Response(body=created, status_code=201 if created["comment"]["status"] == Status.APPROVED else 202)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from functools import lru_cache
 from typing import Any
 
 from chalicelib.blog import clock
 from chalicelib.blog.passwords import hash_password, verify_password
-from chalicelib.blog.tokens import ADMIN, AUTHOR, READER, Principal, is_named_admin, issue_jwt
+from chalicelib.blog.tokens import AUTHOR, READER, REVOKED, Principal, applied_role, current_principal, issue_jwt
 from chalicelib.blog.validation import Choice, Email, Field, FieldError, Text, Url, read_fields
 from chalicelib.errors import Conflict, Forbidden, Invalid, NotFound, Unauthenticated
 from chalicelib.settings import Settings
@@ -16,6 +17,10 @@ from chalicelib.store import keys
 from chalicelib.store.table import Item, Table, TransactionCancelled, Write, delete, put, update
 
 _USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{2,31}$")
+# Changing the e-mail or the password needs the current password, or a token
+# whose password was given this recently: a token found in a browser's storage
+# or a log then cannot take the account over for the rest of its life.
+RECENT_SIGN_IN_SECONDS = 15 * 60
 
 
 class Username(Text):
@@ -44,6 +49,7 @@ PROFILE_FIELDS = {
     "password": Field(_PASSWORD_FIELD.rule),
     "bio": Field(Text(1000, single_line=False), nullable=True),
     "image": Field(Url(), nullable=True),
+    "current_password": Field(Text(256, min_length=1, strip=False)),
 }
 
 
@@ -57,7 +63,7 @@ def user_view(item: Item, settings: Settings) -> dict[str, Any]:
     return {
         "username": username,
         "email": item["email"],
-        "role": ADMIN if is_named_admin(username, settings.admins) else item["role"],
+        "role": applied_role(username, item["role"], settings.admins),
         "bio": item.get("bio"),
         "image": item.get("image"),
         "created_at": item["created_at"],
@@ -73,13 +79,26 @@ class Accounts:
         self.table = table
         self.settings = settings
 
-    def _session(self, item: Item, expires: int | None = None) -> dict[str, Any]:
-        # The token names the role the API applies (an admin named by BLOG_ADMINS is "admin"
-        # in it too), so a frontend that reads the token sees what the login answer says.
+    def _session(self, item: Item, carried: Principal | None = None) -> dict[str, Any]:
+        """A token for the account as it stands; one ``carried`` over keeps its expiry and sign-in time.
+
+        The token names the role the API applies (an admin named by BLOG_ADMINS is
+        "admin" in it too), so a frontend that reads the token sees what the login
+        answer says.
+        """
         user = user_view(item, self.settings)
-        token = issue_jwt(user["username"], user["role"], self.settings.jwt_secret,
-                          self.settings.token_ttl_seconds, expires)
+        token = issue_jwt(user["username"], user["role"], self.settings.jwt_secret, self.settings.token_ttl_seconds,
+                          version=int(item.get("token_version", 0)),
+                          signed_in_at=carried.signed_in_at if carried else None,
+                          expires=carried.expires if carried else None)
         return {"token": token, "user": user}
+
+    def _account(self, username: str) -> Item | None:
+        return self.table.get(keys.user(username))
+
+    def current(self, principal: Principal) -> Principal:
+        """``principal`` checked against its account: 401 once its token is revoked; the account's role."""
+        return current_principal(principal, self._account(principal.username), self.settings.admins)
 
     def signup(self, payload: Any) -> dict[str, Any]:
         fields = read_fields(payload, SIGNUP_FIELDS)
@@ -123,25 +142,46 @@ class Accounts:
         The token ends when the one presented ends: asking who you are never
         extends a session (signing in again does).
         """
-        item = self.table.get(keys.user(principal.username))
-        if item is None:
-            raise Unauthenticated("this account no longer exists")
-        return self._session(item, principal.expires or None)
+        item = self._account(principal.username)
+        principal = current_principal(principal, item, self.settings.admins)
+        assert item is not None
+        return self._session(item, principal)
+
+    def sign_out_everywhere(self, principal: Principal) -> None:
+        """Revoke every token of the account, this one included."""
+        self._revoke(principal.username, NotFound("this account no longer exists"))
+
+    def _revoke(self, username: str, refusal: Exception, *changes: tuple[str, Any]) -> Item:
+        """Set ``changes`` on the account and move its token_version on, which ends every token issued before."""
+        names = {"#v": "token_version", **{f"#f{i}": name for i, (name, _) in enumerate(changes)}}
+        values = {f"f{i}": value for i, (_, value) in enumerate(changes)}
+        setting = ", ".join(f"#f{i} = :f{i}" for i in range(len(changes)))
+        expression = (f"SET {setting} " if setting else "") + "ADD #v :one"
+        item = self.table.write(update(keys.user(username), expression, "attribute_exists(PK)", names,
+                                       refusal=refusal, one=1, **values))
+        assert item is not None
+        return item
 
     def update_profile(self, principal: Principal, payload: Any) -> dict[str, Any]:
-        """Change e-mail, password, bio or picture; usernames are permanent (posts name them)."""
+        """Change e-mail, password, bio or picture; usernames are permanent (posts name them).
+
+        A new password revokes every token issued before it; the answer carries a new one.
+        """
         fields = read_fields(payload, PROFILE_FIELDS)
-        item = self.table.get(keys.user(principal.username))
-        if item is None:
-            raise Unauthenticated("this account no longer exists")
+        item = self._account(principal.username)
+        principal = current_principal(principal, item, self.settings.admins)
+        assert item is not None
         if "username" in fields and fields["username"].casefold() != item["username"].casefold():
             raise Invalid.field("username", "cannot be changed: posts and comments are signed with it")
+        new_email = fields.get("email")
+        new_email = new_email if new_email and new_email != item["email"] else None
+        if new_email or "password" in fields:
+            principal = self._reauthenticated(principal, item, fields.get("current_password"))
         changes: dict[str, Any] = {k: fields[k] for k in ("bio", "image") if k in fields}
         if "password" in fields:
             changes["password_hash"] = hash_password(fields["password"], self.settings.password_cost)
         writes: list[Write] = []
-        new_email = fields.get("email")
-        if new_email and new_email != item["email"]:
+        if new_email:
             changes["email"] = new_email
             writes += [
                 put({**keys.email(new_email), "username": item["username"]}, "attribute_not_exists(PK)",
@@ -153,14 +193,39 @@ class Accounts:
             names = {f"#f{i}": name for i, name in enumerate(changes)}
             values = {f":f{i}": value for i, value in enumerate(changes.values())}
             expression = "SET " + ", ".join(f"#f{i} = :f{i}" for i in range(len(changes)))
+            if "password_hash" in changes:
+                # Only if no other change revoked this session meanwhile.
+                names["#v"], values[":v"], values[":one"] = "token_version", principal.version, 1
+                expression += " ADD #v :one"
+                condition = "#v = :v" if principal.version else "attribute_exists(PK) AND attribute_not_exists(#v)"
+                if not principal.version:
+                    condition = f"({condition}) OR #v = :v"
+            else:
+                condition = "attribute_exists(PK)"
             writes.append(Write("Update", key=keys.user(item["username"]), update=expression,
-                                condition="attribute_exists(PK)", names=names, values=values))
+                                condition=condition, names=names, values=values,
+                                refusal=Unauthenticated(REVOKED)))
             try:
                 self.table.transact(writes)
             except TransactionCancelled as cancelled:
                 raise Conflict("the account changed while saving; try again") from cancelled
             item.update(changes)
-        return self._session(item, principal.expires or None)
+            if "password_hash" in changes:
+                item["token_version"] = principal.version + 1
+        return self._session(item, principal)
+
+    def _reauthenticated(self, principal: Principal, item: Item, password: str | None) -> Principal:
+        """The caller proved again that they hold the account: by its password, or by a recent sign-in."""
+        if password is not None:
+            if not verify_password(password, item["password_hash"]):
+                raise Forbidden("the current password does not match",
+                                {"current_password": ["does not match"]})
+            return replace(principal, signed_in_at=clock.epoch())
+        if clock.epoch() - principal.signed_in_at > RECENT_SIGN_IN_SECONDS:
+            raise Forbidden("changing the e-mail or password needs current_password, or a sign-in within "
+                            f"the last {RECENT_SIGN_IN_SECONDS // 60} minutes",
+                            {"current_password": ["is required to change the e-mail or password"]})
+        return principal
 
     def profile(self, username: str) -> Item:
         item = self.table.get(keys.user(username)) if valid_username(username) else None
@@ -175,7 +240,6 @@ class Accounts:
         if not valid_username(username):
             # No such account can exist; and an over-long key would be refused by DynamoDB.
             raise NotFound(f"there is no user {username[:40]!r}")
-        item = self.table.write(update(keys.user(username), "SET #r = :role", "attribute_exists(PK)", {"#r": "role"},
-                                       refusal=NotFound(f"there is no user {username!r}"), role=role))
-        assert item is not None
+        # The user's tokens name the old role: they end here, and the next sign-in carries the new one.
+        item = self._revoke(username, NotFound(f"there is no user {username!r}"), ("role", role))
         return user_view(item, self.settings)

@@ -24,7 +24,7 @@ from chalicelib.blog.threads import (
     reference,
     withdrawal,
 )
-from chalicelib.blog.tokens import Principal, check_edit_token, issue_edit_token
+from chalicelib.blog.tokens import Principal, check_edit_token, current_principal, issue_edit_token
 from chalicelib.blog.validation import Email, Field, Flag, Text, Url, page_limit, read_fields, read_query
 from chalicelib.errors import Conflict, Forbidden, Invalid, NotFound, Unauthenticated
 from chalicelib.settings import Settings
@@ -165,7 +165,12 @@ class Comments:
             self.antispam)
         claim = Claim.of(idempotency_key, f"comment|{slug}|{identity or address_hash}", payload)
 
-        context = self._read_context(slug, fields.get("parent_id"), identity, claim)
+        unchecked = principal is not None and not principal.current
+        context = self._read_context(slug, fields.get("parent_id"), identity, claim,
+                                     principal.username if principal and unchecked else None)
+        if principal is not None and unchecked:
+            principal = current_principal(principal, context.get(_k(keys.user(principal.username))),
+                                          self.settings.admins)
         if claim and (replayed := claim.replay(context.get(_k(claim.key)), now_epoch)) is not None:
             return replayed
         post = self._commentable(context.get(_k(keys.post(slug))), now)
@@ -230,9 +235,14 @@ class Comments:
         return html
 
     def _read_context(self, slug: str, parent_id: str | None, identity: str | None,
-                      claim: Claim | None) -> dict[tuple[str, str], Item]:
-        """Round trip one: everything the decision needs, in a single BatchGetItem."""
+                      claim: Claim | None, account: str | None) -> dict[tuple[str, str], Item]:
+        """Round trip one: everything the decision needs, in a single BatchGetItem.
+
+        ``account``: the commenter's account, when their token is still to be checked against it.
+        """
         wanted = [keys.post(slug)]
+        if account:
+            wanted.append(keys.user(account))
         if parent_id and is_ulid(parent_id):
             wanted.append(keys.comment(slug, parent_id))
         if identity:

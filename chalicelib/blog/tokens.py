@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from chalicelib import signing
 from chalicelib.blog import clock
 from chalicelib.errors import Forbidden, Unauthenticated
+
+if TYPE_CHECKING:
+    from chalicelib.store.table import Item
 
 READER, AUTHOR, ADMIN = "reader", "author", "admin"
 ROLES = (READER, AUTHOR, ADMIN)
@@ -25,6 +29,13 @@ class Principal:
     role: str
     # When the token proving this ends (epoch seconds); a refreshed token keeps it.
     expires: int = 0
+    # The account's token_version when the token was issued: changing the role or
+    # the password, or signing out everywhere, moves it on and so revokes the token.
+    version: int = 0
+    # When the password was last given (epoch seconds): a refreshed token keeps it.
+    signed_in_at: int = 0
+    # Checked against the account as it stands (version, role), not only the signature.
+    current: bool = False
 
     @property
     def is_admin(self) -> bool:
@@ -41,13 +52,30 @@ def is_named_admin(username: str, admins: frozenset[str]) -> bool:
     return any(folded == admin.casefold() for admin in admins)
 
 
-def issue_jwt(username: str, role: str, secret: str, ttl_seconds: int, expires: int | None = None) -> str:
-    """A token for ``role`` (the role the API applies), ending ``ttl_seconds`` from now or at ``expires``."""
+def applied_role(username: str, stored_role: str, admins: frozenset[str]) -> str:
+    """The role the API applies: BLOG_ADMINS names admins, else the account's stored role."""
+    if is_named_admin(username, admins):
+        return ADMIN
+    return stored_role if stored_role in ROLES else READER
+
+
+def issue_jwt(username: str, role: str, secret: str, ttl_seconds: int, *, version: int = 0,
+              signed_in_at: int | None = None, expires: int | None = None) -> str:
+    """A token for ``role`` (the role the API applies), ending ``ttl_seconds`` from now or at ``expires``.
+
+    ``ver`` is the account's token_version; ``auth_time`` (the OpenID Connect name)
+    is when the password was given, which a refreshed token carries over.
+    """
     import jwt
 
     issued = clock.epoch()
-    claims = {"sub": username, "role": role, "iat": issued, "exp": expires or issued + ttl_seconds}
+    claims = {"sub": username, "role": role, "ver": version, "auth_time": signed_in_at or issued,
+              "iat": issued, "exp": expires or issued + ttl_seconds}
     return jwt.encode(claims, secret, algorithm="HS256")
+
+
+def _count(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
 
 
 def verify_jwt(token: str, secret: str, admins: frozenset[str]) -> Principal:
@@ -66,15 +94,30 @@ def verify_jwt(token: str, secret: str, admins: frozenset[str]) -> Principal:
         raise Unauthenticated("the token has expired; sign in again")
     username = claims["sub"]
     role = claims.get("role")
-    if not isinstance(username, str) or role not in ROLES:
+    # Tokens issued before versions existed carry neither claim: version 0, as their accounts have.
+    version = _count(claims.get("ver", 0))
+    signed_in_at = _count(claims.get("auth_time", 0))
+    if not isinstance(username, str) or role not in ROLES or version is None or signed_in_at is None:
         raise Unauthenticated("the token is not valid; sign in again")
-    # BLOG_ADMINS is read on every request, so naming or un-naming an admin
-    # takes effect without waiting for their token to expire.
+    # BLOG_ADMINS is read on every request, so naming or un-naming an admin takes
+    # effect at once. Any other admin claim is checked against the account
+    # before it is used (see current_principal and api/requests.caller).
     if is_named_admin(username, admins):
         role = ADMIN
-    elif role == ADMIN:
-        role = READER
-    return Principal(username=username, role=role, expires=int(expires))
+    return Principal(username=username, role=role, expires=int(expires), version=version,
+                     signed_in_at=signed_in_at)
+
+
+REVOKED = "this session has ended (the password or role changed, or the account signed out everywhere); sign in again"
+
+
+def current_principal(principal: Principal, account: Item | None, admins: frozenset[str]) -> Principal:
+    """``principal`` checked against its account as read just now: the account's role, or 401."""
+    if account is None:
+        raise Unauthenticated("this account no longer exists")
+    if int(account.get("token_version", 0)) != principal.version:
+        raise Unauthenticated(REVOKED)
+    return replace(principal, role=applied_role(principal.username, str(account.get("role")), admins), current=True)
 
 
 # Edit tokens are signed with EDIT_TOKEN_KEY itself (the other kinds use keys

@@ -82,7 +82,8 @@ def test_following_yourself_is_refused_with_422(conduit: Conduit) -> None:
     assert conduit.get("/profiles/alice", token=alice).json["profile"]["following"] is False
 
 
-def test_a_profile_is_one_read_and_following_a_read_and_a_transaction(conduit: Conduit, dynamo: DynamoCalls) -> None:
+def test_a_profile_is_one_read_and_following_two_reads_and_a_write(conduit: Conduit, dynamo: DynamoCalls) -> None:
+    # Following is a write: the first read checks the follower's token against their account
     conduit.register("alice")
     bob = conduit.register("bob")
 
@@ -93,9 +94,9 @@ def test_a_profile_is_one_read_and_following_a_read_and_a_transaction(conduit: C
     dynamo.clear()
     followed = conduit.post("/profiles/alice/follow", token=bob)
     assert followed.json["profile"]["following"] is True
-    assert dynamo.operations == ["GetItem", "TransactWriteItems"]
+    assert dynamo.operations == ["GetItem", "GetItem", "TransactWriteItems"]
 
     dynamo.clear()
     unfollowed = conduit.delete("/profiles/alice/follow", token=bob)
     assert unfollowed.json["profile"]["following"] is False
-    assert dynamo.operations == ["GetItem", "DeleteItem"]
+    assert dynamo.operations == ["GetItem", "GetItem", "DeleteItem"]
