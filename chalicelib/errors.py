@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Self
+
 
 class DomainError(Exception):
     """A request the domain refuses; ``detail`` is shown to the caller."""
@@ -10,6 +12,13 @@ class DomainError(Exception):
         super().__init__(detail)
         self.detail = detail
         self.errors = errors or {}
+
+    def with_errors(self, errors: dict[str, list[str]]) -> Self:
+        """The same refusal naming ``errors`` instead; this one is left as it is (it may be shared)."""
+        copy = type(self).__new__(type(self), *self.args)  # no __init__: a subclass's may take more
+        copy.__dict__.update(self.__dict__)
+        copy.errors = errors
+        return copy
 
 
 class Invalid(DomainError):

@@ -63,28 +63,30 @@ def rows() -> list[Row]:
 
 
 @pytest.fixture
-def document() -> dict[str, Any]:
+def document_file() -> dict[str, Any]:
+    """The document as it is in the source tree: these tests need no running app."""
     return load_document()
 
 
 def test_every_row_of_the_route_table_names_documented_operations(rows: list[Row],
-                                                                  document: dict[str, Any]) -> None:
-    documented = {(template(path), method) for path, method in operations(document)}
+                                                                  document_file: dict[str, Any]) -> None:
+    documented = {(template(path), method) for path, method in operations(document_file)}
     named = [(path, method) for routes, _ in rows for path, method in routes]
     unknown = [f"{m.upper()} {p}" for p, m in named if (template(p), m) not in documented]
     assert not unknown, "rows for operations the document lacks: " + ", ".join(unknown)
 
 
-def test_every_documented_operation_has_a_row_in_the_route_table(rows: list[Row], document: dict[str, Any]) -> None:
+def test_every_documented_operation_has_a_row_in_the_route_table(rows: list[Row],
+                                                                 document_file: dict[str, Any]) -> None:
     named = {(template(path), method) for routes, _ in rows for path, method in routes}
-    missing = [f"{method.upper()} {path}" for path, method in operations(document)
+    missing = [f"{method.upper()} {path}" for path, method in operations(document_file)
                if (template(path), method) not in named]
     assert not missing, "add these to the README's route table: " + ", ".join(missing)
 
 
 def test_request_bodies_in_the_route_table_list_the_documented_fields(rows: list[Row],
-                                                                      document: dict[str, Any]) -> None:
-    by_template = {(template(path), method): (path, method) for path, method in operations(document)}
+                                                                      document_file: dict[str, Any]) -> None:
+    by_template = {(template(path), method): (path, method) for path, method in operations(document_file)}
     compared = 0
     for routes, what in rows:
         fields = listed_fields(what)
@@ -92,9 +94,9 @@ def test_request_bodies_in_the_route_table_list_the_documented_fields(rows: list
             continue
         assert len(routes) == 1, f"a body listed for several operations at once: {routes}"
         path, method = by_template[(template(routes[0][0]), routes[0][1])]
-        body = resolve(document, document["paths"][path][method].get("requestBody", {"content": {}}))
+        body = resolve(document_file, document_file["paths"][path][method].get("requestBody", {"content": {}}))
         assert any(is_json(media) for media in body["content"]), f"{method.upper()} {path} takes no JSON body"
-        schema = request_body_schema(document, path, method)
+        schema = request_body_schema(document_file, path, method)
         assert sorted(fields) == sorted(schema["properties"]), f"{method.upper()} {path}"
         compared += 1
     assert compared >= 5  # the rows that list bodies are really read

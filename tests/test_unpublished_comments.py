@@ -106,6 +106,20 @@ def test_a_comment_of_a_post_no_longer_public_cannot_be_read_by_id(api: Api, aut
     assert api.get(f"/comments/{first}", token=author).status == 404
 
 
+@pytest.mark.parametrize("hiding", ["draft", "scheduled for later"])
+def test_its_author_reads_a_hidden_post_without_its_comments(api: Api, blog: Blog, author: str, slug: str,
+                                                             scene: dict[str, Any], hiding: str) -> None:
+    HIDINGS[hiding](api, slug, author)
+
+    # The author and an admin still read the post itself (to edit it), with no comment embedded
+    for token in (author, blog.admin()):
+        reply = api.get(f"/posts/{slug}?embed=comments", token=token)
+        assert reply.status == 200, reply.body
+        assert reply.json["comments"] == [] and reply.json["comments_next_cursor"] is None
+    republish(api, slug, author)
+    assert len(api.get(f"/posts/{slug}?embed=comments").json["comments"]) == 3
+
+
 @pytest.mark.parametrize("hiding", HIDINGS)
 def test_votes_on_comments_of_a_post_no_longer_public_are_refused_and_not_counted(
         api: Api, author: str, slug: str, scene: dict[str, Any], hiding: str) -> None:

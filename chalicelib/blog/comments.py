@@ -322,13 +322,13 @@ class Comments:
         queue (see _status_after_edit); a held one stays held.
         """
         fields = read_fields(payload, EDIT_FIELDS)
-        comment, _ = self.threads.locate_public(comment_id)
+        comment, post, _ = self.threads.locate_public(comment_id)
         self._authorize(principal, comment, edit_token)
         exempt = _exempt(principal)
         html = self._checked_html(fields["body"], exempt)
         now_epoch, now = clock.epoch(), clock.now_iso()
         edited = {**comment, "body": fields["body"], "html": html, "edited_at": now}
-        status = self._status_after_edit(principal, comment)
+        status = self._status_after_edit(principal, comment, post)
         writes: list[Write]
         if status == comment["status"]:
             item = edited
@@ -355,7 +355,7 @@ class Comments:
             self.threads.prune_tombstones(comment["post_slug"], comment["parent_id"])
         return views.comment_view(item)
 
-    def _status_after_edit(self, principal: Principal | None, comment: Item) -> str:
+    def _status_after_edit(self, principal: Principal | None, comment: Item, post: Item) -> str:
         """Where an edit leaves a comment: a held one stays held; a public one is judged as a new one would be.
 
         The MODERATION setting decides (moderation.decide): under "all" the edit
@@ -367,14 +367,7 @@ class Comments:
         if comment["status"] != Status.APPROVED:
             return str(comment["status"])
         known = commenter_identity(comment, self.antispam) is not None
-        # First as if nobody wrote the post: the post's author only ever turns "pending" into "approved".
-        status = moderation.decide(self.settings.moderation, principal, {"author": ""}, known)
-        if status != Status.APPROVED and principal is not None:
-            # Read the post only when whose it is could change the answer.
-            post = self.table.get(keys.post(comment["post_slug"]))
-            if post is not None:
-                status = moderation.decide(self.settings.moderation, principal, post, known)
-        return status
+        return moderation.decide(self.settings.moderation, principal, post, known)
 
     def delete(self, principal: Principal | None, comment_id: str, edit_token: str | None,
                on_post: str | None = None) -> None:
@@ -402,7 +395,7 @@ class Comments:
 
     def read(self, principal: Principal | None, comment_id: str, edit_token: str | None) -> dict[str, Any]:
         """One comment of a public post; a held one only for its author (edit token or account) and admins."""
-        comment, _ = self.threads.locate_public(comment_id)
+        comment, _, _ = self.threads.locate_public(comment_id)
         if comment["status"] != Status.APPROVED:
             try:
                 self._authorize(principal, comment, edit_token)

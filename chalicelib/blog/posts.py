@@ -111,11 +111,14 @@ class Posts:
                                 sort_to=keys.COMMENT_PREFIX + END, limit=limit + 1)
         first = page.items[0] if page.items and page.items[0]["SK"] == keys.POST_SK else None
         item = self._visible(first, principal, now)
-        comments = page.items[1:]
-        last_key = page.last_key
         view = views.post_view(item, now, self.close_after_days)
-        view["comments"] = [views.comment_view(c) for c in comments]
-        view["comments_next_cursor"] = cursors.encode(last_key, keys.comments_scope(slug), self.cursor_key)
+        if views.is_public(item, now):
+            view["comments"] = [views.comment_view(c) for c in page.items[1:]]
+            view["comments_next_cursor"] = cursors.encode(page.last_key, keys.comments_scope(slug), self.cursor_key)
+        else:
+            # Its author and admins read a draft, but not its comments: no route shows
+            # those while the post is not public (admins moderate them from the queue).
+            view["comments"], view["comments_next_cursor"] = [], None
         return view, _etag(item)
 
     # -- writing -------------------------------------------------------------

@@ -28,19 +28,20 @@ class RealWorld:
         self.social = social
 
     def article(self, viewer: Principal | None, slug: str) -> Shown:
-        post, _ = self.posts.get(viewer, slug, {})
-        return post, self.social.relations(viewer, [post["author"]], [post["slug"]])
+        return self._shown(viewer, self.posts.get(viewer, slug, {})[0])
 
     def articles_page(self, viewer: Principal | None, posts: list[dict[str, Any]]) -> Relations:
         return self.social.relations(viewer, {p["author"] for p in posts}, [p["slug"] for p in posts])
 
     def create(self, viewer: Principal, fields: dict[str, Any]) -> Shown:
-        post = self.posts.create(viewer, fields)
-        return post, self.social.relations(viewer, [post["author"]], [post["slug"]])
+        return self._shown(viewer, self.posts.create(viewer, fields))
 
     def update(self, viewer: Principal, slug: str, changes: dict[str, Any]) -> Shown:
-        post, _ = self.posts.update(viewer, slug, changes, None)
-        return post, self.social.relations(viewer, [post["author"]], [post["slug"]])
+        return self._shown(viewer, self.posts.update(viewer, slug, changes, None)[0])
+
+    def _shown(self, viewer: Principal | None, post: dict[str, Any]) -> Shown:
+        """One post with its relations: whether the viewer follows its author and favorited it."""
+        return post, self.articles_page(viewer, [post])
 
     def favorite(self, viewer: Principal, slug: str, favorited: bool) -> Shown:
         if favorited:

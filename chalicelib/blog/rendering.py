@@ -179,6 +179,9 @@ def _render(markdown: str, allow_html: bool) -> str:
     # until the HTML is built, so the cyclic collector would walk them again and again:
     # 40% of the time of a long post dense with "*" and "_". Paused for the parse (it
     # makes no cycles that need collecting meanwhile), and resumed only by whoever paused it.
+    # The switch is process-wide; with threads (chalice local) a parse may overlap
+    # another's pause, and the first to pause resumes: the collector ends enabled
+    # whatever the interleaving, and a Lambda process renders one request at a time.
     paused = gc.isenabled()
     gc.disable()
     try:

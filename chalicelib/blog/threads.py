@@ -111,8 +111,8 @@ class Threads:
         return _standing(comment)
 
     def locate_public(self, comment_id: str, on_post: str | None = None,
-                      along: Callable[[str], Key] | None = None) -> tuple[Item, Item | None]:
-        """A standing comment by id, of a post the public may read; and the item at ``along(its post)``.
+                      along: Callable[[str], Key] | None = None) -> tuple[Item, Item, Item | None]:
+        """A standing comment by id of a post the public may read: the comment, the post, the item at ``along(post)``.
 
         Two round trips: the reference, then one BatchGetItem of the comment, its
         post and the item ``along`` names (the caller's vote, say; None when absent).
@@ -130,7 +130,7 @@ class Threads:
         post = get(keys.post(slug))
         if post is None or not views.is_public(post, clock.now_iso()):
             raise NotFound("there is no comment with that id")
-        return _standing(get(wanted[0])), get(wanted[2]) if along else None
+        return _standing(get(wanted[0])), post, get(wanted[2]) if along else None
 
     def _reference(self, comment_id: str, on_post: str | None) -> Item | None:
         ref = self.table.get(keys.comment_ref(comment_id)) if is_ulid(comment_id) else None

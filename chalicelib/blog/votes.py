@@ -55,7 +55,7 @@ class Votes:
         address_hash = None if exempt else self.antispam.address_hash(address)
         for _ in range(_ATTEMPTS):
             # The comment, its post (public?) and this voter's vote, in one read after the reference.
-            comment, previous = self.threads.locate_public(comment_id,
+            comment, _, previous = self.threads.locate_public(comment_id,
                                                            along=lambda slug: keys.vote(slug, comment_id, voter))
             if comment["status"] != Status.APPROVED:
                 raise Conflict("only published comments can be voted on")

@@ -178,9 +178,12 @@ def refusal_of(writes: Sequence[Write], reasons: Sequence[dict[str, Any]]) -> Ex
         return None
     first = refusals[0]
     if isinstance(first, DomainError):
+        errors = dict(first.errors)
         for other in refusals[1:]:
             if type(other) is type(first) and isinstance(other, DomainError):
-                first.errors = {**other.errors, **first.errors}
+                errors = {**other.errors, **errors}
+        if errors != first.errors:
+            return first.with_errors(errors)
     return first
 
 
