@@ -14,8 +14,11 @@ $(INSTALLED): requirements.txt requirements-dev.txt
 run: $(INSTALLED)  ## the API on http://127.0.0.1:$${PORT:-8000}, on moto's DynamoDB
 	$(PY) -m devtools.local_stack
 
+# The suite runs on every core (TEST_WORKERS=0: in this process only), a module per worker at a time.
+TEST_WORKERS ?= auto
+
 test: $(INSTALLED) browser  ## the whole suite, the browser tests included
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadscope
 
 fuzz: $(INSTALLED)  ## only the fuzzing of /openapi.json (part of `make test` too); longer: FUZZ_EXAMPLES=500 make fuzz
 	$(PY) -m pytest -m fuzz

@@ -221,6 +221,11 @@ class Recorder:
         for grant in grants_for(service, model.name, params):
             self.seen.setdefault(grant, self.current)
 
+    def absorb(self, record: Mapping[str, Any]) -> None:
+        """Add the grants of another recorder's record (a parallel test worker's)."""
+        for entry in record["grants"]:
+            self.seen.setdefault(Grant(entry["action"], entry["resource"]), entry["first_seen_in"])
+
     def record(self, complete: bool, detail: str) -> dict[str, Any]:
         return {
             "complete": complete,

@@ -36,9 +36,28 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     _aws_calls.current = item.nodeid
 
 
+def _worker_records(target: Path) -> list[Path]:
+    return sorted(target.parent.glob(target.name + ".worker-*"))
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    target = os.environ.get("AWS_CALLS_RECORD")
+    if target and not hasattr(session.config, "workerinput"):
+        for stale in _worker_records(Path(target)):
+            stale.unlink()
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     target = os.environ.get("AWS_CALLS_RECORD")
-    if target:
+    worker = getattr(session.config, "workerinput", None)
+    if target and worker is not None:
+        # Under pytest-xdist each worker records the calls of its own tests; the
+        # controller, which finishes last, merges them into the one record.
+        Path(f"{target}.worker-{worker['workerid']}").write_text(json.dumps(_aws_calls.record(True, "")))
+    elif target:
+        for part in _worker_records(Path(target)):
+            _aws_calls.absorb(json.loads(part.read_text()))
+            part.unlink()
         option = session.config.option
         whole = session.config.args_source == pytest.Config.ArgsSource.TESTPATHS and not (
             option.keyword or option.markexpr or option.deselect)
