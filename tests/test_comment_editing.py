@@ -187,7 +187,8 @@ def test_edit_is_validated_like_a_new_comment(api: Api, slug: str, anonymous: di
 # -- unknown and gone ------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("comment_id", [new_ulid(), "01ARZ3NDEKTSV4RRFFQ69G5FAV", "not-an-id", "0" * 300, "%00"])
+@pytest.mark.parametrize("comment_id", [new_ulid(), "01ARZ3NDEKTSV4RRFFQ69G5FAV", "not-an-id", "0" * 300, "%00"],
+                         ids=["fresh-ulid", "old-ulid", "not-an-id", "over-long", "nul"])
 def test_unknown_or_malformed_comment_id_is_not_found(api: Api, blog: Blog, comment_id: str) -> None:
     admin = blog.admin()
 

@@ -209,7 +209,8 @@ def test_reply_to_a_comment_on_another_post_is_refused(api: Api, blog: Blog, aut
     assert comment_count(api, slug) == 0
 
 
-@pytest.mark.parametrize("parent_id", ["not-an-id", new_ulid(), "0" * 26, "Z" * 26])
+@pytest.mark.parametrize("parent_id", ["not-an-id", new_ulid(), "0" * 26, "Z" * 26],
+                         ids=["not-an-id", "fresh-ulid", "zeros", "z"])
 def test_reply_to_an_unknown_comment_is_refused(api: Api, slug: str, parent_id: str) -> None:
     reply = api.post(f"/posts/{slug}/comments", {"body": "Hi", "parent_id": parent_id})
 
