@@ -55,7 +55,7 @@ from schemathesis.specs.openapi.checks import (
 
 from chalicelib.services import services
 from chalicelib.settings import Settings
-from tests.conftest import Api, Blog, Reply
+from tests.conftest import ADMIN, Api, Blog, Reply
 from tests.openapi_document import Operation, check_reply, load_document, operations, resolve
 
 pytestmark = pytest.mark.fuzz
@@ -106,7 +106,13 @@ class Scene:
         return {"admin": self.admin, "author": self.author, "reader": self.reader}.get(identity)
 
     def restore(self) -> None:
-        """Seed again what an example deleted or moved (called after a write that succeeded)."""
+        """Seed again what an example deleted or moved, and sign in again whoever signed out everywhere.
+
+        Called after a write that succeeded.
+        """
+        self.admin, self.author, self.reader = (
+            token if self.api.get("/auth/me", token=token).status == 200 else self.blog.login(name)
+            for token, name in ((self.admin, ADMIN), (self.author, "alice"), (self.reader, "rita")))
         if self.api.get(f"/posts/{self.slug}", token=self.admin).status != 200:
             self.seed_post()
             return
