@@ -7,7 +7,7 @@ from functools import lru_cache
 from typing import Any
 
 from chalicelib.blog import clock
-from chalicelib.blog.passwords import hash_password, verify_password
+from chalicelib.blog.passwords import hash_password, is_common, verify_password
 from chalicelib.blog.tokens import ADMIN, AUTHOR, READER, Principal, is_named_admin, issue_jwt
 from chalicelib.blog.validation import Choice, Email, Field, FieldError, Text, Url, read_fields
 from chalicelib.errors import Conflict, Forbidden, Invalid, NotFound, Unauthenticated
@@ -26,8 +26,18 @@ class Username(Text):
         return name
 
 
+class NewPassword(Text):
+    """A password being chosen (NIST SP 800-63B): 8 to 256 characters, and not a common one."""
+
+    def __call__(self, value: Any) -> str:
+        password = super().__call__(value)
+        if is_common(password):
+            raise FieldError("is one of the most common passwords, the first ones an attacker tries; choose another")
+        return password
+
+
 _USERNAME_FIELD = Field(Username(32), required=True)
-_PASSWORD_FIELD = Field(Text(256, min_length=8, strip=False), required=True)
+_PASSWORD_FIELD = Field(NewPassword(256, min_length=8, strip=False), required=True)
 SIGNUP_FIELDS = {
     "username": _USERNAME_FIELD,
     "email": Field(Email(allow_blank=False), required=True),
