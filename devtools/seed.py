@@ -44,8 +44,9 @@ _POSTS = [
 
 def seed(blog: Services) -> None:
     admin = Principal(username=LOCAL_ADMIN["username"], role=ADMIN)
-    blog.accounts.signup(dict(LOCAL_ADMIN))
-    blog.accounts.signup({"username": "editor", "email": "editor@example.com", "password": "local-editor-password"})
+    blog.accounts.signup(dict(LOCAL_ADMIN), address="seed")
+    blog.accounts.signup({"username": "editor", "email": "editor@example.com", "password": "local-editor-password"},
+                         address="seed")
     blog.accounts.set_role(admin, "editor", {"role": AUTHOR})
     editor = Principal(username="editor", role=AUTHOR)
     for post in _POSTS:

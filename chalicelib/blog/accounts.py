@@ -8,6 +8,7 @@ from typing import Any
 
 from chalicelib.blog import clock
 from chalicelib.blog.passwords import hash_password, is_common, verify_password
+from chalicelib.blog.sign_in_limits import SignInLimits
 from chalicelib.blog.tokens import ADMIN, AUTHOR, READER, Principal, is_named_admin, issue_jwt
 from chalicelib.blog.validation import Choice, Email, Field, FieldError, Text, Url, read_fields
 from chalicelib.errors import Conflict, Forbidden, Invalid, NotFound, Unauthenticated
@@ -82,6 +83,7 @@ class Accounts:
     def __init__(self, table: Table, settings: Settings) -> None:
         self.table = table
         self.settings = settings
+        self.limits = SignInLimits(table, settings)
 
     def _session(self, item: Item, expires: int | None = None) -> dict[str, Any]:
         # The token names the role the API applies (an admin named by BLOG_ADMINS is "admin"
@@ -91,8 +93,10 @@ class Accounts:
                           self.settings.token_ttl_seconds, expires)
         return {"token": token, "user": user}
 
-    def signup(self, payload: Any) -> dict[str, Any]:
+    def signup(self, payload: Any, address: str) -> dict[str, Any]:
+        """A new reader's account; ``address`` is the caller's, for the sign-up limit."""
         fields = read_fields(payload, SIGNUP_FIELDS)
+        self.limits.claim_signup(address, clock.epoch())
         item = {
             **keys.user(fields["username"]),
             "username": fields["username"],
@@ -113,9 +117,11 @@ class Accounts:
             raise Conflict("sign-up is busy right now; try again") from contended
         return self._session(item)
 
-    def login(self, payload: Any) -> dict[str, Any]:
+    def login(self, payload: Any, address: str) -> dict[str, Any]:
+        """A session for the right e-mail and password; failed attempts are limited per account and address."""
         fields = read_fields(payload, LOGIN_FIELDS)
         refused = Unauthenticated("that e-mail and password do not match an account")
+        claim = self.limits.claim_login(fields["email"], address, clock.epoch())
         pointer = self.table.get(keys.email(fields["email"]))
         item = self.table.get(keys.user(pointer["username"])) if pointer else None
         if item is None:
@@ -125,6 +131,7 @@ class Accounts:
             raise refused
         if not verify_password(fields["password"], item["password_hash"]):
             raise refused
+        self.limits.release(claim)
         return self._session(item)
 
     def me(self, principal: Principal) -> dict[str, Any]:
