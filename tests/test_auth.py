@@ -71,7 +71,7 @@ def test_username_is_taken_regardless_of_case(api: Api, taken: str) -> None:
     reply = signup(api, taken, email="someone.else@example.com")
 
     assert reply.status == 409
-    assert reply.problem["errors"] == {"username": ["is already taken"]}
+    assert "username" in reply.problem["errors"]
     assert login(api, "someone.else@example.com").status == 401
 
 
@@ -82,18 +82,22 @@ def test_email_is_registered_once_regardless_of_case(api: Api, taken: str) -> No
     reply = signup(api, "bob", email=taken)
 
     assert reply.status == 409
-    assert "email" in reply.problem["errors"]
-    assert "username" not in reply.problem["errors"]
     assert login(api, "bob@example.com").status == 401
 
 
-def test_taken_username_and_email_are_both_reported(api: Api) -> None:
+def test_a_taken_username_and_a_registered_email_are_refused_in_the_same_words(api: Api) -> None:
+    # The refusal does not say that an e-mail address has an account (usernames are public anyway)
     signup(api, "alice")
 
-    reply = signup(api, "alice", email="alice@example.com")
+    username_taken = signup(api, "alice", email="someone.else@example.com")
+    email_taken = signup(api, "bob", email="alice@example.com")
+    both_taken = signup(api, "alice", email="alice@example.com")
 
-    assert reply.status == 409
-    assert set(reply.problem["errors"]) == {"username", "email"}
+    assert username_taken.status == email_taken.status == both_taken.status == 409
+    assert username_taken.problem["detail"] == email_taken.problem["detail"] == both_taken.problem["detail"]
+    assert username_taken.problem["errors"] == email_taken.problem["errors"] == both_taken.problem["errors"]
+    assert set(email_taken.problem["errors"]) == {"username", "email"}
+    assert "registered" not in email_taken.body.decode()
 
 
 @pytest.mark.parametrize(("field", "value"), [

@@ -63,6 +63,12 @@ def _decoy_hash(cost: int) -> str:
     return hash_password("a password that no account has", cost)
 
 
+def _in_use() -> Conflict:
+    message = "is already in use, or the other one is"
+    return Conflict("that username or e-mail address is already in use: choose another username, "
+                    "or sign in if the account is yours", {"username": [message], "email": [message]})
+
+
 def user_view(item: Item, settings: Settings) -> dict[str, Any]:
     username = item["username"]
     return {
@@ -105,13 +111,13 @@ class Accounts:
             "role": READER,
             "created_at": clock.now_iso(),
         }
-        # When both are taken, the store's refusal names both fields.
+        # One refusal whichever is taken, so the answer does not name the e-mail address as
+        # registered (a refusal at all can still tell, which the sign-up limit bounds).
         try:
             self.table.transact([
-                put(item, "attribute_not_exists(PK)", refusal=Conflict(
-                    "an account with that username exists", {"username": ["is already taken"]})),
+                put(item, "attribute_not_exists(PK)", refusal=_in_use()),
                 put({**keys.email(fields["email"]), "username": fields["username"]}, "attribute_not_exists(PK)",
-                    refusal=Conflict("an account with that email exists", {"email": ["is already registered"]})),
+                    refusal=_in_use()),
             ])
         except TransactionCancelled as contended:
             raise Conflict("sign-up is busy right now; try again") from contended
