@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test fuzz e2e browser screenshot lint bench conformance clean clean-data bootstrap deploy teardown package policy-check budgets
+.PHONY: run test fuzz e2e browser screenshot lint bench conformance clean clean-data bootstrap deploy admin teardown package policy-check budgets
 
 $(INSTALLED): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -57,6 +57,10 @@ bootstrap: $(INSTALLED)  ## the stage's table stack and SSM secrets (idempotent)
 
 deploy: bootstrap  ## bootstrap, then `chalice deploy` with the table's stream
 	STREAM_ARN=$$($(PY) -m deploy.bootstrap --stage $(STAGE) --stream-arn) $(VENV)/bin/chalice deploy --stage $(STAGE)
+
+admin: $(INSTALLED)  ## create or promote the admin USERNAME (EMAIL) on STAGE (local: `make run`'s); password from ADMIN_PASSWORD or a prompt
+	@test -n "$(USERNAME)" -a -n "$(EMAIL)" || { echo "usage: make admin STAGE=dev USERNAME=ada EMAIL=ada@example.com"; exit 2; }
+	$(PY) -m deploy.admin --stage $(STAGE) --username "$(USERNAME)" --email "$(EMAIL)"
 
 teardown: $(INSTALLED)  ## `chalice delete`, then the table stack and secrets (asks first)
 	@read -p "Delete stage $(STAGE): functions, API, table stack, secrets? Type the stage name: " answer; \

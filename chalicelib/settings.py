@@ -39,6 +39,11 @@ class Settings:
     comment_rate_limit: tuple[int, int]
     # Votes from one address (signed in or not) per window: (count, seconds).
     vote_rate_limit: tuple[int, int]
+    # Sign-in limits (N, seconds): failed logins per account (by e-mail) and per address,
+    # and sign-up attempts per address.
+    login_account_limit: tuple[int, int]
+    login_address_limit: tuple[int, int]
+    signup_rate_limit: tuple[int, int]
     require_form_token: bool
     min_form_seconds: int
     comments_close_after_days: int
@@ -144,6 +149,11 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         # A reader voting down a long thread stays under 30 in ten minutes; one address
         # stuffing a ballot gets 30 votes per ten minutes, not one per request.
         vote_rate_limit=_rate(env.get("VOTE_RATE_LIMIT", DEFAULT_VOTE_RATE_LIMIT), "VOTE_RATE_LIMIT"),
+        # One address gets 40 failures an hour, fewer than the account allows: locking someone
+        # out takes failures from several addresses, window after window (README: Security model).
+        login_account_limit=_rate(env.get("LOGIN_ACCOUNT_LIMIT", "50/3600"), "LOGIN_ACCOUNT_LIMIT"),
+        login_address_limit=_rate(env.get("LOGIN_ADDRESS_LIMIT", "10/900"), "LOGIN_ADDRESS_LIMIT"),
+        signup_rate_limit=_rate(env.get("SIGNUP_RATE_LIMIT", "10/3600"), "SIGNUP_RATE_LIMIT"),
         require_form_token=_bool(env.get("REQUIRE_FORM_TOKEN", "false"), "REQUIRE_FORM_TOKEN"),
         min_form_seconds=_int(env.get("MIN_FORM_SECONDS", "3"), "MIN_FORM_SECONDS", 0),
         comments_close_after_days=_int(env.get("COMMENTS_CLOSE_AFTER_DAYS", "0"), "COMMENTS_CLOSE_AFTER_DAYS", 0),

@@ -38,7 +38,7 @@ def derive_key(secret: str, purpose: str) -> bytes:
     """A key for one purpose, from a deployment secret: one secret less to manage per token kind.
 
     It is HMAC(secret, purpose); the purposes in use are "cursor-signing",
-    "anti-spam" and "unsubscribe-links" (edit tokens use the secret itself).
+    "anti-spam", "unsubscribe-links" and "sign-in-limits" (edit tokens use the secret itself).
     """
     return hmac.new(secret.encode(), purpose.encode(), hashlib.sha256).digest()
 

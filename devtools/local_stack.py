@@ -26,6 +26,7 @@ PROJECT = Path(__file__).resolve().parents[1]
 STATE = PROJECT / ".local"
 SNAPSHOT_EVERY_SECONDS = 15
 PUBLISH_DUE_EVERY_SECONDS = 30
+ENDPOINT_FILE = STATE / "dynamodb-endpoint"
 
 
 class _EnvironmentWins(MutableMapping[str, str]):
@@ -183,9 +184,13 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, stop)
     worker = threading.Thread(target=background, daemon=True, name="housekeeping")
     worker.start()
+    if persist:
+        # `make admin STAGE=local` finds this stack's table through it, while the stack runs.
+        snapshot.write_private(ENDPOINT_FILE, moto.url)
     print(f"Blog API on http://{args.host}:{args.port} (DynamoDB: moto at {moto.url}, table {table_name})",
           flush=True)
     server.serve_forever()
+    ENDPOINT_FILE.unlink(missing_ok=True)
     worker.join(timeout=5)
     save()
     if persist:

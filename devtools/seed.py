@@ -5,6 +5,7 @@ from __future__ import annotations
 from chalicelib.blog.status import Status
 from chalicelib.blog.tokens import ADMIN, AUTHOR, Principal
 from chalicelib.services import Services
+from deploy.admin import ensure_admin
 
 LOCAL_ADMIN = {"username": "admin", "email": "admin@example.com", "password": "local-admin-password"}
 
@@ -45,8 +46,11 @@ _POSTS = [
 def seed(blog: Services) -> None:
     # Seeding acts as these accounts directly, with no token to check against them.
     admin = Principal(username=LOCAL_ADMIN["username"], role=ADMIN, current=True)
-    blog.accounts.signup(dict(LOCAL_ADMIN))
-    blog.accounts.signup({"username": "editor", "email": "editor@example.com", "password": "local-editor-password"})
+    # Sign-up refuses the names in BLOG_ADMINS: the admin is made as `make admin` makes one.
+    ensure_admin(blog.accounts.table, blog.settings, LOCAL_ADMIN["username"], LOCAL_ADMIN["email"],
+                 lambda: LOCAL_ADMIN["password"], lambda _: None)
+    blog.accounts.signup({"username": "editor", "email": "editor@example.com", "password": "local-editor-password"},
+                         address="seed")
     blog.accounts.set_role(admin, "editor", {"role": AUTHOR})
     editor = Principal(username="editor", role=AUTHOR, current=True)
     for post in _POSTS:

@@ -8,16 +8,18 @@ with another key is answered 401 with WWW-Authenticate, never ignored.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 import jwt
 import pytest
 
 from chalicelib import services as services_module
 from chalicelib.blog.tokens import issue_jwt
+from chalicelib.settings import Settings
 from chalicelib.store import keys
 from chalicelib.store.client import dynamodb_client
 from chalicelib.store.table import deserialize, serialize
-from tests.conftest import PASSWORD, Api, Blog, Reply, login
+from tests.conftest import PASSWORD, Api, Blog, Reply, login, make_admin
 from tests.settings_steps import Clock
 
 
@@ -71,7 +73,7 @@ def test_username_is_taken_regardless_of_case(api: Api, taken: str) -> None:
     reply = signup(api, taken, email="someone.else@example.com")
 
     assert reply.status == 409
-    assert reply.problem["errors"] == {"username": ["is already taken"]}
+    assert "username" in reply.problem["errors"]
     assert login(api, "someone.else@example.com").status == 401
 
 
@@ -82,18 +84,22 @@ def test_email_is_registered_once_regardless_of_case(api: Api, taken: str) -> No
     reply = signup(api, "bob", email=taken)
 
     assert reply.status == 409
-    assert "email" in reply.problem["errors"]
-    assert "username" not in reply.problem["errors"]
     assert login(api, "bob@example.com").status == 401
 
 
-def test_taken_username_and_email_are_both_reported(api: Api) -> None:
+def test_a_taken_username_and_a_registered_email_are_refused_in_the_same_words(api: Api) -> None:
+    # The refusal does not say that an e-mail address has an account (usernames are public anyway)
     signup(api, "alice")
 
-    reply = signup(api, "alice", email="alice@example.com")
+    username_taken = signup(api, "alice", email="someone.else@example.com")
+    email_taken = signup(api, "bob", email="alice@example.com")
+    both_taken = signup(api, "alice", email="alice@example.com")
 
-    assert reply.status == 409
-    assert set(reply.problem["errors"]) == {"username", "email"}
+    assert username_taken.status == email_taken.status == both_taken.status == 409
+    assert username_taken.problem["detail"] == email_taken.problem["detail"] == both_taken.problem["detail"]
+    assert username_taken.problem["errors"] == email_taken.problem["errors"] == both_taken.problem["errors"]
+    assert set(email_taken.problem["errors"]) == {"username", "email"}
+    assert "registered" not in email_taken.body.decode()
 
 
 @pytest.mark.parametrize(("field", "value"), [
@@ -206,7 +212,7 @@ def test_token_with_a_wrong_signature_is_refused(api: Api) -> None:
 
 
 def test_unsigned_token_is_refused(api: Api) -> None:
-    signup(api, "root")
+    make_admin()
     unsigned = jwt.encode({"sub": "root", "role": "admin", "exp": int(time.time()) + 60}, "", algorithm="none")
 
     assert_refused_as_unauthenticated(api.get("/auth/me", token=unsigned))
@@ -298,9 +304,13 @@ def test_asking_who_you_are_does_not_extend_the_session(api: Api, clock: Clock) 
     assert expiry(changed.json["user"]["token"]) == expiry(first)
 
 
-def test_blog_admins_names_the_account_whatever_its_case(api: Api) -> None:
+def test_blog_admins_names_the_account_whatever_its_case(api: Api, configure: Callable[..., Settings]) -> None:
     # Usernames are unique regardless of case, so "Root" is the account BLOG_ADMINS=root names
-    token = signup(api, "Root").json["token"]
+    # (made as a reader while BLOG_ADMINS names someone else, since sign-up refuses admins' names)
+    configure(BLOG_ADMINS="someone")
+    signup(api, "Root")
+    configure(BLOG_ADMINS="root")
+    token = login(api, "root@example.com").json["token"]
 
     assert api.get("/auth/me", token=token).json["user"]["role"] == "admin"
     assert api.post("/posts", {"title": "By the admin", "body": "Text"}, token=token).status == 201

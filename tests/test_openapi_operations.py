@@ -131,6 +131,10 @@ def openapi(scene: Scene, send: Send) -> None:
 def signup(scene: Scene, send: Send) -> None:
     send(body={"username": "maria", "email": "Maria@Example.com", "password": "correct horse battery"})
     send(body={"username": "maria", "email": "other@example.com", "password": "correct horse battery"})  # 409
+    send(body={"username": "marta", "email": "marta@example.com", "password": "password1"})  # 422: common
+    with scene.settings(SIGNUP_RATE_LIMIT="0/600"):
+        assert send(body={"username": "marta", "email": "marta@example.com",
+                          "password": "correct horse battery"}).status == 429
 
 
 @step("post", "/auth/login")
@@ -138,6 +142,8 @@ def login(scene: Scene, send: Send) -> None:
     scene.blog.user("lena")
     send(body={"email": "LENA@example.com", "password": "correct horse battery"})
     send(body={"email": "lena@example.com", "password": "wrong horse battery"})  # 401
+    with scene.settings(LOGIN_ADDRESS_LIMIT="0/600"):
+        assert send(body={"email": "lena@example.com", "password": "correct horse battery"}).status == 429
 
 
 @step("get", "/auth/me")

@@ -6,7 +6,7 @@ from typing import Any
 
 from chalice.app import Response
 
-from chalicelib.api.requests import json_body, signed_in
+from chalicelib.api.requests import json_body, signed_in, source_address
 from chalicelib.api.routing import ApiBlueprint
 from chalicelib.services import services
 
@@ -15,13 +15,15 @@ auth = ApiBlueprint(__name__)
 
 @auth.route("/auth/signup", methods=["POST"])
 def signup() -> Response:
-    session = services().accounts.signup(json_body(auth.current_request))
+    request = auth.current_request
+    session = services().accounts.signup(json_body(request), source_address(request))
     return Response(body=session, status_code=201)
 
 
 @auth.route("/auth/login", methods=["POST"])
 def login() -> dict[str, Any]:
-    return services().accounts.login(json_body(auth.current_request))
+    request = auth.current_request
+    return services().accounts.login(json_body(request), source_address(request))
 
 
 @auth.route("/auth/me", methods=["GET"])

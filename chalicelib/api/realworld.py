@@ -39,13 +39,16 @@ def _request() -> Request:
 
 @realworld.route("/users", methods=["POST"])
 def register() -> Response:
-    session = services().accounts.signup(conduit.unwrap(json_body(_request()), "user", _SIGNUP))
+    request = _request()
+    session = services().accounts.signup(conduit.unwrap(json_body(request), "user", _SIGNUP), source_address(request))
     return Response(body=conduit.user(session), status_code=201)
 
 
 @realworld.route("/users/login", methods=["POST"])
 def login() -> dict[str, Any]:
-    return conduit.user(services().accounts.login(conduit.unwrap(json_body(_request()), "user", _LOGIN)))
+    request = _request()
+    fields = conduit.unwrap(json_body(request), "user", _LOGIN)
+    return conduit.user(services().accounts.login(fields, source_address(request)))
 
 
 @realworld.route("/user", methods=["GET"])

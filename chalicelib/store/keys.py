@@ -21,6 +21,8 @@ Layout (PK / SK):
   COMMENTER#<id>     #APPROVED                a commenter (user or e-mail hash) once approved
   RATE#<iphash>#<n>  #RATE                    comments from one address in window n (TTL)
   VOTERATE#<iphash>#<n>  #RATE                votes from one address in window n (TTL)
+  LOGINFAIL#<hash>#<n>   #RATE              failed logins of one account (e-mail hash) or address in window n (TTL)
+  SIGNUPRATE#<iphash>#<n>  #RATE             sign-up attempts from one address in window n (TTL)
   DUP#<slug>#<hash>  #DUP                     a comment body recently posted on a post (TTL)
   IDEM#<scope>#<key> #IDEM                    a stored response for an Idempotency-Key (TTL)
   AUDIT              <at>#<ulid>              one moderation action
@@ -102,6 +104,15 @@ def rate_window(address_hash: str, window: int) -> Key:
 
 def vote_rate_window(address_hash: str, window: int) -> Key:
     return {"PK": f"VOTERATE#{address_hash}#{window}", "SK": "#RATE"}
+
+
+def login_failures(subject_hash: str, window: int) -> Key:
+    """Failed logins of an account ("E" + e-mail hash) or an address ("A" + address hash) in a window."""
+    return {"PK": f"LOGINFAIL#{subject_hash}#{window}", "SK": "#RATE"}
+
+
+def signup_rate_window(address_hash: str, window: int) -> Key:
+    return {"PK": f"SIGNUPRATE#{address_hash}#{window}", "SK": "#RATE"}
 
 
 def duplicate(slug: str, digest: str) -> Key:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import Api
-from tests.realworld.conftest import ISO_MILLIS, Conduit, seeding
+from tests.conftest import Api, make_admin
+from tests.realworld.conftest import ISO_MILLIS, PASSWORD, Conduit, seeding
 
 COMMENT_FIELDS = {"id", "createdAt", "updatedAt", "body", "author"}
 MORE_THAN_A_NATIVE_PAGE = 105  # a native page holds at most 100
@@ -30,7 +30,9 @@ def test_all_comments_are_listed_oldest_first_beyond_one_native_page(conduit: Co
     alice = conduit.register("alice")
     slug = conduit.article(alice)["slug"]
     # The blog's admin is exempt from comment rate limits; what is under test is the list.
-    root = conduit.register("root")
+    make_admin()
+    signed_in = conduit.post("/users/login", {"user": {"email": "root@example.com", "password": PASSWORD}})
+    root = str(signed_in.json["user"]["token"])
     with seeding(monkeypatch):
         written = [conduit.post(f"/articles/{slug}/comments", {"comment": {"body": f"Comment {i}"}}, token=root)
                    .json["comment"]["id"] for i in range(MORE_THAN_A_NATIVE_PAGE)]
