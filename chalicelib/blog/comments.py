@@ -165,13 +165,17 @@ class Comments:
             self.antispam)
         claim = Claim.of(idempotency_key, f"comment|{slug}|{identity or address_hash}", payload)
 
-        context = self._read_context(slug, fields.get("parent_id"), identity, claim)
+        # An e-mail anyone can type proves nothing: it counts once its owner confirmed it (one key more, same read).
+        confirmation = (keys.email_confirmed(self.antispam.email_hash(fields["author_email"]))
+                        if principal is None and fields.get("author_email") else None)
+        context = self._read_context(slug, fields.get("parent_id"), identity, claim, confirmation)
         if claim and (replayed := claim.replay(context.get(_k(claim.key)), now_epoch)) is not None:
             return replayed
         post = self._commentable(context.get(_k(keys.post(slug))), now)
         parent = self._parent(slug, fields.get("parent_id"), context)
-        status = moderation.decide(self.settings.moderation, principal, post,
-                                   known=identity is not None and _k(keys.commenter_approved(identity)) in context)
+        known = identity is not None and _k(keys.commenter_approved(identity)) in context and (
+            confirmation is None or _k(confirmation) in context)
+        status = moderation.decide(self.settings.moderation, principal, post, known=known)
         comment_id = new_ulid()
         item: Item = {
             **keys.comment(slug, comment_id),
@@ -230,9 +234,11 @@ class Comments:
         return html
 
     def _read_context(self, slug: str, parent_id: str | None, identity: str | None,
-                      claim: Claim | None) -> dict[tuple[str, str], Item]:
+                      claim: Claim | None, confirmation: Key | None) -> dict[tuple[str, str], Item]:
         """Round trip one: everything the decision needs, in a single BatchGetItem."""
         wanted = [keys.post(slug)]
+        if confirmation is not None and self.settings.moderation == moderation.FIRST_TIME:
+            wanted.append(confirmation)
         if parent_id and is_ulid(parent_id):
             wanted.append(keys.comment(slug, parent_id))
         if identity:
@@ -351,12 +357,15 @@ class Comments:
         The MODERATION setting decides (moderation.decide): under "all" the edit
         goes back to the queue unless an admin or the post's author makes it;
         under "first-time" the commenter of a public comment is known when it has
-        an identity (account or e-mail: its approval recorded them), so only an
-        anonymous comment without an e-mail goes back.
+        an account, or an e-mail its owner confirmed (a typed e-mail proves
+        nothing); any other anonymous comment goes back.
         """
         if comment["status"] != Status.APPROVED:
             return str(comment["status"])
         known = commenter_identity(comment, self.antispam) is not None
+        if known and not comment.get("author_user") and self.settings.moderation == moderation.FIRST_TIME:
+            # A typed e-mail counts only once its owner confirmed it, as on create (one GetItem, only here).
+            known = self.table.get(keys.email_confirmed(self.antispam.email_hash(comment["author_email"]))) is not None
         # First as if nobody wrote the post: the post's author only ever turns "pending" into "approved".
         status = moderation.decide(self.settings.moderation, principal, {"author": ""}, known)
         if status != Status.APPROVED and principal is not None:
