@@ -516,3 +516,31 @@ def test_a_malformed_sender_is_a_configuration_error(sender: str) -> None:
         load_settings({"NOTIFY_FROM": sender})
     assert load_settings({"NOTIFY_FROM": "Blog <blog@example.com>"}).notify_from == "Blog <blog@example.com>"
     assert load_settings({}).notify_from == "" and load_settings({}).notifications is True
+
+
+def test_under_first_time_an_approved_email_commenter_is_asked_to_confirm_then_goes_straight_through(
+        api: Api, blog: Blog, stream: Stream, configure: Callable[..., Settings]) -> None:
+    configure(MODERATION="first-time", NOTIFY_FROM=f"Blog <{SENDER}>")
+    slug = blog.post(blog.author("alice"), title="Hello")["slug"]
+    ann = {"author_name": "Ann", "author_email": "ann@example.org"}
+    first = api.post(f"/posts/{slug}/comments", {"body": "Hello", **ann})
+    assert first.status == 202, first.body
+    comment_id = first.json["comment"]["id"]
+    assert api.post(f"/comments/{comment_id}/moderate", {"action": "approve"}, token=blog.admin()).status == 200
+    stream.deliver(stream.record("INSERT", None, stream.image(keys.comment(slug, comment_id))))
+
+    assert [m["Subject"] for m in to("ann@example.org")] == ["Confirm your e-mail address for “Hello”"]
+    assert api.post(f"/posts/{slug}/comments", {"body": "Approved, not confirmed", **ann}).status == 202
+    confirm(api, "ann@example.org")
+    assert api.post(f"/posts/{slug}/comments", {"body": "Approved and confirmed", **ann}).status == 201
+
+
+def test_a_signed_in_commenter_asking_for_replies_confirms_their_account_address(
+        api: Api, blog: Blog, stream: Stream) -> None:
+    """Signing up proves no address: an account's e-mail is confirmed like a typed one."""
+    slug = blog.post(blog.author("alice"), title="Hello")["slug"]
+    parent = blog.comment(slug, token=blog.user("dora"), notify_replies=True)
+    stream.deliver(stream.inserted(slug, parent))
+    stream.deliver(stream.inserted(slug, blog.comment(slug, parent_id=parent["comment"]["id"])))
+
+    assert [m["Subject"] for m in to("dora@example.com")] == ["Confirm your e-mail address for “Hello”"]
