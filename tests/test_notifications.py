@@ -544,3 +544,15 @@ def test_a_signed_in_commenter_asking_for_replies_confirms_their_account_address
     stream.deliver(stream.inserted(slug, blog.comment(slug, parent_id=parent["comment"]["id"])))
 
     assert [m["Subject"] for m in to("dora@example.com")] == ["Confirm your e-mail address for “Hello”"]
+
+
+def test_a_post_author_who_has_not_confirmed_still_hears_of_replies_to_their_own_comment_as_new_comments(
+        blog: Blog, stream: Stream) -> None:
+    """An unconfirmed reply notice must not crowd out the post author's own news of the comment."""
+    author = blog.author("alice")
+    slug = blog.post(author, title="Hello")["slug"]
+    mine = blog.comment(slug, token=author, notify_replies=True)
+    stream.deliver(stream.inserted(slug, mine))
+    stream.deliver(stream.inserted(slug, blog.comment(slug, author_name="Eve", parent_id=mine["comment"]["id"])))
+
+    assert [m["Subject"] for m in news("alice@example.com")] == ["New comment on “Hello” from Eve"]

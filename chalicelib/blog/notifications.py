@@ -219,35 +219,32 @@ class Notifications:
             f"{name} commented on your post “{title}”:",
             "You get this e-mail because you wrote the post."), False))
 
-        notices: list[Notice] = []
-        for person, notice, _ in candidates:
-            if person.address and not person.same_as(writer) and all(n.address != person.address for n in notices):
-                notices.append(notice)
         wants_confirmation = comment.get("notify_replies") is True or (
             self.settings.moderation == "first-time" and not writer_user)
-        if writer.address and wants_confirmation and all(n.address != writer.address for n in notices):
-            notices.append(Notice(
-                writer.address, f"Confirm your e-mail address for “{title}”",
-                f"Someone, we hope you, gave this address with a comment on “{title}”.", "", confirmation=True))
-        needs_confirmed = {n.address for (p, n, confirmed) in candidates if confirmed}
-        addresses = {n.address for n in notices}
-        found_keys = {_k(i) for i in self.table.batch_get(
+        addresses = {p.address for p, _, _ in candidates if p.address} | ({writer.address} if writer.address else set())
+        stored = {_k(i) for i in self.table.batch_get(
             [keys.notify_optout(address_hash(a)) for a in addresses]
             + [keys.email_confirmed(self.antispam.email_hash(a)) for a in addresses])}
 
-        def confirmed(address: str) -> bool:
-            return _k(keys.email_confirmed(self.antispam.email_hash(address))) in found_keys
+        def opted_out(address: str) -> bool:
+            return _k(keys.notify_optout(address_hash(address))) in stored
 
-        kept = []
-        for n in notices:
-            if _k(keys.notify_optout(address_hash(n.address))) in found_keys:
-                continue  # an opt-out wins over everything, a confirmation included
-            if n.confirmation and confirmed(n.address):
-                continue
-            if not n.confirmation and n.address in needs_confirmed and not confirmed(n.address):
-                continue  # nobody proved this address wants replies
-            kept.append(n)
-        return kept
+        def confirmed(address: str) -> bool:
+            return _k(keys.email_confirmed(self.antispam.email_hash(address))) in stored
+
+        notices: list[Notice] = []
+        for person, notice, needs_confirmation in candidates:
+            if (person.address and not person.same_as(writer) and not opted_out(person.address)
+                    and (confirmed(person.address) or not needs_confirmation)
+                    and all(n.address != person.address for n in notices)):
+                notices.append(notice)
+        # An opt-out wins over everything, a confirmation request included.
+        if (writer.address and wants_confirmation and not confirmed(writer.address) and not opted_out(writer.address)
+                and all(n.address != writer.address for n in notices)):
+            notices.append(Notice(
+                writer.address, f"Confirm your e-mail address for “{title}”",
+                f"Someone, we hope you, gave this address with a comment on “{title}”.", "", confirmation=True))
+        return notices
 
     def _deliver(self, comment: Item, notice: Notice) -> int:
         marker = keys.notification_sent(CONFIRMATION if notice.confirmation else comment["id"],
