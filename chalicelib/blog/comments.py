@@ -145,7 +145,8 @@ class Comments:
         """Post a comment in at most two round trips: one BatchGetItem, one transaction.
 
         The read fetches the post, the parent, whether the commenter was approved
-        before and any earlier response for the idempotency key; the transaction
+        before (and under first-time whether their e-mail is confirmed) and any
+        earlier response for the idempotency key; the transaction
         writes the comment with its count, rate-limit window, duplicate guard and
         idempotency record, each under a condition that guards against races.
         """
