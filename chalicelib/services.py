@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from chalicelib import signing
+from chalicelib.blog import views
 from chalicelib.blog.accounts import Accounts
 from chalicelib.blog.antispam import AntiSpam
 from chalicelib.blog.articles import Articles
@@ -44,11 +45,13 @@ _current: Services | None = None
 
 def build(settings: Settings) -> Services:
     settings.check_secrets()
+    views.use_gravatar(settings.gravatar)
     table = Table(dynamodb_client(), settings.table_name)
     social = Social(table)
     # Cursors get a key of their own, derived so that one secret less is needed.
     cursor_key = signing.derive_key(settings.edit_token_key, "cursor-signing")
-    antispam = AntiSpam(settings, signing.derive_key(settings.edit_token_key, "anti-spam"))
+    # Stored hashes outlive edit tokens: their key is a secret of its own (HASH_KEY).
+    antispam = AntiSpam(settings, signing.derive_key(settings.hash_key, "anti-spam"))
     threads = Threads(table)
     posts = Posts(table, cursor_key, settings.open_authoring, settings.comments_close_after_days)
     comments = Comments(table, settings, cursor_key, antispam, threads)
@@ -65,7 +68,7 @@ def build(settings: Settings) -> Services:
         articles=articles,
         realworld=RealWorld(posts, comments, articles, social),
         feeds=Feeds(table, settings.site_url),
-        notifications=Notifications(table, settings),
+        notifications=Notifications(table, settings, antispam),
     )
 
 

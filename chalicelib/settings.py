@@ -27,6 +27,11 @@ class Settings:
     table_name: str
     jwt_secret: str
     edit_token_key: str
+    # Long-lived: keys the stored hashes of addresses and e-mails (rate windows,
+    # first-time approvals, confirmed addresses) and comment-form tokens.
+    hash_key: str
+    # Signs the links in mail (unsubscribe, confirm an address): they must outlive edit tokens.
+    mail_link_key: str
     admins: frozenset[str]
     cors_origins: tuple[str, ...]
     anonymous_comments: bool
@@ -56,12 +61,17 @@ class Settings:
     # on or off, and the sender; an empty sender sends nothing.
     notifications: bool
     notify_from: str
+    # Mails (notifications and confirmation requests) to one address per day.
+    notify_rate_limit: int
+    # Gravatar URLs for commenters with an e-mail: opt-in, since the URL's hash confirms a guessed address.
+    gravatar: bool
     # The demo blog at /demo/ (web/demo): on for the local stage, off wherever a real blog lives.
     demo_pages: bool
 
     def check_secrets(self) -> None:
         # A short key makes HMAC and JWT signatures guessable; refuse to serve with one.
-        for name, value in (("JWT_SECRET", self.jwt_secret), ("EDIT_TOKEN_KEY", self.edit_token_key)):
+        for name, value in (("JWT_SECRET", self.jwt_secret), ("EDIT_TOKEN_KEY", self.edit_token_key),
+                            ("HASH_KEY", self.hash_key), ("MAIL_LINK_KEY", self.mail_link_key)):
             if len(value) < 32:
                 raise ConfigurationError(f"{name} is not set (at least 32 characters)")
 
@@ -133,6 +143,8 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         table_name=env.get("TABLE_NAME", "blog"),
         jwt_secret=env.get("JWT_SECRET", ""),
         edit_token_key=env.get("EDIT_TOKEN_KEY", ""),
+        hash_key=env.get("HASH_KEY", ""),
+        mail_link_key=env.get("MAIL_LINK_KEY", ""),
         admins=frozenset(_csv(env.get("BLOG_ADMINS", ""))),
         cors_origins=_csv(env.get("CORS_ORIGINS", "*")),
         anonymous_comments=_bool(env.get("ANONYMOUS_COMMENTS", "true"), "ANONYMOUS_COMMENTS"),
@@ -163,6 +175,8 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         site_url=_site_url(env.get("SITE_URL", "http://127.0.0.1:8000"), "SITE_URL"),
         notifications=_bool(env.get("NOTIFICATIONS", "true"), "NOTIFICATIONS"),
         notify_from=_sender(env.get("NOTIFY_FROM", "").strip(), "NOTIFY_FROM"),
+        notify_rate_limit=_int(env.get("NOTIFY_RATE_LIMIT", "10"), "NOTIFY_RATE_LIMIT", 1),
+        gravatar=_bool(env.get("GRAVATAR", "false"), "GRAVATAR"),
         demo_pages=_bool(env.get("DEMO_PAGES", "false"), "DEMO_PAGES"),
     )
 
@@ -181,7 +195,8 @@ def stream_arn(env: Mapping[str, str] = os.environ) -> str:
 # Deployed stages keep their secrets in SSM Parameter Store, as SecureString
 # parameters <SECRETS_PARAMETER_PATH>/<name> (deploy/bootstrap.py makes them).
 # A value in the environment wins, so the local runner and the tests need no SSM.
-SECRET_PARAMETERS = {"JWT_SECRET": "jwt-secret", "EDIT_TOKEN_KEY": "edit-token-key"}
+SECRET_PARAMETERS = {"JWT_SECRET": "jwt-secret", "EDIT_TOKEN_KEY": "edit-token-key", "HASH_KEY": "hash-key",
+                     "MAIL_LINK_KEY": "mail-link-key"}
 
 
 def with_secrets(env: Mapping[str, str]) -> Mapping[str, str]:

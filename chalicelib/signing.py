@@ -37,8 +37,9 @@ DIGEST_SIZE = hashlib.sha256().digest_size  # 32
 def derive_key(secret: str, purpose: str) -> bytes:
     """A key for one purpose, from a deployment secret: one secret less to manage per token kind.
 
-    It is HMAC(secret, purpose); the purposes in use are "cursor-signing",
-    "anti-spam", "unsubscribe-links" and "sign-in-limits" (edit tokens use the secret itself).
+    It is HMAC(secret, purpose); the purposes in use are "cursor-signing" (of
+    EDIT_TOKEN_KEY, which signs edit tokens itself), "anti-spam" and
+    "sign-in-limits" (of HASH_KEY), "unsubscribe-links" and "confirm-links" (of MAIL_LINK_KEY).
     """
     return hmac.new(secret.encode(), purpose.encode(), hashlib.sha256).digest()
 

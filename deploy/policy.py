@@ -55,6 +55,8 @@ APP_GRANTS: frozenset[Grant] = frozenset({
     Grant("dynamodb:Query", "index"),
     Grant("ssm:GetParameters", "parameter:jwt-secret"),
     Grant("ssm:GetParameters", "parameter:edit-token-key"),
+    Grant("ssm:GetParameters", "parameter:hash-key"),
+    Grant("ssm:GetParameters", "parameter:mail-link-key"),
     Grant("ses:SendRawEmail", "identity"),  # comment notifications, from the stream handler
 })
 

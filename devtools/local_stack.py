@@ -50,15 +50,19 @@ class _EnvironmentWins(MutableMapping[str, str]):
 
 def _local_secrets() -> None:
     """Random keys for this machine, kept beside the data so tokens survive restarts."""
+    from chalicelib.settings import SECRET_PARAMETERS
     from devtools.snapshot import private_directory, write_private
 
     path = STATE / "secrets.json"
     private_directory(STATE)
+    stored: dict[str, str] = {}
     if path.exists():
         stored = json.loads(path.read_text())
         path.chmod(0o600)
-    else:
-        stored = {"JWT_SECRET": secrets.token_urlsafe(48), "EDIT_TOKEN_KEY": secrets.token_urlsafe(48)}
+    # A key added since the file was made is made now; the ones there are kept.
+    lacking = [name for name in SECRET_PARAMETERS if name not in stored]
+    if lacking:
+        stored.update({name: secrets.token_urlsafe(48) for name in lacking})
         write_private(path, json.dumps(stored))
     for name, value in stored.items():
         os.environ.setdefault(name, value)

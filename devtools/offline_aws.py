@@ -19,5 +19,7 @@ def use_offline_aws() -> None:
         "AWS_DEFAULT_REGION": "us-east-1",
         "JWT_SECRET": secrets.token_urlsafe(40),
         "EDIT_TOKEN_KEY": secrets.token_urlsafe(40),
+        "HASH_KEY": secrets.token_urlsafe(40),
+        "MAIL_LINK_KEY": secrets.token_urlsafe(40),
     })
     os.chdir(PROJECT)  # the Chalice test client reads .chalice/config.json from here

@@ -68,3 +68,11 @@ def comment_count(api: Api, slug: str) -> int:
     reply = api.get(f"/posts/{slug}")
     assert reply.status == 200, reply.body
     return int(reply.json["comment_count"])
+
+
+def confirm_email(api: Api, address: str) -> None:
+    """The owner of ``address`` follows the link a confirmation request would carry (a POST, as its button sends)."""
+    notifications = services_module.services().notifications
+    token = notifications.confirm_token(address, clock_module.epoch() + 3600)
+    reply = api.post(f"/email/confirm?token={token}")
+    assert reply.status == 200, reply.body

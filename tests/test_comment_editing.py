@@ -20,7 +20,7 @@ from chalicelib.blog.ids import new_ulid
 from chalicelib.blog.tokens import issue_edit_token
 from chalicelib.settings import Settings
 from tests.conftest import Api, Blog, Reply
-from tests.settings_steps import Clock, comment_count, send
+from tests.settings_steps import Clock, comment_count, confirm_email, send
 
 
 @pytest.fixture
@@ -461,7 +461,22 @@ def test_edit_of_a_held_comment_keeps_it_held(api: Api, blog: Blog, slug: str,
 
 def test_under_first_time_a_known_commenters_edit_stays_public(
         api: Api, slug: str, configure: Callable[..., Settings]) -> None:
-    # Given a commenter known by e-mail: their public comment recorded them as approved
+    # Given a commenter known by e-mail: their public comment recorded them, and they confirmed the address
+    created = send(api, slug, "Hello", author_email="ann@example.org")
+    assert created.status == 201, created.body
+    configure(MODERATION="first-time")
+    confirm_email(api, "ann@example.org")
+
+    reply = edit(api, created.json["comment"]["id"], "Hello, edited", headers=token_header(created.json))
+
+    assert reply.status == 200, reply.body
+    assert reply.json["status"] == "approved"
+    assert [c["body"] for c in listed(api, slug)] == ["Hello, edited"]
+
+
+def test_under_first_time_an_edit_under_an_unconfirmed_email_goes_back_to_the_queue(
+        api: Api, slug: str, configure: Callable[..., Settings]) -> None:
+    # A typed e-mail proves nothing until its owner confirms it: the edit is judged as a new comment would be
     created = send(api, slug, "Hello", author_email="ann@example.org")
     assert created.status == 201, created.body
     configure(MODERATION="first-time")
@@ -469,8 +484,8 @@ def test_under_first_time_a_known_commenters_edit_stays_public(
     reply = edit(api, created.json["comment"]["id"], "Hello, edited", headers=token_header(created.json))
 
     assert reply.status == 200, reply.body
-    assert reply.json["status"] == "approved"
-    assert [c["body"] for c in listed(api, slug)] == ["Hello, edited"]
+    assert reply.json["status"] == "pending"
+    assert listed(api, slug) == []
 
 
 def test_under_first_time_an_anonymous_edit_without_email_goes_back_to_the_queue(

@@ -7,6 +7,8 @@ the design promises (one Query per page, at most two calls to post a comment).
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -14,6 +16,7 @@ import pytest
 from chalicelib import services as services_module
 from chalicelib.blog.ids import new_ulid
 from chalicelib.blog.views import avatar_url
+from chalicelib.settings import Settings
 from chalicelib.store import keys
 from chalicelib.store.client import dynamodb_client
 from chalicelib.store.table import TransactionCancelled, deserialize, serialize
@@ -65,16 +68,30 @@ def test_anonymous_comment_without_a_name_is_signed_anonymous(api: Api, slug: st
     assert reply.json["comment"]["author"]["name"] == "Anonymous"
 
 
-def test_commenter_email_is_never_returned_but_gives_an_avatar(api: Api, blog: Blog, slug: str) -> None:
+def test_commenter_email_is_never_returned_nor_any_hash_of_it_by_default(api: Api, slug: str) -> None:
+    """Without GRAVATAR a comment has no avatar URL: a Gravatar URL's SHA-256 would confirm a guessed address."""
     created = api.post(f"/posts/{slug}/comments", {"body": "Hi", "author_email": EMAIL})
     listed = api.get(f"/posts/{slug}/comments")
     embedded = api.get(f"/posts/{slug}?embed=comments")
 
+    digest = hashlib.sha256(EMAIL.strip().lower().encode()).hexdigest()
     for reply in (created, listed, embedded):
         assert reply.status in (200, 201), reply.body
         assert EMAIL not in reply.body.decode()
+        assert digest not in reply.body.decode()
+    assert created.json["comment"]["author"]["avatar"] is None
+    assert listed.json["items"][0]["author"]["avatar"] is None
+
+
+def test_a_blog_that_opts_in_to_gravatar_gives_gravatar_avatars(api: Api, slug: str,
+                                                                configure: Callable[..., Settings]) -> None:
+    configure(GRAVATAR="true")
+    created = api.post(f"/posts/{slug}/comments", {"body": "Hi", "author_email": EMAIL})
+    listed = api.get(f"/posts/{slug}/comments")
+
+    assert EMAIL not in created.body.decode()
     assert created.json["comment"]["author"]["avatar"] == avatar_url(EMAIL)
-    assert listed.json["items"][0]["author"]["avatar"].startswith("https://")
+    assert listed.json["items"][0]["author"]["avatar"].startswith("https://www.gravatar.com/avatar/")
 
 
 @pytest.mark.parametrize("website", [

@@ -23,7 +23,7 @@ from chalicelib.store.client import dynamodb_client
 from chalicelib.store.table import deserialize, serialize
 from tests.conftest import AUTHOR, TEST_TABLE, Api, Blog, DynamoCalls, Reply
 from tests.post_steps import walk
-from tests.settings_steps import Clock, comment_count, send
+from tests.settings_steps import Clock, comment_count, confirm_email, send
 
 # -- steps ---------------------------------------------------------------------------
 
@@ -164,16 +164,49 @@ def test_an_author_commenting_on_someone_elses_post_is_held(api: Api, blog: Blog
     held(api, slug, token=other_author)
 
 
-def test_first_time_commenter_is_held_until_approved_then_trusted_by_email_in_any_case(
+def test_first_time_trusts_an_approved_email_once_its_owner_confirmed_it_in_any_case(
         api: Api, slug: str, configure: Callable[..., Settings], admin: str) -> None:
     configure(MODERATION="first-time")
     first = held(api, slug, "Hello", author_email="Ann@Example.org")
-
     act(api, first["comment"]["id"], "approve", admin)
+    confirm_email(api, "ann@example.org")
+
     second = send(api, slug, "Hello again", author_email="ann@EXAMPLE.ORG")
 
     assert second.status == 201, second.body
     assert listed(api, slug) == [first["comment"]["id"], second.json["comment"]["id"]]
+
+
+def test_first_time_an_approved_address_typed_by_someone_else_is_held(
+        api: Api, slug: str, configure: Callable[..., Settings], admin: str) -> None:
+    """The attack: alice was approved once; anyone typing her address must not be published at once."""
+    configure(MODERATION="first-time")
+    act(api, held(api, slug, "Hello", author_email="alice@example.com")["comment"]["id"], "approve", admin)
+
+    impostor = held(api, slug, "Buy pills", author_email="alice@example.com")
+
+    assert impostor["comment"]["status"] == "pending"
+    assert impostor["comment"]["id"] not in listed(api, slug)
+
+
+def test_first_time_a_confirmed_address_is_not_known_until_approved(
+        api: Api, slug: str, configure: Callable[..., Settings]) -> None:
+    configure(MODERATION="first-time")
+    confirm_email(api, "ann@example.org")
+
+    held(api, slug, "Hello", author_email="ann@example.org")
+
+
+def test_first_time_create_still_reads_once_and_writes_once_with_the_confirmation(
+        api: Api, slug: str, configure: Callable[..., Settings], admin: str, dynamo: DynamoCalls) -> None:
+    configure(MODERATION="first-time")
+    act(api, held(api, slug, "Hello", author_email="ann@example.org")["comment"]["id"], "approve", admin)
+    confirm_email(api, "ann@example.org")
+    dynamo.clear()
+
+    approved(api, slug, "Hello again", author_email="ann@example.org")
+
+    assert dynamo.operations == ["BatchGetItem", "TransactWriteItems"]
 
 
 def test_first_time_trust_of_one_email_does_not_extend_to_another(api: Api, slug: str, blog: Blog,

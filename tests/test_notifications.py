@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import re
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -30,6 +31,7 @@ from chalicelib.settings import Settings, load_settings
 from chalicelib.store import keys
 from chalicelib.store.client import dynamodb_client
 from tests.conftest import TEST_TABLE, Api, Blog, DynamoCalls
+from tests.settings_steps import Clock
 
 SENDER = "blog@example.com"
 HANDLER = "notify_comments"
@@ -58,6 +60,29 @@ def outbox() -> list[EmailMessage]:
 
 def to(address: str) -> list[EmailMessage]:
     return [m for m in outbox() if m["To"] == address]
+
+
+CONFIRM_SUBJECT = "Confirm your e-mail address"
+
+
+def news(address: str) -> list[EmailMessage]:
+    """The messages to ``address`` that are about comments (not requests to confirm it)."""
+    return [m for m in to(address) if not m["Subject"].startswith(CONFIRM_SUBJECT)]
+
+
+def confirmation_link(address: str) -> str:
+    """The path and query of the confirmation link in the last confirmation request to ``address``."""
+    requests = [m for m in to(address) if m["Subject"].startswith(CONFIRM_SUBJECT)]
+    assert requests, f"no confirmation request reached {address}"
+    found = re.search(r"https://blog\.test\.example(/email/confirm\?token=\S+)", requests[-1].get_content())
+    assert found is not None
+    return found[1]
+
+
+def confirm(api: Api, address: str) -> None:
+    """The owner of ``address`` opens the link and presses the button."""
+    done = api.post(confirmation_link(address))
+    assert done.status == 200, done.body
 
 
 class Stream:
@@ -132,7 +157,7 @@ def test_the_post_author_hears_of_each_new_comment_but_not_their_own(blog: Blog,
     assert "from bob" in messages[1]["Subject"]
 
 
-def test_replies_reach_parent_authors_who_opted_in(blog: Blog, stream: Stream) -> None:
+def test_replies_reach_parent_authors_who_opted_in_and_confirmed(api: Api, blog: Blog, stream: Stream) -> None:
     author = blog.author("alice")
     slug = blog.post(author, title="Hello")["slug"]
     keen = blog.comment(slug, author_name="Bob", author_email="bob@example.com", notify_replies=True)
@@ -141,6 +166,9 @@ def test_replies_reach_parent_authors_who_opted_in(blog: Blog, stream: Stream) -
     parents = (keen, quiet, member)
     stream.deliver(*(stream.inserted(slug, c) for c in parents))
     assert len(to("alice@example.com")) == 3
+    assert to("cy@example.com") == []  # asked for nothing: not even a confirmation request
+    confirm(api, "bob@example.com")
+    confirm(api, "dora@example.com")  # an account's address is confirmed like any other
     before = len(outbox())
 
     replies = [blog.comment(slug, author_name="Eve", author_email="eve@example.com",
@@ -148,21 +176,146 @@ def test_replies_reach_parent_authors_who_opted_in(blog: Blog, stream: Stream) -
     own = blog.comment(slug, author_name="Bob", author_email="bob@example.com", parent_id=keen["comment"]["id"])
     stream.deliver(*(stream.inserted(slug, c) for c in [*replies, own]))
 
-    assert [m["Subject"] for m in to("bob@example.com")] == ["Eve replied to your comment on “Hello”"]
-    assert "> Reply 0" in to("bob@example.com")[0].get_content()
+    assert [m["Subject"] for m in news("bob@example.com")] == ["Eve replied to your comment on “Hello”"]
+    assert "> Reply 0" in news("bob@example.com")[0].get_content()
     assert to("cy@example.com") == []  # did not opt in
-    assert [m["Subject"] for m in to("dora@example.com")] == ["Eve replied to your comment on “Hello”"]
+    assert [m["Subject"] for m in news("dora@example.com")] == ["Eve replied to your comment on “Hello”"]
     assert len(to("alice@example.com")) == 3 + 4  # the post's author hears of every new comment
     assert len(outbox()) == before + 2 + 4
 
 
-def test_the_post_author_replying_to_an_opted_in_comment_is_written_to_once(blog: Blog, stream: Stream) -> None:
+def test_the_post_author_replying_to_an_opted_in_comment_is_written_to_once(api: Api, blog: Blog,
+                                                                              stream: Stream) -> None:
     author = blog.author("alice")
     slug = blog.post(author)["slug"]
     mine = blog.comment(slug, token=author, notify_replies=True)
+    stream.deliver(stream.inserted(slug, mine))
+    confirm(api, "alice@example.com")
     reply = blog.comment(slug, author_name="Eve", parent_id=mine["comment"]["id"])
-    stream.deliver(stream.inserted(slug, mine), stream.inserted(slug, reply))
-    assert [m["Subject"].split(" ", 2)[:2] for m in outbox()] == [["Eve", "replied"]]
+    stream.deliver(stream.inserted(slug, reply))
+    assert [m["Subject"].split(" ", 2)[:2] for m in news("alice@example.com")] == [["Eve", "replied"]]
+
+
+def test_a_typed_address_gets_one_confirmation_request_and_no_replies(blog: Blog, stream: Stream) -> None:
+    """The attack: anyone types a victim's address with notify_replies, then replies with spam."""
+    slug = blog.post(blog.author("alice"), title="Hello")["slug"]
+    bait = blog.comment(slug, author_name="Mallory", author_email="victim@example.com", notify_replies=True,
+                        body="Buy pills at pills.example")
+    again = blog.comment(slug, author_name="Mallory", author_email="Victim@Example.com", notify_replies=True)
+    stream.deliver(stream.inserted(slug, bait), stream.inserted(slug, again))
+    spam = [blog.comment(slug, author_name="Mallory", parent_id=bait["comment"]["id"], body=f"SPAM {i}")
+            for i in range(3)]
+    stream.deliver(*(stream.inserted(slug, c) for c in spam))
+
+    received = to("victim@example.com")
+    assert [m["Subject"] for m in received] == ["Confirm your e-mail address for “Hello”"]  # one, not two
+    text = received[0].get_content()
+    assert "pills" not in text and "Mallory" not in text  # nothing the commenter wrote reaches the victim
+    assert "/email/confirm?token=" in text
+    assert received[0]["List-Unsubscribe"].startswith("<https://blog.test.example/unsubscribe?token=")
+
+
+def test_confirmation_links_show_a_page_and_only_a_post_confirms(api: Api, blog: Blog, stream: Stream) -> None:
+    slug = blog.post(blog.author("alice"))["slug"]
+    parent = blog.comment(slug, author_email="bob@example.com", notify_replies=True)
+    stream.deliver(stream.inserted(slug, parent))
+    link = confirmation_link("bob@example.com")
+
+    page = api.get(link)  # what a mail scanner fetches: it must confirm nothing
+    assert page.status == 200 and page.headers["content-type"].startswith("text/html")
+    assert b'<form method="post" action="">' in page.body
+    stream.deliver(stream.inserted(slug, blog.comment(slug, parent_id=parent["comment"]["id"])))
+    assert news("bob@example.com") == []
+
+    assert api.post(link).status == 200
+    assert api.post(link, raw=b"", headers={"Content-Type": "multipart/form-data; boundary=x"}).status == 200
+    stream.deliver(stream.inserted(slug, blog.comment(slug, parent_id=parent["comment"]["id"])))
+    assert len(news("bob@example.com")) == 1
+
+
+def test_confirmation_links_refuse_forged_expired_and_odd_tokens(api: Api, blog: Blog, stream: Stream,
+                                                                 clock: Clock) -> None:
+    slug = blog.post(blog.author("alice"))["slug"]
+    bob = blog.comment(slug, author_email="bob@example.com", notify_replies=True)
+    carol = blog.comment(slug, author_email="carol@example.com", notify_replies=True)
+    stream.deliver(stream.inserted(slug, bob), stream.inserted(slug, carol))
+    token = confirmation_link("bob@example.com").split("token=", 1)[1]
+    digest, expires, signature = token.split(".")
+    carol_digest = confirmation_link("carol@example.com").split("token=", 1)[1].split(".")[0]
+    forged = [f"{carol_digest}.{expires}.{signature}",  # bob's signature on carol's address
+              f"{digest}.{int(expires) + 10**6}.{signature}",  # a later expiry
+              f"{digest}.{expires}.{'A' * 22}", f"{digest}.{expires}.{signature}x", "nonsense",
+              token + "é", token.replace(".", "%C3%A9", 1), f"{digest}.{'9' * 40}.{signature}"]
+    for bad in forged:
+        for method in ("GET", "POST"):
+            reply = api.request(method, f"/email/confirm?token={bad}")
+            assert reply.status == 403, (bad, method, reply.body)
+            assert reply.problem["detail"].startswith("this confirmation link is not valid")
+    for method in ("GET", "POST"):
+        assert api.request(method, "/email/confirm").problem["status"] == 400
+        assert api.request(method, "/email/confirm?token=").problem["status"] == 400
+
+    clock.advance(days=8)  # past the link's seven days
+    expired = api.post(f"/email/confirm?token={token}")
+    assert expired.status == 403 and "expired" in expired.problem["detail"]
+    # Nothing was confirmed: neither bob nor carol hears of replies.
+    stream.deliver(*(stream.inserted(slug, blog.comment(slug, parent_id=c["comment"]["id"])) for c in (bob, carol)))
+    assert news("bob@example.com") == [] and news("carol@example.com") == []
+
+
+def test_a_confirmation_used_twice_is_harmless_and_confirms_only_its_address(api: Api, blog: Blog,
+                                                                             stream: Stream) -> None:
+    slug = blog.post(blog.author("alice"))["slug"]
+    bob = blog.comment(slug, author_email="bob@example.com", notify_replies=True)
+    carol = blog.comment(slug, author_email="carol@example.com", notify_replies=True)
+    stream.deliver(stream.inserted(slug, bob), stream.inserted(slug, carol))
+    confirm(api, "bob@example.com")
+    confirm(api, "bob@example.com")  # a replay changes nothing
+
+    stream.deliver(*(stream.inserted(slug, blog.comment(slug, parent_id=c["comment"]["id"])) for c in (bob, carol)))
+    assert len(news("bob@example.com")) == 1
+    assert news("carol@example.com") == []
+
+
+def test_an_opt_out_wins_over_a_confirmation(api: Api, blog: Blog, stream: Stream) -> None:
+    slug = blog.post(blog.author("alice"))["slug"]
+    parent = blog.comment(slug, author_email="bob@example.com", notify_replies=True)
+    stream.deliver(stream.inserted(slug, parent))
+    request = to("bob@example.com")[0]
+    unsubscribe = urlsplit(request["List-Unsubscribe"][1:-1])
+    assert api.post(f"{unsubscribe.path}?{unsubscribe.query}").status == 200  # opted out from the request itself
+    confirm(api, "bob@example.com")  # ... and then confirmed: the opt-out still wins
+
+    stream.deliver(stream.inserted(slug, blog.comment(slug, parent_id=parent["comment"]["id"])))
+    stream.deliver(stream.inserted(slug, blog.comment(slug, author_email="bob@example.com", notify_replies=True)))
+    assert len(to("bob@example.com")) == 1  # only the one request
+
+
+def test_mail_to_one_address_is_limited_per_day(api: Api, blog: Blog, stream: Stream, clock: Clock,
+                                                configure: Callable[..., Settings]) -> None:
+    configure(NOTIFY_RATE_LIMIT="3", NOTIFY_FROM=f"Blog <{SENDER}>")
+    clock.align(24 * 3600)
+    slug = blog.post(blog.author("alice"))["slug"]
+    # The confirmation request counts too: bob's day holds it and two replies.
+    parent = blog.comment(slug, author_email="bob@example.com", notify_replies=True)
+    stream.deliver(stream.inserted(slug, parent))
+    confirm(api, "bob@example.com")
+    for _ in range(4):
+        stream.deliver(stream.inserted(slug, blog.comment(slug, parent_id=parent["comment"]["id"])))
+    assert len(to("bob@example.com")) == 3
+    assert len(to("alice@example.com")) == 3  # the post's author: 5 comments, 3 mails
+
+    clock.advance(days=1)  # a new day, a new window
+    stream.deliver(stream.inserted(slug, blog.comment(slug, parent_id=parent["comment"]["id"])))
+    assert len(to("bob@example.com")) == 4 and len(to("alice@example.com")) == 4
+
+
+def test_the_daily_limit_has_a_sane_default_and_is_checked() -> None:
+    assert load_settings({}).notify_rate_limit == 10
+    assert load_settings({"NOTIFY_RATE_LIMIT": "2"}).notify_rate_limit == 2
+    for bad in ("0", "-1", "ten"):
+        with pytest.raises(ConfigurationError, match="NOTIFY_RATE_LIMIT"):
+            load_settings({"NOTIFY_RATE_LIMIT": bad})
 
 
 def test_a_second_delivery_of_the_same_records_sends_nothing(blog: Blog, stream: Stream) -> None:
@@ -215,9 +368,10 @@ def test_unsubscribing_stops_all_mail_to_the_address(api: Api, blog: Blog, strea
     slug = blog.post(author)["slug"]
     parent = blog.comment(slug, author_name="Bob", author_email="bob@example.com", notify_replies=True)
     stream.deliver(stream.inserted(slug, parent))
+    confirm(api, "bob@example.com")
     reply = blog.comment(slug, author_name="Eve", parent_id=parent["comment"]["id"])
     stream.deliver(stream.inserted(slug, reply))
-    link = urlsplit(to("bob@example.com")[0]["List-Unsubscribe"][1:-1])
+    link = urlsplit(news("bob@example.com")[0]["List-Unsubscribe"][1:-1])
     path = f"{link.path}?{link.query}"
 
     # GET only shows the confirmation page (mail scanners fetch links); the address is still subscribed.
@@ -226,7 +380,7 @@ def test_unsubscribing_stops_all_mail_to_the_address(api: Api, blog: Blog, strea
     assert page.headers["content-type"].startswith("text/html")
     assert b'<form method="post" action="">' in page.body
     stream.deliver(stream.inserted(slug, blog.comment(slug, parent_id=parent["comment"]["id"])))
-    assert len(to("bob@example.com")) == 2
+    assert len(news("bob@example.com")) == 2
 
     # RFC 8058 one-click: a POST to the same URL.
     done = api.post(path, raw=b"List-Unsubscribe=One-Click",
@@ -235,7 +389,7 @@ def test_unsubscribing_stops_all_mail_to_the_address(api: Api, blog: Blog, strea
     assert b"unsubscribed" in done.body
     assert api.post(path, raw=b"", headers={"Content-Type": "multipart/form-data; boundary=x"}).status == 200
     stream.deliver(stream.inserted(slug, blog.comment(slug, parent_id=parent["comment"]["id"])))
-    assert len(to("bob@example.com")) == 2
+    assert len(news("bob@example.com")) == 2
     assert len(to("alice@example.com")) == 4  # others still hear
 
     # The post author's own link works the same way.
@@ -362,3 +516,43 @@ def test_a_malformed_sender_is_a_configuration_error(sender: str) -> None:
         load_settings({"NOTIFY_FROM": sender})
     assert load_settings({"NOTIFY_FROM": "Blog <blog@example.com>"}).notify_from == "Blog <blog@example.com>"
     assert load_settings({}).notify_from == "" and load_settings({}).notifications is True
+
+
+def test_under_first_time_an_approved_email_commenter_is_asked_to_confirm_then_goes_straight_through(
+        api: Api, blog: Blog, stream: Stream, configure: Callable[..., Settings]) -> None:
+    configure(MODERATION="first-time", NOTIFY_FROM=f"Blog <{SENDER}>")
+    slug = blog.post(blog.author("alice"), title="Hello")["slug"]
+    ann = {"author_name": "Ann", "author_email": "ann@example.org"}
+    first = api.post(f"/posts/{slug}/comments", {"body": "Hello", **ann})
+    assert first.status == 202, first.body
+    comment_id = first.json["comment"]["id"]
+    assert api.post(f"/comments/{comment_id}/moderate", {"action": "approve"}, token=blog.admin()).status == 200
+    stream.deliver(stream.record("INSERT", None, stream.image(keys.comment(slug, comment_id))))
+
+    assert [m["Subject"] for m in to("ann@example.org")] == ["Confirm your e-mail address for “Hello”"]
+    assert api.post(f"/posts/{slug}/comments", {"body": "Approved, not confirmed", **ann}).status == 202
+    confirm(api, "ann@example.org")
+    assert api.post(f"/posts/{slug}/comments", {"body": "Approved and confirmed", **ann}).status == 201
+
+
+def test_a_signed_in_commenter_asking_for_replies_confirms_their_account_address(
+        api: Api, blog: Blog, stream: Stream) -> None:
+    """Signing up proves no address: an account's e-mail is confirmed like a typed one."""
+    slug = blog.post(blog.author("alice"), title="Hello")["slug"]
+    parent = blog.comment(slug, token=blog.user("dora"), notify_replies=True)
+    stream.deliver(stream.inserted(slug, parent))
+    stream.deliver(stream.inserted(slug, blog.comment(slug, parent_id=parent["comment"]["id"])))
+
+    assert [m["Subject"] for m in to("dora@example.com")] == ["Confirm your e-mail address for “Hello”"]
+
+
+def test_a_post_author_who_has_not_confirmed_still_hears_of_replies_to_their_own_comment_as_new_comments(
+        blog: Blog, stream: Stream) -> None:
+    """An unconfirmed reply notice must not crowd out the post author's own news of the comment."""
+    author = blog.author("alice")
+    slug = blog.post(author, title="Hello")["slug"]
+    mine = blog.comment(slug, token=author, notify_replies=True)
+    stream.deliver(stream.inserted(slug, mine))
+    stream.deliver(stream.inserted(slug, blog.comment(slug, author_name="Eve", parent_id=mine["comment"]["id"])))
+
+    assert [m["Subject"] for m in news("alice@example.com")] == ["New comment on “Hello” from Eve"]

@@ -23,6 +23,7 @@ from urllib.parse import quote
 
 from jsonschema.exceptions import ValidationError
 
+from chalicelib.blog import clock
 from chalicelib.services import services
 from chalicelib.settings import Settings
 from tests.conftest import Api, Blog, Reply
@@ -353,6 +354,25 @@ def confirm_unsubscribe(scene: Scene, send: Send) -> None:
 def unsubscribe(scene: Scene, send: Send) -> None:
     send(query="token=" + unsubscribe_token("bob@example.com"), raw=b"List-Unsubscribe=One-Click",
          headers={"Content-Type": "application/x-www-form-urlencoded"})
+
+
+def confirmation_token(address: str) -> str:
+    """The token a confirmation request to ``address`` carries in its link (valid for an hour here)."""
+    return services().notifications.confirm_token(address, clock.epoch() + 3600)
+
+
+@step("get", "/email/confirm")
+def show_email_confirmation(scene: Scene, send: Send) -> None:
+    send(query="token=" + confirmation_token("bob@example.com"))
+    send()  # 400: no token
+    send(query="token=forged.token")  # 403
+
+
+@step("post", "/email/confirm")
+def confirm_email(scene: Scene, send: Send) -> None:
+    send(query="token=" + confirmation_token("bob@example.com"), raw=b"",
+         headers={"Content-Type": "application/x-www-form-urlencoded"})
+    send(query="token=forged.token", raw=b"", headers={"Content-Type": "application/x-www-form-urlencoded"})
 
 
 # -- the widget and the demo blog -------------------------------------------------------------------

@@ -4,7 +4,9 @@ The wire-format pins compute each token kind with the formula it used before
 chalicelib.signing existed (``hmac.new`` directly, written out here), and
 check that the code of today issues exactly that and still accepts it: edit
 tokens, cursors, form tokens and unsubscribe links already handed out keep
-working, and the address and e-mail hashes already stored still match.
+working, and the address and e-mail hashes already stored still match, under
+the secret each kind now has (HASH_KEY for hashes and form tokens,
+MAIL_LINK_KEY for links in mail, EDIT_TOKEN_KEY for edit tokens and cursors).
 """
 
 from __future__ import annotations
@@ -177,7 +179,7 @@ def test_a_cursor_payload_outside_base64url_is_refused_before_its_signature(sett
 
 
 def test_form_tokens_are_unchanged_and_old_ones_still_verify(settings: Settings) -> None:
-    key = old_mac(settings.edit_token_key.encode(), "anti-spam")
+    key = old_mac(settings.hash_key.encode(), "anti-spam")
     antispam, slug, issued = AntiSpam(settings, key), "hello-world", 1_796_000_000
     old = f"{issued}.{hmac.new(key, f'form|{slug}|{issued}'.encode(), hashlib.sha256).hexdigest()[:32]}"
 
@@ -188,7 +190,7 @@ def test_form_tokens_are_unchanged_and_old_ones_still_verify(settings: Settings)
 
 
 def test_address_and_email_hashes_are_unchanged(settings: Settings) -> None:
-    key = old_mac(settings.edit_token_key.encode(), "anti-spam")
+    key = old_mac(settings.hash_key.encode(), "anti-spam")
     antispam = AntiSpam(settings, key)
 
     for address in ("203.0.113.9", "2001:db8::1|voter-token", ""):
@@ -200,18 +202,19 @@ def test_address_and_email_hashes_are_unchanged(settings: Settings) -> None:
 
 
 def test_unsubscribe_tokens_are_unchanged_and_old_ones_still_verify(settings: Settings) -> None:
-    key = old_mac(settings.edit_token_key.encode(), "unsubscribe-links")
+    key = old_mac(settings.mail_link_key.encode(), "unsubscribe-links")
     digest = hashlib.sha256(b"bob@example.com").hexdigest()
     old = f"{digest}.{old_b64(old_mac(key, f'unsubscribe|{digest}')[:16])}"
-    service = Notifications(cast(Any, None), settings)
+    service = Notifications(cast(Any, None), settings, AntiSpam(settings, KEY))
 
     assert service.unsubscribe_token(" Bob@Example.com") == old
     assert service.check_token(old) == digest
 
 
 def test_the_api_issues_cursors_and_form_tokens_under_the_keys_of_before(api: Api, blog: Blog, slug: str) -> None:
-    """Through the composition root: the keys services.build derives are the ones it derived before."""
+    """Through the composition root: cursors under EDIT_TOKEN_KEY, form tokens under HASH_KEY, as derived before."""
     secret = stage_settings().edit_token_key.encode()
+    hash_secret = stage_settings().hash_key.encode()
     blog.post(blog.author("bob"), labels=["one"])
     blog.post(blog.author("carl"), labels=["two"])
 
@@ -221,5 +224,31 @@ def test_the_api_issues_cursors_and_form_tokens_under_the_keys_of_before(api: Ap
     assert api.get(f"/labels?limit=1&cursor={cursor}").status == 200
 
     issued, signature = api.get(f"/posts/{slug}/comment-form").json["form_token"].split(".")
-    form_key = old_mac(secret, "anti-spam")
+    form_key = old_mac(hash_secret, "anti-spam")
     assert signature == hmac.new(form_key, f"form|{slug}|{issued}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def test_rotating_edit_token_key_keeps_mail_links_and_stored_hashes(settings: Settings) -> None:
+    """Cutting off edit tokens must not break unsubscribe links nor forget first-time approvals."""
+    rotated = stage_settings(EDIT_TOKEN_KEY="r" * 40)
+    assert rotated.hash_key == settings.hash_key and rotated.edit_token_key != settings.edit_token_key
+    before = Notifications(cast(Any, None), settings, AntiSpam(settings, signing.derive_key(settings.hash_key, "x")))
+    after = Notifications(cast(Any, None), rotated, AntiSpam(rotated, signing.derive_key(rotated.hash_key, "x")))
+
+    link = before.unsubscribe_token("bob@example.com")
+    assert after.check_token(link) == hashlib.sha256(b"bob@example.com").hexdigest()
+    assert after.antispam.email_hash("bob@example.com") == before.antispam.email_hash("bob@example.com")
+    confirm = before.confirm_token("bob@example.com", 4_000_000_000)
+    assert after.check_confirm_token(confirm) == before.antispam.email_hash("bob@example.com")
+
+
+def test_each_secret_signs_only_its_own_kind(settings: Settings) -> None:
+    """A mail link made with another secret is refused: the secrets are not interchangeable."""
+    swapped = stage_settings(MAIL_LINK_KEY=settings.edit_token_key)
+    antispam = AntiSpam(settings, KEY)
+    real = Notifications(cast(Any, None), settings, antispam)
+    other = Notifications(cast(Any, None), swapped, antispam)
+    with pytest.raises(Forbidden):
+        real.check_token(other.unsubscribe_token("bob@example.com"))
+    with pytest.raises(Forbidden):
+        real.check_confirm_token(other.confirm_token("bob@example.com", 4_000_000_000))

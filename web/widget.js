@@ -562,7 +562,7 @@
         field("author_name", "Name", input("text", { maxlength: 80, autocomplete: "name", value: known.name,
           placeholder: "Anonymous" })),
         field("author_email", "Email", input("email", { maxlength: 254, autocomplete: "email", value: known.email }),
-          "(optional, never shown; picks your Gravatar picture)"),
+          "(optional, never shown; replies by e-mail ask you to confirm it first)"),
         field("author_website", "Website", input("url", { maxlength: 500, autocomplete: "url", value: known.website,
           placeholder: "https://" }), "(optional)"),
         h("div", { class: "bc-field bc-check" },

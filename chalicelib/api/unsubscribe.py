@@ -1,4 +1,4 @@
-"""Unsubscribing from comment notifications: the link in every message, and RFC 8058 one-click.
+"""The links in mail: unsubscribing (with RFC 8058 one-click), and confirming an address.
 
 GET shows a confirmation page and changes nothing: mail scanners fetch links
 on their own, and must not unsubscribe anybody (RFC 8058, section 1). Its
@@ -56,3 +56,20 @@ def confirm_unsubscribe() -> Response:
 def unsubscribe_now() -> Response:
     services().notifications.unsubscribe(query(unsubscribe.current_request).get("token"))
     return _page("You are unsubscribed", "<p>This blog will send no more e-mail to this address.</p>")
+
+
+# Confirming an address for reply notifications (double opt-in), in the same two steps:
+# GET shows a button and records nothing (scanners prefetch links); its POST records the confirmation.
+@unsubscribe.route("/email/confirm", methods=["GET"])
+def show_email_confirmation() -> Response:
+    services().notifications.check_confirm_token(query(unsubscribe.current_request).get("token"))
+    return _page("Confirm your e-mail address?",
+                 "<p>This blog will then e-mail you about replies to comments where you asked for them. "
+                 "Every e-mail has a link to stop them.</p>"
+                 "<form method=\"post\" action=\"\"><button type=\"submit\">Confirm</button></form>")
+
+
+@unsubscribe.route("/email/confirm", methods=["POST"], content_types=FORM_TYPES)
+def confirm_email() -> Response:
+    services().notifications.confirm(query(unsubscribe.current_request).get("token"))
+    return _page("Your address is confirmed", "<p>You will hear about replies where you asked for them.</p>")

@@ -145,7 +145,8 @@ class Comments:
         """Post a comment in at most two round trips: one BatchGetItem, one transaction.
 
         The read fetches the post, the parent, whether the commenter was approved
-        before and any earlier response for the idempotency key; the transaction
+        before (and under first-time whether their e-mail is confirmed) and any
+        earlier response for the idempotency key; the transaction
         writes the comment with its count, rate-limit window, duplicate guard and
         idempotency record, each under a condition that guards against races.
         """
@@ -166,7 +167,10 @@ class Comments:
         claim = Claim.of(idempotency_key, f"comment|{slug}|{identity or address_hash}", payload)
 
         unchecked = principal is not None and not principal.current
-        context = self._read_context(slug, fields.get("parent_id"), identity, claim,
+        # An e-mail anyone can type proves nothing: it counts once its owner confirmed it (one key more, same read).
+        confirmation = (keys.email_confirmed(self.antispam.email_hash(fields["author_email"]))
+                        if principal is None and fields.get("author_email") else None)
+        context = self._read_context(slug, fields.get("parent_id"), identity, claim, confirmation,
                                      principal.username if principal and unchecked else None)
         if principal is not None and unchecked:
             principal = current_principal(principal, context.get(_k(keys.user(principal.username))),
@@ -175,8 +179,9 @@ class Comments:
             return replayed
         post = self._commentable(context.get(_k(keys.post(slug))), now)
         parent = self._parent(slug, fields.get("parent_id"), context)
-        status = moderation.decide(self.settings.moderation, principal, post,
-                                   known=identity is not None and _k(keys.commenter_approved(identity)) in context)
+        known = identity is not None and _k(keys.commenter_approved(identity)) in context and (
+            confirmation is None or _k(confirmation) in context)
+        status = moderation.decide(self.settings.moderation, principal, post, known=known)
         comment_id = new_ulid()
         item: Item = {
             **keys.comment(slug, comment_id),
@@ -235,12 +240,15 @@ class Comments:
         return html
 
     def _read_context(self, slug: str, parent_id: str | None, identity: str | None,
-                      claim: Claim | None, account: str | None) -> dict[tuple[str, str], Item]:
+                      claim: Claim | None, confirmation: Key | None,
+                      account: str | None) -> dict[tuple[str, str], Item]:
         """Round trip one: everything the decision needs, in a single BatchGetItem.
 
         ``account``: the commenter's account, when their token is still to be checked against it.
         """
         wanted = [keys.post(slug)]
+        if confirmation is not None and self.settings.moderation == moderation.FIRST_TIME:
+            wanted.append(confirmation)
         if account:
             wanted.append(keys.user(account))
         if parent_id and is_ulid(parent_id):
@@ -361,12 +369,15 @@ class Comments:
         The MODERATION setting decides (moderation.decide): under "all" the edit
         goes back to the queue unless an admin or the post's author makes it;
         under "first-time" the commenter of a public comment is known when it has
-        an identity (account or e-mail: its approval recorded them), so only an
-        anonymous comment without an e-mail goes back.
+        an account, or an e-mail its owner confirmed (a typed e-mail proves
+        nothing); any other anonymous comment goes back.
         """
         if comment["status"] != Status.APPROVED:
             return str(comment["status"])
         known = commenter_identity(comment, self.antispam) is not None
+        if known and not comment.get("author_user") and self.settings.moderation == moderation.FIRST_TIME:
+            # A typed e-mail counts only once its owner confirmed it, as on create (one GetItem, only here).
+            known = self.table.get(keys.email_confirmed(self.antispam.email_hash(comment["author_email"]))) is not None
         return moderation.decide(self.settings.moderation, principal, post, known)
 
     def delete(self, principal: Principal | None, comment_id: str, edit_token: str | None,

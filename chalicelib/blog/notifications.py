@@ -10,6 +10,17 @@ item). Edits, votes and tombstones are not news. For a visible comment:
 An address gets at most one message per comment, and none once it has
 unsubscribed (OPTOUT#<sha256 of the address>).
 
+Double opt-in: reply notifications go only to an address its owner confirmed
+(CONFIRMED#<keyed hash of the address>) through a signed link. A visible
+comment that asks for replies (or, under first-time moderation, carries an
+e-mail) from an address not yet confirmed brings its writer one confirmation
+request instead, at most one per address per CONFIRM_LINK_SECONDS (the link's
+lifetime), quoting nothing the commenter wrote. The post's author is written to
+at their account's address without confirmation: an admin made them an author.
+An opt-out wins over a confirmation. Every mail, confirmation requests
+included, counts in its address's daily window (MAILRATE#, NOTIFY_RATE_LIMIT);
+a mail beyond it is dropped, not delayed.
+
 Delivery is at most once per (comment, address): a sent-marker item
 (NOTIFIED#<comment>#<sha256>) is claimed with a conditional Put before sending,
 so a batch the stream delivers again sends nothing twice. A transient SES
@@ -21,6 +32,7 @@ LEASE_SECONDS, so a later delivery can send it.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import re
@@ -34,6 +46,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib import mail, signing
 from chalicelib.blog import clock
+from chalicelib.blog.antispam import AntiSpam
 from chalicelib.blog.status import Status
 from chalicelib.errors import BadRequest, Forbidden
 from chalicelib.settings import Settings
@@ -46,7 +59,14 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-SENDING, SENT, REFUSED = "sending", "sent", "refused"
+SENDING, SENT, REFUSED, LIMITED = "sending", "sent", "refused", "limited"
+CONFIRM_LINK_SECONDS = 7 * 24 * 3600
+# The marker of a confirmation request takes this in place of a comment id.
+CONFIRMATION = "confirm"
+# "<keyed hash of the address, 32 hex>.<expiry, epoch seconds>.<HMAC, 16 bytes, base64url>".
+_CONFIRM_TOKEN = re.compile(r"^([0-9a-f]{32})\.([0-9]{1,12})\.([A-Za-z0-9_-]{22})$")
+_CONFIRM = "confirm"
+DAY_SECONDS = 24 * 3600
 LEASE_SECONDS = 120  # longer than one send may take (bounded timeouts and retries in mail.py)
 MARKER_TTL_SECONDS = 7 * 24 * 3600  # far beyond the stream's 24-hour retention
 EXCERPT_LENGTH = 1500
@@ -104,6 +124,8 @@ class Notice:
     subject: str
     opening: str
     reason: str
+    # A request to confirm the address (no comment quoted), not news of a comment.
+    confirmation: bool = False
 
 
 def _address(raw: Any) -> str | None:
@@ -120,12 +142,14 @@ def _k(item: Key | Item) -> tuple[str, str]:
 
 
 class Notifications:
-    def __init__(self, table: Table, settings: Settings, send: Sender = mail.send) -> None:
+    def __init__(self, table: Table, settings: Settings, antispam: AntiSpam, send: Sender = mail.send) -> None:
         self.table = table
         self.settings = settings
+        self.antispam = antispam
         self.send = send
-        # Unsubscribe links get a key of their own, derived like the cursor key.
-        self.key = signing.derive_key(settings.edit_token_key, "unsubscribe-links")
+        # Links in mail must outlive edit tokens: MAIL_LINK_KEY, one derived key per kind of link.
+        self.key = signing.derive_key(settings.mail_link_key, "unsubscribe-links")
+        self.confirm_key = signing.derive_key(settings.mail_link_key, "confirm-links")
 
     # -- the stream ------------------------------------------------------------------
 
@@ -166,7 +190,9 @@ class Notifications:
         if parent is not None and not (parent.get("status") == Status.APPROVED
                                        and parent.get("notify_replies") is True):
             parent = None
-        usernames = {str(u).casefold(): str(u) for u in (post["author"], parent and parent.get("author_user")) if u}
+        writer_user = comment.get("author_user")
+        usernames = {str(u).casefold(): str(u)
+                     for u in (post["author"], parent and parent.get("author_user"), writer_user) if u}
         accounts = {str(i["username"]).casefold(): i for i in self.table.batch_get(
             [keys.user(u) for u in usernames.values()])}
 
@@ -174,9 +200,11 @@ class Notifications:
             account = accounts.get(username.casefold())
             return _address(account.get("email")) if account else None
 
-        writer = Person(comment.get("author_user"), _address(comment.get("author_email")))
+        writer = Person(writer_user, account_address(writer_user) if writer_user
+                        else _address(comment.get("author_email")))
         name, title = _one_line(comment.get("author_name") or "Someone"), _one_line(post.get("title", ""))
-        candidates: list[tuple[Person, Notice]] = []
+        # (person, notice, needs a confirmed address)
+        candidates: list[tuple[Person, Notice, bool]] = []
         if parent is not None:
             # A signed-in commenter is written to at their account's address; anyone else at the one they gave.
             user = parent.get("author_user")
@@ -184,25 +212,50 @@ class Notifications:
             candidates.append((person, Notice(
                 person.address or "", f"{name} replied to your comment on “{title}”",
                 f"{name} replied to your comment on “{title}”:",
-                "You get this e-mail because you asked to hear about replies to your comment.")))
+                "You get this e-mail because you asked to hear about replies to your comment."), True))
         author = Person(post["author"], account_address(post["author"]))
         candidates.append((author, Notice(
             author.address or "", f"New comment on “{title}” from {name}",
             f"{name} commented on your post “{title}”:",
-            "You get this e-mail because you wrote the post.")))
+            "You get this e-mail because you wrote the post."), False))
+
+        wants_confirmation = comment.get("notify_replies") is True or (
+            self.settings.moderation == "first-time" and not writer_user)
+        addresses = {p.address for p, _, _ in candidates if p.address} | ({writer.address} if writer.address else set())
+        stored = {_k(i) for i in self.table.batch_get(
+            [keys.notify_optout(address_hash(a)) for a in addresses]
+            + [keys.email_confirmed(self.antispam.email_hash(a)) for a in addresses])}
+
+        def opted_out(address: str) -> bool:
+            return _k(keys.notify_optout(address_hash(address))) in stored
+
+        def confirmed(address: str) -> bool:
+            return _k(keys.email_confirmed(self.antispam.email_hash(address))) in stored
 
         notices: list[Notice] = []
-        for person, notice in candidates:
-            if person.address and not person.same_as(writer) and all(n.address != person.address for n in notices):
+        for person, notice, needs_confirmation in candidates:
+            if (person.address and not person.same_as(writer) and not opted_out(person.address)
+                    and (confirmed(person.address) or not needs_confirmation)
+                    and all(n.address != person.address for n in notices)):
                 notices.append(notice)
-        opted_out = {_k(i) for i in self.table.batch_get(
-            [keys.notify_optout(address_hash(n.address)) for n in notices])}
-        return [n for n in notices if _k(keys.notify_optout(address_hash(n.address))) not in opted_out]
+        # An opt-out wins over everything, a confirmation request included.
+        if (writer.address and wants_confirmation and not confirmed(writer.address) and not opted_out(writer.address)
+                and all(n.address != writer.address for n in notices)):
+            notices.append(Notice(
+                writer.address, f"Confirm your e-mail address for “{title}”",
+                f"Someone, we hope you, gave this address with a comment on “{title}”.", "", confirmation=True))
+        return notices
 
     def _deliver(self, comment: Item, notice: Notice) -> int:
-        marker = keys.notification_sent(comment["id"], address_hash(notice.address))
+        marker = keys.notification_sent(CONFIRMATION if notice.confirmation else comment["id"],
+                                        address_hash(notice.address))
         if not self._claim(marker):
             return 0  # sent (or refused) by an earlier delivery of this record
+        if not self._within_daily_limit(notice.address):
+            logger.warning("notification about comment %s dropped: its address had its %d mails today",
+                           comment["id"], self.settings.notify_rate_limit)
+            self._settle(marker, LIMITED, "")
+            return 0
         try:
             message_id = self.send(self.message(comment, notice))
         except mail.SendFailed as failure:
@@ -216,6 +269,19 @@ class Notifications:
             raise
         self._settle(marker, SENT, message_id)
         return 1
+
+    def _within_daily_limit(self, address: str) -> bool:
+        """Count one mail in the address's window for today; False once NOTIFY_RATE_LIMIT are counted."""
+        now = clock.epoch()
+        day = now // DAY_SECONDS
+        try:
+            self.table.write(update(
+                keys.mail_window(self.antispam.email_hash(address), day), "ADD #n :one SET #ttl = :ttl",
+                "attribute_not_exists(#n) OR #n < :allowed", {"#n": "count", "#ttl": "ttl"},
+                one=1, ttl=(day + 1) * DAY_SECONDS + 3600, allowed=self.settings.notify_rate_limit))
+        except ConditionFailed:
+            return False
+        return True
 
     def _claim(self, marker: Key) -> bool:
         now = clock.epoch()
@@ -257,6 +323,8 @@ class Notifications:
         slug = str(comment["post_slug"])
         link = f"{self.settings.site_url}/posts/{quote(slug, safe='')}#comment-{comment['id']}"
         unsubscribe = self.unsubscribe_url(notice.address)
+        if notice.confirmation:
+            return self._confirmation_message(notice, unsubscribe, EmailMessage, policy.SMTP)
         body = str(comment.get("body", "")).strip()
         if len(body) > EXCERPT_LENGTH:
             body = body[:EXCERPT_LENGTH].rstrip() + "…"
@@ -276,6 +344,52 @@ class Notifications:
             cte="quoted-printable",
         )
         return message
+
+    def _confirmation_message(self, notice: Notice, unsubscribe: str, make: type[EmailMessage],
+                              smtp: Any) -> EmailMessage:
+        """The request to confirm an address: the post's title and two links, nothing a commenter wrote."""
+        expires = clock.epoch() + CONFIRM_LINK_SECONDS
+        link = f"{self.settings.site_url}/email/confirm?token={self.confirm_token(notice.address, expires)}"
+        message = make(policy=smtp.clone(max_line_length=998))
+        message["From"] = self.settings.notify_from
+        message["To"] = notice.address
+        message["Subject"] = notice.subject
+        message["Auto-Submitted"] = "auto-generated"
+        message["List-Unsubscribe"] = f"<{unsubscribe}>"
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+        message.set_content(
+            f"{notice.opening}\n\nTo get e-mail about replies at this address, confirm it within "
+            f"{CONFIRM_LINK_SECONDS // DAY_SECONDS} days: {link}\n\n"
+            "If it was not you, do nothing: this blog sends nothing more to this address about it.\n\n-- \n"
+            f"To get no e-mail at all from this blog at this address: {unsubscribe}\n",
+            cte="quoted-printable",
+        )
+        return message
+
+    # -- confirming an address -------------------------------------------------------
+
+    def confirm_token(self, address: str, expires: int) -> str:
+        digest = self.antispam.email_hash(address)
+        signature = signing.sign(self.confirm_key, _CONFIRM, digest, str(expires), size=_SIGNATURE_BYTES)
+        return f"{digest}.{expires}.{signature}"
+
+    def check_confirm_token(self, token: str | None) -> str:
+        """The keyed address hash a genuine, unexpired confirmation token carries; refuses anything else."""
+        if not token:
+            raise BadRequest("the confirmation link lacks its token", {"token": ["is required"]})
+        shape = _CONFIRM_TOKEN.match(token)
+        if shape is None or not signing.verify(self.confirm_key, shape[3], _CONFIRM, shape[1], shape[2],
+                                               size=_SIGNATURE_BYTES):
+            raise Forbidden("this confirmation link is not valid; use the one from the e-mail")
+        if int(shape[2]) < clock.epoch():
+            raise Forbidden("this confirmation link has expired; comment again with notify_replies to get a new one")
+        return shape[1]
+
+    def confirm(self, token: str | None) -> None:
+        """Record that the address's owner confirmed it (idempotent: a second use changes nothing)."""
+        digest = self.check_confirm_token(token)
+        with contextlib.suppress(ConditionFailed):  # confirmed before: the first date stands
+            self.table.write(put({**keys.email_confirmed(digest), "at": clock.now_iso()}, "attribute_not_exists(PK)"))
 
     # -- unsubscribing ---------------------------------------------------------------
 

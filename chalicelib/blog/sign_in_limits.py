@@ -38,7 +38,7 @@ class SignInLimits:
     def __init__(self, table: Table, settings: Settings) -> None:
         self.table = table
         self.settings = settings
-        self.key = signing.derive_key(settings.edit_token_key, "sign-in-limits")
+        self.key = signing.derive_key(settings.hash_key, "sign-in-limits")
 
     def _hash(self, kind: str, value: str) -> str:
         return signing.keyed_hash(self.key, kind, value, size=_HASH_BYTES)

@@ -55,8 +55,19 @@ def post_view(item: Item, now: str, close_after_days: int = 0) -> dict[str, Any]
             "comments_closed": closed}
 
 
+# GRAVATAR (off by default): a Gravatar URL carries the unsalted SHA-256 of the
+# commenter's e-mail, which confirms a guessed address offline. Off, no avatar
+# URL is given (the widget draws an initial). Set once per process by services.build.
+_gravatar = False
+
+
+def use_gravatar(enabled: bool) -> None:
+    global _gravatar
+    _gravatar = enabled
+
+
 def avatar_url(email: str | None) -> str | None:
-    if not email:
+    if not email or not _gravatar:
         return None
     digest = hashlib.sha256(email.strip().lower().encode()).hexdigest()
     return f"https://www.gravatar.com/avatar/{digest}?d=identicon"

@@ -29,6 +29,9 @@ Layout (PK / SK):
   OPTOUT#<sha256>    #OPTOUT                  an e-mail address (by its SHA-256) that unsubscribed
   NOTIFIED#<ulid>#<sha256>  #NOTIFIED         a notification about a comment sent (or being sent)
                                               to an address; makes stream redeliveries no-ops (TTL)
+                                              ("confirm" for the ulid: a confirmation request)
+  CONFIRMED#<ehash>  #CONFIRMED               an e-mail address (keyed hash) its owner confirmed
+  MAILRATE#<ehash>#<day>  #MAILRATE           mails to one address on one day (TTL)
 
 Sparse indexes:
   GSI1  POSTS / <published_at>#<slug>                 published and scheduled posts
@@ -125,6 +128,14 @@ def idempotency(scope: str, key: str) -> Key:
 
 def notify_optout(address_hash: str) -> Key:
     return {"PK": f"OPTOUT#{address_hash}", "SK": "#OPTOUT"}
+
+
+def email_confirmed(email_hash: str) -> Key:
+    return {"PK": f"CONFIRMED#{email_hash}", "SK": "#CONFIRMED"}
+
+
+def mail_window(email_hash: str, day: int) -> Key:
+    return {"PK": f"MAILRATE#{email_hash}#{day}", "SK": "#MAILRATE"}
 
 
 def notification_sent(comment_id: str, address_hash: str) -> Key:

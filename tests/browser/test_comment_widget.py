@@ -11,7 +11,7 @@ from playwright.sync_api import Browser, Page, expect
 from tests.browser.conftest import TIMEOUT_MS, Blog, api_get
 from tests.browser.widget_steps import comment_item, comment_on, embedding_page, expect_no_form
 
-EMAIL = "Email (optional, never shown; picks your Gravatar picture)"
+EMAIL = "Email (optional, never shown; replies by e-mail ask you to confirm it first)"
 
 
 def test_a_new_post_says_no_comments_and_one_after_a_reader_comments(blog: Blog, page: Page) -> None:
