@@ -103,6 +103,11 @@ def housekeeping(stopping: threading.Event, chores: list[Chore], tick: float = 1
                 chore.due = now + chore.every
 
 
+def stack_file(port: int) -> Path:
+    """The file a running `make run` on ``port`` names its DynamoDB endpoint and table in."""
+    return STATE / f"stack-{port}.json"
+
+
 def _stage_table_name(stage: str) -> str:
     config = json.loads((PROJECT / ".chalice/config.json").read_text())
     stage_env = config["stages"][stage].get("environment_variables", {})
@@ -183,9 +188,16 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, stop)
     worker = threading.Thread(target=background, daemon=True, name="housekeeping")
     worker.start()
+    # Where operator commands (`make import`) find this stack's table: one file per PORT.
+    where = stack_file(args.port)
+    snapshot.write_private(where, json.dumps({"dynamodb_endpoint": moto.url, "table": table_name,
+                                              "pid": os.getpid()}))
     print(f"Blog API on http://{args.host}:{args.port} (DynamoDB: moto at {moto.url}, table {table_name})",
           flush=True)
-    server.serve_forever()
+    try:
+        server.serve_forever()
+    finally:
+        where.unlink(missing_ok=True)
     worker.join(timeout=5)
     save()
     if persist:
