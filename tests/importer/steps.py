@@ -34,7 +34,7 @@ def import_file(path: Path, table: Table | None = None, dry_run: bool = False, m
 def everything(table_name: str = TEST_TABLE) -> list[dict[str, Any]]:
     """Every item of a table, sorted: for comparing two tables (a test's own client, so no request path scans)."""
     client = boto3.client("dynamodb", region_name="us-east-1")
-    items = []
+    items: list[dict[str, Any]] = []
     for page in client.get_paginator("scan").paginate(TableName=table_name):
         items.extend(deserialize(i) for i in page["Items"])
     return sorted(items, key=lambda i: (str(i["PK"]), str(i["SK"])))
