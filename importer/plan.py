@@ -31,6 +31,7 @@ class Placed:
     parent_ref: str | None
     depth: int
     status: str  # approved, pending, spam, or "tombstone"
+    parent_created: str | None = None  # the parent's source date: its id derives from it
 
 
 @dataclass
@@ -116,7 +117,8 @@ def plan_threads(rows: Iterable[tuple[str, str, str | None, str, str]], post_ref
                     parent = placed[parent.parent_ref] if parent.parent_ref else None
                 depth = parent.depth + 1 if parent else 0
             status = TOMBSTONE if item in tombstones else nodes[item][2]
-            placed[item] = Placed(item, nodes[item][0], parent.ref if parent else None, depth, status)
+            placed[item] = Placed(item, nodes[item][0], parent.ref if parent else None, depth, status,
+                                  nodes[parent.ref][3] if parent else None)
         return placed[ref]
 
     for ref, (_, _, status, _) in nodes.items():

@@ -91,10 +91,7 @@ def run_import(path: Path, table: Table | None, options: Options, *, pages: bool
             writer.post(post)
             bar.advance(posting)
 
-        rows = list(staging.thread_ids())
-        writer.comment_dates = {ref: created for ref, _, _, _, created in rows}
-        plan = plan_threads(rows, post_refs, max_depth)
-        del rows
+        plan = plan_threads(staging.thread_ids(), post_refs, max_depth)
         report.orphans.update(plan.orphans)
         if plan.dropped_deleted:
             report.comments["skipped: deleted, no replies"] += plan.dropped_deleted

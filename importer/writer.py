@@ -128,7 +128,6 @@ class Writer:
         self.slugs: dict[str, str] = {}          # post ref -> slug here
         self.post_dates: dict[str, str] = {}     # post ref -> its date, for comments without one
         self._claimed: set[str] = set()          # slugs this dry run would take
-        self.comment_dates: dict[str, str] = {}  # comment ref -> its source date, to derive a parent's id
 
     # -- posts ---------------------------------------------------------------
 
@@ -298,7 +297,7 @@ class Writer:
         cid = comment_id(self.options.source, source.ref, created)
         parent_id = None
         if placed.parent_ref is not None:
-            parent_created = utc(self._created_of(placed.parent_ref)) or self.post_dates[placed.post_ref]
+            parent_created = utc(placed.parent_created or None) or self.post_dates[placed.post_ref]
             parent_id = comment_id(self.options.source, placed.parent_ref, parent_created)
         markup = rendering.comment_html_from_html(source.html)
         name = " ".join(source.author_name.split())[:MAX_NAME] or "Anonymous"
@@ -331,9 +330,6 @@ class Writer:
                 item.pop(gone, None)
             item["status"] = Status.DELETED
         return item
-
-    def _created_of(self, ref: str) -> str | None:
-        return self.comment_dates.get(ref) or None
 
     def _comment_writes(self, placed: Placed, item: Item) -> list[Write]:
         slug = item["post_slug"]
