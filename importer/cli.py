@@ -119,6 +119,16 @@ def _slug_map(path: Path | None) -> dict[str, str]:
     return {str(k): v for k, v in loaded.items()}
 
 
+def _check_accounts(table: Table, usernames: set[str]) -> None:
+    """Imported posts go to existing accounts only: a post by nobody could not be edited by its author."""
+    from chalicelib.store import keys
+
+    missing = sorted(name for name in usernames if table.get(keys.user(name)) is None)
+    if missing:
+        raise ImportError_(f"no account {', '.join(map(repr, missing))} in the table: sign it up first, or give "
+                           "the posts to another with --default-author / --author OLD=NEW")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -134,6 +144,8 @@ def main(argv: list[str] | None = None) -> int:
                           slugs=_slug_map(args.slugs), create_pages=not args.no_create_pages, dry_run=args.dry_run)
         # A dry run compares with the table when there is one to read, and still reports without one.
         table = stage_target(args.stage) if args.stage else local_target(args.port, required=not args.dry_run)
+        if table is not None:
+            _check_accounts(table, {options.default_author, *options.authors.values()})
         report = run_import(args.file, table, options, pages=args.pages, max_depth=depth,
                             progress=progress_bar(sys.stderr))
     except ImportError_ as error:

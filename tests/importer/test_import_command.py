@@ -14,6 +14,8 @@ from pathlib import Path
 import boto3
 import pytest
 
+from chalicelib.store import keys
+from chalicelib.store.table import Table, put
 from devtools.local_stack import stack_file
 from devtools.moto_server import MotoServer
 from devtools.snapshot import write_private
@@ -38,6 +40,8 @@ def local_stack() -> Iterator[tuple[int, str, str]]:
     try:
         client = boto3.client("dynamodb", endpoint_url=server.url, region_name="us-east-1")
         create_table(client, table)
+        # The local admin `make run` seeds, whom imported posts go to by default.
+        Table(client, table).write(put({**keys.user("admin"), "username": "admin", "role": "reader"}))
         write_private(where, json.dumps({"dynamodb_endpoint": server.url, "table": table, "pid": os.getpid()}))
         yield port, server.url, table
     finally:
@@ -83,7 +87,7 @@ def test_a_dry_run_against_the_stack_writes_nothing(local_stack: tuple[int, str,
     assert result.stdout.splitlines()[-1] == "18 would be created"
     client = boto3.client("dynamodb", endpoint_url=url, region_name="us-east-1", aws_access_key_id="local",
                           aws_secret_access_key="local")
-    assert client.describe_table(TableName=table)["Table"]["ItemCount"] == 0
+    assert client.describe_table(TableName=table)["Table"]["ItemCount"] == 1  # the admin account alone
 
 
 def test_without_a_running_stack_it_says_what_to_do(capsys: pytest.CaptureFixture[str]) -> None:
@@ -98,6 +102,16 @@ def test_a_dry_run_needs_no_stack(capsys: pytest.CaptureFixture[str]) -> None:
 
     assert status == 0
     assert "Posts: 2 created" in capsys.readouterr().out
+
+
+def test_posts_go_only_to_accounts_that_exist(local_stack: tuple[int, str, str]) -> None:
+    port, _, _ = local_stack
+
+    result = _command(str(BLOGGER_THREADS), "--port", str(port), "--author", "Blog Owner=nobody")
+
+    assert result.returncode == 1
+    assert result.stderr.startswith("import: no account 'nobody' in the table: sign it up first")
+    assert "Traceback" not in result.stderr
 
 
 @pytest.mark.parametrize(("args", "message"), [
