@@ -25,10 +25,10 @@ IMPORTER = "admin"
 
 
 def import_file(path: Path, table: Table | None = None, dry_run: bool = False, max_depth: int = 5,
-                **options: Any) -> Report:
+                pages: bool = False, **options: Any) -> Report:
     target = table if table is not None else Table(dynamodb_client(), TEST_TABLE)
     return run_import(path, target, Options(source="", default_author=IMPORTER, dry_run=dry_run, **options),
-                      max_depth=max_depth)
+                      max_depth=max_depth, pages=pages)
 
 
 def everything(table_name: str = TEST_TABLE) -> list[dict[str, Any]]:
