@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -110,8 +111,13 @@ def render_report(report: Report, dry_run: bool) -> str:
     verb = "would be"
     lines = [("Dry run: nothing written. " if dry_run else "") + "; ".join(report.notes[:1])]
     lines.append("Read: " + (", ".join(f"{n} {k}" for k, n in sorted(report.read.items())) or "nothing"))
-    lines.append("Posts: " + (", ".join(f"{n} {k}" for k, n in sorted(report.posts.items())) or "none"))
-    lines.append("Comments: " + (", ".join(f"{n} {k}" for k, n in sorted(report.comments.items())) or "none"))
+
+    def told(counts: Counter[str]) -> str:
+        return ", ".join(f"{n} {k.replace('created', 'would be created') if dry_run else k}"
+                         for k, n in sorted(counts.items())) or "none"
+
+    lines.append("Posts: " + told(report.posts))
+    lines.append("Comments: " + told(report.comments))
     if report.orphans:
         lines.append("Orphans (skipped): " + ", ".join(f"{n} because {why}" for why, n in report.orphans.items()))
     if report.unmapped_urls:

@@ -101,7 +101,7 @@ def test_a_dry_run_needs_no_stack(capsys: pytest.CaptureFixture[str]) -> None:
     status = main([str(DISQUS_SAMPLE), "--port", str(_free_port()), "--dry-run"])
 
     assert status == 0
-    assert "Posts: 2 created" in capsys.readouterr().out
+    assert "Posts: 2 would be created\nComments: 16 would be created approved\n" in capsys.readouterr().out
 
 
 def test_posts_go_only_to_accounts_that_exist(local_stack: tuple[int, str, str]) -> None:
