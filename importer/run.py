@@ -113,8 +113,12 @@ def render_report(report: Report, dry_run: bool) -> str:
     lines.append("Read: " + (", ".join(f"{n} {k}" for k, n in sorted(report.read.items())) or "nothing"))
 
     def told(counts: Counter[str]) -> str:
-        return ", ".join(f"{n} {k.replace('created', 'would be created') if dry_run else k}"
-                         for k, n in sorted(counts.items())) or "none"
+        def outcome(kind: str) -> str:
+            if not dry_run:
+                return kind
+            return "would be " + kind if kind == "updated" else kind.replace("created", "would be created")
+
+        return ", ".join(f"{n} {outcome(k)}" for k, n in sorted(counts.items())) or "none"
 
     lines.append("Posts: " + told(report.posts))
     lines.append("Comments: " + told(report.comments))

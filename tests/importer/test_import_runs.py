@@ -131,3 +131,45 @@ def test_a_dry_run_without_a_table_still_counts_everything(api: Api) -> None:
     report = run_import(DISQUS_SAMPLE, None, Options(source="", default_author="admin", dry_run=True))
 
     assert report.posts == {"created": 2} and report.comments == {"created approved": 16}
+
+
+def _newer_takeout(tmp_path: Path) -> Path:
+    """The Takeout fixture as a later export: the live post retitled and relabelled."""
+    newer = tmp_path / "feed.atom"
+    newer.write_text(TAKEOUT.read_text().replace("<title>Takeout travels</title>", "<title>Travels, revised</title>")
+                     .replace("term='Travel'", "term='Journeys'"))
+    return newer
+
+
+def test_a_newer_export_updates_what_it_changed_and_keeps_the_comments(api: Api, tmp_path: Path) -> None:
+    import_file(TAKEOUT)
+
+    report = import_file(_newer_takeout(tmp_path))
+
+    assert report.posts == {"updated": 1, "already imported": 1} and report.created == 0
+    post = api.get("/posts/takeout-travels").json
+    assert post["title"] == "Travels, revised" and post["labels"] == ["Journeys"]
+    assert post["comment_count"] == 2 and len(api.get("/posts/takeout-travels/comments").json["items"]) == 2
+    assert {i["label"]: i["count"] for i in api.get("/labels").json["items"]} == {"Journeys": 1}
+    assert import_file(_newer_takeout(tmp_path)).posts == {"already imported": 2}
+
+
+def test_a_post_edited_here_is_not_overwritten_by_a_newer_export(api: Api, blog: Any, tmp_path: Path) -> None:
+    import_file(TAKEOUT)
+    edited = api.patch("/posts/takeout-travels", {"title": "My own title"}, token=blog.admin())
+    assert edited.status == 200, edited.body
+
+    report = import_file(_newer_takeout(tmp_path))
+
+    assert report.posts == {"skipped: edited here since its import": 1, "already imported": 1}
+    assert api.get("/posts/takeout-travels").json["title"] == "My own title"
+
+
+def test_a_dry_run_tells_which_posts_a_newer_export_would_update(api: Api, tmp_path: Path) -> None:
+    import_file(TAKEOUT)
+    before = everything()
+
+    report = import_file(_newer_takeout(tmp_path), dry_run=True)
+
+    assert report.posts == {"updated": 1, "already imported": 1}
+    assert everything() == before
