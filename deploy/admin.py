@@ -25,6 +25,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 from chalicelib.blog import clock
@@ -40,7 +41,11 @@ from deploy import stages
 
 PASSWORD_VARIABLE = "ADMIN_PASSWORD"
 # Where `make run` says which endpoint its moto server listens on, while it runs.
-LOCAL_ENDPOINT_FILE = stages.PROJECT / ".local" / "dynamodb-endpoint"  # devtools/local_stack.py writes it
+def local_stack_file() -> Path:
+    """Where the `make run` on PORT (8000 by default) names its moto endpoint and table, while it runs."""
+    from devtools.local_stack import stack_file
+
+    return stack_file(int(os.environ.get("PORT") or 8000))
 
 Say = Callable[[str], None]
 
@@ -127,9 +132,11 @@ def _client(stage: str) -> Any:
     from deploy.bootstrap import aws_settings_missing
 
     if stage == "local":
-        if not LOCAL_ENDPOINT_FILE.exists():
-            raise AdminError("the local stack is not running: start it with `make run`, then run this again")
-        endpoint = LOCAL_ENDPOINT_FILE.read_text().strip()
+        where = local_stack_file()
+        if not where.exists():
+            raise AdminError("the local stack is not running: start it with `make run` (PORT=… names "
+                             "another one), then run this again")
+        endpoint = json.loads(where.read_text())["dynamodb_endpoint"]
         return boto3.client("dynamodb", endpoint_url=endpoint, region_name="us-east-1",
                             aws_access_key_id="local", aws_secret_access_key="local")
     session = boto3.Session(region_name=os.environ.get("AWS_DEFAULT_REGION") or os.environ.get("AWS_REGION"))

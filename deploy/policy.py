@@ -174,6 +174,7 @@ def grants_for(service: str, operation: str, params: Mapping[str, Any]) -> set[G
 
 _APP_DIR = str(PROJECT / "chalicelib") + os.sep
 _APP_FILE = str(PROJECT / "app.py")
+_IMPORTER_DIR = str(PROJECT / "importer") + os.sep
 
 
 def _from_app(frame: FrameType | None) -> bool:
@@ -182,12 +183,14 @@ def _from_app(frame: FrameType | None) -> bool:
     Calls from tests, fixtures (creating the table), devtools and the deploy
     tools themselves are the operator's or the test's, not the Lambda's.
     """
+    app = False
     while frame is not None:
         filename = frame.f_code.co_filename
-        if filename.startswith(_APP_DIR) or filename == _APP_FILE:
-            return True
+        if filename.startswith(_IMPORTER_DIR):
+            return False  # the operator's import command, through the app's store: not the Lambda's
+        app = app or filename.startswith(_APP_DIR) or filename == _APP_FILE
         frame = frame.f_back
-    return False
+    return app
 
 
 class Recorder:

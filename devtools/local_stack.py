@@ -26,7 +26,6 @@ PROJECT = Path(__file__).resolve().parents[1]
 STATE = PROJECT / ".local"
 SNAPSHOT_EVERY_SECONDS = 15
 PUBLISH_DUE_EVERY_SECONDS = 30
-ENDPOINT_FILE = STATE / "dynamodb-endpoint"
 
 
 class _EnvironmentWins(MutableMapping[str, str]):
@@ -106,6 +105,11 @@ def housekeeping(stopping: threading.Event, chores: list[Chore], tick: float = 1
             else:
                 chore.failures = 0
                 chore.due = now + chore.every
+
+
+def stack_file(port: int) -> Path:
+    """The file a running `make run` on ``port`` names its DynamoDB endpoint and table in."""
+    return STATE / f"stack-{port}.json"
 
 
 def _stage_table_name(stage: str) -> str:
@@ -188,13 +192,16 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, stop)
     worker = threading.Thread(target=background, daemon=True, name="housekeeping")
     worker.start()
-    if persist:
-        # `make admin STAGE=local` finds this stack's table through it, while the stack runs.
-        snapshot.write_private(ENDPOINT_FILE, moto.url)
+    # Where operator commands (`make import`, `make admin STAGE=local`) find this stack's table: one file per PORT.
+    where = stack_file(args.port)
+    snapshot.write_private(where, json.dumps({"dynamodb_endpoint": moto.url, "table": table_name,
+                                              "pid": os.getpid()}))
     print(f"Blog API on http://{args.host}:{args.port} (DynamoDB: moto at {moto.url}, table {table_name})",
           flush=True)
-    server.serve_forever()
-    ENDPOINT_FILE.unlink(missing_ok=True)
+    try:
+        server.serve_forever()
+    finally:
+        where.unlink(missing_ok=True)
     worker.join(timeout=5)
     save()
     if persist:

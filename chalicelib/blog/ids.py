@@ -17,8 +17,12 @@ ULID_LENGTH = 26
 
 
 def new_ulid() -> str:
-    millis = int(clock.now().timestamp() * 1000)
-    value = millis << 80 | int.from_bytes(os.urandom(10), "big")
+    return ulid(int(clock.now().timestamp() * 1000), os.urandom(10))
+
+
+def ulid(millis: int, randomness: bytes) -> str:
+    """The ULID of a time (ms since 1970) and 10 bytes: random for new ids, a digest for imported ones."""
+    value = millis << 80 | int.from_bytes(randomness[:10], "big")
     chars = []
     for _ in range(ULID_LENGTH):
         chars.append(_ALPHABET[value & 31])

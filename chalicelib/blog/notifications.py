@@ -103,6 +103,8 @@ def newly_visible(record: Mapping[str, Any]) -> Item | None:
     new = image(change.get("NewImage"))
     if not _is_public_comment(new) or _is_public_comment(image(change.get("OldImage"))):
         return None
+    if new is not None and new.get("imported_from"):
+        return None  # brought in by the importer (importer/): old news, nobody is told
     return new
 
 

@@ -294,8 +294,14 @@ def _may_edit(principal: Principal | None, item: Item) -> bool:
 
 
 def render_post(post: Item) -> None:
-    """Fill in the HTML and summary a post's Markdown body and custom summary call for."""
-    post["html"] = rendering.post_html(post["body"])
+    """Fill in the HTML and summary a post's body (Markdown, or HTML when imported so) and custom summary call for.
+
+    An edit keeps the post's ``format``: an imported HTML post stays HTML.
+    """
+    if post.get("format") == "html":
+        post["html"] = rendering.post_html_from_html(post["body"])
+    else:
+        post["html"] = rendering.post_html(post["body"])
     post["summary"] = post.get("custom_summary") or rendering.plain_text(post["html"], SUMMARY_LENGTH)
 
 

@@ -201,6 +201,16 @@ def comment_html(markdown: str) -> str:
     return _clean(_render(markdown, False), _COMMON_TAGS, _COMMENT_ATTRIBUTES, "nofollow ugc noopener")
 
 
+def post_html_from_html(raw_html: str) -> str:
+    """A post written in HTML (imported from another blog): the same allow-list as a Markdown post's HTML."""
+    return _clean(raw_html, _POST_TAGS, _POST_ATTRIBUTES, "noopener")
+
+
+def comment_html_from_html(raw_html: str) -> str:
+    """A comment written in HTML (imported): the same allow-list as a Markdown comment's HTML."""
+    return _clean(raw_html, _COMMON_TAGS, _COMMENT_ATTRIBUTES, "nofollow ugc noopener")
+
+
 def plain_text(rendered_html: str, limit: int) -> str:
     """A short plain-text excerpt of sanitised HTML, cut at a word boundary."""
     text = " ".join(html.unescape(_TAG.sub("", _BLOCK_TAG.sub(" ", rendered_html))).split())

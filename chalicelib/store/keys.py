@@ -27,6 +27,8 @@ Layout (PK / SK):
   IDEM#<scope>#<key> #IDEM                    a stored response for an Idempotency-Key (TTL)
   AUDIT              <at>#<ulid>              one moderation action
   OPTOUT#<sha256>    #OPTOUT                  an e-mail address (by its SHA-256) that unsubscribed
+  IMPORTED#<sha256>  #IMPORTED               an item brought in by the importer, by its source id
+                                              (SHA-256 of "<format>|<source id>"): the slug it became
   NOTIFIED#<ulid>#<sha256>  #NOTIFIED         a notification about a comment sent (or being sent)
                                               to an address; makes stream redeliveries no-ops (TTL)
                                               ("confirm" for the ulid: a confirmation request)
@@ -140,6 +142,11 @@ def mail_window(email_hash: str, day: int) -> Key:
 
 def notification_sent(comment_id: str, address_hash: str) -> Key:
     return {"PK": f"NOTIFIED#{comment_id}#{address_hash}", "SK": "#NOTIFIED"}
+
+
+def imported(source_digest: str) -> Key:
+    """What one source item (a post of another blog's export) became here; the importer's resume point."""
+    return {"PK": f"IMPORTED#{source_digest}", "SK": "#IMPORTED"}
 
 
 def audit_entry(at: str, entry_id: str) -> Key:

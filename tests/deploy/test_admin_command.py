@@ -7,6 +7,7 @@ promotes the account of that name and e-mail address, and refuses anything else.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -171,9 +172,9 @@ def local_stack_table(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterat
     """A moto server holding the local stage's table, named where `make run` names its endpoint."""
     server = MotoServer().start()
     try:
-        endpoint = tmp_path / "dynamodb-endpoint"
-        endpoint.write_text(server.url)
-        monkeypatch.setattr(admin, "LOCAL_ENDPOINT_FILE", endpoint)
+        named = tmp_path / "stack-8000.json"
+        named.write_text(json.dumps({"dynamodb_endpoint": server.url}))
+        monkeypatch.setattr(admin, "local_stack_file", lambda: named)
         import boto3
 
         client = boto3.client("dynamodb", endpoint_url=server.url, region_name="us-east-1",
@@ -202,7 +203,7 @@ def test_the_local_stage_is_the_running_stacks_table(
 
 def test_the_local_stage_needs_the_stack_running(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    monkeypatch.setattr(admin, "LOCAL_ENDPOINT_FILE", tmp_path / "absent")
+    monkeypatch.setattr(admin, "local_stack_file", lambda: tmp_path / "absent")
     monkeypatch.setenv(admin.PASSWORD_VARIABLE, STRONG)
 
     status = admin.main(["--stage", "local", "--username", "ada", "--email", "ada@example.com"])

@@ -129,6 +129,28 @@ def test_the_recorder_counts_the_apps_calls_not_the_tests_own() -> None:
     assert recorder.seen[Grant("dynamodb:Query", "index")] == "this test"
 
 
+def test_the_import_command_s_calls_through_the_app_s_store_are_not_the_lambda_s() -> None:
+    from importer.run import run_import
+    from importer.writer import Options
+
+    recorder = Recorder().install()
+    with mock_aws():
+        from chalicelib import services as services_module
+        from chalicelib.store.client import dynamodb_client
+        from chalicelib.store.table import Table
+        from infra.table import create_table
+
+        services_module.reset()
+        client = dynamodb_client()
+        create_table(client, "imported")
+        report = run_import(PROJECT / "tests/fixtures/import/takeout-feed.atom", Table(client, "imported"),
+                            Options(source="", default_author="admin"))
+        services_module.reset()
+    recorder.uninstall()
+    assert report.created == 5
+    assert recorder.seen == {}
+
+
 def test_the_record_of_a_run_is_written_only_when_asked(tmp_path: Path) -> None:
     # conftest.py writes it at the end of a session with AWS_CALLS_RECORD set; CI sets it for `make test`.
     text = (PROJECT / "tests/conftest.py").read_text()

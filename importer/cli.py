@@ -1,0 +1,162 @@
+"""`make import FILE=… [STAGE=…] [DRY_RUN=1]`: the operator's import command.
+
+Without --stage it writes into the table of the `make run` stack listening on
+--port (PORT, default 8000), found through the file that stack writes in
+.local/; with --stage, into that stage's table (deploy/stages.py) with the
+operator's AWS credentials and region from the environment.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from chalicelib.store.table import Table
+from importer.model import ImportError_
+from importer.run import progress_bar, render_report, run_import
+from importer.writer import Options
+
+PROJECT = Path(__file__).resolve().parents[1]
+_USERNAME_HINT = "letters, digits, '_' or '-', 3 to 30 of them"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m importer", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("file", type=Path, help="a Blogger backup or Takeout feed.atom, a WordPress WXR, a Disqus XML")
+    parser.add_argument("--stage", help="write to this stage's table (else: the running `make run`)")
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")),
+                        help="which `make run` stack (its PORT); default $PORT or 8000")
+    parser.add_argument("--dry-run", action="store_true", help="read everything, report, write nothing")
+    parser.add_argument("--pages", action="store_true", help="import pages too (WordPress, Blogger)")
+    parser.add_argument("--author", action="append", default=[], metavar="OLD=NEW",
+                        help="give posts by OLD (the source's author name) to the existing account NEW")
+    parser.add_argument("--default-author", default="admin",
+                        help="the account that gets every other imported post (default: admin)")
+    parser.add_argument("--no-create-pages", action="store_true",
+                        help="Disqus: skip threads whose address matches no post here, instead of creating one")
+    parser.add_argument("--slugs", type=Path, help="a JSON object: old URL -> the slug to give that post")
+    parser.add_argument("--redirects", type=Path, default=Path("import-redirects.json"),
+                        help="where to write the redirect map, old URL -> new slug (default ./import-redirects.json)")
+    parser.add_argument("--max-reply-depth", type=int, help="default: the stage's MAX_REPLY_DEPTH, else 5")
+    return parser
+
+
+def _stage_env(stage: str) -> dict[str, str]:
+    config = json.loads((PROJECT / ".chalice/config.json").read_text())
+    stages = config.get("stages", {})
+    if stage not in stages:
+        raise ImportError_(f"no stage {stage!r} in .chalice/config.json (stages: {', '.join(sorted(stages))})")
+    env: dict[str, str] = {**config.get("environment_variables", {}), **stages[stage].get("environment_variables", {})}
+    return env
+
+
+def local_target(port: int, required: bool) -> Table | None:
+    """The table of the `make run` on ``port``, from the file it writes while it runs."""
+    from devtools.local_stack import stack_file
+
+    where = stack_file(port)
+    try:
+        found = json.loads(where.read_text())
+        os.kill(int(found["pid"]), 0)
+    except (OSError, ValueError, KeyError):
+        if not required:
+            return None
+        raise ImportError_(f"no `make run` is running on port {port} (no {where.relative_to(PROJECT)} from a live "
+                           "stack): start it, or pass PORT=… for another one, or STAGE=… for a deployed stage") \
+            from None
+    os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = found["dynamodb_endpoint"]
+    for name, value in (("AWS_ACCESS_KEY_ID", "local"), ("AWS_SECRET_ACCESS_KEY", "local"),
+                        ("AWS_DEFAULT_REGION", "us-east-1")):
+        os.environ.setdefault(name, value)
+    from chalicelib.store.client import dynamodb_client
+
+    return Table(dynamodb_client(), str(found["table"]))
+
+
+def stage_target(stage: str) -> Table:
+    from deploy.stages import StageError, load
+
+    try:
+        table_name = load(stage).table_name
+    except StageError as error:
+        raise ImportError_(str(error)) from None
+    if not (os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")):
+        raise ImportError_("set AWS_REGION (or AWS_DEFAULT_REGION) to the stage's region, and AWS credentials")
+    from chalicelib.store.client import dynamodb_client
+
+    return Table(dynamodb_client(), table_name)
+
+
+def _pairs(values: list[str]) -> dict[str, str]:
+    from chalicelib.blog.accounts import valid_username
+
+    pairs: dict[str, str] = {}
+    for value in values:
+        old, sep, new = value.partition("=")
+        if not sep or not old.strip() or not valid_username(new.strip()):
+            raise ImportError_(f"--author {value!r}: write OLD=NEW, NEW an existing username ({_USERNAME_HINT})")
+        pairs[old.strip()] = new.strip()
+    return pairs
+
+
+def _slug_map(path: Path | None) -> dict[str, str]:
+    if path is None:
+        return {}
+    from chalicelib.blog.slugs import is_valid_slug
+
+    try:
+        loaded = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise ImportError_(f"--slugs {path}: not a readable JSON file ({error})") from None
+    if not isinstance(loaded, dict) or not all(isinstance(v, str) and is_valid_slug(v) for v in loaded.values()):
+        raise ImportError_(f"--slugs {path}: must be a JSON object of old URL -> slug (lower-case words and hyphens)")
+    return {str(k): v for k, v in loaded.items()}
+
+
+def _check_accounts(table: Table, usernames: set[str]) -> None:
+    """Imported posts go to existing accounts only: a post by nobody could not be edited by its author."""
+    from chalicelib.store import keys
+
+    missing = sorted(name for name in usernames if table.get(keys.user(name)) is None)
+    if missing:
+        raise ImportError_(f"no account {', '.join(map(repr, missing))} in the table: sign it up first, or give "
+                           "the posts to another with --default-author / --author OLD=NEW")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        from chalicelib.blog.accounts import valid_username
+
+        if not args.file.is_file():
+            raise ImportError_(f"{args.file}: no such file")
+        if not valid_username(args.default_author):
+            raise ImportError_(f"--default-author {args.default_author!r}: not a username ({_USERNAME_HINT})")
+        env = _stage_env(args.stage or "local")
+        depth = args.max_reply_depth if args.max_reply_depth is not None else int(env.get("MAX_REPLY_DEPTH", "5"))
+        options = Options(source="", default_author=args.default_author, authors=_pairs(args.author),
+                          slugs=_slug_map(args.slugs), create_pages=not args.no_create_pages, dry_run=args.dry_run)
+        # A dry run compares with the table when there is one to read, and still reports without one.
+        table = stage_target(args.stage) if args.stage else local_target(args.port, required=not args.dry_run)
+        if table is not None:
+            _check_accounts(table, {options.default_author, *options.authors.values()})
+        report = run_import(args.file, table, options, pages=args.pages, max_depth=depth,
+                            progress=progress_bar(sys.stderr))
+    except ImportError_ as error:
+        print(f"import: {error}", file=sys.stderr)
+        return 1
+    except (BotoCoreError, ClientError) as error:
+        print(f"import: DynamoDB refused or could not be reached ({error}); nothing half-written: "
+              "run the same command again to resume", file=sys.stderr)
+        return 1
+    print(render_report(report, args.dry_run))
+    if not args.dry_run and report.redirects:
+        args.redirects.write_text(json.dumps(report.redirects, indent=1, ensure_ascii=False) + "\n")
+        print(f"Redirect map ({len(report.redirects)} addresses): {args.redirects}")
+    return 0

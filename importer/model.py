@@ -1,0 +1,66 @@
+"""The records every format is read into: a source post, a source comment, something skipped."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+# Comment statuses as the sources give them, already in this blog's vocabulary.
+APPROVED, PENDING, SPAM, DELETED = "approved", "pending", "spam", "deleted"
+
+
+class ImportError_(Exception):
+    """The file cannot be imported as it is: the message says why, for the operator."""
+
+
+@dataclass
+class SourcePost:
+    """A post (or page) of the source blog.
+
+    ``ref`` identifies it within the file (what comments point at); ``url_key``
+    is its normalised address (see urls.py), when it has one.
+    """
+
+    ref: str
+    title: str
+    html: str
+    published: str | None
+    updated: str | None = None
+    url: str | None = None
+    url_key: str | None = None
+    slug_hint: str | None = None
+    labels: list[str] = field(default_factory=list)
+    author: str | None = None
+    draft: bool = False
+    comments_closed: bool = False
+    # Disqus threads are pages of another site: attach to a post already here when one has the address.
+    attach_existing: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class SourceComment:
+    ref: str
+    post_ref: str
+    parent_ref: str | None
+    html: str
+    created: str
+    status: str
+    author_name: str = ""
+    author_email: str = ""
+    author_website: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """An entry of the file deliberately not imported (a template, a trashed post), by kind."""
+
+    kind: str
+
+
+Record = SourcePost | SourceComment | Skipped

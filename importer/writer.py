@@ -1,0 +1,390 @@
+"""Writing what was planned: posts through the project's post upkeep, comments with the counts they move.
+
+Each source item keeps its source id:
+- a post: an IMPORTED#<digest of format and source ref> item naming its slug,
+  written in the post's own transaction (with its labels, archive and totals,
+  by chalicelib.blog.post_upkeep), so a post is there exactly when its marker is;
+- a comment: its id is derived from the source (a ULID whose time is the
+  comment's and whose random part is a digest of the source ref), and its
+  id -> post reference is put only if absent, in the transaction that writes
+  the comment and moves comment_count and the parent's reply_count.
+A second run finds both and writes nothing; a run cut off between two
+transactions leaves whole items and exact counts, and the next run writes the rest.
+Imported comments carry ``imported_from``: the notification stream handler
+skips them, and they pass through no rate limit or moderation (their status is
+the source's).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html as html_module
+import json
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from chalicelib.blog import clock, rendering
+from chalicelib.blog.ids import ulid
+from chalicelib.blog.post_upkeep import CountsMoved, PostUpkeep, SlugTaken, StaleVersion
+from chalicelib.blog.posts import render_post
+from chalicelib.blog.slugs import is_valid_slug, slugify, with_suffix
+from chalicelib.blog.status import Status
+from chalicelib.blog.threads import held, public, reference
+from chalicelib.blog.validation import MAX_LABEL_LENGTH, Email, FieldError, Url
+from chalicelib.errors import PayloadTooLarge
+from chalicelib.store import keys
+from chalicelib.store.table import Item, Table, Write, check, put, update
+from importer.model import SourceComment, SourcePost
+from importer.plan import TOMBSTONE, Placed
+
+MAX_TITLE = 200
+MAX_LABELS = 10
+MAX_NAME = 80
+_NUMBERED_SLUGS = 50
+_ATTEMPTS = 4
+_BLOCK_END = re.compile(r"</(?:p|div|li|h[1-6]|blockquote|pre)>|<br\s*/?>", re.IGNORECASE)
+_TAG = re.compile(r"<[^>]*>")
+
+
+class AlreadyImported(Exception):
+    """The marker of this source item exists: an earlier run imported it."""
+
+
+def digest(*parts: str) -> str:
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()
+
+
+def comment_id(source: str, ref: str, created: str) -> str:
+    """A ULID for a source comment, the same on every run: its time, then 80 bits of a digest of its ref."""
+    moment = datetime.fromisoformat(created.replace("Z", "+00:00"))
+    return ulid(max(0, int(moment.timestamp() * 1000)), hashlib.sha256(f"{source}|{ref}".encode()).digest())
+
+
+def utc(value: str | None) -> str | None:
+    return clock.to_iso(datetime.fromisoformat(value)) if value else None
+
+
+def text_of(markup: str) -> str:
+    """The plain text of a comment's HTML, paragraphs on lines of their own: what an edit would start from."""
+    lines = html_module.unescape(_TAG.sub("", _BLOCK_END.sub("\n", markup))).split("\n")
+    return "\n".join(" ".join(line.split()) for line in lines if line.strip())
+
+
+def clean_labels(raw: Iterable[str]) -> list[str]:
+    labels: list[str] = []
+    seen: set[str] = set()
+    for label in raw:
+        cleaned = " ".join(label.split())[:MAX_LABEL_LENGTH].strip()
+        if cleaned and cleaned.casefold() not in seen:
+            seen.add(cleaned.casefold())
+            labels.append(cleaned)
+    return labels[:MAX_LABELS]
+
+
+def _fingerprint(source: SourcePost) -> str:
+    """What the export says of a post, as one digest: a later export that changes it can be told apart."""
+    return hashlib.sha256(json.dumps(source.to_json(), sort_keys=True).encode()).hexdigest()
+
+
+def _valid_or_none(rule: Callable[[Any], str], value: str) -> str | None:
+    try:
+        return rule(" ".join(value.split())) or None
+    except FieldError:
+        return None
+
+
+@dataclass
+class Report:
+    """What a run did (or, dry, would do), for the operator."""
+
+    read: Counter[str] = field(default_factory=Counter)       # kind/status as read from the file
+    posts: Counter[str] = field(default_factory=Counter)      # created, already imported, attached, ...
+    comments: Counter[str] = field(default_factory=Counter)   # created <status>, already imported, ...
+    orphans: Counter[str] = field(default_factory=Counter)
+    unmapped_urls: list[str] = field(default_factory=list)
+    redirects: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def created(self) -> int:
+        return sum(n for k, n in self.posts.items() if k.startswith("created")) + sum(
+            n for k, n in self.comments.items() if k.startswith("created"))
+
+
+@dataclass
+class Options:
+    source: str                       # the format, and what ids are derived from
+    default_author: str
+    authors: dict[str, str] = field(default_factory=dict)
+    slugs: dict[str, str] = field(default_factory=dict)  # old URL (or its key) -> slug, overriding the derived one
+    create_pages: bool = True
+    dry_run: bool = False
+
+
+class Writer:
+    def __init__(self, table: Table | None, options: Options, report: Report) -> None:
+        self.table = table  # None: a dry run with no table to compare with
+        self.options = options
+        self.report = report
+        self.upkeep = PostUpkeep(table) if table is not None else None
+        self.slugs: dict[str, str] = {}          # post ref -> slug here
+        self.post_dates: dict[str, str] = {}     # post ref -> its date, for comments without one
+        self._claimed: set[str] = set()          # slugs this dry run would take
+
+    # -- posts ---------------------------------------------------------------
+
+    def post(self, source: SourcePost) -> None:
+        marker = keys.imported(digest(self.options.source, source.ref))
+        found = self.table.get(marker) if self.table is not None else None
+        if found is not None:
+            self._done(source, str(found["slug"]), self._refresh(source, str(found["slug"])))
+            return
+        if source.attach_existing and (existing := self._existing_post_for(source)) is not None:
+            if not self.options.dry_run:
+                assert self.table is not None
+                self.table.write(put({**marker, "slug": existing, "source_ref": source.ref}))
+            self._done(source, existing, "mapped to an existing post")
+            return
+        if source.attach_existing and not self.options.create_pages:
+            self.report.unmapped_urls.append(source.url or source.ref)
+            self.report.posts["skipped: no post has its address"] += 1
+            return
+        item = self._post_item(source)
+        extra_marker = put({**marker, "slug": "", "source_ref": source.ref}, "attribute_not_exists(PK)",
+                           refusal=AlreadyImported())
+        try:
+            self._place(source, item, extra_marker)
+        except PayloadTooLarge:
+            self.report.posts["skipped: too large to store"] += 1
+            self.report.notes.append(f"{source.url or source.ref}: larger than one item may hold (400 KB), skipped")
+
+    def _place(self, source: SourcePost, item: Item, extra_marker: Write) -> None:
+        for slug in self._candidates(source):
+            if self.options.dry_run:
+                taken = slug in self._claimed or (self.table is not None and self.table.get(keys.post(slug)))
+                if taken:
+                    continue
+                self._claimed.add(slug)
+                self._done(source, slug, "created")
+                return
+            placed = self._save(item, slug, source, extra_marker)
+            if placed is not None:
+                self._done(source, placed, "created" if placed == slug else "already imported")
+                return
+        self.report.posts["skipped: no free slug"] += 1
+
+    def _save(self, item: Item, slug: str, source: SourcePost, marker: Write) -> str | None:
+        """Save under ``slug``: the slug it got (the earlier run's, when one won a race), or None when taken."""
+        assert self.upkeep is not None and self.table is not None and marker.item is not None
+        item = {**item, **keys.post(slug), "slug": slug}
+        writes = [Write("Put", item={**marker.item, "slug": slug}, condition=marker.condition,
+                        refusal=marker.refusal)]
+        if source.url_key:
+            writes.append(put({**keys.imported(digest("url", source.url_key)), "slug": slug}))
+        for _ in range(_ATTEMPTS):
+            try:
+                self.upkeep.save(None, item, writes)
+                return slug
+            except SlugTaken:
+                return None
+            except AlreadyImported:
+                found = self.table.get(keys.imported(digest(self.options.source, source.ref)))
+                return str(found["slug"]) if found else None
+            except (StaleVersion, CountsMoved):
+                continue
+        raise RuntimeError("the blog kept changing while importing; run the import again to resume")
+
+    def _refresh(self, source: SourcePost, slug: str) -> str:
+        """A post imported before: updated when the export changed it and nobody edited it here since.
+
+        The post remembers the digest of the source it was made from and the
+        version the import gave it; an edit here moves the version, and then the
+        export no longer decides. Comments, counts and favorites stay as they are.
+        """
+        assert self.table is not None
+        old = self.table.get(keys.post(slug))
+        if old is None or old.get("imported_from") != self.options.source or "source_digest" not in old:
+            return "already imported"  # a post this import only attached comments to, or one since deleted
+        if old["source_digest"] == _fingerprint(source):
+            return "already imported"
+        if int(old["version"]) != int(old.get("imported_version", 1)):
+            self.report.notes.append(f"{source.url or slug}: changed in the export and edited here; kept as edited")
+            return "skipped: edited here since its import"
+        if self.options.dry_run:
+            return "updated"
+        assert self.upkeep is not None
+        fresh = self._post_item(source)
+        version = int(old["version"]) + 1
+        new = {**old, **{k: v for k, v in fresh.items() if k not in ("comment_count", "created_at")},
+               "version": version, "imported_version": version}
+        if old.get("first_published"):
+            new["first_published"] = True
+        for _ in range(_ATTEMPTS):
+            try:
+                self.upkeep.save(old, new)
+                return "updated"
+            except CountsMoved:
+                continue
+            except StaleVersion:
+                return "skipped: edited here since its import"
+        raise RuntimeError("the blog kept changing while importing; run the import again to resume")
+
+    def _existing_post_for(self, source: SourcePost) -> str | None:
+        if self.table is None:
+            return None
+        if source.url_key:
+            by_url = self.table.get(keys.imported(digest("url", source.url_key)))
+            if by_url is not None and self.table.get(keys.post(str(by_url["slug"]))) is not None:
+                return str(by_url["slug"])
+        for slug in self._override(source), source.slug_hint:
+            if slug and is_valid_slug(slug) and self.table.get(keys.post(slug)) is not None:
+                return slug
+        return None
+
+    def _override(self, source: SourcePost) -> str | None:
+        for key in (source.url, source.url_key):
+            if key and key in self.options.slugs:
+                return self.options.slugs[key]
+        return None
+
+    def _candidates(self, source: SourcePost) -> Iterable[str]:
+        override = self._override(source)
+        if override:
+            yield override
+            return
+        hint = source.slug_hint if source.slug_hint and is_valid_slug(source.slug_hint) else None
+        base = hint or slugify(source.title) or "untitled"
+        yield base
+        for number in range(2, _NUMBERED_SLUGS + 1):
+            yield with_suffix(base, str(number))
+
+    def _post_item(self, source: SourcePost) -> Item:
+        now = clock.now_iso()
+        published = utc(source.published)
+        if source.draft:
+            status = Status.DRAFT
+        elif published is not None and published > now:
+            status = Status.SCHEDULED
+        else:
+            status = Status.PUBLISHED
+        published = published or now
+        title = " ".join(source.title.split())[:MAX_TITLE] or "(untitled)"
+        author = self.options.authors.get(source.author or "", self.options.default_author)
+        item: Item = {
+            "title": title,
+            "body": source.html,
+            "format": "html",
+            "labels": clean_labels(source.labels),
+            "custom_summary": None,
+            "comments_closed": source.comments_closed,
+            "author": author,
+            "status": status,
+            "published_at": published,
+            "created_at": published,
+            "updated_at": utc(source.updated) or published,
+            "version": 1,
+            "comment_count": 0,
+            "imported_from": self.options.source,
+            "source_ref": source.ref,
+            "source_published_at": source.published,
+            "source_url": source.url,
+            "source_digest": _fingerprint(source),
+        }
+        if status == Status.PUBLISHED:
+            item["first_published"] = True
+        render_post(item)
+        return item
+
+    def _done(self, source: SourcePost, slug: str, outcome: str) -> None:
+        self.slugs[source.ref] = slug
+        self.post_dates[source.ref] = utc(source.published) or clock.now_iso()
+        self.report.posts[outcome] += 1
+        if source.url:
+            self.report.redirects[source.url] = slug
+
+    # -- comments ------------------------------------------------------------
+
+    def comments(self, batch: list[Placed], sources: dict[str, SourceComment]) -> None:
+        """Write one batch of planned comments (parents already written), skipping those already imported."""
+        prepared = []
+        for placed in batch:
+            slug = self.slugs.get(placed.post_ref)
+            if slug is None:
+                self.report.comments["skipped: its post was not imported"] += 1
+                continue
+            prepared.append((placed, self._comment_item(placed, sources[placed.ref], slug)))
+        present: set[str] = set()
+        if self.table is not None and prepared:
+            found = self.table.batch_get([keys.comment_ref(item["id"]) for _, item in prepared])
+            present = {str(ref["PK"]) for ref in found}
+        for placed, item in prepared:
+            if keys.comment_ref(item["id"])["PK"] in present:
+                self.report.comments["already imported"] += 1
+                continue
+            if not self.options.dry_run:
+                assert self.table is not None
+                try:
+                    self.table.transact(self._comment_writes(placed, item))
+                except AlreadyImported:
+                    self.report.comments["already imported"] += 1
+                    continue
+            self.report.comments[f"created {placed.status}"] += 1
+
+    def _comment_item(self, placed: Placed, source: SourceComment, slug: str) -> Item:
+        created = utc(source.created) or self.post_dates[placed.post_ref]
+        cid = comment_id(self.options.source, source.ref, created)
+        parent_id = None
+        if placed.parent_ref is not None:
+            parent_created = utc(placed.parent_created or None) or self.post_dates[placed.post_ref]
+            parent_id = comment_id(self.options.source, placed.parent_ref, parent_created)
+        markup = rendering.comment_html_from_html(source.html)
+        name = " ".join(source.author_name.split())[:MAX_NAME] or "Anonymous"
+        item: Item = {
+            "id": cid,
+            "post_slug": slug,
+            "parent_id": parent_id,
+            "depth": placed.depth,
+            "body": text_of(markup),
+            "html": markup,
+            "author_name": name,
+            "author_user": None,
+            "author_email": _valid_or_none(Email(), source.author_email),
+            "author_website": _valid_or_none(Url(), source.author_website),
+            "notify_replies": False,
+            "status": Status.APPROVED,
+            "created_at": created,
+            "likes": 0,
+            "dislikes": 0,
+            "reply_count": 0,
+            "imported_from": self.options.source,
+            "source_ref": source.ref,
+        }
+        if placed.status in (Status.PENDING, Status.SPAM):
+            return held(item, placed.status)
+        item = public(item)
+        if placed.status == TOMBSTONE:
+            for gone in ("body", "html", "author_name", "author_user", "author_email", "author_website",
+                         "GSI2PK", "GSI2SK"):
+                item.pop(gone, None)
+            item["status"] = Status.DELETED
+        return item
+
+    def _comment_writes(self, placed: Placed, item: Item) -> list[Write]:
+        slug = item["post_slug"]
+        writes = [put(reference(item), "attribute_not_exists(PK)", refusal=AlreadyImported()),
+                  put(item, "attribute_not_exists(PK)")]
+        if placed.status in (Status.PENDING, Status.SPAM):
+            writes.append(check(keys.post(slug), "attribute_exists(PK)"))
+            return writes
+        if placed.status == Status.APPROVED:
+            writes.append(update(keys.post(slug), "ADD comment_count :one", "attribute_exists(PK)", one=1))
+        else:
+            writes.append(check(keys.post(slug), "attribute_exists(PK)"))
+        if item.get("parent_id"):
+            writes.append(update(keys.comment(slug, item["parent_id"]), "ADD reply_count :one",
+                                 "attribute_exists(PK)", one=1))
+        return writes
