@@ -20,6 +20,7 @@ from pathlib import Path
 
 from chalice.app import Request, Response
 
+from chalicelib.api.addresses import stage_root
 from chalicelib.api.routing import ApiBlueprint
 from chalicelib.errors import NotFound
 from chalicelib.services import services
@@ -68,13 +69,6 @@ def _serve(request: Request, relative: str, extra_headers: dict[str, str] | None
 def _demo_enabled() -> None:
     if not services().settings.demo_pages:
         raise NotFound("the demo blog is not enabled on this stage (DEMO_PAGES)")
-
-
-def stage_root(request: Request) -> str:
-    """The path prefix the API is served under: "/api" on an execute-api URL, "" on a custom domain or locally."""
-    context = request.context or {}
-    stage, path = context.get("stage"), context.get("path") or ""
-    return f"/{stage}" if stage and path.startswith(f"/{stage}/") else ""
 
 
 def _demo_page(request: Request, relative: str) -> Response:

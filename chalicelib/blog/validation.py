@@ -204,16 +204,15 @@ MAX_PAGE_SIZE = 100
 _PAGE_SIZE = re.compile(r"^[0-9]{1,4}$")
 
 
-def read_query(params: Mapping[str, str] | None, allowed: tuple[str, ...]) -> dict[str, str]:
-    """Query-string parameters, refusing names the route does not know."""
-    params = dict(params or {})
-    unknown = sorted(set(params) - set(allowed))
-    if unknown:
-        raise Invalid(
-            "unknown query parameter: " + ", ".join(unknown) + " (this list takes " + ", ".join(allowed) + ")",
-            {name[:64]: ["is not a parameter of this list"] for name in unknown},
-        )
-    return params
+def read_query(params: Mapping[str, str] | None, known: tuple[str, ...]) -> dict[str, str]:
+    """The query parameters a read knows; any other is ignored, not refused.
+
+    Links to public reads arrive with parameters nobody here chose: analytics tags
+    (``utm_source``), cache-busters (``_=123``), a feed reader's own. Refusing them
+    would break the link; a known parameter with a bad value is still refused by its
+    rule. (Writes refuse unknown parameters: api/routing.py.)
+    """
+    return {name: value for name, value in (params or {}).items() if name in known}
 
 
 def page_limit(raw: str | None, default: int = DEFAULT_PAGE_SIZE, name: str = "limit") -> int:
