@@ -9,16 +9,16 @@ its endpoints are HTTPS only).
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING
 
 from chalicelib.errors import BadRequest
+from chalicelib.patterns import lazy
 
 if TYPE_CHECKING:
     from chalice.app import Request
 
 # A DNS name or an IPv4 address, or an IPv6 one in brackets; then an optional port.
-_HOST = re.compile(r"^(?:[A-Za-z0-9](?:[A-Za-z0-9.-]{0,252})|\[[0-9A-Fa-f:.]{2,45}\])(?::[0-9]{1,5})?$")
+_HOST = lazy(r"^(?:[A-Za-z0-9](?:[A-Za-z0-9.-]{0,252})|\[[0-9A-Fa-f:.]{2,45}\])(?::[0-9]{1,5})?$")
 
 
 def stage_root(request: Request) -> str:

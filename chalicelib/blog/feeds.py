@@ -20,7 +20,6 @@ need that).
 
 from __future__ import annotations
 
-import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 from typing import Any
@@ -30,6 +29,7 @@ from chalicelib.blog import clock, views
 from chalicelib.blog.status import Status
 from chalicelib.blog.validation import MAX_LABEL_LENGTH, FieldError, Text, read_query
 from chalicelib.errors import Invalid, NotFound
+from chalicelib.patterns import lazy
 from chalicelib.store import keys
 from chalicelib.store.keys import END
 from chalicelib.store.table import Item, Table
@@ -47,7 +47,7 @@ _DECLARATION = '<?xml version="1.0" encoding="utf-8"?>\n'
 # breaks, lone surrogates, U+FFFE and U+FFFF. Input rules refuse most of these;
 # a feed must be well-formed whatever was stored.
 # (Spelt as what is excluded: the complement class takes milliseconds to compile on a cold start.)
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_NOT_XML = lazy("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def _xml(text: str) -> str:

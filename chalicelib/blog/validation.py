@@ -6,7 +6,6 @@ so a form can show all its errors together.
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -14,11 +13,12 @@ from urllib.parse import urlsplit
 
 from chalicelib.blog import clock
 from chalicelib.errors import Invalid
+from chalicelib.patterns import lazy
 
 # Control characters other than tab and newlines are never meaningful in text;
 # a lone surrogate (JSON "\ud800") cannot even be encoded to store or render.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_CONTROL = lazy(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+_EMAIL = lazy(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 MAX_LABEL_LENGTH = 40
@@ -201,7 +201,7 @@ def read_fields(payload: Any, fields: Mapping[str, Field]) -> dict[str, Any]:
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
-_PAGE_SIZE = re.compile(r"^[0-9]{1,4}$")
+_PAGE_SIZE = lazy(r"^[0-9]{1,4}$")
 
 
 def read_query(params: Mapping[str, str] | None, known: tuple[str, ...]) -> dict[str, str]:
