@@ -62,7 +62,8 @@ STAGE ?= dev
 bootstrap: $(INSTALLED)  ## the stage's table stack and SSM secrets (idempotent), before `chalice deploy`
 	$(PY) -m deploy.bootstrap --stage $(STAGE)
 
-deploy: bootstrap  ## bootstrap, then `chalice deploy` with the table's stream
+deploy: bootstrap  ## bootstrap, the app's bytecode for Lambda (deploy/bytecode.py), then `chalice deploy` with the table's stream
+	$(PY) -m deploy.bytecode write
 	STREAM_ARN=$$($(PY) -m deploy.bootstrap --stage $(STAGE) --stream-arn) $(VENV)/bin/chalice deploy --stage $(STAGE)
 
 admin: $(INSTALLED)  ## create or promote the admin USERNAME (EMAIL) on STAGE (local: `make run`'s); password from ADMIN_PASSWORD or a prompt

@@ -1,7 +1,8 @@
 """Deployment package: the zip `chalice package` builds, against the 5 MB budget.
 
 The zip holds app.py, chalicelib/ and requirements.txt's wheels for Lambda's
-platform (never boto3: the runtime has it). It is built afresh into a
+platform (never boto3: the runtime has it), each module with its bytecode
+(deploy/bytecode.py), as `make package` ships it. It is built afresh into a
 temporary directory, the dependency layer coming from Chalice's cache in
 .chalice/deployments/ after the first run (which downloads the wheels).
 """

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from chalicelib import signing
 from chalicelib.blog import views
 from chalicelib.blog.accounts import Accounts
@@ -24,20 +22,26 @@ from chalicelib.store.client import dynamodb_client, use_client
 from chalicelib.store.table import Table
 
 
-@dataclass(frozen=True)
+# A plain class, not a dataclass: creating a dataclass costs milliseconds at every cold start.
 class Services:
-    settings: Settings
-    accounts: Accounts
-    posts: Posts
-    post_lists: PostLists
-    comments: Comments
-    moderation: Moderation
-    votes: Votes
-    social: Social
-    articles: Articles
-    realworld: RealWorld
-    feeds: Feeds
-    notifications: Notifications
+    __slots__ = ("accounts", "articles", "comments", "feeds", "moderation", "notifications", "post_lists", "posts",
+                 "realworld", "settings", "social", "votes")
+
+    def __init__(self, *, settings: Settings, accounts: Accounts, posts: Posts, post_lists: PostLists,
+                 comments: Comments, moderation: Moderation, votes: Votes, social: Social, articles: Articles,
+                 realworld: RealWorld, feeds: Feeds, notifications: Notifications) -> None:
+        self.settings = settings
+        self.accounts = accounts
+        self.posts = posts
+        self.post_lists = post_lists
+        self.comments = comments
+        self.moderation = moderation
+        self.votes = votes
+        self.social = social
+        self.articles = articles
+        self.realworld = realworld
+        self.feeds = feeds
+        self.notifications = notifications
 
 
 _current: Services | None = None

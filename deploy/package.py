@@ -11,6 +11,10 @@ merges in what this module adds from infra/:
 - alarms on 5xx responses, on requests DynamoDB throttled (the app's own
   Embedded Metric Format figure) and on Lambda throttles, notifying an SNS topic.
 
+deployment.zip then gets the bytecode of every module in it, compiled for the
+runtime's Python (deploy/bytecode.py), so a cold start in Lambda's read-only
+/var/task compiles nothing.
+
 Chalice runs twice: once to learn what it generates (function and log group
 names), once with the merge template. The result is checked (the table equals
 infra/'s, the policy equals policy.py's grants) and linted with cfn-lint; the
@@ -29,7 +33,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from deploy import policy, stages
+from deploy import bytecode, policy, stages
 from deploy.stages import PROJECT, Stage
 from infra.table import cloudformation_properties, cloudformation_resource
 
@@ -62,7 +66,18 @@ def chalice_package(stage: Stage, out: Path, merge: Path | None = None) -> dict[
     if done.returncode != 0:
         raise PackageError(f"chalice package failed:\n{done.stdout}{done.stderr}")
     loaded: dict[str, Any] = json.loads((out / TEMPLATE).read_text())
+    add_bytecode(loaded, out / ZIP)
     return loaded
+
+
+def add_bytecode(template: dict[str, Any], archive: Path) -> int:
+    """Compiled modules beside every source in the zip (deploy/bytecode.py), for the functions' runtime."""
+    for name in _of_type(template, "AWS::Serverless::Function"):
+        try:
+            bytecode.check_runtime(template["Resources"][name]["Properties"]["Runtime"])
+        except bytecode.BytecodeError as error:
+            raise PackageError(str(error)) from None
+    return bytecode.add_to_zip(archive)
 
 
 def _of_type(template: dict[str, Any], kind: str) -> list[str]:

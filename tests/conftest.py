@@ -126,6 +126,9 @@ class Reply:
         return loaded
 
 
+API_HOST = "api.test.example"
+
+
 class Api:
     """The Chalice test client with JSON and token handling."""
 
@@ -135,6 +138,8 @@ class Api:
     def request(self, method: str, path: str, json_body: Any = None, token: str | None = None,
                 headers: dict[str, str] | None = None, raw: bytes | str | None = None) -> Reply:
         sent = dict(headers or {})
+        if not any(name.lower() == "host" for name in sent):
+            sent["Host"] = API_HOST  # as every HTTP/1.1 client sends; the API names itself by it
         body = raw
         if json_body is not None:
             body = json.dumps(json_body)

@@ -14,16 +14,19 @@ from urllib.parse import quote
 
 import feedparser
 import pytest
+from chalice.app import Request
 
 from chalicelib import services as services_module
+from chalicelib.api.addresses import api_url
 from chalicelib.blog.feeds import FEED_SIZE
-from chalicelib.errors import ConfigurationError
+from chalicelib.errors import BadRequest, ConfigurationError
 from chalicelib.settings import load_settings
-from tests.conftest import Api, Blog, DynamoCalls
+from tests.conftest import API_HOST, Api, Blog, DynamoCalls
 from tests.post_steps import iso_from_now
 from tests.settings_steps import Clock
 
 SITE = "https://blog.test.example"  # SITE_URL of the test stage in .chalice/config.json
+API = f"http://{API_HOST}"  # where the test client says it sends its requests (its Host header)
 A = "{http://www.w3.org/2005/Atom}"
 SM = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 HOSTILE_TITLE = "Fish & <Chips> \"quoted\" 'single' ]]> café — 日本語 🎉"
@@ -48,8 +51,12 @@ def post_url(slug: str, site: str = SITE) -> str:
     return f"{site}/posts/{quote(slug, safe='')}"
 
 
+def comments_feed_url(slug: str) -> str:
+    return f"{API}/posts/{quote(slug, safe='')}/comments.atom"
+
+
 def check_atom(root: ET.Element, parsed: Any, self_url: str) -> None:
-    """What RFC 4287 requires of a feed and its entries, with absolute URLs."""
+    """What RFC 4287 requires of a feed and its entries, with absolute URLs: itself on the API, the rest on the blog."""
     assert root.tag == A + "feed"
     for name in ("id", "title", "updated"):
         assert len(root.findall(A + name)) == 1, name
@@ -92,7 +99,7 @@ def test_posts_feed_escapes_titles_and_content_and_uses_absolute_urls(api: Api, 
 
     root, parsed = fetch(api, "/feeds/posts.atom")
 
-    check_atom(root, parsed, f"{SITE}/feeds/posts.atom")
+    check_atom(root, parsed, f"{API}/feeds/posts.atom")
     assert [e.findtext(A + "id") for e in entries(root)] == [post_url(greek["slug"]), post_url(hostile["slug"])]
     first = entries(root)[1]
     assert first.findtext(A + "title") == HOSTILE_TITLE
@@ -156,7 +163,7 @@ def test_label_feed_has_only_that_label_newest_first(api: Api, blog: Blog) -> No
 
     root, parsed = fetch(api, "/feeds/posts.atom?label=%20ROCK%20%26%20roll%20")
 
-    self_url = f"{SITE}/feeds/posts.atom?label=rock%20%26%20roll"
+    self_url = f"{API}/feeds/posts.atom?label=rock%20%26%20roll"
     check_atom(root, parsed, self_url)
     assert [e.findtext(A + "title") for e in entries(root)] == ["Day 3", "Day 1"]
     assert "ROCK & roll" in (root.findtext(A + "title") or "")
@@ -167,12 +174,71 @@ def test_label_feed_has_only_that_label_newest_first(api: Api, blog: Blog) -> No
     assert RFC3339.match(root.findtext(A + "updated") or "")
 
 
-@pytest.mark.parametrize("query", ["label=", "label=%20", "label=" + "x" * 41, "labels=jazz", "limit=5"])
+@pytest.mark.parametrize("query", ["label=", "label=%20", "label=" + "x" * 41, "label=jazz&label="])
 def test_bad_feed_queries_are_refused_as_problems(api: Api, query: str) -> None:
     reply = api.get("/feeds/posts.atom?" + query)
 
     assert reply.status == 422, reply.body
     assert reply.problem["errors"]
+
+
+@pytest.mark.parametrize("path", ["/feeds/posts.atom", "/feeds/posts.atom?label=jazz", "/feeds/comments.atom",
+                                  "/posts/{slug}/comments.atom", "/sitemap.xml"])
+def test_feeds_ignore_query_parameters_they_do_not_know(api: Api, blog: Blog, path: str) -> None:
+    # Given a post with a comment, and a feed as a reader fetches it
+    slug = blog.post(blog.author(), title="Tagged", labels=["jazz"])["slug"]
+    blog.comment(slug, body="Hello")
+    url = path.replace("{slug}", slug)
+    plain = api.get(url)
+    # When analytics tags and a cache-buster are added to its address
+    joiner = "&" if "?" in url else "?"
+    tagged = api.get(f"{url}{joiner}utm_source=newsletter&utm_medium=email&_=1234567890")
+    # Then the answer is the same document
+    assert plain.status == tagged.status == 200, tagged.body
+    assert tagged.body == plain.body
+
+
+def test_a_feed_names_itself_by_the_host_and_scheme_it_was_fetched_with(api: Api, blog: Blog) -> None:
+    slug = blog.post(blog.author(), title="Behind a proxy")["slug"]
+    blog.comment(slug, body="Hello")
+    headers = {"Host": "feeds.example.net:8443", "X-Forwarded-Proto": "https"}
+
+    for path in ("/feeds/posts.atom", "/feeds/comments.atom", f"/posts/{slug}/comments.atom"):
+        root = ET.fromstring(api.get(path, headers=headers).body)
+        links = {link.get("rel"): link.get("href") for link in root.findall(A + "link")}
+        assert root.findtext(A + "id") == links["self"] == f"https://feeds.example.net:8443{path}"
+        # What a reader opens stays on the blog
+        assert (links["alternate"] or "").startswith(SITE + "/")
+        assert all((e.findtext(A + "id") or "").startswith(SITE + "/posts/") for e in entries(root))
+
+
+@pytest.mark.parametrize("host", ["", "feeds.example.net/evil", "a b", "<x>", "example.net:http"])
+def test_a_feed_requested_without_a_usable_host_is_a_400_problem(api: Api, host: str) -> None:
+    reply = api.get("/feeds/posts.atom", headers={"Host": host})
+
+    assert reply.status == 400, reply.body
+    assert list(reply.problem["errors"]) == ["Host"]
+
+
+def _request(context: dict[str, str], headers: dict[str, str]) -> Request:
+    return Request({"requestContext": {"httpMethod": "GET", "resourcePath": "/feeds/posts.atom", **context},
+                    "headers": headers, "body": None,
+                    "multiValueQueryStringParameters": None, "pathParameters": None, "stageVariables": None})
+
+
+def test_the_api_url_comes_from_api_gateways_request_context_when_there_is_one() -> None:
+    domain = "abc123.execute-api.eu-west-1.amazonaws.com"
+    # An execute-api address carries the stage in its path; API Gateway's endpoints are HTTPS
+    assert api_url(_request({"domainName": domain, "stage": "api", "path": "/api/feeds/posts.atom"},
+                            {"host": domain})) == f"https://{domain}/api"
+    # A custom domain maps the stage to its root; the context's domain wins over a Host header
+    assert api_url(_request({"domainName": "api.blog.example", "stage": "api", "path": "/feeds/posts.atom"},
+                            {"host": "other.example", "x-forwarded-proto": "https"})) == "https://api.blog.example"
+    # `chalice local`: no context, so the Host header, over plain HTTP unless a proxy says otherwise
+    assert api_url(_request({"path": "/feeds/posts.atom"}, {"host": "127.0.0.1:8000"})) == "http://127.0.0.1:8000"
+    assert api_url(_request({"path": "/feeds/posts.atom"}, {"host": "[::1]:8000"})) == "http://[::1]:8000"
+    with pytest.raises(BadRequest):
+        api_url(_request({"path": "/feeds/posts.atom"}, {}))
 
 
 # -- comments -----------------------------------------------------------------------
@@ -200,7 +266,7 @@ def test_comment_feeds_escape_bodies_and_names_and_skip_deleted_comments(api: Ap
 
     root, parsed = fetch(api, f"/posts/{first['slug']}/comments.atom")
 
-    check_atom(root, parsed, post_url(first["slug"]) + "/comments.atom")
+    check_atom(root, parsed, comments_feed_url(first["slug"]))
     ids = [e.findtext(A + "id") for e in entries(root)]
     assert ids == [post_url(first["slug"]) + "#comment-" + c["comment"]["id"] for c in (reply, kept)]
     assert root.findtext(A + "title") == f"Comments on “{HOSTILE_TITLE}”"
@@ -216,7 +282,7 @@ def test_comment_feeds_escape_bodies_and_names_and_skip_deleted_comments(api: Ap
 
     root, parsed = fetch(api, "/feeds/comments.atom")
 
-    check_atom(root, parsed, f"{SITE}/feeds/comments.atom")
+    check_atom(root, parsed, f"{API}/feeds/comments.atom")
     assert [e.findtext(A + "id") for e in entries(root)] == [
         post_url(other["slug"]) + "#comment-" + elsewhere["comment"]["id"],
         post_url(first["slug"]) + "#comment-" + reply["comment"]["id"],
@@ -270,7 +336,7 @@ def test_an_empty_post_feed_is_still_a_valid_feed(api: Api, blog: Blog) -> None:
 
     root, parsed = fetch(api, f"/posts/{post['slug']}/comments.atom")
 
-    check_atom(root, parsed, post_url(post["slug"]) + "/comments.atom")
+    check_atom(root, parsed, comments_feed_url(post["slug"]))
     assert entries(root) == []
     assert root.findtext(A + "updated") == "2018-01-01T00:00:00.000Z"
 
@@ -334,7 +400,8 @@ def test_urls_follow_a_site_url_with_a_path(api: Api, blog: Blog) -> None:
     root = ET.fromstring(api.get("/feeds/comments.atom").body)
     sitemap = ET.fromstring(api.get("/sitemap.xml").body)
 
-    assert root.findtext(A + "id") == "https://example.org/blog/feeds/comments.atom"
+    assert root.findtext(A + "id") == f"{API}/feeds/comments.atom"
+    assert root.find(f"{A}link[@rel='alternate']").get("href") == "https://example.org/blog/"  # type: ignore[union-attr]
     assert (entries(root)[0].findtext(A + "id") or "").startswith(f"https://example.org/blog/posts/{slug}#comment-")
     assert sitemap.findtext(f"{SM}url/{SM}loc") == f"https://example.org/blog/posts/{slug}"
 

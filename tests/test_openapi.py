@@ -22,12 +22,21 @@ def test_served_document_is_valid_openapi_3_1(document: dict[str, Any]) -> None:
 def test_document_lists_exactly_the_registered_routes(document: dict[str, Any]) -> None:
     from app import app
 
-    # /api is the RealWorld API, described by its own public spec, not this document.
+    # /api is the RealWorld API, described by its own public spec, not this document. HEAD is
+    # documented once for all (every GET answers it), not as operations.
     registered = {(path, method.lower()) for path, methods in app.routes.items()
-                  for method in methods if method != "OPTIONS" and not path.startswith("/api/")}
+                  for method in methods if method not in ("OPTIONS", "HEAD") and not path.startswith("/api/")}
     documented = {(path, method) for path, item in document["paths"].items() for method in item
                   if method in HTTP_METHODS}
     assert documented == registered
+    assert "Every GET operation also answers HEAD" in document["info"]["description"]
+
+
+def test_every_get_route_answers_head_and_no_other_does() -> None:
+    from app import app
+
+    for path, methods in app.routes.items():
+        assert ("GET" in methods) == ("HEAD" in methods), (path, sorted(methods))
 
 
 def test_every_operation_has_an_id_and_success_response(document: dict[str, Any]) -> None:

@@ -17,7 +17,7 @@ from chalicelib import services as services_module
 from chalicelib.blog.accounts import RECENT_SIGN_IN_SECONDS
 from chalicelib.blog.tokens import issue_jwt
 from chalicelib.store import keys
-from tests.conftest import PASSWORD, Api, Blog, DynamoCalls, Reply, login
+from tests.conftest import PASSWORD, Api, Blog, DynamoCalls, Reply, login, make_admin
 from tests.openapi_document import operations
 from tests.settings_steps import Clock
 
@@ -94,6 +94,21 @@ def test_a_token_without_a_version_claim_stands_until_the_account_revokes(api: A
     # carol's role change moved her version on, so her legacy token is revoked with the rest
     assert version == 1
     assert_revoked(reply)
+
+
+def test_an_admin_made_by_the_operator_command_is_an_admin_without_blog_admins(api: Api, blog: Blog) -> None:
+    # Given "ada", made an admin by `make admin` but not named in BLOG_ADMINS
+    make_admin("ada")
+    blog.user("bob")
+    ada = blog.login("ada")
+
+    # Then her token and the API agree she is an admin, and she acts as one
+    assert claims(ada)["role"] == "admin"
+    assert api.put("/users/bob/role", {"role": "author"}, token=ada).status == 200
+    # And once another admin makes her a reader, her token no longer does
+    assert api.put("/users/ada/role", {"role": "reader"}, token=blog.admin()).status == 200
+    assert_revoked(api.put("/users/bob/role", {"role": "reader"}, token=ada))
+    assert api.put("/users/bob/role", {"role": "reader"}, token=blog.login("ada")).status == 403
 
 
 @pytest.mark.parametrize("claim", [-1, "1", 1.5, True, None])

@@ -7,7 +7,8 @@ from collections.abc import Callable
 
 from chalice.app import Request
 
-from chalicelib.api.web import WEB_ROOT, stage_root
+from chalicelib.api.addresses import stage_root
+from chalicelib.api.web import WEB_ROOT
 from chalicelib.settings import Settings
 from tests.conftest import Api
 

@@ -1,9 +1,14 @@
-"""Atom feeds and the sitemap over HTTP: XML bodies, labelled with their own media types."""
+"""Atom feeds and the sitemap over HTTP: XML bodies, labelled with their own media types.
+
+A feed names itself (its id and rel="self" link) by the address it was fetched
+from, the API's; its entries point at the blog (SITE_URL).
+"""
 
 from __future__ import annotations
 
 from chalice.app import Response
 
+from chalicelib.api.addresses import api_url
 from chalicelib.api.posts import path_slug
 from chalicelib.api.requests import query
 from chalicelib.api.routing import ApiBlueprint
@@ -15,23 +20,24 @@ feeds = ApiBlueprint(__name__)
 
 @feeds.route("/feeds/posts.atom", methods=["GET"])
 def posts_feed() -> Response:
-    body = services().feeds.posts(query(feeds.current_request))
+    request = feeds.current_request
+    body = services().feeds.posts(query(request), api_url(request))
     return Response(body=body, headers={"Content-Type": ATOM_TYPE})
 
 
 @feeds.route("/feeds/comments.atom", methods=["GET"])
 def comments_feed() -> Response:
-    body = services().feeds.comments(query(feeds.current_request))
+    body = services().feeds.comments(api_url(feeds.current_request))
     return Response(body=body, headers={"Content-Type": ATOM_TYPE})
 
 
 @feeds.route("/posts/{slug}/comments.atom", methods=["GET"])
 def post_comments_feed(slug: str) -> Response:
-    body = services().feeds.post_comments(path_slug(slug), query(feeds.current_request))
+    body = services().feeds.post_comments(path_slug(slug), api_url(feeds.current_request))
     return Response(body=body, headers={"Content-Type": ATOM_TYPE})
 
 
 @feeds.route("/sitemap.xml", methods=["GET"])
 def sitemap() -> Response:
-    body = services().feeds.sitemap(query(feeds.current_request))
+    body = services().feeds.sitemap()
     return Response(body=body, headers={"Content-Type": SITEMAP_TYPE})

@@ -17,7 +17,7 @@ from chalicelib.blog.tokens import Principal
 from chalicelib.services import services
 from chalicelib.store.table import Item
 
-realworld = ApiBlueprint(__name__, render_error=conduit.error)
+realworld = ApiBlueprint(__name__, render_error=conduit.error, strict_write_query=False)
 
 _SIGNUP = {"username": "username", "email": "email", "password": "password"}
 _LOGIN = {"email": "email", "password": "password"}

@@ -4,44 +4,81 @@ Chalice turns any exception a view raises into its own 500 before middleware
 sees it, so the mapping wraps each view as it is registered: one mechanism for
 every route instead of a try/except in each. The same wrapper labels JSON
 bodies as JSON, which Chalice leaves to API Gateway (and `chalice local` omits).
+
+It also holds two rules for every route at once:
+
+- every GET route answers HEAD too: the same status and headers, no body
+  (caches, link checkers and feed readers ask with HEAD);
+- a write (POST, PUT, PATCH, DELETE) refuses query parameters it does not
+  take, with 422, as it refuses unknown body fields. Reads ignore the ones they
+  do not know instead (blog/validation.py read_query): analytics tags and
+  cache-busters are added to links by software the reader does not control.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from chalice.app import Blueprint, Response
 
 from chalicelib.api.problems import from_exception
+from chalicelib.errors import Invalid
 
 ErrorRenderer = Callable[[Exception], Response]
 
+_READS = frozenset(("GET", "HEAD", "OPTIONS"))
+
 
 class ApiBlueprint(Blueprint):
-    """A Blueprint whose views' errors are rendered by ``render_error`` (problem details by default)."""
+    """A Blueprint whose views' errors are rendered by ``render_error`` (problem details by default).
 
-    def __init__(self, import_name: str, render_error: ErrorRenderer = from_exception) -> None:
+    ``strict_write_query=False`` leaves writes' query strings unchecked (the RealWorld API,
+    whose clients are not this project's).
+    """
+
+    def __init__(self, import_name: str, render_error: ErrorRenderer = from_exception,
+                 strict_write_query: bool = True) -> None:
         super().__init__(import_name)
         self.render_error = render_error
+        self.strict_write_query = strict_write_query
 
-    def route(self, path: str, **kwargs: Any) -> Callable[..., Any]:
-        register = super().route(path, **kwargs)
+    def route(self, path: str, *, query: tuple[str, ...] = (), **kwargs: Any) -> Callable[..., Any]:
+        """Chalice's route; ``query`` names the query parameters a write takes (reads check their own)."""
+        methods = [m.upper() for m in kwargs.pop("methods", ["GET"])]
+        if "GET" in methods and "HEAD" not in methods:
+            methods.append("HEAD")
+        register = super().route(path, methods=methods, **kwargs)
+        check_query = self.strict_write_query and not _READS.issuperset(methods)
 
         def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
             @functools.wraps(view)
             def mapped(*args: Any, **view_kwargs: Any) -> Any:
+                request = self.current_request
                 try:
+                    if check_query:
+                        _refuse_unknown_query(request.query_params, query)
                     result = view(*args, **view_kwargs)
                 except Exception as error:  # noqa: BLE001 - every failure gets a problem response
-                    return self.render_error(error)
-                response = result if isinstance(result, Response) else Response(body=result)
-                if not isinstance(response.body, str | bytes):
-                    response.headers.setdefault("Content-Type", "application/json")
+                    response = self.render_error(error)
+                else:
+                    response = result if isinstance(result, Response) else Response(body=result)
+                    if not isinstance(response.body, str | bytes):
+                        response.headers.setdefault("Content-Type", "application/json")
+                if request.method == "HEAD":
+                    response.body = ""
                 return response
 
             register(mapped)
             return view
 
         return decorator
+
+
+def _refuse_unknown_query(params: Mapping[str, str] | None, allowed: tuple[str, ...]) -> None:
+    unknown = sorted(set(params or {}) - set(allowed))
+    if unknown:
+        takes = ", ".join(allowed) if allowed else "none"
+        raise Invalid(f"unknown query parameter: {', '.join(unknown)[:200]} (this request takes {takes})",
+                      {name[:64]: ["is not a parameter of this request"] for name in unknown})

@@ -52,7 +52,7 @@ def confirm_unsubscribe() -> Response:
                  "<button type=\"submit\">Unsubscribe</button></form>")
 
 
-@unsubscribe.route("/unsubscribe", methods=["POST"], content_types=FORM_TYPES)
+@unsubscribe.route("/unsubscribe", methods=["POST"], content_types=FORM_TYPES, query=("token",))
 def unsubscribe_now() -> Response:
     services().notifications.unsubscribe(query(unsubscribe.current_request).get("token"))
     return _page("You are unsubscribed", "<p>This blog will send no more e-mail to this address.</p>")

@@ -15,11 +15,11 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from dataclasses import dataclass
 
 from chalicelib import signing
 from chalicelib.blog import rendering
 from chalicelib.errors import Conflict, Invalid, RateLimited
+from chalicelib.patterns import lazy
 from chalicelib.settings import Settings
 from chalicelib.store import keys
 from chalicelib.store.keys import Key
@@ -28,18 +28,21 @@ from chalicelib.store.table import Write, put, update
 HONEYPOT_FIELD = "homepage"
 FORM_TOKEN_FIELD = "form_token"
 FORM_TOKEN_LIFETIME_SECONDS = 24 * 3600
-_WORD = re.compile(r"\w+")
+_WORD = lazy(r"\w+")
 # "<issued, ASCII digits>.<HMAC, 16 bytes, hex>". The digits are bounded because
 # str.isdigit() accepts "²" and int() refuses more than 4300 digits.
-_FORM_TOKEN = re.compile(r"([0-9]{1,12})\.(.*)", re.DOTALL)
+_FORM_TOKEN = lazy(r"([0-9]{1,12})\.(.*)", re.DOTALL)
 # Keyed hashes and form signatures: 16 bytes of HMAC as hex (32 characters).
 _HASH_BYTES = 16
 
 
-@dataclass(frozen=True)
+# A plain class, not a dataclass: creating a dataclass costs about a millisecond at every cold start.
 class AntiSpam:
-    settings: Settings
-    key: bytes
+    __slots__ = ("key", "settings")
+
+    def __init__(self, settings: Settings, key: bytes) -> None:
+        self.settings = settings
+        self.key = key
 
     # -- identities -----------------------------------------------------------
 

@@ -8,7 +8,10 @@
                       COMMENT# range, newest first
   sitemap             one Query of GSI1 POSTS; a second only if the first stopped at 1 MB
 
-Every URL is absolute, built from the SITE_URL setting. XML is written by
+Every URL is absolute. A feed's own address (its id and rel="self" link) is where
+the API serves it, which the HTTP layer passes in (api_url): a feed reader
+subscribes to that. Everything a reader opens (entries, the alternate link, the
+sitemap's locations) is on the blog itself, built from the SITE_URL setting. XML is written by
 ElementTree, which escapes text and attribute values; characters XML 1.0 cannot
 carry at all are dropped first. Content is type="html": the stored, sanitised
 HTML as escaped text, since it need not be well-formed XML (type="xhtml" would
@@ -17,7 +20,6 @@ need that).
 
 from __future__ import annotations
 
-import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 from typing import Any
@@ -27,6 +29,7 @@ from chalicelib.blog import clock, views
 from chalicelib.blog.status import Status
 from chalicelib.blog.validation import MAX_LABEL_LENGTH, FieldError, Text, read_query
 from chalicelib.errors import Invalid, NotFound
+from chalicelib.patterns import lazy
 from chalicelib.store import keys
 from chalicelib.store.keys import END
 from chalicelib.store.table import Item, Table
@@ -44,7 +47,7 @@ _DECLARATION = '<?xml version="1.0" encoding="utf-8"?>\n'
 # breaks, lone surrogates, U+FFFE and U+FFFF. Input rules refuse most of these;
 # a feed must be well-formed whatever was stored.
 # (Spelt as what is excluded: the complement class takes milliseconds to compile on a cold start.)
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_NOT_XML = lazy("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def _xml(text: str) -> str:
@@ -83,15 +86,15 @@ class Feeds:
 
     # -- documents -------------------------------------------------------------
 
-    def posts(self, params: dict[str, str] | None) -> str:
-        """The newest published posts, or the newest of one label (``?label=``)."""
+    def posts(self, params: dict[str, str] | None, api_url: str) -> str:
+        """The newest published posts, or the newest of one label (``?label=``); ``api_url`` is the API's base."""
         raw_label = read_query(params, ("label",)).get("label")
         now = clock.now_iso()
         if raw_label is None:
             page = self.table.query(keys.POSTS_PARTITION, index="GSI1", newest_first=True,
                                     limit=FEED_SIZE, sort_to=now + END)
             return self._posts_feed(page.items, now, f"Posts: {self.site_name}",
-                                    f"{self.site}/feeds/posts.atom", f"{self.site}/posts")
+                                    f"{api_url}/feeds/posts.atom", f"{self.site}/posts")
         label = _label(raw_label)
         # Membership items hold only the slug: one Query for the slugs, one BatchGetItem for the posts.
         members = self.table.query(keys.label_partition(keys.label_key(label)), newest_first=True,
@@ -101,11 +104,10 @@ class Feeds:
         query = "?label=" + quote(keys.label_key(label), safe="")
         return self._posts_feed([found[s] for s in slugs if s in found], now,
                                 f"Posts labelled “{label}”: {self.site_name}",
-                                f"{self.site}/feeds/posts.atom{query}", f"{self.site}/posts{query}")
+                                f"{api_url}/feeds/posts.atom{query}", f"{self.site}/posts{query}")
 
-    def comments(self, params: dict[str, str] | None) -> str:
+    def comments(self, api_url: str) -> str:
         """The newest public comments of the whole blog."""
-        read_query(params, ())
         now = clock.now_iso()
         page = self.table.query(keys.RECENT_COMMENTS_PARTITION, index="GSI2", newest_first=True, limit=FEED_SIZE)
         slugs = sorted({str(c["post_slug"]) for c in page.items})
@@ -113,11 +115,10 @@ class Feeds:
                  if views.is_public(p, now)}
         shown = [(c, posts[c["post_slug"]]) for c in page.items if c["post_slug"] in posts]
         return self._comments_feed(shown, now, f"Comments: {self.site_name}",
-                                   f"{self.site}/feeds/comments.atom", f"{self.site}/")
+                                   f"{api_url}/feeds/comments.atom", f"{self.site}/")
 
-    def post_comments(self, slug: str, params: dict[str, str] | None) -> str:
+    def post_comments(self, slug: str, api_url: str) -> str:
         """The newest public comments of one published post."""
-        read_query(params, ())
         now = clock.now_iso()
         post = self.table.get(keys.post(slug))
         if post is None or not views.is_public(post, now):
@@ -126,11 +127,10 @@ class Feeds:
                                 sort_from=keys.COMMENT_PREFIX, sort_to=keys.COMMENT_PREFIX + END)
         return self._comments_feed([(c, post) for c in page.items], _latest(post["published_at"]),
                                    f"Comments on “{post['title']}”",
-                                   f"{self.post_url(slug)}/comments.atom", self.post_url(slug))
+                                   f"{api_url}/posts/{quote(slug, safe='')}/comments.atom", self.post_url(slug))
 
-    def sitemap(self, params: dict[str, str] | None) -> str:
+    def sitemap(self) -> str:
         """Published posts, newest first, each with its last change (up to SITEMAP_SIZE)."""
-        read_query(params, ())
         now = clock.now_iso()
         page = self.table.query(keys.POSTS_PARTITION, index="GSI1", newest_first=True,
                                 limit=SITEMAP_SIZE, sort_to=now + END)

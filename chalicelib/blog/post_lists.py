@@ -6,7 +6,6 @@ Each page is one Query of an index the post's own transaction keeps
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from chalicelib.blog import clock, views
@@ -14,12 +13,13 @@ from chalicelib.blog.status import Status
 from chalicelib.blog.tokens import Principal
 from chalicelib.blog.validation import page_limit, read_query
 from chalicelib.errors import Forbidden, Invalid
+from chalicelib.patterns import lazy
 from chalicelib.store import cursors, keys
 from chalicelib.store.keys import END
 from chalicelib.store.table import Table
 
 LIST_PARAMETERS = ("limit", "cursor", "label", "author", "status", "month")
-_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+_MONTH = lazy(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
 class PostLists:

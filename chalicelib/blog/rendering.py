@@ -31,6 +31,8 @@ from functools import lru_cache
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
+from chalicelib.patterns import lazy
+
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
     from markdown_it.rules_inline import StateInline
@@ -61,11 +63,11 @@ _POST_ATTRIBUTES = {
 _COMMENT_ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}}
 _URL_SCHEMES = {"http", "https", "mailto"}
 # Block-level boundaries become spaces; inline tags vanish ("<em>x</em>." -> "x.").
-_BLOCK_TAG = re.compile(r"</?(?:p|br|hr|li|ul|ol|h[1-6]|blockquote|pre|tr|td|th|table|figure|figcaption)\b[^>]*>")
-_TAG = re.compile(r"<[^>]*>")
-_ANCHOR = re.compile(r"<a\b[^>]*>.*?</a>", re.DOTALL)
+_BLOCK_TAG = lazy(r"</?(?:p|br|hr|li|ul|ol|h[1-6]|blockquote|pre|tr|td|th|table|figure|figcaption)\b[^>]*>")
+_TAG = lazy(r"<[^>]*>")
+_ANCHOR = lazy(r"<a\b[^>]*>.*?</a>", re.DOTALL)
 # URLs written as text: a scheme, or "www." at the start of a word.
-_URL_TEXT = re.compile(r"(?:https?://|\bwww\.)[^\s<>]+", re.IGNORECASE)
+_URL_TEXT = lazy(r"(?:https?://|\bwww\.)[^\s<>]+", re.IGNORECASE)
 
 
 @lru_cache(maxsize=2)

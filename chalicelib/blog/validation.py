@@ -6,7 +6,6 @@ so a form can show all its errors together.
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -14,11 +13,12 @@ from urllib.parse import urlsplit
 
 from chalicelib.blog import clock
 from chalicelib.errors import Invalid
+from chalicelib.patterns import lazy
 
 # Control characters other than tab and newlines are never meaningful in text;
 # a lone surrogate (JSON "\ud800") cannot even be encoded to store or render.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_CONTROL = lazy(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+_EMAIL = lazy(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 MAX_LABEL_LENGTH = 40
@@ -201,19 +201,18 @@ def read_fields(payload: Any, fields: Mapping[str, Field]) -> dict[str, Any]:
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
-_PAGE_SIZE = re.compile(r"^[0-9]{1,4}$")
+_PAGE_SIZE = lazy(r"^[0-9]{1,4}$")
 
 
-def read_query(params: Mapping[str, str] | None, allowed: tuple[str, ...]) -> dict[str, str]:
-    """Query-string parameters, refusing names the route does not know."""
-    params = dict(params or {})
-    unknown = sorted(set(params) - set(allowed))
-    if unknown:
-        raise Invalid(
-            "unknown query parameter: " + ", ".join(unknown) + " (this list takes " + ", ".join(allowed) + ")",
-            {name[:64]: ["is not a parameter of this list"] for name in unknown},
-        )
-    return params
+def read_query(params: Mapping[str, str] | None, known: tuple[str, ...]) -> dict[str, str]:
+    """The query parameters a read knows; any other is ignored, not refused.
+
+    Links to public reads arrive with parameters nobody here chose: analytics tags
+    (``utm_source``), cache-busters (``_=123``), a feed reader's own. Refusing them
+    would break the link; a known parameter with a bad value is still refused by its
+    rule. (Writes refuse unknown parameters: api/routing.py.)
+    """
+    return {name: value for name, value in (params or {}).items() if name in known}
 
 
 def page_limit(raw: str | None, default: int = DEFAULT_PAGE_SIZE, name: str = "limit") -> int:

@@ -33,7 +33,6 @@ import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -69,16 +68,19 @@ class DeadlineExceeded(Exception):
     """The request's time budget ran out before this AWS call could start."""
 
 
-@dataclass
+# A plain class, not a dataclass: creating a dataclass costs about a millisecond at every cold start.
 class Usage:
     """What one request (or scheduled run) asked of DynamoDB."""
 
-    calls: int = 0
-    retries: int = 0
-    read_units: float = 0.0
-    write_units: float = 0.0
-    throttled: bool = False  # DynamoDB throttled at least one attempt, retried or not
-    deadline: float | None = None
+    __slots__ = ("calls", "deadline", "read_units", "retries", "throttled", "write_units")
+
+    def __init__(self, deadline: float | None = None) -> None:
+        self.calls = 0
+        self.retries = 0
+        self.read_units = 0.0
+        self.write_units = 0.0
+        self.throttled = False  # DynamoDB throttled at least one attempt, retried or not
+        self.deadline = deadline
 
 
 _usage: contextvars.ContextVar[Usage | None] = contextvars.ContextVar("dynamodb_usage", default=None)

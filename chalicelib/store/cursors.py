@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import base64
 import json
-import re
 
 from chalicelib import signing
 from chalicelib.errors import BadRequest
+from chalicelib.patterns import lazy
 
 _MAX_CURSOR_LENGTH = 2048
 _CURSOR = "cursor"
@@ -24,7 +24,7 @@ _SIGNATURE_BYTES = 16
 # Scopes contain "|", so the payload must not: otherwise a cursor signed for
 # scope "a|b" would pass the signature check of scope "a" with "b|" prefixed
 # to its payload. Issued payloads are base64url, so this refuses none of them.
-_PAYLOAD = re.compile(r"[A-Za-z0-9_-]+")
+_PAYLOAD = lazy(r"[A-Za-z0-9_-]+")
 
 
 def _b64(data: bytes) -> str:

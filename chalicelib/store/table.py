@@ -12,7 +12,6 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeAlias
 
@@ -95,18 +94,26 @@ class ConditionFailed(Exception):
     """A single conditional write without a refusal found the item not as expected."""
 
 
-@dataclass
+# A plain class, not a dataclass: creating a dataclass costs about a millisecond at every cold start.
 class Write:
     """One operation of a transaction: Put, Update, Delete or ConditionCheck, with its refusal."""
 
-    kind: str
-    key: Key | None = None
-    item: Item | None = None
-    update: str | None = None
-    condition: str | None = None
-    names: dict[str, str] = field(default_factory=dict)
-    values: dict[str, Any] = field(default_factory=dict)
-    refusal: Refusal | None = None
+    __slots__ = ("condition", "item", "key", "kind", "names", "refusal", "update", "values")
+
+    def __init__(self, kind: str, key: Key | None = None, item: Item | None = None, update: str | None = None,
+                 condition: str | None = None, names: dict[str, str] | None = None,
+                 values: dict[str, Any] | None = None, refusal: Refusal | None = None) -> None:
+        self.kind = kind
+        self.key = key
+        self.item = item
+        self.update = update
+        self.condition = condition
+        self.names: dict[str, str] = {} if names is None else names
+        self.values: dict[str, Any] = {} if values is None else values
+        self.refusal = refusal
+
+    def __repr__(self) -> str:
+        return f"Write({self.kind!r}, key={self.key!r}, update={self.update!r}, condition={self.condition!r})"
 
     @property
     def wants_old_item(self) -> bool:
@@ -187,10 +194,13 @@ def refusal_of(writes: Sequence[Write], reasons: Sequence[dict[str, Any]]) -> Ex
     return first
 
 
-@dataclass
+# A plain class, not a dataclass: creating a dataclass costs about a millisecond at every cold start.
 class Page:
-    items: list[Item]
-    last_key: dict[str, str] | None
+    __slots__ = ("items", "last_key")
+
+    def __init__(self, items: list[Item], last_key: dict[str, str] | None) -> None:
+        self.items = items
+        self.last_key = last_key
 
 
 class Table:

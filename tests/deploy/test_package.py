@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from deploy import policy, stages
+from deploy.bytecode import pyc_path
 from deploy.package import TEMPLATE, ZIP, PackageError, lint, merge_template, verify
 from deploy.stages import PROJECT
 from infra.table import cloudformation_properties, definition
@@ -49,6 +50,16 @@ def test_the_zip_carries_the_widget_and_demo_files_beside_app_py(packaged: Path)
         names = set(deployed.namelist())
     assert {"app.py", "web/widget.js", "web/widget.css", "web/demo/index.html", "web/demo/post.html",
             "web/demo/demo.js", "web/demo/demo.css"} <= names
+
+
+def test_the_zip_carries_bytecode_for_each_module_it_ships(packaged: Path) -> None:
+    # deploy/bytecode.py: compiled for the runtime, beside each source, so /var/task needs no compiling
+    with zipfile.ZipFile(packaged / ZIP) as deployed:
+        names = set(deployed.namelist())
+    for module in ("app.py", "chalicelib/services.py", "chalicelib/api/feeds.py", "chalice/app.py",
+                   "markdown_it/main.py"):
+        assert pyc_path(module) in names, module
+    assert not [n for n in names if "__pycache__" in n and not n.endswith(f".{sys.implementation.cache_tag}.pyc")]
 
 
 def test_cfn_lint_finds_no_error(packaged: Path) -> None:

@@ -1,0 +1,81 @@
+"""Specification: every GET route answers HEAD with the GET's status and headers, and no body.
+
+Caches revalidate, link checkers probe and feed readers poll with HEAD; a 405
+there reads as a dead link. The routes come from the OpenAPI document (which
+test_openapi.py holds to the registered routes), so a new GET route is covered
+without a line here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from chalicelib.services import services
+from tests.conftest import Api, Blog, Reply
+from tests.openapi_document import load_document, operations
+
+GET_PATHS = [path for path, method in operations(load_document()) if method == "get"]
+# Headers that may differ between two answers to the same request.
+PER_REQUEST = {"content-length", "x-request-id"}
+
+
+def comparable(reply: Reply) -> dict[str, str]:
+    return {name: value for name, value in reply.headers.items() if name not in PER_REQUEST}
+
+
+@pytest.fixture
+def urls(api: Api, blog: Blog, configure: Any) -> dict[str, str]:
+    configure(DEMO_PAGES="true")
+    author = blog.author()
+    slug = str(blog.post(author, title="Heads up", labels=["jazz"])["slug"])
+    comment = blog.comment(slug, body="A comment")
+    fills = {"{slug}": slug, "{comment_id}": str(comment["comment"]["id"]), "{name}": "demo.js"}
+    found = {}
+    for path in GET_PATHS:
+        url = path
+        for placeholder, value in fills.items():
+            url = url.replace(placeholder, value)
+        found[path] = url
+    found["/unsubscribe"] = "/unsubscribe?token=" + services().notifications.unsubscribe_token("reader@example.com")
+    return found
+
+
+@pytest.mark.parametrize("path", GET_PATHS)
+def test_head_answers_what_get_answers_without_the_body(api: Api, blog: Blog, urls: dict[str, str],
+                                                        path: str) -> None:
+    # Given what a GET of the route answers (as the admin, who may read every route)
+    token = blog.admin()
+    got = api.get(urls[path], token=token)
+    assert 200 <= got.status < 300, (path, got.status, got.body[:200])
+    assert got.body
+    # When the same request is sent as HEAD
+    head = api.request("HEAD", urls[path], token=token)
+    # Then the status and headers are the GET's, and there is no body
+    assert head.status == got.status
+    assert comparable(head) == comparable(got)
+    assert head.body == b""
+
+
+def test_head_of_a_refusal_keeps_its_status_and_sends_no_body(api: Api) -> None:
+    got = api.get("/posts/no-such-post")
+    head = api.request("HEAD", "/posts/no-such-post")
+
+    assert got.status == head.status == 404
+    assert head.headers["content-type"] == "application/problem+json"
+    assert head.body == b""
+
+
+def test_head_of_a_cached_file_answers_304_to_its_etag(api: Api) -> None:
+    etag = api.get("/widget.js").headers["etag"]
+
+    head = api.request("HEAD", "/widget.js", headers={"If-None-Match": etag})
+
+    assert head.status == 304
+    assert head.body == b""
+
+
+def test_writes_are_not_answered_to_head(api: Api) -> None:
+    # /comments/{id}/vote is POST only: HEAD is added beside GET, never in place of it
+    assert api.request("HEAD", "/comments/x/vote").status == 405
