@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from chalicelib.blog import clock
 from chalicelib.services import services
 from tests.conftest import Api, Blog, Reply
 from tests.openapi_document import load_document, operations
@@ -38,7 +39,10 @@ def urls(api: Api, blog: Blog, configure: Any) -> dict[str, str]:
         for placeholder, value in fills.items():
             url = url.replace(placeholder, value)
         found[path] = url
-    found["/unsubscribe"] = "/unsubscribe?token=" + services().notifications.unsubscribe_token("reader@example.com")
+    notifications = services().notifications
+    found["/unsubscribe"] = "/unsubscribe?token=" + notifications.unsubscribe_token("reader@example.com")
+    found["/email/confirm"] = "/email/confirm?token=" + notifications.confirm_token("reader@example.com",
+                                                                                      clock.epoch() + 3600)
     return found
 
 

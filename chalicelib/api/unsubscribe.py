@@ -69,7 +69,7 @@ def show_email_confirmation() -> Response:
                  "<form method=\"post\" action=\"\"><button type=\"submit\">Confirm</button></form>")
 
 
-@unsubscribe.route("/email/confirm", methods=["POST"], content_types=FORM_TYPES)
+@unsubscribe.route("/email/confirm", methods=["POST"], content_types=FORM_TYPES, query=("token",))
 def confirm_email() -> Response:
     services().notifications.confirm(query(unsubscribe.current_request).get("token"))
     return _page("Your address is confirmed", "<p>You will hear about replies where you asked for them.</p>")
