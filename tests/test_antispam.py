@@ -210,7 +210,7 @@ def test_rate_limit_refuses_the_third_comment_in_a_window_then_lets_the_next_win
 
     assert third.status == 429
     assert 1 <= int(third.headers["retry-after"]) <= 60
-    assert "at most 2 comments every 60 s" in third.problem["detail"]
+    assert "at most 2 comments from one address every 60 s" in third.problem["detail"]
     assert state(api, slug) == (2, ["One", "Two"])
 
     clock.advance(int(third.headers["retry-after"]))

@@ -167,7 +167,7 @@ def test_votes_are_limited_per_address_whatever_the_voter_token(api: Api, blog: 
     assert [r.status for r in replies] == [200, 200, 200, 429, 429]
     refused = replies[3]
     assert 1 <= int(refused.headers["retry-after"]) <= 60
-    assert "at most 3 votes every 60 s" in refused.problem["detail"]
+    assert "at most 3 votes from one address every 60 s" in refused.problem["detail"]
     assert likes(api, slug) == 3
 
     # And in the next window the address may vote again

@@ -94,13 +94,13 @@ class AntiSpam:
 
     def rate_limit(self, address_hash: str, now: int) -> Write:
         """Count this comment (or edit) in its address's window; refused (429) once the window is full."""
-        return _window(keys.rate_window(address_hash, now // self.settings.comment_rate_limit[1]),
-                       self.settings.comment_rate_limit, "comments", now)
+        return rate_window(keys.rate_window(address_hash, now // self.settings.comment_rate_limit[1]),
+                           self.settings.comment_rate_limit, "comments from one address", now)
 
     def vote_rate_limit(self, address_hash: str, now: int) -> Write:
         """Count a vote in its address's vote window (apart from comments'); refused (429) once it is full."""
-        return _window(keys.vote_rate_window(address_hash, now // self.settings.vote_rate_limit[1]),
-                       self.settings.vote_rate_limit, "votes", now)
+        return rate_window(keys.vote_rate_window(address_hash, now // self.settings.vote_rate_limit[1]),
+                           self.settings.vote_rate_limit, "votes from one address", now)
 
     def duplicate_guard(self, slug: str, body: str, now: int) -> Write:
         """Claim this body on this post for the duplicate window (a lapsed claim may be taken again)."""
@@ -113,15 +113,17 @@ class AntiSpam:
                    "attribute_not_exists(PK) OR expires < :now", refusal=refusal, now=now)
 
 
-def _window(key: Key, limit: tuple[int, int], what: str, now: int) -> Write:
-    """Add one to a rate window item (``key`` names the window ``now`` falls in); refused once it holds ``limit``."""
+def rate_window(key: Key, limit: tuple[int, int], what: str, now: int) -> Write:
+    """Add one to a rate window item (``key`` names the window ``now`` falls in); refused (429) once it holds ``limit``.
+
+    The item expires by TTL after its window. A limit of 0 refuses every attempt
+    (sign-ups closed): no window item may be counted then. A refused attempt
+    adds nothing, so hammering a full window does not make it last longer.
+    """
     allowed, seconds = limit
     window_end = (now // seconds + 1) * seconds
     retry_after = window_end - now
-    refusal = RateLimited(f"at most {allowed} {what} every {seconds} s from one address; "
-                          f"try again in {retry_after} s", retry_after)
-    return update(
-        key, "ADD #n :one SET #ttl = :ttl",
-        "attribute_not_exists(#n) OR #n < :allowed", {"#n": "count", "#ttl": "ttl"}, refusal=refusal,
-        one=1, ttl=window_end + 60, allowed=allowed,
-    )
+    refusal = RateLimited(f"at most {allowed} {what} every {seconds} s; try again in {retry_after} s", retry_after)
+    condition = "attribute_not_exists(#n) OR #n < :allowed" if allowed else "attribute_exists(#n) AND #n < :allowed"
+    return update(key, "ADD #n :one SET #ttl = :ttl", condition, {"#n": "count", "#ttl": "ttl"}, refusal=refusal,
+                  one=1, ttl=window_end + 60, allowed=allowed)

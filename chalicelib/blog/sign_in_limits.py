@@ -18,11 +18,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from chalicelib import signing
-from chalicelib.errors import RateLimited
+from chalicelib.blog.antispam import rate_window
 from chalicelib.settings import Settings
 from chalicelib.store import keys
 from chalicelib.store.keys import Key
-from chalicelib.store.table import Table, Write, update
+from chalicelib.store.table import Table, update
 
 _HASH_BYTES = 16
 
@@ -49,8 +49,8 @@ class SignInLimits:
         account = keys.login_failures("E" + self._hash("email", email.casefold()), now // account_limit[1])
         source = keys.login_failures("A" + self._hash("address", address), now // address_limit[1])
         self.table.transact([
-            _claim(account, account_limit, now, "failed sign-ins to this account"),
-            _claim(source, address_limit, now, "failed sign-ins from your address"),
+            rate_window(account, account_limit, "failed sign-ins to this account", now),
+            rate_window(source, address_limit, "failed sign-ins from your address", now),
         ])
         return LoginClaim((account, source))
 
@@ -63,16 +63,5 @@ class SignInLimits:
         """Count a sign-up attempt from ``address``; 429 when its window is full."""
         limit = self.settings.signup_rate_limit
         window = keys.signup_rate_window(self._hash("address", address), now // limit[1])
-        self.table.write(_claim(window, limit, now, "sign-ups from your address"))
+        self.table.write(rate_window(window, limit, "sign-ups from your address", now))
 
-
-def _claim(key: Key, limit: tuple[int, int], now: int, what: str) -> Write:
-    allowed, seconds = limit
-    window_end = (now // seconds + 1) * seconds
-    retry_after = window_end - now
-    refusal = RateLimited(f"too many {what} (at most {allowed} every {seconds} s); "
-                          f"try again in {retry_after} s", retry_after)
-    # A limit of 0 refuses every attempt (sign-ups closed): no window item may be counted then.
-    condition = "attribute_not_exists(#n) OR #n < :allowed" if allowed else "attribute_exists(#n) AND #n < :allowed"
-    return update(key, "ADD #n :one SET #ttl = :ttl", condition,
-                  {"#n": "count", "#ttl": "ttl"}, refusal=refusal, one=1, ttl=window_end + 60, allowed=allowed)

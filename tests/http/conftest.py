@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +31,25 @@ class LocalStack:
 
     def stop(self) -> int:
         return self.running.stop()
+
+
+def all_at_once(send: Callable[[int], requests.Response], count: int,
+                window: int) -> tuple[list[requests.Response], bool]:
+    """``send(0)`` to ``send(count - 1)``, eight at a time; and whether they straddled two windows of ``window`` s."""
+    before = int(time.time()) // window
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        replies = list(pool.map(send, range(count)))
+    return replies, int(time.time()) // window != before
+
+
+def passed_or_limited(replies: list[requests.Response], passed: int,
+                      window: int) -> tuple[list[requests.Response], list[requests.Response]]:
+    """The replies with status ``passed``, and the 429s; nothing else was answered, and every 429 says when to retry."""
+    through = [r for r in replies if r.status_code == passed]
+    limited = [r for r in replies if r.status_code == 429]
+    assert len(through) + len(limited) == len(replies), sorted({r.status_code for r in replies})
+    assert all(1 <= int(r.headers["Retry-After"]) <= window for r in limited)
+    return through, limited
 
 
 def start_stack(tmp: Path, data: str = "none", **env: str) -> LocalStack:
