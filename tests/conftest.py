@@ -30,8 +30,10 @@ ADMIN = "root"
 PASSWORD = "correct horse battery"  # every account the steps make has it
 
 # Least privilege (deploy/policy.py): every AWS call the app's own code makes is recorded;
-# with AWS_CALLS_RECORD=<file>, the record is written there when the session ends.
+# with AWS_CALLS_RECORD=<file>, the record is written there when the session ends. The
+# path is read once, here, so no test's changes to the environment can lose it.
 _aws_calls = Recorder().install()
+_RECORD = Path(os.environ["AWS_CALLS_RECORD"]).resolve() if os.environ.get("AWS_CALLS_RECORD") else None
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
@@ -43,29 +45,31 @@ def _worker_records(target: Path) -> list[Path]:
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
-    target = os.environ.get("AWS_CALLS_RECORD")
-    if target and not hasattr(session.config, "workerinput"):
-        for stale in _worker_records(Path(target)):
+    if _RECORD is not None and not hasattr(session.config, "workerinput"):
+        _RECORD.parent.mkdir(parents=True, exist_ok=True)  # before any worker writes beside it
+        for stale in _worker_records(_RECORD):
             stale.unlink()
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    target = os.environ.get("AWS_CALLS_RECORD")
+    if _RECORD is None:
+        return
     worker = getattr(session.config, "workerinput", None)
-    if target and worker is not None:
+    if worker is not None:
         # Under pytest-xdist each worker records the calls of its own tests; the
         # controller, which finishes last, merges them into the one record.
-        Path(f"{target}.worker-{worker['workerid']}").write_text(json.dumps(_aws_calls.record(True, "")))
-    elif target:
-        for part in _worker_records(Path(target)):
-            _aws_calls.absorb(json.loads(part.read_text()))
-            part.unlink()
-        option = session.config.option
-        whole = session.config.args_source == pytest.Config.ArgsSource.TESTPATHS and not (
-            option.keyword or option.markexpr or option.deselect)
-        detail = f"{session.testscollected} tests, {session.testsfailed} failed, args {session.config.args}"
-        Path(target).parent.mkdir(parents=True, exist_ok=True)
-        Path(target).write_text(json.dumps(_aws_calls.record(whole and exitstatus == 0, detail), indent=1))
+        _RECORD.parent.mkdir(parents=True, exist_ok=True)
+        _RECORD.with_name(f"{_RECORD.name}.worker-{worker['workerid']}").write_text(
+            json.dumps(_aws_calls.record(True, "")))
+        return
+    for part in _worker_records(_RECORD):
+        _aws_calls.absorb(json.loads(part.read_text()))
+        part.unlink()
+    option = session.config.option
+    whole = session.config.args_source == pytest.Config.ArgsSource.TESTPATHS and not (
+        option.keyword or option.markexpr or option.deselect)
+    detail = f"{session.testscollected} tests, {session.testsfailed} failed, args {session.config.args}"
+    _RECORD.write_text(json.dumps(_aws_calls.record(whole and exitstatus == 0, detail), indent=1))
 
 
 @pytest.fixture(autouse=True, scope="session")
