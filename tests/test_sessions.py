@@ -276,3 +276,15 @@ def test_the_account_item_counts_its_revocations(api: Api, blog: Blog) -> None:
     stored = services_module.services().accounts.table.get(keys.user("bob"))
 
     assert stored is not None and stored["token_version"] == 2
+
+
+def test_the_accounts_own_routes_read_it_once(api: Api, blog: Blog, dynamo: DynamoCalls) -> None:
+    # /auth/me and PUT /api/user check the token against the account they read anyway
+    token = blog.author("carol")
+    dynamo.clear()
+    assert api.get("/auth/me", token=token).status == 200
+    assert dynamo.operations == ["GetItem"]
+
+    dynamo.clear()
+    assert conduit_put_user(api, token, bio="Hi").status == 200
+    assert dynamo.operations == ["GetItem", "TransactWriteItems"]

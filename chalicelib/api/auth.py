@@ -28,7 +28,7 @@ def login() -> dict[str, Any]:
 
 @auth.route("/auth/me", methods=["GET"])
 def me() -> dict[str, Any]:
-    return services().accounts.me(signed_in(auth.current_request))
+    return services().accounts.me(signed_in(auth.current_request, account_read_by_service=True))
 
 
 @auth.route("/auth/sign-out-everywhere", methods=["POST"])

@@ -53,14 +53,14 @@ def login() -> dict[str, Any]:
 
 @realworld.route("/user", methods=["GET"])
 def current_user() -> dict[str, Any]:
-    return conduit.user(services().accounts.me(signed_in(_request())))
+    return conduit.user(services().accounts.me(signed_in(_request(), account_read_by_service=True)))
 
 
 @realworld.route("/user", methods=["PUT"])
 def update_user() -> dict[str, Any]:
     request = _request()
     changes = conduit.unwrap(json_body(request), "user", _PROFILE)
-    return conduit.user(services().accounts.update_profile(signed_in(request), changes))
+    return conduit.user(services().accounts.update_profile(signed_in(request, account_read_by_service=True), changes))
 
 
 @realworld.route("/profiles/{username}", methods=["GET"])

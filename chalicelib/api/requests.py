@@ -86,7 +86,8 @@ def caller(request: Request, *, account_read_by_service: bool = False) -> Princi
     new password or signing out everywhere takes effect at once. A reader's
     token on a read is not checked: it only personalises what anyone may read,
     and lasts until it expires. ``account_read_by_service``: the service reads
-    the account in a read it makes anyway (a new comment's BatchGetItem), so
+    the account in a read it makes anyway (a new comment's BatchGetItem, the
+    account's own routes), so
     the check costs no round trip; not for an admin's token, which lifts limits
     before that read.
     """

@@ -234,9 +234,8 @@ class Accounts:
                 # Only if no other change revoked this session meanwhile.
                 names["#v"], values[":v"], values[":one"] = "token_version", principal.version, 1
                 expression += " ADD #v :one"
-                condition = "#v = :v" if principal.version else "attribute_exists(PK) AND attribute_not_exists(#v)"
-                if not principal.version:
-                    condition = f"({condition}) OR #v = :v"
+                condition = ("#v = :v" if principal.version
+                             else "attribute_exists(PK) AND (attribute_not_exists(#v) OR #v = :v)")
             else:
                 condition = "attribute_exists(PK)"
             writes.append(Write("Update", key=keys.user(item["username"]), update=expression,
