@@ -342,6 +342,14 @@ def post_comments_feed(scene: Scene, send: Send) -> None:
     send(slug=scene.slug)
 
 
+@step("get", "/posts/{slug}/comments.html")
+def comments_fragment(scene: Scene, send: Send) -> None:
+    assert scene.comment
+    send(slug=scene.slug)
+    send(slug=scene.slug, query="limit=0")  # 422
+    send(slug="no-such-post")  # 404
+
+
 @step("get", "/sitemap.xml")
 def sitemap(scene: Scene, send: Send) -> None:
     assert scene.slug

@@ -3,32 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from html.parser import HTMLParser
 
 import pytest
 
 from chalicelib.settings import Settings
 from tests.conftest import Api, Blog, DynamoCalls, Reply
+from tests.html_traps import Traps
 
 MARKDOWN = "Hello *world*, see [the docs](https://example.com/docs) and <b>bold</b>.\n\n- one\n- two"
 HOSTILE = ("<script>alert(1)</script>[click](javascript:alert(2)) <img src=x onerror=alert(3)> "
            "<a href=\"https://example.com\" onclick=\"alert(4)\">x</a>")
-
-
-class Traps(HTMLParser):
-    """What in some HTML could run: script elements, event handler attributes, javascript: URLs."""
-
-    def __init__(self, html: str) -> None:
-        super().__init__()
-        self.found: list[str] = []
-        self.feed(html)
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in ("script", "iframe", "object", "embed"):
-            self.found.append(tag)
-        for name, value in attrs:
-            if name.startswith("on") or (value or "").strip().lower().startswith("javascript:"):
-                self.found.append(f"{tag} {name}={value}")
 
 
 def preview(api: Api, kind: str, body: object, token: str | None = None, **extra: object) -> Reply:

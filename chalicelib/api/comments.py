@@ -6,6 +6,7 @@ from typing import Any
 
 from chalice.app import Response
 
+from chalicelib.api.addresses import api_url
 from chalicelib.api.posts import path_slug
 from chalicelib.api.requests import caller, header, json_body, query, source_address
 from chalicelib.api.routing import ApiBlueprint
@@ -13,6 +14,9 @@ from chalicelib.blog.status import Status
 from chalicelib.services import services
 
 comments = ApiBlueprint(__name__)
+
+# Built into static pages, or shown to readers without JavaScript: a few minutes old is fine.
+FRAGMENT_CACHE = "public, max-age=300, stale-while-revalidate=3600"
 
 
 @comments.route("/posts/{slug}/comments", methods=["GET"])
@@ -61,3 +65,10 @@ def delete_comment(comment_id: str) -> Response:
     request = comments.current_request
     services().comments.delete(caller(request), comment_id, header(request, "x-edit-token"))
     return Response(body="", status_code=204)
+
+
+@comments.route("/posts/{slug}/comments.html", methods=["GET"])
+def comments_fragment(slug: str) -> Response:
+    request = comments.current_request
+    body = services().comments.fragment(path_slug(slug), query(request), api_url(request))
+    return Response(body=body, headers={"Content-Type": "text/html; charset=utf-8", "Cache-Control": FRAGMENT_CACHE})

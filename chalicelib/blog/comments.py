@@ -9,8 +9,9 @@ disagree with the comments it counts.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote, urlencode
 
-from chalicelib.blog import clock, moderation, rendering, views
+from chalicelib.blog import clock, comment_fragment, moderation, rendering, views
 from chalicelib.blog.antispam import FORM_TOKEN_FIELD, HONEYPOT_FIELD, AntiSpam
 from chalicelib.blog.idempotency import Claim, ClaimTaken
 from chalicelib.blog.ids import is_ulid, new_ulid
@@ -25,7 +26,17 @@ from chalicelib.blog.threads import (
     withdrawal,
 )
 from chalicelib.blog.tokens import Principal, check_edit_token, current_principal, issue_edit_token
-from chalicelib.blog.validation import Email, Field, Flag, Text, Url, page_limit, read_fields, read_query
+from chalicelib.blog.validation import (
+    MAX_PAGE_SIZE,
+    Email,
+    Field,
+    Flag,
+    Text,
+    Url,
+    page_limit,
+    read_fields,
+    read_query,
+)
 from chalicelib.errors import Conflict, Forbidden, Invalid, NotFound, Unauthenticated
 from chalicelib.settings import Settings
 from chalicelib.store import cursors, keys
@@ -78,16 +89,28 @@ class Comments:
             raise Invalid.field("sort", "must be " + ", ".join(SORTS))
         if sort != "oldest":
             return self._sorted_listing(slug, sort, limit, query.get("cursor"))
-        start = cursors.decode(query.get("cursor"), keys.comments_scope(slug), self.cursor_key)
-        comments, last_key = self._oldest_page(slug, limit, start)
-        return {
-            "items": [views.comment_view(c) for c in comments],
-            "next_cursor": cursors.encode(last_key, keys.comments_scope(slug), self.cursor_key),
-        }
+        _, comments, next_cursor = self.oldest_first(slug, limit, query.get("cursor"))
+        return {"items": [views.comment_view(c) for c in comments], "next_cursor": next_cursor}
+
+    def fragment(self, slug: str, params: dict[str, str] | None, api_url: str) -> str:
+        """The static HTML of a page of the thread (blog/comment_fragment.py); 100 comments a page unless asked."""
+        query = read_query(params, ("limit", "cursor"))
+        post, comments, next_cursor = self.oldest_first(slug, page_limit(query.get("limit"), MAX_PAGE_SIZE),
+                                                        query.get("cursor"))
+        more = (f"{api_url}/posts/{quote(slug, safe='')}/comments.html?{urlencode({'cursor': next_cursor})}"
+                if next_cursor else None)
+        count = int(post.get("comment_count", 0)) if post is not None and query.get("cursor") is None else None
+        return comment_fragment.render(slug, [views.comment_view(c) for c in comments], count, more)
+
+    def oldest_first(self, slug: str, limit: int, cursor: str | None) -> tuple[Item | None, list[Item], str | None]:
+        """A page of a public post's comments, oldest first: (the post when read, the comments, the next cursor)."""
+        start = cursors.decode(cursor, keys.comments_scope(slug), self.cursor_key)
+        post, comments, last_key = self._oldest_page(slug, limit, start)
+        return post, comments, cursors.encode(last_key, keys.comments_scope(slug), self.cursor_key)
 
     def _oldest_page(self, slug: str, limit: int, start: dict[str, str] | None,
-                     proven_public: bool = False) -> tuple[list[Item], dict[str, str] | None]:
-        """A page of comments, oldest first, of a post the public may read (else 404).
+                     proven_public: bool = False) -> tuple[Item | None, list[Item], dict[str, str] | None]:
+        """A page of comments, oldest first, of a post the public may read (else 404), with the post if read.
 
         The first page is one Query: the post sorts first in its partition, so the
         page that returns the first comments also proves the post public. A page
@@ -98,13 +121,16 @@ class Comments:
         if start is None:
             page = self.table.query(keys.post_partition(slug), sort_from=keys.POST_SK,
                                     sort_to=keys.COMMENT_PREFIX + END, limit=limit + 1)
-            self._require_public(page.items[0] if page.items and page.items[0]["SK"] == keys.POST_SK else None)
-            return page.items[1:], page.last_key
+            post = page.items[0] if page.items and page.items[0]["SK"] == keys.POST_SK else None
+            self._require_public(post)
+            return post, page.items[1:], page.last_key
+        post = None
         if not proven_public:
-            self._require_public(self.table.get(keys.post(slug)))
+            post = self.table.get(keys.post(slug))
+            self._require_public(post)
         page = self.table.query(keys.post_partition(slug), sort_from=keys.COMMENT_PREFIX,
                                 sort_to=keys.COMMENT_PREFIX + END, limit=limit, start_key=start)
-        return page.items, page.last_key
+        return post, page.items, page.last_key
 
     @staticmethod
     def _require_public(post: Item | None) -> None:
@@ -134,7 +160,7 @@ class Comments:
         found: list[Item] = []
         start: dict[str, str] | None = None
         for page_number in range(max_pages):
-            comments, start = self._oldest_page(slug, 100, start, proven_public=page_number > 0)
+            _, comments, start = self._oldest_page(slug, 100, start, proven_public=page_number > 0)
             found.extend(c for c in comments if c["status"] != Status.DELETED)
             if start is None:
                 break
