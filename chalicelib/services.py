@@ -18,6 +18,7 @@ from chalicelib.blog.realworld import RealWorld
 from chalicelib.blog.social import Social
 from chalicelib.blog.threads import Threads
 from chalicelib.blog.votes import Votes
+from chalicelib.blog.webhooks import Webhooks
 from chalicelib.settings import Settings, get_settings
 from chalicelib.store.client import dynamodb_client, use_client
 from chalicelib.store.table import Table
@@ -26,11 +27,12 @@ from chalicelib.store.table import Table
 # A plain class, not a dataclass: creating a dataclass costs milliseconds at every cold start.
 class Services:
     __slots__ = ("accounts", "articles", "comments", "feeds", "moderation", "notifications", "post_lists", "posts",
-                 "previews", "realworld", "settings", "social", "votes")
+                 "previews", "realworld", "settings", "social", "votes", "webhooks")
 
     def __init__(self, *, settings: Settings, accounts: Accounts, posts: Posts, post_lists: PostLists,
                  comments: Comments, moderation: Moderation, votes: Votes, social: Social, articles: Articles,
-                 realworld: RealWorld, feeds: Feeds, notifications: Notifications, previews: Previews) -> None:
+                 realworld: RealWorld, feeds: Feeds, notifications: Notifications, previews: Previews,
+                 webhooks: Webhooks) -> None:
         self.settings = settings
         self.accounts = accounts
         self.posts = posts
@@ -44,6 +46,7 @@ class Services:
         self.feeds = feeds
         self.notifications = notifications
         self.previews = previews
+        self.webhooks = webhooks
 
 
 _current: Services | None = None
@@ -76,6 +79,7 @@ def build(settings: Settings) -> Services:
         feeds=Feeds(table, settings.site_url),
         notifications=Notifications(table, settings, antispam),
         previews=Previews(table, settings, antispam, settings.open_authoring),
+        webhooks=Webhooks(table, settings.webhooks, settings.webhook_secret, settings.site_url),
     )
 
 

@@ -68,13 +68,51 @@ class Settings:
     gravatar: bool
     # The demo blog at /demo/ (web/demo): on for the local stage, off wherever a real blog lives.
     demo_pages: bool
+    # Receivers of the blog's events (blog/webhooks.py), and the key their requests are signed with.
+    webhooks: tuple[Webhook, ...]
+    webhook_secret: str
 
     def check_secrets(self) -> None:
         # A short key makes HMAC and JWT signatures guessable; refuse to serve with one.
-        for name, value in (("JWT_SECRET", self.jwt_secret), ("EDIT_TOKEN_KEY", self.edit_token_key),
-                            ("HASH_KEY", self.hash_key), ("MAIL_LINK_KEY", self.mail_link_key)):
+        named = [("JWT_SECRET", self.jwt_secret), ("EDIT_TOKEN_KEY", self.edit_token_key),
+                 ("HASH_KEY", self.hash_key), ("MAIL_LINK_KEY", self.mail_link_key)]
+        if self.webhooks:
+            named.append(("WEBHOOK_SECRET", self.webhook_secret))
+        for name, value in named:
             if len(value) < 32:
                 raise ConfigurationError(f"{name} is not set (at least 32 characters)")
+
+
+# A plain class, not a dataclass: creating a dataclass costs about a millisecond at every cold start.
+class Webhook:
+    """One receiver: the body's shape (json, slack or discord) and where it goes."""
+
+    __slots__ = ("shape", "url")
+    SHAPES = ("json", "slack", "discord")
+
+    def __init__(self, shape: str, url: str) -> None:
+        self.shape = shape
+        self.url = url
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Webhook) and (self.shape, self.url) == (other.shape, other.url)
+
+    def __hash__(self) -> int:
+        return hash((self.shape, self.url))
+
+
+def _webhooks(raw: str) -> tuple[Webhook, ...]:
+    """``<shape>:<url>`` entries, separated by spaces or commas; https, or http to this machine only."""
+    hooks = []
+    for entry in raw.replace(",", " ").split():
+        shape, _, url = entry.partition(":")
+        if shape not in Webhook.SHAPES:
+            raise ConfigurationError(f"WEBHOOKS: {entry!r} must start with one of {', '.join(Webhook.SHAPES)}:")
+        local = url.startswith(("http://127.0.0.1:", "http://127.0.0.1/", "http://localhost:", "http://localhost/"))
+        if not (url.startswith("https://") or local) or any(c in url for c in "\"\\<> "):
+            raise ConfigurationError(f"WEBHOOKS: {url!r} must be an https URL (http only to 127.0.0.1 or localhost)")
+        hooks.append(Webhook(shape, url))
+    return tuple(hooks)
 
 
 def _bool(raw: str, name: str) -> bool:
@@ -182,6 +220,8 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         notify_rate_limit=_int(env.get("NOTIFY_RATE_LIMIT", "10"), "NOTIFY_RATE_LIMIT", 1),
         gravatar=_bool(env.get("GRAVATAR", "false"), "GRAVATAR"),
         demo_pages=_bool(env.get("DEMO_PAGES", "false"), "DEMO_PAGES"),
+        webhooks=_webhooks(env.get("WEBHOOKS", "")),
+        webhook_secret=env.get("WEBHOOK_SECRET", ""),
     )
 
 
@@ -200,7 +240,7 @@ def stream_arn(env: Mapping[str, str] = os.environ) -> str:
 # parameters <SECRETS_PARAMETER_PATH>/<name> (deploy/bootstrap.py makes them).
 # A value in the environment wins, so the local runner and the tests need no SSM.
 SECRET_PARAMETERS = {"JWT_SECRET": "jwt-secret", "EDIT_TOKEN_KEY": "edit-token-key", "HASH_KEY": "hash-key",
-                     "MAIL_LINK_KEY": "mail-link-key"}
+                     "MAIL_LINK_KEY": "mail-link-key", "WEBHOOK_SECRET": "webhook-secret"}
 
 
 def with_secrets(env: Mapping[str, str]) -> Mapping[str, str]:

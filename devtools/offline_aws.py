@@ -21,5 +21,6 @@ def use_offline_aws() -> None:
         "EDIT_TOKEN_KEY": secrets.token_urlsafe(40),
         "HASH_KEY": secrets.token_urlsafe(40),
         "MAIL_LINK_KEY": secrets.token_urlsafe(40),
+        "WEBHOOK_SECRET": secrets.token_urlsafe(40),
     })
     os.chdir(PROJECT)  # the Chalice test client reads .chalice/config.json from here

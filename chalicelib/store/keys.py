@@ -33,6 +33,8 @@ Layout (PK / SK):
   NOTIFIED#<ulid>#<sha256>  #NOTIFIED         a notification about a comment sent (or being sent)
                                               to an address; makes stream redeliveries no-ops (TTL)
                                               ("confirm" for the ulid: a confirmation request)
+  WEBHOOK#<event id>#<url hash>  #WEBHOOK     an event sent (or being sent) to one webhook receiver;
+                                              makes stream redeliveries no-ops (TTL)
   CONFIRMED#<ehash>  #CONFIRMED               an e-mail address (keyed hash) its owner confirmed
   MAILRATE#<ehash>#<day>  #MAILRATE           mails to one address on one day (TTL)
 
@@ -147,6 +149,10 @@ def mail_window(email_hash: str, day: int) -> Key:
 
 def notification_sent(comment_id: str, address_hash: str) -> Key:
     return {"PK": f"NOTIFIED#{comment_id}#{address_hash}", "SK": "#NOTIFIED"}
+
+
+def webhook_sent(event_id: str, receiver_hash: str) -> Key:
+    return {"PK": f"WEBHOOK#{event_id}#{receiver_hash}", "SK": "#WEBHOOK"}
 
 
 def imported(source_digest: str) -> Key:
