@@ -38,10 +38,13 @@ def publish_due_posts(event: Any) -> None:
 # Small batches: each record may mean a few reads and sends, well within the function timeout.
 @app.on_dynamodb_record(stream_arn=stream_arn(), name="notify_comments", batch_size=10)
 def notify_comments(event: DynamoDBEvent) -> None:
-    """Webhooks, then e-mail about comments; raising (transient SES failure) makes Lambda retry the batch.
+    """Webhooks, then mail to admins and about comments; raising (transient SES failure) makes Lambda retry the batch.
 
     Webhooks go first and never raise: a redelivered batch finds them marked as sent.
     """
     records = event.to_dict()["Records"]
     services().webhooks.handle(records)
-    services().notifications.handle(records)
+    try:
+        services().moderation_mail.handle(records)
+    finally:  # each is idempotent per message: a batch delivered again sends only what did not go
+        services().notifications.handle(records)

@@ -10,6 +10,7 @@ from chalicelib.blog.articles import Articles
 from chalicelib.blog.comments import Comments
 from chalicelib.blog.feeds import Feeds
 from chalicelib.blog.moderation import Moderation
+from chalicelib.blog.moderation_mail import ModerationMail
 from chalicelib.blog.notifications import Notifications
 from chalicelib.blog.post_lists import PostLists
 from chalicelib.blog.posts import Posts
@@ -26,13 +27,13 @@ from chalicelib.store.table import Table
 
 # A plain class, not a dataclass: creating a dataclass costs milliseconds at every cold start.
 class Services:
-    __slots__ = ("accounts", "articles", "comments", "feeds", "moderation", "notifications", "post_lists", "posts",
-                 "previews", "realworld", "settings", "social", "votes", "webhooks")
+    __slots__ = ("accounts", "articles", "comments", "feeds", "moderation", "moderation_mail", "notifications",
+                 "post_lists", "posts", "previews", "realworld", "settings", "social", "votes", "webhooks")
 
     def __init__(self, *, settings: Settings, accounts: Accounts, posts: Posts, post_lists: PostLists,
                  comments: Comments, moderation: Moderation, votes: Votes, social: Social, articles: Articles,
                  realworld: RealWorld, feeds: Feeds, notifications: Notifications, previews: Previews,
-                 webhooks: Webhooks) -> None:
+                 webhooks: Webhooks, moderation_mail: ModerationMail) -> None:
         self.settings = settings
         self.accounts = accounts
         self.posts = posts
@@ -47,6 +48,7 @@ class Services:
         self.notifications = notifications
         self.previews = previews
         self.webhooks = webhooks
+        self.moderation_mail = moderation_mail
 
 
 _current: Services | None = None
@@ -65,21 +67,24 @@ def build(settings: Settings) -> Services:
     posts = Posts(table, cursor_key, settings.open_authoring, settings.comments_close_after_days)
     comments = Comments(table, settings, cursor_key, antispam, threads)
     articles = Articles(table, social)
+    moderation = Moderation(table, cursor_key, threads, antispam)
+    notifications = Notifications(table, settings, antispam)
     return Services(
         settings=settings,
         accounts=Accounts(table, settings),
         posts=posts,
         post_lists=PostLists(table, cursor_key),
         comments=comments,
-        moderation=Moderation(table, cursor_key, threads, antispam),
+        moderation=moderation,
         votes=Votes(table, threads, antispam),
         social=social,
         articles=articles,
         realworld=RealWorld(posts, comments, articles, social),
         feeds=Feeds(table, settings.site_url),
-        notifications=Notifications(table, settings, antispam),
+        notifications=notifications,
         previews=Previews(table, settings, antispam, settings.open_authoring),
         webhooks=Webhooks(table, settings.webhooks, settings.webhook_secret, settings.site_url),
+        moderation_mail=ModerationMail(table, settings, notifications, moderation),
     )
 
 

@@ -26,6 +26,7 @@ from jsonschema.exceptions import ValidationError
 from chalicelib.blog import clock
 from chalicelib.services import services
 from chalicelib.settings import Settings
+from tests.conftest import ADMIN as ADMIN_NAME
 from tests.conftest import Api, Blog, Reply
 from tests.openapi_document import Operation, check_reply, load_document, operations, resolve
 
@@ -311,6 +312,25 @@ def moderation_queue(scene: Scene, send: Send) -> None:
 def moderate(scene: Scene, send: Send) -> None:
     held = scene.held_comment("Approve me.")
     send(comment_id=held["comment"]["id"], body={"action": "approve"}, token=scene.admin)
+
+
+@step("get", "/moderation/by-mail")
+def show_moderation_link(scene: Scene, send: Send) -> None:
+    held = scene.held_comment("Moderate me by mail.")["comment"]["id"]
+    link = services().moderation_mail.link(held, "approve", ADMIN_NAME, clock.epoch() + 600)
+    send(query=link.split("?")[1])
+    send(query="token=forged")  # 403
+    send()  # 400
+
+
+@step("post", "/moderation/by-mail")
+def moderate_by_mail(scene: Scene, send: Send) -> None:
+    assert scene.admin
+    held = scene.held_comment("Approve me by mail.")["comment"]["id"]
+    token = services().moderation_mail.link(held, "approve", ADMIN_NAME, clock.epoch() + 600).split("token=")[1]
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    send(query="token=" + token, headers=form, raw=b"")
+    send(query="token=" + token, headers=form, raw=b"")  # 409: used
 
 
 @step("get", "/moderation/audit")

@@ -1,4 +1,4 @@
-"""The links in mail: unsubscribing (with RFC 8058 one-click), and confirming an address.
+"""The links in mail: unsubscribing (with RFC 8058 one-click), confirming an address, moderating a comment.
 
 GET shows a confirmation page and changes nothing: mail scanners fetch links
 on their own, and must not unsubscribe anybody (RFC 8058, section 1). Its
@@ -73,3 +73,22 @@ def show_email_confirmation() -> Response:
 def confirm_email() -> Response:
     services().notifications.confirm(query(unsubscribe.current_request).get("token"))
     return _page("Your address is confirmed", "<p>You will hear about replies where you asked for them.</p>")
+
+
+# Moderating a held comment from the admins' e-mail (blog/moderation_mail.py), in the same two steps:
+# GET shows the comment and a button, changing nothing; the button's POST acts, once.
+@unsubscribe.route("/moderation/by-mail", methods=["GET"])
+def show_moderation_link() -> Response:
+    shown = services().moderation_mail.describe(query(unsubscribe.current_request).get("token"))
+    action = escape(shown["action"])
+    return _page(f"{action.capitalize()} this comment?",
+                 f"<p>On <code>{escape(shown['post'])}</code>, by {escape(shown['author_name'])}, "
+                 f"now {escape(shown['status'])}:</p>"
+                 f"<blockquote><pre style=\"white-space: pre-wrap\">{escape(shown['body'])}</pre></blockquote>"
+                 f"<form method=\"post\" action=\"\"><button type=\"submit\">{action.capitalize()}</button></form>")
+
+
+@unsubscribe.route("/moderation/by-mail", methods=["POST"], content_types=FORM_TYPES, query=("token",))
+def moderate_by_mail() -> Response:
+    done = services().moderation_mail.use(query(unsubscribe.current_request).get("token"))
+    return _page("Done", f"<p>The comment is now {escape(done['status'])}.</p>")

@@ -108,6 +108,18 @@ def newly_visible(record: Mapping[str, Any]) -> Item | None:
     return new
 
 
+def newly_held(record: Mapping[str, Any]) -> Item | None:
+    """The comment a stream record puts in the moderation queue (a pending HELD# item inserted), or None."""
+    change = record.get("dynamodb") or {}
+    sort_key = (change.get("Keys") or {}).get("SK", {}).get("S", "")
+    if not sort_key.startswith(keys.HELD_PREFIX) or record.get("eventName") != "INSERT":
+        return None
+    held = image(change.get("NewImage"))
+    if held is None or held.get("status") != Status.PENDING or held.get("imported_from"):
+        return None
+    return held
+
+
 @dataclass(frozen=True)
 class Person:
     username: str | None
@@ -251,22 +263,28 @@ class Notifications:
     def _deliver(self, comment: Item, notice: Notice) -> int:
         marker = keys.notification_sent(CONFIRMATION if notice.confirmation else comment["id"],
                                         address_hash(notice.address))
+        return self.deliver(marker, notice.address, lambda: self.message(comment, notice), comment["id"])
+
+    def deliver(self, marker: Key, address: str, build: Callable[[], EmailMessage], about: str) -> int:
+        """Send the message ``build`` makes to ``address`` at most once (``marker``), within its daily limit.
+
+        Returns 1 when it went. Raises SendFailed (transient) after letting the claim go.
+        """
         if not self._claim(marker):
             return 0  # sent (or refused) by an earlier delivery of this record
-        if not self._within_daily_limit(notice.address):
-            logger.warning("notification about comment %s dropped: its address had its %d mails today",
-                           comment["id"], self.settings.notify_rate_limit)
+        if not self._within_daily_limit(address):
+            logger.warning("mail about %s dropped: its address had its %d mails today",
+                           about, self.settings.notify_rate_limit)
             self._settle(marker, LIMITED, "")
             return 0
         try:
-            message_id = self.send(self.message(comment, notice))
+            message_id = self.send(build())
         except mail.SendFailed as failure:
             if failure.permanent:
-                logger.error("notification about comment %s refused, not retried: %s", comment["id"], failure)
+                logger.error("mail about %s refused, not retried: %s", about, failure)
                 self._settle(marker, REFUSED, "")
                 return 0
-            logger.warning("notification about comment %s failed, the batch will be retried: %s",
-                           comment["id"], failure)
+            logger.warning("mail about %s failed, the batch will be retried: %s", about, failure)
             self._release(marker)
             raise
         self._settle(marker, SENT, message_id)

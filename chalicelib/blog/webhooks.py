@@ -39,7 +39,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from chalicelib.blog import clock, views
-from chalicelib.blog.notifications import image, newly_visible
+from chalicelib.blog.notifications import image, newly_held, newly_visible
 from chalicelib.blog.status import Status
 from chalicelib.settings import Webhook
 from chalicelib.store import keys
@@ -84,13 +84,11 @@ def event_of(record: Mapping[str, Any]) -> Event | None:
     comment = newly_visible(record)
     if comment is not None:
         return Event("comment.published", f"comment.published:{comment['id']}", _comment(comment))
+    held = newly_held(record)
+    if held is not None:
+        return Event("comment.held", f"comment.held:{held['id']}", _comment(held))
     change = record.get("dynamodb") or {}
-    sort_key = (change.get("Keys") or {}).get("SK", {}).get("S", "")
-    if sort_key.startswith(keys.HELD_PREFIX) and record.get("eventName") == "INSERT":
-        held = image(change.get("NewImage"))
-        if held and held.get("status") == Status.PENDING and not held.get("imported_from"):
-            return Event("comment.held", f"comment.held:{held['id']}", _comment(held))
-    if sort_key == keys.POST_SK:
+    if (change.get("Keys") or {}).get("SK", {}).get("S", "") == keys.POST_SK:
         new, old = image(change.get("NewImage")), image(change.get("OldImage"))
         if (new and new.get("status") == Status.PUBLISHED and not new.get("imported_from")
                 and (old is None or old.get("status") != Status.PUBLISHED)):

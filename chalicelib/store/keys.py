@@ -35,6 +35,7 @@ Layout (PK / SK):
                                               ("confirm" for the ulid: a confirmation request)
   WEBHOOK#<event id>#<url hash>  #WEBHOOK     an event sent (or being sent) to one webhook receiver;
                                               makes stream redeliveries no-ops (TTL)
+  MODLINK#<sha256 of the link's token>  #MODLINK  a moderation link from an e-mail, used (TTL)
   CONFIRMED#<ehash>  #CONFIRMED               an e-mail address (keyed hash) its owner confirmed
   MAILRATE#<ehash>#<day>  #MAILRATE           mails to one address on one day (TTL)
 
@@ -153,6 +154,10 @@ def notification_sent(comment_id: str, address_hash: str) -> Key:
 
 def webhook_sent(event_id: str, receiver_hash: str) -> Key:
     return {"PK": f"WEBHOOK#{event_id}#{receiver_hash}", "SK": "#WEBHOOK"}
+
+
+def moderation_link_used(token_hash: str) -> Key:
+    return {"PK": f"MODLINK#{token_hash}", "SK": "#MODLINK"}
 
 
 def imported(source_digest: str) -> Key:

@@ -1,0 +1,181 @@
+"""Moderators told where they are: a held comment e-mailed to the blog's admins, with one-click links.
+
+When a comment lands in the moderation queue (notifications.newly_held), each admin
+named in BLOG_ADMINS who has an account with an e-mail address gets one message,
+through the notifications' delivery (at most once per comment and address, within
+NOTIFY_RATE_LIMIT, from the stream). It shows the post, the commenter's name and site,
+the comment and why it was held, and three links: approve, spam, delete.
+
+A link is signed (MAIL_LINK_KEY, "moderation-links") over the comment, the action, the
+admin it was sent to and its expiry (LINK_SECONDS). Opening it changes nothing: its page
+asks for a confirming click, a POST, because mail scanners open links on their own. The
+POST works once (a MODLINK# marker claimed with a condition), and only while the admin it
+names is still an admin; it acts as that admin, in the audit trail too, through the same
+moderation the queue uses, so an action that no longer fits (approving a comment already
+approved) is refused as there.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import re
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+from chalicelib import signing
+from chalicelib.blog import clock
+from chalicelib.blog.moderation import Moderation
+from chalicelib.blog.notifications import Notifications, newly_held
+from chalicelib.blog.status import Status
+from chalicelib.blog.tokens import ADMIN, Principal, applied_role
+from chalicelib.errors import BadRequest, Conflict, Forbidden
+from chalicelib.mail import SendFailed
+from chalicelib.settings import Settings
+from chalicelib.store import keys
+from chalicelib.store.table import ConditionFailed, Item, Table, put
+
+if TYPE_CHECKING:
+    from email.message import EmailMessage
+
+LINK_SECONDS = 7 * 24 * 3600
+ACTIONS = ("approve", "spam", "delete")
+_PURPOSE = "moderate"
+_SIGNATURE_BYTES = 16
+# "<comment ulid>.<action>.<expiry>.<HMAC, base64url>.<username>": the username last, since it may hold dots.
+_TOKEN = re.compile(r"^([0-9A-HJKMNP-TV-Z]{26})\.(approve|spam|delete)\.([0-9]{1,12})\.([A-Za-z0-9_-]{22})\."
+                    r"([A-Za-z0-9][A-Za-z0-9_.-]{2,31})$")
+_EXCERPT_LENGTH = 1500
+
+
+class LinkGrant:
+    __slots__ = ("action", "comment_id", "username")
+
+    def __init__(self, comment_id: str, action: str, username: str) -> None:
+        self.comment_id = comment_id
+        self.action = action
+        self.username = username
+
+
+class ModerationMail:
+    def __init__(self, table: Table, settings: Settings, notifications: Notifications,
+                 moderation: Moderation) -> None:
+        self.table = table
+        self.settings = settings
+        self.notifications = notifications
+        self.moderation = moderation
+        self.key = signing.derive_key(settings.mail_link_key, "moderation-links")
+
+    # -- the stream --------------------------------------------------------------------
+
+    def handle(self, records: Iterable[Mapping[str, Any]]) -> int:
+        """Mail the admins about each comment a batch of stream records holds; raises SendFailed as notifications do."""
+        if not (self.settings.notifications and self.settings.notify_from):
+            return 0
+        sent, retry = 0, None
+        for record in records:
+            comment = newly_held(record)
+            if comment is None:
+                continue
+            try:
+                sent += self.tell_admins(comment)
+            except SendFailed as failure:
+                retry = retry or failure
+        if retry is not None:
+            raise retry
+        return sent
+
+    def tell_admins(self, comment: Item) -> int:
+        """E-mail each admin with an address about a comment just held; returns how many mails went."""
+        admins = sorted(self.settings.admins, key=str.casefold)
+        if not admins:
+            return 0
+        found = self.table.batch_get([keys.post(comment["post_slug"])] + [keys.user(a) for a in admins])
+        post = next((i for i in found if i["SK"] == keys.POST_SK), None)
+        sent = 0
+        for account in found:
+            address = str(account.get("email") or "").strip().lower()
+            if account["SK"] == keys.POST_SK or not address:
+                continue
+            username = str(account["username"])
+            marker = keys.notification_sent(f"held-{comment['id']}", hashlib.sha256(address.encode()).hexdigest())
+            sent += self.notifications.deliver(marker, address, functools.partial(
+                self.message, comment, post, username, address), f"held comment {comment['id']}")
+        return sent
+
+    def message(self, comment: Item, post: Item | None, username: str, address: str) -> EmailMessage:
+        from email import policy
+        from email.message import EmailMessage
+
+        title = " ".join(str((post or {}).get("title", comment["post_slug"])).split())
+        name = " ".join(str(comment.get("author_name") or "Someone").split())
+        body = str(comment.get("body", "")).strip()
+        if len(body) > _EXCERPT_LENGTH:
+            body = body[:_EXCERPT_LENGTH].rstrip() + "…"
+        quoted = "\n".join("> " + line if line else ">" for line in body.splitlines())
+        expires = clock.epoch() + LINK_SECONDS
+        links = "\n".join(f"{action.capitalize()}: {self.link(comment['id'], action, username, expires)}"
+                          for action in ACTIONS)
+        website = f"Website: {comment['author_website']}\n" if comment.get("author_website") else ""
+        why = f"Held because: {comment['held_because']}\n" if comment.get("held_because") else ""
+        post_link = f"{self.settings.site_url}/posts/{quote(str(comment['post_slug']), safe='')}"
+        message = EmailMessage(policy=policy.SMTP.clone(max_line_length=998))
+        message["From"] = self.settings.notify_from
+        message["To"] = address
+        message["Subject"] = f"Comment to moderate on “{title}” from {name}"
+        message["Auto-Submitted"] = "auto-generated"
+        message.set_content(
+            f"{name} commented on “{title}” ({post_link}), and the comment waits for moderation.\n"
+            f"{website}{why}\n{quoted}\n\n"
+            f"Each link opens a page that asks you to confirm; it works once, for "
+            f"{LINK_SECONDS // 86400} days, and needs no sign-in, so do not forward this e-mail.\n{links}\n\n"
+            f"-- \nYou get this e-mail because you are an admin of this blog (BLOG_ADMINS).\n",
+            cte="quoted-printable")
+        return message
+
+    def link(self, comment_id: str, action: str, username: str, expires: int) -> str:
+        signature = signing.sign(self.key, _PURPOSE, comment_id, action, str(expires), username,
+                                 size=_SIGNATURE_BYTES)
+        token = f"{comment_id}.{action}.{expires}.{signature}.{username}"
+        return f"{self.settings.site_url}/moderation/by-mail?token={token}"
+
+    # -- the links ---------------------------------------------------------------------
+
+    def check(self, token: str | None) -> LinkGrant:
+        """What a genuine, unexpired link grants; refuses anything else."""
+        if not token:
+            raise BadRequest("the moderation link lacks its token", {"token": ["is required"]})
+        shape = _TOKEN.match(token)
+        if shape is None or not signing.verify(self.key, shape[4], _PURPOSE, shape[1], shape[2], shape[3], shape[5],
+                                               size=_SIGNATURE_BYTES):
+            raise Forbidden("this moderation link is not valid; use the one from the e-mail")
+        if int(shape[3]) < clock.epoch():
+            raise Forbidden("this moderation link has expired; moderate from the console's queue")
+        return LinkGrant(shape[1], shape[2], shape[5])
+
+    def describe(self, token: str | None) -> dict[str, Any]:
+        """What the confirming page shows: the action and the comment, as the queue would."""
+        grant = self.check(token)
+        comment = self.moderation.threads.locate(grant.comment_id)
+        return {"action": grant.action, "author_name": comment.get("author_name", ""),
+                "status": comment["status"], "post": comment["post_slug"],
+                "body": "" if comment["status"] == Status.DELETED else str(comment.get("body", ""))}
+
+    def use(self, token: str | None) -> dict[str, Any]:
+        """Carry out the link's action once, as the admin it was sent to, while they are still an admin."""
+        grant = self.check(token)
+        account = self.table.get(keys.user(grant.username))
+        if account is None or applied_role(grant.username, str(account.get("role", "")),
+                                           self.settings.admins) != ADMIN:
+            raise Forbidden(f"{grant.username} is no longer an admin of this blog; this link no longer works")
+        marker = keys.moderation_link_used(hashlib.sha256(str(token).encode()).hexdigest())
+        now = clock.epoch()
+        try:
+            self.table.write(put({**marker, "at": clock.now_iso(), "ttl": now + LINK_SECONDS + 86400},
+                                 "attribute_not_exists(PK)"))
+        except ConditionFailed:
+            raise Conflict("this link was used already") from None
+        principal = Principal(grant.username, ADMIN, expires=now + 60, version=int(account.get("token_version", 0)),
+                              current=True)
+        return self.moderation.act(principal, grant.comment_id, {"action": grant.action})

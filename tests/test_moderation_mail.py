@@ -1,0 +1,159 @@
+"""A held comment e-mailed to the blog's admins, with signed links that moderate it once, after a click."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from chalicelib import mail
+from chalicelib.settings import Settings
+from chalicelib.store import keys
+from chalicelib.store.client import dynamodb_client
+from tests.conftest import ADMIN, TEST_TABLE, Api, Blog
+from tests.settings_steps import Clock
+from tests.test_notifications import SENDER, Stream, outbox, to
+from tests.test_notifications import ses as ses
+
+ADMIN_ADDRESS = f"{ADMIN}@example.com"
+
+
+@pytest.fixture(autouse=True)
+def _mail_settings(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    # Set before the dynamo fixture resets the services, so the first request reads them.
+    monkeypatch.setenv("NOTIFY_FROM", f"Blog <{SENDER}>")
+    mail.use_ses_client(None)
+    yield
+    mail.use_ses_client(None)
+
+
+@pytest.fixture
+def stream(api: Api, ses: Any) -> Stream:
+    return Stream(api)
+
+
+@pytest.fixture
+def held(api: Api, blog: Blog, stream: Stream, configure: Callable[..., Settings]) -> dict[str, Any]:
+    """A comment held under MODERATION=all, its record delivered to the stream: the held comment's view."""
+    blog.admin()
+    slug = blog.post(blog.author("alice"), title="Ash Wednesday, 2017")["slug"]
+    configure(MODERATION="all", NOTIFY_FROM=f"Blog <{SENDER}>")
+    comment = api.post(f"/posts/{slug}/comments", {
+        "body": "Held *words* <script>alert(1)</script>", "author_name": "Hal",
+        "author_website": "https://hal.example"}).json["comment"]
+    stream.deliver(stream.record("INSERT", None, stream.image(keys.held_comment(slug, comment["id"]))))
+    return dict(comment)
+
+
+def links(address: str = ADMIN_ADDRESS) -> dict[str, str]:
+    """The action -> path-and-query of the moderation links in the last mail to ``address``."""
+    [*_, message] = to(address)
+    found = dict(re.findall(r"^(Approve|Spam|Delete): https://blog\.test\.example(/moderation/by-mail\?token=\S+)\r?$",
+                            message.get_content(), re.MULTILINE))
+    assert set(found) == {"Approve", "Spam", "Delete"}
+    return {action.lower(): path for action, path in found.items()}
+
+
+def status_of(api: Api, blog: Blog, comment_id: str) -> str:
+    return str(api.get(f"/comments/{comment_id}", token=blog.admin()).json["status"])
+
+
+def test_a_held_comment_is_mailed_to_the_admins_only(held: dict[str, Any]) -> None:
+    [message] = outbox()
+
+    assert message["To"] == ADMIN_ADDRESS
+    assert message["Subject"] == "Comment to moderate on “Ash Wednesday, 2017” from Hal"
+    text = message.get_content()
+    assert "> Held *words*" in text and "Website: https://hal.example" in text
+    assert len(links()) == 3
+
+
+def test_a_batch_delivered_again_mails_nobody_twice(held: dict[str, Any], stream: Stream) -> None:
+    slug = held["post"]
+    stream.deliver(stream.record("INSERT", None, stream.image(keys.held_comment(slug, held["id"]))))
+
+    assert len(outbox()) == 1
+
+
+def test_opening_a_link_changes_nothing_and_shows_the_comment_as_text(api: Api, blog: Blog,
+                                                                       held: dict[str, Any]) -> None:
+    page = api.get(links()["approve"])
+
+    assert page.status == 200
+    assert page.headers["content-type"].startswith("text/html")
+    body = page.body.decode()
+    assert "&lt;script&gt;" in body and "<script>" not in body
+    assert '<form method="post"' in body
+    assert status_of(api, blog, held["id"]) == "pending"
+
+
+def test_the_confirming_click_approves_once_as_the_admin(api: Api, blog: Blog, held: dict[str, Any]) -> None:
+    approve = links()["approve"]
+
+    done = api.post(approve, headers={"Content-Type": "application/x-www-form-urlencoded"}, raw=b"")
+    again = api.post(approve, headers={"Content-Type": "application/x-www-form-urlencoded"}, raw=b"")
+
+    assert done.status == 200 and "approved" in done.body.decode()
+    assert again.status == 409
+    assert [c["id"] for c in api.get(f"/posts/{held['post']}/comments").json["items"]] == [held["id"]]
+    [entry] = api.get("/moderation/audit", token=blog.admin()).json["items"]
+    assert (entry["who"], entry["action"], entry["comment_id"]) == (ADMIN, "approve", held["id"])
+
+
+@pytest.mark.parametrize(("action", "status"), [("spam", "spam"), ("delete", "deleted")])
+def test_the_other_links_mark_spam_or_delete(api: Api, blog: Blog, held: dict[str, Any], action: str,
+                                             status: str) -> None:
+    done = api.post(links()[action], headers={"Content-Type": "application/x-www-form-urlencoded"}, raw=b"")
+
+    assert done.status == 200
+    if action == "spam":
+        assert status_of(api, blog, held["id"]) == status
+    else:
+        assert api.get(f"/comments/{held['id']}", token=blog.admin()).status == 404
+
+
+@pytest.mark.parametrize("tamper", ["other-signature", "other-action", "other-user", "other-expiry", "garbage"])
+def test_a_forged_or_altered_link_is_refused(api: Api, blog: Blog, held: dict[str, Any], tamper: str) -> None:
+    path = links()["approve"]
+    prefix, token = path.split("token=")
+    comment_id, action, expires, signature, username = token.split(".", 4)
+    altered = {
+        "other-signature": f"{comment_id}.{action}.{expires}.{'B' if signature[0] == 'A' else 'A'}{signature[1:]}"
+                           f".{username}",
+        "other-action": f"{comment_id}.delete.{expires}.{signature}.{username}",
+        "other-user": f"{comment_id}.{action}.{expires}.{signature}.mallory",
+        "other-expiry": f"{comment_id}.{action}.{int(expires) + 86400}.{signature}.{username}",
+        "garbage": "\u202e<script>.x",
+    }[tamper]
+
+    assert api.get(prefix + "token=" + altered).status == 403
+    assert api.post(prefix + "token=" + altered, headers={"Content-Type": "text/plain"}, raw=b"").status == 403
+    assert status_of(api, blog, held["id"]) == "pending"
+
+
+def test_a_link_without_its_token_is_a_bad_request(api: Api) -> None:
+    assert api.get("/moderation/by-mail").status == 400
+
+
+def test_an_expired_link_is_refused(api: Api, held: dict[str, Any], clock: Clock) -> None:
+    approve = links()["approve"]
+    clock.advance(days=8)
+
+    assert api.get(approve).status == 403
+
+
+def test_a_link_stops_working_when_its_admin_is_no_longer_one(
+        api: Api, blog: Blog, held: dict[str, Any], configure: Callable[..., Settings]) -> None:
+    approve = links()["approve"]
+    # The operator takes root out of BLOG_ADMINS, and its stored role back to reader
+    configure(MODERATION="all", BLOG_ADMINS="someone-else")
+    dynamodb_client().update_item(TableName=TEST_TABLE, Key={k: {"S": v} for k, v in keys.user(ADMIN).items()},
+                                  UpdateExpression="SET #r = :r", ExpressionAttributeNames={"#r": "role"},
+                                  ExpressionAttributeValues={":r": {"S": "reader"}})
+
+    refused = api.post(approve, headers={"Content-Type": "text/plain"}, raw=b"")
+
+    assert refused.status == 403
+    assert "no longer an admin" in refused.problem["detail"]
