@@ -18,7 +18,7 @@ $(INSTALLED): requirements.txt requirements-run.txt requirements-dev.txt
 
 $(RUN_INSTALLED): requirements.txt requirements-run.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-run.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-compile -r requirements-run.txt
 	touch $@
 
 run: $(RUN_INSTALLED)  ## the API on http://127.0.0.1:$${PORT:-8000}, on moto's DynamoDB
