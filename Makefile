@@ -51,7 +51,7 @@ lint: $(INSTALLED)  ## ruff, mypy and vulture (dead code)
 	$(VENV)/bin/mypy
 	$(VENV)/bin/vulture
 
-bench: $(INSTALLED)  ## budgets: DynamoDB round trips, items read, import time, make run's memory and exit time under load
+bench: $(INSTALLED)  ## budgets: DynamoDB round trips, items read, import time, make run's memory and exit time under load, a fresh clone's first answer
 	$(PY) -m bench.run
 
 clean-data:  ## forget the local blog's data and keys
