@@ -3,18 +3,25 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
+# `make run` installs only what running needs (requirements-run.txt); every other target the dev set, which includes it.
+RUN_INSTALLED := $(VENV)/.installed-run
 
 # `make import`: STAGE only when given (the deploy targets below default it to dev).
 IMPORT_TARGET = $(if $(filter-out file undefined,$(origin STAGE)),--stage $(STAGE),)
 
 .PHONY: import run test fuzz e2e browser screenshot lint bench conformance clean clean-data bootstrap deploy admin teardown package policy-check budgets
 
-$(INSTALLED): requirements.txt requirements-dev.txt
+$(INSTALLED): requirements.txt requirements-run.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@ $(RUN_INSTALLED)
+
+$(RUN_INSTALLED): requirements.txt requirements-run.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-compile -r requirements-run.txt
 	touch $@
 
-run: $(INSTALLED)  ## the API on http://127.0.0.1:$${PORT:-8000}, on moto's DynamoDB
+run: $(RUN_INSTALLED)  ## the API on http://127.0.0.1:$${PORT:-8000}, on moto's DynamoDB
 	$(PY) -m devtools.local_stack
 
 import: $(INSTALLED)  ## import an export (Blogger, Takeout, WordPress, Disqus): FILE=… [STAGE=…] [DRY_RUN=1] [PORT=…] [ARGS='--author old=new']
@@ -44,7 +51,7 @@ lint: $(INSTALLED)  ## ruff, mypy and vulture (dead code)
 	$(VENV)/bin/mypy
 	$(VENV)/bin/vulture
 
-bench: $(INSTALLED)  ## budgets: DynamoDB round trips, items read, import time, make run's memory and exit time under load
+bench: $(INSTALLED)  ## budgets: DynamoDB round trips, items read, import time, make run's memory and exit time under load, a fresh clone's first answer
 	$(PY) -m bench.run
 
 clean-data:  ## forget the local blog's data and keys

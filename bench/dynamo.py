@@ -6,7 +6,6 @@ import itertools
 import statistics
 import time
 from collections.abc import Callable
-from dataclasses import replace
 from urllib.parse import urlencode
 
 from bench.harness import ADMIN, Harness, Measured, running_app
@@ -104,7 +103,7 @@ def round_trips() -> tuple[list[Figure], list[Figure]]:
 def _guarded_comment(h: Harness, slug: str) -> Measured:
     """An anonymous comment with rate limit, duplicate guard, first-time moderation, form token and idempotency on."""
     settings = services_module.services().settings
-    services_module.reset(replace(settings, moderation="first-time", require_form_token=True, min_form_seconds=0,
+    services_module.reset(settings.replace(moderation="first-time", require_form_token=True, min_form_seconds=0,
                                   comment_rate_limit=(1000, 60)))
     try:
         form = h.request("GET", f"/posts/{slug}/comment-form").json
@@ -124,7 +123,7 @@ def vote_limit() -> list[Figure]:
         slug = h.create_post(h.admin_token(), "Ballot box")
         comment_id = h.request("POST", f"/posts/{slug}/comments", comment(), expect=201).json["comment"]["id"]
         settings = services_module.services().settings
-        services_module.reset(replace(settings, vote_rate_limit=(allowed, seconds)))
+        services_module.reset(settings.replace(vote_rate_limit=(allowed, seconds)))
         try:
             window = int(time.time()) // seconds
             statuses = [h.http.request("POST", f"/comments/{comment_id}/vote",

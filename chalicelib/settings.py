@@ -8,69 +8,120 @@ the stage file, so everything configurable arrives here as a string.
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from email.utils import parseaddr
 from functools import lru_cache
+from typing import ClassVar, Final
 from urllib.parse import urlsplit
 
 from chalicelib.errors import ConfigurationError
+from chalicelib.patterns import lazy
+from chalicelib.values import Value
 
-_ADDRESS = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
+_ADDRESS = lazy(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 DEFAULT_VOTE_RATE_LIMIT = "30/600"
 
 
-@dataclass(frozen=True)
-class Settings:
-    stage: str
-    table_name: str
-    jwt_secret: str
-    edit_token_key: str
-    # Long-lived: keys the stored hashes of addresses and e-mails (rate windows,
-    # first-time approvals, confirmed addresses) and comment-form tokens.
-    hash_key: str
-    # Signs the links in mail (unsubscribe, confirm an address): they must outlive edit tokens.
-    mail_link_key: str
-    admins: frozenset[str]
-    cors_origins: tuple[str, ...]
-    anonymous_comments: bool
-    open_authoring: bool
-    edit_window_seconds: int
-    max_reply_depth: int
-    token_ttl_seconds: int
-    password_cost: int
-    moderation: str
-    comment_rate_limit: tuple[int, int]
-    # Votes from one address (signed in or not) per window: (count, seconds).
-    vote_rate_limit: tuple[int, int]
-    # Sign-in limits (N, seconds): failed logins per account (by e-mail) and per address,
-    # and sign-up attempts per address.
-    login_account_limit: tuple[int, int]
-    login_address_limit: tuple[int, int]
-    signup_rate_limit: tuple[int, int]
-    preview_rate_limit: tuple[int, int]
-    require_form_token: bool
-    min_form_seconds: int
-    comments_close_after_days: int
-    max_links: int
-    duplicate_window_seconds: int
-    blocked_words: tuple[str, ...]
-    # Where readers find the blog: the base of every absolute URL in feeds and the sitemap.
-    site_url: str
-    # Comment notifications, sent from the table's stream (never inside a request):
-    # on or off, and the sender; an empty sender sends nothing.
-    notifications: bool
-    notify_from: str
-    # Mails (notifications and confirmation requests) to one address per day.
-    notify_rate_limit: int
-    # Gravatar URLs for commenters with an e-mail: opt-in, since the URL's hash confirms a guessed address.
-    gravatar: bool
-    # The demo blog at /demo/ (web/demo): on for the local stage, off wherever a real blog lives.
-    demo_pages: bool
-    # Receivers of the blog's events (blog/webhooks.py), and the key their requests are signed with.
-    webhooks: tuple[Webhook, ...]
-    webhook_secret: str
+# A plain class, not a dataclass: creating a dataclass costs about a millisecond at every cold start.
+class Settings(Value):
+    __slots__ = (
+        "admins", "anonymous_comments", "blocked_words", "comment_rate_limit", "comments_close_after_days",
+        "cors_origins", "demo_pages", "duplicate_window_seconds", "edit_token_key", "edit_window_seconds",
+        "gravatar", "hash_key", "jwt_secret", "login_account_limit", "login_address_limit", "mail_link_key",
+        "max_links", "max_reply_depth", "min_form_seconds", "moderation", "notifications", "notify_from",
+        "notify_rate_limit", "open_authoring", "password_cost", "preview_rate_limit", "require_form_token",
+        "signup_rate_limit", "site_url", "stage", "table_name", "token_ttl_seconds", "vote_rate_limit",
+        "webhook_secret", "webhooks",
+    )
+
+    def __init__(self, *,
+                 stage: str,
+                 table_name: str,
+                 jwt_secret: str,
+                 edit_token_key: str,
+                 hash_key: str,
+                 mail_link_key: str,
+                 admins: frozenset[str],
+                 cors_origins: tuple[str, ...],
+                 anonymous_comments: bool,
+                 open_authoring: bool,
+                 edit_window_seconds: int,
+                 max_reply_depth: int,
+                 token_ttl_seconds: int,
+                 password_cost: int,
+                 moderation: str,
+                 comment_rate_limit: tuple[int, int],
+                 vote_rate_limit: tuple[int, int],
+                 login_account_limit: tuple[int, int],
+                 login_address_limit: tuple[int, int],
+                 signup_rate_limit: tuple[int, int],
+                 preview_rate_limit: tuple[int, int],
+                 require_form_token: bool,
+                 min_form_seconds: int,
+                 comments_close_after_days: int,
+                 max_links: int,
+                 duplicate_window_seconds: int,
+                 blocked_words: tuple[str, ...],
+                 site_url: str,
+                 notifications: bool,
+                 notify_from: str,
+                 notify_rate_limit: int,
+                 gravatar: bool,
+                 demo_pages: bool,
+                 webhooks: tuple[Webhook, ...],
+                 webhook_secret: str) -> None:
+        self.stage: Final = stage
+        self.table_name: Final = table_name
+        self.jwt_secret: Final = jwt_secret
+        self.edit_token_key: Final = edit_token_key
+        # Long-lived: keys the stored hashes of addresses and e-mails (rate windows,
+        # first-time approvals, confirmed addresses) and comment-form tokens.
+        self.hash_key: Final = hash_key
+        # Signs the links in mail (unsubscribe, confirm an address): they must outlive edit tokens.
+        self.mail_link_key: Final = mail_link_key
+        self.admins: Final = admins
+        self.cors_origins: Final = cors_origins
+        self.anonymous_comments: Final = anonymous_comments
+        self.open_authoring: Final = open_authoring
+        self.edit_window_seconds: Final = edit_window_seconds
+        self.max_reply_depth: Final = max_reply_depth
+        self.token_ttl_seconds: Final = token_ttl_seconds
+        self.password_cost: Final = password_cost
+        self.moderation: Final = moderation
+        self.comment_rate_limit: Final = comment_rate_limit
+        # Votes from one address (signed in or not) per window: (count, seconds).
+        self.vote_rate_limit: Final = vote_rate_limit
+        # Sign-in limits (N, seconds): failed logins per account (by e-mail) and per address,
+        # and sign-up attempts per address.
+        self.login_account_limit: Final = login_account_limit
+        self.login_address_limit: Final = login_address_limit
+        self.signup_rate_limit: Final = signup_rate_limit
+        self.preview_rate_limit: Final = preview_rate_limit
+        self.require_form_token: Final = require_form_token
+        self.min_form_seconds: Final = min_form_seconds
+        self.comments_close_after_days: Final = comments_close_after_days
+        self.max_links: Final = max_links
+        self.duplicate_window_seconds: Final = duplicate_window_seconds
+        self.blocked_words: Final = blocked_words
+        # Where readers find the blog: the base of every absolute URL in feeds and the sitemap.
+        self.site_url: Final = site_url
+        # Comment notifications, sent from the table's stream (never inside a request):
+        # on or off, and the sender; an empty sender sends nothing.
+        self.notifications: Final = notifications
+        self.notify_from: Final = notify_from
+        # Mails (notifications and confirmation requests) to one address per day.
+        self.notify_rate_limit: Final = notify_rate_limit
+        # Gravatar URLs for commenters with an e-mail: opt-in, since the URL's hash confirms a guessed address.
+        self.gravatar: Final = gravatar
+        # The demo blog at /demo/ (web/demo): on for the local stage, off wherever a real blog lives.
+        self.demo_pages: Final = demo_pages
+        # Receivers of the blog's events (blog/webhooks.py), and the key their requests are signed with.
+        self.webhooks: Final = webhooks
+        self.webhook_secret: Final = webhook_secret
+
+    def __repr__(self) -> str:
+        # Never the secrets, should settings ever reach a log.
+        return f"Settings(stage={self.stage!r}, table_name={self.table_name!r}, …)"
 
     def check_secrets(self) -> None:
         # A short key makes HMAC and JWT signatures guessable; refuse to serve with one.
@@ -83,22 +134,15 @@ class Settings:
                 raise ConfigurationError(f"{name} is not set (at least 32 characters)")
 
 
-# A plain class, not a dataclass: creating a dataclass costs about a millisecond at every cold start.
-class Webhook:
+class Webhook(Value):
     """One receiver: the body's shape (json, slack or discord) and where it goes."""
 
     __slots__ = ("shape", "url")
-    SHAPES = ("json", "slack", "discord")
+    SHAPES: ClassVar = ("json", "slack", "discord")
 
-    def __init__(self, shape: str, url: str) -> None:
-        self.shape = shape
-        self.url = url
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Webhook) and (self.shape, self.url) == (other.shape, other.url)
-
-    def __hash__(self) -> int:
-        return hash((self.shape, self.url))
+    def __init__(self, *, shape: str, url: str) -> None:
+        self.shape: Final = shape
+        self.url: Final = url
 
 
 def _webhooks(raw: str) -> tuple[Webhook, ...]:
@@ -111,7 +155,7 @@ def _webhooks(raw: str) -> tuple[Webhook, ...]:
         local = url.startswith(("http://127.0.0.1:", "http://127.0.0.1/", "http://localhost:", "http://localhost/"))
         if not (url.startswith("https://") or local) or any(c in url for c in "\"\\<> "):
             raise ConfigurationError(f"WEBHOOKS: {url!r} must be an https URL (http only to 127.0.0.1 or localhost)")
-        hooks.append(Webhook(shape, url))
+        hooks.append(Webhook(shape=shape, url=url))
     return tuple(hooks)
 
 

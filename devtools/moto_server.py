@@ -24,6 +24,7 @@ after every request:
 
 from __future__ import annotations
 
+import importlib
 import io
 import json
 import threading
@@ -117,6 +118,12 @@ class MotoServer:
         class QuietHandler(MotoRequestHandler):
             def log_request(self, *args: Any, **kwargs: Any) -> None:
                 pass  # one line per DynamoDB call drowns the API's own log
+
+        # moto loads a service on its first request. On a fresh clone (`make run` installs without
+        # compiling) on a busy machine that took longer than the client's read timeout, whose retry
+        # then found the table the first attempt had made. So DynamoDB is loaded here, before any request.
+        for module in ("moto.dynamodb.models", "moto.dynamodb.responses", "moto.dynamodb.urls"):
+            importlib.import_module(module)
 
         app = _OneAtATime(DomainDispatcherApplication(create_backend_app))
         self._server: BaseWSGIServer = make_server(

@@ -6,7 +6,6 @@ the design promises (one Query per page, at most two calls to post a comment).
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 from collections.abc import Callable
 from typing import Any
@@ -118,7 +117,7 @@ def test_signed_in_comment_is_signed_with_the_username(api: Api, blog: Blog, slu
 def test_without_anonymous_comments_only_signed_in_readers_may_comment(api: Api, blog: Blog, slug: str) -> None:
     # Given a deployment that turned anonymous comments off
     settings = services_module.services().settings
-    services_module.reset(dataclasses.replace(settings, anonymous_comments=False))
+    services_module.reset(settings.replace(anonymous_comments=False))
     token = blog.user("bob")
 
     anonymous = api.post(f"/posts/{slug}/comments", {"body": "Hi"})

@@ -6,7 +6,6 @@ and by feedparser, a real feed reader (no "bozo" complaint, the fields a reader 
 
 from __future__ import annotations
 
-import dataclasses
 import re
 import xml.etree.ElementTree as ET
 from typing import Any
@@ -395,7 +394,7 @@ def test_urls_follow_a_site_url_with_a_path(api: Api, blog: Blog) -> None:
     slug = blog.post(blog.author(), title="Pathed")["slug"]
     blog.comment(slug, body="Hello")
     settings = services_module.services().settings
-    services_module.reset(dataclasses.replace(settings, site_url="https://example.org/blog"))
+    services_module.reset(settings.replace(site_url="https://example.org/blog"))
 
     root = ET.fromstring(api.get("/feeds/comments.atom").body)
     sitemap = ET.fromstring(api.get("/sitemap.xml").body)

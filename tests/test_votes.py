@@ -84,13 +84,12 @@ def test_voting_on_an_unknown_comment_is_not_found(api: Api) -> None:
 
 
 def test_a_held_comment_takes_no_votes(api: Api, blog: Blog, slug: str) -> None:
-    from dataclasses import replace
 
     api.get("/health")  # settings are read inside the stage's environment
     services_now = services()
     from chalicelib import services as services_module
 
-    services_module.reset(replace(services_now.settings, moderation="all"))
+    services_module.reset(services_now.settings.replace(moderation="all"))
     held = api.post(f"/posts/{slug}/comments", {"body": "wait for it", "author_name": "Ann"})
     assert held.status == 202
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from functools import lru_cache
 from typing import Any
 
@@ -256,7 +255,7 @@ class Accounts:
             if not verify_password(password, item["password_hash"]):
                 raise Forbidden("the current password does not match",
                                 {"current_password": ["does not match"]})
-            return replace(principal, signed_in_at=clock.epoch())
+            return principal.replace(signed_in_at=clock.epoch())
         if clock.epoch() - principal.signed_in_at > RECENT_SIGN_IN_SECONDS:
             raise Forbidden("changing the e-mail or password needs current_password, or a sign-in within "
                             f"the last {RECENT_SIGN_IN_SECONDS // 60} minutes",

