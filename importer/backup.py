@@ -44,6 +44,9 @@ NO_PASSWORD = "none$exported-without-secrets"
 
 KINDS = ("post", "comment", "vote", "favorite", "account", "follow", "commenter", "optout", "confirmed",
          "audit", "imported", "other")
+# What the restore reads of a record, beyond its key.
+REQUIRED = {"post": ("slug", "status"), "comment": ("id", "post_slug", "status", "created_at"),
+            "account": ("username",), "favorite": ("username",)}
 # First part of a key -> not exported: rebuilt on restore, or short-lived.
 REBUILT = ("LABEL", "LABELS", "ARCHIVE", "SCHEDULE", "STATS", "AUTHORS", "COMMENTREF", "EMAIL")
 SHORT_LIVED = ("RATE", "VOTERATE", "LOGINFAIL", "SIGNUPRATE", "DUP", "IDEM", "NOTIFIED", "MAILRATE")
@@ -165,6 +168,10 @@ def _record(number: int, line: bytes) -> tuple[str, dict[str, Any]] | int:
     if not isinstance(item, dict) or not isinstance(item.get("PK"), str) or not isinstance(item.get("SK"), str) \
             or not item["PK"] or not item["SK"]:
         raise ImportError_(f"line {number}: the item has no PK and SK strings; nothing was written")
+    missing = [name for name in REQUIRED.get(loaded["kind"], ()) if not isinstance(item.get(name), str)]
+    if missing:
+        raise ImportError_(f"line {number}: a {loaded['kind']!r} record without {', '.join(missing)}; "
+                           "nothing was written")
     if kind_of(item) != loaded["kind"]:
         raise ImportError_(f"line {number}: a {loaded['kind']!r} record whose key is not one "
                            f"({item['PK']!r}, {item['SK']!r}); nothing was written")

@@ -47,6 +47,10 @@ _BATCH = 25  # BatchWriteItem's limit
 _ATTEMPTS = 4
 
 
+class _EmailTaken(Exception):
+    """Merging: another account here has the restored account's e-mail address."""
+
+
 @dataclass
 class RestoreReport:
     read: Counter[str] = field(default_factory=Counter)
@@ -218,11 +222,14 @@ class Restore:
     def _account(self, table: Table, item: Item) -> None:
         if "password_hash" not in item:
             item = {**item, "password_hash": NO_PASSWORD}
-        self._once(table, "account", [
-            put(item, "attribute_not_exists(PK)", refusal=AlreadyImported()),
-            put({**keys.email(str(item["email"])), "username": item["username"]}, "attribute_not_exists(PK)",
-                refusal=AlreadyImported()),
-        ])
+        writes = [put(item, "attribute_not_exists(PK)", refusal=AlreadyImported())]
+        if item.get("email"):
+            writes.append(put({**keys.email(str(item["email"])), "username": item["username"]},
+                              "attribute_not_exists(PK)", refusal=_EmailTaken()))
+        try:
+            self._once(table, "account", writes)
+        except _EmailTaken:
+            self.report.skipped["account: its e-mail address belongs to another account here"] += 1
 
     # -- pass 4: verify --------------------------------------------------------
 

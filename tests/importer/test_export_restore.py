@@ -352,3 +352,59 @@ def test_the_export_streams_a_header_then_records_then_an_end_line(scene: Scene,
     assert json.loads(lines[0])["format"] == FORMAT and json.loads(lines[0])["version"] == 1
     assert json.loads(lines[-1]) == {"end": True, "records": sum(written.values())}
     assert len(lines) == sum(written.values()) + 2
+
+
+# -- cut off, resumed; checked --------------------------------------------------
+
+class Killed(Exception):
+    """Stands for the process dying between two writes."""
+
+
+def _dies_after(writes: int) -> tuple[Table, list[int]]:
+    """The operator's table, its client cut off before its ``writes``+1-th write call; [writes left]."""
+    table = _table()
+    left = [writes]
+
+    def spend(**_: Any) -> None:
+        if left[0] == 0:
+            raise Killed()
+        left[0] -= 1
+
+    for operation in ("PutItem", "UpdateItem", "TransactWriteItems", "BatchWriteItem"):
+        table.client.meta.events.register(f"before-call.dynamodb.{operation}", spend)
+    return table, left
+
+
+def test_a_restore_cut_off_anywhere_completes_when_run_again(scene: Scene, tmp_path: Path) -> None:
+    exported = tmp_path / "blog.jsonl"
+    _export(exported)
+    _fresh_table()
+    counting, left = _dies_after(10**6)
+    restore(exported, counting)
+    whole, calls = everything(), 10**6 - left[0]
+    assert calls > 15  # the marker, 11 posts, accounts, favorites, batches
+
+    for cut in sorted({0, 1, calls // 4, calls // 2, 3 * calls // 4, calls - 1}):
+        _fresh_table()
+        with pytest.raises(Killed):
+            restore(exported, _dies_after(cut)[0])
+        report = restore(exported, _table())
+
+        assert everything() == whole, f"cut after {cut} writes"
+        assert report.mismatches == []
+
+
+def test_counts_that_disagree_with_the_file_are_reported(scene: Scene, tmp_path: Path) -> None:
+    exported = tmp_path / "blog.jsonl"
+    _export(exported)
+    lines = _lines(exported)
+    chatter = next(i for i, line in enumerate(lines) if '"body": "Chatter 0"' in line)
+    end = json.loads(lines[-1])
+    edited = lines[:chatter] + lines[chatter + 1:-1] + [json.dumps({**end, "records": end["records"] - 1}) + "\n"]
+    exported.write_text("".join(edited), encoding="utf-8")
+    _fresh_table()
+
+    report = restore(exported, _table())
+
+    assert [m for m in report.mismatches if "comment_count" in m] == [
+        f"{scene.slugs[4]}: comment_count is 4, but 3 items count for it"]
