@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import boto3
 import pytest
@@ -16,11 +17,14 @@ from chalicelib.store import keys
 from chalicelib.store.table import Table
 from devtools.local_stack import stack_file
 from devtools.snapshot import write_private
-from importer.export import main as export_main
 from importer.cli import main as import_main
+from importer.export import main as export_main
 from infra.table import create_table
 from tests.importer.steps import PROJECT
 from tests.importer.test_import_command import _free_port, local_stack  # noqa: F401 - the fixture
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
 
 Stack = tuple[int, str, str]
 
@@ -31,16 +35,17 @@ def _command(module: str, *args: str) -> subprocess.CompletedProcess[str]:
                           text=True, timeout=300)
 
 
-def _client(url: str) -> object:
+def _client(url: str) -> DynamoDBClient:
     return boto3.client("dynamodb", endpoint_url=url, region_name="us-east-1", aws_access_key_id="local",
                         aws_secret_access_key="local")
 
 
 def _seed(url: str, table: str) -> None:
     """One published post with a label, by the admin the stack seeds."""
-    PostUpkeep(Table(_client(url), table)).save(None, {  # type: ignore[arg-type]
-        **keys.post("hello"), "slug": "hello", "title": "Hello", "body": "Hi", "html": "<p>Hi</p>", "format": "markdown",
-        "status": "published", "published_at": "2026-01-02T03:04:05.000Z", "updated_at": "2026-01-02T03:04:05.000Z",
+    PostUpkeep(Table(_client(url), table)).save(None, {
+        **keys.post("hello"), "slug": "hello", "title": "Hello", "body": "Hi", "html": "<p>Hi</p>",
+        "format": "markdown", "status": "published", "published_at": "2026-01-02T03:04:05.000Z",
+        "updated_at": "2026-01-02T03:04:05.000Z",
         "author": "admin", "labels": ["News"], "comment_count": 0, "version": 1})
 
 
@@ -48,7 +53,8 @@ def _point_stack_at(port: int, url: str, table: str) -> None:
     write_private(stack_file(port), json.dumps({"dynamodb_endpoint": url, "table": table, "pid": os.getpid()}))
 
 
-def test_export_then_restore_into_another_table_through_the_commands(local_stack: Stack, tmp_path: Path) -> None:
+def test_export_then_restore_into_another_table_through_the_commands(
+        local_stack: Stack, tmp_path: Path) -> None:  # noqa: F811 - the fixture imported above
     port, url, table = local_stack
     _seed(url, table)
     out = tmp_path / "blog.jsonl"
@@ -64,19 +70,19 @@ def test_export_then_restore_into_another_table_through_the_commands(local_stack
     assert again.returncode == 1 and "is not empty" in again.stderr and "Traceback" not in again.stderr
 
     other = f"{table}-restored"
-    create_table(_client(url), other)  # type: ignore[arg-type]
+    create_table(_client(url), other)
     _point_stack_at(port, url, other)
     restored = _command("importer", str(out), "--port", str(port))
 
     assert restored.returncode == 0, restored.stderr
     assert "Restored: 1 account, 1 post" in restored.stdout
     assert "Counts verified: all agree" in restored.stdout
-    labels = Table(_client(url), other).get(keys.label_count("news"))  # type: ignore[arg-type]
+    labels = Table(_client(url), other).get(keys.label_count("news"))
     assert labels is not None and labels["count"] == 1  # rebuilt from the post, not copied
 
 
-def test_a_dry_run_of_a_restore_checks_the_file_and_needs_no_stack(local_stack: Stack, tmp_path: Path,
-                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_dry_run_of_a_restore_checks_the_file_and_needs_no_stack(
+        local_stack: Stack, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:  # noqa: F811 - the fixture
     port, url, table = local_stack
     _seed(url, table)
     out = tmp_path / "blog.jsonl"
