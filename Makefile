@@ -9,7 +9,7 @@ RUN_INSTALLED := $(VENV)/.installed-run
 # `make import`: STAGE only when given (the deploy targets below default it to dev).
 IMPORT_TARGET = $(if $(filter-out file undefined,$(origin STAGE)),--stage $(STAGE),)
 
-.PHONY: import run test fuzz e2e browser screenshot lint bench conformance clean clean-data bootstrap deploy admin teardown package policy-check budgets
+.PHONY: import export run test fuzz e2e browser screenshot lint bench conformance clean clean-data bootstrap deploy admin teardown package policy-check budgets
 
 $(INSTALLED): requirements.txt requirements-run.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,10 @@ run: $(RUN_INSTALLED)  ## the API on http://127.0.0.1:$${PORT:-8000}, on moto's 
 import: $(INSTALLED)  ## import an export (Blogger, Takeout, WordPress, Disqus): FILE=… [STAGE=…] [DRY_RUN=1] [PORT=…] [ARGS='--author old=new']
 	@test -n "$(FILE)" || { echo "make import FILE=path/to/export.xml [STAGE=…] [DRY_RUN=1]"; exit 2; }
 	$(PY) -m importer "$(FILE)" $(IMPORT_TARGET) $(if $(DRY_RUN),--dry-run,) $(ARGS)
+
+export: $(INSTALLED)  ## the whole blog as JSON Lines, restored by make import: OUT=blog.jsonl [STAGE=…] [PORT=…] [ARGS=--with-secrets]
+	@test -n "$(OUT)" || { echo "make export OUT=blog.jsonl [STAGE=…] [ARGS=--with-secrets]"; exit 2; }
+	$(PY) -m importer.export "$(OUT)" $(IMPORT_TARGET) $(ARGS)
 
 # The suite runs on every core (TEST_WORKERS=0: in this process only), a module per worker at a time.
 TEST_WORKERS ?= auto

@@ -17,7 +17,9 @@ from pathlib import Path
 from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib.store.table import Table
+from importer.backup import is_export
 from importer.model import ImportError_
+from importer.restore import render_restore, restore
 from importer.run import progress_bar, render_report, run_import
 from importer.writer import Options
 
@@ -28,7 +30,8 @@ _USERNAME_HINT = "letters, digits, '_' or '-', 3 to 30 of them"
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m importer", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("file", type=Path, help="a Blogger backup or Takeout feed.atom, a WordPress WXR, a Disqus XML")
+    parser.add_argument("file", type=Path, help="a Blogger backup or Takeout feed.atom, a WordPress WXR, a Disqus XML, "
+                        "or this blog's own export (make export), which is restored")
     parser.add_argument("--stage", help="write to this stage's table (else: the running `make run`)")
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")),
                         help="which `make run` stack (its PORT); default $PORT or 8000")
@@ -43,6 +46,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--slugs", type=Path, help="a JSON object: old URL -> the slug to give that post")
     parser.add_argument("--redirects", type=Path, default=Path("import-redirects.json"),
                         help="where to write the redirect map, old URL -> new slug (default ./import-redirects.json)")
+    parser.add_argument("--merge", action="store_true",
+                        help="restoring this blog's export: add to a table that is not empty (else refused)")
     parser.add_argument("--max-reply-depth", type=int, help="default: the stage's MAX_REPLY_DEPTH, else 5")
     return parser
 
@@ -129,6 +134,15 @@ def _check_accounts(table: Table, usernames: set[str]) -> None:
                            "the posts to another with --default-author / --author OLD=NEW")
 
 
+def _restore(args: argparse.Namespace) -> int:
+    """This blog's own export: restored whole (importer/restore.py), not read as another blog's."""
+    table = stage_target(args.stage) if args.stage else local_target(args.port, required=not args.dry_run)
+    with progress_bar(sys.stderr) as bar:
+        report = restore(args.file, table, merge=args.merge, dry_run=args.dry_run, progress=bar)
+    print(render_restore(report, args.dry_run))
+    return 1 if report.mismatches else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -138,6 +152,9 @@ def main(argv: list[str] | None = None) -> int:
             raise ImportError_(f"{args.file}: no such file")
         if not valid_username(args.default_author):
             raise ImportError_(f"--default-author {args.default_author!r}: not a username ({_USERNAME_HINT})")
+        with args.file.open("rb") as handle:
+            if is_export(handle):
+                return _restore(args)
         env = _stage_env(args.stage or "local")
         depth = args.max_reply_depth if args.max_reply_depth is not None else int(env.get("MAX_REPLY_DEPTH", "5"))
         options = Options(source="", default_author=args.default_author, authors=_pairs(args.author),

@@ -1,0 +1,305 @@
+"""Restore this blog's own export (importer/backup.py) into a table: `make import FILE=blog.jsonl`.
+
+Four passes over the file, each streamed:
+  1. check every line (header version, JSON, kinds, keys, the end line's count):
+     a damaged file is refused, naming its line, before anything is written;
+  2. posts, each through the project's post upkeep (chalicelib.blog.post_upkeep)
+     with an IMPORTED# marker in the same transaction: labels, archive, schedule,
+     post and author totals are rebuilt from the posts, by the writer the API uses;
+  3. everything else: comments with their id -> post references (marked
+     ``imported_from`` so no notification goes out for them), votes, follows,
+     audit, ...; an account with its e-mail uniqueness item in one transaction;
+     a favorite with its user's favorites count in one transaction;
+  4. verify: every restored post's partition is read back, and its comment_count,
+     favorites_count, each comment's reply_count, likes and dislikes are checked
+     against the comments, favorites and votes that count for them.
+A post's own counters (comment_count, favorites_count, reply_count, likes) are
+restored as the file holds them and verified in pass 4; the others are rebuilt.
+
+The target must be empty (any item but this export's own marker refuses it),
+unless merge is asked: then a post whose slug is taken here is skipped with
+everything in its partition, and an account, follow or other item already
+present is kept as it is. Re-running a restore (after an interruption) resumes:
+every write is either a put of the same item or guarded by a condition.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rich.progress import Progress
+
+from chalicelib.blog.post_upkeep import CountsMoved, PostUpkeep, SlugTaken, StaleVersion
+from chalicelib.blog.status import Status
+from chalicelib.blog.threads import reference
+from chalicelib.store import keys
+from chalicelib.store.table import ConditionFailed, Item, Table, Write, put, serialize, update
+from importer.backup import NO_PASSWORD, header_of, records
+from importer.model import ImportError_
+from importer.writer import AlreadyImported, digest
+
+_BATCH = 25  # BatchWriteItem's limit
+_ATTEMPTS = 4
+
+
+class _EmailTaken(Exception):
+    """Merging: another account here has the restored account's e-mail address."""
+
+
+@dataclass
+class RestoreReport:
+    read: Counter[str] = field(default_factory=Counter)
+    written: Counter[str] = field(default_factory=Counter)
+    kept: Counter[str] = field(default_factory=Counter)      # already there: resumed, or kept when merging
+    skipped: Counter[str] = field(default_factory=Counter)   # not written, and why
+    mismatches: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+class _Batch:
+    """Puts, 25 to a BatchWriteItem, unprocessed ones retried with backoff."""
+
+    def __init__(self, table: Table) -> None:
+        self.table = table
+        self.pending: dict[tuple[str, str], Item] = {}
+
+    def add(self, item: Item) -> None:
+        self.pending[(str(item["PK"]), str(item["SK"]))] = item
+        if len(self.pending) >= _BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.pending:
+            return
+        requests: dict[str, Any] = {
+            self.table.name: [{"PutRequest": {"Item": serialize(item)}} for item in self.pending.values()]}
+        self.pending = {}
+        for attempt in range(8):
+            response = self.table.client.batch_write_item(RequestItems=requests)
+            requests = dict(response.get("UnprocessedItems") or {})
+            if not requests:
+                return
+            time.sleep(min(2.0, 0.05 * 2**attempt))
+        raise RuntimeError("DynamoDB kept writes unprocessed; run the same restore again to resume")
+
+
+def _export_marker(export_id: str) -> dict[str, str]:
+    return keys.imported(digest("export", export_id))
+
+
+def _post_marker(slug: str) -> dict[str, str]:
+    return keys.imported(digest("export", "post", slug))
+
+
+def _post_slug(item: Item) -> str | None:
+    pk = str(item["PK"])
+    return pk.removeprefix("POST#") if pk.startswith("POST#") else None
+
+
+def _empty_but_for(table: Table, marker: dict[str, str]) -> bool:
+    """Whether the table holds nothing but ``marker`` (one Scan page of two keys at most)."""
+    response = table.client.scan(TableName=table.name, Limit=2, ProjectionExpression="PK, SK")
+    found = [(i["PK"]["S"], i["SK"]["S"]) for i in response.get("Items", [])]
+    return all(key == (marker["PK"], marker["SK"]) for key in found) and (
+        len(found) < 2 or not response.get("LastEvaluatedKey"))
+
+
+class Restore:
+    def __init__(self, path: Path, table: Table | None, merge: bool, progress: Progress | None) -> None:
+        self.path = path
+        self.table = table
+        self.merge = merge
+        self.progress = progress
+        self.report = RestoreReport()
+        self.skipped_slugs: set[str] = set()
+
+    def _records(self, what: str) -> Iterator[tuple[int, str, Item]]:
+        task = self.progress.add_task(what, total=sum(self.report.read.values()) or None) \
+            if self.progress is not None else None
+        with self.path.open("rb") as handle:
+            for record in records(handle):
+                yield record
+                if self.progress is not None and task is not None:
+                    self.progress.advance(task)
+
+    def check(self) -> dict[str, Any]:
+        with self.path.open("rb") as handle:
+            header = header_of(handle.readline())
+            for _, kind, _item in records(handle):
+                self.report.read[kind] += 1
+        if not header.get("secrets") and self.report.read["account"]:
+            self.report.notes.append(
+                "the export holds no password hashes: restored accounts cannot sign in until given a password")
+        return header
+
+    def run(self, dry_run: bool) -> RestoreReport:
+        header = self.check()
+        if dry_run or self.table is None:
+            return self.report
+        table = self.table
+        marker = _export_marker(str(header["export_id"]))
+        if table.get(marker) is not None:
+            self.report.notes.append("this export was restored here before (or in part): resuming")
+        elif not self.merge and not _empty_but_for(table, marker):
+            raise ImportError_(f"the table {table.name} is not empty: restore into an empty table (a new stage, "
+                               "or after `make clean-data`), or pass --merge to add to what it holds")
+        table.write(put({**marker, "slug": "", "source_ref": str(header["export_id"]),
+                         "exported_at": str(header.get("exported_at", ""))}))
+        self._posts(table)
+        self._rest(table)
+        self._verify(table)
+        return self.report
+
+    # -- pass 2: posts ---------------------------------------------------------
+
+    def _posts(self, table: Table) -> None:
+        upkeep = PostUpkeep(table)
+        for _, kind, item in self._records("posts"):
+            if kind != "post":
+                continue
+            slug = str(item["slug"])
+            claim = put({**_post_marker(slug), "slug": slug, "source_ref": slug}, "attribute_not_exists(PK)",
+                        refusal=AlreadyImported())
+            for _ in range(_ATTEMPTS):
+                try:
+                    upkeep.save(None, item, [claim])
+                    self.report.written["post"] += 1
+                except AlreadyImported:
+                    self.report.kept["post"] += 1
+                except SlugTaken:
+                    self.skipped_slugs.add(slug)
+                    self.report.skipped["post: its slug is taken here (with its comments, votes, favorites)"] += 1
+                except (StaleVersion, CountsMoved):
+                    continue
+                break
+            else:
+                raise RuntimeError("the blog kept changing while restoring; run the restore again to resume")
+
+    # -- pass 3: the rest ------------------------------------------------------
+
+    def _rest(self, table: Table) -> None:
+        batch = _Batch(table)
+        for _, kind, item in self._records("the rest"):
+            slug = _post_slug(item)
+            if kind == "post":
+                continue
+            if slug is not None and slug in self.skipped_slugs:
+                self.report.skipped[f"{kind}: of a skipped post"] += 1
+            elif kind == "comment":
+                item = item if item.get("imported_from") else {**item, "imported_from": "export"}
+                batch.add(item)
+                batch.add(reference(item))
+                self.report.written[f"comment ({item['status']})"] += 1
+            elif kind == "account":
+                self._account(table, item)
+            elif kind == "favorite":
+                self._once(table, kind, [put(item, "attribute_not_exists(PK)", refusal=AlreadyImported()),
+                                         update(keys.favorites_count(str(item["username"])), "ADD #c :one",
+                                                names={"#c": "count"}, one=1)])
+            elif self.merge:
+                try:
+                    table.write(put(item, "attribute_not_exists(PK)"))
+                    self.report.written[kind] += 1
+                except ConditionFailed:
+                    self.report.kept[kind] += 1
+            else:
+                batch.add(item)
+                self.report.written[kind] += 1
+        batch.flush()
+
+    def _once(self, table: Table, kind: str, writes: list[Write]) -> None:
+        try:
+            table.transact(writes)
+            self.report.written[kind] += 1
+        except AlreadyImported:
+            self.report.kept[kind] += 1
+
+    def _account(self, table: Table, item: Item) -> None:
+        if "password_hash" not in item:
+            item = {**item, "password_hash": NO_PASSWORD}
+        writes = [put(item, "attribute_not_exists(PK)", refusal=AlreadyImported())]
+        if item.get("email"):
+            writes.append(put({**keys.email(str(item["email"])), "username": item["username"]},
+                              "attribute_not_exists(PK)", refusal=_EmailTaken()))
+        try:
+            self._once(table, "account", writes)
+        except _EmailTaken:
+            self.report.skipped["account: its e-mail address belongs to another account here"] += 1
+
+    # -- pass 4: verify --------------------------------------------------------
+
+    def _verify(self, table: Table) -> None:
+        for _, kind, item in self._records("verifying"):
+            if kind == "post" and item["slug"] not in self.skipped_slugs:
+                self._verify_post(table, str(item["slug"]))
+
+    def _verify_post(self, table: Table, slug: str) -> None:
+        post: Item | None = None
+        comments: dict[str, Item] = {}
+        replies: Counter[str] = Counter()
+        likes: Counter[tuple[str, int]] = Counter()
+        favorites = 0
+        start: dict[str, str] | None = None
+        while True:
+            page = table.query(keys.post_partition(slug), limit=1000, start_key=start)
+            for found in page.items:
+                sort_key = str(found["SK"])
+                if sort_key == keys.POST_SK:
+                    post = found
+                elif sort_key.startswith((keys.COMMENT_PREFIX, keys.HELD_PREFIX)):
+                    comments[str(found["id"])] = {k: found.get(k) for k in
+                                                 ("SK", "status", "reply_count", "likes", "dislikes")}
+                    if sort_key.startswith(keys.COMMENT_PREFIX) and found.get("parent_id"):
+                        replies[str(found["parent_id"])] += 1
+                elif sort_key.startswith("VOTE#"):
+                    likes[(sort_key.split("#")[1], int(found["value"]))] += 1
+                elif sort_key.startswith(keys.FAVORITE_PREFIX):
+                    favorites += 1
+            start = page.last_key
+            if start is None:
+                break
+        if post is None:
+            self.report.mismatches.append(f"{slug}: the post is missing after the restore")
+            return
+        public = sum(1 for c in comments.values()
+                     if str(c["SK"]).startswith(keys.COMMENT_PREFIX) and c["status"] == Status.APPROVED)
+        self._compare(f"{slug}: comment_count", post.get("comment_count", 0), public)
+        self._compare(f"{slug}: favorites_count", post.get("favorites_count", 0), favorites)
+        for comment_id, comment in comments.items():
+            self._compare(f"{slug}, comment {comment_id}: reply_count", comment["reply_count"], replies[comment_id])
+            self._compare(f"{slug}, comment {comment_id}: likes", comment["likes"], likes[(comment_id, 1)])
+            self._compare(f"{slug}, comment {comment_id}: dislikes", comment["dislikes"], likes[(comment_id, -1)])
+
+    def _compare(self, what: str, stored: Any, counted: int) -> None:
+        if int(stored or 0) != counted:
+            self.report.mismatches.append(f"{what} is {int(stored or 0)}, but {counted} items count for it")
+
+
+def restore(path: Path, table: Table | None, *, merge: bool = False, dry_run: bool = False,
+            progress: Progress | None = None) -> RestoreReport:
+    """Restore the export at ``path`` into ``table`` (dry: check the file and count its records)."""
+    return Restore(path, table, merge, progress).run(dry_run)
+
+
+def render_restore(report: RestoreReport, dry_run: bool) -> str:
+    def listed(counts: Counter[str]) -> str:
+        return ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items())) or "none"
+
+    lines = [("Dry run: nothing written. " if dry_run else "") + "format: this blog's export",
+             "Read: " + listed(report.read)]
+    if not dry_run:
+        lines.append("Restored: " + listed(report.written))
+        if report.kept:
+            lines.append("Already there (kept): " + listed(report.kept))
+        if report.skipped:
+            lines.append("Skipped: " + listed(report.skipped))
+        lines.append("Counts verified: " + ("all agree" if not report.mismatches else
+                                            f"{len(report.mismatches)} disagree:"))
+        lines.extend("  " + line for line in report.mismatches[:50])
+    lines.extend(report.notes)
+    return "\n".join(lines)
