@@ -12,6 +12,7 @@ from chalicelib.api.comments import comments
 from chalicelib.api.feeds import feeds
 from chalicelib.api.meta import meta
 from chalicelib.api.moderation import moderation
+from chalicelib.api.personal_data import personal_data
 from chalicelib.api.posts import posts
 from chalicelib.api.realworld import realworld
 from chalicelib.api.unsubscribe import unsubscribe
@@ -21,7 +22,7 @@ from chalicelib.settings import stream_arn
 
 app = Chalice(app_name="serverless-blog")
 observability.install(app)  # first: the outermost middleware, one log line per request
-for blueprint in (meta, auth, posts, comments, moderation, feeds, unsubscribe, web):
+for blueprint in (meta, auth, posts, comments, moderation, feeds, unsubscribe, web, personal_data):
     app.register_blueprint(blueprint)
 app.register_blueprint(realworld, url_prefix="/api")
 cors.install(app)
@@ -38,4 +39,6 @@ def publish_due_posts(event: Any) -> None:
 @app.on_dynamodb_record(stream_arn=stream_arn(), name="notify_comments", batch_size=10)
 def notify_comments(event: DynamoDBEvent) -> None:
     """E-mail about comments that became visible; raising (transient SES failure) makes Lambda retry the batch."""
-    services().notifications.handle(event.to_dict()["Records"])
+    records = event.to_dict()["Records"]
+    services().personal_data.handle(records)  # links asked for at POST /data-requests (never raises for SES)
+    services().notifications.handle(records)

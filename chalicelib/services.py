@@ -11,6 +11,7 @@ from chalicelib.blog.comments import Comments
 from chalicelib.blog.feeds import Feeds
 from chalicelib.blog.moderation import Moderation
 from chalicelib.blog.notifications import Notifications
+from chalicelib.blog.personal_data import PersonalData
 from chalicelib.blog.post_lists import PostLists
 from chalicelib.blog.posts import Posts
 from chalicelib.blog.realworld import RealWorld
@@ -24,12 +25,13 @@ from chalicelib.store.table import Table
 
 # A plain class, not a dataclass: creating a dataclass costs milliseconds at every cold start.
 class Services:
-    __slots__ = ("accounts", "articles", "comments", "feeds", "moderation", "notifications", "post_lists", "posts",
-                 "realworld", "settings", "social", "votes")
+    __slots__ = ("accounts", "articles", "comments", "feeds", "moderation", "notifications", "personal_data",
+                 "post_lists", "posts", "realworld", "settings", "social", "votes")
 
     def __init__(self, *, settings: Settings, accounts: Accounts, posts: Posts, post_lists: PostLists,
                  comments: Comments, moderation: Moderation, votes: Votes, social: Social, articles: Articles,
-                 realworld: RealWorld, feeds: Feeds, notifications: Notifications) -> None:
+                 realworld: RealWorld, feeds: Feeds, notifications: Notifications,
+                 personal_data: PersonalData) -> None:
         self.settings = settings
         self.accounts = accounts
         self.posts = posts
@@ -42,6 +44,7 @@ class Services:
         self.realworld = realworld
         self.feeds = feeds
         self.notifications = notifications
+        self.personal_data = personal_data
 
 
 _current: Services | None = None
@@ -60,9 +63,11 @@ def build(settings: Settings) -> Services:
     posts = Posts(table, cursor_key, settings.open_authoring, settings.comments_close_after_days)
     comments = Comments(table, settings, cursor_key, antispam, threads)
     articles = Articles(table, social)
+    accounts = Accounts(table, settings)
+    notifications = Notifications(table, settings, antispam)
     return Services(
         settings=settings,
-        accounts=Accounts(table, settings),
+        accounts=accounts,
         posts=posts,
         post_lists=PostLists(table, cursor_key),
         comments=comments,
@@ -72,7 +77,8 @@ def build(settings: Settings) -> Services:
         articles=articles,
         realworld=RealWorld(posts, comments, articles, social),
         feeds=Feeds(table, settings.site_url),
-        notifications=Notifications(table, settings, antispam),
+        notifications=notifications,
+        personal_data=PersonalData(table, settings, cursor_key, antispam, threads, accounts, notifications),
     )
 
 
