@@ -12,6 +12,7 @@ from chalicelib.api.comments import comments
 from chalicelib.api.feeds import feeds
 from chalicelib.api.meta import meta
 from chalicelib.api.moderation import moderation
+from chalicelib.api.personal_data import personal_data
 from chalicelib.api.posts import posts
 from chalicelib.api.previews import previews
 from chalicelib.api.realworld import realworld
@@ -22,7 +23,7 @@ from chalicelib.settings import stream_arn
 
 app = Chalice(app_name="serverless-blog")
 observability.install(app)  # first: the outermost middleware, one log line per request
-for blueprint in (meta, auth, posts, comments, previews, moderation, feeds, unsubscribe, web):
+for blueprint in (meta, auth, posts, comments, previews, moderation, feeds, unsubscribe, web, personal_data):
     app.register_blueprint(blueprint)
 app.register_blueprint(realworld, url_prefix="/api")
 cors.install(app)
@@ -44,6 +45,7 @@ def notify_comments(event: DynamoDBEvent) -> None:
     """
     records = event.to_dict()["Records"]
     services().webhooks.handle(records)
+    services().personal_data.handle(records)  # links asked for at POST /data-requests (never raises for SES)
     try:
         services().moderation_mail.handle(records)
     finally:  # each is idempotent per message: a batch delivered again sends only what did not go

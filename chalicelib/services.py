@@ -12,6 +12,7 @@ from chalicelib.blog.feeds import Feeds
 from chalicelib.blog.moderation import Moderation
 from chalicelib.blog.moderation_mail import ModerationMail
 from chalicelib.blog.notifications import Notifications
+from chalicelib.blog.personal_data import PersonalData
 from chalicelib.blog.post_lists import PostLists
 from chalicelib.blog.posts import Posts
 from chalicelib.blog.previews import Previews
@@ -28,12 +29,13 @@ from chalicelib.store.table import Table
 # A plain class, not a dataclass: creating a dataclass costs milliseconds at every cold start.
 class Services:
     __slots__ = ("accounts", "articles", "comments", "feeds", "moderation", "moderation_mail", "notifications",
-                 "post_lists", "posts", "previews", "realworld", "settings", "social", "votes", "webhooks")
+                 "personal_data", "post_lists", "posts", "previews", "realworld", "settings", "social", "votes",
+                 "webhooks")
 
     def __init__(self, *, settings: Settings, accounts: Accounts, posts: Posts, post_lists: PostLists,
                  comments: Comments, moderation: Moderation, votes: Votes, social: Social, articles: Articles,
                  realworld: RealWorld, feeds: Feeds, notifications: Notifications, previews: Previews,
-                 webhooks: Webhooks, moderation_mail: ModerationMail) -> None:
+                 webhooks: Webhooks, moderation_mail: ModerationMail, personal_data: PersonalData) -> None:
         self.settings = settings
         self.accounts = accounts
         self.posts = posts
@@ -49,6 +51,7 @@ class Services:
         self.previews = previews
         self.webhooks = webhooks
         self.moderation_mail = moderation_mail
+        self.personal_data = personal_data
 
 
 _current: Services | None = None
@@ -68,10 +71,11 @@ def build(settings: Settings) -> Services:
     comments = Comments(table, settings, cursor_key, antispam, threads)
     articles = Articles(table, social)
     moderation = Moderation(table, cursor_key, threads, antispam)
+    accounts = Accounts(table, settings)
     notifications = Notifications(table, settings, antispam)
     return Services(
         settings=settings,
-        accounts=Accounts(table, settings),
+        accounts=accounts,
         posts=posts,
         post_lists=PostLists(table, cursor_key),
         comments=comments,
@@ -85,6 +89,7 @@ def build(settings: Settings) -> Services:
         previews=Previews(table, settings, antispam, settings.open_authoring),
         webhooks=Webhooks(table, settings.webhooks, settings.webhook_secret, settings.site_url),
         moderation_mail=ModerationMail(table, settings, notifications, moderation),
+        personal_data=PersonalData(table, settings, cursor_key, antispam, threads, accounts, notifications),
     )
 
 

@@ -12,6 +12,7 @@ import argparse
 import json
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -141,6 +142,23 @@ def _restore(args: argparse.Namespace) -> int:
         report = restore(args.file, table, merge=args.merge, dry_run=args.dry_run, progress=bar)
     print(render_restore(report, args.dry_run))
     return 1 if report.mismatches else 0
+def _email_hash(stage: str | None) -> Callable[[str], str] | None:
+    """The API's keyed hash of e-mails, from HASH_KEY (the environment's, else the local stack's own).
+
+    Without it imported comments are not entered in their commenters' indexes, so an
+    anonymous commenter's data request does not find them (README: Your own data).
+    """
+    key = os.environ.get("HASH_KEY")
+    secrets = PROJECT / ".local/secrets.json"
+    if not key and stage is None and secrets.exists():
+        key = json.loads(secrets.read_text()).get("HASH_KEY")
+    if not key:
+        return None
+    from chalicelib import signing
+    from chalicelib.blog.antispam import email_hash
+
+    derived = signing.derive_key(key, "anti-spam")
+    return lambda address: email_hash(derived, address)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -158,7 +176,8 @@ def main(argv: list[str] | None = None) -> int:
         env = _stage_env(args.stage or "local")
         depth = args.max_reply_depth if args.max_reply_depth is not None else int(env.get("MAX_REPLY_DEPTH", "5"))
         options = Options(source="", default_author=args.default_author, authors=_pairs(args.author),
-                          slugs=_slug_map(args.slugs), create_pages=not args.no_create_pages, dry_run=args.dry_run)
+                          slugs=_slug_map(args.slugs), create_pages=not args.no_create_pages, dry_run=args.dry_run,
+                          email_hash=_email_hash(args.stage))
         # A dry run compares with the table when there is one to read, and still reports without one.
         table = stage_target(args.stage) if args.stage else local_target(args.port, required=not args.dry_run)
         if table is not None:

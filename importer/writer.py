@@ -33,7 +33,7 @@ from chalicelib.blog.post_upkeep import CountsMoved, PostUpkeep, SlugTaken, Stal
 from chalicelib.blog.posts import render_post
 from chalicelib.blog.slugs import is_valid_slug, slugify, with_suffix
 from chalicelib.blog.status import Status
-from chalicelib.blog.threads import held, public, reference
+from chalicelib.blog.threads import commenter_entry, held, public, reference
 from chalicelib.blog.validation import MAX_LABEL_LENGTH, Email, FieldError, Url
 from chalicelib.errors import PayloadTooLarge
 from chalicelib.store import keys
@@ -123,6 +123,9 @@ class Options:
     slugs: dict[str, str] = field(default_factory=dict)  # old URL (or its key) -> slug, overriding the derived one
     create_pages: bool = True
     dry_run: bool = False
+    # The keyed hash of a commenter's e-mail (the API's, from HASH_KEY): with it, a comment with an
+    # e-mail gets its entry in its commenter's index, as the API writes one (blog/personal_data.py).
+    email_hash: Callable[[str], str] | None = None
 
 
 class Writer:
@@ -377,6 +380,8 @@ class Writer:
         slug = item["post_slug"]
         writes = [put(reference(item), "attribute_not_exists(PK)", refusal=AlreadyImported()),
                   put(item, "attribute_not_exists(PK)")]
+        if item.get("author_email") and self.options.email_hash is not None:
+            writes.append(put(commenter_entry(item, "email:" + self.options.email_hash(item["author_email"]))))
         if placed.status in (Status.PENDING, Status.SPAM):
             writes.append(check(keys.post(slug), "attribute_exists(PK)"))
             return writes

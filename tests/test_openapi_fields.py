@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from chalicelib import blog as blog_package
-from chalicelib.blog import accounts, comments, moderation, posts, previews, votes
+from chalicelib.blog import accounts, comments, moderation, personal_data, posts, previews, votes
 from chalicelib.blog.validation import (
     DEFAULT_PAGE_SIZE,
     MAX_PAGE_SIZE,
@@ -51,6 +51,8 @@ FIELD_TABLES: dict[str, tuple[FieldTable, str, str]] = {
     "moderation.ACTION_FIELDS": (moderation.ACTION_FIELDS, "/comments/{comment_id}/moderate", "post"),
     # A comment preview reads a narrower table: the comment's own body rule (tests/test_previews.py).
     "previews.POST_PREVIEW_FIELDS": (previews.POST_PREVIEW_FIELDS, "/preview", "post"),
+    "personal_data.DELETE_FIELDS": (personal_data.DELETE_FIELDS, "/me", "delete"),
+    "personal_data.REQUEST_FIELDS": (personal_data.REQUEST_FIELDS, "/data-requests", "post"),
 }
 # Tables no operation of this document reads: PUT /api/user (RealWorld, its own spec) reads PROFILE_FIELDS.
 OTHER_API_TABLES: dict[str, FieldTable] = {"accounts.PROFILE_FIELDS": accounts.PROFILE_FIELDS}

@@ -413,6 +413,55 @@ def confirm_email(scene: Scene, send: Send) -> None:
     send(query="token=forged.token", raw=b"", headers={"Content-Type": "application/x-www-form-urlencoded"})
 
 
+# -- personal data ----------------------------------------------------------------------------------
+
+
+@step("get", "/me/export")
+def export_my_data(scene: Scene, send: Send) -> None:
+    token = scene.blog.user("exporter")
+    scene.blog.comment(scene.slug, token, body="Mine to take away.")
+    first = send(query="limit=1", token=token)
+    send(query="cursor=" + first.json["next_cursor"], token=token)
+    send()  # 401
+    send(query="cursor=forged.cursor", token=token)  # 400
+
+
+@step("delete", "/me")
+def delete_my_account(scene: Scene, send: Send) -> None:
+    token = scene.blog.user("leaver")
+    send(body={"comments": "burn"}, token=token)  # 422
+    send(body={"comments": "tombstone", "current_password": "not the password"}, token=token)  # 403
+    send(body={"comments": "anonymous"}, token=token)
+    send(body={"comments": "anonymous"}, token=token)  # 401: that token ended with the account
+
+
+def data_link(action: str) -> str:
+    return services().personal_data.link_token("0" * 32, action, "01J00000000000000000000000", clock.epoch() + 60)
+
+
+@step("post", "/data-requests")
+def request_data_link(scene: Scene, send: Send) -> None:
+    send(body={"email": "ann@example.com", "action": "export"})
+    send(body={"email": "ann@example.com", "action": "leave"})  # 422
+
+
+@step("get", "/data-requests/confirm")
+def show_data_link(scene: Scene, send: Send) -> None:
+    send(query="token=" + data_link("delete"))
+    send(query="token=" + data_link("export"))
+    send()  # 400: no token
+    send(query="token=forged.token")  # 403
+
+
+@step("post", "/data-requests/confirm")
+def act_on_data_link(scene: Scene, send: Send) -> None:
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    send(query="token=" + data_link("export"), raw=b"", headers=form)
+    send(query="token=" + data_link("delete") + "&comments=tombstone", raw=b"", headers=form)
+    send(query="token=" + data_link("delete") + "&comments=tombstone", raw=b"", headers=form)  # 403: spent
+    send(query="token=forged.token", raw=b"", headers=form)  # 403
+
+
 # -- the widget and the demo blog -------------------------------------------------------------------
 
 

@@ -249,7 +249,12 @@ class Accounts:
                 item["token_version"] = principal.version + 1
         return self._session(item, principal)
 
-    def _reauthenticated(self, principal: Principal, item: Item, password: str | None) -> Principal:
+    def reauthenticate(self, principal: Principal, item: Item, password: str | None) -> Principal:
+        """As for an e-mail change (below): the password, or a recent sign-in; for deleting the account."""
+        return self._reauthenticated(principal, item, password, "deleting the account")
+
+    def _reauthenticated(self, principal: Principal, item: Item, password: str | None,
+                         what: str = "changing the e-mail or password") -> Principal:
         """The caller proved again that they hold the account: by its password, or by a recent sign-in."""
         if password is not None:
             if not verify_password(password, item["password_hash"]):
@@ -257,9 +262,9 @@ class Accounts:
                                 {"current_password": ["does not match"]})
             return principal.replace(signed_in_at=clock.epoch())
         if clock.epoch() - principal.signed_in_at > RECENT_SIGN_IN_SECONDS:
-            raise Forbidden("changing the e-mail or password needs current_password, or a sign-in within "
+            raise Forbidden(f"{what} needs current_password, or a sign-in within "
                             f"the last {RECENT_SIGN_IN_SECONDS // 60} minutes",
-                            {"current_password": ["is required to change the e-mail or password"]})
+                            {"current_password": [f"is required for {what}"]})
         return principal
 
     def profile(self, username: str) -> Item:

@@ -50,7 +50,7 @@ class AntiSpam:
         return signing.keyed_hash(self.key, "address", address, size=_HASH_BYTES)
 
     def email_hash(self, email: str) -> str:
-        return signing.keyed_hash(self.key, "email", email.strip().lower(), size=_HASH_BYTES)
+        return email_hash(self.key, email)
 
     # -- the comment form ---------------------------------------------------------
 
@@ -111,6 +111,11 @@ class AntiSpam:
                            {"body": ["duplicates a recent comment on this post"]})
         return put({**keys.duplicate(slug, digest), "expires": expires, "ttl": expires + 60},
                    "attribute_not_exists(PK) OR expires < :now", refusal=refusal, now=now)
+
+
+def email_hash(key: bytes, email: str) -> str:
+    """The keyed hash an e-mail is known by in the table (``key``: HASH_KEY's "anti-spam" key)."""
+    return signing.keyed_hash(key, "email", email.strip().lower(), size=_HASH_BYTES)
 
 
 def rate_window(key: Key, limit: tuple[int, int], what: str, now: int) -> Write:

@@ -18,6 +18,7 @@ from chalicelib.blog.ids import is_ulid, new_ulid
 from chalicelib.blog.status import Status
 from chalicelib.blog.threads import (
     Threads,
+    commenter_entry,
     commenter_identity,
     count_reply,
     held,
@@ -319,6 +320,8 @@ class Comments:
                                 refusal=parent_gone, approved=Status.APPROVED))
         if approved and identity:
             writes.append(put({**keys.commenter_approved(identity), "since": now}))
+        if identity:  # their own data finds it there (blog/personal_data.py)
+            writes.append(put(commenter_entry(item, identity)))
         return writes
 
     def _parent(self, slug: str, parent_id: str | None, context: dict[tuple[str, str], Item]) -> Item | None:

@@ -277,7 +277,7 @@ class Notifications:
         """
         if not self._claim(marker):
             return 0  # sent (or refused) by an earlier delivery of this record
-        if not self._within_daily_limit(address):
+        if not self.within_daily_limit(address):
             logger.warning("mail about %s dropped: its address had its %d mails today",
                            about, self.settings.notify_rate_limit)
             self._settle(marker, LIMITED, "")
@@ -295,7 +295,7 @@ class Notifications:
         self._settle(marker, SENT, message_id)
         return 1
 
-    def _within_daily_limit(self, address: str) -> bool:
+    def within_daily_limit(self, address: str) -> bool:
         """Count one mail in the address's window for today; False once NOTIFY_RATE_LIMIT are counted."""
         now = clock.epoch()
         day = now // DAY_SECONDS

@@ -50,6 +50,12 @@ def reference(item: Item) -> Item:
     return {**keys.comment_ref(item["id"]), "post_slug": item["post_slug"], "sk": item["SK"]}
 
 
+def commenter_entry(item: Item, identity: str) -> Item:
+    """The comment's entry in its commenter's index (blog/personal_data.py), written in the comment's transaction."""
+    return {**keys.commenter_comment(identity, item["created_at"], item["id"]), "post_slug": item["post_slug"],
+            "comment_id": item["id"]}
+
+
 def commenter_identity(comment: Item, antispam: AntiSpam) -> str | None:
     """Who wrote a comment, for first-time moderation: their account, else their e-mail (hashed)."""
     if comment.get("author_user"):

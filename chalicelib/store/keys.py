@@ -19,6 +19,14 @@ Layout (PK / SK):
   USER#<username>    #FAVORITES               how many posts a user has favorited
   USER#<username>    FOLLOWS#<username>       one user follows another
   COMMENTER#<id>     #APPROVED                a commenter (user or e-mail hash) once approved
+  COMMENTER#<id>     COMMENT#<created>#<ulid> one comment of that commenter ("user:<name>" or
+                                              "email:<keyed hash>"), written with the comment:
+                                              finds a person's comments without a Scan
+  DATARATE#<hash>#<n>  #RATE                  personal-data requests of one account or address
+                                              in window n (TTL)
+  DATALINK#<ulid>    #USED                    a mailed personal-data link spent on a deletion (TTL)
+  DATAREQ#<ulid>     #DATAREQ                 a personal-data link to mail (the stream sends it;
+                                              TTL)
   RATE#<iphash>#<n>  #RATE                    comments from one address in window n (TTL)
   VOTERATE#<iphash>#<n>  #RATE                votes from one address in window n (TTL)
   LOGINFAIL#<hash>#<n>   #RATE              failed logins of one account (e-mail hash) or address in window n (TTL)
@@ -105,6 +113,27 @@ def moderation_queue_keys(status: str, created_at: str, comment_id: str) -> Key:
 
 def commenter_approved(identity: str) -> Key:
     return {"PK": f"COMMENTER#{identity}", "SK": "#APPROVED"}
+
+
+def commenter_partition(identity: str) -> str:
+    return f"COMMENTER#{identity}"
+
+
+def commenter_comment(identity: str, created_at: str, comment_id: str) -> Key:
+    """One comment of a commenter (threads.commenter_identity), in time order: their own data, found by Query."""
+    return {"PK": commenter_partition(identity), "SK": f"{COMMENT_PREFIX}{created_at}#{comment_id}"}
+
+
+def data_rate_window(subject_hash: str, window: int) -> Key:
+    return {"PK": f"DATARATE#{subject_hash}#{window}", "SK": "#RATE"}
+
+
+def data_link_used(request_id: str) -> Key:
+    return {"PK": f"DATALINK#{request_id}", "SK": "#USED"}
+
+
+def data_request(request_id: str) -> Key:
+    return {"PK": f"DATAREQ#{request_id}", "SK": "#DATAREQ"}
 
 
 def rate_window(address_hash: str, window: int) -> Key:
