@@ -92,18 +92,23 @@ def run_import(path: Path, table: Table | None, options: Options, *, pages: bool
             writer.post(post)
             bar.advance(posting)
 
-        plan = plan_threads(staging.thread_ids(), post_refs, max_depth)
-        report.orphans.update(plan.orphans)
-        if plan.dropped_deleted:
-            report.comments["skipped: deleted, no replies"] += plan.dropped_deleted
-        if plan.flattened:
-            report.notes.append(f"{plan.flattened} replies nested deeper than {max_depth} levels: "
+        # Thread by thread: a plan holds one post's comment ids, never the whole file's.
+        commenting = bar.add_task("comments", total=staging.comment_count())
+        flattened = 0
+        for post_ref in staging.commented_posts():
+            rows = staging.thread_ids(post_ref)
+            plan = plan_threads(rows, post_refs & {post_ref}, max_depth)
+            report.orphans.update(plan.orphans)
+            if plan.dropped_deleted:
+                report.comments["skipped: deleted, no replies"] += plan.dropped_deleted
+            flattened += plan.flattened
+            for start in range(0, len(plan.placed), COMMENT_BATCH):
+                batch = plan.placed[start:start + COMMENT_BATCH]
+                writer.comments(batch, staging.comments([p.ref for p in batch]))
+            bar.advance(commenting, len(rows))
+        if flattened:
+            report.notes.append(f"{flattened} replies nested deeper than {max_depth} levels: "
                                 "attached to their deepest allowed ancestor")
-        commenting = bar.add_task("comments", total=len(plan.placed))
-        for start in range(0, len(plan.placed), COMMENT_BATCH):
-            batch = plan.placed[start:start + COMMENT_BATCH]
-            writer.comments(batch, staging.comments([p.ref for p in batch]))
-            bar.advance(commenting, len(batch))
     return report
 
 

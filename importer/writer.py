@@ -37,7 +37,7 @@ from chalicelib.blog.threads import held, public, reference
 from chalicelib.blog.validation import MAX_LABEL_LENGTH, Email, FieldError, Url
 from chalicelib.errors import PayloadTooLarge
 from chalicelib.store import keys
-from chalicelib.store.table import Item, Table, Write, check, put, update
+from chalicelib.store.table import Item, Table, Write, check, item_size, put, update
 from importer.model import SourceComment, SourcePost
 from importer.plan import TOMBSTONE, Placed
 
@@ -46,8 +46,40 @@ MAX_LABELS = 10
 MAX_NAME = 80
 _NUMBERED_SLUGS = 50
 _ATTEMPTS = 4
+# TransactWriteItems takes up to 100 writes and 4 MB: a group of comments stays within both.
+MAX_TRANSACTION_WRITES = 100
+MAX_TRANSACTION_BYTES = 2 * 1024 * 1024
 _BLOCK_END = re.compile(r"</(?:p|div|li|h[1-6]|blockquote|pre)>|<br\s*/?>", re.IGNORECASE)
 _TAG = re.compile(r"<[^>]*>")
+
+
+def _units(size: int) -> int:
+    """DynamoDB's write units for an item of ``size`` bytes: one per started kilobyte."""
+    return max(1, -(-size // 1024))
+
+
+def _groups(todo: list[tuple[Placed, Item]]) -> Iterable[list[tuple[Placed, Item]]]:
+    """Comments in transactions: one post and one depth each (a parent is never written with its reply),
+    within TransactWriteItems' limits: two puts a comment, the post, one update per parent."""
+    group: list[tuple[Placed, Item]] = []
+    parents: set[str] = set()
+    writes = size = 0
+    for placed, item in todo:
+        parent = item.get("parent_id")
+        cost = 2 + (1 if parent and parent not in parents else 0)
+        weight = 2 * item_size(item)
+        if group and (placed.depth != group[0][0].depth or item["post_slug"] != group[0][1]["post_slug"]
+                      or writes + cost + 1 > MAX_TRANSACTION_WRITES or size + weight > MAX_TRANSACTION_BYTES):
+            yield group
+            group, parents, writes, size = [], set(), 0, 0
+            cost = 2 + (1 if parent else 0)
+        group.append((placed, item))
+        writes += cost
+        size += weight
+        if parent:
+            parents.add(parent)
+    if group:
+        yield group
 
 
 class AlreadyImported(Exception):
@@ -108,6 +140,7 @@ class Report:
     unmapped_urls: list[str] = field(default_factory=list)
     redirects: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    write_units: int = 0  # comments' write units, estimated from item sizes (see Writer._spent)
 
     @property
     def created(self) -> int:
@@ -134,6 +167,9 @@ class Writer:
         self.slugs: dict[str, str] = {}          # post ref -> slug here
         self.post_dates: dict[str, str] = {}     # post ref -> its date, for comments without one
         self._claimed: set[str] = set()          # slugs this dry run would take
+        self._post_sizes: dict[str, int] = {}    # slug -> bytes, of the posts this run wrote
+        self._sizes_of = ""                      # the post whose comments' sizes _sizes holds
+        self._sizes: dict[str, int] = {}         # comment id -> bytes
 
     # -- posts ---------------------------------------------------------------
 
@@ -172,6 +208,8 @@ class Writer:
                 self._done(source, slug, "created")
                 return
             placed = self._save(item, slug, source, extra_marker)
+            if placed == slug:
+                self._post_sizes[slug] = item_size({**item, **keys.post(slug), "slug": slug})
             if placed is not None:
                 self._done(source, placed, "created" if placed == slug else "already imported")
                 return
@@ -321,18 +359,104 @@ class Writer:
         if self.table is not None and prepared:
             found = self.table.batch_get([keys.comment_ref(item["id"]) for _, item in prepared])
             present = {str(ref["PK"]) for ref in found}
+        todo = []
         for placed, item in prepared:
             if keys.comment_ref(item["id"])["PK"] in present:
                 self.report.comments["already imported"] += 1
-                continue
-            if not self.options.dry_run:
-                assert self.table is not None
-                try:
-                    self.table.transact(self._comment_writes(placed, item))
-                except AlreadyImported:
-                    self.report.comments["already imported"] += 1
-                    continue
+            else:
+                todo.append((placed, item))
+        if not self.options.dry_run:
+            self._write_held([(p, i) for p, i in todo if p.status in (Status.PENDING, Status.SPAM)])
+            for group in _groups([(p, i) for p, i in todo if p.status not in (Status.PENDING, Status.SPAM)]):
+                self._write_group(group)
+            return
+        for placed, _ in todo:
             self.report.comments[f"created {placed.status}"] += 1
+
+    def _write_held(self, held_comments: list[tuple[Placed, Item]]) -> None:
+        """Held comments move no count: BatchWriteItem, the comments first, then their id -> post references.
+
+        The reference is what marks a comment imported, so a run cut off between
+        the two calls finds no reference and puts the same comment (same id,
+        same content) again, then its reference.
+        """
+        if not held_comments:
+            return
+        assert self.table is not None
+        self.table.batch_put([item for _, item in held_comments])
+        self.table.batch_put([reference(item) for _, item in held_comments])
+        for placed, item in held_comments:
+            self.report.comments[f"created {placed.status}"] += 1
+            self._spent(1, item, reference(item))
+
+    def _write_group(self, group: list[tuple[Placed, Item]]) -> None:
+        """Comments of one post and one depth in one transaction, with the counts they move, added up.
+
+        Each comment is put only if its reference is absent; the post's
+        comment_count moves by the approved ones, each parent's reply_count by its
+        replies here. A group that finds one of its comments already there (another
+        run racing this one) is written again one comment at a time.
+        """
+        assert self.table is not None
+        slug = group[0][1]["post_slug"]
+        writes: list[Write] = []
+        replies: Counter[str] = Counter()
+        approved = 0
+        for placed, item in group:
+            writes += [put(reference(item), "attribute_not_exists(PK)", refusal=AlreadyImported()),
+                       put(item, "attribute_not_exists(PK)")]
+            approved += placed.status == Status.APPROVED
+            if item.get("parent_id"):
+                replies[item["parent_id"]] += 1
+        if approved:
+            writes.append(update(keys.post(slug), "ADD comment_count :n", "attribute_exists(PK)", n=approved))
+        else:
+            writes.append(check(keys.post(slug), "attribute_exists(PK)"))
+        for parent_id, count in replies.items():
+            writes.append(update(keys.comment(slug, parent_id), "ADD reply_count :n", "attribute_exists(PK)",
+                                 n=count))
+        try:
+            self.table.transact(writes)
+        except AlreadyImported:
+            for placed, item in group:
+                self._write_one(placed, item)
+            return
+        for placed, item in group:
+            self.report.comments[f"created {placed.status}"] += 1
+            self._spent(2, item, reference(item))
+        self._spent_on_updates(slug, replies)
+
+    def _write_one(self, placed: Placed, item: Item) -> None:
+        assert self.table is not None
+        try:
+            self.table.transact(self._comment_writes(placed, item))
+        except AlreadyImported:
+            self.report.comments["already imported"] += 1
+            return
+        self.report.comments[f"created {placed.status}"] += 1
+        self._spent(2, item, reference(item))
+        parent = item.get("parent_id")
+        self._spent_on_updates(item["post_slug"], Counter({parent: 1}) if parent else Counter())
+
+    # -- write units, estimated as DynamoDB charges them -----------------------
+
+    def _spent(self, factor: int, comment: Item, ref: Item) -> None:
+        """Write units of putting a comment and its reference: 1 per started KB each, twice in a transaction."""
+        size = item_size(comment)
+        self.report.write_units += factor * (_units(size) + _units(item_size(ref)))
+        if self._sizes_of != comment["post_slug"]:  # sizes of one post's comments at a time: memory stays flat
+            self._sizes_of, self._sizes = comment["post_slug"], {}
+        self._sizes[str(comment["id"])] = size
+
+    def _spent_on_updates(self, slug: str, replies: Counter[str]) -> None:
+        """An update or condition check is charged on the item's size, as 2 units per KB in a transaction.
+
+        The post's size is known when this run wrote it (else 1 KB is assumed),
+        a parent's when it was written in this run.
+        """
+        units = _units(self._post_sizes.get(slug, 1024))
+        units += sum(_units(self._sizes.get(parent, 1024)) for parent in replies)
+        self.report.write_units += 2 * units
 
     def _comment_item(self, placed: Placed, source: SourceComment, slug: str) -> Item:
         created = utc(source.created) or self.post_dates[placed.post_ref]

@@ -32,7 +32,7 @@ class Killed(Exception):
 
 
 class DiesAfter(Table):
-    """The real table (real boto3 on moto), cut off after ``writes`` transactions and single writes."""
+    """The real table (real boto3 on moto), cut off after ``writes`` transactions, single writes and batches."""
 
     def __init__(self, writes: int) -> None:
         super().__init__(dynamodb_client(), TEST_TABLE)
@@ -51,6 +51,10 @@ class DiesAfter(Table):
         self._spend()
         return super().write(op)
 
+    def batch_put(self, items: Any, attempts: int = 8, base_seconds: float = 0.05) -> None:
+        self._spend()
+        super().batch_put(items, attempts, base_seconds)
+
 
 @pytest.mark.parametrize("sample", SAMPLES, ids=lambda p: p.name)
 def test_a_second_run_creates_nothing_and_changes_nothing(api: Api, sample: Path) -> None:
@@ -66,10 +70,10 @@ def test_a_second_run_creates_nothing_and_changes_nothing(api: Api, sample: Path
 
 @pytest.mark.parametrize(("sample", "cut_after"), [
     (BLOGGER_THREADS, 2),    # among the posts
-    (BLOGGER_THREADS, 5),    # among the comments: replies still to come
+    (BLOGGER_THREADS, 5),    # among the comments (a transaction per post and depth): replies still to come
     (WORDPRESS_SAMPLE, 6),
-    (DISQUS_SAMPLE, 9),
-    (TAKEOUT, 3),
+    (DISQUS_SAMPLE, 3),      # after the first thread's top-level comments
+    (TAKEOUT, 3),            # between a held comment's batch and its reference's
 ], ids=lambda v: v.name if isinstance(v, Path) else str(v))
 def test_a_run_cut_off_and_run_again_ends_as_an_uninterrupted_one(api: Api, sample: Path, cut_after: int,
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
