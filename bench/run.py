@@ -12,7 +12,7 @@ import sys
 import time
 from collections.abc import Callable
 
-from bench import coldstart, dynamo, package, rendering_worst, sanitising, stack_load, widget
+from bench import coldstart, dynamo, importing, package, rendering_worst, sanitising, stack_load, widget
 from bench.harness import configure_environment
 from bench.report import Figure, all_met, render
 
@@ -32,6 +32,8 @@ GROUPS: dict[str, Callable[[], list[Figure]]] = {
     "package": package.measure,
     "widget": widget.measure,
     "stackload": stack_load.measure,
+    # A generated export (100 posts written into a stack; dry runs of 10,000 posts for memory): minutes.
+    "importing": importing.measure,
 }
 
 

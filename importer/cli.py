@@ -37,7 +37,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--author", action="append", default=[], metavar="OLD=NEW",
                         help="give posts by OLD (the source's author name) to the existing account NEW")
     parser.add_argument("--default-author", default="admin",
-                        help="the account that gets every other imported post (default: admin)")
+                        help="the account that gets posts with no author in the file (default: admin), and with "
+                             "--no-create-authors every post not mapped by --author")
+    parser.add_argument("--no-create-authors", action="store_true",
+                        help="make no account for the file's post authors (by default each becomes an author "
+                             "account with no usable password)")
     parser.add_argument("--no-create-pages", action="store_true",
                         help="Disqus: skip threads whose address matches no post here, instead of creating one")
     parser.add_argument("--slugs", type=Path, help="a JSON object: old URL -> the slug to give that post")
@@ -141,7 +145,9 @@ def main(argv: list[str] | None = None) -> int:
         env = _stage_env(args.stage or "local")
         depth = args.max_reply_depth if args.max_reply_depth is not None else int(env.get("MAX_REPLY_DEPTH", "5"))
         options = Options(source="", default_author=args.default_author, authors=_pairs(args.author),
-                          slugs=_slug_map(args.slugs), create_pages=not args.no_create_pages, dry_run=args.dry_run)
+                          slugs=_slug_map(args.slugs), create_pages=not args.no_create_pages, dry_run=args.dry_run,
+                          create_authors=not args.no_create_authors,
+                          reserved=frozenset(n.strip() for n in env.get("BLOG_ADMINS", "").split(",") if n.strip()))
         # A dry run compares with the table when there is one to read, and still reports without one.
         table = stage_target(args.stage) if args.stage else local_target(args.port, required=not args.dry_run)
         if table is not None:

@@ -125,6 +125,8 @@ def render_report(report: Report, dry_run: bool) -> str:
 
         return ", ".join(f"{n} {outcome(k)}" for k, n in sorted(counts.items())) or "none"
 
+    if report.accounts:
+        lines.append("Author accounts: " + told(report.accounts))
     lines.append("Posts: " + told(report.posts))
     lines.append("Comments: " + told(report.comments))
     if report.orphans:
@@ -132,5 +134,9 @@ def render_report(report: Report, dry_run: bool) -> str:
     if report.unmapped_urls:
         lines.append(f"Unmapped URLs ({len(report.unmapped_urls)}): " + ", ".join(report.unmapped_urls[:20]))
     lines.extend(report.notes[1:])
+    written = sum(n for k, n in report.comments.items() if k.startswith("created"))
+    if written and not dry_run:
+        lines.append(f"Comment write units (estimated from item sizes): {report.write_units} "
+                     f"({report.write_units / written:.1f} per comment)")
     lines.append(f"{report.created} {verb} created" if dry_run else f"{report.created} created")
     return "\n".join(lines)

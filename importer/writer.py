@@ -21,6 +21,7 @@ import hashlib
 import html as html_module
 import json
 import re
+import secrets
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -34,6 +35,7 @@ from chalicelib.blog.posts import render_post
 from chalicelib.blog.slugs import is_valid_slug, slugify, with_suffix
 from chalicelib.blog.status import Status
 from chalicelib.blog.threads import held, public, reference
+from chalicelib.blog.tokens import AUTHOR, is_named_admin
 from chalicelib.blog.validation import MAX_LABEL_LENGTH, Email, FieldError, Url
 from chalicelib.errors import PayloadTooLarge
 from chalicelib.store import keys
@@ -80,6 +82,20 @@ def _groups(todo: list[tuple[Placed, Item]]) -> Iterable[list[tuple[Placed, Item
             parents.add(parent)
     if group:
         yield group
+
+
+class _Taken(Exception):
+    """A username (or its placeholder address) belongs to an account already."""
+
+
+def _usernames(name: str) -> Iterable[str]:
+    """Usernames for a source author's name: its words in ASCII, then numbered."""
+    base = re.sub(r"[^a-z0-9]+", "-", slugify(name) or "").strip("-")[:28].strip("-")
+    if len(base) < 3:
+        base = f"author-{digest(name)[:8]}" if not base else f"{base}-author"
+    yield base
+    for number in range(2, _NUMBERED_SLUGS + 1):
+        yield f"{base}-{number}"
 
 
 class AlreadyImported(Exception):
@@ -139,13 +155,14 @@ class Report:
     orphans: Counter[str] = field(default_factory=Counter)
     unmapped_urls: list[str] = field(default_factory=list)
     redirects: dict[str, str] = field(default_factory=dict)
+    accounts: Counter[str] = field(default_factory=Counter)   # author accounts: created, already imported
     notes: list[str] = field(default_factory=list)
     write_units: int = 0  # comments' write units, estimated from item sizes (see Writer._spent)
 
     @property
     def created(self) -> int:
-        return sum(n for k, n in self.posts.items() if k.startswith("created")) + sum(
-            n for k, n in self.comments.items() if k.startswith("created"))
+        return sum(n for counts in (self.posts, self.comments, self.accounts)
+                   for k, n in counts.items() if k.startswith("created"))
 
 
 @dataclass
@@ -156,6 +173,8 @@ class Options:
     slugs: dict[str, str] = field(default_factory=dict)  # old URL (or its key) -> slug, overriding the derived one
     create_pages: bool = True
     dry_run: bool = False
+    create_authors: bool = True       # False: every post not mapped by ``authors`` goes to default_author
+    reserved: frozenset[str] = frozenset()  # usernames never created (BLOG_ADMINS: those would be admins)
 
 
 class Writer:
@@ -167,6 +186,7 @@ class Writer:
         self.slugs: dict[str, str] = {}          # post ref -> slug here
         self.post_dates: dict[str, str] = {}     # post ref -> its date, for comments without one
         self._claimed: set[str] = set()          # slugs this dry run would take
+        self._authors: dict[str, str] = {}       # source author name -> username here
         self._post_sizes: dict[str, int] = {}    # slug -> bytes, of the posts this run wrote
         self._sizes_of = ""                      # the post whose comments' sizes _sizes holds
         self._sizes: dict[str, int] = {}         # comment id -> bytes
@@ -311,7 +331,7 @@ class Writer:
             status = Status.PUBLISHED
         published = published or now
         title = " ".join(source.title.split())[:MAX_TITLE] or "(untitled)"
-        author = self.options.authors.get(source.author or "", self.options.default_author)
+        author = self.author_for(source.author)
         item: Item = {
             "title": title,
             "body": source.html,
@@ -336,6 +356,61 @@ class Writer:
             item["first_published"] = True
         render_post(item)
         return item
+
+    # -- authors -------------------------------------------------------------
+
+    def author_for(self, name: str | None) -> str:
+        """The account a source author's posts go to: mapped (--author), made by an import, or the default."""
+        name = " ".join((name or "").split())
+        if name in self.options.authors:
+            return self.options.authors[name]
+        if not name or not self.options.create_authors:
+            return self.options.default_author
+        if name not in self._authors:
+            self._authors[name] = self._author_account(name)
+        return self._authors[name]
+
+    def _author_account(self, name: str) -> str:
+        """The account made for ``name`` by this import or an earlier one (its IMPORTED# marker says which).
+
+        A new one is an author with no usable password (a "!" hash that no
+        password verifies) and a placeholder address under .invalid, which no mail
+        can reach: it signs in only once a password is set for it. A username
+        already taken, or reserved for an admin, gets the next number.
+        """
+        marker = keys.imported(digest("author", self.options.source, name))
+        found = self.table.get(marker) if self.table is not None else None
+        if found is not None:
+            self.report.accounts["already imported"] += 1
+            return str(found["username"])
+        for username in _usernames(name):
+            if is_named_admin(username, self.options.reserved):
+                continue
+            if self.table is None or self.options.dry_run:
+                if self.table is not None and self.table.get(keys.user(username)) is not None:
+                    continue
+                self.report.accounts["created"] += 1
+                return username
+            email = f"{username.lower()}@imported.invalid"
+            item = {**keys.user(username), "username": username, "email": email,
+                    "password_hash": "!" + secrets.token_hex(16), "role": AUTHOR, "created_at": clock.now_iso(),
+                    "imported_from": self.options.source, "source_author": name}
+            try:
+                self.table.transact([
+                    put({**marker, "username": username}, "attribute_not_exists(PK)", refusal=AlreadyImported()),
+                    put(item, "attribute_not_exists(PK)", refusal=_Taken()),
+                    put({**keys.email(email), "username": username}, "attribute_not_exists(PK)", refusal=_Taken()),
+                ])
+            except _Taken:
+                continue
+            except AlreadyImported:  # another run made it meanwhile
+                again = self.table.get(marker)
+                assert again is not None
+                self.report.accounts["already imported"] += 1
+                return str(again["username"])
+            self.report.accounts["created"] += 1
+            return username
+        raise RuntimeError(f"no free username for the author {name!r}; map it with --author")
 
     def _done(self, source: SourcePost, slug: str, outcome: str) -> None:
         self.slugs[source.ref] = slug
@@ -441,9 +516,13 @@ class Writer:
     # -- write units, estimated as DynamoDB charges them -----------------------
 
     def _spent(self, factor: int, comment: Item, ref: Item) -> None:
-        """Write units of putting a comment and its reference: 1 per started KB each, twice in a transaction."""
+        """Write units of putting a comment and its reference: 1 per started KB each, twice in a transaction,
+        plus its index entries."""
         size = item_size(comment)
         self.report.write_units += factor * (_units(size) + _units(item_size(ref)))
+        # Each index (all attributes projected) the item is in costs a write of its size, not doubled.
+        self.report.write_units += sum(_units(item_size(i)) for i in (comment, ref)
+                                      for index in ("GSI1PK", "GSI2PK") if index in i)
         if self._sizes_of != comment["post_slug"]:  # sizes of one post's comments at a time: memory stays flat
             self._sizes_of, self._sizes = comment["post_slug"], {}
         self._sizes[str(comment["id"])] = size
