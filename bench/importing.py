@@ -162,6 +162,7 @@ def import_once(scale: float, workdir: Path, show: bool = False, dry_run: bool =
     finally:
         if stack is not None:
             stack.stop()
+    file_mb = export.stat().st_size / 1e6
     export.unlink()
     out = (workdir / "import.out").read_text()
     if child.returncode != 0:
@@ -169,7 +170,7 @@ def import_once(scale: float, workdir: Path, show: bool = False, dry_run: bool =
     if show:
         print(out, flush=True)
     units = re.search(r"write units \(estimated from item sizes\): (\d+)", out)
-    return Run(posts, comments, export.stat().st_size / 1e6, seconds, usage.ru_maxrss / 1024,
+    return Run(posts, comments, file_mb, seconds, usage.ru_maxrss / 1024,
                _created(out, "Posts") + _created(out, "Comments"), int(units.group(1)) if units else 0,
                _created(out, "Comments"), out)
 
