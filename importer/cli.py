@@ -13,6 +13,7 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -20,6 +21,9 @@ from chalicelib.store.table import Table
 from importer.model import ImportError_
 from importer.run import progress_bar, render_report, run_import
 from importer.writer import Options
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
 
 PROJECT = Path(__file__).resolve().parents[1]
 _USERNAME_HINT = "letters, digits, '_' or '-', 3 to 30 of them"
@@ -60,6 +64,16 @@ def _stage_env(stage: str) -> dict[str, str]:
     return env
 
 
+def _client() -> DynamoDBClient:
+    """A client for an operator's long run: the API's 5 s read timeout (tuned for Lambda) would end an
+    import at the first slow answer of a busy table (or a loaded `make run`); this waits a minute, retries more."""
+    import boto3
+    from botocore.config import Config
+
+    config = Config(retries={"mode": "standard", "total_max_attempts": 8}, connect_timeout=5, read_timeout=60)
+    return boto3.client("dynamodb", config=config)
+
+
 def local_target(port: int, required: bool) -> Table | None:
     """The table of the `make run` on ``port``, from the file it writes while it runs."""
     from devtools.local_stack import stack_file
@@ -78,9 +92,7 @@ def local_target(port: int, required: bool) -> Table | None:
     for name, value in (("AWS_ACCESS_KEY_ID", "local"), ("AWS_SECRET_ACCESS_KEY", "local"),
                         ("AWS_DEFAULT_REGION", "us-east-1")):
         os.environ.setdefault(name, value)
-    from chalicelib.store.client import dynamodb_client
-
-    return Table(dynamodb_client(), str(found["table"]))
+    return Table(_client(), str(found["table"]))
 
 
 def stage_target(stage: str) -> Table:
@@ -92,9 +104,7 @@ def stage_target(stage: str) -> Table:
         raise ImportError_(str(error)) from None
     if not (os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")):
         raise ImportError_("set AWS_REGION (or AWS_DEFAULT_REGION) to the stage's region, and AWS credentials")
-    from chalicelib.store.client import dynamodb_client
-
-    return Table(dynamodb_client(), table_name)
+    return Table(_client(), table_name)
 
 
 def _pairs(values: list[str]) -> dict[str, str]:
