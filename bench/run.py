@@ -12,7 +12,7 @@ import sys
 import time
 from collections.abc import Callable
 
-from bench import coldstart, dynamo, fresh_clone, package, rendering_worst, sanitising, stack_load, widget
+from bench import coldstart, dynamo, fresh_clone, importing, package, rendering_worst, sanitising, stack_load, widget
 from bench.harness import configure_environment
 from bench.report import Figure, all_met, render
 
@@ -34,6 +34,8 @@ GROUPS: dict[str, Callable[[], list[Figure]]] = {
     "stackload": stack_load.measure,
     # A fresh clone to make run's first answer, pip cache cold then warm: wall time, `make bench` only.
     "freshclone": fresh_clone.measure,
+    # A generated export (100 posts written into a stack; dry runs of 10,000 posts for memory): minutes.
+    "importing": importing.measure,
 }
 
 

@@ -14,6 +14,7 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -23,6 +24,9 @@ from importer.model import ImportError_
 from importer.restore import render_restore, restore
 from importer.run import progress_bar, render_report, run_import
 from importer.writer import Options
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
 
 PROJECT = Path(__file__).resolve().parents[1]
 _USERNAME_HINT = "letters, digits, '_' or '-', 3 to 30 of them"
@@ -41,7 +45,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--author", action="append", default=[], metavar="OLD=NEW",
                         help="give posts by OLD (the source's author name) to the existing account NEW")
     parser.add_argument("--default-author", default="admin",
-                        help="the account that gets every other imported post (default: admin)")
+                        help="the account that gets posts with no author in the file (default: admin), and with "
+                             "--no-create-authors every post not mapped by --author")
+    parser.add_argument("--no-create-authors", action="store_true",
+                        help="make no account for the file's post authors (by default each becomes an author "
+                             "account with no usable password)")
     parser.add_argument("--no-create-pages", action="store_true",
                         help="Disqus: skip threads whose address matches no post here, instead of creating one")
     parser.add_argument("--slugs", type=Path, help="a JSON object: old URL -> the slug to give that post")
@@ -62,6 +70,16 @@ def _stage_env(stage: str) -> dict[str, str]:
     return env
 
 
+def _client() -> DynamoDBClient:
+    """A client for an operator's long run: the API's 5 s read timeout (tuned for Lambda) would end an
+    import at the first slow answer of a busy table (or a loaded `make run`); this waits a minute, retries more."""
+    import boto3
+    from botocore.config import Config
+
+    config = Config(retries={"mode": "standard", "total_max_attempts": 8}, connect_timeout=5, read_timeout=60)
+    return boto3.client("dynamodb", config=config)
+
+
 def local_target(port: int, required: bool) -> Table | None:
     """The table of the `make run` on ``port``, from the file it writes while it runs."""
     from devtools.local_stack import stack_file
@@ -80,9 +98,7 @@ def local_target(port: int, required: bool) -> Table | None:
     for name, value in (("AWS_ACCESS_KEY_ID", "local"), ("AWS_SECRET_ACCESS_KEY", "local"),
                         ("AWS_DEFAULT_REGION", "us-east-1")):
         os.environ.setdefault(name, value)
-    from chalicelib.store.client import dynamodb_client
-
-    return Table(dynamodb_client(), str(found["table"]))
+    return Table(_client(), str(found["table"]))
 
 
 def stage_target(stage: str) -> Table:
@@ -94,9 +110,7 @@ def stage_target(stage: str) -> Table:
         raise ImportError_(str(error)) from None
     if not (os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")):
         raise ImportError_("set AWS_REGION (or AWS_DEFAULT_REGION) to the stage's region, and AWS credentials")
-    from chalicelib.store.client import dynamodb_client
-
-    return Table(dynamodb_client(), table_name)
+    return Table(_client(), table_name)
 
 
 def _pairs(values: list[str]) -> dict[str, str]:
@@ -177,7 +191,8 @@ def main(argv: list[str] | None = None) -> int:
         depth = args.max_reply_depth if args.max_reply_depth is not None else int(env.get("MAX_REPLY_DEPTH", "5"))
         options = Options(source="", default_author=args.default_author, authors=_pairs(args.author),
                           slugs=_slug_map(args.slugs), create_pages=not args.no_create_pages, dry_run=args.dry_run,
-                          email_hash=_email_hash(args.stage))
+                          email_hash=_email_hash(args.stage), create_authors=not args.no_create_authors,
+                          reserved=frozenset(n.strip() for n in env.get("BLOG_ADMINS", "").split(",") if n.strip()))
         # A dry run compares with the table when there is one to read, and still reports without one.
         table = stage_target(args.stage) if args.stage else local_target(args.port, required=not args.dry_run)
         if table is not None:

@@ -92,18 +92,23 @@ def run_import(path: Path, table: Table | None, options: Options, *, pages: bool
             writer.post(post)
             bar.advance(posting)
 
-        plan = plan_threads(staging.thread_ids(), post_refs, max_depth)
-        report.orphans.update(plan.orphans)
-        if plan.dropped_deleted:
-            report.comments["skipped: deleted, no replies"] += plan.dropped_deleted
-        if plan.flattened:
-            report.notes.append(f"{plan.flattened} replies nested deeper than {max_depth} levels: "
+        # Thread by thread: a plan holds one post's comment ids, never the whole file's.
+        commenting = bar.add_task("comments", total=staging.comment_count())
+        flattened = 0
+        for post_ref in staging.commented_posts():
+            rows = staging.thread_ids(post_ref)
+            plan = plan_threads(rows, post_refs & {post_ref}, max_depth)
+            report.orphans.update(plan.orphans)
+            if plan.dropped_deleted:
+                report.comments["skipped: deleted, no replies"] += plan.dropped_deleted
+            flattened += plan.flattened
+            for start in range(0, len(plan.placed), COMMENT_BATCH):
+                batch = plan.placed[start:start + COMMENT_BATCH]
+                writer.comments(batch, staging.comments([p.ref for p in batch]))
+            bar.advance(commenting, len(rows))
+        if flattened:
+            report.notes.append(f"{flattened} replies nested deeper than {max_depth} levels: "
                                 "attached to their deepest allowed ancestor")
-        commenting = bar.add_task("comments", total=len(plan.placed))
-        for start in range(0, len(plan.placed), COMMENT_BATCH):
-            batch = plan.placed[start:start + COMMENT_BATCH]
-            writer.comments(batch, staging.comments([p.ref for p in batch]))
-            bar.advance(commenting, len(batch))
     return report
 
 
@@ -120,6 +125,8 @@ def render_report(report: Report, dry_run: bool) -> str:
 
         return ", ".join(f"{n} {outcome(k)}" for k, n in sorted(counts.items())) or "none"
 
+    if report.accounts:
+        lines.append("Author accounts: " + told(report.accounts))
     lines.append("Posts: " + told(report.posts))
     lines.append("Comments: " + told(report.comments))
     if report.orphans:
@@ -127,5 +134,9 @@ def render_report(report: Report, dry_run: bool) -> str:
     if report.unmapped_urls:
         lines.append(f"Unmapped URLs ({len(report.unmapped_urls)}): " + ", ".join(report.unmapped_urls[:20]))
     lines.extend(report.notes[1:])
+    written = sum(n for k, n in report.comments.items() if k.startswith("created"))
+    if written and not dry_run:
+        lines.append(f"Comment write units (estimated from item sizes): {report.write_units} "
+                     f"({report.write_units / written:.1f} per comment)")
     lines.append(f"{report.created} {verb} created" if dry_run else f"{report.created} created")
     return "\n".join(lines)

@@ -25,7 +25,8 @@ class Staging:
             "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
             "CREATE TABLE posts (seq INTEGER PRIMARY KEY, ref TEXT UNIQUE, data TEXT);"
             "CREATE TABLE comments (seq INTEGER PRIMARY KEY, ref TEXT UNIQUE, post_ref TEXT, parent_ref TEXT,"
-            " status TEXT, created TEXT, data TEXT);")
+            " status TEXT, created TEXT, data TEXT);"
+            "CREATE INDEX comments_by_post ON comments (post_ref, seq);")
         self.repeated = 0
 
     def __enter__(self) -> Staging:
@@ -54,9 +55,22 @@ class Staging:
     def post_count(self) -> int:
         return int(self.db.execute("SELECT count(*) FROM posts").fetchone()[0])
 
-    def thread_ids(self) -> Iterator[tuple[str, str, str | None, str, str]]:
-        """(ref, post ref, parent ref, status, created) of every comment: the ids planning needs, no bodies."""
-        yield from self.db.execute("SELECT ref, post_ref, parent_ref, status, created FROM comments ORDER BY seq")
+    def commented_posts(self) -> list[str]:
+        """The post ref of every thread, each once, in the order their first comments were read."""
+        rows = self.db.execute("SELECT post_ref FROM comments GROUP BY post_ref ORDER BY min(seq)")
+        return [str(post_ref) for (post_ref,) in rows]
+
+    def comment_count(self) -> int:
+        return int(self.db.execute("SELECT count(*) FROM comments").fetchone()[0])
+
+    def thread_ids(self, post_ref: str) -> list[tuple[str, str, str | None, str, str]]:
+        """(ref, post ref, parent ref, status, created) of one post's comments: what planning needs, no bodies.
+
+        A thread is planned alone (a parent on another post is no parent), so
+        memory follows the largest thread, not the file.
+        """
+        return list(self.db.execute("SELECT ref, post_ref, parent_ref, status, created FROM comments"
+                                    " WHERE post_ref = ? ORDER BY seq", (post_ref,)))
 
     def comments(self, refs: list[str]) -> dict[str, SourceComment]:
         found: dict[str, SourceComment] = {}

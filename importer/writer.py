@@ -21,6 +21,7 @@ import hashlib
 import html as html_module
 import json
 import re
+import secrets
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -34,10 +35,11 @@ from chalicelib.blog.posts import render_post
 from chalicelib.blog.slugs import is_valid_slug, slugify, with_suffix
 from chalicelib.blog.status import Status
 from chalicelib.blog.threads import commenter_entry, held, public, reference
+from chalicelib.blog.tokens import AUTHOR, is_named_admin
 from chalicelib.blog.validation import MAX_LABEL_LENGTH, Email, FieldError, Url
 from chalicelib.errors import PayloadTooLarge
 from chalicelib.store import keys
-from chalicelib.store.table import Item, Table, Write, check, put, update
+from chalicelib.store.table import Item, Table, Write, check, item_size, put, update
 from importer.model import SourceComment, SourcePost
 from importer.plan import TOMBSTONE, Placed
 
@@ -46,8 +48,55 @@ MAX_LABELS = 10
 MAX_NAME = 80
 _NUMBERED_SLUGS = 50
 _ATTEMPTS = 4
+# TransactWriteItems takes up to 100 writes and 4 MB: a group of comments stays within both.
+MAX_TRANSACTION_WRITES = 100
+MAX_TRANSACTION_BYTES = 2 * 1024 * 1024
 _BLOCK_END = re.compile(r"</(?:p|div|li|h[1-6]|blockquote|pre)>|<br\s*/?>", re.IGNORECASE)
 _TAG = re.compile(r"<[^>]*>")
+
+
+def _units(size: int) -> int:
+    """DynamoDB's write units for an item of ``size`` bytes: one per started kilobyte."""
+    return max(1, -(-size // 1024))
+
+
+def _groups(todo: list[tuple[Placed, Item]]) -> Iterable[list[tuple[Placed, Item]]]:
+    """Comments in transactions: one post and one depth each (a parent is never written with its reply),
+    within TransactWriteItems' limits: up to three puts a comment (with its reference and its commenter's
+    index entry), the post, one update per parent."""
+    group: list[tuple[Placed, Item]] = []
+    parents: set[str] = set()
+    writes = size = 0
+    for placed, item in todo:
+        parent = item.get("parent_id")
+        cost = 3 + (1 if parent and parent not in parents else 0)
+        weight = 2 * item_size(item)
+        if group and (placed.depth != group[0][0].depth or item["post_slug"] != group[0][1]["post_slug"]
+                      or writes + cost + 1 > MAX_TRANSACTION_WRITES or size + weight > MAX_TRANSACTION_BYTES):
+            yield group
+            group, parents, writes, size = [], set(), 0, 0
+            cost = 3 + (1 if parent else 0)
+        group.append((placed, item))
+        writes += cost
+        size += weight
+        if parent:
+            parents.add(parent)
+    if group:
+        yield group
+
+
+class _Taken(Exception):
+    """A username (or its placeholder address) belongs to an account already."""
+
+
+def _usernames(name: str) -> Iterable[str]:
+    """Usernames for a source author's name: its words in ASCII, then numbered."""
+    base = re.sub(r"[^a-z0-9]+", "-", slugify(name) or "").strip("-")[:28].strip("-")
+    if len(base) < 3:
+        base = f"author-{digest(name)[:8]}" if not base else f"{base}-author"
+    yield base
+    for number in range(2, _NUMBERED_SLUGS + 1):
+        yield f"{base}-{number}"
 
 
 class AlreadyImported(Exception):
@@ -107,12 +156,14 @@ class Report:
     orphans: Counter[str] = field(default_factory=Counter)
     unmapped_urls: list[str] = field(default_factory=list)
     redirects: dict[str, str] = field(default_factory=dict)
+    accounts: Counter[str] = field(default_factory=Counter)   # author accounts: created, already imported
     notes: list[str] = field(default_factory=list)
+    write_units: int = 0  # comments' write units, estimated from item sizes (see Writer._spent)
 
     @property
     def created(self) -> int:
-        return sum(n for k, n in self.posts.items() if k.startswith("created")) + sum(
-            n for k, n in self.comments.items() if k.startswith("created"))
+        return sum(n for counts in (self.posts, self.comments, self.accounts)
+                   for k, n in counts.items() if k.startswith("created"))
 
 
 @dataclass
@@ -126,6 +177,8 @@ class Options:
     # The keyed hash of a commenter's e-mail (the API's, from HASH_KEY): with it, a comment with an
     # e-mail gets its entry in its commenter's index, as the API writes one (blog/personal_data.py).
     email_hash: Callable[[str], str] | None = None
+    create_authors: bool = True       # False: every post not mapped by ``authors`` goes to default_author
+    reserved: frozenset[str] = frozenset()  # usernames never created (BLOG_ADMINS: those would be admins)
 
 
 class Writer:
@@ -137,6 +190,10 @@ class Writer:
         self.slugs: dict[str, str] = {}          # post ref -> slug here
         self.post_dates: dict[str, str] = {}     # post ref -> its date, for comments without one
         self._claimed: set[str] = set()          # slugs this dry run would take
+        self._authors: dict[str, str] = {}       # source author name -> username here
+        self._post_sizes: dict[str, int] = {}    # slug -> bytes, of the posts this run wrote
+        self._sizes_of = ""                      # the post whose comments' sizes _sizes holds
+        self._sizes: dict[str, int] = {}         # comment id -> bytes
 
     # -- posts ---------------------------------------------------------------
 
@@ -175,6 +232,8 @@ class Writer:
                 self._done(source, slug, "created")
                 return
             placed = self._save(item, slug, source, extra_marker)
+            if placed == slug:
+                self._post_sizes[slug] = item_size({**item, **keys.post(slug), "slug": slug})
             if placed is not None:
                 self._done(source, placed, "created" if placed == slug else "already imported")
                 return
@@ -276,7 +335,7 @@ class Writer:
             status = Status.PUBLISHED
         published = published or now
         title = " ".join(source.title.split())[:MAX_TITLE] or "(untitled)"
-        author = self.options.authors.get(source.author or "", self.options.default_author)
+        author = self.author_for(source.author)
         item: Item = {
             "title": title,
             "body": source.html,
@@ -302,6 +361,61 @@ class Writer:
         render_post(item)
         return item
 
+    # -- authors -------------------------------------------------------------
+
+    def author_for(self, name: str | None) -> str:
+        """The account a source author's posts go to: mapped (--author), made by an import, or the default."""
+        name = " ".join((name or "").split())
+        if name in self.options.authors:
+            return self.options.authors[name]
+        if not name or not self.options.create_authors:
+            return self.options.default_author
+        if name not in self._authors:
+            self._authors[name] = self._author_account(name)
+        return self._authors[name]
+
+    def _author_account(self, name: str) -> str:
+        """The account made for ``name`` by this import or an earlier one (its IMPORTED# marker says which).
+
+        A new one is an author with no usable password (a "!" hash that no
+        password verifies) and a placeholder address under .invalid, which no mail
+        can reach: it signs in only once a password is set for it. A username
+        already taken, or reserved for an admin, gets the next number.
+        """
+        marker = keys.imported(digest("author", self.options.source, name))
+        found = self.table.get(marker) if self.table is not None else None
+        if found is not None:
+            self.report.accounts["already imported"] += 1
+            return str(found["username"])
+        for username in _usernames(name):
+            if is_named_admin(username, self.options.reserved):
+                continue
+            if self.table is None or self.options.dry_run:
+                if self.table is not None and self.table.get(keys.user(username)) is not None:
+                    continue
+                self.report.accounts["created"] += 1
+                return username
+            email = f"{username.lower()}@imported.invalid"
+            item = {**keys.user(username), "username": username, "email": email,
+                    "password_hash": "!" + secrets.token_hex(16), "role": AUTHOR, "created_at": clock.now_iso(),
+                    "imported_from": self.options.source, "source_author": name}
+            try:
+                self.table.transact([
+                    put({**marker, "username": username}, "attribute_not_exists(PK)", refusal=AlreadyImported()),
+                    put(item, "attribute_not_exists(PK)", refusal=_Taken()),
+                    put({**keys.email(email), "username": username}, "attribute_not_exists(PK)", refusal=_Taken()),
+                ])
+            except _Taken:
+                continue
+            except AlreadyImported:  # another run made it meanwhile
+                again = self.table.get(marker)
+                assert again is not None
+                self.report.accounts["already imported"] += 1
+                return str(again["username"])
+            self.report.accounts["created"] += 1
+            return username
+        raise RuntimeError(f"no free username for the author {name!r}; map it with --author")
+
     def _done(self, source: SourcePost, slug: str, outcome: str) -> None:
         self.slugs[source.ref] = slug
         self.post_dates[source.ref] = utc(source.published) or clock.now_iso()
@@ -324,18 +438,111 @@ class Writer:
         if self.table is not None and prepared:
             found = self.table.batch_get([keys.comment_ref(item["id"]) for _, item in prepared])
             present = {str(ref["PK"]) for ref in found}
+        todo = []
         for placed, item in prepared:
             if keys.comment_ref(item["id"])["PK"] in present:
                 self.report.comments["already imported"] += 1
-                continue
-            if not self.options.dry_run:
-                assert self.table is not None
-                try:
-                    self.table.transact(self._comment_writes(placed, item))
-                except AlreadyImported:
-                    self.report.comments["already imported"] += 1
-                    continue
+            else:
+                todo.append((placed, item))
+        if not self.options.dry_run:
+            self._write_held([(p, i) for p, i in todo if p.status in (Status.PENDING, Status.SPAM)])
+            for group in _groups([(p, i) for p, i in todo if p.status not in (Status.PENDING, Status.SPAM)]):
+                self._write_group(group)
+            return
+        for placed, _ in todo:
             self.report.comments[f"created {placed.status}"] += 1
+
+    def _write_held(self, held_comments: list[tuple[Placed, Item]]) -> None:
+        """Held comments move no count: BatchWriteItem, the comments first, then their id -> post references.
+
+        The reference is what marks a comment imported, so a run cut off between
+        the two calls finds no reference and puts the same comment (same id,
+        same content) again, then its reference.
+        """
+        if not held_comments:
+            return
+        assert self.table is not None
+        self.table.batch_put([item for _, item in held_comments])
+        self.table.batch_put([entry for _, item in held_comments if (entry := self._index_entry(item))])
+        self.table.batch_put([reference(item) for _, item in held_comments])
+        for placed, item in held_comments:
+            self.report.comments[f"created {placed.status}"] += 1
+            self._spent(1, item, reference(item))
+
+    def _write_group(self, group: list[tuple[Placed, Item]]) -> None:
+        """Comments of one post and one depth in one transaction, with the counts they move, added up.
+
+        Each comment is put only if its reference is absent; the post's
+        comment_count moves by the approved ones, each parent's reply_count by its
+        replies here. A group that finds one of its comments already there (another
+        run racing this one) is written again one comment at a time.
+        """
+        assert self.table is not None
+        slug = group[0][1]["post_slug"]
+        writes: list[Write] = []
+        replies: Counter[str] = Counter()
+        approved = 0
+        for placed, item in group:
+            writes += [put(reference(item), "attribute_not_exists(PK)", refusal=AlreadyImported()),
+                       put(item, "attribute_not_exists(PK)")]
+            if entry := self._index_entry(item):
+                writes.append(put(entry))
+            approved += placed.status == Status.APPROVED
+            if item.get("parent_id"):
+                replies[item["parent_id"]] += 1
+        if approved:
+            writes.append(update(keys.post(slug), "ADD comment_count :n", "attribute_exists(PK)", n=approved))
+        else:
+            writes.append(check(keys.post(slug), "attribute_exists(PK)"))
+        for parent_id, count in replies.items():
+            writes.append(update(keys.comment(slug, parent_id), "ADD reply_count :n", "attribute_exists(PK)",
+                                 n=count))
+        try:
+            self.table.transact(writes)
+        except AlreadyImported:
+            for placed, item in group:
+                self._write_one(placed, item)
+            return
+        for placed, item in group:
+            self.report.comments[f"created {placed.status}"] += 1
+            self._spent(2, item, reference(item))
+        self._spent_on_updates(slug, replies)
+
+    def _write_one(self, placed: Placed, item: Item) -> None:
+        assert self.table is not None
+        try:
+            self.table.transact(self._comment_writes(placed, item))
+        except AlreadyImported:
+            self.report.comments["already imported"] += 1
+            return
+        self.report.comments[f"created {placed.status}"] += 1
+        self._spent(2, item, reference(item))
+        parent = item.get("parent_id")
+        self._spent_on_updates(item["post_slug"], Counter({parent: 1}) if parent else Counter())
+
+    # -- write units, estimated as DynamoDB charges them -----------------------
+
+    def _spent(self, factor: int, comment: Item, ref: Item) -> None:
+        """Write units of putting a comment and its reference: 1 per started KB each, twice in a transaction,
+        plus its index entries."""
+        size = item_size(comment)
+        self.report.write_units += factor * (_units(size) + _units(item_size(ref)))
+        # Each index (all attributes projected) the item is in costs a write of its size, not doubled.
+        self.report.write_units += sum(_units(item_size(i)) for i in (comment, ref)
+                                      for index in ("GSI1PK", "GSI2PK") if index in i)
+        if self._sizes_of != comment["post_slug"]:  # sizes of one post's comments at a time: memory stays flat
+            self._sizes_of, self._sizes = comment["post_slug"], {}
+        self._sizes[str(comment["id"])] = size
+
+    def _spent_on_updates(self, slug: str, replies: Counter[str]) -> None:
+        """An update or condition check is charged on the item's size, as 2 units per KB in a transaction.
+
+        The post's size is known when this run wrote it (else 1 KB is assumed),
+        a parent's when it was written in this run.
+        """
+        units = _units(self._post_sizes.get(slug, 1024))
+        units += sum(_units(self._sizes.get(parent, 1024)) for parent in replies)
+        self.report.write_units += 2 * units
 
     def _comment_item(self, placed: Placed, source: SourceComment, slug: str) -> Item:
         created = utc(source.created) or self.post_dates[placed.post_ref]
@@ -376,12 +583,18 @@ class Writer:
             item["status"] = Status.DELETED
         return item
 
+    def _index_entry(self, item: Item) -> Item | None:
+        """The comment's entry in its commenter's index (as the API writes one), when it has an e-mail and a key."""
+        if not item.get("author_email") or self.options.email_hash is None:
+            return None
+        return commenter_entry(item, "email:" + self.options.email_hash(item["author_email"]))
+
     def _comment_writes(self, placed: Placed, item: Item) -> list[Write]:
         slug = item["post_slug"]
         writes = [put(reference(item), "attribute_not_exists(PK)", refusal=AlreadyImported()),
                   put(item, "attribute_not_exists(PK)")]
-        if item.get("author_email") and self.options.email_hash is not None:
-            writes.append(put(commenter_entry(item, "email:" + self.options.email_hash(item["author_email"]))))
+        if entry := self._index_entry(item):
+            writes.append(put(entry))
         if placed.status in (Status.PENDING, Status.SPAM):
             writes.append(check(keys.post(slug), "attribute_exists(PK)"))
             return writes

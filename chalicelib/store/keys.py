@@ -37,7 +37,8 @@ Layout (PK / SK):
   AUDIT              <at>#<ulid>              one moderation action
   OPTOUT#<sha256>    #OPTOUT                  an e-mail address (by its SHA-256) that unsubscribed
   IMPORTED#<sha256>  #IMPORTED               an item brought in by the importer, by its source id
-                                              (SHA-256 of "<format>|<source id>"): the slug it became
+                                              (SHA-256 of "<format>|<source id>"): the slug it became;
+                                              of "author|<format>|<name>": the account a post author became
   NOTIFIED#<ulid>#<sha256>  #NOTIFIED         a notification about a comment sent (or being sent)
                                               to an address; makes stream redeliveries no-ops (TTL)
                                               ("confirm" for the ulid: a confirmation request)

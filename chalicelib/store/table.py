@@ -314,6 +314,28 @@ class Table:
             else:
                 raise RuntimeError("DynamoDB kept deletes unprocessed; try again")
 
+    def batch_put(self, items: Sequence[Item], attempts: int = 8, base_seconds: float = 0.05) -> None:
+        """Put items 25 at a time (BatchWriteItem's limit), unconditionally, in the order given per call.
+
+        Items DynamoDB leaves unprocessed (throttling) are sent again after an
+        exponential back-off with full jitter (a random wait up to base * 2**attempt);
+        still unprocessed after ``attempts`` tries, it raises, and the caller may
+        run again: a put of the same item is idempotent. Not atomic: a caller that
+        needs all-or-nothing uses transact.
+        """
+        for start in range(0, len(items), 25):
+            pending: dict[str, Any] = {
+                self.name: [{"PutRequest": {"Item": serialize(i)}} for i in items[start:start + 25]]
+            }
+            for attempt in range(attempts):
+                response = self.client.batch_write_item(RequestItems=pending)
+                pending = dict(response.get("UnprocessedItems") or {})
+                if not pending:
+                    break
+                time.sleep(random.uniform(0, base_seconds * 2**attempt))
+            else:
+                raise RuntimeError("DynamoDB kept writes unprocessed (throttled); run again to resume")
+
     def transact(self, writes: Sequence[Write]) -> None:
         """All writes or none.
 

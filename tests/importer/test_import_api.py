@@ -168,7 +168,7 @@ def test_blogger_posts_keep_their_html_sanitised_and_their_dates_and_labels(api:
         assert gone not in html
     assert post["published_at"] == "2017-03-22T00:00:00.000Z"  # 09:00 at +09:00
     assert post["labels"] == ["History", "Japan"]
-    assert post["author"] == "admin"
+    assert post["author"] == "blog-owner"  # "Blog Owner" became an author account
 
 
 def test_a_slug_taken_by_an_earlier_post_gets_the_next_number_and_the_redirect_map_says_so(api: Api) -> None:

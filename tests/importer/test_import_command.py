@@ -64,7 +64,7 @@ def test_it_imports_into_the_running_local_stack_and_a_second_run_creates_nothin
     second = _command(str(BLOGGER_THREADS), "--port", str(port), "--redirects", str(redirects))
 
     assert first.returncode == 0, first.stderr
-    assert first.stdout.splitlines()[-2:] == ["9 created", f"Redirect map (3 addresses): {redirects}"]
+    assert first.stdout.splitlines()[-2:] == ["11 created", f"Redirect map (3 addresses): {redirects}"]
     assert "Comments: 5 created approved, 1 created tombstone, 1 skipped: deleted, no replies" in first.stdout
     assert first.stderr == ""  # no progress bar drawn into a pipe
     assert second.returncode == 0 and "\n0 created\n" in second.stdout

@@ -32,7 +32,7 @@ class Killed(Exception):
 
 
 class DiesAfter(Table):
-    """The real table (real boto3 on moto), cut off after ``writes`` transactions and single writes."""
+    """The real table (real boto3 on moto), cut off after ``writes`` transactions, single writes and batches."""
 
     def __init__(self, writes: int) -> None:
         super().__init__(dynamodb_client(), TEST_TABLE)
@@ -51,6 +51,10 @@ class DiesAfter(Table):
         self._spend()
         return super().write(op)
 
+    def batch_put(self, items: Any, attempts: int = 8, base_seconds: float = 0.05) -> None:
+        self._spend()
+        super().batch_put(items, attempts, base_seconds)
+
 
 @pytest.mark.parametrize("sample", SAMPLES, ids=lambda p: p.name)
 def test_a_second_run_creates_nothing_and_changes_nothing(api: Api, sample: Path) -> None:
@@ -66,10 +70,10 @@ def test_a_second_run_creates_nothing_and_changes_nothing(api: Api, sample: Path
 
 @pytest.mark.parametrize(("sample", "cut_after"), [
     (BLOGGER_THREADS, 2),    # among the posts
-    (BLOGGER_THREADS, 5),    # among the comments: replies still to come
+    (BLOGGER_THREADS, 7),    # among the comments (a transaction per post and depth): replies still to come
     (WORDPRESS_SAMPLE, 6),
-    (DISQUS_SAMPLE, 9),
-    (TAKEOUT, 3),
+    (DISQUS_SAMPLE, 3),      # after the first thread's top-level comments
+    (TAKEOUT, 4),            # between a held comment's batch and its reference's
 ], ids=lambda v: v.name if isinstance(v, Path) else str(v))
 def test_a_run_cut_off_and_run_again_ends_as_an_uninterrupted_one(api: Api, sample: Path, cut_after: int,
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
@@ -86,7 +90,16 @@ def test_a_run_cut_off_and_run_again_ends_as_an_uninterrupted_one(api: Api, samp
 
     assert 0 < len(partial) < len(expected)
     assert resumed.created > 0
-    assert everything() == expected
+    assert _unusable_hashes_alike(everything()) == _unusable_hashes_alike(expected)
+
+
+def _unusable_hashes_alike(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """An imported author's password hash is random ("!" and noise, which no password verifies): compare its kind."""
+    for item in items:
+        if item.get("source_author"):
+            assert str(item["password_hash"]).startswith("!")
+            item["password_hash"] = "!"
+    return items
 
 
 def test_every_count_is_exact_after_a_resumed_run(api: Api) -> None:
@@ -112,7 +125,8 @@ def test_a_dry_run_reports_what_would_be_done_and_writes_nothing(api: Api) -> No
     assert report.posts == {"created": 3}
     assert report.comments == {"created approved": 5, "created tombstone": 1, "skipped: deleted, no replies": 1}
     assert report.orphans == {"its post is not in the file": 1, "its parent comment is not in the file": 1}
-    assert report.created == 9
+    assert report.accounts == {"created": 2}  # Blog Owner, Guest Writer
+    assert report.created == 11
 
 
 def test_a_dry_run_after_an_import_would_create_nothing(api: Api) -> None:
