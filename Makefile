@@ -7,7 +7,7 @@ INSTALLED := $(VENV)/.installed
 # `make import`: STAGE only when given (the deploy targets below default it to dev).
 IMPORT_TARGET = $(if $(filter-out file undefined,$(origin STAGE)),--stage $(STAGE),)
 
-.PHONY: import run test fuzz e2e browser screenshot lint bench conformance clean clean-data bootstrap deploy admin teardown package policy-check budgets
+.PHONY: migrate import run test fuzz e2e browser screenshot lint bench conformance clean clean-data bootstrap deploy admin teardown package policy-check budgets
 
 $(INSTALLED): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -20,6 +20,9 @@ run: $(INSTALLED)  ## the API on http://127.0.0.1:$${PORT:-8000}, on moto's Dyna
 import: $(INSTALLED)  ## import an export (Blogger, Takeout, WordPress, Disqus): FILE=… [STAGE=…] [DRY_RUN=1] [PORT=…] [ARGS='--author old=new']
 	@test -n "$(FILE)" || { echo "make import FILE=path/to/export.xml [STAGE=…] [DRY_RUN=1]"; exit 2; }
 	$(PY) -m importer "$(FILE)" $(IMPORT_TARGET) $(if $(DRY_RUN),--dry-run,) $(ARGS)
+
+migrate: $(INSTALLED)  ## move posts' counts to their summary items, fill label memberships [STAGE=…] [PORT=…]; safe to re-run
+	$(PY) -m deploy.migrate $(IMPORT_TARGET)
 
 # The suite runs on every core (TEST_WORKERS=0: in this process only), a module per worker at a time.
 TEST_WORKERS ?= auto
@@ -82,5 +85,5 @@ package: $(INSTALLED)  ## dist/$(STAGE)/: one CloudFormation stack (app, table, 
 policy-check: $(INSTALLED)  ## the IAM policy against a suite run recorded with AWS_CALLS_RECORD=dist/aws-calls.json make test
 	$(PY) -m deploy.policy check dist/aws-calls.json
 
-budgets: $(INSTALLED)  ## the deploy budgets alone: package size, cold start and the widget's weight
-	$(PY) -m bench.run --only package,coldstart,widget
+budgets: $(INSTALLED)  ## the deterministic budgets alone: package size, cold start, the widget's weight, write units
+	$(PY) -m bench.run --only package,coldstart,widget,writeunits

@@ -27,10 +27,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from chalicelib.blog import clock, rendering
+from chalicelib.blog import clock, counters, rendering
+from chalicelib.blog.counters import PostChanged
 from chalicelib.blog.ids import ulid
-from chalicelib.blog.post_upkeep import CountsMoved, PostUpkeep, SlugTaken, StaleVersion
-from chalicelib.blog.posts import render_post
+from chalicelib.blog.post_upkeep import COUNT_FIELDS, CountsMoved, PostUpkeep, SlugTaken, StaleVersion
+from chalicelib.blog.posts import load_with_counts, render_post
 from chalicelib.blog.slugs import is_valid_slug, slugify, with_suffix
 from chalicelib.blog.status import Status
 from chalicelib.blog.threads import held, public, reference
@@ -206,7 +207,7 @@ class Writer:
         export no longer decides. Comments, counts and favorites stay as they are.
         """
         assert self.table is not None
-        old = self.table.get(keys.post(slug))
+        old = load_with_counts(self.table, slug)
         if old is None or old.get("imported_from") != self.options.source or "source_digest" not in old:
             return "already imported"  # a post this import only attached comments to, or one since deleted
         if old["source_digest"] == _fingerprint(source):
@@ -219,7 +220,7 @@ class Writer:
         assert self.upkeep is not None
         fresh = self._post_item(source)
         version = int(old["version"]) + 1
-        new = {**old, **{k: v for k, v in fresh.items() if k not in ("comment_count", "created_at")},
+        new = {**old, **{k: v for k, v in fresh.items() if k not in (*COUNT_FIELDS, "created_at")},
                "version": version, "imported_version": version}
         if old.get("first_published"):
             new["first_published"] = True
@@ -288,6 +289,7 @@ class Writer:
             "updated_at": utc(source.updated) or published,
             "version": 1,
             "comment_count": 0,
+            "favorites_count": 0,
             "imported_from": self.options.source,
             "source_ref": source.ref,
             "source_published_at": source.published,
@@ -318,9 +320,13 @@ class Writer:
                 continue
             prepared.append((placed, self._comment_item(placed, sources[placed.ref], slug)))
         present: set[str] = set()
+        summaries: dict[str, Item] = {}
         if self.table is not None and prepared:
             found = self.table.batch_get([keys.comment_ref(item["id"]) for _, item in prepared])
             present = {str(ref["PK"]) for ref in found}
+            # The posts' summary items, where their counts are (blog/counters.py): one read per batch.
+            wanted = {str(item["post_slug"]) for _, item in prepared}
+            summaries = {str(s["slug"]): s for s in self.table.batch_get([keys.post_summary(w) for w in wanted])}
         for placed, item in prepared:
             if keys.comment_ref(item["id"])["PK"] in present:
                 self.report.comments["already imported"] += 1
@@ -328,11 +334,25 @@ class Writer:
             if not self.options.dry_run:
                 assert self.table is not None
                 try:
-                    self.table.transact(self._comment_writes(placed, item))
+                    self._write_comment(placed, item, summaries)
                 except AlreadyImported:
                     self.report.comments["already imported"] += 1
                     continue
             self.report.comments[f"created {placed.status}"] += 1
+
+    def _write_comment(self, placed: Placed, item: Item, summaries: dict[str, Item]) -> None:
+        """One comment with its counts; the post's summary is read again if the post was saved since."""
+        assert self.table is not None
+        slug = str(item["post_slug"])
+        for _ in range(_ATTEMPTS):
+            try:
+                self.table.transact(self._comment_writes(placed, item, summaries.get(slug)))
+                return
+            except PostChanged:
+                fresh = self.table.get(keys.post_summary(slug))
+                if fresh is not None:
+                    summaries[slug] = fresh
+        raise RuntimeError("the blog kept changing while importing; run the import again to resume")
 
     def _comment_item(self, placed: Placed, source: SourceComment, slug: str) -> Item:
         created = utc(source.created) or self.post_dates[placed.post_ref]
@@ -373,17 +393,17 @@ class Writer:
             item["status"] = Status.DELETED
         return item
 
-    def _comment_writes(self, placed: Placed, item: Item) -> list[Write]:
+    def _comment_writes(self, placed: Placed, item: Item, summary: Item | None) -> list[Write]:
         slug = item["post_slug"]
         writes = [put(reference(item), "attribute_not_exists(PK)", refusal=AlreadyImported()),
                   put(item, "attribute_not_exists(PK)")]
-        if placed.status in (Status.PENDING, Status.SPAM):
-            writes.append(check(keys.post(slug), "attribute_exists(PK)"))
-            return writes
-        if placed.status == Status.APPROVED:
-            writes.append(update(keys.post(slug), "ADD comment_count :one", "attribute_exists(PK)", one=1))
+        if placed.status == Status.APPROVED and summary is not None:
+            writes += counters.tally(summary, "comment_count", +1)  # the post's summary item, not the post
         else:
-            writes.append(check(keys.post(slug), "attribute_exists(PK)"))
+            # Held comments and tombstones are not counted (nor is anything on a post that is gone: this fails).
+            writes.append(check(keys.post_summary(slug), "attribute_exists(PK)"))
+        if placed.status in (Status.PENDING, Status.SPAM):
+            return writes
         if item.get("parent_id"):
             writes.append(update(keys.comment(slug, item["parent_id"]), "ADD reply_count :one",
                                  "attribute_exists(PK)", one=1))
