@@ -17,7 +17,8 @@ from typing import Any
 from bench.harness import Harness, running_app
 from bench.report import Figure, info
 from chalicelib.blog.posts import MAX_BODY_LENGTH
-from chalicelib.store.table import deserialize, item_size
+from chalicelib.store import keys
+from chalicelib.store.table import deserialize, item_size, serialize
 
 UNITS = "write units per write, from item sizes (DynamoDB's billing rules)"
 KB = 1024
@@ -35,8 +36,8 @@ class UnitMeter:
         self.units = 0
         self.writes: list[str] = []
         self._before: list[tuple[dict[str, Any], int, int]] = []
-        self._busy = False
-        self.client.meta.events.register("before-call.dynamodb.*", self._start)
+        self._busy = True  # idle until measure()
+        self.client.meta.events.register("before-parameter-build.dynamodb.*", self._start)
         self.client.meta.events.register("after-call.dynamodb.*", self._finish)
 
     def _size(self, key: dict[str, Any]) -> int:
@@ -46,6 +47,11 @@ class UnitMeter:
         finally:
             self._busy = False
         return item_size(deserialize(found)) if found else 0
+
+    def item_size(self, key: dict[str, str]) -> int:
+        """The size of the item at a plain key, read now (outside any figure)."""
+        found = self.client.get_item(TableName=self.table_name, Key=serialize(dict(key)), ConsistentRead=True)
+        return item_size(deserialize(found["Item"])) if "Item" in found else 0
 
     def _start(self, event_name: str, params: dict[str, Any], **_: Any) -> None:
         if self._busy:
@@ -71,7 +77,11 @@ class UnitMeter:
 
     def measure(self, call: Any) -> int:
         self.units, self.writes, self._before = 0, [], []
-        call()
+        self._busy = False
+        try:
+            call()
+        finally:
+            self._busy = True
         return self.units
 
 
@@ -100,6 +110,10 @@ def measure() -> list[Figure]:
 
             per_size[size_name] = {"comment": meter.measure(comment), "vote": meter.measure(vote),
                                    "favorite": meter.measure(favorite)}
+            post_kb = math.ceil(meter.item_size(keys.post(slug)) / KB)
+            # Before the summary item, a comment or a favorite also wrote the post item: 2 units per KB of it.
+            figures.append(info(UNITS, f"the post item itself, post of {size_name}", f"{post_kb} KB",
+                                f"a comment or favorite wrote it before the summary item: {2 * post_kb} units"))
     for what in ("comment", "vote", "favorite"):
         small, large = per_size["1 KB"][what], per_size["100 KB"][what]
         figures.append(info(UNITS, f"{what}, post of 1 KB", str(small), "labels: 2"))
