@@ -9,7 +9,7 @@ RUN_INSTALLED := $(VENV)/.installed-run
 # `make import`: STAGE only when given (the deploy targets below default it to dev).
 IMPORT_TARGET = $(if $(filter-out file undefined,$(origin STAGE)),--stage $(STAGE),)
 
-.PHONY: import export run test fuzz e2e browser screenshot lint bench conformance clean clean-data bootstrap deploy admin teardown package policy-check budgets
+.PHONY: migrate import export run test fuzz e2e browser screenshot lint bench conformance clean clean-data bootstrap deploy admin teardown package policy-check budgets
 
 $(INSTALLED): requirements.txt requirements-run.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,8 @@ import: $(INSTALLED)  ## import an export (Blogger, Takeout, WordPress, Disqus):
 export: $(INSTALLED)  ## the whole blog as JSON Lines, restored by make import: OUT=blog.jsonl [STAGE=…] [PORT=…] [ARGS=--with-secrets]
 	@test -n "$(OUT)" || { echo "make export OUT=blog.jsonl [STAGE=…] [ARGS=--with-secrets]"; exit 2; }
 	$(PY) -m importer.export "$(OUT)" $(IMPORT_TARGET) $(ARGS)
+migrate: $(INSTALLED)  ## move posts' counts to their summary items, fill label memberships [STAGE=…] [PORT=…]; safe to re-run
+	$(PY) -m deploy.migrate $(IMPORT_TARGET)
 
 # The suite runs on every core (TEST_WORKERS=0: in this process only), a module per worker at a time.
 TEST_WORKERS ?= auto
@@ -93,5 +95,5 @@ package: $(INSTALLED)  ## dist/$(STAGE)/: one CloudFormation stack (app, table, 
 policy-check: $(INSTALLED)  ## the IAM policy against a suite run recorded with AWS_CALLS_RECORD=dist/aws-calls.json make test
 	$(PY) -m deploy.policy check dist/aws-calls.json
 
-budgets: $(INSTALLED)  ## the deploy budgets alone: package size, cold start and the widget's weight
-	$(PY) -m bench.run --only package,coldstart,widget
+budgets: $(INSTALLED)  ## the deterministic budgets alone: package size, cold start, the widget's weight, write units
+	$(PY) -m bench.run --only package,coldstart,widget,writeunits

@@ -12,7 +12,18 @@ import sys
 import time
 from collections.abc import Callable
 
-from bench import coldstart, dynamo, fresh_clone, importing, package, rendering_worst, sanitising, stack_load, widget
+from bench import (
+    coldstart,
+    dynamo,
+    fresh_clone,
+    importing,
+    package,
+    rendering_worst,
+    sanitising,
+    stack_load,
+    widget,
+    write_units,
+)
 from bench.harness import configure_environment
 from bench.report import Figure, all_met, render
 
@@ -31,6 +42,7 @@ GROUPS: dict[str, Callable[[], list[Figure]]] = {
     "rendering": rendering_worst.measure,
     "package": package.measure,
     "widget": widget.measure,
+    "writeunits": write_units.measure,
     "stackload": stack_load.measure,
     # A fresh clone to make run's first answer, pip cache cold then warm: wall time, `make bench` only.
     "freshclone": fresh_clone.measure,

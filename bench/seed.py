@@ -16,12 +16,12 @@ from typing import TYPE_CHECKING, Any
 
 from chalicelib.blog import clock, rendering, threads
 from chalicelib.blog.ids import new_ulid
-from chalicelib.blog.post_upkeep import derived, with_indexes
+from chalicelib.blog.post_upkeep import derived, label_member_keys, stored_post, summary_item
 from chalicelib.blog.posts import render_post
 from chalicelib.blog.status import Status
 from chalicelib.store import keys
 from chalicelib.store.keys import Key
-from chalicelib.store.table import Item, serialize
+from chalicelib.store.table import Item, deserialize, serialize
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -91,19 +91,22 @@ def seed_comments(client: DynamoDBClient, table_name: str, slug: str, count: int
     """Write ``count`` comments on an existing post and count them on it; returns their ids in list order."""
     items, ids = comment_items(slug, count)
     batch_put(client, table_name, items)
-    # The post keeps comment_count exact in the same transaction as each comment;
-    # one ADD for the whole batch leaves it equally exact.
-    client.update_item(
-        TableName=table_name,
-        Key=serialize(dict(keys.post(slug))),
-        UpdateExpression="ADD comment_count :n",
-        ExpressionAttributeValues=serialize({":n": count}),
-    )
+    # The post's summary item and its label copies keep comment_count exact in the
+    # same transaction as each comment; one ADD each for the whole batch leaves them equally exact.
+    summary = deserialize(client.get_item(TableName=table_name, Key=serialize(dict(keys.post_summary(slug))),
+                                          ConsistentRead=True)["Item"])
+    for key in [keys.post_summary(slug), *label_member_keys(summary)]:
+        client.update_item(
+            TableName=table_name,
+            Key=serialize(dict(key)),
+            UpdateExpression="ADD comment_count :n",
+            ExpressionAttributeValues=serialize({":n": count}),
+        )
     return ids
 
 
 def post_items(author: str, count: int, label: str) -> tuple[list[Item], list[tuple[Key, int, dict[str, Any]]]]:
-    """``count`` published posts with their index keys and label memberships, as Posts.create writes them,
+    """``count`` published posts with their summary items and label memberships, as Posts.create writes them,
     and the label and archive counts they add (key, delta, the names the count item carries)."""
     body = "A seeded post with *emphasis*.\n\n* one\n* two\n"
     start = clock.now() - timedelta(days=1)
@@ -127,10 +130,11 @@ def post_items(author: str, count: int, label: str) -> tuple[list[Item], list[tu
             "updated_at": at,
             "version": 1,
             "comment_count": 0,
+            "favorites_count": 0,
             "first_published": True,
         }
         render_post(post)
-        items.append(with_indexes(post))
+        items += [stored_post(post), summary_item(post)]
         implied = derived(post)
         items.extend(implied.entries.values())
         counts.update(implied.counts)

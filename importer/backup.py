@@ -42,7 +42,7 @@ VERSION = 1
 SECRET_FIELDS = ("password_hash",)
 NO_PASSWORD = "none$exported-without-secrets"
 
-KINDS = ("post", "comment", "vote", "favorite", "account", "follow", "commenter", "optout", "confirmed",
+KINDS = ("post", "counts", "comment", "vote", "favorite", "account", "follow", "commenter", "optout", "confirmed",
          "audit", "imported", "other")
 # What the restore reads of a record, beyond its key.
 REQUIRED = {"post": ("slug", "status"), "comment": ("id", "post_slug", "status", "created_at"),
@@ -61,6 +61,8 @@ def kind_of(item: dict[str, Any]) -> str | None:
     if head == "POST":
         if sk == keys.POST_SK:
             return "post"
+        if sk == keys.POST_SUMMARY_SK:
+            return "counts"  # the post's counts; the rest of its summary item is rebuilt from the post
         if sk.startswith((keys.COMMENT_PREFIX, keys.HELD_PREFIX)):
             return "comment"
         if sk.startswith("VOTE#"):

@@ -13,8 +13,9 @@ Four passes over the file, each streamed:
   4. verify: every restored post's partition is read back, and its comment_count,
      favorites_count, each comment's reply_count, likes and dislikes are checked
      against the comments, favorites and votes that count for them.
-A post's own counters (comment_count, favorites_count, reply_count, likes) are
-restored as the file holds them and verified in pass 4; the others are rebuilt.
+A post's own counters (comment_count, favorites_count on its summary item; a
+comment's reply_count, likes) are restored as the file holds them and verified in
+pass 4; the others are rebuilt.
 
 The target must be empty (any item but this export's own marker refuses it),
 unless merge is asked: then a post whose slug is taken here is skipped with
@@ -34,7 +35,9 @@ from typing import Any
 
 from rich.progress import Progress
 
-from chalicelib.blog.post_upkeep import CountsMoved, PostUpkeep, SlugTaken, StaleVersion
+from chalicelib.blog import counters
+from chalicelib.blog.counters import PostChanged
+from chalicelib.blog.post_upkeep import COUNT_FIELDS, CountsMoved, PostUpkeep, SlugTaken, StaleVersion
 from chalicelib.blog.status import Status
 from chalicelib.blog.threads import reference
 from chalicelib.store import keys
@@ -195,6 +198,8 @@ class Restore:
                 batch.add(item)
                 batch.add(reference(item))
                 self.report.written[f"comment ({item['status']})"] += 1
+            elif kind == "counts":
+                self._counts(table, item)
             elif kind == "account":
                 self._account(table, item)
             elif kind == "favorite":
@@ -211,6 +216,29 @@ class Restore:
                 batch.add(item)
                 self.report.written[kind] += 1
         batch.flush()
+
+    def _counts(self, table: Table, item: Item) -> None:
+        """A post's counts onto the summary item its restored post got (and the label copies): by the difference,
+        so a restore run again moves nothing."""
+        slug = str(item["slug"])
+        for _ in range(4):
+            summary = table.get(keys.post_summary(slug))
+            if summary is None:
+                self.report.skipped["counts: of a post not restored"] += 1
+                return
+            writes = [write for name in COUNT_FIELDS
+                      if (delta := int(item.get(name, 0)) - int(summary.get(name, 0)))
+                      for write in counters.tally(summary, name, delta)]
+            if not writes:
+                self.report.kept["counts"] += 1
+                return
+            try:
+                table.transact(writes)
+            except PostChanged:
+                continue
+            self.report.written["counts"] += 1
+            return
+        raise RuntimeError("the blog kept changing while restoring; run the restore again to resume")
 
     def _once(self, table: Table, kind: str, writes: list[Write]) -> None:
         try:
@@ -249,8 +277,8 @@ class Restore:
             page = table.query(keys.post_partition(slug), limit=1000, start_key=start)
             for found in page.items:
                 sort_key = str(found["SK"])
-                if sort_key == keys.POST_SK:
-                    post = found
+                if sort_key == keys.POST_SUMMARY_SK:
+                    post = found  # where the post's counts are
                 elif sort_key.startswith((keys.COMMENT_PREFIX, keys.HELD_PREFIX)):
                     comments[str(found["id"])] = {k: found.get(k) for k in
                                                  ("SK", "status", "reply_count", "likes", "dislikes")}

@@ -28,10 +28,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from chalicelib.blog import clock, rendering
+from chalicelib.blog import clock, counters, rendering
+from chalicelib.blog.counters import PostChanged
 from chalicelib.blog.ids import ulid
-from chalicelib.blog.post_upkeep import CountsMoved, PostUpkeep, SlugTaken, StaleVersion
-from chalicelib.blog.posts import render_post
+from chalicelib.blog.post_upkeep import COUNT_FIELDS, CountsMoved, PostUpkeep, SlugTaken, StaleVersion
+from chalicelib.blog.posts import load_with_counts, render_post
 from chalicelib.blog.slugs import is_valid_slug, slugify, with_suffix
 from chalicelib.blog.status import Status
 from chalicelib.blog.threads import commenter_entry, held, public, reference
@@ -50,6 +51,8 @@ _NUMBERED_SLUGS = 50
 _ATTEMPTS = 4
 # TransactWriteItems takes up to 100 writes and 4 MB: a group of comments stays within both.
 MAX_TRANSACTION_WRITES = 100
+# The count's own writes in a group: the post's summary item and its label copies (at most 10 labels).
+_COUNT_WRITES = 11
 MAX_TRANSACTION_BYTES = 2 * 1024 * 1024
 _BLOCK_END = re.compile(r"</(?:p|div|li|h[1-6]|blockquote|pre)>|<br\s*/?>", re.IGNORECASE)
 _TAG = re.compile(r"<[^>]*>")
@@ -72,7 +75,8 @@ def _groups(todo: list[tuple[Placed, Item]]) -> Iterable[list[tuple[Placed, Item
         cost = 3 + (1 if parent and parent not in parents else 0)
         weight = 2 * item_size(item)
         if group and (placed.depth != group[0][0].depth or item["post_slug"] != group[0][1]["post_slug"]
-                      or writes + cost + 1 > MAX_TRANSACTION_WRITES or size + weight > MAX_TRANSACTION_BYTES):
+                      or writes + cost + _COUNT_WRITES > MAX_TRANSACTION_WRITES
+                      or size + weight > MAX_TRANSACTION_BYTES):
             yield group
             group, parents, writes, size = [], set(), 0, 0
             cost = 3 + (1 if parent else 0)
@@ -268,7 +272,7 @@ class Writer:
         export no longer decides. Comments, counts and favorites stay as they are.
         """
         assert self.table is not None
-        old = self.table.get(keys.post(slug))
+        old = load_with_counts(self.table, slug)
         if old is None or old.get("imported_from") != self.options.source or "source_digest" not in old:
             return "already imported"  # a post this import only attached comments to, or one since deleted
         if old["source_digest"] == _fingerprint(source):
@@ -281,7 +285,7 @@ class Writer:
         assert self.upkeep is not None
         fresh = self._post_item(source)
         version = int(old["version"]) + 1
-        new = {**old, **{k: v for k, v in fresh.items() if k not in ("comment_count", "created_at")},
+        new = {**old, **{k: v for k, v in fresh.items() if k not in (*COUNT_FIELDS, "created_at")},
                "version": version, "imported_version": version}
         if old.get("first_published"):
             new["first_published"] = True
@@ -350,6 +354,7 @@ class Writer:
             "updated_at": utc(source.updated) or published,
             "version": 1,
             "comment_count": 0,
+            "favorites_count": 0,
             "imported_from": self.options.source,
             "source_ref": source.ref,
             "source_published_at": source.published,
@@ -435,9 +440,13 @@ class Writer:
                 continue
             prepared.append((placed, self._comment_item(placed, sources[placed.ref], slug)))
         present: set[str] = set()
+        summaries: dict[str, Item] = {}
         if self.table is not None and prepared:
             found = self.table.batch_get([keys.comment_ref(item["id"]) for _, item in prepared])
             present = {str(ref["PK"]) for ref in found}
+            # The posts' summary items, where their counts are (blog/counters.py): one read per batch.
+            wanted = {str(item["post_slug"]) for _, item in prepared}
+            summaries = {str(s["slug"]): s for s in self.table.batch_get([keys.post_summary(w) for w in wanted])}
         todo = []
         for placed, item in prepared:
             if keys.comment_ref(item["id"])["PK"] in present:
@@ -447,7 +456,7 @@ class Writer:
         if not self.options.dry_run:
             self._write_held([(p, i) for p, i in todo if p.status in (Status.PENDING, Status.SPAM)])
             for group in _groups([(p, i) for p, i in todo if p.status not in (Status.PENDING, Status.SPAM)]):
-                self._write_group(group)
+                self._write_group(group, summaries)
             return
         for placed, _ in todo:
             self.report.comments[f"created {placed.status}"] += 1
@@ -469,16 +478,33 @@ class Writer:
             self.report.comments[f"created {placed.status}"] += 1
             self._spent(1, item, reference(item))
 
-    def _write_group(self, group: list[tuple[Placed, Item]]) -> None:
+    def _write_group(self, group: list[tuple[Placed, Item]], summaries: dict[str, Item]) -> None:
         """Comments of one post and one depth in one transaction, with the counts they move, added up.
 
         Each comment is put only if its reference is absent; the post's
         comment_count moves by the approved ones, each parent's reply_count by its
         replies here. A group that finds one of its comments already there (another
-        run racing this one) is written again one comment at a time.
+        run racing this one) is written again one comment at a time; one whose post
+        was saved since its summary was read reads the summary again.
         """
         assert self.table is not None
-        slug = group[0][1]["post_slug"]
+        slug = str(group[0][1]["post_slug"])
+        for _ in range(_ATTEMPTS):
+            try:
+                self._transact_group(group, slug, summaries.get(slug))
+                return
+            except PostChanged:
+                fresh = self.table.get(keys.post_summary(slug))
+                if fresh is not None:
+                    summaries[slug] = fresh
+            except AlreadyImported:
+                for placed, item in group:
+                    self._write_one(placed, item, summaries)
+                return
+        raise RuntimeError("the blog kept changing while importing; run the import again to resume")
+
+    def _transact_group(self, group: list[tuple[Placed, Item]], slug: str, summary: Item | None) -> None:
+        assert self.table is not None
         writes: list[Write] = []
         replies: Counter[str] = Counter()
         approved = 0
@@ -490,28 +516,23 @@ class Writer:
             approved += placed.status == Status.APPROVED
             if item.get("parent_id"):
                 replies[item["parent_id"]] += 1
-        if approved:
-            writes.append(update(keys.post(slug), "ADD comment_count :n", "attribute_exists(PK)", n=approved))
+        if approved and summary is not None:
+            writes += counters.tally(summary, "comment_count", approved)  # the post's summary item, not the post
         else:
-            writes.append(check(keys.post(slug), "attribute_exists(PK)"))
+            writes.append(check(keys.post_summary(slug), "attribute_exists(PK)"))
         for parent_id, count in replies.items():
             writes.append(update(keys.comment(slug, parent_id), "ADD reply_count :n", "attribute_exists(PK)",
                                  n=count))
-        try:
-            self.table.transact(writes)
-        except AlreadyImported:
-            for placed, item in group:
-                self._write_one(placed, item)
-            return
+        self.table.transact(writes)
         for placed, item in group:
             self.report.comments[f"created {placed.status}"] += 1
             self._spent(2, item, reference(item))
         self._spent_on_updates(slug, replies)
 
-    def _write_one(self, placed: Placed, item: Item) -> None:
+    def _write_one(self, placed: Placed, item: Item, summaries: dict[str, Item]) -> None:
         assert self.table is not None
         try:
-            self.table.transact(self._comment_writes(placed, item))
+            self._write_comment(placed, item, summaries)
         except AlreadyImported:
             self.report.comments["already imported"] += 1
             return
@@ -543,6 +564,20 @@ class Writer:
         units = _units(self._post_sizes.get(slug, 1024))
         units += sum(_units(self._sizes.get(parent, 1024)) for parent in replies)
         self.report.write_units += 2 * units
+
+    def _write_comment(self, placed: Placed, item: Item, summaries: dict[str, Item]) -> None:
+        """One comment with its counts; the post's summary is read again if the post was saved since."""
+        assert self.table is not None
+        slug = str(item["post_slug"])
+        for _ in range(_ATTEMPTS):
+            try:
+                self.table.transact(self._comment_writes(placed, item, summaries.get(slug)))
+                return
+            except PostChanged:
+                fresh = self.table.get(keys.post_summary(slug))
+                if fresh is not None:
+                    summaries[slug] = fresh
+        raise RuntimeError("the blog kept changing while importing; run the import again to resume")
 
     def _comment_item(self, placed: Placed, source: SourceComment, slug: str) -> Item:
         created = utc(source.created) or self.post_dates[placed.post_ref]
@@ -589,19 +624,19 @@ class Writer:
             return None
         return commenter_entry(item, "email:" + self.options.email_hash(item["author_email"]))
 
-    def _comment_writes(self, placed: Placed, item: Item) -> list[Write]:
+    def _comment_writes(self, placed: Placed, item: Item, summary: Item | None) -> list[Write]:
         slug = item["post_slug"]
         writes = [put(reference(item), "attribute_not_exists(PK)", refusal=AlreadyImported()),
                   put(item, "attribute_not_exists(PK)")]
         if entry := self._index_entry(item):
             writes.append(put(entry))
-        if placed.status in (Status.PENDING, Status.SPAM):
-            writes.append(check(keys.post(slug), "attribute_exists(PK)"))
-            return writes
-        if placed.status == Status.APPROVED:
-            writes.append(update(keys.post(slug), "ADD comment_count :one", "attribute_exists(PK)", one=1))
+        if placed.status == Status.APPROVED and summary is not None:
+            writes += counters.tally(summary, "comment_count", +1)  # the post's summary item, not the post
         else:
-            writes.append(check(keys.post(slug), "attribute_exists(PK)"))
+            # Held comments and tombstones are not counted (nor is anything on a post that is gone: this fails).
+            writes.append(check(keys.post_summary(slug), "attribute_exists(PK)"))
+        if placed.status in (Status.PENDING, Status.SPAM):
+            return writes
         if item.get("parent_id"):
             writes.append(update(keys.comment(slug, item["parent_id"]), "ADD reply_count :one",
                                  "attribute_exists(PK)", one=1))

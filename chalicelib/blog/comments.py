@@ -1,9 +1,10 @@
 """Comments: post, reply, list, edit and delete, with the post's count kept exact.
 
-A new comment, its id->post reference, the post's comment_count and the
-parent's reply_count are written in one transaction whose conditions check
-that the post is public and the parent still stands; so a count can never
-disagree with the comments it counts.
+A new comment, its id->post reference, the post's comment_count (on its
+summary item and label copies: blog/counters.py) and the parent's reply_count
+are written in one transaction whose conditions check that the post is public
+and the parent still stands; so a count can never disagree with the comments
+it counts.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from chalicelib.blog import clock, comment_fragment, moderation, rendering, views
+from chalicelib.blog import clock, comment_fragment, counters, moderation, rendering, views
 from chalicelib.blog.antispam import FORM_TOKEN_FIELD, HONEYPOT_FIELD, AntiSpam
 from chalicelib.blog.idempotency import Claim, ClaimTaken
 from chalicelib.blog.ids import is_ulid, new_ulid
@@ -120,14 +121,15 @@ class Comments:
         issued while the post was public must not outlive its being public.
         """
         if start is None:
-            page = self.table.query(keys.post_partition(slug), sort_from=keys.POST_SK,
+            # The summary item (status, date) sorts right before the comments: it proves the post public.
+            page = self.table.query(keys.post_partition(slug), sort_from=keys.POST_SUMMARY_SK,
                                     sort_to=keys.COMMENT_PREFIX + END, limit=limit + 1)
-            post = page.items[0] if page.items and page.items[0]["SK"] == keys.POST_SK else None
+            post = page.items[0] if page.items and page.items[0]["SK"] == keys.POST_SUMMARY_SK else None
             self._require_public(post)
             return post, page.items[1:], page.last_key
         post = None
         if not proven_public:
-            post = self.table.get(keys.post(slug))
+            post = self.table.get(keys.post_summary(slug))
             self._require_public(post)
         page = self.table.query(keys.post_partition(slug), sort_from=keys.COMMENT_PREFIX,
                                 sort_to=keys.COMMENT_PREFIX + END, limit=limit, start_key=start)
@@ -142,7 +144,7 @@ class Comments:
         """Newest first, or best score first: the post is read first to prove it public (two round trips)."""
         scope = f"{keys.comments_scope(slug)}|{sort}"
         start = cursors.decode(cursor, scope, self.cursor_key)
-        self._require_public(self.table.get(keys.post(slug)))
+        self._require_public(self.table.get(keys.post_summary(slug)))
         if sort == "newest":
             page = self.table.query(keys.post_partition(slug), sort_from=keys.COMMENT_PREFIX,
                                     sort_to=keys.COMMENT_PREFIX + END, newest_first=True, limit=limit,
@@ -204,7 +206,7 @@ class Comments:
                                           self.settings.admins)
         if claim and (replayed := claim.replay(context.get(_k(claim.key)), now_epoch)) is not None:
             return replayed
-        post = self._commentable(context.get(_k(keys.post(slug))), now)
+        post = self._commentable(context.get(_k(keys.post_summary(slug))), now)
         parent = self._parent(slug, fields.get("parent_id"), context)
         known = identity is not None and _k(keys.commenter_approved(identity)) in context and (
             confirmation is None or _k(confirmation) in context)
@@ -273,7 +275,7 @@ class Comments:
 
         ``account``: the commenter's account, when their token is still to be checked against it.
         """
-        wanted = [keys.post(slug)]
+        wanted = [keys.post_summary(slug)]  # the post's status, date, author and counts: not its body
         if confirmation is not None and self.settings.moderation == moderation.FIRST_TIME:
             wanted.append(confirmation)
         if account:
@@ -298,7 +300,11 @@ class Comments:
 
     def _creation_writes(self, item: Item, post: Item, parent: Item | None, identity: str | None,
                          now: str) -> list[Write]:
-        """The comment, its reference, and (only when it is public) the counts it changes."""
+        """The comment, its reference, and (only when it is public) the counts it changes.
+
+        ``post`` is the post's summary item: the counts move there (and on its
+        label copies), never on the post item, which is as large as its body.
+        """
         slug, approved = item["post_slug"], item["status"] == Status.APPROVED
         post_guard = _POST_IS_OPEN + (" AND #at >= :cutoff" if self.settings.comments_close_after_days else "")
         guard_values: dict[str, Any] = {"published": Status.PUBLISHED, "scheduled": Status.SCHEDULED, "now": now,
@@ -310,9 +316,9 @@ class Comments:
         writes = [
             put(item, "attribute_not_exists(PK)"),
             put(reference(item)),
-            update(keys.post(slug), "ADD comment_count :one", post_guard, names, refusal=gone, one=1, **guard_values)
-            if approved else check(keys.post(slug), post_guard, names, refusal=gone, **guard_values),
         ]
+        writes += (counters.tally(post, "comment_count", +1, post_guard, names, refusal=gone, **guard_values)
+                   if approved else [check(keys.post_summary(slug), post_guard, names, refusal=gone, **guard_values)])
         if parent:
             parent_gone = Invalid.field("parent_id", "refers to a comment that was deleted")
             writes.append(count_reply(slug, parent["id"], +1, refusal=parent_gone) if approved else
@@ -380,7 +386,7 @@ class Comments:
             if int(comment.get("reply_count", 0)):
                 raise has_replies
             item = held(edited, status)
-            writes = withdrawal(comment, item, refusal=has_replies)
+            writes = withdrawal(comment, item, post, refusal=has_replies)
         if not exempt:
             writes.append(self.antispam.rate_limit(self.antispam.address_hash(address), now_epoch))
         try:

@@ -1,6 +1,6 @@
 """Atom 1.0 feeds (RFC 4287) and the sitemap (sitemaps.org 0.9), each from one or two reads.
 
-  posts feed          one Query of GSI1 POSTS, newest first
+  posts feed          one Query of GSI1 POSTS (summary items), newest first, one BatchGetItem of those posts
   a label's posts     one Query of LABEL#<label>, one BatchGetItem of those posts
   comments feed       one Query of GSI2 COMMENTS (public comments carry those keys), one
                       BatchGetItem of their posts: titles, and hiding posts no longer public
@@ -90,13 +90,16 @@ class Feeds:
         """The newest published posts, or the newest of one label (``?label=``); ``api_url`` is the API's base."""
         raw_label = read_query(params, ("label",)).get("label")
         now = clock.now_iso()
+        # The index entries (summary items, label memberships) hold no HTML: one Query for
+        # the slugs, one BatchGetItem for the posts.
         if raw_label is None:
             page = self.table.query(keys.POSTS_PARTITION, index="GSI1", newest_first=True,
                                     limit=FEED_SIZE, sort_to=now + END)
-            return self._posts_feed(page.items, now, f"Posts: {self.site_name}",
+            slugs = [str(s["slug"]) for s in page.items]
+            found = {p["slug"]: p for p in self.table.batch_get([keys.post(s) for s in slugs])}
+            return self._posts_feed([found[s] for s in slugs if s in found], now, f"Posts: {self.site_name}",
                                     f"{api_url}/feeds/posts.atom", f"{self.site}/posts")
         label = _label(raw_label)
-        # Membership items hold only the slug: one Query for the slugs, one BatchGetItem for the posts.
         members = self.table.query(keys.label_partition(keys.label_key(label)), newest_first=True,
                                    limit=FEED_SIZE, sort_to=now + END)
         slugs = [keys.slug_from_timeline_sort_key(m["SK"]) for m in members.items]

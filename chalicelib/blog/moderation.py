@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.blog import clock, views
+from chalicelib.blog import clock, counters, views
 from chalicelib.blog.antispam import AntiSpam
 from chalicelib.blog.ids import new_ulid
 from chalicelib.blog.status import HELD_STATUSES, Status
@@ -20,7 +20,7 @@ from chalicelib.blog.tokens import Principal
 from chalicelib.blog.validation import Choice, Field, page_limit, read_fields, read_query
 from chalicelib.errors import Conflict, Forbidden, Invalid
 from chalicelib.store import cursors, keys
-from chalicelib.store.table import Item, Table, TransactionCancelled, Write, delete, put, update
+from chalicelib.store.table import Item, Table, TransactionCancelled, Write, delete, put
 
 # The MODERATION setting: hold no comment, only a commenter's first, or every one.
 OFF, FIRST_TIME = "off", "first-time"
@@ -92,7 +92,7 @@ class Moderation:
                    was=comment["status"]),
             put(item),
             put(reference(item)),
-            update(keys.post(slug), "ADD comment_count :one", "attribute_exists(PK)", one=1),
+            *counters.tally(self.threads.summary(slug), "comment_count", +1),
             entry,
         ]
         if comment.get("parent_id"):
@@ -114,7 +114,7 @@ class Moderation:
         if comment["status"] == Status.APPROVED:
             if int(comment.get("reply_count", 0)):
                 raise Conflict("the comment has replies; delete it instead (it stays as a tombstone)")
-            writes = [*withdrawal(comment, item), entry]
+            writes = [*withdrawal(comment, item, self.threads.summary(slug)), entry]
         else:
             writes = [put(item, "#status = :was", {"#status": "status"}, was=comment["status"]), entry]
         try:

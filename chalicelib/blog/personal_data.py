@@ -40,8 +40,9 @@ from chalicelib.blog.accounts import Accounts, user_view
 from chalicelib.blog.antispam import AntiSpam, rate_window
 from chalicelib.blog.ids import new_ulid
 from chalicelib.blog.notifications import Notifications, image
+from chalicelib.blog.social import Social
 from chalicelib.blog.threads import Threads
-from chalicelib.blog.tokens import REVOKED, Principal, current_principal
+from chalicelib.blog.tokens import READER, REVOKED, Principal, current_principal
 from chalicelib.blog.validation import Choice, Email, Field, Text, page_limit, read_fields, read_query
 from chalicelib.errors import BadRequest, Conflict, Forbidden, NotFound, Unauthenticated
 from chalicelib.settings import Settings
@@ -295,13 +296,9 @@ class PersonalData:
                 return
             for favorite in fresh:
                 seen.add(_k(favorite))
-                with contextlib.suppress(TransactionCancelled):  # taken back, or its post deleted, meanwhile
-                    self.table.transact([
-                        delete({"PK": favorite["PK"], "SK": favorite["SK"]}, "attribute_exists(PK)"),
-                        update(keys.post(str(favorite["slug"])), "ADD favorites_count :minus",
-                               "attribute_exists(PK)", minus=-1),
-                        update(keys.favorites_count(username), "ADD #c :minus", names={"#c": "count"}, minus=-1),
-                    ])
+                # As the reader taking it back would: the post's counts (summary item, label copies) move with it.
+                with contextlib.suppress(NotFound, Conflict):  # its post deleted, or kept changing, meanwhile
+                    Social(self.table).unfavorite(Principal(username=username, role=READER), str(favorite["slug"]))
 
     def _forget_follows(self, username: str) -> None:
         while True:

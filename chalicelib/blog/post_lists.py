@@ -2,6 +2,8 @@
 
 Each page is one Query of an index the post's own transaction keeps
 (post_upkeep.py), paged by a signed cursor bound to the list and its filters.
+The items read are small: posts' summary items (GSI1, GSI2) or label
+memberships carrying a copy of the summary, never the posts with their bodies.
 """
 
 from __future__ import annotations
@@ -80,13 +82,12 @@ class PostLists:
 
     def _by_label(self, label: str, limit: int, start: dict[str, str] | None,
                   scope: str, now: str) -> dict[str, Any]:
-        # Membership items hold only the slug: a post's counts live on the post
-        # alone, so the page's posts are fetched in one BatchGetItem.
+        # One Query: each membership carries the post's summary and counts, written by the
+        # post's own transaction and moved with its counts (blog/counters.py). A membership
+        # without a summary predates that (make migrate fills it in) and is left out.
         page = self.table.query(keys.label_partition(keys.label_key(label)), newest_first=True, limit=limit,
                                 start_key=start, sort_to=now + END)
-        slugs = [keys.slug_from_timeline_sort_key(m["SK"]) for m in page.items]
-        found = {p["slug"]: p for p in self.table.batch_get([keys.post(s) for s in slugs])}
-        items = [views.post_summary(found[s], now) for s in slugs if s in found and views.is_public(found[s], now)]
+        items = [views.post_summary(m, now) for m in page.items if "title" in m and views.is_public(m, now)]
         return self._page(items, page.last_key, scope)
 
     def _page(self, items: list[dict[str, Any]], last_key: dict[str, str] | None, scope: str) -> dict[str, Any]:

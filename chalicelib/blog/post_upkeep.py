@@ -1,9 +1,17 @@
-"""What a post implies, kept in step with it: index keys, label memberships, schedule entry, counts.
+"""What a post implies, kept in step with it: summary item, index keys, label memberships, schedule entry, counts.
 
-A post item implies other items: its label memberships, its schedule entry and
-its share of the label, archive and total counts. Every save computes those for
-the old and the new state of the post and writes the difference in the same
-transaction as the post itself, so counts and listings never drift from posts.
+A post item implies other items: its summary item (what lists show, with the
+post's counts, in the indexes lists read), its label memberships (a copy of the
+summary each), its schedule entry and its share of the label, archive and total
+counts. Every save computes those for the old and the new state of the post and
+writes the difference in the same transaction as the post itself, so counts and
+listings never drift from posts.
+
+The post's own counts (comment_count, favorites_count) live on the summary item
+and its label copies only: the comment, moderation and favorite paths move them
+(blog/counters.py), never the post item, whose size is the body's. A save copies
+the counts it read into new label copies and conditions the summary item on
+them, so a comment landing meanwhile cancels the save, which is computed again.
 """
 
 from __future__ import annotations
@@ -14,6 +22,7 @@ from typing import Any
 from chalicelib.blog.status import Status
 from chalicelib.errors import PayloadTooLarge
 from chalicelib.store import keys
+from chalicelib.store.keys import Key
 from chalicelib.store.table import MAX_ITEM_BYTES, Item, Table, TransactionCancelled, Write, delete, item_size, put
 
 
@@ -42,6 +51,26 @@ class Derived:
         self.count_names = count_names
 
 
+# What a list shows of a post, kept on its summary item and on each label membership.
+SUMMARY_FIELDS = ("slug", "title", "summary", "labels", "author", "status", "published_at", "created_at",
+                  "updated_at", "comments_closed", "version")
+COUNT_FIELDS = ("comment_count", "favorites_count")
+
+
+def summary_of(post: Item) -> Item:
+    """The summary and counts of a post (read with its counts: see posts.py's load), without keys."""
+    fields = {name: post[name] for name in SUMMARY_FIELDS if name in post}
+    return {**fields, **{name: int(post.get(name, 0)) for name in COUNT_FIELDS}}
+
+
+def label_member_keys(post: Item) -> list[Key]:
+    """The label memberships a post's state implies (none unless published or scheduled)."""
+    if post["status"] not in (Status.PUBLISHED, Status.SCHEDULED):
+        return []
+    return [keys.label_member(keys.label_key(label), post["published_at"], post["slug"])
+            for label in post.get("labels", [])]
+
+
 def derived(post: Item | None) -> Derived:
     entries: dict[tuple[str, str], Item] = {}
     counts: Counter[tuple[str, str]] = Counter()
@@ -49,9 +78,9 @@ def derived(post: Item | None) -> Derived:
     if post is None or post["status"] not in (Status.PUBLISHED, Status.SCHEDULED):
         return Derived(entries, counts, names)
     slug, at = post["slug"], post["published_at"]
-    for label in post.get("labels", []):
-        member = keys.label_member(keys.label_key(label), at, slug)
-        entries[(member["PK"], member["SK"])] = {**member, "slug": slug}
+    summary = summary_of(post)
+    for member in label_member_keys(post):
+        entries[(member["PK"], member["SK"])] = {**member, **summary}
     if post["status"] == Status.SCHEDULED:
         entry = keys.schedule_entry(at, slug)
         entries[(entry["PK"], entry["SK"])] = {**entry, "slug": slug}
@@ -85,37 +114,52 @@ def _index_attributes(post: Item) -> dict[str, str]:
     return {}
 
 
-def with_indexes(post: Item) -> Item:
-    """The post item as stored: with the index keys its status calls for, and no others."""
-    plain = {k: v for k, v in post.items() if k not in keys.INDEX_KEY_ATTRIBUTES}
-    return {**plain, **_index_attributes(plain)}
+def stored_post(post: Item) -> Item:
+    """The post item as stored: no index keys (its summary item carries them) and no counts."""
+    return {k: v for k, v in post.items() if k not in keys.INDEX_KEY_ATTRIBUTES and k not in COUNT_FIELDS}
 
 
-def _update_in_place(old: Item, new: Item) -> Write:
-    """SET what changed and REMOVE what went, never touching comment_count.
+def summary_item(post: Item) -> Item:
+    """The post's summary item as stored: summary, counts, and the index keys its status calls for."""
+    return {**keys.post_summary(post["slug"]), **summary_of(post), **_index_attributes(post)}
 
-    A Put would overwrite comment_count with the value read before the edit and
-    lose comments written in between; an Update leaves it to the comment path.
+
+def _update_in_place(old: Item, new: Item, key: Key, counts: dict[str, int] | None = None) -> Write:
+    """SET what changed and REMOVE what went, never touching the counts.
+
+    A Put would overwrite a count with the value read before the edit and lose
+    comments written in between; an Update leaves them to the paths that move
+    them. ``counts``: the counts the save read, which its condition requires
+    unchanged (the label copies it writes carry them).
     """
     names: dict[str, str] = {}
     values: dict[str, Any] = {}
     sets: list[str] = []
     for i, (name, value) in enumerate(new.items()):
-        if name in ("PK", "SK", "comment_count") or old.get(name) == value:
+        if name in ("PK", "SK", *COUNT_FIELDS) or old.get(name) == value:
             continue
         names[f"#a{i}"] = name
         values[f":a{i}"] = value
         sets.append(f"#a{i} = :a{i}")
     removes = []
     for j, name in enumerate(old):
-        if name not in new and name != "comment_count":
+        if name not in new and name not in COUNT_FIELDS:
             names[f"#r{j}"] = name
             removes.append(f"#r{j}")
     names["#version"] = "version"
     values[":seen"] = old["version"]
+    condition = "#version = :seen"
+    refusal: Exception = StaleVersion()
+    for k, (name, seen) in enumerate((counts or {}).items()):
+        names[f"#c{k}"] = name
+        values[f":c{k}"] = seen
+        condition += f" AND #c{k} = :c{k}"
+        refusal = CountsMoved()  # the version or a count moved: either way, compute the save again
     expression = ("SET " + ", ".join(sets) if sets else "") + (" REMOVE " + ", ".join(removes) if removes else "")
-    return Write("Update", key=keys.post(old["slug"]), update=expression.strip(),
-                 condition="#version = :seen", names=names, values=values, refusal=StaleVersion())
+    if not expression:
+        return Write("ConditionCheck", key=key, condition=condition, names=names, values=values, refusal=refusal)
+    return Write("Update", key=key, update=expression.strip(),
+                 condition=condition, names=names, values=values, refusal=refusal)
 
 
 def _check_size(post: Item, extra: list[Write]) -> None:
@@ -134,6 +178,14 @@ def _check_size(post: Item, extra: list[Write]) -> None:
         )
 
 
+def _retired_summary(old: Item, counts: dict[str, int]) -> Write:
+    """Delete the summary item of a slug being left, under the counts read (a draft's are 0)."""
+    names = {"#version": "version", **{f"#c{k}": n for k, n in enumerate(counts)}}
+    values = {"seen": old["version"], **{f"c{k}": v for k, v in enumerate(counts.values())}}
+    condition = "#version = :seen" + "".join(f" AND #c{k} = :c{k}" for k in range(len(counts)))
+    return delete(keys.post_summary(old["slug"]), condition, names, refusal=CountsMoved(), **values)
+
+
 class PostUpkeep:
     def __init__(self, table: Table) -> None:
         self.table = table
@@ -144,21 +196,28 @@ class PostUpkeep:
         Raises StaleVersion or SlugTaken from the post's own writes, CountsMoved
         when a count moved meanwhile, and whatever an extra write refuses with.
         """
-        new = with_indexes(new)
-        _check_size(new, extra or [])
+        # ``old`` and ``new`` carry the counts ``old`` was read with (posts.py reads them with the post).
+        stored = stored_post(new)
+        _check_size(stored, extra or [])
         writes = list(extra or [])  # first: an idempotency claim's refusal outranks the others
+        counts = {name: int(old.get(name, 0)) for name in COUNT_FIELDS} if old is not None else {}
         if old is None:
-            writes.append(put(new, "attribute_not_exists(PK)", refusal=SlugTaken()))
+            writes += [put(stored, "attribute_not_exists(PK)", refusal=SlugTaken()),
+                       put(summary_item(new), "attribute_not_exists(PK)", refusal=SlugTaken())]
         elif old["slug"] != new["slug"]:
             writes += [delete(keys.post(old["slug"]), "#version = :seen", {"#version": "version"},
                               refusal=StaleVersion(), seen=old["version"]),
-                       put(new, "attribute_not_exists(PK)", refusal=SlugTaken())]
+                       _retired_summary(old, counts),
+                       put(stored, "attribute_not_exists(PK)", refusal=SlugTaken()),
+                       put(summary_item(new), "attribute_not_exists(PK)", refusal=SlugTaken())]
         else:
-            writes.append(_update_in_place(old, new))
+            writes += [_update_in_place(stored_post(old), stored, keys.post(old["slug"])),
+                       _update_in_place(summary_item(old), summary_item(new), keys.post_summary(old["slug"]),
+                                        counts)]
         before = derived(old)
         after = derived(new if new["status"] != Status.DELETING else None)
         for key, entry in after.entries.items():
-            if key not in before.entries:
+            if before.entries.get(key) != entry:  # new, or its summary changed
                 writes.append(put(entry))
         for key in before.entries:
             if key not in after.entries:

@@ -14,7 +14,7 @@ from typing import Any
 
 from chalicelib.blog import clock, rendering, views
 from chalicelib.blog.idempotency import Claim, ClaimTaken
-from chalicelib.blog.post_upkeep import CountsMoved, PostUpkeep, SlugTaken, StaleVersion, with_indexes
+from chalicelib.blog.post_upkeep import COUNT_FIELDS, CountsMoved, PostUpkeep, SlugTaken, StaleVersion
 from chalicelib.blog.slugs import MAX_SLUG_LENGTH, is_valid_slug, slugify, with_suffix
 from chalicelib.blog.social import forget_favorite
 from chalicelib.blog.status import POST_STATUSES, Status
@@ -84,9 +84,10 @@ class Posts:
 
     # -- reading -------------------------------------------------------------
 
-    def _load(self, slug: str) -> Item | None:
-        item = self.table.get(keys.post(slug))
-        return None if item is None or item["status"] == Status.DELETING else item
+    def _load(self, slug: str, deleting: bool = False) -> Item | None:
+        """The post with its counts: one Query of its first two items, the post and its summary item."""
+        item = load_with_counts(self.table, slug)
+        return None if item is None or (item["status"] == Status.DELETING and not deleting) else item
 
     def _visible(self, item: Item | None, principal: Principal | None, now: str) -> Item:
         """Drafts and not-yet-due posts exist only for their author and admins."""
@@ -106,14 +107,14 @@ class Posts:
         if query.get("embed") != "comments":
             item = self._visible(self._load(slug), principal, now)
             return views.post_view(item, now, self.close_after_days), _etag(item)
-        # One Query: the post item sorts first in its partition, its comments after it.
+        # One Query: the post item sorts first in its partition, its summary item (counts) next, its comments after.
         page = self.table.query(keys.post_partition(slug), sort_from=keys.POST_SK,
-                                sort_to=keys.COMMENT_PREFIX + END, limit=limit + 1)
-        first = page.items[0] if page.items and page.items[0]["SK"] == keys.POST_SK else None
-        item = self._visible(first, principal, now)
+                                sort_to=keys.COMMENT_PREFIX + END, limit=limit + 2)
+        item = self._visible(with_counts(page.items), principal, now)
         view = views.post_view(item, now, self.close_after_days)
         if views.is_public(item, now):
-            view["comments"] = [views.comment_view(c) for c in page.items[1:]]
+            view["comments"] = [views.comment_view(c) for c in page.items
+                                if str(c["SK"]).startswith(keys.COMMENT_PREFIX)]
             view["comments_next_cursor"] = cursors.encode(page.last_key, keys.comments_scope(slug), self.cursor_key)
         else:
             # Its author and admins read a draft, but not its comments: no route shows
@@ -145,6 +146,7 @@ class Posts:
             "updated_at": now,
             "version": 1,
             "comment_count": 0,
+            "favorites_count": 0,
         }
         if status == Status.PUBLISHED:
             post["first_published"] = True
@@ -153,7 +155,7 @@ class Posts:
         candidates = [explicit] if explicit else _candidate_slugs(slugify(fields["title"]) or "post")
         for slug in candidates:
             post.update(keys.post(slug), slug=slug)
-            view = views.post_view(with_indexes(post), now, self.close_after_days)
+            view = views.post_view(post, now, self.close_after_days)
             record = [claim.record(view, clock.epoch())] if claim else []
             try:
                 if self._save_new(post, record):
@@ -192,8 +194,7 @@ class Posts:
                 raise Conflict("that slug is taken", {"slug": ["is already used by another post"]}) from taken
             except (StaleVersion, CountsMoved):
                 continue  # someone wrote in between; re-read and decide again (If-Match re-checked)
-            saved = with_indexes(new)
-            return views.post_view(saved, now, self.close_after_days), _etag(saved)
+            return views.post_view(new, now, self.close_after_days), _etag(new)
         raise Conflict("the post kept changing while saving; try again")
 
     def delete(self, principal: Principal, slug: str, if_match: str | None) -> None:
@@ -203,13 +204,13 @@ class Posts:
         self._retire(principal, slug, if_match)
         self._purge_partition(slug)
         # If a concurrent DELETE finished first, the post is gone either way.
-        with contextlib.suppress(ConditionFailed):
-            self.table.write(delete(keys.post(slug), "#status = :deleting", {"#status": "status"},
-                                    deleting=Status.DELETING))
+        for key in (keys.post_summary(slug), keys.post(slug)):  # the post last: it keeps the slug taken
+            with contextlib.suppress(ConditionFailed):
+                self.table.write(delete(key, "#status = :deleting", {"#status": "status"}, deleting=Status.DELETING))
 
     def _retire(self, principal: Principal, slug: str, if_match: str | None) -> None:
         for _ in range(_SAVE_ATTEMPTS):
-            item = self.table.get(keys.post(slug))
+            item = self._load(slug, deleting=True)
             if item is not None and item["status"] == Status.DELETING and _may_edit(principal, item):
                 return  # an earlier DELETE stopped part-way (a timeout, say): let this one finish it
             old = self._editable(principal, item, if_match, clock.now_iso())
@@ -226,7 +227,7 @@ class Posts:
         page = self.table.query(keys.SCHEDULE_PARTITION, sort_to=now + END, limit=limit)
         promoted = 0
         for entry in page.items:
-            old = self.table.get(keys.post(entry["slug"]))
+            old = self._load(entry["slug"])
             if old is None or old["status"] != Status.SCHEDULED or old["published_at"] > now:
                 continue
             # first_published pins the slug: the post has been public, links to it exist.
@@ -260,7 +261,7 @@ class Posts:
             page = self.table.query(keys.post_partition(slug), limit=100, start_key=start)
             doomed: list[Key] = []
             for item in page.items:
-                if item["SK"] == keys.POST_SK:
+                if item["SK"] in (keys.POST_SK, keys.POST_SUMMARY_SK):
                     continue
                 if item["SK"].startswith(keys.FAVORITE_PREFIX):
                     # Its user's favorites total goes down with it, in one transaction.
@@ -273,6 +274,25 @@ class Posts:
             if page.last_key is None:
                 return
             start = page.last_key
+
+
+def load_with_counts(table: Table, slug: str) -> Item | None:
+    """The post with its counts (any status): one Query of its first two items, the post and its summary item."""
+    page = table.query(keys.post_partition(slug), sort_from=keys.POST_SK, sort_to=keys.POST_SUMMARY_SK, limit=2)
+    return with_counts(page.items)
+
+
+def with_counts(items: list[Item]) -> Item | None:
+    """The post item (first of ``items``, a Query of its partition) with the counts of its summary item (next).
+
+    A post not yet migrated (`make migrate`) has no summary item and its counts still on itself.
+    """
+    if not items or items[0]["SK"] != keys.POST_SK:
+        return None
+    post = dict(items[0])
+    if len(items) > 1 and items[1]["SK"] == keys.POST_SUMMARY_SK:
+        post.update({name: items[1].get(name, 0) for name in COUNT_FIELDS})
+    return post
 
 
 def _candidate_slugs(base: str) -> Iterator[str]:

@@ -2,8 +2,9 @@
 
 A favorite is an item in the post's partition (so it goes when the post goes)
 that also sits in GSI1 under its user, newest first: "what did Ann favorite"
-is one Query. The post's favorites_count and the user's favorites total move
-in the same transaction as the favorite itself.
+is one Query. The post's favorites_count (on its summary item and label copies:
+blog/counters.py) and the user's favorites total move in the same transaction
+as the favorite itself.
 """
 
 from __future__ import annotations
@@ -11,18 +12,20 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterable
 
-from chalicelib.blog import clock
+from chalicelib.blog import clock, counters
 from chalicelib.blog.accounts import valid_username
+from chalicelib.blog.counters import PostChanged
 from chalicelib.blog.status import Status
 from chalicelib.blog.tokens import Principal
-from chalicelib.errors import Invalid, NotFound
+from chalicelib.errors import Conflict, Invalid, NotFound
 from chalicelib.store import keys
 from chalicelib.store.keys import END
 from chalicelib.store.table import Item, Table, Write, check, delete, put, update
 
 # Bounds the feed's fan-out: one Query per followed author.
 MAX_FOLLOWED_IN_FEED = 100
-MAX_KEYS_PER_BATCH_GET = 100  # DynamoDB's limit for one BatchGetItem
+MAX_KEYS_PER_BATCH_GET = 100
+_ATTEMPTS = 4  # DynamoDB's limit for one BatchGetItem
 _POST_IS_PUBLIC = "attribute_exists(PK) AND (#status = :published OR (#status = :scheduled AND #at <= :now))"
 
 
@@ -95,29 +98,53 @@ class Social:
     # -- favorites -------------------------------------------------------------
 
     def favorite(self, viewer: Principal, slug: str) -> None:
-        """Favorite a public post; favoriting it again changes nothing."""
-        now = clock.now_iso()
-        item = {**keys.favorite(slug, viewer.username), **keys.favorites_index_keys(viewer.username, now, slug),
-                "slug": slug, "username": viewer.username, "favorited_at": now}
-        with contextlib.suppress(_Unchanged):  # favorited already
-            self.table.transact([
-                update(keys.post(slug), "ADD favorites_count :one", _POST_IS_PUBLIC,
-                       {"#status": "status", "#at": "published_at"},
-                       refusal=NotFound("there is no post at that address"),
-                       one=1, published=Status.PUBLISHED, scheduled=Status.SCHEDULED, now=now),
-                put(item, "attribute_not_exists(PK)", refusal=_Unchanged()),
-                _count(viewer.username, +1),
-            ])
+        """Favorite a public post; favoriting it again changes nothing.
+
+        Two round trips: the post's summary item (its version and labels, for
+        the counts), then one transaction; read again if the post was saved between.
+        """
+        gone = NotFound("there is no post at that address")
+        for _ in range(_ATTEMPTS):
+            now = clock.now_iso()
+            summary = self._summary(slug, gone)
+            item = {**keys.favorite(slug, viewer.username), **keys.favorites_index_keys(viewer.username, now, slug),
+                    "slug": slug, "username": viewer.username, "favorited_at": now}
+            with contextlib.suppress(_Unchanged):  # favorited already
+                try:
+                    self.table.transact([
+                        put(item, "attribute_not_exists(PK)", refusal=_Unchanged()),
+                        *counters.tally(summary, "favorites_count", +1, _POST_IS_PUBLIC,
+                                        {"#status": "status", "#at": "published_at"}, refusal=gone,
+                                        published=Status.PUBLISHED, scheduled=Status.SCHEDULED, now=now),
+                        _count(viewer.username, +1),
+                    ])
+                except PostChanged:
+                    continue
+            return
+        raise Conflict("the post kept changing; try again")
 
     def unfavorite(self, viewer: Principal, slug: str) -> None:
         """Take a favorite back; taking back one that is not there changes nothing."""
-        with contextlib.suppress(_Unchanged):  # not a favorite: nothing to take back
-            self.table.transact([
-                delete(keys.favorite(slug, viewer.username), "attribute_exists(PK)", refusal=_Unchanged()),
-                update(keys.post(slug), "ADD favorites_count :minus", "attribute_exists(PK)",
-                       refusal=NotFound("there is no post at that address"), minus=-1),
-                _count(viewer.username, -1),
-            ])
+        gone = NotFound("there is no post at that address")
+        for _ in range(_ATTEMPTS):
+            summary = self._summary(slug, gone)
+            with contextlib.suppress(_Unchanged):  # not a favorite: nothing to take back
+                try:
+                    self.table.transact([
+                        delete(keys.favorite(slug, viewer.username), "attribute_exists(PK)", refusal=_Unchanged()),
+                        *counters.tally(summary, "favorites_count", -1, refusal=gone),
+                        _count(viewer.username, -1),
+                    ])
+                except PostChanged:
+                    continue
+            return
+        raise Conflict("the post kept changing; try again")
+
+    def _summary(self, slug: str, gone: Exception) -> Item:
+        found = self.table.get(keys.post_summary(slug))
+        if found is None:
+            raise gone
+        return found
 
     def favorites_total(self, username: str) -> int:
         item = self.table.get(keys.favorites_count(username)) if valid_username(username) else None

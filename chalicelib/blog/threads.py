@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from chalicelib.blog import clock, views
+from chalicelib.blog import clock, counters, views
 from chalicelib.blog.antispam import AntiSpam
 from chalicelib.blog.ids import is_ulid
 from chalicelib.blog.status import Status
@@ -83,8 +83,10 @@ def count_reply(slug: str, parent_id: str, delta: int, refusal: Exception | None
     return update(keys.comment(slug, parent_id), "ADD reply_count :d", "attribute_exists(PK)", d=delta)
 
 
-def withdrawal(comment: Item, item: Item, refusal: Exception | None = None) -> list[Write]:
+def withdrawal(comment: Item, item: Item, summary: Item, refusal: Exception | None = None) -> list[Write]:
     """Move a public comment without replies out of the public range, filed as ``item``, and stop counting it.
+
+    ``summary``: the post's summary item as read, where the count is (blog/counters.py).
 
     ``item`` is the comment as held() files it; the delete's condition re-checks
     that the comment is still public and still has no replies (a comment with
@@ -96,7 +98,7 @@ def withdrawal(comment: Item, item: Item, refusal: Exception | None = None) -> l
                {"#status": "status"}, refusal=refusal, approved=Status.APPROVED, zero=0),
         put(item),
         put(reference(item)),
-        update(keys.post(slug), "ADD comment_count :minus", "attribute_exists(PK)", minus=-1),
+        *counters.tally(summary, "comment_count", -1),
     ]
     if comment.get("parent_id"):
         writes.append(count_reply(slug, comment["parent_id"], -1))
@@ -118,7 +120,8 @@ class Threads:
 
     def locate_public(self, comment_id: str, on_post: str | None = None,
                       along: Callable[[str], Key] | None = None) -> tuple[Item, Item, Item | None]:
-        """A standing comment by id of a post the public may read: the comment, the post, the item at ``along(post)``.
+        """A standing comment by id of a post the public may read: the comment, the post's summary item
+        (status, author, counts: not the body), the item at ``along(post)``.
 
         Two round trips: the reference, then one BatchGetItem of the comment, its
         post and the item ``along`` names (the caller's vote, say; None when absent).
@@ -127,13 +130,13 @@ class Threads:
         if ref is None:
             raise NotFound("there is no comment with that id")
         slug = str(ref["post_slug"])
-        wanted = [_comment_key(ref, comment_id), keys.post(slug)] + ([along(slug)] if along else [])
+        wanted = [_comment_key(ref, comment_id), keys.post_summary(slug)] + ([along(slug)] if along else [])
         found = {(str(i["PK"]), str(i["SK"])): i for i in self.table.batch_get(wanted)}
 
         def get(key: Key) -> Item | None:
             return found.get((key["PK"], key["SK"]))
 
-        post = get(keys.post(slug))
+        post = get(keys.post_summary(slug))
         if post is None or not views.is_public(post, clock.now_iso()):
             raise NotFound("there is no comment with that id")
         return _standing(get(wanted[0])), post, get(wanted[2]) if along else None
@@ -150,11 +153,15 @@ class Threads:
         moderation deletes whatever the post.
         """
         for _ in range(_ATTEMPTS):
-            comment = self.locate_public(comment_id, on_post)[0] if public else self.locate(comment_id, on_post)
+            if public:
+                comment, summary = self.locate_public(comment_id, on_post)[:2]
+            else:
+                comment = self.locate(comment_id, on_post)
+                summary = self.summary(comment["post_slug"])
             if authorize is not None:
                 authorize(comment)
             try:
-                self._remove(comment)
+                self._remove(comment, summary)
             except TransactionCancelled:
                 continue  # a reply arrived or the comment changed; decide again
             parent_id = comment.get("parent_id")
@@ -163,7 +170,14 @@ class Threads:
             return
         raise Conflict("the comment kept changing while deleting; try again")
 
-    def _remove(self, comment: Item) -> None:
+    def summary(self, slug: str) -> Item:
+        """The post's summary item, where its counts are (any status: moderation works on any post)."""
+        found = self.table.get(keys.post_summary(slug))
+        if found is None:
+            raise Conflict("the comment's post is not there (being deleted, or not yet migrated: make migrate)")
+        return found
+
+    def _remove(self, comment: Item, summary: Item) -> None:
         slug = comment["post_slug"]
         key: Key = {"PK": comment["PK"], "SK": comment["SK"]}
         if comment["status"] != Status.APPROVED:
@@ -171,7 +185,7 @@ class Threads:
             self.table.transact([delete(key, "#status = :was", {"#status": "status"}, was=comment["status"]),
                                  delete(keys.comment_ref(comment["id"]))])
             return
-        uncount = update(keys.post(slug), "ADD comment_count :minus", "attribute_exists(PK)", minus=-1)
+        uncount = counters.tally(summary, "comment_count", -1)
         if int(comment.get("reply_count", 0)):
             # Replies keep their place in the thread: leave a tombstone without
             # the text or the author, and stop counting it.
@@ -182,14 +196,14 @@ class Threads:
                             "author_email, author_website, GSI2PK, GSI2SK",
                        "#status = :approved AND reply_count > :zero", {"#status": "status"},
                        deleted=Status.DELETED, approved=Status.APPROVED, zero=0),
-                uncount,
+                *uncount,
             ])
             return
         writes = [
             delete(key, "#status = :approved AND reply_count = :zero", {"#status": "status"},
                    approved=Status.APPROVED, zero=0),
             delete(keys.comment_ref(comment["id"])),
-            uncount,
+            *uncount,
         ]
         if comment.get("parent_id"):
             writes.append(count_reply(slug, comment["parent_id"], -1))

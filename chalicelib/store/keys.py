@@ -1,15 +1,22 @@
 """Every DynamoDB key of the single table is built here, and nowhere else.
 
 Layout (PK / SK):
-  POST#<slug>        #POST                    the post; "#" sorts before "C", so one
-                                              Query returns the post, then its comments
+  POST#<slug>        #POST                    the post: body, HTML and what only its page shows
+  POST#<slug>        #SUMMARY                 the post's summary item: what a list shows (title,
+                                              summary, labels, dates, status) and its counts
+                                              (comment_count, favorites_count); a few hundred
+                                              bytes whatever the body, so a comment, vote or
+                                              favorite is billed for it, not for the body.
+                                              "#POST" < "#SUMMARY" < "COMMENT#": one Query returns
+                                              the post, its counts, then its comments
   POST#<slug>        COMMENT#<ulid>           a public comment (or its tombstone)
   POST#<slug>        HELD#<ulid>              a comment held for moderation, or spam
   POST#<slug>        VOTE#<ulid>#<voter>      one voter's vote on a comment (+1 or -1)
   COMMENTREF#<ulid>  #REF                     comment id -> its post, for /comments/{id}
   USER#<username>    #USER                    an account
   EMAIL#<email>      #EMAIL                   keeps e-mail addresses unique
-  LABEL#<label>      <published_at>#<slug>    label membership of a visible post
+  LABEL#<label>      <published_at>#<slug>    label membership of a visible post, with the post's
+                                              summary and counts (a label page is one Query)
   LABELS             <label>                  how many published posts carry a label
   ARCHIVE            <YYYY-MM>                how many posts were published that month
   SCHEDULE           <published_at>#<slug>    a scheduled post not yet counted
@@ -49,11 +56,11 @@ Layout (PK / SK):
   MAILRATE#<ehash>#<day>  #MAILRATE           mails to one address on one day (TTL)
 
 Sparse indexes:
-  GSI1  POSTS / <published_at>#<slug>                 published and scheduled posts
+  GSI1  POSTS / <published_at>#<slug>                 (on summary items) published and scheduled posts
   GSI1  FAVBY#<username> / <favorited_at>#<slug>      (on favorites) what a user favorited
   GSI1  MODQUEUE#<status> / <created_at>#<ulid>       (on held comments) the moderation queue
   GSI1  SCORES#<slug> / <score, offset>#<ulid>        (on public comments) a post's comments by score
-  GSI2  AUTHOR#<username> / P#<published_at>#<slug>   an author's visible posts
+  GSI2  AUTHOR#<username> / P#<published_at>#<slug>   (on summary items) an author's visible posts
         AUTHOR#<username> / D#<updated_at>#<slug>     an author's drafts
   GSI2  COMMENTS / <created_at>#<ulid>                (on public comments) newest comments site-wide,
                                                       for the comments feed; a tombstone drops these keys
@@ -69,6 +76,7 @@ from typing import Final
 Key = dict[str, str]
 
 POST_SK: Final = "#POST"
+POST_SUMMARY_SK: Final = "#SUMMARY"
 COMMENT_PREFIX: Final = "COMMENT#"
 HELD_PREFIX: Final = "HELD#"
 AUDIT_PARTITION: Final = "AUDIT"
@@ -94,6 +102,11 @@ def post_partition(slug: str) -> str:
 
 def post(slug: str) -> Key:
     return {"PK": post_partition(slug), "SK": POST_SK}
+
+
+def post_summary(slug: str) -> Key:
+    """The post's small item: its list summary and counts (see the table above)."""
+    return {"PK": post_partition(slug), "SK": POST_SUMMARY_SK}
 
 
 def comment(slug: str, comment_id: str) -> Key:
