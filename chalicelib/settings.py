@@ -67,6 +67,8 @@ class Settings:
     gravatar: bool
     # The demo blog at /demo/ (web/demo): on for the local stage, off wherever a real blog lives.
     demo_pages: bool
+    # HTTP caching per cache class (api/caching.py): (shared, browser, stale-while-revalidate) seconds.
+    cache_times: dict[str, tuple[int, int, int]]
 
     def check_secrets(self) -> None:
         # A short key makes HMAC and JWT signatures guessable; refuse to serve with one.
@@ -131,6 +133,19 @@ def _sender(raw: str, name: str) -> str:
     return raw
 
 
+# Short: another reader sees a new comment at most SHARED + STALE seconds after it is written.
+DEFAULT_CACHE_TIMES = {"CACHE_PAGE": "30/0/30", "CACHE_LIST": "30/0/30", "CACHE_FEED": "300/300/300",
+                       "CACHE_ASSET": "300/300/3600"}
+
+
+def _cache_times(raw: str, name: str) -> tuple[int, int, int]:
+    parts = raw.split("/")
+    if len(parts) != 3 or not all(part.strip().isdigit() for part in parts):
+        raise ConfigurationError(f"{name} must look like SHARED/BROWSER/STALE seconds (e.g. 30/0/30), not {raw!r}")
+    shared, browser, stale = (int(part) for part in parts)
+    return shared, browser, stale
+
+
 def _choice(raw: str, name: str, options: tuple[str, ...]) -> str:
     if raw not in options:
         raise ConfigurationError(f"{name} must be one of {', '.join(options)}, not {raw!r}")
@@ -178,6 +193,8 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         notify_rate_limit=_int(env.get("NOTIFY_RATE_LIMIT", "10"), "NOTIFY_RATE_LIMIT", 1),
         gravatar=_bool(env.get("GRAVATAR", "false"), "GRAVATAR"),
         demo_pages=_bool(env.get("DEMO_PAGES", "false"), "DEMO_PAGES"),
+        cache_times={name.removeprefix("CACHE_").lower(): _cache_times(env.get(name, default), name)
+                     for name, default in DEFAULT_CACHE_TIMES.items()},
     )
 
 

@@ -15,7 +15,7 @@ from chalicelib.services import services
 comments = ApiBlueprint(__name__)
 
 
-@comments.route("/posts/{slug}/comments", methods=["GET"])
+@comments.route("/posts/{slug}/comments", methods=["GET"], cache="list")
 def list_comments(slug: str) -> dict[str, Any]:
     return services().comments.listing(path_slug(slug), query(comments.current_request))
 
@@ -42,7 +42,7 @@ def vote(comment_id: str) -> dict[str, Any]:
                                  header(request, "x-voter-token"))
 
 
-@comments.route("/comments/{comment_id}", methods=["GET"])
+@comments.route("/comments/{comment_id}", methods=["GET"], cache="page")
 def read_comment(comment_id: str) -> dict[str, Any]:
     request = comments.current_request
     return services().comments.read(caller(request), comment_id, header(request, "x-edit-token"))
