@@ -12,7 +12,7 @@ import sys
 import time
 from collections.abc import Callable
 
-from bench import coldstart, dynamo, package, rendering_worst, sanitising, stack_load, widget
+from bench import coldstart, dynamo, edge_cache, package, rendering_worst, sanitising, stack_load, widget
 from bench.harness import configure_environment
 from bench.report import Figure, all_met, render
 
@@ -32,6 +32,7 @@ GROUPS: dict[str, Callable[[], list[Figure]]] = {
     "package": package.measure,
     "widget": widget.measure,
     "stackload": stack_load.measure,
+    "edgecache": edge_cache.measure,
 }
 
 
