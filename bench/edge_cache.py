@@ -4,7 +4,8 @@ For one post page with its comments (``/posts/{slug}?embed=comments``, what the
 widget reads) and for the blog index (``/posts``): 1,000 views, one after the
 other, with a comment posted every 100 views. Counted from the cache's access
 log (what went to the API) and the API's own request lines (DynamoDB calls).
-Views are paced (PACE apart) so the run spans WINDOW many times over. Shared copies live WINDOW seconds here (CACHE_PAGE/CACHE_LIST=2/0/0, no
+Views are paced (PACE apart) so the run spans WINDOW many times over.
+Shared copies live WINDOW seconds here (CACHE_PAGE/CACHE_LIST=2/0/0, no
 stale-while-revalidate) instead of the stages' 30 s, so the run takes seconds
 and still spans many windows.
 
@@ -103,7 +104,8 @@ def measure() -> list[Figure]:
                 uncached_calls = VIEWS * per_view + sum(int(str(line["dynamodb_calls"])) for line in writes)
                 windows = math.floor(run["took"] / WINDOW) + 1
                 goal = windows + int(run["writes"])
-                note = f"{VIEWS} views in {run['took']:.1f} s = {windows} windows of {WINDOW} s; {int(run['writes'])} writes"
+                note = (f"{VIEWS} views in {run['took']:.1f} s = {windows} windows of {WINDOW} s; "
+                        f"{int(run['writes'])} writes")
                 figures += [
                     at_most(SECTION, f"{name}: origin requests", origin, goal, note=note),
                     info(SECTION, f"{name}: origin requests without a cache", str(VIEWS + int(run["writes"])),

@@ -43,10 +43,6 @@ class EdgeCache:
         self.url = url
         self.state = state
 
-    @property
-    def access_log(self) -> Path:
-        return self.state / "access.log"
-
     def stop(self) -> None:
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGQUIT)  # graceful: finish what is in flight

@@ -52,7 +52,6 @@ NO_STORE = "no-store"
 PERSONAL = "private, no-store"
 # The request headers that make an answer someone's own; also the Vary of every public answer.
 PERSONAL_HEADERS = ("Authorization", "X-Edit-Token")
-VARY = ", ".join(PERSONAL_HEADERS)
 # The query parameters reads take: a CDN keys its cache on these and no others (deploy/package.py).
 # Native reads, then the RealWorld API's.
 READ_QUERY = ("cursor", "limit", "label", "author", "month", "status", "embed", "comments_limit", "sort",

@@ -16,9 +16,9 @@ from typing import Any
 
 import pytest
 
+from chalicelib.api.caching import READ_QUERY
 from deploy import policy, stages
 from deploy.bytecode import pyc_path
-from chalicelib.api.caching import READ_QUERY
 from deploy.package import TEMPLATE, ZIP, PackageError, cdn_resources, lint, merge_template, verify
 from deploy.stages import PROJECT
 from infra.table import cloudformation_properties, definition
