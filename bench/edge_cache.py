@@ -2,8 +2,8 @@
 
 For one post page with its comments (``/posts/{slug}?embed=comments``, what the
 widget reads) and for the blog index (``/posts``): 1,000 views, one after the
-other, with a comment posted every 100 views. Counted from the cache's access
-log (what went to the API) and the API's own request lines (DynamoDB calls).
+other, with a comment posted every 100 views. Counted from the API's own request
+lines (observability.py: one per request that reached it, with its DynamoDB calls).
 Views are paced (PACE apart) so the run spans WINDOW many times over.
 Shared copies live WINDOW seconds here (CACHE_PAGE/CACHE_LIST=2/0/0, no
 stale-while-revalidate) instead of the stages' 30 s, so the run takes seconds
