@@ -9,7 +9,7 @@ RUN_INSTALLED := $(VENV)/.installed-run
 # `make import`: STAGE only when given (the deploy targets below default it to dev).
 IMPORT_TARGET = $(if $(filter-out file undefined,$(origin STAGE)),--stage $(STAGE),)
 
-.PHONY: migrate import export run test fuzz e2e browser screenshot lint bench conformance clean clean-data bootstrap deploy admin teardown package policy-check budgets
+.PHONY: migrate import export run run-cached nginx test fuzz e2e browser screenshot lint bench conformance clean clean-data bootstrap deploy admin teardown package policy-check budgets
 
 $(INSTALLED): requirements.txt requirements-run.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -24,6 +24,12 @@ $(RUN_INSTALLED): requirements.txt requirements-run.txt
 run: $(RUN_INSTALLED)  ## the API on http://127.0.0.1:$${PORT:-8000}, on moto's DynamoDB
 	$(PY) -m devtools.local_stack
 
+run-cached: $(INSTALLED) nginx  ## `make run` behind a real HTTP cache (nginx proxy_cache) on http://127.0.0.1:$${CACHE_PORT:-8080}
+	$(PY) -m devtools.edge_cache
+
+nginx:  ## Debian's nginx for run-cached, the edge-cache tests and bench (apt-get only when it is missing)
+	bash devtools/install_nginx.sh
+
 import: $(INSTALLED)  ## import an export (Blogger, Takeout, WordPress, Disqus): FILE=… [STAGE=…] [DRY_RUN=1] [PORT=…] [ARGS='--author old=new']
 	@test -n "$(FILE)" || { echo "make import FILE=path/to/export.xml [STAGE=…] [DRY_RUN=1]"; exit 2; }
 	$(PY) -m importer "$(FILE)" $(IMPORT_TARGET) $(if $(DRY_RUN),--dry-run,) $(ARGS)
@@ -37,7 +43,7 @@ migrate: $(INSTALLED)  ## move posts' counts to their summary items, fill label 
 # The suite runs on every core (TEST_WORKERS=0: in this process only), a module per worker at a time.
 TEST_WORKERS ?= auto
 
-test: $(INSTALLED) browser  ## the whole suite, the browser tests included
+test: $(INSTALLED) browser nginx  ## the whole suite, the browser tests included
 	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadscope
 
 fuzz: $(INSTALLED)  ## only the fuzzing of /openapi.json (part of `make test` too); longer: FUZZ_EXAMPLES=500 make fuzz
@@ -57,7 +63,7 @@ lint: $(INSTALLED)  ## ruff, mypy and vulture (dead code)
 	$(VENV)/bin/mypy
 	$(VENV)/bin/vulture
 
-bench: $(INSTALLED)  ## budgets: DynamoDB round trips, items read, import time, make run's memory and exit time under load, a fresh clone's first answer
+bench: $(INSTALLED) nginx  ## budgets: DynamoDB round trips, items read, import time, make run's memory and exit time under load, a fresh clone's first answer, the edge cache
 	$(PY) -m bench.run
 
 clean-data:  ## forget the local blog's data and keys

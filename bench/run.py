@@ -15,6 +15,7 @@ from collections.abc import Callable
 from bench import (
     coldstart,
     dynamo,
+    edge_cache,
     fresh_clone,
     importing,
     package,
@@ -48,6 +49,7 @@ GROUPS: dict[str, Callable[[], list[Figure]]] = {
     "freshclone": fresh_clone.measure,
     # A generated export (100 posts written into a stack; dry runs of 10,000 posts for memory): minutes.
     "importing": importing.measure,
+    "edgecache": edge_cache.measure,
 }
 
 

@@ -25,13 +25,13 @@ DEFAULT_VOTE_RATE_LIMIT = "30/600"
 # A plain class, not a dataclass: creating a dataclass costs about a millisecond at every cold start.
 class Settings(Value):
     __slots__ = (
-        "admins", "anonymous_comments", "blocked_words", "comment_rate_limit", "comments_close_after_days",
-        "cors_origins", "demo_pages", "duplicate_window_seconds", "edit_token_key", "edit_window_seconds",
-        "gravatar", "hash_key", "jwt_secret", "login_account_limit", "login_address_limit", "mail_link_key",
-        "max_links", "max_reply_depth", "min_form_seconds", "moderation", "notifications", "notify_from",
-        "notify_rate_limit", "open_authoring", "password_cost", "preview_rate_limit", "require_form_token",
-        "signup_rate_limit", "site_url", "stage", "table_name", "token_ttl_seconds", "vote_rate_limit",
-        "webhook_secret", "webhooks",
+        "admins", "anonymous_comments", "blocked_words", "cache_times", "comment_rate_limit",
+        "comments_close_after_days", "cors_origins", "demo_pages", "duplicate_window_seconds", "edit_token_key",
+        "edit_window_seconds", "gravatar", "hash_key", "jwt_secret", "login_account_limit", "login_address_limit",
+        "mail_link_key", "max_links", "max_reply_depth", "min_form_seconds", "moderation", "notifications",
+        "notify_from", "notify_rate_limit", "open_authoring", "password_cost", "preview_rate_limit",
+        "require_form_token", "signup_rate_limit", "site_url", "stage", "table_name", "token_ttl_seconds",
+        "vote_rate_limit", "webhook_secret", "webhooks",
     )
 
     def __init__(self, *,
@@ -69,7 +69,8 @@ class Settings(Value):
                  gravatar: bool,
                  demo_pages: bool,
                  webhooks: tuple[Webhook, ...],
-                 webhook_secret: str) -> None:
+                 webhook_secret: str,
+                 cache_times: dict[str, tuple[int, int, int]]) -> None:
         self.stage: Final = stage
         self.table_name: Final = table_name
         self.jwt_secret: Final = jwt_secret
@@ -118,6 +119,8 @@ class Settings(Value):
         # Receivers of the blog's events (blog/webhooks.py), and the key their requests are signed with.
         self.webhooks: Final = webhooks
         self.webhook_secret: Final = webhook_secret
+        # HTTP caching per cache class (api/caching.py): (shared, browser, stale-while-revalidate) seconds.
+        self.cache_times: Final = cache_times
 
     def __repr__(self) -> str:
         # Never the secrets, should settings ever reach a log.
@@ -214,6 +217,19 @@ def _sender(raw: str, name: str) -> str:
     return raw
 
 
+# Short: another reader sees a new comment at most SHARED + STALE seconds after it is written.
+DEFAULT_CACHE_TIMES = {"CACHE_PAGE": "30/0/30", "CACHE_LIST": "30/0/30", "CACHE_FEED": "300/300/300",
+                       "CACHE_ASSET": "300/300/3600"}
+
+
+def _cache_times(raw: str, name: str) -> tuple[int, int, int]:
+    parts = raw.split("/")
+    if len(parts) != 3 or not all(part.strip().isdigit() for part in parts):
+        raise ConfigurationError(f"{name} must look like SHARED/BROWSER/STALE seconds (e.g. 30/0/30), not {raw!r}")
+    shared, browser, stale = (int(part) for part in parts)
+    return shared, browser, stale
+
+
 def _choice(raw: str, name: str, options: tuple[str, ...]) -> str:
     if raw not in options:
         raise ConfigurationError(f"{name} must be one of {', '.join(options)}, not {raw!r}")
@@ -266,6 +282,8 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         demo_pages=_bool(env.get("DEMO_PAGES", "false"), "DEMO_PAGES"),
         webhooks=_webhooks(env.get("WEBHOOKS", "")),
         webhook_secret=env.get("WEBHOOK_SECRET", ""),
+        cache_times={name.removeprefix("CACHE_").lower(): _cache_times(env.get(name, default), name)
+                     for name, default in DEFAULT_CACHE_TIMES.items()},
     )
 
 

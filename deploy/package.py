@@ -9,7 +9,14 @@ merges in what this module adds from infra/:
 - the role's policy, the same grants as .chalice/policy-<stage>.json but with
   each resource pinned to this stack's table, log groups, region and account;
 - alarms on 5xx responses, on requests DynamoDB throttled (the app's own
-  Embedded Metric Format figure) and on Lambda throttles, notifying an SNS topic.
+  Embedded Metric Format figure) and on Lambda throttles, notifying an SNS topic;
+- where the stage says ``"cdn": true``, a CloudFront distribution in front of the
+  API (``cdn_resources``): it keeps what the API's Cache-Control allows (min TTL
+  0, nothing kept without it), keys its cache on the query parameters reads take
+  (chalicelib/api/caching.py READ_QUERY) and on Authorization, X-Edit-Token and
+  Origin, so a signed-in request never meets an anonymous copy and its own answer
+  (``private, no-store``) is never kept: Authorization reaches the API, and only
+  where nothing is cached.
 
 deployment.zip then gets the bytecode of every module in it, compiled for the
 runtime's Python (deploy/bytecode.py), so a cold start in Lambda's read-only
@@ -133,6 +140,60 @@ def _alarm(description: str, namespace: str, metric: str, dimensions: dict[str, 
     }
 
 
+# Headers the API reads that are not in the cache key: forwarded, never cached on.
+_FORWARDED_HEADERS = ["Content-Type", "Idempotency-Key", "If-Match", "X-Voter-Token",
+                      "Access-Control-Request-Headers", "Access-Control-Request-Method"]
+
+
+def cdn_resources(stage: Stage) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The CloudFront distribution, its cache and origin request policies, and its output."""
+    from chalicelib.api.caching import PERSONAL_HEADERS, READ_QUERY
+
+    cache_policy = {"Type": "AWS::CloudFront::CachePolicy", "Properties": {"CachePolicyConfig": {
+        "Name": f"{stage.api_name}-reads",
+        "Comment": "Honours the API's Cache-Control; a signed-in request has a key of its own and is never stored",
+        "MinTTL": 0, "DefaultTTL": 0, "MaxTTL": 86400,
+        "ParametersInCacheKeyAndForwardedToOrigin": {
+            "EnableAcceptEncodingGzip": True,
+            "EnableAcceptEncodingBrotli": True,
+            "HeadersConfig": {"HeaderBehavior": "whitelist", "Headers": [*PERSONAL_HEADERS, "Origin"]},
+            "CookiesConfig": {"CookieBehavior": "none"},
+            "QueryStringsConfig": {"QueryStringBehavior": "whitelist", "QueryStrings": list(READ_QUERY)},
+        },
+    }}}
+    origin_policy = {"Type": "AWS::CloudFront::OriginRequestPolicy", "Properties": {"OriginRequestPolicyConfig": {
+        "Name": f"{stage.api_name}-origin",
+        "Comment": "Every query string (writes' tokens, ignored ones) and the headers the API reads; never Host",
+        "HeadersConfig": {"HeaderBehavior": "whitelist", "Headers": _FORWARDED_HEADERS},
+        "CookiesConfig": {"CookieBehavior": "none"},
+        "QueryStringsConfig": {"QueryStringBehavior": "all"},
+    }}}
+    distribution = {"Type": "AWS::CloudFront::Distribution", "Properties": {"DistributionConfig": {
+        "Enabled": True,
+        "Comment": f"{stage.api_name}: the API, cached as its Cache-Control says",
+        "HttpVersion": "http2and3",
+        "PriceClass": "PriceClass_100",
+        "Origins": [{
+            "Id": "api",
+            "DomainName": {"Fn::Sub": "${RestAPI}.execute-api.${AWS::Region}.${AWS::URLSuffix}"},
+            "OriginPath": f"/{stage.api_gateway_stage}",
+            "CustomOriginConfig": {"OriginProtocolPolicy": "https-only", "OriginSSLProtocols": ["TLSv1.2"]},
+        }],
+        "DefaultCacheBehavior": {
+            "TargetOriginId": "api",
+            "ViewerProtocolPolicy": "https-only",
+            "AllowedMethods": ["GET", "HEAD", "OPTIONS", "PUT", "PATCH", "POST", "DELETE"],
+            "CachedMethods": ["GET", "HEAD"],
+            "Compress": True,
+            "CachePolicyId": {"Ref": "CdnCachePolicy"},
+            "OriginRequestPolicyId": {"Ref": "CdnOriginRequestPolicy"},
+        },
+    }}}
+    resources = {"CdnCachePolicy": cache_policy, "CdnOriginRequestPolicy": origin_policy, "Cdn": distribution}
+    outputs = {"CdnDomainName": {"Value": {"Fn::GetAtt": ["Cdn", "DomainName"]}}}
+    return resources, outputs
+
+
 def merge_template(stage: Stage, generated: dict[str, Any]) -> dict[str, Any]:
     """What the one-stack path adds to Chalice's template."""
     functions = _of_type(generated, "AWS::Serverless::Function")
@@ -187,14 +248,16 @@ def merge_template(stage: Stage, generated: dict[str, Any]) -> dict[str, Any]:
             # `chalice package` wrote whatever STREAM_ARN said; in one stack it is this table's stream.
             properties["Events"] = streams
         resources[function] = {"Properties": properties}
-    return {
-        "Resources": resources,
-        "Outputs": {
-            "TableName": {"Value": {"Ref": TABLE}},
-            "TableStreamArn": {"Value": {"Fn::GetAtt": [TABLE, "StreamArn"]}},
-            "AlarmTopicArn": {"Value": {"Ref": "AlarmTopic"}},
-        },
+    outputs: dict[str, Any] = {
+        "TableName": {"Value": {"Ref": TABLE}},
+        "TableStreamArn": {"Value": {"Fn::GetAtt": [TABLE, "StreamArn"]}},
+        "AlarmTopicArn": {"Value": {"Ref": "AlarmTopic"}},
     }
+    if stage.cdn:
+        cdn, cdn_outputs = cdn_resources(stage)
+        resources.update(cdn)
+        outputs.update(cdn_outputs)
+    return {"Resources": resources, "Outputs": outputs}
 
 
 def verify(stage: Stage, template: dict[str, Any]) -> None:

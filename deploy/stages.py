@@ -64,6 +64,8 @@ class Stage:
     log_retention_days: int
     retain_table: bool
     deletion_protection: bool
+    # A CloudFront distribution in front of the API (`make package` only; deploy/package.py).
+    cdn: bool = False
 
     @property
     def data_stack_name(self) -> str:
@@ -128,4 +130,5 @@ def load(name: str) -> Stage:
         log_retention_days=int(settings["log_retention_days"]),
         retain_table=bool(settings["retain_table"]),
         deletion_protection=bool(settings["deletion_protection"]),
+        cdn=bool(settings.get("cdn", False)),
     )

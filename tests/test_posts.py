@@ -317,7 +317,9 @@ def test_a_missing_post_is_not_found(api: Api) -> None:
     assert reply.problem["status"] == 404
 
 
-def test_the_etag_is_the_version(api: Api, blog: Blog) -> None:
+def test_the_etag_starts_with_the_version(api: Api, blog: Blog) -> None:
+    # A read's ETag is the version and a digest of the body (a new comment changes the
+    # body, not the version); a write's answer carries the bare version.
     author = blog.author()
     blog.post(author, title="Tagged")
 
@@ -325,9 +327,9 @@ def test_the_etag_is_the_version(api: Api, blog: Blog) -> None:
     edited = api.patch("/posts/tagged", {"title": "Tagged again"}, token=author)
     second = api.get("/posts/tagged")
 
-    assert (first.headers["etag"], first.json["version"]) == ('"1"', 1)
+    assert (first.headers["etag"][:3], first.json["version"]) == ('"1-', 1)
     assert (edited.headers["etag"], edited.json["version"]) == ('"2"', 2)
-    assert (second.headers["etag"], second.json["version"]) == ('"2"', 2)
+    assert (second.headers["etag"][:3], second.json["version"]) == ('"2-', 2)
 
 
 def test_the_post_view_shows_its_fields_and_no_table_keys(api: Api, blog: Blog) -> None:

@@ -19,7 +19,7 @@ def test_the_widget_script_is_served_as_javascript_with_a_validator(api: Api) ->
     assert reply.status == 200
     assert reply.headers["content-type"] == "text/javascript; charset=utf-8"
     assert reply.headers["x-content-type-options"] == "nosniff"
-    assert reply.headers["cache-control"] == "public, max-age=300"
+    assert reply.headers["cache-control"] == "public, s-maxage=300, max-age=300, stale-while-revalidate=3600"
     assert reply.body.decode() == (WEB_ROOT / "widget.js").read_text()
 
     again = api.get("/widget.js", headers={"If-None-Match": reply.headers["etag"]})

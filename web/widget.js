@@ -505,10 +505,10 @@
       this.countLine.tabIndex = -1;
       this.countLine.focus();
       this.say("Your comment was deleted.");
-      // The API decides what a deletion does to the count (held comments were never counted).
-      const { data } = await call(this.base, "GET", this.path()).catch(() => ({ data: null }));
-      if (data) {
-        this.count = data.comment_count;
+      // Counted as the API counts (held comments never were), not read back: a cache in front
+      // of the API may answer with the post as it was before the deletion.
+      if (comment.status === "approved") {
+        this.count = Math.max(0, this.count - 1);
         this.renderCount();
       }
     }

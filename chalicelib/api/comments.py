@@ -19,7 +19,7 @@ comments = ApiBlueprint(__name__)
 FRAGMENT_CACHE = "public, max-age=300, stale-while-revalidate=3600"
 
 
-@comments.route("/posts/{slug}/comments", methods=["GET"])
+@comments.route("/posts/{slug}/comments", methods=["GET"], cache="list")
 def list_comments(slug: str) -> dict[str, Any]:
     return services().comments.listing(path_slug(slug), query(comments.current_request))
 
@@ -46,7 +46,7 @@ def vote(comment_id: str) -> dict[str, Any]:
                                  header(request, "x-voter-token"))
 
 
-@comments.route("/comments/{comment_id}", methods=["GET"])
+@comments.route("/comments/{comment_id}", methods=["GET"], cache="page")
 def read_comment(comment_id: str) -> dict[str, Any]:
     request = comments.current_request
     return services().comments.read(caller(request), comment_id, header(request, "x-edit-token"))

@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from chalice.app import Chalice, Request, Response
 
+from chalicelib.api.caching import add_vary
 from chalicelib.errors import ConfigurationError
 from chalicelib.settings import get_settings
 
@@ -47,7 +48,7 @@ def install(app: Chalice) -> None:
         if origin != "*" and _origins_vary():
             # Also when the origin is refused or absent: a cache must not hand
             # one origin's answer (with or without the allow header) to another.
-            response.headers["Vary"] = "Origin"
+            add_vary(response, "Origin")
         return response
 
     def preflight(**_path_parameters: str) -> Response:

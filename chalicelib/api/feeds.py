@@ -18,26 +18,26 @@ from chalicelib.services import services
 feeds = ApiBlueprint(__name__)
 
 
-@feeds.route("/feeds/posts.atom", methods=["GET"])
+@feeds.route("/feeds/posts.atom", methods=["GET"], cache="feed")
 def posts_feed() -> Response:
     request = feeds.current_request
     body = services().feeds.posts(query(request), api_url(request))
     return Response(body=body, headers={"Content-Type": ATOM_TYPE})
 
 
-@feeds.route("/feeds/comments.atom", methods=["GET"])
+@feeds.route("/feeds/comments.atom", methods=["GET"], cache="feed")
 def comments_feed() -> Response:
     body = services().feeds.comments(api_url(feeds.current_request))
     return Response(body=body, headers={"Content-Type": ATOM_TYPE})
 
 
-@feeds.route("/posts/{slug}/comments.atom", methods=["GET"])
+@feeds.route("/posts/{slug}/comments.atom", methods=["GET"], cache="feed")
 def post_comments_feed(slug: str) -> Response:
     body = services().feeds.post_comments(path_slug(slug), api_url(feeds.current_request))
     return Response(body=body, headers={"Content-Type": ATOM_TYPE})
 
 
-@feeds.route("/sitemap.xml", methods=["GET"])
+@feeds.route("/sitemap.xml", methods=["GET"], cache="feed")
 def sitemap() -> Response:
     body = services().feeds.sitemap()
     return Response(body=body, headers={"Content-Type": SITEMAP_TYPE})

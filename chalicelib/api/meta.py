@@ -34,7 +34,7 @@ def health() -> dict[str, Any]:
     return {"status": "ok"}
 
 
-@meta.route("/openapi.json", methods=["GET"])
+@meta.route("/openapi.json", methods=["GET"], cache="asset")
 def openapi() -> dict[str, Any]:
     return openapi_document()
 

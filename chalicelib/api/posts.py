@@ -7,6 +7,7 @@ from urllib.parse import unquote
 
 from chalice.app import Response
 
+from chalicelib.api.caching import version_tag
 from chalicelib.api.requests import caller, header, json_body, post_location, query, signed_in
 from chalicelib.api.routing import ApiBlueprint
 from chalicelib.blog.slugs import MAX_SLUG_LENGTH
@@ -27,7 +28,7 @@ def path_slug(raw: str) -> str:
     return slug
 
 
-@posts.route("/posts", methods=["GET"])
+@posts.route("/posts", methods=["GET"], cache="list")
 def list_posts() -> dict[str, Any]:
     request = posts.current_request
     return services().post_lists.listing(caller(request), query(request))
@@ -41,7 +42,7 @@ def create_post() -> Response:
     return Response(body=post, status_code=201, headers=headers)
 
 
-@posts.route("/posts/{slug}", methods=["GET"])
+@posts.route("/posts/{slug}", methods=["GET"], cache="page")
 def get_post(slug: str) -> Response:
     request = posts.current_request
     post, etag = services().posts.get(caller(request), path_slug(slug), query(request))
@@ -52,7 +53,7 @@ def get_post(slug: str) -> Response:
 def update_post(slug: str) -> Response:
     request = posts.current_request
     post, etag = services().posts.update(
-        signed_in(request), path_slug(slug), json_body(request), header(request, "if-match")
+        signed_in(request), path_slug(slug), json_body(request), version_tag(header(request, "if-match"))
     )
     return Response(body=post, headers={"ETag": etag})
 
@@ -60,15 +61,15 @@ def update_post(slug: str) -> Response:
 @posts.route("/posts/{slug}", methods=["DELETE"])
 def delete_post(slug: str) -> Response:
     request = posts.current_request
-    services().posts.delete(signed_in(request), path_slug(slug), header(request, "if-match"))
+    services().posts.delete(signed_in(request), path_slug(slug), version_tag(header(request, "if-match")))
     return Response(body="", status_code=204)
 
 
-@posts.route("/labels", methods=["GET"])
+@posts.route("/labels", methods=["GET"], cache="list")
 def list_labels() -> dict[str, Any]:
     return services().post_lists.labels(query(posts.current_request))
 
 
-@posts.route("/archive", methods=["GET"])
+@posts.route("/archive", methods=["GET"], cache="list")
 def archive() -> dict[str, Any]:
     return services().post_lists.archive(query(posts.current_request))

@@ -63,7 +63,7 @@ def update_user() -> dict[str, Any]:
     return conduit.user(services().accounts.update_profile(signed_in(request, account_read_by_service=True), changes))
 
 
-@realworld.route("/profiles/{username}", methods=["GET"])
+@realworld.route("/profiles/{username}", methods=["GET"], cache="page")
 def get_profile(username: str) -> dict[str, Any]:
     return {"profile": conduit.profile(services().social.profile(caller(_request()), username), username)}
 
@@ -91,7 +91,7 @@ def _article(shown: tuple[dict[str, Any], Relations]) -> dict[str, Any]:
     return {"article": conduit.article(*shown)}
 
 
-@realworld.route("/articles", methods=["GET"])
+@realworld.route("/articles", methods=["GET"], cache="list")
 def list_articles() -> dict[str, Any]:
     request = _request()
     params = query(request)
@@ -116,7 +116,7 @@ def create_article() -> Response:
     return Response(body=_article(services().realworld.create(signed_in(request), fields)), status_code=201)
 
 
-@realworld.route("/articles/{slug}", methods=["GET"])
+@realworld.route("/articles/{slug}", methods=["GET"], cache="page")
 def get_article(slug: str) -> dict[str, Any]:
     return _article(services().realworld.article(caller(_request()), path_slug(slug)))
 
@@ -147,7 +147,7 @@ def unfavorite(slug: str) -> dict[str, Any]:
 # -- comments and tags --------------------------------------------------------------
 
 
-@realworld.route("/articles/{slug}/comments", methods=["GET"])
+@realworld.route("/articles/{slug}/comments", methods=["GET"], cache="list")
 def list_comments(slug: str) -> dict[str, Any]:
     views, relations = services().realworld.comments_of(caller(_request()), path_slug(slug))
     return {"comments": [conduit.comment(v, relations) for v in views]}
@@ -169,6 +169,6 @@ def delete_comment(slug: str, comment_id: str) -> Response:
     return Response(body="", status_code=204)
 
 
-@realworld.route("/tags", methods=["GET"])
+@realworld.route("/tags", methods=["GET"], cache="list")
 def tags() -> dict[str, Any]:
     return {"tags": services().post_lists.all_labels()}

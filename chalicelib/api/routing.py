@@ -12,7 +12,18 @@ It also holds two rules for every route at once:
 - a write (POST, PUT, PATCH, DELETE) refuses query parameters it does not
   take, with 422, as it refuses unknown body fields. Reads ignore the ones they
   do not know instead (blog/validation.py read_query): analytics tags and
-  cache-busters are added to links by software the reader does not control.
+  cache-busters are added to links by software the reader does not control;
+- every answer gets its caching headers from caching.py: a read route says how
+  its answers may be cached with ``cache=``, one of caching.CLASSES: ``"page"``
+  (one post or comment), ``"list"`` (lists, comment pages, labels, archive),
+  ``"feed"`` (feeds, sitemap) or ``"asset"`` (files that change with a release),
+  e.g. ``@blueprint.route("/posts/{slug}/counts", methods=["GET"], cache="list")``.
+  Without it the answer is ``no-store``: declare a class only for an answer that is
+  the same for every anonymous reader of the same URL (a per-recipient token page,
+  a signed form, liveness: leave it out). Whatever the class, an answer to a
+  signed-in caller (Authorization, X-Edit-Token) is ``private, no-store``, an error
+  and a write's answer ``no-store``. tests/test_caching.py lists every GET route's
+  class, so a new route shows up there.
 """
 
 from __future__ import annotations
@@ -23,6 +34,7 @@ from typing import Any
 
 from chalice.app import Blueprint, Response
 
+from chalicelib.api.caching import CLASSES, finish
 from chalicelib.api.problems import from_exception
 from chalicelib.errors import Invalid
 
@@ -44,8 +56,12 @@ class ApiBlueprint(Blueprint):
         self.render_error = render_error
         self.strict_write_query = strict_write_query
 
-    def route(self, path: str, *, query: tuple[str, ...] = (), **kwargs: Any) -> Callable[..., Any]:
-        """Chalice's route; ``query`` names the query parameters a write takes (reads check their own)."""
+    def route(self, path: str, *, query: tuple[str, ...] = (), cache: str | None = None,
+              **kwargs: Any) -> Callable[..., Any]:
+        """Chalice's route; ``query`` names the query parameters a write takes (reads check their own),
+        ``cache`` a read's cache class (caching.CLASSES; none: ``no-store``)."""
+        if cache is not None and cache not in CLASSES:
+            raise ValueError(f"unknown cache class {cache!r} for {path}; one of {', '.join(CLASSES)}")
         methods = [m.upper() for m in kwargs.pop("methods", ["GET"])]
         if "GET" in methods and "HEAD" not in methods:
             methods.append("HEAD")
@@ -66,10 +82,12 @@ class ApiBlueprint(Blueprint):
                     response = result if isinstance(result, Response) else Response(body=result)
                     if not isinstance(response.body, str | bytes):
                         response.headers.setdefault("Content-Type", "application/json")
+                response = finish(request, response, cache)
                 if request.method == "HEAD":
                     response.body = ""
                 return response
 
+            mapped.cache_class = cache  # type: ignore[attr-defined]  # read by tests/test_caching.py
             register(mapped)
             return view
 

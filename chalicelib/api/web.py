@@ -12,7 +12,6 @@ that embed it usually send none.
 
 from __future__ import annotations
 
-import hashlib
 import html
 from functools import cache
 from pathlib import Path
@@ -32,39 +31,30 @@ _TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=ut
           ".html": "text/html; charset=utf-8"}
 # Only these files are served: a name from the URL never becomes a path by itself.
 _DEMO_ASSETS = ("demo.js", "demo.css")
-# Short enough that a fixed widget reaches readers within minutes, long enough
-# that a busy page does not fetch it on every view.
-_CACHE = "public, max-age=300"
+# Their caching (ETag, 304, Cache-Control) is the "asset" class's, from caching.py like every read's.
 _DEMO_POLICY = ("default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
                 "img-src 'self' https: data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
 
 
 # A plain class, not a dataclass: creating a dataclass costs about a millisecond at every cold start.
 class Asset:
-    __slots__ = ("body", "content_type", "etag")
+    __slots__ = ("body", "content_type")
 
-    def __init__(self, body: str, content_type: str, etag: str) -> None:
+    def __init__(self, body: str, content_type: str) -> None:
         self.body = body
         self.content_type = content_type
-        self.etag = etag
 
 
 @cache
 def asset(relative: str) -> Asset:
     path = WEB_ROOT / relative
-    body = path.read_text(encoding="utf-8")
-    digest = hashlib.sha256(body.encode()).hexdigest()[:20]
-    return Asset(body, _TYPES[path.suffix], f'"{digest}"')
+    return Asset(path.read_text(encoding="utf-8"), _TYPES[path.suffix])
 
 
-def _serve(request: Request, relative: str, extra_headers: dict[str, str] | None = None,
-           body: str | None = None) -> Response:
+def _serve(relative: str, extra_headers: dict[str, str] | None = None, body: str | None = None) -> Response:
     found = asset(relative)
     headers: dict[str, str | list[str]] = {
-        "Content-Type": found.content_type, "Cache-Control": _CACHE, "ETag": found.etag,
-        "X-Content-Type-Options": "nosniff", **(extra_headers or {})}
-    if request.headers.get("if-none-match") == found.etag:
-        return Response(body="", status_code=304, headers=headers)
+        "Content-Type": found.content_type, "X-Content-Type-Options": "nosniff", **(extra_headers or {})}
     return Response(body=found.body if body is None else body, headers=headers)
 
 
@@ -77,35 +67,35 @@ def _demo_page(request: Request, relative: str) -> Response:
     _demo_enabled()
     # The page names its scripts and links from the stage root, so it works under /api/ as well.
     page = asset(relative).body.replace("{{root}}", html.escape(stage_root(request)))
-    return _serve(request, relative, {"Content-Security-Policy": _DEMO_POLICY}, body=page)
+    return _serve(relative, {"Content-Security-Policy": _DEMO_POLICY}, body=page)
 
 
-@web.route("/widget.js", methods=["GET"])
+@web.route("/widget.js", methods=["GET"], cache="asset")
 def widget_script() -> Response:
-    return _serve(web.current_request, "widget.js")
+    return _serve("widget.js")
 
 
-@web.route("/widget.css", methods=["GET"])
+@web.route("/widget.css", methods=["GET"], cache="asset")
 def widget_style() -> Response:
-    return _serve(web.current_request, "widget.css")
+    return _serve("widget.css")
 
 
 # /demo/posts too: SITE_URL/posts is where the feeds say the blog's posts are, and locally SITE_URL is /demo.
-@web.route("/demo", methods=["GET"])
-@web.route("/demo/posts", methods=["GET"])
+@web.route("/demo", methods=["GET"], cache="asset")
+@web.route("/demo/posts", methods=["GET"], cache="asset")
 def demo_index() -> Response:
     return _demo_page(web.current_request, "demo/index.html")
 
 
-@web.route("/demo/posts/{slug}", methods=["GET"])
+@web.route("/demo/posts/{slug}", methods=["GET"], cache="asset")
 def demo_post(slug: str) -> Response:
     # The page reads the slug from its own address, as the widget does.
     return _demo_page(web.current_request, "demo/post.html")
 
 
-@web.route("/demo/{name}", methods=["GET"])
+@web.route("/demo/{name}", methods=["GET"], cache="asset")
 def demo_asset(name: str) -> Response:
     _demo_enabled()
     if name not in _DEMO_ASSETS:
         raise NotFound("there is no such file in the demo blog")
-    return _serve(web.current_request, f"demo/{name}")
+    return _serve(f"demo/{name}")

@@ -10,14 +10,16 @@ import json
 import subprocess
 import sys
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from chalicelib.api.caching import READ_QUERY
 from deploy import policy, stages
 from deploy.bytecode import pyc_path
-from deploy.package import TEMPLATE, ZIP, PackageError, lint, merge_template, verify
+from deploy.package import TEMPLATE, ZIP, PackageError, cdn_resources, lint, merge_template, verify
 from deploy.stages import PROJECT
 from infra.table import cloudformation_properties, definition
 
@@ -156,3 +158,62 @@ def test_the_one_stack_policy_and_the_file_share_one_source() -> None:
         "ApiHandlerRole": {"Type": "AWS::IAM::Role", "Properties": {}},
     }})["Resources"]["ApiHandlerRole"]["Properties"]["Policies"][0]["PolicyDocument"]
     assert [s["Action"] for s in pinned["Statement"]] == [s["Action"] for s in policy.document(STAGE)["Statement"]]
+
+
+# --- the optional CloudFront distribution (infra/stages.json "cdn") --------------------------
+
+def test_a_stage_without_a_cdn_has_no_distribution(packaged: Path) -> None:
+    assert not STAGE.cdn
+    assert not [name for name, r in resources(packaged).items() if r["Type"].startswith("AWS::CloudFront::")]
+
+
+def test_a_stage_with_a_cdn_gets_a_distribution_cfn_lint_passes(packaged: Path, tmp_path: Path) -> None:
+    # Given the packaged stack, with what a stage marked "cdn": true adds
+    template = json.loads((packaged / TEMPLATE).read_text())
+    cdn, outputs = cdn_resources(replace(STAGE, cdn=True))
+    template["Resources"].update(cdn)
+    template.setdefault("Outputs", {}).update(outputs)
+    path = tmp_path / TEMPLATE
+    path.write_text(json.dumps(template))
+
+    linted = lint(path)
+
+    assert linted.returncode == 0, linted.stdout + linted.stderr
+    origin = cdn["Cdn"]["Properties"]["DistributionConfig"]["Origins"][0]
+    assert origin["OriginPath"] == f"/{STAGE.api_gateway_stage}"
+
+
+def test_the_cdn_keeps_only_what_the_api_allows_and_never_a_signed_in_answer() -> None:
+    cdn, _ = cdn_resources(replace(STAGE, cdn=True))
+    config = cdn["CdnCachePolicy"]["Properties"]["CachePolicyConfig"]
+    key = config["ParametersInCacheKeyAndForwardedToOrigin"]
+    forwarded = cdn["CdnOriginRequestPolicy"]["Properties"]["OriginRequestPolicyConfig"]
+
+    # Nothing is kept without the API's Cache-Control, nor longer than it says
+    assert (config["MinTTL"], config["DefaultTTL"]) == (0, 0)
+    # A signed-in (or edit-token) request is keyed apart; its answer is private, no-store
+    assert {"Authorization", "X-Edit-Token", "Origin"} == set(key["HeadersConfig"]["Headers"])
+    assert key["CookiesConfig"] == {"CookieBehavior": "none"}
+    # Host never reaches API Gateway (it answers its own name only); writes' query strings all do
+    assert "Host" not in forwarded["HeadersConfig"]["Headers"]
+    assert forwarded["QueryStringsConfig"] == {"QueryStringBehavior": "all"}
+    assert key["QueryStringsConfig"]["QueryStrings"] == list(READ_QUERY)
+
+
+def test_every_query_parameter_of_a_cached_read_is_in_the_cdns_key() -> None:
+    # A parameter a cached read takes but the key leaves out would hand one answer to different URLs.
+    from app import app
+
+    document = json.loads((PROJECT / "chalicelib/api/openapi.json").read_text())
+    cached = {path for path, methods in app.routes.items()
+              if "GET" in methods and getattr(methods["GET"].view_function, "cache_class", None)}
+    taken: set[str] = set()
+    for path, item in document["paths"].items():
+        if path in cached and "get" in item:
+            for parameter in [*item.get("parameters", []), *item["get"].get("parameters", [])]:
+                if "$ref" in parameter:
+                    parameter = document["components"]["parameters"][parameter["$ref"].rsplit("/", 1)[-1]]
+                if parameter.get("in") == "query":
+                    taken.add(parameter["name"])
+    assert taken
+    assert taken <= set(READ_QUERY), taken - set(READ_QUERY)
