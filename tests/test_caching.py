@@ -24,6 +24,7 @@ EXPECTED_CLASSES = {
     "/posts/{slug}/comments": "list",
     "/posts/{slug}/comment-form": None,  # a form token signed at load time: one per reader
     "/posts/{slug}/comments.atom": "feed",
+    "/posts/{slug}/comments.html": "page",
     "/comments/{comment_id}": "page",
     "/labels": "list",
     "/archive": "list",
@@ -43,6 +44,9 @@ EXPECTED_CLASSES = {
     "/moderation/audit": None,
     "/unsubscribe": None,  # a page per recipient's token
     "/email/confirm": None,
+    "/moderation/by-mail": None,  # a page per admin's signed link
+    "/me/export": None,  # one person's own data
+    "/data-requests/confirm": None,
     "/api/user": None,
     "/api/articles/feed": None,  # a signed-in reader's own feed
     "/api/profiles/{username}": "page",

@@ -15,9 +15,6 @@ from chalicelib.services import services
 
 comments = ApiBlueprint(__name__)
 
-# Built into static pages, or shown to readers without JavaScript: a few minutes old is fine.
-FRAGMENT_CACHE = "public, max-age=300, stale-while-revalidate=3600"
-
 
 @comments.route("/posts/{slug}/comments", methods=["GET"], cache="list")
 def list_comments(slug: str) -> dict[str, Any]:
@@ -67,8 +64,8 @@ def delete_comment(comment_id: str) -> Response:
     return Response(body="", status_code=204)
 
 
-@comments.route("/posts/{slug}/comments.html", methods=["GET"])
+@comments.route("/posts/{slug}/comments.html", methods=["GET"], cache="page")
 def comments_fragment(slug: str) -> Response:
     request = comments.current_request
     body = services().comments.fragment(path_slug(slug), query(request), api_url(request))
-    return Response(body=body, headers={"Content-Type": "text/html; charset=utf-8", "Cache-Control": FRAGMENT_CACHE})
+    return Response(body=body, headers={"Content-Type": "text/html; charset=utf-8"})
