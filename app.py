@@ -9,6 +9,7 @@ from chalice.app import Chalice, DynamoDBEvent, Rate
 from chalicelib.api import cors, observability
 from chalicelib.api.auth import auth
 from chalicelib.api.comments import comments
+from chalicelib.api.counts import counts
 from chalicelib.api.feeds import feeds
 from chalicelib.api.meta import meta
 from chalicelib.api.moderation import moderation
@@ -21,7 +22,7 @@ from chalicelib.settings import stream_arn
 
 app = Chalice(app_name="serverless-blog")
 observability.install(app)  # first: the outermost middleware, one log line per request
-for blueprint in (meta, auth, posts, comments, moderation, feeds, unsubscribe, web):
+for blueprint in (meta, auth, posts, comments, counts, moderation, feeds, unsubscribe, web):
     app.register_blueprint(blueprint)
 app.register_blueprint(realworld, url_prefix="/api")
 cors.install(app)

@@ -7,6 +7,7 @@ from chalicelib.blog import views
 from chalicelib.blog.accounts import Accounts
 from chalicelib.blog.antispam import AntiSpam
 from chalicelib.blog.articles import Articles
+from chalicelib.blog.comment_counts import CommentCounts
 from chalicelib.blog.comments import Comments
 from chalicelib.blog.feeds import Feeds
 from chalicelib.blog.moderation import Moderation
@@ -24,12 +25,13 @@ from chalicelib.store.table import Table
 
 # A plain class, not a dataclass: creating a dataclass costs milliseconds at every cold start.
 class Services:
-    __slots__ = ("accounts", "articles", "comments", "feeds", "moderation", "notifications", "post_lists", "posts",
-                 "realworld", "settings", "social", "votes")
+    __slots__ = ("accounts", "articles", "comment_counts", "comments", "feeds", "moderation", "notifications",
+                 "post_lists", "posts", "realworld", "settings", "social", "votes")
 
     def __init__(self, *, settings: Settings, accounts: Accounts, posts: Posts, post_lists: PostLists,
                  comments: Comments, moderation: Moderation, votes: Votes, social: Social, articles: Articles,
-                 realworld: RealWorld, feeds: Feeds, notifications: Notifications) -> None:
+                 realworld: RealWorld, feeds: Feeds, notifications: Notifications,
+                 comment_counts: CommentCounts) -> None:
         self.settings = settings
         self.accounts = accounts
         self.posts = posts
@@ -42,6 +44,7 @@ class Services:
         self.realworld = realworld
         self.feeds = feeds
         self.notifications = notifications
+        self.comment_counts = comment_counts
 
 
 _current: Services | None = None
@@ -73,6 +76,7 @@ def build(settings: Settings) -> Services:
         realworld=RealWorld(posts, comments, articles, social),
         feeds=Feeds(table, settings.site_url),
         notifications=Notifications(table, settings, antispam),
+        comment_counts=CommentCounts(table),
     )
 
 

@@ -1,4 +1,5 @@
-"""The comment widget (/widget.js, /widget.css) and the demo blog (/demo/): files from web/.
+"""The comment widget (/widget.js, /widget.css, its catalogues /i18n/<lang>.json), the count
+script (/counts.js) and the demo blog (/demo/): files from web/.
 
 web/ reaches the deployment package through vendor/web, a link to it: Chalice
 copies vendor/'s contents beside app.py, so web/ sits next to app.py both in a
@@ -29,9 +30,11 @@ web = ApiBlueprint(__name__)
 WEB_ROOT = Path(__file__).resolve().parents[2] / "web"
 
 _TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8",
-          ".html": "text/html; charset=utf-8"}
+          ".html": "text/html; charset=utf-8", ".json": "application/json; charset=utf-8"}
 # Only these files are served: a name from the URL never becomes a path by itself.
 _DEMO_ASSETS = ("demo.js", "demo.css")
+# The widget's message catalogues (web/i18n/); English is built into widget.js and counts.js.
+CATALOGUES = ("ar.json", "de.json", "es.json", "fr.json", "he.json", "ja.json", "pt.json", "ru.json", "zh.json")
 # Short enough that a fixed widget reaches readers within minutes, long enough
 # that a busy page does not fetch it on every view.
 _CACHE = "public, max-age=300"
@@ -88,6 +91,18 @@ def widget_script() -> Response:
 @web.route("/widget.css", methods=["GET"])
 def widget_style() -> Response:
     return _serve(web.current_request, "widget.css")
+
+
+@web.route("/counts.js", methods=["GET"])
+def counts_script() -> Response:
+    return _serve(web.current_request, "counts.js")
+
+
+@web.route("/i18n/{name}", methods=["GET"])
+def widget_messages(name: str) -> Response:
+    if name not in CATALOGUES:
+        raise NotFound("the widget has no messages in that language")
+    return _serve(web.current_request, f"i18n/{name}")
 
 
 # /demo/posts too: SITE_URL/posts is where the feeds say the blog's posts are, and locally SITE_URL is /demo.
