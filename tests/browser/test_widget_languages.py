@@ -17,7 +17,7 @@ from tests.browser.widget_steps import comment_item
 
 
 def page_in(folder: Path, api: str, slug: str, lang: str, tag: str = "", html: str = "") -> str:
-    """A static post page whose <html lang> is ``lang`` (empty: none), with the widget's tag (extra attributes in ``tag``)."""
+    """A static post page whose <html lang> is ``lang`` (empty: none); ``tag``: more attributes on the script tag."""
     name = f"{slug}-{lang or 'none'}.html"
     lang_attribute = f' lang="{lang}"' if lang else ""
     (folder / name).write_text(f"""<!doctype html>
