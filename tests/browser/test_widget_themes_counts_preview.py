@@ -173,7 +173,8 @@ def test_the_preview_shows_what_posting_then_shows(blog: Blog, page: Page) -> No
     slug = blog.new_post()
     page.goto(blog.post_page(slug))
     form = page.locator("form.bc-form")
-    words = "Some *emphasis*, `code`, a [link](https://example.com) and <script>alert(1)</script> a tag.\n\n- one\n- two"
+    words = ("Some *emphasis*, `code`, a [link](https://example.com) and <script>alert(1)</script> a tag.\n\n"
+             "- one\n- two")
     form.get_by_label("Comment").fill(words)
 
     form.get_by_role("tab", name="Preview").click()
