@@ -9,6 +9,7 @@ from chalice.app import Chalice, DynamoDBEvent, Rate
 from chalicelib.api import cors, observability
 from chalicelib.api.auth import auth
 from chalicelib.api.comments import comments
+from chalicelib.api.counts import counts
 from chalicelib.api.feeds import feeds
 from chalicelib.api.meta import meta
 from chalicelib.api.moderation import moderation
@@ -23,7 +24,8 @@ from chalicelib.settings import stream_arn
 
 app = Chalice(app_name="serverless-blog")
 observability.install(app)  # first: the outermost middleware, one log line per request
-for blueprint in (meta, auth, posts, comments, previews, moderation, feeds, unsubscribe, web, personal_data):
+for blueprint in (meta, auth, posts, comments, counts, previews, moderation, feeds, unsubscribe, web,
+                  personal_data):
     app.register_blueprint(blueprint)
 app.register_blueprint(realworld, url_prefix="/api")
 cors.install(app)

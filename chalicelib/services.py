@@ -7,6 +7,7 @@ from chalicelib.blog import views
 from chalicelib.blog.accounts import Accounts
 from chalicelib.blog.antispam import AntiSpam
 from chalicelib.blog.articles import Articles
+from chalicelib.blog.comment_counts import CommentCounts
 from chalicelib.blog.comments import Comments
 from chalicelib.blog.feeds import Feeds
 from chalicelib.blog.moderation import Moderation
@@ -28,14 +29,15 @@ from chalicelib.store.table import Table
 
 # A plain class, not a dataclass: creating a dataclass costs milliseconds at every cold start.
 class Services:
-    __slots__ = ("accounts", "articles", "comments", "feeds", "moderation", "moderation_mail", "notifications",
-                 "personal_data", "post_lists", "posts", "previews", "realworld", "settings", "social", "votes",
-                 "webhooks")
+    __slots__ = ("accounts", "articles", "comment_counts", "comments", "feeds", "moderation", "moderation_mail",
+                 "notifications", "personal_data", "post_lists", "posts", "previews", "realworld", "settings",
+                 "social", "votes", "webhooks")
 
     def __init__(self, *, settings: Settings, accounts: Accounts, posts: Posts, post_lists: PostLists,
                  comments: Comments, moderation: Moderation, votes: Votes, social: Social, articles: Articles,
                  realworld: RealWorld, feeds: Feeds, notifications: Notifications, previews: Previews,
-                 webhooks: Webhooks, moderation_mail: ModerationMail, personal_data: PersonalData) -> None:
+                 webhooks: Webhooks, moderation_mail: ModerationMail, personal_data: PersonalData,
+                 comment_counts: CommentCounts) -> None:
         self.settings = settings
         self.accounts = accounts
         self.posts = posts
@@ -52,6 +54,7 @@ class Services:
         self.webhooks = webhooks
         self.moderation_mail = moderation_mail
         self.personal_data = personal_data
+        self.comment_counts = comment_counts
 
 
 _current: Services | None = None
@@ -90,6 +93,7 @@ def build(settings: Settings) -> Services:
         webhooks=Webhooks(table, settings.webhooks, settings.webhook_secret, settings.site_url),
         moderation_mail=ModerationMail(table, settings, notifications, moderation),
         personal_data=PersonalData(table, settings, cursor_key, antispam, threads, accounts, notifications),
+        comment_counts=CommentCounts(table),
     )
 
 

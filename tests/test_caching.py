@@ -35,6 +35,9 @@ EXPECTED_CLASSES = {
     "/health": None,  # liveness must reach the function
     "/widget.js": "asset",
     "/widget.css": "asset",
+    "/counts.js": "asset",
+    "/i18n/{name}": "asset",
+    "/counts": "list",
     "/demo": "asset",
     "/demo/posts": "asset",
     "/demo/posts/{slug}": "asset",

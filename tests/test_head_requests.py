@@ -39,6 +39,8 @@ def urls(api: Api, blog: Blog, configure: Any) -> dict[str, str]:
         for placeholder, value in fills.items():
             url = url.replace(placeholder, value)
         found[path] = url
+    found["/counts"] = f"/counts?posts={slug}"
+    found["/i18n/{name}"] = "/i18n/de.json"
     notifications = services().notifications
     found["/unsubscribe"] = "/unsubscribe?token=" + notifications.unsubscribe_token("reader@example.com")
     found["/email/confirm"] = "/email/confirm?token=" + notifications.confirm_token("reader@example.com",

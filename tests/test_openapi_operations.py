@@ -509,6 +509,23 @@ def demo_asset(scene: Scene, send: Send) -> None:
         assert send(name="post.html").status == 404
 
 
+@step("get", "/counts")
+def comment_counts(scene: Scene, send: Send) -> None:
+    assert send(query=f"posts={scene.slug},no-such-post").status == 200
+    assert send(query="posts=Not%20A%20Slug").status == 422
+
+
+@step("get", "/counts.js")
+def counts_script(scene: Scene, send: Send) -> None:
+    fetch_twice(send)
+
+
+@step("get", "/i18n/{name}")
+def widget_messages(scene: Scene, send: Send) -> None:
+    fetch_twice(send.at(name="ru.json"))
+    assert send(name="en.json").status == 404  # built into the widget
+
+
 # -- the scenario and its guard ---------------------------------------------------------------------
 
 

@@ -5,20 +5,92 @@
  *
  * Script-tag options: data-api (the API's base URL; default: where this file
  * came from), data-post (the post's slug; default: the page's last path
- * segment, without ".html"), data-sort (oldest, newest or score) and
- * data-target (a CSS selector for the placeholder; default "#comments").
+ * segment, without ".html"), data-sort (oldest, newest or score),
+ * data-target (a CSS selector for the placeholder; default "#comments"),
+ * data-lang (default: the page's <html lang>, else the browser's languages)
+ * and data-theme (light, dark or auto; default: the page's own colours).
  * Pages that build themselves later call BlogComments.mount(element, options).
  *
+ * Words: English is built in (EN below); another language's catalogue is
+ * fetched from /i18n/<lang>.json when a page needs it, with the same keys.
+ * A plural message maps Intl.PluralRules categories (and "0") to texts.
+ *
  * Safety rule: the only HTML this file ever inserts is a comment's `html`
- * field, which the API sanitised when the comment was written. Names, dates,
- * counts and messages are set as text; links are made only from http(s) URLs.
+ * field, which the API sanitised when the comment was written, and the
+ * preview's `html`, which the API sanitised the same way just now. Names,
+ * dates, counts and messages are set as text; links are made only from
+ * http(s) URLs.
  */
 (() => {
   "use strict";
 
   const PAGE_SIZE = 20;
   const SORTS = ["oldest", "newest", "score"];
-  const SORT_NAMES = { oldest: "Oldest first", newest: "Newest first", score: "Best first" };
+  const FIELDS = ["body", "author_name", "author_email", "author_website"];
+  const EN = {
+    count: { 0: "No comments", one: "{n} comment", other: "{n} comments" },
+    comments: "Comments",
+    loading: "Loading comments…",
+    sort: "Sort",
+    oldest: "Oldest first",
+    newest: "Newest first",
+    score: "Best first",
+    more: "Load more comments",
+    unreachable: "The comments server could not be reached. Check your connection and try again.",
+    answered: "The server answered {status}.",
+    tooFast: "You are sending comments faster than this blog allows. Please try again in {wait}.",
+    noPost: "There is no post here to comment on.",
+    deleted: "This comment was deleted.",
+    anonymous: "Anonymous",
+    edited: "(edited)",
+    pending: "Awaiting moderation: only you can see this comment until it is approved.",
+    like: "Like ({n})",
+    dislike: "Dislike ({n})",
+    reply: "Reply",
+    replyTo: "Reply to {name}",
+    replyToComment: "Reply to this comment",
+    edit: "Edit",
+    delete: "Delete",
+    updated: "Your comment was updated.",
+    editLabel: "Edit your comment",
+    save: "Save",
+    cancel: "Cancel",
+    confirmDelete: "Delete this comment?",
+    yesDelete: "Yes, delete it",
+    keep: "Keep it",
+    wasDeleted: "Your comment was deleted.",
+    closed: "Comments are closed for this post.",
+    noForm: "The comment form could not be loaded.",
+    signedInOnly: "This blog takes comments from signed-in readers only.",
+    publish: "Publish",
+    publishing: "Publishing…",
+    formTitle: "Post a Comment",
+    body: "Comment",
+    author_name: "Name",
+    author_email: "Email",
+    author_website: "Website",
+    markdown: "Markdown works: *italic*, **bold**, [a link](https://…), `code`.",
+    emailHint: "(optional, never shown; replies by e-mail ask you to confirm it first)",
+    optional: "(optional)",
+    notify: "E-mail me when someone replies (needs your email)",
+    trap: "Leave this empty",
+    modAll: "Comments appear after the blog's author approves them.",
+    modFirst: "A first comment appears after the blog's author approves it.",
+    replyingTo: "Replying to {name}",
+    replyingToComment: "Replying to a comment",
+    cancelReply: "Cancel reply",
+    fixField: "Please correct the field marked below.",
+    published: "Your comment was published.",
+    held: "Thank you. Your comment is awaiting moderation.",
+    write: "Write",
+    preview: "Preview",
+    previewEmpty: "Nothing to preview yet.",
+    previewing: "Loading preview…",
+    fieldError: "{field}: {message}",
+  };
+  // The languages with a catalogue (web/i18n/), and those written right to left.
+  const LANGS = ["en", "ar", "de", "es", "fr", "he", "ja", "pt", "ru", "zh"];
+  const RTL = ["ar", "he"];
   const script = document.currentScript || document.querySelector('script[src$="widget.js"]');
   let instances = 0;
 
@@ -49,17 +121,65 @@
     }
   }
 
-  function countLine(count) {
-    if (count === 0) return "No comments";
-    return count === 1 ? "1 comment" : `${count} comments`;
+  // --- words: the language, its catalogue, plurals, numbers and dates ---------------------------
+
+  /** The first wish (data-lang, <html lang>, the browser's) the widget speaks: [catalogue, locale]. */
+  function pickLanguage(wishes) {
+    for (const wish of wishes) {
+      const tag = String(wish || "").replace(/_/g, "-");
+      const lang = tag.toLowerCase().split("-")[0];
+      if (!LANGS.includes(lang)) continue;
+      try {
+        return [lang, Intl.getCanonicalLocales(tag)[0]];
+      } catch {
+        return [lang, lang]; // a malformed region or script: the language alone
+      }
+    }
+    return ["en", "en"];
   }
 
-  function waitText(seconds) {
-    if (seconds < 90) return seconds === 1 ? "1 second" : `${seconds} seconds`;
-    return `${Math.ceil(seconds / 60)} minutes`;
+  const catalogues = new Map();
+
+  /** A language's messages, fetched once per page (English needs no request); English if it fails. */
+  function catalogue(base, lang) {
+    if (lang === "en") return Promise.resolve(EN);
+    const key = `${base}|${lang}`;
+    if (!catalogues.has(key)) {
+      catalogues.set(key, fetch(`${base}/i18n/${lang}.json`)
+        .then((response) => (response.ok ? response.json() : EN))
+        .catch(() => EN));
+    }
+    return catalogues.get(key);
   }
 
-  const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+  /** t(key, values): a message in one language, its {names} filled, a plural chosen by values.n. */
+  function words(lang, locale, messages) {
+    const plural = new Intl.PluralRules(locale);
+    const number = new Intl.NumberFormat(locale);
+    const dates = new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeStyle: "short" });
+    const relative = new Intl.RelativeTimeFormat(locale, { numeric: "auto" });
+    const t = (key, values = {}) => {
+      let text = messages[key] ?? EN[key];
+      if (typeof text === "object") text = (values.n === 0 && text[0]) || text[plural.select(values.n)] || text.other;
+      return text.replace(/\{(\w+)\}/g, (_, name) => (typeof values[name] === "number"
+        ? number.format(values[name]) : String(values[name] ?? "")));
+    };
+    t.lang = lang;
+    t.locale = locale;
+    t.date = (iso) => dates.format(new Date(iso));
+    // "3 hours ago" for the last four weeks, the date after that.
+    t.ago = (iso) => {
+      let seconds = (Date.parse(iso) - Date.now()) / 1000;
+      for (const [unit, size] of [["second", 60], ["minute", 60], ["hour", 24], ["day", 28]]) {
+        if (Math.abs(seconds) < size) return relative.format(Math.round(seconds), unit);
+        seconds /= size;
+      }
+      return t.date(iso);
+    };
+    t.wait = (seconds) => new Intl.NumberFormat(locale, { style: "unit", unitDisplay: "long",
+      unit: seconds < 90 ? "second" : "minute" }).format(seconds < 90 ? seconds : Math.ceil(seconds / 60));
+    return t;
+  }
 
   function randomToken() {
     if (crypto.randomUUID) return crypto.randomUUID();
@@ -128,7 +248,7 @@
     }
   }
 
-  async function call(base, method, path, { body, headers } = {}) {
+  async function call(t, base, method, path, { body, headers } = {}) {
     const init = { method, headers: { ...(headers || {}) } };
     if (body !== undefined) {
       init.headers["Content-Type"] = "application/json";
@@ -138,29 +258,23 @@
     try {
       response = await fetch(base + path, init);
     } catch {
-      throw new Refusal(0, "The comments server could not be reached. Check your connection and try again.");
+      throw new Refusal(0, t("unreachable"));
     }
     const data = response.status === 204 ? null : await response.json().catch(() => null);
     if (response.ok) return { status: response.status, data };
     const wait = Number.parseInt(response.headers.get("Retry-After") || "", 10);
-    let message = (data && typeof data.detail === "string" && data.detail) || `The server answered ${response.status}.`;
+    // The server's own detail is English; the widget's texts around it are in the page's language.
+    let message = (data && typeof data.detail === "string" && data.detail) || t("answered", { status: response.status });
     message = message.charAt(0).toUpperCase() + message.slice(1);
     if (!/[.!?]$/.test(message)) message += ".";
     if (response.status === 429 && wait > 0) {
       // The wait comes from Retry-After, whichever limit refused (rate window or a form sent too soon).
-      message = `You are sending comments faster than this blog allows. Please try again in ${waitText(wait)}.`;
+      message = t("tooFast", { wait: t.wait(wait) });
     }
     throw new Refusal(response.status, message, data && data.errors, wait > 0 ? wait : null);
   }
 
   // --- one thread ----------------------------------------------------------------------------
-
-  const FIELD_LABELS = {
-    body: "Comment",
-    author_name: "Name",
-    author_email: "Email",
-    author_website: "Website",
-  };
 
   class Thread {
     constructor(root, options) {
@@ -178,8 +292,19 @@
       this.replyTo = null;
       this.idempotencyKey = randomToken();
       this.keyFor = null; // what the current key was sent with
+      this.theme = options.theme;
+      this.start(options.lang);
+    }
+
+    async start(wishes) {
+      const [lang, locale] = pickLanguage(wishes);
+      this.t = words(lang, locale, await catalogue(this.base, lang));
       this.build();
       this.load();
+    }
+
+    call(method, path, options) {
+      return call(this.t, this.base, method, path, options);
     }
 
     path(suffix = "") {
@@ -188,18 +313,21 @@
 
     // The skeleton: count line and sort, status line, thread, "load more", form.
     build() {
-      this.countLine = h("h2", { class: "bc-count", id: `${this.id}-count`, text: "Loading comments…" });
+      const t = this.t;
+      this.countLine = h("h2", { class: "bc-count", id: `${this.id}-count`, text: t("loading") });
       this.sorter = h("select", { id: `${this.id}-sort`, onchange: () => this.resort(this.sorter.value) },
-        SORTS.map((sort) => h("option", { value: sort, selected: sort === this.sort, text: SORT_NAMES[sort] })));
+        SORTS.map((sort) => h("option", { value: sort, selected: sort === this.sort, text: t(sort) })));
       const heading = h("div", { class: "bc-heading" }, this.countLine,
-        h("span", { class: "bc-sort" }, h("label", { for: this.sorter.id, text: "Sort " }), this.sorter));
+        h("span", { class: "bc-sort" }, h("label", { for: this.sorter.id, text: `${t("sort")} ` }), this.sorter));
       this.status = h("p", { class: "bc-status", role: "status", "aria-live": "polite" });
       this.list = h("ol", { class: "bc-thread" });
-      this.more = h("button", { type: "button", class: "bc-more", hidden: true, text: "Load more comments",
+      this.more = h("button", { type: "button", class: "bc-more", hidden: true, text: t("more"),
         onclick: () => this.loadMore() });
       this.compose = h("div", { class: "bc-compose" });
-      this.root.replaceChildren(h("section", { class: "bc", "aria-labelledby": `${this.id}-count` },
-        heading, this.status, this.list, this.more, this.compose));
+      this.section = h("section", { class: "bc", "aria-labelledby": `${this.id}-count`, lang: t.locale,
+        dir: RTL.includes(t.lang) ? "rtl" : "ltr" }, heading, this.status, this.list, this.more, this.compose);
+      themed(this.section, this.theme);
+      this.root.replaceChildren(this.section);
     }
 
     say(message) {
@@ -208,7 +336,7 @@
 
     async load() {
       try {
-        const form = call(this.base, "GET", this.path("/comment-form")).then(({ data }) => data, () => null);
+        const form = this.call("GET", this.path("/comment-form")).then(({ data }) => data, () => null);
         const page = await this.firstPage();
         this.rules = await form;
         this.renderCount();
@@ -217,8 +345,8 @@
         await this.addHeld();
         this.showLinkedComment();
       } catch (error) {
-        this.countLine.textContent = "Comments";
-        this.say(error.status === 404 ? "There is no post here to comment on." : error.message);
+        this.countLine.textContent = this.t("comments");
+        this.say(error.status === 404 ? this.t("noPost") : error.message);
       }
     }
 
@@ -228,12 +356,12 @@
       let page;
       if (this.sort === "oldest") {
         // One request: the post with its first comments.
-        ({ data: post } = await call(this.base, "GET", this.path(`?embed=comments&comments_limit=${PAGE_SIZE}`)));
+        ({ data: post } = await this.call("GET", this.path(`?embed=comments&comments_limit=${PAGE_SIZE}`)));
         page = { items: post.comments, next_cursor: post.comments_next_cursor };
       } else {
         const [postReply, pageReply] = await Promise.all([
-          call(this.base, "GET", this.path()),
-          call(this.base, "GET", this.path(`/comments?sort=${this.sort}&limit=${PAGE_SIZE}`)),
+          this.call("GET", this.path()),
+          this.call("GET", this.path(`/comments?sort=${this.sort}&limit=${PAGE_SIZE}`)),
         ]);
         post = postReply.data;
         page = pageReply.data;
@@ -265,7 +393,7 @@
       this.more.setAttribute("aria-busy", "true");
       try {
         const query = `?limit=${PAGE_SIZE}&sort=${this.sort}&cursor=${encodeURIComponent(this.cursor)}`;
-        const { data } = await call(this.base, "GET", this.path(`/comments${query}`));
+        const { data } = await this.call("GET", this.path(`/comments${query}`));
         const first = data.items.find((comment) => !this.nodes.has(comment.id));
         this.addPage(data);
         this.say("");
@@ -314,7 +442,7 @@
       }
       await Promise.all(held.filter((id) => !this.comments.has(id) && editToken(id)).map(async (id) => {
         try {
-          const { data } = await call(this.base, "GET", `/comments/${encodeURIComponent(id)}`,
+          const { data } = await this.call("GET", `/comments/${encodeURIComponent(id)}`,
             { headers: { "X-Edit-Token": editToken(id) } });
           if (data.status === "approved") storage.set(`edit:${id}`, { ...storage.get(`edit:${id}`), held: false });
           else if (!this.comments.has(id)) this.add(data, true);
@@ -325,7 +453,7 @@
     }
 
     renderCount() {
-      this.countLine.textContent = countLine(this.count);
+      this.countLine.textContent = this.t("count", { n: this.count });
     }
 
     // --- comments in the thread ---
@@ -370,49 +498,52 @@
 
     article(comment) {
       if (comment.status === "deleted") {
-        return h("article", { class: "bc-deleted" }, h("p", { text: "This comment was deleted." }));
+        return h("article", { class: "bc-deleted" }, h("p", { text: this.t("deleted") }));
       }
-      const author = comment.author || { name: "Anonymous" };
+      const t = this.t;
+      const author = comment.author || { name: t("anonymous") };
       const website = author.website && httpUrl(author.website);
       const name = website
         ? h("a", { class: "bc-author", href: website, rel: "nofollow ugc noopener", text: author.name })
         : h("span", { class: "bc-author", text: author.name });
       const avatar = author.avatar && httpUrl(author.avatar);
-      const when = h("time", { datetime: comment.created_at, text: dateFormat.format(new Date(comment.created_at)) });
+      const when = h("time", { datetime: comment.created_at, title: t.date(comment.created_at),
+        text: t.ago(comment.created_at) });
       const header = h("header", { class: "bc-meta" },
         avatar ? h("img", { class: "bc-avatar", src: avatar, alt: "", width: 32, height: 32, loading: "lazy" }) : null,
         name, " ", h("a", { class: "bc-permalink", href: `#comment-${comment.id}` }, when),
-        comment.edited_at ? h("span", { class: "bc-edited", text: " (edited)" }) : null);
+        comment.edited_at ? h("span", { class: "bc-edited", text: ` ${t("edited")}` }) : null);
       const body = h("div", { class: "bc-body" });
       body.innerHTML = comment.html; // sanitised by the API: the one HTML insertion in this file
       return h("article", { class: comment.status === "approved" ? "" : "bc-held" },
         header,
         comment.status === "approved" ? null : h("p", { class: "bc-pending",
-          text: "Awaiting moderation: only you can see this comment until it is approved." }),
+          text: t("pending") }),
         body,
         this.actions(comment));
     }
 
     actions(comment) {
+      const t = this.t;
       const bar = h("div", { class: "bc-actions" });
       if (comment.status === "approved") {
         const mine = storage.get(`vote:${comment.id}`) || 0;
-        for (const [value, symbol, label, total] of [[1, "▲", "Like", comment.likes], [-1, "▼", "Dislike", comment.dislikes]]) {
+        for (const [value, symbol, label, total] of [[1, "▲", "like", comment.likes], [-1, "▼", "dislike", comment.dislikes]]) {
           bar.append(h("button", { type: "button", class: "bc-vote", "data-action": `vote${value}`,
-            "aria-pressed": mine === value ? "true" : "false", "aria-label": `${label} (${total})`,
+            "aria-pressed": mine === value ? "true" : "false", "aria-label": t(label, { n: total }),
             onclick: (event) => this.vote(comment.id, mine === value ? 0 : value, event.currentTarget) },
           `${symbol} ${total}`));
         }
         if (this.form && comment.depth < this.rules.max_reply_depth) {
-          bar.append(h("button", { type: "button", "data-action": "reply", text: "Reply",
-            "aria-label": `Reply to ${comment.author ? comment.author.name : "this comment"}`,
+          bar.append(h("button", { type: "button", "data-action": "reply", text: t("reply"),
+            "aria-label": comment.author ? t("replyTo", { name: comment.author.name }) : t("replyToComment"),
             onclick: () => this.replyToComment(comment.id) }));
         }
       }
       if (editToken(comment.id)) {
         bar.append(
-          h("button", { type: "button", "data-action": "edit", text: "Edit", onclick: () => this.editComment(comment.id) }),
-          h("button", { type: "button", "data-action": "delete", text: "Delete",
+          h("button", { type: "button", "data-action": "edit", text: t("edit"), onclick: () => this.editComment(comment.id) }),
+          h("button", { type: "button", "data-action": "delete", text: t("delete"),
             onclick: () => this.confirmDelete(comment.id) }));
       }
       return bar;
@@ -423,7 +554,7 @@
       if (button.getAttribute("aria-busy")) return;
       button.setAttribute("aria-busy", "true");
       try {
-        const { data } = await call(this.base, "POST", `/comments/${encodeURIComponent(id)}/vote`,
+        const { data } = await this.call("POST", `/comments/${encodeURIComponent(id)}/vote`,
           { body: { value }, headers: { "X-Voter-Token": voterToken() } });
         storage.set(`vote:${id}`, value);
         this.comments.set(id, data);
@@ -447,19 +578,19 @@
         event.preventDefault();
         error.textContent = "";
         try {
-          const { data } = await call(this.base, "PATCH", `/comments/${encodeURIComponent(id)}`,
+          const { data } = await this.call("PATCH", `/comments/${encodeURIComponent(id)}`,
             { body: { body: text.value }, headers: { "X-Edit-Token": editToken(id) || "" } });
           this.comments.set(id, data);
           this.render(id, "edit");
-          this.say("Your comment was updated.");
+          this.say(this.t("updated"));
         } catch (failure) {
-          error.textContent = failure.fields.body ? `Comment: ${failure.fields.body.join(" ")}` : failure.message;
+          error.textContent = failure.fields.body ? this.fieldError("body", failure.fields.body) : failure.message;
         }
       } },
-      h("label", { for: field, text: "Edit your comment" }), text, error,
+      h("label", { for: field, text: this.t("editLabel") }), text, error,
       h("div", { class: "bc-buttons" },
-        h("button", { type: "submit", text: "Save" }),
-        h("button", { type: "button", text: "Cancel", onclick: () => this.render(id, "edit") })));
+        h("button", { type: "submit", text: this.t("save") }),
+        h("button", { type: "button", text: this.t("cancel"), onclick: () => this.render(id, "edit") })));
       article.querySelector(".bc-body").replaceWith(form);
       article.querySelector(".bc-actions").hidden = true;
       text.focus();
@@ -467,10 +598,10 @@
 
     confirmDelete(id) {
       const bar = this.nodes.get(id).item.firstElementChild.querySelector(".bc-actions");
-      bar.replaceChildren(h("span", { text: "Delete this comment? " }),
-        h("button", { type: "button", "data-action": "confirm-delete", text: "Yes, delete it",
+      bar.replaceChildren(h("span", { text: `${this.t("confirmDelete")} ` }),
+        h("button", { type: "button", "data-action": "confirm-delete", text: this.t("yesDelete"),
           onclick: (event) => this.deleteComment(id, event.currentTarget) }),
-        h("button", { type: "button", text: "Keep it", onclick: () => this.render(id, "delete") }));
+        h("button", { type: "button", text: this.t("keep"), onclick: () => this.render(id, "delete") }));
       bar.querySelector("button").focus();
     }
 
@@ -478,7 +609,7 @@
       if (button.getAttribute("aria-busy")) return;
       button.setAttribute("aria-busy", "true");
       try {
-        await call(this.base, "DELETE", `/comments/${encodeURIComponent(id)}`,
+        await this.call("DELETE", `/comments/${encodeURIComponent(id)}`,
           { headers: { "X-Edit-Token": editToken(id) || "" } });
       } catch (error) {
         button.removeAttribute("aria-busy");
@@ -504,7 +635,7 @@
       }
       this.countLine.tabIndex = -1;
       this.countLine.focus();
-      this.say("Your comment was deleted.");
+      this.say(this.t("wasDeleted"));
       // Counted as the API counts (held comments never were), not read back: a cache in front
       // of the API may answer with the post as it was before the deletion.
       if (comment.status === "approved") {
@@ -524,16 +655,10 @@
     // --- "Post a Comment" ---
 
     buildForm() {
-      if (this.closed) {
-        this.compose.replaceChildren(h("p", { class: "bc-closed", text: "Comments are closed for this post." }));
-        return;
-      }
-      if (!this.rules) {
-        this.compose.replaceChildren(h("p", { class: "bc-closed", text: "The comment form could not be loaded." }));
-        return;
-      }
-      if (!this.rules.anonymous_comments) {
-        this.compose.replaceChildren(h("p", { class: "bc-closed", text: "This blog takes comments from signed-in readers only." }));
+      const t = this.t;
+      const notice = this.closed ? "closed" : !this.rules ? "noForm" : !this.rules.anonymous_comments ? "signedInOnly" : null;
+      if (notice) {
+        this.compose.replaceChildren(h("p", { class: "bc-closed", text: t(notice) }));
         return;
       }
       const known = storage.get("author") || {};
@@ -552,41 +677,98 @@
       const input = (type, props) => h("input", { type, ...props });
       this.replyLine = h("p", { class: "bc-replying", id: `${this.id}-replying`, hidden: true });
       this.formError = h("p", { class: "bc-error", role: "alert" });
-      this.submit = h("button", { type: "submit", text: "Publish" });
+      this.submit = h("button", { type: "submit", text: t("publish") });
       const trapName = this.rules.honeypot_field;
+      // A reader who publishes from the preview with the box empty is shown the box and why (oninvalid).
+      const body = field("body", t("body"), h("textarea", { rows: 5, required: true, maxlength: this.rules.max_length,
+        oninvalid: () => this.showPreview(false) }), null, t("markdown"));
       this.form = h("form", { class: "bc-form", "aria-labelledby": `${this.id}-form-title`, onsubmit: (e) => this.send(e) },
-        h("h3", { id: `${this.id}-form-title`, text: "Post a Comment" }),
+        h("h3", { id: `${this.id}-form-title`, text: t("formTitle") }),
         this.replyLine,
-        field("body", "Comment", h("textarea", { rows: 5, required: true, maxlength: this.rules.max_length }),
-          null, "Markdown works: *italic*, **bold**, [a link](https://…), `code`."),
-        field("author_name", "Name", input("text", { maxlength: 80, autocomplete: "name", value: known.name,
-          placeholder: "Anonymous" })),
-        field("author_email", "Email", input("email", { maxlength: 254, autocomplete: "email", value: known.email }),
-          "(optional, never shown; replies by e-mail ask you to confirm it first)"),
-        field("author_website", "Website", input("url", { maxlength: 500, autocomplete: "url", value: known.website,
-          placeholder: "https://" }), "(optional)"),
+        body,
+        field("author_name", t("author_name"), input("text", { maxlength: 80, autocomplete: "name", value: known.name,
+          placeholder: t("anonymous") })),
+        field("author_email", t("author_email"), input("email", { maxlength: 254, autocomplete: "email",
+          value: known.email }), t("emailHint")),
+        field("author_website", t("author_website"), input("url", { maxlength: 500, autocomplete: "url",
+          value: known.website, placeholder: "https://" }), t("optional")),
         h("div", { class: "bc-field bc-check" },
           input("checkbox", { id: `${this.id}-notify`, name: "notify_replies" }),
-          h("label", { for: `${this.id}-notify`, text: "E-mail me when someone replies (needs your email)" })),
+          h("label", { for: `${this.id}-notify`, text: t("notify") })),
         // For robots only: people never see or reach this field, so a value in it marks a robot.
         h("div", { class: "bc-trap", "aria-hidden": "true" },
-          h("label", { for: `${this.id}-${trapName}`, text: "Leave this empty" }),
+          h("label", { for: `${this.id}-${trapName}`, text: t("trap") }),
           input("text", { id: `${this.id}-${trapName}`, name: trapName, tabindex: -1, autocomplete: "off" })),
         this.formError,
         h("div", { class: "bc-buttons" }, this.submit));
+      this.addPreview(body);
       if (this.rules.moderation !== "off") {
-        this.form.insertBefore(h("p", { class: "bc-hint", text: this.rules.moderation === "all"
-          ? "Comments appear after the blog's author approves them."
-          : "A first comment appears after the blog's author approves it." }), this.formError);
+        this.form.insertBefore(h("p", { class: "bc-hint", text: t(this.rules.moderation === "all" ? "modAll" : "modFirst") }),
+          this.formError);
       }
       this.compose.replaceChildren(this.form);
+    }
+
+    // --- Write | Preview: the comment as the API will render it ---
+
+    /** Two tabs above the comment box; the preview panel takes the box's place while chosen. */
+    addPreview(field) {
+      const text = field.querySelector("textarea");
+      this.preview = h("div", { class: "bc-preview", id: `${this.id}-preview`, role: "tabpanel",
+        "aria-labelledby": `${this.id}-tab-preview`, tabindex: 0, hidden: true });
+      const tab = (name, previewing) => h("button", { type: "button", role: "tab", id: `${this.id}-tab-${name}`,
+        "aria-controls": previewing ? this.preview.id : text.id, "aria-selected": String(!previewing),
+        tabindex: previewing ? -1 : 0, text: this.t(name),
+        onclick: () => this.showPreview(previewing),
+        // Arrow keys move between the two tabs, whichever way the script runs.
+        onkeydown: (event) => {
+          if (event.key !== "ArrowLeft" && event.key !== "ArrowRight") return;
+          event.preventDefault();
+          this.showPreview(!previewing);
+          this.tabs.querySelector('[aria-selected="true"]').focus();
+        } });
+      this.tabs = h("div", { class: "bc-tabs", role: "tablist" }, tab("write", false), tab("preview", true));
+      field.querySelector("label").after(this.tabs);
+      text.after(this.preview);
+    }
+
+    async showPreview(previewing) {
+      if (!this.tabs) return;
+      const text = this.form.elements.body;
+      for (const tab of this.tabs.children) {
+        const chosen = tab.getAttribute("aria-controls") === (previewing ? this.preview.id : text.id);
+        tab.setAttribute("aria-selected", String(chosen));
+        tab.tabIndex = chosen ? 0 : -1;
+      }
+      text.hidden = previewing;
+      this.preview.hidden = !previewing;
+      if (!previewing) return;
+      const asked = text.value;
+      if (!asked.trim()) {
+        this.preview.replaceChildren(h("p", { class: "bc-hint", text: this.t("previewEmpty") }));
+        return;
+      }
+      this.preview.replaceChildren(h("p", { class: "bc-hint", text: this.t("previewing") }));
+      try {
+        const { data } = await this.call("POST", "/preview", { body: { kind: "comment", body: asked } });
+        // Sanitised by the API with the renderer and sanitiser a posted comment goes through.
+        if (text.value === asked) this.preview.innerHTML = data.html;
+      } catch (error) {
+        this.preview.replaceChildren(h("p", { class: "bc-error",
+          text: error.fields.body ? this.fieldError("body", error.fields.body) : error.message }));
+      }
+    }
+
+    fieldError(name, messages) {
+      return this.t("fieldError", { field: this.t(name), message: messages.join(" ") });
     }
 
     replyToComment(id) {
       const comment = this.comments.get(id);
       this.replyTo = id;
-      this.replyLine.replaceChildren(`Replying to ${comment.author ? comment.author.name : "a comment"} `,
-        h("button", { type: "button", text: "Cancel reply", onclick: () => this.cancelReply(true) }));
+      this.replyLine.replaceChildren(`${comment.author ? this.t("replyingTo", { name: comment.author.name })
+        : this.t("replyingToComment")} `,
+      h("button", { type: "button", text: this.t("cancelReply"), onclick: () => this.cancelReply(true) }));
       this.replyLine.hidden = false;
       this.nodes.get(id).item.firstElementChild.after(this.form);
       this.form.elements.body.focus();
@@ -605,11 +787,13 @@
       for (const [name, messages] of Object.entries(error.fields)) {
         const slot = this.form.querySelector(`#${this.id}-${CSS.escape(name)}-error`);
         const control = this.form.elements[name];
-        if (slot && control && name in FIELD_LABELS) {
-          slot.textContent = `${FIELD_LABELS[name]}: ${messages.join(" ")}`;
+        if (slot && control && FIELDS.includes(name)) {
+          // The API names the field; the label is the reader's language, the rule the server's words.
+          slot.textContent = this.fieldError(name, messages);
           control.setAttribute("aria-invalid", "true");
+          if (name === "body") this.showPreview(false);
           if (general === error.message) control.focus();
-          general = "Please correct the field marked below.";
+          general = this.t("fixField");
         } else {
           general = `${error.message} (${name}: ${messages.join(" ")})`;
         }
@@ -639,7 +823,7 @@
       if (this.submit.getAttribute("aria-busy")) return;
       // Not disabled while it is sent: a disabled button drops the keyboard focus.
       this.submit.setAttribute("aria-busy", "true");
-      this.submit.textContent = "Publishing…";
+      this.submit.textContent = this.t("publishing");
       // A resend of the same words after a lost answer keeps its key, so it cannot post twice;
       // different words are a different comment.
       const fingerprint = JSON.stringify(payload);
@@ -653,21 +837,21 @@
         this.showErrors(error);
       } finally {
         this.submit.removeAttribute("aria-busy");
-        this.submit.textContent = "Publish";
+        this.submit.textContent = this.t("publish");
       }
     }
 
     async post(payload, mayRenewForm) {
       let reply;
       try {
-        reply = await call(this.base, "POST", this.path("/comments"),
+        reply = await this.call("POST", this.path("/comments"),
           { body: payload, headers: { "Idempotency-Key": this.idempotencyKey } });
       } catch (error) {
         // The server answered, so this attempt is settled: the next one gets a new key.
         if (error.status !== 0 && error.status < 500) this.keyFor = null;
         if (mayRenewForm && error.fields.form_token) {
           // A form left open past its token's life: fetch a new token, let it come of age, send once more.
-          ({ data: this.rules } = await call(this.base, "GET", this.path("/comment-form")));
+          ({ data: this.rules } = await this.call("GET", this.path("/comment-form")));
           await new Promise((resolve) => { setTimeout(resolve, this.rules.min_seconds * 1000); });
           this.keyFor = null;
           this.idempotencyKey = randomToken();
@@ -682,19 +866,62 @@
       const parent = this.replyTo;
       this.cancelReply(false);
       this.form.elements.body.value = "";
+      this.showPreview(false);
       this.add(comment, true);
       const answered = parent && this.comments.get(parent);
       if (reply.status === 201 && answered) answered.reply_count += 1;
       if (reply.status === 201) {
         this.count += 1;
         this.renderCount();
-        this.say("Your comment was published.");
+        this.say(this.t("published"));
       } else {
-        this.say("Thank you. Your comment is awaiting moderation.");
+        this.say(this.t("held"));
       }
       if (parent) this.nodes.get(parent)?.item.querySelector('[data-action="reply"]')?.focus();
       return comment;
     }
+  }
+
+  // --- themes --------------------------------------------------------------------------------
+
+  const THEMES = ["light", "dark", "auto"];
+  const following = new Set(); // the widgets in "auto"
+  let watching = false;
+
+  /** light or dark: what the site's own toggle says on <html>, else what the reader's system prefers. */
+  function siteTheme() {
+    const root = document.documentElement;
+    const named = (root.dataset.theme || "").toLowerCase();
+    if (named === "light" || named === "dark") return named;
+    if (root.classList.contains("dark")) return "dark";
+    if (root.classList.contains("light")) return "light";
+    const scheme = /^(?:only\s+)?(light|dark)$/.exec(getComputedStyle(root).colorScheme.trim());
+    if (scheme) return scheme[1];
+    return matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light";
+  }
+
+  function follow() {
+    const theme = siteTheme();
+    for (const section of following) {
+      if (section.isConnected) section.dataset.bcTheme = theme;
+      else following.delete(section);
+    }
+  }
+
+  /** A widget's theme: light or dark as chosen, or in auto the site's and the system's, watched (no polling). */
+  function themed(section, theme) {
+    if (!THEMES.includes(theme)) return; // the page's own colours, as before themes
+    if (theme !== "auto") {
+      section.dataset.bcTheme = theme;
+      return;
+    }
+    following.add(section);
+    section.dataset.bcTheme = siteTheme();
+    if (watching) return;
+    watching = true;
+    new MutationObserver(follow).observe(document.documentElement,
+      { attributes: true, attributeFilter: ["class", "data-theme", "style"] });
+    matchMedia("(prefers-color-scheme: dark)").addEventListener("change", follow);
   }
 
   // --- mounting ------------------------------------------------------------------------------
@@ -719,12 +946,16 @@
     api: script ? new URL(".", script.src).href : window.location.origin,
     post: script?.dataset.post || null,
     sort: script?.dataset.sort || "oldest",
+    theme: script?.dataset.theme,
   };
   if (script?.dataset.api) defaults.api = new URL(script.dataset.api, window.location.href).href;
 
   function mount(element, options = {}) {
     const settings = { ...defaults, ...options };
     settings.post = settings.post || slugFromPage();
+    // The language: the mount's or the tag's data-lang, the page's, then the browser's; English last.
+    settings.lang = [options.lang, element.dataset.lang, script?.dataset.lang, document.documentElement.lang,
+      ...(navigator.languages || [navigator.language])];
     stylesheet(settings.api.replace(/\/+$/, ""));
     return new Thread(element, settings);
   }

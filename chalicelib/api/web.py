@@ -1,4 +1,5 @@
-"""The comment widget (/widget.js, /widget.css) and the demo blog (/demo/): files from web/.
+"""The comment widget (/widget.js, /widget.css, its catalogues /i18n/<lang>.json), the count
+script (/counts.js) and the demo blog (/demo/): files from web/.
 
 web/ reaches the deployment package through vendor/web, a link to it: Chalice
 copies vendor/'s contents beside app.py, so web/ sits next to app.py both in a
@@ -28,10 +29,12 @@ web = ApiBlueprint(__name__)
 WEB_ROOT = Path(__file__).resolve().parents[2] / "web"
 
 _TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8",
-          ".html": "text/html; charset=utf-8"}
+          ".html": "text/html; charset=utf-8", ".json": "application/json; charset=utf-8"}
 # Only these files are served: a name from the URL never becomes a path by itself.
 _DEMO_ASSETS = ("demo.js", "demo.css")
 # Their caching (ETag, 304, Cache-Control) is the "asset" class's, from caching.py like every read's.
+# The widget's message catalogues (web/i18n/); English is built into widget.js and counts.js.
+CATALOGUES = ("ar.json", "de.json", "es.json", "fr.json", "he.json", "ja.json", "pt.json", "ru.json", "zh.json")
 _DEMO_POLICY = ("default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
                 "img-src 'self' https: data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
 
@@ -78,6 +81,18 @@ def widget_script() -> Response:
 @web.route("/widget.css", methods=["GET"], cache="asset")
 def widget_style() -> Response:
     return _serve("widget.css")
+
+
+@web.route("/counts.js", methods=["GET"], cache="asset")
+def counts_script() -> Response:
+    return _serve("counts.js")
+
+
+@web.route("/i18n/{name}", methods=["GET"], cache="asset")
+def widget_messages(name: str) -> Response:
+    if name not in CATALOGUES:
+        raise NotFound("the widget has no messages in that language")
+    return _serve(f"i18n/{name}")
 
 
 # /demo/posts too: SITE_URL/posts is where the feeds say the blog's posts are, and locally SITE_URL is /demo.
