@@ -422,6 +422,21 @@ def demo_asset(scene: Scene, send: Send) -> None:
         assert send(name="post.html").status == 404
 
 
+# -- the admin console --------------------------------------------------------------------------------
+
+
+@step("get", "/admin")
+def admin_console(scene: Scene, send: Send) -> None:
+    fetch_twice(send)
+
+
+@step("get", "/admin/{name}")
+def admin_asset(scene: Scene, send: Send) -> None:
+    fetch_twice(send.at(name="admin.js"))
+    fetch_twice(send.at(name="admin.css"))
+    assert send(name="index.html").status == 404
+
+
 # -- the scenario and its guard ---------------------------------------------------------------------
 
 
