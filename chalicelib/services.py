@@ -62,11 +62,11 @@ def build(settings: Settings) -> Services:
     articles = Articles(table, social)
     return Services(
         settings=settings,
-        accounts=Accounts(table, settings),
+        accounts=Accounts(table, settings, cursor_key),
         posts=posts,
         post_lists=PostLists(table, cursor_key),
         comments=comments,
-        moderation=Moderation(table, cursor_key, threads, antispam),
+        moderation=Moderation(table, cursor_key, threads, antispam, settings),
         votes=Votes(table, threads, antispam),
         social=social,
         articles=articles,

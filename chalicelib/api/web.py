@@ -1,4 +1,4 @@
-"""The comment widget (/widget.js, /widget.css), the demo blog (/demo/) and the admin console (/admin/): files from web/.
+"""The comment widget (/widget.js, /widget.css), the demo blog (/demo/), the admin console (/admin/): web/ files.
 
 web/ reaches the deployment package through vendor/web, a link to it: Chalice
 copies vendor/'s contents beside app.py, so web/ sits next to app.py both in a
