@@ -13,6 +13,7 @@ from chalicelib.api.feeds import feeds
 from chalicelib.api.meta import meta
 from chalicelib.api.moderation import moderation
 from chalicelib.api.posts import posts
+from chalicelib.api.previews import previews
 from chalicelib.api.realworld import realworld
 from chalicelib.api.unsubscribe import unsubscribe
 from chalicelib.api.web import web
@@ -21,7 +22,7 @@ from chalicelib.settings import stream_arn
 
 app = Chalice(app_name="serverless-blog")
 observability.install(app)  # first: the outermost middleware, one log line per request
-for blueprint in (meta, auth, posts, comments, moderation, feeds, unsubscribe, web):
+for blueprint in (meta, auth, posts, comments, previews, moderation, feeds, unsubscribe, web):
     app.register_blueprint(blueprint)
 app.register_blueprint(realworld, url_prefix="/api")
 cors.install(app)

@@ -13,6 +13,7 @@ from chalicelib.blog.moderation import Moderation
 from chalicelib.blog.notifications import Notifications
 from chalicelib.blog.post_lists import PostLists
 from chalicelib.blog.posts import Posts
+from chalicelib.blog.previews import Previews
 from chalicelib.blog.realworld import RealWorld
 from chalicelib.blog.social import Social
 from chalicelib.blog.threads import Threads
@@ -25,11 +26,11 @@ from chalicelib.store.table import Table
 # A plain class, not a dataclass: creating a dataclass costs milliseconds at every cold start.
 class Services:
     __slots__ = ("accounts", "articles", "comments", "feeds", "moderation", "notifications", "post_lists", "posts",
-                 "realworld", "settings", "social", "votes")
+                 "previews", "realworld", "settings", "social", "votes")
 
     def __init__(self, *, settings: Settings, accounts: Accounts, posts: Posts, post_lists: PostLists,
                  comments: Comments, moderation: Moderation, votes: Votes, social: Social, articles: Articles,
-                 realworld: RealWorld, feeds: Feeds, notifications: Notifications) -> None:
+                 realworld: RealWorld, feeds: Feeds, notifications: Notifications, previews: Previews) -> None:
         self.settings = settings
         self.accounts = accounts
         self.posts = posts
@@ -42,6 +43,7 @@ class Services:
         self.realworld = realworld
         self.feeds = feeds
         self.notifications = notifications
+        self.previews = previews
 
 
 _current: Services | None = None
@@ -73,6 +75,7 @@ def build(settings: Settings) -> Services:
         realworld=RealWorld(posts, comments, articles, social),
         feeds=Feeds(table, settings.site_url),
         notifications=Notifications(table, settings, antispam),
+        previews=Previews(table, settings, antispam, settings.open_authoring),
     )
 
 

@@ -49,6 +49,7 @@ class Settings:
     login_account_limit: tuple[int, int]
     login_address_limit: tuple[int, int]
     signup_rate_limit: tuple[int, int]
+    preview_rate_limit: tuple[int, int]
     require_form_token: bool
     min_form_seconds: int
     comments_close_after_days: int
@@ -166,6 +167,9 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         login_account_limit=_rate(env.get("LOGIN_ACCOUNT_LIMIT", "50/3600"), "LOGIN_ACCOUNT_LIMIT"),
         login_address_limit=_rate(env.get("LOGIN_ADDRESS_LIMIT", "10/900"), "LOGIN_ADDRESS_LIMIT"),
         signup_rate_limit=_rate(env.get("SIGNUP_RATE_LIMIT", "10/3600"), "SIGNUP_RATE_LIMIT"),
+        # An editor previews as its author types (the console waits for a pause first): 120 in
+        # five minutes is one every 2.5 s of steady typing, and caps what one caller makes us render.
+        preview_rate_limit=_rate(env.get("PREVIEW_RATE_LIMIT", "120/300"), "PREVIEW_RATE_LIMIT"),
         require_form_token=_bool(env.get("REQUIRE_FORM_TOKEN", "false"), "REQUIRE_FORM_TOKEN"),
         min_form_seconds=_int(env.get("MIN_FORM_SECONDS", "3"), "MIN_FORM_SECONDS", 0),
         comments_close_after_days=_int(env.get("COMMENTS_CLOSE_AFTER_DAYS", "0"), "COMMENTS_CLOSE_AFTER_DAYS", 0),

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from chalicelib import blog as blog_package
-from chalicelib.blog import accounts, comments, moderation, posts, votes
+from chalicelib.blog import accounts, comments, moderation, posts, previews, votes
 from chalicelib.blog.validation import (
     DEFAULT_PAGE_SIZE,
     MAX_PAGE_SIZE,
@@ -49,6 +49,8 @@ FIELD_TABLES: dict[str, tuple[FieldTable, str, str]] = {
     "accounts.ROLE_FIELDS": (accounts.ROLE_FIELDS, "/users/{username}/role", "put"),
     "votes.VOTE_FIELDS": (votes.VOTE_FIELDS, "/comments/{comment_id}/vote", "post"),
     "moderation.ACTION_FIELDS": (moderation.ACTION_FIELDS, "/comments/{comment_id}/moderate", "post"),
+    # A comment preview reads a narrower table: the comment's own body rule (tests/test_previews.py).
+    "previews.POST_PREVIEW_FIELDS": (previews.POST_PREVIEW_FIELDS, "/preview", "post"),
 }
 # Tables no operation of this document reads: PUT /api/user (RealWorld, its own spec) reads PROFILE_FIELDS.
 OTHER_API_TABLES: dict[str, FieldTable] = {"accounts.PROFILE_FIELDS": accounts.PROFILE_FIELDS}

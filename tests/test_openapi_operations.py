@@ -286,6 +286,16 @@ def vote(scene: Scene, send: Send) -> None:
     send(comment_id=scene.comment_id, body={"value": -1}, token=scene.blog.user())
 
 
+@step("post", "/preview")
+def preview(scene: Scene, send: Send) -> None:
+    send(body={"kind": "comment", "body": "*Hello*"})
+    send(body={"kind": "post", "body": "# Title"}, token=scene.author)
+    send(body={"kind": "post", "body": "# Title"})  # 403: posts only for authors
+    send(body={"kind": "comment", "body": ""})  # 422
+    with scene.settings(PREVIEW_RATE_LIMIT="0/600"):
+        assert send(body={"kind": "comment", "body": "Again"}).status == 429
+
+
 # -- moderation --------------------------------------------------------------------------------
 
 

@@ -23,6 +23,7 @@ Layout (PK / SK):
   VOTERATE#<iphash>#<n>  #RATE                votes from one address in window n (TTL)
   LOGINFAIL#<hash>#<n>   #RATE              failed logins of one account (e-mail hash) or address in window n (TTL)
   SIGNUPRATE#<iphash>#<n>  #RATE             sign-up attempts from one address in window n (TTL)
+  PREVIEWRATE#<caller>#<n>  #RATE            previews by one account (U<name>) or address (A<iphash>) in window n (TTL)
   DUP#<slug>#<hash>  #DUP                     a comment body recently posted on a post (TTL)
   IDEM#<scope>#<key> #IDEM                    a stored response for an Idempotency-Key (TTL)
   AUDIT              <at>#<ulid>              one moderation action
@@ -123,6 +124,10 @@ def login_failures(subject_hash: str, window: int) -> Key:
 
 def signup_rate_window(address_hash: str, window: int) -> Key:
     return {"PK": f"SIGNUPRATE#{address_hash}#{window}", "SK": "#RATE"}
+
+
+def preview_rate_window(caller: str, window: int) -> Key:
+    return {"PK": f"PREVIEWRATE#{caller}#{window}", "SK": "#RATE"}
 
 
 def duplicate(slug: str, digest: str) -> Key:
