@@ -136,7 +136,7 @@
         me = data.user;
         const back = store("sessionStorage")?.getItem(RETURN_KEY);
         store("sessionStorage")?.removeItem(RETURN_KEY);
-        started(back || "#posts");
+        started(back || location.hash || "#posts");
       } catch (error) {
         status.textContent = problemText(error);
       }
@@ -283,7 +283,7 @@
   function localInputValue(iso) {
     const d = iso ? new Date(iso) : new Date(Date.now() + 3600_000);
     const pad = (n) => String(n).padStart(2, "0");
-    return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+    return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
   }
 
   async function editor(slug) {
@@ -305,7 +305,7 @@
       summary: h("input", { id: "e-summary", maxlength: "300" }),
       labels: h("input", { id: "e-labels", list: "label-list", "aria-describedby": "e-labels-help" }),
       slug: h("input", { id: "e-slug", maxlength: "200" }),
-      at: h("input", { id: "e-at", type: "datetime-local", "aria-describedby": "e-at-help" }),
+      at: h("input", { id: "e-at", type: "datetime-local", step: "1", "aria-describedby": "e-at-help" }),
       closed: h("input", { id: "e-closed", type: "checkbox" }),
     };
     const statusChoice = (value, label) => h("label", { class: "choice" },
