@@ -680,6 +680,8 @@
   // -- start ---------------------------------------------------------------------------------
 
   window.addEventListener("hashchange", route);
+  // The skip link moves focus without touching the address (its hash is the console's route).
+  document.querySelector(".skip")?.addEventListener("click", (event) => { event.preventDefault(); main.focus(); });
   async function start() {
     if (!token()) return signIn();
     try {
