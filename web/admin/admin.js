@@ -663,7 +663,7 @@
 
   async function settings() {
     try {
-      const { data } = await api("GET", "/settings");
+      const { data } = await api("GET", "/moderation/settings");
       const labels = { moderation: "Moderation", comment_rate_limit: "Comments per address", comment_max_links: "Links per comment",
         edit_window_seconds: "Edit window (seconds)", comments_close_after_days: "Comments close after (days; 0 never)",
         notifications: "E-mail notifications", anonymous_comments: "Anonymous comments" };
