@@ -12,7 +12,7 @@ import sys
 import time
 from collections.abc import Callable
 
-from bench import coldstart, dynamo, package, rendering_worst, sanitising, stack_load, widget
+from bench import coldstart, console, dynamo, package, rendering_worst, sanitising, stack_load, widget
 from bench.harness import configure_environment
 from bench.report import Figure, all_met, render
 
@@ -31,6 +31,7 @@ GROUPS: dict[str, Callable[[], list[Figure]]] = {
     "rendering": rendering_worst.measure,
     "package": package.measure,
     "widget": widget.measure,
+    "console": console.measure,
     "stackload": stack_load.measure,
 }
 

@@ -4,6 +4,7 @@ and the comment widget (in light and dark colour schemes)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Literal
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -26,7 +27,8 @@ def test_the_console_sign_in_page_is_accessible(blog: Blog, page: Page) -> None:
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_every_console_page_an_admin_sees_is_accessible(blog: Blog, page: Page, scheme: str) -> None:
+def test_every_console_page_an_admin_sees_is_accessible(blog: Blog, page: Page,
+                                                        scheme: Literal["light", "dark"]) -> None:
     # Given something in each list: a comment marked as spam, so it shows in the spam queue and the trail
     slug = blog.new_post("Accessible moderation")
     comment = blog.comment(slug, "A comment to **moderate**.")

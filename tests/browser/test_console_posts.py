@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Dialog, Page, expect
 
 from tests.browser.conftest import TIMEOUT_MS, Blog
 from tests.browser.console_steps import as_user, new_account, sign_in, token_of
@@ -156,7 +156,12 @@ def test_delete_asks_in_the_page_and_nothing_happens_until_confirmed(blog: Blog,
     token = token_of(blog, author)
     made = as_user(blog, token, "POST", "/posts", {"title": "Short-lived", "body": "Soon gone."}).json()
     dialogs: list[str] = []
-    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+
+    def dismiss(dialog: Dialog) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", dismiss)
     sign_in(page, blog, author, f"#edit/{made['slug']}")
 
     page.get_by_role("button", name="Delete…").click()
