@@ -47,8 +47,7 @@ Sparse indexes:
                                                       for the comments feed; a tombstone drops these keys
   GSI1  ACCOUNTS / <username, casefolded>             (on accounts) every account, for the admin's list;
                                                       written at sign-up, by deploy.admin and on a role change
-                                                      (accounts made before it join on their next role change,
-                                                      or all at once with `python -m deploy.accounts_index`)
+                                                      (accounts made before it join on their next role change)
   GSI2  AUDITPOST#<slug> / <at>#<ulid>                (on audit entries) one post's moderation trail
 A scheduled post carries its future published_at in these sort keys, so every
 listing hides it by key range alone (SK <= now) until it is due.
