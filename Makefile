@@ -57,6 +57,7 @@ browser: $(INSTALLED)  ## Debian's Chromium for the browser tests (apt-get only 
 
 screenshot: $(INSTALLED) browser  ## docs/demo-post.png, the README's picture of the demo blog
 	$(PY) -m devtools.screenshot docs/demo-post.png
+	$(PY) -m devtools.screenshot --console docs
 
 lint: $(INSTALLED)  ## ruff, mypy and vulture (dead code)
 	$(VENV)/bin/ruff check .

@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 from bench import (
     coldstart,
+    console,
     dynamo,
     edge_cache,
     fresh_clone,
@@ -44,6 +45,7 @@ GROUPS: dict[str, Callable[[], list[Figure]]] = {
     "package": package.measure,
     "widget": widget.measure,
     "writeunits": write_units.measure,
+    "console": console.measure,
     "stackload": stack_load.measure,
     # A fresh clone to make run's first answer, pip cache cold then warm: wall time, `make bench` only.
     "freshclone": fresh_clone.measure,

@@ -73,8 +73,8 @@ def build(settings: Settings) -> Services:
     posts = Posts(table, cursor_key, settings.open_authoring, settings.comments_close_after_days)
     comments = Comments(table, settings, cursor_key, antispam, threads)
     articles = Articles(table, social)
-    moderation = Moderation(table, cursor_key, threads, antispam)
-    accounts = Accounts(table, settings)
+    moderation = Moderation(table, cursor_key, threads, antispam, settings)
+    accounts = Accounts(table, settings, cursor_key)
     notifications = Notifications(table, settings, antispam)
     return Services(
         settings=settings,

@@ -45,6 +45,11 @@ EXPECTED_CLASSES = {
     "/auth/me": None,
     "/moderation/comments": None,
     "/moderation/audit": None,
+    "/moderation/recent": None,
+    "/moderation/settings": None,
+    "/users": None,
+    "/admin": "asset",
+    "/admin/{name}": "asset",
     "/unsubscribe": None,  # a page per recipient's token
     "/email/confirm": None,
     "/moderation/by-mail": None,  # a page per admin's signed link

@@ -338,6 +338,28 @@ def moderation_audit(scene: Scene, send: Send) -> None:
     held = scene.held_comment("Mark me as spam.")
     scene.api.post(f"/comments/{held['comment']['id']}/moderate", {"action": "spam"}, token=scene.admin)
     assert send(token=scene.admin).json["items"]
+    assert send(query=f"post={quote(scene.slug)}", token=scene.admin).json["items"]
+
+
+@step("get", "/moderation/recent")
+def moderation_recent(scene: Scene, send: Send) -> None:
+    assert scene.comment
+    assert send(token=scene.admin).json["items"]
+    send(token=scene.author)  # 403
+
+
+@step("get", "/moderation/settings")
+def moderation_settings(scene: Scene, send: Send) -> None:
+    assert send(token=scene.admin).json["moderation"] == "off"
+    send(token=scene.author)  # 403
+    send()  # 401
+
+
+@step("get", "/users")
+def list_users(scene: Scene, send: Send) -> None:
+    assert scene.author
+    assert send(token=scene.admin).json["items"]
+    send(token=scene.author)  # 403
 
 
 # -- feeds and unsubscribing ---------------------------------------------------------------------
@@ -524,6 +546,19 @@ def counts_script(scene: Scene, send: Send) -> None:
 def widget_messages(scene: Scene, send: Send) -> None:
     fetch_twice(send.at(name="ru.json"))
     assert send(name="en.json").status == 404  # built into the widget
+# -- the admin console --------------------------------------------------------------------------------
+
+
+@step("get", "/admin")
+def admin_console(scene: Scene, send: Send) -> None:
+    fetch_twice(send)
+
+
+@step("get", "/admin/{name}")
+def admin_asset(scene: Scene, send: Send) -> None:
+    fetch_twice(send.at(name="admin.js"))
+    fetch_twice(send.at(name="admin.css"))
+    assert send(name="index.html").status == 404
 
 
 # -- the scenario and its guard ---------------------------------------------------------------------

@@ -6,7 +6,7 @@ from typing import Any
 
 from chalice.app import Response
 
-from chalicelib.api.requests import json_body, signed_in, source_address
+from chalicelib.api.requests import json_body, query, signed_in, source_address
 from chalicelib.api.routing import ApiBlueprint
 from chalicelib.services import services
 
@@ -41,3 +41,9 @@ def sign_out_everywhere() -> Response:
 def set_role(username: str) -> dict[str, Any]:
     request = auth.current_request
     return services().accounts.set_role(signed_in(request), username, json_body(request))
+
+
+@auth.route("/users", methods=["GET"])
+def people() -> dict[str, Any]:
+    request = auth.current_request
+    return services().accounts.listing(signed_in(request), query(request))

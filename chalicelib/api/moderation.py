@@ -27,3 +27,14 @@ def moderate(comment_id: str) -> dict[str, Any]:
 def audit() -> dict[str, Any]:
     request = moderation.current_request
     return services().moderation.audit(signed_in(request), query(request))
+
+
+@moderation.route("/moderation/recent", methods=["GET"])
+def recent() -> dict[str, Any]:
+    request = moderation.current_request
+    return services().moderation.recent(signed_in(request), query(request))
+
+
+@moderation.route("/moderation/settings", methods=["GET"])
+def rules() -> dict[str, Any]:
+    return services().moderation.rules(signed_in(moderation.current_request))

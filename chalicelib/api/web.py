@@ -1,5 +1,5 @@
 """The comment widget (/widget.js, /widget.css, its catalogues /i18n/<lang>.json), the count
-script (/counts.js) and the demo blog (/demo/): files from web/.
+script (/counts.js), the demo blog (/demo/) and the admin console (/admin/): files from web/.
 
 web/ reaches the deployment package through vendor/web, a link to it: Chalice
 copies vendor/'s contents beside app.py, so web/ sits next to app.py both in a
@@ -9,6 +9,12 @@ The demo pages are only served where DEMO_PAGES is on (the local stage). They
 carry a Content-Security-Policy that allows scripts and styles from this
 origin only; the widget itself must not rely on it, since the static blogs
 that embed it usually send none.
+
+The admin console is served on every stage: static files that talk to the
+public API with the signed-in user's token, like any other client. Its page
+sends a strict policy (scripts, styles and requests from this origin only, no
+framing, no referrer), so nothing injected into a post or comment it shows
+could run or send anything elsewhere.
 """
 
 from __future__ import annotations
@@ -30,13 +36,19 @@ WEB_ROOT = Path(__file__).resolve().parents[2] / "web"
 
 _TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8",
           ".html": "text/html; charset=utf-8", ".json": "application/json; charset=utf-8"}
-# Only these files are served: a name from the URL never becomes a path by itself.
-_DEMO_ASSETS = ("demo.js", "demo.css")
+# Only these files are served, per folder: a name from the URL never becomes a path by itself.
+_NAMED_ASSETS = {"demo": ("demo.js", "demo.css"), "admin": ("admin.js", "admin.css")}
 # Their caching (ETag, 304, Cache-Control) is the "asset" class's, from caching.py like every read's.
 # The widget's message catalogues (web/i18n/); English is built into widget.js and counts.js.
 CATALOGUES = ("ar.json", "de.json", "es.json", "fr.json", "he.json", "ja.json", "pt.json", "ru.json", "zh.json")
 _DEMO_POLICY = ("default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
                 "img-src 'self' https: data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+# The console shows sanitised post and comment HTML (images from anywhere, as on the blog) and
+# calls the API at its own origin; a console hosted elsewhere sends its host's own policy.
+_ADMIN_POLICY = ("default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
+                 "img-src 'self' https: data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+_ADMIN_HEADERS = {"Content-Security-Policy": _ADMIN_POLICY, "Referrer-Policy": "no-referrer",
+                  "X-Frame-Options": "DENY"}
 
 
 # A plain class, not a dataclass: creating a dataclass costs about a millisecond at every cold start.
@@ -66,11 +78,21 @@ def _demo_enabled() -> None:
         raise NotFound("the demo blog is not enabled on this stage (DEMO_PAGES)")
 
 
-def _demo_page(request: Request, relative: str) -> Response:
-    _demo_enabled()
+def _page(request: Request, relative: str, headers: dict[str, str]) -> Response:
     # The page names its scripts and links from the stage root, so it works under /api/ as well.
     page = asset(relative).body.replace("{{root}}", html.escape(stage_root(request)))
-    return _serve(relative, {"Content-Security-Policy": _DEMO_POLICY}, body=page)
+    return _serve(relative, headers, body=page)
+
+
+def _named(folder: str, name: str, headers: dict[str, str] | None = None) -> Response:
+    if name not in _NAMED_ASSETS[folder]:
+        raise NotFound(f"there is no such file in {folder}/")
+    return _serve(f"{folder}/{name}", headers)
+
+
+def _demo_page(request: Request, relative: str) -> Response:
+    _demo_enabled()
+    return _page(request, relative, {"Content-Security-Policy": _DEMO_POLICY})
 
 
 @web.route("/widget.js", methods=["GET"], cache="asset")
@@ -111,6 +133,14 @@ def demo_post(slug: str) -> Response:
 @web.route("/demo/{name}", methods=["GET"], cache="asset")
 def demo_asset(name: str) -> Response:
     _demo_enabled()
-    if name not in _DEMO_ASSETS:
-        raise NotFound("there is no such file in the demo blog")
-    return _serve(f"demo/{name}")
+    return _named("demo", name)
+
+
+@web.route("/admin", methods=["GET"], cache="asset")
+def admin_console() -> Response:
+    return _page(web.current_request, "admin/index.html", _ADMIN_HEADERS)
+
+
+@web.route("/admin/{name}", methods=["GET"], cache="asset")
+def admin_asset(name: str) -> Response:
+    return _named("admin", name, _ADMIN_HEADERS)

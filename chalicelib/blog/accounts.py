@@ -19,10 +19,10 @@ from chalicelib.blog.tokens import (
     is_named_admin,
     issue_jwt,
 )
-from chalicelib.blog.validation import Choice, Email, Field, FieldError, Text, Url, read_fields
+from chalicelib.blog.validation import Choice, Email, Field, FieldError, Text, Url, page_limit, read_fields, read_query
 from chalicelib.errors import Conflict, Forbidden, Invalid, NotFound, Unauthenticated
 from chalicelib.settings import Settings
-from chalicelib.store import keys
+from chalicelib.store import cursors, keys
 from chalicelib.store.table import Item, Table, TransactionCancelled, Write, delete, put, update
 
 _USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{2,31}$")
@@ -100,7 +100,8 @@ def valid_username(username: str) -> bool:
 
 
 class Accounts:
-    def __init__(self, table: Table, settings: Settings) -> None:
+    def __init__(self, table: Table, settings: Settings, cursor_key: bytes = b"") -> None:
+        self.cursor_key = cursor_key
         self.table = table
         self.settings = settings
         self.limits = SignInLimits(table, settings)
@@ -142,6 +143,7 @@ class Accounts:
             "password_hash": hash_password(fields["password"], self.settings.password_cost),
             "role": READER,
             "created_at": clock.now_iso(),
+            **keys.account_index_keys(fields["username"]),  # the admin's list of people
         }
         # One refusal whichever is taken, so the answer does not name the e-mail address as
         # registered (a refusal at all can still tell, which the sign-up limit bounds).
@@ -281,5 +283,19 @@ class Accounts:
             # No such account can exist; and an over-long key would be refused by DynamoDB.
             raise NotFound(f"there is no user {username[:40]!r}")
         # The user's tokens name the old role: they end here, and the next sign-in carries the new one.
-        item = self._revoke(username, NotFound(f"there is no user {username!r}"), ("role", role))
+        # The index keys too: an account made before the list existed joins it here.
+        index = keys.account_index_keys(username)
+        item = self._revoke(username, NotFound(f"there is no user {username!r}"), ("role", role),
+                            ("GSI1PK", index["GSI1PK"]), ("GSI1SK", index["GSI1SK"]))
         return user_view(item, self.settings)
+
+    def listing(self, principal: Principal, params: dict[str, str] | None) -> dict[str, Any]:
+        """Every account by name with its role (admins only): one Query of the accounts' index."""
+        if not principal.is_admin:
+            raise Forbidden("only an admin can list accounts")
+        query = read_query(params, ("limit", "cursor"))
+        page = self.table.query(keys.ACCOUNTS_PARTITION, index="GSI1", limit=page_limit(query.get("limit")),
+                                start_key=cursors.decode(query.get("cursor"), "accounts", self.cursor_key))
+        items = [{"username": i["username"], "role": applied_role(i["username"], i["role"], self.settings.admins),
+                  "created_at": i["created_at"]} for i in page.items]
+        return {"items": items, "next_cursor": cursors.encode(page.last_key, "accounts", self.cursor_key)}

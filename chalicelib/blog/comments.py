@@ -232,7 +232,10 @@ class Comments:
             "dislikes": 0,
             "reply_count": 0,
         }
-        item = public(item) if status == Status.APPROVED else held(item, status)
+        if status == Status.APPROVED:
+            item = public(item)
+        else:
+            item = {**held(item, status), "held_because": moderation.hold_reason(self.settings.moderation)}
         expires = now_epoch + self.settings.edit_window_seconds
         response = {
             "comment": views.comment_view(item),
@@ -385,7 +388,8 @@ class Comments:
                                    "replies, which keep it in the thread; delete it instead (it stays as a tombstone)")
             if int(comment.get("reply_count", 0)):
                 raise has_replies
-            item = held(edited, status)
+            why = moderation.hold_reason(self.settings.moderation, edited=True)
+            item = {**held(edited, status), "held_because": why}
             writes = withdrawal(comment, item, post, refusal=has_replies)
         if not exempt:
             writes.append(self.antispam.rate_limit(self.antispam.address_hash(address), now_epoch))

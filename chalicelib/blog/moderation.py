@@ -14,11 +14,13 @@ from typing import Any
 from chalicelib.blog import clock, counters, views
 from chalicelib.blog.antispam import AntiSpam
 from chalicelib.blog.ids import new_ulid
+from chalicelib.blog.slugs import MAX_SLUG_LENGTH
 from chalicelib.blog.status import HELD_STATUSES, Status
 from chalicelib.blog.threads import Threads, commenter_identity, count_reply, held, public, reference, withdrawal
 from chalicelib.blog.tokens import Principal
 from chalicelib.blog.validation import Choice, Field, page_limit, read_fields, read_query
 from chalicelib.errors import Conflict, Forbidden, Invalid
+from chalicelib.settings import Settings
 from chalicelib.store import cursors, keys
 from chalicelib.store.table import Item, Table, TransactionCancelled, Write, delete, put
 
@@ -26,6 +28,13 @@ from chalicelib.store.table import Item, Table, TransactionCancelled, Write, del
 OFF, FIRST_TIME = "off", "first-time"
 ACTIONS = ("approve", "spam", "unspam", "delete")
 ACTION_FIELDS = {"action": Field(Choice(ACTIONS), required=True)}
+
+
+def hold_reason(setting: str, edited: bool = False) -> str:
+    """Why a comment is held, in the moderator's words (kept on the held comment as ``held_because``)."""
+    why = "every comment waits for approval (MODERATION=all)" if setting == "all" else \
+        "its commenter has no approved comment yet (MODERATION=first-time)"
+    return f"edited after approval: {why}" if edited else why
 
 
 def decide(setting: str, principal: Principal | None, post: Item, known: bool) -> Status:
@@ -38,7 +47,9 @@ def decide(setting: str, principal: Principal | None, post: Item, known: bool) -
 
 
 class Moderation:
-    def __init__(self, table: Table, cursor_key: bytes, threads: Threads, antispam: AntiSpam) -> None:
+    def __init__(self, table: Table, cursor_key: bytes, threads: Threads, antispam: AntiSpam,
+                 settings: Settings) -> None:
+        self.settings = settings
         self.table = table
         self.cursor_key = cursor_key
         self.threads = threads
@@ -54,17 +65,47 @@ class Moderation:
         page = self.table.query(keys.moderation_queue(status), index="GSI1", newest_first=True,
                                 limit=page_limit(query.get("limit")),
                                 start_key=cursors.decode(query.get("cursor"), scope, self.cursor_key))
-        return {"items": [views.comment_view(i) for i in page.items],
+        return {"items": [{**views.comment_view(i), "held_because": i.get("held_because")} for i in page.items],
                 "next_cursor": cursors.encode(page.last_key, scope, self.cursor_key)}
+
+    def rules(self, principal: Principal) -> dict[str, Any]:
+        """The comment rules in force on this stage, by allow-list (never a secret), for the console."""
+        _admin(principal)
+        s = self.settings
+        count, seconds = s.comment_rate_limit
+        return {"moderation": s.moderation, "comment_rate_limit": f"{count} per {seconds} s",
+                "comment_max_links": s.max_links, "edit_window_seconds": s.edit_window_seconds,
+                "comments_close_after_days": s.comments_close_after_days,
+                "notifications": s.notifications and bool(s.notify_from),
+                "anonymous_comments": s.anonymous_comments, "require_form_token": s.require_form_token}
+
+    def recent(self, principal: Principal, params: dict[str, str] | None) -> dict[str, Any]:
+        """The blog's newest public comments across posts (the comments feed's index), for cleaning up."""
+        _admin(principal)
+        query = read_query(params, ("limit", "cursor"))
+        page = self.table.query(keys.RECENT_COMMENTS_PARTITION, index="GSI2", newest_first=True,
+                                limit=page_limit(query.get("limit")),
+                                start_key=cursors.decode(query.get("cursor"), "recent", self.cursor_key))
+        return {"items": [views.comment_view(i) for i in page.items],
+                "next_cursor": cursors.encode(page.last_key, "recent", self.cursor_key)}
 
     def audit(self, principal: Principal, params: dict[str, str] | None) -> dict[str, Any]:
         _admin(principal)
-        query = read_query(params, ("limit", "cursor"))
-        page = self.table.query(keys.AUDIT_PARTITION, newest_first=True, limit=page_limit(query.get("limit")),
-                                start_key=cursors.decode(query.get("cursor"), "audit", self.cursor_key))
+        query = read_query(params, ("limit", "cursor", "post"))
+        post = query.get("post")
+        scope = f"audit|{post}" if post is not None else "audit"
+        start = cursors.decode(query.get("cursor"), scope, self.cursor_key)
+        if post is None:
+            page = self.table.query(keys.AUDIT_PARTITION, newest_first=True, limit=page_limit(query.get("limit")),
+                                    start_key=start)
+        else:
+            if not 0 < len(post) <= MAX_SLUG_LENGTH:
+                raise Invalid.field("post", f"must be a post's slug (1 to {MAX_SLUG_LENGTH} characters)")
+            page = self.table.query(keys.audit_post_partition(post), index="GSI2",
+                                    newest_first=True, limit=page_limit(query.get("limit")), start_key=start)
         entries = [{k: i.get(k) for k in ("at", "who", "action", "comment_id", "post", "from_status")}
                    for i in page.items]
-        return {"items": entries, "next_cursor": cursors.encode(page.last_key, "audit", self.cursor_key)}
+        return {"items": entries, "next_cursor": cursors.encode(page.last_key, scope, self.cursor_key)}
 
     def act(self, principal: Principal, comment_id: str, payload: Any) -> dict[str, Any]:
         _admin(principal)
@@ -79,9 +120,9 @@ class Moderation:
         if action == "approve" and status in HELD_STATUSES:
             return self._approve(comment, entry)
         if action == "spam" and status in (Status.PENDING, Status.APPROVED):
-            return self._requeue(comment, Status.SPAM, entry)
+            return self._requeue(comment, Status.SPAM, entry, principal.username)
         if action == "unspam" and status == Status.SPAM:
-            return self._requeue(comment, Status.PENDING, entry)
+            return self._requeue(comment, Status.PENDING, entry, principal.username)
         raise Conflict(f"a {status} comment cannot be given '{action}'")
 
     def _approve(self, comment: Item, entry: Write) -> dict[str, Any]:
@@ -107,9 +148,10 @@ class Moderation:
             raise Conflict("the comment changed meanwhile; load the queue again") from cancelled
         return views.comment_view(item)
 
-    def _requeue(self, comment: Item, status: str, entry: Write) -> dict[str, Any]:
+    def _requeue(self, comment: Item, status: str, entry: Write, who: str) -> dict[str, Any]:
         slug = comment["post_slug"]
-        item = held(comment, status)
+        item = {**held(comment, status), "held_because": f"marked as spam by {who}"
+                if status == Status.SPAM else "taken out of spam; waiting for approval"}
         writes: list[Write]
         if comment["status"] == Status.APPROVED:
             if int(comment.get("reply_count", 0)):
@@ -128,7 +170,9 @@ class Moderation:
 
     def _audit(self, principal: Principal, action: str, comment: Item) -> Write:
         at = clock.now_iso()
-        return put({**keys.audit_entry(at, new_ulid()), "at": at, "who": principal.username, "action": action,
+        entry_id = new_ulid()
+        return put({**keys.audit_entry(at, entry_id), **keys.audit_post_index_keys(comment["post_slug"], at, entry_id),
+                    "at": at, "who": principal.username, "action": action,
                     "comment_id": comment["id"], "post": comment["post_slug"], "from_status": comment["status"]})
 
 

@@ -64,6 +64,10 @@ Sparse indexes:
         AUTHOR#<username> / D#<updated_at>#<slug>     an author's drafts
   GSI2  COMMENTS / <created_at>#<ulid>                (on public comments) newest comments site-wide,
                                                       for the comments feed; a tombstone drops these keys
+  GSI1  ACCOUNTS / <username, casefolded>             (on accounts) every account, for the admin's list;
+                                                      written at sign-up, by deploy.admin and on a role change
+                                                      (accounts made before it join on their next role change)
+  GSI2  AUDITPOST#<slug> / <at>#<ulid>                (on audit entries) one post's moderation trail
 A scheduled post carries its future published_at in these sort keys, so every
 listing hides it by key range alone (SK <= now) until it is due.
 """
@@ -210,6 +214,23 @@ def imported(source_digest: str) -> Key:
 
 def audit_entry(at: str, entry_id: str) -> Key:
     return {"PK": AUDIT_PARTITION, "SK": f"{at}#{entry_id}"}
+
+
+def audit_post_partition(slug: str) -> str:
+    return f"AUDITPOST#{slug}"
+
+
+def audit_post_index_keys(slug: str, at: str, entry_id: str) -> Key:
+    """GSI2 keys of an audit entry: the trail of one post."""
+    return {"GSI2PK": audit_post_partition(slug), "GSI2SK": f"{at}#{entry_id}"}
+
+
+ACCOUNTS_PARTITION: Final = "ACCOUNTS"
+
+
+def account_index_keys(username: str) -> Key:
+    """GSI1 keys of an account: every account, by name, for the admin's list of people."""
+    return {"GSI1PK": ACCOUNTS_PARTITION, "GSI1SK": username.casefold()}
 
 
 def recent_comment_index_keys(created_at: str, comment_id: str) -> Key:
