@@ -218,7 +218,9 @@ def _sender(raw: str, name: str) -> str:
 
 
 # Short: another reader sees a new comment at most SHARED + STALE seconds after it is written.
-DEFAULT_CACHE_TIMES = {"CACHE_PAGE": "30/0/30", "CACHE_LIST": "30/0/30", "CACHE_FEED": "300/300/300",
+# Pages and lists take no stale-while-revalidate: browsers honour it too, and a reader who
+# reloads after commenting would be shown the list from before their comment.
+DEFAULT_CACHE_TIMES = {"CACHE_PAGE": "30/0/0", "CACHE_LIST": "30/0/0", "CACHE_FEED": "300/300/300",
                        "CACHE_ASSET": "300/300/3600"}
 
 

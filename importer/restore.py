@@ -219,26 +219,30 @@ class Restore:
 
     def _counts(self, table: Table, item: Item) -> None:
         """A post's counts onto the summary item its restored post got (and the label copies): by the difference,
-        so a restore run again moves nothing."""
+        so a restore run again moves nothing. One transaction per count: each moves the same items."""
         slug = str(item["slug"])
-        for _ in range(4):
-            summary = table.get(keys.post_summary(slug))
-            if summary is None:
-                self.report.skipped["counts: of a post not restored"] += 1
-                return
-            writes = [write for name in COUNT_FIELDS
-                      if (delta := int(item.get(name, 0)) - int(summary.get(name, 0)))
-                      for write in counters.tally(summary, name, delta)]
-            if not writes:
-                self.report.kept["counts"] += 1
-                return
-            try:
-                table.transact(writes)
-            except PostChanged:
-                continue
+        moved = False
+        for name in COUNT_FIELDS:
+            for _ in range(4):
+                summary = table.get(keys.post_summary(slug))
+                if summary is None:
+                    self.report.skipped["counts: of a post not restored"] += 1
+                    return
+                delta = int(item.get(name, 0)) - int(summary.get(name, 0))
+                if not delta:
+                    break
+                try:
+                    table.transact(counters.tally(summary, name, delta))
+                except PostChanged:
+                    continue
+                moved = True
+                break
+            else:
+                raise RuntimeError("the blog kept changing while restoring; run the restore again to resume")
+        if moved:
             self.report.written["counts"] += 1
-            return
-        raise RuntimeError("the blog kept changing while restoring; run the restore again to resume")
+        else:
+            self.report.kept["counts"] += 1
 
     def _once(self, table: Table, kind: str, writes: list[Write]) -> None:
         try:

@@ -14,7 +14,7 @@ from chalicelib.errors import ConfigurationError
 from chalicelib.settings import Settings, load_settings
 from tests.conftest import Api, Blog
 
-PUBLIC_LIST = "public, s-maxage=30, max-age=0, stale-while-revalidate=30"
+PUBLIC_LIST = "public, s-maxage=30, max-age=0, stale-while-revalidate=0"
 
 # Every GET route and the cache class it declares (None: no-store). A new GET route must be
 # added here: its author decides whether its answers may be shared (chalicelib/api/routing.py).

@@ -37,10 +37,11 @@ def hide_until_later(api: Api, slug: str, author: str) -> None:
 
 
 def stop_deleting_half_way(api: Api, slug: str, author: str) -> None:
-    """A DELETE that retired the post, then stopped (a timeout) before its comments were purged."""
-    dynamodb_client().update_item(TableName=TEST_TABLE, Key=serialize(keys.post(slug)),
-                                  UpdateExpression="SET #s = :deleting", ExpressionAttributeNames={"#s": "status"},
-                                  ExpressionAttributeValues=serialize({":deleting": Status.DELETING}))
+    """A DELETE that retired the post (the post and its summary item), then stopped before its comments were purged."""
+    for key in (keys.post(slug), keys.post_summary(slug)):
+        dynamodb_client().update_item(TableName=TEST_TABLE, Key=serialize(key),
+                                      UpdateExpression="SET #s = :deleting", ExpressionAttributeNames={"#s": "status"},
+                                      ExpressionAttributeValues=serialize({":deleting": Status.DELETING}))
 
 
 HIDINGS: dict[str, Callable[[Api, str, str], None]] = {

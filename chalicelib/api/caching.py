@@ -118,16 +118,18 @@ def finish(request: Request, response: Response, cache: str | None) -> Response:
     if request.method not in _READ_METHODS or response.status_code != 200 or cache is None:
         headers["Cache-Control"] = NO_STORE
         return response
-    if is_personal(request):
-        headers["Cache-Control"] = PERSONAL
-        return response
-    times = _times(cache)
-    if times is None:
+    personal = is_personal(request)
+    times = None if personal else _times(cache)
+    if times is None and not personal:
         headers["Cache-Control"] = NO_STORE
         return response
+    # A personal answer is tagged too (a client may compare versions; If-Match takes the tag), never kept.
     digest = hashlib.blake2b(_serialised(response), digest_size=10).hexdigest()
     version = str(headers.get("ETag", "")).strip('"')
     headers["ETag"] = f'"{version}-{digest}"' if version else f'"{digest}"'
+    if times is None:
+        headers["Cache-Control"] = PERSONAL
+        return response
     headers["Cache-Control"] = cache_control(times)
     add_vary(response, *PERSONAL_HEADERS)
     if_none_match = request.headers.get("if-none-match")

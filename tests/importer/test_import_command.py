@@ -73,7 +73,7 @@ def test_it_imports_into_the_running_local_stack_and_a_second_run_creates_nothin
     client = boto3.client("dynamodb", endpoint_url=url, region_name="us-east-1", aws_access_key_id="local",
                           aws_secret_access_key="local")
     post = client.get_item(TableName=table, Key={"PK": {"S": "POST#russo-japanese-different-dreams"},
-                                                 "SK": {"S": "#POST"}})["Item"]
+                                                 "SK": {"S": "#SUMMARY"}})["Item"]
     assert post["comment_count"] == {"N": "4"}
 
 
