@@ -472,7 +472,9 @@ class Writer:
             return
         assert self.table is not None
         self.table.batch_put([item for _, item in held_comments])
-        self.table.batch_put([entry for _, item in held_comments if (entry := self._index_entry(item))])
+        entries = [entry for _, item in held_comments if (entry := self._index_entry(item))]
+        if entries:
+            self.table.batch_put(entries)
         self.table.batch_put([reference(item) for _, item in held_comments])
         for placed, item in held_comments:
             self.report.comments[f"created {placed.status}"] += 1

@@ -122,7 +122,6 @@ def test_a_signed_in_readers_answer_is_never_stored(api: Api, blog: Blog, slug: 
         reply = api.get(path, token=reader)
         assert reply.status == 200, path
         assert reply.headers["cache-control"] == "private, no-store", path
-        assert "etag" not in reply.headers or path == f"/posts/{slug}", path
 
 
 def test_a_held_comment_read_with_its_edit_token_is_never_stored(api: Api, blog: Blog, slug: str,

@@ -55,7 +55,7 @@ from schemathesis.specs.openapi.checks import (
 
 from chalicelib.services import services
 from chalicelib.settings import Settings
-from tests.conftest import ADMIN, Api, Blog, Reply
+from tests.conftest import ADMIN, Api, Blog, Reply, login
 from tests.openapi_document import Operation, check_reply, load_document, operations, resolve
 
 pytestmark = pytest.mark.fuzz
@@ -111,7 +111,7 @@ class Scene:
         Called after a write that succeeded.
         """
         self.admin, self.author, self.reader = (
-            token if self.api.get("/auth/me", token=token).status == 200 else self.blog.login(name)
+            token if self.api.get("/auth/me", token=token).status == 200 else self.signed_in_again(name)
             for token, name in ((self.admin, ADMIN), (self.author, "alice"), (self.reader, "rita")))
         if self.api.get(f"/posts/{self.slug}", token=self.admin).status != 200:
             self.seed_post()
@@ -119,6 +119,14 @@ class Scene:
         comment = self.api.get(f"/comments/{self.comment_id}", token=self.admin)
         if comment.status != 200 or comment.json["status"] == "deleted":
             self.seed_comment()
+
+    def signed_in_again(self, name: str) -> str:
+        """A new token for ``name``; an account an example deleted (DELETE /me) is made again first."""
+        if login(self.api, f"{name}@example.com").status == 200:
+            return self.blog.login(name)
+        if name == ADMIN:
+            return self.blog.admin()
+        return self.blog.author(name) if name == "alice" else self.blog.user(name)
 
     def use_seeded_items(self, case: OperationCase) -> None:
         """Point the case at the seeded post and comment, with the tokens that open them.

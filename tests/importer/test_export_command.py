@@ -62,7 +62,7 @@ def test_export_then_restore_into_another_table_through_the_commands(
     exported = _command("importer.export", str(out), "--port", str(port))
 
     assert exported.returncode == 0, exported.stderr
-    assert exported.stdout.startswith(f"Exported 2 records from {table} to {out}: 1 account, 1 post")
+    assert exported.stdout.startswith(f"Exported 3 records from {table} to {out}: 1 account, 1 counts, 1 post")
     assert exported.stderr == ""  # no progress bar drawn into a pipe
     assert not out.with_name("blog.jsonl.partial").exists()
     # Into the table it came from: refused, it is not empty.
@@ -93,7 +93,7 @@ def test_a_dry_run_of_a_restore_checks_the_file_and_needs_no_stack(
 
     assert status == 0
     assert capsys.readouterr().out.startswith(
-        "Dry run: nothing written. format: this blog's export\nRead: 1 account, 1 post")
+        "Dry run: nothing written. format: this blog's export\nRead: 1 account, 1 counts, 1 post")
 
 
 def test_export_without_a_running_stack_says_what_to_do(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

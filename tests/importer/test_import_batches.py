@@ -46,7 +46,8 @@ def test_a_long_thread_is_written_in_a_few_transactions_and_its_counts_are_exact
     assert created == 150 - report.comments["skipped: deleted, no replies"]
     # 1 account + 1 post, then the comments: a handful of transactions, each within DynamoDB's limit
     comment_transactions = table.transactions[2:]
-    assert len(comment_transactions) <= 8
+    # (a group leaves room for the count's own writes, the summary item and up to 10 label copies)
+    assert len(comment_transactions) <= 10
     assert max(comment_transactions) <= MAX_TRANSACTION_WRITES
     held = report.comments["created pending"] + report.comments["created spam"]
     # Per 100 comments read back: the held ones in one batch, then their references in another
