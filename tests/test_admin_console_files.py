@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from chalicelib.api.web import WEB_ROOT
+from chalicelib.api.web import WEB_ROOT, served_script
 from tests.conftest import Api
 
 
@@ -47,7 +47,7 @@ def test_the_console_script_and_style_come_with_their_types_and_a_validator(api:
 
     assert script.headers["content-type"] == "text/javascript; charset=utf-8"
     assert style.headers["content-type"] == "text/css; charset=utf-8"
-    assert script.body.decode() == (WEB_ROOT / "admin" / "admin.js").read_text()
+    assert script.body.decode() == served_script((WEB_ROOT / "admin" / "admin.js").read_text())
     assert api.get("/admin/admin.js", headers={"If-None-Match": script.headers["etag"]}).status == 304
 
 

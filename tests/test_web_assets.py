@@ -8,7 +8,7 @@ from collections.abc import Callable
 from chalice.app import Request
 
 from chalicelib.api.addresses import stage_root
-from chalicelib.api.web import WEB_ROOT
+from chalicelib.api.web import WEB_ROOT, served_script
 from chalicelib.settings import Settings
 from tests.conftest import Api
 
@@ -20,7 +20,7 @@ def test_the_widget_script_is_served_as_javascript_with_a_validator(api: Api) ->
     assert reply.headers["content-type"] == "text/javascript; charset=utf-8"
     assert reply.headers["x-content-type-options"] == "nosniff"
     assert reply.headers["cache-control"] == "public, s-maxage=300, max-age=300, stale-while-revalidate=3600"
-    assert reply.body.decode() == (WEB_ROOT / "widget.js").read_text()
+    assert reply.body.decode() == served_script((WEB_ROOT / "widget.js").read_text())
 
     again = api.get("/widget.js", headers={"If-None-Match": reply.headers["etag"]})
     assert again.status == 304
@@ -97,3 +97,22 @@ def test_the_widget_and_demo_insert_no_html_but_the_apis_sanitised_html() -> Non
                  if re.search(r"innerHTML|outerHTML|insertAdjacentHTML|document\.write", line)]
         assert len(sinks) == len(allowed) and all(
             sink.startswith(rule) for sink, rule in zip(sinks, allowed, strict=True)), (name, sinks)
+
+
+def test_scripts_go_out_without_their_comment_lines_and_with_every_line_of_code() -> None:
+    source = ('/* A header\n * over lines */\n"use strict";\n  // why this is so\nconst url = "https://x.example/a"; '
+              '// kept: code comes first\n/* one line */\nconst s = "/* not a comment */";\n')
+
+    served = served_script(source)
+
+    assert served == ('"use strict";\nconst url = "https://x.example/a"; // kept: code comes first\n'
+                      'const s = "/* not a comment */";\n')
+
+
+def test_the_served_widget_is_smaller_and_still_every_statement_of_the_source() -> None:
+    source = (WEB_ROOT / "widget.js").read_text()
+    served = served_script(source)
+
+    assert len(served) < len(source)
+    code = [line for line in source.splitlines() if line.strip() and not line.strip().startswith(("//", "/*", "*"))]
+    assert [line for line in served.splitlines() if line.strip()] == code

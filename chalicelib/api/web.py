@@ -63,7 +63,25 @@ class Asset:
 @cache
 def asset(relative: str) -> Asset:
     path = WEB_ROOT / relative
-    return Asset(path.read_text(encoding="utf-8"), _TYPES[path.suffix])
+    body = path.read_text(encoding="utf-8")
+    return Asset(served_script(body) if path.suffix == ".js" else body, _TYPES[path.suffix])
+
+
+def served_script(source: str) -> str:
+    """A script as readers get it: without its comment lines, which are for whoever edits the file.
+
+    Only whole lines go: a block comment that starts a line and the lines up to its end, and lines
+    that are only a // comment; nothing inside code or strings is touched. Read once per container.
+    """
+    kept: list[str] = []
+    in_block = False
+    for line in source.splitlines(keepends=True):
+        stripped = line.strip()
+        if in_block or stripped.startswith("/*"):
+            in_block = "*/" not in stripped
+        elif not stripped.startswith("//"):
+            kept.append(line)
+    return "".join(kept)
 
 
 def _serve(relative: str, extra_headers: dict[str, str] | None = None, body: str | None = None) -> Response:
