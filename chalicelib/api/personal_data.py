@@ -12,30 +12,13 @@ from typing import Any
 
 from chalice.app import Response
 
+from chalicelib.api.link_pages import FORM_TYPES, page
 from chalicelib.api.requests import json_body, query, signed_in, source_address
 from chalicelib.api.routing import ApiBlueprint
 from chalicelib.blog.personal_data import ANONYMOUS, DELETE, TOMBSTONE
 from chalicelib.services import services
 
 personal_data = ApiBlueprint(__name__)
-
-FORM_TYPES = ["application/x-www-form-urlencoded", "multipart/form-data", "application/json", "text/plain"]
-_HEADERS = {
-    "Cache-Control": "no-store",
-    "Referrer-Policy": "no-referrer",
-    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'",
-}
-
-
-def _page(title: str, content: str) -> Response:
-    return Response(
-        body=("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
-              "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-              f"<title>{escape(title)}</title></head>"
-              "<body style=\"font-family: sans-serif; max-width: 36em; margin: 3em auto\">"
-              f"<h1>{escape(title)}</h1>{content}</body></html>"),
-        status_code=200, headers={"Content-Type": "text/html; charset=utf-8", **_HEADERS})
-
 
 def _button(token: str, label: str, choice: str | None = None) -> str:
     target = f"?token={token}" + (f"&comments={choice}" if choice else "")
@@ -69,12 +52,12 @@ def show_link() -> Response:
     token = str(query(request).get("token") or "")
     link = services().personal_data.show_link(token, source_address(request))
     if link.action == DELETE:
-        return _page("Delete your comments?",
+        return page("Delete your comments?",
                      "<p>Choose what happens to the comments written with your address. Either way your name, "
                      "e-mail and website go. This cannot be undone.</p>"
                      + _button(token, "Delete their text (replies keep their place)", TOMBSTONE)
                      + _button(token, "Keep their text, signed “Anonymous”", ANONYMOUS))
-    return _page("Download your comments?", "<p>You get them as a JSON file.</p>" + _button(token, "Download"))
+    return page("Download your comments?", "<p>You get them as a JSON file.</p>" + _button(token, "Download"))
 
 
 @personal_data.route("/data-requests/confirm", methods=["POST"], content_types=FORM_TYPES,
@@ -83,7 +66,7 @@ def act_on_link() -> Response:
     request = personal_data.current_request
     done = services().personal_data.act_on_link(query(request), source_address(request))
     if done["action"] == DELETE:
-        return _page("Your comments are deleted" if done["comments"] == TOMBSTONE else "Your comments are anonymous",
+        return page("Your comments are deleted" if done["comments"] == TOMBSTONE else "Your comments are anonymous",
                      f"<p>{done['count']} comment(s) changed. This link is now spent.</p>")
     return Response(body=done, status_code=200, headers={
-        "Content-Disposition": "attachment; filename=\"comments.json\"", **_HEADERS})
+        "Content-Disposition": "attachment; filename=\"comments.json\"", "Referrer-Policy": "no-referrer"})

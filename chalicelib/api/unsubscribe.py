@@ -13,39 +13,18 @@ from html import escape
 
 from chalice.app import Response
 
+from chalicelib.api.link_pages import FORM_TYPES, page
 from chalicelib.api.requests import query
 from chalicelib.api.routing import ApiBlueprint
 from chalicelib.services import services
 
 unsubscribe = ApiBlueprint(__name__)
 
-# RFC 8058 asks for multipart/form-data or a URL-encoded form; anything else is accepted too.
-FORM_TYPES = ["application/x-www-form-urlencoded", "multipart/form-data", "application/json", "text/plain"]
-_HEADERS = {
-    "Content-Type": "text/html; charset=utf-8",
-    "Cache-Control": "no-store",
-    "Referrer-Policy": "no-referrer",
-    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'",
-}
-
-
-def _page(title: str, content: str) -> Response:
-    return Response(
-        body=("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
-              "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-              f"<title>{escape(title)}</title></head>"
-              f"<body style=\"font-family: sans-serif; max-width: 36em; margin: 3em auto\">"
-              f"<h1>{escape(title)}</h1>{content}</body></html>"),
-        status_code=200,
-        headers=dict(_HEADERS),
-    )
-
-
 @unsubscribe.route("/unsubscribe", methods=["GET"])
 def confirm_unsubscribe() -> Response:
     services().notifications.check_token(query(unsubscribe.current_request).get("token"))
     # An empty action posts back to this very URL, token included, wherever the API is mounted.
-    return _page("Unsubscribe from this blog's e-mail?",
+    return page("Unsubscribe from this blog's e-mail?",
                  "<p>You will get no more notifications about comments at this address.</p>"
                  "<form method=\"post\" action=\"\">"
                  "<input type=\"hidden\" name=\"List-Unsubscribe\" value=\"One-Click\">"
@@ -55,7 +34,7 @@ def confirm_unsubscribe() -> Response:
 @unsubscribe.route("/unsubscribe", methods=["POST"], content_types=FORM_TYPES, query=("token",))
 def unsubscribe_now() -> Response:
     services().notifications.unsubscribe(query(unsubscribe.current_request).get("token"))
-    return _page("You are unsubscribed", "<p>This blog will send no more e-mail to this address.</p>")
+    return page("You are unsubscribed", "<p>This blog will send no more e-mail to this address.</p>")
 
 
 # Confirming an address for reply notifications (double opt-in), in the same two steps:
@@ -63,7 +42,7 @@ def unsubscribe_now() -> Response:
 @unsubscribe.route("/email/confirm", methods=["GET"])
 def show_email_confirmation() -> Response:
     services().notifications.check_confirm_token(query(unsubscribe.current_request).get("token"))
-    return _page("Confirm your e-mail address?",
+    return page("Confirm your e-mail address?",
                  "<p>This blog will then e-mail you about replies to comments where you asked for them. "
                  "Every e-mail has a link to stop them.</p>"
                  "<form method=\"post\" action=\"\"><button type=\"submit\">Confirm</button></form>")
@@ -72,7 +51,7 @@ def show_email_confirmation() -> Response:
 @unsubscribe.route("/email/confirm", methods=["POST"], content_types=FORM_TYPES, query=("token",))
 def confirm_email() -> Response:
     services().notifications.confirm(query(unsubscribe.current_request).get("token"))
-    return _page("Your address is confirmed", "<p>You will hear about replies where you asked for them.</p>")
+    return page("Your address is confirmed", "<p>You will hear about replies where you asked for them.</p>")
 
 
 # Moderating a held comment from the admins' e-mail (blog/moderation_mail.py), in the same two steps:
@@ -81,7 +60,7 @@ def confirm_email() -> Response:
 def show_moderation_link() -> Response:
     shown = services().moderation_mail.describe(query(unsubscribe.current_request).get("token"))
     action = escape(shown["action"])
-    return _page(f"{action.capitalize()} this comment?",
+    return page(f"{action.capitalize()} this comment?",
                  f"<p>On <code>{escape(shown['post'])}</code>, by {escape(shown['author_name'])}, "
                  f"now {escape(shown['status'])}:</p>"
                  f"<blockquote><pre style=\"white-space: pre-wrap\">{escape(shown['body'])}</pre></blockquote>"
@@ -91,4 +70,4 @@ def show_moderation_link() -> Response:
 @unsubscribe.route("/moderation/by-mail", methods=["POST"], content_types=FORM_TYPES, query=("token",))
 def moderate_by_mail() -> Response:
     done = services().moderation_mail.use(query(unsubscribe.current_request).get("token"))
-    return _page("Done", f"<p>The comment is now {escape(done['status'])}.</p>")
+    return page("Done", f"<p>The comment is now {escape(done['status'])}.</p>")
