@@ -2,6 +2,7 @@
  * post's count as text ("No comments", "1 comment", "5 comments"), in the page's language.
  *
  *   <a href="/2026/11/my-post.html#comments" data-comment-count="my-post"></a>
+ *   (or data-comment-count="https://blog.example/2026/11/my-post.html": the slug is read from it)
  *   <script src="https://YOUR-API/counts.js" async></script>
  *
  * One GET /counts request per 100 posts; the words come from the widget's catalogues
@@ -38,9 +39,14 @@
     return words;
   }
 
+  // A slug, or a post's address (Blogger's data:post.url): its last path segment without ".html",
+  // as the widget reads a page's own address.
+  const slugOf = (value) => (value || "").split(/[?#]/)[0].replace(/\/+$/, "").split("/").pop()
+    .replace(/\.html?$/, "");
+
   async function refresh() {
     const elements = [...document.querySelectorAll("[data-comment-count]")];
-    const slugs = [...new Set(elements.map((element) => element.dataset.commentCount).filter(Boolean))];
+    const slugs = [...new Set(elements.map((element) => slugOf(element.dataset.commentCount)).filter(Boolean))];
     const counts = {};
     const asked = [];
     for (let i = 0; i < slugs.length; i += 100) {
@@ -52,7 +58,7 @@
     const plural = new Intl.PluralRules(locale);
     const number = new Intl.NumberFormat(locale);
     for (const element of elements) {
-      const n = counts[element.dataset.commentCount];
+      const n = counts[slugOf(element.dataset.commentCount)];
       if (typeof n !== "number") continue; // unknown to the API or not reached: the page's own text stays
       const text = (n === 0 && table[0]) || table[plural.select(n)] || table.other;
       element.textContent = text.replace("{n}", number.format(n));
