@@ -41,6 +41,7 @@ def urls(api: Api, blog: Blog, configure: Any) -> dict[str, str]:
         found[path] = url
     found["/counts"] = f"/counts?posts={slug}"
     found["/i18n/{name}"] = "/i18n/de.json"
+    found["/admin/{name}"] = "/admin/admin.js"
     notifications = services().notifications
     found["/unsubscribe"] = "/unsubscribe?token=" + notifications.unsubscribe_token("reader@example.com")
     found["/email/confirm"] = "/email/confirm?token=" + notifications.confirm_token("reader@example.com",
