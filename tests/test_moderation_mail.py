@@ -1,4 +1,4 @@
-"""A held comment e-mailed to the blog's admins, with signed links that moderate it once, after a click."""
+"""A held comment e-mailed to the blog's admins (and the post's author who asked), with links that moderate it once."""
 
 from __future__ import annotations
 
@@ -35,16 +35,35 @@ def stream(api: Api, ses: Any) -> Stream:
 
 
 @pytest.fixture
-def held(api: Api, blog: Blog, stream: Stream, configure: Callable[..., Settings]) -> dict[str, Any]:
-    """A comment held under MODERATION=all, its record delivered to the stream: the held comment's view."""
+def hold(api: Api, stream: Stream, configure: Callable[..., Settings]) -> Callable[[str], dict[str, Any]]:
+    """Hold a comment on a post under MODERATION=all and deliver its record to the stream: the held comment's view."""
+    def held_on(slug: str) -> dict[str, Any]:
+        configure(MODERATION="all", NOTIFY_FROM=f"Blog <{SENDER}>")
+        comment = api.post(f"/posts/{slug}/comments", {
+            "body": "Held *words* <script>alert(1)</script>", "author_name": "Hal",
+            "author_website": "https://hal.example"}).json["comment"]
+        stream.deliver(stream.record("INSERT", None, stream.image(keys.held_comment(slug, comment["id"]))))
+        return dict(comment)
+    return held_on
+
+
+@pytest.fixture
+def alice(blog: Blog) -> str:
+    """An author's token; alice@example.com is her address."""
     blog.admin()
-    slug = blog.post(blog.author("alice"), title="Ash Wednesday, 2017")["slug"]
-    configure(MODERATION="all", NOTIFY_FROM=f"Blog <{SENDER}>")
-    comment = api.post(f"/posts/{slug}/comments", {
-        "body": "Held *words* <script>alert(1)</script>", "author_name": "Hal",
-        "author_website": "https://hal.example"}).json["comment"]
-    stream.deliver(stream.record("INSERT", None, stream.image(keys.held_comment(slug, comment["id"]))))
-    return dict(comment)
+    return blog.author("alice")
+
+
+@pytest.fixture
+def held(blog: Blog, alice: str, hold: Callable[[str], dict[str, Any]]) -> dict[str, Any]:
+    """A comment held on alice's post, who did not ask to be told."""
+    return hold(blog.post(alice, title="Ash Wednesday, 2017")["slug"])
+
+
+def asks_for_held_mail(api: Api, token: str, wanted: bool = True) -> None:
+    reply = api.patch("/auth/me", {"mail_held_comments": wanted}, token=token)
+    assert reply.status == 200, reply.body
+    assert reply.json["user"]["mail_held_comments"] is wanted
 
 
 def links(address: str = ADMIN_ADDRESS) -> dict[str, str]:
@@ -156,4 +175,79 @@ def test_a_link_stops_working_when_its_admin_is_no_longer_one(
     refused = api.post(approve, headers={"Content-Type": "text/plain"}, raw=b"")
 
     assert refused.status == 403
-    assert "no longer an admin" in refused.problem["detail"]
+    assert "no longer moderates" in refused.problem["detail"]
+
+
+# -- the post's author, when they asked ---------------------------------------------------
+
+
+def test_an_author_who_asked_is_mailed_about_a_comment_held_on_their_post(
+        api: Api, blog: Blog, alice: str, hold: Callable[[str], dict[str, Any]]) -> None:
+    asks_for_held_mail(api, alice)
+
+    hold(blog.post(alice, title="Lent")["slug"])
+
+    assert sorted(m["To"] for m in outbox()) == sorted([ADMIN_ADDRESS, "alice@example.com"])
+    [message] = to("alice@example.com")
+    assert "because you wrote the post" in message.get_content()
+    assert len(links("alice@example.com")) == 3
+
+
+def test_an_author_is_not_mailed_about_another_authors_post(
+        api: Api, blog: Blog, alice: str, hold: Callable[[str], dict[str, Any]]) -> None:
+    asks_for_held_mail(api, blog.author("bob"))
+
+    hold(blog.post(alice)["slug"])
+
+    assert [m["To"] for m in outbox()] == [ADMIN_ADDRESS]
+
+
+def test_the_authors_link_moderates_as_the_author(
+        api: Api, blog: Blog, alice: str, hold: Callable[[str], dict[str, Any]]) -> None:
+    asks_for_held_mail(api, alice)
+    comment = hold(blog.post(alice)["slug"])
+
+    done = api.post(links("alice@example.com")["spam"], headers={"Content-Type": "text/plain"}, raw=b"")
+
+    assert done.status == 200
+    assert status_of(api, blog, comment["id"]) == "spam"
+    [entry] = api.get("/moderation/audit", token=blog.admin()).json["items"]
+    assert (entry["who"], entry["action"]) == ("alice", "spam")
+
+
+def test_an_authors_link_dies_when_they_turn_the_mail_off(
+        api: Api, blog: Blog, alice: str, hold: Callable[[str], dict[str, Any]]) -> None:
+    asks_for_held_mail(api, alice)
+    comment = hold(blog.post(alice)["slug"])
+    approve = links("alice@example.com")["approve"]
+    asks_for_held_mail(api, blog.login("alice"), wanted=False)
+
+    refused = api.post(approve, headers={"Content-Type": "text/plain"}, raw=b"")
+
+    assert refused.status == 403
+    assert status_of(api, blog, comment["id"]) == "pending"
+
+
+def test_an_authors_link_dies_when_they_are_made_a_reader(
+        api: Api, blog: Blog, alice: str, hold: Callable[[str], dict[str, Any]]) -> None:
+    asks_for_held_mail(api, alice)
+    comment = hold(blog.post(alice)["slug"])
+    approve = links("alice@example.com")["approve"]
+    assert api.put("/users/alice/role", {"role": "reader"}, token=blog.admin()).status == 200
+
+    refused = api.post(approve, headers={"Content-Type": "text/plain"}, raw=b"")
+
+    assert refused.status == 403
+    assert status_of(api, blog, comment["id"]) == "pending"
+
+
+def test_an_admins_mail_and_the_authors_are_one_when_the_author_is_the_admin(
+        api: Api, blog: Blog, hold: Callable[[str], dict[str, Any]]) -> None:
+    admin = blog.admin()
+    asks_for_held_mail(api, admin)
+
+    hold(blog.post(admin)["slug"])
+
+    [message] = outbox()
+    assert message["To"] == ADMIN_ADDRESS
+    assert "because you are an admin" in message.get_content()

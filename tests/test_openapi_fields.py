@@ -47,6 +47,7 @@ FIELD_TABLES: dict[str, tuple[FieldTable, str, str]] = {
     "accounts.SIGNUP_FIELDS": (accounts.SIGNUP_FIELDS, "/auth/signup", "post"),
     "accounts.LOGIN_FIELDS": (accounts.LOGIN_FIELDS, "/auth/login", "post"),
     "accounts.ROLE_FIELDS": (accounts.ROLE_FIELDS, "/users/{username}/role", "put"),
+    "accounts.SETTINGS_FIELDS": (accounts.SETTINGS_FIELDS, "/auth/me", "patch"),
     "votes.VOTE_FIELDS": (votes.VOTE_FIELDS, "/comments/{comment_id}/vote", "post"),
     "moderation.ACTION_FIELDS": (moderation.ACTION_FIELDS, "/comments/{comment_id}/moderate", "post"),
     # A comment preview reads a narrower table: the comment's own body rule (tests/test_previews.py).

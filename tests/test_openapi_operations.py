@@ -154,6 +154,14 @@ def me(scene: Scene, send: Send) -> None:
     send()  # 401 with WWW-Authenticate
 
 
+@step("patch", "/auth/me")
+def update_me(scene: Scene, send: Send) -> None:
+    token = scene.blog.author("wren")
+    send(body={"bio": "Writes.", "mail_held_comments": True}, token=token)
+    send(body={"email": "x@example.com"}, token=token)  # 422: not changed here
+    send(body={"mail_held_comments": True}, token=scene.blog.user())  # 403: a reader has no posts
+
+
 @step("post", "/auth/sign-out-everywhere")
 def sign_out_everywhere(scene: Scene, send: Send) -> None:
     token = scene.blog.user()

@@ -83,7 +83,8 @@ def test_the_export_holds_the_account_comments_favorites_and_follows(
     assert export.status == 200, export.body
     assert export.json["account"] == {**export.json["account"], "username": READER, "email": "rita@example.com",
                                       "role": "reader"}
-    assert set(export.json["account"]) == {"username", "email", "role", "bio", "image", "created_at"}
+    assert set(export.json["account"]) == {"username", "email", "role", "bio", "image", "created_at",
+                                            "mail_held_comments"}
     assert b"password" not in export.body and b"PK" not in export.body
 
     everything = every_page(api, reader, limit=1)

@@ -1,4 +1,4 @@
-"""Accounts over HTTP: sign up, sign in, who am I, sign out everywhere, and an admin's role changes."""
+"""Accounts over HTTP: sign up, sign in, who am I, my profile, sign out everywhere, and an admin's role changes."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from chalice.app import Response
 
 from chalicelib.api.requests import json_body, query, signed_in, source_address
 from chalicelib.api.routing import ApiBlueprint
+from chalicelib.blog.accounts import SETTINGS_FIELDS
 from chalicelib.services import services
 
 auth = ApiBlueprint(__name__)
@@ -29,6 +30,13 @@ def login() -> dict[str, Any]:
 @auth.route("/auth/me", methods=["GET"])
 def me() -> dict[str, Any]:
     return services().accounts.me(signed_in(auth.current_request, account_read_by_service=True))
+
+
+@auth.route("/auth/me", methods=["PATCH"])
+def update_me() -> dict[str, Any]:
+    request = auth.current_request
+    return services().accounts.update_profile(signed_in(request, account_read_by_service=True), json_body(request),
+                                              SETTINGS_FIELDS)
 
 
 @auth.route("/auth/sign-out-everywhere", methods=["POST"])

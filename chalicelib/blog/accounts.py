@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -19,7 +20,18 @@ from chalicelib.blog.tokens import (
     is_named_admin,
     issue_jwt,
 )
-from chalicelib.blog.validation import Choice, Email, Field, FieldError, Text, Url, page_limit, read_fields, read_query
+from chalicelib.blog.validation import (
+    Choice,
+    Email,
+    Field,
+    FieldError,
+    Flag,
+    Text,
+    Url,
+    page_limit,
+    read_fields,
+    read_query,
+)
 from chalicelib.errors import Conflict, Forbidden, Invalid, NotFound, Unauthenticated
 from chalicelib.settings import Settings
 from chalicelib.store import cursors, keys
@@ -70,6 +82,13 @@ PROFILE_FIELDS = {
     "image": Field(Url(), nullable=True),
     "current_password": Field(Text(256, min_length=1, strip=False)),
 }
+# PATCH /auth/me: what needs no password (the e-mail address and the password change through PUT /api/user).
+SETTINGS_FIELDS = {
+    "bio": PROFILE_FIELDS["bio"],
+    "image": PROFILE_FIELDS["image"],
+    # An author's choice: an e-mail when a comment on one of their posts is held (blog/moderation_mail).
+    "mail_held_comments": Field(Flag()),
+}
 
 
 @lru_cache(maxsize=2)
@@ -92,6 +111,7 @@ def user_view(item: Item, settings: Settings) -> dict[str, Any]:
         "bio": item.get("bio"),
         "image": item.get("image"),
         "created_at": item["created_at"],
+        "mail_held_comments": bool(item.get("mail_held_comments", False)),
     }
 
 
@@ -200,22 +220,26 @@ class Accounts:
         assert item is not None
         return item
 
-    def update_profile(self, principal: Principal, payload: Any) -> dict[str, Any]:
-        """Change e-mail, password, bio or picture; usernames are permanent (posts name them).
+    def update_profile(self, principal: Principal, payload: Any,
+                       allowed: Mapping[str, Field] = PROFILE_FIELDS) -> dict[str, Any]:
+        """Change e-mail, password, bio, picture or mail choice; usernames are permanent (posts name them).
 
         A new password revokes every token issued before it; the answer carries a new one.
         """
-        fields = read_fields(payload, PROFILE_FIELDS)
+        fields = read_fields(payload, allowed)
         item = self._account(principal.username)
         principal = current_principal(principal, item, self.settings.admins)
         assert item is not None
+        if fields.get("mail_held_comments") and not principal.can_author:
+            raise Forbidden("only authors and admins have posts whose comments can be held",
+                            {"mail_held_comments": ["is for authors"]})
         if "username" in fields and fields["username"].casefold() != item["username"].casefold():
             raise Invalid.field("username", "cannot be changed: posts and comments are signed with it")
         new_email = fields.get("email")
         new_email = new_email if new_email and new_email != item["email"] else None
         if new_email or "password" in fields:
             principal = self._reauthenticated(principal, item, fields.get("current_password"))
-        changes: dict[str, Any] = {k: fields[k] for k in ("bio", "image") if k in fields}
+        changes: dict[str, Any] = {k: fields[k] for k in ("bio", "image", "mail_held_comments") if k in fields}
         if "password" in fields:
             changes["password_hash"] = hash_password(fields["password"], self.settings.password_cost)
         writes: list[Write] = []

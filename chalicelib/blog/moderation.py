@@ -110,7 +110,20 @@ class Moderation:
     def act(self, principal: Principal, comment_id: str, payload: Any) -> dict[str, Any]:
         _admin(principal)
         action = read_fields(payload, ACTION_FIELDS)["action"]
+        return self._act(principal, action, self.threads.locate(comment_id))
+
+    def act_on_own_post(self, principal: Principal, comment_id: str, action: str) -> dict[str, Any]:
+        """An admin's action, or an author's on a comment on their own post (their held-comment e-mail's links)."""
         comment = self.threads.locate(comment_id)
+        if not principal.is_admin:
+            post = self.table.get(keys.post(comment["post_slug"]))
+            if not (principal.can_author and post
+                    and str(post.get("author", "")).casefold() == principal.username.casefold()):
+                raise Forbidden("only admins and the post's author moderate its comments")
+        return self._act(principal, action, comment)
+
+    def _act(self, principal: Principal, action: str, comment: Item) -> dict[str, Any]:
+        comment_id = comment["id"]
         entry = self._audit(principal, action, comment)
         status = comment["status"]
         if action == "delete":

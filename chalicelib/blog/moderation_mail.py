@@ -1,18 +1,21 @@
 """Moderators told where they are: a held comment e-mailed to the blog's admins, with one-click links.
 
 When a comment lands in the moderation queue (notifications.newly_held), each admin
-named in BLOG_ADMINS who has an account with an e-mail address gets one message,
-through the notifications' delivery (at most once per comment and address, within
+named in BLOG_ADMINS who has an account with an e-mail address gets one message, and
+so does the post's author when they asked (``mail_held_comments`` on their account,
+set by PATCH /auth/me or the console's Account page). Mail goes through the
+notifications' delivery (at most once per comment and address, within
 NOTIFY_RATE_LIMIT, from the stream). It shows the post, the commenter's name and site,
 the comment and why it was held, and three links: approve, spam, delete.
 
 A link is signed (MAIL_LINK_KEY, "moderation-links") over the comment, the action, the
-admin it was sent to and its expiry (LINK_SECONDS). Opening it changes nothing: its page
-asks for a confirming click, a POST, because mail scanners open links on their own. The
-POST works once (a MODLINK# marker claimed with a condition), and only while the admin it
-names is still an admin; it acts as that admin, in the audit trail too, through the same
-moderation the queue uses, so an action that no longer fits (approving a comment already
-approved) is refused as there.
+person it was sent to and its expiry (LINK_SECONDS). Opening it changes nothing: its
+page asks for a confirming click, a POST, because mail scanners open links on their
+own. The POST works once (a MODLINK# marker claimed with a condition), and only while
+the person it names still moderates by mail: an admin, or an author who still wants
+the mail and still wrote the post. It acts as them, in the audit trail too, through the
+same moderation the queue uses, so an action that no longer fits (approving a comment
+already approved) is refused as there.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from chalicelib.blog import clock
 from chalicelib.blog.moderation import Moderation
 from chalicelib.blog.notifications import Notifications, newly_held
 from chalicelib.blog.status import Status
-from chalicelib.blog.tokens import ADMIN, Principal, applied_role
+from chalicelib.blog.tokens import ADMIN, AUTHOR, Principal, applied_role
 from chalicelib.errors import BadRequest, Conflict, Forbidden
 from chalicelib.mail import SendFailed
 from chalicelib.settings import Settings
@@ -47,6 +50,11 @@ _SIGNATURE_BYTES = 16
 _TOKEN = re.compile(r"^([0-9A-HJKMNP-TV-Z]{26})\.(approve|spam|delete)\.([0-9]{1,12})\.([A-Za-z0-9_-]{22})\."
                     r"([A-Za-z0-9][A-Za-z0-9_.-]{2,31})$")
 _EXCERPT_LENGTH = 1500
+_WHY_MAILED = {
+    ADMIN: "You get this e-mail because you are an admin of this blog (BLOG_ADMINS).",
+    AUTHOR: "You get this e-mail because you wrote the post and asked to be told about held comments; "
+            "turn it off under Account in the console.",
+}
 
 
 class LinkGrant:
@@ -79,32 +87,35 @@ class ModerationMail:
             if comment is None:
                 continue
             try:
-                sent += self.tell_admins(comment)
+                sent += self.tell_moderators(comment)
             except SendFailed as failure:
                 retry = retry or failure
         if retry is not None:
             raise retry
         return sent
 
-    def tell_admins(self, comment: Item) -> int:
-        """E-mail each admin with an address about a comment just held; returns how many mails went."""
-        admins = sorted(self.settings.admins, key=str.casefold)
-        if not admins:
+    def tell_moderators(self, comment: Item) -> int:
+        """E-mail each admin, and the post's author when they asked, about a comment just held; how many mails went."""
+        post = self.table.get(keys.post(comment["post_slug"]))
+        names = {admin.casefold(): admin for admin in self.settings.admins}
+        author = str((post or {}).get("author") or "")
+        if author:
+            names.setdefault(author.casefold(), author)
+        if not names:
             return 0
-        found = self.table.batch_get([keys.post(comment["post_slug"])] + [keys.user(a) for a in admins])
-        post = next((i for i in found if i["SK"] == keys.POST_SK), None)
         sent = 0
-        for account in found:
-            address = str(account.get("email") or "").strip().lower()
-            if account["SK"] == keys.POST_SK or not address:
-                continue
+        for account in self.table.batch_get([keys.user(name) for name in sorted(names.values(), key=str.casefold)]):
             username = str(account["username"])
+            role = applied_role(username, str(account.get("role", "")), self.settings.admins)
+            address = str(account.get("email") or "").strip().lower()
+            if not address or not (role == ADMIN or (role == AUTHOR and account.get("mail_held_comments"))):
+                continue
             marker = keys.notification_sent(f"held-{comment['id']}", hashlib.sha256(address.encode()).hexdigest())
             sent += self.notifications.deliver(marker, address, functools.partial(
-                self.message, comment, post, username, address), f"held comment {comment['id']}")
+                self.message, comment, post, username, address, role), f"held comment {comment['id']}")
         return sent
 
-    def message(self, comment: Item, post: Item | None, username: str, address: str) -> EmailMessage:
+    def message(self, comment: Item, post: Item | None, username: str, address: str, role: str) -> EmailMessage:
         from email import policy
         from email.message import EmailMessage
 
@@ -130,7 +141,7 @@ class ModerationMail:
             f"{website}{why}\n{quoted}\n\n"
             f"Each link opens a page that asks you to confirm; it works once, for "
             f"{LINK_SECONDS // 86400} days, and needs no sign-in, so do not forward this e-mail.\n{links}\n\n"
-            f"-- \nYou get this e-mail because you are an admin of this blog (BLOG_ADMINS).\n",
+            f"-- \n{_WHY_MAILED[role]}\n",
             cte="quoted-printable")
         return message
 
@@ -166,9 +177,10 @@ class ModerationMail:
         """Carry out the link's action once, as the admin it was sent to, while they are still an admin."""
         grant = self.check(token)
         account = self.table.get(keys.user(grant.username))
-        if account is None or applied_role(grant.username, str(account.get("role", "")),
-                                           self.settings.admins) != ADMIN:
-            raise Forbidden(f"{grant.username} is no longer an admin of this blog; this link no longer works")
+        role = applied_role(grant.username, str((account or {}).get("role", "")), self.settings.admins)
+        if account is None or not (role == ADMIN or (role == AUTHOR and account.get("mail_held_comments"))):
+            raise Forbidden(f"{grant.username} no longer moderates this blog's comments by e-mail; "
+                            "this link no longer works")
         marker = keys.moderation_link_used(hashlib.sha256(str(token).encode()).hexdigest())
         now = clock.epoch()
         try:
@@ -176,6 +188,6 @@ class ModerationMail:
                                  "attribute_not_exists(PK)"))
         except ConditionFailed:
             raise Conflict("this link was used already") from None
-        principal = Principal(grant.username, ADMIN, expires=now + 60, version=int(account.get("token_version", 0)),
+        principal = Principal(grant.username, role, expires=now + 60, version=int(account.get("token_version", 0)),
                               current=True)
-        return self.moderation.act(principal, grant.comment_id, {"action": grant.action})
+        return self.moderation.act_on_own_post(principal, grant.comment_id, grant.action)

@@ -17,7 +17,7 @@ from tests.browser.console_steps import new_account, sign_in
 
 CONSOLE_PAGES = [("#posts", "Posts"), ("#new", "New post"), ("#queue?status=spam", "Spam"),
                  ("#recent", "Recent comments"), ("#audit", "Audit trail"), ("#people", "People"),
-                 ("#settings", "Comment rules on this stage")]
+                 ("#settings", "Comment rules on this stage"), ("#account", "Account")]
 
 
 def test_the_console_sign_in_page_is_accessible(blog: Blog, page: Page) -> None:

@@ -1,6 +1,6 @@
 """An admin moderates in the console, on a blog that holds every comment (MODERATION=all):
 the queue, approve / spam / delete one at a time, in bulk and from the keyboard, the audit
-trail by post, people and their roles, and hostile comments shown as text."""
+trail by post, people and their roles, an author's held-comment mail, and hostile comments shown as text."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from playwright.sync_api import Dialog, Page, expect
 
 from devtools.seed import LOCAL_ADMIN
 from tests.browser.conftest import Blog
-from tests.browser.console_steps import new_account, queue_item, sign_in
+from tests.browser.console_steps import as_user, new_account, queue_item, sign_in, token_of
 from tests.browser.test_hostile_comments import HOSTILE_NAME, PAYLOADS, TRAP
 from tests.browser.widget_steps import comment_item, comment_on
 
@@ -131,6 +131,21 @@ def test_a_demoted_author_loses_the_editor(held_blog: Blog, open_reader: Callabl
     expect(writer.get_by_role("heading", name="Nothing to do here")).to_be_visible()
     expect(writer.get_by_role("link", name="New post")).to_have_count(0)
     expect(writer.get_by_label("Body (Markdown)")).to_have_count(0)
+
+
+def test_an_author_asks_to_be_mailed_about_held_comments_on_their_posts(held_blog: Blog, page: Page) -> None:
+    author = new_account(held_blog)
+    sign_in(page, held_blog, author, "#account")
+    choice = page.get_by_label("E-mail me when a comment on one of my posts waits for moderation", exact=False)
+    expect(choice).not_to_be_checked()
+
+    choice.check()
+
+    expect(page.get_by_text("You will be e-mailed about held comments on your posts.")).to_be_attached()
+    me = as_user(held_blog, token_of(held_blog, author), "GET", "/auth/me").json()["user"]
+    assert me["mail_held_comments"] is True
+    page.reload()
+    expect(page.get_by_label("E-mail me when a comment", exact=False)).to_be_checked()
 
 
 def test_hostile_comments_show_as_text_in_the_queue_and_nothing_they_carry_runs(held_blog: Blog, page: Page) -> None:

@@ -161,7 +161,7 @@
   const SECTIONS = [
     ["#posts", "Posts", "author"], ["#new", "New post", "author"], ["#queue", "Moderation", "admin"],
     ["#recent", "Recent comments", "admin"], ["#audit", "Audit trail", "admin"], ["#people", "People", "admin"],
-    ["#settings", "Settings", "admin"],
+    ["#settings", "Settings", "admin"], ["#account", "Account", "author"],
   ];
 
   function allowed(role) {
@@ -196,7 +196,7 @@
     if (me.role === "reader") return nothingToDo();
     const [section, ...rest] = path.split("/");
     const views = { posts: postList, new: () => editor(null), edit: () => editor(decodeURIComponent(rest.join("/"))),
-      queue: moderationQueue, recent: recentComments, audit: auditTrail, people, settings };
+      queue: moderationQueue, recent: recentComments, audit: auditTrail, people, settings, account };
     const entry = SECTIONS.find(([href]) => href === `#${section}`) || (section === "edit" ? [0, 0, "author"] : null);
     if (!entry || !allowed(entry[2])) return postList(params);
     main.replaceChildren(h("p", { text: "Loading…" }));
@@ -675,6 +675,30 @@
       main.replaceChildren();
       failure(error);
     }
+  }
+
+  // An author's own choice; PATCH /auth/me changes only what it is sent.
+  function account() {
+    const box = h("input", { id: "mail-held", type: "checkbox", checked: Boolean(me.mail_held_comments),
+      onchange: async () => {
+        box.disabled = true;
+        try {
+          const { data } = await api("PATCH", "/auth/me", { mail_held_comments: box.checked });
+          me = data.user;
+          announce(me.mail_held_comments ? "You will be e-mailed about held comments on your posts."
+            : "You will no longer be e-mailed about held comments.");
+        } catch (error) {
+          box.checked = !box.checked;
+          failure(error);
+        } finally {
+          box.disabled = false;
+        }
+      } });
+    main.replaceChildren(h("h1", { text: "Account" }), h("section", { class: "card" },
+      h("p", { text: `${me.username}, ${me.email}` }),
+      h("p", {}, box, " ", h("label", { for: "mail-held",
+        text: "E-mail me when a comment on one of my posts waits for moderation, with links to approve, spam or delete it." })),
+      me.role === "admin" ? h("p", { class: "meta", text: "As an admin you are e-mailed about every held comment anyway." }) : null));
   }
 
   // -- start ---------------------------------------------------------------------------------
