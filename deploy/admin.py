@@ -88,9 +88,10 @@ def ensure_admin(table: Table, settings: Settings, username: str, email: str, pa
         if account.get("role") == ADMIN:
             say(f"{account['username']} is an admin already; nothing changed.")
             return "unchanged"
-        index = keys.account_index_keys(username)
-        table.write(update(keys.user(username), "SET #r = :role, GSI1PK = :ipk, GSI1SK = :isk", "attribute_exists(PK)",
-                           {"#r": "role"}, role=ADMIN, ipk=index["GSI1PK"], isk=index["GSI1SK"]))
+        index = {**keys.account_index_keys(username), **keys.stored_admin_index_keys(username)}
+        table.write(update(keys.user(username), "SET #r = :role, GSI1PK = :ipk, GSI1SK = :isk, GSI2PK = :apk, "
+                           "GSI2SK = :ask", "attribute_exists(PK)", {"#r": "role"}, role=ADMIN,
+                           ipk=index["GSI1PK"], isk=index["GSI1SK"], apk=index["GSI2PK"], ask=index["GSI2SK"]))
         say(f"{account['username']} is now an admin (the password is unchanged).")
         return "promoted"
     pointer = table.get(keys.email(email))
@@ -100,7 +101,8 @@ def ensure_admin(table: Table, settings: Settings, username: str, email: str, pa
         chosen = read_fields({"password": password()}, {"password": SIGNUP_FIELDS["password"]})["password"]
     except Invalid as error:
         raise _refusal(error) from None
-    item = {**keys.user(username), **keys.account_index_keys(username), "username": username, "email": email,
+    item = {**keys.user(username), **keys.account_index_keys(username), **keys.stored_admin_index_keys(username),
+            "username": username, "email": email,
             "role": ADMIN,
             "password_hash": hash_password(chosen, settings.password_cost), "created_at": clock.now_iso()}
     taken = AdminError("that username or e-mail address was taken meanwhile; run the command again")

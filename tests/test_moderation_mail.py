@@ -12,7 +12,7 @@ from chalicelib import mail
 from chalicelib.settings import Settings
 from chalicelib.store import keys
 from chalicelib.store.client import dynamodb_client
-from tests.conftest import ADMIN, TEST_TABLE, Api, Blog
+from tests.conftest import ADMIN, TEST_TABLE, Api, Blog, make_admin
 from tests.settings_steps import Clock
 from tests.test_notifications import SENDER, Stream, outbox, to
 from tests.test_notifications import ses as ses
@@ -251,3 +251,33 @@ def test_an_admins_mail_and_the_authors_are_one_when_the_author_is_the_admin(
     [message] = outbox()
     assert message["To"] == ADMIN_ADDRESS
     assert "because you are an admin" in message.get_content()
+
+
+# -- admins whose role is stored on their account (make admin), not named in BLOG_ADMINS ------------
+
+
+def test_an_admin_made_by_make_admin_and_no_longer_named_is_mailed(
+        api: Api, blog: Blog, alice: str, hold: Callable[[str], dict[str, Any]],
+        configure: Callable[..., Settings]) -> None:
+    # Given "keeper" made an admin by `make admin`, and BLOG_ADMINS naming only root
+    make_admin("keeper")
+    configure(MODERATION="all", BLOG_ADMINS=ADMIN)
+
+    comment = hold(blog.post(alice)["slug"])
+
+    assert sorted(m["To"] for m in outbox()) == ["keeper@example.com", ADMIN_ADDRESS]
+    done = api.post(links("keeper@example.com")["approve"], headers={"Content-Type": "text/plain"}, raw=b"")
+    assert done.status == 200
+    assert status_of(api, blog, comment["id"]) == "approved"
+
+
+def test_a_stored_admin_made_an_author_is_mailed_no_more(
+        api: Api, blog: Blog, alice: str, hold: Callable[[str], dict[str, Any]],
+        configure: Callable[..., Settings]) -> None:
+    make_admin("keeper")
+    configure(MODERATION="all", BLOG_ADMINS=ADMIN)
+    assert api.put("/users/keeper/role", {"role": "author"}, token=blog.admin()).status == 200
+
+    hold(blog.post(alice)["slug"])
+
+    assert [m["To"] for m in outbox()] == [ADMIN_ADDRESS]

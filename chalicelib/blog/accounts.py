@@ -209,12 +209,17 @@ class Accounts:
         """Revoke every token of the account, this one included."""
         self._revoke(principal.username, NotFound("this account no longer exists"))
 
-    def _revoke(self, username: str, refusal: Exception, *changes: tuple[str, Any]) -> Item:
-        """Set ``changes`` on the account and move its token_version on, which ends every token issued before."""
-        names = {"#v": "token_version", **{f"#f{i}": name for i, (name, _) in enumerate(changes)}}
+    def _revoke(self, username: str, refusal: Exception, *changes: tuple[str, Any],
+                removing: tuple[str, ...] = ()) -> Item:
+        """Set ``changes`` on the account, remove ``removing``, and move its token_version on, which ends every
+        token issued before."""
+        names = {"#v": "token_version", **{f"#f{i}": name for i, (name, _) in enumerate(changes)},
+                 **{f"#r{i}": name for i, name in enumerate(removing)}}
         values = {f"f{i}": value for i, (_, value) in enumerate(changes)}
         setting = ", ".join(f"#f{i} = :f{i}" for i in range(len(changes)))
         expression = (f"SET {setting} " if setting else "") + "ADD #v :one"
+        if removing:
+            expression += " REMOVE " + ", ".join(f"#r{i}" for i in range(len(removing)))
         item = self.table.write(update(keys.user(username), expression, "attribute_exists(PK)", names,
                                        refusal=refusal, one=1, **values))
         assert item is not None
@@ -309,8 +314,9 @@ class Accounts:
         # The user's tokens name the old role: they end here, and the next sign-in carries the new one.
         # The index keys too: an account made before the list existed joins it here.
         index = keys.account_index_keys(username)
+        # A stored admin (deploy.admin) made a reader or an author leaves the admins' index.
         item = self._revoke(username, NotFound(f"there is no user {username!r}"), ("role", role),
-                            ("GSI1PK", index["GSI1PK"]), ("GSI1SK", index["GSI1SK"]))
+                            ("GSI1PK", index["GSI1PK"]), ("GSI1SK", index["GSI1SK"]), removing=("GSI2PK", "GSI2SK"))
         return user_view(item, self.settings)
 
     def listing(self, principal: Principal, params: dict[str, str] | None) -> dict[str, Any]:

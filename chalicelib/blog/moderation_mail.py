@@ -97,14 +97,14 @@ class ModerationMail:
     def tell_moderators(self, comment: Item) -> int:
         """E-mail each admin, and the post's author when they asked, about a comment just held; how many mails went."""
         post = self.table.get(keys.post(comment["post_slug"]))
-        names = {admin.casefold(): admin for admin in self.settings.admins}
+        stored_admins = self._stored_admins()
+        names = {admin.casefold(): admin for admin in self.settings.admins if admin.casefold() not in stored_admins}
         author = str((post or {}).get("author") or "")
-        if author:
+        if author and author.casefold() not in stored_admins:
             names.setdefault(author.casefold(), author)
-        if not names:
-            return 0
+        named = self.table.batch_get([keys.user(name) for name in sorted(names.values(), key=str.casefold)])
         sent = 0
-        for account in self.table.batch_get([keys.user(name) for name in sorted(names.values(), key=str.casefold)]):
+        for account in sorted([*named, *stored_admins.values()], key=lambda a: str(a["username"]).casefold()):
             username = str(account["username"])
             role = applied_role(username, str(account.get("role", "")), self.settings.admins)
             address = str(account.get("email") or "").strip().lower()
@@ -114,6 +114,17 @@ class ModerationMail:
             sent += self.notifications.deliver(marker, address, functools.partial(
                 self.message, comment, post, username, address, role), f"held comment {comment['id']}")
         return sent
+
+    def _stored_admins(self) -> dict[str, Item]:
+        """The accounts whose stored role is admin (deploy.admin), by casefolded name: their index, paged."""
+        found: dict[str, Item] = {}
+        start = None
+        while True:
+            page = self.table.query(keys.ADMINS_PARTITION, index="GSI2", limit=100, start_key=start)
+            found.update((str(item["username"]).casefold(), item) for item in page.items)
+            if not page.last_key:
+                return found
+            start = page.last_key
 
     def message(self, comment: Item, post: Item | None, username: str, address: str, role: str) -> EmailMessage:
         from email import policy

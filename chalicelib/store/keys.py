@@ -68,6 +68,9 @@ Sparse indexes:
                                                       written at sign-up, by deploy.admin and on a role change
                                                       (accounts made before it join on their next role change)
   GSI2  AUDITPOST#<slug> / <at>#<ulid>                (on audit entries) one post's moderation trail
+  GSI2  ADMINS / <username, casefolded>               (on accounts whose stored role is admin) admins
+                                                      made by deploy.admin, for held-comment mail; a role
+                                                      change removes it (make migrate adds older ones)
 A scheduled post carries its future published_at in these sort keys, so every
 listing hides it by key range alone (SK <= now) until it is due.
 """
@@ -226,6 +229,12 @@ def audit_post_index_keys(slug: str, at: str, entry_id: str) -> Key:
 
 
 ACCOUNTS_PARTITION: Final = "ACCOUNTS"
+ADMINS_PARTITION: Final = "ADMINS"
+
+
+def stored_admin_index_keys(username: str) -> Key:
+    """GSI2 keys of an account whose stored role is admin: every such admin, for the held-comment mail."""
+    return {"GSI2PK": ADMINS_PARTITION, "GSI2SK": username.casefold()}
 
 
 def account_index_keys(username: str) -> Key:
