@@ -37,7 +37,7 @@ import: $(INSTALLED)  ## import an export (Blogger, Takeout, WordPress, Disqus):
 export: $(INSTALLED)  ## the whole blog as JSON Lines, restored by make import: OUT=blog.jsonl [STAGE=…] [PORT=…] [ARGS=--with-secrets]
 	@test -n "$(OUT)" || { echo "make export OUT=blog.jsonl [STAGE=…] [ARGS=--with-secrets]"; exit 2; }
 	$(PY) -m importer.export "$(OUT)" $(IMPORT_TARGET) $(ARGS)
-migrate: $(INSTALLED)  ## move posts' counts to their summary items, fill label memberships [STAGE=…] [PORT=…]; safe to re-run
+migrate: $(INSTALLED)  ## bring an older table to today's layout: summary items, label memberships, account and commenter indexes [STAGE=…] [PORT=…]; safe to re-run
 	$(PY) -m deploy.migrate $(IMPORT_TARGET)
 
 # The suite runs on every core (TEST_WORKERS=0: in this process only), a module per worker at a time.

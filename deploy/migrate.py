@@ -1,4 +1,11 @@
-"""`make migrate [STAGE=…]`: bring a table written before the posts' summary items to today's layout.
+"""`make migrate [STAGE=…]`: bring a table written by older code to today's layout.
+
+Three steps, each idempotent and resumable: the posts' summary items (below); then
+accounts made before their indexes (the admin's list of people, and the ADMINS
+index of admins whose role is stored on the account); then comments written
+before two indexes: the commenters' (a person's own data), which for comments by
+e-mail needs the stage's HASH_KEY in the environment (the local stack's own is
+read from .local/secrets.json), and the site-wide newest comments (the feed).
 
 Before, a post's counts (comment_count, favorites_count) and its list index
 keys (GSI1, GSI2) were on the post item itself, and a label membership held
@@ -31,8 +38,19 @@ from typing import Any
 
 from chalicelib.blog.post_upkeep import COUNT_FIELDS, derived, summary_item
 from chalicelib.blog.status import Status
+from chalicelib.blog.threads import commenter_entry, identity_by
+from chalicelib.blog.tokens import ADMIN
 from chalicelib.store import keys
-from chalicelib.store.table import Item, Table, TransactionCancelled, Write, deserialize, put, serialize
+from chalicelib.store.table import (
+    ConditionFailed,
+    Item,
+    Table,
+    TransactionCancelled,
+    Write,
+    deserialize,
+    put,
+    serialize,
+)
 
 _ATTEMPTS = 5
 _PAGE = 100
@@ -46,11 +64,16 @@ def needs_migration(post: Item) -> bool:
 
 def post_items(table: Table) -> Iterator[Item]:
     """Every post item of the table, by a paged Scan."""
+    return scanned(table, "SK = :post", {":post": keys.POST_SK})
+
+
+def scanned(table: Table, condition: str, values: dict[str, Any]) -> Iterator[Item]:
+    """Every item that ``condition`` (a FilterExpression) keeps, by a paged, consistent Scan."""
     start: dict[str, Any] | None = None
     while True:
         params: dict[str, Any] = {
-            "TableName": table.name, "Limit": _PAGE, "FilterExpression": "SK = :post",
-            "ExpressionAttributeValues": serialize({":post": keys.POST_SK}), "ConsistentRead": True,
+            "TableName": table.name, "Limit": _PAGE, "FilterExpression": condition,
+            "ExpressionAttributeValues": serialize(values), "ConsistentRead": True,
         }
         if start:
             params["ExclusiveStartKey"] = start
@@ -112,6 +135,71 @@ def _migrate_one(table: Table, post: Item | None) -> str:
     raise RuntimeError(f"post {post['slug'] if post else '?'} kept changing while migrating; run again to resume")
 
 
+def index_accounts(table: Table) -> Counter[str]:
+    """Accounts made before their indexes: into the accounts' list (GSI1, for People), and an admin whose role is
+    stored on the account into ADMINS (GSI2, for held-comment mail). Conditioned on the role read: an account whose
+    role changed meanwhile was indexed by that change."""
+    outcome: Counter[str] = Counter()
+    for account in scanned(table, "SK = :user", {":user": keys.user("x")["SK"]}):
+        username, role = str(account["username"]), str(account.get("role", ""))
+        wanted = {**keys.account_index_keys(username), **(keys.stored_admin_index_keys(username) if role == ADMIN
+                                                            else {})}
+        missing = {name: value for name, value in wanted.items() if account.get(name) != value}
+        if not missing:
+            outcome["accounts indexed already"] += 1
+            continue
+        names = {f"#k{i}": name for i, name in enumerate(missing)} | {"#role": "role"}
+        values = {f":k{i}": value for i, value in enumerate(missing.values())} | {":role": role}
+        try:
+            table.write(Write("Update", key=keys.user(username), names=names, values=values,
+                              update="SET " + ", ".join(f"#k{i} = :k{i}" for i in range(len(missing))),
+                              condition="attribute_exists(PK) AND #role = :role"))
+            outcome["accounts indexed"] += 1
+        except ConditionFailed:
+            outcome["accounts changed meanwhile"] += 1
+    return outcome
+
+
+def index_comments(table: Table, email_hash: Callable[[str], str] | None) -> Counter[str]:
+    """Comments written before two indexes: the commenters' (COMMENTER#…, for a person's own data), and the
+    site-wide newest comments (GSI2 COMMENTS, for the comments feed and the console's recent comments).
+
+    A commenter entry already there is left as it is (a conditional Put), and a comment already in the feed's
+    index is not written, so a second run writes nothing. A comment by e-mail needs the stage's keyed hash
+    (HASH_KEY); without it such comments are counted and left out of the commenters' index.
+    """
+    outcome: Counter[str] = Counter()
+    comments = scanned(table, "begins_with(PK, :post) AND (begins_with(SK, :public) OR begins_with(SK, :held))",
+                       {":post": keys.post_partition(""), ":public": keys.COMMENT_PREFIX, ":held": keys.HELD_PREFIX})
+    for comment in comments:
+        if comment.get("status") == Status.APPROVED and "GSI2PK" not in comment:
+            outcome[_into_the_feed(table, comment)] += 1
+        identity = identity_by(comment, email_hash)
+        if identity is None:
+            outcome["comments without a known commenter" if not comment.get("author_email")
+                    else "comments by e-mail left (no HASH_KEY)"] += 1
+            continue
+        try:
+            table.write(put(commenter_entry(comment, identity), "attribute_not_exists(PK)"))
+            outcome["commenter entries written"] += 1
+        except ConditionFailed:
+            outcome["commenter entries there already"] += 1
+    return outcome
+
+
+def _into_the_feed(table: Table, comment: Item) -> str:
+    index = keys.recent_comment_index_keys(comment["created_at"], comment["id"])
+    try:
+        # Only while it is still public: a tombstone drops these keys, and must not get them back.
+        table.write(Write("Update", key={"PK": comment["PK"], "SK": comment["SK"]},
+                          update="SET GSI2PK = :pk, GSI2SK = :sk", condition="#status = :approved",
+                          names={"#status": "status"},
+                          values={":pk": index["GSI2PK"], ":sk": index["GSI2SK"], ":approved": Status.APPROVED}))
+        return "comments put in the feed's index"
+    except ConditionFailed:
+        return "comments changed meanwhile"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m deploy.migrate", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -119,7 +207,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")),
                         help="which `make run` stack (its PORT); default $PORT or 8000")
     args = parser.parse_args(argv)
-    from importer.cli import local_target, stage_target
+    from importer.cli import email_hasher, local_target, stage_target
     from importer.model import ImportError_
 
     try:
@@ -128,8 +216,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"make migrate: {error}", file=sys.stderr)
         return 2
     assert table is not None
-    outcome = migrate(table)
-    print(", ".join(f"{count} {what}" for what, count in sorted(outcome.items())) or "no posts")
+    for outcome in (migrate(table), index_accounts(table), index_comments(table, email_hasher(args.stage))):
+        print(", ".join(f"{count} {what}" for what, count in sorted(outcome.items())) or "nothing of this kind")
     return 0
 
 

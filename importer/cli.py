@@ -156,7 +156,7 @@ def _restore(args: argparse.Namespace) -> int:
         report = restore(args.file, table, merge=args.merge, dry_run=args.dry_run, progress=bar)
     print(render_restore(report, args.dry_run))
     return 1 if report.mismatches else 0
-def _email_hash(stage: str | None) -> Callable[[str], str] | None:
+def email_hasher(stage: str | None) -> Callable[[str], str] | None:
     """The API's keyed hash of e-mails, from HASH_KEY (the environment's, else the local stack's own).
 
     Without it imported comments are not entered in their commenters' indexes, so an
@@ -191,7 +191,7 @@ def main(argv: list[str] | None = None) -> int:
         depth = args.max_reply_depth if args.max_reply_depth is not None else int(env.get("MAX_REPLY_DEPTH", "5"))
         options = Options(source="", default_author=args.default_author, authors=_pairs(args.author),
                           slugs=_slug_map(args.slugs), create_pages=not args.no_create_pages, dry_run=args.dry_run,
-                          email_hash=_email_hash(args.stage), create_authors=not args.no_create_authors,
+                          email_hash=email_hasher(args.stage), create_authors=not args.no_create_authors,
                           reserved=frozenset(n.strip() for n in env.get("BLOG_ADMINS", "").split(",") if n.strip()))
         # A dry run compares with the table when there is one to read, and still reports without one.
         table = stage_target(args.stage) if args.stage else local_target(args.port, required=not args.dry_run)

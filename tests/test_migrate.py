@@ -4,16 +4,18 @@ command runs once, is killed half-way and run again, or runs twice."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from chalicelib.blog.post_upkeep import COUNT_FIELDS
+from chalicelib.services import services
 from chalicelib.store import keys
 from chalicelib.store.client import dynamodb_client
 from chalicelib.store.table import Item, Table, deserialize, serialize
-from deploy.migrate import migrate
-from tests.conftest import TEST_TABLE, Api, Blog, DynamoCalls
+from deploy.migrate import index_accounts, index_comments, migrate
+from tests.conftest import TEST_TABLE, Api, Blog, DynamoCalls, make_admin
 
 
 class Killed(Exception):
@@ -120,3 +122,95 @@ def test_a_migrated_blog_counts_and_lists_as_before(table: Table, api: Api, blog
     blog.comment("quiet")
     assert api.get("/posts/quiet").json["comment_count"] == 2
     assert [p["comment_count"] for p in api.get("/posts?label=news").json["items"]] == [2, 2]
+
+
+# -- accounts and commenters written before their indexes --------------------------------------------
+
+
+def _without(table: Table, wanted: Callable[[Item], bool], *attributes: str) -> list[Item]:
+    """Take ``attributes`` off every item ``wanted`` keeps, as older code wrote those items; returns them."""
+    changed = []
+    for item in _everything(table):
+        if wanted(item):
+            _put(table, {k: v for k, v in item.items() if k not in attributes})
+            changed.append(item)
+    return changed
+
+
+def _commenter_entries(table: Table) -> list[Item]:
+    return [i for i in _everything(table)
+            if str(i["PK"]).startswith("COMMENTER#") and str(i["SK"]).startswith(keys.COMMENT_PREFIX)]
+
+
+def _is_account(item: Item) -> bool:
+    return str(item["SK"]) == keys.user("x")["SK"]
+
+
+def test_accounts_made_before_their_indexes_join_people_and_stored_admins_join_admins(
+        table: Table, api: Api, blog: Blog, dynamo: DynamoCalls) -> None:
+    # Given accounts, one of them an admin by `make admin`, written without their index keys
+    make_admin("keeper")
+    admin = blog.admin()
+    expected = _everything(table)
+    stripped = _without(table, _is_account, "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK")
+    assert api.get("/users", token=admin).json["items"] == []
+
+    outcome = index_accounts(table)
+
+    assert outcome == {"accounts indexed": len(stripped)}
+    assert _everything(table) == expected
+    assert "keeper" in [u["username"] for u in api.get("/users", token=admin).json["items"]]
+    assert index_accounts(table) == {"accounts indexed already": len(stripped)}
+    dynamo.clear()
+
+
+def test_comments_written_before_the_commenters_index_get_their_entries(
+        table: Table, api: Api, blog: Blog, dynamo: DynamoCalls) -> None:
+    # Given comments by an account and by an e-mail address, their commenter entries missing
+    rita = blog.user("rita")
+    blog.comment("quiet", token=rita)
+    blog.comment("quiet", author_email="ann@example.com")
+    gone = _commenter_entries(table)
+    for entry in gone:
+        table.client.delete_item(TableName=table.name, Key=serialize({"PK": entry["PK"], "SK": entry["SK"]}))
+    assert not api.get("/me/export", token=rita).json["comments"]
+
+    outcome = index_comments(table, services().comments.antispam.email_hash)
+
+    assert outcome["commenter entries written"] == len(gone) >= 2
+    assert _commenter_entries(table) == gone
+    assert len(api.get("/me/export", token=rita).json["comments"]) == 1
+    again = index_comments(table, services().comments.antispam.email_hash)
+    assert again["commenter entries written"] == 0 and again["commenter entries there already"] == len(gone)
+    dynamo.clear()
+
+
+def test_comments_by_e_mail_are_left_and_counted_without_the_hash_key(table: Table, blog: Blog,
+                                                                       dynamo: DynamoCalls) -> None:
+    blog.comment("quiet", author_email="ann@example.com")
+
+    outcome = index_comments(table, None)
+
+    assert outcome["comments by e-mail left (no HASH_KEY)"] == 1
+    dynamo.clear()
+
+
+def test_public_comments_written_before_the_feeds_index_join_it_and_tombstones_do_not(
+        table: Table, api: Api, blog: Blog, dynamo: DynamoCalls) -> None:
+    # Given public comments and a tombstone (a deleted comment with a reply), written without the feed's keys
+    parent = blog.comment("quiet")["comment"]["id"]
+    blog.comment("quiet", parent_id=parent)
+    admin = blog.admin()
+    assert api.delete(f"/comments/{parent}", token=admin).status == 204
+    expected = [i for i in _everything(table) if str(i["PK"]).startswith("POST#")]
+    stripped = _without(table, lambda i: str(i["PK"]).startswith("POST#") and str(i["SK"]).startswith(
+        keys.COMMENT_PREFIX) and "GSI2PK" in i, "GSI2PK", "GSI2SK")
+    assert api.get("/moderation/recent", token=admin).json["items"] == []
+
+    outcome = index_comments(table, None)
+
+    assert outcome["comments put in the feed's index"] == len(stripped) >= 3
+    assert [i for i in _everything(table) if str(i["PK"]).startswith("POST#")] == expected
+    assert parent not in [c["id"] for c in api.get("/moderation/recent", token=admin).json["items"]]
+    assert index_comments(table, None)["comments put in the feed's index"] == 0
+    dynamo.clear()

@@ -58,10 +58,15 @@ def commenter_entry(item: Item, identity: str) -> Item:
 
 def commenter_identity(comment: Item, antispam: AntiSpam) -> str | None:
     """Who wrote a comment, for first-time moderation: their account, else their e-mail (hashed)."""
+    return identity_by(comment, antispam.email_hash)
+
+
+def identity_by(comment: Item, email_hash: Callable[[str], str] | None) -> str | None:
+    """As commenter_identity, with the keyed e-mail hash given (an operator command's, which may have none)."""
     if comment.get("author_user"):
         return "user:" + str(comment["author_user"]).casefold()
     email = comment.get("author_email")
-    return "email:" + antispam.email_hash(email) if email else None
+    return "email:" + email_hash(email) if email and email_hash else None
 
 
 def _comment_key(ref: Item, comment_id: str) -> Key:

@@ -66,7 +66,8 @@ Sparse indexes:
                                                       for the comments feed; a tombstone drops these keys
   GSI1  ACCOUNTS / <username, casefolded>             (on accounts) every account, for the admin's list;
                                                       written at sign-up, by deploy.admin and on a role change
-                                                      (accounts made before it join on their next role change)
+                                                      (accounts made before it join on their next role change,
+                                                      or by make migrate)
   GSI2  AUDITPOST#<slug> / <at>#<ulid>                (on audit entries) one post's moderation trail
   GSI2  ADMINS / <username, casefolded>               (on accounts whose stored role is admin) admins
                                                       made by deploy.admin, for held-comment mail; a role
