@@ -57,6 +57,7 @@ APP_GRANTS: frozenset[Grant] = frozenset({
     Grant("ssm:GetParameters", "parameter:edit-token-key"),
     Grant("ssm:GetParameters", "parameter:hash-key"),
     Grant("ssm:GetParameters", "parameter:mail-link-key"),
+    Grant("ssm:GetParameters", "parameter:webhook-secret"),
     Grant("ses:SendRawEmail", "identity"),  # comment notifications, from the stream handler
 })
 
