@@ -1,11 +1,12 @@
 """`make migrate [STAGE=…]`: bring a table written by older code to today's layout.
 
-Three steps, each idempotent and resumable: the posts' summary items (below); then
-accounts made before their indexes (the admin's list of people, and the ADMINS
-index of admins whose role is stored on the account); then comments written
-before two indexes: the commenters' (a person's own data), which for comments by
-e-mail needs the stage's HASH_KEY in the environment (the local stack's own is
-read from .local/secrets.json), and the site-wide newest comments (the feed).
+Four steps, each idempotent and resumable: the posts' summary items (below);
+drafts saved before the index of every author's drafts; accounts made before
+their indexes (the admin's list of people, and the ADMINS index of admins whose
+role is stored on the account); and comments written before two indexes: the
+commenters' (a person's own data), which for comments by e-mail needs the
+stage's HASH_KEY in the environment (the local stack's own is read from
+.local/secrets.json), and the site-wide newest comments (the feed).
 
 Before, a post's counts (comment_count, favorites_count) and its list index
 keys (GSI1, GSI2) were on the post item itself, and a label membership held
@@ -67,7 +68,8 @@ def post_items(table: Table) -> Iterator[Item]:
     return scanned(table, "SK = :post", {":post": keys.POST_SK})
 
 
-def scanned(table: Table, condition: str, values: dict[str, Any]) -> Iterator[Item]:
+def scanned(table: Table, condition: str, values: dict[str, Any],
+            names: dict[str, str] | None = None) -> Iterator[Item]:
     """Every item that ``condition`` (a FilterExpression) keeps, by a paged, consistent Scan."""
     start: dict[str, Any] | None = None
     while True:
@@ -75,6 +77,8 @@ def scanned(table: Table, condition: str, values: dict[str, Any]) -> Iterator[It
             "TableName": table.name, "Limit": _PAGE, "FilterExpression": condition,
             "ExpressionAttributeValues": serialize(values), "ConsistentRead": True,
         }
+        if names:
+            params["ExpressionAttributeNames"] = names
         if start:
             params["ExclusiveStartKey"] = start
         response = table.client.scan(**params)
@@ -160,6 +164,26 @@ def index_accounts(table: Table) -> Counter[str]:
     return outcome
 
 
+def index_drafts(table: Table) -> Counter[str]:
+    """Drafts saved before every author's drafts had an index (GSI1 DRAFTS, an admin's list): their summary items
+    get its keys, conditioned on the draft as read (a draft saved meanwhile was indexed by that save)."""
+    outcome: Counter[str] = Counter()
+    drafts = scanned(table, "SK = :summary AND #status = :draft AND attribute_not_exists(GSI1PK)",
+                     {":summary": keys.POST_SUMMARY_SK, ":draft": Status.DRAFT}, {"#status": "status"})
+    for draft in drafts:
+        index = keys.drafts_index_keys(draft["updated_at"], draft["slug"])
+        try:
+            table.write(Write("Update", key=keys.post_summary(draft["slug"]), names={"#status": "status"},
+                              update="SET GSI1PK = :pk, GSI1SK = :sk",
+                              condition="#status = :draft AND updated_at = :seen AND attribute_not_exists(GSI1PK)",
+                              values={":pk": index["GSI1PK"], ":sk": index["GSI1SK"], ":draft": Status.DRAFT,
+                                      ":seen": draft["updated_at"]}))
+            outcome["drafts indexed"] += 1
+        except ConditionFailed:
+            outcome["drafts changed meanwhile"] += 1
+    return outcome
+
+
 def index_comments(table: Table, email_hash: Callable[[str], str] | None) -> Counter[str]:
     """Comments written before two indexes: the commenters' (COMMENTER#…, for a person's own data), and the
     site-wide newest comments (GSI2 COMMENTS, for the comments feed and the console's recent comments).
@@ -216,7 +240,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"make migrate: {error}", file=sys.stderr)
         return 2
     assert table is not None
-    for outcome in (migrate(table), index_accounts(table), index_comments(table, email_hasher(args.stage))):
+    for outcome in (migrate(table), index_drafts(table), index_accounts(table),
+                    index_comments(table, email_hasher(args.stage))):
         print(", ".join(f"{count} {what}" for what, count in sorted(outcome.items())) or "nothing of this kind")
     return 0
 

@@ -14,7 +14,7 @@ from chalicelib.services import services
 from chalicelib.store import keys
 from chalicelib.store.client import dynamodb_client
 from chalicelib.store.table import Item, Table, deserialize, serialize
-from deploy.migrate import index_accounts, index_comments, migrate
+from deploy.migrate import index_accounts, index_comments, index_drafts, migrate
 from tests.conftest import TEST_TABLE, Api, Blog, DynamoCalls, make_admin
 
 
@@ -213,4 +213,20 @@ def test_public_comments_written_before_the_feeds_index_join_it_and_tombstones_d
     assert [i for i in _everything(table) if str(i["PK"]).startswith("POST#")] == expected
     assert parent not in [c["id"] for c in api.get("/moderation/recent", token=admin).json["items"]]
     assert index_comments(table, None)["comments put in the feed's index"] == 0
+    dynamo.clear()
+
+
+def test_drafts_saved_before_the_drafts_index_join_the_admins_list(table: Table, api: Api, blog: Blog,
+                                                                     dynamo: DynamoCalls) -> None:
+    admin = blog.admin()
+    expected = _everything(table)
+    stripped = _without(table, lambda i: str(i["SK"]) == keys.POST_SUMMARY_SK and i["status"] == "draft",
+                        "GSI1PK", "GSI1SK")
+    assert api.get("/posts?status=draft", token=admin).json["items"] == []
+
+    assert index_drafts(table) == {"drafts indexed": len(stripped)} == {"drafts indexed": 1}
+
+    assert _everything(table) == expected
+    assert [p["slug"] for p in api.get("/posts?status=draft", token=admin).json["items"]] == ["draft"]
+    assert index_drafts(table) == {}
     dynamo.clear()

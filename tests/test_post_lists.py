@@ -182,6 +182,47 @@ def test_an_author_lists_their_scheduled_posts(api: Api, blog: Blog) -> None:
     assert api.get("/posts?status=scheduled&author=sam", token=blog.author()).status == 403
 
 
+def test_an_admin_without_an_author_lists_every_authors_drafts_last_changed_first(api: Api, blog: Blog,
+                                                                                  dynamo: DynamoCalls) -> None:
+    dora, eve = blog.author("dora"), blog.author("eve")
+    blog.post(dora, title="Dora's draft", status="draft")
+    blog.post(eve, title="Eve's draft", status="draft")
+    blog.post(dora, title="Dora's second", status="draft")
+    blog.post(eve, title="Public")
+    api.patch("/posts/dora-s-draft", {"title": "Dora's draft, edited"}, token=dora)
+    admin = blog.admin()
+
+    dynamo.clear()
+    listed = slugs(api, "/posts?status=draft", token=admin)
+
+    assert listed == ["dora-s-draft", "dora-s-second", "eve-s-draft"]
+    assert dynamo.operations == ["GetItem", "Query"]  # the admin's account (their role is checked), one Query
+    assert [p["slug"] for p in walk(api, "/posts?status=draft", 1, token=admin)] == listed
+    # And an author filter, or an author's own list, still has theirs only
+    assert slugs(api, "/posts?status=draft&author=eve", token=admin) == ["eve-s-draft"]
+    assert slugs(api, "/posts?status=draft", token=eve) == ["eve-s-draft"]
+
+
+def test_a_draft_published_or_deleted_leaves_the_admins_list_of_drafts(api: Api, blog: Blog) -> None:
+    dora = blog.author("dora")
+    blog.post(dora, title="Soon out", status="draft")
+    blog.post(dora, title="Soon gone", status="draft")
+    blog.post(dora, title="Stays", status="draft")
+
+    assert api.patch("/posts/soon-out", {"status": "published"}, token=dora).status == 200
+    assert api.delete("/posts/soon-gone", token=dora).status == 204
+
+    assert slugs(api, "/posts?status=draft", token=blog.admin()) == ["stays"]
+
+
+def test_an_admin_without_an_author_lists_every_authors_scheduled_posts(api: Api, blog: Blog) -> None:
+    blog.post(blog.author("sam"), title="Next week", status="scheduled", published_at=iso_from_now(days=7))
+    blog.post(blog.author("tia"), title="Tomorrow", status="scheduled", published_at=iso_from_now(days=1))
+    blog.post(blog.author("uma"), title="Out already")
+
+    assert slugs(api, "/posts?status=scheduled", token=blog.admin()) == ["next-week", "tomorrow"]
+
+
 # -- pages -------------------------------------------------------------------
 
 

@@ -110,7 +110,8 @@ def _index_attributes(post: Item) -> dict[str, str]:
             **keys.author_index_keys(post["author"], keys.author_visible_sort_key(at, slug)),
         }
     if status == Status.DRAFT:
-        return keys.author_index_keys(post["author"], keys.author_draft_sort_key(post["updated_at"], slug))
+        return {**keys.author_index_keys(post["author"], keys.author_draft_sort_key(post["updated_at"], slug)),
+                **keys.drafts_index_keys(post["updated_at"], slug)}
     return {}
 
 

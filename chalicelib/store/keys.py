@@ -57,6 +57,7 @@ Layout (PK / SK):
 
 Sparse indexes:
   GSI1  POSTS / <published_at>#<slug>                 (on summary items) published and scheduled posts
+  GSI1  DRAFTS / <updated_at>#<slug>                  (on summary items) every author's drafts, for admins
   GSI1  FAVBY#<username> / <favorited_at>#<slug>      (on favorites) what a user favorited
   GSI1  MODQUEUE#<status> / <created_at>#<ulid>       (on held comments) the moderation queue
   GSI1  SCORES#<slug> / <score, offset>#<ulid>        (on public comments) a post's comments by score
@@ -90,6 +91,7 @@ HELD_PREFIX: Final = "HELD#"
 AUDIT_PARTITION: Final = "AUDIT"
 RECENT_COMMENTS_PARTITION: Final = "COMMENTS"
 POSTS_PARTITION: Final = "POSTS"
+DRAFTS_PARTITION: Final = "DRAFTS"
 LABELS_PARTITION: Final = "LABELS"
 ARCHIVE_PARTITION: Final = "ARCHIVE"
 SCHEDULE_PARTITION: Final = "SCHEDULE"
@@ -345,6 +347,11 @@ def slug_from_timeline_sort_key(sort_key: str) -> str:
 
 def listing_index_keys(published_at: str, slug: str) -> Key:
     return {"GSI1PK": POSTS_PARTITION, "GSI1SK": timeline_sort_key(published_at, slug)}
+
+
+def drafts_index_keys(updated_at: str, slug: str) -> Key:
+    """GSI1 keys of a draft's summary item: every author's drafts, last changed first (an admin's list)."""
+    return {"GSI1PK": DRAFTS_PARTITION, "GSI1SK": timeline_sort_key(updated_at, slug)}
 
 
 def author_partition(username: str) -> str:

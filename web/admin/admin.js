@@ -215,7 +215,7 @@
   async function postList(params) {
     const status = params.status || "published";
     const mine = me.role !== "admin" || params.author !== undefined;
-    const author = params.author || (me.role === "admin" && status === "published" ? "" : me.username);
+    const author = params.author || (me.role === "admin" ? "" : me.username);  // an admin: every author's
     const filters = h("form", { class: "filters", onsubmit: (event) => {
       event.preventDefault();
       const data = new FormData(event.target);
