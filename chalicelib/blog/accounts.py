@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
@@ -33,11 +32,12 @@ from chalicelib.blog.validation import (
     read_query,
 )
 from chalicelib.errors import Conflict, Forbidden, Invalid, NotFound, Unauthenticated
+from chalicelib.patterns import lazy
 from chalicelib.settings import Settings
 from chalicelib.store import cursors, keys
 from chalicelib.store.table import Item, Table, TransactionCancelled, Write, delete, put, update
 
-_USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{2,31}$")
+_USERNAME = lazy(r"^[A-Za-z0-9][A-Za-z0-9_.-]{2,31}$")
 # Changing the e-mail or the password needs the current password, or a token
 # whose password was given this recently: a token found in a browser's storage
 # or a log then cannot take the account over for the rest of its life.

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import re
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -35,6 +34,7 @@ from chalicelib.blog.status import Status
 from chalicelib.blog.tokens import ADMIN, AUTHOR, Principal, applied_role
 from chalicelib.errors import BadRequest, Conflict, Forbidden
 from chalicelib.mail import SendFailed
+from chalicelib.patterns import lazy
 from chalicelib.settings import Settings
 from chalicelib.store import keys
 from chalicelib.store.table import ConditionFailed, Item, Table, put
@@ -47,8 +47,8 @@ ACTIONS = ("approve", "spam", "delete")
 _PURPOSE = "moderate"
 _SIGNATURE_BYTES = 16
 # "<comment ulid>.<action>.<expiry>.<HMAC, base64url>.<username>": the username last, since it may hold dots.
-_TOKEN = re.compile(r"^([0-9A-HJKMNP-TV-Z]{26})\.(approve|spam|delete)\.([0-9]{1,12})\.([A-Za-z0-9_-]{22})\."
-                    r"([A-Za-z0-9][A-Za-z0-9_.-]{2,31})$")
+_TOKEN = lazy(r"^([0-9A-HJKMNP-TV-Z]{26})\.(approve|spam|delete)\.([0-9]{1,12})\.([A-Za-z0-9_-]{22})\."
+              r"([A-Za-z0-9][A-Za-z0-9_.-]{2,31})$")
 _EXCERPT_LENGTH = 1500
 _WHY_MAILED = {
     ADMIN: "You get this e-mail because you are an admin of this blog (BLOG_ADMINS).",

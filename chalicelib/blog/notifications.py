@@ -35,7 +35,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
-import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import quote
@@ -48,6 +47,7 @@ from chalicelib.blog import clock
 from chalicelib.blog.antispam import AntiSpam
 from chalicelib.blog.status import Status
 from chalicelib.errors import BadRequest, Forbidden
+from chalicelib.patterns import lazy
 from chalicelib.settings import Settings
 from chalicelib.store import keys
 from chalicelib.store.keys import Key
@@ -64,7 +64,7 @@ CONFIRM_LINK_SECONDS = 7 * 24 * 3600
 # The marker of a confirmation request takes this in place of a comment id.
 CONFIRMATION = "confirm"
 # "<keyed hash of the address, 32 hex>.<expiry, epoch seconds>.<HMAC, 16 bytes, base64url>".
-_CONFIRM_TOKEN = re.compile(r"^([0-9a-f]{32})\.([0-9]{1,12})\.([A-Za-z0-9_-]{22})$")
+_CONFIRM_TOKEN = lazy(r"^([0-9a-f]{32})\.([0-9]{1,12})\.([A-Za-z0-9_-]{22})$")
 _CONFIRM = "confirm"
 DAY_SECONDS = 24 * 3600
 LEASE_SECONDS = 120  # longer than one send may take (bounded timeouts and retries in mail.py)
@@ -72,7 +72,7 @@ MARKER_TTL_SECONDS = 7 * 24 * 3600  # far beyond the stream's 24-hour retention
 EXCERPT_LENGTH = 1500
 # "<sha256 of the address, hex>.<HMAC over "unsubscribe|<sha256>", 16 bytes, base64url>":
 # the shape is checked before anything else.
-_TOKEN = re.compile(r"^([0-9a-f]{64})\.([A-Za-z0-9_-]{22})$")
+_TOKEN = lazy(r"^([0-9a-f]{64})\.([A-Za-z0-9_-]{22})$")
 _UNSUBSCRIBE = "unsubscribe"
 _SIGNATURE_BYTES = 16
 _deserializer = TypeDeserializer()

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import re
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -45,6 +44,7 @@ from chalicelib.blog.threads import Threads
 from chalicelib.blog.tokens import READER, REVOKED, Principal, current_principal
 from chalicelib.blog.validation import Choice, Email, Field, Text, page_limit, read_fields, read_query
 from chalicelib.errors import BadRequest, Conflict, Forbidden, NotFound, Unauthenticated
+from chalicelib.patterns import lazy
 from chalicelib.settings import Settings
 from chalicelib.store import cursors, keys
 from chalicelib.store.keys import END, Key
@@ -74,7 +74,7 @@ REQUEST_FIELDS = {
     "action": Field(Choice((EXPORT, DELETE)), required=True),
 }
 # "<keyed e-mail hash, 32 hex>.<e|d>.<request ulid>.<expiry>.<HMAC, 16 bytes, base64url>".
-_LINK = re.compile(r"^([0-9a-f]{32})\.([ed])\.([0-9A-Z]{26})\.([0-9]{1,12})\.([A-Za-z0-9_-]{22})$")
+_LINK = lazy(r"^([0-9a-f]{32})\.([ed])\.([0-9A-Z]{26})\.([0-9]{1,12})\.([A-Za-z0-9_-]{22})$")
 _LINK_PURPOSE = "data"
 _SIGNATURE_BYTES = 16
 _BATCH = 50  # index entries per page of work: 100 keys (COMMENT# and HELD#) in one BatchGetItem

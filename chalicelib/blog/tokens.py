@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING, Final
 
 from chalicelib import signing
 from chalicelib.blog import clock
 from chalicelib.errors import Forbidden, Unauthenticated
+from chalicelib.patterns import lazy
 from chalicelib.values import Value
 
 if TYPE_CHECKING:
@@ -18,7 +18,7 @@ ROLES = (READER, AUTHOR, ADMIN)
 # "<expiry as ASCII digits>.<base64url HMAC, all 32 bytes>". Checked before
 # anything else: str.isdigit() accepts "²" (which int() refuses), so a hostile
 # header must never reach int(); signing.verify needs no such guard.
-_EDIT_TOKEN = re.compile(r"^([0-9]{1,12})\.([A-Za-z0-9_-]{1,64})$")
+_EDIT_TOKEN = lazy(r"^([0-9]{1,12})\.([A-Za-z0-9_-]{1,64})$")
 
 
 # A plain class, not a dataclass: creating a dataclass costs about a millisecond at every cold start.
