@@ -76,6 +76,7 @@ def build(settings: Settings) -> Services:
     moderation = Moderation(table, cursor_key, threads, antispam, settings)
     accounts = Accounts(table, settings, cursor_key)
     notifications = Notifications(table, settings, antispam)
+    votes = Votes(table, threads, antispam)
     return Services(
         settings=settings,
         accounts=accounts,
@@ -83,7 +84,7 @@ def build(settings: Settings) -> Services:
         post_lists=PostLists(table, cursor_key),
         comments=comments,
         moderation=moderation,
-        votes=Votes(table, threads, antispam),
+        votes=votes,
         social=social,
         articles=articles,
         realworld=RealWorld(posts, comments, articles, social),
@@ -92,7 +93,7 @@ def build(settings: Settings) -> Services:
         previews=Previews(table, settings, antispam, settings.open_authoring),
         webhooks=Webhooks(table, settings.webhooks, settings.webhook_secret, settings.site_url),
         moderation_mail=ModerationMail(table, settings, notifications, moderation),
-        personal_data=PersonalData(table, settings, cursor_key, antispam, threads, accounts, notifications),
+        personal_data=PersonalData(table, settings, cursor_key, antispam, threads, accounts, notifications, votes),
         comment_counts=CommentCounts(table),
     )
 

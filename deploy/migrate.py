@@ -1,12 +1,13 @@
 """`make migrate [STAGE=…]`: bring a table written by older code to today's layout.
 
-Four steps, each idempotent and resumable: the posts' summary items (below);
+Five steps, each idempotent and resumable: the posts' summary items (below);
 drafts saved before the index of every author's drafts; accounts made before
 their indexes (the admin's list of people, and the ADMINS index of admins whose
-role is stored on the account); and comments written before two indexes: the
+role is stored on the account); comments written before two indexes: the
 commenters' (a person's own data), which for comments by e-mail needs the
 stage's HASH_KEY in the environment (the local stack's own is read from
-.local/secrets.json), and the site-wide newest comments (the feed).
+.local/secrets.json), and the site-wide newest comments (the feed); and votes
+given while signed in before the voters' index.
 
 Before, a post's counts (comment_count, favorites_count) and its list index
 keys (GSI1, GSI2) were on the post item itself, and a label membership held
@@ -184,6 +185,27 @@ def index_drafts(table: Table) -> Counter[str]:
     return outcome
 
 
+def index_votes(table: Table) -> Counter[str]:
+    """Votes given while signed in before the voters' index (GSI2 VOTER#, an account's own data and deletion): each
+    gets its keys while it stands as read (a vote changed meanwhile was indexed by that change)."""
+    outcome: Counter[str] = Counter()
+    votes = scanned(table, "begins_with(PK, :post) AND begins_with(SK, :vote) AND attribute_not_exists(GSI2PK)",
+                    {":post": keys.post_partition(""), ":vote": "VOTE#"})
+    for vote in votes:
+        _, comment_id, voter = str(vote["SK"]).split("#", 2)
+        if not voter.startswith("user:"):
+            continue  # a voter without an account: nothing to export or delete it by
+        index = keys.voter_index_keys(voter, comment_id)
+        try:
+            table.write(Write("Update", key={"PK": vote["PK"], "SK": vote["SK"]}, names={"#v": "value"},
+                              update="SET GSI2PK = :pk, GSI2SK = :sk", condition="#v = :seen",
+                              values={":pk": index["GSI2PK"], ":sk": index["GSI2SK"], ":seen": vote["value"]}))
+            outcome["votes indexed"] += 1
+        except ConditionFailed:
+            outcome["votes changed meanwhile"] += 1
+    return outcome
+
+
 def index_comments(table: Table, email_hash: Callable[[str], str] | None) -> Counter[str]:
     """Comments written before two indexes: the commenters' (COMMENTER#…, for a person's own data), and the
     site-wide newest comments (GSI2 COMMENTS, for the comments feed and the console's recent comments).
@@ -241,7 +263,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     assert table is not None
     for outcome in (migrate(table), index_drafts(table), index_accounts(table),
-                    index_comments(table, email_hasher(args.stage))):
+                    index_comments(table, email_hasher(args.stage)), index_votes(table)):
         print(", ".join(f"{count} {what}" for what, count in sorted(outcome.items())) or "nothing of this kind")
     return 0
 

@@ -14,7 +14,7 @@ from chalicelib.services import services
 from chalicelib.store import keys
 from chalicelib.store.client import dynamodb_client
 from chalicelib.store.table import Item, Table, deserialize, serialize
-from deploy.migrate import index_accounts, index_comments, index_drafts, migrate
+from deploy.migrate import index_accounts, index_comments, index_drafts, index_votes, migrate
 from tests.conftest import TEST_TABLE, Api, Blog, DynamoCalls, make_admin
 
 
@@ -229,4 +229,22 @@ def test_drafts_saved_before_the_drafts_index_join_the_admins_list(table: Table,
     assert _everything(table) == expected
     assert [p["slug"] for p in api.get("/posts?status=draft", token=admin).json["items"]] == ["draft"]
     assert index_drafts(table) == {}
+    dynamo.clear()
+
+
+def test_votes_given_before_the_voters_index_join_it_and_anonymous_ones_are_left(
+        table: Table, api: Api, blog: Blog, dynamo: DynamoCalls) -> None:
+    comment_id = blog.comment("quiet")["comment"]["id"]
+    rita = blog.user("rita")
+    assert api.post(f"/comments/{comment_id}/vote", {"value": 1}, token=rita).status == 200
+    assert api.post(f"/comments/{comment_id}/vote", {"value": -1}, headers={"X-Voter-Token": "t"}).status == 200
+    expected = _everything(table)
+    stripped = _without(table, lambda i: str(i["SK"]).startswith("VOTE#"), "GSI2PK", "GSI2SK")
+    assert len(stripped) == 2
+
+    assert index_votes(table) == {"votes indexed": 1}
+
+    assert [i for i in _everything(table) if str(i["SK"]).startswith("VOTE#")] == [
+        i for i in expected if str(i["SK"]).startswith("VOTE#")]
+    assert index_votes(table) == {}
     dynamo.clear()

@@ -1,7 +1,7 @@
 """A signed-in user's own data: GET /me/export, DELETE /me.
 
 The export gives the account (allow-listed), every comment of theirs whatever its
-status, their favorites and follows, in pages whose lists concatenate. Deleting
+status, their favorites, follows and votes, in pages whose lists concatenate. Deleting
 the account asks for the password (or a recent sign-in), refuses while the
 account has posts, turns the comments into tombstones or anonymous ones with
 every count exact, and ends every token.
@@ -32,7 +32,7 @@ def comment_count(api: Api, slug: str) -> int:
 
 def every_page(api: Api, token: str, limit: int = 100) -> dict[str, list[Any]]:
     """The whole export: the lists of every page, concatenated."""
-    merged: dict[str, list[Any]] = {"comments": [], "favorites": [], "follows": []}
+    merged: dict[str, list[Any]] = {"comments": [], "favorites": [], "follows": [], "votes": []}
     cursor = None
     for _ in range(50):
         reply = api.get(f"/me/export?limit={limit}" + (f"&cursor={cursor}" if cursor else ""), token=token)
@@ -85,7 +85,8 @@ def test_the_export_holds_the_account_comments_favorites_and_follows(
                                       "role": "reader"}
     assert set(export.json["account"]) == {"username", "email", "role", "bio", "image", "created_at",
                                             "mail_held_comments"}
-    assert b"password" not in export.body and b"PK" not in export.body
+    # (as JSON keys: an id, a ULID, may hold the letters PK)
+    assert b"password" not in export.body and b'"PK"' not in export.body and b'"GSI' not in export.body
 
     everything = every_page(api, reader, limit=1)
     bodies = {c["body"]: c["status"] for c in everything["comments"]}
@@ -95,6 +96,40 @@ def test_the_export_holds_the_account_comments_favorites_and_follows(
     assert public["comment"]["id"] in {c["id"] for c in everything["comments"]}
     assert [f["slug"] for f in everything["favorites"]] == [slug]
     assert [f["username"] for f in everything["follows"]] == ["alice"]
+
+
+def test_the_export_holds_the_votes_given_while_signed_in(api: Api, blog: Blog, slug: str, reader: str) -> None:
+    liked = blog.comment(slug, body="Liked.")["comment"]["id"]
+    disliked = blog.comment(slug, body="Disliked.")["comment"]["id"]
+    taken_back = blog.comment(slug, body="Taken back.")["comment"]["id"]
+    for comment_id, value in ((liked, 1), (disliked, -1), (taken_back, 1), (taken_back, 0)):
+        assert api.post(f"/comments/{comment_id}/vote", {"value": value}, token=reader).status == 200
+    # and someone else's vote, which is not theirs to see
+    assert api.post(f"/comments/{liked}/vote", {"value": -1}, token=blog.user("oscar")).status == 200
+
+    votes = every_page(api, reader, limit=1)["votes"]
+
+    assert sorted((v["comment_id"], v["post"], v["value"]) for v in votes) == sorted(
+        [(liked, slug, 1), (disliked, slug, -1)])
+    assert all(v["at"] for v in votes)
+
+
+def test_deleting_an_account_takes_its_votes_back_and_keeps_the_others(
+        api: Api, blog: Blog, slug: str, reader: str) -> None:
+    comment_id = blog.comment(slug, body="Voted on.")["comment"]["id"]
+    assert api.post(f"/comments/{comment_id}/vote", {"value": 1}, token=reader).status == 200
+    assert api.post(f"/comments/{comment_id}/vote", {"value": 1}, token=blog.user("oscar")).status == 200
+    assert api.post(f"/comments/{comment_id}/vote", {"value": -1}, headers={"X-Voter-Token": "t1"}).status == 200
+
+    assert api.delete("/me", json_body={"comments": "tombstone", "current_password": PASSWORD},
+                      token=reader).status == 204
+
+    standing = api.get(f"/comments/{comment_id}").json
+    assert (standing["likes"], standing["dislikes"]) == (1, 1)
+    assert not [i for i in raw_items(keys.post_partition(slug)) if i["SK"]["S"].endswith("#user:" + READER)]
+    # and the name, taken again, inherits no vote: voting as it counts once
+    again = api.post("/auth/signup", {"username": READER, "email": "rita2@example.com", "password": PASSWORD})
+    assert api.post(f"/comments/{comment_id}/vote", {"value": 1}, token=again.json["token"]).json["likes"] == 2
 
 
 def test_an_export_cursor_is_the_users_own(api: Api, blog: Blog, slug: str, reader: str) -> None:

@@ -7,14 +7,16 @@ the comment's own transaction, see threads.commenter_entry), the identity being
 commenter who gave an e-mail.
 
 Exports come in pages (up to 100 items each, well within Lambda's 6 MB
-response): the account first, then its comments, favorites and follows, each
-list continued by an opaque cursor. Concatenating the lists of every page gives
+response): the account first, then its comments, favorites, follows and votes
+(a signed-in voter's votes carry a VOTER# index entry), each list continued by
+an opaque cursor. Concatenating the lists of every page gives
 the whole export.
 
 Deleting a comment goes through the thread's own delete (Threads.delete), so
 counts move in the transaction that removes it and a comment with replies stays
 as a tombstone; "anonymous" keeps the text and takes the name, account, e-mail
-and website off the comment. Deleting an account first revokes its tokens, so
+and website off the comment. Deleting an account takes its votes back as it would
+(the comments' counts with them). It first revokes its tokens, so
 nothing new is written in its name meanwhile; an interrupted deletion is
 finished by signing in and asking again. An account that still has posts is
 refused: its posts are deleted, or given to another author by an admin, first.
@@ -43,6 +45,7 @@ from chalicelib.blog.social import Social
 from chalicelib.blog.threads import Threads
 from chalicelib.blog.tokens import READER, REVOKED, Principal, current_principal
 from chalicelib.blog.validation import Choice, Email, Field, Text, page_limit, read_fields, read_query
+from chalicelib.blog.votes import Votes
 from chalicelib.errors import BadRequest, Conflict, Forbidden, NotFound, Unauthenticated
 from chalicelib.patterns import lazy
 from chalicelib.settings import Settings
@@ -63,7 +66,7 @@ EXPORT_RATE_LIMIT = (120, 3600)
 REQUEST_RATE_LIMIT = (10, 3600)
 LINK_SECONDS = 24 * 3600
 REQUEST_TTL_SECONDS = 3600
-_SECTIONS = ("comments", "favorites", "follows")
+_SECTIONS = ("comments", "favorites", "follows", "votes")
 _CHOICE = Field(Choice((TOMBSTONE, ANONYMOUS)), required=True)
 DELETE_FIELDS = {
     "comments": _CHOICE,
@@ -82,6 +85,10 @@ _BATCH = 50  # index entries per page of work: 100 keys (COMMENT# and HELD#) in 
 
 def _k(item: Key | Item) -> tuple[str, str]:
     return str(item["PK"]), str(item["SK"])
+
+
+def _slug_of(vote: Item) -> str:
+    return str(vote["PK"]).removeprefix(keys.post_partition(""))
 
 
 def _comment_export(item: Item) -> dict[str, Any]:
@@ -116,8 +123,9 @@ class Link:
 
 class PersonalData:
     def __init__(self, table: Table, settings: Settings, cursor_key: bytes, antispam: AntiSpam, threads: Threads,
-                 accounts: Accounts, notifications: Notifications) -> None:
+                 accounts: Accounts, notifications: Notifications, votes: Votes) -> None:
         self.table = table
+        self.votes = votes
         self.settings = settings
         self.cursor_key = cursor_key
         self.antispam = antispam
@@ -171,6 +179,10 @@ class PersonalData:
         if section == "favorites":
             page = self.table.query(keys.favorites_partition(username), index="GSI1", limit=limit, start_key=start)
             return [{"slug": i["slug"], "favorited_at": i.get("favorited_at")} for i in page.items], page.last_key
+        if section == "votes":
+            page = self.table.query(keys.voter_partition(identity), index="GSI2", limit=limit, start_key=start)
+            return [{"comment_id": i["GSI2SK"], "post": _slug_of(i), "value": int(i["value"]), "at": i.get("at")}
+                    for i in page.items], page.last_key
         page = self.table.query(keys.user_partition(username), sort_from=keys.FOLLOWS_PREFIX,
                                 sort_to=keys.FOLLOWS_PREFIX + END, limit=limit, start_key=start)
         return [{"username": i["username"], "since": i.get("since")} for i in page.items], page.last_key
@@ -221,6 +233,7 @@ class PersonalData:
         self._forget_comments("user:" + username.casefold(), fields["comments"], {"author_user": username})
         self._forget_favorites(username)
         self._forget_follows(username)
+        self._forget_votes("user:" + username.casefold())
         try:
             self.table.transact([
                 delete(keys.user(username), "token_version = :v", v=version + 1,
@@ -299,6 +312,19 @@ class PersonalData:
                 # As the reader taking it back would: the post's counts (summary item, label copies) move with it.
                 with contextlib.suppress(NotFound, Conflict):  # its post deleted, or kept changing, meanwhile
                     Social(self.table).unfavorite(Principal(username=username, role=READER), str(favorite["slug"]))
+
+    def _forget_votes(self, voter: str) -> None:
+        """Each vote taken back as the voter would, counts with it; as for favorites, the index may lag."""
+        seen: set[tuple[str, str]] = set()
+        while True:
+            page = self.table.query(keys.voter_partition(voter), index="GSI2", limit=25)
+            fresh = [v for v in page.items if _k(v) not in seen]
+            if not fresh:
+                return
+            for vote in fresh:
+                seen.add(_k(vote))
+                with contextlib.suppress(Conflict):  # kept changing: the next page shows it again, or it is gone
+                    self.votes.withdraw(voter, _slug_of(vote), str(vote["GSI2SK"]))
 
     def _forget_follows(self, username: str) -> None:
         while True:

@@ -64,25 +64,47 @@ class Votes:
             if old == value:
                 return views.comment_view(comment)
             try:
-                self._count(comment, vote_key, old, value, address_hash)
+                self._count(comment, vote_key, old, value, address_hash,
+                            keys.voter_index_keys(voter, comment_id) if principal else {})
             except TransactionCancelled:
                 continue  # this voter's other request got there first; read again
             return views.comment_view(self._reindex(comment))
         raise Conflict("the comment is being voted on heavily; try again")
 
+    def withdraw(self, voter: str, slug: str, comment_id: str) -> None:
+        """Take a vote back as its voter would (for a deleted account); a comment no longer public keeps no count."""
+        vote_key = keys.vote(slug, comment_id, voter)
+        for _ in range(_ATTEMPTS):
+            vote = self.table.get(vote_key)
+            if vote is None:
+                return
+            old = int(vote["value"])
+            comment = self.table.get(keys.comment(slug, comment_id))
+            try:
+                if comment is None or comment["status"] != Status.APPROVED:
+                    self.table.write(delete(vote_key, "#v = :old", {"#v": "value"}, old=old))
+                    return
+                self._count(comment, vote_key, old, 0, None, {})
+            except (ConditionFailed, TransactionCancelled):
+                continue  # changed meanwhile: read again
+            self._reindex(comment)
+            return
+        raise Conflict("a vote kept changing while it was being taken back; try again")
+
     def _count(self, comment: Item, vote_key: dict[str, str], old: int, value: int,
-               address_hash: str | None) -> None:
+               address_hash: str | None, voter_index: dict[str, str]) -> None:
         """The vote, the counts, and (unless exempt) the address's vote window: one transaction.
 
-        A full window cancels it all, and the store raises the window's refusal (429).
+        A full window cancels it all, and the store raises the window's refusal (429). A signed-in
+        voter's vote carries ``voter_index`` (their votes' index, for their own data).
         """
         vote_write: Write
         if value == 0:
             vote_write = delete(vote_key, "#v = :old", {"#v": "value"}, old=old)
-        elif old == 0:
-            vote_write = put({**vote_key, "value": value, "at": clock.now_iso()}, "attribute_not_exists(PK)")
         else:
-            vote_write = put({**vote_key, "value": value, "at": clock.now_iso()}, "#v = :old", {"#v": "value"}, old=old)
+            vote = {**vote_key, **voter_index, "value": value, "at": clock.now_iso()}
+            vote_write = (put(vote, "attribute_not_exists(PK)") if old == 0
+                          else put(vote, "#v = :old", {"#v": "value"}, old=old))
         counts = update({"PK": comment["PK"], "SK": comment["SK"]}, "ADD likes :dl, dislikes :dd",
                         "#status = :approved", {"#status": "status"}, approved=Status.APPROVED,
                         dl=(value == 1) - (old == 1), dd=(value == -1) - (old == -1))

@@ -70,6 +70,8 @@ Sparse indexes:
                                                       (accounts made before it join on their next role change,
                                                       or by make migrate)
   GSI2  AUDITPOST#<slug> / <at>#<ulid>                (on audit entries) one post's moderation trail
+  GSI2  VOTER#user:<name> / <comment ulid>            (on a signed-in voter's votes) an account's votes,
+                                                      for its own data and its deletion
   GSI2  ADMINS / <username, casefolded>               (on accounts whose stored role is admin) admins
                                                       made by deploy.admin, for held-comment mail; a role
                                                       change removes it (make migrate adds older ones)
@@ -252,6 +254,15 @@ def recent_comment_index_keys(created_at: str, comment_id: str) -> Key:
 
 def vote(slug: str, comment_id: str, voter: str) -> Key:
     return {"PK": post_partition(slug), "SK": f"VOTE#{comment_id}#{voter}"}
+
+
+def voter_partition(voter: str) -> str:
+    return f"VOTER#{voter}"
+
+
+def voter_index_keys(voter: str, comment_id: str) -> Key:
+    """GSI2 keys of an account's vote ("user:<name>" voters only): the account's votes, without a Scan."""
+    return {"GSI2PK": voter_partition(voter), "GSI2SK": comment_id}
 
 
 def scores_partition(slug: str) -> str:
