@@ -190,7 +190,7 @@ def index_votes(table: Table) -> Counter[str]:
     gets its keys while it stands as read (a vote changed meanwhile was indexed by that change)."""
     outcome: Counter[str] = Counter()
     votes = scanned(table, "begins_with(PK, :post) AND begins_with(SK, :vote) AND attribute_not_exists(GSI2PK)",
-                    {":post": keys.post_partition(""), ":vote": "VOTE#"})
+                    {":post": keys.post_partition(""), ":vote": keys.VOTE_PREFIX})
     for vote in votes:
         _, comment_id, voter = str(vote["SK"]).split("#", 2)
         if not voter.startswith("user:"):

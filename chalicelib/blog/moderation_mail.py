@@ -185,7 +185,7 @@ class ModerationMail:
                 "body": "" if comment["status"] == Status.DELETED else str(comment.get("body", ""))}
 
     def use(self, token: str | None) -> dict[str, Any]:
-        """Carry out the link's action once, as the admin it was sent to, while they are still an admin."""
+        """Carry out the link's action once, as the person it was sent to, while they still moderate by mail."""
         grant = self.check(token)
         account = self.table.get(keys.user(grant.username))
         role = applied_role(grant.username, str((account or {}).get("role", "")), self.settings.admins)

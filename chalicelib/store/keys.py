@@ -90,6 +90,7 @@ POST_SK: Final = "#POST"
 POST_SUMMARY_SK: Final = "#SUMMARY"
 COMMENT_PREFIX: Final = "COMMENT#"
 HELD_PREFIX: Final = "HELD#"
+VOTE_PREFIX: Final = "VOTE#"
 AUDIT_PARTITION: Final = "AUDIT"
 RECENT_COMMENTS_PARTITION: Final = "COMMENTS"
 POSTS_PARTITION: Final = "POSTS"
@@ -253,7 +254,7 @@ def recent_comment_index_keys(created_at: str, comment_id: str) -> Key:
 
 
 def vote(slug: str, comment_id: str, voter: str) -> Key:
-    return {"PK": post_partition(slug), "SK": f"VOTE#{comment_id}#{voter}"}
+    return {"PK": post_partition(slug), "SK": f"{VOTE_PREFIX}{comment_id}#{voter}"}
 
 
 def voter_partition(voter: str) -> str:
