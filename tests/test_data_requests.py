@@ -13,38 +13,20 @@ from typing import Any
 
 import pytest
 
-from chalicelib import mail
 from chalicelib.blog import personal_data as personal_data_module
 from chalicelib.services import services
 from chalicelib.store import keys
 from tests.conftest import Api, Blog
 from tests.settings_steps import Clock
-from tests.test_notifications import SENDER, Stream, to
+from tests.test_notifications import Stream, to
+
+# The mail fixtures of the notifications' tests: NOTIFY_FROM set, moto's SES with the sender verified, the stream.
+from tests.test_notifications import mail_settings as mail_settings
+from tests.test_notifications import ses as ses
+from tests.test_notifications import stream as stream
 
 ANN = "ann@example.com"
 REQUEST_ID = "01J00000000000000000000000"
-
-
-@pytest.fixture(autouse=True)
-def _mail_settings(monkeypatch: pytest.MonkeyPatch) -> Any:
-    monkeypatch.setenv("NOTIFY_FROM", f"Blog <{SENDER}>")
-    mail.use_ses_client(None)
-    yield
-    mail.use_ses_client(None)
-
-
-@pytest.fixture
-def stream(api: Api, ses: Any) -> Stream:
-    return Stream(api)
-
-
-@pytest.fixture
-def ses(dynamo: Any) -> Any:
-    import boto3
-
-    client = boto3.client("ses", region_name="us-east-1")
-    client.verify_email_identity(EmailAddress=SENDER)
-    return client
 
 
 def ask(api: Api, stream: Stream, monkeypatch: pytest.MonkeyPatch, address: str = ANN,

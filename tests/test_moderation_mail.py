@@ -3,35 +3,24 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from chalicelib import mail
+from chalicelib.blog.clock import epoch
+from chalicelib.services import services
 from chalicelib.settings import Settings
 from chalicelib.store import keys
 from chalicelib.store.client import dynamodb_client
 from tests.conftest import ADMIN, TEST_TABLE, Api, Blog, make_admin
 from tests.settings_steps import Clock
 from tests.test_notifications import SENDER, Stream, outbox, to
+from tests.test_notifications import mail_settings as mail_settings
 from tests.test_notifications import ses as ses
+from tests.test_notifications import stream as stream
 
 ADMIN_ADDRESS = f"{ADMIN}@example.com"
-
-
-@pytest.fixture(autouse=True)
-def _mail_settings(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    # Set before the dynamo fixture resets the services, so the first request reads them.
-    monkeypatch.setenv("NOTIFY_FROM", f"Blog <{SENDER}>")
-    mail.use_ses_client(None)
-    yield
-    mail.use_ses_client(None)
-
-
-@pytest.fixture
-def stream(api: Api, ses: Any) -> Stream:
-    return Stream(api)
 
 
 @pytest.fixture
@@ -226,6 +215,19 @@ def test_an_authors_link_dies_when_they_turn_the_mail_off(
 
     assert refused.status == 403
     assert status_of(api, blog, comment["id"]) == "pending"
+
+
+def test_an_authors_signed_link_for_another_authors_post_is_refused(
+        api: Api, blog: Blog, held: dict[str, Any]) -> None:
+    # Given bob, an author who asked for the mail, holding a genuinely signed link to a comment on alice's post
+    asks_for_held_mail(api, blog.author("bob"))
+    path = services().moderation_mail.link(held["id"], "approve", "bob", epoch() + 3600)
+
+    refused = api.post(path.removeprefix(services().settings.site_url), headers={"Content-Type": "text/plain"},
+                       raw=b"")
+
+    assert refused.status == 403
+    assert status_of(api, blog, held["id"]) == "pending"
 
 
 def test_an_authors_link_dies_when_they_are_made_a_reader(

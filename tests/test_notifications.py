@@ -37,7 +37,7 @@ HANDLER = "notify_comments"
 
 
 @pytest.fixture(autouse=True)
-def _mail_settings(monkeypatch: pytest.MonkeyPatch) -> Any:
+def mail_settings(monkeypatch: pytest.MonkeyPatch) -> Any:
     # Set before the dynamo fixture resets the services, so the first request reads them.
     monkeypatch.setenv("NOTIFY_FROM", f"Blog <{SENDER}>")
     mail.use_ses_client(None)

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from chalicelib import mail, signing
@@ -85,6 +85,19 @@ _BATCH = 50  # index entries per page of work: 100 keys (COMMENT# and HELD#) in 
 
 def _k(item: Key | Item) -> tuple[str, str]:
     return str(item["PK"]), str(item["SK"])
+
+
+def _each_once(first_page: Callable[[], list[Item]]) -> Iterator[Item]:
+    """Each entry of an eventually consistent index that is being emptied, once: read its first page again after
+    each page, pass over entries already handled (the index may still show them), stop at a page of nothing new."""
+    seen: set[tuple[str, str]] = set()
+    while True:
+        fresh = [i for i in first_page() if _k(i) not in seen]
+        if not fresh:
+            return
+        for item in fresh:
+            seen.add(_k(item))
+            yield item
 
 
 def _slug_of(vote: Item) -> str:
@@ -301,30 +314,17 @@ class PersonalData:
         The index is eventually consistent: an entry already handled (or taken back
         meanwhile) may show again, and is passed over; a page of nothing new ends it.
         """
-        seen: set[tuple[str, str]] = set()
-        while True:
-            page = self.table.query(keys.favorites_partition(username), index="GSI1", limit=25)
-            fresh = [f for f in page.items if _k(f) not in seen]
-            if not fresh:
-                return
-            for favorite in fresh:
-                seen.add(_k(favorite))
-                # As the reader taking it back would: the post's counts (summary item, label copies) move with it.
-                with contextlib.suppress(NotFound, Conflict):  # its post deleted, or kept changing, meanwhile
-                    Social(self.table).unfavorite(Principal(username=username, role=READER), str(favorite["slug"]))
+        for favorite in _each_once(lambda: self.table.query(keys.favorites_partition(username), index="GSI1",
+                                                            limit=25).items):
+            # As the reader taking it back would: the post's counts (summary item, label copies) move with it.
+            with contextlib.suppress(NotFound, Conflict):  # its post deleted, or kept changing, meanwhile
+                Social(self.table).unfavorite(Principal(username=username, role=READER), str(favorite["slug"]))
 
     def _forget_votes(self, voter: str) -> None:
         """Each vote taken back as the voter would, counts with it; as for favorites, the index may lag."""
-        seen: set[tuple[str, str]] = set()
-        while True:
-            page = self.table.query(keys.voter_partition(voter), index="GSI2", limit=25)
-            fresh = [v for v in page.items if _k(v) not in seen]
-            if not fresh:
-                return
-            for vote in fresh:
-                seen.add(_k(vote))
-                with contextlib.suppress(Conflict):  # kept changing: the next page shows it again, or it is gone
-                    self.votes.withdraw(voter, _slug_of(vote), str(vote["GSI2SK"]))
+        for vote in _each_once(lambda: self.table.query(keys.voter_partition(voter), index="GSI2", limit=25).items):
+            with contextlib.suppress(Conflict):  # kept changing: it is passed over, as a favorite is
+                self.votes.withdraw(voter, _slug_of(vote), str(vote["GSI2SK"]))
 
     def _forget_follows(self, username: str) -> None:
         while True:
