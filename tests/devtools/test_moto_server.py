@@ -71,6 +71,74 @@ def test_the_stream_keeps_only_its_latest_records_in_order(dynamodb: DynamoDBCli
     assert numbers == list(range(shard.starting_sequence_number, shard.starting_sequence_number + len(numbers)))
 
 
+
+def _item(dynamodb: DynamoDBClient, pk: str, sk: str) -> dict[str, Any] | None:
+    return dynamodb.get_item(TableName=TABLE, Key={"PK": {"S": pk}, "SK": {"S": sk}}).get("Item")
+
+
+def _stream_length() -> int:
+    from moto.dynamodb.models import dynamodb_backends
+
+    shard = dynamodb_backends["123456789012"]["us-east-1"].tables[TABLE].stream_shard
+    assert shard is not None
+    return len(shard.items)
+
+
+def test_a_cancelled_transaction_leaves_every_partition_it_touched_as_it_was(dynamodb: DynamoDBClient) -> None:
+    # Given two partitions with items, one with a counter
+    dynamodb.put_item(TableName=TABLE, Item={"PK": {"S": "ROLL#A"}, "SK": {"S": "#1"}, "n": {"N": "1"}})
+    dynamodb.put_item(TableName=TABLE, Item={"PK": {"S": "ROLL#A"}, "SK": {"S": "#2"}, "n": {"N": "2"}})
+    dynamodb.put_item(TableName=TABLE, Item={"PK": {"S": "ROLL#B"}, "SK": {"S": "#1"}, "n": {"N": "3"}})
+    records = _stream_length()
+
+    # When one transaction adds to A, changes A, deletes from B, opens partition C, and then fails its last condition
+    with pytest.raises(dynamodb.exceptions.TransactionCanceledException):
+        dynamodb.transact_write_items(TransactItems=[
+            {"Put": {"TableName": TABLE, "Item": {"PK": {"S": "ROLL#A"}, "SK": {"S": "#3"}}}},
+            {"Update": {"TableName": TABLE, "Key": {"PK": {"S": "ROLL#A"}, "SK": {"S": "#1"}},
+                        "UpdateExpression": "SET n = :n", "ExpressionAttributeValues": {":n": {"N": "10"}}}},
+            {"Delete": {"TableName": TABLE, "Key": {"PK": {"S": "ROLL#B"}, "SK": {"S": "#1"}}}},
+            {"Put": {"TableName": TABLE, "Item": {"PK": {"S": "ROLL#C"}, "SK": {"S": "#1"}}}},
+            {"ConditionCheck": {"TableName": TABLE, "Key": {"PK": {"S": "ROLL#A"}, "SK": {"S": "#2"}},
+                                "ConditionExpression": "attribute_not_exists(PK)"}},
+        ])
+
+    # Then nothing it did remains, its stream records included
+    assert _item(dynamodb, "ROLL#A", "#1") == {"PK": {"S": "ROLL#A"}, "SK": {"S": "#1"}, "n": {"N": "1"}}
+    assert _item(dynamodb, "ROLL#A", "#3") is None
+    assert _item(dynamodb, "ROLL#B", "#1") == {"PK": {"S": "ROLL#B"}, "SK": {"S": "#1"}, "n": {"N": "3"}}
+    assert _item(dynamodb, "ROLL#C", "#1") is None
+    assert _stream_length() == records
+    # and the same writes without the failing check go through whole
+    dynamodb.transact_write_items(TransactItems=[
+        {"Put": {"TableName": TABLE, "Item": {"PK": {"S": "ROLL#A"}, "SK": {"S": "#3"}}}},
+        {"Delete": {"TableName": TABLE, "Key": {"PK": {"S": "ROLL#B"}, "SK": {"S": "#1"}}}},
+    ])
+    assert _item(dynamodb, "ROLL#A", "#3") is not None
+    assert _item(dynamodb, "ROLL#B", "#1") is None
+    assert _stream_length() == min(records + 2, STREAM_RECORDS_KEPT)
+
+
+def test_a_transaction_copies_what_it_touches_never_the_whole_table(dynamodb: DynamoDBClient,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    from moto.dynamodb.models.table import Table
+
+    def refuse(self: Table, memo: dict[int, Any]) -> Table:
+        raise AssertionError("the whole table was copied")
+
+    # Given that copying a whole table fails loudly
+    monkeypatch.setattr(Table, "__deepcopy__", refuse, raising=False)
+    # When transactions succeed and fail
+    _transact(dynamodb, 1000)
+    with pytest.raises(dynamodb.exceptions.TransactionCanceledException):
+        dynamodb.transact_write_items(TransactItems=[
+            {"Put": {"TableName": TABLE, "Item": {"PK": {"S": "THING#1000"}, "SK": {"S": "#THING"}},
+                     "ConditionExpression": "attribute_not_exists(PK)"}},
+        ])
+    # Then both answered as DynamoDB does (a copy of the table would have been a 500)
+    assert _item(dynamodb, "THING#1000", "#THING") is not None
+
+
 class _Transactions:
     """A WSGI app standing in for moto: counts the transactions it really runs."""
 
