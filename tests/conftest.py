@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from collections.abc import Callable, Iterator
@@ -9,6 +10,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import boto3
+import botocore.loaders
+import botocore.session
+import moto.kms.models
 import pytest
 from chalice.test import Client
 from moto import mock_aws
@@ -19,6 +24,7 @@ from chalicelib.store.client import dynamodb_client
 from chalicelib.store.table import Table
 from deploy.admin import ensure_admin
 from deploy.policy import Recorder
+from devtools.moto_rollback import partition_rollback
 from devtools.offline_aws import use_offline_aws
 from infra.table import create_table
 from tests.settings_steps import Clock, configurer, stage_settings
@@ -89,9 +95,27 @@ class DynamoCalls:
         self.scanned.clear()
 
 
+# botocore's service descriptions (JSON, about 0.2 s to parse), parsed once per test process. moto hides
+# the default boto3 session while it mocks, so every test would otherwise build a session and parse them again.
+_service_descriptions = botocore.loaders.create_loader()
+
+
+def _session_with_parsed_descriptions() -> None:
+    core = botocore.session.get_session()
+    core.register_component("data_loader", _service_descriptions)
+    boto3.setup_default_session(botocore_session=core)
+
+
+# moto makes an RSA-2048 key (70 ms) for the default KMS key of every encrypted table it creates, one per
+# test; the app never calls KMS, so the key is made once per test process and shared.
+moto.kms.models.generate_private_key = functools.cache(moto.kms.models.generate_private_key)  # type: ignore[attr-defined]
+
+
 @pytest.fixture
 def dynamo() -> Iterator[DynamoCalls]:
-    with mock_aws():
+    # A transaction saves only the partitions it names to roll back, as in `make run` (devtools/moto_rollback.py).
+    with mock_aws(), partition_rollback():
+        _session_with_parsed_descriptions()
         services_module.reset()
         client = dynamodb_client()
         create_table(client, TEST_TABLE)
