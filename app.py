@@ -2,6 +2,15 @@
 
 from __future__ import annotations
 
+import gc
+
+# The cyclic garbage collector is paused while the app and its framework import: import makes
+# hundreds of thousands of long-lived objects and next to no garbage, and the collector's passes
+# over them were about a tenth of a cold start (bench/coldstart.py). What import made is then
+# frozen (never scanned again by the requests' collections) and the collector resumes, at the end.
+_collecting = gc.isenabled()
+gc.disable()
+
 from typing import Any
 
 from chalice.app import Chalice, DynamoDBEvent, Rate
@@ -52,3 +61,8 @@ def notify_comments(event: DynamoDBEvent) -> None:
         services().moderation_mail.handle(records)
     finally:  # each is idempotent per message: a batch delivered again sends only what did not go
         services().notifications.handle(records)
+
+
+gc.freeze()
+if _collecting:
+    gc.enable()

@@ -8,7 +8,6 @@ from chalice.app import Response
 
 from chalicelib.api.requests import json_body, query, signed_in, source_address
 from chalicelib.api.routing import ApiBlueprint
-from chalicelib.blog.accounts import SETTINGS_FIELDS
 from chalicelib.services import services
 
 auth = ApiBlueprint(__name__)
@@ -35,8 +34,7 @@ def me() -> dict[str, Any]:
 @auth.route("/auth/me", methods=["PATCH"])
 def update_me() -> dict[str, Any]:
     request = auth.current_request
-    return services().accounts.update_profile(signed_in(request, account_read_by_service=True), json_body(request),
-                                              SETTINGS_FIELDS)
+    return services().accounts.update_settings(signed_in(request, account_read_by_service=True), json_body(request))
 
 
 @auth.route("/auth/sign-out-everywhere", methods=["POST"])

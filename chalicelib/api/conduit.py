@@ -9,13 +9,15 @@ frontends may send are dropped rather than refused.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice.app import Response
 
 from chalicelib.api.problems import from_exception
-from chalicelib.blog.social import Relations
 from chalicelib.errors import Invalid
+
+if TYPE_CHECKING:
+    from chalicelib.blog.social import Relations
 
 # Native field names as Conduit frontends know them, for error messages.
 _CONDUIT_NAMES = {"summary": "description", "labels": "tagList"}
@@ -88,9 +90,9 @@ def article(post: dict[str, Any], relations: Relations, with_body: bool = True) 
 
 def comment(view: dict[str, Any], relations: Relations) -> dict[str, Any]:
     author = view["author"]
-    # A commenter without an account is no user: never matched to one by name.
-    person = profile(relations, author["username"]) if author["username"] else profile(
-        Relations(), author["name"], author["avatar"])
+    # A commenter without an account is no user: never matched to one by name, never followed.
+    person = profile(relations, author["username"]) if author["username"] else {
+        "username": author["name"], "bio": None, "image": author["avatar"], "following": False}
     return {
         "id": view["id"],
         "createdAt": view["created_at"],

@@ -12,10 +12,11 @@ from chalicelib.api.addresses import api_url
 from chalicelib.api.posts import path_slug
 from chalicelib.api.requests import query
 from chalicelib.api.routing import ApiBlueprint
-from chalicelib.blog.feeds import ATOM_TYPE, SITEMAP_TYPE
 from chalicelib.services import services
 
 feeds = ApiBlueprint(__name__)
+ATOM_TYPE = "application/atom+xml; charset=utf-8"
+SITEMAP_TYPE = "application/xml; charset=utf-8"
 
 
 @feeds.route("/feeds/posts.atom", methods=["GET"], cache="feed")

@@ -15,7 +15,6 @@ from chalice.app import Response
 from chalicelib.api.link_pages import FORM_TYPES, page
 from chalicelib.api.requests import json_body, query, signed_in, source_address
 from chalicelib.api.routing import ApiBlueprint
-from chalicelib.blog.personal_data import ANONYMOUS, DELETE, TOMBSTONE
 from chalicelib.services import services
 
 personal_data = ApiBlueprint(__name__)
@@ -51,6 +50,7 @@ def show_link() -> Response:
     request = personal_data.current_request
     token = str(query(request).get("token") or "")
     link = services().personal_data.show_link(token, source_address(request))
+    from chalicelib.blog.personal_data import ANONYMOUS, DELETE, TOMBSTONE  # loaded by the line above
     if link.action == DELETE:
         return page("Delete your comments?",
                      "<p>Choose what happens to the comments written with your address. Either way your name, "
@@ -65,6 +65,7 @@ def show_link() -> Response:
 def act_on_link() -> Response:
     request = personal_data.current_request
     done = services().personal_data.act_on_link(query(request), source_address(request))
+    from chalicelib.blog.personal_data import DELETE, TOMBSTONE  # loaded by the line above
     if done["action"] == DELETE:
         return page("Your comments are deleted" if done["comments"] == TOMBSTONE else "Your comments are anonymous",
                      f"<p>{done['count']} comment(s) changed. This link is now spent.</p>")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice.app import Request, Response
 
@@ -10,12 +10,14 @@ from chalicelib.api import conduit
 from chalicelib.api.posts import path_slug
 from chalicelib.api.requests import caller, json_body, query, signed_in, source_address
 from chalicelib.api.routing import ApiBlueprint
-from chalicelib.blog.articles import page_window
-from chalicelib.blog.social import Relations
 from chalicelib.blog.status import Status
 from chalicelib.blog.tokens import Principal
+from chalicelib.blog.validation import page_window
 from chalicelib.services import services
 from chalicelib.store.table import Item
+
+if TYPE_CHECKING:
+    from chalicelib.blog.social import Relations
 
 realworld = ApiBlueprint(__name__, render_error=conduit.error, strict_write_query=False)
 

@@ -225,6 +225,10 @@ class Accounts:
         assert item is not None
         return item
 
+    def update_settings(self, principal: Principal, payload: Any) -> dict[str, Any]:
+        """PATCH /auth/me: what needs no password (SETTINGS_FIELDS)."""
+        return self.update_profile(principal, payload, SETTINGS_FIELDS)
+
     def update_profile(self, principal: Principal, payload: Any,
                        allowed: Mapping[str, Field] = PROFILE_FIELDS) -> dict[str, Any]:
         """Change e-mail, password, bio, picture or mail choice; usernames are permanent (posts name them).

@@ -14,12 +14,11 @@ from chalicelib.blog import clock, views
 from chalicelib.blog.accounts import valid_username
 from chalicelib.blog.social import Social
 from chalicelib.blog.tokens import Principal
+from chalicelib.blog.validation import MAX_OFFSET
 from chalicelib.errors import Invalid
 from chalicelib.store import keys
 from chalicelib.store.keys import END, Key
 from chalicelib.store.table import Item, Table
-
-MAX_OFFSET = 10_000
 
 
 class Articles:
@@ -105,16 +104,3 @@ def _check_window(offset: int) -> None:
     if offset > MAX_OFFSET:
         raise Invalid.field("offset", f"must be at most {MAX_OFFSET}")
 
-
-def page_window(params: dict[str, str]) -> tuple[int, int]:
-    """Conduit's limit (1-100, default 20) and offset (0 up)."""
-    values: dict[str, Any] = {}
-    for name, default, low, high in (("limit", 20, 1, 100), ("offset", 0, 0, MAX_OFFSET)):
-        raw = params.get(name)
-        if raw is None:
-            values[name] = default
-        elif raw.isascii() and raw.isdigit() and len(raw) <= 6 and low <= int(raw) <= high:
-            values[name] = int(raw)
-        else:
-            raise Invalid.field(name, f"must be a whole number from {low} to {high}")
-    return values["limit"], values["offset"]

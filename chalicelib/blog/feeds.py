@@ -37,8 +37,6 @@ from chalicelib.store.table import Item, Table
 ATOM_NS = "http://www.w3.org/2005/Atom"
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 XML_BASE = "{http://www.w3.org/XML/1998/namespace}base"
-ATOM_TYPE = "application/atom+xml; charset=utf-8"
-SITEMAP_TYPE = "application/xml; charset=utf-8"
 FEED_SIZE = 20
 SITEMAP_SIZE = 1000
 _URI_SAFE = "!#$%&'()*+,/:;=?@[]~"

@@ -223,3 +223,20 @@ def page_limit(raw: str | None, default: int = DEFAULT_PAGE_SIZE, name: str = "l
     if not _PAGE_SIZE.match(raw) or not 1 <= int(raw) <= MAX_PAGE_SIZE:
         raise Invalid.field(name, f"must be a whole number from 1 to {MAX_PAGE_SIZE}")
     return int(raw)
+
+
+# Conduit pages by offset; a deep offset reads every item before it, so it stops here.
+MAX_OFFSET = 10_000
+
+def page_window(params: dict[str, str]) -> tuple[int, int]:
+    """Conduit's limit (1-100, default 20) and offset (0 up)."""
+    values: dict[str, Any] = {}
+    for name, default, low, high in (("limit", 20, 1, 100), ("offset", 0, 0, MAX_OFFSET)):
+        raw = params.get(name)
+        if raw is None:
+            values[name] = default
+        elif raw.isascii() and raw.isdigit() and len(raw) <= 6 and low <= int(raw) <= high:
+            values[name] = int(raw)
+        else:
+            raise Invalid.field(name, f"must be a whole number from {low} to {high}")
+    return values["limit"], values["offset"]
