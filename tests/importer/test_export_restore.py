@@ -10,6 +10,7 @@ restored from the file; the same GETs must answer the same, byte for byte.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -32,6 +33,7 @@ from infra.table import create_table
 from tests.conftest import PASSWORD, TEST_TABLE, Api, Blog, login
 from tests.importer.steps import everything
 from tests.settings_steps import Clock
+from tests.throttling_steps import PartialBatches
 
 ODD = "Z\u0301oe\u200d \u202eevil\u202c \U0001f98a \u0645\u0631\u062d\u0628\u0627 \ufeff\u00a0end"
 Read = tuple[str, str | None]  # a path, and who reads it (a token or nobody)
@@ -206,6 +208,30 @@ def test_every_kind_of_record_is_in_the_file_and_the_table_comes_back_whole(scen
     lasting = [item for item in original if not str(item["PK"]).split("#")[0].endswith(("RATE", "LOGINFAIL"))
                and not str(item["PK"]).startswith(("DUP#", "IDEM#"))]
     assert restored == lasting
+
+
+
+def test_a_restore_that_dynamodb_throttles_still_writes_everything(scene: Scene, tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given an export (with its password hashes), and DynamoDB taking only half of the restore's first 4 batches
+    exported = tmp_path / "blog.jsonl"
+    _export(exported, with_secrets=True)
+    original = everything()
+    _fresh_table()
+    target = _table()
+    throttled = PartialBatches(target.client, calls=4)
+    monkeypatch.setattr(time, "sleep", lambda seconds: None)  # the back-off, not waited for here
+
+    # When it is restored
+    report = restore(exported, target)
+
+    # Then writes were really left over and sent again, and the table is whole, counts agreeing
+    assert sum(throttled.left_over) > 0
+    assert report.mismatches == []
+    restored = [{k: v for k, v in item.items() if k != "imported_from"} for item in everything()
+                if not str(item["PK"]).startswith("IMPORTED#")]
+    assert restored == [item for item in original if not str(item["PK"]).split("#")[0].endswith(("RATE", "LOGINFAIL"))
+                        and not str(item["PK"]).startswith(("DUP#", "IDEM#"))]
 
 
 def test_a_second_restore_of_the_same_file_changes_nothing(scene: Scene, tmp_path: Path) -> None:
