@@ -21,7 +21,7 @@ after every request:
   on every transaction. Nothing reads the stream locally, so only the latest
   records are kept, as DynamoDB trims records older than 24 hours.
 
-And a transaction saves only the partitions it names to roll back, not the whole
+And a transaction saves only the items it names to roll back, not the whole
 table once per operation (devtools/moto_rollback.py): its time no longer grows
 with the table.
 """
@@ -40,7 +40,7 @@ from typing import Any
 
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from devtools.moto_rollback import partition_rollback
+from devtools.moto_rollback import item_rollback
 
 _TRANSACTION_TARGET = "DynamoDB_20120810.TransactWriteItems"
 _REMEMBERED_TOKENS = 10_000
@@ -105,7 +105,7 @@ class _OneAtATime:
             # Drain the body inside the lock so the whole request is one step.
             transaction = environ.get("HTTP_X_AMZ_TARGET") == _TRANSACTION_TARGET
             try:
-                with partition_rollback() if transaction else nullcontext():
+                with item_rollback() if transaction else nullcontext():
                     chunks = list(self.app(environ, capture))
             finally:
                 self.after_each()

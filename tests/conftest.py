@@ -24,7 +24,7 @@ from chalicelib.store.client import dynamodb_client
 from chalicelib.store.table import Table
 from deploy.admin import ensure_admin
 from deploy.policy import Recorder
-from devtools.moto_rollback import partition_rollback
+from devtools.moto_rollback import item_rollback
 from devtools.offline_aws import use_offline_aws
 from infra.table import create_table
 from tests.settings_steps import Clock, configurer, stage_settings
@@ -113,8 +113,8 @@ moto.kms.models.generate_private_key = functools.cache(moto.kms.models.generate_
 
 @pytest.fixture
 def dynamo() -> Iterator[DynamoCalls]:
-    # A transaction saves only the partitions it names to roll back, as in `make run` (devtools/moto_rollback.py).
-    with mock_aws(), partition_rollback():
+    # A transaction saves only the items it names to roll back, as in `make run` (devtools/moto_rollback.py).
+    with mock_aws(), item_rollback():
         _session_with_parsed_descriptions()
         services_module.reset()
         client = dynamodb_client()

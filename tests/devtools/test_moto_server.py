@@ -84,7 +84,7 @@ def _stream_length() -> int:
     return len(shard.items)
 
 
-def test_a_cancelled_transaction_leaves_every_partition_it_touched_as_it_was(dynamodb: DynamoDBClient) -> None:
+def test_a_cancelled_transaction_leaves_every_item_it_touched_as_it_was(dynamodb: DynamoDBClient) -> None:
     # Given two partitions with items, one with a counter
     dynamodb.put_item(TableName=TABLE, Item={"PK": {"S": "ROLL#A"}, "SK": {"S": "#1"}, "n": {"N": "1"}})
     dynamodb.put_item(TableName=TABLE, Item={"PK": {"S": "ROLL#A"}, "SK": {"S": "#2"}, "n": {"N": "2"}})
@@ -105,6 +105,7 @@ def test_a_cancelled_transaction_leaves_every_partition_it_touched_as_it_was(dyn
 
     # Then nothing it did remains, its stream records included
     assert _item(dynamodb, "ROLL#A", "#1") == {"PK": {"S": "ROLL#A"}, "SK": {"S": "#1"}, "n": {"N": "1"}}
+    assert _item(dynamodb, "ROLL#A", "#2") == {"PK": {"S": "ROLL#A"}, "SK": {"S": "#2"}, "n": {"N": "2"}}
     assert _item(dynamodb, "ROLL#A", "#3") is None
     assert _item(dynamodb, "ROLL#B", "#1") == {"PK": {"S": "ROLL#B"}, "SK": {"S": "#1"}, "n": {"N": "3"}}
     assert _item(dynamodb, "ROLL#C", "#1") is None
