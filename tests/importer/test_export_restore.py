@@ -189,6 +189,18 @@ def test_a_restored_blog_answers_every_read_as_the_original(api: Api, scene: Sce
         assert was == now
 
 
+def _restored() -> list[dict[str, Any]]:
+    """The table's items without the restore's own markers and its imported_from stamps."""
+    return [{k: v for k, v in item.items() if k != "imported_from"} for item in everything()
+            if not str(item["PK"]).startswith("IMPORTED#")]
+
+
+def _lasting(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """What an export carries: everything but short-lived items (rate windows, duplicate guards, idempotency)."""
+    return [item for item in items if not str(item["PK"]).split("#")[0].endswith(("RATE", "LOGINFAIL"))
+            and not str(item["PK"]).startswith(("DUP#", "IDEM#"))]
+
+
 def test_every_kind_of_record_is_in_the_file_and_the_table_comes_back_whole(scene: Scene, tmp_path: Path) -> None:
     exported = tmp_path / "blog.jsonl"
     _export(exported, with_secrets=True)
@@ -203,11 +215,7 @@ def test_every_kind_of_record_is_in_the_file_and_the_table_comes_back_whole(scen
     assert report.written["comment (pending)"] == 1
     # Every item as it was (restored comments are marked, so no notification goes out for them),
     # with no short-lived item (rate windows) carried over.
-    restored = [{k: v for k, v in item.items() if k != "imported_from"} for item in everything()
-                if not str(item["PK"]).startswith("IMPORTED#")]
-    lasting = [item for item in original if not str(item["PK"]).split("#")[0].endswith(("RATE", "LOGINFAIL"))
-               and not str(item["PK"]).startswith(("DUP#", "IDEM#"))]
-    assert restored == lasting
+    assert _restored() == _lasting(original)
 
 
 
@@ -228,10 +236,7 @@ def test_a_restore_that_dynamodb_throttles_still_writes_everything(scene: Scene,
     # Then writes were really left over and sent again, and the table is whole, counts agreeing
     assert sum(throttled.left_over) > 0
     assert report.mismatches == []
-    restored = [{k: v for k, v in item.items() if k != "imported_from"} for item in everything()
-                if not str(item["PK"]).startswith("IMPORTED#")]
-    assert restored == [item for item in original if not str(item["PK"]).split("#")[0].endswith(("RATE", "LOGINFAIL"))
-                        and not str(item["PK"]).startswith(("DUP#", "IDEM#"))]
+    assert _restored() == _lasting(original)
 
 
 def test_a_second_restore_of_the_same_file_changes_nothing(scene: Scene, tmp_path: Path) -> None:
