@@ -7,8 +7,8 @@ them. It is imported by `python -m importer` as a child process into a local
 stack (`python -m devtools.local_stack` on a free port, as `make run`), and
 measured:
 
-- items (posts and comments) written per second, on moto (which copies the
-  whole table on every transaction, so real DynamoDB is faster);
+- items (posts and comments) written per second, on moto (whose request
+  handling and whole-table Query sort make it slower than DynamoDB);
 - the importer's peak RSS (``ru_maxrss`` of that child, from ``wait4``), against
   a budget of 200 MB, at the chosen scale and at a tenth of it: memory must not
   grow with the file;
@@ -16,7 +16,7 @@ measured:
   sizes (1 per started KB, twice in a transaction, once per index entry), and
   what 100,000 comments cost at DynamoDB's on-demand list price.
 
-Written into moto, the full file takes hours, so `make bench` writes
+Written into moto, the full file takes about 40 minutes, so `make bench` writes
 ``SCALE`` (0.01: 100 posts, 1,000 comments) into the stack, and measures
 memory on dry runs (read, stage, plan, prepare every item; write nothing) of
 the whole file and of a tenth of it. ``python -m bench.importing --scale 1``
@@ -43,7 +43,7 @@ from devtools import stack_process
 SECTION = "import (make import into make run's stack)"
 FULL_POSTS = 10_000
 COMMENTS_PER_POST = 10
-SCALE = 0.01  # the written run: 100 posts, 1,000 comments (moto takes about a second a transaction here)
+SCALE = 0.01  # the written run: 100 posts, 1,000 comments (about 30 s on moto)
 BUDGET_RSS_MB = 200.0
 # On-demand write request units, us-east-1 list price since 1 November 2024 (the Deploy section's figure).
 DOLLARS_PER_MILLION_WRITES = 0.625
