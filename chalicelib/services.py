@@ -7,6 +7,7 @@ export, webhook or moderation code most requests never reach (bench/coldstart.py
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from chalicelib.settings import Settings, get_settings
@@ -34,174 +35,113 @@ if TYPE_CHECKING:
     from chalicelib.blog.webhooks import Webhooks
 
 
-# A plain class, not a dataclass: creating a dataclass costs milliseconds at every cold start.
-# Services that share a collaborator (threads, antispam, accounts…) share the one instance.
+# A plain class, not a dataclass: creating a dataclass costs milliseconds at every cold start. Each service is
+# a cached_property, built once on first use; services that share a collaborator (threads, antispam, accounts…)
+# share the one instance.
 class Services:
-    __slots__ = ("_accounts", "_antispam", "_articles", "_comment_counts", "_comments", "_cursor_key", "_feeds",
-                 "_moderation", "_moderation_mail", "_notifications", "_personal_data", "_post_lists", "_posts",
-                 "_previews", "_realworld", "_social", "_threads", "_votes", "_webhooks", "settings", "table")
-
     def __init__(self, settings: Settings, table: Table) -> None:
         self.settings = settings
         self.table = table
-        self._cursor_key: bytes | None = None
-        self._antispam: AntiSpam | None = None
-        self._threads: Threads | None = None
-        self._social: Social | None = None
-        self._accounts: Accounts | None = None
-        self._posts: Posts | None = None
-        self._post_lists: PostLists | None = None
-        self._comments: Comments | None = None
-        self._moderation: Moderation | None = None
-        self._votes: Votes | None = None
-        self._articles: Articles | None = None
-        self._realworld: RealWorld | None = None
-        self._feeds: Feeds | None = None
-        self._notifications: Notifications | None = None
-        self._previews: Previews | None = None
-        self._webhooks: Webhooks | None = None
-        self._moderation_mail: ModerationMail | None = None
-        self._personal_data: PersonalData | None = None
-        self._comment_counts: CommentCounts | None = None
 
-    @property
+    @cached_property
     def cursor_key(self) -> bytes:
         # Cursors get a key of their own, derived so that one secret less is needed.
-        if self._cursor_key is None:
-            from chalicelib import signing
-            self._cursor_key = signing.derive_key(self.settings.edit_token_key, "cursor-signing")
-        return self._cursor_key
+        from chalicelib import signing
+        return signing.derive_key(self.settings.edit_token_key, "cursor-signing")
 
-    @property
+    @cached_property
     def antispam(self) -> AntiSpam:
-        if self._antispam is None:
-            from chalicelib import signing
-            from chalicelib.blog.antispam import AntiSpam
-            # Stored hashes outlive edit tokens: their key is a secret of its own (HASH_KEY).
-            self._antispam = AntiSpam(self.settings, signing.derive_key(self.settings.hash_key, "anti-spam"))
-        return self._antispam
+        from chalicelib import signing
+        from chalicelib.blog.antispam import AntiSpam
+        # Stored hashes outlive edit tokens: their key is a secret of its own (HASH_KEY).
+        return AntiSpam(self.settings, signing.derive_key(self.settings.hash_key, "anti-spam"))
 
-    @property
+    @cached_property
     def threads(self) -> Threads:
-        if self._threads is None:
-            from chalicelib.blog.threads import Threads
-            self._threads = Threads(self.table)
-        return self._threads
+        from chalicelib.blog.threads import Threads
+        return Threads(self.table)
 
-    @property
+    @cached_property
     def social(self) -> Social:
-        if self._social is None:
-            from chalicelib.blog.social import Social
-            self._social = Social(self.table)
-        return self._social
+        from chalicelib.blog.social import Social
+        return Social(self.table)
 
-    @property
+    @cached_property
     def accounts(self) -> Accounts:
-        if self._accounts is None:
-            from chalicelib.blog.accounts import Accounts
-            self._accounts = Accounts(self.table, self.settings, self.cursor_key)
-        return self._accounts
+        from chalicelib.blog.accounts import Accounts
+        return Accounts(self.table, self.settings, self.cursor_key)
 
-    @property
+    @cached_property
     def posts(self) -> Posts:
-        if self._posts is None:
-            from chalicelib.blog.posts import Posts
-            self._posts = Posts(self.table, self.cursor_key, self.settings.open_authoring,
-                                self.settings.comments_close_after_days)
-        return self._posts
+        from chalicelib.blog.posts import Posts
+        return Posts(self.table, self.cursor_key, self.settings.open_authoring,
+                     self.settings.comments_close_after_days)
 
-    @property
+    @cached_property
     def post_lists(self) -> PostLists:
-        if self._post_lists is None:
-            from chalicelib.blog.post_lists import PostLists
-            self._post_lists = PostLists(self.table, self.cursor_key)
-        return self._post_lists
+        from chalicelib.blog.post_lists import PostLists
+        return PostLists(self.table, self.cursor_key)
 
-    @property
+    @cached_property
     def comments(self) -> Comments:
-        if self._comments is None:
-            from chalicelib.blog.comments import Comments
-            self._comments = Comments(self.table, self.settings, self.cursor_key, self.antispam, self.threads)
-        return self._comments
+        from chalicelib.blog.comments import Comments
+        return Comments(self.table, self.settings, self.cursor_key, self.antispam, self.threads)
 
-    @property
+    @cached_property
     def moderation(self) -> Moderation:
-        if self._moderation is None:
-            from chalicelib.blog.moderation import Moderation
-            self._moderation = Moderation(self.table, self.cursor_key, self.threads, self.antispam, self.settings)
-        return self._moderation
+        from chalicelib.blog.moderation import Moderation
+        return Moderation(self.table, self.cursor_key, self.threads, self.antispam, self.settings)
 
-    @property
+    @cached_property
     def votes(self) -> Votes:
-        if self._votes is None:
-            from chalicelib.blog.votes import Votes
-            self._votes = Votes(self.table, self.threads, self.antispam)
-        return self._votes
+        from chalicelib.blog.votes import Votes
+        return Votes(self.table, self.threads, self.antispam)
 
-    @property
+    @cached_property
     def articles(self) -> Articles:
-        if self._articles is None:
-            from chalicelib.blog.articles import Articles
-            self._articles = Articles(self.table, self.social)
-        return self._articles
+        from chalicelib.blog.articles import Articles
+        return Articles(self.table, self.social)
 
-    @property
+    @cached_property
     def realworld(self) -> RealWorld:
-        if self._realworld is None:
-            from chalicelib.blog.realworld import RealWorld
-            self._realworld = RealWorld(self.posts, self.comments, self.articles, self.social)
-        return self._realworld
+        from chalicelib.blog.realworld import RealWorld
+        return RealWorld(self.posts, self.comments, self.articles, self.social)
 
-    @property
+    @cached_property
     def feeds(self) -> Feeds:
-        if self._feeds is None:
-            from chalicelib.blog.feeds import Feeds
-            self._feeds = Feeds(self.table, self.settings.site_url)
-        return self._feeds
+        from chalicelib.blog.feeds import Feeds
+        return Feeds(self.table, self.settings.site_url)
 
-    @property
+    @cached_property
     def notifications(self) -> Notifications:
-        if self._notifications is None:
-            from chalicelib.blog.notifications import Notifications
-            self._notifications = Notifications(self.table, self.settings, self.antispam)
-        return self._notifications
+        from chalicelib.blog.notifications import Notifications
+        return Notifications(self.table, self.settings, self.antispam)
 
-    @property
+    @cached_property
     def previews(self) -> Previews:
-        if self._previews is None:
-            from chalicelib.blog.previews import Previews
-            self._previews = Previews(self.table, self.settings, self.antispam, self.settings.open_authoring)
-        return self._previews
+        from chalicelib.blog.previews import Previews
+        return Previews(self.table, self.settings, self.antispam, self.settings.open_authoring)
 
-    @property
+    @cached_property
     def webhooks(self) -> Webhooks:
-        if self._webhooks is None:
-            from chalicelib.blog.webhooks import Webhooks
-            s = self.settings
-            self._webhooks = Webhooks(self.table, s.webhooks, s.webhook_secret, s.site_url)
-        return self._webhooks
+        from chalicelib.blog.webhooks import Webhooks
+        return Webhooks(self.table, self.settings.webhooks, self.settings.webhook_secret, self.settings.site_url)
 
-    @property
+    @cached_property
     def moderation_mail(self) -> ModerationMail:
-        if self._moderation_mail is None:
-            from chalicelib.blog.moderation_mail import ModerationMail
-            self._moderation_mail = ModerationMail(self.table, self.settings, self.notifications, self.moderation)
-        return self._moderation_mail
+        from chalicelib.blog.moderation_mail import ModerationMail
+        return ModerationMail(self.table, self.settings, self.notifications, self.moderation)
 
-    @property
+    @cached_property
     def personal_data(self) -> PersonalData:
-        if self._personal_data is None:
-            from chalicelib.blog.personal_data import PersonalData
-            self._personal_data = PersonalData(self.table, self.settings, self.cursor_key, self.antispam,
-                                               self.threads, self.accounts, self.notifications, self.votes)
-        return self._personal_data
+        from chalicelib.blog.personal_data import PersonalData
+        return PersonalData(self.table, self.settings, self.cursor_key, self.antispam,
+                            self.threads, self.accounts, self.notifications, self.votes)
 
-    @property
+    @cached_property
     def comment_counts(self) -> CommentCounts:
-        if self._comment_counts is None:
-            from chalicelib.blog.comment_counts import CommentCounts
-            self._comment_counts = CommentCounts(self.table)
-        return self._comment_counts
+        from chalicelib.blog.comment_counts import CommentCounts
+        return CommentCounts(self.table)
 
 
 _current: Services | None = None

@@ -59,14 +59,14 @@ def user(session: dict[str, Any]) -> dict[str, Any]:
                      "bio": account.get("bio"), "image": account.get("image")}}
 
 
-def profile(relations: Relations, username: str, avatar: str | None = None) -> dict[str, Any]:
-    """A person; a commenter without an account has only a name (and perhaps an avatar)."""
-    account = relations.user(username)
+def profile(relations: Relations | None, username: str, avatar: str | None = None) -> dict[str, Any]:
+    """A person; a commenter without an account (``relations`` None) has only a name (and perhaps an avatar)."""
+    account = relations.user(username) if relations else None
     return {
         "username": account["username"] if account else username,
         "bio": account.get("bio") if account else None,
         "image": (account.get("image") if account else None) or avatar,
-        "following": relations.follows(username),
+        "following": relations.follows(username) if relations else False,
     }
 
 
@@ -91,8 +91,8 @@ def article(post: dict[str, Any], relations: Relations, with_body: bool = True) 
 def comment(view: dict[str, Any], relations: Relations) -> dict[str, Any]:
     author = view["author"]
     # A commenter without an account is no user: never matched to one by name, never followed.
-    person = profile(relations, author["username"]) if author["username"] else {
-        "username": author["name"], "bio": None, "image": author["avatar"], "following": False}
+    person = profile(relations, author["username"]) if author["username"] else profile(
+        None, author["name"], author["avatar"])
     return {
         "id": view["id"],
         "createdAt": view["created_at"],
