@@ -66,6 +66,9 @@ class Stage:
     deletion_protection: bool
     # A CloudFront distribution in front of the API (`make package` only; deploy/package.py).
     cdn: bool = False
+    # The base of the links in mail when the stage names one (a custom domain); "" lets the package
+    # use the stage's own CloudFront or API Gateway address.
+    api_url: str = ""
 
     @property
     def data_stack_name(self) -> str:
@@ -131,4 +134,5 @@ def load(name: str) -> Stage:
         retain_table=bool(settings["retain_table"]),
         deletion_protection=bool(settings["deletion_protection"]),
         cdn=bool(settings.get("cdn", False)),
+        api_url=env.get("API_URL", ""),
     )

@@ -58,7 +58,7 @@ def asks_for_held_mail(api: Api, token: str, wanted: bool = True) -> None:
 def links(address: str = ADMIN_ADDRESS) -> dict[str, str]:
     """The action -> path-and-query of the moderation links in the last mail to ``address``."""
     [*_, message] = to(address)
-    found = dict(re.findall(r"^(Approve|Spam|Delete): https://blog\.test\.example(/moderation/by-mail\?token=\S+)\r?$",
+    found = dict(re.findall(r"^(Approve|Spam|Delete): https://api\.blog\.test\.example(/moderation/by-mail\?token=\S+)\r?$",
                             message.get_content(), re.MULTILINE))
     assert set(found) == {"Approve", "Spam", "Delete"}
     return {action.lower(): path for action, path in found.items()}

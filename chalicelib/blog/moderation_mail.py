@@ -26,7 +26,7 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from chalicelib import signing
+from chalicelib import mail, signing
 from chalicelib.blog import clock
 from chalicelib.blog.moderation import Moderation
 from chalicelib.blog.notifications import Notifications, newly_held
@@ -160,7 +160,7 @@ class ModerationMail:
         signature = signing.sign(self.key, _PURPOSE, comment_id, action, str(expires), username,
                                  size=_SIGNATURE_BYTES)
         token = f"{comment_id}.{action}.{expires}.{signature}.{username}"
-        return f"{self.settings.site_url}/moderation/by-mail?token={token}"
+        return mail.link(self.settings, "/moderation/by-mail", token=token)
 
     # -- the links ---------------------------------------------------------------------
 

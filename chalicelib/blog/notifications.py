@@ -374,7 +374,7 @@ class Notifications:
                               smtp: Any) -> EmailMessage:
         """The request to confirm an address: the post's title and two links, nothing a commenter wrote."""
         expires = clock.epoch() + CONFIRM_LINK_SECONDS
-        link = f"{self.settings.site_url}/email/confirm?token={self.confirm_token(notice.address, expires)}"
+        link = mail.link(self.settings, "/email/confirm", token=self.confirm_token(notice.address, expires))
         message = make(policy=smtp.clone(max_line_length=998))
         message["From"] = self.settings.notify_from
         message["To"] = notice.address
@@ -423,7 +423,7 @@ class Notifications:
         return f"{digest}.{signing.sign(self.key, _UNSUBSCRIBE, digest, size=_SIGNATURE_BYTES)}"
 
     def unsubscribe_url(self, address: str) -> str:
-        return f"{self.settings.site_url}/unsubscribe?token={self.unsubscribe_token(address)}"
+        return mail.link(self.settings, "/unsubscribe", token=self.unsubscribe_token(address))
 
     def check_token(self, token: str | None) -> str:
         """The address hash a genuine unsubscribe token carries; refuses anything else."""

@@ -394,7 +394,7 @@ class PersonalData:
 
         expires = clock.epoch() + LINK_SECONDS
         token = self.link_token(self.antispam.email_hash(address), action, request_id, expires)
-        link = f"{self.settings.site_url}/data-requests/confirm?token={token}"
+        link = mail.link(self.settings, "/data-requests/confirm", token=token)
         what = "download the comments" if action == EXPORT else "delete the comments"
         message = EmailMessage(policy=policy.SMTP.clone(max_line_length=998))
         message["From"] = self.settings.notify_from
