@@ -18,12 +18,15 @@ import threading
 import time
 from collections.abc import Callable, Iterator, MutableMapping
 from dataclasses import dataclass
+from email.utils import parseaddr
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 PROJECT = Path(__file__).resolve().parents[1]
 STATE = PROJECT / ".local"
 SNAPSHOT_EVERY_SECONDS = 15
+LOCAL_SENDER = "Local blog <blog@localhost.localdomain>"
 PUBLISH_DUE_EVERY_SECONDS = 30
 
 
@@ -117,6 +120,27 @@ def _stage_table_name(stage: str) -> str:
     return os.environ.get("TABLE_NAME") or stage_env.get("TABLE_NAME") or "blog"
 
 
+def _stream_readers(app: Any, endpoint: str, table_name: str, stopping: threading.Event) -> list[Any]:
+    """A reader of the table's stream per stream handler of the app, from now on; SES ready to take its mail."""
+    import boto3
+
+    from chalicelib.mail import ses_client
+    from chalicelib.settings import get_settings
+    from devtools.local_stream import ShardReader, app_handlers
+
+    sender = parseaddr(get_settings().notify_from)[1]
+    if sender:
+        ses_client().verify_email_identity(EmailAddress=sender)  # SES sends only from a verified address
+    streams = boto3.client("dynamodbstreams", endpoint_url=endpoint)
+    table = boto3.client("dynamodb", endpoint_url=endpoint).describe_table(TableName=table_name)["Table"]
+    arn = table["LatestStreamArn"]
+    readers = [ShardReader(streams, arn, handler, batch_size, name, wait=stopping.wait)
+               for name, batch_size, handler in app_handlers(app)]
+    for reader in readers:
+        reader.start_at_latest()
+    return readers
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
@@ -138,6 +162,10 @@ def main(argv: list[str] | None = None) -> int:
     # Feeds and the sitemap link posts as SITE_URL/posts/<slug>: locally, the demo blog's pages,
     # on whatever port this stack listens.
     os.environ.setdefault("SITE_URL", f"http://{args.host}:{args.port}/demo")
+    # Mail links reach the API itself; mail goes to moto's SES in this process (the outbox: `make mail`).
+    os.environ.setdefault("API_URL", f"http://{args.host}:{args.port}")
+    os.environ.setdefault("NOTIFY_FROM", LOCAL_SENDER)
+    os.environ["AWS_ENDPOINT_URL_SES"] = moto.url
     table_name = _stage_table_name(args.stage)
     persist = str(args.data) != "none"
 
@@ -149,6 +177,9 @@ def main(argv: list[str] | None = None) -> int:
     # http.server listens with a backlog of 5; a burst of readers (or a load
     # test) would see connections reset. Listening again raises the backlog.
     server.server.socket.listen(128)
+    from devtools.local_outbox import local_outbox
+
+    server.app_object.register_blueprint(local_outbox)  # /local/outbox: this stack only, never app.py
 
     from chalicelib.services import build, services
     from chalicelib.settings import get_settings
@@ -168,6 +199,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Seeded sample posts; local admin: {seed.LOCAL_ADMIN['email']} / {seed.LOCAL_ADMIN['password']}")
 
     stopping = threading.Event()
+    readers = _stream_readers(server.app_object, moto.url, table_name, stopping)
 
     def save() -> None:
         if persist:
@@ -191,6 +223,12 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, stop)
     worker = threading.Thread(target=background, daemon=True, name="housekeeping")
     worker.start()
+    from devtools import local_outbox as outbox
+    from devtools import local_stream
+
+    consumer = threading.Thread(target=local_stream.run, args=(readers, stopping, outbox.forget_old), daemon=True,
+                                name="stream")
+    consumer.start()
     # Where operator commands (`make import`, `make admin STAGE=local`) find this stack's table: one file per PORT.
     where = stack_file(args.port)
     snapshot.write_private(where, json.dumps({"dynamodb_endpoint": moto.url, "table": table_name,
@@ -202,6 +240,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         where.unlink(missing_ok=True)
     worker.join(timeout=5)
+    consumer.join(timeout=5)
     save()
     if persist:
         print(f"Saved the table to {args.data}")
