@@ -64,6 +64,11 @@ def links(address: str = ADMIN_ADDRESS) -> dict[str, str]:
     return {action.lower(): path for action, path in found.items()}
 
 
+def located(comment_id: str) -> dict[str, Any]:
+    """The comment's stored item, wherever it is (queue or thread)."""
+    return dict(services().moderation.threads.locate(comment_id))
+
+
 def status_of(api: Api, blog: Blog, comment_id: str) -> str:
     return str(api.get(f"/comments/{comment_id}", token=blog.admin()).json["status"])
 
@@ -221,9 +226,9 @@ def test_an_authors_signed_link_for_another_authors_post_is_refused(
         api: Api, blog: Blog, held: dict[str, Any]) -> None:
     # Given bob, an author who asked for the mail, holding a genuinely signed link to a comment on alice's post
     asks_for_held_mail(api, blog.author("bob"))
-    path = services().moderation_mail.link(held["id"], "approve", "bob", epoch() + 3600)
+    path = services().moderation_mail.link(located(held["id"]), "approve", "bob", 0, epoch() + 3600)
 
-    refused = api.post(path.removeprefix(services().settings.site_url), headers={"Content-Type": "text/plain"},
+    refused = api.post(path.removeprefix(services().settings.api_url), headers={"Content-Type": "text/plain"},
                        raw=b"")
 
     assert refused.status == 403
