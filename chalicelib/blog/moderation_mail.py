@@ -30,7 +30,7 @@ from urllib.parse import quote
 from chalicelib import mail, signing
 from chalicelib.blog import clock
 from chalicelib.blog.moderation import Moderation
-from chalicelib.blog.notifications import Notifications, newly_held
+from chalicelib.blog.notifications import Notifications, mail_sender, newly_held
 from chalicelib.blog.status import Status
 from chalicelib.blog.tokens import ADMIN, AUTHOR, Principal, applied_role
 from chalicelib.errors import BadRequest, Conflict, Forbidden
@@ -135,7 +135,8 @@ class ModerationMail:
             marker = keys.notification_sent(held_episode(comment), hashlib.sha256(address.encode()).hexdigest())
             version = int(account.get("token_version", 0))
             sent += self.notifications.deliver(marker, address, functools.partial(
-                self.message, comment, post, username, version, address, role), f"held comment {comment['id']}")
+                self.message, comment, post, username, version, address, role), f"held comment {comment['id']}",
+                mail_sender(comment))
         return sent
 
     def _stored_admins(self) -> dict[str, Item]:

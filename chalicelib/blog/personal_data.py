@@ -296,7 +296,7 @@ class PersonalData:
                              else ("author_email = :who", {"who": comment["author_email"]}))
         try:
             self.table.write(update(key, "SET author_name = :name, notify_replies = :no "
-                                         "REMOVE author_user, author_email, author_website",
+                                         "REMOVE author_user, author_email, author_website, sender",
                                     condition, name=ANONYMOUS_NAME, no=False, **values))
         except ConditionFailed:
             # Moved (held <-> public) or deleted meanwhile: anonymise it where it is now, once.
@@ -305,7 +305,7 @@ class PersonalData:
                 with contextlib.suppress(ConditionFailed):
                     self.table.write(update({"PK": moved["PK"], "SK": moved["SK"]},
                                             "SET author_name = :name, notify_replies = :no "
-                                            "REMOVE author_user, author_email, author_website",
+                                            "REMOVE author_user, author_email, author_website, sender",
                                             condition, name=ANONYMOUS_NAME, no=False, **values))
 
     def _forget_favorites(self, username: str) -> None:
@@ -372,7 +372,8 @@ class PersonalData:
         digest = self.antispam.email_hash(address)
         if not self._entries("email:" + digest, 1).items:
             return 0  # nothing of theirs here: nothing to send (the requester heard the same either way)
-        if not self.notifications.within_daily_limit(address):
+        # Counted apart from comment mail: a flood of requests spends no commenter's notices.
+        if not self.notifications.within_daily_limit(address, "data-requests"):
             logger.warning("a personal-data link was dropped: its address had its mails today")
             return 0
         try:
