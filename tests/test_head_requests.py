@@ -14,6 +14,7 @@ import pytest
 
 from chalicelib.blog import clock
 from chalicelib.services import services
+from chalicelib.store import keys
 from tests.conftest import Api, Blog, Reply
 from tests.openapi_document import load_document, operations
 
@@ -47,7 +48,9 @@ def urls(api: Api, blog: Blog, configure: Any) -> dict[str, str]:
     found["/email/confirm"] = "/email/confirm?token=" + notifications.confirm_token("reader@example.com",
                                                                                       clock.epoch() + 3600)
     held = services().moderation.threads.locate(str(comment["comment"]["id"]))
-    link = services().moderation_mail.link(held, "approve", "root", 0, clock.epoch() + 3600)
+    root = services().table.get(keys.user("root"))
+    assert root is not None
+    link = services().moderation_mail.link(held, "approve", root, clock.epoch() + 3600)
     found["/moderation/by-mail"] = link.removeprefix(services().settings.api_url)
     found["/data-requests/confirm"] = "/data-requests/confirm?token=" + services().personal_data.link_token(
         "0" * 32, "export", "01J00000000000000000000000", clock.epoch() + 3600)

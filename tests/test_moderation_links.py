@@ -15,7 +15,7 @@ from typing import Any
 
 from chalicelib.settings import Settings
 from chalicelib.store import keys
-from tests.conftest import Api, Blog
+from tests.conftest import PASSWORD, Api, Blog, make_admin
 from tests.test_moderation_mail import ADMIN_ADDRESS, asks_for_held_mail, links, status_of
 from tests.test_moderation_mail import alice as alice
 from tests.test_moderation_mail import held as held
@@ -98,6 +98,22 @@ def test_an_authors_links_die_too_when_she_signs_out_everywhere(
 
     assert click(api, links(ALICE)["delete"]).status == 403
     assert status_of(api, blog, comment["id"]) == "pending"
+
+
+def test_a_link_never_works_for_the_next_owner_of_a_deleted_accounts_name(
+        api: Api, blog: Blog, held: dict[str, Any]) -> None:
+    # Given the admin's link to a held comment
+    approve = links()["approve"]
+    # When the admin deletes their account, and the name gets a new owner (by `make admin`: BLOG_ADMINS reserves it)
+    deleted = api.delete("/me", json_body={"comments": "tombstone", "current_password": PASSWORD},
+                         token=blog.admin())
+    assert deleted.status == 204, deleted.body
+    make_admin()  # as `make admin` makes the name's next owner
+
+    # Then the old link does nothing for them (same name, same token version: another account)
+    refused = click(api, approve)
+    assert refused.status == 403 and "not valid" in refused.problem["detail"]
+    assert status_of(api, blog, held["id"]) == "pending"
 
 
 # --- a comment edited after its mail -----------------------------------------------------------

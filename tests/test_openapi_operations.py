@@ -26,6 +26,7 @@ from jsonschema.exceptions import ValidationError
 from chalicelib.blog import clock
 from chalicelib.services import services
 from chalicelib.settings import Settings
+from chalicelib.store import keys
 from tests.conftest import ADMIN as ADMIN_NAME
 from tests.conftest import Api, Blog, Reply
 from tests.openapi_document import Operation, check_reply, load_document, operations, resolve
@@ -322,10 +323,16 @@ def moderate(scene: Scene, send: Send) -> None:
     send(comment_id=held["comment"]["id"], body={"action": "approve"}, token=scene.admin)
 
 
+def admin_account() -> dict[str, Any]:
+    found = services().table.get(keys.user(ADMIN_NAME))
+    assert found is not None
+    return dict(found)
+
+
 @step("get", "/moderation/by-mail")
 def show_moderation_link(scene: Scene, send: Send) -> None:
     held = scene.held_comment("Moderate me by mail.")["comment"]["id"]
-    link = services().moderation_mail.link(services().moderation.threads.locate(held), "approve", ADMIN_NAME, 0,
+    link = services().moderation_mail.link(services().moderation.threads.locate(held), "approve", admin_account(),
                                            clock.epoch() + 600)
     send(query=link.split("?")[1])
     send(query="token=forged")  # 403
@@ -336,7 +343,7 @@ def show_moderation_link(scene: Scene, send: Send) -> None:
 def moderate_by_mail(scene: Scene, send: Send) -> None:
     assert scene.admin
     held = scene.held_comment("Approve me by mail.")["comment"]["id"]
-    token = services().moderation_mail.link(services().moderation.threads.locate(held), "approve", ADMIN_NAME, 0,
+    token = services().moderation_mail.link(services().moderation.threads.locate(held), "approve", admin_account(),
                                             clock.epoch() + 600).split("token=")[1]
     form = {"Content-Type": "application/x-www-form-urlencoded"}
     send(query="token=" + token, headers=form, raw=b"")

@@ -78,9 +78,11 @@ def text_digest(comment: Item) -> str:
 
 
 class LinkGrant:
-    __slots__ = ("action", "comment_id", "mailed_text", "username", "version")
+    __slots__ = ("account", "action", "comment_id", "mailed_text", "username", "version")
 
-    def __init__(self, comment_id: str, action: str, username: str, version: int, mailed_text: str) -> None:
+    def __init__(self, comment_id: str, action: str, username: str, version: int, mailed_text: str,
+                 account: Item | None) -> None:
+        self.account = account  # the recipient's account as it is now (None: deleted)
         self.comment_id = comment_id
         self.action = action
         self.username = username
@@ -133,9 +135,8 @@ class ModerationMail:
             if not address or not (role == ADMIN or (role == AUTHOR and account.get("mail_held_comments"))):
                 continue
             marker = keys.notification_sent(held_episode(comment), hashlib.sha256(address.encode()).hexdigest())
-            version = int(account.get("token_version", 0))
             sent += self.notifications.deliver(marker, address, functools.partial(
-                self.message, comment, post, username, version, address, role), f"held comment {comment['id']}",
+                self.message, comment, post, account, address, role), f"held comment {comment['id']}",
                 mail_sender(comment))
         return sent
 
@@ -150,8 +151,7 @@ class ModerationMail:
                 return found
             start = page.last_key
 
-    def message(self, comment: Item, post: Item | None, username: str, version: int, address: str,
-                role: str) -> EmailMessage:
+    def message(self, comment: Item, post: Item | None, account: Item, address: str, role: str) -> EmailMessage:
         from email import policy
         from email.message import EmailMessage
 
@@ -163,7 +163,7 @@ class ModerationMail:
         quoted = "\n".join("> " + line if line else ">" for line in body.splitlines())
         expires = clock.epoch() + LINK_SECONDS
         links = "\n".join(f"{action.capitalize()}: "
-                          f"{self.link(comment, action, username, version, expires)}" for action in ACTIONS)
+                          f"{self.link(comment, action, account, expires)}" for action in ACTIONS)
         website = f"Website: {comment['author_website']}\n" if comment.get("author_website") else ""
         why = f"Held because: {comment['held_because']}\n" if comment.get("held_because") else ""
         post_link = f"{self.settings.site_url}/posts/{quote(str(comment['post_slug']), safe='')}"
@@ -181,9 +181,14 @@ class ModerationMail:
             cte="quoted-printable")
         return message
 
-    def link(self, comment: Item, action: str, username: str, version: int, expires: int) -> str:
-        parts = (str(comment["id"]), action, str(expires), str(version), text_digest(comment))
-        signature = signing.sign(self.key, _PURPOSE, *parts, username, size=_SIGNATURE_BYTES)
+    def link(self, comment: Item, action: str, account: Item, expires: int) -> str:
+        """The link doing ``action`` to ``comment`` as ``account``: signed over its immutable id too (not in the
+        link), so it never works for the next owner of a deleted account's name."""
+        username = str(account["username"])
+        parts = (str(comment["id"]), action, str(expires), str(int(account.get("token_version", 0))),
+                 text_digest(comment))
+        signature = signing.sign(self.key, _PURPOSE, *parts, username, str(account.get("account_id") or ""),
+                                 size=_SIGNATURE_BYTES)
         return mail.link(self.settings, "/moderation/by-mail", token=".".join((*parts, signature, username)))
 
     # -- the links ---------------------------------------------------------------------
@@ -193,12 +198,16 @@ class ModerationMail:
         if not token:
             raise BadRequest("the moderation link lacks its token", {"token": ["is required"]})
         shape = _TOKEN.match(token)
-        if shape is None or not signing.verify(self.key, shape[6], _PURPOSE, *shape.group(1, 2, 3, 4, 5), shape[7],
-                                               size=_SIGNATURE_BYTES):
-            raise Forbidden("this moderation link is not valid; use the one from the e-mail")
+        invalid = Forbidden("this moderation link is not valid; use the one from the e-mail")
+        if shape is None:
+            raise invalid
+        account = self.table.get(keys.user(shape[7]))
+        if not signing.verify(self.key, shape[6], _PURPOSE, *shape.group(1, 2, 3, 4, 5), shape[7],
+                              str((account or {}).get("account_id") or ""), size=_SIGNATURE_BYTES):
+            raise invalid
         if int(shape[3]) < clock.epoch():
             raise Forbidden("this moderation link has expired; moderate from the console's queue")
-        return LinkGrant(shape[1], shape[2], shape[7], int(shape[4]), shape[5])
+        return LinkGrant(shape[1], shape[2], shape[7], int(shape[4]), shape[5], account)
 
     def describe(self, token: str | None) -> dict[str, Any]:
         """What the confirming page shows: the action and the comment, as the queue would, and whether its text
@@ -219,7 +228,7 @@ class ModerationMail:
         grant = self.check(token)
         if seen is not None and not _SEEN.match(seen):
             raise BadRequest("seen must be the digest the confirming page gave", {"seen": ["is not a digest"]})
-        account = self.table.get(keys.user(grant.username))
+        account = grant.account
         role = applied_role(grant.username, str((account or {}).get("role", "")), self.settings.admins)
         if account is None or not (role == ADMIN or (role == AUTHOR and account.get("mail_held_comments"))):
             raise Forbidden(f"{grant.username} no longer moderates this blog's comments by e-mail; "
