@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,7 @@ def record(path: Path, runs: Mapping[str, Sequence[Figure]], order: Sequence[str
     A group not run this time keeps its last recorded figures, so `make budgets` and `make bench` both
     leave a complete page; each group says when and where it was measured.
     """
-    recorded: dict[str, dict[str, object]] = json.loads(path.read_text()) if path.exists() else {}
+    recorded: dict[str, dict[str, Any]] = json.loads(path.read_text()) if path.exists() else {}
     measured_on = f"{platform.python_implementation()} {platform.python_version()}, {os.cpu_count()} cores"
     for group, figures in runs.items():
         recorded[group] = {"measured_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
@@ -79,7 +80,7 @@ def record(path: Path, runs: Mapping[str, Sequence[Figure]], order: Sequence[str
     path.with_suffix(".md").write_text(markdown(recorded, order), encoding="utf-8")
 
 
-def markdown(recorded: Mapping[str, Mapping[str, object]], order: Sequence[str]) -> str:
+def markdown(recorded: Mapping[str, Mapping[str, Any]], order: Sequence[str]) -> str:
     """The recorded figures as Markdown tables, one per group, in the bench's order."""
     out = ["<!-- Written by `make bench` (bench/report.py); do not edit by hand. -->", ""]
     for group in order:
@@ -88,7 +89,7 @@ def markdown(recorded: Mapping[str, Mapping[str, object]], order: Sequence[str])
                     f"{group} --record docs/budgets/latest.json`.", ""]
             continue
         entry = recorded[group]
-        figures = [Figure(**fields) for fields in entry["figures"]]  # type: ignore[attr-defined]
+        figures = [Figure(**fields) for fields in entry["figures"]]
         out += [f"### {group}", "", f"Measured {entry['measured_at']} ({entry['measured_on']}).", "",
                 "| figure | measured | budget | | note |", "|---|---|---|---|---|"]
         out += [f"| {_cell(f.name)} | {_cell(f.measured)} | {_cell(f.budget or '(info)')} | {f.verdict} "

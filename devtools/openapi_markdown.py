@@ -97,7 +97,7 @@ def _operation(document: Node, path: str, method: str, operation: Node) -> Itera
     if operation.get("description"):
         yield operation["description"]
         yield ""
-    security = operation.get("security", document.get("security", []))
+    security: list[Node] = operation.get("security", document.get("security")) or []
     signed = any(requirement for requirement in security)
     anonymous = not security or any(not requirement for requirement in security)
     yield "Who: " + ("anyone" if anonymous and not signed else
@@ -109,8 +109,9 @@ def _operation(document: Node, path: str, method: str, operation: Node) -> Itera
         yield "|---|---|---|---|---|"
         for parameter in parameters:
             schema = parameter.get("schema", {})
-            yield (f"| `{parameter['name']}` | {parameter['in']} | {_type(document, schema)} | "
-                   f"{_cell(_rules(_resolve(document, schema) | schema))} | {_cell(parameter.get('description', ''))} |")
+            rules = _cell(_rules(_resolve(document, schema) | schema))
+            yield (f"| `{parameter['name']}` | {parameter['in']} | {_type(document, schema)} | {rules} | "
+                   f"{_cell(parameter.get('description', ''))} |")
         yield ""
     body = operation.get("requestBody")
     if body:

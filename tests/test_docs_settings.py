@@ -30,22 +30,22 @@ class RecordingEnvironment(Mapping[str, str]):
     """An environment that remembers every name asked for, and the default given with it."""
 
     def __init__(self, values: dict[str, str] | None = None) -> None:
-        self.values = values or {}
+        self.given = values or {}
         self.asked: dict[str, str | None] = {}
 
     def __getitem__(self, name: str) -> str:
         self.asked.setdefault(name, None)
-        return self.values[name]
+        return self.given[name]
 
     def get(self, name: str, default: str | None = None) -> str | None:  # type: ignore[override]
         self.asked[name] = default
-        return self.values.get(name, default)
+        return self.given.get(name, default)
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self.values)
+        return iter(self.given)
 
     def __len__(self) -> int:
-        return len(self.values)
+        return len(self.given)
 
 
 def read_settings() -> dict[str, str | None]:
