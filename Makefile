@@ -72,7 +72,7 @@ DOCS_ENV := NO_MKDOCS_2_WARNING=1
 DOCS_PORT ?= 8001
 
 docs: $(INSTALLED)  ## the documentation site into site/, strictly: any warning (a broken link, a missing snippet) fails
-	$(DOCS_ENV) $(PY) -m mkdocs build --strict --quiet
+	$(DOCS_ENV) $(PY) -m mkdocs build --strict
 
 docs-serve: $(INSTALLED)  ## the documentation site on http://127.0.0.1:$${DOCS_PORT:-8001}, rebuilt as pages change
 	$(DOCS_ENV) $(PY) -m mkdocs serve --strict --dev-addr 127.0.0.1:$(DOCS_PORT)
