@@ -86,7 +86,7 @@ clean: clean-data
 conformance: $(INSTALLED)  ## the RealWorld (Conduit) Postman suite with newman against the local stack
 	$(PY) -m devtools.conformance
 
-# --- deploy (README "Deploy"): STAGE is one of .chalice/config.json's stages -------------------
+# --- deploy (docs/deploy.md): STAGE is one of .chalice/config.json's stages -------------------
 STAGE ?= dev
 
 bootstrap: $(INSTALLED)  ## the stage's table stack and SSM secrets (idempotent), before `chalice deploy`
