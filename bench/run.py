@@ -68,11 +68,13 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown group(s): {', '.join(sorted(unknown))}")
     configure_environment()
     started = time.perf_counter()
-    runs = {name: GROUPS[name]() for name in chosen}
-    figures: list[Figure] = [figure for group in runs.values() for figure in group]
+    figures: list[Figure] = []
+    for name in chosen:
+        measured = GROUPS[name]()
+        figures += measured
+        if args.record:  # after each group, so a long run cut short keeps what it measured
+            record(args.record, {name: measured}, list(GROUPS))
     print(render(figures))
-    if args.record:
-        record(args.record, runs, list(GROUPS))
     print()
     over = [f for f in figures if f.met is False]
     took = time.perf_counter() - started
