@@ -8,7 +8,7 @@ from typing import Any
 
 from chalicelib.blog import clock
 from chalicelib.blog.ids import new_ulid
-from chalicelib.blog.passwords import hash_password, is_common, verify_password
+from chalicelib.blog.passwords import hash_password, is_common, is_predictable, verify_password
 from chalicelib.blog.sign_in_limits import SignInLimits
 from chalicelib.blog.tokens import (
     AUTHOR,
@@ -54,12 +54,16 @@ class Username(Text):
 
 
 class NewPassword(Text):
-    """A password being chosen (NIST SP 800-63B): 8 to 256 characters, and not a common one."""
+    """A password being chosen (NIST SP 800-63B): 8 to 256 characters, not a common one, not a repetition or
+    a sequence."""
 
     def __call__(self, value: Any) -> str:
         password = super().__call__(value)
         if is_common(password):
             raise FieldError("is one of the most common passwords, the first ones an attacker tries; choose another")
+        if is_predictable(password):
+            raise FieldError("repeats itself or runs in sequence (like 'aaaaaaaa' or 'abcdefgh'), the first patterns "
+                             "an attacker tries; choose another")
         return password
 
 
@@ -137,6 +141,7 @@ class Accounts:
         user = user_view(item, self.settings)
         token = issue_jwt(user["username"], user["role"], self.settings.jwt_secret, self.settings.token_ttl_seconds,
                           account_id=item.get("account_id"), version=int(item.get("token_version", 0)),
+                          session=carried.session if carried else None,
                           signed_in_at=carried.signed_in_at if carried else None,
                           expires=carried.expires if carried else None)
         return {"token": token, "user": user}
@@ -264,6 +269,9 @@ class Accounts:
         changes: dict[str, Any] = {k: fields[k] for k in ("bio", "image", "mail_held_comments") if k in fields}
         if "password" in fields:
             changes["password_hash"] = hash_password(fields["password"], self.settings.password_cost)
+            if principal.session is not None:
+                # Every other session ends; this one goes on (tokens.current_principal).
+                changes["kept_session"], changes["kept_at"] = principal.session, principal.version + 1
         writes: list[Write] = []
         if new_email:
             changes["email"] = new_email
