@@ -50,3 +50,15 @@ def test_every_directory_of_the_map_exists() -> None:
     gone = [d for d in directories if not any((PROJECT / parent / d).is_dir()
                                               for parent in ("", "chalicelib", "vendor"))]
     assert not gone, f"the Layout names directories that are gone: {gone}"
+
+
+def test_every_test_the_docs_name_exists() -> None:
+    """The recipes name the test that fails until a change is done: a test renamed or moved must be renamed here."""
+    texts = [PROJECT / "CONTRIBUTING.md", PROJECT / "README.md", *sorted((PROJECT / "docs").glob("*.md"))]
+    wrong = []
+    for text in texts:
+        for path, name in re.findall(r"`(tests/[\w/]+\.py)(?:::(\w+))?", text.read_text(encoding="utf-8")):
+            target = PROJECT / path
+            if not target.is_file() or (name and f"def {name}(" not in target.read_text(encoding="utf-8")):
+                wrong.append(f"{text.name}: {path}{'::' + name if name else ''}")
+    assert not wrong, f"the docs name tests that are not there: {wrong}"
