@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import BinaryIO
+from urllib.parse import unquote
 
 from importer.links import Upgrades
 from importer.model import (
@@ -297,7 +298,7 @@ def read_wordpress(source: BinaryIO, options: ReadOptions) -> Iterator[Record]:
         yield SourcePost(
             ref=ref, title=title, html=bodies.post(text(body), post_id),
             published=published, url=link or None, url_key=url_key(link) if link else None,
-            slug_hint=child_text(item, "post_name", WXR) or (slug_from_url(link) if link else None),
+            slug_hint=unquote(child_text(item, "post_name", WXR)) or (slug_from_url(link) if link else None),
             labels=[text(c) for c in item.findall("category") if text(c)],
             author=child_text(item, "creator", "http://purl.org/dc/elements/1.1/") or None,
             draft=bool(hidden) or _WP_POST_STATUS[status] == "draft",

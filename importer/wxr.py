@@ -31,6 +31,7 @@ SITE_ELEMENTS = ("base_blog_url", "link", "base_site_url")
 SUMMARY_LENGTH = 300  # the API's limit on a post's summary
 
 _TAG = re.compile(r"<[^>]*>")
+_BLANK_LINES = re.compile(r"\n\s*\n\s*\n")  # where the dropped block comments stood
 # A bare address alone in a paragraph or block (WordPress embeds it; this blog links it).
 _BARE_URL = re.compile(r"(<(?:p|div)\b[^>]*>)\s*(https?://[^\s<>\"]+)\s*(</(?:p|div)>)", re.IGNORECASE)
 
@@ -74,7 +75,10 @@ class Bodies:
         expanded = expand(raw, self.media, post_id)
         self.unknown.update(set(expanded.unknown))
         self.missing_media.update(expanded.missing_media)
-        body = drop_comments(expanded.html).strip() if is_block_content(raw) else autop(expanded.html)
+        if is_block_content(raw):  # the block editor's markup, as WordPress shows it: no paragraphs added
+            body = _BLANK_LINES.sub("\n\n", drop_comments(expanded.html)).strip()
+        else:
+            body = autop(expanded.html)
         return self.links.apply(_BARE_URL.sub(_linked, body))
 
     def comment(self, raw: str) -> str:
