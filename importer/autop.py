@@ -128,7 +128,7 @@ def _one_line_tags(text: str) -> str:
 def _breaks(paragraph: str) -> str:
     """Each single line break inside a paragraph's text becomes a ``<br>`` (unless the line ends with one)."""
     lines = [line.strip() for line in paragraph.split("\n")]
-    joined = lines[0]
-    for line in lines[1:]:
-        joined += ("\n" if _LINE_END_BREAK.search(joined) else "<br>\n") + line
-    return joined
+    parts = [lines[0]]
+    for previous, line in zip(lines, lines[1:], strict=False):
+        parts.append(("\n" if _LINE_END_BREAK.search(previous) else "<br>\n") + line)
+    return "".join(parts)

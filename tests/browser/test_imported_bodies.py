@@ -1,12 +1,14 @@
 """Real WordPress and Blogger exports imported with `python -m importer`, then read in Chromium on the demo blog.
 
 The check is the page a reader gets, not a function's output: no <br> standing directly in a list, no empty
-paragraph, one <pre> per code block, protected posts nowhere, and Blogger's bold still bold.
+paragraph, one <pre> per code block, protected posts nowhere, two WordPress sites side by side, and Blogger's
+bold still bold.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Callable
@@ -85,7 +87,10 @@ def test_imported_wordpress_and_blogger_posts_read_as_their_blogs_showed_them(
     blog = start_blog()
     classic = tmp_path / "classic.xml"
     classic.write_text(CLASSIC, encoding="utf-8")
-    for path in (GENERATED, classic, BLOGGER_SAMPLE):
+    # and a second WordPress site whose export numbers its posts just as the first's does
+    other = tmp_path / "other-site.xml"
+    other.write_text(GENERATED.read_text("utf-8").replace("blog.example.org", "other.example"), encoding="utf-8")
+    for path in (GENERATED, classic, BLOGGER_SAMPLE, other):
         _import(blog, path, tmp_path)
 
     # When a reader opens the block-editor post, then its list holds only items and its one code block is whole
@@ -120,6 +125,12 @@ def test_imported_wordpress_and_blogger_posts_read_as_their_blogs_showed_them(
     page.goto(f"{blog.url}/demo/")
     expect(page.locator("main article.summary").first).to_be_visible()
     assert "Защищённая" not in page.locator("main").inner_text() and "Private notes" not in page.content()
+
+    # And the second site's post stands beside the first's, which it did not replace
+    body = _body(page, blog, "gutenberg-primer-2")
+    expect(body.locator("img").first).to_have_attribute("src", re.compile(r"^https://other\.example/"))
+    body = _body(page, blog, "gutenberg-primer")
+    expect(body.locator("img").first).to_have_attribute("src", re.compile(r"^https://blog\.example\.org/"))
 
     # And a Blogger post keeps its bold text bold
     listed = api_get(blog, "/posts?limit=50")["items"]
