@@ -20,6 +20,7 @@ out balanced instead.
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 
 # WordPress's own list of block-level elements (its ``$allblocks``), plus main.
 BLOCKS = frozenset((
@@ -129,6 +130,6 @@ def _breaks(paragraph: str) -> str:
     """Each single line break inside a paragraph's text becomes a ``<br>`` (unless the line ends with one)."""
     lines = [line.strip() for line in paragraph.split("\n")]
     parts = [lines[0]]
-    for previous, line in zip(lines, lines[1:], strict=False):
+    for previous, line in pairwise(lines):
         parts.append(("\n" if _LINE_END_BREAK.search(previous) else "<br>\n") + line)
     return "".join(parts)
