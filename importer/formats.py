@@ -290,7 +290,7 @@ def read_wordpress(source: BinaryIO, options: ReadOptions) -> Iterator[Record]:
         hidden = ("password-protected" if child_text(item, "post_password", WXR)
                   else "private" if status == "private" else "")
         if hidden:
-            yield Note(f"{title or '(untitled)'} ({link or ref}) is {hidden}: imported as a draft, "
+            yield Note(f"{title or '(untitled)'} ({unquote(link) or ref}) is {hidden}: imported as a draft, "
                        "its comments held")
         published = (_wp_date(child_text(item, "post_date_gmt", WXR), child_text(item, "post_date", WXR))
                      or _rfc822(child_text(item, "pubDate")))
