@@ -63,4 +63,19 @@ class Skipped:
     kind: str
 
 
-Record = SourcePost | SourceComment | Skipped
+@dataclass(frozen=True)
+class Alias:
+    """Another address of an imported post (Hugo's ``aliases``, Jekyll's ``permalink``): kept in the redirect map."""
+
+    post_ref: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Note:
+    """Something the operator should know about the file, said once in the report (what was changed, and why)."""
+
+    text: str
+
+
+Record = SourcePost | SourceComment | Skipped | Alias | Note
