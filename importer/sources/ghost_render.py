@@ -28,17 +28,24 @@ def _figure(payload: dict[str, Any]) -> str:
     return f"<figure>{image}{f'<figcaption>{caption}</figcaption>' if caption else ''}</figure>"
 
 
+def _captioned(block: str, caption: Any) -> str:
+    return f"<figure>{block}<figcaption>{caption}</figcaption></figure>" if caption else block
+
+
 def _code(payload: dict[str, Any]) -> str:
     language = str(payload.get("language") or "")
     klass = f' class="language-{_attr(language)}"' if language else ""
-    return f"<pre><code{klass}>{escape(str(payload.get('code') or ''))}</code></pre>"
+    return _captioned(f"<pre><code{klass}>{escape(str(payload.get('code') or ''))}</code></pre>",
+                      payload.get("caption"))
 
 
 def _link(payload: dict[str, Any]) -> str:
     url = payload.get("url") or payload.get("src") or payload.get("href")
     metadata = payload.get("metadata") if isinstance(payload.get("metadata"), dict) else {}
     title = payload.get("title") or metadata.get("title") or payload.get("fileName") or url
-    return f'<p><a href="{_attr(url)}">{escape(str(title or ""))}</a></p>' if url else ""
+    about = " ".join(str(metadata[k]) for k in ("description", "publisher") if metadata.get(k))
+    link = f'<a href="{_attr(url)}">{escape(str(title or ""))}</a>' + (f"<br>{escape(str(about))}" if about else "")
+    return _captioned(f"<p>{link}</p>", payload.get("caption")) if url else ""
 
 
 # Cards both editors share, by name, from their payload.
@@ -56,7 +63,8 @@ CARDS: dict[str, Callable[[dict[str, Any]], str]] = {
     "audio": _link,
     "file": _link,
     "button": lambda p: _link({"url": p.get("buttonUrl") or p.get("url"), "title": p.get("buttonText")}),
-    "gallery": lambda p: "".join(_figure(i) for i in p.get("images") or [] if isinstance(i, dict)),
+    "gallery": lambda p: _captioned("".join(_figure(i) for i in p.get("images") or [] if isinstance(i, dict)),
+                                    p.get("caption")),
     "callout": lambda p: f"<blockquote>{p.get('calloutText') or ''}</blockquote>",
     "toggle": lambda p: f"<h4>{p.get('heading') or ''}</h4>{p.get('content') or ''}",
     "paywall": lambda p: "",
