@@ -14,8 +14,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColum
 from rich.text import Text
 
 from chalicelib.store.table import Table
-from importer.formats import ReadOptions, detect, reader
 from importer import sources
+from importer.formats import ReadOptions, detect, reader
 from importer.model import Alias, Note, Record, Skipped, SourceComment, SourcePost
 from importer.plan import plan_threads
 from importer.staging import Staging

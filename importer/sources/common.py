@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import Any, BinaryIO, cast
 
 from chalicelib.blog.comments import MAX_COMMENT_LENGTH
 from importer.formats import iso_date
@@ -20,7 +20,7 @@ _HEAD = 64 * 1024
 
 
 @contextmanager
-def opened(path: Path) -> Iterator[IO[bytes]]:
+def opened(path: Path) -> Iterator[BinaryIO]:
     """The file's bytes, gunzipped as they are read when it is gzipped (Remark42's backups, Commento's exports)."""
     with path.open("rb") as raw:
         gzipped = raw.read(2) == GZIP_MAGIC
@@ -29,7 +29,7 @@ def opened(path: Path) -> Iterator[IO[bytes]]:
             yield raw
             return
         with gzip.GzipFile(fileobj=raw) as unpacked:
-            yield unpacked
+            yield cast(BinaryIO, unpacked)
 
 
 def head(path: Path) -> bytes:

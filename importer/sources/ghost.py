@@ -85,8 +85,9 @@ def _post(post: Any, what: str, options: ReadOptions, users: dict[str, str], tag
     if members_only:
         yield Note(f"{what}: for {post.get('visibility')} readers only in Ghost: imported as a draft")
     author_ids = authors_of.get(post_id) or [str(post.get("author_id"))]
+    notes: list[str] = []
     yield SourcePost(
-        ref=f"{kind}-{post_id}", title=str(post.get("title") or ""), html=_body(post, what, (notes := [])),
+        ref=f"{kind}-{post_id}", title=str(post.get("title") or ""), html=_body(post, what, notes),
         published=any_date(post.get("published_at"), f"{what}: published_at"),
         updated=any_date(post.get("updated_at"), f"{what}: updated_at"), slug_hint=slug,
         labels=[name for t in tags_of.get(post_id, []) if (name := tags.get(t, "")) and not name.startswith("#")],

@@ -41,7 +41,7 @@ def _code(payload: dict[str, Any]) -> str:
 
 def _link(payload: dict[str, Any]) -> str:
     url = payload.get("url") or payload.get("src") or payload.get("href")
-    metadata = payload.get("metadata") if isinstance(payload.get("metadata"), dict) else {}
+    metadata: dict[str, Any] = payload["metadata"] if isinstance(payload.get("metadata"), dict) else {}
     title = payload.get("title") or metadata.get("title") or payload.get("fileName") or url
     about = " ".join(str(metadata[k]) for k in ("description", "publisher") if metadata.get(k))
     link = f'<a href="{_attr(url)}">{escape(str(title or ""))}</a>' + (f"<br>{escape(str(about))}" if about else "")

@@ -76,7 +76,7 @@ def _comment(record: dict[str, Any], what: str, pages: set[str], closed: set[str
     what = f"{what} (comment {cid[:40]})"
     locator = field_of(record, "locator", what, dict)
     url = field_of(locator, "url", f"{what}: locator")
-    user = record.get("user") if isinstance(record.get("user"), dict) else {}
+    user: dict[str, Any] = record["user"] if isinstance(record.get("user"), dict) else {}
     created = iso_date(str(record.get("time", "")))
     if created is None:
         raise ImportError_(f"{what}: 'time' {record.get('time')!r} is not a date")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import itertools
 import json
 from pathlib import Path
 from typing import Any
@@ -93,7 +94,7 @@ def test_remark42_replies_four_levels_deep_keep_their_parents(api: Api) -> None:
     assert report.comments == {"created approved": 7, "created pending": 2, "skipped: deleted, no replies": 2}
     hello = _thread(api, "hello-world")
     assert [c["depth"] for c in hello] == [0, 1, 2, 3]
-    for parent, reply in zip(hello, hello[1:], strict=False):
+    for parent, reply in itertools.pairwise(hello):
         assert reply["parent_id"] == parent["id"] and parent["reply_count"] == 1
     assert _names(hello) == ["Alice", "Борис", "田中太郎", "Alice"]
     for slug in ("hello-world", "privet-mir", JAPANESE):
@@ -137,7 +138,8 @@ def commento_export(comments: list[dict[str, Any]], commenters: list[dict[str, A
          "provider": "anon", "joinDate": "2022-01-01T00:00:00Z", "isModerator": False}]}
 
 
-def commento_comment(hex_id: str, parent: str = "root", url: str = "/notes/first-note/", **fields: Any) -> dict[str, Any]:
+def commento_comment(hex_id: str, parent: str = "root", url: str = "/notes/first-note/",
+                     **fields: Any) -> dict[str, Any]:
     return {"commentHex": hex_id, "domain": "notes.example", "url": url, "commenterHex": "c1",
             "markdown": f"comment **{hex_id}**", "html": f"<p>comment <b>{hex_id}</b></p>", "parentHex": parent,
             "score": 0, "state": "approved", "creationDate": f"2023-01-0{len(hex_id)}T10:00:00Z", "direction": 0,

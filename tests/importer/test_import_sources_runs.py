@@ -1,0 +1,244 @@
+"""The five newer sources: told from their content, run twice, cut off and resumed, and refused when malformed."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import shutil
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from chalicelib.blog import clock
+from chalicelib.store.client import dynamodb_client
+from chalicelib.store.table import Table
+from importer.cli import main
+from importer.model import ImportError_
+from importer.run import run_import
+from importer.sources import detect
+from importer.writer import Options
+from infra.table import create_table
+from tests.conftest import Api
+from tests.importer.steps import everything, import_file
+from tests.importer.test_import_comment_sources import COMMENTO, ISSO, REMARK42, REMARK42_OLDER
+from tests.importer.test_import_post_sources import GHOST, HUGO, JEKYLL
+from tests.importer.test_import_runs import UNINTERRUPTED, DiesAfter, Killed, _unusable_hashes_alike
+
+SOURCES = [ISSO, REMARK42, REMARK42_OLDER, COMMENTO, GHOST, JEKYLL, HUGO]
+KINDS = ["isso", "remark42", "remark42", "commento", "ghost", "markdown", "markdown"]
+
+
+def _dry(path: Path) -> None:
+    run_import(path, None, Options(source="", default_author="admin", dry_run=True))
+
+
+@pytest.mark.parametrize(("sample", "kind"), zip(SOURCES, KINDS, strict=True), ids=lambda v: getattr(v, "name", v))
+def test_each_source_is_told_by_its_content_not_its_name(tmp_path: Path, sample: Path, kind: str) -> None:
+    misleading = tmp_path / "wordpress-export.xml"
+    if sample.is_dir():
+        shutil.copytree(sample, misleading)
+    else:
+        shutil.copyfile(sample, misleading)
+
+    assert detect(misleading) == kind
+
+
+def test_xml_exports_are_left_to_the_xml_formats(tmp_path: Path) -> None:
+    xml = tmp_path / "export.json"
+    xml.write_text("<?xml version='1.0'?><rss/>")
+
+    assert detect(xml) is None
+
+
+@pytest.mark.parametrize("sample", SOURCES, ids=lambda p: p.name)
+def test_a_second_run_creates_nothing_and_changes_nothing(api: Api, sample: Path) -> None:
+    first = import_file(sample)
+    before = everything()
+
+    second = import_file(sample)
+
+    assert first.created > 0
+    assert second.created == 0
+    assert everything() == before
+
+
+@pytest.mark.parametrize(("sample", "cut_after"), [
+    (ISSO, 2),       # among the threads
+    (ISSO, 5),       # among the comments: replies still to come
+    (REMARK42, 6),   # between the held comments and their references
+    (GHOST, 4),      # among the posts
+    (JEKYLL, 9),     # among the posts, after their authors
+], ids=lambda v: v.name if isinstance(v, Path) else str(v))
+def test_a_run_cut_off_and_run_again_ends_as_an_uninterrupted_one(api: Api, sample: Path, cut_after: int,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(clock, "now", lambda: datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC))
+    create_table(dynamodb_client(), UNINTERRUPTED)
+    import_file(sample, table=Table(dynamodb_client(), UNINTERRUPTED))
+    expected = everything(UNINTERRUPTED)
+
+    with pytest.raises(Killed):
+        import_file(sample, table=DiesAfter(cut_after))
+    partial = everything()
+    resumed = import_file(sample)
+
+    assert 0 < len(partial) < len(expected)
+    assert resumed.created > 0
+    assert _unusable_hashes_alike(everything()) == _unusable_hashes_alike(expected)
+
+
+def test_the_import_command_reads_a_folder_and_reports_as_for_any_file(capsys: pytest.CaptureFixture[str]) -> None:
+    status = main([str(JEKYLL), "--dry-run"])
+
+    out = capsys.readouterr().out
+    assert status == 0
+    assert "format: markdown" in out and "Posts: 7 would be created" in out
+    assert "other addresses of posts (aliases, permalinks): in the redirect map" in out
+
+
+# -- refusals: a malformed file names the record, never a traceback -------------------
+
+def _isso_copy(tmp_path: Path, change: str) -> Path:
+    path = tmp_path / "comments.db"
+    shutil.copyfile(ISSO, path)
+    path.chmod(0o644)  # the shared sample is read-only; this copy is the test's own
+    with sqlite3.connect(path) as db:
+        db.execute(change)
+    return path
+
+
+def _remark42(tmp_path: Path, *lines: str) -> Path:
+    path = tmp_path / "backup.gz"
+    path.write_bytes(gzip.compress("\n".join(lines).encode()))
+    return path
+
+
+META = '{"version":1,"users":[],"posts":[]}'
+REMARK42_COMMENT = ('{"id":"c1","pid":"","text":"<p>hi</p>","user":{"name":"A","id":"u1"},'
+                    '"locator":{"site":"s","url":"https://s.example/p/"},"time":"2020-01-01T00:00:00Z"}')
+
+
+@pytest.mark.parametrize(("make", "message"), [
+    (lambda t: _isso_copy(t, "UPDATE comments SET mode = 9 WHERE id = 5"),
+     "comment 5: mode 9 is none of Isso's"),
+    (lambda t: _isso_copy(t, "UPDATE comments SET created = 'soon' WHERE id = 3"),
+     "comment 3: 'soon' is not a date"),
+    (lambda t: _isso_copy(t, "DROP TABLE threads"), "an SQLite database, but not Isso's"),
+    (lambda t: _remark42(t, META, REMARK42_COMMENT, "{not json"), "line 3: not a JSON record"),
+    (lambda t: _remark42(t, META, '{"id":"c2","pid":"","user":{},"text":"x"}'),
+     "line 2: neither Remark42's meta line nor a comment"),
+    (lambda t: _remark42(t, META, REMARK42_COMMENT.replace("2020-01-01T00:00:00Z", "yesterday")),
+     r"line 2 \(comment c1\): 'time' 'yesterday' is not a date"),
+], ids=["isso-mode", "isso-date", "isso-not-isso", "remark42-broken-line", "remark42-no-locator",
+        "remark42-date"])
+def test_a_malformed_comment_file_is_refused_naming_the_record(tmp_path: Path, make: object, message: str) -> None:
+    path = make(tmp_path)  # type: ignore[operator]
+
+    with pytest.raises(ImportError_, match=message):
+        _dry(path)
+
+
+def test_a_truncated_gzip_backup_is_refused(tmp_path: Path) -> None:
+    whole = gzip.compress(("\n".join([META] + [REMARK42_COMMENT.replace("c1", f"c{n}") for n in range(5000)])).encode())
+    path = tmp_path / "backup.gz"
+    path.write_bytes(whole[:len(whole) // 2])
+
+    with pytest.raises(ImportError_, match="the gzip file breaks off"):
+        _dry(path)
+
+
+def _json(tmp_path: Path, document: object) -> Path:
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps(document))
+    return path
+
+
+@pytest.mark.parametrize(("document", "message"), [
+    ({"version": 1, "comments": [{"commentHex": "a", "url": "/p/", "creationDate": "2020-01-01T00:00:00Z"},
+                                 {"commentHex": "b", "creationDate": "2020-01-01T00:00:00Z"}]},
+     r"comment 2 \(b\): has no 'url'"),
+    ({"version": 1, "comments": [{"commentHex": "a", "url": "/p/", "creationDate": "2020-01-01T00:00:00Z",
+                                  "state": "maybe"}]}, "comment 1 \\(a\\): state 'maybe' is none of Commento's"),
+    ({"db": [{"meta": {"exported_on": 1}, "data": {"posts": [{"id": "1", "slug": "a", "title": "A"},
+                                                             {"id": "2", "title": "B"}]}}]},
+     "post 2: has no 'slug'"),
+    ({"db": [{"meta": {"exported_on": 1}, "data": {"posts": [
+        {"id": "1", "slug": "a", "status": "published", "mobiledoc": '{"sections": [[10, 7]]}'}]}}]},
+     r"post 1 \('a'\): its lexical/mobiledoc document is malformed"),
+    ({"db": [{"meta": {"exported_on": 1}, "data": {"posts": [
+        {"id": "1", "slug": "a", "status": "published", "published_at": "last year"}]}}]},
+     r"post 1 \('a'\): published_at: 'last year' is not a date"),
+], ids=["commento-no-url", "commento-state", "ghost-no-slug", "ghost-mobiledoc", "ghost-date"])
+def test_a_malformed_json_export_is_refused_naming_the_record(tmp_path: Path, document: object,
+                                                              message: str) -> None:
+    with pytest.raises(ImportError_, match=message):
+        _dry(_json(tmp_path, document))
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    ("---\ntitle: [unclosed\n---\nBody\n", "posts/bad.md: its front matter is not valid YAML"),
+    ('+++\ntitle = "no closing quote\n+++\nBody\n', "posts/bad.md: its front matter is not valid TOML"),
+    ("---\ntitle: Never closed\nBody\n", "posts/bad.md: its front matter opens with --- and never closes"),
+    ("---\ntitle: A\ndate: yesterday\n---\nBody\n", "posts/bad.md: date: 'yesterday' is not a date"),
+    ("---\n- a list\n---\nBody\n", "posts/bad.md: its front matter is not a set of fields"),
+], ids=["yaml", "toml", "unclosed", "date", "not-a-mapping"])
+def test_a_malformed_markdown_post_is_refused_naming_its_file(tmp_path: Path, content: str, message: str) -> None:
+    (tmp_path / "posts").mkdir()
+    (tmp_path / "posts" / "bad.md").write_text(content)
+
+    with pytest.raises(ImportError_, match=message):
+        _dry(tmp_path)
+
+
+def test_the_command_refuses_a_malformed_file_in_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = _remark42(tmp_path, META, "{not json")
+
+    status = main([str(path), "--dry-run"])
+
+    err = capsys.readouterr().err
+    assert status == 1 and "import: line 2: not a JSON record" in err and "Traceback" not in err
+
+
+def test_unknown_json_and_a_folder_without_markdown_are_refused(tmp_path: Path) -> None:
+    with pytest.raises(ImportError_, match="JSON, but none of the exports this command reads"):
+        _dry(_json(tmp_path, {"hello": "world"}))
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ImportError_, match="a folder with no Markdown file"):
+        _dry(tmp_path / "empty")
+
+
+# -- hostile values ----------------------------------------------------------------------
+
+def test_a_comment_longer_than_the_api_accepts_is_a_tombstone_that_keeps_its_reply(api: Api, tmp_path: Path) -> None:
+    long = REMARK42_COMMENT.replace("<p>hi</p>", "x" * 6000)
+    reply = REMARK42_COMMENT.replace('"c1","pid":""', '"c2","pid":"c1"').replace("00:00:00Z", "00:01:00Z")
+
+    report = import_file(_remark42(tmp_path, META, long, reply))
+
+    thread = api.get("/posts/p/comments").json["items"]
+    assert [c["status"] for c in thread] == ["deleted", "approved"] and "x" * 100 not in json.dumps(thread)
+    assert any("longer than 5,000 characters" in note for note in report.notes)
+
+
+def test_a_symbolic_link_in_a_markdown_folder_is_not_followed(api: Api, tmp_path: Path) -> None:
+    outside = tmp_path / "secret.md"
+    outside.write_text("---\ntitle: Secret\n---\nPrivate notes.\n")
+    (tmp_path / "site" / "posts").mkdir(parents=True)
+    (tmp_path / "site" / "posts" / "leak.md").symlink_to(outside)
+    (tmp_path / "site" / "posts" / "fine.md").write_text("---\ntitle: Fine\n---\nPublic.\n")
+
+    report = import_file(tmp_path / "site")
+
+    assert report.read == {"post": 1, "skipped: symbolic link": 1}
+    assert api.get("/posts/secret").status == 404 and api.get("/posts/fine").status == 200
+
+
+def test_odd_unicode_in_a_commenter_s_name_is_kept_as_text(api: Api, tmp_path: Path) -> None:
+    odd = "Ev\u202eil\u200b <b>Bob</b> 👩‍💻"
+    comment = REMARK42_COMMENT.replace('"name":"A"', f'"name":{json.dumps(odd)}')
+
+    import_file(_remark42(tmp_path, META, comment))
+
+    shown = api.get("/posts/p/comments").json["items"][0]["author"]["name"]
+    assert shown == odd  # text: the page escapes it, as it does a native commenter's name
