@@ -1,6 +1,6 @@
 """The newer sources, each in its own module, told from the content (never the name) as the XML formats are.
 
-- isso: Isso's SQLite database (isso.py)
+- isso: Isso's SQLite database; isso-json: Isso's "generic" JSON import format (isso.py)
 - remark42: Remark42's backup, gzipped JSON lines (remark42.py)
 - commento: Commento's or Commento++'s JSON export, plain or gzipped (commento.py)
 - ghost: Ghost's JSON export (ghost.py)
@@ -20,7 +20,6 @@ from importer.formats import ReadOptions
 from importer.model import ImportError_, Record
 
 SourceReader = Callable[[Path, ReadOptions], Iterator[Record]]
-KINDS = ("isso", "remark42", "commento", "ghost", "markdown")
 _REMARK42_META = re.compile(rb'^\{\s*"version"\s*:\s*\d+\s*,\s*"users"\s*:')  # a first line longer than the head
 _COMMENTO = re.compile(rb'^\s*\{\s*"version"\s*:\s*\d+\s*,\s*"comments"\s*:|"commentHex"\s*:')
 
@@ -46,6 +45,8 @@ def detect(path: Path) -> str | None:
     stripped = start.lstrip()
     if not stripped.startswith((b"{", b"[")):
         return None
+    if isso.looks_like_generic(stripped):
+        return "isso-json"
     if ghost.looks_like_ghost(stripped):
         return "ghost"
     if _COMMENTO.search(stripped):
@@ -59,6 +60,6 @@ def detect(path: Path) -> str | None:
 def reader(kind: str) -> SourceReader:
     from importer.sources import commento, ghost, isso, markdown, remark42
 
-    readers: dict[str, SourceReader] = {"isso": isso.read, "remark42": remark42.read, "commento": commento.read,
+    readers: dict[str, SourceReader] = {"isso": isso.read, "isso-json": isso.read_generic, "remark42": remark42.read, "commento": commento.read,
                                         "ghost": ghost.read, "markdown": markdown.read}
     return readers[kind]

@@ -1,4 +1,4 @@
-"""Isso: its SQLite database (``comments.db``), opened read-only.
+"""Isso: its SQLite database (``comments.db``), opened read-only; and Isso's "generic" JSON import format.
 
 Threads are pages of another site, by URI (a path): each attaches to the post
 already here with that address or slug, else becomes a post, as Disqus threads
@@ -13,15 +13,16 @@ a vote here is one reader's, and Isso keeps only a bloom filter of its voters.
 from __future__ import annotations
 
 import html
+import json
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, unquote_plus
 
 from chalicelib.blog import rendering
 from importer.formats import ReadOptions
 from importer.model import APPROVED, DELETED, PENDING, ImportError_, Record, Skipped, SourceComment, SourcePost
-from importer.sources.common import epoch_date, notes_of, within_limit
+from importer.sources.common import any_date, epoch_date, field_of, notes_of, title_from_url, within_limit
 from importer.urls import slug_from_url, url_key
 
 MAGIC = b"SQLite format 3\x00"
@@ -96,3 +97,48 @@ def _comments(db: sqlite3.Connection) -> Iterator[Record]:
             created=epoch_date(created, what), status=status, author_name=str(author or ""),
             author_email=str(email or ""), author_website=str(website or ""))
         yield from notes_of(notes)
+
+
+# -- Isso's "generic" JSON import format ------------------------------------------
+# A list of threads, {"id": uri, "title", "comments": [{"id", "author", "email", "website",
+# "remote_addr", "created": "YYYY-MM-DD HH:MM:SS", "text"}]}: flat (no parents), every comment accepted.
+
+def looks_like_generic(head: bytes) -> bool:
+    start = head.lstrip()
+    return start.startswith(b"[") and b'"comments"' in start and b'"id"' in start
+
+
+def read_generic(path: Path, options: ReadOptions) -> Iterator[Record]:
+    try:
+        threads = json.loads(path.read_bytes())
+    except ValueError as broken:
+        raise ImportError_(f"{path.name}: not a JSON document ({broken})") from None
+    if not isinstance(threads, list):
+        raise ImportError_(f"{path.name}: Isso's generic format is a list of threads")
+    notes: list[str] = []
+    for number, thread in enumerate(threads, 1):
+        uri = field_of(thread, "id", f"thread {number}")
+        what = f"thread {number} ({uri[:80]})"
+        comments = field_of(thread, "comments", what, list)
+        title = str(thread.get("title") or "").strip()
+        if title and not any(c.isspace() for c in title) and ("+" in title or "%" in title):
+            title = unquote_plus(title)  # written form-encoded ("Nat+%26+Miguel"), as Isso's own sample is
+        created = [any_date(c.get("created"), f"{what}, comment {c.get('id')}") for c in comments
+                   if isinstance(c, dict)]
+        yield SourcePost(
+            ref=f"thread:{uri}", title=title or title_from_url(uri),
+            html=f'<p><a href="{html.escape(uri)}">{html.escape(uri)}</a></p>',
+            published=min((c for c in created if c), default=None), url=uri, url_key=url_key(uri),
+            slug_hint=slug_from_url(uri), attach_existing=True)
+        for comment, when in zip(comments, created, strict=True):
+            cid = field_of(comment, "id", f"{what}, a comment", (int, str))
+            if when is None:
+                raise ImportError_(f"{what}, comment {cid}: has no 'created' date")
+            body = str(comment.get("text") or "")
+            status = within_limit(APPROVED if body.strip() else DELETED, body, f"{what}, comment {cid}", notes)
+            yield SourceComment(
+                ref=f"thread:{uri}/comment-{cid}", post_ref=f"thread:{uri}", parent_ref=None,
+                html=rendering.comment_html(body) if status != DELETED else "", created=when, status=status,
+                author_name=str(comment.get("author") or ""), author_email=str(comment.get("email") or ""),
+                author_website=str(comment.get("website") or ""))
+            yield from notes_of(notes)

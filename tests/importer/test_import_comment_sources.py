@@ -13,6 +13,7 @@ from tests.conftest import Api, Blog
 from tests.importer.steps import SAMPLES, import_file
 
 ISSO = SAMPLES / "isso" / "isso-comments.db"
+ISSO_GENERIC = SAMPLES / "isso" / "isso-tests-generic.json"
 REMARK42 = SAMPLES / "remark42" / "backup-blog-20261207T083912.gz"
 REMARK42_OLDER = SAMPLES / "remark42" / "native_test-TestNative_Import-input.jsonl"
 COMMENTO = SAMPLES / "commento" / "commento-export-remark42-rest-api-testdata.json"
@@ -83,6 +84,16 @@ def test_isso_threads_attach_to_a_post_already_at_their_slug(api: Api, blog: Blo
 
     assert report.posts == {"mapped to an existing post": 1, "created": 2}
     assert api.get("/posts/hello-world").json["comment_count"] == 4
+
+
+def test_isso_s_generic_json_threads_and_their_form_encoded_titles(api: Api) -> None:
+    report = import_file(ISSO_GENERIC)
+
+    assert report.posts == {"created": 2} and report.comments == {"created approved": 2}
+    nat = api.get("/posts/0007").json
+    assert nat["title"] == "Nat & Miguel" and nat["published_at"] == "2005-05-08T06:50:26.000Z"
+    assert _thread(api, "0007")[0]["body"] == "Ja-make-a me crazzy mon :)"
+    assert api.get("/posts/0001").json["title"] == "Test post"
 
 
 # -- Remark42 -------------------------------------------------------------------

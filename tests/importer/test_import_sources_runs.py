@@ -22,12 +22,12 @@ from importer.writer import Options
 from infra.table import create_table
 from tests.conftest import Api
 from tests.importer.steps import everything, import_file
-from tests.importer.test_import_comment_sources import COMMENTO, ISSO, REMARK42, REMARK42_OLDER
+from tests.importer.test_import_comment_sources import COMMENTO, ISSO, ISSO_GENERIC, REMARK42, REMARK42_OLDER
 from tests.importer.test_import_post_sources import GHOST, HUGO, JEKYLL
 from tests.importer.test_import_runs import UNINTERRUPTED, DiesAfter, Killed, _unusable_hashes_alike
 
-SOURCES = [ISSO, REMARK42, REMARK42_OLDER, COMMENTO, GHOST, JEKYLL, HUGO]
-KINDS = ["isso", "remark42", "remark42", "commento", "ghost", "markdown", "markdown"]
+SOURCES = [ISSO, ISSO_GENERIC, REMARK42, REMARK42_OLDER, COMMENTO, GHOST, JEKYLL, HUGO]
+KINDS = ["isso", "isso-json", "remark42", "remark42", "commento", "ghost", "markdown", "markdown"]
 
 
 def _dry(path: Path) -> None:
@@ -169,7 +169,12 @@ def _json(tmp_path: Path, document: object) -> Path:
     ({"db": [{"meta": {"exported_on": 1}, "data": {"posts": [
         {"id": "1", "slug": "a", "status": "published", "published_at": "last year"}]}}]},
      r"post 1 \('a'\): published_at: 'last year' is not a date"),
-], ids=["commento-no-url", "commento-state", "ghost-no-slug", "ghost-mobiledoc", "ghost-date"])
+    ([{"id": "/p/", "title": "P", "comments": [{"id": 1, "text": "no date"}]}],
+     r"thread 1 \(/p/\), comment 1: has no 'created' date"),
+    ([{"id": "/p/", "title": "P", "comments": [{"id": 1, "created": "2020-13-45 99:00:00", "text": "x"}]}],
+     r"thread 1 \(/p/\), comment 1: '2020-13-45 99:00:00' is not a date"),
+], ids=["commento-no-url", "commento-state", "ghost-no-slug", "ghost-mobiledoc", "ghost-date", "isso-json-no-date",
+        "isso-json-bad-date"])
 def test_a_malformed_json_export_is_refused_naming_the_record(tmp_path: Path, document: object,
                                                               message: str) -> None:
     with pytest.raises(ImportError_, match=message):
