@@ -60,6 +60,7 @@ def detect(path: Path) -> str | None:
 def reader(kind: str) -> SourceReader:
     from importer.sources import commento, ghost, isso, markdown, remark42
 
-    readers: dict[str, SourceReader] = {"isso": isso.read, "isso-json": isso.read_generic, "remark42": remark42.read, "commento": commento.read,
-                                        "ghost": ghost.read, "markdown": markdown.read}
+    readers: dict[str, SourceReader] = {
+        "isso": isso.read, "isso-json": isso.read_generic, "remark42": remark42.read, "commento": commento.read,
+        "ghost": ghost.read, "markdown": markdown.read}
     return readers[kind]
