@@ -72,7 +72,7 @@ def _threads(db: sqlite3.Connection) -> Iterator[Record]:
         if not isinstance(uri, str) or not uri.strip():
             raise ImportError_(f"{what}: has no URI")
         yield SourcePost(
-            ref=f"thread-{tid}", title=str(title or "").strip() or uri,
+            ref=f"thread:{uri}", title=str(title or "").strip() or uri,
             html=f'<p><a href="{html.escape(uri)}">{html.escape(uri)}</a></p>',
             published=epoch_date(first, what) if first is not None else None, url=uri, url_key=url_key(uri),
             slug_hint=slug_from_url(uri), attach_existing=True)
@@ -80,19 +80,23 @@ def _threads(db: sqlite3.Connection) -> Iterator[Record]:
 
 def _comments(db: sqlite3.Connection) -> Iterator[Record]:
     notes: list[str] = []
-    rows = db.execute("SELECT id, tid, parent, created, mode, text, author, email, website, likes, dislikes"
-                      " FROM comments ORDER BY id")
-    for cid, tid, parent, created, mode, text, author, email, website, likes, dislikes in rows:
+    rows = db.execute("SELECT c.id, t.uri, c.parent, c.created, c.mode, c.text, c.author, c.email, c.website,"
+                      " c.likes, c.dislikes FROM comments c LEFT JOIN threads t ON t.id = c.tid ORDER BY c.id")
+    for cid, uri, parent, created, mode, text, author, email, website, likes, dislikes in rows:
         what = f"comment {cid}"
         if mode not in _MODES:
             raise ImportError_(f"{what}: mode {mode!r} is none of Isso's (1 accepted, 2 pending, 4 deleted)")
         body = str(text or "")
         status = within_limit(_MODES[mode], body, what, notes)
+        if uri is None:  # a comment of no thread: planned as an orphan, and reported so
+            uri = f"(no thread) {cid}"
         if likes or dislikes:
             yield Skipped("votes on a comment (a vote here is one reader's)")
+        # Refs by address, not by Isso's row numbers: every Isso database numbers its threads
+        # and comments from 1, and a second site's thread 1 must never land on the first's.
         yield SourceComment(
-            ref=f"comment-{cid}", post_ref=f"thread-{tid}",
-            parent_ref=f"comment-{parent}" if parent is not None else None,
+            ref=f"thread:{uri}/comment-{cid}", post_ref=f"thread:{uri}",
+            parent_ref=f"thread:{uri}/comment-{parent}" if parent is not None else None,
             html=rendering.comment_html(body) if status != DELETED else "",
             created=epoch_date(created, what), status=status, author_name=str(author or ""),
             author_email=str(email or ""), author_website=str(website or ""))

@@ -83,7 +83,7 @@ def read(folder: Path, options: ReadOptions) -> Iterator[Record]:
         if split is None:
             yield Skipped("file without front matter")
             continue
-        yield from _post(relative, *split, is_post)
+        yield from _post(folder.resolve().name, relative, *split, is_post)
 
 
 def front_matter(content: str, what: str) -> tuple[dict[str, Any], str] | None:
@@ -123,7 +123,7 @@ def _truthy(value: Any) -> bool:
     return value is True or str(value).strip().lower() in ("true", "yes")
 
 
-def _post(relative: PurePosixPath, fields: dict[str, Any], body: str, is_post: bool) -> Iterator[Record]:
+def _post(site: str, relative: PurePosixPath, fields: dict[str, Any], body: str, is_post: bool) -> Iterator[Record]:
     what = str(relative)
     stem = relative.parent.name if relative.stem == "index" and len(relative.parts) > 1 else relative.stem
     dated = _JEKYLL_NAME.match(stem)
@@ -133,7 +133,8 @@ def _post(relative: PurePosixPath, fields: dict[str, Any], body: str, is_post: b
     name_slug = dated.group(4) if dated else stem
     slug = str(fields.get("slug") or "").strip() or slugify(name_slug) or None
     categories = _words(fields.get("categories")) + _words(fields.get("category"))
-    ref = f"file:{relative}"
+    # The folder's name stands for the site: two sites' "_posts/2020-01-01-hello.md" are two posts.
+    ref = f"file:{site}/{relative}"
     body, template_tags = _liquid(body)
     if template_tags:
         yield Note(f"{what}: {template_tags} template tags ({{% %}}, {{{{< >}}}}) have no meaning here, kept as text")

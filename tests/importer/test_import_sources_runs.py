@@ -247,3 +247,30 @@ def test_odd_unicode_in_a_commenter_s_name_is_kept_as_text(api: Api, tmp_path: P
 
     shown = api.get("/posts/p/comments").json["items"][0]["author"]["name"]
     assert shown == odd  # text: the page escapes it, as it does a native commenter's name
+
+
+# -- two sites side by side -------------------------------------------------------------
+
+def test_a_second_isso_site_numbered_from_one_too_never_lands_on_the_first(api: Api, tmp_path: Path) -> None:
+    other = _isso_copy(tmp_path, "UPDATE threads SET uri = '/other-site-' || id || '/', title = 'Other ' || title")
+
+    import_file(ISSO)
+    second = import_file(other)
+
+    assert second.posts == {"created": 3} and second.comments["created approved"] == 9
+    assert api.get("/posts/hello-world").json["comment_count"] == 4
+    assert api.get("/posts/other-site-1").json["comment_count"] == 4
+    assert len(api.get("/posts/hello-world/comments").json["items"]) == 5
+
+
+def test_two_folders_with_the_same_file_names_are_two_sites(api: Api, tmp_path: Path) -> None:
+    for site, words in (("first-blog", "First site's words."), ("second-blog", "Second site's words.")):
+        (tmp_path / site / "_posts").mkdir(parents=True)
+        (tmp_path / site / "_posts" / "2020-01-01-hello.md").write_text(f"---\ntitle: Hello\n---\n{words}\n")
+
+    import_file(tmp_path / "first-blog")
+    second = import_file(tmp_path / "second-blog")
+
+    assert second.posts == {"created": 1}
+    assert "First site" in api.get("/posts/hello").json["html"]
+    assert "Second site" in api.get("/posts/hello-2").json["html"]
