@@ -23,7 +23,7 @@ from typing import Any
 from chalicelib.blog import rendering
 from importer.formats import ReadOptions, iso_date
 from importer.model import APPROVED, DELETED, PENDING, SPAM, ImportError_, Record, Skipped, SourceComment, SourcePost
-from importer.sources.common import field_of, notes_of, opened, title_from_url, within_limit
+from importer.sources.common import clean, field_of, notes_of, opened, title_from_url, within_limit
 from importer.urls import slug_from_url, url_key
 
 _STATES = {"approved": APPROVED, "unapproved": PENDING, "flagged": SPAM}
@@ -33,7 +33,7 @@ _NOT_GIVEN = ("", "undefined", "null")
 def read(path: Path, options: ReadOptions) -> Iterator[Record]:
     try:
         with opened(path) as handle:
-            document = json.load(handle)
+            document = clean(json.load(handle))
     except (OSError, EOFError) as broken:
         raise ImportError_(f"{path.name}: the gzip file breaks off ({broken})") from None
     except ValueError as broken:

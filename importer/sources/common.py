@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import re
+import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
@@ -39,6 +40,25 @@ def head(path: Path) -> bytes:
             return handle.read(_HEAD)
     except (OSError, EOFError) as broken:
         raise ImportError_(f"{path.name}: a gzip file that does not unpack ({broken})") from None
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def clean(value: Any) -> Any:
+    """Every string in ``value`` as the API would take it: NFC, no control characters, no lone surrogates.
+
+    JSON may spell a lone surrogate (``"\\ud800"``), which no UTF-8 store can hold, and a NUL or
+    another control character, which the API refuses: the text around them is kept.
+    """
+    if isinstance(value, str):
+        return unicodedata.normalize("NFC", _SURROGATE.sub("\ufffd", _CONTROL.sub("", value)))
+    if isinstance(value, dict):
+        return {clean(k): clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(clean(v) for v in value)
+    return value
 
 
 def epoch_date(seconds: Any, what: str) -> str:

@@ -20,7 +20,7 @@ from typing import Any
 
 from importer.formats import ReadOptions
 from importer.model import ImportError_, Note, Record, Skipped, SourcePost
-from importer.sources.common import any_date, field_of, opened
+from importer.sources.common import any_date, clean, field_of, opened
 from importer.sources.ghost_render import Rendered, lexical, mobiledoc
 
 _STATUSES = ("published", "scheduled", "draft")
@@ -35,7 +35,7 @@ def looks_like_ghost(head: bytes) -> bool:
 def read(path: Path, options: ReadOptions) -> Iterator[Record]:
     try:
         with opened(path) as handle:
-            document = json.load(handle)
+            document = clean(json.load(handle))
     except (OSError, EOFError) as broken:
         raise ImportError_(f"{path.name}: the gzip file breaks off ({broken})") from None
     except ValueError as broken:

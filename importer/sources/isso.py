@@ -22,7 +22,7 @@ from urllib.parse import quote, unquote_plus
 from chalicelib.blog import rendering
 from importer.formats import ReadOptions
 from importer.model import APPROVED, DELETED, PENDING, ImportError_, Record, Skipped, SourceComment, SourcePost
-from importer.sources.common import any_date, epoch_date, field_of, notes_of, title_from_url, within_limit
+from importer.sources.common import any_date, clean, epoch_date, field_of, notes_of, title_from_url, within_limit
 from importer.urls import slug_from_url, url_key
 
 MAGIC = b"SQLite format 3\x00"
@@ -67,7 +67,7 @@ def read(path: Path, options: ReadOptions) -> Iterator[Record]:
 def _threads(db: sqlite3.Connection) -> Iterator[Record]:
     rows = db.execute("SELECT t.id, t.uri, t.title, min(c.created) FROM threads t"
                       " LEFT JOIN comments c ON c.tid = t.id GROUP BY t.id ORDER BY t.id")
-    for tid, uri, title, first in rows:
+    for tid, uri, title, first in map(clean, rows):
         what = f"thread {tid}"
         if not isinstance(uri, str) or not uri.strip():
             raise ImportError_(f"{what}: has no URI")
@@ -82,7 +82,7 @@ def _comments(db: sqlite3.Connection) -> Iterator[Record]:
     notes: list[str] = []
     rows = db.execute("SELECT c.id, t.uri, c.parent, c.created, c.mode, c.text, c.author, c.email, c.website,"
                       " c.likes, c.dislikes FROM comments c LEFT JOIN threads t ON t.id = c.tid ORDER BY c.id")
-    for cid, uri, parent, created, mode, text, author, email, website, likes, dislikes in rows:
+    for cid, uri, parent, created, mode, text, author, email, website, likes, dislikes in map(clean, rows):
         what = f"comment {cid}"
         if mode not in _MODES:
             raise ImportError_(f"{what}: mode {mode!r} is none of Isso's (1 accepted, 2 pending, 4 deleted)")
@@ -114,7 +114,7 @@ def looks_like_generic(head: bytes) -> bool:
 
 def read_generic(path: Path, options: ReadOptions) -> Iterator[Record]:
     try:
-        threads = json.loads(path.read_bytes())
+        threads = clean(json.loads(path.read_bytes()))
     except ValueError as broken:
         raise ImportError_(f"{path.name}: not a JSON document ({broken})") from None
     if not isinstance(threads, list):

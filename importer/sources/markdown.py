@@ -34,7 +34,7 @@ from chalicelib.blog import rendering
 from chalicelib.blog.slugs import slugify
 from importer.formats import ReadOptions
 from importer.model import Alias, ImportError_, Note, Record, Skipped, SourcePost
-from importer.sources.common import any_date
+from importer.sources.common import any_date, clean
 
 SUFFIXES = (".md", ".markdown", ".mdown", ".mkd")
 POST_FOLDERS = frozenset({"_posts", "post", "posts", "blog"})
@@ -79,7 +79,7 @@ def read(folder: Path, options: ReadOptions) -> Iterator[Record]:
             content = path.read_text(encoding="utf-8-sig")
         except UnicodeDecodeError as broken:
             raise ImportError_(f"{relative}: not UTF-8 text ({broken.reason} at byte {broken.start})") from None
-        split = front_matter(content, str(relative))
+        split = front_matter(clean(content.replace("\r\n", "\n")), str(relative))
         if split is None:
             yield Skipped("file without front matter")
             continue
@@ -107,7 +107,7 @@ def front_matter(content: str, what: str) -> tuple[dict[str, Any], str] | None:
         data = {}
     if not isinstance(data, dict):
         raise ImportError_(f"{what}: its front matter is not a set of fields")
-    return data, body
+    return clean(data), body
 
 
 def _words(value: Any) -> list[str]:

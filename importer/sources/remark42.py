@@ -21,7 +21,7 @@ from typing import Any
 
 from importer.formats import ReadOptions, iso_date
 from importer.model import APPROVED, DELETED, PENDING, ImportError_, Record, Skipped, SourceComment, SourcePost
-from importer.sources.common import field_of, notes_of, opened, title_from_url, within_limit
+from importer.sources.common import clean, field_of, notes_of, opened, title_from_url, within_limit
 from importer.urls import slug_from_url, url_key
 
 
@@ -47,7 +47,7 @@ def read(path: Path, options: ReadOptions) -> Iterator[Record]:
                     continue
                 what = f"line {number}"
                 try:
-                    record = json.loads(line)
+                    record = clean(json.loads(line))
                 except ValueError as broken:
                     raise ImportError_(f"{what}: not a JSON record ({broken})") from None
                 if not isinstance(record, dict):

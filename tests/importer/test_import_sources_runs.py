@@ -34,7 +34,8 @@ def _dry(path: Path) -> None:
     run_import(path, None, Options(source="", default_author="admin", dry_run=True))
 
 
-@pytest.mark.parametrize(("sample", "kind"), zip(SOURCES, KINDS, strict=True), ids=lambda v: getattr(v, "name", v))
+@pytest.mark.parametrize(("sample", "kind"), list(zip(SOURCES, KINDS, strict=True)),
+                         ids=lambda v: getattr(v, "name", v))
 def test_each_source_is_told_by_its_content_not_its_name(tmp_path: Path, sample: Path, kind: str) -> None:
     misleading = tmp_path / "wordpress-export.xml"
     if sample.is_dir():
@@ -274,3 +275,15 @@ def test_two_folders_with_the_same_file_names_are_two_sites(api: Api, tmp_path: 
     assert second.posts == {"created": 1}
     assert "First site" in api.get("/posts/hello").json["html"]
     assert "Second site" in api.get("/posts/hello-2").json["html"]
+
+
+def test_control_characters_and_lone_surrogates_are_dropped_as_the_api_would(api: Api, tmp_path: Path) -> None:
+    # JSON may spell what no UTF-8 store holds (a lone surrogate) and what the API refuses (NUL, escape).
+    hostile = REMARK42_COMMENT.replace('"name":"A"', '"name":"Ma\\u0000l\\u001blory\\ud800"').replace(
+        "<p>hi</p>", "<p>h\\u0000i\\udfff</p>")
+
+    report = import_file(_remark42(tmp_path, META, hostile))
+
+    assert report.comments == {"created approved": 1}
+    comment = api.get("/posts/p/comments").json["items"][0]
+    assert comment["author"]["name"] == "Mallory\ufffd" and comment["html"] == "<p>hi\ufffd</p>"
