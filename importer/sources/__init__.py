@@ -42,9 +42,13 @@ def detect(path: Path) -> str | None:
             db.close()
         raise ImportError_(f"{path.name}: an SQLite database, but not Isso's (no threads and comments tables "
                            "with Isso's columns)")
-    stripped = start.lstrip()
+    stripped = start.removeprefix(b"\xef\xbb\xbf").lstrip()
+    if not stripped or stripped.startswith(b"<") or start.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return None  # XML (or nothing): formats.detect tells which, or why not
     if not stripped.startswith((b"{", b"[")):
-        return None
+        raise ImportError_(f"{path.name}: not an export this command reads: expected a Blogger, WordPress or Disqus "
+                           "XML export, an Isso database, a Remark42 backup, a Commento or Ghost JSON export, "
+                           "or a folder of Markdown posts")
     if isso.looks_like_generic(stripped):
         return "isso-json"
     if ghost.looks_like_ghost(stripped):

@@ -206,6 +206,14 @@ def test_the_command_refuses_a_malformed_file_in_one_line(tmp_path: Path, capsys
     assert status == 1 and "import: line 2: not a JSON record" in err and "Traceback" not in err
 
 
+def test_a_file_of_no_known_kind_is_refused_with_the_kinds_that_are(tmp_path: Path) -> None:
+    archive = tmp_path / "export.zip"
+    archive.write_bytes(b"PK\x03\x04" + bytes(range(256)))
+
+    with pytest.raises(ImportError_, match="export.zip: not an export this command reads: expected a Blogger"):
+        _dry(archive)
+
+
 def test_unknown_json_and_a_folder_without_markdown_are_refused(tmp_path: Path) -> None:
     with pytest.raises(ImportError_, match="JSON, but none of the exports this command reads"):
         _dry(_json(tmp_path, {"hello": "world"}))
