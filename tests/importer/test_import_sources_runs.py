@@ -210,7 +210,7 @@ def test_a_file_of_no_known_kind_is_refused_with_the_kinds_that_are(tmp_path: Pa
     archive = tmp_path / "export.zip"
     archive.write_bytes(b"PK\x03\x04" + bytes(range(256)))
 
-    with pytest.raises(ImportError_, match="export.zip: not an export this command reads: expected a Blogger"):
+    with pytest.raises(ImportError_, match=r"export\.zip: not an export this command reads: expected a Blogger"):
         _dry(archive)
 
 
