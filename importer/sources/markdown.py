@@ -13,10 +13,8 @@ draft, ``slug`` (else the file name's, less Jekyll's date; a Hugo bundle's
 ``index.md`` takes its folder's). The body is rendered as a post here is.
 Other addresses of a post go to the redirect map: Hugo's ``aliases``,
 Jekyll's ``permalink`` and ``redirect_from``, and Jekyll's default address of
-a post (``/<categories>/YYYY/MM/DD/<slug>.html``). Liquid tags (``{% … %}``)
-and Hugo shortcodes (``{{< … >}}``) have no meaning here: ``{% highlight %}``
-becomes a fenced code block, ``{% raw %}`` markers go, and any other tag stays
-as text, each file named in the report.
+a post (``/<categories>/YYYY/MM/DD/<slug>.html``). Liquid tags and Hugo
+shortcodes: templates.py.
 """
 
 from __future__ import annotations
@@ -34,6 +32,7 @@ from chalicelib.blog import rendering
 from chalicelib.blog.slugs import slugify
 from importer.formats import ReadOptions
 from importer.model import Alias, ImportError_, Note, Record, Skipped, SourcePost
+from importer.sources import templates
 from importer.sources.common import any_date, clean
 
 SUFFIXES = (".md", ".markdown", ".mdown", ".mkd")
@@ -41,9 +40,6 @@ POST_FOLDERS = frozenset({"_posts", "post", "posts", "blog"})
 MAX_FILE_BYTES = 4 * 1024 * 1024  # far above any post; a larger file is no post (and would not fit one item)
 _JEKYLL_NAME = re.compile(r"^(\d{4})-(\d\d)-(\d\d)-(.+)$")
 _FENCES = {"---": "yaml", "+++": "toml"}
-_HIGHLIGHT = re.compile(r"{%-?\s*highlight\s+([\w+#.-]+)[^%]*-?%}\n?(.*?){%-?\s*endhighlight\s*-?%}", re.DOTALL)
-_RAW = re.compile(r"{%-?\s*(?:end)?raw\s*-?%}")
-_TEMPLATE_TAG = re.compile(r"{%.*?%}|{{[<%].*?[>%]}}", re.DOTALL)
 
 
 def files(folder: Path) -> Iterator[Path]:
@@ -135,7 +131,7 @@ def _post(site: str, relative: PurePosixPath, fields: dict[str, Any], body: str,
     categories = _words(fields.get("categories")) + _words(fields.get("category"))
     # The folder's name stands for the site: two sites' "_posts/2020-01-01-hello.md" are two posts.
     ref = f"file:{site}/{relative}"
-    body, template_tags = _liquid(body)
+    body, template_tags = templates.convert(body)
     if template_tags:
         yield Note(f"{what}: {template_tags} template tags ({{% %}}, {{{{< >}}}}) have no meaning here, kept as text")
     yield SourcePost(
@@ -147,13 +143,6 @@ def _post(site: str, relative: PurePosixPath, fields: dict[str, Any], body: str,
         draft=_truthy(fields.get("draft")) or fields.get("published") is False)
     for url in _aliases(relative, fields, categories, date, slug if is_post and dated else None):
         yield Alias(ref, url)
-
-
-def _liquid(body: str) -> tuple[str, int]:
-    """Jekyll's highlight blocks as fenced code, its raw markers gone; how many template tags remain."""
-    body = _HIGHLIGHT.sub(lambda m: f"```{m.group(1)}\n{m.group(2).rstrip()}\n```", body)
-    body = _RAW.sub("", body)
-    return body, len(_TEMPLATE_TAG.findall(body))
 
 
 def _aliases(relative: PurePosixPath, fields: dict[str, Any], categories: list[str], date: str | None,

@@ -130,10 +130,27 @@ def test_jekyll_redirects_and_default_permalinks_are_in_the_redirect_map(api: Ap
 
 
 def test_a_jekyll_body_is_rendered_as_a_post_is(api: Api) -> None:
-    import_file(JEKYLL)
+    report = import_file(JEKYLL)
 
     body = api.get("/posts/jekyll-turns-2-0-0").json["html"]
     assert '<a href="/docs/collections/"' in body and "<ol>" in body and "<code>jekyll new &lt;path&gt;</code>" in body
+    # What {% raw %} holds is shown as written, the markers gone, and it is no template tag left over.
+    beta = api.get("/posts/jekyll-4-0-0-pre-beta1-released").json["html"]
+    assert "<code>{% highlight %}</code> now behaves like <code>{% raw %}</code>" in beta
+    assert "<code>{{ site.baseurl }}</code>" in beta and "endraw" not in beta
+    assert not any("pre-beta1" in note for note in report.notes)
+
+
+def test_hugo_s_common_shortcodes_become_links_and_code_and_the_rest_are_reported(api: Api) -> None:
+    report = import_file(HUGO)
+
+    rich = api.get("/posts/rich-content").json["html"]
+    assert '<a href="https://www.youtube.com/watch?v=ZJthWmvUzzc"' in rich
+    assert '<a href="https://vimeo.com/48912912"' in rich and "twitter.com/designreviewed/status/" in rich
+    assert "{{&lt;" not in rich
+    syntax = api.get("/posts/markdown-syntax").json["html"]
+    assert '<code class="language-html">' in syntax and "{{&lt; highlight" not in syntax
+    assert any("math-typesetting.md: 4 template tags" in note for note in report.notes)
 
 
 # -- Markdown folders: Hugo ---------------------------------------------------------
