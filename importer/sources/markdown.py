@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -55,6 +55,7 @@ def holds_posts(folder: Path) -> bool:
 
 
 def read(folder: Path, options: ReadOptions) -> Iterator[Record]:
+    resolve = _post_urls(folder)
     for path in files(folder):
         relative = PurePosixPath(path.relative_to(folder).as_posix())
         if path.is_symlink():
@@ -79,7 +80,7 @@ def read(folder: Path, options: ReadOptions) -> Iterator[Record]:
         if split is None:
             yield Skipped("file without front matter")
             continue
-        yield from _post(folder.resolve().name, relative, *split, is_post)
+        yield from _post(folder.resolve().name, relative, *split, is_post, resolve)
 
 
 def front_matter(content: str, what: str) -> tuple[dict[str, Any], str] | None:
@@ -119,7 +120,8 @@ def _truthy(value: Any) -> bool:
     return value is True or str(value).strip().lower() in ("true", "yes")
 
 
-def _post(site: str, relative: PurePosixPath, fields: dict[str, Any], body: str, is_post: bool) -> Iterator[Record]:
+def _named(relative: PurePosixPath, fields: dict[str, Any]) -> tuple[str, str | None, str | None, bool]:
+    """(name slug, date, slug, dated by its file name as Jekyll's posts are) of a file."""
     what = str(relative)
     stem = relative.parent.name if relative.stem == "index" and len(relative.parts) > 1 else relative.stem
     dated = _JEKYLL_NAME.match(stem)
@@ -127,11 +129,52 @@ def _post(site: str, relative: PurePosixPath, fields: dict[str, Any], body: str,
     if date is None and dated:
         date = any_date("-".join(dated.groups()[:3]), f"{what}: file name")
     name_slug = dated.group(4) if dated else stem
-    slug = str(fields.get("slug") or "").strip() or slugify(name_slug) or None
+    return name_slug, date, str(fields.get("slug") or "").strip() or slugify(name_slug) or None, bool(dated)
+
+
+def _jekyll_address(fields: dict[str, Any], date: str | None, slug: str | None) -> str | None:
+    """Where Jekyll puts a post: its ``permalink``, else ``/<categories>/YYYY/MM/DD/<slug>.html``."""
+    if isinstance(fields.get("permalink"), str) and fields["permalink"].strip():
+        return str(fields["permalink"]).strip()
+    if not (date and slug):
+        return None
+    categories = _words(fields.get("categories")) + _words(fields.get("category"))
+    prefix = "".join(f"/{slugify(c) or c}" for c in categories)
+    return f"{prefix}/{datetime.fromisoformat(date):%Y/%m/%d}/{slug}.html"
+
+
+def _post_urls(folder: Path) -> Callable[[str], str | None]:
+    """Jekyll's ``{% post_url NAME %}``: the address of the post NAME in this folder (in the redirect map).
+
+    A post not in the folder gets the address its name gives, without the categories no file tells."""
+    posts = {p.stem: p for p in files(folder) if "_posts" in p.parts and not p.is_symlink()}
+
+    def resolve(name: str) -> str | None:
+        name = name.strip().rsplit("/", 1)[-1]
+        path = posts.get(name)
+        if path is None or path.stat().st_size > MAX_FILE_BYTES:
+            dated = _JEKYLL_NAME.match(name)  # not in the folder: its date address, without categories
+            return "/{}/{}/{}/{}.html".format(*dated.groups()) if dated else None
+        try:
+            split = front_matter(path.read_text(encoding="utf-8-sig"), path.name)
+            if split is None:
+                return None
+            _, date, slug, _ = _named(PurePosixPath(path.name), split[0])
+        except (ImportError_, UnicodeDecodeError):
+            return None  # refused, naming the file, when that file itself is read
+        return _jekyll_address(split[0], date, slug)
+
+    return resolve
+
+
+def _post(site: str, relative: PurePosixPath, fields: dict[str, Any], body: str, is_post: bool,
+          resolve: Callable[[str], str | None]) -> Iterator[Record]:
+    what = str(relative)
+    name_slug, date, slug, dated = _named(relative, fields)
     categories = _words(fields.get("categories")) + _words(fields.get("category"))
     # The folder's name stands for the site: two sites' "_posts/2020-01-01-hello.md" are two posts.
     ref = f"file:{site}/{relative}"
-    body, template_tags = templates.convert(body)
+    body, template_tags = templates.convert(body, resolve)
     if template_tags:
         yield Note(f"{what}: {template_tags} template tags ({{% %}}, {{{{< >}}}}) have no meaning here, kept as text")
     yield SourcePost(
@@ -141,12 +184,11 @@ def _post(site: str, relative: PurePosixPath, fields: dict[str, Any], body: str,
         slug_hint=slug, labels=_words(fields.get("tags")) + categories + _words(fields.get("series")),
         author=str(fields["author"]) if isinstance(fields.get("author"), str) else None,
         draft=_truthy(fields.get("draft")) or fields.get("published") is False)
-    for url in _aliases(relative, fields, categories, date, slug if is_post and dated else None):
+    for url in _aliases(relative, fields, _jekyll_address(fields, date, slug) if is_post and dated else None):
         yield Alias(ref, url)
 
 
-def _aliases(relative: PurePosixPath, fields: dict[str, Any], categories: list[str], date: str | None,
-             jekyll_slug: str | None) -> list[str]:
+def _aliases(relative: PurePosixPath, fields: dict[str, Any], jekyll_address: str | None) -> list[str]:
     """The post's other addresses: Hugo aliases (relative ones under the file's folder), Jekyll's."""
     folders = list(relative.parts[:-1])
     if "content" in folders:  # Hugo: addresses start below content/
@@ -157,8 +199,6 @@ def _aliases(relative: PurePosixPath, fields: dict[str, Any], categories: list[s
         found.append(alias if alias.startswith("/") or "://" in alias else f"{section.rstrip('/')}/{alias}")
     if isinstance(fields.get("permalink"), str) and fields["permalink"].strip():
         found.append(fields["permalink"].strip())
-    if jekyll_slug and date:
-        day = datetime.fromisoformat(date)
-        prefix = "".join(f"/{slugify(c) or c}" for c in categories)
-        found.append(f"{prefix}/{day:%Y/%m/%d}/{jekyll_slug}.html")
+    if jekyll_address:
+        found.append(jekyll_address)
     return list(dict.fromkeys(found))

@@ -126,7 +126,7 @@ def test_jekyll_redirects_and_default_permalinks_are_in_the_redirect_map(api: Ap
     assert report.redirects["/news/2019/07/20/jekyll-4-0-0-pre-beta1-released/"] == beta  # redirect_from
     assert report.redirects["/release/2019/08/04/jekyll-4-0-0-pre-beta1-released.html"] == beta
     assert report.redirects["/release/2014/05/06/jekyll-turns-2-0-0.html"] == "jekyll-turns-2-0-0"
-    assert any("2014-05-06-jekyll-turns-2-0-0.markdown: 1 template tags" in note for note in report.notes)
+    assert not any("template tags" in note for note in report.notes)  # raw blocks and post_url are understood
 
 
 def test_a_jekyll_body_is_rendered_as_a_post_is(api: Api) -> None:
@@ -191,3 +191,20 @@ def test_drafts_unpublished_posts_and_explicit_slugs_in_a_folder(api: Api, tmp_p
     chosen = api.get("/posts/a-chosen-slug").json
     assert chosen["title"] == "Renamed" and chosen["labels"] == ["x"]
     assert "<h1>Heading</h1>" in chosen["html"] and "<script" not in chosen["html"] and "steal()" not in chosen["html"]
+
+
+def test_a_jekyll_post_url_links_to_the_address_the_redirect_map_sends_to_its_post(api: Api, tmp_path: Path) -> None:
+    posts = tmp_path / "blog" / "_posts"
+    posts.mkdir(parents=True)
+    (posts / "2020-01-01-first.md").write_text("---\ntitle: First\ncategories: [news]\n---\nThe first.\n")
+    (posts / "2020-02-02-second.md").write_text(
+        "---\ntitle: Second\n---\nAfter [the first]({% post_url 2020-01-01-first %}) and "
+        "[an older one]({% post_url 2019-05-05-not-here %}).\n")
+
+    report = import_file(tmp_path / "blog")
+
+    second = api.get("/posts/second").json["html"]
+    assert '<a href="/news/2020/01/01/first.html" rel="noopener">the first</a>' in second
+    assert '<a href="/2019/05/05/not-here.html" rel="noopener">an older one</a>' in second
+    assert report.redirects["/news/2020/01/01/first.html"] == "first"
+    assert not any("template tags" in note for note in report.notes)
