@@ -15,7 +15,6 @@ read whole (a domain's comments: megabytes, not gigabytes).
 from __future__ import annotations
 
 import html
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,7 +22,7 @@ from typing import Any
 from chalicelib.blog import rendering
 from importer.formats import ReadOptions, iso_date
 from importer.model import APPROVED, DELETED, PENDING, SPAM, ImportError_, Record, Skipped, SourceComment, SourcePost
-from importer.sources.common import clean, field_of, notes_of, opened, title_from_url, within_limit
+from importer.sources.common import field_of, notes_of, title_from_url, whole_json, within_limit
 from importer.urls import slug_from_url, url_key
 
 _STATES = {"approved": APPROVED, "unapproved": PENDING, "flagged": SPAM}
@@ -31,13 +30,7 @@ _NOT_GIVEN = ("", "undefined", "null")
 
 
 def read(path: Path, options: ReadOptions) -> Iterator[Record]:
-    try:
-        with opened(path) as handle:
-            document = clean(json.load(handle))
-    except (OSError, EOFError) as broken:
-        raise ImportError_(f"{path.name}: the gzip file breaks off ({broken})") from None
-    except ValueError as broken:
-        raise ImportError_(f"{path.name}: not a JSON document ({broken})") from None
+    document = whole_json(path)
     comments = field_of(document, "comments", "the export", list)
     commenters = {str(c.get("commenterHex")): c for c in document.get("commenters") or [] if isinstance(c, dict)}
     pages: set[str] = set()

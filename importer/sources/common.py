@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import json
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -18,6 +19,10 @@ from importer.urls import slug_from_url
 
 GZIP_MAGIC = b"\x1f\x8b"
 _HEAD = 64 * 1024
+# What one record, or one whole-document export, may take once unpacked: far above any real one, and
+# a bound on memory against a file made to blow up (a gzip "bomb", one endless line).
+MAX_LINE_BYTES = 16 * 1024 * 1024
+MAX_DOCUMENT_BYTES = 1024 * 1024 * 1024
 
 
 @contextmanager
@@ -31,6 +36,30 @@ def opened(path: Path) -> Iterator[BinaryIO]:
             return
         with gzip.GzipFile(fileobj=raw) as unpacked:
             yield cast(BinaryIO, unpacked)
+
+
+def lines(handle: BinaryIO) -> Iterator[tuple[int, bytes]]:
+    """(line number, line) of a JSON-lines file, each line bounded (MAX_LINE_BYTES)."""
+    for number, line in enumerate(iter(lambda: handle.readline(MAX_LINE_BYTES + 1), b""), 1):
+        if len(line) > MAX_LINE_BYTES:
+            raise ImportError_(f"line {number}: longer than {MAX_LINE_BYTES // 1024 // 1024} MB, which no record is")
+        yield number, line
+
+
+def whole_json(path: Path) -> Any:
+    """A JSON document (gunzipped when gzipped), bounded (MAX_DOCUMENT_BYTES unpacked), strings cleaned."""
+    try:
+        with opened(path) as handle:
+            data = handle.read(MAX_DOCUMENT_BYTES + 1)
+    except (OSError, EOFError) as broken:
+        raise ImportError_(f"{path.name}: the gzip file breaks off ({broken})") from None
+    if len(data) > MAX_DOCUMENT_BYTES:
+        raise ImportError_(f"{path.name}: more than {MAX_DOCUMENT_BYTES // 1024 // 1024 // 1024} GB of JSON "
+                           "unpacked, which is read whole: refused")
+    try:
+        return clean(json.loads(data))
+    except ValueError as broken:
+        raise ImportError_(f"{path.name}: not a JSON document ({broken})") from None
 
 
 def head(path: Path) -> bytes:

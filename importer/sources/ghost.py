@@ -12,7 +12,6 @@ with --pages. The export is one JSON document, read whole.
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,7 +19,7 @@ from typing import Any
 
 from importer.formats import ReadOptions
 from importer.model import ImportError_, Note, Record, Skipped, SourcePost
-from importer.sources.common import any_date, clean, field_of, opened
+from importer.sources.common import any_date, field_of, whole_json
 from importer.sources.ghost_render import Rendered, lexical, mobiledoc
 
 _STATUSES = ("published", "scheduled", "draft")
@@ -33,14 +32,7 @@ def looks_like_ghost(head: bytes) -> bool:
 
 
 def read(path: Path, options: ReadOptions) -> Iterator[Record]:
-    try:
-        with opened(path) as handle:
-            document = clean(json.load(handle))
-    except (OSError, EOFError) as broken:
-        raise ImportError_(f"{path.name}: the gzip file breaks off ({broken})") from None
-    except ValueError as broken:
-        raise ImportError_(f"{path.name}: not a JSON document ({broken})") from None
-    data = _data(document)
+    data = _data(whole_json(path))
     posts = field_of(data, "posts", "the export's data", list)
     users = {str(u.get("id")): str(u.get("name") or "") for u in data.get("users") or [] if isinstance(u, dict)}
     tags = {str(t.get("id")): str(t.get("name") or "") for t in data.get("tags") or [] if isinstance(t, dict)}

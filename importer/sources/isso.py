@@ -13,7 +13,6 @@ a vote here is one reader's, and Isso keeps only a bloom filter of its voters.
 from __future__ import annotations
 
 import html
-import json
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,7 +21,16 @@ from urllib.parse import quote, unquote_plus
 from chalicelib.blog import rendering
 from importer.formats import ReadOptions
 from importer.model import APPROVED, DELETED, PENDING, ImportError_, Record, Skipped, SourceComment, SourcePost
-from importer.sources.common import any_date, clean, epoch_date, field_of, notes_of, title_from_url, within_limit
+from importer.sources.common import (
+    any_date,
+    clean,
+    epoch_date,
+    field_of,
+    notes_of,
+    title_from_url,
+    whole_json,
+    within_limit,
+)
 from importer.urls import slug_from_url, url_key
 
 MAGIC = b"SQLite format 3\x00"
@@ -113,10 +121,7 @@ def looks_like_generic(head: bytes) -> bool:
 
 
 def read_generic(path: Path, options: ReadOptions) -> Iterator[Record]:
-    try:
-        threads = clean(json.loads(path.read_bytes()))
-    except ValueError as broken:
-        raise ImportError_(f"{path.name}: not a JSON document ({broken})") from None
+    threads = whole_json(path)
     if not isinstance(threads, list):
         raise ImportError_(f"{path.name}: Isso's generic format is a list of threads")
     notes: list[str] = []

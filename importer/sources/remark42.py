@@ -21,7 +21,7 @@ from typing import Any
 
 from importer.formats import ReadOptions, iso_date
 from importer.model import APPROVED, DELETED, PENDING, ImportError_, Record, Skipped, SourceComment, SourcePost
-from importer.sources.common import clean, field_of, notes_of, opened, title_from_url, within_limit
+from importer.sources.common import clean, field_of, lines, notes_of, opened, title_from_url, within_limit
 from importer.urls import slug_from_url, url_key
 
 
@@ -42,7 +42,7 @@ def read(path: Path, options: ReadOptions) -> Iterator[Record]:
     notes: list[str] = []
     try:
         with opened(path) as handle:
-            for number, line in enumerate(handle, 1):
+            for number, line in lines(handle):
                 if not line.strip():
                     continue
                 what = f"line {number}"

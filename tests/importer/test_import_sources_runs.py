@@ -17,12 +17,20 @@ from chalicelib.store.table import Table
 from importer.cli import main
 from importer.model import ImportError_
 from importer.run import run_import
-from importer.sources import detect
+from importer.sources import common, detect
 from importer.writer import Options
 from infra.table import create_table
 from tests.conftest import Api
 from tests.importer.steps import everything, import_file
-from tests.importer.test_import_comment_sources import COMMENTO, ISSO, ISSO_GENERIC, REMARK42, REMARK42_OLDER
+from tests.importer.test_import_comment_sources import (
+    COMMENTO,
+    ISSO,
+    ISSO_GENERIC,
+    REMARK42,
+    REMARK42_OLDER,
+    THREAD,
+    commento_export,
+)
 from tests.importer.test_import_post_sources import GHOST, HUGO, JEKYLL
 from tests.importer.test_import_runs import UNINTERRUPTED, DiesAfter, Killed, _unusable_hashes_alike
 
@@ -295,3 +303,17 @@ def test_control_characters_and_lone_surrogates_are_dropped_as_the_api_would(api
     assert report.comments == {"created approved": 1}
     comment = api.get("/posts/p/comments").json["items"][0]
     assert comment["author"]["name"] == "Mallory\ufffd" and comment["html"] == "<p>hi\ufffd</p>"
+
+
+def test_a_line_or_a_document_past_its_bound_is_refused_before_it_fills_memory(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The bounds are far above any real export (16 MB a line, 1 GB a document): lowered here to show them.
+    monkeypatch.setattr(common, "MAX_LINE_BYTES", 1000)
+    monkeypatch.setattr(common, "MAX_DOCUMENT_BYTES", 1000)
+
+    with pytest.raises(ImportError_, match="line 2: longer than"):
+        _dry(_remark42(tmp_path, META, REMARK42_COMMENT.replace("hi", "x" * 2000)))
+    bomb = tmp_path / "commento.json.gz"
+    bomb.write_bytes(gzip.compress(json.dumps(commento_export(THREAD * 20)).encode()))
+    with pytest.raises(ImportError_, match=r"commento\.json\.gz: more than .* unpacked, which is read whole"):
+        _dry(bomb)
