@@ -8,8 +8,9 @@ are symbolic links (an import reads only what is inside the folder).
 
 Fields: ``title`` (else from the file name), ``date`` (else from Jekyll's
 ``YYYY-MM-DD-`` file name), ``tags``, ``categories``/``category`` and Hugo's
-``series`` as labels, ``draft: true`` or Jekyll's ``published: false`` as a
-draft, ``slug`` (else the file name's, less Jekyll's date; a Hugo bundle's
+``series`` as labels, ``draft: true``, Jekyll's ``published: false`` or its
+``_drafts`` folder as a draft, Eleventy's ``date: Last Modified`` (and the like)
+as no date, ``slug`` (else the file name's, less Jekyll's date; a Hugo bundle's
 ``index.md`` takes its folder's). The body is rendered as a post here is.
 Other addresses of a post go to the redirect map: Hugo's ``aliases``,
 Jekyll's ``permalink`` and ``redirect_from``, and Jekyll's default address of
@@ -36,7 +37,9 @@ from importer.sources import templates
 from importer.sources.common import any_date, clean
 
 SUFFIXES = (".md", ".markdown", ".mdown", ".mkd")
-POST_FOLDERS = frozenset({"_posts", "post", "posts", "blog"})
+POST_FOLDERS = frozenset({"_posts", "_drafts", "post", "posts", "blog"})
+# Eleventy's dates that name a file's own time rather than give one: the file name's date (or none) instead.
+_FILE_TIME_DATES = frozenset({"created", "last modified", "git created", "git last modified"})
 MAX_FILE_BYTES = 4 * 1024 * 1024  # far above any post; a larger file is no post (and would not fit one item)
 _JEKYLL_NAME = re.compile(r"^(\d{4})-(\d\d)-(\d\d)-(.+)$")
 _FENCES = {"---": "yaml", "+++": "toml"}
@@ -116,6 +119,11 @@ def _words(value: Any) -> list[str]:
     return str(value).split()
 
 
+def _is_address(permalink: Any) -> bool:
+    """A permalink that is an address; not Eleventy's ``false`` (no page) nor a template (``{{ … }}``)."""
+    return isinstance(permalink, str) and bool(permalink.strip()) and "{{" not in permalink and "{%" not in permalink
+
+
 def _truthy(value: Any) -> bool:
     return value is True or str(value).strip().lower() in ("true", "yes")
 
@@ -125,7 +133,8 @@ def _named(relative: PurePosixPath, fields: dict[str, Any]) -> tuple[str, str | 
     what = str(relative)
     stem = relative.parent.name if relative.stem == "index" and len(relative.parts) > 1 else relative.stem
     dated = _JEKYLL_NAME.match(stem)
-    date = any_date(fields.get("date"), f"{what}: date")
+    given = fields.get("date")
+    date = None if str(given).strip().lower() in _FILE_TIME_DATES else any_date(given, f"{what}: date")
     if date is None and dated:
         date = any_date("-".join(dated.groups()[:3]), f"{what}: file name")
     name_slug = dated.group(4) if dated else stem
@@ -134,7 +143,7 @@ def _named(relative: PurePosixPath, fields: dict[str, Any]) -> tuple[str, str | 
 
 def _jekyll_address(fields: dict[str, Any], date: str | None, slug: str | None) -> str | None:
     """Where Jekyll puts a post: its ``permalink``, else ``/<categories>/YYYY/MM/DD/<slug>.html``."""
-    if isinstance(fields.get("permalink"), str) and fields["permalink"].strip():
+    if _is_address(fields.get("permalink")):
         return str(fields["permalink"]).strip()
     if not (date and slug):
         return None
@@ -183,7 +192,7 @@ def _post(site: str, relative: PurePosixPath, fields: dict[str, Any], body: str,
         updated=any_date(fields.get("lastmod") or fields.get("last_modified_at"), f"{what}: lastmod"),
         slug_hint=slug, labels=_words(fields.get("tags")) + categories + _words(fields.get("series")),
         author=str(fields["author"]) if isinstance(fields.get("author"), str) else None,
-        draft=_truthy(fields.get("draft")) or fields.get("published") is False)
+        draft=_truthy(fields.get("draft")) or fields.get("published") is False or "_drafts" in relative.parts)
     for url in _aliases(relative, fields, _jekyll_address(fields, date, slug) if is_post and dated else None):
         yield Alias(ref, url)
 
@@ -197,7 +206,7 @@ def _aliases(relative: PurePosixPath, fields: dict[str, Any], jekyll_address: st
     found: list[str] = []
     for alias in _words(fields.get("aliases")) + _words(fields.get("redirect_from")):
         found.append(alias if alias.startswith("/") or "://" in alias else f"{section.rstrip('/')}/{alias}")
-    if isinstance(fields.get("permalink"), str) and fields["permalink"].strip():
+    if _is_address(fields.get("permalink")):
         found.append(fields["permalink"].strip())
     if jekyll_address:
         found.append(jekyll_address)

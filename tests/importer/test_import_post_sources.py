@@ -208,3 +208,20 @@ def test_a_jekyll_post_url_links_to_the_address_the_redirect_map_sends_to_its_po
     assert '<a href="/2019/05/05/not-here.html" rel="noopener">an older one</a>' in second
     assert report.redirects["/news/2020/01/01/first.html"] == "first"
     assert not any("template tags" in note for note in report.notes)
+
+
+def test_jekyll_drafts_and_eleventy_s_file_dates_and_templated_permalinks(api: Api, tmp_path: Path) -> None:
+    (tmp_path / "site" / "_drafts").mkdir(parents=True)
+    (tmp_path / "site" / "_drafts" / "unfinished.md").write_text("---\ntitle: Unfinished\n---\nNot yet.\n")
+    (tmp_path / "site" / "posts").mkdir()
+    (tmp_path / "site" / "posts" / "2021-03-04-eleventy.md").write_text(
+        "---\ntitle: Eleventy\ndate: Last Modified\npermalink: \"/blog/{{ title | slugify }}/\"\ntags: [posts]\n"
+        "---\nBuilt by Eleventy.\n")
+
+    report = import_file(tmp_path / "site")
+
+    assert report.read == {"post (draft)": 1, "post": 1}
+    assert api.get("/posts/unfinished").status == 404
+    eleventy = api.get("/posts/eleventy").json
+    assert eleventy["published_at"] == "2021-03-04T00:00:00.000Z"  # the file name's date
+    assert not any("{{" in address for address in report.redirects)
