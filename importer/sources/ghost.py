@@ -5,7 +5,7 @@ draft stays a draft) and tags as labels (Ghost's internal ``#tags`` are left
 out). A post shown only to members or paying members is imported as a draft,
 never public, and the report lists it. The body is Ghost's ``html``; an
 export without it (Ghost writes ``html`` only once rendered) has it rendered
-from ``lexical`` or ``mobiledoc`` (ghost_render.py). Authors come from
+from ``lexical`` or ``mobiledoc`` (ghost_render.py), or Ghost 0.x's ``markdown``. Authors come from
 ``posts_authors`` (the first is the post's author) and ``users``. Pages come
 with --pages. The export is one JSON document, read whole.
 """
@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from chalicelib.blog import rendering
 from importer.formats import ReadOptions
 from importer.model import ImportError_, Note, Record, Skipped, SourcePost
 from importer.sources.common import any_date, field_of, whole_json
@@ -65,7 +66,7 @@ def _post(post: Any, what: str, options: ReadOptions, users: dict[str, str], tag
     post_id = str(field_of(post, "id", what, (str, int)))
     slug = field_of(post, "slug", what)
     what = f"{what} ({slug[:60]!r})"
-    kind = str(post.get("type") or "post")
+    kind = str(post.get("type") or ("page" if post.get("page") in (True, 1, "1") else "post"))  # Ghost < 2: "page"
     status = str(post.get("status") or "draft")
     if kind not in ("post", "page") or (kind == "page" and not options.pages):
         yield Skipped(kind)
@@ -97,6 +98,8 @@ def _body(post: dict[str, Any], what: str, notes: list[str]) -> str:
             body = lexical(post["lexical"], rendered)
         elif isinstance(post.get("mobiledoc"), str) and post["mobiledoc"].strip():
             body = mobiledoc(post["mobiledoc"], rendered)
+        elif isinstance(post.get("markdown"), str):  # Ghost 0.x kept Markdown
+            body = rendering.post_html(post["markdown"])
         else:
             body = ""
     except (ValueError, TypeError, KeyError, IndexError, AttributeError) as broken:

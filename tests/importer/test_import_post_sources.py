@@ -225,3 +225,15 @@ def test_jekyll_drafts_and_eleventy_s_file_dates_and_templated_permalinks(api: A
     eleventy = api.get("/posts/eleventy").json
     assert eleventy["published_at"] == "2021-03-04T00:00:00.000Z"  # the file name's date
     assert not any("{{" in address for address in report.redirects)
+
+
+def test_an_older_ghost_export_s_page_flag_and_markdown_body(api: Api, tmp_path: Path) -> None:
+    def as_ghost_0(data: dict[str, Any]) -> None:
+        for post in data["posts"]:
+            post["page"] = 1 if post.pop("type") == "page" else 0
+            post.update(html=None, mobiledoc=None, markdown=f"## {post['title']}\n\nBody of *{post['slug']}*.")
+
+    report = import_file(_ghost_export(tmp_path, as_ghost_0))
+
+    assert report.posts == {"created": 7} and report.read["skipped: page"] == 4
+    assert "<p>Body of <em>welcome</em>.</p>" in api.get("/posts/welcome").json["html"]
