@@ -1,4 +1,5 @@
-"""The records every format is read into: a source post, a source comment, something skipped."""
+"""The records every format is read into: a source post, a source comment, something skipped,
+another address of a post, a note for the report."""
 
 from __future__ import annotations
 
