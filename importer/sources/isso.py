@@ -80,7 +80,7 @@ def _threads(db: sqlite3.Connection) -> Iterator[Record]:
         if not isinstance(uri, str) or not uri.strip():
             raise ImportError_(f"{what}: has no URI")
         yield SourcePost(
-            ref=f"thread:{uri}", title=str(title or "").strip() or uri,
+            ref=f"thread:{uri}", title=str(title or "").strip() or title_from_url(uri),
             html=f'<p><a href="{html.escape(uri)}">{html.escape(uri)}</a></p>',
             published=epoch_date(first, what) if first is not None else None, url=uri, url_key=url_key(uri),
             slug_hint=slug_from_url(uri), attach_existing=True)

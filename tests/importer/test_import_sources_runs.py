@@ -317,3 +317,12 @@ def test_a_line_or_a_document_past_its_bound_is_refused_before_it_fills_memory(
     bomb.write_bytes(gzip.compress(json.dumps(commento_export(THREAD * 20)).encode()))
     with pytest.raises(ImportError_, match=r"commento\.json\.gz: more than .* unpacked, which is read whole"):
         _dry(bomb)
+
+
+def test_an_isso_thread_without_a_title_is_titled_from_its_address_never_the_raw_uri(api: Api,
+                                                                                      tmp_path: Path) -> None:
+    untitled = _isso_copy(tmp_path, "UPDATE threads SET title = NULL WHERE id = 1")
+
+    import_file(untitled)
+
+    assert api.get("/posts/hello-world").json["title"] == "Hello world"
