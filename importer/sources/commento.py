@@ -9,7 +9,7 @@ Commento rendered is sanitised here as any imported comment is; without it the
 Markdown is rendered as a comment here is. Commenters come from ``commenters``
 (Commento writes "undefined" for what an anonymous one did not give). Scores
 are not imported: a vote here is one reader's. The file is one JSON document,
-read whole (a domain's comments: megabytes, not gigabytes).
+read a row at a time (jsonstream.py).
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ from typing import Any
 from chalicelib.blog import rendering
 from importer.formats import ReadOptions, iso_date
 from importer.model import APPROVED, DELETED, PENDING, SPAM, ImportError_, Record, Skipped, SourceComment, SourcePost
-from importer.sources.common import field_of, notes_of, title_from_url, whole_json, within_limit
+from importer.sources.common import field_of, notes_of, title_from_url, within_limit
+from importer.sources.jsonstream import object_rows
 from importer.urls import slug_from_url, url_key
 
 _STATES = {"approved": APPROVED, "unapproved": PENDING, "flagged": SPAM}
@@ -30,14 +31,24 @@ _NOT_GIVEN = ("", "undefined", "null")
 
 
 def read(path: Path, options: ReadOptions) -> Iterator[Record]:
-    document = whole_json(path)
-    comments = field_of(document, "comments", "the export", list)
-    commenters = {str(c.get("commenterHex")): c for c in document.get("commenters") or [] if isinstance(c, dict)}
+    # Two passes, a row at a time: the commenters (after the comments in Commento's order), then the comments.
+    commenters: dict[str, Any] = {}
+    tables: set[str] = set()
+    for table, row in object_rows(path, tables):
+        if table == "commenters" and isinstance(row, dict):
+            commenters[str(row.get("commenterHex"))] = row
+    if "comments" not in tables:
+        raise ImportError_("the export: has no 'comments' (a Commento export is {\"version\": 1, \"comments\": […], "
+                           "\"commenters\": […]})")
     pages: set[str] = set()
     notes: list[str] = []
-    for number, comment in enumerate(comments, 1):
-        yield from _comment(comment, f"comment {number}", commenters, pages, notes)
-        yield from notes_of(notes)
+    number = 0
+    for table, comment in object_rows(path):
+        if table == "comments":
+            number += 1
+            yield from _comment(comment, f"comment {number}", commenters, pages, notes)
+            yield from notes_of(notes)
+
 
 
 def _given(value: Any) -> str:

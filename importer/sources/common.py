@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gzip
-import json
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -19,10 +18,9 @@ from importer.urls import slug_from_url
 
 GZIP_MAGIC = b"\x1f\x8b"
 _HEAD = 64 * 1024
-# What one record, or one whole-document export, may take once unpacked: far above any real one, and
-# a bound on memory against a file made to blow up (a gzip "bomb", one endless line).
+# What one line of a JSON-lines file may take once unpacked: far above any real record, and a bound
+# on memory against a file made to blow up (a gzip "bomb", one endless line).
 MAX_LINE_BYTES = 16 * 1024 * 1024
-MAX_DOCUMENT_BYTES = 1024 * 1024 * 1024
 
 
 @contextmanager
@@ -44,22 +42,6 @@ def lines(handle: BinaryIO) -> Iterator[tuple[int, bytes]]:
         if len(line) > MAX_LINE_BYTES:
             raise ImportError_(f"line {number}: longer than {MAX_LINE_BYTES // 1024 // 1024} MB, which no record is")
         yield number, line
-
-
-def whole_json(path: Path) -> Any:
-    """A JSON document (gunzipped when gzipped), bounded (MAX_DOCUMENT_BYTES unpacked), strings cleaned."""
-    try:
-        with opened(path) as handle:
-            data = handle.read(MAX_DOCUMENT_BYTES + 1)
-    except (OSError, EOFError) as broken:
-        raise ImportError_(f"{path.name}: the gzip file breaks off ({broken})") from None
-    if len(data) > MAX_DOCUMENT_BYTES:
-        raise ImportError_(f"{path.name}: more than {MAX_DOCUMENT_BYTES // 1024 // 1024 // 1024} GB of JSON "
-                           "unpacked, which is read whole: refused")
-    try:
-        return clean(json.loads(data))
-    except ValueError as broken:
-        raise ImportError_(f"{path.name}: not a JSON document ({broken})") from None
 
 
 def head(path: Path) -> bytes:

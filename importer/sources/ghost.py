@@ -7,7 +7,8 @@ never public, and the report lists it. The body is Ghost's ``html``; an
 export without it (Ghost writes ``html`` only once rendered) has it rendered
 from ``lexical`` or ``mobiledoc`` (ghost_render.py), or Ghost 0.x's ``markdown``. Authors come from
 ``posts_authors`` (the first is the post's author) and ``users``. Pages come
-with --pages. The export is one JSON document, read whole.
+with --pages. The export is one JSON document, read a row at a time
+(jsonstream.py), in two passes: the small tables, then the posts.
 """
 
 from __future__ import annotations
@@ -20,10 +21,12 @@ from typing import Any
 from chalicelib.blog import rendering
 from importer.formats import ReadOptions
 from importer.model import ImportError_, Note, Record, Skipped, SourcePost
-from importer.sources.common import any_date, field_of, whole_json
+from importer.sources.common import any_date, field_of, opened
 from importer.sources.ghost_render import Rendered, lexical, mobiledoc
+from importer.sources.jsonstream import JsonStream
 
 _STATUSES = ("published", "scheduled", "draft")
+_SMALL_TABLES = ("users", "tags", "posts_tags", "posts_authors")
 
 
 def looks_like_ghost(head: bytes) -> bool:
@@ -33,23 +36,61 @@ def looks_like_ghost(head: bytes) -> bool:
 
 
 def read(path: Path, options: ReadOptions) -> Iterator[Record]:
-    data = _data(whole_json(path))
-    posts = field_of(data, "posts", "the export's data", list)
-    users = {str(u.get("id")): str(u.get("name") or "") for u in data.get("users") or [] if isinstance(u, dict)}
-    tags = {str(t.get("id")): str(t.get("name") or "") for t in data.get("tags") or [] if isinstance(t, dict)}
-    tags_of = _joined(data.get("posts_tags"), "tag_id")
-    authors_of = _joined(data.get("posts_authors"), "author_id")
-    for number, post in enumerate(posts, 1):
-        yield from _post(post, f"post {number}", options, users, tags, tags_of, authors_of)
+    """Two passes over the file: the small tables first (they follow the posts in Ghost's order), then the posts."""
+    small: dict[str, list[Any]] = defaultdict(list)
+    for table, row in _rows(path):
+        if table in _SMALL_TABLES:
+            small[table].append(row)
+        elif table == "posts":
+            small.setdefault("posts", [])  # seen; its rows are read in the second pass
+    if "posts" not in small:
+        raise ImportError_("the export's data: has no 'posts' (a Ghost export is "
+                           "{\"db\": [{\"meta\": …, \"data\": {\"posts\": […], …}}]})")
+    users = {str(u.get("id")): str(u.get("name") or "") for u in small["users"] if isinstance(u, dict)}
+    tags = {str(t.get("id")): str(t.get("name") or "") for t in small["tags"] if isinstance(t, dict)}
+    tags_of = _joined(small["posts_tags"], "tag_id")
+    authors_of = _joined(small["posts_authors"], "author_id")
+    number = 0
+    for table, post in _rows(path):
+        if table == "posts":
+            number += 1
+            yield from _post(post, f"post {number}", options, users, tags, tags_of, authors_of)
 
 
-def _data(document: Any) -> dict[str, Any]:
-    if isinstance(document, dict) and isinstance(document.get("db"), list) and document["db"]:
-        document = document["db"][0]
-    data = document.get("data") if isinstance(document, dict) else None
-    if not isinstance(data, dict):
-        raise ImportError_("the export has no 'data' (a Ghost export is {\"db\": [{\"meta\": …, \"data\": …}]})")
-    return data
+def _rows(path: Path) -> Iterator[tuple[str, Any]]:
+    """(table, row) for every row of every table in the export's ``data``, in file order, one row at a time."""
+    with opened(path) as handle:
+        stream = JsonStream(handle, path.name)
+        for key in stream.members():
+            if key == "db" and stream.is_array():
+                for index, _ in enumerate(stream.starts()):
+                    if index == 0:
+                        yield from _database(stream)
+                    else:
+                        stream.value()
+            elif key == "data":
+                yield from _tables(stream)
+            else:
+                stream.value()
+
+
+def _database(stream: JsonStream) -> Iterator[tuple[str, Any]]:
+    for key in stream.members():
+        if key == "data":
+            yield from _tables(stream)
+        else:
+            stream.value()
+
+
+def _tables(stream: JsonStream) -> Iterator[tuple[str, Any]]:
+    if not stream.is_object():
+        raise ImportError_("the export's 'data' is not an object of tables")
+    for table in stream.members():
+        if stream.is_array():
+            for row in stream.elements():
+                yield table, row
+        else:
+            stream.value()
 
 
 def _joined(rows: Any, column: str) -> dict[str, list[str]]:
@@ -57,7 +98,8 @@ def _joined(rows: Any, column: str) -> dict[str, list[str]]:
     found: dict[str, list[tuple[int, str]]] = defaultdict(list)
     for row in rows or []:
         if isinstance(row, dict) and row.get("post_id") is not None:
-            found[str(row["post_id"])].append((int(row.get("sort_order") or 0), str(row.get(column))))
+            order = row.get("sort_order")
+            found[str(row["post_id"])].append((order if isinstance(order, int) else 0, str(row.get(column))))
     return {post: [value for _, value in sorted(pairs)] for post, pairs in found.items()}
 
 

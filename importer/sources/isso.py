@@ -28,9 +28,9 @@ from importer.sources.common import (
     field_of,
     notes_of,
     title_from_url,
-    whole_json,
     within_limit,
 )
+from importer.sources.jsonstream import array_rows
 from importer.urls import slug_from_url, url_key
 
 MAGIC = b"SQLite format 3\x00"
@@ -121,11 +121,8 @@ def looks_like_generic(head: bytes) -> bool:
 
 
 def read_generic(path: Path, options: ReadOptions) -> Iterator[Record]:
-    threads = whole_json(path)
-    if not isinstance(threads, list):
-        raise ImportError_(f"{path.name}: Isso's generic format is a list of threads")
     notes: list[str] = []
-    for number, thread in enumerate(threads, 1):
+    for number, thread in enumerate(array_rows(path), 1):  # a thread at a time
         uri = field_of(thread, "id", f"thread {number}")
         what = f"thread {number} ({uri[:80]})"
         comments = field_of(thread, "comments", what, list)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import gzip
+import io
 import json
 import shutil
 import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -17,7 +19,7 @@ from chalicelib.store.table import Table
 from importer.cli import main
 from importer.model import ImportError_
 from importer.run import run_import
-from importer.sources import common, detect
+from importer.sources import common, detect, jsonstream
 from importer.writer import Options
 from infra.table import create_table
 from tests.conftest import Api
@@ -29,6 +31,7 @@ from tests.importer.test_import_comment_sources import (
     REMARK42,
     REMARK42_OLDER,
     THREAD,
+    commento_comment,
     commento_export,
 )
 from tests.importer.test_import_post_sources import GHOST, HUGO, JEKYLL
@@ -305,18 +308,31 @@ def test_control_characters_and_lone_surrogates_are_dropped_as_the_api_would(api
     assert comment["author"]["name"] == "Mallory\ufffd" and comment["html"] == "<p>hi\ufffd</p>"
 
 
-def test_a_line_or_a_document_past_its_bound_is_refused_before_it_fills_memory(
+def test_a_line_or_a_json_value_past_its_bound_is_refused_before_it_fills_memory(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    # The bounds are far above any real export (16 MB a line, 1 GB a document): lowered here to show them.
+    # The bounds are far above any real record (16 MB a line, 64 M characters a value): lowered here to show them.
     monkeypatch.setattr(common, "MAX_LINE_BYTES", 1000)
-    monkeypatch.setattr(common, "MAX_DOCUMENT_BYTES", 1000)
+    monkeypatch.setattr(jsonstream, "MAX_ELEMENT_CHARS", 1000)
+    monkeypatch.setattr(jsonstream, "_CHUNK", 100)
 
     with pytest.raises(ImportError_, match="line 2: longer than"):
         _dry(_remark42(tmp_path, META, REMARK42_COMMENT.replace("hi", "x" * 2000)))
     bomb = tmp_path / "commento.json.gz"
-    bomb.write_bytes(gzip.compress(json.dumps(commento_export(THREAD * 20)).encode()))
-    with pytest.raises(ImportError_, match=r"commento\.json\.gz: more than .* unpacked, which is read whole"):
+    bomb.write_bytes(gzip.compress(json.dumps(commento_export([commento_comment("a", html="x" * 5000)])).encode()))
+    with pytest.raises(ImportError_, match=r"commento\.json\.gz: one JSON value longer than 1,000 characters"):
         _dry(bomb)
+
+
+def test_a_commento_export_is_read_a_row_at_a_time_with_its_commenters_found_after_its_comments(
+        api: Api, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(jsonstream, "_CHUNK", 64)  # many reads, every row cut somewhere
+    path = tmp_path / "commento.json"
+    path.write_text(json.dumps(commento_export(THREAD)))
+
+    report = import_file(path)
+
+    assert report.comments["created approved"] == 5
+    assert api.get("/posts/first-note/comments").json["items"][0]["author"]["name"] == "Ann"  # found in pass one
 
 
 def test_an_isso_thread_without_a_title_is_titled_from_its_address_never_the_raw_uri(api: Api,
@@ -326,3 +342,40 @@ def test_an_isso_thread_without_a_title_is_titled_from_its_address_never_the_raw
     import_file(untitled)
 
     assert api.get("/posts/hello-world").json["title"] == "Hello world"
+
+
+# -- Ghost's export, read a row at a time ------------------------------------------------
+
+def test_the_json_stream_reads_what_the_standard_decoder_reads_whatever_the_chunk_boundaries(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    document = {"db": [{"meta": {"n": 123456789, "f": -1.5e-3, "ok": True, "none": None},
+                        "data": {"posts": [{"title": "Привет, 世界 👩‍💻", "html": "<p>\"quoted\" \\ \u00e9</p>"},
+                                           {"id": 2, "tags": []}], "tags": [], "users": [{"id": "1"}]}}]}
+    encoded = json.dumps(document, ensure_ascii=False, indent=1).encode()
+    monkeypatch.setattr(jsonstream, "_CHUNK", 3)  # every number, escape and multi-byte character cut somewhere
+
+    stream = jsonstream.JsonStream(io.BytesIO(encoded), "test.json")
+    read: dict[str, Any] = {}
+    for key in stream.members():
+        assert key == "db"
+        for _ in stream.starts():
+            for inner in stream.members():
+                read[inner] = ({t: list(stream.elements()) for t in stream.members()} if inner == "data"
+                               else stream.value())
+
+    assert read == document["db"][0]
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ('{"db": [{"meta": {}, "data": {"posts": [{"id": "1", "slug": "a"}', "the JSON document ends too soon"),
+    ('{"db": [{"meta": {}, "data": {"posts": [{"id": "1", "slug": "a"} {"id": 2}]}}]}',
+     "not a JSON document \\(found '\\{' where one of ',\\]' belongs"),
+    ('{"db": [{"meta": {}, "data": {"posts": [{"id": "1", "slug": tru}]}}]}', "not a JSON document \\(Expecting value"),
+    ('{"db": [{"meta": {}, "data": {"users": []}}]}', "the export's data: has no 'posts'"),
+], ids=["truncated", "missing-comma", "bad-literal", "no-posts"])
+def test_a_broken_ghost_export_is_refused_where_it_breaks(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "ghost.json"
+    path.write_text(text)
+
+    with pytest.raises(ImportError_, match=message):
+        _dry(path)
