@@ -36,6 +36,7 @@ class SourcePost:
     comments_closed: bool = False
     # Disqus threads are pages of another site: attach to a post already here when one has the address.
     attach_existing: bool = False
+    summary: str | None = None  # the source's own excerpt, when it has one
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -74,7 +75,7 @@ class Alias:
 
 @dataclass(frozen=True)
 class Note:
-    """Something the operator should know about the file, said once in the report (what was changed, and why)."""
+    """A line for the import report that only the reader can write (a protected post held, a shortcode kept)."""
 
     text: str
 
