@@ -1,6 +1,6 @@
 """Ghost: its JSON export (Settings > Labs > Export), ``{"db": [{"meta": …, "data": {posts, tags, users, …}}]}``.
 
-Posts keep Ghost's own ``slug``, title, dates, status (published, scheduled;
+Posts keep Ghost's own ``slug``, title, ``custom_excerpt`` (as the summary), dates, status (published, scheduled;
 draft stays a draft) and tags as labels (Ghost's internal ``#tags`` are left
 out). A post shown only to members or paying members is imported as a draft,
 never public, and the report lists it. The body is Ghost's ``html``; an
@@ -24,6 +24,7 @@ from importer.model import ImportError_, Note, Record, Skipped, SourcePost
 from importer.sources.common import any_date, field_of, opened
 from importer.sources.ghost_render import Rendered, lexical, mobiledoc
 from importer.sources.jsonstream import JsonStream
+from importer.wxr import summary
 
 _STATUSES = ("published", "scheduled", "draft")
 _SMALL_TABLES = ("users", "tags", "posts_tags", "posts_authors")
@@ -126,7 +127,8 @@ def _post(post: Any, what: str, options: ReadOptions, users: dict[str, str], tag
         published=any_date(post.get("published_at"), f"{what}: published_at"),
         updated=any_date(post.get("updated_at"), f"{what}: updated_at"), slug_hint=slug,
         labels=[name for t in tags_of.get(post_id, []) if (name := tags.get(t, "")) and not name.startswith("#")],
-        author=users.get(author_ids[0]) or None, draft=status == "draft" or members_only)
+        author=users.get(author_ids[0]) or None, draft=status == "draft" or members_only,
+        summary=summary(str(post.get("custom_excerpt") or "")))
     for note in notes:
         yield Note(note)
 

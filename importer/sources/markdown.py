@@ -6,8 +6,8 @@ folder; any other is a page (imported with --pages). Hugo's ``_index.md``
 (a section's list page) and files without front matter are skipped, and so
 are symbolic links (an import reads only what is inside the folder).
 
-Fields: ``title`` (else from the file name), ``date`` (else from Jekyll's
-``YYYY-MM-DD-`` file name), ``tags``, ``categories``/``category`` and Hugo's
+Fields: ``title`` (else from the file name), ``summary``/``excerpt``/
+``description`` (the summary), ``date`` (else from Jekyll's ``YYYY-MM-DD-`` file name), ``tags``, ``categories``/``category`` and Hugo's
 ``series`` as labels, ``draft: true``, Jekyll's ``published: false`` or its
 ``_drafts`` folder as a draft, Eleventy's ``date: Last Modified`` (and the like)
 as no date, ``slug`` (else the file name's, less Jekyll's date; a Hugo bundle's
@@ -35,6 +35,7 @@ from importer.formats import ReadOptions
 from importer.model import Alias, ImportError_, Note, Record, Skipped, SourcePost
 from importer.sources import templates
 from importer.sources.common import any_date, clean
+from importer.wxr import summary
 
 SUFFIXES = (".md", ".markdown", ".mdown", ".mkd")
 POST_FOLDERS = frozenset({"_posts", "_drafts", "post", "posts", "blog"})
@@ -192,7 +193,8 @@ def _post(site: str, relative: PurePosixPath, fields: dict[str, Any], body: str,
         updated=any_date(fields.get("lastmod") or fields.get("last_modified_at"), f"{what}: lastmod"),
         slug_hint=slug, labels=_words(fields.get("tags")) + categories + _words(fields.get("series")),
         author=str(fields["author"]) if isinstance(fields.get("author"), str) else None,
-        draft=_truthy(fields.get("draft")) or fields.get("published") is False or "_drafts" in relative.parts)
+        draft=_truthy(fields.get("draft")) or fields.get("published") is False or "_drafts" in relative.parts,
+        summary=summary(str(fields.get("summary") or fields.get("excerpt") or fields.get("description") or "")))
     for url in _aliases(relative, fields, _jekyll_address(fields, date, slug) if is_post and dated else None):
         yield Alias(ref, url)
 

@@ -237,3 +237,13 @@ def test_an_older_ghost_export_s_page_flag_and_markdown_body(api: Api, tmp_path:
 
     assert report.posts == {"created": 7} and report.read["skipped: page"] == 4
     assert "<p>Body of <em>welcome</em>.</p>" in api.get("/posts/welcome").json["html"]
+
+
+def test_ghost_excerpts_and_front_matter_descriptions_become_summaries(api: Api) -> None:
+    import_file(GHOST)
+    import_file(JEKYLL)
+
+    assert api.get("/posts/integrations").json["summary"] == (
+        "Work with all your favorite apps and tools or create your own custom integrations using the Ghost API.")
+    assert api.get("/posts/jekyll-3-7-0-released").json["summary"] == (
+        "Jekyll 3.7.0 brings LiveReload, a directory for your collections and much more…")
