@@ -6,11 +6,12 @@ folder; any other is a page (imported with --pages). Hugo's ``_index.md``
 (a section's list page) and files without front matter are skipped, and so
 are symbolic links (an import reads only what is inside the folder).
 
-Fields: ``title`` (else from the file name), ``summary``/``excerpt``/
-``description`` (the summary), ``date`` (else from Jekyll's ``YYYY-MM-DD-`` file name), ``tags``, ``categories``/``category`` and Hugo's
-``series`` as labels, ``draft: true``, Jekyll's ``published: false`` or its
-``_drafts`` folder as a draft, Eleventy's ``date: Last Modified`` (and the like)
-as no date, ``slug`` (else the file name's, less Jekyll's date; a Hugo bundle's
+Fields: ``title`` (else from the file name); ``summary``, ``excerpt`` or
+``description`` as the summary; ``date`` (else from Jekyll's ``YYYY-MM-DD-``
+file name); ``tags``, ``categories``/``category`` and Hugo's ``series`` as
+labels; ``draft: true``, Jekyll's ``published: false`` or its ``_drafts``
+folder as a draft; Eleventy's ``date: Last Modified`` (and the like) as no
+date; ``slug`` (else the file name's, less Jekyll's date; a Hugo bundle's
 ``index.md`` takes its folder's). The body is rendered as a post here is.
 Other addresses of a post go to the redirect map: Hugo's ``aliases``,
 Jekyll's ``permalink`` and ``redirect_from``, and Jekyll's default address of
