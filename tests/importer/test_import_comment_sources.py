@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import gzip
 import itertools
-import re
 import json
+import re
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
