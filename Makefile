@@ -59,10 +59,11 @@ screenshot: $(INSTALLED) browser  ## docs/demo-post.png, the README's picture of
 	$(PY) -m devtools.screenshot docs/demo-post.png
 	$(PY) -m devtools.screenshot --console docs
 
-lint: $(INSTALLED)  ## ruff, mypy and vulture (dead code)
+lint: $(INSTALLED)  ## ruff, mypy, vulture (dead code) and Spectral (the OpenAPI document; installs into .tools/)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 	$(VENV)/bin/vulture
+	$(PY) -m devtools.spectral
 
 bench: $(INSTALLED) nginx  ## budgets: DynamoDB round trips, items read, import time, make run's memory and exit time under load, a fresh clone's first answer, the edge cache; figures to docs/budgets/
 	$(PY) -m bench.run --record docs/budgets/latest.json
