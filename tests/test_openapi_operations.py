@@ -501,6 +501,38 @@ def act_on_data_link(scene: Scene, send: Send) -> None:
     send(query="token=forged.token", raw=b"", headers=form)  # 403
 
 
+def reset_link(username: str) -> str:
+    account = services().table.get(keys.user(username))
+    assert account is not None
+    return services().password_resets.token(account, clock.epoch() + 60)
+
+
+@step("post", "/auth/password-reset")
+def request_password_reset(scene: Scene, send: Send) -> None:
+    send(body={"email": "bob@example.com"})
+    send(body={"email": "not an address"})  # 422
+
+
+@step("get", "/auth/password-reset/confirm")
+def show_password_reset(scene: Scene, send: Send) -> None:
+    scene.blog.user("forgetful")
+    send(query="token=" + reset_link("forgetful"))
+    send()  # 400: no token
+    send(query="token=forged.token")  # 403
+
+
+@step("post", "/auth/password-reset/confirm")
+def reset_password(scene: Scene, send: Send) -> None:
+    scene.blog.user("resetter")
+    link = "token=" + reset_link("resetter")
+    send(query=link, body={"password": "abcdefgh"})  # 422: a sequence
+    send(query=link, body={"password": "a freshly chosen passphrase"})
+    send(query=link, body={"password": "another fresh passphrase"})  # 403: spent
+    scene.blog.user("formfiller")
+    send(query="token=" + reset_link("formfiller"), raw=b"password=a+third+passphrase",
+         headers={"Content-Type": "application/x-www-form-urlencoded"})
+
+
 # -- the widget and the demo blog -------------------------------------------------------------------
 
 
