@@ -27,6 +27,7 @@ from tests.test_notifications import Stream, to
 from tests.test_notifications import mail_settings as mail_settings
 from tests.test_notifications import ses as ses
 from tests.test_notifications import stream as stream
+from tests.test_password_reset import Resets
 
 API_URL = "https://api.blog.test.example"
 SITE_URL = "https://blog.test.example"
@@ -112,6 +113,16 @@ def test_a_data_request_link_lands_and_downloads(api: Api, blog: Blog, slug: str
     [link] = assert_every_link_lands(api, message)
     exported = api.post(path_of(link), raw=b"", headers={"Content-Type": "text/plain"})
     assert exported.status == 200 and [c["body"] for c in exported.json["comments"]] == ["Mine"]
+
+
+def test_a_password_reset_link_lands(api: Api, blog: Blog, stream: Stream, monkeypatch: pytest.MonkeyPatch) -> None:
+    blog.user("bob")
+    Resets(api, stream, monkeypatch).ask("bob@example.com")
+
+    [message] = to("bob@example.com")
+
+    [link] = assert_every_link_lands(api, message)
+    assert urlsplit(link).path == "/auth/password-reset/confirm"
 
 
 def test_one_click_unsubscribe_posts_to_the_header_url_itself(api: Api, blog: Blog, stream: Stream) -> None:
