@@ -106,8 +106,9 @@ def test_the_widget_in_other_scripts_with_a_long_thread_is_accessible(blog: Blog
     for n in range(24):
         blog.comment(slug, f"Reply {n}: שלום עולם / مرحبا بالعالم.", parent_id=parent["id"] if n % 3 else None)
     folder, site = static_site
+    direction = ' dir="rtl"' if lang in ("ar", "he") else ""
     (folder / f"long-{lang}.html").write_text(f"""<!doctype html>
-<html lang="{lang}"{' dir="rtl"' if lang in ("ar", "he") else ""}><head><meta charset="utf-8"><title>A long thread</title></head>
+<html lang="{lang}"{direction}><head><meta charset="utf-8"><title>A long thread</title></head>
 <body><main><h1>A post</h1><section id="comments"></section></main>
 <script src="{blog.url}/widget.js" data-post="{slug}"></script>
 </body></html>""", encoding="utf-8")
