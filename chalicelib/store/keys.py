@@ -1,5 +1,8 @@
 """Every DynamoDB key of the single table is built here, and nowhere else.
 
+(Longer than 400 lines on purpose: the whole layout in one place is the point; each key is a
+small function, and the table below is the map of the table.)
+
 Layout (PK / SK):
   POST#<slug>        #POST                    the post: body, HTML and what only its page shows
   POST#<slug>        #SUMMARY                 the post's summary item: what a list shows (title,
