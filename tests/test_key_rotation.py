@@ -16,9 +16,9 @@ from typing import Any
 
 import pytest
 
+from chalicelib.errors import ConfigurationError
 from chalicelib.services import services
 from chalicelib.settings import Settings, load_settings
-from chalicelib.errors import ConfigurationError
 from chalicelib.store import keys
 from tests.conftest import Api, Blog
 from tests.settings_steps import confirm_email, send
