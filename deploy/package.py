@@ -37,6 +37,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -248,7 +249,8 @@ def merge_template(stage: Stage, generated: dict[str, Any]) -> dict[str, Any]:
             # `chalice package` wrote whatever STREAM_ARN said; in one stack it is this table's stream.
             properties["Events"] = streams
         resources[function] = {"Properties": properties}
-    cap, reserved = spending_cap_resources(stage, {f: _chalice_name(generated, f) for f in functions})
+    cap, reserved = spending_cap_resources(stage, {f: _chalice_name(generated, f) for f in functions},
+                                           stages.app_shape().functions)
     resources.update(cap)
     for function, concurrency in reserved.items():
         resources[function]["Properties"]["ReservedConcurrentExecutions"] = concurrency
@@ -264,9 +266,11 @@ def merge_template(stage: Stage, generated: dict[str, Any]) -> dict[str, Any]:
     return {"Resources": resources, "Outputs": outputs}
 
 
-def spending_cap_resources(stage: Stage, functions: dict[str, str]) -> tuple[dict[str, Any], dict[str, int]]:
+def spending_cap_resources(stage: Stage, functions: dict[str, str],
+                           app_functions: Iterable[str] | None = None) -> tuple[dict[str, Any], dict[str, int]]:
     """The stage's spending cap (infra/stages.json "spending_cap"): a monthly budget, and each function's
-    reserved concurrency by logical id. ``functions`` maps logical ids to Chalice's names.
+    reserved concurrency by logical id. ``functions`` maps the template's logical ids to Chalice's names;
+    ``app_functions`` are all the app's (default: those), so a misspelt name in the file is caught.
 
     The API's rate and burst (the other part of the cap) are the RestAPI's MethodSettings above.
     The budget counts the costs tagged ``stage=<stage>``: deploy the stack with that tag and
@@ -277,7 +281,7 @@ def spending_cap_resources(stage: Stage, functions: dict[str, str]) -> tuple[dic
         return {}, {}
     reserved = dict(cap.reserved_concurrency)
     lacking = sorted(set(functions.values()) - set(reserved))
-    unknown = sorted(set(reserved) - set(functions.values()))
+    unknown = sorted(set(reserved) - set(functions.values() if app_functions is None else app_functions))
     if lacking or unknown:
         raise PackageError(f"infra/stages.json spending_cap.reserved_concurrency for {stage.name}: "
                            f"{'no entry for ' + ', '.join(lacking) if lacking else ''}"
