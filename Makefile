@@ -9,7 +9,7 @@ RUN_INSTALLED := $(VENV)/.installed-run
 # `make import`: STAGE only when given (the deploy targets below default it to dev).
 IMPORT_TARGET = $(if $(filter-out file undefined,$(origin STAGE)),--stage $(STAGE),)
 
-.PHONY: migrate import export run run-cached nginx test fuzz e2e browser screenshot lint bench conformance clean clean-data bootstrap deploy admin teardown package policy-check budgets rotate-key
+.PHONY: migrate import export run run-cached nginx test fuzz e2e browser screenshot lint bench conformance clean clean-data bootstrap deploy admin teardown package policy-check budgets rotate-key restore-pitr
 
 $(INSTALLED): requirements.txt requirements-run.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -34,9 +34,14 @@ import: $(INSTALLED)  ## import an export (Blogger, Takeout, WordPress, Disqus):
 	@test -n "$(FILE)" || { echo "make import FILE=path/to/export.xml [STAGE=…] [DRY_RUN=1]"; exit 2; }
 	$(PY) -m importer "$(FILE)" $(IMPORT_TARGET) $(if $(DRY_RUN),--dry-run,) $(ARGS)
 
-export: $(INSTALLED)  ## the whole blog as JSON Lines, restored by make import: OUT=blog.jsonl [STAGE=…] [PORT=…] [ARGS=--with-secrets]
-	@test -n "$(OUT)" || { echo "make export OUT=blog.jsonl [STAGE=…] [ARGS=--with-secrets]"; exit 2; }
-	$(PY) -m importer.export "$(OUT)" $(IMPORT_TARGET) $(ARGS)
+export: $(INSTALLED)  ## the whole blog as JSON Lines, restored by make import: OUT=blog.jsonl [STAGE=…] [PORT=…] [ARGS=--with-secrets]; and/or DynamoDB's point-in-time export: S3=s3://bucket/prefix STAGE=… [TIME=…]
+	@test -n "$(OUT)$(S3)" || { echo "make export OUT=blog.jsonl [STAGE=…] [ARGS=--with-secrets], or make export STAGE=prod S3=s3://bucket/prefix [TIME=2026-12-07T09:30:00Z]"; exit 2; }
+	$(if $(OUT),$(PY) -m importer.export "$(OUT)" $(IMPORT_TARGET) $(ARGS))
+	$(if $(S3),$(PY) -m deploy.backups export --stage $(STAGE) --s3 "$(S3)" --time "$(or $(TIME),latest)")
+
+restore-pitr: $(INSTALLED)  ## STAGE's table as it was at TIME (ISO 8601 with Z, or latest), restored into a new table beside it
+	@test -n "$(TIME)" || { echo "make restore-pitr STAGE=prod TIME=2026-12-07T09:30:00Z (or TIME=latest)"; exit 2; }
+	$(PY) -m deploy.backups restore --stage $(STAGE) --time "$(TIME)"
 migrate: $(INSTALLED)  ## bring an older table to today's layout: summary items, label memberships, account and commenter indexes [STAGE=…] [PORT=…]; safe to re-run
 	$(PY) -m deploy.migrate $(IMPORT_TARGET)
 
