@@ -23,7 +23,7 @@ from chalicelib.store import keys
 from tests.conftest import Api, Blog
 from tests.settings_steps import confirm_email, send
 from tests.test_data_requests import ANN, ask, link
-from tests.test_notifications import Stream, to
+from tests.test_notifications import Stream, confirm, news, to
 
 # The mail fixtures of the notifications' tests: NOTIFY_FROM set, moto's SES with the sender verified, the stream.
 from tests.test_notifications import mail_settings as mail_settings
@@ -152,6 +152,20 @@ def test_once_the_previous_key_is_dropped_a_commenter_from_before_is_held_again(
 
     assert again.status == 202, again.body
     assert again.json["comment"]["status"] == "pending"
+
+
+def test_a_reader_who_confirmed_before_the_rotation_still_hears_of_replies(
+        api: Api, blog: Blog, stream: Stream, configure: Configure) -> None:
+    slug = blog.post(blog.author("alice"), title="Hello")["slug"]
+    keen = blog.comment(slug, author_name="Bob", author_email="bob@example.com", notify_replies=True)
+    stream.deliver(stream.inserted(slug, keen))
+    confirm(api, "bob@example.com")
+    rotate_hash_key(configure)
+
+    reply = blog.comment(slug, author_name="Eve", parent_id=keen["comment"]["id"], body="An answer.")
+    stream.deliver(stream.inserted(slug, reply))
+
+    assert [m["Subject"] for m in news("bob@example.com")] == ["Eve replied to your comment on “Hello”"]
 
 
 # -- HASH_KEY: rate windows and anonymous votes start afresh ---------------------------------------
