@@ -30,7 +30,7 @@ _SHOWN_PATH = 200  # characters of an unmatched path echoed in the problem's det
 
 
 class ProblemRequestHandler(ChaliceRequestHandler):
-    routes: RouteMatcher  # set by serve(): one matcher for the server, not one per request
+    routes: RouteMatcher  # set by server(): one matcher for the server, not one per request
 
     def parse_request(self) -> bool:
         parsed = bool(super().parse_request())
