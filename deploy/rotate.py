@@ -114,6 +114,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--key", required=True, choices=sorted(SECRET_PARAMETERS))
     parser.add_argument("--finish", action="store_true", help="end the grace period: delete the previous value")
     args = parser.parse_args(argv)
+    if args.stage == "local":
+        # `make run` keeps its keys beside its data, not in SSM: nothing here may reach an AWS account.
+        print("rotate-key failed: the local stage's keys are in .local/secrets.json (make clean-data makes new ones; "
+              "HASH_KEY_PREVIOUS=… make run tries a grace period)", file=sys.stderr)
+        return 1
     stage = stages.load(args.stage)
 
     import boto3

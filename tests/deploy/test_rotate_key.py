@@ -172,3 +172,13 @@ def test_teardown_removes_the_previous_hash_key_too(bootstrapped: str) -> None:
     assert removed.returncode == 0, removed.stderr
     assert value(bootstrapped, "hash-key-previous") is None
     assert value(bootstrapped, "hash-key") is None
+
+
+def test_the_local_stage_is_refused_without_reaching_any_account(moto_url: str) -> None:
+    local = subprocess.run([sys.executable, "-m", "deploy.rotate", "--stage", "local", "--key", "HASH_KEY"],
+                           cwd=PROJECT, env={**os.environ, **aws(moto_url)}, capture_output=True, text=True,
+                           timeout=120)
+
+    assert local.returncode == 1
+    assert ".local/secrets.json" in local.stderr and "Traceback" not in local.stderr
+    assert ssm(moto_url).describe_parameters()["Parameters"] == []
