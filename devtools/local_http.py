@@ -4,7 +4,8 @@ Chalice's handler copies API Gateway's defaults, which a frontend cannot use:
 
 - a path no route matches answers 403 ``{"message": "Missing Authentication Token"}``
   without CORS headers, so a page on another origin cannot even read it. Here it is
-  a 404 ``application/problem+json`` with the same CORS headers the routes send;
+  a 404 ``application/problem+json`` with the same CORS headers the routes send (and a
+  browser's preflight there is answered, so the page gets to read that 404);
 - a method http.server has no ``do_`` method for (TRACE, CONNECT, anything made up)
   answers 501 text/html from http.server itself. Here every method goes to the app,
   whose routes refuse a method they do not take with 405 problem+json;
@@ -19,7 +20,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from chalice.app import Chalice
+from chalice.app import Chalice, Response
 from chalice.config import Config
 from chalice.local import ChaliceRequestHandler, LocalDevServer, RouteMatcher
 
@@ -27,6 +28,7 @@ from chalicelib.api import cors
 from chalicelib.api.problems import problem
 
 _SHOWN_PATH = 200  # characters of an unmatched path echoed in the problem's detail
+_ANY_METHOD = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
 
 
 class ProblemRequestHandler(ChaliceRequestHandler):
@@ -46,9 +48,22 @@ class ProblemRequestHandler(ChaliceRequestHandler):
             self.routes.match_route(self.path)
         except ValueError:
             self._parse_payload()  # read the request's body, so the connection can serve the next one
-            self._send_no_route()
+            if self.command == "OPTIONS" and self.headers.get("Access-Control-Request-Method"):
+                self._send_preflight()
+            else:
+                self._send_no_route()
             return
         super()._generic_handle()
+
+    def _send_preflight(self) -> None:
+        """A browser asks before a request with a token: let it ask, so the page can read the 404 that follows."""
+        response = cors.allow(self.headers.get("Origin"), Response(body="", status_code=204, headers={
+            "Access-Control-Allow-Methods": ", ".join(_ANY_METHOD),
+            "Access-Control-Allow-Headers": cors.ALLOWED_HEADERS,
+            "Access-Control-Max-Age": "600",
+        }))
+        answer = response.to_dict()
+        self._send_http_response(204, {**answer["headers"], **answer["multiValueHeaders"]}, None)
 
     def _send_no_route(self) -> None:
         path = self.path.split("?", 1)[0]

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import pytest
+import requests
 
 from tests.http.conftest import LocalStack, start_stack
 
@@ -54,6 +55,27 @@ def test_unknown_route_is_a_404_problem_a_cross_origin_page_can_read(stack: Loca
     problem = reply.json()
     assert problem["status"] == 404 and problem["title"] == "Not Found"
     assert "/no/such/route" in problem["detail"]
+
+
+def test_a_signed_in_page_can_read_the_404_of_an_unknown_route_after_its_preflight(stack: LocalStack) -> None:
+    # A request with a token is preflighted: a refused preflight would hide the 404 from the page.
+    preflight = requests.options(stack.url + "/no/such/route", timeout=30, headers={
+        "Origin": FRONTEND, "Access-Control-Request-Method": "GET",
+        "Access-Control-Request-Headers": "authorization"})
+
+    assert preflight.status_code == 204
+    assert preflight.headers["Access-Control-Allow-Origin"] == FRONTEND
+    assert "GET" in preflight.headers["Access-Control-Allow-Methods"]
+    assert "Authorization" in preflight.headers["Access-Control-Allow-Headers"]
+    reply = stack.get("/no/such/route", headers={"Origin": FRONTEND, "Authorization": "Bearer x"})
+    assert reply.status_code == 404 and reply.headers["Access-Control-Allow-Origin"] == FRONTEND
+
+
+def test_a_plain_options_on_an_unknown_route_is_a_404(stack: LocalStack) -> None:
+    reply = requests.options(stack.url + "/no/such/route", timeout=30)
+
+    assert reply.status_code == 404
+    assert reply.headers["Content-Type"] == "application/problem+json"
 
 
 def test_unknown_route_refuses_an_origin_that_is_not_allowed(stack: LocalStack) -> None:
