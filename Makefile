@@ -9,7 +9,7 @@ RUN_INSTALLED := $(VENV)/.installed-run
 # `make import`: STAGE only when given (the deploy targets below default it to dev).
 IMPORT_TARGET = $(if $(filter-out file undefined,$(origin STAGE)),--stage $(STAGE),)
 
-.PHONY: migrate import export run run-cached nginx test fuzz e2e browser screenshot lint bench conformance clean clean-data bootstrap deploy admin teardown package policy-check budgets rotate-key restore-pitr
+.PHONY: migrate import export run run-cached nginx test fuzz e2e browser screenshot lint bench conformance clean clean-data bootstrap deploy admin teardown package policy-check budgets rotate-key restore-pitr rekey
 
 $(INSTALLED): requirements.txt requirements-run.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -104,6 +104,9 @@ teardown: $(INSTALLED)  ## `chalice delete`, then the table stack and secrets (a
 rotate-key: $(INSTALLED)  ## a new value for one of STAGE's secrets in SSM: KEY=HASH_KEY (the old one kept until FINISH=1), JWT_SECRET, …; then make deploy
 	@test -n "$(KEY)" || { echo "usage: make rotate-key STAGE=dev KEY=HASH_KEY [FINISH=1]"; exit 2; }
 	$(PY) -m deploy.rotate --stage $(STAGE) --key "$(KEY)" $(if $(FINISH),--finish,)
+
+rekey: $(INSTALLED)  ## after rotate-key KEY=HASH_KEY: move every commenter's stored hashes to the new key, so FINISH=1 loses no one
+	$(PY) -m deploy.rekey --stage $(STAGE)
 
 package: $(INSTALLED)  ## dist/$(STAGE)/: one CloudFormation stack (app, table, throttling, alarms), cfn-lint checked
 	$(PY) -m deploy.package --stage $(STAGE)
