@@ -182,3 +182,42 @@ def test_the_local_stage_is_refused_without_reaching_any_account(moto_url: str) 
     assert local.returncode == 1
     assert ".local/secrets.json" in local.stderr and "Traceback" not in local.stderr
     assert ssm(moto_url).describe_parameters()["Parameters"] == []
+
+
+def test_a_rekey_after_a_rotation_moves_the_stages_commenters_to_the_new_key(bootstrapped: str) -> None:
+    from chalicelib.blog.antispam import email_hash
+    from chalicelib.signing import derive_key
+    from chalicelib.store import keys
+    from chalicelib.store.table import serialize
+    from infra.table import create_table
+
+    dynamodb = boto3.client("dynamodb", endpoint_url=bootstrapped, region_name="us-east-1",
+                            aws_access_key_id="testing", aws_secret_access_key="testing")
+    create_table(dynamodb, STAGE.table_name)
+
+    def identity(key_leaf: str) -> str:
+        secret = value(bootstrapped, key_leaf)
+        assert secret is not None
+        return "email:" + email_hash(derive_key(secret, "anti-spam"), "ann@example.com")
+
+    before = identity("hash-key")
+    comment = {**keys.comment("hello", "01J00000000000000000000000"), "author_email": "Ann@Example.com",
+               "id": "01J00000000000000000000000", "post_slug": "hello", "created_at": "2026-12-01T00:00:00Z"}
+    entry = {**keys.commenter_comment(before, comment["created_at"], comment["id"]), "post_slug": "hello",
+             "comment_id": comment["id"]}
+    for item in (comment, entry):
+        dynamodb.put_item(TableName=STAGE.table_name, Item=serialize(item))
+    assert rotate(bootstrapped, "HASH_KEY").returncode == 0
+
+    moved = run(bootstrapped, "deploy.rekey")
+
+    assert moved.returncode == 0, moved.stderr
+    assert "addresses moved: 1" in moved.stdout and "FINISH=1" in moved.stdout
+    after = identity("hash-key")
+
+    def filed(identity: str) -> list[str]:
+        found = dynamodb.query(TableName=STAGE.table_name, KeyConditionExpression="PK = :pk",
+                               ExpressionAttributeValues={":pk": {"S": keys.commenter_partition(identity)}})
+        return [i["SK"]["S"] for i in found["Items"]]
+
+    assert filed(before) == [] and filed(after) == [entry["SK"]]
