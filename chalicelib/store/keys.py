@@ -157,6 +157,11 @@ def commenter_comment(identity: str, created_at: str, comment_id: str) -> Key:
     return {"PK": commenter_partition(identity), "SK": f"{COMMENT_PREFIX}{created_at}#{comment_id}"}
 
 
+def commenter_item(identity: str, sort_key: str) -> Key:
+    """Any item of a commenter's partition (an index entry, their approval), by its sort key: moved on re-keying."""
+    return {"PK": commenter_partition(identity), "SK": sort_key}
+
+
 def data_rate_window(subject_hash: str, window: int) -> Key:
     return {"PK": f"DATARATE#{subject_hash}#{window}", "SK": "#RATE"}
 
