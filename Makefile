@@ -9,7 +9,7 @@ RUN_INSTALLED := $(VENV)/.installed-run
 # `make import`: STAGE only when given (the deploy targets below default it to dev).
 IMPORT_TARGET = $(if $(filter-out file undefined,$(origin STAGE)),--stage $(STAGE),)
 
-.PHONY: migrate import export run run-cached nginx test fuzz e2e browser screenshot lint bench conformance clean clean-data bootstrap deploy admin teardown package policy-check budgets
+.PHONY: migrate import export run run-cached nginx test fuzz e2e browser screenshot lint bench conformance clean clean-data bootstrap deploy admin teardown package policy-check budgets deploy-check
 
 $(INSTALLED): requirements.txt requirements-run.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -101,6 +101,9 @@ package: $(INSTALLED)  ## dist/$(STAGE)/: one CloudFormation stack (app, table, 
 
 policy-check: $(INSTALLED)  ## the IAM policy against a suite run recorded with AWS_CALLS_RECORD=dist/aws-calls.json make test
 	$(PY) -m deploy.policy check dist/aws-calls.json
+
+deploy-check: $(INSTALLED)  ## `make deploy` and `make teardown` of a fresh stage against a local moto server, checked black-box
+	$(PY) -m devtools.deploy_check
 
 budgets: $(INSTALLED)  ## the deterministic budgets alone: package size, cold start, the widget's weight, write units
 	$(PY) -m bench.run --only package,coldstart,widget,writeunits
