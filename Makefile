@@ -82,9 +82,11 @@ STAGE ?= dev
 bootstrap: $(INSTALLED)  ## the stage's table stack and SSM secrets (idempotent), before `chalice deploy`
 	$(PY) -m deploy.bootstrap --stage $(STAGE)
 
-deploy: bootstrap  ## bootstrap, the app's bytecode for Lambda (deploy/bytecode.py), then `chalice deploy` with the table's stream
+deploy: bootstrap  ## bootstrap, bytecode (deploy/bytecode.py), adopt what a failed deploy left (deploy/converge.py), `chalice deploy`, gateway responses
 	$(PY) -m deploy.bytecode write
+	$(PY) -m deploy.converge --stage $(STAGE)
 	STREAM_ARN=$$($(PY) -m deploy.bootstrap --stage $(STAGE) --stream-arn) $(VENV)/bin/chalice deploy --stage $(STAGE)
+	$(PY) -m deploy.gateway --stage $(STAGE)
 
 admin: $(INSTALLED)  ## create or promote the admin USERNAME (EMAIL) on STAGE (local: `make run`'s); password from ADMIN_PASSWORD or a prompt
 	@test -n "$(USERNAME)" -a -n "$(EMAIL)" || { echo "usage: make admin STAGE=dev USERNAME=ada EMAIL=ada@example.com"; exit 2; }
@@ -93,6 +95,7 @@ admin: $(INSTALLED)  ## create or promote the admin USERNAME (EMAIL) on STAGE (l
 teardown: $(INSTALLED)  ## `chalice delete`, then the table stack and secrets (asks first)
 	@read -p "Delete stage $(STAGE): functions, API, table stack, secrets? Type the stage name: " answer; \
 	  test "$$answer" = "$(STAGE)" || { echo "Nothing deleted."; exit 1; }
+	$(PY) -m deploy.converge --stage $(STAGE)
 	$(VENV)/bin/chalice delete --stage $(STAGE)
 	$(PY) -m deploy.bootstrap --stage $(STAGE) --delete --yes
 

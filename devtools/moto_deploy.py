@@ -20,7 +20,8 @@ A moto workaround, never deployed. moto and Chalice themselves are unchanged:
 
 For tests, every call that changes something is named in ``changes`` (e.g.
 ``iam:CreateRole``, ``lambda:POST /2015-03-31/functions``), and ``fail`` can
-make one such call answer a 500 once, as an AWS outage mid-deploy would.
+make such a call fail (400 ``InjectedFault``, which no client retries), as a
+missing permission or a quota met mid-deploy would.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import io
 import json
 import re
 from collections.abc import Callable, Iterable
+from html import escape
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -61,9 +63,17 @@ def importable(document: dict[str, Any]) -> dict[str, Any]:
     return converted
 
 
-def _answer(start_response: Callable[..., Any], status: str, code: str, message: str) -> list[bytes]:
-    body = json.dumps({"Type": "User", "message": message}).encode()
-    start_response(status, [("Content-Type", "application/json"), ("x-amzn-ErrorType", code),
+def _answer(start_response: Callable[..., Any], status: str, code: str, message: str,
+            query_protocol: bool = False) -> list[bytes]:
+    """An AWS error in the caller's protocol: XML for the query services (IAM), JSON for the others."""
+    if query_protocol:
+        body = (f"<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>{escape(message)}</Message>"
+                "</Error><RequestId>deploy-gaps</RequestId></ErrorResponse>").encode()
+        content_type = "text/xml"
+    else:
+        body = json.dumps({"__type": code, "Type": "User", "message": message}).encode()
+        content_type = "application/json"
+    start_response(status, [("Content-Type", content_type), ("x-amzn-ErrorType", code),
                             ("Content-Length", str(len(body)))])
     return [body]
 
@@ -107,8 +117,10 @@ class DeployGaps:
         if change is not None:
             self.changes.append(change)
             if self.fail(change):
-                return _answer(start_response, "500 Internal Server Error", "ServiceException",
-                               f"injected failure of {change}")
+                # A refusal no client retries (a missing permission, a quota), so the deploy stops here.
+                query = environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded")
+                return _answer(start_response, "400 Bad Request", "InjectedFault", f"injected failure of {change}",
+                               query)
         path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD")
         query = parse_qs(environ.get("QUERY_STRING", ""))
         if (method == "POST" and _REST_API.match(path) and query.get("mode") == ["import"]) or (

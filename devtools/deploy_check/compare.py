@@ -191,8 +191,26 @@ def api_stage(live: Live, stage: Stage, template: dict[str, Any]) -> list[Findin
     return findings
 
 
+def gateway_responses(live: Live, stage_environment: dict[str, str], template: dict[str, Any]) -> list[Finding]:
+    """The gateway's own answers: as deploy/gateway.py puts them, and as the package declares them."""
+    from deploy import gateway
+
+    expected = gateway.responses(stage_environment)
+    deployed = {kind: {"headers": {k.removeprefix("gatewayresponse.header."): v
+                                   for k, v in r.get("responseParameters", {}).items()},
+                       "templates": r.get("responseTemplates", {}),
+                       **({"statusCode": r["statusCode"]} if "statusCode" in r else {})}
+                for kind, r in live.gateway_responses.items() if kind in expected}
+    packaged = template["Resources"]["RestAPI"]["Properties"].get("GatewayResponses", {})
+    as_packaged = {kind: {"headers": r["ResponseParameters"]["Headers"], "templates": r["ResponseTemplates"],
+                          **({"statusCode": r["StatusCode"]} if "StatusCode" in r else {})}
+                   for kind, r in packaged.items()}
+    return [_compare("gateway responses = deploy/gateway.py's (problem+json, CORS)", deployed, expected),
+            _compare("gateway responses = the package's", deployed, as_packaged)]
+
+
 def all_findings(live: Live, stage: Stage, function_names: tuple[str, ...], app_routes: dict[str, Any],
                  stage_environment: dict[str, str], stream_arn: str, template: dict[str, Any]) -> list[Finding]:
     return [*routes(live, app_routes), *functions(live, stage_environment, template),
             *roles(live, stage, function_names, template), *events(live, stage, stream_arn, template),
-            *api_stage(live, stage, template)]
+            *api_stage(live, stage, template), *gateway_responses(live, stage_environment, template)]
