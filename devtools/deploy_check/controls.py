@@ -12,7 +12,7 @@ from deploy.stages import API_HANDLER
 from devtools.deploy_check import compare
 
 if TYPE_CHECKING:
-    from devtools.deploy_check.__main__ import Check
+    from devtools.deploy_check.check import Check
     from devtools.deploy_check.runtime import Function
 
 

@@ -21,7 +21,7 @@ import pytest
 from deploy.bootstrap import bootstrap
 from deploy.converge import record_path
 from devtools.deploy_check import controls
-from devtools.deploy_check.__main__ import Check, CheckFailed, aws_environment, make, project_copy
+from devtools.deploy_check.check import Check, CheckFailed, aws_environment, make, project_copy
 from devtools.moto_server import MotoServer
 
 # The first call of each kind a first `make deploy` makes after the bootstrap (ssm:PutParameter), in order:
