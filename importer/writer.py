@@ -30,7 +30,7 @@ from typing import Any
 
 from chalicelib.blog import clock, counters, rendering
 from chalicelib.blog.counters import PostChanged
-from chalicelib.blog.ids import ulid
+from chalicelib.blog.ids import new_ulid, ulid
 from chalicelib.blog.post_upkeep import COUNT_FIELDS, CountsMoved, PostUpkeep, SlugTaken, StaleVersion
 from chalicelib.blog.posts import load_with_counts, render_post
 from chalicelib.blog.slugs import is_valid_slug, slugify, with_suffix
@@ -401,7 +401,7 @@ class Writer:
                 self.report.accounts["created"] += 1
                 return username
             email = f"{username.lower()}@imported.invalid"
-            item = {**keys.user(username), "username": username, "email": email,
+            item = {**keys.user(username), "account_id": new_ulid(), "username": username, "email": email,
                     "password_hash": "!" + secrets.token_hex(16), "role": AUTHOR, "created_at": clock.now_iso(),
                     "imported_from": self.options.source, "source_author": name}
             try:
