@@ -40,6 +40,17 @@ class Live:
     methods: dict[tuple[str, str], dict[str, Any]]  # (path, METHOD): the integration
     stages: list[str]
     gateway_responses: dict[str, dict[str, Any]]
+    invokers: dict[str, list[tuple[str, str]]]  # by function: (principal service, source ARN) allowed to invoke
+
+
+def _invokers(lambda_: Any, function: str) -> list[tuple[str, str]]:
+    try:
+        policy = json.loads(lambda_.get_policy(FunctionName=function)["Policy"])
+    except lambda_.exceptions.ResourceNotFoundException:  # no resource policy at all
+        return []
+    return sorted((str(s["Principal"].get("Service")), str(s.get("Condition", {}).get("ArnLike", {})
+                                                             .get("AWS:SourceArn")))
+                  for s in policy["Statement"])
 
 
 def _rest_api_of(apigateway: Any, function_arn: str) -> tuple[str | None, dict[tuple[str, str], dict[str, Any]]]:
@@ -82,7 +93,9 @@ def observe(aws: Any, stage: Stage, function_names: tuple[str, ...]) -> Live:
     stages_ = [s["stageName"] for s in apigateway.get_stages(restApiId=rest_api_id)["item"]] if rest_api_id else []
     responses = {r["responseType"]: r for r in apigateway.get_gateway_responses(
         restApiId=rest_api_id, limit=500)["items"]} if rest_api_id else {}
-    return Live(functions, role_policies, mappings, rules, targets, rest_api_id, methods, stages_, responses)
+    invokers = {name: _invokers(lambda_, config["FunctionArn"]) for name, config in functions.items()}
+    return Live(functions, role_policies, mappings, rules, targets, rest_api_id, methods, stages_, responses,
+                invokers)
 
 
 def _compare(subject: str, live: Any, expected: Any) -> Finding:
@@ -173,6 +186,19 @@ def events(live: Live, stage: Stage, stream_arn: str, template: dict[str, Any]) 
               "target": ",".join(t.rsplit(":", 1)[-1] for t in live.rule_targets.get(r["Name"], []))}
              for r in live.rules]
     findings.append(_compare("schedule rules = the package's", rules, expected_rules))
+    # Who may invoke what: the API its handler, each rule its function, nobody else (the stream reads by role).
+    expected_invokers: dict[str, list[tuple[str, str]]] = {name: [] for name in live.functions}
+    api_arn = str(live.functions.get(API_HANDLER, {}).get("FunctionArn", ""))
+    if live.rest_api_id and api_arn:
+        region_account = api_arn.split(":")[3:5]
+        expected_invokers[API_HANDLER] = [("apigateway.amazonaws.com", "arn:aws:execute-api:{}:{}:{}/*".format(
+            *region_account, live.rest_api_id))]
+    for rule in live.rules:
+        for target in live.rule_targets.get(rule["Name"], []):
+            name = next((n for n, c in live.functions.items() if c["FunctionArn"] == target), target)
+            expected_invokers[name] = sorted([*expected_invokers.get(name, []), ("events.amazonaws.com", rule["Arn"])])
+    findings.append(_compare("who may invoke each function: its API or its rule, no one else",
+                             live.invokers, expected_invokers))
     return findings
 
 

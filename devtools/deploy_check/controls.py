@@ -76,6 +76,7 @@ def _state(check: Check) -> dict[str, Any]:
         "mappings": [{k: v for k, v in m.items() if k not in ("LastModified", "State")} for m in live.mappings],
         "rules": live.rules, "targets": live.rule_targets, "api": live.rest_api_id,
         "methods": sorted(live.methods), "stages": live.stages, "responses": live.gateway_responses,
+        "invokers": live.invokers,
     }
 
 
