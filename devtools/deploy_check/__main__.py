@@ -64,9 +64,8 @@ def run(say: Callable[[str], None]) -> None:
                 for line in controls.stream_and_schedule(check, functions, stream):
                     say(f"  {line}")
             except (WalkthroughError, runtime.InvocationError, controls.ControlFailed):
-                check.log.flush()
-                say("the functions' last log lines:\n" + "\n".join(
-                    (work / "functions.log").read_text().splitlines()[-20:]))
+                for name, function in functions.items():
+                    say(f"{name}'s last log lines:\n" + "\n".join(function.log.read_text().splitlines()[-10:]))
                 raise
             finally:
                 for function in functions.values():

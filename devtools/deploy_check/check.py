@@ -60,7 +60,6 @@ class Check:
                                      region_name=aws["AWS_DEFAULT_REGION"])
         self.stage: Stage = stages.load(STAGE)
         self.shape = stages.app_shape()
-        self.log = (work / "functions.log").open("w")  # what the functions print: their logs
 
     def aws(self, service: str) -> Any:
         return self.session.client(service, endpoint_url=self.endpoint)  # type: ignore[call-overload]
@@ -97,7 +96,8 @@ class Check:
                    "AWS_LAMBDA_FUNCTION_NAME": config["FunctionName"], "FUNCTION_ARN": config["FunctionArn"],
                    "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(config["MemorySize"]), "LAMBDA_TASK_ROOT": "/var/task",
                    "PATH": "/usr/bin:/bin", "HOME": str(self.work)}
-            started[name] = runtime.Function(unpacked[sha], libraries, config["Handler"], env, self.log)
+            started[name] = runtime.Function(unpacked[sha], libraries, config["Handler"], env,
+                                             self.work / f"{name}.log")
             self.say(f"  {name}: {config['Handler']} from the zip with CodeSha256 {sha[:12]}…, read-only, "
                      f"beside only {', '.join(runtime.RUNTIME_LIBRARIES)}")
         return started

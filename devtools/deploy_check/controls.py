@@ -50,18 +50,29 @@ def stream_and_schedule(check: Check, functions: dict[str, Function], stream: st
         name = next(n for n, c in live.functions.items() if c["FunctionArn"] == mapping["FunctionArn"])
         size = mapping["BatchSize"]
         batches = [records[i:i + size] for i in range(0, len(records), size)]
+        functions[name].log_records()
         for batch in batches:
             functions[name].invoke({"Records": batch})
+        # The handler's own account of each batch (chalicelib's structured log line).
+        logged = [r for r in functions[name].log_records() if r.get("event") == "stream_batch"]
+        if [r.get("records") for r in logged] != [len(b) for b in batches] or any(
+                r.get("stream_batch_failed") for r in logged):
+            raise ControlFailed(f"{name} logged {logged} for batches of {[len(b) for b in batches]}")
         lines.append(f"{name}: {len(records)} stream records ({len(inserted)} inserts) in {len(batches)} "
-                     f"batches of at most {size}, handled without error")
+                     f"batches of at most {size}; it logged each batch's size, none failed")
     for rule in live.rules:
         target = live.rule_targets[rule["Name"]][0]
         name = next(n for n, c in live.functions.items() if c["FunctionArn"] == target)
         event = {"version": "0", "id": str(uuid.uuid4()), "detail-type": "Scheduled Event", "source": "aws.events",
                  "account": "123456789012", "time": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
                  "region": "us-east-1", "resources": [rule["Arn"]], "detail": {}}
+        functions[name].log_records()
         functions[name].invoke(event)
-        lines.append(f"{name}: the scheduled event of {rule['Name']} ({rule.get('ScheduleExpression')}) handled")
+        runs = [r for r in functions[name].log_records() if r.get("event") == "scheduled_run"]
+        if len(runs) != 1 or runs[0].get("scheduled_run_failed") or not runs[0].get("dynamodb_calls"):
+            raise ControlFailed(f"{name} logged {runs} for one scheduled event")
+        lines.append(f"{name}: the scheduled event of {rule['Name']} ({rule.get('ScheduleExpression')}) ran: "
+                     f"{runs[0]['dynamodb_calls']} DynamoDB calls, not failed")
     return lines
 
 

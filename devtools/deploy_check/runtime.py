@@ -98,12 +98,16 @@ def runtime_libraries(into: Path) -> Path:
 class Function:
     """One deployed function's code, ready to invoke: its handler, its environment, nothing else."""
 
-    def __init__(self, task: Path, libraries: Path, handler: str, environment: dict[str, str], log: IO[str]) -> None:
+    def __init__(self, task: Path, libraries: Path, handler: str, environment: dict[str, str], log: Path) -> None:
+        self.log = log
+        self._log_read = 0
+        self._stderr = log.open("w")
         for blocked in ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP"):
             environment.pop(blocked, None)
         self.process = subprocess.Popen(
             [sys.executable, "-I", "-S", "-c", _BOOTSTRAP, str(task), str(libraries), handler],
-            cwd=task, env=environment, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, text=True)
+            cwd=task, env=environment, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr,
+            text=True)
 
     def invoke(self, event: dict[str, Any]) -> Any:
         stdin: IO[str] | None = self.process.stdin
@@ -119,7 +123,22 @@ class Function:
             raise InvocationError(answer["error"])
         return answer["result"]
 
+    def log_records(self) -> list[dict[str, Any]]:
+        """The JSON lines the function has logged since the last call (its structured log, EMF metrics)."""
+        lines = self.log.read_text().splitlines()
+        fresh, self._log_read = lines[self._log_read:], len(lines)
+        records = []
+        for line in fresh:
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            if isinstance(record, dict):
+                records.append(record)
+        return records
+
     def close(self) -> None:
         if self.process.stdin:
             self.process.stdin.close()
         self.process.wait(timeout=10)
+        self._stderr.close()
