@@ -34,6 +34,29 @@ _BOOTSTRAP = r"""
 import importlib, json, os, sys, uuid
 task, libraries, handler = sys.argv[1:4]
 sys.path[:0] = [task, libraries]
+
+# /var/task is read-only in Lambda. File modes say so too, but not to root (CI runs as root), so every
+# attempt to write, create, remove or rename under the task root is refused here, before it happens.
+_WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
+_root = os.path.realpath(task) + os.sep
+
+def _under_task(path):
+    try:
+        return os.path.realpath(os.fsdecode(path)).startswith(_root)
+    except (TypeError, ValueError):
+        return False
+
+def _read_only(event, args):
+    if event == "open":
+        path, mode, flags = args
+        writes = any(c in (mode or "") for c in "wax+") or bool((flags or 0) & _WRITE_FLAGS)
+        if writes and _under_task(path):
+            raise PermissionError(13, "Read-only file system", path)
+    elif event in ("os.mkdir", "os.remove", "os.rmdir", "os.rename", "os.chmod", "os.truncate") and args \
+            and _under_task(args[0]):
+        raise PermissionError(13, "Read-only file system", args[0])
+
+sys.addaudithook(_read_only)
 answers = sys.stdout
 sys.stdout = sys.stderr  # what the handler prints is its log, never the answer
 module_name, function_name = handler.rsplit(".", 1)
@@ -70,13 +93,16 @@ def code_sha256(archive: Path) -> str:
 
 
 def unpack_read_only(archive: Path, into: Path) -> Path:
+    """The zip's files, read-only (for root, who may write anyway, the bootstrap's audit hook refuses)."""
     with zipfile.ZipFile(archive) as zipped:
         zipped.extractall(into)
     for root, dirs, files in os.walk(into):
         for name in files:
             os.chmod(Path(root, name), stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
         for name in dirs:
-            os.chmod(Path(root, name), stat.S_IRUSR | stat.S_IXUSR | stat.S_IRGRP | stat.S_IXGRP)
+            os.chmod(Path(root, name), stat.S_IRUSR | stat.S_IXUSR | stat.S_IRGRP | stat.S_IXGRP | stat.S_IROTH
+                     | stat.S_IXOTH)
+    into.chmod(0o555)
     return into
 
 
