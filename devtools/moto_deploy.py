@@ -29,6 +29,7 @@ from __future__ import annotations
 import io
 import json
 import re
+from collections import deque
 from collections.abc import Callable, Iterable
 from html import escape
 from typing import Any
@@ -41,6 +42,7 @@ _ONE_REST_API = re.compile(r"^/restapis/[^/]+/?$")
 _MAPPINGS = re.compile(r"^/2015-03-31/event-source-mappings/?$")
 _SCOPE = re.compile(r"Credential=[^/]+/\d+/([^/]+)/([^/]+)/")
 _READS = re.compile(r"^(Get|List|Describe)")
+_CHANGES_KEPT = 10_000
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
@@ -93,7 +95,8 @@ class DeployGaps:
     def __init__(self, app: WsgiApp) -> None:
         keep_stream_records()
         self.app = app
-        self.changes: list[str] = []
+        # The latest only: `make run` serves for days, and nothing there reads them.
+        self.changes: deque[str] = deque(maxlen=_CHANGES_KEPT)
         # Called with each change's name before it is made; True answers it with a 500 instead.
         self.fail: Callable[[str], bool] = lambda _change: False
 

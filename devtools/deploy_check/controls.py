@@ -150,7 +150,9 @@ def nothing_left(check: Check) -> list[str]:
     stacks = [s["StackName"] for s in check.aws("cloudformation").list_stacks()["StackSummaries"]
               if s["StackStatus"] != "DELETE_COMPLETE"]
     parameters = [p["Name"] for p in check.aws("ssm").describe_parameters()["Parameters"]]
-    left |= {"stacks": stacks, "parameters": parameters}
+    groups = [g["logGroupName"] for g in check.aws("logs").describe_log_groups(
+        logGroupNamePrefix=f"/aws/lambda/{check.stage.function_prefix}")["logGroups"]]
+    left |= {"stacks": stacks, "parameters": parameters, "log groups": groups}
     try:
         check.aws("dynamodb").describe_table(TableName=check.stage.table_name)
         left["table"] = [check.stage.table_name]
@@ -159,4 +161,4 @@ def nothing_left(check: Check) -> list[str]:
     remaining = {k: v for k, v in left.items() if v}
     if remaining or API_HANDLER in live.functions:
         raise ControlFailed(f"make teardown left {remaining}")
-    return ["no function, role, mapping, rule, REST API, stack, table or parameter left"]
+    return ["no function, role, mapping, rule, REST API, stack, table, parameter or log group left"]
