@@ -14,9 +14,10 @@ the names Chalice gives them (deploy/stages.py), and writes each live one
 the record lacks into it, as Chalice itself would have. The retry then updates
 them in place, and `chalice delete` removes them. A REST API is the stage's
 when its integrations invoke the stage's API handler (Chalice names every
-stage's API after the app); should a stage have several (retries before this
-step existed), the newest is adopted and the others, never recorded and never
-the stage's URL, are deleted, as are extra mappings of one function on one stream.
+stage's API after the app). Should a stage have several (retries before this
+step existed), the recorded one stays, or without a record the newest, and the
+others, copies nobody's URL names, are deleted; so are extra mappings of one
+function on one stream.
 
 Adopting, not deleting, is deliberate: a record can also be missing because
 the stage was deployed from another clone, and then its URL must survive.
@@ -60,7 +61,7 @@ def _function(aws: Aws, name: str) -> str | None:
         return None
 
 
-def _rest_api(aws: Aws, stage: Stage, handler_arn: str, say: Say) -> dict[str, Any] | None:
+def _rest_api(aws: Aws, stage: Stage, handler_arn: str, recorded: str | None, say: Say) -> dict[str, Any] | None:
     apigateway = aws("apigateway")
     ours = []
     for api in apigateway.get_rest_apis(limit=500)["items"]:
@@ -73,22 +74,24 @@ def _rest_api(aws: Aws, stage: Stage, handler_arn: str, say: Say) -> dict[str, A
             ours.append(api)
     if not ours:
         return None
-    ours.sort(key=lambda api: api.get("createdDate", 0))
+    # The recorded API is the stage's URL and stays; without one, the newest.
+    ours.sort(key=lambda api: (api["id"] == recorded, api.get("createdDate", 0)))
     for orphan in ours[:-1]:
         apigateway.delete_rest_api(restApiId=orphan["id"])
-        say(f"REST API {orphan['id']}: an earlier unrecorded copy of the stage's API, deleted")
+        say(f"REST API {orphan['id']}: an unrecorded copy of the stage's API (a retried deploy), deleted")
     api_id = ours[-1]["id"]
     region = apigateway.meta.region_name
     return {"resource_type": "rest_api", "rest_api_id": api_id,
             "rest_api_url": f"https://{api_id}.execute-api.{region}.amazonaws.com/{stage.api_gateway_stage}/"}
 
 
-def _mapping(aws: Aws, function_arn: str, say: Say) -> dict[str, Any] | None:
+def _mapping(aws: Aws, function_arn: str, recorded: str | None, say: Say) -> dict[str, Any] | None:
     lambda_ = aws("lambda")
     found = lambda_.list_event_source_mappings(FunctionName=function_arn)["EventSourceMappings"]
     found = [m for m in found if m["FunctionArn"] == function_arn and ":dynamodb:" in m["EventSourceArn"]]
     if not found:
         return None
+    found.sort(key=lambda mapping: mapping["UUID"] != recorded)  # the recorded one first, and kept
     for extra in found[1:]:
         lambda_.delete_event_source_mapping(UUID=extra["UUID"])
         say(f"stream mapping {extra['UUID']}: a second mapping of one function on one stream, deleted")
@@ -96,8 +99,11 @@ def _mapping(aws: Aws, function_arn: str, say: Say) -> dict[str, Any] | None:
             "event_uuid": found[0]["UUID"], "lambda_arn": function_arn}
 
 
-def live_resources(aws: Aws, stage: Stage, say: Say) -> list[dict[str, Any]]:
-    """Every resource Chalice makes for the stage that exists, as entries of Chalice's record."""
+def live_resources(aws: Aws, stage: Stage, recorded: dict[str, dict[str, Any]], say: Say) -> list[dict[str, Any]]:
+    """Every resource Chalice makes for the stage that exists, as entries of Chalice's record.
+
+    ``recorded`` is the record's entries by name: of duplicates, the recorded one is kept.
+    """
     from chalice.app import DynamoDBEventConfig, ScheduledEventConfig
 
     from app import app
@@ -118,11 +124,12 @@ def live_resources(aws: Aws, stage: Stage, say: Say) -> list[dict[str, Any]]:
             if aws("events").list_rules(NamePrefix=rule)["Rules"]:
                 found.append({"name": f"{function}-event", "resource_type": "cloudwatch_event", "rule_name": rule})
         elif isinstance(source, DynamoDBEventConfig):
-            mapping = _mapping(aws, arn, say)
+            name = f"{function}-dynamodb-event-source"
+            mapping = _mapping(aws, arn, recorded.get(name, {}).get("event_uuid"), say)
             if mapping:
-                found.append({"name": f"{function}-dynamodb-event-source", **mapping})
+                found.append({"name": name, **mapping})
         if function == API_HANDLER:
-            api = _rest_api(aws, stage, arn, say)
+            api = _rest_api(aws, stage, arn, recorded.get("rest_api", {}).get("rest_api_id"), say)
             if api:
                 found.append({"name": "rest_api", **api})
     return found
@@ -132,8 +139,8 @@ def converge(aws: Aws, stage: Stage, record: Path, say: Say) -> list[str]:
     """Adopt every live resource the record lacks; the names adopted."""
     data: dict[str, Any] = (json.loads(record.read_text()) if record.exists()
                             else {"resources": [], "schema_version": "2.0", "backend": "api"})
-    recorded = {entry["name"] for entry in data["resources"]}
-    adopted = [entry for entry in live_resources(aws, stage, say) if entry["name"] not in recorded]
+    recorded = {entry["name"]: entry for entry in data["resources"]}
+    adopted = [entry for entry in live_resources(aws, stage, recorded, say) if entry["name"] not in recorded]
     if adopted:
         data["resources"] += adopted
         record.parent.mkdir(parents=True, exist_ok=True)
