@@ -30,7 +30,7 @@ run-cached: $(INSTALLED) nginx  ## `make run` behind a real HTTP cache (nginx pr
 nginx:  ## Debian's nginx for run-cached, the edge-cache tests and bench (apt-get only when it is missing)
 	bash devtools/install_nginx.sh
 
-import: $(INSTALLED)  ## import an export (Blogger, Takeout, WordPress, Disqus): FILE=… [STAGE=…] [DRY_RUN=1] [PORT=…] [ARGS='--author old=new']
+import: $(INSTALLED)  ## import an export (Blogger, Takeout, WordPress, Disqus, Isso, Remark42, Commento, Ghost) or a folder of Markdown posts: FILE=… [STAGE=…] [DRY_RUN=1] [PORT=…] [ARGS='--author old=new']
 	@test -n "$(FILE)" || { echo "make import FILE=path/to/export.xml [STAGE=…] [DRY_RUN=1]"; exit 2; }
 	$(PY) -m importer "$(FILE)" $(IMPORT_TARGET) $(if $(DRY_RUN),--dry-run,) $(ARGS)
 
@@ -59,10 +59,11 @@ screenshot: $(INSTALLED) browser  ## docs/demo-post.png, the README's picture of
 	$(PY) -m devtools.screenshot docs/demo-post.png
 	$(PY) -m devtools.screenshot --console docs
 
-lint: $(INSTALLED)  ## ruff, mypy and vulture (dead code)
+lint: $(INSTALLED)  ## ruff, mypy, vulture (dead code) and Spectral (the OpenAPI document; installs into .tools/)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 	$(VENV)/bin/vulture
+	$(PY) -m devtools.spectral
 
 bench: $(INSTALLED) nginx  ## budgets: DynamoDB round trips, items read, import time, make run's memory and exit time under load, a fresh clone's first answer, the edge cache; figures to docs/budgets/
 	$(PY) -m bench.run --record docs/budgets/latest.json
