@@ -41,7 +41,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from deploy import bytecode, policy, stages
+from deploy import bytecode, gateway, policy, stages
 from deploy.stages import PROJECT, Stage
 from infra.table import cloudformation_properties, cloudformation_resource
 
@@ -216,6 +216,8 @@ def merge_template(stage: Stage, generated: dict[str, Any]) -> dict[str, Any]:
                 "ThrottlingRateLimit": stage.throttle_rate,
                 "ThrottlingBurstLimit": stage.throttle_burst,
             }],
+            # The gateway's own answers as problem+json with CORS (deploy/gateway.py), in the API's definition.
+            "GatewayResponses": gateway.sam_gateway_responses(gateway.stage_environment(stage)),
         }},
         "AlarmTopic": {"Type": "AWS::SNS::Topic", "Properties": {"DisplayName": f"{stage.api_name} alarms"}},
         "ServerErrorsAlarm": _alarm(
