@@ -177,14 +177,15 @@ def main(argv: list[str] | None = None) -> int:
     factory = CLIFactory(str(PROJECT), environ=_EnvironmentWins())
     config = factory.create_config_obj(chalice_stage_name=args.stage)  # loads the stage's settings
     validate_routes(config.chalice_app.routes)  # as `chalice local` does: routes `chalice deploy` would refuse
+    from devtools.local_outbox import local_outbox
+
+    # /local/outbox: this stack only, never app.py; before the server, whose handler matches the routes it has then.
+    config.chalice_app.register_blueprint(local_outbox)
     # Chalice's server, with a handler that answers unknown routes and methods in the API's own format.
     server = local_http.server(config.chalice_app, config, args.host, args.port)
     # http.server listens with a backlog of 5; a burst of readers (or a load
     # test) would see connections reset. Listening again raises the backlog.
     server.server.socket.listen(128)
-    from devtools.local_outbox import local_outbox
-
-    server.app_object.register_blueprint(local_outbox)  # /local/outbox: this stack only, never app.py
 
     from chalicelib.services import build, services
     from chalicelib.settings import get_settings
