@@ -144,7 +144,8 @@ def main(argv: list[str] | None = None) -> int:
     for name, value in (("AWS_ACCESS_KEY_ID", "local"), ("AWS_SECRET_ACCESS_KEY", "local"),
                         ("AWS_DEFAULT_REGION", "us-east-1")):
         os.environ.setdefault(name, value)
-    _publish_metrics()
+    if os.environ.get("LOCAL_METRICS", "on") != "off":  # off: no PutMetricData per request (load benches)
+        _publish_metrics()
     _local_secrets()
     # Feeds and the sitemap link posts as SITE_URL/posts/<slug>: locally, the demo blog's pages,
     # on whatever port this stack listens.

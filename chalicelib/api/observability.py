@@ -17,7 +17,8 @@ The Costs page (chalicelib/blog/costs.py) reads these metrics back.
 Metrics have the stage as their dimension. Three of them (read and write
 units, GB-seconds) are also published per route, so that the Costs page can
 name the most expensive routes: each route in use is three more custom metrics
-(CloudWatch bills each metric-month), the only per-route metrics there are;
+(CloudWatch bills each metric-month; ``ROUTE_METRICS=off`` leaves them out, and
+the page then names no routes), the only per-route metrics there are;
 anything else by route is better queried from the same lines with Logs
 Insights (``filter route = "/posts/{slug}"``).
 
@@ -77,7 +78,7 @@ def _directive(dimensions: list[str], metrics: tuple[tuple[str, str], ...]) -> d
 
 def _with_metrics(record: dict[str, Any], metrics: tuple[tuple[str, str], ...]) -> dict[str, Any]:
     directives = [_directive(["stage"], metrics)]
-    if isinstance(record.get("route"), str):
+    if isinstance(record.get("route"), str) and os.environ.get("ROUTE_METRICS", "on") != "off":
         directives.append(_directive(["stage", "route"], _ROUTE_METRICS))
     record["_aws"] = {"Timestamp": int(clock.now().timestamp() * 1000), "CloudWatchMetrics": directives}
     return record

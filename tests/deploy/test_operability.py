@@ -151,6 +151,15 @@ def test_the_line_carries_its_metrics_in_embedded_metric_format(api: Api, capsys
     assert {m["Name"] for m in by_route["Metrics"]} == {"read_units", "write_units", "gb_seconds"}
 
 
+def test_route_metrics_can_be_turned_off_for_their_cloudwatch_bill(api: Api, capsys: pytest.CaptureFixture[str],
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ROUTE_METRICS", "off")
+    api.get("/health")
+    (line,) = request_lines(capsys.readouterr().out)
+    assert line["route"] == "/health"
+    assert [d["Dimensions"] for d in line["_aws"]["CloudWatchMetrics"]] == [[["stage"]]]
+
+
 def test_the_line_says_what_lambda_bills_for_it(api: Api, capsys: pytest.CaptureFixture[str]) -> None:
     api.get("/health")
     (line,) = request_lines(capsys.readouterr().out)

@@ -716,7 +716,7 @@
             h("th", { scope: "col", text: "Dollars" }))),
           h("tbody", {}, ...p.top_routes.map((r) => h("tr", {}, h("td", {}, h("code", { text: r.route })),
             h("td", { text: amount(r.requests) }), h("td", { text: usd(r.dollars) })))))
-          : h("p", { class: "meta", text: "No requests yet." })));
+          : h("p", { class: "meta", text: "No figures by route: no requests yet, or the stage has ROUTE_METRICS=off." })));
       const priced = data.prices.region === data.region ? data.region
         : `${data.prices.region} (no prices for ${data.region} in the table)`;
       main.replaceChildren(h("h1", { text: "What this stage costs" }),
