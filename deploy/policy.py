@@ -58,6 +58,7 @@ APP_GRANTS: frozenset[Grant] = frozenset({
     Grant("ssm:GetParameters", "parameter:hash-key"),
     Grant("ssm:GetParameters", "parameter:mail-link-key"),
     Grant("ssm:GetParameters", "parameter:webhook-secret"),
+    Grant("ssm:GetParameters", "parameter:hash-key-previous"),  # asked for with the others; there during a rotation
     Grant("ses:SendRawEmail", "identity"),  # comment notifications, from the stream handler
     # The admin's Costs page (blog/costs.py), and only it: CloudWatch's metric reads. IAM cannot scope
     # them (CloudWatch defines no resource type for them), so they are the only grants on "*"; the page
