@@ -117,6 +117,8 @@ def pinned_arns(stage: Stage, log_groups: list[str]) -> Any:
         if resource == "logs":
             # By name: a GetAtt would make role -> log group -> function -> role a cycle.
             return [{"Fn::Sub": region_account % "logs" + f"log-group:{group}:*"} for group in log_groups]
+        if resource == "metrics":
+            return ["*"]  # CloudWatch's reads take no resource: IAM allows them on "*" only
         raise PackageError(f"no pinned ARN for {resource!r}")
     return arns
 
