@@ -14,10 +14,9 @@ from __future__ import annotations
 
 import hashlib
 import re
-import unicodedata
 
 from chalicelib import signing
-from chalicelib.blog import rendering
+from chalicelib.blog import reader_text, rendering
 from chalicelib.errors import Conflict, Invalid, RateLimited
 from chalicelib.patterns import lazy
 from chalicelib.settings import Settings
@@ -28,7 +27,7 @@ from chalicelib.store.table import Write, put, update
 HONEYPOT_FIELD = "homepage"
 FORM_TOKEN_FIELD = "form_token"
 FORM_TOKEN_LIFETIME_SECONDS = 24 * 3600
-_WORD = lazy(r"\w+")
+_MARKUP = lazy(r"[*_~`]+")
 # "<issued, ASCII digits>.<HMAC, 16 bytes, hex>". The digits are bounded because
 # str.isdigit() accepts "²" and int() refuses more than 4300 digits.
 _FORM_TOKEN = lazy(r"([0-9]{1,12})\.(.*)", re.DOTALL)
@@ -84,10 +83,10 @@ class AntiSpam:
         links = rendering.count_links(body_html)
         if links > self.settings.max_links:
             raise Invalid.field("body", f"has {links} links; a comment may have at most {self.settings.max_links}")
-        blocked = set(self.settings.blocked_words)
-        if blocked:
-            words = {w.casefold() for t in texts for w in _WORD.findall(unicodedata.normalize("NFKC", t))}
-            if words & blocked:
+        if self.settings.blocked_words:
+            # Compared as a reader sees them: a word spelled around the rule is the word (blog/reader_text.py).
+            blocked = reader_text.blocked_forms(self.settings.blocked_words)
+            if any(reader_text.words(text) & blocked for text in texts):
                 raise Invalid("the comment contains words this blog does not accept", {"body": ["is not accepted"]})
 
     # -- writes that ride in the comment's transaction -------------------------------
@@ -104,13 +103,19 @@ class AntiSpam:
 
     def duplicate_guard(self, slug: str, body: str, now: int) -> Write:
         """Claim this body on this post for the duplicate window (a lapsed claim may be taken again)."""
-        normal = " ".join(unicodedata.normalize("NFKC", body).casefold().split())
-        digest = hashlib.sha256(normal.encode()).hexdigest()[:32]
+        digest = body_digest(body)
         expires = now + self.settings.duplicate_window_seconds
         refusal = Conflict("the same comment was just posted here; it is not posted twice",
                            {"body": ["duplicates a recent comment on this post"]})
         return put({**keys.duplicate(slug, digest), "expires": expires, "ttl": expires + 60},
                    "attribute_not_exists(PK) OR expires < :now", refusal=refusal, now=now)
+
+
+def body_digest(body: str) -> str:
+    """What two bodies a reader cannot tell apart share: their text folded (blog/reader_text.py), spacing and
+    Markdown emphasis taken out."""
+    seen = "".join(_MARKUP.sub("", reader_text.comparable(body)).split())
+    return hashlib.sha256(seen.encode()).hexdigest()[:32]
 
 
 def email_hash(key: bytes, email: str) -> str:

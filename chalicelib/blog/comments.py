@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from chalicelib.blog import clock, comment_fragment, counters, moderation, rendering, views
-from chalicelib.blog.antispam import FORM_TOKEN_FIELD, HONEYPOT_FIELD, AntiSpam
+from chalicelib.blog.antispam import FORM_TOKEN_FIELD, HONEYPOT_FIELD, AntiSpam, body_digest
 from chalicelib.blog.idempotency import Claim, ClaimTaken
 from chalicelib.blog.ids import is_ulid, new_ulid
 from chalicelib.blog.status import Status
@@ -393,6 +393,9 @@ class Comments:
             writes = withdrawal(comment, item, post, refusal=has_replies)
         if not exempt:
             writes.append(self.antispam.rate_limit(self.antispam.address_hash(address), now_epoch))
+            if body_digest(fields["body"]) != body_digest(str(comment["body"])):
+                # An edit may not turn a comment into the copy of a recent one (an unchanged text claims nothing).
+                writes.append(self.antispam.duplicate_guard(comment["post_slug"], fields["body"], now_epoch))
         try:
             self.table.transact(writes)
         except TransactionCancelled as contended:

@@ -66,8 +66,8 @@ _URL_SCHEMES = {"http", "https", "mailto"}
 _BLOCK_TAG = lazy(r"</?(?:p|br|hr|li|ul|ol|h[1-6]|blockquote|pre|tr|td|th|table|figure|figcaption)\b[^>]*>")
 _TAG = lazy(r"<[^>]*>")
 _ANCHOR = lazy(r"<a\b[^>]*>.*?</a>", re.DOTALL)
-# URLs written as text: a scheme, or "www." at the start of a word.
-_URL_TEXT = lazy(r"(?:https?://|\bwww\.)[^\s<>]+", re.IGNORECASE)
+# URLs written as text: a scheme (or its defanged "hxxp"), or "www." at the start of a word.
+_URL_TEXT = lazy(r"(?:h[tx]{2}ps?:/+|\bwww\.)[^\s<>]+", re.IGNORECASE)
 
 
 @lru_cache(maxsize=2)
@@ -228,7 +228,14 @@ def count_links(rendered_html: str) -> int:
     A bare "https://…" or "www.…" renders as text, but a reader copies it all
     the same, so it counts as a link; an anchor counts once, whatever its text.
     Bare domains ("example.com") do not count: too much ordinary text looks like one.
+    The text is read as a reader sees it (blog/reader_text.py): emphasis inside a
+    URL ("ht*tp*s://") joins up, percent-escapes are decoded, invisible and look-alike
+    characters folded, and the defanged "hxxp://" counts as the link it still is.
     """
-    outside = _ANCHOR.sub(" ", rendered_html)
-    text = html.unescape(_TAG.sub(" ", outside))
+    from urllib.parse import unquote
+
+    from chalicelib.blog.reader_text import comparable
+
+    outside = _TAG.sub("", _BLOCK_TAG.sub(" ", _ANCHOR.sub(" ", rendered_html)))
+    text = comparable(unquote(html.unescape(outside)))
     return rendered_html.count("<a ") + len(_URL_TEXT.findall(text))
