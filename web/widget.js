@@ -841,6 +841,14 @@
       }
     }
 
+    async renewForm() {
+      try {
+        ({ data: this.rules } = await this.call("GET", this.path("/comment-form")));
+      } catch {
+        // Left as it is: a send with the spent token is refused, and post() renews it then.
+      }
+    }
+
     async post(payload, mayRenewForm) {
       let reply;
       try {
@@ -860,6 +868,8 @@
         throw error;
       }
       this.keyFor = null;
+      // A form token sends one comment: the next comment gets a new one, which comes of age while the reader types.
+      this.renewForm();
       const { comment } = reply.data;
       storage.set(`edit:${comment.id}`, { token: reply.data.edit_token, expires: reply.data.edit_token_expires_at,
         post: this.slug, held: comment.status !== "approved" });

@@ -185,9 +185,11 @@ class Comments:
         now_epoch, now = clock.epoch(), clock.now_iso()
         author_name = principal.username if principal else fields.get("author_name") or "Anonymous"
         exempt = _exempt(principal)
+        spend_form = None
         if not exempt:
             # The cheap checks first: a robot's request costs no rendering.
-            self.antispam.check_form(slug, fields.get(FORM_TOKEN_FIELD), fields.get(HONEYPOT_FIELD), now_epoch)
+            spend_form = self.antispam.check_form(slug, fields.get(FORM_TOKEN_FIELD), fields.get(HONEYPOT_FIELD),
+                                                  now_epoch)
         html = self._checked_html(fields["body"], exempt, author_name)
         address_hash = self.antispam.address_hash(address)
         identity = commenter_identity(
@@ -248,6 +250,8 @@ class Comments:
         if not exempt:
             writes += [self.antispam.rate_limit(address_hash, now_epoch),
                        self.antispam.duplicate_guard(slug, fields["body"], now_epoch)]
+        if spend_form is not None:
+            writes.append(spend_form)  # a form token sends one comment: a replay is refused (409)
         try:
             self.table.transact(writes)
         except ClaimTaken as taken:
