@@ -379,7 +379,12 @@ def test_a_name_that_resolves_to_a_link_local_address_is_not_sent_to(
         monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
     hooks(configure, pauses, "json:https://metadata.hooks.example/hook")
     sent: list[str] = []
-    services().webhooks.post = lambda url, body, headers, timeout: sent.append(url) or 204
+
+    def post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> int:
+        sent.append(url)
+        return 204
+
+    services().webhooks.post = post
     # The resolver answers as a hostile DNS server would (no network here: the machine's resolver, replaced).
     monkeypatch.setattr(socket, "getaddrinfo", lambda host, port, **_: [
         (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("169.254.169.254", port))])
