@@ -30,6 +30,7 @@ from typing import Any
 
 from chalicelib.blog import clock
 from chalicelib.blog.accounts import SIGNUP_FIELDS
+from chalicelib.blog.ids import new_ulid
 from chalicelib.blog.passwords import hash_password
 from chalicelib.blog.tokens import ADMIN
 from chalicelib.blog.validation import read_fields
@@ -102,7 +103,7 @@ def ensure_admin(table: Table, settings: Settings, username: str, email: str, pa
     except Invalid as error:
         raise _refusal(error) from None
     item = {**keys.user(username), **keys.account_index_keys(username), **keys.stored_admin_index_keys(username),
-            "username": username, "email": email,
+            "account_id": new_ulid(), "username": username, "email": email,
             "role": ADMIN,
             "password_hash": hash_password(chosen, settings.password_cost), "created_at": clock.now_iso()}
     taken = AdminError("that username or e-mail address was taken meanwhile; run the command again")

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
 PROJECT = Path(__file__).resolve().parents[1]
 _USERNAME_HINT = "letters, digits, '_' or '-', 3 to 30 of them"
+REDIRECTS = PROJECT / ".local" / "redirects"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -53,8 +54,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--no-create-pages", action="store_true",
                         help="Disqus: skip threads whose address matches no post here, instead of creating one")
     parser.add_argument("--slugs", type=Path, help="a JSON object: old URL -> the slug to give that post")
-    parser.add_argument("--redirects", type=Path, default=Path("import-redirects.json"),
-                        help="where to write the redirect map, old URL -> new slug (default ./import-redirects.json)")
+    parser.add_argument("--redirects", type=Path,
+                        help="where to write the redirect map, old URL -> new slug (default: a new file named "
+                             f"after the imported one in {REDIRECTS.relative_to(PROJECT)}/, never an earlier map)")
     parser.add_argument("--merge", action="store_true",
                         help="restoring this blog's export: add to a table that is not empty (else refused)")
     parser.add_argument("--max-reply-depth", type=int, help="default: the stage's MAX_REPLY_DEPTH, else 5")
@@ -175,6 +177,21 @@ def email_hasher(stage: str | None) -> Callable[[str], str] | None:
     return lambda address: email_hash(derived, address)
 
 
+def redirect_map_path(source: Path, folder: Path) -> Path:
+    """A new file in ``folder`` named after the imported file (``blog.xml`` gives ``blog.json``, then
+    ``blog-2.json`` …): each import keeps its own map, and an earlier one is never overwritten."""
+    folder.mkdir(parents=True, exist_ok=True)
+    stem = source.name.removesuffix(".gz").rsplit(".", 1)[0] or "import"
+    for number in range(1, 10_000):
+        candidate = folder / (f"{stem}.json" if number == 1 else f"{stem}-{number}.json")
+        try:
+            candidate.touch(exist_ok=False)  # claimed atomically: two imports at once never share a name
+        except FileExistsError:
+            continue
+        return candidate
+    raise ImportError_(f"{folder}: 10,000 redirect maps named after {source.name} already; pass --redirects FILE")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -208,6 +225,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     print(render_report(report, args.dry_run))
     if not args.dry_run and report.redirects:
-        args.redirects.write_text(json.dumps(report.redirects, indent=1, ensure_ascii=False) + "\n")
-        print(f"Redirect map ({len(report.redirects)} addresses): {args.redirects}")
+        where = args.redirects or redirect_map_path(args.file, REDIRECTS)
+        where.write_text(json.dumps(report.redirects, indent=1, ensure_ascii=False) + "\n")
+        print(f"Redirect map ({len(report.redirects)} addresses): {where}")
     return 0

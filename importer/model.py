@@ -35,6 +35,7 @@ class SourcePost:
     comments_closed: bool = False
     # Disqus threads are pages of another site: attach to a post already here when one has the address.
     attach_existing: bool = False
+    summary: str | None = None  # the source's own excerpt, when it has one
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -63,4 +64,11 @@ class Skipped:
     kind: str
 
 
-Record = SourcePost | SourceComment | Skipped
+@dataclass(frozen=True)
+class Note:
+    """A line for the import report that only the reader can write (a protected post held, a shortcode kept)."""
+
+    text: str
+
+
+Record = SourcePost | SourceComment | Skipped | Note

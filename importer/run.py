@@ -15,7 +15,7 @@ from rich.text import Text
 
 from chalicelib.store.table import Table
 from importer.formats import ReadOptions, detect, reader
-from importer.model import Skipped, SourceComment, SourcePost
+from importer.model import Note, Skipped, SourceComment, SourcePost
 from importer.plan import plan_threads
 from importer.staging import Staging
 from importer.writer import Options, Report, Writer
@@ -81,6 +81,8 @@ def run_import(path: Path, table: Table | None, options: Options, *, pages: bool
                 staging.add_comment(record)
             elif isinstance(record, Skipped):
                 report.read[f"skipped: {record.kind}"] += 1
+            elif isinstance(record, Note):
+                report.notes.append(record.text)
         if staging.repeated:
             report.notes.append(f"{staging.repeated} entries repeat an id already read (merged into one)")
 

@@ -30,7 +30,7 @@ from typing import Any
 
 from chalicelib.blog import clock, counters, rendering
 from chalicelib.blog.counters import PostChanged
-from chalicelib.blog.ids import ulid
+from chalicelib.blog.ids import new_ulid, ulid
 from chalicelib.blog.post_upkeep import COUNT_FIELDS, CountsMoved, PostUpkeep, SlugTaken, StaleVersion
 from chalicelib.blog.posts import load_with_counts, render_post
 from chalicelib.blog.slugs import is_valid_slug, slugify, with_suffix
@@ -238,6 +238,9 @@ class Writer:
             placed = self._save(item, slug, source, extra_marker)
             if placed == slug:
                 self._post_sizes[slug] = item_size({**item, **keys.post(slug), "slug": slug})
+                if slug != next(iter(self._candidates(source))):
+                    self.report.notes.append(f"{source.url or source.ref}: its slug was taken (another post, "
+                                             f"perhaps of another site): imported as {slug}")
             if placed is not None:
                 self._done(source, placed, "created" if placed == slug else "already imported")
                 return
@@ -345,7 +348,7 @@ class Writer:
             "body": source.html,
             "format": "html",
             "labels": clean_labels(source.labels),
-            "custom_summary": None,
+            "custom_summary": source.summary,
             "comments_closed": source.comments_closed,
             "author": author,
             "status": status,
@@ -401,7 +404,7 @@ class Writer:
                 self.report.accounts["created"] += 1
                 return username
             email = f"{username.lower()}@imported.invalid"
-            item = {**keys.user(username), "username": username, "email": email,
+            item = {**keys.user(username), "account_id": new_ulid(), "username": username, "email": email,
                     "password_hash": "!" + secrets.token_hex(16), "role": AUTHOR, "created_at": clock.now_iso(),
                     "imported_from": self.options.source, "source_author": name}
             try:

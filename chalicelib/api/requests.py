@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import re
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
+from urllib.parse import parse_qsl, quote
 
-from chalicelib.blog.tokens import ADMIN, READER, Principal, verify_jwt
+from chalicelib.blog.tokens import ADMIN, Principal, verify_jwt
 from chalicelib.errors import BadRequest, PayloadTooLarge, Unauthenticated
 from chalicelib.services import services
 
@@ -44,6 +44,26 @@ def json_body(request: Request) -> Any:
     return value
 
 
+def is_form(request: Request) -> bool:
+    """Whether the body is an HTML form's (application/x-www-form-urlencoded)."""
+    return (header(request, "content-type") or "").split(";")[0].strip().lower() == "application/x-www-form-urlencoded"
+
+
+def form_or_json_body(request: Request) -> Any:
+    """A JSON body, or an HTML form's fields as a dict of their last values."""
+    if not is_form(request):
+        return json_body(request)
+    raw = request.raw_body or b""
+    if isinstance(raw, str):
+        raw = raw.encode("utf-8", "surrogateescape")
+    if len(raw) > MAX_BODY_BYTES:
+        raise PayloadTooLarge("the request body is too large", {"body": ["is too large"]})
+    try:
+        return dict(parse_qsl(raw.decode("utf-8"), keep_blank_values=True, max_num_fields=20))
+    except (UnicodeDecodeError, ValueError):
+        raise BadRequest("the form is not valid UTF-8 fields", {"body": ["is not a valid form"]}) from None
+
+
 # Only a "\uD800".."\uDFFF" escape can put a lone surrogate in parsed JSON (the
 # UTF-8 decoder refuses encoded ones); such a string cannot be stored, rendered
 # or even echoed back in an error, so it is refused here, once, for every field.
@@ -74,20 +94,20 @@ def header(request: Request, name: str) -> str | None:
     return value if value else None
 
 
-_READS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def caller(request: Request, *, account_read_by_service: bool = False) -> Principal | None:
     """The signed-in caller, or None; a present but bad token is refused, not ignored.
 
     A signature proves who issued the token, not that it still stands: every
-    write, and every read with an author's or admin's token, is checked against
-    the account (its token_version and role; one GetItem), so a role change, a
-    new password or signing out everywhere takes effect at once. A reader's
-    token on a read is not checked: it only personalises what anyone may read,
-    and lasts until it expires. ``account_read_by_service``: the service reads
-    the account in a read it makes anyway (a new comment's BatchGetItem, the
-    account's own routes), so
+    request with a token is checked against the account (its id, token_version
+    and role; one GetItem), so a role change, a new password, signing out
+    everywhere or deleting the account takes effect at once, and a token never
+    passes for the next owner of a deleted account's name (it names the old
+    account's id). Reads are checked too: a token personalises them (favorites,
+    follows, one's own held comments), which must be the holder's own.
+    ``account_read_by_service``: the service reads the account in a read it
+    makes anyway (a new comment's BatchGetItem, the account's own routes), so
     the check costs no round trip; not for an admin's token, which lifts limits
     before that read.
     """
@@ -99,8 +119,6 @@ def caller(request: Request, *, account_read_by_service: bool = False) -> Princi
         raise Unauthenticated("the Authorization header must be 'Bearer <token>'")
     settings = services().settings
     principal = verify_jwt(token.strip(), settings.jwt_secret, settings.admins)
-    if principal.role == READER and request.method in _READS:
-        return principal
     if account_read_by_service and principal.role != ADMIN:
         return principal
     return services().accounts.current(principal)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.blog import clock
-from chalicelib.blog.passwords import hash_password, is_common, verify_password
+from chalicelib.blog.ids import new_ulid
+from chalicelib.blog.passwords import hash_password, is_common, is_predictable, verify_password
 from chalicelib.blog.sign_in_limits import SignInLimits
 from chalicelib.blog.tokens import (
     AUTHOR,
@@ -37,6 +38,9 @@ from chalicelib.settings import Settings
 from chalicelib.store import cursors, keys
 from chalicelib.store.table import Item, Table, TransactionCancelled, Write, delete, put, update
 
+if TYPE_CHECKING:
+    from chalicelib.blog.password_resets import ResetLink
+
 _USERNAME = lazy(r"^[A-Za-z0-9][A-Za-z0-9_.-]{2,31}$")
 # Changing the e-mail or the password needs the current password, or a token
 # whose password was given this recently: a token found in a browser's storage
@@ -53,12 +57,16 @@ class Username(Text):
 
 
 class NewPassword(Text):
-    """A password being chosen (NIST SP 800-63B): 8 to 256 characters, and not a common one."""
+    """A password being chosen (NIST SP 800-63B): 8 to 256 characters, not a common one, not a repetition or
+    a sequence."""
 
     def __call__(self, value: Any) -> str:
         password = super().__call__(value)
         if is_common(password):
             raise FieldError("is one of the most common passwords, the first ones an attacker tries; choose another")
+        if is_predictable(password):
+            raise FieldError("repeats itself or runs in sequence (like 'aaaaaaaa' or 'abcdefgh'), the first patterns "
+                             "an attacker tries; choose another")
         return password
 
 
@@ -73,6 +81,7 @@ LOGIN_FIELDS = {
     "email": Field(Email(allow_blank=False), required=True),
     "password": Field(Text(256, min_length=1, strip=False), required=True),
 }
+RESET_FIELDS = {"password": _PASSWORD_FIELD}
 ROLE_FIELDS = {"role": Field(Choice((READER, AUTHOR)), required=True)}
 PROFILE_FIELDS = {
     "username": Field(Username(32)),
@@ -135,7 +144,8 @@ class Accounts:
         """
         user = user_view(item, self.settings)
         token = issue_jwt(user["username"], user["role"], self.settings.jwt_secret, self.settings.token_ttl_seconds,
-                          version=int(item.get("token_version", 0)),
+                          account_id=item.get("account_id"), version=int(item.get("token_version", 0)),
+                          session=carried.session if carried else None,
                           signed_in_at=carried.signed_in_at if carried else None,
                           expires=carried.expires if carried else None)
         return {"token": token, "user": user}
@@ -159,6 +169,7 @@ class Accounts:
                            {"username": ["is reserved for an administrator of this blog"]})
         item = {
             **keys.user(fields["username"]),
+            "account_id": new_ulid(),
             "username": fields["username"],
             "email": fields["email"],
             "password_hash": hash_password(fields["password"], self.settings.password_cost),
@@ -193,7 +204,18 @@ class Accounts:
         if not verify_password(fields["password"], item["password_hash"]):
             raise refused
         self.limits.release(claim)
+        if "account_id" not in item:
+            item = self._give_id(item)
         return self._session(item)
+
+    def _give_id(self, item: Item) -> Item:
+        """An account made before accounts had ids gets one at its next sign-in (``make migrate`` gives the rest):
+        from then on its tokens name the id, and a token issued to it before no longer passes."""
+        gone = Unauthenticated("this account no longer exists")
+        given = self.table.write(update(keys.user(item["username"]), "SET account_id = if_not_exists(account_id, :id)",
+                                        "attribute_exists(PK)", refusal=gone, id=new_ulid()))
+        assert given is not None
+        return given
 
     def me(self, principal: Principal) -> dict[str, Any]:
         """The caller's account, with a token carrying their current role.
@@ -252,6 +274,9 @@ class Accounts:
         changes: dict[str, Any] = {k: fields[k] for k in ("bio", "image", "mail_held_comments") if k in fields}
         if "password" in fields:
             changes["password_hash"] = hash_password(fields["password"], self.settings.password_cost)
+            if principal.session is not None:
+                # Every other session ends; this one goes on (tokens.current_principal).
+                changes["kept_session"], changes["kept_at"] = principal.session, principal.version + 1
         writes: list[Write] = []
         if new_email:
             changes["email"] = new_email
@@ -285,6 +310,22 @@ class Accounts:
                 item["token_version"] = principal.version + 1
         return self._session(item, principal)
 
+    def reset_password(self, link: ResetLink, payload: Any) -> dict[str, Any]:
+        """A mailed reset link's new password (password_resets.py): every older token ends, and the answer signs
+        the person in. Conditioned on the account and version the link names, so it works once."""
+        password = read_fields(payload, RESET_FIELDS)["password"]
+        from chalicelib.blog.password_resets import SPENT  # loaded already: the link was checked there
+
+        spent = Forbidden(SPENT)
+        version = ("token_version = :v" if link.version
+                   else "(attribute_not_exists(token_version) OR token_version = :v)")
+        item = self.table.write(update(
+            keys.user(link.username), "SET password_hash = :hash ADD token_version :one REMOVE kept_session, kept_at",
+            f"account_id = :id AND {version}", refusal=spent, hash=hash_password(password, self.settings.password_cost),
+            one=1, id=link.account_id, v=link.version))
+        assert item is not None
+        return self._session(item)
+
     def reauthenticate(self, principal: Principal, item: Item, password: str | None) -> Principal:
         """As for an e-mail change (below): the password, or a recent sign-in; for deleting the account."""
         return self._reauthenticated(principal, item, password, "deleting the account")
@@ -316,12 +357,23 @@ class Accounts:
         if not valid_username(username):
             # No such account can exist; and an over-long key would be refused by DynamoDB.
             raise NotFound(f"there is no user {username[:40]!r}")
+        if is_named_admin(username, self.settings.admins):
+            # BLOG_ADMINS would override the stored role: storing it would change nothing the API applies,
+            # yet used to revoke that admin's tokens (any admin could sign any other out, at will).
+            raise Conflict(f"{username} is named in BLOG_ADMINS, which makes them an admin whatever role is stored; "
+                           "take the name out of BLOG_ADMINS to change their role",
+                           {"role": ["is set by BLOG_ADMINS for this account"]})
+        account = self.profile(username)
+        gone = NotFound(f"there is no user {username!r}")
+        if account.get("role") == role:
+            # Nothing the API applies changes, so no session ends.
+            return user_view(account, self.settings)
         # The user's tokens name the old role: they end here, and the next sign-in carries the new one.
         # The index keys too: an account made before the list existed joins it here.
         index = keys.account_index_keys(username)
         # A stored admin (deploy.admin) made a reader or an author leaves the admins' index.
-        item = self._revoke(username, NotFound(f"there is no user {username!r}"), ("role", role),
-                            ("GSI1PK", index["GSI1PK"]), ("GSI1SK", index["GSI1SK"]), removing=("GSI2PK", "GSI2SK"))
+        item = self._revoke(account["username"], gone, ("role", role), ("GSI1PK", index["GSI1PK"]),
+                            ("GSI1SK", index["GSI1SK"]), removing=("GSI2PK", "GSI2SK"))
         return user_view(item, self.settings)
 
     def listing(self, principal: Principal, params: dict[str, str] | None) -> dict[str, Any]:
