@@ -193,6 +193,14 @@ def test_a_word_that_merely_contains_a_blocked_one_passes(api: Api, slug: str, c
     assert send(api, slug, "A classic assessment of Essex and Sussex, class by class.").status == 201
 
 
+def test_a_blocked_phrase_is_refused_however_it_is_spaced(api: Api, slug: str, configure: Configure) -> None:
+    configure(BLOCKED_WORDS="free money")
+
+    assert send(api, slug, "Get FREE   money!").status == 422
+    assert send(api, slug, "Get free\u200b-money").status == 422
+    assert send(api, slug, "Free advice, no money needed").status == 201
+
+
 def test_the_fold_maps_look_alikes_to_their_prototype_as_unicode_tr39_does() -> None:
     assert reader_text.skeleton("\u0440\u0430ypal") == "paypal"
     assert reader_text.skeleton("m") == "rn"  # confusables.txt: m -> r n

@@ -104,8 +104,9 @@ def words(text: str) -> set[str]:
 
 
 def blocked_forms(blocked: Iterable[str]) -> frozenset[str]:
-    """The blocked words as ``words`` sees them (so "Viagra" and "viagra" block alike)."""
-    return frozenset(form for word in blocked for form in [_MARKUP.sub("", comparable(word))] if form)
+    """The blocked words as ``words`` sees them ("Viagra" and "viagra" block alike; "free money" is one run)."""
+    return frozenset(form for word in blocked for form in ["".join(_WORD.findall(_MARKUP.sub("", comparable(word))))]
+                     if form)
 
 
 @lru_cache(maxsize=1)
