@@ -9,7 +9,7 @@ RUN_INSTALLED := $(VENV)/.installed-run
 # `make import`: STAGE only when given (the deploy targets below default it to dev).
 IMPORT_TARGET = $(if $(filter-out file undefined,$(origin STAGE)),--stage $(STAGE),)
 
-.PHONY: migrate import export run run-cached nginx test fuzz e2e browser screenshot lint bench conformance clean clean-data bootstrap deploy admin teardown package policy-check budgets docs docs-serve
+.PHONY: migrate import export run run-cached nginx test fuzz e2e browser screenshot lint bench conformance clean clean-data bootstrap deploy admin teardown package policy-check budgets docs docs-serve rotate-key restore-pitr rekey
 
 $(INSTALLED): requirements.txt requirements-run.txt requirements-dev.txt requirements-docs.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -30,13 +30,18 @@ run-cached: $(INSTALLED) nginx  ## `make run` behind a real HTTP cache (nginx pr
 nginx:  ## Debian's nginx for run-cached, the edge-cache tests and bench (apt-get only when it is missing)
 	bash devtools/install_nginx.sh
 
-import: $(INSTALLED)  ## import an export (Blogger, Takeout, WordPress, Disqus): FILE=… [STAGE=…] [DRY_RUN=1] [PORT=…] [ARGS='--author old=new']
+import: $(INSTALLED)  ## import an export (Blogger, Takeout, WordPress, Disqus, Isso, Remark42, Commento, Ghost) or a folder of Markdown posts: FILE=… [STAGE=…] [DRY_RUN=1] [PORT=…] [ARGS='--author old=new']
 	@test -n "$(FILE)" || { echo "make import FILE=path/to/export.xml [STAGE=…] [DRY_RUN=1]"; exit 2; }
 	$(PY) -m importer "$(FILE)" $(IMPORT_TARGET) $(if $(DRY_RUN),--dry-run,) $(ARGS)
 
-export: $(INSTALLED)  ## the whole blog as JSON Lines, restored by make import: OUT=blog.jsonl [STAGE=…] [PORT=…] [ARGS=--with-secrets]
-	@test -n "$(OUT)" || { echo "make export OUT=blog.jsonl [STAGE=…] [ARGS=--with-secrets]"; exit 2; }
-	$(PY) -m importer.export "$(OUT)" $(IMPORT_TARGET) $(ARGS)
+export: $(INSTALLED)  ## the whole blog as JSON Lines, restored by make import: OUT=blog.jsonl [STAGE=…] [PORT=…] [ARGS=--with-secrets]; and/or DynamoDB's point-in-time export: S3=s3://bucket/prefix STAGE=… [TIME=…]
+	@test -n "$(OUT)$(S3)" || { echo "make export OUT=blog.jsonl [STAGE=…] [ARGS=--with-secrets], or make export STAGE=prod S3=s3://bucket/prefix [TIME=2026-12-07T09:30:00Z]"; exit 2; }
+	$(if $(OUT),$(PY) -m importer.export "$(OUT)" $(IMPORT_TARGET) $(ARGS))
+	$(if $(S3),$(PY) -m deploy.backups export --stage $(STAGE) --s3 "$(S3)" --time "$(or $(TIME),latest)")
+
+restore-pitr: $(INSTALLED)  ## STAGE's table as it was at TIME (ISO 8601 with Z, or latest), restored into a new table beside it
+	@test -n "$(TIME)" || { echo "make restore-pitr STAGE=prod TIME=2026-12-07T09:30:00Z (or TIME=latest)"; exit 2; }
+	$(PY) -m deploy.backups restore --stage $(STAGE) --time "$(TIME)"
 migrate: $(INSTALLED)  ## bring an older table to today's layout: summary items, label memberships, account and commenter indexes [STAGE=…] [PORT=…]; safe to re-run
 	$(PY) -m deploy.migrate $(IMPORT_TARGET)
 
@@ -106,6 +111,13 @@ teardown: $(INSTALLED)  ## `chalice delete`, then the table stack and secrets (a
 	  test "$$answer" = "$(STAGE)" || { echo "Nothing deleted."; exit 1; }
 	$(VENV)/bin/chalice delete --stage $(STAGE)
 	$(PY) -m deploy.bootstrap --stage $(STAGE) --delete --yes
+
+rotate-key: $(INSTALLED)  ## a new value for one of STAGE's secrets in SSM: KEY=HASH_KEY (the old one kept until FINISH=1), JWT_SECRET, …; then make deploy
+	@test -n "$(KEY)" || { echo "usage: make rotate-key STAGE=dev KEY=HASH_KEY [FINISH=1]"; exit 2; }
+	$(PY) -m deploy.rotate --stage $(STAGE) --key "$(KEY)" $(if $(FINISH),--finish,)
+
+rekey: $(INSTALLED)  ## after rotate-key KEY=HASH_KEY: move every commenter's stored hashes to the new key, so FINISH=1 loses no one
+	$(PY) -m deploy.rekey --stage $(STAGE)
 
 package: $(INSTALLED)  ## dist/$(STAGE)/: one CloudFormation stack (app, table, throttling, alarms), cfn-lint checked
 	$(PY) -m deploy.package --stage $(STAGE)

@@ -55,7 +55,9 @@ class Services:
         from chalicelib import signing
         from chalicelib.blog.antispam import AntiSpam
         # Stored hashes outlive edit tokens: their key is a secret of its own (HASH_KEY).
-        return AntiSpam(self.settings, signing.derive_key(self.settings.hash_key, "anti-spam"))
+        previous = self.settings.hash_key_previous
+        return AntiSpam(self.settings, signing.derive_key(self.settings.hash_key, "anti-spam"),
+                        signing.derive_key(previous, "anti-spam") if previous else None)
 
     @cached_property
     def threads(self) -> Threads:

@@ -58,6 +58,7 @@ APP_GRANTS: frozenset[Grant] = frozenset({
     Grant("ssm:GetParameters", "parameter:hash-key"),
     Grant("ssm:GetParameters", "parameter:mail-link-key"),
     Grant("ssm:GetParameters", "parameter:webhook-secret"),
+    Grant("ssm:GetParameters", "parameter:hash-key-previous"),  # asked for with the others; there during a rotation
     Grant("ses:SendRawEmail", "identity"),  # comment notifications, from the stream handler
 })
 

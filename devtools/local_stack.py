@@ -141,11 +141,16 @@ def main(argv: list[str] | None = None) -> int:
     table_name = _stage_table_name(args.stage)
     persist = str(args.data) != "none"
 
-    from chalice.cli import create_local_server
     from chalice.cli.factory import CLIFactory
+    from chalice.deploy.validate import validate_routes
+
+    from devtools import local_http
 
     factory = CLIFactory(str(PROJECT), environ=_EnvironmentWins())
-    server = create_local_server(factory, args.host, args.port, args.stage)  # loads the stage's settings
+    config = factory.create_config_obj(chalice_stage_name=args.stage)  # loads the stage's settings
+    validate_routes(config.chalice_app.routes)  # as `chalice local` does: routes `chalice deploy` would refuse
+    # Chalice's server, with a handler that answers unknown routes and methods in the API's own format.
+    server = local_http.server(config.chalice_app, config, args.host, args.port)
     # http.server listens with a backlog of 5; a burst of readers (or a load
     # test) would see connections reset. Listening again raises the backlog.
     server.server.socket.listen(128)

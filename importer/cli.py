@@ -37,12 +37,13 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m importer", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("file", type=Path, help="a Blogger backup or Takeout feed.atom, a WordPress WXR, a Disqus XML, "
-                        "or this blog's own export (make export), which is restored")
+                        "an Isso database, a Remark42 backup, a Commento or Ghost export, a folder of Markdown "
+                        "posts (Jekyll, Hugo, Eleventy), or this blog's own export (make export), which is restored")
     parser.add_argument("--stage", help="write to this stage's table (else: the running `make run`)")
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")),
                         help="which `make run` stack (its PORT); default $PORT or 8000")
     parser.add_argument("--dry-run", action="store_true", help="read everything, report, write nothing")
-    parser.add_argument("--pages", action="store_true", help="import pages too (WordPress, Blogger)")
+    parser.add_argument("--pages", action="store_true", help="import pages too (WordPress, Blogger, Ghost, Markdown)")
     parser.add_argument("--author", action="append", default=[], metavar="OLD=NEW",
                         help="give posts by OLD (the source's author name) to the existing account NEW")
     parser.add_argument("--default-author", default="admin",
@@ -197,13 +198,14 @@ def main(argv: list[str] | None = None) -> int:
     try:
         from chalicelib.blog.accounts import valid_username
 
-        if not args.file.is_file():
-            raise ImportError_(f"{args.file}: no such file")
+        if not args.file.exists():
+            raise ImportError_(f"{args.file}: no such file or folder")
         if not valid_username(args.default_author):
             raise ImportError_(f"--default-author {args.default_author!r}: not a username ({_USERNAME_HINT})")
-        with args.file.open("rb") as handle:
-            if is_export(handle):
-                return _restore(args)
+        if args.file.is_file():
+            with args.file.open("rb") as handle:
+                if is_export(handle):
+                    return _restore(args)
         env = _stage_env(args.stage or "local")
         depth = args.max_reply_depth if args.max_reply_depth is not None else int(env.get("MAX_REPLY_DEPTH", "5"))
         options = Options(source="", default_author=args.default_author, authors=_pairs(args.author),

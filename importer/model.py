@@ -1,4 +1,5 @@
-"""The records every format is read into: a source post, a source comment, something skipped."""
+"""The records every format is read into: a source post, a source comment, something skipped,
+another address of a post, a note for the report."""
 
 from __future__ import annotations
 
@@ -65,10 +66,18 @@ class Skipped:
 
 
 @dataclass(frozen=True)
+class Alias:
+    """Another address of an imported post (Hugo's ``aliases``, Jekyll's ``permalink``): kept in the redirect map."""
+
+    post_ref: str
+    url: str
+
+
+@dataclass(frozen=True)
 class Note:
     """A line for the import report that only the reader can write (a protected post held, a shortcode kept)."""
 
     text: str
 
 
-Record = SourcePost | SourceComment | Skipped | Note
+Record = SourcePost | SourceComment | Skipped | Alias | Note
