@@ -41,7 +41,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from deploy import bytecode, policy, stages
+from deploy import bytecode, gateway, policy, stages
 from deploy.stages import PROJECT, Stage
 from infra.table import cloudformation_properties, cloudformation_resource
 
@@ -117,6 +117,8 @@ def pinned_arns(stage: Stage, log_groups: list[str]) -> Any:
         if resource == "logs":
             # By name: a GetAtt would make role -> log group -> function -> role a cycle.
             return [{"Fn::Sub": region_account % "logs" + f"log-group:{group}:*"} for group in log_groups]
+        if resource == "metrics":
+            return ["*"]  # CloudWatch's reads take no resource: IAM allows them on "*" only
         raise PackageError(f"no pinned ARN for {resource!r}")
     return arns
 
@@ -216,6 +218,8 @@ def merge_template(stage: Stage, generated: dict[str, Any]) -> dict[str, Any]:
                 "ThrottlingRateLimit": stage.throttle_rate,
                 "ThrottlingBurstLimit": stage.throttle_burst,
             }],
+            # The gateway's own answers as problem+json with CORS (deploy/gateway.py), in the API's definition.
+            "GatewayResponses": gateway.sam_gateway_responses(gateway.stage_environment(stage)),
         }},
         "AlarmTopic": {"Type": "AWS::SNS::Topic", "Properties": {"DisplayName": f"{stage.api_name} alarms"}},
         "ServerErrorsAlarm": _alarm(

@@ -364,6 +364,15 @@ def moderation_settings(scene: Scene, send: Send) -> None:
     send()  # 401
 
 
+@step("get", "/moderation/costs")
+def moderation_costs(scene: Scene, send: Send) -> None:
+    assert [p["period"] for p in send(token=scene.admin).json["periods"]] == ["today", "7d", "month"]
+    assert send(query="period=month", token=scene.admin).json["periods"][0]["period"] == "month"
+    send(query="period=year", token=scene.admin)  # 422
+    send(token=scene.author)  # 403
+    send()  # 401
+
+
 @step("get", "/users")
 def list_users(scene: Scene, send: Send) -> None:
     assert scene.author
