@@ -149,28 +149,67 @@ class Settings(Value):
 
 
 class Webhook(Value):
-    """One receiver: the body's shape (json, slack or discord) and where it goes."""
+    """One receiver: the body's shape (json, slack or discord), where it goes, and whether that may be private."""
 
-    __slots__ = ("shape", "url")
+    __slots__ = ("allow_private", "shape", "url")
     SHAPES: ClassVar = ("json", "slack", "discord")
 
-    def __init__(self, *, shape: str, url: str) -> None:
+    def __init__(self, *, shape: str, url: str, allow_private: bool = False) -> None:
         self.shape: Final = shape
         self.url: Final = url
+        # WEBHOOKS_ALLOW_PRIVATE: a stage whose receivers sit in its own network (10.x, 169.254.x…).
+        self.allow_private: Final = allow_private
 
 
-def _webhooks(raw: str) -> tuple[Webhook, ...]:
-    """``<shape>:<url>`` entries, separated by spaces or commas; https, or http to this machine only."""
+def _webhooks(raw: str, allow_private: bool) -> tuple[Webhook, ...]:
+    """``<shape>:<url>`` entries, separated by spaces or commas; https, or http to this machine only.
+
+    A URL is read as a URL parser reads it, not by its first characters:
+    "http://127.0.0.1:80@169.254.169.254/" is the host 169.254.169.254 with a
+    user name, and is refused (no user names, no backslashes, no spaces or controls).
+    A receiver named by a private or link-local address (cloud metadata lives at
+    169.254.169.254) is refused unless WEBHOOKS_ALLOW_PRIVATE; loopback stays
+    allowed, as before, for receivers on this machine. Names are checked again
+    once resolved, when sending (blog/webhooks.py).
+    """
     hooks = []
     for entry in raw.replace(",", " ").split():
         shape, _, url = entry.partition(":")
         if shape not in Webhook.SHAPES:
             raise ConfigurationError(f"WEBHOOKS: {entry!r} must start with one of {', '.join(Webhook.SHAPES)}:")
-        local = url.startswith(("http://127.0.0.1:", "http://127.0.0.1/", "http://localhost:", "http://localhost/"))
-        if not (url.startswith("https://") or local) or any(c in url for c in "\"\\<> "):
-            raise ConfigurationError(f"WEBHOOKS: {url!r} must be an https URL (http only to 127.0.0.1 or localhost)")
-        hooks.append(Webhook(shape=shape, url=url))
+        problem = webhook_url_problem(url, allow_private)
+        if problem:
+            raise ConfigurationError(f"WEBHOOKS: {url!r} {problem}")
+        hooks.append(Webhook(shape=shape, url=url, allow_private=allow_private))
     return tuple(hooks)
+
+
+def webhook_url_problem(url: str, allow_private: bool) -> str | None:
+    """Why ``url`` may not receive webhooks, or None."""
+    import ipaddress
+    from urllib.parse import urlsplit
+
+    plain = "must be an https URL (http only to 127.0.0.1 or localhost)"
+    if any(c in url for c in "\"<>\\@") or any(ord(c) <= 32 or ord(c) == 127 for c in url):
+        return plain + ", with no user name, quote, backslash, space or control character"
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (a port that is no number raises here)
+    except ValueError:
+        return plain
+    host = parts.hostname or ""
+    if parts.scheme not in ("https", "http") or not host or parts.fragment:
+        return plain
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        address = None
+    loopback = host == "localhost" or (address is not None and address.is_loopback)
+    if parts.scheme == "http" and not loopback:
+        return plain
+    if address is not None and not loopback and not address.is_global and not allow_private:
+        return "names a private or link-local address; set WEBHOOKS_ALLOW_PRIVATE=true on a stage that means it"
+    return None
 
 
 def _bool(raw: str, name: str) -> bool:
@@ -296,7 +335,8 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         notify_rate_limit=_int(env.get("NOTIFY_RATE_LIMIT", "10"), "NOTIFY_RATE_LIMIT", 1),
         gravatar=_bool(env.get("GRAVATAR", "false"), "GRAVATAR"),
         demo_pages=_bool(env.get("DEMO_PAGES", "false"), "DEMO_PAGES"),
-        webhooks=_webhooks(env.get("WEBHOOKS", "")),
+        webhooks=_webhooks(env.get("WEBHOOKS", ""),
+                           _bool(env.get("WEBHOOKS_ALLOW_PRIVATE", "false"), "WEBHOOKS_ALLOW_PRIVATE")),
         webhook_secret=env.get("WEBHOOK_SECRET", ""),
         cache_times={name.removeprefix("CACHE_").lower(): _cache_times(env.get(name, default), name)
                      for name, default in DEFAULT_CACHE_TIMES.items()},

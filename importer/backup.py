@@ -49,7 +49,7 @@ REQUIRED = {"post": ("slug", "status"), "comment": ("id", "post_slug", "status",
             "account": ("username",), "favorite": ("username",)}
 # First part of a key -> not exported: rebuilt on restore, or short-lived.
 REBUILT = ("LABEL", "LABELS", "ARCHIVE", "SCHEDULE", "STATS", "AUTHORS", "COMMENTREF", "EMAIL")
-SHORT_LIVED = ("RATE", "VOTERATE", "LOGINFAIL", "SIGNUPRATE", "DUP", "IDEM", "NOTIFIED", "MAILRATE")
+SHORT_LIVED = ("RATE", "VOTERATE", "LOGINFAIL", "SIGNUPRATE", "DUP", "IDEM", "NOTIFIED", "MAILRATE", "FORMUSED")
 
 
 def kind_of(item: dict[str, Any]) -> str | None:

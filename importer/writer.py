@@ -366,7 +366,7 @@ class Writer:
         }
         if status == Status.PUBLISHED:
             item["first_published"] = True
-        render_post(item)
+        render_post(item, bounded=False)  # an export is taken as it is, however deep its HTML nests
         return item
 
     # -- authors -------------------------------------------------------------

@@ -153,6 +153,60 @@ def test_form_token_expires_after_a_day(api: Api, slug: str, configure: Callable
     assert "expired" in reply.problem["errors"]["form_token"][0]
 
 
+def test_a_form_token_sends_one_comment_and_a_replay_is_refused(api: Api, slug: str,
+                                                                configure: Callable[..., Settings],
+                                                                clock: Clock) -> None:
+    """Found: a form token could be sent again and again within its lifetime (three reuses, all 201)."""
+    configure(REQUIRE_FORM_TOKEN="true", MIN_FORM_SECONDS="3")
+    token = form_token(api, slug)
+    clock.advance(3)
+    created(api, slug, "First", form_token=token)
+
+    replays = [send(api, slug, f"Again {n}", form_token=token) for n in range(3)]
+
+    assert [r.status for r in replays] == [409, 409, 409]
+    assert "reload the form" in replays[0].problem["detail"]
+    assert "form_token" in replays[0].problem["errors"]
+    assert state(api, slug) == (1, ["First"])
+
+
+def test_a_replayed_form_token_is_refused_even_without_the_requirement(api: Api, slug: str, clock: Clock) -> None:
+    token = form_token(api, slug)
+    clock.advance(10)
+    created(api, slug, "First", form_token=token)
+
+    assert send(api, slug, "Second", form_token=token).status == 409
+    assert created(api, slug, "Second without a token")  # the token is optional here; a spent one is not
+
+
+def test_forms_loaded_in_the_same_second_have_tokens_of_their_own(api: Api, slug: str,
+                                                                  configure: Callable[..., Settings],
+                                                                  clock: Clock) -> None:
+    configure(REQUIRE_FORM_TOKEN="true", MIN_FORM_SECONDS="3")
+    first, second = form_token(api, slug), form_token(api, slug)
+    clock.advance(3)
+
+    assert first != second
+    created(api, slug, "From one reader", form_token=first)
+    created(api, slug, "From another", form_token=second)
+
+
+def test_a_retry_with_its_idempotency_key_is_answered_not_refused_as_a_replay(api: Api, slug: str,
+                                                                              configure: Callable[..., Settings],
+                                                                              clock: Clock) -> None:
+    configure(REQUIRE_FORM_TOKEN="true", MIN_FORM_SECONDS="3")
+    token = form_token(api, slug)
+    clock.advance(3)
+    payload = {"body": "Sent twice", "author_name": "Ann", "form_token": token}
+
+    first = api.post(f"/posts/{slug}/comments", payload, headers={"Idempotency-Key": "lost-answer"})
+    again = api.post(f"/posts/{slug}/comments", payload, headers={"Idempotency-Key": "lost-answer"})
+
+    assert first.status == 201, first.body
+    assert again.status == 201 and again.json["comment"]["id"] == first.json["comment"]["id"]
+    assert state(api, slug) == (1, ["Sent twice"])
+
+
 # -- content ------------------------------------------------------------------------------
 
 

@@ -812,6 +812,7 @@
     async send(event) {
       event.preventDefault();
       this.clearErrors();
+      await this.renewing; // a comment sent right after another waits for its own token
       const values = this.form.elements;
       const payload = { body: values.body.value, form_token: this.rules.form_token,
         [this.rules.honeypot_field]: values[this.rules.honeypot_field].value };
@@ -843,6 +844,14 @@
       }
     }
 
+    async renewForm() {
+      try {
+        ({ data: this.rules } = await this.call("GET", this.path("/comment-form")));
+      } catch {
+        // Left as it is: a send with the spent token is refused, and post() renews it then.
+      }
+    }
+
     async post(payload, mayRenewForm) {
       let reply;
       try {
@@ -862,6 +871,8 @@
         throw error;
       }
       this.keyFor = null;
+      // A form token sends one comment: the next comment gets a new one, which comes of age while the reader types.
+      this.renewing = this.renewForm();
       const { comment } = reply.data;
       storage.set(`edit:${comment.id}`, { token: reply.data.edit_token, expires: reply.data.edit_token_expires_at,
         post: this.slug, held: comment.status !== "approved" });

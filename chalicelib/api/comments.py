@@ -14,6 +14,9 @@ from chalicelib.blog.status import Status
 from chalicelib.services import services
 
 comments = ApiBlueprint(__name__)
+# The fragment is only markup (blog/comment_fragment.py): opened on its own, nothing in it may run or load.
+_FRAGMENT_HEADERS = {"Content-Type": "text/html; charset=utf-8",
+                     "Content-Security-Policy": "default-src 'none'; base-uri 'none'; form-action 'none'"}
 
 
 @comments.route("/posts/{slug}/comments", methods=["GET"], cache="list")
@@ -68,4 +71,4 @@ def delete_comment(comment_id: str) -> Response:
 def comments_fragment(slug: str) -> Response:
     request = comments.current_request
     body = services().comments.fragment(path_slug(slug), query(request), api_url(request))
-    return Response(body=body, headers={"Content-Type": "text/html; charset=utf-8"})
+    return Response(body=body, headers=dict(_FRAGMENT_HEADERS))

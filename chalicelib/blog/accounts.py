@@ -160,12 +160,13 @@ class Accounts:
     def signup(self, payload: Any, address: str) -> dict[str, Any]:
         """A new reader's account; ``address`` is the caller's, for the sign-up limit."""
         fields = read_fields(payload, SIGNUP_FIELDS)
+        # Counted before any answer that depends on who exists or is named: else names could be probed unlimited.
+        self.limits.claim_signup(address, clock.epoch())
         if is_named_admin(fields["username"], self.settings.admins):
             # Else whoever signs up first on a public stage would be its admin: an operator
             # makes that account (python -m deploy.admin).
             raise Conflict("that username is reserved for an administrator of this blog",
                            {"username": ["is reserved for an administrator of this blog"]})
-        self.limits.claim_signup(address, clock.epoch())
         item = {
             **keys.user(fields["username"]),
             "account_id": new_ulid(),

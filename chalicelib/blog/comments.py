@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from chalicelib.blog import clock, comment_fragment, counters, moderation, rendering, views
-from chalicelib.blog.antispam import FORM_TOKEN_FIELD, HONEYPOT_FIELD, AntiSpam
+from chalicelib.blog.antispam import FORM_TOKEN_FIELD, HONEYPOT_FIELD, AntiSpam, body_digest
 from chalicelib.blog.idempotency import Claim, ClaimTaken
 from chalicelib.blog.ids import is_ulid, new_ulid
 from chalicelib.blog.status import Status
@@ -185,9 +185,11 @@ class Comments:
         now_epoch, now = clock.epoch(), clock.now_iso()
         author_name = principal.username if principal else fields.get("author_name") or "Anonymous"
         exempt = _exempt(principal)
+        spend_form = None
         if not exempt:
             # The cheap checks first: a robot's request costs no rendering.
-            self.antispam.check_form(slug, fields.get(FORM_TOKEN_FIELD), fields.get(HONEYPOT_FIELD), now_epoch)
+            spend_form = self.antispam.check_form(slug, fields.get(FORM_TOKEN_FIELD), fields.get(HONEYPOT_FIELD),
+                                                  now_epoch)
         html = self._checked_html(fields["body"], exempt, author_name)
         address_hash = self.antispam.address_hash(address)
         identity = commenter_identity(
@@ -253,6 +255,8 @@ class Comments:
         if not exempt:
             writes += [self.antispam.rate_limit(address_hash, now_epoch),
                        self.antispam.duplicate_guard(slug, fields["body"], now_epoch)]
+        if spend_form is not None:
+            writes.append(spend_form)  # a form token sends one comment: a replay is refused (409)
         try:
             self.table.transact(writes)
         except ClaimTaken as taken:
@@ -397,6 +401,9 @@ class Comments:
             writes = withdrawal(comment, item, post, refusal=has_replies)
         if not exempt:
             writes.append(self.antispam.rate_limit(self.antispam.address_hash(address), now_epoch))
+            if body_digest(fields["body"]) != body_digest(str(comment["body"])):
+                # An edit may not turn a comment into the copy of a recent one (an unchanged text claims nothing).
+                writes.append(self.antispam.duplicate_guard(comment["post_slug"], fields["body"], now_epoch))
         try:
             self.table.transact(writes)
         except TransactionCancelled as contended:

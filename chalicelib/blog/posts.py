@@ -313,11 +313,16 @@ def _may_edit(principal: Principal | None, item: Item) -> bool:
     return principal.is_admin or principal.username.casefold() == str(item["author"]).casefold()
 
 
-def render_post(post: Item) -> None:
+def render_post(post: Item, bounded: bool = True) -> None:
     """Fill in the HTML and summary a post's body (Markdown, or HTML when imported so) and custom summary call for.
 
-    An edit keeps the post's ``format``: an imported HTML post stays HTML.
+    An edit keeps the post's ``format``: an imported HTML post stays HTML. A body
+    whose raw HTML nests too deep or holds too many elements is refused (422) first:
+    the sanitiser's time grows faster than its length (rendering.check_html_shape).
+    The importer renders unbounded (``bounded=False``): an export is taken whole.
     """
+    if bounded:
+        rendering.check_html_shape(post["body"])
     if post.get("format") == "html":
         post["html"] = rendering.post_html_from_html(post["body"])
     else:
@@ -357,5 +362,6 @@ def _edited(old: Item, fields: dict[str, Any], now: str) -> Item:
         new.update(keys.post(fields["slug"]), slug=fields["slug"])
     if was_published or new["status"] == Status.PUBLISHED:
         new["first_published"] = True
-    render_post(new)
+    # A body the edit leaves as it was (an imported one, say) is not refused for its shape now.
+    render_post(new, bounded="body" in fields and fields["body"] != old["body"])
     return new

@@ -171,14 +171,26 @@ class Field:
         self.nullable = nullable
 
 
+# How many unknown fields a refusal names, and how much of each name it repeats.
+MAX_UNKNOWN_NAMED = 5
+MAX_NAME_ECHOED = 40
+
+
+def _shortened(name: str) -> str:
+    return name if len(name) <= MAX_NAME_ECHOED else name[:MAX_NAME_ECHOED - 1] + "…"
+
+
 def read_fields(payload: Any, fields: Mapping[str, Field]) -> dict[str, Any]:
     """Validate a JSON object against ``fields``; return only the known, valid ones."""
     if not isinstance(payload, dict):
         raise Invalid("the request body must be a JSON object", {"body": ["must be a JSON object"]})
     errors: dict[str, list[str]] = {}
-    for name in payload:
-        if name not in fields:
-            errors[str(name)[:64]] = ["is not a field this request accepts"]
+    unknown = [name for name in payload if name not in fields]
+    # Named back a few at a time, cut short: a body of a million unknown keys must not answer with them all.
+    for name in unknown[:MAX_UNKNOWN_NAMED]:
+        errors[_shortened(str(name))] = ["is not a field this request accepts"]
+    if len(unknown) > MAX_UNKNOWN_NAMED:
+        errors["(others)"] = [f"{len(unknown) - MAX_UNKNOWN_NAMED} more fields this request does not accept"]
     result: dict[str, Any] = {}
     for name, spec in fields.items():
         if name not in payload:

@@ -46,6 +46,7 @@ Layout (PK / SK):
   SIGNUPRATE#<iphash>#<n>  #RATE             sign-up attempts from one address in window n (TTL)
   PREVIEWRATE#<caller>#<n>  #RATE            previews by one account (U<name>) or address (A<iphash>) in window n (TTL)
   DUP#<slug>#<hash>  #DUP                     a comment body recently posted on a post (TTL)
+  FORMUSED#<sig>     #USED                    a comment form token spent by the comment it sent (TTL)
   IDEM#<scope>#<key> #IDEM                    a stored response for an Idempotency-Key (TTL)
   AUDIT              <at>#<ulid>              one moderation action
   OPTOUT#<sha256>    #OPTOUT                  an e-mail address (by its SHA-256) that unsubscribed
@@ -205,6 +206,11 @@ def preview_rate_window(caller: str, window: int) -> Key:
 
 def duplicate(slug: str, digest: str) -> Key:
     return {"PK": f"DUP#{slug}#{digest}", "SK": "#DUP"}
+
+
+def form_token_used(signature: str) -> Key:
+    """A form token, by its (verified) signature: unique per token, as each signs its own nonce."""
+    return {"PK": f"FORMUSED#{signature}", "SK": "#USED"}
 
 
 def idempotency(scope: str, key: str) -> Key:
