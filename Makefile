@@ -64,7 +64,7 @@ lint: $(INSTALLED)  ## ruff, mypy and vulture (dead code)
 	$(VENV)/bin/mypy
 	$(VENV)/bin/vulture
 
-bench: $(INSTALLED) nginx  ## budgets: DynamoDB round trips, items read, import time, make run's memory and exit time under load, a fresh clone's first answer, the edge cache
+bench: $(INSTALLED) nginx browser  ## budgets: DynamoDB round trips, items read, import time, make run's memory and exit time under load, a fresh clone's first answer, the edge cache
 	$(PY) -m bench.run
 
 clean-data:  ## forget the local blog's data and keys

@@ -165,3 +165,17 @@ def seed_posts(client: DynamoDBClient, table_name: str, author: str, count: int,
             ExpressionAttributeNames={"#c": "count", **{f"#n_{n}": n for n in carried}},
             ExpressionAttributeValues=serialize({":d": delta, **{f":n_{n}": v for n, v in carried.items()}}),
         )
+
+
+def seed_running_stack(port: int, slug: str, count: int, replies: int = 0) -> list[str]:
+    """seed_comments into the table of the `make run` on ``port`` (its stack file names moto's endpoint)."""
+    import json
+
+    import boto3
+
+    from devtools.local_stack import stack_file
+
+    named = json.loads(stack_file(port).read_text())
+    client = boto3.client("dynamodb", endpoint_url=named["dynamodb_endpoint"], region_name="us-east-1",
+                          aws_access_key_id="local", aws_secret_access_key="local")
+    return seed_comments(client, named["table"], slug, count, replies)
