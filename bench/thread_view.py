@@ -50,8 +50,8 @@ _WIDGET_FILES = ("/widget.js", "/widget.css")
 
 
 class _Quiet(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:  # the bench prints figures, not a server log
-        pass
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        pass  # the bench prints figures, not a server log
 
 
 @contextmanager
