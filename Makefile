@@ -9,9 +9,9 @@ RUN_INSTALLED := $(VENV)/.installed-run
 # `make import`: STAGE only when given (the deploy targets below default it to dev).
 IMPORT_TARGET = $(if $(filter-out file undefined,$(origin STAGE)),--stage $(STAGE),)
 
-.PHONY: migrate import export run run-cached nginx test fuzz e2e browser screenshot lint bench conformance clean clean-data bootstrap deploy admin teardown package policy-check budgets
+.PHONY: migrate import export run run-cached nginx test fuzz e2e browser screenshot lint bench conformance clean clean-data bootstrap deploy admin teardown package policy-check budgets docs docs-serve rotate-key restore-pitr rekey deploy-check
 
-$(INSTALLED): requirements.txt requirements-run.txt requirements-dev.txt
+$(INSTALLED): requirements.txt requirements-run.txt requirements-dev.txt requirements-docs.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@ $(RUN_INSTALLED)
@@ -30,13 +30,18 @@ run-cached: $(INSTALLED) nginx  ## `make run` behind a real HTTP cache (nginx pr
 nginx:  ## Debian's nginx for run-cached, the edge-cache tests and bench (apt-get only when it is missing)
 	bash devtools/install_nginx.sh
 
-import: $(INSTALLED)  ## import an export (Blogger, Takeout, WordPress, Disqus): FILE=… [STAGE=…] [DRY_RUN=1] [PORT=…] [ARGS='--author old=new']
+import: $(INSTALLED)  ## import an export (Blogger, Takeout, WordPress, Disqus, Isso, Remark42, Commento, Ghost) or a folder of Markdown posts: FILE=… [STAGE=…] [DRY_RUN=1] [PORT=…] [ARGS='--author old=new']
 	@test -n "$(FILE)" || { echo "make import FILE=path/to/export.xml [STAGE=…] [DRY_RUN=1]"; exit 2; }
 	$(PY) -m importer "$(FILE)" $(IMPORT_TARGET) $(if $(DRY_RUN),--dry-run,) $(ARGS)
 
-export: $(INSTALLED)  ## the whole blog as JSON Lines, restored by make import: OUT=blog.jsonl [STAGE=…] [PORT=…] [ARGS=--with-secrets]
-	@test -n "$(OUT)" || { echo "make export OUT=blog.jsonl [STAGE=…] [ARGS=--with-secrets]"; exit 2; }
-	$(PY) -m importer.export "$(OUT)" $(IMPORT_TARGET) $(ARGS)
+export: $(INSTALLED)  ## the whole blog as JSON Lines, restored by make import: OUT=blog.jsonl [STAGE=…] [PORT=…] [ARGS=--with-secrets]; and/or DynamoDB's point-in-time export: S3=s3://bucket/prefix STAGE=… [TIME=…]
+	@test -n "$(OUT)$(S3)" || { echo "make export OUT=blog.jsonl [STAGE=…] [ARGS=--with-secrets], or make export STAGE=prod S3=s3://bucket/prefix [TIME=2026-12-07T09:30:00Z]"; exit 2; }
+	$(if $(OUT),$(PY) -m importer.export "$(OUT)" $(IMPORT_TARGET) $(ARGS))
+	$(if $(S3),$(PY) -m deploy.backups export --stage $(STAGE) --s3 "$(S3)" --time "$(or $(TIME),latest)")
+
+restore-pitr: $(INSTALLED)  ## STAGE's table as it was at TIME (ISO 8601 with Z, or latest), restored into a new table beside it
+	@test -n "$(TIME)" || { echo "make restore-pitr STAGE=prod TIME=2026-12-07T09:30:00Z (or TIME=latest)"; exit 2; }
+	$(PY) -m deploy.backups restore --stage $(STAGE) --time "$(TIME)"
 migrate: $(INSTALLED)  ## bring an older table to today's layout: summary items, label memberships, account and commenter indexes [STAGE=…] [PORT=…]; safe to re-run
 	$(PY) -m deploy.migrate $(IMPORT_TARGET)
 
@@ -59,32 +64,45 @@ screenshot: $(INSTALLED) browser  ## docs/demo-post.png, the README's picture of
 	$(PY) -m devtools.screenshot docs/demo-post.png
 	$(PY) -m devtools.screenshot --console docs
 
-lint: $(INSTALLED)  ## ruff, mypy and vulture (dead code)
+lint: $(INSTALLED)  ## ruff, mypy, vulture (dead code) and Spectral (the OpenAPI document; installs into .tools/)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 	$(VENV)/bin/vulture
+	$(PY) -m devtools.spectral
 
-bench: $(INSTALLED) nginx browser  ## budgets: DynamoDB round trips, items read, import time, make run's memory and exit time under load, a fresh clone's first answer, the edge cache
-	$(PY) -m bench.run
+bench: $(INSTALLED) nginx browser  ## budgets: DynamoDB round trips, items read, import time, make run's memory and exit time under load, a fresh clone's first answer, the edge cache; figures to docs/budgets/
+	$(PY) -m bench.run --record docs/budgets/latest.json
+
+# MkDocs says nothing useful about its successor on every build.
+DOCS_ENV := NO_MKDOCS_2_WARNING=1
+DOCS_PORT ?= 8001
+
+docs: $(INSTALLED)  ## the documentation site into site/, strictly: any warning (a broken link, a missing snippet) fails
+	$(DOCS_ENV) $(PY) -m mkdocs build --strict
+
+docs-serve: $(INSTALLED)  ## the documentation site on http://127.0.0.1:$${DOCS_PORT:-8001}, rebuilt as pages change
+	$(DOCS_ENV) $(PY) -m mkdocs serve --strict --dev-addr 127.0.0.1:$(DOCS_PORT)
 
 clean-data:  ## forget the local blog's data and keys
 	rm -rf .local
 
 clean: clean-data
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache site
 
 conformance: $(INSTALLED)  ## the RealWorld (Conduit) Postman suite with newman against the local stack
 	$(PY) -m devtools.conformance
 
-# --- deploy (README "Deploy"): STAGE is one of .chalice/config.json's stages -------------------
+# --- deploy (docs/deploy.md): STAGE is one of .chalice/config.json's stages -------------------
 STAGE ?= dev
 
 bootstrap: $(INSTALLED)  ## the stage's table stack and SSM secrets (idempotent), before `chalice deploy`
 	$(PY) -m deploy.bootstrap --stage $(STAGE)
 
-deploy: bootstrap  ## bootstrap, the app's bytecode for Lambda (deploy/bytecode.py), then `chalice deploy` with the table's stream
+deploy: bootstrap  ## bootstrap, bytecode (deploy/bytecode.py), adopt what a failed deploy left (deploy/converge.py), `chalice deploy`, gateway responses
 	$(PY) -m deploy.bytecode write
+	$(PY) -m deploy.converge --stage $(STAGE)
 	STREAM_ARN=$$($(PY) -m deploy.bootstrap --stage $(STAGE) --stream-arn) $(VENV)/bin/chalice deploy --stage $(STAGE)
+	$(PY) -m deploy.gateway --stage $(STAGE)
 
 admin: $(INSTALLED)  ## create or promote the admin USERNAME (EMAIL) on STAGE (local: `make run`'s); password from ADMIN_PASSWORD or a prompt
 	@test -n "$(USERNAME)" -a -n "$(EMAIL)" || { echo "usage: make admin STAGE=dev USERNAME=ada EMAIL=ada@example.com"; exit 2; }
@@ -93,14 +111,25 @@ admin: $(INSTALLED)  ## create or promote the admin USERNAME (EMAIL) on STAGE (l
 teardown: $(INSTALLED)  ## `chalice delete`, then the table stack and secrets (asks first)
 	@read -p "Delete stage $(STAGE): functions, API, table stack, secrets? Type the stage name: " answer; \
 	  test "$$answer" = "$(STAGE)" || { echo "Nothing deleted."; exit 1; }
+	$(PY) -m deploy.converge --stage $(STAGE)
 	$(VENV)/bin/chalice delete --stage $(STAGE)
 	$(PY) -m deploy.bootstrap --stage $(STAGE) --delete --yes
+
+rotate-key: $(INSTALLED)  ## a new value for one of STAGE's secrets in SSM: KEY=HASH_KEY (the old one kept until FINISH=1), JWT_SECRET, …; then make deploy
+	@test -n "$(KEY)" || { echo "usage: make rotate-key STAGE=dev KEY=HASH_KEY [FINISH=1]"; exit 2; }
+	$(PY) -m deploy.rotate --stage $(STAGE) --key "$(KEY)" $(if $(FINISH),--finish,)
+
+rekey: $(INSTALLED)  ## after rotate-key KEY=HASH_KEY: move every commenter's stored hashes to the new key, so FINISH=1 loses no one
+	$(PY) -m deploy.rekey --stage $(STAGE)
 
 package: $(INSTALLED)  ## dist/$(STAGE)/: one CloudFormation stack (app, table, throttling, alarms), cfn-lint checked
 	$(PY) -m deploy.package --stage $(STAGE)
 
 policy-check: $(INSTALLED)  ## the IAM policy against a suite run recorded with AWS_CALLS_RECORD=dist/aws-calls.json make test
 	$(PY) -m deploy.policy check dist/aws-calls.json
+
+deploy-check: $(INSTALLED)  ## `make deploy` and `make teardown` of a fresh stage against a local moto server, checked black-box
+	$(PY) -m devtools.deploy_check
 
 budgets: $(INSTALLED)  ## the deterministic budgets alone: package size, cold start, the widget's weight, write units
 	$(PY) -m bench.run --only package,coldstart,widget,writeunits

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from chalicelib.store.client import note_mail_sent
+
 if TYPE_CHECKING:
     from email.message import EmailMessage
 
@@ -69,4 +71,5 @@ def send(message: EmailMessage) -> str:
         raise SendFailed(f"SES refused the message: {code or error}", permanent=code in PERMANENT_ERRORS) from error
     except BotoCoreError as error:  # no connection, a timeout: the message may go through later
         raise SendFailed(f"SES could not be reached: {error}", permanent=False) from error
+    note_mail_sent()
     return str(response.get("MessageId", ""))

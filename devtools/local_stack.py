@@ -106,6 +106,14 @@ def housekeeping(stopping: threading.Event, chores: list[Chore], tick: float = 1
                 chore.due = now + chore.every
 
 
+def _publish_metrics() -> None:
+    import boto3
+
+    from devtools.emf import MetricsTee
+
+    sys.stdout = MetricsTee(sys.stdout, boto3.client("cloudwatch"))
+
+
 def stack_file(port: int) -> Path:
     """The file a running `make run` on ``port`` names its DynamoDB endpoint and table in."""
     return STATE / f"stack-{port}.json"
@@ -130,10 +138,14 @@ def main(argv: list[str] | None = None) -> int:
     from devtools.moto_server import MotoServer
 
     moto = MotoServer(args.host).start()
-    os.environ.update({"AWS_ENDPOINT_URL_DYNAMODB": moto.url})
+    # moto's CloudWatch too: the stack's log lines become its metrics there, as CloudWatch Logs would make
+    # them (devtools/emf.py), and the console's Costs page reads them back.
+    os.environ.update({"AWS_ENDPOINT_URL_DYNAMODB": moto.url, "AWS_ENDPOINT_URL_CLOUDWATCH": moto.url})
     for name, value in (("AWS_ACCESS_KEY_ID", "local"), ("AWS_SECRET_ACCESS_KEY", "local"),
                         ("AWS_DEFAULT_REGION", "us-east-1")):
         os.environ.setdefault(name, value)
+    if os.environ.get("LOCAL_METRICS", "on") != "off":  # off: no PutMetricData per request (load benches)
+        _publish_metrics()
     _local_secrets()
     # Feeds and the sitemap link posts as SITE_URL/posts/<slug>: locally, the demo blog's pages,
     # on whatever port this stack listens.
@@ -141,11 +153,16 @@ def main(argv: list[str] | None = None) -> int:
     table_name = _stage_table_name(args.stage)
     persist = str(args.data) != "none"
 
-    from chalice.cli import create_local_server
     from chalice.cli.factory import CLIFactory
+    from chalice.deploy.validate import validate_routes
+
+    from devtools import local_http
 
     factory = CLIFactory(str(PROJECT), environ=_EnvironmentWins())
-    server = create_local_server(factory, args.host, args.port, args.stage)  # loads the stage's settings
+    config = factory.create_config_obj(chalice_stage_name=args.stage)  # loads the stage's settings
+    validate_routes(config.chalice_app.routes)  # as `chalice local` does: routes `chalice deploy` would refuse
+    # Chalice's server, with a handler that answers unknown routes and methods in the API's own format.
+    server = local_http.server(config.chalice_app, config, args.host, args.port)
     # http.server listens with a backlog of 5; a burst of readers (or a load
     # test) would see connections reset. Listening again raises the backlog.
     server.server.socket.listen(128)

@@ -40,6 +40,7 @@ from typing import Any
 
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from devtools.moto_deploy import DeployGaps
 from devtools.moto_rollback import item_rollback
 
 _TRANSACTION_TARGET = "DynamoDB_20120810.TransactWriteItems"
@@ -134,7 +135,9 @@ class MotoServer:
         for module in ("moto.dynamodb.models", "moto.dynamodb.responses", "moto.dynamodb.urls"):
             importlib.import_module(module)
 
-        app = _OneAtATime(DomainDispatcherApplication(create_backend_app))
+        # What `chalice deploy` meets where moto differs from AWS (devtools/moto_deploy.py).
+        self.gaps = DeployGaps(DomainDispatcherApplication(create_backend_app))
+        app = _OneAtATime(self.gaps)
         self._server: BaseWSGIServer = make_server(
             host, port, app, threaded=True, request_handler=QuietHandler
         )

@@ -47,6 +47,7 @@ EXPECTED_CLASSES = {
     "/moderation/audit": None,
     "/moderation/recent": None,
     "/moderation/settings": None,
+    "/moderation/costs": None,
     "/users": None,
     "/admin": "asset",
     "/admin/{name}": "asset",
@@ -55,6 +56,7 @@ EXPECTED_CLASSES = {
     "/moderation/by-mail": None,  # a page per admin's signed link
     "/me/export": None,  # one person's own data
     "/data-requests/confirm": None,
+    "/auth/password-reset/confirm": None,
     "/api/user": None,
     "/api/articles/feed": None,  # a signed-in reader's own feed
     "/api/profiles/{username}": "page",

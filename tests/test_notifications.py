@@ -8,6 +8,7 @@ Lambda client, as the DynamoDB stream would deliver them.
 from __future__ import annotations
 
 import itertools
+import json
 import logging
 import re
 import time
@@ -154,6 +155,18 @@ def test_the_post_author_hears_of_each_new_comment_but_not_their_own(blog: Blog,
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert "ann@example.com" not in messages[0].as_string()  # a commenter's address is never disclosed
     assert "from bob" in messages[1]["Subject"]
+
+
+def test_the_batch_log_line_counts_the_mail_it_sent(blog: Blog, stream: Stream,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    author = blog.author("carol")
+    slug = blog.post(author)["slug"]
+    comments = [blog.comment(slug, author_name="Ann"), blog.comment(slug, token=author, body="Mine.")]
+    capsys.readouterr()
+    stream.deliver(*(stream.inserted(slug, c) for c in comments))
+    (line,) = [json.loads(text) for text in capsys.readouterr().out.splitlines() if '"stream_batch"' in text]
+    assert line["mail_sent"] == len(outbox()) == 1  # the author hears of Ann's comment, not of their own
+    assert "mail_sent" in {m["Name"] for m in line["_aws"]["CloudWatchMetrics"][0]["Metrics"]}
 
 
 def test_replies_reach_parent_authors_who_opted_in_and_confirmed(api: Api, blog: Blog, stream: Stream) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.blog import clock
 from chalicelib.blog.ids import new_ulid
@@ -37,6 +37,9 @@ from chalicelib.patterns import lazy
 from chalicelib.settings import Settings
 from chalicelib.store import cursors, keys
 from chalicelib.store.table import Item, Table, TransactionCancelled, Write, delete, put, update
+
+if TYPE_CHECKING:
+    from chalicelib.blog.password_resets import ResetLink
 
 _USERNAME = lazy(r"^[A-Za-z0-9][A-Za-z0-9_.-]{2,31}$")
 # Changing the e-mail or the password needs the current password, or a token
@@ -78,6 +81,7 @@ LOGIN_FIELDS = {
     "email": Field(Email(allow_blank=False), required=True),
     "password": Field(Text(256, min_length=1, strip=False), required=True),
 }
+RESET_FIELDS = {"password": _PASSWORD_FIELD}
 ROLE_FIELDS = {"role": Field(Choice((READER, AUTHOR)), required=True)}
 PROFILE_FIELDS = {
     "username": Field(Username(32)),
@@ -304,6 +308,22 @@ class Accounts:
             if "password_hash" in changes:
                 item["token_version"] = principal.version + 1
         return self._session(item, principal)
+
+    def reset_password(self, link: ResetLink, payload: Any) -> dict[str, Any]:
+        """A mailed reset link's new password (password_resets.py): every older token ends, and the answer signs
+        the person in. Conditioned on the account and version the link names, so it works once."""
+        password = read_fields(payload, RESET_FIELDS)["password"]
+        from chalicelib.blog.password_resets import SPENT  # loaded already: the link was checked there
+
+        spent = Forbidden(SPENT)
+        version = ("token_version = :v" if link.version
+                   else "(attribute_not_exists(token_version) OR token_version = :v)")
+        item = self.table.write(update(
+            keys.user(link.username), "SET password_hash = :hash ADD token_version :one REMOVE kept_session, kept_at",
+            f"account_id = :id AND {version}", refusal=spent, hash=hash_password(password, self.settings.password_cost),
+            one=1, id=link.account_id, v=link.version))
+        assert item is not None
+        return self._session(item)
 
     def reauthenticate(self, principal: Principal, item: Item, password: str | None) -> Principal:
         """As for an e-mail change (below): the password, or a recent sign-in; for deleting the account."""

@@ -243,13 +243,14 @@ class Notifications:
         addresses = {p.address for p, _, _ in candidates if p.address} | ({writer.address} if writer.address else set())
         stored = {_k(i) for i in self.table.batch_get(
             [keys.notify_optout(address_hash(a)) for a in addresses]
-            + [keys.email_confirmed(self.antispam.email_hash(a)) for a in addresses])}
+            # both hashes during a HASH_KEY rotation's grace period: a confirmation from before it still counts
+            + [keys.email_confirmed(digest) for a in addresses for digest in self.antispam.email_hashes(a)])}
 
         def opted_out(address: str) -> bool:
             return _k(keys.notify_optout(address_hash(address))) in stored
 
         def confirmed(address: str) -> bool:
-            return _k(keys.email_confirmed(self.antispam.email_hash(address))) in stored
+            return any(_k(keys.email_confirmed(digest)) in stored for digest in self.antispam.email_hashes(address))
 
         notices: list[Notice] = []
         for person, notice, needs_confirmation in candidates:

@@ -36,7 +36,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from chalicelib import mail, signing
-from chalicelib.blog import clock
+from chalicelib.blog import clock, rekeying
 from chalicelib.blog.accounts import Accounts, user_view
 from chalicelib.blog.antispam import AntiSpam, rate_window
 from chalicelib.blog.ids import new_ulid
@@ -369,6 +369,7 @@ class PersonalData:
         except ConditionFailed:
             return 0
         address = str(request["email"])
+        rekeying.carry_over_email(self.table, self.antispam, address)  # after a HASH_KEY rotation: found again
         digest = self.antispam.email_hash(address)
         if not self._entries("email:" + digest, 1).items:
             return 0  # nothing of theirs here: nothing to send (the requester heard the same either way)

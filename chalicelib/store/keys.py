@@ -1,5 +1,8 @@
 """Every DynamoDB key of the single table is built here, and nowhere else.
 
+(Longer than 400 lines on purpose: the whole layout in one place is the point; each key is a
+small function, and the table below is the map of the table.)
+
 Layout (PK / SK):
   POST#<slug>        #POST                    the post: body, HTML and what only its page shows
   POST#<slug>        #SUMMARY                 the post's summary item: what a list shows (title,
@@ -34,6 +37,9 @@ Layout (PK / SK):
   DATALINK#<ulid>    #USED                    a mailed personal-data link spent on a deletion (TTL)
   DATAREQ#<ulid>     #DATAREQ                 a personal-data link to mail (the stream sends it;
                                               TTL)
+  RESETREQ#<ulid>    #RESETREQ                a password-reset link to mail (the stream sends it; TTL)
+  RESETRATE#<hash>#<n>  #RATE                 password-reset requests from one address, or for one
+                                              recipient, in window n (TTL)
   RATE#<iphash>#<n>  #RATE                    comments from one address in window n (TTL)
   VOTERATE#<iphash>#<n>  #RATE                votes from one address in window n (TTL)
   LOGINFAIL#<hash>#<n>   #RATE              failed logins of one account (e-mail hash) or address in window n (TTL)
@@ -151,6 +157,11 @@ def commenter_comment(identity: str, created_at: str, comment_id: str) -> Key:
     return {"PK": commenter_partition(identity), "SK": f"{COMMENT_PREFIX}{created_at}#{comment_id}"}
 
 
+def commenter_item(identity: str, sort_key: str) -> Key:
+    """Any item of a commenter's partition (an index entry, their approval), by its sort key: moved on re-keying."""
+    return {"PK": commenter_partition(identity), "SK": sort_key}
+
+
 def data_rate_window(subject_hash: str, window: int) -> Key:
     return {"PK": f"DATARATE#{subject_hash}#{window}", "SK": "#RATE"}
 
@@ -161,6 +172,14 @@ def data_link_used(request_id: str) -> Key:
 
 def data_request(request_id: str) -> Key:
     return {"PK": f"DATAREQ#{request_id}", "SK": "#DATAREQ"}
+
+
+def reset_request(request_id: str) -> Key:
+    return {"PK": f"RESETREQ#{request_id}", "SK": "#RESETREQ"}
+
+
+def reset_rate_window(subject_hash: str, window: int) -> Key:
+    return {"PK": f"RESETRATE#{subject_hash}#{window}", "SK": "#RATE"}
 
 
 def rate_window(address_hash: str, window: int) -> Key:
