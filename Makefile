@@ -73,7 +73,7 @@ lint: $(INSTALLED)  ## ruff, mypy, vulture (dead code) and Spectral (the OpenAPI
 	$(VENV)/bin/vulture
 	$(PY) -m devtools.spectral
 
-bench: $(INSTALLED) nginx  ## budgets: DynamoDB round trips, items read, import time, make run's memory and exit time under load, a fresh clone's first answer, the edge cache; figures to docs/budgets/
+bench: $(INSTALLED) nginx browser  ## budgets: DynamoDB round trips, items read, import time, make run's memory and exit time under load, a fresh clone's first answer, the edge cache; figures to docs/budgets/
 	$(PY) -m bench.run --record docs/budgets/latest.json
 
 # MkDocs says nothing useful about its successor on every build.

@@ -24,6 +24,7 @@ from bench import (
     rendering_worst,
     sanitising,
     stack_load,
+    thread_view,
     widget,
     write_units,
 )
@@ -53,6 +54,8 @@ GROUPS: dict[str, Callable[[], list[Figure]]] = {
     # A generated export (100 posts written into a stack; dry runs of 10,000 posts for memory): minutes.
     "importing": importing.measure,
     "edgecache": edge_cache.measure,
+    # A 200-comment thread in Chromium through nginx: requests, bytes, form tokens, origin requests.
+    "threadview": thread_view.measure,
 }
 
 

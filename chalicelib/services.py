@@ -79,7 +79,7 @@ class Services:
     def posts(self) -> Posts:
         from chalicelib.blog.posts import Posts
         return Posts(self.table, self.cursor_key, self.settings.open_authoring,
-                     self.settings.comments_close_after_days)
+                     self.settings.comments_close_after_days, lambda: self.comments.rules())
 
     @cached_property
     def post_lists(self) -> PostLists:

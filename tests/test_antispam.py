@@ -7,6 +7,8 @@ address is the Chalice test client's sourceIp, changed through `address`.
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -35,11 +37,12 @@ def created(api: Api, slug: str, body: str = "Nice post.", token: str | None = N
 
 
 def state(api: Api, slug: str) -> tuple[int, list[str]]:
-    """The post's count and its listed comments' bodies."""
+    """The post's count and its listed comments' text (their html without tags: lists carry no Markdown)."""
     post = api.get(f"/posts/{slug}")
     listing = api.get(f"/posts/{slug}/comments?limit=100")
     assert post.status == listing.status == 200
-    return int(post.json["comment_count"]), [c["body"] for c in listing.json["items"]]
+    texts = [html.unescape(re.sub(r"<[^>]*>", "", c["html"])).strip() for c in listing.json["items"]]
+    return int(post.json["comment_count"]), texts
 
 
 def form_token(api: Api, slug: str) -> str:

@@ -30,6 +30,7 @@ from chalicelib.blog.threads import (
 from chalicelib.blog.tokens import Principal, check_edit_token, current_principal, issue_edit_token
 from chalicelib.blog.validation import (
     MAX_PAGE_SIZE,
+    MAX_THREAD_PAGE_SIZE,
     Email,
     Field,
     Flag,
@@ -85,7 +86,7 @@ class Comments:
 
     def listing(self, slug: str, params: dict[str, str] | None) -> dict[str, Any]:
         query = read_query(params, ("limit", "cursor", "sort"))
-        limit = page_limit(query.get("limit"))
+        limit = page_limit(query.get("limit"), maximum=MAX_THREAD_PAGE_SIZE)
         sort = query.get("sort", "oldest")
         if sort not in SORTS:
             raise Invalid.field("sort", "must be " + ", ".join(SORTS))
@@ -167,7 +168,7 @@ class Comments:
             found.extend(c for c in comments if c["status"] != Status.DELETED)
             if start is None:
                 break
-        return [views.comment_view(c) for c in found]
+        return [views.comment_view(c, with_body=True) for c in found]
 
     def create(self, principal: Principal | None, slug: str, payload: Any, address: str = "",
                idempotency_key: str | None = None) -> dict[str, Any]:
@@ -245,7 +246,7 @@ class Comments:
             item = {**held(item, status), "held_because": moderation.hold_reason(self.settings.moderation)}
         expires = now_epoch + self.settings.edit_window_seconds
         response = {
-            "comment": views.comment_view(item),
+            "comment": views.comment_view(item, with_body=True),
             "edit_token": issue_edit_token(comment_id, expires, self.settings.edit_token_key),
             "edit_token_expires_at": clock.from_epoch(expires),
         }
@@ -411,7 +412,7 @@ class Comments:
         if item["status"] != comment["status"] and comment.get("parent_id"):
             # As when moderation holds a reply: a tombstone left with no replies goes too.
             self.threads.prune_tombstones(comment["post_slug"], comment["parent_id"])
-        return views.comment_view(item)
+        return views.comment_view(item, with_body=True)
 
     def _status_after_edit(self, principal: Principal | None, comment: Item, post: Item) -> str:
         """Where an edit leaves a comment: a held one stays held; a public one is judged as a new one would be.
@@ -443,9 +444,15 @@ class Comments:
 
     def form(self, slug: str) -> dict[str, Any]:
         """What a comment form needs: a signed token proving when it was loaded, and its rules."""
-        now = clock.epoch()
+        return {"form_token": self.antispam.form_token(slug, clock.epoch()), **self.rules()}
+
+    def rules(self) -> dict[str, Any]:
+        """The comment form's rules without a token: the same for every post and every reader, so cacheable.
+
+        A post read with its comments carries them (blog/posts.py), so a widget draws its form
+        without asking for a token; it asks (``form``) when a reader starts to write.
+        """
         return {
-            "form_token": self.antispam.form_token(slug, now),
             "honeypot_field": HONEYPOT_FIELD,
             "min_seconds": self.settings.min_form_seconds,
             "anonymous_comments": self.settings.anonymous_comments,
@@ -456,11 +463,16 @@ class Comments:
         }
 
     def read(self, principal: Principal | None, comment_id: str, edit_token: str | None) -> dict[str, Any]:
-        """One comment of a public post; a held one only for its author (edit token or account) and admins."""
+        """One comment of a public post; a held one only for its author (edit token or account) and admins.
+
+        Its Markdown ``body`` only for those who may edit it (what an edit box starts from).
+        """
         comment, _, _ = self.threads.locate_public(comment_id)
-        if comment["status"] != Status.APPROVED:
-            try:
-                self._authorize(principal, comment, edit_token)
-            except (Forbidden, Unauthenticated):
+        try:
+            self._authorize(principal, comment, edit_token)
+            editor = True
+        except (Forbidden, Unauthenticated):
+            if comment["status"] != Status.APPROVED:
                 raise NotFound("there is no comment with that id") from None
-        return views.comment_view(comment)
+            editor = False
+        return views.comment_view(comment, with_body=editor)

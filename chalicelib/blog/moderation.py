@@ -65,7 +65,8 @@ class Moderation:
         page = self.table.query(keys.moderation_queue(status), index="GSI1", newest_first=True,
                                 limit=page_limit(query.get("limit")),
                                 start_key=cursors.decode(query.get("cursor"), scope, self.cursor_key))
-        return {"items": [{**views.comment_view(i), "held_because": i.get("held_because")} for i in page.items],
+        return {"items": [{**views.comment_view(i, with_body=True), "held_because": i.get("held_because")}
+                          for i in page.items],
                 "next_cursor": cursors.encode(page.last_key, scope, self.cursor_key)}
 
     def rules(self, principal: Principal) -> dict[str, Any]:
@@ -86,7 +87,7 @@ class Moderation:
         page = self.table.query(keys.RECENT_COMMENTS_PARTITION, index="GSI2", newest_first=True,
                                 limit=page_limit(query.get("limit")),
                                 start_key=cursors.decode(query.get("cursor"), "recent", self.cursor_key))
-        return {"items": [views.comment_view(i) for i in page.items],
+        return {"items": [views.comment_view(i, with_body=True) for i in page.items],
                 "next_cursor": cursors.encode(page.last_key, "recent", self.cursor_key)}
 
     def audit(self, principal: Principal, params: dict[str, str] | None) -> dict[str, Any]:
@@ -167,7 +168,7 @@ class Moderation:
             self.table.transact(writes)
         except TransactionCancelled as cancelled:
             raise Conflict("the comment changed meanwhile; load the queue again") from cancelled
-        return views.comment_view(item)
+        return views.comment_view(item, with_body=True)
 
     def _requeue(self, comment: Item, status: str, entry: Write, who: str) -> dict[str, Any]:
         slug = comment["post_slug"]
@@ -190,7 +191,7 @@ class Moderation:
         if comment["status"] == Status.APPROVED and comment.get("parent_id"):
             # As when deleting: a tombstone left with no replies goes too.
             self.threads.prune_tombstones(slug, comment["parent_id"])
-        return views.comment_view(item)
+        return views.comment_view(item, with_body=True)
 
     def _audit(self, principal: Principal, action: str, comment: Item) -> Write:
         at = clock.now_iso()

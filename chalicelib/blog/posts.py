@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from chalicelib.blog import clock, rendering, views
@@ -20,6 +20,7 @@ from chalicelib.blog.social import forget_favorite
 from chalicelib.blog.status import POST_STATUSES, Status
 from chalicelib.blog.tokens import Principal
 from chalicelib.blog.validation import (
+    MAX_THREAD_PAGE_SIZE,
     Choice,
     DateTime,
     Field,
@@ -75,12 +76,14 @@ UPDATE_FIELDS = _FIELDS
 
 class Posts:
     def __init__(self, table: Table, cursor_key: bytes, open_authoring: bool = False,
-                 close_after_days: int = 0) -> None:
+                 close_after_days: int = 0, comment_rules: Callable[[], dict[str, Any]] | None = None) -> None:
         self.table = table
         self.upkeep = PostUpkeep(table)
         self.cursor_key = cursor_key
         self.open_authoring = open_authoring
         self.close_after_days = close_after_days
+        # The comment form's rules (Comments.rules), given with a post read with its comments.
+        self.comment_rules = comment_rules
 
     # -- reading -------------------------------------------------------------
 
@@ -103,7 +106,7 @@ class Posts:
         if query.get("embed") not in (None, "comments"):
             raise Invalid.field("embed", "can only be 'comments'")
         # Checked with or without embed (as documented): a bad page size is refused wherever it is sent.
-        limit = page_limit(query.get("comments_limit"), name="comments_limit")
+        limit = page_limit(query.get("comments_limit"), name="comments_limit", maximum=MAX_THREAD_PAGE_SIZE)
         if query.get("embed") != "comments":
             item = self._visible(self._load(slug), principal, now)
             return views.post_view(item, now, self.close_after_days), _etag(item)
@@ -120,6 +123,8 @@ class Posts:
             # Its author and admins read a draft, but not its comments: no route shows
             # those while the post is not public (admins moderate them from the queue).
             view["comments"], view["comments_next_cursor"] = [], None
+        if self.comment_rules is not None:
+            view["comment_form"] = self.comment_rules()
         return view, _etag(item)
 
     # -- writing -------------------------------------------------------------
