@@ -24,11 +24,15 @@ from chalicelib.store.client import dynamodb_client
 from chalicelib.store.table import Table
 from tests.conftest import TEST_TABLE, DynamoCalls
 
+def words(text: str) -> list[str]:
+    return text.split()
+
+
 FILLER = {
-    "en": ("morning evening window river market garden yesterday travel simple quiet small bright coffee "
-           "letter street friend weather summer winter table people music paper story light short").split(),
-    "ru": ("утро вечер окно река рынок сад вчера дорога простой тихий маленький яркий кофе письмо улица "
-           "друг погода лето зима стол люди музыка бумага история свет").split(),
+    "en": words("morning evening window river market garden yesterday travel simple quiet small bright coffee "
+           "letter street friend weather summer winter table people music paper story light short"),
+    "ru": words("утро вечер окно река рынок сад вчера дорога простой тихий маленький яркий кофе письмо улица "
+           "друг погода лето зима стол люди музыка бумага история свет"),
     "ja": ["朝", "夕方", "窓", "川", "市場", "庭", "昨日", "旅行", "静か", "小さい", "明るい", "珈琲", "手紙",
            "通り", "友達", "天気", "夏", "冬", "机", "人々", "音楽", "紙", "物語", "光"],
 }
