@@ -109,6 +109,15 @@ def test_russian_and_german_words_match_their_inflected_forms(api: Api, publish:
     assert found(api, "книгами") == [books]
     assert found(api, "книга читать") == [books]
     assert found(api, "Haus", "&lang=de") == [houses]
+    assert found(api, "die Häuser der Stadt") == [houses]  # a German query is told by its common words
+    assert found(api, "Häuser") == [houses]  # too short to tell: English stems are indexed for every post
+
+
+def test_a_wrong_language_guess_still_finds_english_words(api: Api, publish: Any) -> None:
+    # "em" and "em" are Portuguese's commonest words: the post is guessed Portuguese, yet English stems match.
+    slug = publish(title="Moth <em>watching</em>", body="Moths circle the lamp.")
+    assert found(api, "moth") == [slug]
+    assert "<mark>Moths</mark>" in api.get("/search?q=moth").json["posts"][0]["snippet_html"]
 
 
 def test_japanese_and_chinese_match_by_character_pairs(api: Api, publish: Any) -> None:

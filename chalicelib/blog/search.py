@@ -55,7 +55,7 @@ def post_scores(title: str, text: str, labels: Iterable[str], language: str) -> 
     weights: dict[str, int] = {}
     length = 0
     for weight, part in ((_TITLE_WEIGHT, title), (1, text), *((_LABEL_WEIGHT, label) for label in labels)):
-        for term in search_terms.terms(part, language):
+        for term in search_terms.terms(part, language, indexing=True):
             weights[term] = weights.get(term, 0) + weight
             length += 1
     # BM25's saturation (k1 = 1.2) and length normalisation (b = 0.75, a typical post about 300 terms).
@@ -78,7 +78,7 @@ def rank(postings: Mapping[str, list[tuple[str, int]]]) -> list[str]:
 def highlight(text: str, wanted: set[str], language: str, whole: bool = False) -> str:
     """``text`` (or a window of it around the most matches) HTML-escaped, the matching words in <mark>."""
     hits: list[tuple[int, int]] = []
-    for term, start, end in search_terms.spans(text, language):
+    for term, start, end in search_terms.spans(text, language, indexing=True):
         if term not in wanted:
             continue
         if hits and start <= hits[-1][1]:  # overlapping character pairs (東京 + 京都) mark as one

@@ -2,7 +2,10 @@
 
 - Words are runs of letters and digits (with their combining marks), NFKC-normalised and casefolded.
 - Latin-script words are stemmed with Snowball's stemmer for the post's language (en, de, fr, es, pt),
-  guessed from its commonest words; a query names its language or is guessed the same way.
+  guessed from its commonest words, and also with the English one: a guess can be wrong (a short
+  post, a title of code), and a query too short to tell its language is stemmed as English, so the
+  English stem is always there to match. A query names its language (`lang`) or is guessed the same way,
+  and gives one term per word.
 - Cyrillic words get Snowball's Russian stemmer, Arabic words its Arabic stemmer; Hebrew words lose
   their vowel points (niqqud) and are matched whole.
 - Japanese and Chinese have no spaces: a run of Han, kana or Hangul is cut into overlapping
@@ -74,11 +77,11 @@ def _bigrams(run: str) -> list[str]:
     return [run] if len(run) == 1 else [run[i:i + 2] for i in range(len(run) - 1)]
 
 
-def word_terms(word: str, language: str) -> Iterator[tuple[str, int, int]]:
+def word_terms(word: str, language: str, indexing: bool = False) -> Iterator[tuple[str, int, int]]:
     """The terms of one word, with the span (start, end) of ``word`` each comes from."""
     position = 0
     for cjk in _CJK.finditer(word):
-        yield from _plain_terms(word[position:cjk.start()], position, language)
+        yield from _plain_terms(word[position:cjk.start()], position, language, indexing)
         run = unicodedata.normalize("NFKC", cjk.group())
         if len(run) == len(cjk.group()):
             for offset, pair in enumerate(_bigrams(run)):
@@ -87,29 +90,33 @@ def word_terms(word: str, language: str) -> Iterator[tuple[str, int, int]]:
             for pair in _bigrams(run):
                 yield pair, cjk.start(), cjk.end()
         position = cjk.end()
-    yield from _plain_terms(word[position:], position, language)
+    yield from _plain_terms(word[position:], position, language, indexing)
 
 
-def _plain_terms(part: str, start: int, language: str) -> Iterator[tuple[str, int, int]]:
+def _plain_terms(part: str, start: int, language: str, indexing: bool) -> Iterator[tuple[str, int, int]]:
     word = _normal(part)
-    if not word or word in STOP_WORDS and _LATIN.search(word):
+    if not word or (word in STOP_WORDS and _LATIN.search(word)):
         return
     if _CYRILLIC.search(word):
         word = _stemmer("russian").stemWord(word)
     elif _ARABIC.search(word):
         word = _stemmer("arabic").stemWord(word)
     elif _LATIN.search(word):
-        word = _stemmer(LATIN_LANGUAGES.get(language, "english")).stemWord(word)
+        stem = _stemmer(LATIN_LANGUAGES.get(language, "english")).stemWord(word)
+        english = _stemmer("english").stemWord(word)
+        if indexing and english != stem and len(english) <= MAX_TERM_LENGTH:
+            yield english, start, start + len(part)
+        word = stem
     if 0 < len(word) <= MAX_TERM_LENGTH:
         yield word, start, start + len(part)
 
 
-def spans(text: str, language: str) -> Iterator[tuple[str, int, int]]:
-    """Every term of ``text`` in order, with its span in ``text``."""
+def spans(text: str, language: str, indexing: bool = False) -> Iterator[tuple[str, int, int]]:
+    """Every term of ``text`` in order, with its span in ``text`` (a post's: ``indexing``; else a query's)."""
     for match in _WORD.finditer(text):
-        for term, start, end in word_terms(match.group(), language):
+        for term, start, end in word_terms(match.group(), language, indexing):
             yield term, match.start() + start, match.start() + end
 
 
-def terms(text: str, language: str) -> list[str]:
-    return [term for term, _, _ in spans(text, language)]
+def terms(text: str, language: str, indexing: bool = False) -> list[str]:
+    return [term for term, _, _ in spans(text, language, indexing)]
