@@ -24,6 +24,7 @@ from chalicelib.store.client import dynamodb_client
 from chalicelib.store.table import Table
 from tests.conftest import TEST_TABLE, DynamoCalls
 
+
 def words(text: str) -> list[str]:
     return text.split()
 
