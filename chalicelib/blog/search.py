@@ -109,7 +109,9 @@ class Search:
     # -- reading ---------------------------------------------------------------
 
     def search(self, params: Mapping[str, str]) -> dict[str, Any]:
-        text = params.get("q", "")
+        if "q" not in params:  # nothing asked (a bare /search): nothing found; a blank q is refused below
+            return {"posts": [], "next_cursor": None}
+        text = params["q"]
         if not text.strip():
             raise Invalid.field("q", "is required: the words to search for")
         if len(text) > MAX_QUERY_LENGTH:

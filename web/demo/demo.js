@@ -38,6 +38,14 @@
       post.labels.map((label, i) => [i ? ", " : null, h("a", { href: labelUrl(label), rel: "tag", text: label })]));
   }
 
+  // GET /search's title_html and snippet_html are escaped text with <mark> added. Parsed inert (DOMParser
+  // runs nothing), only their text and <mark> elements come into the page: nothing else could.
+  function marked(html) {
+    const parsed = new DOMParser().parseFromString(html, "text/html").body.childNodes;
+    return [...parsed].map((node) => (node.nodeName === "MARK" ? h("mark", { text: node.textContent })
+      : document.createTextNode(node.textContent)));
+  }
+
   // GET /search: its title_html and snippet_html are the API's escaped text with only <mark> added.
   async function showSearch(q, cursor) {
     const query = new URLSearchParams({ q, lang: document.documentElement.lang || "en" });
@@ -46,11 +54,9 @@
     main.replaceChildren(h("h1", { text: `Search: “${q}”` }));
     if (!page.posts.length) main.append(h("p", { text: "No posts match." }));
     for (const post of page.posts) {
-      const title = h("a", { href: postUrl(post.slug) });
-      title.innerHTML = post.title_html;
-      const snippet = h("p", { class: "snippet" });
-      snippet.innerHTML = post.snippet_html;
-      main.append(h("article", { class: "summary" }, h("h2", {}, title), byline(post), snippet));
+      main.append(h("article", { class: "summary" },
+        h("h2", {}, h("a", { href: postUrl(post.slug) }, marked(post.title_html))),
+        byline(post), h("p", { class: "snippet" }, marked(post.snippet_html))));
     }
     if (page.next_cursor) {
       query.set("cursor", page.next_cursor);
