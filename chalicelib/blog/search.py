@@ -109,6 +109,8 @@ class Search:
     # -- reading ---------------------------------------------------------------
 
     def search(self, params: Mapping[str, str]) -> dict[str, Any]:
+        if params.get("lang", "en") not in search_terms.LANGUAGES:
+            raise Invalid.field("lang", f"must be one of {', '.join(search_terms.LANGUAGES)}")
         if "q" not in params:  # nothing asked (a bare /search): nothing found; a blank q is refused below
             return {"posts": [], "next_cursor": None}
         text = params["q"]
