@@ -9,7 +9,7 @@ RUN_INSTALLED := $(VENV)/.installed-run
 # `make import`: STAGE only when given (the deploy targets below default it to dev).
 IMPORT_TARGET = $(if $(filter-out file undefined,$(origin STAGE)),--stage $(STAGE),)
 
-.PHONY: migrate import export run run-cached nginx test fuzz e2e browser screenshot lint bench conformance clean clean-data bootstrap deploy admin teardown package policy-check budgets docs docs-serve rotate-key restore-pitr rekey
+.PHONY: migrate import export run mail run-cached nginx test fuzz e2e browser screenshot lint bench conformance clean clean-data bootstrap deploy admin teardown package policy-check budgets docs docs-serve rotate-key restore-pitr rekey deploy-check
 
 $(INSTALLED): requirements.txt requirements-run.txt requirements-dev.txt requirements-docs.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -23,6 +23,9 @@ $(RUN_INSTALLED): requirements.txt requirements-run.txt
 
 run: $(RUN_INSTALLED)  ## the API on http://127.0.0.1:$${PORT:-8000}, on moto's DynamoDB
 	$(PY) -m devtools.local_stack
+
+mail: $(RUN_INSTALLED)  ## the newest mail `make run` sent (its local outbox; also http://127.0.0.1:$${PORT:-8000}/local/outbox) [LAST=5]
+	$(PY) -m devtools.local_outbox
 
 run-cached: $(INSTALLED) nginx  ## `make run` behind a real HTTP cache (nginx proxy_cache) on http://127.0.0.1:$${CACHE_PORT:-8080}
 	$(PY) -m devtools.edge_cache
@@ -98,9 +101,11 @@ STAGE ?= dev
 bootstrap: $(INSTALLED)  ## the stage's table stack and SSM secrets (idempotent), before `chalice deploy`
 	$(PY) -m deploy.bootstrap --stage $(STAGE)
 
-deploy: bootstrap  ## bootstrap, the app's bytecode for Lambda (deploy/bytecode.py), then `chalice deploy` with the table's stream
+deploy: bootstrap  ## bootstrap, bytecode (deploy/bytecode.py), adopt what a failed deploy left (deploy/converge.py), `chalice deploy`, gateway responses
 	$(PY) -m deploy.bytecode write
+	$(PY) -m deploy.converge --stage $(STAGE)
 	STREAM_ARN=$$($(PY) -m deploy.bootstrap --stage $(STAGE) --stream-arn) $(VENV)/bin/chalice deploy --stage $(STAGE)
+	$(PY) -m deploy.gateway --stage $(STAGE)
 
 admin: $(INSTALLED)  ## create or promote the admin USERNAME (EMAIL) on STAGE (local: `make run`'s); password from ADMIN_PASSWORD or a prompt
 	@test -n "$(USERNAME)" -a -n "$(EMAIL)" || { echo "usage: make admin STAGE=dev USERNAME=ada EMAIL=ada@example.com"; exit 2; }
@@ -109,6 +114,7 @@ admin: $(INSTALLED)  ## create or promote the admin USERNAME (EMAIL) on STAGE (l
 teardown: $(INSTALLED)  ## `chalice delete`, then the table stack and secrets (asks first)
 	@read -p "Delete stage $(STAGE): functions, API, table stack, secrets? Type the stage name: " answer; \
 	  test "$$answer" = "$(STAGE)" || { echo "Nothing deleted."; exit 1; }
+	$(PY) -m deploy.converge --stage $(STAGE)
 	$(VENV)/bin/chalice delete --stage $(STAGE)
 	$(PY) -m deploy.bootstrap --stage $(STAGE) --delete --yes
 
@@ -124,6 +130,9 @@ package: $(INSTALLED)  ## dist/$(STAGE)/: one CloudFormation stack (app, table, 
 
 policy-check: $(INSTALLED)  ## the IAM policy against a suite run recorded with AWS_CALLS_RECORD=dist/aws-calls.json make test
 	$(PY) -m deploy.policy check dist/aws-calls.json
+
+deploy-check: $(INSTALLED)  ## `make deploy` and `make teardown` of a fresh stage against a local moto server, checked black-box
+	$(PY) -m devtools.deploy_check
 
 budgets: $(INSTALLED)  ## the deterministic budgets alone: package size, cold start, the widget's weight, write units
 	$(PY) -m bench.run --only package,coldstart,widget,writeunits

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from chalicelib.blog.articles import Articles
     from chalicelib.blog.comment_counts import CommentCounts
     from chalicelib.blog.comments import Comments
+    from chalicelib.blog.costs import Costs
     from chalicelib.blog.feeds import Feeds
     from chalicelib.blog.moderation import Moderation
     from chalicelib.blog.moderation_mail import ModerationMail
@@ -151,6 +152,12 @@ class Services:
     def search(self) -> Search:
         from chalicelib.blog.search import Search
         return Search(self.table, self.cursor_key)
+
+    @cached_property
+    def costs(self) -> Costs:
+        from chalicelib.blog.costs import Costs
+        from chalicelib.store.client import cloudwatch_client
+        return Costs(self.settings.stage, cloudwatch_client())
 
     @cached_property
     def comment_counts(self) -> CommentCounts:

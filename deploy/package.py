@@ -41,7 +41,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from deploy import bytecode, policy, stages
+from deploy import bytecode, gateway, policy, stages
 from deploy.stages import PROJECT, Stage
 from infra.table import cloudformation_properties, cloudformation_resource
 
@@ -117,6 +117,8 @@ def pinned_arns(stage: Stage, log_groups: list[str]) -> Any:
         if resource == "logs":
             # By name: a GetAtt would make role -> log group -> function -> role a cycle.
             return [{"Fn::Sub": region_account % "logs" + f"log-group:{group}:*"} for group in log_groups]
+        if resource == "metrics":
+            return ["*"]  # CloudWatch's reads take no resource: IAM allows them on "*" only
         raise PackageError(f"no pinned ARN for {resource!r}")
     return arns
 
@@ -195,6 +197,13 @@ def cdn_resources(stage: Stage) -> tuple[dict[str, Any], dict[str, Any]]:
     return resources, outputs
 
 
+def mailed_api_url(stage: Stage) -> dict[str, Any]:
+    """The API's public base as CloudFormation will know it: the distribution's, or the stage's execute-api URL."""
+    if stage.cdn:
+        return {"Fn::Sub": "https://${Cdn.DomainName}"}
+    return {"Fn::Sub": "https://${RestAPI}.execute-api.${AWS::Region}.${AWS::URLSuffix}/" + stage.api_gateway_stage}
+
+
 def merge_template(stage: Stage, generated: dict[str, Any]) -> dict[str, Any]:
     """What the one-stack path adds to Chalice's template."""
     functions = _of_type(generated, "AWS::Serverless::Function")
@@ -216,6 +225,8 @@ def merge_template(stage: Stage, generated: dict[str, Any]) -> dict[str, Any]:
                 "ThrottlingRateLimit": stage.throttle_rate,
                 "ThrottlingBurstLimit": stage.throttle_burst,
             }],
+            # The gateway's own answers as problem+json with CORS (deploy/gateway.py), in the API's definition.
+            "GatewayResponses": gateway.sam_gateway_responses(gateway.stage_environment(stage)),
         }},
         "AlarmTopic": {"Type": "AWS::SNS::Topic", "Properties": {"DisplayName": f"{stage.api_name} alarms"}},
         "ServerErrorsAlarm": _alarm(
@@ -248,6 +259,10 @@ def merge_template(stage: Stage, generated: dict[str, Any]) -> dict[str, Any]:
         if streams:
             # `chalice package` wrote whatever STREAM_ARN said; in one stack it is this table's stream.
             properties["Events"] = streams
+            if not stage.api_url:
+                # The stream handlers write the mail, whose links must reach this stack's API. (The API
+                # handler cannot be told: its address is the RestAPI's, which refers to the handler.)
+                properties["Environment"]["Variables"]["API_URL"] = mailed_api_url(stage)
         resources[function] = {"Properties": properties}
     cap, reserved = spending_cap_resources(stage, {f: _chalice_name(generated, f) for f in functions},
                                            stages.app_shape().functions)
