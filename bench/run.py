@@ -23,6 +23,7 @@ from bench import (
     package,
     rendering_worst,
     sanitising,
+    search_units,
     stack_load,
     thread_view,
     widget,
@@ -47,6 +48,7 @@ GROUPS: dict[str, Callable[[], list[Figure]]] = {
     "package": package.measure,
     "widget": widget.measure,
     "writeunits": write_units.measure,
+    "searchunits": search_units.measure,
     "console": console.measure,
     "stackload": stack_load.measure,
     # A fresh clone to make run's first answer, pip cache cold then warm: wall time, `make bench` only.

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from chalicelib.blog.posts import Posts
     from chalicelib.blog.previews import Previews
     from chalicelib.blog.realworld import RealWorld
+    from chalicelib.blog.search import Search
     from chalicelib.blog.social import Social
     from chalicelib.blog.threads import Threads
     from chalicelib.blog.votes import Votes
@@ -146,6 +147,11 @@ class Services:
         from chalicelib.blog.personal_data import PersonalData
         return PersonalData(self.table, self.settings, self.cursor_key, self.antispam,
                             self.threads, self.accounts, self.notifications, self.votes)
+
+    @cached_property
+    def search(self) -> Search:
+        from chalicelib.blog.search import Search
+        return Search(self.table, self.cursor_key)
 
     @cached_property
     def costs(self) -> Costs:

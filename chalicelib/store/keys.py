@@ -61,6 +61,10 @@ Layout (PK / SK):
   MODLINK#<sha256 of the link's token>  #MODLINK  a moderation link from an e-mail, used (TTL)
   CONFIRMED#<ehash>  #CONFIRMED               an e-mail address (keyed hash) its owner confirmed
   MAILRATE#<ehash>#<day>  #MAILRATE           mails to one address on one day (TTL)
+  POST#<slug>        #SEARCH                  what search shows of a visible post (title, plain text,
+                                              labels, date) and the terms it is indexed under
+  TERM#<term>        <999-score>#<slug>       one posting: a visible post holds the term (best first),
+                                              with its published_at (blog/search.py, kept from the stream)
 
 Sparse indexes:
   GSI1  POSTS / <published_at>#<slug>                 (on summary items) published and scheduled posts
@@ -418,3 +422,20 @@ INDEX_KEY_ATTRIBUTES: Final = ("GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK")
 # Cursor scopes: a cursor is signed for one list (and its filters), so it cannot be replayed on another.
 def comments_scope(slug: str) -> str:
     return f"comments|{slug}"
+
+
+SEARCH_DOC_SK: Final = "#SEARCH"
+TERM_PREFIX: Final = "TERM#"
+
+
+def search_doc(slug: str) -> Key:
+    return {"PK": post_partition(slug), "SK": SEARCH_DOC_SK}
+
+
+def term_partition(term: str) -> str:
+    return f"{TERM_PREFIX}{term}"
+
+
+def posting(term: str, score: int, slug: str) -> Key:
+    """Scores run 0..999; the sort key holds 999 - score so a Query reads the best postings first."""
+    return {"PK": term_partition(term), "SK": f"{999 - score:03d}#{slug}"}
