@@ -9,7 +9,7 @@ RUN_INSTALLED := $(VENV)/.installed-run
 # `make import`: STAGE only when given (the deploy targets below default it to dev).
 IMPORT_TARGET = $(if $(filter-out file undefined,$(origin STAGE)),--stage $(STAGE),)
 
-.PHONY: migrate import export run run-cached nginx test fuzz e2e browser screenshot lint bench conformance clean clean-data bootstrap deploy admin teardown package policy-check budgets docs docs-serve rotate-key restore-pitr rekey deploy-check
+.PHONY: migrate import export run mail run-cached nginx test fuzz e2e browser screenshot lint bench conformance clean clean-data bootstrap deploy admin teardown package policy-check budgets docs docs-serve rotate-key restore-pitr rekey deploy-check
 
 $(INSTALLED): requirements.txt requirements-run.txt requirements-dev.txt requirements-docs.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -23,6 +23,9 @@ $(RUN_INSTALLED): requirements.txt requirements-run.txt
 
 run: $(RUN_INSTALLED)  ## the API on http://127.0.0.1:$${PORT:-8000}, on moto's DynamoDB
 	$(PY) -m devtools.local_stack
+
+mail: $(RUN_INSTALLED)  ## the newest mail `make run` sent (its local outbox; also http://127.0.0.1:$${PORT:-8000}/local/outbox) [LAST=5]
+	$(PY) -m devtools.local_outbox
 
 run-cached: $(INSTALLED) nginx  ## `make run` behind a real HTTP cache (nginx proxy_cache) on http://127.0.0.1:$${CACHE_PORT:-8080}
 	$(PY) -m devtools.edge_cache

@@ -25,7 +25,7 @@ DEFAULT_VOTE_RATE_LIMIT = "30/600"
 # A plain class, not a dataclass: creating a dataclass costs about a millisecond at every cold start.
 class Settings(Value):
     __slots__ = (
-        "admins", "akismet_key", "akismet_url", "anonymous_comments", "blocked_words", "cache_times",
+        "admins", "akismet_key", "akismet_url", "anonymous_comments", "api_url", "blocked_words", "cache_times",
         "comment_rate_limit",
         "comments_close_after_days", "cors_origins", "demo_pages", "duplicate_window_seconds", "edit_token_key",
         "edit_window_seconds", "gravatar", "hash_key", "hash_key_previous", "jwt_secret", "login_account_limit",
@@ -66,6 +66,7 @@ class Settings(Value):
                  duplicate_window_seconds: int,
                  blocked_words: tuple[str, ...],
                  site_url: str,
+                 api_url: str,
                  notifications: bool,
                  notify_from: str,
                  notify_rate_limit: int,
@@ -114,6 +115,9 @@ class Settings(Value):
         self.blocked_words: Final = blocked_words
         # Where readers find the blog: the base of every absolute URL in feeds and the sitemap.
         self.site_url: Final = site_url
+        # Where this API is reachable from outside: the base of every link in mail (mail.link), since
+        # their pages and routes are the API's, not the blog's (which may be Blogger or a static site).
+        self.api_url: Final = api_url
         # Comment notifications, sent from the table's stream (never inside a request):
         # on or off, and the sender; an empty sender sends nothing.
         self.notifications: Final = notifications
@@ -312,6 +316,8 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         duplicate_window_seconds=_int(env.get("DUPLICATE_WINDOW_SECONDS", "600"), "DUPLICATE_WINDOW_SECONDS", 0),
         blocked_words=tuple(w.casefold() for w in _csv(env.get("BLOCKED_WORDS", ""))),
         site_url=_site_url(env.get("SITE_URL", "http://127.0.0.1:8000"), "SITE_URL"),
+        # The package sets the stage's API Gateway (or CloudFront) address; `make run` its loopback one.
+        api_url=_site_url(env.get("API_URL", "http://127.0.0.1:8000"), "API_URL"),
         notifications=_bool(env.get("NOTIFICATIONS", "true"), "NOTIFICATIONS"),
         notify_from=_sender(env.get("NOTIFY_FROM", "").strip(), "NOTIFY_FROM"),
         notify_rate_limit=_int(env.get("NOTIFY_RATE_LIMIT", "10"), "NOTIFY_RATE_LIMIT", 1),

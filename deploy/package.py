@@ -197,6 +197,13 @@ def cdn_resources(stage: Stage) -> tuple[dict[str, Any], dict[str, Any]]:
     return resources, outputs
 
 
+def mailed_api_url(stage: Stage) -> dict[str, Any]:
+    """The API's public base as CloudFormation will know it: the distribution's, or the stage's execute-api URL."""
+    if stage.cdn:
+        return {"Fn::Sub": "https://${Cdn.DomainName}"}
+    return {"Fn::Sub": "https://${RestAPI}.execute-api.${AWS::Region}.${AWS::URLSuffix}/" + stage.api_gateway_stage}
+
+
 def merge_template(stage: Stage, generated: dict[str, Any]) -> dict[str, Any]:
     """What the one-stack path adds to Chalice's template."""
     functions = _of_type(generated, "AWS::Serverless::Function")
@@ -252,6 +259,10 @@ def merge_template(stage: Stage, generated: dict[str, Any]) -> dict[str, Any]:
         if streams:
             # `chalice package` wrote whatever STREAM_ARN said; in one stack it is this table's stream.
             properties["Events"] = streams
+            if not stage.api_url:
+                # The stream handlers write the mail, whose links must reach this stack's API. (The API
+                # handler cannot be told: its address is the RestAPI's, which refers to the handler.)
+                properties["Environment"]["Variables"]["API_URL"] = mailed_api_url(stage)
         resources[function] = {"Properties": properties}
     cap, reserved = spending_cap_resources(stage, {f: _chalice_name(generated, f) for f in functions},
                                            stages.app_shape().functions)

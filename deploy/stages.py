@@ -67,6 +67,9 @@ class Stage:
     # A CloudFront distribution in front of the API (`make package` only; deploy/package.py).
     cdn: bool = False
     spending_cap: SpendingCap | None = None
+    # The base of the links in mail when the stage names one (a custom domain); "" lets the package
+    # use the stage's own CloudFront or API Gateway address.
+    api_url: str = ""
 
     @property
     def data_stack_name(self) -> str:
@@ -157,4 +160,5 @@ def load(name: str) -> Stage:
         deletion_protection=bool(settings["deletion_protection"]),
         cdn=bool(settings.get("cdn", False)),
         spending_cap=SpendingCap.read(name, settings["spending_cap"]) if "spending_cap" in settings else None,
+        api_url=env.get("API_URL", ""),
     )

@@ -18,12 +18,15 @@ import threading
 import time
 from collections.abc import Callable, Iterator, MutableMapping
 from dataclasses import dataclass
+from email.utils import parseaddr
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 PROJECT = Path(__file__).resolve().parents[1]
 STATE = PROJECT / ".local"
 SNAPSHOT_EVERY_SECONDS = 15
+LOCAL_SENDER = "Local blog <blog@localhost.localdomain>"
 PUBLISH_DUE_EVERY_SECONDS = 30
 
 
@@ -125,6 +128,27 @@ def _stage_table_name(stage: str) -> str:
     return os.environ.get("TABLE_NAME") or stage_env.get("TABLE_NAME") or "blog"
 
 
+def _stream_readers(app: Any, endpoint: str, table_name: str, stopping: threading.Event) -> list[Any]:
+    """A reader of the table's stream per stream handler of the app, from now on; SES ready to take its mail."""
+    import boto3
+
+    from chalicelib.mail import ses_client
+    from chalicelib.settings import get_settings
+    from devtools.local_stream import ShardReader, app_handlers
+
+    sender = parseaddr(get_settings().notify_from)[1]
+    if sender:
+        ses_client().verify_email_identity(EmailAddress=sender)  # SES sends only from a verified address
+    streams = boto3.client("dynamodbstreams", endpoint_url=endpoint)
+    table = boto3.client("dynamodb", endpoint_url=endpoint).describe_table(TableName=table_name)["Table"]
+    arn = table["LatestStreamArn"]
+    readers = [ShardReader(streams, arn, handler, batch_size, name, wait=stopping.wait)
+               for name, batch_size, handler in app_handlers(app)]
+    for reader in readers:
+        reader.start_at_latest()
+    return readers
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
@@ -150,6 +174,10 @@ def main(argv: list[str] | None = None) -> int:
     # Feeds and the sitemap link posts as SITE_URL/posts/<slug>: locally, the demo blog's pages,
     # on whatever port this stack listens.
     os.environ.setdefault("SITE_URL", f"http://{args.host}:{args.port}/demo")
+    # Mail links reach the API itself; mail goes to moto's SES in this process (the outbox: `make mail`).
+    os.environ.setdefault("API_URL", f"http://{args.host}:{args.port}")
+    os.environ.setdefault("NOTIFY_FROM", LOCAL_SENDER)
+    os.environ["AWS_ENDPOINT_URL_SES"] = moto.url
     table_name = _stage_table_name(args.stage)
     persist = str(args.data) != "none"
 
@@ -161,6 +189,10 @@ def main(argv: list[str] | None = None) -> int:
     factory = CLIFactory(str(PROJECT), environ=_EnvironmentWins())
     config = factory.create_config_obj(chalice_stage_name=args.stage)  # loads the stage's settings
     validate_routes(config.chalice_app.routes)  # as `chalice local` does: routes `chalice deploy` would refuse
+    from devtools.local_outbox import local_outbox
+
+    # /local/outbox: this stack only, never app.py; before the server, whose handler matches the routes it has then.
+    config.chalice_app.register_blueprint(local_outbox)
     # Chalice's server, with a handler that answers unknown routes and methods in the API's own format.
     server = local_http.server(config.chalice_app, config, args.host, args.port)
     # http.server listens with a backlog of 5; a burst of readers (or a load
@@ -185,6 +217,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Seeded sample posts; local admin: {seed.LOCAL_ADMIN['email']} / {seed.LOCAL_ADMIN['password']}")
 
     stopping = threading.Event()
+    readers = _stream_readers(server.app_object, moto.url, table_name, stopping)
 
     def save() -> None:
         if persist:
@@ -208,6 +241,12 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, stop)
     worker = threading.Thread(target=background, daemon=True, name="housekeeping")
     worker.start()
+    from devtools import local_outbox as outbox
+    from devtools import local_stream
+
+    consumer = threading.Thread(target=local_stream.run, args=(readers, stopping, outbox.forget_old), daemon=True,
+                                name="stream")
+    consumer.start()
     # Where operator commands (`make import`, `make admin STAGE=local`) find this stack's table: one file per PORT.
     where = stack_file(args.port)
     snapshot.write_private(where, json.dumps({"dynamodb_endpoint": moto.url, "table": table_name,
@@ -219,6 +258,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         where.unlink(missing_ok=True)
     worker.join(timeout=5)
+    consumer.join(timeout=5)
     save()
     if persist:
         print(f"Saved the table to {args.data}")

@@ -230,6 +230,8 @@ class Comments:
             "author_email": fields.get("author_email") or None,
             "author_website": fields.get("author_website") or None,
             "notify_replies": fields.get("notify_replies", False),
+            # Who mail about it comes from, for the mail quotas (notifications.mail_sender); never shown.
+            "sender": f"user:{principal.username.casefold()}" if principal else f"address:{address_hash}",
             "status": Status.APPROVED,
             "created_at": now,
             "likes": 0,

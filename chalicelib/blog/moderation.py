@@ -114,13 +114,21 @@ class Moderation:
         return self._act(principal.username, action, self.threads.locate(comment_id))
 
     def act_on_own_post(self, principal: Principal, comment_id: str, action: str) -> dict[str, Any]:
-        """An admin's action, or an author's on a comment on their own post (their held-comment e-mail's links)."""
+        """An admin's action, or an author's on a comment on their own post (their held-comment e-mail's links).
+
+        An author never approves what someone else marked as spam: that verdict is an admin's to undo. (The
+        approval's transaction is conditioned on the status read here, so a verdict given meanwhile wins too.)
+        """
         comment = self.threads.locate(comment_id)
         if not principal.is_admin:
             post = self.table.get(keys.post(comment["post_slug"]))
             if not (principal.can_author and post
                     and str(post.get("author", "")).casefold() == principal.username.casefold()):
                 raise Forbidden("only admins and the post's author moderate its comments")
+            if (action == "approve" and comment["status"] == Status.SPAM
+                    and str(comment.get("spam_by", "")).casefold() != principal.username.casefold()):
+                raise Conflict(f"{comment.get('spam_by') or 'an admin'} marked this comment as spam; "
+                               "only an admin can approve it now")
         return self._act(principal.username, action, comment)
 
     def by_filter(self, who: str, action: str, comment: Item, reason: str) -> dict[str, Any]:
@@ -139,9 +147,9 @@ class Moderation:
         if action == "approve" and status in HELD_STATUSES:
             return self._approve(comment, entry)
         if action == "spam" and status in (Status.PENDING, Status.APPROVED):
-            return self._requeue(comment, Status.SPAM, entry, reason or f"marked as spam by {who}")
+            return self._requeue(comment, Status.SPAM, entry, who, reason)
         if action == "unspam" and status == Status.SPAM:
-            return self._requeue(comment, Status.PENDING, entry, "taken out of spam; waiting for approval")
+            return self._requeue(comment, Status.PENDING, entry, who)
         raise Conflict(f"a {status} comment cannot be given '{action}'")
 
     def _approve(self, comment: Item, entry: Write) -> dict[str, Any]:
@@ -167,9 +175,14 @@ class Moderation:
             raise Conflict("the comment changed meanwhile; load the queue again") from cancelled
         return views.comment_view(item)
 
-    def _requeue(self, comment: Item, status: str, entry: Write, because: str) -> dict[str, Any]:
+    def _requeue(self, comment: Item, status: str, entry: Write, who: str,
+                 because: str | None = None) -> dict[str, Any]:
         slug = comment["post_slug"]
-        item = {**held(comment, status), "held_because": because}
+        item = {**held(comment, status), "held_because": because or (
+            f"marked as spam by {who}" if status == Status.SPAM else "taken out of spam; waiting for approval")}
+        item.pop("spam_by", None)
+        if status == Status.SPAM:
+            item["spam_by"] = who  # whose verdict: an author's mailed Approve link does not undo an admin's
         writes: list[Write]
         if comment["status"] == Status.APPROVED:
             if int(comment.get("reply_count", 0)):

@@ -37,7 +37,7 @@ def held(item: Item, status: str) -> Item:
 
 def public(item: Item) -> Item:
     """The same comment in the public range, with its place in the post's by-score order."""
-    plain = {k: v for k, v in item.items() if k not in ("GSI1PK", "GSI1SK", "held_because")}
+    plain = {k: v for k, v in item.items() if k not in ("GSI1PK", "GSI1SK", "held_because", "spam_by")}
     score = int(item.get("likes", 0)) - int(item.get("dislikes", 0))
     return {**plain, **keys.comment(item["post_slug"], item["id"]), "status": Status.APPROVED,
             **keys.score_index_keys(item["post_slug"], score, item["id"]),
@@ -198,7 +198,7 @@ class Threads:
             # the caller retries and deletes outright instead of leaving an orphan tombstone.
             self.table.transact([
                 update(key, "SET #status = :deleted REMOVE body, html, author_name, author_user, "
-                            "author_email, author_website, GSI2PK, GSI2SK",
+                            "author_email, author_website, sender, GSI2PK, GSI2SK",
                        "#status = :approved AND reply_count > :zero", {"#status": "status"},
                        deleted=Status.DELETED, approved=Status.APPROVED, zero=0),
                 *uncount,

@@ -227,6 +227,11 @@ def mail_window(email_hash: str, day: int) -> Key:
     return {"PK": f"MAILRATE#{email_hash}#{day}", "SK": "#MAILRATE"}
 
 
+def sender_mail_window(email_hash: str, sender_hash: str, day: int) -> Key:
+    """One sender's mails to one address in a day (notifications.within_daily_limit)."""
+    return {"PK": f"MAILRATE#{email_hash}#{day}", "SK": f"#FROM#{sender_hash}"}
+
+
 def notification_sent(comment_id: str, address_hash: str) -> Key:
     return {"PK": f"NOTIFIED#{comment_id}#{address_hash}", "SK": "#NOTIFIED"}
 
