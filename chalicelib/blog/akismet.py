@@ -167,7 +167,7 @@ class Akismet:
                 else:
                     self._feedback(sort_key, new)
             except Unanswered as error:
-                logger.error("akismet unreachable: %s; comments keep their status, for the moderators", error)
+                logger.error("akismet unreachable: %s; comments keep their status (moderators decide)", error)
                 down = True
                 if is_context:
                     self._settle(new, "unreachable")
