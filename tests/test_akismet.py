@@ -306,6 +306,21 @@ def test_a_public_comment_with_replies_that_akismet_calls_spam_is_left_to_the_mo
     assert state(parent["id"]) == "spam-unmoved"
 
 
+def test_a_comment_a_moderator_acted_on_first_is_not_sent(
+        api: Api, blog: Blog, slug: str, stream: Stream, receiver: Akismet, on: Callable[..., None]) -> None:
+    admin = blog.admin()
+    marked = comment(api, slug, "Marked by hand", author_name=SPAMMER)
+    deleted = comment(api, slug, "Deleted by hand", author_name=SPAMMER)
+    moderate(api, admin, marked["id"], "spam")
+    moderate(api, admin, deleted["id"], "delete")
+
+    stream.deliver(context_record(stream, marked["id"]), context_record(stream, deleted["id"]))
+
+    assert receiver.named("comment-check") == []
+    assert (state(marked["id"]), state(deleted["id"])) == ("skipped", "gone")
+    assert [e["who"] for e in audit(api, admin)] == ["root", "root"]
+
+
 def test_admins_comments_are_never_sent(api: Api, blog: Blog, slug: str, stream: Stream,
                                         on: Callable[..., None]) -> None:
     own = comment(api, slug, "Moderator here.", token=blog.admin())
