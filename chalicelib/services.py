@@ -16,6 +16,7 @@ from chalicelib.store.table import Table
 
 if TYPE_CHECKING:
     from chalicelib.blog.accounts import Accounts
+    from chalicelib.blog.akismet import Akismet
     from chalicelib.blog.antispam import AntiSpam
     from chalicelib.blog.articles import Articles
     from chalicelib.blog.comment_counts import CommentCounts
@@ -158,6 +159,11 @@ class Services:
         from chalicelib.blog.costs import Costs
         from chalicelib.store.client import cloudwatch_client
         return Costs(self.settings.stage, cloudwatch_client())
+
+    @cached_property
+    def akismet(self) -> Akismet:
+        from chalicelib.blog.akismet import Akismet
+        return Akismet(self.table, self.settings, self.moderation, self.threads)
 
     @cached_property
     def comment_counts(self) -> CommentCounts:

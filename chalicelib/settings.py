@@ -25,7 +25,8 @@ DEFAULT_VOTE_RATE_LIMIT = "30/600"
 # A plain class, not a dataclass: creating a dataclass costs about a millisecond at every cold start.
 class Settings(Value):
     __slots__ = (
-        "admins", "anonymous_comments", "api_url", "blocked_words", "cache_times", "comment_rate_limit",
+        "admins", "akismet_key", "akismet_url", "anonymous_comments", "api_url", "blocked_words", "cache_times",
+        "comment_rate_limit",
         "comments_close_after_days", "cors_origins", "demo_pages", "duplicate_window_seconds", "edit_token_key",
         "edit_window_seconds", "gravatar", "hash_key", "hash_key_previous", "jwt_secret", "login_account_limit",
         "login_address_limit",
@@ -73,7 +74,9 @@ class Settings(Value):
                  demo_pages: bool,
                  webhooks: tuple[Webhook, ...],
                  webhook_secret: str,
-                 cache_times: dict[str, tuple[int, int, int]]) -> None:
+                 cache_times: dict[str, tuple[int, int, int]],
+                 akismet_key: str = "",
+                 akismet_url: str = "") -> None:
         self.stage: Final = stage
         self.table_name: Final = table_name
         self.jwt_secret: Final = jwt_secret
@@ -130,6 +133,10 @@ class Settings(Value):
         self.webhook_secret: Final = webhook_secret
         # HTTP caching per cache class (api/caching.py): (shared, browser, stale-while-revalidate) seconds.
         self.cache_times: Final = cache_times
+        # Akismet (blog/akismet.py), off when no key is set: the key (a secret, from SSM on a deployed
+        # stage) and the REST endpoint's base, which only tests point elsewhere.
+        self.akismet_key: Final = akismet_key
+        self.akismet_url: Final = akismet_url or AKISMET_URL
 
     def __repr__(self) -> str:
         # Never the secrets, should settings ever reach a log.
@@ -210,6 +217,26 @@ def webhook_url_problem(url: str, allow_private: bool) -> str | None:
     if address is not None and not loopback and not address.is_global and not allow_private:
         return "names a private or link-local address; set WEBHOOKS_ALLOW_PRIVATE=true on a stage that means it"
     return None
+
+
+AKISMET_URL: Final = "https://rest.akismet.com/1.1"
+
+
+def _akismet_url(raw: str) -> str:
+    """Akismet's REST base: https, or http to this machine only (a test's receiver), as for webhooks."""
+    if not raw:
+        return AKISMET_URL
+    try:
+        parts = urlsplit(raw)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        raise ConfigurationError(f"AKISMET_URL: {raw!r} is not a URL") from None
+    local = parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost") and not parts.username
+    if not (parts.scheme == "https" or local) or parts.query or parts.fragment or raw.endswith("/") \
+            or any(c.isspace() or c in "\"\\<>@" for c in raw):
+        raise ConfigurationError(f"AKISMET_URL: {raw!r} must be an https URL with no trailing slash "
+                                 "(http only to 127.0.0.1 or localhost)")
+    return raw
 
 
 def _bool(raw: str, name: str) -> bool:
@@ -340,6 +367,8 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         webhook_secret=env.get("WEBHOOK_SECRET", ""),
         cache_times={name.removeprefix("CACHE_").lower(): _cache_times(env.get(name, default), name)
                      for name, default in DEFAULT_CACHE_TIMES.items()},
+        akismet_key=env.get("AKISMET_KEY", "").strip(),
+        akismet_url=_akismet_url(env.get("AKISMET_URL", "").strip()),
     )
 
 
@@ -360,7 +389,8 @@ def stream_arn(env: Mapping[str, str] = os.environ) -> str:
 SECRET_PARAMETERS = {"JWT_SECRET": "jwt-secret", "EDIT_TOKEN_KEY": "edit-token-key", "HASH_KEY": "hash-key",
                      "MAIL_LINK_KEY": "mail-link-key", "WEBHOOK_SECRET": "webhook-secret"}
 # Present only during a rotation's grace period (deploy/rotate.py): read when there, never required.
-OPTIONAL_SECRET_PARAMETERS = {"HASH_KEY_PREVIOUS": "hash-key-previous"}
+# AKISMET_KEY: only on stages that use Akismet (put there by the operator: docs, Akismet).
+OPTIONAL_SECRET_PARAMETERS = {"HASH_KEY_PREVIOUS": "hash-key-previous", "AKISMET_KEY": "akismet-key"}
 
 
 def with_secrets(env: Mapping[str, str]) -> Mapping[str, str]:

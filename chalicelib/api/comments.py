@@ -29,7 +29,8 @@ def create_comment(slug: str) -> Response:
     request = comments.current_request
     commenter = caller(request, account_read_by_service=True)
     created = services().comments.create(commenter, path_slug(slug), json_body(request),
-                                         source_address(request), header(request, "idempotency-key"))
+                                         source_address(request), header(request, "idempotency-key"),
+                                         (header(request, "user-agent") or "", header(request, "referer") or ""))
     # 202: accepted, but held for moderation (visible to its author through the edit token).
     return Response(body=created, status_code=201 if created["comment"]["status"] == Status.APPROVED else 202)
 

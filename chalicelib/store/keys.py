@@ -58,6 +58,10 @@ Layout (PK / SK):
                                               ("confirm" for the ulid: a confirmation request)
   WEBHOOK#<event id>#<url hash>  #WEBHOOK     an event sent (or being sent) to one webhook receiver;
                                               makes stream redeliveries no-ops (TTL)
+  AKISMET#<ulid>     #AKISMET                 what Akismet needs of a new comment's request (address,
+                                              browser, referrer) and its verdict; written with the
+                                              comment when Akismet is on; the stream checks it (TTL)
+  AKISMETSENT#<audit SK>  #AKISMETSENT        a moderator's verdict sent to Akismet (or being sent) (TTL)
   MODLINK#<sha256 of the link's token>  #MODLINK  a moderation link from an e-mail, used (TTL)
   CONFIRMED#<ehash>  #CONFIRMED               an e-mail address (keyed hash) its owner confirmed
   MAILRATE#<ehash>#<day>  #MAILRATE           mails to one address on one day (TTL)
@@ -253,6 +257,17 @@ def moderation_link_used(token_hash: str) -> Key:
 def imported(source_digest: str) -> Key:
     """What one source item (a post of another blog's export) became here; the importer's resume point."""
     return {"PK": f"IMPORTED#{source_digest}", "SK": "#IMPORTED"}
+
+
+AKISMET_CONTEXT_SK: Final = "#AKISMET"
+
+
+def akismet_context(comment_id: str) -> Key:
+    return {"PK": f"AKISMET#{comment_id}", "SK": AKISMET_CONTEXT_SK}
+
+
+def akismet_feedback_sent(audit_sort_key: str) -> Key:
+    return {"PK": f"AKISMETSENT#{audit_sort_key}", "SK": "#AKISMETSENT"}
 
 
 def audit_entry(at: str, entry_id: str) -> Key:
