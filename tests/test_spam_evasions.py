@@ -18,6 +18,7 @@ import pytest
 from chalicelib.blog import reader_text
 from chalicelib.settings import Settings
 from tests.conftest import Api, Blog, Reply
+from tests.importer.steps import with_bodies
 
 Configure = Callable[..., Settings]
 
@@ -81,9 +82,10 @@ def send(api: Api, slug: str, body: str, **fields: Any) -> Reply:
 
 
 def bodies(api: Api, slug: str) -> list[str]:
+    """The listed comments' Markdown, read as an admin (public lists carry only their html)."""
     reply = api.get(f"/posts/{slug}/comments?limit=100")
     assert reply.status == 200, reply.body
-    return [c["body"] for c in reply.json["items"]]
+    return [c["body"] for c in with_bodies(api, reply.json["items"])]
 
 
 def edit(api: Api, created: dict[str, Any], body: str) -> Reply:
