@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from chalicelib.blog import clock, rendering, threads
 from chalicelib.blog.ids import new_ulid
 from chalicelib.blog.post_upkeep import derived, label_member_keys, stored_post, summary_item
-from chalicelib.blog.posts import render_post
+from chalicelib.blog.records import render_post
 from chalicelib.blog.status import Status
 from chalicelib.store import keys
 from chalicelib.store.keys import Key

@@ -12,9 +12,10 @@ import secrets
 from collections.abc import Iterator
 from typing import Any
 
-from chalicelib.blog import clock, rendering, views
+from chalicelib.blog import clock, records, views
 from chalicelib.blog.idempotency import Claim, ClaimTaken
 from chalicelib.blog.post_upkeep import COUNT_FIELDS, CountsMoved, PostUpkeep, SlugTaken, StaleVersion
+from chalicelib.blog.records import render_post
 from chalicelib.blog.slugs import MAX_SLUG_LENGTH, is_valid_slug, slugify, with_suffix
 from chalicelib.blog.social import forget_favorite
 from chalicelib.blog.status import POST_STATUSES, Status
@@ -36,7 +37,6 @@ from chalicelib.store import cursors, keys
 from chalicelib.store.keys import END, Key
 from chalicelib.store.table import ConditionFailed, Item, Table, Write, delete
 
-SUMMARY_LENGTH = 280
 MAX_BODY_LENGTH = 100_000
 _SAVE_ATTEMPTS = 4
 # "title-2" … "title-5" read well; after that a random suffix finds a free slug
@@ -133,7 +133,7 @@ class Posts:
             return replayed
         now = clock.now_iso()
         status, published_at = _schedule(fields.get("status", Status.PUBLISHED), fields.get("published_at"), None, now)
-        post: Item = {
+        fields_in: Item = {
             "title": fields["title"],
             "body": fields["body"],
             "labels": fields.get("labels", []),
@@ -145,16 +145,12 @@ class Posts:
             "created_at": now,
             "updated_at": now,
             "version": 1,
-            "comment_count": 0,
-            "favorites_count": 0,
+            "first_published": status == Status.PUBLISHED,
         }
-        if status == Status.PUBLISHED:
-            post["first_published"] = True
-        render_post(post)
         explicit = fields.get("slug")
         candidates = [explicit] if explicit else _candidate_slugs(slugify(fields["title"]) or "post")
         for slug in candidates:
-            post.update(keys.post(slug), slug=slug)
+            post = records.post({**fields_in, "slug": slug})
             view = views.post_view(post, now, self.close_after_days)
             record = [claim.record(view, clock.epoch())] if claim else []
             try:
@@ -311,18 +307,6 @@ def _may_edit(principal: Principal | None, item: Item) -> bool:
     if principal is None:
         return False
     return principal.is_admin or principal.username.casefold() == str(item["author"]).casefold()
-
-
-def render_post(post: Item) -> None:
-    """Fill in the HTML and summary a post's body (Markdown, or HTML when imported so) and custom summary call for.
-
-    An edit keeps the post's ``format``: an imported HTML post stays HTML.
-    """
-    if post.get("format") == "html":
-        post["html"] = rendering.post_html_from_html(post["body"])
-    else:
-        post["html"] = rendering.post_html(post["body"])
-    post["summary"] = post.get("custom_summary") or rendering.plain_text(post["html"], SUMMARY_LENGTH)
 
 
 def _schedule(status: str, published_at: str | None, previous: str | None, now: str) -> tuple[str, str | None]:
