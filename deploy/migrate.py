@@ -38,6 +38,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from chalicelib.blog.ids import new_ulid
 from chalicelib.blog.post_upkeep import COUNT_FIELDS, derived, summary_item
 from chalicelib.blog.status import Status
 from chalicelib.blog.threads import commenter_entry, identity_by
@@ -150,6 +151,9 @@ def index_accounts(table: Table) -> Counter[str]:
         wanted = {**keys.account_index_keys(username), **(keys.stored_admin_index_keys(username) if role == ADMIN
                                                             else {})}
         missing = {name: value for name, value in wanted.items() if account.get(name) != value}
+        if "account_id" not in account:
+            # Accounts made before ids: from now on their tokens name the id (a token issued before no longer passes).
+            missing["account_id"] = new_ulid()
         if not missing:
             outcome["accounts indexed already"] += 1
             continue
@@ -157,7 +161,9 @@ def index_accounts(table: Table) -> Counter[str]:
         values = {f":k{i}": value for i, value in enumerate(missing.values())} | {":role": role}
         try:
             table.write(Write("Update", key=keys.user(username), names=names, values=values,
-                              update="SET " + ", ".join(f"#k{i} = :k{i}" for i in range(len(missing))),
+                              # A sign-in may have given the id meanwhile: that one stays.
+                              update="SET " + ", ".join(f"#k{i} = if_not_exists(#k{i}, :k{i})" if name == "account_id"
+                                                        else f"#k{i} = :k{i}" for i, name in enumerate(missing)),
                               condition="attribute_exists(PK) AND #role = :role"))
             outcome["accounts indexed"] += 1
         except ConditionFailed:

@@ -386,8 +386,11 @@ class Writer:
                 self.report.accounts["created"] += 1
                 return username
             email = f"{username.lower()}@imported.invalid"
+            # Its id derives from the author's source, as a comment's does: a run cut off and run again makes the same.
+            account_id = ulid(int(clock.now().timestamp() * 1000), bytes.fromhex(digest("author", self.options.source,
+                                                                                        name)))
             item = records.account({"username": username, "email": email, "password_hash": "!" + secrets.token_hex(16),
-                                    "role": AUTHOR, "created_at": clock.now_iso(),
+                                    "account_id": account_id, "role": AUTHOR, "created_at": clock.now_iso(),
                                     "imported_from": self.options.source, "source_author": name})
             try:
                 self.table.transact([

@@ -164,6 +164,25 @@ def test_accounts_made_before_their_indexes_join_people_and_stored_admins_join_a
     dynamo.clear()
 
 
+def test_accounts_made_before_ids_get_one_and_their_older_tokens_end(
+        table: Table, api: Api, blog: Blog, dynamo: DynamoCalls) -> None:
+    # Given an account written before accounts had ids, signed in then
+    token = blog.user("uma")
+    _without(table, lambda item: _is_account(item) and item["username"] == "uma", "account_id")
+    assert api.get("/auth/me", token=token).status == 401  # a token naming an id the account lacks
+
+    outcome = index_accounts(table)
+
+    # Then it has an id, which a second run leaves as it is, and signing in again works
+    assert outcome["accounts indexed"] == 1
+    given = table.get(keys.user("uma"))
+    assert given is not None and len(given["account_id"]) == 26
+    assert index_accounts(table)["accounts indexed"] == 0
+    assert table.get(keys.user("uma")) == given
+    assert api.get("/auth/me", token=blog.login("uma")).status == 200
+    dynamo.clear()
+
+
 def test_comments_written_before_the_commenters_index_get_their_entries(
         table: Table, api: Api, blog: Blog, dynamo: DynamoCalls) -> None:
     # Given comments by an account and by an e-mail address, their commenter entries missing

@@ -7,7 +7,7 @@ import re
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from chalicelib.blog.tokens import ADMIN, READER, Principal, verify_jwt
+from chalicelib.blog.tokens import ADMIN, Principal, verify_jwt
 from chalicelib.errors import BadRequest, PayloadTooLarge, Unauthenticated
 from chalicelib.services import services
 
@@ -74,20 +74,20 @@ def header(request: Request, name: str) -> str | None:
     return value if value else None
 
 
-_READS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def caller(request: Request, *, account_read_by_service: bool = False) -> Principal | None:
     """The signed-in caller, or None; a present but bad token is refused, not ignored.
 
     A signature proves who issued the token, not that it still stands: every
-    write, and every read with an author's or admin's token, is checked against
-    the account (its token_version and role; one GetItem), so a role change, a
-    new password or signing out everywhere takes effect at once. A reader's
-    token on a read is not checked: it only personalises what anyone may read,
-    and lasts until it expires. ``account_read_by_service``: the service reads
-    the account in a read it makes anyway (a new comment's BatchGetItem, the
-    account's own routes), so
+    request with a token is checked against the account (its id, token_version
+    and role; one GetItem), so a role change, a new password, signing out
+    everywhere or deleting the account takes effect at once, and a token never
+    passes for the next owner of a deleted account's name (it names the old
+    account's id). Reads are checked too: a token personalises them (favorites,
+    follows, one's own held comments), which must be the holder's own.
+    ``account_read_by_service``: the service reads the account in a read it
+    makes anyway (a new comment's BatchGetItem, the account's own routes), so
     the check costs no round trip; not for an admin's token, which lifts limits
     before that read.
     """
@@ -99,8 +99,6 @@ def caller(request: Request, *, account_read_by_service: bool = False) -> Princi
         raise Unauthenticated("the Authorization header must be 'Bearer <token>'")
     settings = services().settings
     principal = verify_jwt(token.strip(), settings.jwt_secret, settings.admins)
-    if principal.role == READER and request.method in _READS:
-        return principal
     if account_read_by_service and principal.role != ADMIN:
         return principal
     return services().accounts.current(principal)

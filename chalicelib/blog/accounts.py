@@ -7,6 +7,7 @@ from functools import lru_cache
 from typing import Any
 
 from chalicelib.blog import clock, records
+from chalicelib.blog.ids import new_ulid
 from chalicelib.blog.passwords import hash_password, is_common, verify_password
 from chalicelib.blog.sign_in_limits import SignInLimits
 from chalicelib.blog.tokens import (
@@ -135,7 +136,7 @@ class Accounts:
         """
         user = user_view(item, self.settings)
         token = issue_jwt(user["username"], user["role"], self.settings.jwt_secret, self.settings.token_ttl_seconds,
-                          version=int(item.get("token_version", 0)),
+                          account_id=item.get("account_id"), version=int(item.get("token_version", 0)),
                           signed_in_at=carried.signed_in_at if carried else None,
                           expires=carried.expires if carried else None)
         return {"token": token, "user": user}
@@ -190,7 +191,18 @@ class Accounts:
         if not verify_password(fields["password"], item["password_hash"]):
             raise refused
         self.limits.release(claim)
+        if "account_id" not in item:
+            item = self._give_id(item)
         return self._session(item)
+
+    def _give_id(self, item: Item) -> Item:
+        """An account made before accounts had ids gets one at its next sign-in (``make migrate`` gives the rest):
+        from then on its tokens name the id, and a token issued to it before no longer passes."""
+        gone = Unauthenticated("this account no longer exists")
+        given = self.table.write(update(keys.user(item["username"]), "SET account_id = if_not_exists(account_id, :id)",
+                                        "attribute_exists(PK)", refusal=gone, id=new_ulid()))
+        assert given is not None
+        return given
 
     def me(self, principal: Principal) -> dict[str, Any]:
         """The caller's account, with a token carrying their current role.
@@ -313,12 +325,23 @@ class Accounts:
         if not valid_username(username):
             # No such account can exist; and an over-long key would be refused by DynamoDB.
             raise NotFound(f"there is no user {username[:40]!r}")
+        if is_named_admin(username, self.settings.admins):
+            # BLOG_ADMINS would override the stored role: storing it would change nothing the API applies,
+            # yet used to revoke that admin's tokens (any admin could sign any other out, at will).
+            raise Conflict(f"{username} is named in BLOG_ADMINS, which makes them an admin whatever role is stored; "
+                           "take the name out of BLOG_ADMINS to change their role",
+                           {"role": ["is set by BLOG_ADMINS for this account"]})
+        account = self.profile(username)
+        gone = NotFound(f"there is no user {username!r}")
+        if account.get("role") == role:
+            # Nothing the API applies changes, so no session ends.
+            return user_view(account, self.settings)
         # The user's tokens name the old role: they end here, and the next sign-in carries the new one.
         # The index keys too: an account made before the list existed joins it here.
         index = keys.account_index_keys(username)
         # A stored admin (deploy.admin) made a reader or an author leaves the admins' index.
-        item = self._revoke(username, NotFound(f"there is no user {username!r}"), ("role", role),
-                            ("GSI1PK", index["GSI1PK"]), ("GSI1SK", index["GSI1SK"]), removing=("GSI2PK", "GSI2SK"))
+        item = self._revoke(account["username"], gone, ("role", role), ("GSI1PK", index["GSI1PK"]),
+                            ("GSI1SK", index["GSI1SK"]), removing=("GSI2PK", "GSI2SK"))
         return user_view(item, self.settings)
 
     def listing(self, principal: Principal, params: dict[str, str] | None) -> dict[str, Any]:

@@ -200,5 +200,5 @@ class ModerationMail:
         except ConditionFailed:
             raise Conflict("this link was used already") from None
         principal = Principal(grant.username, role, expires=now + 60, version=int(account.get("token_version", 0)),
-                              current=True)
+                              account_id=account.get("account_id"), current=True)
         return self.moderation.act_on_own_post(principal, grant.comment_id, grant.action)

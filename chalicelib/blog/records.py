@@ -98,7 +98,7 @@ COMMENT_FIELDS: Final = frozenset({
     "author_website", "notify_replies", "status", "created_at", "edited_at", "likes", "dislikes",
     "reply_count", "held_because", *_PROVENANCE})
 ACCOUNT_FIELDS: Final = frozenset({
-    "username", "email", "role", "password_hash", "created_at", "bio", "image", "mail_held_comments",
+    "account_id", "username", "email", "role", "password_hash", "created_at", "bio", "image", "mail_held_comments",
     "token_version", *_PROVENANCE})
 _TOMBSTONE_GONE = ("body", "html", "author_name", "author_user", "author_email", "author_website")
 
@@ -265,6 +265,8 @@ def comment(fields: Mapping[str, Any]) -> dict[str, Any]:
 def account(fields: Mapping[str, Any]) -> dict[str, Any]:
     """An account item, in the admin's list of people (GSI1) and, when its stored role is admin, in the admins'
     index (GSI2) that held-comment mail reads."""
+    from chalicelib.blog.ids import is_ulid, new_ulid
+
     item = _allowed(fields, ACCOUNT_FIELDS, "account")
     username = _text(item, "username", 32)
     _text(item, "email", 254)
@@ -272,6 +274,10 @@ def account(fields: Mapping[str, Any]) -> dict[str, Any]:
         raise _refuse("role", "must be reader, author or admin")
     _text(item, "password_hash", 500)
     item["created_at"] = stored_date(item.get("created_at"), "created_at")
+    # The account's immutable id, which its tokens name (tokens.py): made once, kept by a restore.
+    item.setdefault("account_id", new_ulid())
+    if not isinstance(item["account_id"], str) or not is_ulid(item["account_id"]):
+        raise _refuse("account_id", "must be an account id (a ULID)")
     index = keys.stored_admin_index_keys(username) if item["role"] == ADMIN else {}
     return {**keys.user(username), **keys.account_index_keys(username), **index, **item}
 

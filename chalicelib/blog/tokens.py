@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Final
 
 from chalicelib import signing
 from chalicelib.blog import clock
+from chalicelib.blog.ids import is_ulid
 from chalicelib.errors import Forbidden, Unauthenticated
 from chalicelib.patterns import lazy
 from chalicelib.values import Value
@@ -25,12 +26,16 @@ _EDIT_TOKEN = lazy(r"^([0-9]{1,12})\.([A-Za-z0-9_-]{1,64})$")
 class Principal(Value):
     """Who is calling, as proven by a verified token."""
 
-    __slots__ = ("current", "expires", "role", "signed_in_at", "username", "version")
+    __slots__ = ("account_id", "current", "expires", "role", "signed_in_at", "username", "version")
 
     def __init__(self, username: str, role: str, expires: int = 0, version: int = 0, signed_in_at: int = 0,
-                 current: bool = False) -> None:
+                 current: bool = False, account_id: str | None = None) -> None:
         self.username: Final = username
         self.role: Final = role
+        # The account's immutable id (a ULID, the token's ``sub``). A username can be taken again
+        # once its account is deleted; the id cannot, so a token never passes for the name's next
+        # owner. None only for a token issued before accounts had ids, to an account without one.
+        self.account_id: Final = account_id
         # When the token proving this ends (epoch seconds); a refreshed token keeps it.
         self.expires: Final = expires
         # The account's token_version when the token was issued: changing the role or
@@ -63,17 +68,20 @@ def applied_role(username: str, stored_role: str, admins: frozenset[str]) -> str
     return stored_role if stored_role in ROLES else READER
 
 
-def issue_jwt(username: str, role: str, secret: str, ttl_seconds: int, *, version: int = 0,
+def issue_jwt(username: str, role: str, secret: str, ttl_seconds: int, *, account_id: str | None, version: int = 0,
               signed_in_at: int | None = None, expires: int | None = None) -> str:
     """A token for ``role`` (the role the API applies), ending ``ttl_seconds`` from now or at ``expires``.
 
-    ``ver`` is the account's token_version; ``auth_time`` (the OpenID Connect name)
-    is when the password was given, which a refreshed token carries over.
+    ``sub`` is the account's immutable id and ``name`` its username (an account without an id
+    yet gets the older form, ``sub`` = username); ``ver`` is the account's token_version;
+    ``auth_time`` (the OpenID Connect name) is when the password was given, which a refreshed
+    token carries over.
     """
     import jwt
 
     issued = clock.epoch()
-    claims = {"sub": username, "role": role, "ver": version, "auth_time": signed_in_at or issued,
+    subject = {"sub": account_id, "name": username} if account_id else {"sub": username}
+    claims = {**subject, "role": role, "ver": version, "auth_time": signed_in_at or issued,
               "iat": issued, "exp": expires or issued + ttl_seconds}
     return jwt.encode(claims, secret, algorithm="HS256")
 
@@ -96,7 +104,10 @@ def verify_jwt(token: str, secret: str, admins: frozenset[str]) -> Principal:
         raise Unauthenticated("the token is not valid; sign in again")
     if expires <= clock.epoch():
         raise Unauthenticated("the token has expired; sign in again")
-    username = claims["sub"]
+    # A token that names its account's id (``sub``) names the username in ``name``; an older one, only ``sub``.
+    account_id, username = (claims["sub"], claims["name"]) if "name" in claims else (None, claims["sub"])
+    if account_id is not None and not (isinstance(account_id, str) and is_ulid(account_id)):
+        raise Unauthenticated("the token is not valid; sign in again")
     role = claims.get("role")
     # Tokens issued before versions existed carry neither claim: version 0, as their accounts have.
     version = _count(claims.get("ver", 0))
@@ -109,7 +120,7 @@ def verify_jwt(token: str, secret: str, admins: frozenset[str]) -> Principal:
     if is_named_admin(username, admins):
         role = ADMIN
     return Principal(username=username, role=role, expires=int(expires), version=version,
-                     signed_in_at=signed_in_at)
+                     signed_in_at=signed_in_at, account_id=account_id)
 
 
 REVOKED = "this session has ended (the password or role changed, or the account signed out everywhere); sign in again"
@@ -119,6 +130,9 @@ def current_principal(principal: Principal, account: Item | None, admins: frozen
     """``principal`` checked against its account as read just now: the account's role, or 401."""
     if account is None:
         raise Unauthenticated("this account no longer exists")
+    if account.get("account_id") != principal.account_id:
+        # The name was deleted and taken again: the token was issued to the account that had it before.
+        raise Unauthenticated("this account no longer exists; sign in again")
     if int(account.get("token_version", 0)) != principal.version:
         raise Unauthenticated(REVOKED)
     return principal.replace(role=applied_role(principal.username, str(account.get("role")), admins), current=True)
