@@ -128,10 +128,10 @@ def _text(fields: Mapping[str, Any], name: str, limit: int, *, required: bool = 
     return value
 
 
-def _whole(fields: Mapping[str, Any], name: str, minimum: int = 0) -> int:
+def whole(fields: Mapping[str, Any], name: str, minimum: int = 0) -> int:
     value = fields.get(name, 0)
-    whole = isinstance(value, int) or (isinstance(value, Decimal) and value == value.to_integral_value())
-    if isinstance(value, bool) or not whole:
+    is_whole = isinstance(value, int) or (isinstance(value, Decimal) and value == value.to_integral_value())
+    if isinstance(value, bool) or not is_whole:
         raise _refuse(name, "must be a whole number")
     if int(value) < minimum:
         raise _refuse(name, f"must be at least {minimum}")
@@ -211,9 +211,9 @@ def post(fields: Mapping[str, Any]) -> dict[str, Any]:
             continue
         item[name] = stored_date(item.get(name), name)
     item["labels"] = clean_labels(item.get("labels") or [])
-    item["version"] = _whole(item, "version", 1) if "version" in item else 1
+    item["version"] = whole(item, "version", 1) if "version" in item else 1
     for name in ("comment_count", "favorites_count"):
-        item[name] = _whole(item, name)
+        item[name] = whole(item, name)
     item["comments_closed"] = bool(item.get("comments_closed", False))
     item.setdefault("custom_summary", None)
     if not item.get("first_published"):  # only a post once published carries it (its slug is then fixed)
@@ -241,7 +241,7 @@ def comment(fields: Mapping[str, Any]) -> dict[str, Any]:
     if item.get("edited_at") is not None:
         item["edited_at"] = stored_date(item["edited_at"], "edited_at")
     for name in ("depth", "likes", "dislikes", "reply_count"):
-        item[name] = _whole(item, name)
+        item[name] = whole(item, name)
     item.setdefault("parent_id", None)
     if status == Status.DELETED:
         for gone in (*_TOMBSTONE_GONE, "held_because"):
