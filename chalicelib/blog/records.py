@@ -114,7 +114,7 @@ def _refuse(name: str, message: str) -> RecordError:
 def _allowed(fields: Mapping[str, Any], allowed: frozenset[str], kind: str) -> dict[str, Any]:
     unknown = sorted(k for k in fields if k not in allowed and k not in ("PK", "SK", *keys.INDEX_KEY_ATTRIBUTES))
     if unknown:
-        raise _refuse(unknown[0], f"is not an attribute a {kind} has (unknown: {', '.join(unknown)[:200]})")
+        raise _refuse(unknown[0], f"is not an attribute of a stored {kind} (unknown: {', '.join(unknown)[:200]})")
     # Keys and index attributes are derived here, never taken from the caller.
     return {k: v for k, v in fields.items() if k not in ("PK", "SK", *keys.INDEX_KEY_ATTRIBUTES)}
 
