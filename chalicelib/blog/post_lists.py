@@ -135,4 +135,4 @@ class PostLists:
 def _year(month: str) -> int | None:
     """The year of an archive month ("2026-03"), or None for one outside the years a post may have (1970-9999)."""
     head = str(month).split("-", 1)[0]
-    return int(head) if head.isdigit() and len(head) == 4 and 1970 <= int(head) else None
+    return int(head) if head.isdigit() and len(head) == 4 and int(head) >= 1970 else None
