@@ -353,7 +353,7 @@ class PersonalData:
         for record in records:
             change = record.get("dynamodb") or {}
             if record.get("eventName") != "INSERT" or not str(
-                    (change.get("Keys") or {}).get("PK", {}).get("S", "")).startswith("DATAREQ#"):
+                    (change.get("Keys") or {}).get("PK", {}).get("S", "")).startswith(keys.DATA_REQUEST_PREFIX):
                 continue
             request = image(change.get("NewImage"))
             if request is not None:

@@ -165,7 +165,7 @@ class Social:
             found += self.table.batch_get(keys_wanted[start:start + MAX_KEYS_PER_BATCH_GET])
         for item in found:
             sort_key = str(item["SK"])
-            if sort_key == "#USER":
+            if sort_key == keys.USER_SK:
                 relations.users[str(item["username"]).casefold()] = item
             elif sort_key.startswith(keys.FOLLOWS_PREFIX):
                 relations.following.add(sort_key.removeprefix(keys.FOLLOWS_PREFIX))
