@@ -89,7 +89,7 @@ def ensure_admin(table: Table, settings: Settings, username: str, email: str, pa
             say(f"{account['username']} is an admin already; nothing changed.")
             return "unchanged"
         # The promoted account as records.account files an admin (its index keys), set on the stored one.
-        promoted = records.account({**{k: v for k, v in account.items() if k in records.ACCOUNT_FIELDS},
+        promoted = records.account_item({**{k: v for k, v in account.items() if k in records.ACCOUNT_FIELDS},
                                     "role": ADMIN})
         changed = {k: promoted[k] for k in ("role", *keys.INDEX_KEY_ATTRIBUTES) if k in promoted}
         names = {f"#a{i}": name for i, name in enumerate(changed)}

@@ -58,17 +58,17 @@ def account(item: Mapping[str, Any], trusted: bool) -> tuple[Item, bool]:
         set_aside = fields.get("role", READER) != READER or fields.get("password_hash", NO_PASSWORD) != NO_PASSWORD
         fields["role"], fields["password_hash"] = READER, NO_PASSWORD
     fields.setdefault("password_hash", NO_PASSWORD)
-    return records.account(fields), set_aside
+    return records.account_item(fields), set_aside
 
 
 def rebuild(kind: str, item: Mapping[str, Any]) -> Item:
     """The record of ``kind`` as its constructor builds it from the file's item (accounts: see account())."""
     if kind == "post":
-        return records.post(_fields(item))
+        return records.post_item(_fields(item))
     if kind == "comment":
         fields = _fields(item)
         fields.setdefault("imported_from", "export")  # no notification goes out for it
-        return records.comment(fields)
+        return records.comment_item(fields)
     if kind == "counts":
         fields = _fields(item, _COUNTS)
         if not isinstance(fields.get("slug"), str) or not is_valid_slug(fields["slug"]):

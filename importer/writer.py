@@ -235,7 +235,7 @@ class Writer:
         """Save under ``slug``: the slug it got (the earlier run's, when one won a race), or None when taken."""
         assert self.upkeep is not None and self.table is not None and marker.item is not None
         if item["slug"] != slug:  # the first choice was taken: the same post under the next slug
-            item = records.post({**item, "slug": slug})
+            item = records.post_item({**item, "slug": slug})
         writes = [Write("Put", item={**marker.item, "slug": slug}, condition=marker.condition,
                         refusal=marker.refusal)]
         if source.url_key:

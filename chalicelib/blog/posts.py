@@ -133,24 +133,24 @@ class Posts:
             return replayed
         now = clock.now_iso()
         status, published_at = _schedule(fields.get("status", Status.PUBLISHED), fields.get("published_at"), None, now)
-        fields_in: Item = {
-            "title": fields["title"],
-            "body": fields["body"],
-            "labels": fields.get("labels", []),
-            "custom_summary": fields.get("summary") or None,
-            "comments_closed": fields.get("comments_closed", False),
-            "author": principal.username,
-            "status": status,
-            "published_at": published_at,
-            "created_at": now,
-            "updated_at": now,
-            "version": 1,
-            "first_published": status == Status.PUBLISHED,
-        }
         explicit = fields.get("slug")
         candidates = [explicit] if explicit else _candidate_slugs(slugify(fields["title"]) or "post")
         for slug in candidates:
-            post = records.post({**fields_in, "slug": slug})
+            post = records.post({
+                "slug": slug,
+                "title": fields["title"],
+                "body": fields["body"],
+                "labels": fields.get("labels", []),
+                "custom_summary": fields.get("summary") or None,
+                "comments_closed": fields.get("comments_closed", False),
+                "author": principal.username,
+                "status": status,
+                "published_at": published_at,
+                "created_at": now,
+                "updated_at": now,
+                "version": 1,
+                "first_published": status == Status.PUBLISHED,
+            })
             view = views.post_view(post, now, self.close_after_days)
             record = [claim.record(view, clock.epoch())] if claim else []
             try:

@@ -30,12 +30,12 @@ _ATTEMPTS = 4
 
 def held(item: Item, status: str) -> Item:
     """The same comment filed outside the public range, in the moderation queue (records.comment files it)."""
-    return records.comment({**item, "status": status})
+    return records.comment_item({**item, "status": status})
 
 
 def public(item: Item) -> Item:
     """The same comment in the public range, with its place in the post's by-score order and the comments feed."""
-    return records.comment({**item, "status": Status.APPROVED})
+    return records.comment_item({**item, "status": Status.APPROVED})
 
 
 def reference(item: Item) -> Item:
