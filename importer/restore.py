@@ -176,8 +176,9 @@ class Restore:
             self.resuming = True
             self.report.notes.append("this export was restored here before (or in part): resuming")
         elif not self.merge and not _empty_but_for(table, marker):
-            raise ImportError_(f"the table {table.name} is not empty: restore into an empty table (a new stage, "
-                               "or after `make clean-data`), or pass --merge to add to what it holds")
+            raise ImportError_(f"the table {table.name} is not empty: restore into an empty table (a new stage; "
+                               "locally, `make clean-data`, then `SEED=0 make run`, which starts with no sample "
+                               "posts), or pass --merge to add to what it holds")
         table.write(put({**marker, "slug": "", "source_ref": str(header["export_id"]),
                          "exported_at": str(header.get("exported_at", ""))}))
         self._posts(table)
