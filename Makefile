@@ -11,9 +11,9 @@ IMPORT_INSTALLED := $(VENV)/.installed-import
 # `make import`: STAGE only when given (the deploy targets below default it to dev).
 IMPORT_TARGET = $(if $(filter-out file undefined,$(origin STAGE)),--stage $(STAGE),)
 
-.PHONY: migrate import export run run-cached nginx test fuzz e2e browser screenshot lint bench conformance clean clean-data bootstrap deploy admin teardown package policy-check budgets
+.PHONY: migrate import export run run-cached nginx test fuzz e2e browser screenshot lint bench conformance clean clean-data bootstrap deploy admin teardown package policy-check budgets docs docs-serve
 
-$(INSTALLED): requirements.txt requirements-run.txt requirements-import.txt requirements-dev.txt
+$(INSTALLED): requirements.txt requirements-run.txt requirements-import.txt requirements-dev.txt requirements-docs.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@ $(RUN_INSTALLED) $(IMPORT_INSTALLED)
@@ -37,7 +37,7 @@ run-cached: $(INSTALLED) nginx  ## `make run` behind a real HTTP cache (nginx pr
 nginx:  ## Debian's nginx for run-cached, the edge-cache tests and bench (apt-get only when it is missing)
 	bash devtools/install_nginx.sh
 
-import: $(IMPORT_INSTALLED)  ## import an export (Blogger, Takeout, WordPress, Disqus): FILE=… [STAGE=…] [DRY_RUN=1] [PORT=…] [ARGS='--author old=new']
+import: $(IMPORT_INSTALLED)  ## import an export (Blogger, Takeout, WordPress, Disqus, Isso, Remark42, Commento, Ghost) or a folder of Markdown posts: FILE=… [STAGE=…] [DRY_RUN=1] [PORT=…] [ARGS='--author old=new']
 	@test -n "$(FILE)" || { echo "make import FILE=path/to/export.xml [STAGE=…] [DRY_RUN=1]"; exit 2; }
 	$(PY) -m importer "$(FILE)" $(IMPORT_TARGET) $(if $(DRY_RUN),--dry-run,) $(ARGS)
 
@@ -66,24 +66,35 @@ screenshot: $(INSTALLED) browser  ## docs/demo-post.png, the README's picture of
 	$(PY) -m devtools.screenshot docs/demo-post.png
 	$(PY) -m devtools.screenshot --console docs
 
-lint: $(INSTALLED)  ## ruff, mypy and vulture (dead code)
+lint: $(INSTALLED)  ## ruff, mypy, vulture (dead code) and Spectral (the OpenAPI document; installs into .tools/)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 	$(VENV)/bin/vulture
+	$(PY) -m devtools.spectral
 
-bench: $(INSTALLED) nginx  ## budgets: DynamoDB round trips, items read, import time, make run's memory and exit time under load, a fresh clone's first answer, the edge cache
-	$(PY) -m bench.run
+bench: $(INSTALLED) nginx  ## budgets: DynamoDB round trips, items read, import time, make run's memory and exit time under load, a fresh clone's first answer, the edge cache; figures to docs/budgets/
+	$(PY) -m bench.run --record docs/budgets/latest.json
+
+# MkDocs says nothing useful about its successor on every build.
+DOCS_ENV := NO_MKDOCS_2_WARNING=1
+DOCS_PORT ?= 8001
+
+docs: $(INSTALLED)  ## the documentation site into site/, strictly: any warning (a broken link, a missing snippet) fails
+	$(DOCS_ENV) $(PY) -m mkdocs build --strict
+
+docs-serve: $(INSTALLED)  ## the documentation site on http://127.0.0.1:$${DOCS_PORT:-8001}, rebuilt as pages change
+	$(DOCS_ENV) $(PY) -m mkdocs serve --strict --dev-addr 127.0.0.1:$(DOCS_PORT)
 
 clean-data:  ## forget the local blog's data and keys
 	rm -rf .local
 
 clean: clean-data
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache site
 
 conformance: $(INSTALLED)  ## the RealWorld (Conduit) Postman suite with newman against the local stack
 	$(PY) -m devtools.conformance
 
-# --- deploy (README "Deploy"): STAGE is one of .chalice/config.json's stages -------------------
+# --- deploy (docs/deploy.md): STAGE is one of .chalice/config.json's stages -------------------
 STAGE ?= dev
 
 bootstrap: $(INSTALLED)  ## the stage's table stack and SSM secrets (idempotent), before `chalice deploy`

@@ -57,6 +57,7 @@ def notify_comments(event: DynamoDBEvent) -> None:
     records = event.to_dict()["Records"]
     services().webhooks.handle(records)
     services().personal_data.handle(records)  # links asked for at POST /data-requests (never raises for SES)
+    services().password_resets.handle(records)  # and at POST /auth/password-reset (nor does this)
     try:
         services().moderation_mail.handle(records)
     finally:  # each is idempotent per message: a batch delivered again sends only what did not go

@@ -11,6 +11,7 @@ import argparse
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from bench import (
     coldstart,
@@ -27,7 +28,7 @@ from bench import (
     write_units,
 )
 from bench.harness import configure_environment
-from bench.report import Figure, all_met, render
+from bench.report import Figure, all_met, record, render
 
 
 def _dynamo() -> list[Figure]:
@@ -58,6 +59,8 @@ GROUPS: dict[str, Callable[[], list[Figure]]] = {
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.run")
     parser.add_argument("--only", help=f"comma-separated, of: {', '.join(GROUPS)}")
+    parser.add_argument("--record", type=Path, metavar="JSON",
+                        help="merge the figures into this file and write its .md beside it (the docs' Budgets page)")
     args = parser.parse_args(argv)
     chosen = args.only.split(",") if args.only else list(GROUPS)
     unknown = set(chosen) - set(GROUPS)
@@ -67,7 +70,10 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     figures: list[Figure] = []
     for name in chosen:
-        figures += GROUPS[name]()
+        measured = GROUPS[name]()
+        figures += measured
+        if args.record:  # after each group, so a long run cut short keeps what it measured
+            record(args.record, {name: measured}, list(GROUPS))
     print(render(figures))
     print()
     over = [f for f in figures if f.met is False]

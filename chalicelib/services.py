@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from chalicelib.blog.moderation import Moderation
     from chalicelib.blog.moderation_mail import ModerationMail
     from chalicelib.blog.notifications import Notifications
+    from chalicelib.blog.password_resets import PasswordResets
     from chalicelib.blog.personal_data import PersonalData
     from chalicelib.blog.post_lists import PostLists
     from chalicelib.blog.posts import Posts
@@ -131,6 +132,11 @@ class Services:
     def moderation_mail(self) -> ModerationMail:
         from chalicelib.blog.moderation_mail import ModerationMail
         return ModerationMail(self.table, self.settings, self.notifications, self.moderation)
+
+    @cached_property
+    def password_resets(self) -> PasswordResets:
+        from chalicelib.blog.password_resets import PasswordResets
+        return PasswordResets(self.table, self.settings, self.antispam, self.notifications)
 
     @cached_property
     def personal_data(self) -> PersonalData:

@@ -1,4 +1,5 @@
-"""Import another blog's export into the table: Blogger, WordPress (WXR) and Disqus.
+"""Import another blog's export into the table: Blogger, WordPress (WXR) and Disqus (formats.py);
+Isso, Remark42, Commento, Ghost and folders of Markdown posts (sources/).
 
 An operator command (`make import FILE=…`, `python -m importer`), never part of
 the Lambda package: nothing under chalicelib/ imports it.

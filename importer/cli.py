@@ -30,18 +30,20 @@ if TYPE_CHECKING:
 
 PROJECT = Path(__file__).resolve().parents[1]
 _USERNAME_HINT = "letters, digits, '_' or '-', 3 to 30 of them"
+REDIRECTS = PROJECT / ".local" / "redirects"
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m importer", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("file", type=Path, help="a Blogger backup or Takeout feed.atom, a WordPress WXR, a Disqus XML, "
-                        "or this blog's own export (make export), which is restored")
+                        "an Isso database, a Remark42 backup, a Commento or Ghost export, a folder of Markdown "
+                        "posts (Jekyll, Hugo, Eleventy), or this blog's own export (make export), which is restored")
     parser.add_argument("--stage", help="write to this stage's table (else: the running `make run`)")
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")),
                         help="which `make run` stack (its PORT); default $PORT or 8000")
     parser.add_argument("--dry-run", action="store_true", help="read everything, report, write nothing")
-    parser.add_argument("--pages", action="store_true", help="import pages too (WordPress, Blogger)")
+    parser.add_argument("--pages", action="store_true", help="import pages too (WordPress, Blogger, Ghost, Markdown)")
     parser.add_argument("--author", action="append", default=[], metavar="OLD=NEW",
                         help="give posts by OLD (the source's author name) to the existing account NEW")
     parser.add_argument("--default-author", default="admin",
@@ -53,8 +55,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--no-create-pages", action="store_true",
                         help="Disqus: skip threads whose address matches no post here, instead of creating one")
     parser.add_argument("--slugs", type=Path, help="a JSON object: old URL -> the slug to give that post")
-    parser.add_argument("--redirects", type=Path, default=Path("import-redirects.json"),
-                        help="where to write the redirect map, old URL -> new slug (default ./import-redirects.json)")
+    parser.add_argument("--redirects", type=Path,
+                        help="where to write the redirect map, old URL -> new slug (default: a new file named "
+                             f"after the imported one in {REDIRECTS.relative_to(PROJECT)}/, never an earlier map)")
     parser.add_argument("--merge", action="store_true",
                         help="restoring this blog's export: add to a table that is not empty (else refused)")
     parser.add_argument("--trust-accounts", action="store_true",
@@ -179,18 +182,34 @@ def email_hasher(stage: str | None) -> Callable[[str], str] | None:
     return lambda address: email_hash(derived, address)
 
 
+def redirect_map_path(source: Path, folder: Path) -> Path:
+    """A new file in ``folder`` named after the imported file (``blog.xml`` gives ``blog.json``, then
+    ``blog-2.json`` …): each import keeps its own map, and an earlier one is never overwritten."""
+    folder.mkdir(parents=True, exist_ok=True)
+    stem = source.name.removesuffix(".gz").rsplit(".", 1)[0] or "import"
+    for number in range(1, 10_000):
+        candidate = folder / (f"{stem}.json" if number == 1 else f"{stem}-{number}.json")
+        try:
+            candidate.touch(exist_ok=False)  # claimed atomically: two imports at once never share a name
+        except FileExistsError:
+            continue
+        return candidate
+    raise ImportError_(f"{folder}: 10,000 redirect maps named after {source.name} already; pass --redirects FILE")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         from chalicelib.blog.accounts import valid_username
 
-        if not args.file.is_file():
-            raise ImportError_(f"{args.file}: no such file")
+        if not args.file.exists():
+            raise ImportError_(f"{args.file}: no such file or folder")
         if not valid_username(args.default_author):
             raise ImportError_(f"--default-author {args.default_author!r}: not a username ({_USERNAME_HINT})")
-        with args.file.open("rb") as handle:
-            if is_export(handle):
-                return _restore(args)
+        if args.file.is_file():
+            with args.file.open("rb") as handle:
+                if is_export(handle):
+                    return _restore(args)
         env = _stage_env(args.stage or "local")
         depth = args.max_reply_depth if args.max_reply_depth is not None else int(env.get("MAX_REPLY_DEPTH", "5"))
         options = Options(source="", default_author=args.default_author, authors=_pairs(args.author),
@@ -212,6 +231,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     print(render_report(report, args.dry_run))
     if not args.dry_run and report.redirects:
-        args.redirects.write_text(json.dumps(report.redirects, indent=1, ensure_ascii=False) + "\n")
-        print(f"Redirect map ({len(report.redirects)} addresses): {args.redirects}")
+        where = args.redirects or redirect_map_path(args.file, REDIRECTS)
+        where.write_text(json.dumps(report.redirects, indent=1, ensure_ascii=False) + "\n")
+        print(f"Redirect map ({len(report.redirects)} addresses): {where}")
     return 0

@@ -1,4 +1,5 @@
-"""The records every format is read into: a source post, a source comment, something skipped."""
+"""The records every format is read into: a source post, a source comment, something skipped,
+another address of a post, a note for the report."""
 
 from __future__ import annotations
 
@@ -35,6 +36,7 @@ class SourcePost:
     comments_closed: bool = False
     # Disqus threads are pages of another site: attach to a post already here when one has the address.
     attach_existing: bool = False
+    summary: str | None = None  # the source's own excerpt, when it has one
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -63,4 +65,19 @@ class Skipped:
     kind: str
 
 
-Record = SourcePost | SourceComment | Skipped
+@dataclass(frozen=True)
+class Alias:
+    """Another address of an imported post (Hugo's ``aliases``, Jekyll's ``permalink``): kept in the redirect map."""
+
+    post_ref: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Note:
+    """A line for the import report that only the reader can write (a protected post held, a shortcode kept)."""
+
+    text: str
+
+
+Record = SourcePost | SourceComment | Skipped | Alias | Note

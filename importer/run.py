@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import IO, Any, BinaryIO
 
@@ -14,8 +14,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColum
 from rich.text import Text
 
 from chalicelib.store.table import Table
+from importer import sources
 from importer.formats import ReadOptions, detect, reader
-from importer.model import Skipped, SourceComment, SourcePost
+from importer.model import Alias, Note, Record, Skipped, SourceComment, SourcePost
 from importer.plan import plan_threads
 from importer.staging import Staging
 from importer.writer import Options, Report, Writer
@@ -51,6 +52,12 @@ class _Counting:
         return chunk
 
 
+def _advancing(records: Iterator[Record], advance: Callable[[], object]) -> Iterator[Record]:
+    for record in records:
+        advance()
+        yield record
+
+
 @contextmanager
 def _opened(path: Path) -> Iterator[BinaryIO]:
     with path.open("rb") as handle:
@@ -65,14 +72,27 @@ def run_import(path: Path, table: Table | None, options: Options, *, pages: bool
     """
     report = Report()
     bar = progress or progress_bar(open(os.devnull, "w"))  # noqa: SIM115 - closed with the bar below
-    with _opened(path) as handle, Staging() as staging, bar:
-        kind = detect(handle)
+    aliases: list[Alias] = []
+    with ExitStack() as opened, Staging() as staging, bar:
+        newer = sources.detect(path)
+        if newer is not None:  # read from the path (a database, a folder), counted by record
+            kind = newer
+            reading = bar.add_task("reading", total=None)
+            found = _advancing(sources.reader(kind)(path, ReadOptions(pages=pages)), lambda: bar.advance(reading))
+        else:
+            handle = opened.enter_context(_opened(path))
+            kind = detect(handle)
+            reading = bar.add_task("reading", total=path.stat().st_size)
+            counted = _Counting(handle, lambda n: bar.advance(reading, n))
+            found = reader(kind)(counted, ReadOptions(pages=pages))  # type: ignore[arg-type]
         options.source = options.source or kind
         report.notes.insert(0, f"format: {kind}")
-        reading = bar.add_task("reading", total=path.stat().st_size)
-        counted = _Counting(handle, lambda n: bar.advance(reading, n))
-        for record in reader(kind)(counted, ReadOptions(pages=pages)):  # type: ignore[arg-type]
-            if isinstance(record, SourcePost):
+        for record in found:
+            if isinstance(record, Alias):
+                aliases.append(record)
+            elif isinstance(record, Note):
+                report.notes.append(record.text)
+            elif isinstance(record, SourcePost):
                 what = "thread" if record.attach_existing else "post (draft)" if record.draft else "post"
                 report.read[what] += 1
                 staging.add_post(record)
@@ -91,6 +111,11 @@ def run_import(path: Path, table: Table | None, options: Options, *, pages: bool
             post_refs.add(post.ref)
             writer.post(post)
             bar.advance(posting)
+        for alias in aliases:  # another address of a post: in the redirect map beside its source URL
+            if alias.post_ref in writer.slugs:
+                report.redirects[alias.url] = writer.slugs[alias.post_ref]
+        if aliases:
+            report.notes.append(f"{len(aliases)} other addresses of posts (aliases, permalinks): in the redirect map")
 
         # Thread by thread: a plan holds one post's comment ids, never the whole file's.
         commenting = bar.add_task("comments", total=staging.comment_count())

@@ -46,3 +46,21 @@ def slug_from_url(url: str) -> str | None:
         if name in _PAGE_PARAMETERS and value.isdigit():
             return f"{name.replace('_', '-')}-{value}"
     return None
+
+
+def title_from_url(url: str) -> str:
+    """A title for a page known only by its address: its last path segment as words ("/web/23-minutes/" gives
+    "23 minutes"), else its host; never the raw address."""
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return "(untitled)"
+    segments = [s for s in unquote(parts.path).split("/") if s and s.lower() not in ("index.html", "index.php")]
+    if segments:
+        last = segments[-1]
+        for suffix in _PAGE_SUFFIXES:
+            last = last.removesuffix(suffix)
+        words = " ".join(last.replace("-", " ").replace("_", " ").split())
+        if words:
+            return words[:1].upper() + words[1:]
+    return (parts.hostname or "").removeprefix("www.") or "(untitled)"

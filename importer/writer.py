@@ -226,6 +226,9 @@ class Writer:
             placed = self._save(item, slug, source, extra_marker)
             if placed == slug:
                 self._post_sizes[slug] = item_size({**item, **keys.post(slug), "slug": slug})
+                if slug != next(iter(self._candidates(source))):
+                    self.report.notes.append(f"{source.url or source.ref}: its slug was taken (another post, "
+                                             f"perhaps of another site): imported as {slug}")
             if placed is not None:
                 self._done(source, placed, "created" if placed == slug else "already imported")
                 return
@@ -335,7 +338,7 @@ class Writer:
             "body": source.html,
             "format": "html",
             "labels": source.labels,
-            "custom_summary": None,
+            "custom_summary": source.summary,
             "comments_closed": source.comments_closed,
             "author": self.author_for(source.author),
             "status": status,

@@ -32,15 +32,15 @@ def text(element: ET.Element | None) -> str:
     return (element.text or "").strip() if element is not None else ""
 
 
-def child(element: ET.Element, name: str, ns_prefix: str = "") -> ET.Element | None:
-    """The first child named ``name`` (local name) whose namespace starts with ``ns_prefix``."""
+def child(element: ET.Element, name: str, ns_prefix: str | tuple[str, ...] = "") -> ET.Element | None:
+    """The first child named ``name`` (local name) whose namespace starts with ``ns_prefix`` (or one of them)."""
     for item in element:
         if local(item.tag) == name and namespace(item.tag).startswith(ns_prefix):
             return item
     return None
 
 
-def child_text(element: ET.Element, name: str, ns_prefix: str = "") -> str:
+def child_text(element: ET.Element, name: str, ns_prefix: str | tuple[str, ...] = "") -> str:
     return text(child(element, name, ns_prefix))
 
 

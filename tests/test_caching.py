@@ -55,6 +55,7 @@ EXPECTED_CLASSES = {
     "/moderation/by-mail": None,  # a page per admin's signed link
     "/me/export": None,  # one person's own data
     "/data-requests/confirm": None,
+    "/auth/password-reset/confirm": None,
     "/api/user": None,
     "/api/articles/feed": None,  # a signed-in reader's own feed
     "/api/profiles/{username}": "page",

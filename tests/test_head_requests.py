@@ -14,6 +14,7 @@ import pytest
 
 from chalicelib.blog import clock
 from chalicelib.services import services
+from chalicelib.store import keys
 from tests.conftest import Api, Blog, Reply
 from tests.openapi_document import load_document, operations
 
@@ -50,6 +51,10 @@ def urls(api: Api, blog: Blog, configure: Any) -> dict[str, str]:
     found["/moderation/by-mail"] = link.removeprefix(services().settings.site_url)
     found["/data-requests/confirm"] = "/data-requests/confirm?token=" + services().personal_data.link_token(
         "0" * 32, "export", "01J00000000000000000000000", clock.epoch() + 3600)
+    account = services().table.get(keys.user("root"))
+    assert account is not None
+    found["/auth/password-reset/confirm"] = "/auth/password-reset/confirm?token=" + services().password_resets.token(
+        account, clock.epoch() + 3600)
     return found
 
 

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from chalicelib import blog as blog_package
-from chalicelib.blog import accounts, comments, moderation, personal_data, posts, previews, votes
+from chalicelib.blog import accounts, comments, moderation, password_resets, personal_data, posts, previews, votes
 from chalicelib.blog.validation import (
     DEFAULT_PAGE_SIZE,
     MAX_PAGE_SIZE,
@@ -54,6 +54,8 @@ FIELD_TABLES: dict[str, tuple[FieldTable, str, str]] = {
     "previews.POST_PREVIEW_FIELDS": (previews.POST_PREVIEW_FIELDS, "/preview", "post"),
     "personal_data.DELETE_FIELDS": (personal_data.DELETE_FIELDS, "/me", "delete"),
     "personal_data.REQUEST_FIELDS": (personal_data.REQUEST_FIELDS, "/data-requests", "post"),
+    "password_resets.REQUEST_FIELDS": (password_resets.REQUEST_FIELDS, "/auth/password-reset", "post"),
+    "accounts.RESET_FIELDS": (accounts.RESET_FIELDS, "/auth/password-reset/confirm", "post"),
 }
 # Tables no operation of this document reads: PUT /api/user (RealWorld, its own spec) reads PROFILE_FIELDS.
 OTHER_API_TABLES: dict[str, FieldTable] = {"accounts.PROFILE_FIELDS": accounts.PROFILE_FIELDS}
@@ -123,8 +125,9 @@ def expected_schema(rule: Callable[[Any], Any]) -> dict[str, Any]:
     if isinstance(rule, Text):
         minimum = rule.min_length
         if type(rule) is not Text:
-            # A refinement (Username, SlugRule) may refuse short values that Text would take.
-            minimum = shortest_accepted(lambda n: accepts(rule, "a" * n), rule.max_length)
+            # A refinement (Username, SlugRule) may refuse short values that Text would take. The sample neither
+            # repeats one character nor runs in sequence, which a new password may not.
+            minimum = shortest_accepted(lambda n: accepts(rule, ("ab" + "c" * n)[:n]), rule.max_length)
             assert minimum >= rule.min_length
         return {"type": "string", "minLength": minimum, "maxLength": rule.max_length}
     raise AssertionError(f"no schema is known for the rule {rule!r}: teach expected_schema about it")

@@ -26,6 +26,7 @@ from jsonschema.exceptions import ValidationError
 from chalicelib.blog import clock
 from chalicelib.services import services
 from chalicelib.settings import Settings
+from chalicelib.store import keys
 from tests.conftest import ADMIN as ADMIN_NAME
 from tests.conftest import Api, Blog, Reply
 from tests.openapi_document import Operation, check_reply, load_document, operations, resolve
@@ -490,6 +491,38 @@ def act_on_data_link(scene: Scene, send: Send) -> None:
     send(query="token=" + data_link("delete") + "&comments=tombstone", raw=b"", headers=form)
     send(query="token=" + data_link("delete") + "&comments=tombstone", raw=b"", headers=form)  # 403: spent
     send(query="token=forged.token", raw=b"", headers=form)  # 403
+
+
+def reset_link(username: str) -> str:
+    account = services().table.get(keys.user(username))
+    assert account is not None
+    return services().password_resets.token(account, clock.epoch() + 60)
+
+
+@step("post", "/auth/password-reset")
+def request_password_reset(scene: Scene, send: Send) -> None:
+    send(body={"email": "bob@example.com"})
+    send(body={"email": "not an address"})  # 422
+
+
+@step("get", "/auth/password-reset/confirm")
+def show_password_reset(scene: Scene, send: Send) -> None:
+    scene.blog.user("forgetful")
+    send(query="token=" + reset_link("forgetful"))
+    send()  # 400: no token
+    send(query="token=forged.token")  # 403
+
+
+@step("post", "/auth/password-reset/confirm")
+def reset_password(scene: Scene, send: Send) -> None:
+    scene.blog.user("resetter")
+    link = "token=" + reset_link("resetter")
+    send(query=link, body={"password": "abcdefgh"})  # 422: a sequence
+    send(query=link, body={"password": "a freshly chosen passphrase"})
+    send(query=link, body={"password": "another fresh passphrase"})  # 403: spent
+    scene.blog.user("formfiller")
+    send(query="token=" + reset_link("formfiller"), raw=b"password=a+third+passphrase",
+         headers={"Content-Type": "application/x-www-form-urlencoded"})
 
 
 # -- the widget and the demo blog -------------------------------------------------------------------

@@ -208,21 +208,62 @@ def test_a_new_comment_checks_the_account_in_its_one_read(api: Api, blog: Blog, 
 # -- changing the password or the e-mail --------------------------------------------------
 
 
-def test_a_new_password_revokes_older_tokens_and_answers_a_new_one(api: Api, blog: Blog, slug: str) -> None:
-    # Given alice signed in on two devices
+def test_a_new_password_ends_every_other_session_and_keeps_the_one_that_changed_it(
+        api: Api, blog: Blog, slug: str) -> None:
+    # Given bob signed in on two devices
     other_device = blog.user("bob")
     token = blog.login("bob")
 
-    # When she changes her password from one of them, just after signing in
+    # When he changes his password from one of them, just after signing in
     reply = conduit_put_user(api, token, password=NEW_PASSWORD)
 
-    # Then both older tokens are revoked, and the answer's token works
+    # Then the other device's token is revoked
     assert reply.status == 200, reply.body
-    for old in (other_device, token):
-        assert_revoked(api.post(f"/posts/{slug}/comments", {"body": "Hello"}, token=old))
-    assert api.post(f"/posts/{slug}/comments", {"body": "Hello"}, token=reply.json["user"]["token"]).status == 201
+    assert_revoked(api.post(f"/posts/{slug}/comments", {"body": "Hello"}, token=other_device))
+    assert_revoked(api.get("/api/user", headers={"Authorization": f"Token {other_device}"}))
+    # And the token that made the change goes on (Conduit's frontends keep it, ignoring the answer's),
+    # as does the answer's, which is the same session
+    assert api.post(f"/posts/{slug}/comments", {"body": "Hello"}, token=token).status == 201
+    assert api.post(f"/posts/{slug}/comments", {"body": "Hi"}, token=reply.json["user"]["token"]).status == 201
+    assert claims(reply.json["user"]["token"])["sid"] == claims(token)["sid"]
     assert login(api, "bob@example.com", NEW_PASSWORD).status == 200
     assert login(api, "bob@example.com", PASSWORD).status == 401
+
+
+def test_the_kept_session_changes_the_password_again_and_ends_with_the_next_revocation(
+        api: Api, blog: Blog) -> None:
+    # Given bob's session kept through a password change, and a sign-in on another device since
+    token = blog.user("bob")
+    assert conduit_put_user(api, token, password=NEW_PASSWORD).status == 200
+    phone = str(login(api, "bob@example.com", NEW_PASSWORD).json["token"])
+
+    # When he changes it again with the token he kept
+    again = conduit_put_user(api, token, password="a third long passphrase")
+
+    # Then it is made, and the phone's session ends
+    assert again.status == 200, again.body
+    assert_revoked(api.get("/auth/me", token=phone))
+    assert api.get("/auth/me", token=token).status == 200
+    # And signing out everywhere ends the kept session too
+    assert api.post("/auth/sign-out-everywhere", token=token).status == 204
+    assert_revoked(api.get("/auth/me", token=token))
+    assert_revoked(api.get("/auth/me", token=again.json["user"]["token"]))
+
+
+def test_a_session_id_cannot_be_forged_into_the_kept_one(api: Api, blog: Blog) -> None:
+    # Another device's token, re-signed with the kept session's id, would need the JWT secret;
+    # a token without one (from before sessions) is never the kept one
+    other_device = blog.user("bob")
+    token = blog.login("bob")
+    assert conduit_put_user(api, token, password=NEW_PASSWORD).status == 200
+    secret = services_module.services().settings.jwt_secret
+    without_session = jwt.encode({k: v for k, v in claims(token).items() if k != "sid"}, secret, algorithm="HS256")
+    wrong_secret = "not the secret, though long enough to use"
+    forged = jwt.encode({**claims(other_device), "sid": claims(token)["sid"]}, wrong_secret, algorithm="HS256")
+
+    assert_revoked(api.get("/auth/me", token=without_session))
+    assert api.get("/auth/me", token=forged).status == 401
+    assert_revoked(api.get("/auth/me", token=other_device))
 
 
 @pytest.mark.parametrize("change", [{"password": NEW_PASSWORD}, {"email": "new-address@example.com"}])

@@ -1,12 +1,15 @@
-"""Accounts over HTTP: sign up, sign in, who am I, my profile, sign out everywhere, and an admin's role changes."""
+"""Accounts over HTTP: sign up, sign in, who am I, my profile, sign out everywhere, a mailed password reset, and an
+admin's role changes."""
 
 from __future__ import annotations
 
+from html import escape
 from typing import Any
 
 from chalice.app import Response
 
-from chalicelib.api.requests import json_body, query, signed_in, source_address
+from chalicelib.api.link_pages import FORM_TYPES, page
+from chalicelib.api.requests import form_or_json_body, is_form, json_body, query, signed_in, source_address
 from chalicelib.api.routing import ApiBlueprint
 from chalicelib.services import services
 
@@ -53,3 +56,33 @@ def set_role(username: str) -> dict[str, Any]:
 def people() -> dict[str, Any]:
     request = auth.current_request
     return services().accounts.listing(signed_in(request), query(request))
+
+
+@auth.route("/auth/password-reset", methods=["POST"])
+def request_password_reset() -> Response:
+    request = auth.current_request
+    return Response(body=services().password_resets.request(json_body(request), source_address(request)),
+                    status_code=202)
+
+
+@auth.route("/auth/password-reset/confirm", methods=["GET"])
+def show_password_reset() -> Response:
+    token = str(query(auth.current_request).get("token") or "")
+    link = services().password_resets.show(token)
+    return page("Choose a new password",
+                f"<p>For the account <strong>{escape(link.username)}</strong>. Every session signed in "
+                "before ends; this link then no longer works.</p>"
+                f"<form method=\"post\" action=\"{escape('?token=' + token)}\">"
+                "<p><label>New password (at least 8 characters)<br><input type=\"password\" name=\"password\" "
+                "autocomplete=\"new-password\" minlength=\"8\" maxlength=\"256\" required></label></p>"
+                "<button type=\"submit\">Set the password</button></form>")
+
+
+@auth.route("/auth/password-reset/confirm", methods=["POST"], content_types=FORM_TYPES, query=("token",))
+def reset_password() -> Response:
+    request = auth.current_request
+    link = services().password_resets.check(query(request).get("token"))
+    session = services().accounts.reset_password(link, form_or_json_body(request))
+    # The mailed page's form gets a page; a client sending JSON (the widget, the console) gets the session.
+    return page("Your password is set", "<p>Sign in with it now. Every older session has ended.</p>") \
+        if is_form(request) else Response(body=session, status_code=200)

@@ -39,6 +39,11 @@ def unwrap(payload: Any, wrapper: str, fields: dict[str, str], required: tuple[s
     return {native: inner[conduit] for conduit, native in fields.items() if conduit in inner}
 
 
+def without_blanks(fields: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
+    """``fields`` less those of ``names`` sent as empty strings."""
+    return {name: value for name, value in fields.items() if not (name in names and value == "")}
+
+
 def error(problem_source: Exception) -> Response:
     """The one error mapping (problems.py), rendered as {"errors": {"body": [...], field: [...]}}."""
     problem = from_exception(problem_source)

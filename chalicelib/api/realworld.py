@@ -25,6 +25,8 @@ _SIGNUP = {"username": "username", "email": "email", "password": "password"}
 _LOGIN = {"email": "email", "password": "password"}
 _PROFILE = {"username": "username", "email": "email", "password": "password", "bio": "bio", "image": "image",
             "current_password": "current_password"}
+# Conduit's settings forms send every field; the reference backend leaves these unchanged when one is "".
+_BLANK_MEANS_UNCHANGED = ("username", "email", "password")
 _NEW_ARTICLE = {"title": "title", "description": "summary", "body": "body", "tagList": "labels"}
 _NEW_ARTICLE_REQUIRED = ("title", "description", "body")
 _ARTICLE_CHANGES = {"title": "title", "description": "summary", "body": "body", "tagList": "labels"}
@@ -61,7 +63,7 @@ def current_user() -> dict[str, Any]:
 @realworld.route("/user", methods=["PUT"])
 def update_user() -> dict[str, Any]:
     request = _request()
-    changes = conduit.unwrap(json_body(request), "user", _PROFILE)
+    changes = conduit.without_blanks(conduit.unwrap(json_body(request), "user", _PROFILE), _BLANK_MEANS_UNCHANGED)
     return conduit.user(services().accounts.update_profile(signed_in(request, account_read_by_service=True), changes))
 
 

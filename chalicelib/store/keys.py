@@ -34,6 +34,9 @@ Layout (PK / SK):
   DATALINK#<ulid>    #USED                    a mailed personal-data link spent on a deletion (TTL)
   DATAREQ#<ulid>     #DATAREQ                 a personal-data link to mail (the stream sends it;
                                               TTL)
+  RESETREQ#<ulid>    #RESETREQ                a password-reset link to mail (the stream sends it; TTL)
+  RESETRATE#<hash>#<n>  #RATE                 password-reset requests from one address, or for one
+                                              recipient, in window n (TTL)
   RATE#<iphash>#<n>  #RATE                    comments from one address in window n (TTL)
   VOTERATE#<iphash>#<n>  #RATE                votes from one address in window n (TTL)
   LOGINFAIL#<hash>#<n>   #RATE              failed logins of one account (e-mail hash) or address in window n (TTL)
@@ -95,6 +98,7 @@ USER_SK: Final = "#USER"
 FAVORITES_SK: Final = "#FAVORITES"
 REF_SK: Final = "#REF"
 DATA_REQUEST_PREFIX: Final = "DATAREQ#"
+RESET_REQUEST_PREFIX: Final = "RESETREQ#"
 AUDIT_PARTITION: Final = "AUDIT"
 RECENT_COMMENTS_PARTITION: Final = "COMMENTS"
 POSTS_PARTITION: Final = "POSTS"
@@ -165,6 +169,14 @@ def data_link_used(request_id: str) -> Key:
 
 def data_request(request_id: str) -> Key:
     return {"PK": DATA_REQUEST_PREFIX + request_id, "SK": "#DATAREQ"}
+
+
+def reset_request(request_id: str) -> Key:
+    return {"PK": RESET_REQUEST_PREFIX + request_id, "SK": "#RESETREQ"}
+
+
+def reset_rate_window(subject_hash: str, window: int) -> Key:
+    return {"PK": f"RESETRATE#{subject_hash}#{window}", "SK": "#RATE"}
 
 
 def rate_window(address_hash: str, window: int) -> Key:

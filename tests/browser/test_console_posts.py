@@ -152,6 +152,28 @@ def test_a_revoked_session_returns_to_sign_in_and_the_text_is_offered_back(blog:
     expect(page.get_by_label("Body (Markdown)")).to_have_value("A paragraph I must not lose.")
 
 
+def test_a_shared_browser_never_offers_one_authors_draft_to_the_next(blog: Blog, page: Page) -> None:
+    # Given an author who leaves unsaved text and signs out
+    first, second = new_account(blog), new_account(blog)
+    sign_in(page, blog, first)
+    page.get_by_role("link", name="New post").click()
+    page.get_by_label("Title").fill("Private thoughts")
+    page.get_by_label("Body (Markdown)").fill("Not for the next person at this desk.")
+    kept = page.evaluate("Object.keys(localStorage).filter(k => k.startsWith('blog-console-draft:'))")
+    assert kept == [f"blog-console-draft:{first['username']}:new"]
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_text("You are signed out.")).to_be_visible()
+
+    # When the next author signs in on the same browser and starts a post
+    sign_in(page, blog, second)
+    page.get_by_role("link", name="New post").click()
+
+    # Then nothing of the first author's is offered, or kept
+    expect(page.get_by_label("Title")).to_have_value("")
+    expect(page.get_by_role("button", name="Restore it")).to_have_count(0)
+    assert page.evaluate("Object.keys(localStorage).filter(k => k.startsWith('blog-console-draft:'))") == []
+
+
 def test_delete_asks_in_the_page_and_nothing_happens_until_confirmed(blog: Blog, page: Page,
                                                                     open_reader: Callable[[], Page]) -> None:
     author = new_account(blog)

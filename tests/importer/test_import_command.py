@@ -128,3 +128,26 @@ def test_bad_arguments_get_one_clear_line(args: list[str], message: str, capsys:
     err = capsys.readouterr().err
     assert status == 1
     assert message in err and "Traceback" not in err
+
+
+def test_without_redirects_each_run_writes_a_new_map_under_local_redirects(
+        local_stack: tuple[int, str, str], tmp_path: Path) -> None:
+    port, _, _ = local_stack
+    source = tmp_path / f"blog-{port}.xml"
+    source.write_bytes(BLOGGER_THREADS.read_bytes())
+    folder = PROJECT / ".local" / "redirects"
+    before = set(folder.glob(f"blog-{port}*.json"))
+
+    runs = [_command(str(source), "--port", str(port)) for _ in range(2)]
+
+    made = sorted(set(folder.glob(f"blog-{port}*.json")) - before, key=lambda p: len(p.name))
+    try:
+        assert [r.returncode for r in runs] == [0, 0], [r.stderr for r in runs]
+        assert [p.name for p in made] == [f"blog-{port}.json", f"blog-{port}-2.json"]
+        for run, path in zip(runs, made, strict=True):
+            assert run.stdout.rstrip().endswith(f"Redirect map (3 addresses): {path}")
+            assert json.loads(path.read_text())["https://example.blogspot.com/2018/01/second-post.html"] == \
+                "second-post-2"
+    finally:
+        for path in made:
+            path.unlink()

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from chalicelib.blog.records import comment_text
-from importer.formats import detect, iso_date, paragraphs
+from importer.formats import detect, iso_date
 from importer.model import ImportError_
 from importer.plan import TOMBSTONE, plan_threads
 from importer.run import run_import
@@ -112,10 +112,6 @@ def test_dates_keep_their_offset_and_naive_ones_are_utc() -> None:
     assert iso_date("2014-01-14T17:31:03") == "2014-01-14T17:31:03+00:00"
     assert iso_date("0000-00-00T00:00:00") is None
     assert iso_date("yesterday") is None
-
-
-def test_wordpress_text_becomes_paragraphs_and_line_breaks() -> None:
-    assert paragraphs("one\ntwo\n\nthree") == "<p>one<br>\ntwo</p><p>three</p>"
 
 
 def test_a_comment_s_text_keeps_its_paragraphs() -> None:

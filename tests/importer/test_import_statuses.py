@@ -75,7 +75,7 @@ def test_wordpress_statuses_map_to_ours_and_moderation_keeps_them(api: Api, blog
     assert [c["body"] for c in pending] == ["hold me"] and [c["body"] for c in spam] == ["buy"]
     post = api.get("/posts/kept").json
     assert post["comment_count"] == 1 and post["labels"] == ["News", "Misc"]
-    assert post["html"] == "<p>First paragraph.</p><p>Second <strong>one</strong>.</p>"
+    assert post["html"] == "<p>First paragraph.</p>\n<p>Second <strong>one</strong>.</p>"
     assert api.get("/posts/binned").status == 404 and api.get("/posts/about").status == 404
 
 

@@ -148,6 +148,44 @@ def test_the_settings_form_may_send_the_unchanged_username(conduit: Conduit) -> 
     assert reply.json["user"]["bio"] == "Hello"
 
 
+def test_the_settings_form_may_send_empty_username_email_and_password(conduit: Conduit) -> None:
+    # One public Conduit frontend's settings form sends "" for what the user left empty; the reference
+    # backend leaves those unchanged
+    token = conduit.register("alice")
+
+    reply = conduit.put("/user", {"user": {"username": "", "email": "", "password": "", "bio": "Hello"}},
+                        token=token)
+
+    assert reply.status == 200, reply.body
+    assert (reply.json["user"]["username"], reply.json["user"]["email"]) == ("alice", "alice@example.com")
+    assert reply.json["user"]["bio"] == "Hello"
+    assert login(conduit, "alice@example.com", PASSWORD).status == 200
+    assert conduit.get("/user", token=token).status == 200
+
+
+def test_the_settings_form_keeps_its_session_across_a_password_change(conduit: Conduit) -> None:
+    # Conduit's frontends keep the token they have, ignoring the one the answer carries
+    token = conduit.register("alice")
+
+    reply = conduit.put("/user", {"user": {"password": "a brand new secret"}}, token=token)
+
+    assert reply.status == 200, reply.body
+    assert conduit.get("/user", token=token).status == 200
+    assert conduit.post("/articles", {"article": {"title": "Still in", "description": "D", "body": "B"}},
+                        token=token).status == 201
+
+
+def test_a_blank_bio_is_still_a_change(conduit: Conduit) -> None:
+    # Only the credentials and the name are left unchanged when blank: a bio can be emptied
+    token = conduit.register("alice")
+    conduit.put("/user", {"user": {"bio": "Hello"}}, token=token)
+
+    reply = conduit.put("/user", {"user": {"bio": ""}}, token=token)
+
+    assert reply.status == 200, reply.body
+    assert reply.json["user"]["bio"] in ("", None)
+
+
 def test_changing_the_username_is_refused_with_422(conduit: Conduit) -> None:
     token = conduit.register("alice")
 

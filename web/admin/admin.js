@@ -151,6 +151,7 @@
   }
 
   function signOut() {
+    dropDrafts();
     setToken(null);
     me = null;
     store("sessionStorage")?.removeItem(RETURN_KEY);
@@ -266,18 +267,36 @@
 
   // -- the editor ----------------------------------------------------------------------------
 
+  // Unsaved text is kept per account ("blog-console-draft:<username>:<slug>"), so a shared browser never
+  // offers one author's draft to the next person; signing out forgets the account's drafts.
+  function draftKey(slug) { return `${DRAFT_PREFIX}${me?.username || ""}:${slug || "new"}`; }
+
   function localDraft(slug) {
-    try { return JSON.parse(store("localStorage")?.getItem(DRAFT_PREFIX + (slug || "new")) || "null"); }
+    try { return JSON.parse(store("localStorage")?.getItem(draftKey(slug)) || "null"); }
     catch { return null; }
   }
 
   function keepDraft(slug, fields) {
-    try { store("localStorage")?.setItem(DRAFT_PREFIX + (slug || "new"), JSON.stringify({ ...fields, kept_at: new Date().toISOString() })); }
+    try { store("localStorage")?.setItem(draftKey(slug), JSON.stringify({ ...fields, kept_at: new Date().toISOString() })); }
     catch { /* storage full or refused: the text stays on the page */ }
   }
 
   function dropDraft(slug) {
-    try { store("localStorage")?.removeItem(DRAFT_PREFIX + (slug || "new")); } catch { /* nothing kept */ }
+    try { store("localStorage")?.removeItem(draftKey(slug)); } catch { /* nothing kept */ }
+  }
+
+  /** The signed-in account's drafts, and any kept before drafts had an owner ("blog-console-draft:<slug>"). */
+  function dropDrafts() {
+    try {
+      const storage = store("localStorage");
+      const mine = `${DRAFT_PREFIX}${me?.username || ""}:`;
+      for (let i = (storage?.length || 0) - 1; i >= 0; i -= 1) {
+        const key = storage.key(i);
+        if (key?.startsWith(mine) || (key?.startsWith(DRAFT_PREFIX) && !key.slice(DRAFT_PREFIX.length).includes(":"))) {
+          storage.removeItem(key);
+        }
+      }
+    } catch { /* nothing kept */ }
   }
 
   function localInputValue(iso) {

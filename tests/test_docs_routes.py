@@ -1,4 +1,4 @@
-"""The README's route table (section "The API (native, v1)") agrees with the OpenAPI document.
+"""The route table of the API page (docs/api.md, section "Routes") agrees with the OpenAPI document.
 
 Each row's first cell names its operations as code spans, `METHOD /path`: a query string may
 follow (`GET /posts/{slug}/comments?sort=newest`) and path parameters may be named for the
@@ -17,8 +17,8 @@ import pytest
 
 from tests.openapi_document import is_json, load_document, operations, request_body_schema, resolve
 
-README = Path(__file__).resolve().parents[1] / "README.md"
-SECTION = "## The API (native, v1)"
+PAGE = Path(__file__).resolve().parents[1] / "docs" / "api.md"
+SECTION = "## Routes"
 ROUTE = re.compile(r"(GET|POST|PUT|PATCH|DELETE) (/[^\s?]*)(\?\S*)?")
 
 Row = tuple[list[tuple[str, str]], str]
@@ -59,7 +59,7 @@ def listed_fields(cell: str) -> list[str] | None:
 
 @pytest.fixture
 def rows() -> list[Row]:
-    return route_table(README.read_text(encoding="utf-8"))
+    return route_table(PAGE.read_text(encoding="utf-8"))
 
 
 @pytest.fixture
@@ -81,7 +81,7 @@ def test_every_documented_operation_has_a_row_in_the_route_table(rows: list[Row]
     named = {(template(path), method) for routes, _ in rows for path, method in routes}
     missing = [f"{method.upper()} {path}" for path, method in operations(document_file)
                if (template(path), method) not in named]
-    assert not missing, "add these to the README's route table: " + ", ".join(missing)
+    assert not missing, "add these to the route table of docs/api.md: " + ", ".join(missing)
 
 
 def test_request_bodies_in_the_route_table_list_the_documented_fields(rows: list[Row],

@@ -1,0 +1,107 @@
+"""The Settings page (docs/settings.md) documents every setting `load_settings` reads, as the code has it.
+
+The settings are found by running `load_settings` on an environment that records what is asked of
+it, so a setting added to the code is missing from the page until someone writes its row: name,
+type, the code's default and what it means. Each row's type is checked against the parser too: a
+setting documented as a boolean, a number or a rate really refuses a value that is none of those.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+import pytest
+
+from chalicelib.errors import ConfigurationError
+from chalicelib.settings import load_settings
+
+PAGE = Path(__file__).resolve().parents[1] / "docs" / "settings.md"
+# Settings read outside load_settings (by the deploy shell and the secrets loader), in their own section.
+READ_ELSEWHERE = {"SECRETS_PARAMETER_PATH", "STREAM_ARN"}
+# Types whose parser refuses an arbitrary word; the others (text, secret, list) take any string.
+CHECKED_TYPES = {"boolean", "integer", "rate", "cache times", "choice", "URL", "address", "receivers"}
+TYPES = CHECKED_TYPES | {"text", "secret", "list"}
+ROW = re.compile(r"^\| `([A-Z0-9_]+)` \| ([^|]+?) \| ([^|]+?) \| (.+) \|$")
+
+
+class RecordingEnvironment(Mapping[str, str]):
+    """An environment that remembers every name asked for, and the default given with it."""
+
+    def __init__(self, values: dict[str, str] | None = None) -> None:
+        self.given = values or {}
+        self.asked: dict[str, str | None] = {}
+
+    def __getitem__(self, name: str) -> str:
+        self.asked.setdefault(name, None)
+        return self.given[name]
+
+    def get(self, name: str, default: str | None = None) -> str | None:  # type: ignore[override]
+        self.asked[name] = default
+        return self.given.get(name, default)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.given)
+
+    def __len__(self) -> int:
+        return len(self.given)
+
+
+def read_settings() -> dict[str, str | None]:
+    """Every setting load_settings reads, with the default it falls back to."""
+    environment = RecordingEnvironment()
+    load_settings(environment)
+    return environment.asked
+
+
+def documented() -> dict[str, tuple[str, str, str]]:
+    """The page's rows: setting → (type, default, meaning)."""
+    rows = {}
+    for line in PAGE.read_text(encoding="utf-8").splitlines():
+        match = ROW.match(line.strip())
+        if match:
+            name, kind, default, meaning = match.groups()
+            assert name not in rows, f"{name} has two rows"
+            rows[name] = (kind.strip(), default.strip(), meaning.strip())
+    return rows
+
+
+def shown(default: str | None) -> str:
+    """A default as the page writes it: the value as code, or "empty"."""
+    return f"`{default}`" if default else "empty"
+
+
+def test_the_recording_environment_sees_the_settings_load_settings_reads() -> None:
+    asked = read_settings()
+    assert asked["MODERATION"] == "off" and asked["CACHE_FEED"] == "300/300/300"
+    assert len(asked) >= 30
+
+
+def test_every_setting_load_settings_reads_has_a_row() -> None:
+    missing = sorted(set(read_settings()) - set(documented()))
+    assert not missing, "add to docs/settings.md (setting, type, default, meaning): " + ", ".join(missing)
+
+
+def test_every_row_names_a_setting_that_is_read() -> None:
+    stale = sorted(set(documented()) - set(read_settings()) - READ_ELSEWHERE)
+    assert not stale, "docs/settings.md documents settings nothing reads: " + ", ".join(stale)
+
+
+def test_every_row_shows_the_code_default() -> None:
+    rows = documented()
+    wrong = [f"{name}: page {rows[name][1]}, code {shown(default)}"
+             for name, default in read_settings().items() if name in rows and rows[name][1] != shown(default)]
+    assert not wrong, "defaults that differ: " + "; ".join(wrong)
+
+
+def test_every_row_has_a_known_type_and_a_sentence() -> None:
+    for name, (kind, _, meaning) in documented().items():
+        assert kind in TYPES, f"{name}: type {kind!r} is not one the page explains"
+        assert len(meaning.split()) >= 3, f"{name}: say what it does"
+
+
+@pytest.mark.parametrize("name", sorted(n for n, (kind, _, _) in documented().items() if kind in CHECKED_TYPES))
+def test_a_setting_documented_with_a_format_refuses_a_value_outside_it(name: str) -> None:
+    with pytest.raises(ConfigurationError, match=name):
+        load_settings({name: "not-a-value ☃"})
