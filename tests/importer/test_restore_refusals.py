@@ -128,3 +128,15 @@ def test_a_restore_run_again_reports_nothing_restored(api: Api, blog: Blog, tmp_
     assert sum(first.written.values()) == 2
     assert sum(again.written.values()) == 0 and again.kept["account"] == 2
     assert "\n0 restored: none\n" in render_restore(again, False)
+
+
+def test_an_account_with_every_attribute_the_api_sets_is_restored(api: Api, blog: Blog, tmp_path: Path) -> None:
+    # As the API leaves an account: a profile, a mail choice, a password change that kept its session.
+    kept = _admin_account("kim", bio="Hi", image="https://example.com/k.png", mail_held_comments=True,
+                          token_version=3, kept_session="s1", kept_at=3, account_id="01HZZZZZZZZZZZZZZZZZZZZZZZ")
+    report = restore(_file(tmp_path / "kim.jsonl", [kept]), _table(), merge=True, trust_accounts=True)
+
+    stored = _table().get(keys.user("kim"))
+    assert report.written["account"] == 1 and stored is not None
+    assert {k: stored[k] for k in ("bio", "kept_session", "account_id", "role")} == {
+        "bio": "Hi", "kept_session": "s1", "account_id": "01HZZZZZZZZZZZZZZZZZZZZZZZ", "role": "admin"}
