@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final
 
+from chalicelib.blog import clock
 from chalicelib.blog.status import HELD_STATUSES, POST_STATUSES, Status
 from chalicelib.errors import Invalid
 from chalicelib.store import keys
@@ -106,6 +107,7 @@ def _text(fields: Mapping[str, Any], name: str, limit: int, *, required: bool = 
 
 
 def whole(fields: Mapping[str, Any], name: str, minimum: int = 0) -> int:
+    """A count or version as stored: a whole number (an int, or a whole Decimal as DynamoDB reads one)."""
     value = fields.get(name, 0)
     is_whole = isinstance(value, int) or (isinstance(value, Decimal) and value == value.to_integral_value())
     if isinstance(value, bool) or not is_whole:
@@ -138,7 +140,7 @@ def stored_date(value: Any, name: str) -> str:
         raise _refuse(name, f"must be a year between {FIRST_YEAR} and {LAST_YEAR}") from None
     if not FIRST_YEAR <= moment.year <= LAST_YEAR:
         raise _refuse(name, f"must be a year between {FIRST_YEAR} and {LAST_YEAR} (not {moment.year})")
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    return clock.to_iso(moment)
 
 
 def clean_labels(raw: Iterable[str]) -> list[str]:
