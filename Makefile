@@ -11,7 +11,7 @@ IMPORT_INSTALLED := $(VENV)/.installed-import
 # `make import`: STAGE only when given (the deploy targets below default it to dev).
 IMPORT_TARGET = $(if $(filter-out file undefined,$(origin STAGE)),--stage $(STAGE),)
 
-.PHONY: migrate import export run run-cached nginx test fuzz e2e browser screenshot lint bench conformance clean clean-data bootstrap deploy admin teardown package policy-check budgets docs docs-serve
+.PHONY: migrate import export run mail run-cached nginx test fuzz e2e browser screenshot lint bench conformance clean clean-data bootstrap deploy admin teardown package policy-check budgets docs docs-serve rotate-key restore-pitr rekey deploy-check
 
 $(INSTALLED): requirements.txt requirements-run.txt requirements-import.txt requirements-dev.txt requirements-docs.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,9 @@ $(RUN_INSTALLED): requirements.txt requirements-run.txt
 run: $(RUN_INSTALLED)  ## the API on http://127.0.0.1:$${PORT:-8000}, on moto's DynamoDB; SEED=0: no sample posts (to restore into)
 	$(PY) -m devtools.local_stack
 
+mail: $(RUN_INSTALLED)  ## the newest mail `make run` sent (its local outbox; also http://127.0.0.1:$${PORT:-8000}/local/outbox) [LAST=5]
+	$(PY) -m devtools.local_outbox
+
 run-cached: $(INSTALLED) nginx  ## `make run` behind a real HTTP cache (nginx proxy_cache) on http://127.0.0.1:$${CACHE_PORT:-8080}
 	$(PY) -m devtools.edge_cache
 
@@ -41,9 +44,14 @@ import: $(IMPORT_INSTALLED)  ## import an export (Blogger, Takeout, WordPress, D
 	@test -n "$(FILE)" || { echo "make import FILE=path/to/export.xml [STAGE=…] [DRY_RUN=1]"; exit 2; }
 	$(PY) -m importer "$(FILE)" $(IMPORT_TARGET) $(if $(DRY_RUN),--dry-run,) $(ARGS)
 
-export: $(IMPORT_INSTALLED)  ## the whole blog as JSON Lines, restored by make import: OUT=blog.jsonl [STAGE=…] [PORT=…] [ARGS=--with-secrets]
-	@test -n "$(OUT)" || { echo "make export OUT=blog.jsonl [STAGE=…] [ARGS=--with-secrets]"; exit 2; }
-	$(PY) -m importer.export "$(OUT)" $(IMPORT_TARGET) $(ARGS)
+export: $(IMPORT_INSTALLED)  ## the whole blog as JSON Lines, restored by make import: OUT=blog.jsonl [STAGE=…] [PORT=…] [ARGS=--with-secrets]; and/or DynamoDB's point-in-time export: S3=s3://bucket/prefix STAGE=… [TIME=…]
+	@test -n "$(OUT)$(S3)" || { echo "make export OUT=blog.jsonl [STAGE=…] [ARGS=--with-secrets], or make export STAGE=prod S3=s3://bucket/prefix [TIME=2026-12-07T09:30:00Z]"; exit 2; }
+	$(if $(OUT),$(PY) -m importer.export "$(OUT)" $(IMPORT_TARGET) $(ARGS))
+	$(if $(S3),$(PY) -m deploy.backups export --stage $(STAGE) --s3 "$(S3)" --time "$(or $(TIME),latest)")
+
+restore-pitr: $(INSTALLED)  ## STAGE's table as it was at TIME (ISO 8601 with Z, or latest), restored into a new table beside it
+	@test -n "$(TIME)" || { echo "make restore-pitr STAGE=prod TIME=2026-12-07T09:30:00Z (or TIME=latest)"; exit 2; }
+	$(PY) -m deploy.backups restore --stage $(STAGE) --time "$(TIME)"
 migrate: $(INSTALLED)  ## bring an older table to today's layout: summary items, label memberships, account and commenter indexes [STAGE=…] [PORT=…]; safe to re-run
 	$(PY) -m deploy.migrate $(IMPORT_TARGET)
 
@@ -100,9 +108,11 @@ STAGE ?= dev
 bootstrap: $(INSTALLED)  ## the stage's table stack and SSM secrets (idempotent), before `chalice deploy`
 	$(PY) -m deploy.bootstrap --stage $(STAGE)
 
-deploy: bootstrap  ## bootstrap, the app's bytecode for Lambda (deploy/bytecode.py), then `chalice deploy` with the table's stream
+deploy: bootstrap  ## bootstrap, bytecode (deploy/bytecode.py), adopt what a failed deploy left (deploy/converge.py), `chalice deploy`, gateway responses
 	$(PY) -m deploy.bytecode write
+	$(PY) -m deploy.converge --stage $(STAGE)
 	STREAM_ARN=$$($(PY) -m deploy.bootstrap --stage $(STAGE) --stream-arn) $(VENV)/bin/chalice deploy --stage $(STAGE)
+	$(PY) -m deploy.gateway --stage $(STAGE)
 
 admin: $(INSTALLED)  ## create or promote the admin USERNAME (EMAIL) on STAGE (local: `make run`'s); password from ADMIN_PASSWORD or a prompt
 	@test -n "$(USERNAME)" -a -n "$(EMAIL)" || { echo "usage: make admin STAGE=dev USERNAME=ada EMAIL=ada@example.com"; exit 2; }
@@ -111,14 +121,25 @@ admin: $(INSTALLED)  ## create or promote the admin USERNAME (EMAIL) on STAGE (l
 teardown: $(INSTALLED)  ## `chalice delete`, then the table stack and secrets (asks first)
 	@read -p "Delete stage $(STAGE): functions, API, table stack, secrets? Type the stage name: " answer; \
 	  test "$$answer" = "$(STAGE)" || { echo "Nothing deleted."; exit 1; }
+	$(PY) -m deploy.converge --stage $(STAGE)
 	$(VENV)/bin/chalice delete --stage $(STAGE)
 	$(PY) -m deploy.bootstrap --stage $(STAGE) --delete --yes
+
+rotate-key: $(INSTALLED)  ## a new value for one of STAGE's secrets in SSM: KEY=HASH_KEY (the old one kept until FINISH=1), JWT_SECRET, …; then make deploy
+	@test -n "$(KEY)" || { echo "usage: make rotate-key STAGE=dev KEY=HASH_KEY [FINISH=1]"; exit 2; }
+	$(PY) -m deploy.rotate --stage $(STAGE) --key "$(KEY)" $(if $(FINISH),--finish,)
+
+rekey: $(INSTALLED)  ## after rotate-key KEY=HASH_KEY: move every commenter's stored hashes to the new key, so FINISH=1 loses no one
+	$(PY) -m deploy.rekey --stage $(STAGE)
 
 package: $(INSTALLED)  ## dist/$(STAGE)/: one CloudFormation stack (app, table, throttling, alarms), cfn-lint checked
 	$(PY) -m deploy.package --stage $(STAGE)
 
 policy-check: $(INSTALLED)  ## the IAM policy against a suite run recorded with AWS_CALLS_RECORD=dist/aws-calls.json make test
 	$(PY) -m deploy.policy check dist/aws-calls.json
+
+deploy-check: $(INSTALLED)  ## `make deploy` and `make teardown` of a fresh stage against a local moto server, checked black-box
+	$(PY) -m devtools.deploy_check
 
 budgets: $(INSTALLED)  ## the deterministic budgets alone: package size, cold start, the widget's weight, write units
 	$(PY) -m bench.run --only package,coldstart,widget,writeunits

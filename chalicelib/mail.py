@@ -10,9 +10,14 @@ inject a client with ``use_ses_client``; the endpoint can also be chosen with
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
+
+from chalicelib.store.client import note_mail_sent
 
 if TYPE_CHECKING:
     from email.message import EmailMessage
+
+    from chalicelib.settings import Settings
 
 _client: Any = None
 
@@ -37,6 +42,16 @@ class SendFailed(Exception):
     def __init__(self, reason: str, permanent: bool) -> None:
         super().__init__(reason)
         self.permanent = permanent
+
+
+def link(settings: Settings, path: str, **params: str) -> str:
+    """A link for a mail, on the API's public base (API_URL): every mailed link is made here.
+
+    Their pages and routes are the API's: on SITE_URL (the blog, maybe Blogger or a
+    static host) they would reach a host that knows nothing of them and leave their
+    one-time tokens in its logs. ``path`` is the route's (e.g. "/unsubscribe").
+    """
+    return f"{settings.api_url}{path}" + (f"?{urlencode(params)}" if params else "")
 
 
 def ses_client() -> Any:
@@ -69,4 +84,5 @@ def send(message: EmailMessage) -> str:
         raise SendFailed(f"SES refused the message: {code or error}", permanent=code in PERMANENT_ERRORS) from error
     except BotoCoreError as error:  # no connection, a timeout: the message may go through later
         raise SendFailed(f"SES could not be reached: {error}", permanent=False) from error
+    note_mail_sent()
     return str(response.get("MessageId", ""))

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from chalicelib.blog.articles import Articles
     from chalicelib.blog.comment_counts import CommentCounts
     from chalicelib.blog.comments import Comments
+    from chalicelib.blog.costs import Costs
     from chalicelib.blog.feeds import Feeds
     from chalicelib.blog.moderation import Moderation
     from chalicelib.blog.moderation_mail import ModerationMail
@@ -55,7 +56,9 @@ class Services:
         from chalicelib import signing
         from chalicelib.blog.antispam import AntiSpam
         # Stored hashes outlive edit tokens: their key is a secret of its own (HASH_KEY).
-        return AntiSpam(self.settings, signing.derive_key(self.settings.hash_key, "anti-spam"))
+        previous = self.settings.hash_key_previous
+        return AntiSpam(self.settings, signing.derive_key(self.settings.hash_key, "anti-spam"),
+                        signing.derive_key(previous, "anti-spam") if previous else None)
 
     @cached_property
     def threads(self) -> Threads:
@@ -143,6 +146,12 @@ class Services:
         from chalicelib.blog.personal_data import PersonalData
         return PersonalData(self.table, self.settings, self.cursor_key, self.antispam,
                             self.threads, self.accounts, self.notifications, self.votes)
+
+    @cached_property
+    def costs(self) -> Costs:
+        from chalicelib.blog.costs import Costs
+        from chalicelib.store.client import cloudwatch_client
+        return Costs(self.settings.stage, cloudwatch_client())
 
     @cached_property
     def comment_counts(self) -> CommentCounts:

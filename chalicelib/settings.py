@@ -25,9 +25,10 @@ DEFAULT_VOTE_RATE_LIMIT = "30/600"
 # A plain class, not a dataclass: creating a dataclass costs about a millisecond at every cold start.
 class Settings(Value):
     __slots__ = (
-        "admins", "anonymous_comments", "blocked_words", "cache_times", "comment_rate_limit",
+        "admins", "anonymous_comments", "api_url", "blocked_words", "cache_times", "comment_rate_limit",
         "comments_close_after_days", "cors_origins", "demo_pages", "duplicate_window_seconds", "edit_token_key",
-        "edit_window_seconds", "gravatar", "hash_key", "jwt_secret", "login_account_limit", "login_address_limit",
+        "edit_window_seconds", "gravatar", "hash_key", "hash_key_previous", "jwt_secret", "login_account_limit",
+        "login_address_limit",
         "mail_link_key", "max_links", "max_reply_depth", "min_form_seconds", "moderation", "notifications",
         "notify_from", "notify_rate_limit", "open_authoring", "password_cost", "preview_rate_limit",
         "require_form_token", "signup_rate_limit", "site_url", "stage", "table_name", "token_ttl_seconds",
@@ -41,6 +42,7 @@ class Settings(Value):
                  edit_token_key: str,
                  hash_key: str,
                  mail_link_key: str,
+                 hash_key_previous: str = "",
                  admins: frozenset[str],
                  cors_origins: tuple[str, ...],
                  anonymous_comments: bool,
@@ -63,6 +65,7 @@ class Settings(Value):
                  duplicate_window_seconds: int,
                  blocked_words: tuple[str, ...],
                  site_url: str,
+                 api_url: str,
                  notifications: bool,
                  notify_from: str,
                  notify_rate_limit: int,
@@ -78,6 +81,9 @@ class Settings(Value):
         # Long-lived: keys the stored hashes of addresses and e-mails (rate windows,
         # first-time approvals, confirmed addresses) and comment-form tokens.
         self.hash_key: Final = hash_key
+        # The HASH_KEY before the last rotation, during its grace period (docs: key rotation): stored
+        # hashes made with it are still found (a commenter's own data, first-time approvals).
+        self.hash_key_previous: Final = hash_key_previous
         # Signs the links in mail (unsubscribe, confirm an address): they must outlive edit tokens.
         self.mail_link_key: Final = mail_link_key
         self.admins: Final = admins
@@ -106,6 +112,9 @@ class Settings(Value):
         self.blocked_words: Final = blocked_words
         # Where readers find the blog: the base of every absolute URL in feeds and the sitemap.
         self.site_url: Final = site_url
+        # Where this API is reachable from outside: the base of every link in mail (mail.link), since
+        # their pages and routes are the API's, not the blog's (which may be Blogger or a static site).
+        self.api_url: Final = api_url
         # Comment notifications, sent from the table's stream (never inside a request):
         # on or off, and the sender; an empty sender sends nothing.
         self.notifications: Final = notifications
@@ -132,6 +141,8 @@ class Settings(Value):
                  ("HASH_KEY", self.hash_key), ("MAIL_LINK_KEY", self.mail_link_key)]
         if self.webhooks:
             named.append(("WEBHOOK_SECRET", self.webhook_secret))
+        if self.hash_key_previous:
+            named.append(("HASH_KEY_PREVIOUS", self.hash_key_previous))
         for name, value in named:
             if len(value) < 32:
                 raise ConfigurationError(f"{name} is not set (at least 32 characters)")
@@ -246,6 +257,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         edit_token_key=env.get("EDIT_TOKEN_KEY", ""),
         hash_key=env.get("HASH_KEY", ""),
         mail_link_key=env.get("MAIL_LINK_KEY", ""),
+        hash_key_previous=env.get("HASH_KEY_PREVIOUS", ""),
         admins=frozenset(_csv(env.get("BLOG_ADMINS", ""))),
         cors_origins=_csv(env.get("CORS_ORIGINS", "*")),
         anonymous_comments=_bool(env.get("ANONYMOUS_COMMENTS", "true"), "ANONYMOUS_COMMENTS"),
@@ -277,6 +289,8 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         duplicate_window_seconds=_int(env.get("DUPLICATE_WINDOW_SECONDS", "600"), "DUPLICATE_WINDOW_SECONDS", 0),
         blocked_words=tuple(w.casefold() for w in _csv(env.get("BLOCKED_WORDS", ""))),
         site_url=_site_url(env.get("SITE_URL", "http://127.0.0.1:8000"), "SITE_URL"),
+        # The package sets the stage's API Gateway (or CloudFront) address; `make run` its loopback one.
+        api_url=_site_url(env.get("API_URL", "http://127.0.0.1:8000"), "API_URL"),
         notifications=_bool(env.get("NOTIFICATIONS", "true"), "NOTIFICATIONS"),
         notify_from=_sender(env.get("NOTIFY_FROM", "").strip(), "NOTIFY_FROM"),
         notify_rate_limit=_int(env.get("NOTIFY_RATE_LIMIT", "10"), "NOTIFY_RATE_LIMIT", 1),
@@ -305,6 +319,8 @@ def stream_arn(env: Mapping[str, str] = os.environ) -> str:
 # A value in the environment wins, so the local runner and the tests need no SSM.
 SECRET_PARAMETERS = {"JWT_SECRET": "jwt-secret", "EDIT_TOKEN_KEY": "edit-token-key", "HASH_KEY": "hash-key",
                      "MAIL_LINK_KEY": "mail-link-key", "WEBHOOK_SECRET": "webhook-secret"}
+# Present only during a rotation's grace period (deploy/rotate.py): read when there, never required.
+OPTIONAL_SECRET_PARAMETERS = {"HASH_KEY_PREVIOUS": "hash-key-previous"}
 
 
 def with_secrets(env: Mapping[str, str]) -> Mapping[str, str]:
@@ -313,20 +329,22 @@ def with_secrets(env: Mapping[str, str]) -> Mapping[str, str]:
     wanted = {f"{path}/{leaf}": name for name, leaf in SECRET_PARAMETERS.items() if not env.get(name)}
     if not path or not wanted:
         return env
+    optional = {f"{path}/{leaf}": name for name, leaf in OPTIONAL_SECRET_PARAMETERS.items() if not env.get(name)}
     # Imported here: boto3 is only needed when the secrets are not in the environment.
     from botocore.exceptions import BotoCoreError, ClientError
 
     from chalicelib.store.client import DeadlineExceeded, ssm_client
 
     try:
-        response = ssm_client().get_parameters(Names=sorted(wanted), WithDecryption=True)
+        response = ssm_client().get_parameters(Names=sorted({**wanted, **optional}), WithDecryption=True)
     except (BotoCoreError, ClientError, DeadlineExceeded) as error:
         raise ConfigurationError(f"cannot read the secrets under {path} from SSM: {error}") from None
     found = {wanted[p["Name"]]: p["Value"] for p in response.get("Parameters", []) if p.get("Name") in wanted}
+    present = {optional[p["Name"]]: p["Value"] for p in response.get("Parameters", []) if p.get("Name") in optional}
     if len(found) < len(wanted):
         lacking = sorted(name for name in wanted if wanted[name] not in found)
         raise ConfigurationError(f"SSM has no {', '.join(lacking)}: run the stage's bootstrap")
-    return {**env, **found}
+    return {**env, **present, **found}
 
 
 @lru_cache(maxsize=1)

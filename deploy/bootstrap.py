@@ -28,7 +28,7 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from chalicelib.settings import SECRET_PARAMETERS
+from chalicelib.settings import OPTIONAL_SECRET_PARAMETERS, SECRET_PARAMETERS
 from deploy import stages
 from deploy.stages import Stage
 from infra.table import cloudformation_resource
@@ -176,7 +176,7 @@ def teardown(stage: Stage, cfn: CloudFormationClient, ssm: SSMClient, say: Say) 
         say(f"table stack {name}: deleted{kept}")
     else:
         say(f"table stack {name}: not there")
-    for leaf in SECRET_PARAMETERS.values():
+    for leaf in (*SECRET_PARAMETERS.values(), *OPTIONAL_SECRET_PARAMETERS.values()):
         parameter = stage.secret_parameter(leaf)
         try:
             ssm.delete_parameter(Name=parameter)

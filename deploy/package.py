@@ -37,10 +37,11 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from deploy import bytecode, policy, stages
+from deploy import bytecode, gateway, policy, stages
 from deploy.stages import PROJECT, Stage
 from infra.table import cloudformation_properties, cloudformation_resource
 
@@ -116,6 +117,8 @@ def pinned_arns(stage: Stage, log_groups: list[str]) -> Any:
         if resource == "logs":
             # By name: a GetAtt would make role -> log group -> function -> role a cycle.
             return [{"Fn::Sub": region_account % "logs" + f"log-group:{group}:*"} for group in log_groups]
+        if resource == "metrics":
+            return ["*"]  # CloudWatch's reads take no resource: IAM allows them on "*" only
         raise PackageError(f"no pinned ARN for {resource!r}")
     return arns
 
@@ -194,6 +197,13 @@ def cdn_resources(stage: Stage) -> tuple[dict[str, Any], dict[str, Any]]:
     return resources, outputs
 
 
+def mailed_api_url(stage: Stage) -> dict[str, Any]:
+    """The API's public base as CloudFormation will know it: the distribution's, or the stage's execute-api URL."""
+    if stage.cdn:
+        return {"Fn::Sub": "https://${Cdn.DomainName}"}
+    return {"Fn::Sub": "https://${RestAPI}.execute-api.${AWS::Region}.${AWS::URLSuffix}/" + stage.api_gateway_stage}
+
+
 def merge_template(stage: Stage, generated: dict[str, Any]) -> dict[str, Any]:
     """What the one-stack path adds to Chalice's template."""
     functions = _of_type(generated, "AWS::Serverless::Function")
@@ -215,6 +225,8 @@ def merge_template(stage: Stage, generated: dict[str, Any]) -> dict[str, Any]:
                 "ThrottlingRateLimit": stage.throttle_rate,
                 "ThrottlingBurstLimit": stage.throttle_burst,
             }],
+            # The gateway's own answers as problem+json with CORS (deploy/gateway.py), in the API's definition.
+            "GatewayResponses": gateway.sam_gateway_responses(gateway.stage_environment(stage)),
         }},
         "AlarmTopic": {"Type": "AWS::SNS::Topic", "Properties": {"DisplayName": f"{stage.api_name} alarms"}},
         "ServerErrorsAlarm": _alarm(
@@ -247,7 +259,16 @@ def merge_template(stage: Stage, generated: dict[str, Any]) -> dict[str, Any]:
         if streams:
             # `chalice package` wrote whatever STREAM_ARN said; in one stack it is this table's stream.
             properties["Events"] = streams
+            if not stage.api_url:
+                # The stream handlers write the mail, whose links must reach this stack's API. (The API
+                # handler cannot be told: its address is the RestAPI's, which refers to the handler.)
+                properties["Environment"]["Variables"]["API_URL"] = mailed_api_url(stage)
         resources[function] = {"Properties": properties}
+    cap, reserved = spending_cap_resources(stage, {f: _chalice_name(generated, f) for f in functions},
+                                           stages.app_shape().functions)
+    resources.update(cap)
+    for function, concurrency in reserved.items():
+        resources[function]["Properties"]["ReservedConcurrentExecutions"] = concurrency
     outputs: dict[str, Any] = {
         "TableName": {"Value": {"Ref": TABLE}},
         "TableStreamArn": {"Value": {"Fn::GetAtt": [TABLE, "StreamArn"]}},
@@ -258,6 +279,48 @@ def merge_template(stage: Stage, generated: dict[str, Any]) -> dict[str, Any]:
         resources.update(cdn)
         outputs.update(cdn_outputs)
     return {"Resources": resources, "Outputs": outputs}
+
+
+def spending_cap_resources(stage: Stage, functions: dict[str, str],
+                           app_functions: Iterable[str] | None = None) -> tuple[dict[str, Any], dict[str, int]]:
+    """The stage's spending cap (infra/stages.json "spending_cap"): a monthly budget, and each function's
+    reserved concurrency by logical id. ``functions`` maps the template's logical ids to Chalice's names;
+    ``app_functions`` are all the app's (default: those), so a misspelt name in the file is caught.
+
+    The API's rate and burst (the other part of the cap) are the RestAPI's MethodSettings above.
+    The budget counts the costs tagged ``stage=<stage>``: deploy the stack with that tag and
+    activate it as a cost allocation tag (docs: spending cap), or it counts nothing.
+    """
+    cap = stage.spending_cap
+    if cap is None:
+        return {}, {}
+    reserved = dict(cap.reserved_concurrency)
+    lacking = sorted(set(functions.values()) - set(reserved))
+    unknown = sorted(set(reserved) - set(functions.values() if app_functions is None else app_functions))
+    if lacking or unknown:
+        raise PackageError(f"infra/stages.json spending_cap.reserved_concurrency for {stage.name}: "
+                           f"{'no entry for ' + ', '.join(lacking) if lacking else ''}"
+                           f"{'; ' if lacking and unknown else ''}"
+                           f"{'no function named ' + ', '.join(unknown) if unknown else ''}")
+    budget: dict[str, Any] = {
+        "Budget": {
+            "BudgetName": f"{stage.api_name}-monthly",
+            "BudgetType": "COST",
+            "TimeUnit": "MONTHLY",
+            "BudgetLimit": {"Amount": cap.monthly_budget_usd, "Unit": "USD"},
+            "CostFilters": {"TagKeyValue": [f"user:stage${stage.name}"]},
+        },
+    }
+    if cap.budget_alert_email:
+        subscribers = [{"SubscriptionType": "EMAIL", "Address": cap.budget_alert_email}]
+        # Spent 80% of the month's amount, or on course to spend all of it: the operator still has time to act.
+        budget["NotificationsWithSubscribers"] = [
+            {"Notification": {"NotificationType": kind, "ComparisonOperator": "GREATER_THAN",
+                              "Threshold": threshold, "ThresholdType": "PERCENTAGE"},
+             "Subscribers": subscribers}
+            for kind, threshold in (("ACTUAL", 80), ("FORECASTED", 100))]
+    return ({"MonthlyBudget": {"Type": "AWS::Budgets::Budget", "Properties": budget}},
+            {function: reserved[name] for function, name in functions.items()})
 
 
 def verify(stage: Stage, template: dict[str, Any]) -> None:

@@ -58,7 +58,13 @@ APP_GRANTS: frozenset[Grant] = frozenset({
     Grant("ssm:GetParameters", "parameter:hash-key"),
     Grant("ssm:GetParameters", "parameter:mail-link-key"),
     Grant("ssm:GetParameters", "parameter:webhook-secret"),
+    Grant("ssm:GetParameters", "parameter:hash-key-previous"),  # asked for with the others; there during a rotation
     Grant("ses:SendRawEmail", "identity"),  # comment notifications, from the stream handler
+    # The admin's Costs page (blog/costs.py), and only it: CloudWatch's metric reads. IAM cannot scope
+    # them (CloudWatch defines no resource type for them), so they are the only grants on "*"; the page
+    # reads the app's own namespace and stage, and metrics are figures, never content.
+    Grant("cloudwatch:ListMetrics", "metrics"),
+    Grant("cloudwatch:GetMetricData", "metrics"),
 })
 
 # What Lambda itself does with the functions' role, which botocore in the code
@@ -70,7 +76,7 @@ STREAM_ACTIONS = ("dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:Ge
                   "dynamodb:ListStreams")
 
 _SIDS = {"table": "Table", "index": "TableIndexes", "stream": "TableStream", "parameter": "Secrets",
-         "identity": "SendNotifications", "logs": "Logs"}
+         "identity": "SendNotifications", "logs": "Logs", "metrics": "ReadMetrics"}
 
 
 def runtime_grants(shape: stages.AppShape) -> list[Grant]:
@@ -95,6 +101,8 @@ def _file_resource(stage: Stage, shape: stages.AppShape, resource: str) -> list[
         return [f"arn:aws:ssm:*:*:parameter{stage.secret_parameter(resource.split(':', 1)[1])}"]
     if resource == "identity":
         return [f"arn:aws:ses:*:*:identity/{identity}" for identity in sender_identities(stage)]
+    if resource == "metrics":
+        return ["*"]  # CloudWatch's reads take no resource: IAM allows them on "*" only
     if resource == "logs":
         # ":*" covers the group's streams, which is where log events are put.
         return [f"arn:aws:logs:*:*:log-group:{stage.log_group(function)}:*" for function in shape.functions]
@@ -165,6 +173,8 @@ def grants_for(service: str, operation: str, params: Mapping[str, Any]) -> set[G
             return {Grant(f"dynamodb:{_TRANSACT_ACTIONS[kind]}", "table")
                     for entry in params.get("TransactItems", []) for kind in entry}
         return {Grant(f"dynamodb:{operation}", "index" if params.get("IndexName") else "table")}
+    if service == "monitoring":  # CloudWatch signs as "monitoring"; IAM names it "cloudwatch"
+        return {Grant(f"cloudwatch:{operation}", "metrics")}
     if service == "ses" and operation in ("SendRawEmail", "SendEmail"):
         return {Grant(f"ses:{operation}", "identity")}
     if service == "ssm" and operation in ("GetParameters", "GetParameter"):

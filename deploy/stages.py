@@ -66,6 +66,10 @@ class Stage:
     deletion_protection: bool
     # A CloudFront distribution in front of the API (`make package` only; deploy/package.py).
     cdn: bool = False
+    spending_cap: SpendingCap | None = None
+    # The base of the links in mail when the stage names one (a custom domain); "" lets the package
+    # use the stage's own CloudFront or API Gateway address.
+    api_url: str = ""
 
     @property
     def data_stack_name(self) -> str:
@@ -90,6 +94,30 @@ class Stage:
 
     def log_group(self, function: str) -> str:
         return f"/aws/lambda/{self.function_name(function)}"
+
+
+@dataclass(frozen=True)
+class SpendingCap:
+    """What one stage may spend (infra/stages.json "spending_cap"; `make package` only, deploy/package.py)."""
+
+    reserved_concurrency: tuple[tuple[str, int], ...]  # (Chalice's function name, concurrent executions)
+    monthly_budget_usd: float
+    budget_alert_email: str  # "" makes the budget without an alert
+
+    @staticmethod
+    def read(stage: str, raw: dict[str, Any]) -> SpendingCap:
+        reserved = raw.get("reserved_concurrency") or {}
+        if not isinstance(reserved, dict) or not all(
+                isinstance(n, int) and not isinstance(n, bool) and n >= 1 for n in reserved.values()):
+            raise StageError(f"stage {stage!r}: spending_cap.reserved_concurrency maps each function to a whole "
+                             "number of at least 1 (0 would stop the function)")
+        amount = raw.get("monthly_budget_usd")
+        if not isinstance(amount, int | float) or isinstance(amount, bool) or amount <= 0:
+            raise StageError(f"stage {stage!r}: spending_cap.monthly_budget_usd must be an amount above 0")
+        email = str(raw.get("budget_alert_email", ""))
+        if email and (parseaddr(email)[1] != email or "@" not in email):
+            raise StageError(f"stage {stage!r}: spending_cap.budget_alert_email must be a bare address, not {email!r}")
+        return SpendingCap(tuple(sorted(reserved.items())), float(amount), email)
 
 
 def _config() -> dict[str, Any]:
@@ -131,4 +159,6 @@ def load(name: str) -> Stage:
         retain_table=bool(settings["retain_table"]),
         deletion_protection=bool(settings["deletion_protection"]),
         cdn=bool(settings.get("cdn", False)),
+        spending_cap=SpendingCap.read(name, settings["spending_cap"]) if "spending_cap" in settings else None,
+        api_url=env.get("API_URL", ""),
     )

@@ -18,12 +18,15 @@ import threading
 import time
 from collections.abc import Callable, Iterator, MutableMapping
 from dataclasses import dataclass
+from email.utils import parseaddr
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 PROJECT = Path(__file__).resolve().parents[1]
 STATE = PROJECT / ".local"
 SNAPSHOT_EVERY_SECONDS = 15
+LOCAL_SENDER = "Local blog <blog@localhost.localdomain>"
 PUBLISH_DUE_EVERY_SECONDS = 30
 
 
@@ -106,6 +109,14 @@ def housekeeping(stopping: threading.Event, chores: list[Chore], tick: float = 1
                 chore.due = now + chore.every
 
 
+def _publish_metrics() -> None:
+    import boto3
+
+    from devtools.emf import MetricsTee
+
+    sys.stdout = MetricsTee(sys.stdout, boto3.client("cloudwatch"))
+
+
 def stack_file(port: int) -> Path:
     """The file a running `make run` on ``port`` names its DynamoDB endpoint and table in."""
     return STATE / f"stack-{port}.json"
@@ -115,6 +126,27 @@ def _stage_table_name(stage: str) -> str:
     config = json.loads((PROJECT / ".chalice/config.json").read_text())
     stage_env = config["stages"][stage].get("environment_variables", {})
     return os.environ.get("TABLE_NAME") or stage_env.get("TABLE_NAME") or "blog"
+
+
+def _stream_readers(app: Any, endpoint: str, table_name: str, stopping: threading.Event) -> list[Any]:
+    """A reader of the table's stream per stream handler of the app, from now on; SES ready to take its mail."""
+    import boto3
+
+    from chalicelib.mail import ses_client
+    from chalicelib.settings import get_settings
+    from devtools.local_stream import ShardReader, app_handlers
+
+    sender = parseaddr(get_settings().notify_from)[1]
+    if sender:
+        ses_client().verify_email_identity(EmailAddress=sender)  # SES sends only from a verified address
+    streams = boto3.client("dynamodbstreams", endpoint_url=endpoint)
+    table = boto3.client("dynamodb", endpoint_url=endpoint).describe_table(TableName=table_name)["Table"]
+    arn = table["LatestStreamArn"]
+    readers = [ShardReader(streams, arn, handler, batch_size, name, wait=stopping.wait)
+               for name, batch_size, handler in app_handlers(app)]
+    for reader in readers:
+        reader.start_at_latest()
+    return readers
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -130,22 +162,39 @@ def main(argv: list[str] | None = None) -> int:
     from devtools.moto_server import MotoServer
 
     moto = MotoServer(args.host).start()
-    os.environ.update({"AWS_ENDPOINT_URL_DYNAMODB": moto.url})
+    # moto's CloudWatch too: the stack's log lines become its metrics there, as CloudWatch Logs would make
+    # them (devtools/emf.py), and the console's Costs page reads them back.
+    os.environ.update({"AWS_ENDPOINT_URL_DYNAMODB": moto.url, "AWS_ENDPOINT_URL_CLOUDWATCH": moto.url})
     for name, value in (("AWS_ACCESS_KEY_ID", "local"), ("AWS_SECRET_ACCESS_KEY", "local"),
                         ("AWS_DEFAULT_REGION", "us-east-1")):
         os.environ.setdefault(name, value)
+    if os.environ.get("LOCAL_METRICS", "on") != "off":  # off: no PutMetricData per request (load benches)
+        _publish_metrics()
     _local_secrets()
     # Feeds and the sitemap link posts as SITE_URL/posts/<slug>: locally, the demo blog's pages,
     # on whatever port this stack listens.
     os.environ.setdefault("SITE_URL", f"http://{args.host}:{args.port}/demo")
+    # Mail links reach the API itself; mail goes to moto's SES in this process (the outbox: `make mail`).
+    os.environ.setdefault("API_URL", f"http://{args.host}:{args.port}")
+    os.environ.setdefault("NOTIFY_FROM", LOCAL_SENDER)
+    os.environ["AWS_ENDPOINT_URL_SES"] = moto.url
     table_name = _stage_table_name(args.stage)
     persist = str(args.data) != "none"
 
-    from chalice.cli import create_local_server
     from chalice.cli.factory import CLIFactory
+    from chalice.deploy.validate import validate_routes
+
+    from devtools import local_http
 
     factory = CLIFactory(str(PROJECT), environ=_EnvironmentWins())
-    server = create_local_server(factory, args.host, args.port, args.stage)  # loads the stage's settings
+    config = factory.create_config_obj(chalice_stage_name=args.stage)  # loads the stage's settings
+    validate_routes(config.chalice_app.routes)  # as `chalice local` does: routes `chalice deploy` would refuse
+    from devtools.local_outbox import local_outbox
+
+    # /local/outbox: this stack only, never app.py; before the server, whose handler matches the routes it has then.
+    config.chalice_app.register_blueprint(local_outbox)
+    # Chalice's server, with a handler that answers unknown routes and methods in the API's own format.
+    server = local_http.server(config.chalice_app, config, args.host, args.port)
     # http.server listens with a backlog of 5; a burst of readers (or a load
     # test) would see connections reset. Listening again raises the backlog.
     server.server.socket.listen(128)
@@ -171,6 +220,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Seeded sample posts; local admin: {seed.LOCAL_ADMIN['email']} / {seed.LOCAL_ADMIN['password']}")
 
     stopping = threading.Event()
+    readers = _stream_readers(server.app_object, moto.url, table_name, stopping)
 
     def save() -> None:
         if persist:
@@ -194,6 +244,12 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, stop)
     worker = threading.Thread(target=background, daemon=True, name="housekeeping")
     worker.start()
+    from devtools import local_outbox as outbox
+    from devtools import local_stream
+
+    consumer = threading.Thread(target=local_stream.run, args=(readers, stopping, outbox.forget_old), daemon=True,
+                                name="stream")
+    consumer.start()
     # Where operator commands (`make import`, `make admin STAGE=local`) find this stack's table: one file per PORT.
     where = stack_file(args.port)
     snapshot.write_private(where, json.dumps({"dynamodb_endpoint": moto.url, "table": table_name,
@@ -205,6 +261,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         where.unlink(missing_ok=True)
     worker.join(timeout=5)
+    consumer.join(timeout=5)
     save()
     if persist:
         print(f"Saved the table to {args.data}")

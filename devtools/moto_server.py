@@ -18,8 +18,10 @@ after every request:
   roll back), and each read copies the items it returns, so the registry kept a
   copy of the table per transaction. The registry is emptied after each request.
 - moto keeps every stream record of a table with a stream, and copies them all
-  on every transaction. Nothing reads the stream locally, so only the latest
-  records are kept, as DynamoDB trims records older than 24 hours.
+  on every transaction. Only the latest records are kept, as DynamoDB trims
+  records older than 24 hours; those a reader (devtools/local_stream.py, through
+  a shard iterator) has yet to read are kept too, up to STREAM_RECORDS_UNREAD.
+  moto also keeps every shard iterator it hands out: only the latest are kept.
 
 And a transaction saves only the items it names to roll back, not the whole
 table once per operation (devtools/moto_rollback.py): its time no longer grows
@@ -40,26 +42,49 @@ from typing import Any
 
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from devtools.moto_deploy import DeployGaps
 from devtools.moto_rollback import item_rollback
 
 _TRANSACTION_TARGET = "DynamoDB_20120810.TransactWriteItems"
 _REMEMBERED_TOKENS = 10_000
 TOKEN_SECONDS = 600  # DynamoDB honours a ClientRequestToken for 10 minutes
 STREAM_RECORDS_KEPT = 100
+STREAM_RECORDS_UNREAD = 10_000  # a reader stuck this far behind loses the oldest, as after 24 hours in DynamoDB
+SHARD_ITERATORS_KEPT = 20  # a reader uses the latest it was given; older ones are never asked for again
+
+
+def _reading_from() -> dict[int, int]:
+    """The first sequence number a live shard iterator will read, by shard (its id()); older iterators are forgotten."""
+    from moto.dynamodbstreams.models import dynamodbstreams_backends
+
+    reading: dict[int, int] = {}
+    for regions in list(dynamodbstreams_backends.values()):
+        for backend in list(regions.values()):
+            iterators = backend.shard_iterators
+            for stale in list(iterators)[:-SHARD_ITERATORS_KEPT]:
+                del iterators[stale]
+            for iterator in iterators.values():
+                shard = id(iterator.stream_shard)
+                reading[shard] = min(reading.get(shard, iterator.sequence_number), iterator.sequence_number)
+    return reading
 
 
 def forget_moto_models() -> None:
-    """Empty moto's registry of model objects and trim every stream shard to its latest records."""
+    """Empty moto's registry of model objects and trim every stream shard to its latest (and unread) records."""
     from moto.core.model_instances import reset_model_data
     from moto.dynamodb.models import dynamodb_backends
 
     reset_model_data()
+    reading = _reading_from()
     for regions in list(dynamodb_backends.values()):
         for backend in list(regions.values()):
             for table in list(backend.tables.values()):
                 shard = table.stream_shard
                 if shard is not None and len(shard.items) > STREAM_RECORDS_KEPT:
                     dropped = len(shard.items) - STREAM_RECORDS_KEPT
+                    if id(shard) in reading:  # not what a reader has yet to read (within bounds)
+                        unread_from = reading[id(shard)] - shard.starting_sequence_number
+                        dropped = max(min(dropped, unread_from), len(shard.items) - STREAM_RECORDS_UNREAD, 0)
                     # Sequence numbers stay increasing: the shard's start moves past what is dropped.
                     first_kept = shard.starting_sequence_number + dropped
                     shard.starting_sequence_number = first_kept
@@ -134,7 +159,9 @@ class MotoServer:
         for module in ("moto.dynamodb.models", "moto.dynamodb.responses", "moto.dynamodb.urls"):
             importlib.import_module(module)
 
-        app = _OneAtATime(DomainDispatcherApplication(create_backend_app))
+        # What `chalice deploy` meets where moto differs from AWS (devtools/moto_deploy.py).
+        self.gaps = DeployGaps(DomainDispatcherApplication(create_backend_app))
+        app = _OneAtATime(self.gaps)
         self._server: BaseWSGIServer = make_server(
             host, port, app, threaded=True, request_handler=QuietHandler
         )

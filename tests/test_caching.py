@@ -47,6 +47,7 @@ EXPECTED_CLASSES = {
     "/moderation/audit": None,
     "/moderation/recent": None,
     "/moderation/settings": None,
+    "/moderation/costs": None,
     "/users": None,
     "/admin": "asset",
     "/admin/{name}": "asset",

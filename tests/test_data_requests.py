@@ -42,7 +42,8 @@ def link(address: str = ANN) -> str:
     """The path and query of the link in the last message to ``address``."""
     messages = to(address)
     assert messages, f"no link reached {address}"
-    found = re.search(r"https?://[^/\s]+(/data-requests/confirm\?token=\S+)", messages[-1].get_content())
+    found = re.search(r"https://api\.blog\.test\.example(/data-requests/confirm\?token=\S+)",
+                      messages[-1].get_content())
     assert found is not None
     return found[1]
 

@@ -47,8 +47,11 @@ def urls(api: Api, blog: Blog, configure: Any) -> dict[str, str]:
     found["/unsubscribe"] = "/unsubscribe?token=" + notifications.unsubscribe_token("reader@example.com")
     found["/email/confirm"] = "/email/confirm?token=" + notifications.confirm_token("reader@example.com",
                                                                                       clock.epoch() + 3600)
-    link = services().moderation_mail.link(str(comment["comment"]["id"]), "approve", "root", clock.epoch() + 3600)
-    found["/moderation/by-mail"] = link.removeprefix(services().settings.site_url)
+    held = services().moderation.threads.locate(str(comment["comment"]["id"]))
+    root = services().table.get(keys.user("root"))
+    assert root is not None
+    link = services().moderation_mail.link(held, "approve", root, clock.epoch() + 3600)
+    found["/moderation/by-mail"] = link.removeprefix(services().settings.api_url)
     found["/data-requests/confirm"] = "/data-requests/confirm?token=" + services().personal_data.link_token(
         "0" * 32, "export", "01J00000000000000000000000", clock.epoch() + 3600)
     account = services().table.get(keys.user("root"))

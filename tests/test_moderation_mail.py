@@ -58,10 +58,22 @@ def asks_for_held_mail(api: Api, token: str, wanted: bool = True) -> None:
 def links(address: str = ADMIN_ADDRESS) -> dict[str, str]:
     """The action -> path-and-query of the moderation links in the last mail to ``address``."""
     [*_, message] = to(address)
-    found = dict(re.findall(r"^(Approve|Spam|Delete): https://blog\.test\.example(/moderation/by-mail\?token=\S+)\r?$",
+    found = dict(re.findall(r"^(Approve|Spam|Delete): https://api\.blog\.test\.example(/moderation/by-mail\?token=\S+)\r?$",
                             message.get_content(), re.MULTILINE))
     assert set(found) == {"Approve", "Spam", "Delete"}
     return {action.lower(): path for action, path in found.items()}
+
+
+def account(username: str) -> dict[str, Any]:
+    """The account's stored item (a moderation link is signed for it)."""
+    found = services().table.get(keys.user(username))
+    assert found is not None
+    return dict(found)
+
+
+def located(comment_id: str) -> dict[str, Any]:
+    """The comment's stored item, wherever it is (queue or thread)."""
+    return dict(services().moderation.threads.locate(comment_id))
 
 
 def status_of(api: Api, blog: Blog, comment_id: str) -> str:
@@ -221,9 +233,9 @@ def test_an_authors_signed_link_for_another_authors_post_is_refused(
         api: Api, blog: Blog, held: dict[str, Any]) -> None:
     # Given bob, an author who asked for the mail, holding a genuinely signed link to a comment on alice's post
     asks_for_held_mail(api, blog.author("bob"))
-    path = services().moderation_mail.link(held["id"], "approve", "bob", epoch() + 3600)
+    path = services().moderation_mail.link(located(held["id"]), "approve", account("bob"), epoch() + 3600)
 
-    refused = api.post(path.removeprefix(services().settings.site_url), headers={"Content-Type": "text/plain"},
+    refused = api.post(path.removeprefix(services().settings.api_url), headers={"Content-Type": "text/plain"},
                        raw=b"")
 
     assert refused.status == 403

@@ -8,6 +8,7 @@ Lambda client, as the DynamoDB stream would deliver them.
 from __future__ import annotations
 
 import itertools
+import json
 import logging
 import re
 import time
@@ -73,7 +74,7 @@ def confirmation_link(address: str) -> str:
     """The path and query of the confirmation link in the last confirmation request to ``address``."""
     requests = [m for m in to(address) if m["Subject"].startswith(CONFIRM_SUBJECT)]
     assert requests, f"no confirmation request reached {address}"
-    found = re.search(r"https://blog\.test\.example(/email/confirm\?token=\S+)", requests[-1].get_content())
+    found = re.search(r"https://api\.blog\.test\.example(/email/confirm\?token=\S+)", requests[-1].get_content())
     assert found is not None
     return found[1]
 
@@ -149,11 +150,23 @@ def test_the_post_author_hears_of_each_new_comment_but_not_their_own(blog: Blog,
     assert "> Lovely *words*." in text
     assert f"https://blog.test.example/posts/{slug}#comment-{first['comment']['id']}" in text
     unsubscribe = message["List-Unsubscribe"]
-    assert unsubscribe.startswith("<https://blog.test.example/unsubscribe?token=") and unsubscribe.endswith(">")
+    assert unsubscribe.startswith("<https://api.blog.test.example/unsubscribe?token=") and unsubscribe.endswith(">")
     assert unsubscribe[1:-1] in text
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert "ann@example.com" not in messages[0].as_string()  # a commenter's address is never disclosed
     assert "from bob" in messages[1]["Subject"]
+
+
+def test_the_batch_log_line_counts_the_mail_it_sent(blog: Blog, stream: Stream,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    author = blog.author("carol")
+    slug = blog.post(author)["slug"]
+    comments = [blog.comment(slug, author_name="Ann"), blog.comment(slug, token=author, body="Mine.")]
+    capsys.readouterr()
+    stream.deliver(*(stream.inserted(slug, c) for c in comments))
+    (line,) = [json.loads(text) for text in capsys.readouterr().out.splitlines() if '"stream_batch"' in text]
+    assert line["mail_sent"] == len(outbox()) == 1  # the author hears of Ann's comment, not of their own
+    assert "mail_sent" in {m["Name"] for m in line["_aws"]["CloudWatchMetrics"][0]["Metrics"]}
 
 
 def test_replies_reach_parent_authors_who_opted_in_and_confirmed(api: Api, blog: Blog, stream: Stream) -> None:
@@ -211,7 +224,7 @@ def test_a_typed_address_gets_one_confirmation_request_and_no_replies(blog: Blog
     text = received[0].get_content()
     assert "pills" not in text and "Mallory" not in text  # nothing the commenter wrote reaches the victim
     assert "/email/confirm?token=" in text
-    assert received[0]["List-Unsubscribe"].startswith("<https://blog.test.example/unsubscribe?token=")
+    assert received[0]["List-Unsubscribe"].startswith("<https://api.blog.test.example/unsubscribe?token=")
 
 
 def test_confirmation_links_show_a_page_and_only_a_post_confirms(api: Api, blog: Blog, stream: Stream) -> None:

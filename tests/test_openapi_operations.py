@@ -323,10 +323,17 @@ def moderate(scene: Scene, send: Send) -> None:
     send(comment_id=held["comment"]["id"], body={"action": "approve"}, token=scene.admin)
 
 
+def admin_account() -> dict[str, Any]:
+    found = services().table.get(keys.user(ADMIN_NAME))
+    assert found is not None
+    return dict(found)
+
+
 @step("get", "/moderation/by-mail")
 def show_moderation_link(scene: Scene, send: Send) -> None:
     held = scene.held_comment("Moderate me by mail.")["comment"]["id"]
-    link = services().moderation_mail.link(held, "approve", ADMIN_NAME, clock.epoch() + 600)
+    link = services().moderation_mail.link(services().moderation.threads.locate(held), "approve", admin_account(),
+                                           clock.epoch() + 600)
     send(query=link.split("?")[1])
     send(query="token=forged")  # 403
     send()  # 400
@@ -336,7 +343,8 @@ def show_moderation_link(scene: Scene, send: Send) -> None:
 def moderate_by_mail(scene: Scene, send: Send) -> None:
     assert scene.admin
     held = scene.held_comment("Approve me by mail.")["comment"]["id"]
-    token = services().moderation_mail.link(held, "approve", ADMIN_NAME, clock.epoch() + 600).split("token=")[1]
+    token = services().moderation_mail.link(services().moderation.threads.locate(held), "approve", admin_account(),
+                                            clock.epoch() + 600).split("token=")[1]
     form = {"Content-Type": "application/x-www-form-urlencoded"}
     send(query="token=" + token, headers=form, raw=b"")
     send(query="token=" + token, headers=form, raw=b"")  # 409: used
@@ -360,6 +368,15 @@ def moderation_recent(scene: Scene, send: Send) -> None:
 @step("get", "/moderation/settings")
 def moderation_settings(scene: Scene, send: Send) -> None:
     assert send(token=scene.admin).json["moderation"] == "off"
+    send(token=scene.author)  # 403
+    send()  # 401
+
+
+@step("get", "/moderation/costs")
+def moderation_costs(scene: Scene, send: Send) -> None:
+    assert [p["period"] for p in send(token=scene.admin).json["periods"]] == ["today", "7d", "month"]
+    assert send(query="period=month", token=scene.admin).json["periods"][0]["period"] == "month"
+    send(query="period=year", token=scene.admin)  # 422
     send(token=scene.author)  # 403
     send()  # 401
 

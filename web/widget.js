@@ -44,8 +44,8 @@
     anonymous: "Anonymous",
     edited: "(edited)",
     pending: "Awaiting moderation: only you can see this comment until it is approved.",
-    like: "Like ({n})",
-    dislike: "Dislike ({n})",
+    like: "Like: {n}",
+    dislike: "Dislike: {n}",
     reply: "Reply",
     replyTo: "Reply to {name}",
     replyToComment: "Reply to this comment",
@@ -528,11 +528,13 @@
       const bar = h("div", { class: "bc-actions" });
       if (comment.status === "approved") {
         const mine = storage.get(`vote:${comment.id}`) || 0;
-        for (const [value, symbol, label, total] of [[1, "▲", "like", comment.likes], [-1, "▼", "dislike", comment.dislikes]]) {
+        // The arrow is drawn by the style sheet (no text of its own), so the visible text, the count, is part
+        // of the accessible name "Like: 3" (WCAG 2.5.3, label in name; axe ignores what is in parentheses).
+        for (const [value, label, total] of [[1, "like", comment.likes], [-1, "dislike", comment.dislikes]]) {
           bar.append(h("button", { type: "button", class: "bc-vote", "data-action": `vote${value}`,
             "aria-pressed": mine === value ? "true" : "false", "aria-label": t(label, { n: total }),
             onclick: (event) => this.vote(comment.id, mine === value ? 0 : value, event.currentTarget) },
-          `${symbol} ${total}`));
+          `${total}`));
         }
         if (this.form && comment.depth < this.rules.max_reply_depth) {
           bar.append(h("button", { type: "button", "data-action": "reply", text: t("reply"),

@@ -37,19 +37,23 @@ def _origins_vary() -> bool:
         return False
 
 
+def allow(request_origin: str | None, response: Response) -> Response:
+    """The allow headers for a caller from ``request_origin``; also used by the local stack's own 404s."""
+    origin = allowed_origin(request_origin)
+    if origin:
+        response.headers["Access-Control-Allow-Origin"] = origin
+        response.headers["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
+    if origin != "*" and _origins_vary():
+        # Also when the origin is refused or absent: a cache must not hand
+        # one origin's answer (with or without the allow header) to another.
+        add_vary(response, "Origin")
+    return response
+
+
 def install(app: Chalice) -> None:
     @app.middleware("http")
     def add_cors_headers(request: Request, get_response: Callable[[Request], Response]) -> Response:
-        response = get_response(request)
-        origin = allowed_origin(request.headers.get("origin"))
-        if origin:
-            response.headers["Access-Control-Allow-Origin"] = origin
-            response.headers["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
-        if origin != "*" and _origins_vary():
-            # Also when the origin is refused or absent: a cache must not hand
-            # one origin's answer (with or without the allow header) to another.
-            add_vary(response, "Origin")
-        return response
+        return allow(request.headers.get("origin"), get_response(request))
 
     def preflight(**_path_parameters: str) -> Response:
         # Chalice passes the path's parameters ("slug", "comment_id") as keywords.

@@ -1,4 +1,4 @@
-"""Moderation over HTTP: the admin's queue, actions on a comment, and the audit trail."""
+"""Moderation over HTTP: the admin's queue, actions on a comment, the audit trail, and what the stage costs."""
 
 from __future__ import annotations
 
@@ -38,3 +38,9 @@ def recent() -> dict[str, Any]:
 @moderation.route("/moderation/settings", methods=["GET"])
 def rules() -> dict[str, Any]:
     return services().moderation.rules(signed_in(moderation.current_request))
+
+
+@moderation.route("/moderation/costs", methods=["GET"])
+def costs() -> dict[str, Any]:
+    request = moderation.current_request
+    return services().costs.report(signed_in(request), query(request))

@@ -10,6 +10,7 @@ proof needed; the POST body is ignored.
 from __future__ import annotations
 
 from html import escape
+from urllib.parse import urlencode
 
 from chalice.app import Response
 
@@ -58,16 +59,23 @@ def confirm_email() -> Response:
 # GET shows the comment and a button, changing nothing; the button's POST acts, once.
 @unsubscribe.route("/moderation/by-mail", methods=["GET"])
 def show_moderation_link() -> Response:
-    shown = services().moderation_mail.describe(query(unsubscribe.current_request).get("token"))
+    token = str(query(unsubscribe.current_request).get("token") or "")
+    shown = services().moderation_mail.describe(token)
     action = escape(shown["action"])
+    changed = ("<p><strong>Edited after the e-mail was sent:</strong> this is what it says now, "
+               "not what the e-mail quoted.</p>") if shown["changed"] else ""
+    # The button says which text it was shown (``seen``): an edited comment is acted on only from this page.
+    target = escape(f"?{urlencode({'token': token, 'seen': shown['seen']})}")
     return page(f"{action.capitalize()} this comment?",
                  f"<p>On <code>{escape(shown['post'])}</code>, by {escape(shown['author_name'])}, "
-                 f"now {escape(shown['status'])}:</p>"
+                 f"now {escape(shown['status'])}:</p>{changed}"
                  f"<blockquote><pre style=\"white-space: pre-wrap\">{escape(shown['body'])}</pre></blockquote>"
-                 f"<form method=\"post\" action=\"\"><button type=\"submit\">{action.capitalize()}</button></form>")
+                 f"<form method=\"post\" action=\"{target}\"><button type=\"submit\">{action.capitalize()}</button>"
+                 "</form>")
 
 
-@unsubscribe.route("/moderation/by-mail", methods=["POST"], content_types=FORM_TYPES, query=("token",))
+@unsubscribe.route("/moderation/by-mail", methods=["POST"], content_types=FORM_TYPES, query=("token", "seen"))
 def moderate_by_mail() -> Response:
-    done = services().moderation_mail.use(query(unsubscribe.current_request).get("token"))
+    params = query(unsubscribe.current_request)
+    done = services().moderation_mail.use(params.get("token"), params.get("seen"))
     return page("Done", f"<p>The comment is now {escape(done['status'])}.</p>")

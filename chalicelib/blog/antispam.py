@@ -38,11 +38,13 @@ _HASH_BYTES = 16
 
 # A plain class, not a dataclass: creating a dataclass costs about a millisecond at every cold start.
 class AntiSpam:
-    __slots__ = ("key", "settings")
+    __slots__ = ("key", "previous_key", "settings")
 
-    def __init__(self, settings: Settings, key: bytes) -> None:
+    def __init__(self, settings: Settings, key: bytes, previous_key: bytes | None = None) -> None:
         self.settings = settings
         self.key = key
+        # HASH_KEY_PREVIOUS's key, during a rotation's grace period: e-mail hashes stored before it still match.
+        self.previous_key = previous_key
 
     # -- identities -----------------------------------------------------------
 
@@ -51,6 +53,16 @@ class AntiSpam:
 
     def email_hash(self, email: str) -> str:
         return email_hash(self.key, email)
+
+    def previous_email_hash(self, email: str) -> str | None:
+        """The e-mail's hash under the key before the last rotation, while it is kept; None after."""
+        return email_hash(self.previous_key, email) if self.previous_key else None
+
+    def email_hashes(self, email: str) -> list[str]:
+        """The e-mail's hash now, then the one from before the last rotation (when kept): what stored hashes may be."""
+        previous = self.previous_email_hash(email)
+        current = self.email_hash(email)
+        return [current] if previous in (None, current) else [current, str(previous)]
 
     # -- the comment form ---------------------------------------------------------
 

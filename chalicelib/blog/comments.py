@@ -196,9 +196,12 @@ class Comments:
 
         unchecked = principal is not None and not principal.current
         # An e-mail anyone can type proves nothing: it counts once its owner confirmed it (one key more, same read).
-        confirmation = (keys.email_confirmed(self.antispam.email_hash(fields["author_email"]))
-                        if principal is None and fields.get("author_email") else None)
-        context = self._read_context(slug, fields.get("parent_id"), identity, claim, confirmation,
+        # During a HASH_KEY rotation's grace period, what is filed under the previous hash counts too.
+        hashes = (self.antispam.email_hashes(fields["author_email"])
+                  if principal is None and fields.get("author_email") else [])
+        confirmations = [keys.email_confirmed(digest) for digest in hashes]
+        identities = [identity, *("email:" + digest for digest in hashes[1:])] if identity else []
+        context = self._read_context(slug, fields.get("parent_id"), identities, claim, confirmations,
                                      principal.username if principal and unchecked else None)
         if principal is not None and unchecked:
             principal = current_principal(principal, context.get(_k(keys.user(principal.username))),
@@ -207,8 +210,8 @@ class Comments:
             return replayed
         post = self._commentable(context.get(_k(keys.post_summary(slug))), now)
         parent = self._parent(slug, fields.get("parent_id"), context)
-        known = identity is not None and _k(keys.commenter_approved(identity)) in context and (
-            confirmation is None or _k(confirmation) in context)
+        known = any(_k(keys.commenter_approved(i)) in context for i in identities) and (
+            not confirmations or any(_k(c) in context for c in confirmations))
         status = moderation.decide(self.settings.moderation, principal, post, known=known)
         comment_id = new_ulid()
         item: Item = records.comment({
@@ -223,6 +226,8 @@ class Comments:
             "author_email": fields.get("author_email") or None,
             "author_website": fields.get("author_website") or None,
             "notify_replies": fields.get("notify_replies", False),
+            # Who mail about it comes from, for the mail quotas (notifications.mail_sender); never shown.
+            "sender": f"user:{principal.username.casefold()}" if principal else f"address:{address_hash}",
             "status": status,
             "created_at": now,
             "likes": 0,
@@ -265,22 +270,21 @@ class Comments:
             self.antispam.check_content(html, body, *names)
         return html
 
-    def _read_context(self, slug: str, parent_id: str | None, identity: str | None,
-                      claim: Claim | None, confirmation: Key | None,
+    def _read_context(self, slug: str, parent_id: str | None, identities: list[str],
+                      claim: Claim | None, confirmations: list[Key],
                       account: str | None) -> dict[tuple[str, str], Item]:
         """Round trip one: everything the decision needs, in a single BatchGetItem.
 
         ``account``: the commenter's account, when their token is still to be checked against it.
         """
         wanted = [keys.post_summary(slug)]  # the post's status, date, author and counts: not its body
-        if confirmation is not None and self.settings.moderation == moderation.FIRST_TIME:
-            wanted.append(confirmation)
+        if self.settings.moderation == moderation.FIRST_TIME:
+            wanted += confirmations
         if account:
             wanted.append(keys.user(account))
         if parent_id and is_ulid(parent_id):
             wanted.append(keys.comment(slug, parent_id))
-        if identity:
-            wanted.append(keys.commenter_approved(identity))
+        wanted += [keys.commenter_approved(identity) for identity in identities]
         if claim:
             wanted.append(claim.key)
         return {_k(i): i for i in self.table.batch_get(wanted)}
@@ -410,7 +414,8 @@ class Comments:
         known = commenter_identity(comment, self.antispam) is not None
         if known and not comment.get("author_user") and self.settings.moderation == moderation.FIRST_TIME:
             # A typed e-mail counts only once its owner confirmed it, as on create (one GetItem, only here).
-            known = self.table.get(keys.email_confirmed(self.antispam.email_hash(comment["author_email"]))) is not None
+            known = any(self.table.get(keys.email_confirmed(digest)) is not None
+                        for digest in self.antispam.email_hashes(comment["author_email"]))
         return moderation.decide(self.settings.moderation, principal, post, known)
 
     def delete(self, principal: Principal | None, comment_id: str, edit_token: str | None,

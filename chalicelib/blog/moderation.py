@@ -113,13 +113,21 @@ class Moderation:
         return self._act(principal, action, self.threads.locate(comment_id))
 
     def act_on_own_post(self, principal: Principal, comment_id: str, action: str) -> dict[str, Any]:
-        """An admin's action, or an author's on a comment on their own post (their held-comment e-mail's links)."""
+        """An admin's action, or an author's on a comment on their own post (their held-comment e-mail's links).
+
+        An author never approves what someone else marked as spam: that verdict is an admin's to undo. (The
+        approval's transaction is conditioned on the status read here, so a verdict given meanwhile wins too.)
+        """
         comment = self.threads.locate(comment_id)
         if not principal.is_admin:
             post = self.table.get(keys.post(comment["post_slug"]))
             if not (principal.can_author and post
                     and str(post.get("author", "")).casefold() == principal.username.casefold()):
                 raise Forbidden("only admins and the post's author moderate its comments")
+            if (action == "approve" and comment["status"] == Status.SPAM
+                    and str(comment.get("spam_by", "")).casefold() != principal.username.casefold()):
+                raise Conflict(f"{comment.get('spam_by') or 'an admin'} marked this comment as spam; "
+                               "only an admin can approve it now")
         return self._act(principal, action, comment)
 
     def _act(self, principal: Principal, action: str, comment: Item) -> dict[str, Any]:
@@ -165,6 +173,9 @@ class Moderation:
         slug = comment["post_slug"]
         item = {**held(comment, status), "held_because": f"marked as spam by {who}"
                 if status == Status.SPAM else "taken out of spam; waiting for approval"}
+        item.pop("spam_by", None)
+        if status == Status.SPAM:
+            item["spam_by"] = who  # whose verdict: an author's mailed Approve link does not undo an admin's
         writes: list[Write]
         if comment["status"] == Status.APPROVED:
             if int(comment.get("reply_count", 0)):

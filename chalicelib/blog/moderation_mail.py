@@ -20,16 +20,17 @@ already approved) is refused as there.
 
 from __future__ import annotations
 
+import base64
 import functools
 import hashlib
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from chalicelib import signing
+from chalicelib import mail, signing
 from chalicelib.blog import clock
 from chalicelib.blog.moderation import Moderation
-from chalicelib.blog.notifications import Notifications, newly_held
+from chalicelib.blog.notifications import Notifications, mail_sender, newly_held
 from chalicelib.blog.status import Status
 from chalicelib.blog.tokens import ADMIN, AUTHOR, Principal, applied_role
 from chalicelib.errors import BadRequest, Conflict, Forbidden
@@ -46,9 +47,12 @@ LINK_SECONDS = 7 * 24 * 3600
 ACTIONS = ("approve", "spam", "delete")
 _PURPOSE = "moderate"
 _SIGNATURE_BYTES = 16
-# "<comment ulid>.<action>.<expiry>.<HMAC, base64url>.<username>": the username last, since it may hold dots.
-_TOKEN = lazy(r"^([0-9A-HJKMNP-TV-Z]{26})\.(approve|spam|delete)\.([0-9]{1,12})\.([A-Za-z0-9_-]{22})\."
-              r"([A-Za-z0-9][A-Za-z0-9_.-]{2,31})$")
+# "<comment ulid>.<action>.<expiry>.<token version>.<text digest>.<HMAC, base64url>.<username>": the username
+# last, since it may hold dots. The version is the recipient's account's (signing out everywhere moves it on);
+# the digest, of the comment's text as mailed (text_digest).
+_TOKEN = lazy(r"^([0-9A-HJKMNP-TV-Z]{26})\.(approve|spam|delete)\.([0-9]{1,12})\.([0-9]{1,12})\.([A-Za-z0-9_-]{11})\."
+              r"([A-Za-z0-9_-]{22})\.([A-Za-z0-9][A-Za-z0-9_.-]{2,31})$")
+_SEEN = lazy(r"^[A-Za-z0-9_-]{11}$")
 _EXCERPT_LENGTH = 1500
 _WHY_MAILED = {
     ADMIN: "You get this e-mail because you are an admin of this blog (BLOG_ADMINS).",
@@ -57,13 +61,33 @@ _WHY_MAILED = {
 }
 
 
-class LinkGrant:
-    __slots__ = ("action", "comment_id", "username")
+def held_episode(comment: Item) -> str:
+    """One stay of a comment in the queue: held when written, and again each time an edit sends it back.
 
-    def __init__(self, comment_id: str, action: str, username: str) -> None:
+    Moderators are mailed once per stay (the sent-marker's name), so a comment edited back into the queue
+    after an approval is mailed about again, with its new text.
+    """
+    edited = comment.get("edited_at")
+    return f"held-{comment['id']}" + (f"-{edited}" if edited else "")
+
+
+def text_digest(comment: Item) -> str:
+    """A short digest of a comment's text: a link knows the text it was mailed with, a page the text it showed."""
+    digest = hashlib.sha256(str(comment.get("body", "")).encode()).digest()[:8]
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+class LinkGrant:
+    __slots__ = ("account", "action", "comment_id", "mailed_text", "username", "version")
+
+    def __init__(self, comment_id: str, action: str, username: str, version: int, mailed_text: str,
+                 account: Item | None) -> None:
+        self.account = account  # the recipient's account as it is now (None: deleted)
         self.comment_id = comment_id
         self.action = action
         self.username = username
+        self.version = version
+        self.mailed_text = mailed_text
 
 
 class ModerationMail:
@@ -110,9 +134,10 @@ class ModerationMail:
             address = str(account.get("email") or "").strip().lower()
             if not address or not (role == ADMIN or (role == AUTHOR and account.get("mail_held_comments"))):
                 continue
-            marker = keys.notification_sent(f"held-{comment['id']}", hashlib.sha256(address.encode()).hexdigest())
+            marker = keys.notification_sent(held_episode(comment), hashlib.sha256(address.encode()).hexdigest())
             sent += self.notifications.deliver(marker, address, functools.partial(
-                self.message, comment, post, username, address, role), f"held comment {comment['id']}")
+                self.message, comment, post, account, address, role), f"held comment {comment['id']}",
+                mail_sender(comment))
         return sent
 
     def _stored_admins(self) -> dict[str, Item]:
@@ -126,7 +151,7 @@ class ModerationMail:
                 return found
             start = page.last_key
 
-    def message(self, comment: Item, post: Item | None, username: str, address: str, role: str) -> EmailMessage:
+    def message(self, comment: Item, post: Item | None, account: Item, address: str, role: str) -> EmailMessage:
         from email import policy
         from email.message import EmailMessage
 
@@ -137,8 +162,8 @@ class ModerationMail:
             body = body[:_EXCERPT_LENGTH].rstrip() + "…"
         quoted = "\n".join("> " + line if line else ">" for line in body.splitlines())
         expires = clock.epoch() + LINK_SECONDS
-        links = "\n".join(f"{action.capitalize()}: {self.link(comment['id'], action, username, expires)}"
-                          for action in ACTIONS)
+        links = "\n".join(f"{action.capitalize()}: "
+                          f"{self.link(comment, action, account, expires)}" for action in ACTIONS)
         website = f"Website: {comment['author_website']}\n" if comment.get("author_website") else ""
         why = f"Held because: {comment['held_because']}\n" if comment.get("held_because") else ""
         post_link = f"{self.settings.site_url}/posts/{quote(str(comment['post_slug']), safe='')}"
@@ -156,11 +181,15 @@ class ModerationMail:
             cte="quoted-printable")
         return message
 
-    def link(self, comment_id: str, action: str, username: str, expires: int) -> str:
-        signature = signing.sign(self.key, _PURPOSE, comment_id, action, str(expires), username,
+    def link(self, comment: Item, action: str, account: Item, expires: int) -> str:
+        """The link doing ``action`` to ``comment`` as ``account``: signed over its immutable id too (not in the
+        link), so it never works for the next owner of a deleted account's name."""
+        username = str(account["username"])
+        parts = (str(comment["id"]), action, str(expires), str(int(account.get("token_version", 0))),
+                 text_digest(comment))
+        signature = signing.sign(self.key, _PURPOSE, *parts, username, str(account.get("account_id") or ""),
                                  size=_SIGNATURE_BYTES)
-        token = f"{comment_id}.{action}.{expires}.{signature}.{username}"
-        return f"{self.settings.site_url}/moderation/by-mail?token={token}"
+        return mail.link(self.settings, "/moderation/by-mail", token=".".join((*parts, signature, username)))
 
     # -- the links ---------------------------------------------------------------------
 
@@ -169,29 +198,48 @@ class ModerationMail:
         if not token:
             raise BadRequest("the moderation link lacks its token", {"token": ["is required"]})
         shape = _TOKEN.match(token)
-        if shape is None or not signing.verify(self.key, shape[4], _PURPOSE, shape[1], shape[2], shape[3], shape[5],
-                                               size=_SIGNATURE_BYTES):
-            raise Forbidden("this moderation link is not valid; use the one from the e-mail")
+        invalid = Forbidden("this moderation link is not valid; use the one from the e-mail")
+        if shape is None:
+            raise invalid
+        account = self.table.get(keys.user(shape[7]))
+        if not signing.verify(self.key, shape[6], _PURPOSE, *shape.group(1, 2, 3, 4, 5), shape[7],
+                              str((account or {}).get("account_id") or ""), size=_SIGNATURE_BYTES):
+            raise invalid
         if int(shape[3]) < clock.epoch():
             raise Forbidden("this moderation link has expired; moderate from the console's queue")
-        return LinkGrant(shape[1], shape[2], shape[5])
+        return LinkGrant(shape[1], shape[2], shape[7], int(shape[4]), shape[5], account)
 
     def describe(self, token: str | None) -> dict[str, Any]:
-        """What the confirming page shows: the action and the comment, as the queue would."""
+        """What the confirming page shows: the action and the comment, as the queue would, and whether its text
+        changed since the mail (``seen``, the digest of the text shown, goes back with the confirming click)."""
         grant = self.check(token)
         comment = self.moderation.threads.locate(grant.comment_id)
         return {"action": grant.action, "author_name": comment.get("author_name", ""),
                 "status": comment["status"], "post": comment["post_slug"],
-                "body": "" if comment["status"] == Status.DELETED else str(comment.get("body", ""))}
+                "body": "" if comment["status"] == Status.DELETED else str(comment.get("body", "")),
+                "changed": text_digest(comment) != grant.mailed_text, "seen": text_digest(comment)}
 
-    def use(self, token: str | None) -> dict[str, Any]:
-        """Carry out the link's action once, as the person it was sent to, while they still moderate by mail."""
+    def use(self, token: str | None, seen: str | None = None) -> dict[str, Any]:
+        """Carry out the link's action once, as the person it was sent to, while they still moderate by mail.
+
+        Refused once the recipient signed out everywhere (their token version moved on), and, for a comment
+        edited since the mail, unless the click comes from the page that showed its new text (``seen``).
+        """
         grant = self.check(token)
-        account = self.table.get(keys.user(grant.username))
+        if seen is not None and not _SEEN.match(seen):
+            raise BadRequest("seen must be the digest the confirming page gave", {"seen": ["is not a digest"]})
+        account = grant.account
         role = applied_role(grant.username, str((account or {}).get("role", "")), self.settings.admins)
         if account is None or not (role == ADMIN or (role == AUTHOR and account.get("mail_held_comments"))):
             raise Forbidden(f"{grant.username} no longer moderates this blog's comments by e-mail; "
                             "this link no longer works")
+        if int(account.get("token_version", 0)) != grant.version:
+            raise Forbidden(f"{grant.username} signed out everywhere since this e-mail was sent; "
+                            "this link no longer works: moderate from the console's queue")
+        current = text_digest(self.moderation.threads.locate(grant.comment_id))
+        if current != grant.mailed_text and seen != current:
+            raise Conflict("the comment was edited after this e-mail was sent; open the link again "
+                           "to see what it says now before you act on it")
         marker = keys.moderation_link_used(hashlib.sha256(str(token).encode()).hexdigest())
         now = clock.epoch()
         try:

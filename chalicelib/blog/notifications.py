@@ -18,8 +18,13 @@ request instead, at most one per address per CONFIRM_LINK_SECONDS (the link's
 lifetime), quoting nothing the commenter wrote. The post's author is written to
 at their account's address without confirmation: an admin made them an author.
 An opt-out wins over a confirmation. Every mail, confirmation requests
-included, counts in its address's daily window (MAILRATE#, NOTIFY_RATE_LIMIT);
-a mail beyond it is dropped, not delayed.
+included, counts in a daily window per recipient *and sender* (MAILRATE#,
+NOTIFY_RATE_LIMIT): the sender is whoever made the mail happen (the commenter's
+account, else the network address they wrote from, as a keyed hash), so ten
+anonymous comments from one address spend their own quota, not the genuine
+reader's. A recipient also gets at most RECIPIENT_CEILING times that a day from
+everyone together, against a flood from many addresses. A mail beyond either is
+dropped, not delayed.
 
 Delivery is at most once per (comment, address): a sent-marker item
 (NOTIFIED#<comment>#<sha256>) is claimed with a conditional Put before sending,
@@ -51,7 +56,7 @@ from chalicelib.patterns import lazy
 from chalicelib.settings import Settings
 from chalicelib.store import keys
 from chalicelib.store.keys import Key
-from chalicelib.store.table import ConditionFailed, Item, Table, delete, put, update
+from chalicelib.store.table import ConditionFailed, Item, Table, TransactionCancelled, Write, delete, put, update
 from chalicelib.values import Value
 
 if TYPE_CHECKING:
@@ -67,6 +72,7 @@ CONFIRMATION = "confirm"
 _CONFIRM_TOKEN = lazy(r"^([0-9a-f]{32})\.([0-9]{1,12})\.([A-Za-z0-9_-]{22})$")
 _CONFIRM = "confirm"
 DAY_SECONDS = 24 * 3600
+RECIPIENT_CEILING = 10  # times NOTIFY_RATE_LIMIT: one address's mail a day from all senders together
 LEASE_SECONDS = 120  # longer than one send may take (bounded timeouts and retries in mail.py)
 MARKER_TTL_SECONDS = 7 * 24 * 3600  # far beyond the stream's 24-hour retention
 EXCERPT_LENGTH = 1500
@@ -145,6 +151,17 @@ class Notice(Value):
         self.reason: Final = reason
         # A request to confirm the address (no comment quoted), not news of a comment.
         self.confirmation: Final = confirmation
+
+
+def mail_sender(comment: Item) -> str:
+    """Who a mail about ``comment`` counts against: its writer's account, else the address it came from.
+
+    Comments from before senders were recorded (and imported ones) count as their account's or, anonymous,
+    all together.
+    """
+    if comment.get("sender"):
+        return str(comment["sender"])
+    return f"user:{str(comment['author_user']).casefold()}" if comment.get("author_user") else "anonymous"
 
 
 def _address(raw: Any) -> str | None:
@@ -243,13 +260,14 @@ class Notifications:
         addresses = {p.address for p, _, _ in candidates if p.address} | ({writer.address} if writer.address else set())
         stored = {_k(i) for i in self.table.batch_get(
             [keys.notify_optout(address_hash(a)) for a in addresses]
-            + [keys.email_confirmed(self.antispam.email_hash(a)) for a in addresses])}
+            # both hashes during a HASH_KEY rotation's grace period: a confirmation from before it still counts
+            + [keys.email_confirmed(digest) for a in addresses for digest in self.antispam.email_hashes(a)])}
 
         def opted_out(address: str) -> bool:
             return _k(keys.notify_optout(address_hash(address))) in stored
 
         def confirmed(address: str) -> bool:
-            return _k(keys.email_confirmed(self.antispam.email_hash(address))) in stored
+            return any(_k(keys.email_confirmed(digest)) in stored for digest in self.antispam.email_hashes(address))
 
         notices: list[Notice] = []
         for person, notice, needs_confirmation in candidates:
@@ -268,18 +286,21 @@ class Notifications:
     def _deliver(self, comment: Item, notice: Notice) -> int:
         marker = keys.notification_sent(CONFIRMATION if notice.confirmation else comment["id"],
                                         address_hash(notice.address))
-        return self.deliver(marker, notice.address, lambda: self.message(comment, notice), comment["id"])
+        return self.deliver(marker, notice.address, lambda: self.message(comment, notice), comment["id"],
+                            mail_sender(comment))
 
-    def deliver(self, marker: Key, address: str, build: Callable[[], EmailMessage], about: str) -> int:
-        """Send the message ``build`` makes to ``address`` at most once (``marker``), within its daily limit.
+    def deliver(self, marker: Key, address: str, build: Callable[[], EmailMessage], about: str, sender: str) -> int:
+        """Send the message ``build`` makes to ``address`` at most once (``marker``), within the daily limits
+        of its recipient and ``sender`` (within_daily_limit).
 
         Returns 1 when it went. Raises SendFailed (transient) after letting the claim go.
         """
         if not self._claim(marker):
             return 0  # sent (or refused) by an earlier delivery of this record
-        if not self.within_daily_limit(address):
-            logger.warning("mail about %s dropped: its address had its %d mails today",
-                           about, self.settings.notify_rate_limit)
+        if not self.within_daily_limit(address, sender):
+            logger.warning("mail about %s dropped: its address had its mails today from its sender (%d) "
+                           "or from everyone (%d)", about, self.settings.notify_rate_limit,
+                           self.settings.notify_rate_limit * RECIPIENT_CEILING)
             self._settle(marker, LIMITED, "")
             return 0
         try:
@@ -295,16 +316,24 @@ class Notifications:
         self._settle(marker, SENT, message_id)
         return 1
 
-    def within_daily_limit(self, address: str) -> bool:
-        """Count one mail in the address's window for today; False once NOTIFY_RATE_LIMIT are counted."""
+    def within_daily_limit(self, address: str, sender: str) -> bool:
+        """Count one mail from ``sender`` to ``address`` today, in one transaction with the address's window for
+        every sender; False (nothing counted) once NOTIFY_RATE_LIMIT from that sender, or RECIPIENT_CEILING
+        times it from all, are counted."""
         now = clock.epoch()
         day = now // DAY_SECONDS
+        recipient = self.antispam.email_hash(address)
+        sender_hash = hashlib.sha256(sender.encode()).hexdigest()[:32]
+        limit = self.settings.notify_rate_limit
+
+        def count(key: Key, allowed: int) -> Write:
+            return update(key, "ADD #n :one SET #ttl = :ttl", "attribute_not_exists(#n) OR #n < :allowed",
+                          {"#n": "count", "#ttl": "ttl"}, one=1, ttl=(day + 1) * DAY_SECONDS + 3600, allowed=allowed)
+
         try:
-            self.table.write(update(
-                keys.mail_window(self.antispam.email_hash(address), day), "ADD #n :one SET #ttl = :ttl",
-                "attribute_not_exists(#n) OR #n < :allowed", {"#n": "count", "#ttl": "ttl"},
-                one=1, ttl=(day + 1) * DAY_SECONDS + 3600, allowed=self.settings.notify_rate_limit))
-        except ConditionFailed:
+            self.table.transact([count(keys.sender_mail_window(recipient, sender_hash, day), limit),
+                                 count(keys.mail_window(recipient, day), limit * RECIPIENT_CEILING)])
+        except (ConditionFailed, TransactionCancelled):
             return False
         return True
 
@@ -374,7 +403,7 @@ class Notifications:
                               smtp: Any) -> EmailMessage:
         """The request to confirm an address: the post's title and two links, nothing a commenter wrote."""
         expires = clock.epoch() + CONFIRM_LINK_SECONDS
-        link = f"{self.settings.site_url}/email/confirm?token={self.confirm_token(notice.address, expires)}"
+        link = mail.link(self.settings, "/email/confirm", token=self.confirm_token(notice.address, expires))
         message = make(policy=smtp.clone(max_line_length=998))
         message["From"] = self.settings.notify_from
         message["To"] = notice.address
@@ -423,7 +452,7 @@ class Notifications:
         return f"{digest}.{signing.sign(self.key, _UNSUBSCRIBE, digest, size=_SIGNATURE_BYTES)}"
 
     def unsubscribe_url(self, address: str) -> str:
-        return f"{self.settings.site_url}/unsubscribe?token={self.unsubscribe_token(address)}"
+        return mail.link(self.settings, "/unsubscribe", token=self.unsubscribe_token(address))
 
     def check_token(self, token: str | None) -> str:
         """The address hash a genuine unsubscribe token carries; refuses anything else."""

@@ -114,7 +114,8 @@ class PasswordResets:
         if account is None or "account_id" not in account:
             return 0  # no account: nothing to send (the requester heard the same either way)
         address = str(account["email"])
-        if not self.notifications.within_daily_limit(address):
+        # Counted apart from comment mail: a flood of requests spends no commenter's notices.
+        if not self.notifications.within_daily_limit(address, "password-resets"):
             logger.warning("a password-reset link was dropped: its address had its mails today")
             return 0
         try:
@@ -134,7 +135,7 @@ class PasswordResets:
         from email.message import EmailMessage
 
         token = self.token(account, clock.epoch() + LINK_SECONDS)
-        link = f"{self.settings.site_url}/auth/password-reset/confirm?token={token}"
+        link = mail.link(self.settings, "/auth/password-reset/confirm", token=token)
         message = EmailMessage(policy=policy.SMTP.clone(max_line_length=998))
         message["From"] = self.settings.notify_from
         message["To"] = str(account["email"])

@@ -36,7 +36,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from chalicelib import mail, signing
-from chalicelib.blog import clock
+from chalicelib.blog import clock, rekeying
 from chalicelib.blog.accounts import Accounts, user_view
 from chalicelib.blog.antispam import AntiSpam, rate_window
 from chalicelib.blog.ids import new_ulid
@@ -296,7 +296,7 @@ class PersonalData:
                              else ("author_email = :who", {"who": comment["author_email"]}))
         try:
             self.table.write(update(key, "SET author_name = :name, notify_replies = :no "
-                                         "REMOVE author_user, author_email, author_website",
+                                         "REMOVE author_user, author_email, author_website, sender",
                                     condition, name=ANONYMOUS_NAME, no=False, **values))
         except ConditionFailed:
             # Moved (held <-> public) or deleted meanwhile: anonymise it where it is now, once.
@@ -305,7 +305,7 @@ class PersonalData:
                 with contextlib.suppress(ConditionFailed):
                     self.table.write(update({"PK": moved["PK"], "SK": moved["SK"]},
                                             "SET author_name = :name, notify_replies = :no "
-                                            "REMOVE author_user, author_email, author_website",
+                                            "REMOVE author_user, author_email, author_website, sender",
                                             condition, name=ANONYMOUS_NAME, no=False, **values))
 
     def _forget_favorites(self, username: str) -> None:
@@ -369,10 +369,12 @@ class PersonalData:
         except ConditionFailed:
             return 0
         address = str(request["email"])
+        rekeying.carry_over_email(self.table, self.antispam, address)  # after a HASH_KEY rotation: found again
         digest = self.antispam.email_hash(address)
         if not self._entries("email:" + digest, 1).items:
             return 0  # nothing of theirs here: nothing to send (the requester heard the same either way)
-        if not self.notifications.within_daily_limit(address):
+        # Counted apart from comment mail: a flood of requests spends no commenter's notices.
+        if not self.notifications.within_daily_limit(address, "data-requests"):
             logger.warning("a personal-data link was dropped: its address had its mails today")
             return 0
         try:
@@ -394,7 +396,7 @@ class PersonalData:
 
         expires = clock.epoch() + LINK_SECONDS
         token = self.link_token(self.antispam.email_hash(address), action, request_id, expires)
-        link = f"{self.settings.site_url}/data-requests/confirm?token={token}"
+        link = mail.link(self.settings, "/data-requests/confirm", token=token)
         what = "download the comments" if action == EXPORT else "delete the comments"
         message = EmailMessage(policy=policy.SMTP.clone(max_line_length=998))
         message["From"] = self.settings.notify_from

@@ -45,7 +45,8 @@ if TYPE_CHECKING:
         "id": str, "post_slug": str, "parent_id": str | None, "depth": int, "body": str, "html": str,
         "author_name": str, "author_user": str | None, "author_email": str | None, "author_website": str | None,
         "notify_replies": bool, "status": str, "created_at": str, "likes": int, "dislikes": int, "reply_count": int,
-        "held_because": NotRequired[str | None], "imported_from": NotRequired[str], "source_ref": NotRequired[str],
+        "held_because": NotRequired[str | None], "sender": NotRequired[str],
+        "imported_from": NotRequired[str], "source_ref": NotRequired[str],
     })
     # What an account is made of; account() adds its keys, its indexes and, when new, its id.
     AccountFields = TypedDict("AccountFields", {  # noqa: UP013
@@ -74,11 +75,11 @@ POST_FIELDS: Final = frozenset({
 COMMENT_FIELDS: Final = frozenset({
     "id", "post_slug", "parent_id", "depth", "body", "html", "author_name", "author_user", "author_email",
     "author_website", "notify_replies", "status", "created_at", "edited_at", "likes", "dislikes",
-    "reply_count", "held_because", *_PROVENANCE})
+    "reply_count", "held_because", "spam_by", "sender", *_PROVENANCE})
 ACCOUNT_FIELDS: Final = frozenset({
     "account_id", "username", "email", "role", "password_hash", "created_at", "bio", "image", "mail_held_comments",
     "token_version", "kept_session", "kept_at", "deleting", *_PROVENANCE})
-_TOMBSTONE_GONE = ("body", "html", "author_name", "author_user", "author_email", "author_website")
+_TOMBSTONE_GONE = ("body", "html", "author_name", "author_user", "author_email", "author_website", "sender")
 
 
 class RecordError(Invalid):
@@ -233,7 +234,7 @@ def comment_item(fields: Mapping[str, Any]) -> dict[str, Any]:
         item[name] = whole(item, name)
     item.setdefault("parent_id", None)
     if status == Status.DELETED:
-        for gone in (*_TOMBSTONE_GONE, "held_because"):
+        for gone in (*_TOMBSTONE_GONE, "held_because", "spam_by"):
             item.pop(gone, None)
     else:
         _text(item, "body", 20_000, required=False)
@@ -243,7 +244,8 @@ def comment_item(fields: Mapping[str, Any]) -> dict[str, Any]:
     slug, cid = item["post_slug"], item["id"]
     if status in HELD_STATUSES:
         return {**item, **keys.held_comment(slug, cid), **keys.moderation_queue_keys(status, item["created_at"], cid)}
-    item.pop("held_because", None)
+    item.pop("held_because", None)  # why it was held, and whose spam verdict: a public comment has neither
+    item.pop("spam_by", None)
     score = item["likes"] - item["dislikes"]
     filed = {**item, **keys.comment(slug, cid), **keys.score_index_keys(slug, score, cid)}
     if status == Status.APPROVED:  # a tombstone leaves the site-wide comments feed

@@ -191,7 +191,7 @@ class Threads:
             # the caller retries and deletes outright instead of leaving an orphan tombstone.
             self.table.transact([
                 update(key, "SET #status = :deleted REMOVE body, html, author_name, author_user, "
-                            "author_email, author_website, GSI2PK, GSI2SK",
+                            "author_email, author_website, sender, GSI2PK, GSI2SK",
                        "#status = :approved AND reply_count > :zero", {"#status": "status"},
                        deleted=Status.DELETED, approved=Status.APPROVED, zero=0),
                 *uncount,

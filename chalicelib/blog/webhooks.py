@@ -86,7 +86,9 @@ def event_of(record: Mapping[str, Any]) -> Event | None:
         return Event("comment.published", f"comment.published:{comment['id']}", _comment(comment))
     held = newly_held(record)
     if held is not None:
-        return Event("comment.held", f"comment.held:{held['id']}", _comment(held))
+        # Once per stay in the queue: a comment edited back into it is news again (its edited_at tells the stays apart).
+        stay = f":{held['edited_at']}" if held.get("edited_at") else ""
+        return Event("comment.held", f"comment.held:{held['id']}{stay}", _comment(held))
     change = record.get("dynamodb") or {}
     if (change.get("Keys") or {}).get("SK", {}).get("S", "") == keys.POST_SK:
         new, old = image(change.get("NewImage")), image(change.get("OldImage"))

@@ -1,4 +1,7 @@
-"""The one factory for AWS clients: DynamoDB (the table) and SSM (the stage's secrets).
+"""The one factory for AWS clients: DynamoDB (the table), SSM (the stage's secrets) and CloudWatch.
+
+CloudWatch is read only by the admin's Costs page (``GetMetricData``), never
+on any other request; the app writes its metrics as log lines, not API calls.
 
 Clients are made on first use, not at import: a client built at import time
 would escape moto's mock in tests, and importing boto3 lazily keeps cold starts
@@ -37,6 +40,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from botocore.config import Config
+    from mypy_boto3_cloudwatch import CloudWatchClient
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_ssm import SSMClient
 
@@ -70,9 +74,9 @@ class DeadlineExceeded(Exception):
 
 # A plain class, not a dataclass: creating a dataclass costs about a millisecond at every cold start.
 class Usage:
-    """What one request (or scheduled run) asked of DynamoDB."""
+    """What one request (or scheduled run) asked of DynamoDB, and how many messages it handed to SES."""
 
-    __slots__ = ("calls", "deadline", "read_units", "retries", "throttled", "write_units")
+    __slots__ = ("calls", "deadline", "mail_sent", "read_units", "retries", "throttled", "write_units")
 
     def __init__(self, deadline: float | None = None) -> None:
         self.calls = 0
@@ -80,6 +84,7 @@ class Usage:
         self.read_units = 0.0
         self.write_units = 0.0
         self.throttled = False  # DynamoDB throttled at least one attempt, retried or not
+        self.mail_sent = 0
         self.deadline = deadline
 
 
@@ -95,6 +100,13 @@ def request_scope(budget_seconds: float | None) -> Iterator[Usage]:
         yield usage
     finally:
         _usage.reset(token)
+
+
+def note_mail_sent() -> None:
+    """Count one message SES took, for the current request's or batch's log line (mail.send calls it)."""
+    usage = _usage.get()
+    if usage is not None:
+        usage.mail_sent += 1
 
 
 def _config() -> Config:
@@ -149,6 +161,7 @@ def _add_capacity(parsed: dict[str, Any], model: Any, **_: Any) -> None:
 
 _dynamodb: DynamoDBClient | None = None
 _ssm: SSMClient | None = None
+_cloudwatch: CloudWatchClient | None = None
 
 
 def dynamodb_client() -> DynamoDBClient:
@@ -178,11 +191,23 @@ def ssm_client() -> SSMClient:
     return _ssm
 
 
+def cloudwatch_client() -> CloudWatchClient:
+    global _cloudwatch
+    if _cloudwatch is None:
+        import boto3
+
+        client = boto3.client("cloudwatch", config=_config())
+        client.meta.events.register_first("before-send.monitoring.*", _check_deadline)
+        _cloudwatch = client
+    return _cloudwatch
+
+
 def use_client(client: DynamoDBClient | None) -> None:
     """Swap the DynamoDB client (tests); ``None`` makes the next call build fresh clients."""
-    global _dynamodb, _ssm
+    global _dynamodb, _ssm, _cloudwatch
     _dynamodb = client
     _ssm = None
+    _cloudwatch = None
 
 
 def retry_after(error: BaseException) -> int | None:

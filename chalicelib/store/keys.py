@@ -1,5 +1,8 @@
 """Every DynamoDB key of the single table is built here, and nowhere else.
 
+(Longer than 400 lines on purpose: the whole layout in one place is the point; each key is a
+small function, and the table below is the map of the table.)
+
 Layout (PK / SK):
   POST#<slug>        #POST                    the post: body, HTML and what only its page shows
   POST#<slug>        #SUMMARY                 the post's summary item: what a list shows (title,
@@ -159,6 +162,11 @@ def commenter_comment(identity: str, created_at: str, comment_id: str) -> Key:
     return {"PK": commenter_partition(identity), "SK": f"{COMMENT_PREFIX}{created_at}#{comment_id}"}
 
 
+def commenter_item(identity: str, sort_key: str) -> Key:
+    """Any item of a commenter's partition (an index entry, their approval), by its sort key: moved on re-keying."""
+    return {"PK": commenter_partition(identity), "SK": sort_key}
+
+
 def data_rate_window(subject_hash: str, window: int) -> Key:
     return {"PK": f"DATARATE#{subject_hash}#{window}", "SK": "#RATE"}
 
@@ -218,6 +226,11 @@ def email_confirmed(email_hash: str) -> Key:
 
 def mail_window(email_hash: str, day: int) -> Key:
     return {"PK": f"MAILRATE#{email_hash}#{day}", "SK": "#MAILRATE"}
+
+
+def sender_mail_window(email_hash: str, sender_hash: str, day: int) -> Key:
+    """One sender's mails to one address in a day (notifications.within_daily_limit)."""
+    return {"PK": f"MAILRATE#{email_hash}#{day}", "SK": f"#FROM#{sender_hash}"}
 
 
 def notification_sent(comment_id: str, address_hash: str) -> Key:

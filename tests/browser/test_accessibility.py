@@ -94,3 +94,26 @@ def test_the_widget_in_its_own_themes_is_accessible(blog: Blog, page: Page, stat
     page.goto(f"{site}/themed-{theme}.html")
     expect(page.get_by_text("A reply to it.")).to_be_visible()
     assert_accessible(page)
+
+
+@pytest.mark.parametrize("lang", ["ar", "he", "ja", "zh", "ru"])
+def test_the_widget_in_other_scripts_with_a_long_thread_is_accessible(blog: Blog, page: Page,
+                                                                     static_site: tuple[Path, str], lang: str) -> None:
+    # A thread longer than a page (a "more" button), nested replies, in the page's language: right to left for
+    # Arabic and Hebrew, without spaces between words for Japanese and Chinese (label in name, word by word)
+    slug = blog.new_post(f"A long thread in {lang}")
+    parent = blog.comment(slug, "مرحبا، تعليق أول." if lang == "ar" else "שלום, תגובה ראשונה.")
+    for n in range(24):
+        blog.comment(slug, f"Reply {n}: שלום עולם / مرحبا بالعالم.", parent_id=parent["id"] if n % 3 else None)
+    folder, site = static_site
+    direction = ' dir="rtl"' if lang in ("ar", "he") else ""
+    (folder / f"long-{lang}.html").write_text(f"""<!doctype html>
+<html lang="{lang}"{direction}><head><meta charset="utf-8"><title>A long thread</title></head>
+<body><main><h1>A post</h1><section id="comments"></section></main>
+<script src="{blog.url}/widget.js" data-post="{slug}"></script>
+</body></html>""", encoding="utf-8")
+
+    page.goto(f"{site}/long-{lang}.html")
+    expect(page.locator(".bc-vote").first).to_be_visible()
+    assert page.locator(".bc-vote").count() >= 20
+    assert_accessible(page)

@@ -99,27 +99,27 @@ def test_votes_count_once_per_reader_and_can_be_taken_back(blog: Blog, open_read
     blog.comment(slug, "Vote on me.")
     first, second = open_reader(), open_reader()
     first.goto(blog.post_page(slug))
-    like = comment_item(first, "Vote on me.").get_by_role("button", name="Like (0)", exact=True)
+    like = comment_item(first, "Vote on me.").get_by_role("button", name="Like: 0", exact=True)
 
     like.click()
-    liked = comment_item(first, "Vote on me.").get_by_role("button", name="Like (1)", exact=True)
+    liked = comment_item(first, "Vote on me.").get_by_role("button", name="Like: 1", exact=True)
     expect(liked).to_have_attribute("aria-pressed", "true")
     # Focus stays on the button pressed, for keyboard users
     expect(liked).to_be_focused()
 
     # The same reader's second press takes the vote back; a dislike replaces a like
     liked.click()
-    expect(comment_item(first, "Vote on me.").get_by_role("button", name="Like (0)", exact=True)).to_have_attribute(
+    expect(comment_item(first, "Vote on me.").get_by_role("button", name="Like: 0", exact=True)).to_have_attribute(
         "aria-pressed", "false")
-    comment_item(first, "Vote on me.").get_by_role("button", name="Dislike (0)").click()
-    expect(comment_item(first, "Vote on me.").get_by_role("button", name="Dislike (1)")).to_be_visible()
+    comment_item(first, "Vote on me.").get_by_role("button", name="Dislike: 0").click()
+    expect(comment_item(first, "Vote on me.").get_by_role("button", name="Dislike: 1")).to_be_visible()
 
     # Another reader's like adds to the count; the first reader's choice is remembered across visits
     second.goto(blog.post_page(slug))
-    comment_item(second, "Vote on me.").get_by_role("button", name="Like (0)", exact=True).click()
-    expect(comment_item(second, "Vote on me.").get_by_role("button", name="Like (1)", exact=True)).to_be_visible()
+    comment_item(second, "Vote on me.").get_by_role("button", name="Like: 0", exact=True).click()
+    expect(comment_item(second, "Vote on me.").get_by_role("button", name="Like: 1", exact=True)).to_be_visible()
     first.reload()
-    expect(comment_item(first, "Vote on me.").get_by_role("button", name="Dislike (1)")).to_have_attribute(
+    expect(comment_item(first, "Vote on me.").get_by_role("button", name="Dislike: 1")).to_have_attribute(
         "aria-pressed", "true")
     stored = api_get(blog, f"/posts/{slug}/comments")["items"][0]
     assert (stored["likes"], stored["dislikes"]) == (1, 1)
@@ -264,11 +264,11 @@ def test_a_browser_that_refuses_storage_still_votes_once_and_edits(blog: Blog, b
     try:
         page.goto(blog.post_page(slug))
         thread = comment_item(page, "Vote without storage.")
-        thread.get_by_role("button", name="Like (0)", exact=True).click()
-        expect(thread.get_by_role("button", name="Like (1)", exact=True)).to_have_attribute("aria-pressed", "true")
+        thread.get_by_role("button", name="Like: 0", exact=True).click()
+        expect(thread.get_by_role("button", name="Like: 1", exact=True)).to_have_attribute("aria-pressed", "true")
         # A second press takes the vote back, rather than counting a new voter
-        thread.get_by_role("button", name="Like (1)", exact=True).click()
-        expect(thread.get_by_role("button", name="Like (0)", exact=True)).to_have_attribute("aria-pressed", "false")
+        thread.get_by_role("button", name="Like: 1", exact=True).click()
+        expect(thread.get_by_role("button", name="Like: 0", exact=True)).to_have_attribute("aria-pressed", "false")
         # And one's own comment can be edited for the rest of the visit
         comment_on(page, "Mine, without storage.")
         comment_item(page, "Mine, without storage.").get_by_role("button", name="Edit").click()

@@ -71,7 +71,7 @@ def test_hostile_comments_render_as_text_and_nothing_they_carry_runs(
     for link in page.locator(".bc-body a").all():
         link.click(modifiers=["Control"])  # would run a javascript: href; a new tab for anything else
     # And a vote crosses origins too (its X-Voter-Token header needs the API's CORS preflight)
-    comment_item(page, PAYLOADS[0]).get_by_role("button", name="Like (0)", exact=True).click()
-    expect(comment_item(page, PAYLOADS[0]).get_by_role("button", name="Like (1)", exact=True)).to_be_visible()
+    comment_item(page, PAYLOADS[0]).get_by_role("button", name="Like: 0", exact=True).click()
+    expect(comment_item(page, PAYLOADS[0]).get_by_role("button", name="Like: 1", exact=True)).to_be_visible()
     assert page.evaluate("window.__fired") == []
     assert dialogs == []

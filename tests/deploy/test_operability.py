@@ -15,6 +15,7 @@ so the code under test runs exactly as it does in Lambda:
 from __future__ import annotations
 
 import json
+import math
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -135,15 +136,37 @@ def test_every_dynamodb_call_asks_for_its_consumed_capacity(api: Api, blog: Blog
 def test_the_line_carries_its_metrics_in_embedded_metric_format(api: Api, capsys: pytest.CaptureFixture[str]) -> None:
     api.get("/health")
     (line,) = request_lines(capsys.readouterr().out)
-    (directive,) = line["_aws"]["CloudWatchMetrics"]
+    directive, by_route = line["_aws"]["CloudWatchMetrics"]
     assert isinstance(line["_aws"]["Timestamp"], int)
-    assert directive["Namespace"] == "ServerlessBlog"
+    assert directive["Namespace"] == by_route["Namespace"] == "ServerlessBlog"
     assert directive["Dimensions"] == [["stage"]]
     assert line["stage"] == "test"
     names = {m["Name"] for m in directive["Metrics"]}
-    assert names == {"latency_ms", "server_error", "throttled", "read_units", "write_units"}
+    assert names == {"latency_ms", "server_error", "throttled", "read_units", "write_units", "gb_seconds",
+                     "mail_sent"}
     assert all(isinstance(line[name], int | float) for name in names)
-    assert {m["Unit"] for m in directive["Metrics"]} <= {"Milliseconds", "Count"}
+    assert {m["Unit"] for m in directive["Metrics"]} <= {"Milliseconds", "Count", "None"}
+    # Per route, only what its cost is made of: each route in use is a billed custom metric per name.
+    assert by_route["Dimensions"] == [["stage", "route"]] and line["route"] == "/health"
+    assert {m["Name"] for m in by_route["Metrics"]} == {"read_units", "write_units", "gb_seconds"}
+
+
+def test_route_metrics_can_be_turned_off_for_their_cloudwatch_bill(api: Api, capsys: pytest.CaptureFixture[str],
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ROUTE_METRICS", "off")
+    api.get("/health")
+    (line,) = request_lines(capsys.readouterr().out)
+    assert line["route"] == "/health"
+    assert [d["Dimensions"] for d in line["_aws"]["CloudWatchMetrics"]] == [[["stage"]]]
+
+
+def test_the_line_says_what_lambda_bills_for_it(api: Api, capsys: pytest.CaptureFixture[str]) -> None:
+    api.get("/health")
+    (line,) = request_lines(capsys.readouterr().out)
+    # Billed: the handler's milliseconds rounded up, times the function's memory (Chalice's default 128 MB).
+    assert line["billed_ms"] == max(1, math.ceil(line["latency_ms"])) and line["memory_mb"] == 128
+    assert line["gb_seconds"] == pytest.approx(line["billed_ms"] / 1000 * 128 / 1024)
+    assert line["mail_sent"] == 0
 
 
 def test_a_scheduled_run_and_a_stream_batch_write_their_lines_too(api: Api, capsys: pytest.CaptureFixture[str]) -> None:
@@ -160,7 +183,9 @@ def test_a_scheduled_run_and_a_stream_batch_write_their_lines_too(api: Api, caps
     assert line["event"] == "scheduled_run" and line["scheduled_run_failed"] == 0
     assert line["dynamodb_calls"] >= 1 and line["scheduled_run_ms"] > 0
     assert {m["Name"] for m in line["_aws"]["CloudWatchMetrics"][0]["Metrics"]} == {
-        "scheduled_run_ms", "scheduled_run_failed"}
+        "scheduled_run_ms", "scheduled_run_failed", "read_units", "write_units", "gb_seconds", "mail_sent"}
+    assert line["gb_seconds"] > 0 and line["memory_mb"] == 128
+    assert len(line["_aws"]["CloudWatchMetrics"]) == 1  # no route: no per-route metrics
     with Client(app, stage_name="test") as client:
         capsys.readouterr()
         client.lambda_.invoke("notify_comments", {"Records": []})  # an empty batch: nothing to send

@@ -217,3 +217,49 @@ def test_every_query_parameter_of_a_cached_read_is_in_the_cdns_key() -> None:
                     taken.add(parameter["name"])
     assert taken
     assert taken <= set(READ_QUERY), taken - set(READ_QUERY)
+
+
+# --- the links in mail (chalicelib/mail.py link): on this stack's own API ---------------------
+
+def _with_stream_handler() -> dict[str, Any]:
+    return {"Resources": {
+        "APIHandler": {"Type": "AWS::Serverless::Function", "Properties": {"Handler": "app.app"}},
+        "NotifyComments": {"Type": "AWS::Serverless::Function", "Properties": {
+            "Handler": "app.notify_comments", "Events": {"Stream": {"Type": "DynamoDB", "Properties": {}}}}},
+        "ApiHandlerRole": {"Type": "AWS::IAM::Role", "Properties": {}},
+    }}
+
+
+def test_the_stream_handler_mails_links_on_the_stages_api_gateway_address() -> None:
+    merged = merge_template(STAGE, _with_stream_handler())["Resources"]
+
+    variables = merged["NotifyComments"]["Properties"]["Environment"]["Variables"]
+    assert variables["API_URL"] == {
+        "Fn::Sub": f"https://${{RestAPI}}.execute-api.${{AWS::Region}}.${{AWS::URLSuffix}}/{STAGE.api_gateway_stage}"}
+    # The API handler is not told (its address refers to it: a cycle CloudFormation refuses)
+    assert "API_URL" not in merged["APIHandler"]["Properties"]["Environment"]["Variables"]
+
+
+def test_behind_a_cdn_the_links_use_the_distributions_address() -> None:
+    merged = merge_template(replace(STAGE, cdn=True), _with_stream_handler())["Resources"]
+
+    assert merged["NotifyComments"]["Properties"]["Environment"]["Variables"]["API_URL"] == {
+        "Fn::Sub": "https://${Cdn.DomainName}"}
+
+
+def test_a_stage_that_names_its_api_url_keeps_it() -> None:
+    merged = merge_template(replace(STAGE, api_url="https://api.example.com"), _with_stream_handler())["Resources"]
+
+    # Chalice writes the stage's own environment (API_URL included) into every function; nothing replaces it
+    assert "API_URL" not in merged["NotifyComments"]["Properties"]["Environment"]["Variables"]
+
+
+def test_the_package_has_no_local_outbox(packaged: Path) -> None:
+    from app import app
+
+    # The local outbox (devtools/local_outbox.py) is added by `make run` alone, never by app.py,
+    assert not [path for path in app.routes if path.startswith("/local")]
+    # and the code that serves it is not shipped
+    with zipfile.ZipFile(packaged / ZIP) as archive:
+        assert not [name for name in archive.namelist() if name.startswith("devtools/")]
+    assert "/local" not in (packaged / TEMPLATE).read_text()

@@ -1,0 +1,1 @@
+"""`make deploy-check`: `make deploy` against a local moto server, checked black-box (see __main__)."""
