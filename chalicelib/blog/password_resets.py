@@ -15,27 +15,25 @@ new password (Accounts.reset_password).
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from chalicelib import mail, signing
-from chalicelib.blog import clock
+from chalicelib.blog import clock, mailed_requests
 from chalicelib.blog.accounts import valid_username
 from chalicelib.blog.antispam import AntiSpam, rate_window
 from chalicelib.blog.ids import new_ulid
-from chalicelib.blog.notifications import Notifications, image
+from chalicelib.blog.notifications import Notifications
 from chalicelib.blog.validation import Email, Field, read_fields
 from chalicelib.errors import BadRequest, Forbidden
 from chalicelib.patterns import lazy
 from chalicelib.settings import Settings
 from chalicelib.store import keys
-from chalicelib.store.table import ConditionFailed, Item, Table, delete, put
+from chalicelib.store.table import Item, Table, put
 
 if TYPE_CHECKING:
     from email.message import EmailMessage
 
-logger = logging.getLogger(__name__)
 
 LINK_SECONDS = 3600
 REQUEST_TTL_SECONDS = 3600
@@ -90,40 +88,17 @@ class PasswordResets:
 
     def handle(self, records: Iterable[Mapping[str, Any]]) -> int:
         """Mail the link each new request calls for; returns how many went out."""
-        sent = 0
-        for record in records:
-            change = record.get("dynamodb") or {}
-            if record.get("eventName") != "INSERT" or not str(
-                    (change.get("Keys") or {}).get("PK", {}).get("S", "")).startswith(keys.RESET_REQUEST_PREFIX):
-                continue
-            request = image(change.get("NewImage"))
-            if request is not None:
-                sent += self._mail_link(request)
-        return sent
+        return sum(self._mail_link(request) for request in mailed_requests.each_new(records, keys.RESET_REQUEST_PREFIX))
 
     def _mail_link(self, request: Item) -> int:
-        if not self.settings.notify_from:
-            logger.warning("NOTIFY_FROM is not set: password-reset links are not sent")
-            return 0
-        try:  # claimed by deleting it: a delivery of the stream again sends nothing twice
-            self.table.write(delete({"PK": request["PK"], "SK": request["SK"]}, "attribute_exists(PK)"))
-        except ConditionFailed:
+        if not mailed_requests.claim(self.table, self.notifications, request, "password-reset links"):
             return 0
         pointer = self.table.get(keys.email(str(request["email"])))
         account = self.table.get(keys.user(str(pointer["username"]))) if pointer else None
         if account is None or "account_id" not in account:
             return 0  # no account: nothing to send (the requester heard the same either way)
-        address = str(account["email"])
-        # Counted apart from comment mail: a flood of requests spends no commenter's notices.
-        if not self.notifications.within_daily_limit(address, "password-resets"):
-            logger.warning("a password-reset link was dropped: its address had its mails today")
-            return 0
-        try:
-            self.notifications.send(self.message(account))
-        except mail.SendFailed as failure:
-            logger.error("a password-reset link was not sent (the requester may ask again): %s", failure)
-            return 0
-        return 1
+        return mailed_requests.send_within_limit(self.notifications, str(account["email"]), "password-resets",
+                                                 "password-reset link", lambda: self.message(account))
 
     def token(self, account: Item, expires: int) -> str:
         parts = (str(account["username"]), str(account["account_id"]), str(int(account.get("token_version", 0))),

@@ -31,16 +31,15 @@ and a deletion link works once.
 from __future__ import annotations
 
 import contextlib
-import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from chalicelib import mail, signing
-from chalicelib.blog import clock, rekeying
+from chalicelib.blog import clock, mailed_requests, rekeying
 from chalicelib.blog.accounts import Accounts, user_view
 from chalicelib.blog.antispam import AntiSpam, rate_window
 from chalicelib.blog.ids import new_ulid
-from chalicelib.blog.notifications import Notifications, image
+from chalicelib.blog.notifications import Notifications
 from chalicelib.blog.social import Social
 from chalicelib.blog.threads import Threads
 from chalicelib.blog.tokens import READER, REVOKED, Principal, current_principal
@@ -56,7 +55,6 @@ from chalicelib.store.table import ConditionFailed, Item, Table, TransactionCanc
 if TYPE_CHECKING:
     from email.message import EmailMessage
 
-logger = logging.getLogger(__name__)
 
 TOMBSTONE, ANONYMOUS = "tombstone", "anonymous"
 EXPORT, DELETE = "export", "delete"
@@ -349,40 +347,19 @@ class PersonalData:
 
     def handle(self, records: Iterable[Mapping[str, Any]]) -> int:
         """From the table's stream: mail the link each new request calls for; returns how many went out."""
-        sent = 0
-        for record in records:
-            change = record.get("dynamodb") or {}
-            if record.get("eventName") != "INSERT" or not str(
-                    (change.get("Keys") or {}).get("PK", {}).get("S", "")).startswith(keys.DATA_REQUEST_PREFIX):
-                continue
-            request = image(change.get("NewImage"))
-            if request is not None:
-                sent += self._mail_link(request)
-        return sent
+        return sum(self._mail_link(request) for request in mailed_requests.each_new(records, keys.DATA_REQUEST_PREFIX))
 
     def _mail_link(self, request: Item) -> int:
-        if not self.settings.notify_from:
-            logger.warning("NOTIFY_FROM is not set: personal-data links are not sent")
-            return 0
-        try:  # claimed by deleting it: a delivery of the stream again sends nothing twice
-            self.table.write(delete({"PK": request["PK"], "SK": request["SK"]}, "attribute_exists(PK)"))
-        except ConditionFailed:
+        if not mailed_requests.claim(self.table, self.notifications, request, "personal-data links"):
             return 0
         address = str(request["email"])
         rekeying.carry_over_email(self.table, self.antispam, address)  # after a HASH_KEY rotation: found again
         digest = self.antispam.email_hash(address)
         if not self._entries("email:" + digest, 1).items:
             return 0  # nothing of theirs here: nothing to send (the requester heard the same either way)
-        # Counted apart from comment mail: a flood of requests spends no commenter's notices.
-        if not self.notifications.within_daily_limit(address, "data-requests"):
-            logger.warning("a personal-data link was dropped: its address had its mails today")
-            return 0
-        try:
-            self.notifications.send(self.link_message(address, str(request["action"]), str(request["request_id"])))
-        except mail.SendFailed as failure:
-            logger.error("a personal-data link was not sent (the requester may ask again): %s", failure)
-            return 0
-        return 1
+        return mailed_requests.send_within_limit(
+            self.notifications, address, "data-requests", "personal-data link",
+            lambda: self.link_message(address, str(request["action"]), str(request["request_id"])))
 
     def link_token(self, email_hash: str, action: str, request_id: str, expires: int) -> str:
         code = action[0]
