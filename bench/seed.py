@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from chalicelib.blog import clock, rendering, threads
 from chalicelib.blog.ids import new_ulid
 from chalicelib.blog.post_upkeep import derived, label_member_keys, stored_post, summary_item
-from chalicelib.blog.posts import render_post
+from chalicelib.blog.records import render_post
 from chalicelib.blog.status import Status
 from chalicelib.store import keys
 from chalicelib.store.keys import Key
@@ -82,8 +82,8 @@ def comment_items(slug: str, count: int) -> tuple[list[Item], list[str]]:
 def seed_held_comments(client: DynamoDBClient, table_name: str, slug: str, count: int) -> None:
     """``count`` comments waiting in the moderation queue, filed as moderation.held() files them."""
     items, _ = comment_items(slug, count)
-    held = [threads.held(i, Status.PENDING) if i["SK"] != "#REF" else
-            {**i, "sk": keys.HELD_PREFIX + i["PK"].removeprefix("COMMENTREF#")} for i in items]
+    comments = [threads.held(i, Status.PENDING) for i in items if i["SK"] != keys.REF_SK]
+    held = [*comments, *(threads.reference(comment) for comment in comments)]
     batch_put(client, table_name, held)
 
 

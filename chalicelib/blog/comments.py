@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from chalicelib.blog import clock, comment_fragment, counters, moderation, rendering, views
+from chalicelib.blog import clock, comment_fragment, counters, moderation, records, rendering, views
 from chalicelib.blog.antispam import FORM_TOKEN_FIELD, HONEYPOT_FIELD, AntiSpam, body_digest
 from chalicelib.blog.idempotency import Claim, ClaimTaken
 from chalicelib.blog.ids import is_ulid, new_ulid
@@ -23,7 +23,6 @@ from chalicelib.blog.threads import (
     commenter_identity,
     count_reply,
     held,
-    public,
     reference,
     withdrawal,
 )
@@ -219,9 +218,7 @@ class Comments:
             not confirmations or any(_k(c) in context for c in confirmations))
         status = moderation.decide(self.settings.moderation, principal, post, known=known)
         comment_id = new_ulid()
-        item: Item = {
-            **keys.comment(slug, comment_id),
-            **keys.recent_comment_index_keys(now, comment_id),  # the site-wide comments feed
+        item: Item = records.comment({
             "id": comment_id,
             "post_slug": slug,
             "parent_id": parent["id"] if parent else None,
@@ -235,16 +232,13 @@ class Comments:
             "notify_replies": fields.get("notify_replies", False),
             # Who mail about it comes from, for the mail quotas (notifications.mail_sender); never shown.
             "sender": f"user:{principal.username.casefold()}" if principal else f"address:{address_hash}",
-            "status": Status.APPROVED,
+            "status": status,
             "created_at": now,
             "likes": 0,
             "dislikes": 0,
             "reply_count": 0,
-        }
-        if status == Status.APPROVED:
-            item = public(item)
-        else:
-            item = {**held(item, status), "held_because": moderation.hold_reason(self.settings.moderation)}
+            "held_because": None if status == Status.APPROVED else moderation.hold_reason(self.settings.moderation),
+        })
         expires = now_epoch + self.settings.edit_window_seconds
         response = {
             "comment": views.comment_view(item, with_body=True),

@@ -12,9 +12,10 @@ import secrets
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from chalicelib.blog import clock, rendering, views
+from chalicelib.blog import clock, records, views
 from chalicelib.blog.idempotency import Claim, ClaimTaken
 from chalicelib.blog.post_upkeep import COUNT_FIELDS, CountsMoved, PostUpkeep, SlugTaken, StaleVersion
+from chalicelib.blog.records import render_post
 from chalicelib.blog.slugs import MAX_SLUG_LENGTH, is_valid_slug, slugify, with_suffix
 from chalicelib.blog.social import forget_favorite
 from chalicelib.blog.status import POST_STATUSES, Status
@@ -37,7 +38,6 @@ from chalicelib.store import cursors, keys
 from chalicelib.store.keys import END, Key
 from chalicelib.store.table import ConditionFailed, Item, Table, Write, delete
 
-SUMMARY_LENGTH = 280
 MAX_BODY_LENGTH = 100_000
 _SAVE_ATTEMPTS = 4
 # "title-2" … "title-5" read well; after that a random suffix finds a free slug
@@ -138,28 +138,28 @@ class Posts:
             return replayed
         now = clock.now_iso()
         status, published_at = _schedule(fields.get("status", Status.PUBLISHED), fields.get("published_at"), None, now)
-        post: Item = {
-            "title": fields["title"],
-            "body": fields["body"],
-            "labels": fields.get("labels", []),
-            "custom_summary": fields.get("summary") or None,
-            "comments_closed": fields.get("comments_closed", False),
-            "author": principal.username,
-            "status": status,
-            "published_at": published_at,
-            "created_at": now,
-            "updated_at": now,
-            "version": 1,
-            "comment_count": 0,
-            "favorites_count": 0,
-        }
-        if status == Status.PUBLISHED:
-            post["first_published"] = True
-        render_post(post)
         explicit = fields.get("slug")
         candidates = [explicit] if explicit else _candidate_slugs(slugify(fields["title"]) or "post")
+        # Refused before the sanitiser spends its time on it (rendering loads on first use, as in records.render_post).
+        from chalicelib.blog.rendering import check_html_shape
+
+        check_html_shape(fields["body"])
         for slug in candidates:
-            post.update(keys.post(slug), slug=slug)
+            post = records.post({
+                "slug": slug,
+                "title": fields["title"],
+                "body": fields["body"],
+                "labels": fields.get("labels", []),
+                "custom_summary": fields.get("summary") or None,
+                "comments_closed": fields.get("comments_closed", False),
+                "author": principal.username,
+                "status": status,
+                "published_at": published_at,
+                "created_at": now,
+                "updated_at": now,
+                "version": 1,
+                "first_published": status == Status.PUBLISHED,
+            })
             view = views.post_view(post, now, self.close_after_days)
             record = [claim.record(view, clock.epoch())] if claim else []
             try:
@@ -316,23 +316,6 @@ def _may_edit(principal: Principal | None, item: Item) -> bool:
     if principal is None:
         return False
     return principal.is_admin or principal.username.casefold() == str(item["author"]).casefold()
-
-
-def render_post(post: Item, bounded: bool = True) -> None:
-    """Fill in the HTML and summary a post's body (Markdown, or HTML when imported so) and custom summary call for.
-
-    An edit keeps the post's ``format``: an imported HTML post stays HTML. A body
-    whose raw HTML nests too deep or holds too many elements is refused (422) first:
-    the sanitiser's time grows faster than its length (rendering.check_html_shape).
-    The importer renders unbounded (``bounded=False``): an export is taken whole.
-    """
-    if bounded:
-        rendering.check_html_shape(post["body"])
-    if post.get("format") == "html":
-        post["html"] = rendering.post_html_from_html(post["body"])
-    else:
-        post["html"] = rendering.post_html(post["body"])
-    post["summary"] = post.get("custom_summary") or rendering.plain_text(post["html"], SUMMARY_LENGTH)
 
 
 def _schedule(status: str, published_at: str | None, previous: str | None, now: str) -> tuple[str, str | None]:

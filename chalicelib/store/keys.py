@@ -106,6 +106,11 @@ POST_SUMMARY_SK: Final = "#SUMMARY"
 COMMENT_PREFIX: Final = "COMMENT#"
 HELD_PREFIX: Final = "HELD#"
 VOTE_PREFIX: Final = "VOTE#"
+USER_SK: Final = "#USER"
+FAVORITES_SK: Final = "#FAVORITES"
+REF_SK: Final = "#REF"
+DATA_REQUEST_PREFIX: Final = "DATAREQ#"
+RESET_REQUEST_PREFIX: Final = "RESETREQ#"
 AUDIT_PARTITION: Final = "AUDIT"
 RECENT_COMMENTS_PARTITION: Final = "COMMENTS"
 POSTS_PARTITION: Final = "POSTS"
@@ -180,11 +185,11 @@ def data_link_used(request_id: str) -> Key:
 
 
 def data_request(request_id: str) -> Key:
-    return {"PK": f"DATAREQ#{request_id}", "SK": "#DATAREQ"}
+    return {"PK": DATA_REQUEST_PREFIX + request_id, "SK": "#DATAREQ"}
 
 
 def reset_request(request_id: str) -> Key:
-    return {"PK": f"RESETREQ#{request_id}", "SK": "#RESETREQ"}
+    return {"PK": RESET_REQUEST_PREFIX + request_id, "SK": "#RESETREQ"}
 
 
 def reset_rate_window(subject_hash: str, window: int) -> Key:
@@ -328,12 +333,12 @@ def score_index_keys(slug: str, score: int, comment_id: str) -> Key:
 
 
 def comment_ref(comment_id: str) -> Key:
-    return {"PK": f"COMMENTREF#{comment_id}", "SK": "#REF"}
+    return {"PK": f"COMMENTREF#{comment_id}", "SK": REF_SK}
 
 
 def user(username: str) -> Key:
     # Usernames are unique regardless of case: "Alice" cannot sign up beside "alice".
-    return {"PK": user_partition(username), "SK": "#USER"}
+    return {"PK": user_partition(username), "SK": USER_SK}
 
 
 def email(address: str) -> Key:
@@ -394,7 +399,7 @@ def favorites_index_keys(username: str, favorited_at: str, slug: str) -> Key:
 
 
 def favorites_count(username: str) -> Key:
-    return {"PK": user_partition(username), "SK": "#FAVORITES"}
+    return {"PK": user_partition(username), "SK": FAVORITES_SK}
 
 
 def follow(follower: str, followee: str) -> Key:
