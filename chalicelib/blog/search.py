@@ -172,7 +172,7 @@ class Search:
             if record_keys.get("SK", {}).get("S") != keys.POST_SK:
                 continue
             try:
-                slug = str(record_keys["PK"]["S"]).removeprefix("POST#")
+                slug = keys.slug_of_post_partition(str(record_keys["PK"]["S"]))
                 self.reindex(slug, image(change.get("NewImage")))
                 done += 1
             except Exception:  # one bad record must not stall the stream's other handlers

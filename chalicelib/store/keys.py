@@ -133,6 +133,11 @@ def post_partition(slug: str) -> str:
     return f"POST#{slug}"
 
 
+def slug_of_post_partition(partition: str) -> str:
+    """The slug a post's partition key (post_partition) names."""
+    return partition.removeprefix("POST#")
+
+
 def post(slug: str) -> Key:
     return {"PK": post_partition(slug), "SK": POST_SK}
 
