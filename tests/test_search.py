@@ -205,3 +205,17 @@ def test_a_record_delivered_twice_writes_nothing_more(api: Api, publish: Any, in
     indexer.stream.deliver(record)
     assert "BatchWriteItem" not in dynamo.operations
     assert found(api, "heron") == [slug]
+
+
+def test_an_indexed_post_keeps_its_counts_and_comments_on_its_page(api: Api, blog: Blog, publish: Any) -> None:
+    # The search document lives in the post's partition: it must sort outside the post page's one Query
+    # (the post, then its summary with the counts, then its comments), or the page loses its counts.
+    slug = publish(title="Counted and indexed", body="Words to find.")
+    blog.comment(slug, body="One.")
+    blog.comment(slug, body="Two.")
+
+    assert found(api, "counted") == [slug]
+    page = api.get(f"/posts/{slug}?embed=comments&comments_limit=1").json
+    assert api.get(f"/posts/{slug}").json["comment_count"] == 2
+    assert page["comment_count"] == 2 and [c["html"] for c in page["comments"]] == ["<p>One.</p>\n"]
+    assert len(api.get(f"/posts/{slug}/comments?sort=newest").json["items"]) == 2

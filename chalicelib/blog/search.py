@@ -2,7 +2,7 @@
 
 Index (chalicelib/store/keys.py): each visible post (published, or scheduled: a scheduled post is
 filtered out by its date until its time comes) has
-- a search document ``POST#<slug> / #SEARCH``: title, plain text, labels, date, language, and the
+- a search document ``POST#<slug> / ~SEARCH``: title, plain text, labels, date, language, and the
   terms it is indexed under with their scores (so a change removes exactly the old postings);
 - one posting per distinct term, ``TERM#<term> / <999-score>#<slug>``, best first.
 A draft, a post being deleted or a deleted post has neither: the stream handler removes them.

@@ -65,8 +65,9 @@ Layout (PK / SK):
   MODLINK#<sha256 of the link's token>  #MODLINK  a moderation link from an e-mail, used (TTL)
   CONFIRMED#<ehash>  #CONFIRMED               an e-mail address (keyed hash) its owner confirmed
   MAILRATE#<ehash>#<day>  #MAILRATE           mails to one address on one day (TTL)
-  POST#<slug>        #SEARCH                  what search shows of a visible post (title, plain text,
-                                              labels, date) and the terms it is indexed under
+  POST#<slug>        ~SEARCH                  what search shows of a visible post (title, plain text,
+                                              labels, date) and the terms it is indexed under; last
+                                              of the partition, after the post, its summary and comments
   TERM#<term>        <999-score>#<slug>       one posting: a visible post holds the term (best first),
                                               with its published_at (blog/search.py, kept from the stream)
 
@@ -449,7 +450,9 @@ def comments_scope(slug: str) -> str:
     return f"comments|{slug}"
 
 
-SEARCH_DOC_SK: Final = "#SEARCH"
+# After everything else of the post's partition ("~" sorts after every letter): "#SEARCH" fell between
+# "#POST" and "#SUMMARY", and the post page's one Query of its first two items lost the counts.
+SEARCH_DOC_SK: Final = "~SEARCH"
 TERM_PREFIX: Final = "TERM#"
 
 
