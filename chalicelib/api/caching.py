@@ -55,7 +55,7 @@ PERSONAL_HEADERS = ("Authorization", "X-Edit-Token")
 # The query parameters reads take: a CDN keys its cache on these and no others (deploy/package.py).
 # Native reads, then the RealWorld API's.
 READ_QUERY = ("cursor", "limit", "label", "author", "month", "status", "embed", "comments_limit", "sort",
-              "posts", "offset", "tag", "favorited")
+              "posts", "offset", "tag", "favorited", "q", "lang")
 _READ_METHODS = ("GET", "HEAD")
 
 

@@ -22,6 +22,6 @@ def test_a_fresh_blog_that_requires_form_tokens_is_seeded_with_its_sample_commen
 
     listing = api.get(f"/posts/{WELCOME}/comments")
     assert listing.status == 200, listing.body
-    assert [c["body"] for c in listing.json["items"]] == [
-        "Nice to see it running!", "Agreed. Replies nest under the comment they answer."]
+    assert [c["html"] for c in listing.json["items"]] == [
+        "<p>Nice to see it running!</p>\n", "<p>Agreed. Replies nest under the comment they answer.</p>\n"]
     assert api.get(f"/posts/{WELCOME}").json["comment_count"] == 2

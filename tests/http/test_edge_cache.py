@@ -191,4 +191,4 @@ def test_a_writer_sees_their_comment_at_once_and_others_once_the_copy_expires(ca
     while (reply := cache.get(path)).headers["X-Cache-Status"] == "HIT":
         assert reply.json()["items"] == []
         time.sleep(0.2)  # polling until the copy expires
-    assert [item["body"] for item in reply.json()["items"]] == ["Fresh words"]
+    assert [item["html"] for item in reply.json()["items"]] == ["<p>Fresh words</p>\n"]
