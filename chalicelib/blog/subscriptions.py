@@ -254,10 +254,10 @@ class Subscriptions:
         return self._exported(digest, page.items), page.last_key
 
     def _exported(self, digest: str, entries: list[Item]) -> list[dict[str, Any]]:
-        """The subscriptions the entries name, by allow-list, in the entries' order."""
+        """The subscriptions the entries name, by allow-list, in the entries' order (the address is the asker's)."""
         subs = {str(s["post_slug"]): s for s in self.table.batch_get(
             [keys.subscription(str(e["post_slug"]), digest) for e in entries])}
-        return [{"post": s["post_slug"], "email": s["email"], "state": s["state"],
+        return [{"post": s["post_slug"], "state": s["state"],
                  "requested_at": clock.from_epoch(int(s["requested_at"])), "confirmed_at": s.get("confirmed_at")}
                 for s in (subs.get(str(e["post_slug"])) for e in entries) if s is not None]
 
