@@ -5,15 +5,22 @@ PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 # `make run` installs only what running needs (requirements-run.txt); every other target the dev set, which includes it.
 RUN_INSTALLED := $(VENV)/.installed-run
+# `make import` and `make export`: the run set plus the importer's own (requirements-import.txt).
+IMPORT_INSTALLED := $(VENV)/.installed-import
 
 # `make import`: STAGE only when given (the deploy targets below default it to dev).
 IMPORT_TARGET = $(if $(filter-out file undefined,$(origin STAGE)),--stage $(STAGE),)
 
 .PHONY: migrate import export run mail run-cached nginx test fuzz e2e browser screenshot lint bench conformance clean clean-data bootstrap deploy admin teardown package policy-check budgets docs docs-serve rotate-key restore-pitr rekey deploy-check
 
-$(INSTALLED): requirements.txt requirements-run.txt requirements-dev.txt requirements-docs.txt
+$(INSTALLED): requirements.txt requirements-run.txt requirements-import.txt requirements-dev.txt requirements-docs.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@ $(RUN_INSTALLED) $(IMPORT_INSTALLED)
+
+$(IMPORT_INSTALLED): requirements.txt requirements-run.txt requirements-import.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-compile -r requirements-import.txt
 	touch $@ $(RUN_INSTALLED)
 
 $(RUN_INSTALLED): requirements.txt requirements-run.txt
@@ -21,7 +28,7 @@ $(RUN_INSTALLED): requirements.txt requirements-run.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-compile -r requirements-run.txt
 	touch $@
 
-run: $(RUN_INSTALLED)  ## the API on http://127.0.0.1:$${PORT:-8000}, on moto's DynamoDB
+run: $(RUN_INSTALLED)  ## the API on http://127.0.0.1:$${PORT:-8000}, on moto's DynamoDB; SEED=0: no sample posts (to restore into)
 	$(PY) -m devtools.local_stack
 
 mail: $(RUN_INSTALLED)  ## the newest mail `make run` sent (its local outbox; also http://127.0.0.1:$${PORT:-8000}/local/outbox) [LAST=5]
@@ -33,11 +40,11 @@ run-cached: $(INSTALLED) nginx  ## `make run` behind a real HTTP cache (nginx pr
 nginx:  ## Debian's nginx for run-cached, the edge-cache tests and bench (apt-get only when it is missing)
 	bash devtools/install_nginx.sh
 
-import: $(INSTALLED)  ## import an export (Blogger, Takeout, WordPress, Disqus, Isso, Remark42, Commento, Ghost) or a folder of Markdown posts: FILE=… [STAGE=…] [DRY_RUN=1] [PORT=…] [ARGS='--author old=new']
+import: $(IMPORT_INSTALLED)  ## import an export (Blogger, Takeout, WordPress, Disqus, Isso, Remark42, Commento, Ghost) or a folder of Markdown posts: FILE=… [STAGE=…] [DRY_RUN=1] [PORT=…] [ARGS='--author old=new']
 	@test -n "$(FILE)" || { echo "make import FILE=path/to/export.xml [STAGE=…] [DRY_RUN=1]"; exit 2; }
 	$(PY) -m importer "$(FILE)" $(IMPORT_TARGET) $(if $(DRY_RUN),--dry-run,) $(ARGS)
 
-export: $(INSTALLED)  ## the whole blog as JSON Lines, restored by make import: OUT=blog.jsonl [STAGE=…] [PORT=…] [ARGS=--with-secrets]; and/or DynamoDB's point-in-time export: S3=s3://bucket/prefix STAGE=… [TIME=…]
+export: $(IMPORT_INSTALLED)  ## the whole blog as JSON Lines, restored by make import: OUT=blog.jsonl [STAGE=…] [PORT=…] [ARGS=--with-secrets]; and/or DynamoDB's point-in-time export: S3=s3://bucket/prefix STAGE=… [TIME=…]
 	@test -n "$(OUT)$(S3)" || { echo "make export OUT=blog.jsonl [STAGE=…] [ARGS=--with-secrets], or make export STAGE=prod S3=s3://bucket/prefix [TIME=2026-12-07T09:30:00Z]"; exit 2; }
 	$(if $(OUT),$(PY) -m importer.export "$(OUT)" $(IMPORT_TARGET) $(ARGS))
 	$(if $(S3),$(PY) -m deploy.backups export --stage $(STAGE) --s3 "$(S3)" --time "$(or $(TIME),latest)")
@@ -73,7 +80,7 @@ lint: $(INSTALLED)  ## ruff, mypy, vulture (dead code) and Spectral (the OpenAPI
 	$(VENV)/bin/vulture
 	$(PY) -m devtools.spectral
 
-bench: $(INSTALLED) nginx  ## budgets: DynamoDB round trips, items read, import time, make run's memory and exit time under load, a fresh clone's first answer, the edge cache; figures to docs/budgets/
+bench: $(INSTALLED) nginx browser  ## budgets: DynamoDB round trips, items read, import time, make run's memory and exit time under load, a fresh clone's first answer, the edge cache; figures to docs/budgets/
 	$(PY) -m bench.run --record docs/budgets/latest.json
 
 # MkDocs says nothing useful about its successor on every build.

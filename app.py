@@ -26,6 +26,7 @@ from chalicelib.api.personal_data import personal_data
 from chalicelib.api.posts import posts
 from chalicelib.api.previews import previews
 from chalicelib.api.realworld import realworld
+from chalicelib.api.search import search
 from chalicelib.api.subscriptions import subscriptions
 from chalicelib.api.unsubscribe import unsubscribe
 from chalicelib.api.web import web
@@ -35,7 +36,7 @@ from chalicelib.settings import stream_arn
 app = Chalice(app_name="serverless-blog")
 observability.install(app)  # first: the outermost middleware, one log line per request
 for blueprint in (meta, auth, posts, comments, counts, previews, moderation, feeds, unsubscribe, web,
-                  personal_data, subscriptions):
+                  personal_data, search, subscriptions):
     app.register_blueprint(blueprint)
 app.register_blueprint(realworld, url_prefix="/api")
 cors.install(app)
@@ -60,6 +61,8 @@ def notify_comments(event: DynamoDBEvent) -> None:
     """
     records = event.to_dict()["Records"]
     services().webhooks.handle(records)
+    services().search.handle(records)  # the search index follows posts (never raises)
+    services().akismet.handle(records)  # comment-check, submit-spam/ham (never raises; nothing when off)
     services().personal_data.handle(records)  # links asked for at POST /data-requests (never raises for SES)
     services().password_resets.handle(records)  # and at POST /auth/password-reset (nor does this)
     services().digests.handle(records)  # queues new comments for subscribers' digests (once per comment each)

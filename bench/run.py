@@ -23,7 +23,9 @@ from bench import (
     package,
     rendering_worst,
     sanitising,
+    search_units,
     stack_load,
+    thread_view,
     widget,
     write_units,
 )
@@ -46,6 +48,7 @@ GROUPS: dict[str, Callable[[], list[Figure]]] = {
     "package": package.measure,
     "widget": widget.measure,
     "writeunits": write_units.measure,
+    "searchunits": search_units.measure,
     "console": console.measure,
     "stackload": stack_load.measure,
     # A fresh clone to make run's first answer, pip cache cold then warm: wall time, `make bench` only.
@@ -53,6 +56,8 @@ GROUPS: dict[str, Callable[[], list[Figure]]] = {
     # A generated export (100 posts written into a stack; dry runs of 10,000 posts for memory): minutes.
     "importing": importing.measure,
     "edgecache": edge_cache.measure,
+    # A 200-comment thread in Chromium through nginx: requests, bytes, form tokens, origin requests.
+    "threadview": thread_view.measure,
 }
 
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from chalicelib.blog import clock, rendering, threads
 from chalicelib.blog.ids import new_ulid
 from chalicelib.blog.post_upkeep import derived, label_member_keys, stored_post, summary_item
-from chalicelib.blog.posts import render_post
+from chalicelib.blog.records import render_post
 from chalicelib.blog.status import Status
 from chalicelib.store import keys
 from chalicelib.store.keys import Key
@@ -82,14 +82,23 @@ def comment_items(slug: str, count: int) -> tuple[list[Item], list[str]]:
 def seed_held_comments(client: DynamoDBClient, table_name: str, slug: str, count: int) -> None:
     """``count`` comments waiting in the moderation queue, filed as moderation.held() files them."""
     items, _ = comment_items(slug, count)
-    held = [threads.held(i, Status.PENDING) if i["SK"] != "#REF" else
-            {**i, "sk": keys.HELD_PREFIX + i["PK"].removeprefix("COMMENTREF#")} for i in items]
+    comments = [threads.held(i, Status.PENDING) for i in items if i["SK"] != keys.REF_SK]
+    held = [*comments, *(threads.reference(comment) for comment in comments)]
     batch_put(client, table_name, held)
 
 
-def seed_comments(client: DynamoDBClient, table_name: str, slug: str, count: int) -> list[str]:
-    """Write ``count`` comments on an existing post and count them on it; returns their ids in list order."""
+def seed_comments(client: DynamoDBClient, table_name: str, slug: str, count: int, replies: int = 0) -> list[str]:
+    """Write ``count`` comments on an existing post and count them on it; returns their ids in list order.
+
+    The last ``replies`` of them answer earlier top-level ones (depth 1), each counted in its parent's reply_count.
+    """
     items, ids = comment_items(slug, count)
+    comments = sorted((i for i in items if i["SK"].startswith(keys.COMMENT_PREFIX)), key=lambda i: str(i["id"]))
+    roots = comments[:count - replies]
+    for n, reply in enumerate(comments[count - replies:]):
+        parent = roots[n % len(roots)]
+        reply.update(parent_id=parent["id"], depth=1)
+        parent["reply_count"] = int(parent["reply_count"]) + 1
     batch_put(client, table_name, items)
     # The post's summary item and its label copies keep comment_count exact in the
     # same transaction as each comment; one ADD each for the whole batch leaves them equally exact.
@@ -156,3 +165,17 @@ def seed_posts(client: DynamoDBClient, table_name: str, author: str, count: int,
             ExpressionAttributeNames={"#c": "count", **{f"#n_{n}": n for n in carried}},
             ExpressionAttributeValues=serialize({":d": delta, **{f":n_{n}": v for n, v in carried.items()}}),
         )
+
+
+def seed_running_stack(port: int, slug: str, count: int, replies: int = 0) -> list[str]:
+    """seed_comments into the table of the `make run` on ``port`` (its stack file names moto's endpoint)."""
+    import json
+
+    import boto3
+
+    from devtools.local_stack import stack_file
+
+    named = json.loads(stack_file(port).read_text())
+    client = boto3.client("dynamodb", endpoint_url=named["dynamodb_endpoint"], region_name="us-east-1",
+                          aws_access_key_id="local", aws_secret_access_key="local")
+    return seed_comments(client, named["table"], slug, count, replies)

@@ -37,7 +37,7 @@ def measure() -> list[Figure]:
         info(SECTION, f"largest catalogue (i18n/{catalogue.name})", f"{largest:.1f} KB gzipped"),
         at_most(SECTION, "widget.js + widget.css + one catalogue, gzipped", sum(zipped.values()) + largest,
                 BUDGET_GZIP_KB, " KB", digits=1,
-                note="no framework, no dependencies; 2 API requests to show a thread (3 outside English)"),
+                note="no framework, no dependencies; 1 API request shows up to 300 comments (2 outside English)"),
         at_most(SECTION, "counts.js, gzipped", _gzipped_kb("counts.js"), COUNTS_BUDGET_GZIP_KB, " KB", digits=2,
                 note="one GET /counts per 100 posts on an index page"),
     ]

@@ -16,6 +16,7 @@ from chalicelib.store.table import Table
 
 if TYPE_CHECKING:
     from chalicelib.blog.accounts import Accounts
+    from chalicelib.blog.akismet import Akismet
     from chalicelib.blog.antispam import AntiSpam
     from chalicelib.blog.articles import Articles
     from chalicelib.blog.comment_counts import CommentCounts
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
     from chalicelib.blog.posts import Posts
     from chalicelib.blog.previews import Previews
     from chalicelib.blog.realworld import RealWorld
+    from chalicelib.blog.search import Search
     from chalicelib.blog.social import Social
     from chalicelib.blog.subscriptions import Subscriptions
     from chalicelib.blog.threads import Threads
@@ -81,7 +83,7 @@ class Services:
     def posts(self) -> Posts:
         from chalicelib.blog.posts import Posts
         return Posts(self.table, self.cursor_key, self.settings.open_authoring,
-                     self.settings.comments_close_after_days)
+                     self.settings.comments_close_after_days, lambda: self.comments.rules())
 
     @cached_property
     def post_lists(self) -> PostLists:
@@ -160,10 +162,20 @@ class Services:
         return Digests(self.table, self.subscriptions)
 
     @cached_property
+    def search(self) -> Search:
+        from chalicelib.blog.search import Search
+        return Search(self.table, self.cursor_key)
+
+    @cached_property
     def costs(self) -> Costs:
         from chalicelib.blog.costs import Costs
         from chalicelib.store.client import cloudwatch_client
         return Costs(self.settings.stage, cloudwatch_client())
+
+    @cached_property
+    def akismet(self) -> Akismet:
+        from chalicelib.blog.akismet import Akismet
+        return Akismet(self.table, self.settings, self.moderation, self.threads)
 
     @cached_property
     def comment_counts(self) -> CommentCounts:

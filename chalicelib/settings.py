@@ -25,7 +25,8 @@ DEFAULT_VOTE_RATE_LIMIT = "30/600"
 # A plain class, not a dataclass: creating a dataclass costs about a millisecond at every cold start.
 class Settings(Value):
     __slots__ = (
-        "admins", "anonymous_comments", "api_url", "blocked_words", "cache_times", "comment_rate_limit",
+        "admins", "akismet_key", "akismet_url", "anonymous_comments", "api_url", "blocked_words", "cache_times",
+        "comment_rate_limit",
         "comments_close_after_days", "cors_origins", "demo_pages", "duplicate_window_seconds", "edit_token_key",
         "edit_window_seconds", "gravatar", "hash_key", "hash_key_previous", "jwt_secret", "login_account_limit",
         "login_address_limit",
@@ -75,7 +76,9 @@ class Settings(Value):
                  demo_pages: bool,
                  webhooks: tuple[Webhook, ...],
                  webhook_secret: str,
-                 cache_times: dict[str, tuple[int, int, int]]) -> None:
+                 cache_times: dict[str, tuple[int, int, int]],
+                 akismet_key: str = "",
+                 akismet_url: str = "") -> None:
         self.stage: Final = stage
         self.table_name: Final = table_name
         self.jwt_secret: Final = jwt_secret
@@ -134,6 +137,10 @@ class Settings(Value):
         self.webhook_secret: Final = webhook_secret
         # HTTP caching per cache class (api/caching.py): (shared, browser, stale-while-revalidate) seconds.
         self.cache_times: Final = cache_times
+        # Akismet (blog/akismet.py), off when no key is set: the key (a secret, from SSM on a deployed
+        # stage) and the REST endpoint's base, which only tests point elsewhere.
+        self.akismet_key: Final = akismet_key
+        self.akismet_url: Final = akismet_url or AKISMET_URL
 
     def __repr__(self) -> str:
         # Never the secrets, should settings ever reach a log.
@@ -153,28 +160,87 @@ class Settings(Value):
 
 
 class Webhook(Value):
-    """One receiver: the body's shape (json, slack or discord) and where it goes."""
+    """One receiver: the body's shape (json, slack or discord), where it goes, and whether that may be private."""
 
-    __slots__ = ("shape", "url")
+    __slots__ = ("allow_private", "shape", "url")
     SHAPES: ClassVar = ("json", "slack", "discord")
 
-    def __init__(self, *, shape: str, url: str) -> None:
+    def __init__(self, *, shape: str, url: str, allow_private: bool = False) -> None:
         self.shape: Final = shape
         self.url: Final = url
+        # WEBHOOKS_ALLOW_PRIVATE: a stage whose receivers sit in its own network (10.x, 169.254.x…).
+        self.allow_private: Final = allow_private
 
 
-def _webhooks(raw: str) -> tuple[Webhook, ...]:
-    """``<shape>:<url>`` entries, separated by spaces or commas; https, or http to this machine only."""
+def _webhooks(raw: str, allow_private: bool) -> tuple[Webhook, ...]:
+    """``<shape>:<url>`` entries, separated by spaces or commas; https, or http to this machine only.
+
+    A URL is read as a URL parser reads it, not by its first characters:
+    "http://127.0.0.1:80@169.254.169.254/" is the host 169.254.169.254 with a
+    user name, and is refused (no user names, no backslashes, no spaces or controls).
+    A receiver named by a private or link-local address (cloud metadata lives at
+    169.254.169.254) is refused unless WEBHOOKS_ALLOW_PRIVATE; loopback stays
+    allowed, as before, for receivers on this machine. Names are checked again
+    once resolved, when sending (blog/webhooks.py).
+    """
     hooks = []
     for entry in raw.replace(",", " ").split():
         shape, _, url = entry.partition(":")
         if shape not in Webhook.SHAPES:
             raise ConfigurationError(f"WEBHOOKS: {entry!r} must start with one of {', '.join(Webhook.SHAPES)}:")
-        local = url.startswith(("http://127.0.0.1:", "http://127.0.0.1/", "http://localhost:", "http://localhost/"))
-        if not (url.startswith("https://") or local) or any(c in url for c in "\"\\<> "):
-            raise ConfigurationError(f"WEBHOOKS: {url!r} must be an https URL (http only to 127.0.0.1 or localhost)")
-        hooks.append(Webhook(shape=shape, url=url))
+        problem = webhook_url_problem(url, allow_private)
+        if problem:
+            raise ConfigurationError(f"WEBHOOKS: {url!r} {problem}")
+        hooks.append(Webhook(shape=shape, url=url, allow_private=allow_private))
     return tuple(hooks)
+
+
+def webhook_url_problem(url: str, allow_private: bool) -> str | None:
+    """Why ``url`` may not receive webhooks, or None."""
+    import ipaddress
+    from urllib.parse import urlsplit
+
+    plain = "must be an https URL (http only to 127.0.0.1 or localhost)"
+    if any(c in url for c in "\"<>\\@") or any(ord(c) <= 32 or ord(c) == 127 for c in url):
+        return plain + ", with no user name, quote, backslash, space or control character"
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (a port that is no number raises here)
+    except ValueError:
+        return plain
+    host = parts.hostname or ""
+    if parts.scheme not in ("https", "http") or not host or parts.fragment:
+        return plain
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        address = None
+    loopback = host == "localhost" or (address is not None and address.is_loopback)
+    if parts.scheme == "http" and not loopback:
+        return plain
+    if address is not None and not loopback and not address.is_global and not allow_private:
+        return "names a private or link-local address; set WEBHOOKS_ALLOW_PRIVATE=true on a stage that means it"
+    return None
+
+
+AKISMET_URL: Final = "https://rest.akismet.com/1.1"
+
+
+def _akismet_url(raw: str) -> str:
+    """Akismet's REST base: https, or http to this machine only (a test's receiver), as for webhooks."""
+    if not raw:
+        return AKISMET_URL
+    try:
+        parts = urlsplit(raw)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        raise ConfigurationError(f"AKISMET_URL: {raw!r} is not a URL") from None
+    local = parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost") and not parts.username
+    if not (parts.scheme == "https" or local) or parts.query or parts.fragment or raw.endswith("/") \
+            or any(c.isspace() or c in "\"\\<>@" for c in raw):
+        raise ConfigurationError(f"AKISMET_URL: {raw!r} must be an https URL with no trailing slash "
+                                 "(http only to 127.0.0.1 or localhost)")
+    return raw
 
 
 def _bool(raw: str, name: str) -> bool:
@@ -302,10 +368,13 @@ def load_settings(env: Mapping[str, str]) -> Settings:
                                          "SUBSCRIPTION_DIGEST_SECONDS", 60),
         gravatar=_bool(env.get("GRAVATAR", "false"), "GRAVATAR"),
         demo_pages=_bool(env.get("DEMO_PAGES", "false"), "DEMO_PAGES"),
-        webhooks=_webhooks(env.get("WEBHOOKS", "")),
+        webhooks=_webhooks(env.get("WEBHOOKS", ""),
+                           _bool(env.get("WEBHOOKS_ALLOW_PRIVATE", "false"), "WEBHOOKS_ALLOW_PRIVATE")),
         webhook_secret=env.get("WEBHOOK_SECRET", ""),
         cache_times={name.removeprefix("CACHE_").lower(): _cache_times(env.get(name, default), name)
                      for name, default in DEFAULT_CACHE_TIMES.items()},
+        akismet_key=env.get("AKISMET_KEY", "").strip(),
+        akismet_url=_akismet_url(env.get("AKISMET_URL", "").strip()),
     )
 
 
@@ -326,7 +395,8 @@ def stream_arn(env: Mapping[str, str] = os.environ) -> str:
 SECRET_PARAMETERS = {"JWT_SECRET": "jwt-secret", "EDIT_TOKEN_KEY": "edit-token-key", "HASH_KEY": "hash-key",
                      "MAIL_LINK_KEY": "mail-link-key", "WEBHOOK_SECRET": "webhook-secret"}
 # Present only during a rotation's grace period (deploy/rotate.py): read when there, never required.
-OPTIONAL_SECRET_PARAMETERS = {"HASH_KEY_PREVIOUS": "hash-key-previous"}
+# AKISMET_KEY: only on stages that use Akismet (put there by the operator: docs, Akismet).
+OPTIONAL_SECRET_PARAMETERS = {"HASH_KEY_PREVIOUS": "hash-key-previous", "AKISMET_KEY": "akismet-key"}
 
 
 def with_secrets(env: Mapping[str, str]) -> Mapping[str, str]:

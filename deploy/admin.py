@@ -28,9 +28,8 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from chalicelib.blog import clock
+from chalicelib.blog import clock, records
 from chalicelib.blog.accounts import SIGNUP_FIELDS
-from chalicelib.blog.ids import new_ulid
 from chalicelib.blog.passwords import hash_password
 from chalicelib.blog.tokens import ADMIN
 from chalicelib.blog.validation import read_fields
@@ -89,10 +88,14 @@ def ensure_admin(table: Table, settings: Settings, username: str, email: str, pa
         if account.get("role") == ADMIN:
             say(f"{account['username']} is an admin already; nothing changed.")
             return "unchanged"
-        index = {**keys.account_index_keys(username), **keys.stored_admin_index_keys(username)}
-        table.write(update(keys.user(username), "SET #r = :role, GSI1PK = :ipk, GSI1SK = :isk, GSI2PK = :apk, "
-                           "GSI2SK = :ask", "attribute_exists(PK)", {"#r": "role"}, role=ADMIN,
-                           ipk=index["GSI1PK"], isk=index["GSI1SK"], apk=index["GSI2PK"], ask=index["GSI2SK"]))
+        # The promoted account as records.account files an admin (its index keys), set on the stored one.
+        promoted = records.account_item({**{k: v for k, v in account.items() if k in records.ACCOUNT_FIELDS},
+                                    "role": ADMIN})
+        changed = {k: promoted[k] for k in ("role", *keys.INDEX_KEY_ATTRIBUTES) if k in promoted}
+        names = {f"#a{i}": name for i, name in enumerate(changed)}
+        table.write(update(keys.user(username), "SET " + ", ".join(f"#a{i} = :a{i}" for i in range(len(changed))),
+                           "attribute_exists(PK) AND #e = :email", {**names, "#e": "email"}, email=email,
+                           **{f"a{i}": value for i, value in enumerate(changed.values())}))
         say(f"{account['username']} is now an admin (the password is unchanged).")
         return "promoted"
     pointer = table.get(keys.email(email))
@@ -102,14 +105,13 @@ def ensure_admin(table: Table, settings: Settings, username: str, email: str, pa
         chosen = read_fields({"password": password()}, {"password": SIGNUP_FIELDS["password"]})["password"]
     except Invalid as error:
         raise _refusal(error) from None
-    item = {**keys.user(username), **keys.account_index_keys(username), **keys.stored_admin_index_keys(username),
-            "account_id": new_ulid(), "username": username, "email": email,
-            "role": ADMIN,
-            "password_hash": hash_password(chosen, settings.password_cost), "created_at": clock.now_iso()}
+    item = records.account({"username": username, "email": email, "role": ADMIN,
+                            "password_hash": hash_password(chosen, settings.password_cost),
+                            "created_at": clock.now_iso()})
     taken = AdminError("that username or e-mail address was taken meanwhile; run the command again")
     try:
         table.transact([put(item, "attribute_not_exists(PK)", refusal=taken),
-                        put({**keys.email(email), "username": username}, "attribute_not_exists(PK)", refusal=taken)])
+                        put(records.email_claim(email, username), "attribute_not_exists(PK)", refusal=taken)])
     except TransactionCancelled:
         raise taken from None
     say(f"Created the admin account {username} ({email}).")

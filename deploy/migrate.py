@@ -7,7 +7,8 @@ role is stored on the account); comments written before two indexes: the
 commenters' (a person's own data), which for comments by e-mail needs the
 stage's HASH_KEY in the environment (the local stack's own is read from
 .local/secrets.json), and the site-wide newest comments (the feed); and votes
-given while signed in before the voters' index.
+given while signed in before the voters' index. Last, posts published before
+search existed join its index (index_search).
 
 Before, a post's counts (comment_count, favorites_count) and its list index
 keys (GSI1, GSI2) were on the post item itself, and a label membership held
@@ -252,6 +253,24 @@ def _into_the_feed(table: Table, comment: Item) -> str:
         return "comments changed meanwhile"
 
 
+def index_search(table: Table) -> Counter[str]:
+    """Published and scheduled posts written before search existed join its index (chalicelib/blog/search.py).
+
+    The same reindex the stream runs: it diffs against the post's search document, so a second run writes
+    nothing, and a document of a newer version (the stream got there first) is left alone."""
+    from chalicelib.blog.search import Search
+
+    outcome: Counter[str] = Counter()
+    search = Search(table, b"")  # builds no cursors here
+    visible = scanned(table, "SK = :post AND #status IN (:published, :scheduled)",
+                      {":post": keys.POST_SK, ":published": Status.PUBLISHED, ":scheduled": Status.SCHEDULED},
+                      {"#status": "status"})
+    for post in visible:
+        written = search.reindex(str(post["slug"]), post)
+        outcome["posts indexed for search" if written else "posts already in the search index"] += 1
+    return outcome
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m deploy.migrate", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -269,7 +288,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     assert table is not None
     for outcome in (migrate(table), index_drafts(table), index_accounts(table),
-                    index_comments(table, email_hasher(args.stage)), index_votes(table)):
+                    index_comments(table, email_hasher(args.stage)), index_votes(table), index_search(table)):
         print(", ".join(f"{count} {what}" for what, count in sorted(outcome.items())) or "nothing of this kind")
     return 0
 

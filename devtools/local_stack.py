@@ -211,6 +211,9 @@ def main(argv: list[str] | None = None) -> int:
         args.data.chmod(0o600)  # password hashes: a snapshot an older version left world-readable is closed first
         count = snapshot.restore(client, table_name, args.data)
         print(f"Restored {count} items from {args.data}")
+    elif os.environ.get("SEED", "1") == "0":
+        # An empty table, for `make import FILE=blog.jsonl` to restore a blog into.
+        print("Not seeded (SEED=0): the table is empty")
     else:
         # Sample comments are anonymous and public, whatever the operator chose for real ones.
         seed.seed(build(get_settings().replace(anonymous_comments=True, moderation="off")))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from chalicelib.blog import clock
 from chalicelib.blog.status import Status
 from chalicelib.blog.tokens import ADMIN, AUTHOR, Principal
 from chalicelib.services import Services
@@ -56,10 +57,22 @@ def seed(blog: Services) -> None:
     for post in _POSTS:
         blog.posts.create(editor, {**post, "status": Status.PUBLISHED})
     welcome = "welcome-to-your-serverless-blog"
-    first = blog.comments.create(None, welcome, {"body": "Nice to see it running!", "author_name": "Grace"})
+    first = blog.comments.create(None, welcome, {"body": "Nice to see it running!", "author_name": "Grace",
+                                                 "form_token": _form_loaded_a_while_ago(blog, welcome)})
     blog.comments.create(
         None, welcome,
         {"body": "Agreed. Replies nest under the comment they answer.", "author_name": "Linus",
-         "parent_id": first["comment"]["id"]},
+         "parent_id": first["comment"]["id"], "form_token": _form_loaded_a_while_ago(blog, welcome)},
     )
-    blog.comments.create(editor, "notes-from-a-rainy-tuesday", {"body": "Thanks for reading, everyone."})
+    rainy = "notes-from-a-rainy-tuesday"
+    blog.comments.create(editor, rainy, {"body": "Thanks for reading, everyone.",
+                                         "form_token": _form_loaded_a_while_ago(blog, rainy)})
+
+
+def _form_loaded_a_while_ago(blog: Services, slug: str) -> str:
+    """A comment form's token, as if the sample commenter had loaded the form and typed for a while.
+
+    The samples go through every check a reader's comment does, REQUIRE_FORM_TOKEN's included:
+    each is sent with a form token of its own, old enough for MIN_FORM_SECONDS.
+    """
+    return blog.antispam.form_token(slug, clock.epoch() - blog.settings.min_form_seconds - 1)

@@ -49,7 +49,7 @@ REQUIRED = {"post": ("slug", "status"), "comment": ("id", "post_slug", "status",
             "account": ("username",), "favorite": ("username",)}
 # First part of a key -> not exported: rebuilt on restore, or short-lived.
 REBUILT = ("LABEL", "LABELS", "ARCHIVE", "SCHEDULE", "STATS", "AUTHORS", "COMMENTREF", "EMAIL")
-SHORT_LIVED = ("RATE", "VOTERATE", "LOGINFAIL", "SIGNUPRATE", "DUP", "IDEM", "NOTIFIED", "MAILRATE")
+SHORT_LIVED = ("RATE", "VOTERATE", "LOGINFAIL", "SIGNUPRATE", "DUP", "IDEM", "NOTIFIED", "MAILRATE", "FORMUSED")
 
 
 def kind_of(item: dict[str, Any]) -> str | None:
@@ -65,14 +65,14 @@ def kind_of(item: dict[str, Any]) -> str | None:
             return "counts"  # the post's counts; the rest of its summary item is rebuilt from the post
         if sk.startswith((keys.COMMENT_PREFIX, keys.HELD_PREFIX)):
             return "comment"
-        if sk.startswith("VOTE#"):
+        if sk.startswith(keys.VOTE_PREFIX):
             return "vote"
         if sk.startswith(keys.FAVORITE_PREFIX):
             return "favorite"
     if head == "USER":
-        if sk == "#USER":
+        if sk == keys.USER_SK:
             return "account"
-        if sk == "#FAVORITES":
+        if sk == keys.FAVORITES_SK:
             return None  # counted again from the favorites
         if sk.startswith(keys.FOLLOWS_PREFIX):
             return "follow"

@@ -60,6 +60,9 @@ def _parser() -> argparse.ArgumentParser:
                              f"after the imported one in {REDIRECTS.relative_to(PROJECT)}/, never an earlier map)")
     parser.add_argument("--merge", action="store_true",
                         help="restoring this blog's export: add to a table that is not empty (else refused)")
+    parser.add_argument("--trust-accounts", action="store_true",
+                        help="restoring an export made with --with-secrets: keep its accounts' roles and password "
+                             "hashes (else every account comes in as a reader without a password)")
     parser.add_argument("--max-reply-depth", type=int, help="default: the stage's MAX_REPLY_DEPTH, else 5")
     return parser
 
@@ -156,7 +159,8 @@ def _restore(args: argparse.Namespace) -> int:
     """This blog's own export: restored whole (importer/restore.py), not read as another blog's."""
     table = stage_target(args.stage) if args.stage else local_target(args.port, required=not args.dry_run)
     with progress_bar(sys.stderr) as bar:
-        report = restore(args.file, table, merge=args.merge, dry_run=args.dry_run, progress=bar)
+        report = restore(args.file, table, merge=args.merge, dry_run=args.dry_run, progress=bar,
+                         trust_accounts=args.trust_accounts)
     print(render_restore(report, args.dry_run))
     return 1 if report.mismatches else 0
 def email_hasher(stage: str | None) -> Callable[[str], str] | None:

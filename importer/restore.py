@@ -27,7 +27,7 @@ every write is either a put of the same item or guarded by a condition.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,12 +37,15 @@ from rich.progress import Progress
 from chalicelib.blog import counters
 from chalicelib.blog.counters import PostChanged
 from chalicelib.blog.post_upkeep import COUNT_FIELDS, CountsMoved, PostUpkeep, SlugTaken, StaleVersion
+from chalicelib.blog.records import RecordError, email_claim
 from chalicelib.blog.status import Status
 from chalicelib.blog.threads import reference
 from chalicelib.store import keys
 from chalicelib.store.table import ConditionFailed, Item, Table, Write, put, update
-from importer.backup import NO_PASSWORD, header_of, records
+from importer import restore_records
+from importer.backup import header_of, records
 from importer.model import ImportError_
+from importer.restore_records import NOT_RESTORED
 from importer.writer import AlreadyImported, digest
 
 _BATCH = 25  # BatchWriteItem's limit
@@ -89,8 +92,10 @@ def _post_marker(slug: str) -> dict[str, str]:
 
 
 def _post_slug(item: Item) -> str | None:
-    pk = str(item["PK"])
-    return pk.removeprefix("POST#") if pk.startswith("POST#") else None
+    """The slug of the post a rebuilt record belongs to (a post's counts name it), if any."""
+    partition = keys.post_partition("")
+    pk = str(item.get("PK", ""))
+    return pk.removeprefix(partition) if pk.startswith(partition) else item.get("slug") if "PK" not in item else None
 
 
 def _empty_but_for(table: Table, marker: dict[str, str]) -> bool:
@@ -102,31 +107,63 @@ def _empty_but_for(table: Table, marker: dict[str, str]) -> bool:
 
 
 class Restore:
-    def __init__(self, path: Path, table: Table | None, merge: bool, progress: Progress | None) -> None:
+    def __init__(self, path: Path, table: Table | None, merge: bool, progress: Progress | None,
+                 trust_accounts: bool = False) -> None:
         self.path = path
         self.table = table
         self.merge = merge
         self.progress = progress
+        self.trust_accounts = trust_accounts
+        self.trusted = False  # the file has secrets and the operator trusts its accounts (set by check)
+        self.resuming = False
+        self.set_aside = 0  # accounts whose role or password hash in the file was not applied
         self.report = RestoreReport()
         self.skipped_slugs: set[str] = set()
 
-    def _records(self, what: str) -> Iterator[tuple[int, str, Item]]:
+    def _records(self, what: str, kinds: Callable[[str], bool] = bool) -> Iterator[tuple[int, str, Item]]:
+        """(line, kind, record as its constructor rebuilds it) of the records of ``kinds`` the restore writes."""
         task = self.progress.add_task(what, total=sum(self.report.read.values()) or None) \
             if self.progress is not None else None
         with self.path.open("rb") as handle:
-            for record in records(handle):
-                yield record
+            for number, kind, item in records(handle):
+                if kind != NOT_RESTORED and kinds(kind):
+                    yield number, kind, self._rebuilt(number, kind, item)
                 if self.progress is not None and task is not None:
                     self.progress.advance(task)
 
+    def _rebuilt(self, number: int, kind: str, item: Item) -> Item:
+        try:
+            if kind == "account":
+                account, set_aside = restore_records.account(item, self.trusted)
+                self.set_aside += set_aside
+                return account
+            return restore_records.rebuild(kind, item)
+        except RecordError as refused:
+            raise ImportError_(f"line {number}: a {kind!r} record refused: {refused.detail}; "
+                               "nothing was written") from None
+
     def check(self) -> dict[str, Any]:
+        """Read every record through its constructor: a file with one refused record is refused before any write."""
         with self.path.open("rb") as handle:
             header = header_of(handle.readline())
             for _, kind, _item in records(handle):
                 self.report.read[kind] += 1
-        if not header.get("secrets") and self.report.read["account"]:
+        self.trusted = bool(header.get("secrets")) and self.trust_accounts
+        for _ in self._records("checking"):
+            pass
+        if self.report.read[NOT_RESTORED]:
+            self.report.skipped["other: items this release does not restore (short-lived, or unknown)"] = \
+                self.report.read[NOT_RESTORED]
+        accounts = self.report.read["account"]
+        if accounts and not self.trusted:
+            why = ("the export holds no password hashes" if not header.get("secrets") else
+                   "--trust-accounts was not given")
             self.report.notes.append(
-                "the export holds no password hashes: restored accounts cannot sign in until given a password")
+                f"{why}: {accounts} accounts restored as readers without a password ({self.set_aside} had a role "
+                "or password set aside); they sign in once given a password. To keep roles and passwords, "
+                "restore an export made with --with-secrets and pass --trust-accounts")
+        elif accounts and self.trust_accounts and not header.get("secrets"):
+            self.report.notes.append("--trust-accounts: the export holds no password hashes, so nothing to trust")
         return header
 
     def run(self, dry_run: bool) -> RestoreReport:
@@ -136,10 +173,12 @@ class Restore:
         table = self.table
         marker = _export_marker(str(header["export_id"]))
         if table.get(marker) is not None:
+            self.resuming = True
             self.report.notes.append("this export was restored here before (or in part): resuming")
         elif not self.merge and not _empty_but_for(table, marker):
-            raise ImportError_(f"the table {table.name} is not empty: restore into an empty table (a new stage, "
-                               "or after `make clean-data`), or pass --merge to add to what it holds")
+            raise ImportError_(f"the table {table.name} is not empty: restore into an empty table (a new stage; "
+                               "locally, `make clean-data`, then `SEED=0 make run`, which starts with no sample "
+                               "posts), or pass --merge to add to what it holds")
         table.write(put({**marker, "slug": "", "source_ref": str(header["export_id"]),
                          "exported_at": str(header.get("exported_at", ""))}))
         self._posts(table)
@@ -151,9 +190,7 @@ class Restore:
 
     def _posts(self, table: Table) -> None:
         upkeep = PostUpkeep(table)
-        for _, kind, item in self._records("posts"):
-            if kind != "post":
-                continue
+        for _, _kind, item in self._records("posts", lambda kind: kind == "post"):
             slug = str(item["slug"])
             claim = put({**_post_marker(slug), "slug": slug, "source_ref": slug}, "attribute_not_exists(PK)",
                         refusal=AlreadyImported())
@@ -176,14 +213,14 @@ class Restore:
 
     def _rest(self, table: Table) -> None:
         batch = _Batch(table)
-        for _, kind, item in self._records("the rest"):
+        for _, kind, item in self._records("the rest", lambda kind: kind != "post"):
             slug = _post_slug(item)
-            if kind == "post":
-                continue
             if slug is not None and slug in self.skipped_slugs:
                 self.report.skipped[f"{kind}: of a skipped post"] += 1
+            elif kind == "comment" and self.resuming:
+                self._once(table, f"comment ({item['status']})",
+                           [put(reference(item), "attribute_not_exists(PK)", refusal=AlreadyImported()), put(item)])
             elif kind == "comment":
-                item = item if item.get("imported_from") else {**item, "imported_from": "export"}
                 batch.add(item)
                 batch.add(reference(item))
                 self.report.written[f"comment ({item['status']})"] += 1
@@ -195,7 +232,7 @@ class Restore:
                 self._once(table, kind, [put(item, "attribute_not_exists(PK)", refusal=AlreadyImported()),
                                          update(keys.favorites_count(str(item["username"])), "ADD #c :one",
                                                 names={"#c": "count"}, one=1)])
-            elif self.merge:
+            elif self.merge or self.resuming:
                 try:
                     table.write(put(item, "attribute_not_exists(PK)"))
                     self.report.written[kind] += 1
@@ -241,12 +278,9 @@ class Restore:
             self.report.kept[kind] += 1
 
     def _account(self, table: Table, item: Item) -> None:
-        if "password_hash" not in item:
-            item = {**item, "password_hash": NO_PASSWORD}
-        writes = [put(item, "attribute_not_exists(PK)", refusal=AlreadyImported())]
-        if item.get("email"):
-            writes.append(put({**keys.email(str(item["email"])), "username": item["username"]},
-                              "attribute_not_exists(PK)", refusal=_EmailTaken()))
+        writes = [put(item, "attribute_not_exists(PK)", refusal=AlreadyImported()),
+                  put(email_claim(str(item["email"]), str(item["username"])), "attribute_not_exists(PK)",
+                      refusal=_EmailTaken())]
         try:
             self._once(table, "account", writes)
         except _EmailTaken:
@@ -255,8 +289,8 @@ class Restore:
     # -- pass 4: verify --------------------------------------------------------
 
     def _verify(self, table: Table) -> None:
-        for _, kind, item in self._records("verifying"):
-            if kind == "post" and item["slug"] not in self.skipped_slugs:
+        for _, _kind, item in self._records("verifying", lambda kind: kind == "post"):
+            if item["slug"] not in self.skipped_slugs:
                 self._verify_post(table, str(item["slug"]))
 
     def _verify_post(self, table: Table, slug: str) -> None:
@@ -277,7 +311,7 @@ class Restore:
                                                  ("SK", "status", "reply_count", "likes", "dislikes")}
                     if sort_key.startswith(keys.COMMENT_PREFIX) and found.get("parent_id"):
                         replies[str(found["parent_id"])] += 1
-                elif sort_key.startswith("VOTE#"):
+                elif sort_key.startswith(keys.VOTE_PREFIX):
                     likes[(sort_key.split("#")[1], int(found["value"]))] += 1
                 elif sort_key.startswith(keys.FAVORITE_PREFIX):
                     favorites += 1
@@ -302,9 +336,9 @@ class Restore:
 
 
 def restore(path: Path, table: Table | None, *, merge: bool = False, dry_run: bool = False,
-            progress: Progress | None = None) -> RestoreReport:
-    """Restore the export at ``path`` into ``table`` (dry: check the file and count its records)."""
-    return Restore(path, table, merge, progress).run(dry_run)
+            progress: Progress | None = None, trust_accounts: bool = False) -> RestoreReport:
+    """Restore the export at ``path`` into ``table`` (dry: check the file and every record, and count them)."""
+    return Restore(path, table, merge, progress, trust_accounts).run(dry_run)
 
 
 def render_restore(report: RestoreReport, dry_run: bool) -> str:
@@ -314,7 +348,7 @@ def render_restore(report: RestoreReport, dry_run: bool) -> str:
     lines = [("Dry run: nothing written. " if dry_run else "") + "format: this blog's export",
              "Read: " + listed(report.read)]
     if not dry_run:
-        lines.append("Restored: " + listed(report.written))
+        lines.append(f"{sum(report.written.values())} restored: " + listed(report.written))
         if report.kept:
             lines.append("Already there (kept): " + listed(report.kept))
         if report.skipped:

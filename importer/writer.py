@@ -18,7 +18,6 @@ the source's).
 from __future__ import annotations
 
 import hashlib
-import html as html_module
 import json
 import re
 import secrets
@@ -28,25 +27,23 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from chalicelib.blog import clock, counters, rendering
+from chalicelib.blog import clock, counters, records, rendering
 from chalicelib.blog.counters import PostChanged
-from chalicelib.blog.ids import new_ulid, ulid
+from chalicelib.blog.ids import ulid
 from chalicelib.blog.post_upkeep import COUNT_FIELDS, CountsMoved, PostUpkeep, SlugTaken, StaleVersion
-from chalicelib.blog.posts import load_with_counts, render_post
+from chalicelib.blog.posts import load_with_counts
+from chalicelib.blog.records import RecordError
 from chalicelib.blog.slugs import is_valid_slug, slugify, with_suffix
 from chalicelib.blog.status import Status
-from chalicelib.blog.threads import commenter_entry, held, public, reference
+from chalicelib.blog.threads import commenter_entry, reference
 from chalicelib.blog.tokens import AUTHOR, is_named_admin
-from chalicelib.blog.validation import MAX_LABEL_LENGTH, Email, FieldError, Url
+from chalicelib.blog.validation import Email, FieldError, Url
 from chalicelib.errors import PayloadTooLarge
 from chalicelib.store import keys
 from chalicelib.store.table import Item, Table, Write, check, item_size, put, update
 from importer.model import SourceComment, SourcePost
 from importer.plan import TOMBSTONE, Placed
 
-MAX_TITLE = 200
-MAX_LABELS = 10
-MAX_NAME = 80
 _NUMBERED_SLUGS = 50
 _ATTEMPTS = 4
 # TransactWriteItems takes up to 100 writes and 4 MB: a group of comments stays within both.
@@ -54,8 +51,6 @@ MAX_TRANSACTION_WRITES = 100
 # The count's own writes in a group: the post's summary item and its label copies (at most 10 labels).
 _COUNT_WRITES = 11
 MAX_TRANSACTION_BYTES = 2 * 1024 * 1024
-_BLOCK_END = re.compile(r"</(?:p|div|li|h[1-6]|blockquote|pre)>|<br\s*/?>", re.IGNORECASE)
-_TAG = re.compile(r"<[^>]*>")
 
 
 def _units(size: int) -> int:
@@ -117,25 +112,9 @@ def comment_id(source: str, ref: str, created: str) -> str:
     return ulid(max(0, int(moment.timestamp() * 1000)), hashlib.sha256(f"{source}|{ref}".encode()).digest())
 
 
-def utc(value: str | None) -> str | None:
-    return clock.to_iso(datetime.fromisoformat(value)) if value else None
-
-
-def text_of(markup: str) -> str:
-    """The plain text of a comment's HTML, paragraphs on lines of their own: what an edit would start from."""
-    lines = html_module.unescape(_TAG.sub("", _BLOCK_END.sub("\n", markup))).split("\n")
-    return "\n".join(" ".join(line.split()) for line in lines if line.strip())
-
-
-def clean_labels(raw: Iterable[str]) -> list[str]:
-    labels: list[str] = []
-    seen: set[str] = set()
-    for label in raw:
-        cleaned = " ".join(label.split())[:MAX_LABEL_LENGTH].strip()
-        if cleaned and cleaned.casefold() not in seen:
-            seen.add(cleaned.casefold())
-            labels.append(cleaned)
-    return labels[:MAX_LABELS]
+def utc(value: str | None, name: str = "date") -> str | None:
+    """A source date as stored (records.stored_date: RecordError for one that does not parse or is out of range)."""
+    return records.stored_date(value, name) if value else None
 
 
 def _fingerprint(source: SourcePost) -> str:
@@ -198,10 +177,19 @@ class Writer:
         self._post_sizes: dict[str, int] = {}    # slug -> bytes, of the posts this run wrote
         self._sizes_of = ""                      # the post whose comments' sizes _sizes holds
         self._sizes: dict[str, int] = {}         # comment id -> bytes
+        self._refused: set[str] = set()          # refs of comments refused (their replies are refused too)
 
     # -- posts ---------------------------------------------------------------
 
     def post(self, source: SourcePost) -> None:
+        """Import one post, or report it refused (a date out of range, say), naming it."""
+        try:
+            self._post(source)
+        except RecordError as refused:
+            self.report.posts["refused: invalid"] += 1
+            self.report.notes.append(f"{source.url or source.ref}: refused, {refused.detail}")
+
+    def _post(self, source: SourcePost) -> None:
         marker = keys.imported(digest(self.options.source, source.ref))
         found = self.table.get(marker) if self.table is not None else None
         if found is not None:
@@ -217,7 +205,7 @@ class Writer:
             self.report.unmapped_urls.append(source.url or source.ref)
             self.report.posts["skipped: no post has its address"] += 1
             return
-        item = self._post_item(source)
+        item = self._post_item(source, next(iter(self._candidates(source))))
         extra_marker = put({**marker, "slug": "", "source_ref": source.ref}, "attribute_not_exists(PK)",
                            refusal=AlreadyImported())
         try:
@@ -249,7 +237,8 @@ class Writer:
     def _save(self, item: Item, slug: str, source: SourcePost, marker: Write) -> str | None:
         """Save under ``slug``: the slug it got (the earlier run's, when one won a race), or None when taken."""
         assert self.upkeep is not None and self.table is not None and marker.item is not None
-        item = {**item, **keys.post(slug), "slug": slug}
+        if item["slug"] != slug:  # the first choice was taken: the same post under the next slug
+            item = records.post_item({**item, "slug": slug})
         writes = [Write("Put", item={**marker.item, "slug": slug}, condition=marker.condition,
                         refusal=marker.refusal)]
         if source.url_key:
@@ -286,7 +275,7 @@ class Writer:
         if self.options.dry_run:
             return "updated"
         assert self.upkeep is not None
-        fresh = self._post_item(source)
+        fresh = self._post_item(source, slug)
         version = int(old["version"]) + 1
         new = {**old, **{k: v for k, v in fresh.items() if k not in (*COUNT_FIELDS, "created_at")},
                "version": version, "imported_version": version}
@@ -331,9 +320,11 @@ class Writer:
         for number in range(2, _NUMBERED_SLUGS + 1):
             yield with_suffix(base, str(number))
 
-    def _post_item(self, source: SourcePost) -> Item:
+    def _post_item(self, source: SourcePost, slug: str = "untitled") -> Item:
+        """The post as records.post builds it (under ``slug``, until _save files it under the slug it gets)."""
         now = clock.now_iso()
-        published = utc(source.published)
+        published = utc(source.published, "published_at")
+        updated = utc(source.updated, "updated_at")
         if source.draft:
             status = Status.DRAFT
         elif published is not None and published > now:
@@ -341,33 +332,27 @@ class Writer:
         else:
             status = Status.PUBLISHED
         published = published or now
-        title = " ".join(source.title.split())[:MAX_TITLE] or "(untitled)"
-        author = self.author_for(source.author)
-        item: Item = {
-            "title": title,
+        return records.post({
+            "slug": slug,
+            "title": " ".join(source.title.split())[:records.MAX_TITLE] or "(untitled)",
             "body": source.html,
             "format": "html",
-            "labels": clean_labels(source.labels),
+            "labels": source.labels,
             "custom_summary": source.summary,
             "comments_closed": source.comments_closed,
-            "author": author,
+            "author": self.author_for(source.author),
             "status": status,
             "published_at": published,
             "created_at": published,
-            "updated_at": utc(source.updated) or published,
+            "updated_at": updated or published,
             "version": 1,
-            "comment_count": 0,
-            "favorites_count": 0,
+            "first_published": status == Status.PUBLISHED,
             "imported_from": self.options.source,
             "source_ref": source.ref,
             "source_published_at": source.published,
             "source_url": source.url,
             "source_digest": _fingerprint(source),
-        }
-        if status == Status.PUBLISHED:
-            item["first_published"] = True
-        render_post(item)
-        return item
+        })
 
     # -- authors -------------------------------------------------------------
 
@@ -404,14 +389,17 @@ class Writer:
                 self.report.accounts["created"] += 1
                 return username
             email = f"{username.lower()}@imported.invalid"
-            item = {**keys.user(username), "account_id": new_ulid(), "username": username, "email": email,
-                    "password_hash": "!" + secrets.token_hex(16), "role": AUTHOR, "created_at": clock.now_iso(),
-                    "imported_from": self.options.source, "source_author": name}
+            # Its id derives from the author's source, as a comment's does: a run cut off and run again makes the same.
+            account_id = ulid(int(clock.now().timestamp() * 1000), bytes.fromhex(digest("author", self.options.source,
+                                                                                        name)))
+            item = records.account({"username": username, "email": email, "password_hash": "!" + secrets.token_hex(16),
+                                    "account_id": account_id, "role": AUTHOR, "created_at": clock.now_iso(),
+                                    "imported_from": self.options.source, "source_author": name})
             try:
                 self.table.transact([
                     put({**marker, "username": username}, "attribute_not_exists(PK)", refusal=AlreadyImported()),
                     put(item, "attribute_not_exists(PK)", refusal=_Taken()),
-                    put({**keys.email(email), "username": username}, "attribute_not_exists(PK)", refusal=_Taken()),
+                    put(records.email_claim(email, username), "attribute_not_exists(PK)", refusal=_Taken()),
                 ])
             except _Taken:
                 continue
@@ -426,7 +414,11 @@ class Writer:
 
     def _done(self, source: SourcePost, slug: str, outcome: str) -> None:
         self.slugs[source.ref] = slug
-        self.post_dates[source.ref] = utc(source.published) or clock.now_iso()
+        try:
+            published = utc(source.published)
+        except RecordError:  # a post attached by its address, whose own date this import does not keep
+            published = None
+        self.post_dates[source.ref] = published or clock.now_iso()
         self.report.posts[outcome] += 1
         if source.url:
             self.report.redirects[source.url] = slug
@@ -441,7 +433,16 @@ class Writer:
             if slug is None:
                 self.report.comments["skipped: its post was not imported"] += 1
                 continue
-            prepared.append((placed, self._comment_item(placed, sources[placed.ref], slug)))
+            if placed.parent_ref is not None and placed.parent_ref in self._refused:
+                self._refused.add(placed.ref)
+                self.report.comments["refused: its parent was refused"] += 1
+                continue
+            try:
+                prepared.append((placed, self._comment_item(placed, sources[placed.ref], slug)))
+            except RecordError as refused:
+                self._refused.add(placed.ref)
+                self.report.comments["refused: invalid"] += 1
+                self.report.notes.append(f"comment {placed.ref} on {slug}: refused, {refused.detail}")
         present: set[str] = set()
         summaries: dict[str, Item] = {}
         if self.table is not None and prepared:
@@ -585,43 +586,34 @@ class Writer:
         raise RuntimeError("the blog kept changing while importing; run the import again to resume")
 
     def _comment_item(self, placed: Placed, source: SourceComment, slug: str) -> Item:
-        created = utc(source.created) or self.post_dates[placed.post_ref]
+        created = utc(source.created, "created_at") or self.post_dates[placed.post_ref]
         cid = comment_id(self.options.source, source.ref, created)
         parent_id = None
         if placed.parent_ref is not None:
             parent_created = utc(placed.parent_created or None) or self.post_dates[placed.post_ref]
             parent_id = comment_id(self.options.source, placed.parent_ref, parent_created)
         markup = rendering.comment_html_from_html(source.html)
-        name = " ".join(source.author_name.split())[:MAX_NAME] or "Anonymous"
-        item: Item = {
+        status = Status.DELETED if placed.status == TOMBSTONE else placed.status
+        return records.comment({
             "id": cid,
             "post_slug": slug,
             "parent_id": parent_id,
             "depth": placed.depth,
-            "body": text_of(markup),
+            "body": records.comment_text(markup),
             "html": markup,
-            "author_name": name,
+            "author_name": source.author_name,
             "author_user": None,
             "author_email": _valid_or_none(Email(), source.author_email),
             "author_website": _valid_or_none(Url(), source.author_website),
             "notify_replies": False,
-            "status": Status.APPROVED,
+            "status": status,
             "created_at": created,
             "likes": 0,
             "dislikes": 0,
             "reply_count": 0,
             "imported_from": self.options.source,
             "source_ref": source.ref,
-        }
-        if placed.status in (Status.PENDING, Status.SPAM):
-            return held(item, placed.status)
-        item = public(item)
-        if placed.status == TOMBSTONE:
-            for gone in ("body", "html", "author_name", "author_user", "author_email", "author_website",
-                         "GSI2PK", "GSI2SK"):
-                item.pop(gone, None)
-            item["status"] = Status.DELETED
-        return item
+        })
 
     def _index_entry(self, item: Item) -> Item | None:
         """The comment's entry in its commenter's index (as the API writes one), when it has an e-mail and a key."""

@@ -7,6 +7,8 @@ address is the Chalice test client's sourceIp, changed through `address`.
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -35,11 +37,12 @@ def created(api: Api, slug: str, body: str = "Nice post.", token: str | None = N
 
 
 def state(api: Api, slug: str) -> tuple[int, list[str]]:
-    """The post's count and its listed comments' bodies."""
+    """The post's count and its listed comments' text (their html without tags: lists carry no Markdown)."""
     post = api.get(f"/posts/{slug}")
     listing = api.get(f"/posts/{slug}/comments?limit=100")
     assert post.status == listing.status == 200
-    return int(post.json["comment_count"]), [c["body"] for c in listing.json["items"]]
+    texts = [html.unescape(re.sub(r"<[^>]*>", "", c["html"])).strip() for c in listing.json["items"]]
+    return int(post.json["comment_count"]), texts
 
 
 def form_token(api: Api, slug: str) -> str:
@@ -151,6 +154,60 @@ def test_form_token_expires_after_a_day(api: Api, slug: str, configure: Callable
 
     assert reply.status == 422
     assert "expired" in reply.problem["errors"]["form_token"][0]
+
+
+def test_a_form_token_sends_one_comment_and_a_replay_is_refused(api: Api, slug: str,
+                                                                configure: Callable[..., Settings],
+                                                                clock: Clock) -> None:
+    """Found: a form token could be sent again and again within its lifetime (three reuses, all 201)."""
+    configure(REQUIRE_FORM_TOKEN="true", MIN_FORM_SECONDS="3")
+    token = form_token(api, slug)
+    clock.advance(3)
+    created(api, slug, "First", form_token=token)
+
+    replays = [send(api, slug, f"Again {n}", form_token=token) for n in range(3)]
+
+    assert [r.status for r in replays] == [409, 409, 409]
+    assert "reload the form" in replays[0].problem["detail"]
+    assert "form_token" in replays[0].problem["errors"]
+    assert state(api, slug) == (1, ["First"])
+
+
+def test_a_replayed_form_token_is_refused_even_without_the_requirement(api: Api, slug: str, clock: Clock) -> None:
+    token = form_token(api, slug)
+    clock.advance(10)
+    created(api, slug, "First", form_token=token)
+
+    assert send(api, slug, "Second", form_token=token).status == 409
+    assert created(api, slug, "Second without a token")  # the token is optional here; a spent one is not
+
+
+def test_forms_loaded_in_the_same_second_have_tokens_of_their_own(api: Api, slug: str,
+                                                                  configure: Callable[..., Settings],
+                                                                  clock: Clock) -> None:
+    configure(REQUIRE_FORM_TOKEN="true", MIN_FORM_SECONDS="3")
+    first, second = form_token(api, slug), form_token(api, slug)
+    clock.advance(3)
+
+    assert first != second
+    created(api, slug, "From one reader", form_token=first)
+    created(api, slug, "From another", form_token=second)
+
+
+def test_a_retry_with_its_idempotency_key_is_answered_not_refused_as_a_replay(api: Api, slug: str,
+                                                                              configure: Callable[..., Settings],
+                                                                              clock: Clock) -> None:
+    configure(REQUIRE_FORM_TOKEN="true", MIN_FORM_SECONDS="3")
+    token = form_token(api, slug)
+    clock.advance(3)
+    payload = {"body": "Sent twice", "author_name": "Ann", "form_token": token}
+
+    first = api.post(f"/posts/{slug}/comments", payload, headers={"Idempotency-Key": "lost-answer"})
+    again = api.post(f"/posts/{slug}/comments", payload, headers={"Idempotency-Key": "lost-answer"})
+
+    assert first.status == 201, first.body
+    assert again.status == 201 and again.json["comment"]["id"] == first.json["comment"]["id"]
+    assert state(api, slug) == (1, ["Sent twice"])
 
 
 # -- content ------------------------------------------------------------------------------

@@ -38,6 +38,7 @@ EXPECTED_CLASSES = {
     "/counts.js": "asset",
     "/i18n/{name}": "asset",
     "/counts": "list",
+    "/search": "list",
     "/demo": "asset",
     "/demo/posts": "asset",
     "/demo/posts/{slug}": "asset",

@@ -39,6 +39,15 @@ def text(reply: Reply) -> str:
     return reply.body.decode()
 
 
+def test_the_fragment_opened_on_its_own_may_run_and_load_nothing(api: Api, slug: str) -> None:
+    """Found: comments.html was served without a Content-Security-Policy."""
+    policy = fragment(api, slug).headers["content-security-policy"]
+
+    directives = dict(part.strip().split(" ", 1) for part in policy.split(";"))
+    assert directives["default-src"] == "'none'"
+    assert directives["base-uri"] == "'none'" and directives["form-action"] == "'none'"
+
+
 def test_a_post_without_comments_says_so(api: Api, slug: str) -> None:
     reply = fragment(api, slug)
 

@@ -21,7 +21,7 @@ DOCUMENT = load_document()
 # It is now checked whether or not embed is sent, and the refusal names comments_limit.
 
 
-@pytest.mark.parametrize("query", ["comments_limit=0", "comments_limit=101", "comments_limit=ten",
+@pytest.mark.parametrize("query", ["comments_limit=0", "comments_limit=301", "comments_limit=ten",
                                    "comments_limit=", "embed=comments&comments_limit=0"])
 def test_a_bad_comments_limit_is_refused_with_or_without_embed(api: Api, slug: str, query: str) -> None:
     reply = api.get(f"/posts/{slug}?{query}")
@@ -43,7 +43,7 @@ def test_a_good_comments_limit_without_embed_changes_nothing(api: Api, blog: Blo
 def test_the_document_says_comments_limit_is_checked_without_embed() -> None:
     parameters = DOCUMENT["components"]["parameters"]
     assert {"$ref": "#/components/parameters/CommentsLimit"} in DOCUMENT["paths"]["/posts/{slug}"]["get"]["parameters"]
-    assert parameters["CommentsLimit"]["schema"] == {**parameters["Limit"]["schema"]}
+    assert parameters["CommentsLimit"]["schema"] == {**parameters["ThreadLimit"]["schema"]}
     assert "whether or not `embed` is sent" in parameters["CommentsLimit"]["description"]
     assert "`comments_limit`" in DOCUMENT["info"]["description"]
 

@@ -53,9 +53,10 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from chalicelib.blog.slugs import is_valid_slug, slugify
 from chalicelib.services import services
 from chalicelib.settings import Settings
-from tests.conftest import ADMIN, Api, Blog, Reply, login
+from tests.conftest import ADMIN, API_HOST, Api, Blog, Reply, login
 from tests.openapi_document import Operation, check_reply, load_document, operations, resolve
 
 pytestmark = pytest.mark.fuzz
@@ -74,6 +75,10 @@ IDENTITIES = ("generated", "anonymous", "admin", "author", "reader")
 # Settings for the whole run: the demo blog is on (so its routes are more than 404), and the
 # comment rate limit is out of the way (so comments past the fifth still reach the store).
 FUZZ_SETTINGS = {"DEMO_PAGES": "true", "COMMENT_RATE_LIMIT": "100000/60"}
+
+# The document's `format: slug` (Unicode letters, marks and digits, which no pattern can name in both
+# ECMA-262 and Python): made the way the server makes slugs, from titles in any script.
+schemathesis.openapi.format("slug", st.text(min_size=1, max_size=90).map(slugify).filter(is_valid_slug))
 
 
 class Scene:
@@ -163,6 +168,7 @@ def send(api: Api, scene: Scene, case: OperationCase, identity: str) -> tuple[re
     body = raw.encode() if isinstance(raw, str) else raw if isinstance(raw, bytes) else b""
     sent = {name: value if isinstance(value, str) else value.decode("latin-1")
             for name, value in prepared.headers.items()}
+    sent.setdefault("Host", API_HOST)  # as every HTTP/1.1 client sends (requests adds it only on the wire)
     response = api.client.http.request(str(prepared.method), prepared.path_url, headers=sent, body=body)
     return prepared, Reply(response.status_code, {k.lower(): v for k, v in response.headers.items()}, response.body)
 

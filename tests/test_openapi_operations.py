@@ -648,6 +648,13 @@ def comment_counts(scene: Scene, send: Send) -> None:
     assert send(query="posts=Not%20A%20Slug").status == 422
 
 
+@step("get", "/search")
+def search_posts(scene: Scene, send: Send) -> None:
+    assert send(query="q=anything").status == 200
+    assert send(query="q=%20").status == 422
+    assert send(query="q=anything&cursor=forged.cursor").status == 400
+
+
 @step("get", "/counts.js")
 def counts_script(scene: Scene, send: Send) -> None:
     fetch_twice(send)

@@ -226,6 +226,20 @@ def test_sign_ups_from_one_address_are_limited_refused_ones_included(
     assert login(api, "carol@example.com").status == 401  # nothing was made
 
 
+def test_probing_reserved_admin_names_counts_in_the_sign_up_window(
+        api: Api, configure: Configure, clock: Clock) -> None:
+    """Found: the reserved-name answer came before the window counted, so names could be probed without limit."""
+    configure(SIGNUP_RATE_LIMIT="2/3600", BLOG_ADMINS="root")
+    clock.align(3600)
+
+    probes = [signup(api, "root").status, signup(api, "root").status]
+    refused = signup(api, "root")
+
+    assert probes == [409, 409]
+    assert_limited(refused, 3599)
+    assert "reserved" not in refused.problem["detail"]
+
+
 def test_a_sign_up_window_lapses(api: Api, configure: Configure, clock: Clock) -> None:
     configure(SIGNUP_RATE_LIMIT="1/3600")
     clock.align(3600)

@@ -178,13 +178,16 @@ def test_a_cursor_payload_outside_base64url_is_refused_before_its_signature(sett
         cursors.decode(f"newest|{payload}.{signature}", "comments|p", key)
 
 
-def test_form_tokens_are_unchanged_and_old_ones_still_verify(settings: Settings) -> None:
+def test_form_tokens_sign_a_nonce_under_the_same_key_and_old_ones_still_verify(settings: Settings) -> None:
+    """Form tokens now carry a nonce (each is single-use); those handed out before it still verify."""
     key = old_mac(settings.hash_key.encode(), "anti-spam")
     antispam, slug, issued = AntiSpam(settings, key), "hello-world", 1_796_000_000
     old = f"{issued}.{hmac.new(key, f'form|{slug}|{issued}'.encode(), hashlib.sha256).hexdigest()[:32]}"
 
-    assert antispam.form_token(slug, issued) == old
-    antispam.check_form(slug, old, None, now=issued + 60)
+    stamp, nonce, signature = antispam.form_token(slug, issued).split(".")
+    assert stamp == str(issued) and len(nonce) == 16
+    assert signature == hmac.new(key, f"form|{slug}|{issued}|{nonce}".encode(), hashlib.sha256).hexdigest()[:32]
+    assert antispam.check_form(slug, old, None, now=issued + 60) is not None  # verified: the write that spends it
     with pytest.raises(Invalid):
         antispam.check_form("another-post", old, None, now=issued + 60)
 
@@ -223,9 +226,9 @@ def test_the_api_issues_cursors_and_form_tokens_under_the_keys_of_before(api: Ap
     assert signature == old_b64(old_mac(old_mac(secret, "cursor-signing"), f"cursor|labels|{payload}")[:16])
     assert api.get(f"/labels?limit=1&cursor={cursor}").status == 200
 
-    issued, signature = api.get(f"/posts/{slug}/comment-form").json["form_token"].split(".")
+    issued, nonce, signature = api.get(f"/posts/{slug}/comment-form").json["form_token"].split(".")
     form_key = old_mac(hash_secret, "anti-spam")
-    assert signature == hmac.new(form_key, f"form|{slug}|{issued}".encode(), hashlib.sha256).hexdigest()[:32]
+    assert signature == hmac.new(form_key, f"form|{slug}|{issued}|{nonce}".encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def test_rotating_edit_token_key_keeps_mail_links_and_stored_hashes(settings: Settings) -> None:

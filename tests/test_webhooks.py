@@ -282,3 +282,133 @@ def test_webhooks_need_their_secret() -> None:
 
     with pytest.raises(ConfigurationError, match="WEBHOOK_SECRET"):
         settings.check_secrets()
+
+
+# -- found this week: redirects, URLs read loosely, private addresses, links in chat text ----------
+
+
+class Redirector:
+    """A real receiver that answers every POST with a redirect to ``location``."""
+
+    def __init__(self, location: str) -> None:
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers["Content-Length"]))
+                self.send_response(302)
+                self.send_header("Location", location)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+class Internal(Receiver):
+    """A receiver that also records GETs: an internal service a redirect might point at."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        receiver = self
+        handler = self.server.RequestHandlerClass
+
+        def do_get(request: BaseHTTPRequestHandler) -> None:
+            receiver.received.append(({k.lower(): v for k, v in request.headers.items()}, b""))
+            request.send_response(200)
+            request.send_header("Content-Length", "0")
+            request.end_headers()
+
+        handler.do_GET = do_get  # type: ignore[attr-defined]
+
+
+def test_a_redirect_is_the_receivers_answer_and_is_not_followed(
+        blog: Blog, stream: Stream, configure: Callable[..., Settings], pauses: list[float],
+        caplog: pytest.LogCaptureFixture) -> None:
+    """Found: a receiver's 302 became a GET to an internal http URL carrying the X-Blog-* headers."""
+    internal = Internal()
+    redirector = Redirector(internal.url)
+    try:
+        hooks(configure, pauses, f"json:{redirector.url}")
+        slug = blog.post(blog.author())["slug"]
+
+        with caplog.at_level(logging.WARNING):
+            stream.deliver(published(stream, slug, blog.comment(slug)))
+
+        assert internal.received == []
+        assert "answered 302" in caplog.text and pauses == []  # final, not retried
+    finally:
+        for server in (internal.server, redirector.server):
+            server.shutdown()
+            server.server_close()
+
+
+@pytest.mark.parametrize("url", [
+    "http://127.0.0.1:80@169.254.169.254/",
+    "https://127.0.0.1@169.254.169.254/latest/meta-data/",
+    "https://user:pass@hooks.example.com/x",
+    "https://169.254.169.254/latest/meta-data/",
+    "https://10.0.0.5/hook",
+    "https://192.168.1.20/hook",
+    "https://[fe80::1]/hook",
+    "https://[fd00::5]/hook",
+    "http://0.0.0.0:8080/hook",
+    "https://hooks.example.com\\@evil.example/",
+    "https://hooks.example.com:port/",
+    "https:///hook",
+])
+def test_a_webhook_url_is_read_as_a_url_parser_reads_it(url: str) -> None:
+    with pytest.raises(ConfigurationError, match="WEBHOOKS"):
+        load_settings({"WEBHOOKS": f"json:{url}"})
+
+
+def test_private_addresses_are_allowed_where_the_stage_says_so_and_loopback_stays_allowed() -> None:
+    allowed = load_settings({"WEBHOOKS": "json:https://10.0.0.5/hook json:https://169.254.10.1/x",
+                             "WEBHOOKS_ALLOW_PRIVATE": "true"})
+    local = load_settings({"WEBHOOKS": "json:http://127.0.0.1:9000/hook slack:http://localhost/x "
+                                       "discord:http://[::1]:8080/y json:https://hooks.example.com/z"})
+
+    assert [h.url for h in allowed.webhooks] == ["https://10.0.0.5/hook", "https://169.254.10.1/x"]
+    assert len(local.webhooks) == 4
+
+
+def test_a_name_that_resolves_to_a_link_local_address_is_not_sent_to(
+        blog: Blog, stream: Stream, configure: Callable[..., Settings], pauses: list[float],
+        monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    hooks(configure, pauses, "json:https://metadata.hooks.example/hook")
+    sent: list[str] = []
+
+    def post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> int:
+        sent.append(url)
+        return 204
+
+    services().webhooks.post = post
+    # The resolver answers as a hostile DNS server would (no network here: the machine's resolver, replaced).
+    monkeypatch.setattr(socket, "getaddrinfo", lambda host, port, **_: [
+        (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("169.254.169.254", port))])
+    slug = blog.post(blog.author())["slug"]
+
+    with caplog.at_level(logging.ERROR):
+        stream.deliver(published(stream, slug, blog.comment(slug)))
+
+    assert sent == []
+    assert "resolves to 169.254.169.254" in caplog.text
+
+
+@pytest.mark.parametrize("shape", ["slack", "discord"])
+def test_a_markdown_link_in_a_name_or_body_reaches_chat_as_text(
+        blog: Blog, stream: Stream, receivers: Callable[[], Receiver], configure: Callable[..., Settings],
+        pauses: list[float], shape: str) -> None:
+    receiver = receivers()
+    hooks(configure, pauses, f"{shape}:{receiver.url}")
+    slug = blog.post(blog.author())["slug"]
+    notice = "[Admin notice](https://phish.example)"
+    # In the body, as code: so it renders as the text it is (a link there would render as an anchor, its URL dropped)
+    stream.deliver(published(stream, slug, blog.comment(slug, body=f"Read `{notice}` now", author_name=notice)))
+
+    [sent] = receiver.bodies()
+    text = sent["text" if shape == "slack" else "content"]
+    assert "](" not in text
+    assert text.count("Admin notice") == 2 and text.count("phish.example") == 2

@@ -24,7 +24,9 @@
 (() => {
   "use strict";
 
-  const PAGE_SIZE = 20;
+  // A thread of up to this many comments comes in one request (the API's largest thread page):
+  // one cacheable answer instead of a chain of small pages, each waiting for the one before.
+  const PAGE_SIZE = 300;
   const SORTS = ["oldest", "newest", "score"];
   const FIELDS = ["body", "author_name", "author_email", "author_website"];
   const EN = {
@@ -288,7 +290,8 @@
       this.count = 0;
       this.closed = false;
       this.cursor = null;
-      this.rules = null;
+      this.rules = null; // the form's rules, which come with the post
+      this.token = null; // the form token's request, made when the reader starts to write
       this.replyTo = null;
       this.idempotencyKey = randomToken();
       this.keyFor = null; // what the current key was sent with
@@ -336,9 +339,7 @@
 
     async load() {
       try {
-        const form = this.call("GET", this.path("/comment-form")).then(({ data }) => data, () => null);
         const page = await this.firstPage();
-        this.rules = await form;
         this.renderCount();
         this.buildForm();
         this.addPage(page);
@@ -355,17 +356,19 @@
       let post;
       let page;
       if (this.sort === "oldest") {
-        // One request: the post with its first comments.
+        // One request: the post with its first comments and the form's rules.
         ({ data: post } = await this.call("GET", this.path(`?embed=comments&comments_limit=${PAGE_SIZE}`)));
         page = { items: post.comments, next_cursor: post.comments_next_cursor };
       } else {
+        // The form's rules come only with embedded comments: one is enough here.
         const [postReply, pageReply] = await Promise.all([
-          this.call("GET", this.path()),
+          this.call("GET", this.path("?embed=comments&comments_limit=1")),
           this.call("GET", this.path(`/comments?sort=${this.sort}&limit=${PAGE_SIZE}`)),
         ]);
         post = postReply.data;
         page = pageReply.data;
       }
+      this.rules = post.comment_form || null;
       this.count = post.comment_count;
       this.closed = Boolean(post.comments_closed);
       return page;
@@ -569,8 +572,19 @@
 
     // --- edit and delete, while the edit window is open ---
 
-    editComment(id) {
-      const comment = this.comments.get(id);
+    async editComment(id) {
+      let comment = this.comments.get(id);
+      if (typeof comment.body !== "string") {
+        // Public lists carry no Markdown source: the comment's author reads it with the edit token.
+        try {
+          ({ data: comment } = await this.call("GET", `/comments/${encodeURIComponent(id)}`,
+            { headers: { "X-Edit-Token": editToken(id) || "" } }));
+        } catch (error) {
+          this.say(error.message);
+          return;
+        }
+        this.comments.set(id, comment);
+      }
       const article = this.nodes.get(id).item.firstElementChild;
       const field = `${this.id}-edit-${id}`;
       const text = h("textarea", { id: field, rows: 4, required: true, maxlength: this.rules?.max_length });
@@ -684,7 +698,11 @@
       // A reader who publishes from the preview with the box empty is shown the box and why (oninvalid).
       const body = field("body", t("body"), h("textarea", { rows: 5, required: true, maxlength: this.rules.max_length,
         oninvalid: () => this.showPreview(false) }), null, t("markdown"));
-      this.form = h("form", { class: "bc-form", "aria-labelledby": `${this.id}-form-title`, onsubmit: (e) => this.send(e) },
+      // The form token is asked for when the reader starts to write, not on every view: it is the
+      // one answer no cache may keep. Failures are left for the send, which asks again.
+      const write = () => this.formToken().catch(() => null);
+      this.form = h("form", { class: "bc-form", "aria-labelledby": `${this.id}-form-title`, onsubmit: (e) => this.send(e),
+        onfocusin: write, oninput: write },
         h("h3", { id: `${this.id}-form-title`, text: t("formTitle") }),
         this.replyLine,
         body,
@@ -809,12 +827,35 @@
       for (const control of this.form.querySelectorAll("[aria-invalid]")) control.removeAttribute("aria-invalid");
     }
 
+    /** The form token (and when it came), fetched once until a comment uses it: tokens are single-use. */
+    formToken() {
+      if (!this.token) {
+        const request = this.call("GET", this.path("/comment-form")).then(({ data }) => {
+          const { form_token: token, ...rules } = data;
+          this.rules = { ...this.rules, ...rules };
+          return { token, at: performance.now(), minSeconds: rules.min_seconds };
+        });
+        // A failed request is forgotten, so the next focus or send asks again.
+        request.catch(() => { if (this.token === request) this.token = null; });
+        this.token = request;
+      }
+      return this.token;
+    }
+
+    /** A token old enough to send: one fetched just now (a fast typist) waits out the blog's minimum,
+     * which the server measures from the token's issue, rather than being refused. */
+    async ripeToken() {
+      const { token, at, minSeconds } = await this.formToken();
+      const wait = minSeconds * 1000 - (performance.now() - at);
+      if (wait > 0) await new Promise((resolve) => { setTimeout(resolve, wait); });
+      return token;
+    }
+
     async send(event) {
       event.preventDefault();
       this.clearErrors();
       const values = this.form.elements;
-      const payload = { body: values.body.value, form_token: this.rules.form_token,
-        [this.rules.honeypot_field]: values[this.rules.honeypot_field].value };
+      const payload = { body: values.body.value, [this.rules.honeypot_field]: values[this.rules.honeypot_field].value };
       for (const name of ["author_name", "author_email", "author_website"]) {
         const value = values[name].value.trim();
         if (value) payload[name] = value;
@@ -826,14 +867,15 @@
       // Not disabled while it is sent: a disabled button drops the keyboard focus.
       this.submit.setAttribute("aria-busy", "true");
       this.submit.textContent = this.t("publishing");
-      // A resend of the same words after a lost answer keeps its key, so it cannot post twice;
-      // different words are a different comment.
-      const fingerprint = JSON.stringify(payload);
-      if (fingerprint !== this.keyFor) {
-        this.idempotencyKey = randomToken();
-        this.keyFor = fingerprint;
-      }
       try {
+        payload.form_token = await this.ripeToken();
+        // A resend of the same words after a lost answer keeps its key, so it cannot post twice;
+        // different words are a different comment.
+        const fingerprint = JSON.stringify(payload);
+        if (fingerprint !== this.keyFor) {
+          this.idempotencyKey = randomToken();
+          this.keyFor = fingerprint;
+        }
         await this.post(payload, true);
       } catch (error) {
         this.showErrors(error);
@@ -851,17 +893,21 @@
       } catch (error) {
         // The server answered, so this attempt is settled: the next one gets a new key.
         if (error.status !== 0 && error.status < 500) this.keyFor = null;
-        if (mayRenewForm && error.fields.form_token) {
-          // A form left open past its token's life: fetch a new token, let it come of age, send once more.
-          ({ data: this.rules } = await this.call("GET", this.path("/comment-form")));
-          await new Promise((resolve) => { setTimeout(resolve, this.rules.min_seconds * 1000); });
-          this.keyFor = null;
-          this.idempotencyKey = randomToken();
-          return this.post({ ...payload, form_token: this.rules.form_token }, false);
+        if (error.fields.form_token) {
+          // A token refused (expired, or already used: 409/422): the next attempt fetches a new one.
+          this.token = null;
+          if (mayRenewForm) {
+            // Let the new token come of age and send once more.
+            const renewed = await this.ripeToken();
+            this.keyFor = null;
+            this.idempotencyKey = randomToken();
+            return this.post({ ...payload, form_token: renewed }, false);
+          }
         }
         throw error;
       }
       this.keyFor = null;
+      this.token = null; // used up (tokens are single-use): the next comment asks for a new one when written
       const { comment } = reply.data;
       storage.set(`edit:${comment.id}`, { token: reply.data.edit_token, expires: reply.data.edit_token_expires_at,
         post: this.slug, held: comment.status !== "approved" });

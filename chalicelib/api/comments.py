@@ -14,6 +14,9 @@ from chalicelib.blog.status import Status
 from chalicelib.services import services
 
 comments = ApiBlueprint(__name__)
+# The fragment is only markup (blog/comment_fragment.py): opened on its own, nothing in it may run or load.
+_FRAGMENT_HEADERS = {"Content-Type": "text/html; charset=utf-8",
+                     "Content-Security-Policy": "default-src 'none'; base-uri 'none'; form-action 'none'"}
 
 
 @comments.route("/posts/{slug}/comments", methods=["GET"], cache="list")
@@ -26,7 +29,8 @@ def create_comment(slug: str) -> Response:
     request = comments.current_request
     commenter = caller(request, account_read_by_service=True)
     created = services().comments.create(commenter, path_slug(slug), json_body(request),
-                                         source_address(request), header(request, "idempotency-key"))
+                                         source_address(request), header(request, "idempotency-key"),
+                                         (header(request, "user-agent") or "", header(request, "referer") or ""))
     # 202: accepted, but held for moderation (visible to its author through the edit token).
     return Response(body=created, status_code=201 if created["comment"]["status"] == Status.APPROVED else 202)
 
@@ -68,4 +72,4 @@ def delete_comment(comment_id: str) -> Response:
 def comments_fragment(slug: str) -> Response:
     request = comments.current_request
     body = services().comments.fragment(path_slug(slug), query(request), api_url(request))
-    return Response(body=body, headers={"Content-Type": "text/html; charset=utf-8"})
+    return Response(body=body, headers=dict(_FRAGMENT_HEADERS))

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from chalicelib.blog import clock
+from chalicelib.blog import clock, records
 from chalicelib.blog.ids import new_ulid
 from chalicelib.blog.passwords import hash_password, is_common, is_predictable, verify_password
 from chalicelib.blog.sign_in_limits import SignInLimits
@@ -160,28 +160,26 @@ class Accounts:
     def signup(self, payload: Any, address: str) -> dict[str, Any]:
         """A new reader's account; ``address`` is the caller's, for the sign-up limit."""
         fields = read_fields(payload, SIGNUP_FIELDS)
+        # Counted before any answer that depends on who exists or is named: else names could be probed unlimited.
+        self.limits.claim_signup(address, clock.epoch())
         if is_named_admin(fields["username"], self.settings.admins):
             # Else whoever signs up first on a public stage would be its admin: an operator
             # makes that account (python -m deploy.admin).
             raise Conflict("that username is reserved for an administrator of this blog",
                            {"username": ["is reserved for an administrator of this blog"]})
-        self.limits.claim_signup(address, clock.epoch())
-        item = {
-            **keys.user(fields["username"]),
-            "account_id": new_ulid(),
+        item = records.account({
             "username": fields["username"],
             "email": fields["email"],
             "password_hash": hash_password(fields["password"], self.settings.password_cost),
             "role": READER,
             "created_at": clock.now_iso(),
-            **keys.account_index_keys(fields["username"]),  # the admin's list of people
-        }
+        })
         # One refusal whichever is taken, so the answer does not name the e-mail address as
         # registered (a refusal at all can still tell, which the sign-up limit bounds).
         try:
             self.table.transact([
                 put(item, "attribute_not_exists(PK)", refusal=_in_use()),
-                put({**keys.email(fields["email"]), "username": fields["username"]}, "attribute_not_exists(PK)",
+                put(records.email_claim(fields["email"], fields["username"]), "attribute_not_exists(PK)",
                     refusal=_in_use()),
             ])
         except TransactionCancelled as contended:

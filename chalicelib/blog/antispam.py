@@ -1,10 +1,11 @@
 """Anti-spam for anonymous comments: local checks, and writes that ride in the comment's transaction.
 
 Local checks (honeypot, form token, links, blocked words) cost nothing. The
-rate limit and the duplicate guard are conditional writes added to the same
+rate limit, the duplicate guard and the spending of the form token (a token
+sends one comment) are conditional writes added to the same
 TransactWriteItems as the comment, so they add no round trip: when one of
 their conditions fails the whole transaction is cancelled, and the store
-raises the refusal that write carries (429, or 409 for a duplicate).
+raises the refusal that write carries (429, or 409 for a duplicate or a spent token).
 
 An address is kept only as a salted hash; windows and duplicate guards expire
 through DynamoDB's TTL.
@@ -14,10 +15,10 @@ from __future__ import annotations
 
 import hashlib
 import re
-import unicodedata
+import secrets
 
 from chalicelib import signing
-from chalicelib.blog import rendering
+from chalicelib.blog import reader_text, rendering
 from chalicelib.errors import Conflict, Invalid, RateLimited
 from chalicelib.patterns import lazy
 from chalicelib.settings import Settings
@@ -28,10 +29,11 @@ from chalicelib.store.table import Write, put, update
 HONEYPOT_FIELD = "homepage"
 FORM_TOKEN_FIELD = "form_token"
 FORM_TOKEN_LIFETIME_SECONDS = 24 * 3600
-_WORD = lazy(r"\w+")
-# "<issued, ASCII digits>.<HMAC, 16 bytes, hex>". The digits are bounded because
-# str.isdigit() accepts "²" and int() refuses more than 4300 digits.
-_FORM_TOKEN = lazy(r"([0-9]{1,12})\.(.*)", re.DOTALL)
+_MARKUP = lazy(r"[*_~`]+")
+# "<issued, ASCII digits>.<nonce, hex>.<HMAC, 16 bytes, hex>" (tokens issued before the nonce have none).
+# The digits are bounded because str.isdigit() accepts "²" and int() refuses more than 4300 digits.
+_FORM_TOKEN = lazy(r"([0-9]{1,12})\.(?:([0-9a-f]{16})\.)?(.*)", re.DOTALL)
+_NONCE_BYTES = 8
 # Keyed hashes and form signatures: 16 bytes of HMAC as hex (32 characters).
 _HASH_BYTES = 16
 
@@ -67,28 +69,39 @@ class AntiSpam:
     # -- the comment form ---------------------------------------------------------
 
     def form_token(self, slug: str, now: int) -> str:
-        return f"{now}.{self._form_signature(slug, now)}"
+        # A random nonce: two readers who load a form in the same second get tokens of their own.
+        nonce = secrets.token_hex(_NONCE_BYTES)
+        return f"{now}.{nonce}.{self._form_signature(slug, now, nonce)}"
 
-    def _form_signature(self, slug: str, issued: int) -> str:
-        return signing.sign(self.key, "form", slug, str(issued), size=_HASH_BYTES, encoding="hex")
+    def _form_signature(self, slug: str, issued: int, nonce: str) -> str:
+        return signing.sign(self.key, "form", slug, str(issued), nonce, size=_HASH_BYTES, encoding="hex")
 
-    def check_form(self, slug: str, token: str | None, honeypot: str | None, now: int) -> None:
+    def check_form(self, slug: str, token: str | None, honeypot: str | None, now: int) -> Write | None:
+        """The form's checks; for a valid token, the write that spends it (it rides in the comment's transaction)."""
         if honeypot:
             raise Invalid.field(HONEYPOT_FIELD, "must be left empty (it is a trap for robots)")
         if token is None:
             if self.settings.require_form_token:
                 raise Invalid.field(FORM_TOKEN_FIELD, "is required: load the comment form first")
-            return
+            return None
         shape = _FORM_TOKEN.fullmatch(token)
-        if shape is None or not signing.verify(self.key, shape[2], "form", slug, str(int(shape[1])),
+        # A token issued before tokens had a nonce signs no nonce; it is spent all the same.
+        signed = () if shape is None or shape[2] is None else (shape[2],)
+        if shape is None or not signing.verify(self.key, shape[3], "form", slug, str(int(shape[1])), *signed,
                                                size=_HASH_BYTES, encoding="hex"):
             raise Invalid.field(FORM_TOKEN_FIELD, "is not a form token for this post; reload the form")
-        age = now - int(shape[1])
+        issued = int(shape[1])
+        age = now - issued
         if age > FORM_TOKEN_LIFETIME_SECONDS:
             raise Invalid.field(FORM_TOKEN_FIELD, "has expired; reload the form")
         if age < self.settings.min_form_seconds:
             raise RateLimited("that was quicker than anyone types; wait a moment and send it again",
                               self.settings.min_form_seconds - age)
+        spent = Conflict("this comment form was already used to send a comment; reload the form to send another",
+                         {FORM_TOKEN_FIELD: ["was already used; reload the form to send another comment"]})
+        # Kept as long as the token could still be sent: after that its age refuses it anyway.
+        return put({**keys.form_token_used(shape[3]), "ttl": issued + FORM_TOKEN_LIFETIME_SECONDS + 60},
+                   "attribute_not_exists(PK)", refusal=spent)
 
     # -- content ------------------------------------------------------------------
 
@@ -96,10 +109,10 @@ class AntiSpam:
         links = rendering.count_links(body_html)
         if links > self.settings.max_links:
             raise Invalid.field("body", f"has {links} links; a comment may have at most {self.settings.max_links}")
-        blocked = set(self.settings.blocked_words)
-        if blocked:
-            words = {w.casefold() for t in texts for w in _WORD.findall(unicodedata.normalize("NFKC", t))}
-            if words & blocked:
+        if self.settings.blocked_words:
+            # Compared as a reader sees them: a word spelled around the rule is the word (blog/reader_text.py).
+            blocked = reader_text.blocked_forms(self.settings.blocked_words)
+            if any(reader_text.words(text) & blocked for text in texts):
                 raise Invalid("the comment contains words this blog does not accept", {"body": ["is not accepted"]})
 
     # -- writes that ride in the comment's transaction -------------------------------
@@ -116,13 +129,19 @@ class AntiSpam:
 
     def duplicate_guard(self, slug: str, body: str, now: int) -> Write:
         """Claim this body on this post for the duplicate window (a lapsed claim may be taken again)."""
-        normal = " ".join(unicodedata.normalize("NFKC", body).casefold().split())
-        digest = hashlib.sha256(normal.encode()).hexdigest()[:32]
+        digest = body_digest(body)
         expires = now + self.settings.duplicate_window_seconds
         refusal = Conflict("the same comment was just posted here; it is not posted twice",
                            {"body": ["duplicates a recent comment on this post"]})
         return put({**keys.duplicate(slug, digest), "expires": expires, "ttl": expires + 60},
                    "attribute_not_exists(PK) OR expires < :now", refusal=refusal, now=now)
+
+
+def body_digest(body: str) -> str:
+    """What two bodies a reader cannot tell apart share: their text folded (blog/reader_text.py), spacing and
+    Markdown emphasis taken out."""
+    seen = "".join(_MARKUP.sub("", reader_text.comparable(body)).split())
+    return hashlib.sha256(seen.encode()).hexdigest()[:32]
 
 
 def email_hash(key: bytes, email: str) -> str:

@@ -31,9 +31,12 @@ def requested_slugs(params: dict[str, str] | None) -> list[str]:
     raw = read_query(params, COUNT_PARAMETERS).get("posts")
     if raw is None or not raw.strip():
         raise Invalid.field("posts", "is required: post slugs separated by commas")
-    slugs = list(dict.fromkeys(part.strip() for part in raw.split(",")))
-    if len(slugs) > MAX_POSTS:
+    parts = raw.split(",")
+    # Counted before repeats are dropped, as the document's maxItems counts: 101 names are refused even when
+    # some repeat, so a client that keeps to the document and the server agree on every list.
+    if len(parts) > MAX_POSTS:
         raise Invalid.field("posts", f"names at most {MAX_POSTS} posts in one request")
+    slugs = list(dict.fromkeys(part.strip() for part in parts))
     bad = [slug for slug in slugs if not is_valid_slug(slug)]
     if bad:
         shown = bad[0] if len(bad[0]) <= 40 else bad[0][:40] + "…"

@@ -65,7 +65,8 @@ class Moderation:
         page = self.table.query(keys.moderation_queue(status), index="GSI1", newest_first=True,
                                 limit=page_limit(query.get("limit")),
                                 start_key=cursors.decode(query.get("cursor"), scope, self.cursor_key))
-        return {"items": [{**views.comment_view(i), "held_because": i.get("held_because")} for i in page.items],
+        return {"items": [{**views.comment_view(i, with_body=True), "held_because": i.get("held_because")}
+                          for i in page.items],
                 "next_cursor": cursors.encode(page.last_key, scope, self.cursor_key)}
 
     def rules(self, principal: Principal) -> dict[str, Any]:
@@ -86,7 +87,7 @@ class Moderation:
         page = self.table.query(keys.RECENT_COMMENTS_PARTITION, index="GSI2", newest_first=True,
                                 limit=page_limit(query.get("limit")),
                                 start_key=cursors.decode(query.get("cursor"), "recent", self.cursor_key))
-        return {"items": [views.comment_view(i) for i in page.items],
+        return {"items": [views.comment_view(i, with_body=True) for i in page.items],
                 "next_cursor": cursors.encode(page.last_key, "recent", self.cursor_key)}
 
     def audit(self, principal: Principal, params: dict[str, str] | None) -> dict[str, Any]:
@@ -103,14 +104,15 @@ class Moderation:
                 raise Invalid.field("post", f"must be a post's slug (1 to {MAX_SLUG_LENGTH} characters)")
             page = self.table.query(keys.audit_post_partition(post), index="GSI2",
                                     newest_first=True, limit=page_limit(query.get("limit")), start_key=start)
-        entries = [{k: i.get(k) for k in ("at", "who", "action", "comment_id", "post", "from_status")}
-                   for i in page.items]
+        # "reason": only a filter's entries have one (why Akismet moved the comment).
+        entries = [{k: i.get(k) for k in ("at", "who", "action", "comment_id", "post", "from_status", "reason")
+                    if k != "reason" or "reason" in i} for i in page.items]
         return {"items": entries, "next_cursor": cursors.encode(page.last_key, scope, self.cursor_key)}
 
     def act(self, principal: Principal, comment_id: str, payload: Any) -> dict[str, Any]:
         _admin(principal)
         action = read_fields(payload, ACTION_FIELDS)["action"]
-        return self._act(principal, action, self.threads.locate(comment_id))
+        return self._act(principal.username, action, self.threads.locate(comment_id))
 
     def act_on_own_post(self, principal: Principal, comment_id: str, action: str) -> dict[str, Any]:
         """An admin's action, or an author's on a comment on their own post (their held-comment e-mail's links).
@@ -128,11 +130,16 @@ class Moderation:
                     and str(comment.get("spam_by", "")).casefold() != principal.username.casefold()):
                 raise Conflict(f"{comment.get('spam_by') or 'an admin'} marked this comment as spam; "
                                "only an admin can approve it now")
-        return self._act(principal, action, comment)
+        return self._act(principal.username, action, comment)
 
-    def _act(self, principal: Principal, action: str, comment: Item) -> dict[str, Any]:
+    def by_filter(self, who: str, action: str, comment: Item, reason: str) -> dict[str, Any]:
+        """A spam filter's verdict (blog/akismet.py, from the stream): the moderators' own transitions,
+        so counts stay exact, with ``who`` (a name no account can have) and ``reason`` in the audit trail."""
+        return self._act(who, action, comment, reason)
+
+    def _act(self, who: str, action: str, comment: Item, reason: str | None = None) -> dict[str, Any]:
         comment_id = comment["id"]
-        entry = self._audit(principal, action, comment)
+        entry = self._audit(who, action, comment, reason)
         status = comment["status"]
         if action == "delete":
             self.threads.delete(comment_id)
@@ -141,9 +148,9 @@ class Moderation:
         if action == "approve" and status in HELD_STATUSES:
             return self._approve(comment, entry)
         if action == "spam" and status in (Status.PENDING, Status.APPROVED):
-            return self._requeue(comment, Status.SPAM, entry, principal.username)
+            return self._requeue(comment, Status.SPAM, entry, who, reason)
         if action == "unspam" and status == Status.SPAM:
-            return self._requeue(comment, Status.PENDING, entry, principal.username)
+            return self._requeue(comment, Status.PENDING, entry, who)
         raise Conflict(f"a {status} comment cannot be given '{action}'")
 
     def _approve(self, comment: Item, entry: Write) -> dict[str, Any]:
@@ -167,12 +174,13 @@ class Moderation:
             self.table.transact(writes)
         except TransactionCancelled as cancelled:
             raise Conflict("the comment changed meanwhile; load the queue again") from cancelled
-        return views.comment_view(item)
+        return views.comment_view(item, with_body=True)
 
-    def _requeue(self, comment: Item, status: str, entry: Write, who: str) -> dict[str, Any]:
+    def _requeue(self, comment: Item, status: str, entry: Write, who: str,
+                 because: str | None = None) -> dict[str, Any]:
         slug = comment["post_slug"]
-        item = {**held(comment, status), "held_because": f"marked as spam by {who}"
-                if status == Status.SPAM else "taken out of spam; waiting for approval"}
+        item = {**held(comment, status), "held_because": because or (
+            f"marked as spam by {who}" if status == Status.SPAM else "taken out of spam; waiting for approval")}
         item.pop("spam_by", None)
         if status == Status.SPAM:
             item["spam_by"] = who  # whose verdict: an author's mailed Approve link does not undo an admin's
@@ -190,14 +198,15 @@ class Moderation:
         if comment["status"] == Status.APPROVED and comment.get("parent_id"):
             # As when deleting: a tombstone left with no replies goes too.
             self.threads.prune_tombstones(slug, comment["parent_id"])
-        return views.comment_view(item)
+        return views.comment_view(item, with_body=True)
 
-    def _audit(self, principal: Principal, action: str, comment: Item) -> Write:
+    def _audit(self, who: str, action: str, comment: Item, reason: str | None) -> Write:
         at = clock.now_iso()
         entry_id = new_ulid()
         return put({**keys.audit_entry(at, entry_id), **keys.audit_post_index_keys(comment["post_slug"], at, entry_id),
-                    "at": at, "who": principal.username, "action": action,
-                    "comment_id": comment["id"], "post": comment["post_slug"], "from_status": comment["status"]})
+                    "at": at, "who": who, "action": action, "comment_id": comment["id"],
+                    "post": comment["post_slug"], "from_status": comment["status"],
+                    **({"reason": reason} if reason else {})})
 
 
 def _admin(principal: Principal) -> None:

@@ -88,7 +88,7 @@ class PasswordResets:
 
     def handle(self, records: Iterable[Mapping[str, Any]]) -> int:
         """Mail the link each new request calls for; returns how many went out."""
-        return sum(self._mail_link(request) for request in mailed_requests.each_new(records, "RESETREQ#"))
+        return sum(self._mail_link(request) for request in mailed_requests.each_new(records, keys.RESET_REQUEST_PREFIX))
 
     def _mail_link(self, request: Item) -> int:
         if not mailed_requests.claim(self.table, self.notifications, request, "password-reset links"):

@@ -355,7 +355,7 @@ class PersonalData:
 
     def handle(self, records: Iterable[Mapping[str, Any]]) -> int:
         """From the table's stream: mail the link each new request calls for; returns how many went out."""
-        return sum(self._mail_link(request) for request in mailed_requests.each_new(records, "DATAREQ#"))
+        return sum(self._mail_link(request) for request in mailed_requests.each_new(records, keys.DATA_REQUEST_PREFIX))
 
     def _mail_link(self, request: Item) -> int:
         if not mailed_requests.claim(self.table, self.notifications, request, "personal-data links"):

@@ -126,5 +126,13 @@ class PostLists:
         start = cursors.decode(query.get("cursor"), "archive", self.cursor_key)
         page = self.table.query(keys.ARCHIVE_PARTITION, newest_first=True,
                                 limit=page_limit(query.get("limit"), 100), start_key=start)
-        items = [{"year": int(i["month"][:4]), "month": i["month"], "count": int(i["count"])} for i in page.items]
+        # A month stored before dates were checked (year 1 wrote "1-01") is left out, never a 500.
+        items = [{"year": year, "month": i["month"], "count": int(i["count"])} for i in page.items
+                 if (year := _year(i["month"])) is not None]
         return self._page(items, page.last_key, "archive")
+
+
+def _year(month: str) -> int | None:
+    """The year of an archive month ("2026-03"), or None for one outside the years a post may have (1970-9999)."""
+    head = str(month).split("-", 1)[0]
+    return int(head) if head.isdigit() and len(head) == 4 and int(head) >= 1970 else None

@@ -9,17 +9,19 @@ from __future__ import annotations
 
 import contextlib
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
-from chalicelib.blog import clock, rendering, views
+from chalicelib.blog import clock, records, views
 from chalicelib.blog.idempotency import Claim, ClaimTaken
 from chalicelib.blog.post_upkeep import COUNT_FIELDS, CountsMoved, PostUpkeep, SlugTaken, StaleVersion
+from chalicelib.blog.records import render_post
 from chalicelib.blog.slugs import MAX_SLUG_LENGTH, is_valid_slug, slugify, with_suffix
 from chalicelib.blog.social import forget_favorite
 from chalicelib.blog.status import POST_STATUSES, Status
 from chalicelib.blog.tokens import Principal
 from chalicelib.blog.validation import (
+    MAX_THREAD_PAGE_SIZE,
     Choice,
     DateTime,
     Field,
@@ -36,7 +38,6 @@ from chalicelib.store import cursors, keys
 from chalicelib.store.keys import END, Key
 from chalicelib.store.table import ConditionFailed, Item, Table, Write, delete
 
-SUMMARY_LENGTH = 280
 MAX_BODY_LENGTH = 100_000
 _SAVE_ATTEMPTS = 4
 # "title-2" … "title-5" read well; after that a random suffix finds a free slug
@@ -75,12 +76,14 @@ UPDATE_FIELDS = _FIELDS
 
 class Posts:
     def __init__(self, table: Table, cursor_key: bytes, open_authoring: bool = False,
-                 close_after_days: int = 0) -> None:
+                 close_after_days: int = 0, comment_rules: Callable[[], dict[str, Any]] | None = None) -> None:
         self.table = table
         self.upkeep = PostUpkeep(table)
         self.cursor_key = cursor_key
         self.open_authoring = open_authoring
         self.close_after_days = close_after_days
+        # The comment form's rules (Comments.rules), given with a post read with its comments.
+        self.comment_rules = comment_rules
 
     # -- reading -------------------------------------------------------------
 
@@ -103,7 +106,7 @@ class Posts:
         if query.get("embed") not in (None, "comments"):
             raise Invalid.field("embed", "can only be 'comments'")
         # Checked with or without embed (as documented): a bad page size is refused wherever it is sent.
-        limit = page_limit(query.get("comments_limit"), name="comments_limit")
+        limit = page_limit(query.get("comments_limit"), name="comments_limit", maximum=MAX_THREAD_PAGE_SIZE)
         if query.get("embed") != "comments":
             item = self._visible(self._load(slug), principal, now)
             return views.post_view(item, now, self.close_after_days), _etag(item)
@@ -120,6 +123,8 @@ class Posts:
             # Its author and admins read a draft, but not its comments: no route shows
             # those while the post is not public (admins moderate them from the queue).
             view["comments"], view["comments_next_cursor"] = [], None
+        if self.comment_rules is not None:
+            view["comment_form"] = self.comment_rules()
         return view, _etag(item)
 
     # -- writing -------------------------------------------------------------
@@ -133,28 +138,28 @@ class Posts:
             return replayed
         now = clock.now_iso()
         status, published_at = _schedule(fields.get("status", Status.PUBLISHED), fields.get("published_at"), None, now)
-        post: Item = {
-            "title": fields["title"],
-            "body": fields["body"],
-            "labels": fields.get("labels", []),
-            "custom_summary": fields.get("summary") or None,
-            "comments_closed": fields.get("comments_closed", False),
-            "author": principal.username,
-            "status": status,
-            "published_at": published_at,
-            "created_at": now,
-            "updated_at": now,
-            "version": 1,
-            "comment_count": 0,
-            "favorites_count": 0,
-        }
-        if status == Status.PUBLISHED:
-            post["first_published"] = True
-        render_post(post)
         explicit = fields.get("slug")
         candidates = [explicit] if explicit else _candidate_slugs(slugify(fields["title"]) or "post")
+        # Refused before the sanitiser spends its time on it (rendering loads on first use, as in records.render_post).
+        from chalicelib.blog.rendering import check_html_shape
+
+        check_html_shape(fields["body"])
         for slug in candidates:
-            post.update(keys.post(slug), slug=slug)
+            post = records.post({
+                "slug": slug,
+                "title": fields["title"],
+                "body": fields["body"],
+                "labels": fields.get("labels", []),
+                "custom_summary": fields.get("summary") or None,
+                "comments_closed": fields.get("comments_closed", False),
+                "author": principal.username,
+                "status": status,
+                "published_at": published_at,
+                "created_at": now,
+                "updated_at": now,
+                "version": 1,
+                "first_published": status == Status.PUBLISHED,
+            })
             view = views.post_view(post, now, self.close_after_days)
             record = [claim.record(view, clock.epoch())] if claim else []
             try:
@@ -313,18 +318,6 @@ def _may_edit(principal: Principal | None, item: Item) -> bool:
     return principal.is_admin or principal.username.casefold() == str(item["author"]).casefold()
 
 
-def render_post(post: Item) -> None:
-    """Fill in the HTML and summary a post's body (Markdown, or HTML when imported so) and custom summary call for.
-
-    An edit keeps the post's ``format``: an imported HTML post stays HTML.
-    """
-    if post.get("format") == "html":
-        post["html"] = rendering.post_html_from_html(post["body"])
-    else:
-        post["html"] = rendering.post_html(post["body"])
-    post["summary"] = post.get("custom_summary") or rendering.plain_text(post["html"], SUMMARY_LENGTH)
-
-
 def _schedule(status: str, published_at: str | None, previous: str | None, now: str) -> tuple[str, str | None]:
     """Check a status against its date; return the status to store and its date."""
     if status == Status.DRAFT:
@@ -357,5 +350,6 @@ def _edited(old: Item, fields: dict[str, Any], now: str) -> Item:
         new.update(keys.post(fields["slug"]), slug=fields["slug"])
     if was_published or new["status"] == Status.PUBLISHED:
         new["first_published"] = True
-    render_post(new)
+    # A body the edit leaves as it was (an imported one, say) is not refused for its shape now.
+    render_post(new, bounded="body" in fields and fields["body"] != old["body"])
     return new

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.blog import comments, posts, rendering
+from chalicelib.blog import comments, posts, records, rendering
 from chalicelib.blog.antispam import AntiSpam, rate_window
 from chalicelib.blog.tokens import Principal
 from chalicelib.blog.validation import Choice, Field, read_fields
@@ -49,7 +49,7 @@ class Previews:
         if not is_post:
             return {"kind": "comment", "html": rendering.comment_html(fields["body"])}
         post = {"body": fields["body"], "format": fields.get("format", "markdown")}
-        posts.render_post(post)
+        records.render_post(post, bounded=True)
         return {"kind": "post", "format": post["format"], "html": post["html"], "summary": post["summary"]}
 
     def _count(self, principal: Principal | None, address: str, now: int) -> None:

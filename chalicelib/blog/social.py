@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterable
 
-from chalicelib.blog import clock, counters
+from chalicelib.blog import clock, counters, records
 from chalicelib.blog.accounts import valid_username
 from chalicelib.blog.counters import PostChanged
 from chalicelib.blog.status import Status
@@ -79,8 +79,7 @@ class Social:
         gone = NotFound(f"there is no user {username[:40]!r}")
         self.table.transact([
             check(keys.user(target["username"]), "attribute_exists(PK)", refusal=gone),
-            put({**keys.follow(viewer.username, target["username"]), "username": target["username"],
-                 "since": clock.now_iso()}),
+            put(records.follow(viewer.username, target["username"], clock.now_iso())),
         ])
         name = str(target["username"]).casefold()
         return Relations(users={name: target}, following={name})
@@ -107,8 +106,7 @@ class Social:
         for _ in range(_ATTEMPTS):
             now = clock.now_iso()
             summary = self._summary(slug, gone)
-            item = {**keys.favorite(slug, viewer.username), **keys.favorites_index_keys(viewer.username, now, slug),
-                    "slug": slug, "username": viewer.username, "favorited_at": now}
+            item = records.favorite(slug, viewer.username, now)
             with contextlib.suppress(_Unchanged):  # favorited already
                 try:
                     self.table.transact([
@@ -167,7 +165,7 @@ class Social:
             found += self.table.batch_get(keys_wanted[start:start + MAX_KEYS_PER_BATCH_GET])
         for item in found:
             sort_key = str(item["SK"])
-            if sort_key == "#USER":
+            if sort_key == keys.USER_SK:
                 relations.users[str(item["username"]).casefold()] = item
             elif sort_key.startswith(keys.FOLLOWS_PREFIX):
                 relations.following.add(sort_key.removeprefix(keys.FOLLOWS_PREFIX))

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from chalicelib.blog import clock, counters, views
+from chalicelib.blog import clock, counters, records, views
 from chalicelib.blog.antispam import AntiSpam
 from chalicelib.blog.ids import is_ulid
 from chalicelib.blog.status import Status
@@ -29,20 +29,13 @@ _ATTEMPTS = 4
 
 
 def held(item: Item, status: str) -> Item:
-    """The same comment filed outside the public range, in the moderation queue."""
-    plain = {k: v for k, v in item.items() if not k.startswith("GSI")}
-    return {**plain, **keys.held_comment(item["post_slug"], item["id"]), "status": status,
-            **keys.moderation_queue_keys(status, item["created_at"], item["id"])}
+    """The same comment filed outside the public range, in the moderation queue (records.comment files it)."""
+    return records.comment_item({**item, "status": status})
 
 
 def public(item: Item) -> Item:
-    """The same comment in the public range, with its place in the post's by-score order."""
-    plain = {k: v for k, v in item.items() if k not in ("GSI1PK", "GSI1SK", "held_because", "spam_by")}
-    score = int(item.get("likes", 0)) - int(item.get("dislikes", 0))
-    return {**plain, **keys.comment(item["post_slug"], item["id"]), "status": Status.APPROVED,
-            **keys.score_index_keys(item["post_slug"], score, item["id"]),
-            # held() dropped its place in the site-wide comments feed; a public comment has one.
-            **keys.recent_comment_index_keys(item["created_at"], item["id"])}
+    """The same comment in the public range, with its place in the post's by-score order and the comments feed."""
+    return records.comment_item({**item, "status": Status.APPROVED})
 
 
 def reference(item: Item) -> Item:

@@ -171,14 +171,26 @@ class Field:
         self.nullable = nullable
 
 
+# How many unknown fields a refusal names, and how much of each name it repeats.
+MAX_UNKNOWN_NAMED = 5
+MAX_NAME_ECHOED = 40
+
+
+def _shortened(name: str) -> str:
+    return name if len(name) <= MAX_NAME_ECHOED else name[:MAX_NAME_ECHOED - 1] + "…"
+
+
 def read_fields(payload: Any, fields: Mapping[str, Field]) -> dict[str, Any]:
     """Validate a JSON object against ``fields``; return only the known, valid ones."""
     if not isinstance(payload, dict):
         raise Invalid("the request body must be a JSON object", {"body": ["must be a JSON object"]})
     errors: dict[str, list[str]] = {}
-    for name in payload:
-        if name not in fields:
-            errors[str(name)[:64]] = ["is not a field this request accepts"]
+    unknown = [name for name in payload if name not in fields]
+    # Named back a few at a time, cut short: a body of a million unknown keys must not answer with them all.
+    for name in unknown[:MAX_UNKNOWN_NAMED]:
+        errors[_shortened(str(name))] = ["is not a field this request accepts"]
+    if len(unknown) > MAX_UNKNOWN_NAMED:
+        errors["(others)"] = [f"{len(unknown) - MAX_UNKNOWN_NAMED} more fields this request does not accept"]
     result: dict[str, Any] = {}
     for name, spec in fields.items():
         if name not in payload:
@@ -201,6 +213,11 @@ def read_fields(payload: Any, fields: Mapping[str, Field]) -> dict[str, Any]:
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
+# A post's comment thread pages larger, so the widget shows a thread of a few hundred
+# comments from one cacheable request. The answer stays far below Lambda's 6 MB: each
+# page is one Query, which DynamoDB stops at 1 MB read, and JSON at most triples that
+# (a 4-byte character becomes a 12-byte \u escape pair).
+MAX_THREAD_PAGE_SIZE = 300
 _PAGE_SIZE = lazy(r"^[0-9]{1,4}$")
 
 
@@ -215,13 +232,14 @@ def read_query(params: Mapping[str, str] | None, known: tuple[str, ...]) -> dict
     return {name: value for name, value in (params or {}).items() if name in known}
 
 
-def page_limit(raw: str | None, default: int = DEFAULT_PAGE_SIZE, name: str = "limit") -> int:
+def page_limit(raw: str | None, default: int = DEFAULT_PAGE_SIZE, name: str = "limit",
+               maximum: int = MAX_PAGE_SIZE) -> int:
     """A page size from the query parameter ``name``; a refusal names that parameter."""
     if raw is None:
         return default
     # ASCII digits only: str.isdigit() also accepts "²", which int() refuses.
-    if not _PAGE_SIZE.match(raw) or not 1 <= int(raw) <= MAX_PAGE_SIZE:
-        raise Invalid.field(name, f"must be a whole number from 1 to {MAX_PAGE_SIZE}")
+    if not _PAGE_SIZE.match(raw) or not 1 <= int(raw) <= maximum:
+        raise Invalid.field(name, f"must be a whole number from 1 to {maximum}")
     return int(raw)
 
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.blog import clock, views
+from chalicelib.blog import clock, records, views
 from chalicelib.blog.antispam import AntiSpam
 from chalicelib.blog.status import Status
 from chalicelib.blog.threads import Threads
@@ -59,13 +59,11 @@ class Votes:
                                                            along=lambda slug: keys.vote(slug, comment_id, voter))
             if comment["status"] != Status.APPROVED:
                 raise Conflict("only published comments can be voted on")
-            vote_key = keys.vote(comment["post_slug"], comment_id, voter)
             old = int(previous["value"]) if previous else 0
             if old == value:
                 return views.comment_view(comment)
             try:
-                self._count(comment, vote_key, old, value, address_hash,
-                            keys.voter_index_keys(voter, comment_id) if principal else {})
+                self._count(comment, voter, old, value, address_hash)
             except TransactionCancelled:
                 continue  # this voter's other request got there first; read again
             return views.comment_view(self._reindex(comment))
@@ -84,25 +82,25 @@ class Votes:
                 if comment is None or comment["status"] != Status.APPROVED:
                     self.table.write(delete(vote_key, "#v = :old", {"#v": "value"}, old=old))
                     return
-                self._count(comment, vote_key, old, 0, None, {})
+                self._count(comment, voter, old, 0, None)
             except (ConditionFailed, TransactionCancelled):
                 continue  # changed meanwhile: read again
             self._reindex(comment)
             return
         raise Conflict("a vote kept changing while it was being taken back; try again")
 
-    def _count(self, comment: Item, vote_key: dict[str, str], old: int, value: int,
-               address_hash: str | None, voter_index: dict[str, str]) -> None:
+    def _count(self, comment: Item, voter: str, old: int, value: int, address_hash: str | None) -> None:
         """The vote, the counts, and (unless exempt) the address's vote window: one transaction.
 
         A full window cancels it all, and the store raises the window's refusal (429). A signed-in
-        voter's vote carries ``voter_index`` (their votes' index, for their own data).
+        voter's vote is in their votes' index (records.vote), for their own data.
         """
         vote_write: Write
         if value == 0:
+            vote_key = keys.vote(comment["post_slug"], comment["id"], voter)
             vote_write = delete(vote_key, "#v = :old", {"#v": "value"}, old=old)
         else:
-            vote = {**vote_key, **voter_index, "value": value, "at": clock.now_iso()}
+            vote = records.vote(comment["post_slug"], comment["id"], voter, value, clock.now_iso())
             vote_write = (put(vote, "attribute_not_exists(PK)") if old == 0
                           else put(vote, "#v = :old", {"#v": "value"}, old=old))
         counts = update({"PK": comment["PK"], "SK": comment["SK"]}, "ADD likes :dl, dislikes :dd",

@@ -67,16 +67,53 @@ class Event:
 
 
 def post_http(url: str, body: bytes, headers: dict[str, str], timeout: float) -> int:
+    """POST once; a redirect is the receiver's answer, never followed.
+
+    Following one would send the X-Blog-* headers on to wherever the receiver
+    points (urllib turns a 302 into a GET to any http URL, internal ones included).
+    """
     # Imported here: urllib.request pulls in http.client and email, which a cold start need not pay for.
     import urllib.error
     import urllib.request
 
+    class NoRedirects(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+            return None  # urllib then raises the 3xx as an HTTPError: its status is the answer
+
     request = urllib.request.Request(url, data=body, headers=headers, method="POST")
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
+        with urllib.request.build_opener(NoRedirects).open(request, timeout=timeout) as response:
             return int(response.status)
     except urllib.error.HTTPError as error:
         return int(error.code)
+
+
+def destination_problem(hook: Webhook) -> str | None:
+    """Why ``hook``'s host, as it resolves now, may not be sent to; or None.
+
+    Settings refuse private and link-local addresses written in WEBHOOKS; a name
+    is checked here, each time, as it resolves (to 169.254.169.254, say). Loopback
+    is allowed only to a receiver named as loopback. (The request resolves the name
+    again: a name that changes its answer between the two is not caught.)
+    """
+    import ipaddress
+    import socket
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(hook.url)
+    host = parts.hostname or ""
+    named_loopback = host == "localhost" or host.startswith("127.") or host == "::1"
+    try:
+        found = socket.getaddrinfo(host, parts.port or 443, type=socket.SOCK_STREAM)
+    except OSError:
+        return None  # unresolvable: the request fails as no answer, and is retried as one
+    for *_, sockaddr in found:
+        address = ipaddress.ip_address(str(sockaddr[0]).split("%")[0])
+        if address.is_global or (address.is_loopback and named_loopback) or (
+                hook.allow_private and not address.is_loopback):
+            continue
+        return f"{host} resolves to {address}, a private, loopback or link-local address"
+    return None
 
 
 def event_of(record: Mapping[str, Any]) -> Event | None:
@@ -124,8 +161,10 @@ def payload(shape: str, event: Event, site_url: str) -> dict[str, Any]:
         what = "held for moderation" if event.name == "comment.held" else "published"
         excerpt = _plain(str(data.get("html", "")))[:_EXCERPT]
         line = f"Comment {what} on {site_url}/posts/{data['post']} by {data.get('author_name')}: {excerpt}"
-    # Chat services render their own markup: a commenter's text must not become a mention of everyone.
-    line = line.replace("@", "@\u200b")
+    # Chat services render their own markup: a commenter's text must not become a mention of everyone,
+    # nor a Markdown link whose text hides where it goes ("[Admin notice](https://phish.example)"):
+    # a zero-width space after "]" keeps Discord and Slack from reading one.
+    line = line.replace("@", "@\u200b").replace("](", "]\u200b(")
     if shape == "slack":
         # Slack reads <…> as links and mentions (<!channel>): its documented escapes turn them into text.
         return {"text": line.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")}
@@ -188,6 +227,10 @@ class Webhooks:
         for attempt, delay in enumerate((0.0, *RETRY_DELAYS)):
             if delay:
                 self.sleep(delay)
+            problem = destination_problem(hook)
+            if problem:
+                logger.error("webhook not sent: %s; %s not sent to %s", problem, event.id, hook.url)
+                return "refused"
             timestamp = clock.epoch()
             headers = {"Content-Type": "application/json", "User-Agent": "serverless-blog-webhooks",
                        "X-Blog-Event": event.name, "X-Blog-Delivery": event.id,

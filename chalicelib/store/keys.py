@@ -46,6 +46,7 @@ Layout (PK / SK):
   SIGNUPRATE#<iphash>#<n>  #RATE             sign-up attempts from one address in window n (TTL)
   PREVIEWRATE#<caller>#<n>  #RATE            previews by one account (U<name>) or address (A<iphash>) in window n (TTL)
   DUP#<slug>#<hash>  #DUP                     a comment body recently posted on a post (TTL)
+  FORMUSED#<sig>     #USED                    a comment form token spent by the comment it sent (TTL)
   IDEM#<scope>#<key> #IDEM                    a stored response for an Idempotency-Key (TTL)
   AUDIT              <at>#<ulid>              one moderation action
   OPTOUT#<sha256>    #OPTOUT                  an e-mail address (by its SHA-256) that unsubscribed
@@ -57,6 +58,10 @@ Layout (PK / SK):
                                               ("confirm" for the ulid: a confirmation request)
   WEBHOOK#<event id>#<url hash>  #WEBHOOK     an event sent (or being sent) to one webhook receiver;
                                               makes stream redeliveries no-ops (TTL)
+  AKISMET#<ulid>     #AKISMET                 what Akismet needs of a new comment's request (address,
+                                              browser, referrer) and its verdict; written with the
+                                              comment when Akismet is on; the stream checks it (TTL)
+  AKISMETSENT#<audit SK>  #AKISMETSENT        a moderator's verdict sent to Akismet (or being sent) (TTL)
   MODLINK#<sha256 of the link's token>  #MODLINK  a moderation link from an e-mail, used (TTL)
   CONFIRMED#<ehash>  #CONFIRMED               an e-mail address (keyed hash) its owner confirmed
   MAILRATE#<ehash>#<day>  #MAILRATE           mails to one address on one day (TTL)
@@ -65,6 +70,10 @@ Layout (PK / SK):
   DIGESTSEEN#<slug>#<ehash>#<ulid>  #SEEN     a comment queued for that subscriber once (TTL)
   DIGEST#<slug>#<ehash>  <due>#<ulid>         a comment waiting in the digest due at <due> (epoch, 10 digits)
   DIGESTDUE          <due>#<slug>#<ehash>     a digest to send once <due> has passed (the scheduler's Query)
+  POST#<slug>        #SEARCH                  what search shows of a visible post (title, plain text,
+                                              labels, date) and the terms it is indexed under
+  TERM#<term>        <999-score>#<slug>       one posting: a visible post holds the term (best first),
+                                              with its published_at (blog/search.py, kept from the stream)
 
 Sparse indexes:
   GSI1  POSTS / <published_at>#<slug>                 (on summary items) published and scheduled posts
@@ -102,6 +111,11 @@ POST_SUMMARY_SK: Final = "#SUMMARY"
 COMMENT_PREFIX: Final = "COMMENT#"
 HELD_PREFIX: Final = "HELD#"
 VOTE_PREFIX: Final = "VOTE#"
+USER_SK: Final = "#USER"
+FAVORITES_SK: Final = "#FAVORITES"
+REF_SK: Final = "#REF"
+DATA_REQUEST_PREFIX: Final = "DATAREQ#"
+RESET_REQUEST_PREFIX: Final = "RESETREQ#"
 AUDIT_PARTITION: Final = "AUDIT"
 RECENT_COMMENTS_PARTITION: Final = "COMMENTS"
 POSTS_PARTITION: Final = "POSTS"
@@ -122,6 +136,11 @@ END: Final = "\uffff"
 
 def post_partition(slug: str) -> str:
     return f"POST#{slug}"
+
+
+def slug_of_post_partition(partition: str) -> str:
+    """The slug a post's partition key (post_partition) names."""
+    return partition.removeprefix("POST#")
 
 
 def post(slug: str) -> Key:
@@ -176,11 +195,11 @@ def data_link_used(request_id: str) -> Key:
 
 
 def data_request(request_id: str) -> Key:
-    return {"PK": f"DATAREQ#{request_id}", "SK": "#DATAREQ"}
+    return {"PK": DATA_REQUEST_PREFIX + request_id, "SK": "#DATAREQ"}
 
 
 def reset_request(request_id: str) -> Key:
-    return {"PK": f"RESETREQ#{request_id}", "SK": "#RESETREQ"}
+    return {"PK": RESET_REQUEST_PREFIX + request_id, "SK": "#RESETREQ"}
 
 
 def reset_rate_window(subject_hash: str, window: int) -> Key:
@@ -210,6 +229,11 @@ def preview_rate_window(caller: str, window: int) -> Key:
 
 def duplicate(slug: str, digest: str) -> Key:
     return {"PK": f"DUP#{slug}#{digest}", "SK": "#DUP"}
+
+
+def form_token_used(signature: str) -> Key:
+    """A form token, by its (verified) signature: unique per token, as each signs its own nonce."""
+    return {"PK": f"FORMUSED#{signature}", "SK": "#USED"}
 
 
 def idempotency(scope: str, key: str) -> Key:
@@ -248,6 +272,17 @@ def moderation_link_used(token_hash: str) -> Key:
 def imported(source_digest: str) -> Key:
     """What one source item (a post of another blog's export) became here; the importer's resume point."""
     return {"PK": f"IMPORTED#{source_digest}", "SK": "#IMPORTED"}
+
+
+AKISMET_CONTEXT_SK: Final = "#AKISMET"
+
+
+def akismet_context(comment_id: str) -> Key:
+    return {"PK": f"AKISMET#{comment_id}", "SK": AKISMET_CONTEXT_SK}
+
+
+def akismet_feedback_sent(audit_sort_key: str) -> Key:
+    return {"PK": f"AKISMETSENT#{audit_sort_key}", "SK": "#AKISMETSENT"}
 
 
 def audit_entry(at: str, entry_id: str) -> Key:
@@ -308,12 +343,12 @@ def score_index_keys(slug: str, score: int, comment_id: str) -> Key:
 
 
 def comment_ref(comment_id: str) -> Key:
-    return {"PK": f"COMMENTREF#{comment_id}", "SK": "#REF"}
+    return {"PK": f"COMMENTREF#{comment_id}", "SK": REF_SK}
 
 
 def user(username: str) -> Key:
     # Usernames are unique regardless of case: "Alice" cannot sign up beside "alice".
-    return {"PK": user_partition(username), "SK": "#USER"}
+    return {"PK": user_partition(username), "SK": USER_SK}
 
 
 def email(address: str) -> Key:
@@ -374,7 +409,7 @@ def favorites_index_keys(username: str, favorited_at: str, slug: str) -> Key:
 
 
 def favorites_count(username: str) -> Key:
-    return {"PK": user_partition(username), "SK": "#FAVORITES"}
+    return {"PK": user_partition(username), "SK": FAVORITES_SK}
 
 
 def follow(follower: str, followee: str) -> Key:
@@ -460,3 +495,20 @@ def digest_entry(slug: str, email_hash: str, due: int, comment_id: str) -> Key:
 
 def digest_due(due: int, slug: str, email_hash: str) -> Key:
     return {"PK": DIGESTS_DUE_PARTITION, "SK": f"{digest_window(due)}{slug}#{email_hash}"}
+
+
+SEARCH_DOC_SK: Final = "#SEARCH"
+TERM_PREFIX: Final = "TERM#"
+
+
+def search_doc(slug: str) -> Key:
+    return {"PK": post_partition(slug), "SK": SEARCH_DOC_SK}
+
+
+def term_partition(term: str) -> str:
+    return f"{TERM_PREFIX}{term}"
+
+
+def posting(term: str, score: int, slug: str) -> Key:
+    """Scores run 0..999; the sort key holds 999 - score so a Query reads the best postings first."""
+    return {"PK": term_partition(term), "SK": f"{999 - score:03d}#{slug}"}

@@ -79,7 +79,7 @@ def start_blog(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..
     started: list[LocalStack] = []
 
     def start(**settings: str) -> Blog:
-        stack = start_stack(tmp_path_factory.mktemp("browser-stack"), MIN_FORM_SECONDS="0", **settings)
+        stack = start_stack(tmp_path_factory.mktemp("browser-stack"), **{"MIN_FORM_SECONDS": "0", **settings})
         started.append(stack)
         return _blog(stack)
 

@@ -9,6 +9,7 @@ import requests
 from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.conftest import TIMEOUT_MS, Blog, api_get
+from tests.browser.thread_steps import seed_thread
 from tests.browser.widget_steps import comment_item, comment_on, embedding_page, expect_no_form
 
 EMAIL = "Email (optional, never shown; replies by e-mail ask you to confirm it first)"
@@ -125,21 +126,23 @@ def test_votes_count_once_per_reader_and_can_be_taken_back(blog: Blog, open_read
     assert (stored["likes"], stored["dislikes"]) == (1, 1)
 
 
-def test_load_more_pages_through_a_long_thread_by_cursor(blog: Blog, page: Page) -> None:
+def test_load_more_pages_through_a_thread_longer_than_one_request(blog: Blog, page: Page) -> None:
+    # Given more comments than the widget's one request brings (300)
     slug = blog.new_post()
-    for n in range(1, 24):
+    seed_thread(blog, slug, 300)
+    for n in (301, 302):
         blog.comment(slug, f"Comment number {n}.")
     page.goto(blog.post_page(slug))
-    expect(page.locator(".bc-count")).to_have_text("23 comments")
-    expect(page.locator("li.bc-comment")).to_have_count(20)
+    expect(page.locator(".bc-count")).to_have_text("302 comments")
+    expect(page.locator("li.bc-comment")).to_have_count(300)
 
     page.get_by_role("button", name="Load more comments").press("Enter")
 
-    expect(page.locator("li.bc-comment")).to_have_count(23)
-    expect(page.locator("li.bc-comment").last.locator(".bc-body")).to_have_text("Comment number 23.")
+    expect(page.locator("li.bc-comment")).to_have_count(302)
+    expect(page.locator("li.bc-comment").last.locator(".bc-body")).to_have_text("Comment number 302.")
     expect(page.get_by_role("button", name="Load more comments")).to_be_hidden()
     # The keyboard reader goes on from the first comment the button brought, not from the top of the page
-    expect(comment_item(page, "Comment number 21.")).to_be_focused()
+    expect(comment_item(page, "Comment number 301.")).to_be_focused()
 
 
 def test_refusals_are_shown_next_to_the_field_they_concern(blog: Blog, page: Page) -> None:
@@ -208,7 +211,7 @@ def test_a_post_with_comments_closed_shows_the_thread_without_a_form(blog: Blog,
     expect_no_form(page, "Comments are closed for this post.")
 
 
-def test_a_thread_takes_two_api_requests_to_show(blog: Blog, page: Page, static_site: tuple[Path, str]) -> None:
+def test_a_thread_takes_one_api_request_to_show(blog: Blog, page: Page, static_site: tuple[Path, str]) -> None:
     slug = blog.new_post()
     blog.comment(slug, "Counted.")
     folder, site = static_site
@@ -221,8 +224,8 @@ def test_a_thread_takes_two_api_requests_to_show(blog: Blog, page: Page, static_
     expect(comment_item(page, "Counted.")).to_be_visible()
     expect(page.locator("form.bc-form")).to_be_visible()
 
-    # The post with its first page of comments in one request; the form's token in the other
-    assert sorted(calls) == [f"GET /posts/{slug}/comment-form", f"GET /posts/{slug}?embed=comments&comments_limit=20"]
+    # The post with its comments and the form's rules in one cacheable request; no form token until one writes
+    assert calls == [f"GET /posts/{slug}?embed=comments&comments_limit=300"]
 
 
 def test_deleting_the_last_reply_of_a_deleted_comment_removes_both(blog: Blog, page: Page) -> None:

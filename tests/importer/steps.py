@@ -11,7 +11,7 @@ from chalicelib.store.client import dynamodb_client
 from chalicelib.store.table import Table, deserialize
 from importer.run import run_import
 from importer.writer import Options, Report
-from tests.conftest import TEST_TABLE
+from tests.conftest import TEST_TABLE, Api, Blog
 
 PROJECT = Path(__file__).resolve().parents[2]
 SAMPLES = PROJECT.parent / "shared" / "fixtures" / "import"  # reference data: read in place, never copied
@@ -38,3 +38,11 @@ def everything(table_name: str = TEST_TABLE) -> list[dict[str, Any]]:
     for page in client.get_paginator("scan").paginate(TableName=table_name):
         items.extend(deserialize(i) for i in page["Items"])
     return sorted(items, key=lambda i: (str(i["PK"]), str(i["SK"])))
+
+
+def with_bodies(api: Api, comments: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Listed comments with the Markdown body each was imported with (public lists carry html only):
+    read one by one as the blog's admin, who may edit them; a tombstone's is empty."""
+    admin = Blog(api).admin()
+    return [{**c, "body": ""} if c["status"] == "deleted" else api.get(f"/comments/{c['id']}", token=admin).json
+            for c in comments]

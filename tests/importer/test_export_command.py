@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import boto3
 import pytest
 
+from chalicelib.blog import records
 from chalicelib.blog.post_upkeep import PostUpkeep
 from chalicelib.store import keys
 from chalicelib.store.table import Table
@@ -42,11 +43,10 @@ def _client(url: str) -> DynamoDBClient:
 
 def _seed(url: str, table: str) -> None:
     """One published post with a label, by the admin the stack seeds."""
-    PostUpkeep(Table(_client(url), table)).save(None, {
-        **keys.post("hello"), "slug": "hello", "title": "Hello", "body": "Hi", "html": "<p>Hi</p>",
-        "format": "markdown", "status": "published", "published_at": "2026-01-02T03:04:05.000Z",
-        "updated_at": "2026-01-02T03:04:05.000Z",
-        "author": "admin", "labels": ["News"], "comment_count": 0, "version": 1})
+    PostUpkeep(Table(_client(url), table)).save(None, records.post({
+        "slug": "hello", "title": "Hello", "body": "Hi", "format": "markdown", "status": "published",
+        "published_at": "2026-01-02T03:04:05.000Z", "created_at": "2026-01-02T03:04:05.000Z",
+        "updated_at": "2026-01-02T03:04:05.000Z", "author": "admin", "labels": ["News"], "version": 1}))
 
 
 def _point_stack_at(port: int, url: str, table: str) -> None:
@@ -75,7 +75,7 @@ def test_export_then_restore_into_another_table_through_the_commands(
     restored = _command("importer", str(out), "--port", str(port))
 
     assert restored.returncode == 0, restored.stderr
-    assert "Restored: 1 account, 1 post" in restored.stdout
+    assert "2 restored: 1 account, 1 post" in restored.stdout
     assert "Counts verified: all agree" in restored.stdout
     labels = Table(_client(url), other).get(keys.label_count("news"))
     assert labels is not None and labels["count"] == 1  # rebuilt from the post, not copied

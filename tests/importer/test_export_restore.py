@@ -177,10 +177,10 @@ def test_a_restored_blog_answers_every_read_as_the_original(api: Api, scene: Sce
     assert sum(1 for a in before if "cursor=" in a[0]) >= 10  # the lists really were paged
     assert all(status in (200, 404) for _, status, _, _ in before)
     exported = tmp_path / "blog.jsonl"
-    _export(exported)
+    _export(exported, with_secrets=True)
 
     _fresh_table()
-    report = restore(exported, _table())
+    report = restore(exported, _table(), trust_accounts=True)
 
     assert report.mismatches == []
     assert report.written["post"] == len(scene.slugs)
@@ -207,7 +207,7 @@ def test_every_kind_of_record_is_in_the_file_and_the_table_comes_back_whole(scen
     original = everything()
 
     _fresh_table()
-    report = restore(exported, _table())
+    report = restore(exported, _table(), trust_accounts=True)
 
     kinds = {json.loads(line).get("kind") for line in exported.read_text(encoding="utf-8").splitlines()[1:-1]}
     assert {"post", "comment", "vote", "favorite", "account", "follow", "audit"} <= kinds
@@ -231,7 +231,7 @@ def test_a_restore_that_dynamodb_throttles_still_writes_everything(scene: Scene,
     monkeypatch.setattr(time, "sleep", lambda seconds: None)  # the back-off, not waited for here
 
     # When it is restored
-    report = restore(exported, target)
+    report = restore(exported, target, trust_accounts=True)
 
     # Then writes were really left over and sent again, and the table is whole, counts agreeing
     assert sum(throttled.left_over) > 0
@@ -276,7 +276,7 @@ def test_restored_with_secrets_accounts_sign_in_with_their_passwords(api: Api, s
     _export(exported, with_secrets=True)
     _fresh_table()
 
-    restore(exported, _table())
+    restore(exported, _table(), trust_accounts=True)
 
     assert login(api, "carol@example.com", PASSWORD).status == 200
 

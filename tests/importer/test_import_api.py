@@ -18,6 +18,7 @@ from tests.importer.steps import (
     TAKEOUT,
     WORDPRESS_SAMPLE,
     import_file,
+    with_bodies,
 )
 
 RUSSO = "russo-japanese-different-dreams"
@@ -27,7 +28,7 @@ def _thread(api: Api, slug: str) -> list[dict[str, Any]]:
     reply = api.get(f"/posts/{slug}/comments?limit=100")
     assert reply.status == 200, reply.body
     assert reply.json["next_cursor"] is None
-    return list(reply.json["items"])
+    return with_bodies(api, list(reply.json["items"]))
 
 
 def _by_name(thread: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:

@@ -14,7 +14,7 @@ from pathlib import Path
 import boto3
 import pytest
 
-from chalicelib.store import keys
+from chalicelib.blog import records
 from chalicelib.store.table import Table, put
 from devtools.local_stack import stack_file
 from devtools.moto_server import MotoServer
@@ -41,7 +41,9 @@ def local_stack() -> Iterator[tuple[int, str, str]]:
         client = boto3.client("dynamodb", endpoint_url=server.url, region_name="us-east-1")
         create_table(client, table)
         # The local admin `make run` seeds, whom imported posts go to by default.
-        Table(client, table).write(put({**keys.user("admin"), "username": "admin", "role": "reader"}))
+        Table(client, table).write(put(records.account({
+            "username": "admin", "email": "admin@example.com", "role": "reader", "password_hash": records.NO_PASSWORD,
+            "created_at": "2026-01-02T03:04:05Z"})))
         write_private(where, json.dumps({"dynamodb_endpoint": server.url, "table": table, "pid": os.getpid()}))
         yield port, server.url, table
     finally:

@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import quote
 
 from tests.conftest import Api, Blog
-from tests.importer.steps import SAMPLES, import_file
+from tests.importer.steps import SAMPLES, import_file, with_bodies
 
 ISSO = SAMPLES / "isso" / "isso-comments.db"
 ISSO_GENERIC = SAMPLES / "isso" / "isso-tests-generic.json"
@@ -24,7 +24,7 @@ JAPANESE = quote("こんにちは-世界")
 def _thread(api: Api, slug: str) -> list[dict[str, Any]]:
     reply = api.get(f"/posts/{slug}/comments?limit=100")
     assert reply.status == 200, reply.body
-    return list(reply.json["items"])
+    return with_bodies(api, list(reply.json["items"]))
 
 
 def _names(thread: list[dict[str, Any]]) -> list[str]:

@@ -7,12 +7,13 @@ from pathlib import Path
 
 import pytest
 
+from chalicelib.blog.records import comment_text
 from importer.formats import detect, iso_date
 from importer.model import ImportError_
 from importer.plan import TOMBSTONE, plan_threads
 from importer.run import run_import
 from importer.urls import slug_from_url, url_key
-from importer.writer import Options, comment_id, text_of
+from importer.writer import Options, comment_id
 from tests.importer.steps import BLOGGER_SAMPLE, BLOGGER_THREADS, DISQUS_SAMPLE, TAKEOUT, WORDPRESS_SAMPLE
 
 
@@ -114,7 +115,7 @@ def test_dates_keep_their_offset_and_naive_ones_are_utc() -> None:
 
 
 def test_a_comment_s_text_keeps_its_paragraphs() -> None:
-    assert text_of("<p>One &amp; two</p><p>three<br>four</p>") == "One & two\nthree\nfour"
+    assert comment_text("<p>One &amp; two</p><p>three<br>four</p>") == "One & two\nthree\nfour"
 
 
 def test_a_comment_id_is_the_same_on_every_run_and_sorts_by_its_time() -> None:

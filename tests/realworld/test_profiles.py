@@ -83,13 +83,17 @@ def test_following_yourself_is_refused_with_422(conduit: Conduit) -> None:
 
 
 def test_a_profile_is_one_read_and_following_two_reads_and_a_write(conduit: Conduit, dynamo: DynamoCalls) -> None:
-    # Following is a write: the first read checks the follower's token against their account
+    # A token is checked against its account first (one GetItem), on reads as on writes
     conduit.register("alice")
     bob = conduit.register("bob")
 
     dynamo.clear()
-    conduit.get("/profiles/alice", token=bob)
+    conduit.get("/profiles/alice")
     assert dynamo.operations == ["BatchGetItem"]
+
+    dynamo.clear()
+    conduit.get("/profiles/alice", token=bob)
+    assert dynamo.operations == ["GetItem", "BatchGetItem"]
 
     dynamo.clear()
     followed = conduit.post("/profiles/alice/follow", token=bob)

@@ -234,7 +234,7 @@
     const list = h("ul", { class: "posts" });
     const more = h("p");
     const heading = h("h1", { text: mine && me.role !== "admin" ? "Your posts" : "Posts" });
-    main.replaceChildren(heading, filters, list, more);
+    main.replaceChildren(heading, postSearch(list, more), filters, list, more);
     if (params.label && status !== "published") {
       failure(new Error(), main).textContent = "A label filters published posts only.";
       return;
@@ -252,6 +252,31 @@
       }
     }
     await page("");
+  }
+
+  // Search over published posts (GET /search): its results replace the list; title_html and snippet_html
+  // are the API's escaped text with <mark> added, parsed inert like every HTML the API sends.
+  function postSearch(list, more) {
+    return h("form", { class: "filters", role: "search", onsubmit: async (event) => {
+      event.preventDefault();
+      const q = new FormData(event.target).get("q").trim();
+      if (!q) return;
+      try {
+        const { data } = await api("GET", `/search${query({ q, lang: document.documentElement.lang || "en" })}`);
+        list.replaceChildren(...data.posts.map((post) => h("li", { class: "post-row" },
+          h("a", { href: `#edit/${encodeURIComponent(post.slug)}`, text: post.title }),
+          h("span", { class: "meta", text: `${post.author} · ${when(post.published_at)}` }),
+          trusted(post.snippet_html))));
+        if (!data.posts.length) list.append(h("li", { text: "No published post matches." }));
+        more.replaceChildren();
+        announce(`${data.posts.length} posts found`);
+      } catch (error) {
+        failure(error);
+      }
+    } },
+      h("label", { for: "f-search", text: "Search published posts" }),
+      h("input", { id: "f-search", name: "q", type: "search", maxlength: "200" }),
+      h("button", { type: "submit", text: "Search" }));
   }
 
   function postRow(post) {

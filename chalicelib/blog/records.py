@@ -1,0 +1,318 @@
+"""One constructor per stored record: every writer (API services, importer, restore, make admin) builds items here.
+
+Each constructor takes the record's fields, refuses an attribute it does not
+know (an allow-list: a restored file cannot smuggle one in), checks what it is
+given (dates, statuses, lengths) and adds what is derived: the item's keys and
+index attributes (from store/keys.py), a post's HTML and summary, a comment's
+place in the public range or the moderation queue. A refusal is a RecordError:
+an Invalid (422 on the API) naming the field, which the importer and the
+restore report with the record it came from.
+
+A post's implied items (summary item, label memberships, counts) are written
+by post_upkeep.py from the post item built here; an account's e-mail claim by
+email_claim().
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Final
+
+from chalicelib.blog import clock
+from chalicelib.blog.status import HELD_STATUSES, POST_STATUSES, Status
+from chalicelib.errors import Invalid
+from chalicelib.store import keys
+
+if TYPE_CHECKING:
+    from typing import NotRequired, TypedDict
+
+    # The functional form (noqa UP013): its field names are strings, which mypy checks at every call and
+    # vulture (which cannot see a TypedDict's fields read) leaves alone.
+    # What a post is made of; post() adds its keys, HTML and summary.
+    PostFields = TypedDict("PostFields", {  # noqa: UP013
+        "slug": str, "title": str, "body": str, "author": str, "status": str, "published_at": str | None,
+        "created_at": str, "updated_at": str, "labels": NotRequired[list[str]],
+        "custom_summary": NotRequired[str | None], "comments_closed": NotRequired[bool], "version": NotRequired[int],
+        "first_published": NotRequired[bool], "format": NotRequired[str],
+        "imported_from": NotRequired[str], "source_ref": NotRequired[str],
+        "source_published_at": NotRequired[str | None], "source_url": NotRequired[str | None],
+        "source_digest": NotRequired[str],
+    })
+    # What a comment is made of; comment() files it (keys, indexes) as its status says.
+    CommentFields = TypedDict("CommentFields", {  # noqa: UP013
+        "id": str, "post_slug": str, "parent_id": str | None, "depth": int, "body": str, "html": str,
+        "author_name": str, "author_user": str | None, "author_email": str | None, "author_website": str | None,
+        "notify_replies": bool, "status": str, "created_at": str, "likes": int, "dislikes": int, "reply_count": int,
+        "held_because": NotRequired[str | None], "sender": NotRequired[str],
+        "imported_from": NotRequired[str], "source_ref": NotRequired[str],
+    })
+    # What an account is made of; account() adds its keys, its indexes and, when new, its id.
+    AccountFields = TypedDict("AccountFields", {  # noqa: UP013
+        "username": str, "email": str, "role": str, "password_hash": str, "created_at": str,
+        "account_id": NotRequired[str], "imported_from": NotRequired[str], "source_author": NotRequired[str],
+    })
+
+MAX_TITLE: Final = 200
+MAX_LABELS: Final = 10
+MAX_LABEL_LENGTH: Final = 40  # as validation.MAX_LABEL_LENGTH (the API's rule)
+MAX_NAME: Final = 80
+SUMMARY_LENGTH: Final = 280
+FIRST_YEAR: Final = 1970
+LAST_YEAR: Final = 9999
+# An account without a usable password: no password verifies against it (passwords.verify_password).
+NO_PASSWORD: Final = "none$exported-without-secrets"
+READER, AUTHOR, ADMIN = "reader", "author", "admin"  # as tokens.py spells them
+
+# Where an imported or restored record came from: kept on it, never derived.
+_PROVENANCE = ("imported_from", "source_ref", "source_published_at", "source_url", "source_digest",
+               "imported_version", "source_author")
+POST_FIELDS: Final = frozenset({
+    "slug", "title", "body", "format", "labels", "custom_summary", "comments_closed", "author", "status",
+    "published_at", "created_at", "updated_at", "version", "first_published", "comment_count",
+    "favorites_count", "html", "summary", *_PROVENANCE})
+COMMENT_FIELDS: Final = frozenset({
+    "id", "post_slug", "parent_id", "depth", "body", "html", "author_name", "author_user", "author_email",
+    "author_website", "notify_replies", "status", "created_at", "edited_at", "likes", "dislikes",
+    "reply_count", "held_because", "spam_by", "sender", *_PROVENANCE})
+ACCOUNT_FIELDS: Final = frozenset({
+    "account_id", "username", "email", "role", "password_hash", "created_at", "bio", "image", "mail_held_comments",
+    "token_version", "kept_session", "kept_at", "deleting", *_PROVENANCE})
+_TOMBSTONE_GONE = ("body", "html", "author_name", "author_user", "author_email", "author_website", "sender")
+
+
+class RecordError(Invalid):
+    """A record that breaks a rule of its kind; ``errors`` names the field."""
+
+
+def _refuse(name: str, message: str) -> RecordError:
+    return RecordError(f"{name}: {message}", {name: [message]})
+
+
+def _allowed(fields: Mapping[str, Any], allowed: frozenset[str], kind: str) -> dict[str, Any]:
+    unknown = sorted(k for k in fields if k not in allowed and k not in ("PK", "SK", *keys.INDEX_KEY_ATTRIBUTES))
+    if unknown:
+        raise _refuse(unknown[0], f"is not an attribute of a stored {kind} (unknown: {', '.join(unknown)[:200]})")
+    # Keys and index attributes are derived here, never taken from the caller.
+    return {k: v for k, v in fields.items() if k not in ("PK", "SK", *keys.INDEX_KEY_ATTRIBUTES)}
+
+
+def _text(fields: Mapping[str, Any], name: str, limit: int, *, required: bool = True) -> str:
+    value = fields.get(name)
+    if not isinstance(value, str) or (required and not value.strip()):
+        raise _refuse(name, "must be a non-empty string" if required else "must be a string")
+    if len(value) > limit:
+        raise _refuse(name, f"must be at most {limit} characters")
+    return value
+
+
+def whole(fields: Mapping[str, Any], name: str, minimum: int = 0) -> int:
+    """A count or version as stored: a whole number (an int, or a whole Decimal as DynamoDB reads one)."""
+    value = fields.get(name, 0)
+    is_whole = isinstance(value, int) or (isinstance(value, Decimal) and value == value.to_integral_value())
+    if isinstance(value, bool) or not is_whole:
+        raise _refuse(name, "must be a whole number")
+    if int(value) < minimum:
+        raise _refuse(name, f"must be at least {minimum}")
+    return int(value)
+
+
+def stored_date(value: Any, name: str) -> str:
+    """A date as stored and sorted: canonical UTC ISO 8601 with milliseconds, years 1970 to 9999 only.
+
+    A year before 1970 or after 9999 would not sort (or print) as the table's
+    four-digit timestamps do, and one before 1000 broke /archive; both are refused.
+    """
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value[:-1] + "+00:00" if value.endswith("Z") else value)
+        except ValueError:
+            raise _refuse(name, f"is not an ISO 8601 date-time: {value[:40]!r}") from None
+    else:
+        raise _refuse(name, "must be an ISO 8601 date-time string")
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    try:
+        moment = moment.astimezone(UTC)
+    except OverflowError:
+        raise _refuse(name, f"must be a year between {FIRST_YEAR} and {LAST_YEAR}") from None
+    if not FIRST_YEAR <= moment.year <= LAST_YEAR:
+        raise _refuse(name, f"must be a year between {FIRST_YEAR} and {LAST_YEAR} (not {moment.year})")
+    return clock.to_iso(moment)
+
+
+def clean_labels(raw: Iterable[str]) -> list[str]:
+    """Labels as stored: whitespace collapsed, at most 40 characters, first spelling of each kept, at most 10."""
+    labels: list[str] = []
+    seen: set[str] = set()
+    for label in raw:
+        if not isinstance(label, str):
+            raise _refuse("labels", "must be a list of strings")
+        cleaned = " ".join(label.split())[:MAX_LABEL_LENGTH].strip()
+        if cleaned and keys.label_key(cleaned) not in seen:
+            seen.add(keys.label_key(cleaned))
+            labels.append(cleaned)
+    return labels[:MAX_LABELS]
+
+
+def render_post(post: dict[str, Any], bounded: bool = False) -> None:
+    """Fill in the HTML and summary a post's body (Markdown, or HTML when imported so) and custom summary call for.
+
+    An edit keeps the post's ``format``: an imported HTML post stays HTML. ``bounded`` (a body sent to the
+    API): raw HTML that nests too deep or holds too many elements is refused (422) first, since the
+    sanitiser's time grows faster than its length (rendering.check_html_shape); an import is taken whole.
+    """
+    from chalicelib.blog import rendering
+
+    if bounded:
+        rendering.check_html_shape(post["body"])
+    if post.get("format") == "html":
+        post["html"] = rendering.post_html_from_html(post["body"])
+    else:
+        post["html"] = rendering.post_html(post["body"])
+    post["summary"] = post.get("custom_summary") or rendering.plain_text(post["html"], SUMMARY_LENGTH)
+
+
+def post(fields: PostFields) -> dict[str, Any]:
+    """A new post item (its counts beside it, for post_upkeep.py, which files them on the summary item)."""
+    return post_item(fields)
+
+
+def post_item(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """A post item from a stored one (a restored file's, or one filed again under another slug)."""
+    from chalicelib.blog.slugs import MAX_SLUG_LENGTH, is_valid_slug
+
+    item = _allowed(fields, POST_FIELDS, "post")
+    slug = _text(item, "slug", MAX_SLUG_LENGTH)
+    if not is_valid_slug(slug):
+        raise _refuse("slug", "must be lower-case letters or digits in words joined by single hyphens")
+    _text(item, "title", MAX_TITLE)
+    _text(item, "body", 400_000, required=False)  # an imported post may have none; the API asks for one
+    _text(item, "author", 64)
+    if item.get("status") not in (*POST_STATUSES, Status.DELETING):
+        raise _refuse("status", f"must be one of {', '.join(POST_STATUSES)}")
+    for name in ("published_at", "created_at", "updated_at"):
+        if name == "published_at" and item.get(name) is None and item["status"] == Status.DRAFT:
+            item[name] = None  # a draft gets its date when it is published
+            continue
+        item[name] = stored_date(item.get(name), name)
+    item["labels"] = clean_labels(item.get("labels") or [])
+    item["version"] = whole(item, "version", 1) if "version" in item else 1
+    for name in ("comment_count", "favorites_count"):
+        item[name] = whole(item, name)
+    item["comments_closed"] = bool(item.get("comments_closed", False))
+    item.setdefault("custom_summary", None)
+    if not item.get("first_published"):  # only a post once published carries it (its slug is then fixed)
+        item.pop("first_published", None)
+    if item.get("format") not in (None, "html", "markdown"):
+        raise _refuse("format", "must be html or markdown")
+    render_post(item)
+    return {**keys.post(slug), **item}
+
+
+def comment(fields: CommentFields) -> dict[str, Any]:
+    """A new comment item, filed as its status says (see comment_item)."""
+    return comment_item(fields)
+
+
+def comment_item(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """A comment item filed where its status puts it: the public range (with its by-score and feed index keys),
+    the moderation queue (pending, spam), or a tombstone (deleted: no text, no author, no feed entry)."""
+    from chalicelib.blog.ids import is_ulid
+
+    item = _allowed(fields, COMMENT_FIELDS, "comment")
+    for name in ("id",) + (("parent_id",) if item.get("parent_id") is not None else ()):
+        if not isinstance(item.get(name), str) or not is_ulid(item[name]):
+            raise _refuse(name, "must be a comment id (a ULID)")
+    _text(item, "post_slug", 200)
+    status = item.get("status")
+    if status not in (Status.APPROVED, *HELD_STATUSES, Status.DELETED):
+        raise _refuse("status", "must be approved, pending, spam or deleted")
+    item["created_at"] = stored_date(item.get("created_at"), "created_at")
+    if item.get("edited_at") is not None:
+        item["edited_at"] = stored_date(item["edited_at"], "edited_at")
+    for name in ("depth", "likes", "dislikes", "reply_count"):
+        item[name] = whole(item, name)
+    item.setdefault("parent_id", None)
+    if status == Status.DELETED:
+        for gone in (*_TOMBSTONE_GONE, "held_because", "spam_by"):
+            item.pop(gone, None)
+    else:
+        _text(item, "body", 20_000, required=False)
+        _text(item, "html", 200_000, required=False)
+        name = " ".join(str(item.get("author_name") or "").split())[:MAX_NAME]
+        item["author_name"] = name or "Anonymous"
+    slug, cid = item["post_slug"], item["id"]
+    if status in HELD_STATUSES:
+        return {**item, **keys.held_comment(slug, cid), **keys.moderation_queue_keys(status, item["created_at"], cid)}
+    item.pop("held_because", None)  # why it was held, and whose spam verdict: a public comment has neither
+    item.pop("spam_by", None)
+    score = item["likes"] - item["dislikes"]
+    filed = {**item, **keys.comment(slug, cid), **keys.score_index_keys(slug, score, cid)}
+    if status == Status.APPROVED:  # a tombstone leaves the site-wide comments feed
+        filed.update(keys.recent_comment_index_keys(item["created_at"], cid))
+    return filed
+
+
+def account(fields: AccountFields) -> dict[str, Any]:
+    """A new account item (see account_item)."""
+    return account_item(fields)
+
+
+def account_item(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """An account item, in the admin's list of people (GSI1) and, when its stored role is admin, in the admins'
+    index (GSI2) that held-comment mail reads."""
+    from chalicelib.blog.ids import is_ulid, new_ulid
+
+    item = _allowed(fields, ACCOUNT_FIELDS, "account")
+    username = _text(item, "username", 32)
+    _text(item, "email", 254)
+    if item.get("role") not in (READER, AUTHOR, ADMIN):
+        raise _refuse("role", "must be reader, author or admin")
+    _text(item, "password_hash", 500)
+    item["created_at"] = stored_date(item.get("created_at"), "created_at")
+    # The account's immutable id, which its tokens name (tokens.py): made once, kept by a restore.
+    item.setdefault("account_id", new_ulid())
+    if not isinstance(item["account_id"], str) or not is_ulid(item["account_id"]):
+        raise _refuse("account_id", "must be an account id (a ULID)")
+    index = keys.stored_admin_index_keys(username) if item["role"] == ADMIN else {}
+    return {**keys.user(username), **keys.account_index_keys(username), **index, **item}
+
+
+def email_claim(email: str, username: str) -> dict[str, Any]:
+    """The item that keeps an e-mail address to one account, written in the account's transaction."""
+    return {**keys.email(email), "username": username}
+
+
+def vote(slug: str, comment_id: str, voter: str, value: int, at: str) -> dict[str, Any]:
+    """One voter's vote; a signed-in voter's ("user:<name>") is in their votes' index, for their own data."""
+    if value not in (1, -1):
+        raise _refuse("value", "must be 1 or -1")
+    index = keys.voter_index_keys(voter, comment_id) if voter.startswith("user:") else {}
+    return {**keys.vote(slug, comment_id, voter), **index, "value": value, "at": stored_date(at, "at")}
+
+
+def favorite(slug: str, username: str, favorited_at: str) -> dict[str, Any]:
+    at = stored_date(favorited_at, "favorited_at")
+    return {**keys.favorite(slug, username), **keys.favorites_index_keys(username, at, slug),
+            "slug": slug, "username": username, "favorited_at": at}
+
+
+def follow(follower: str, followee: str, since: str) -> dict[str, Any]:
+    return {**keys.follow(follower, followee), "username": followee, "since": stored_date(since, "since")}
+
+
+_BLOCK_END: Final = r"</(?:p|div|li|h[1-6]|blockquote|pre)>|<br\s*/?>"
+
+
+def comment_text(markup: str) -> str:
+    """The plain text of a comment's HTML, paragraphs on lines of their own: what an edit would start from."""
+    import html
+    import re
+
+    text = re.sub(r"<[^>]*>", "", re.sub(_BLOCK_END, "\n", markup, flags=re.IGNORECASE))
+    lines = html.unescape(text).split("\n")
+    return "\n".join(" ".join(line.split()) for line in lines if line.strip())

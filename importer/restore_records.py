@@ -1,0 +1,95 @@
+"""What a restore writes for a record of a file: the record rebuilt by its constructor, never the file's item as is.
+
+A file is input like any other: it may be damaged or crafted. Each record's
+attributes go to its constructor (chalicelib/blog/records.py), which refuses one
+it does not know and derives the keys and index attributes itself, so a file
+cannot add an attribute, an index entry or a key the API would not write. An
+account's role and password hash are taken from the file only when it was
+written with --with-secrets and the operator passes --trust-accounts: otherwise
+the account comes in as a reader that cannot sign in until given a password.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Final
+
+from chalicelib.blog import records
+from chalicelib.blog.post_upkeep import COUNT_FIELDS, SUMMARY_FIELDS
+from chalicelib.blog.records import NO_PASSWORD, READER, RecordError
+from chalicelib.blog.slugs import is_valid_slug
+from chalicelib.store import keys
+from chalicelib.store.table import Item
+
+# Records kept as the file has them, but only these attributes (their keys are checked by backup.kind_of).
+_PLAIN: Final = {
+    "commenter": frozenset({"since", "post_slug", "comment_id"}),
+    "optout": frozenset({"at"}),
+    "confirmed": frozenset({"at"}),
+    "audit": frozenset({"at", "who", "action", "comment_id", "post", "from_status"}),
+    "imported": frozenset({"slug", "source_ref", "username", "exported_at"}),
+}
+_COUNTS: Final = frozenset({*SUMMARY_FIELDS, *COUNT_FIELDS})
+# Kinds the restore leaves out, and why (the report says so).
+NOT_RESTORED: Final = "other"
+
+
+def _fields(item: Mapping[str, Any], allowed: frozenset[str] | None = None) -> dict[str, Any]:
+    fields = {k: v for k, v in item.items() if k not in ("PK", "SK", *keys.INDEX_KEY_ATTRIBUTES)}
+    if allowed is not None:
+        unknown = sorted(set(fields) - allowed)
+        if unknown:
+            raise RecordError(f"{unknown[0]}: is not an attribute of this record (unknown: {', '.join(unknown)})",
+                              {unknown[0]: ["is not an attribute of this record"]})
+    return fields
+
+
+def _after(value: str, prefix: str, what: str) -> str:
+    if not value.startswith(prefix) or len(value) == len(prefix):
+        raise RecordError(f"{what}: the key does not name one", {what: ["the key does not name one"]})
+    return value[len(prefix):]
+
+
+def account(item: Mapping[str, Any], trusted: bool) -> tuple[Item, bool]:
+    """The account, and whether the file's role or password was set aside (the file or the operator not trusted)."""
+    fields = _fields(item)
+    set_aside = False
+    if not trusted:
+        set_aside = fields.get("role", READER) != READER or fields.get("password_hash", NO_PASSWORD) != NO_PASSWORD
+        fields["role"], fields["password_hash"] = READER, NO_PASSWORD
+    fields.setdefault("password_hash", NO_PASSWORD)
+    return records.account_item(fields), set_aside
+
+
+def rebuild(kind: str, item: Mapping[str, Any]) -> Item:
+    """The record of ``kind`` as its constructor builds it from the file's item (accounts: see account())."""
+    if kind == "post":
+        return records.post_item(_fields(item))
+    if kind == "comment":
+        fields = _fields(item)
+        fields.setdefault("imported_from", "export")  # no notification goes out for it
+        return records.comment_item(fields)
+    if kind == "counts":
+        fields = _fields(item, _COUNTS)
+        if not isinstance(fields.get("slug"), str) or not is_valid_slug(fields["slug"]):
+            raise RecordError("slug: must be a post's slug", {"slug": ["must be a post's slug"]})
+        return {"slug": fields["slug"], **{name: records.whole(fields, name) for name in COUNT_FIELDS}}
+    if kind == "vote":
+        slug = _after(str(item["PK"]), keys.post_partition(""), "slug")
+        comment_id, _, voter = _after(str(item["SK"]), keys.VOTE_PREFIX, "vote").partition("#")
+        fields = _fields(item, frozenset({"value", "at"}))
+        return records.vote(slug, comment_id, voter, fields.get("value", 0), str(fields.get("at", "")))
+    if kind == "favorite":
+        fields = _fields(item, frozenset({"slug", "username", "favorited_at"}))
+        return records.favorite(str(fields.get("slug")), str(fields.get("username")),
+                                str(fields.get("favorited_at", "")))
+    if kind == "follow":
+        follower = _after(str(item["PK"]), keys.user_partition(""), "follower")
+        fields = _fields(item, frozenset({"username", "since"}))
+        return records.follow(follower, str(fields.get("username")), str(fields.get("since", "")))
+    if kind in _PLAIN:
+        fields = _fields(item, _PLAIN[kind])
+        index = (keys.audit_post_index_keys(str(fields.get("post")), str(item["SK"]).split("#", 1)[0],
+                                            str(item["SK"]).split("#", 1)[-1]) if kind == "audit" else {})
+        return {"PK": item["PK"], "SK": item["SK"], **index, **fields}
+    raise RecordError(f"{kind}: not a kind this release restores", {kind: ["is not restored"]})
