@@ -53,6 +53,11 @@ _SIGNATURE_BYTES = 16
 _PAGE = 100
 
 
+def _duration(seconds: int) -> str:
+    minutes = max(1, seconds // 60)
+    return "minute" if minutes == 1 else f"{minutes} minutes"
+
+
 class Link(Value):
     """A checked subscription link: which post, which address (by its keyed hash)."""
 
@@ -149,7 +154,7 @@ class Subscriptions:
         return self.compose(
             str(request["email"]), f"Confirm: new comments on “{title}” by e-mail",
             f"Someone, we hope you, asked for e-mail about new comments on “{title}”.\n\n"
-            f"To get them (at most one e-mail every {self.settings.subscription_digest_seconds // 60} minutes), "
+            f"To get them (at most one e-mail every {_duration(self.settings.subscription_digest_seconds)}), "
             f"confirm within {CONFIRM_SECONDS // 86400} days: {link}\n\n"
             "If it was not you, do nothing: nothing more is sent about it.", slug, digest)
 
