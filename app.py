@@ -27,6 +27,7 @@ from chalicelib.api.posts import posts
 from chalicelib.api.previews import previews
 from chalicelib.api.realworld import realworld
 from chalicelib.api.search import search
+from chalicelib.api.subscriptions import subscriptions
 from chalicelib.api.unsubscribe import unsubscribe
 from chalicelib.api.web import web
 from chalicelib.services import services
@@ -35,7 +36,7 @@ from chalicelib.settings import stream_arn
 app = Chalice(app_name="serverless-blog")
 observability.install(app)  # first: the outermost middleware, one log line per request
 for blueprint in (meta, auth, posts, comments, counts, previews, moderation, feeds, unsubscribe, web,
-                  personal_data, search):
+                  personal_data, search, subscriptions):
     app.register_blueprint(blueprint)
 app.register_blueprint(realworld, url_prefix="/api")
 cors.install(app)
@@ -43,8 +44,11 @@ cors.install(app)
 
 @app.schedule(Rate(1, unit=Rate.MINUTES))
 def publish_due_posts(event: Any) -> None:
-    """Count scheduled posts whose time has come (lists show them on time regardless)."""
-    services().posts.publish_due()
+    """Count scheduled posts whose time has come (lists show them on time regardless); send due digests."""
+    try:
+        services().posts.publish_due()
+    finally:  # thread subscribers' digests whose window closed (a failed one waits for the next minute)
+        services().digests.send_due()
 
 
 # STREAM_ARN is read where `chalice deploy`/`package` runs (see settings.stream_arn).
@@ -61,10 +65,14 @@ def notify_comments(event: DynamoDBEvent) -> None:
     services().akismet.handle(records)  # comment-check, submit-spam/ham (never raises; nothing when off)
     services().personal_data.handle(records)  # links asked for at POST /data-requests (never raises for SES)
     services().password_resets.handle(records)  # and at POST /auth/password-reset (nor does this)
+    services().digests.handle(records)  # queues new comments for subscribers' digests (once per comment each)
     try:
         services().moderation_mail.handle(records)
     finally:  # each is idempotent per message: a batch delivered again sends only what did not go
-        services().notifications.handle(records)
+        try:
+            services().notifications.handle(records)
+        finally:
+            services().subscriptions.handle(records)  # thread subscriptions' confirmation links
 
 
 gc.freeze()

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from chalicelib.blog.comment_counts import CommentCounts
     from chalicelib.blog.comments import Comments
     from chalicelib.blog.costs import Costs
+    from chalicelib.blog.digests import Digests
     from chalicelib.blog.feeds import Feeds
     from chalicelib.blog.moderation import Moderation
     from chalicelib.blog.moderation_mail import ModerationMail
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
     from chalicelib.blog.realworld import RealWorld
     from chalicelib.blog.search import Search
     from chalicelib.blog.social import Social
+    from chalicelib.blog.subscriptions import Subscriptions
     from chalicelib.blog.threads import Threads
     from chalicelib.blog.votes import Votes
     from chalicelib.blog.webhooks import Webhooks
@@ -147,7 +149,17 @@ class Services:
     def personal_data(self) -> PersonalData:
         from chalicelib.blog.personal_data import PersonalData
         return PersonalData(self.table, self.settings, self.cursor_key, self.antispam,
-                            self.threads, self.accounts, self.notifications, self.votes)
+                            self.threads, self.accounts, self.notifications, self.votes, self.subscriptions)
+
+    @cached_property
+    def subscriptions(self) -> Subscriptions:
+        from chalicelib.blog.subscriptions import Subscriptions
+        return Subscriptions(self.table, self.settings, self.antispam, self.notifications)
+
+    @cached_property
+    def digests(self) -> Digests:
+        from chalicelib.blog.digests import Digests
+        return Digests(self.table, self.subscriptions)
 
     @cached_property
     def search(self) -> Search:

@@ -32,7 +32,8 @@ class Settings(Value):
         "login_address_limit",
         "mail_link_key", "max_links", "max_reply_depth", "min_form_seconds", "moderation", "notifications",
         "notify_from", "notify_rate_limit", "open_authoring", "password_cost", "preview_rate_limit",
-        "require_form_token", "signup_rate_limit", "site_url", "stage", "table_name", "token_ttl_seconds",
+        "require_form_token", "signup_rate_limit", "site_url", "stage", "subscription_digest_seconds", "table_name",
+        "token_ttl_seconds",
         "vote_rate_limit", "webhook_secret", "webhooks",
     )
 
@@ -70,6 +71,7 @@ class Settings(Value):
                  notifications: bool,
                  notify_from: str,
                  notify_rate_limit: int,
+                 subscription_digest_seconds: int = 900,
                  gravatar: bool,
                  demo_pages: bool,
                  webhooks: tuple[Webhook, ...],
@@ -124,6 +126,8 @@ class Settings(Value):
         self.notify_from: Final = notify_from
         # Mails (notifications and confirmation requests) to one address per day.
         self.notify_rate_limit: Final = notify_rate_limit
+        # A thread subscriber gets at most one digest of new comments per this many seconds.
+        self.subscription_digest_seconds: Final = subscription_digest_seconds
         # Gravatar URLs for commenters with an e-mail: opt-in, since the URL's hash confirms a guessed address.
         self.gravatar: Final = gravatar
         # The demo blog at /demo/ (web/demo): on for the local stage, off wherever a real blog lives.
@@ -360,6 +364,8 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         notifications=_bool(env.get("NOTIFICATIONS", "true"), "NOTIFICATIONS"),
         notify_from=_sender(env.get("NOTIFY_FROM", "").strip(), "NOTIFY_FROM"),
         notify_rate_limit=_int(env.get("NOTIFY_RATE_LIMIT", "10"), "NOTIFY_RATE_LIMIT", 1),
+        subscription_digest_seconds=_int(env.get("SUBSCRIPTION_DIGEST_SECONDS", "900"),
+                                         "SUBSCRIPTION_DIGEST_SECONDS", 60),
         gravatar=_bool(env.get("GRAVATAR", "false"), "GRAVATAR"),
         demo_pages=_bool(env.get("DEMO_PAGES", "false"), "DEMO_PAGES"),
         webhooks=_webhooks(env.get("WEBHOOKS", ""),

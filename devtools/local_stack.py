@@ -227,7 +227,11 @@ def main(argv: list[str] | None = None) -> int:
             snapshot.save(client, table_name, args.data)
 
     def publish_due() -> None:
-        services().posts.publish_due()  # what the deployed schedule does every minute
+        # What the deployed schedule does every minute: due posts, then thread subscribers' due digests.
+        try:
+            services().posts.publish_due()
+        finally:
+            services().digests.send_due()
 
     chores = [Chore("snapshot", SNAPSHOT_EVERY_SECONDS, save), Chore("publish due posts", PUBLISH_DUE_EVERY_SECONDS,
                                                                      publish_due)]

@@ -21,7 +21,17 @@ import jsonschema_rs
 import pytest
 
 from chalicelib import blog as blog_package
-from chalicelib.blog import accounts, comments, moderation, password_resets, personal_data, posts, previews, votes
+from chalicelib.blog import (
+    accounts,
+    comments,
+    moderation,
+    password_resets,
+    personal_data,
+    posts,
+    previews,
+    subscriptions,
+    votes,
+)
 from chalicelib.blog.validation import (
     DEFAULT_PAGE_SIZE,
     MAX_PAGE_SIZE,
@@ -58,6 +68,7 @@ FIELD_TABLES: dict[str, tuple[FieldTable, str, str]] = {
     "personal_data.REQUEST_FIELDS": (personal_data.REQUEST_FIELDS, "/data-requests", "post"),
     "password_resets.REQUEST_FIELDS": (password_resets.REQUEST_FIELDS, "/auth/password-reset", "post"),
     "accounts.RESET_FIELDS": (accounts.RESET_FIELDS, "/auth/password-reset/confirm", "post"),
+    "subscriptions.FIELDS": (subscriptions.FIELDS, "/posts/{slug}/subscriptions", "post"),
 }
 # Tables no operation of this document reads: PUT /api/user (RealWorld, its own spec) reads PROFILE_FIELDS.
 OTHER_API_TABLES: dict[str, FieldTable] = {"accounts.PROFILE_FIELDS": accounts.PROFILE_FIELDS}

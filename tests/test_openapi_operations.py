@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cached_property
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from jsonschema.exceptions import ValidationError
 
@@ -459,6 +459,59 @@ def confirm_email(scene: Scene, send: Send) -> None:
     send(query="token=" + confirmation_token("bob@example.com"), raw=b"",
          headers={"Content-Type": "application/x-www-form-urlencoded"})
     send(query="token=forged.token", raw=b"", headers={"Content-Type": "application/x-www-form-urlencoded"})
+
+
+# -- thread subscriptions --------------------------------------------------------------------------
+
+
+_FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+
+
+@step("post", "/posts/{slug}/subscriptions")
+def subscribe(scene: Scene, send: Send) -> None:
+    assert send(slug=scene.slug, body={"email": "sue@example.com"}).status == 202
+    assert send(slug=scene.slug, body={"email": "sue@example.com"}, token=scene.blog.user()).status == 202
+    assert send(slug=scene.slug, body={"email": "not an address"}).status == 422
+    assert send(slug="no-such-post", body={"email": "sue@example.com"}).status == 404
+
+
+def subscription_query(slug: str, address: str, confirm: bool) -> str:
+    subscriptions = services().subscriptions
+    digest = services().antispam.email_hash(address)
+    token = subscriptions.confirm_token(slug, digest, clock.epoch()) if confirm else subscriptions.stop_token(
+        slug, digest)
+    return urlencode({"post": slug, "token": token})
+
+
+@step("get", "/subscriptions/confirm")
+def show_subscription_confirmation(scene: Scene, send: Send) -> None:
+    send(query=subscription_query(scene.slug, "sue@example.com", confirm=True))
+    send()  # 400: no post or token
+    send(query=urlencode({"post": scene.slug, "token": "forged.token"}))  # 403
+
+
+@step("post", "/subscriptions/confirm")
+def confirm_subscription(scene: Scene, send: Send) -> None:
+    assert scene.api.post(f"/posts/{scene.slug}/subscriptions", {"email": "sal@example.com"}).status == 202
+    digest = services().antispam.email_hash("sal@example.com")
+    asked = services().table.get(keys.subscription(scene.slug, digest))
+    assert asked is not None
+    token = services().subscriptions.confirm_token(scene.slug, digest, int(asked["requested_at"]))
+    assert send(query=urlencode({"post": scene.slug, "token": token}), raw=b"", headers=_FORM).status == 200
+    send(query=urlencode({"post": scene.slug, "token": "forged.token"}), raw=b"", headers=_FORM)
+
+
+@step("get", "/subscriptions/unsubscribe")
+def show_subscription_end(scene: Scene, send: Send) -> None:
+    send(query=subscription_query(scene.slug, "sue@example.com", confirm=False))
+    send(query="post=" + scene.slug)  # 400: no token
+
+
+@step("post", "/subscriptions/unsubscribe")
+def end_subscription(scene: Scene, send: Send) -> None:
+    send(query=subscription_query(scene.slug, "sue@example.com", confirm=False),
+         raw=b"List-Unsubscribe=One-Click", headers=_FORM)
+    send(query=urlencode({"post": scene.slug, "token": "forged.token"}), raw=b"", headers=_FORM)  # 403
 
 
 # -- personal data ----------------------------------------------------------------------------------

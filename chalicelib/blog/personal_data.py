@@ -41,6 +41,7 @@ from chalicelib.blog.antispam import AntiSpam, rate_window
 from chalicelib.blog.ids import new_ulid
 from chalicelib.blog.notifications import Notifications
 from chalicelib.blog.social import Social
+from chalicelib.blog.subscriptions import Subscriptions
 from chalicelib.blog.threads import Threads
 from chalicelib.blog.tokens import READER, REVOKED, Principal, current_principal
 from chalicelib.blog.validation import Choice, Email, Field, Text, page_limit, read_fields, read_query
@@ -64,7 +65,7 @@ EXPORT_RATE_LIMIT = (120, 3600)
 REQUEST_RATE_LIMIT = (10, 3600)
 LINK_SECONDS = 24 * 3600
 REQUEST_TTL_SECONDS = 3600
-_SECTIONS = ("comments", "favorites", "follows", "votes")
+_SECTIONS = ("comments", "favorites", "follows", "votes", "subscriptions")
 _CHOICE = Field(Choice((TOMBSTONE, ANONYMOUS)), required=True)
 DELETE_FIELDS = {
     "comments": _CHOICE,
@@ -134,8 +135,10 @@ class Link:
 
 class PersonalData:
     def __init__(self, table: Table, settings: Settings, cursor_key: bytes, antispam: AntiSpam, threads: Threads,
-                 accounts: Accounts, notifications: Notifications, votes: Votes) -> None:
+                 accounts: Accounts, notifications: Notifications, votes: Votes,
+                 subscriptions: Subscriptions) -> None:
         self.table = table
+        self.subscriptions = subscriptions
         self.votes = votes
         self.settings = settings
         self.cursor_key = cursor_key
@@ -171,7 +174,11 @@ class PersonalData:
         if section not in _SECTIONS:
             raise BadRequest("cursor is not valid for this list; start again without it",
                              {"cursor": ["not a cursor this list issued"]})
-        items, last = self._section(section, identity, principal.username, limit, start or None)
+        if section == "subscriptions":  # thread subscriptions, under the account's address
+            items, last = self.subscriptions.page_of_address(self.antispam.email_hash(str(account["email"])),
+                                                             limit, start or None)
+        else:
+            items, last = self._section(section, identity, principal.username, limit, start or None)
         page[section] = items
         page["next_cursor"] = cursors.encode(self._next(section, last), scope, self.cursor_key)
         return page
@@ -245,6 +252,7 @@ class PersonalData:
         self._forget_favorites(username)
         self._forget_follows(username)
         self._forget_votes("user:" + username.casefold())
+        self.subscriptions.forget(self.antispam.email_hashes(str(account["email"])))
         try:
             self.table.transact([
                 delete(keys.user(username), "token_version = :v", v=version + 1,
@@ -355,7 +363,7 @@ class PersonalData:
         address = str(request["email"])
         rekeying.carry_over_email(self.table, self.antispam, address)  # after a HASH_KEY rotation: found again
         digest = self.antispam.email_hash(address)
-        if not self._entries("email:" + digest, 1).items:
+        if not self._entries("email:" + digest, 1).items and not self.subscriptions.of_address([digest], limit=1):
             return 0  # nothing of theirs here: nothing to send (the requester heard the same either way)
         return mailed_requests.send_within_limit(
             self.notifications, address, "data-requests", "personal-data link",
@@ -415,7 +423,9 @@ class PersonalData:
             scope = f"export|email|{link.email_hash}"
             start = cursors.decode(query.get("cursor"), scope, self.cursor_key)
             items, last = self._comments_page(identity, limit, start)
+            # Thread subscriptions (a handful per address) come whole, with the first page.
             return {"action": EXPORT, "comments": items,
+                    "subscriptions": [] if start else self.subscriptions.of_address([link.email_hash]),
                     "next_cursor": cursors.encode(last, scope, self.cursor_key)}
         choice = read_fields({"comments": query.get("comments")}, {"comments": _CHOICE})["comments"]
         try:
@@ -426,4 +436,5 @@ class PersonalData:
             raise Forbidden("this link was used already; ask for a new one") from None
         count = self._forget_comments(identity, choice, {"email_hash": link.email_hash})
         self.table.batch_delete([keys.commenter_approved(identity), keys.email_confirmed(link.email_hash)])
+        self.subscriptions.forget([link.email_hash])
         return {"action": DELETE, "comments": choice, "count": count}

@@ -65,6 +65,11 @@ Layout (PK / SK):
   MODLINK#<sha256 of the link's token>  #MODLINK  a moderation link from an e-mail, used (TTL)
   CONFIRMED#<ehash>  #CONFIRMED               an e-mail address (keyed hash) its owner confirmed
   MAILRATE#<ehash>#<day>  #MAILRATE           mails to one address on one day (TTL)
+  SUBS#<slug>        SUB#<ehash>              a thread subscription (pending with a TTL, or confirmed)
+  SUBBY#<ehash>      <slug>                   the same subscription, found by its address (export, deletion)
+  DIGESTSEEN#<slug>#<ehash>#<ulid>  #SEEN     a comment queued for that subscriber once (TTL)
+  DIGEST#<slug>#<ehash>  <due>#<ulid>         a comment waiting in the digest due at <due> (epoch, 10 digits)
+  DIGESTDUE          <due>#<slug>#<ehash>     a digest to send once <due> has passed (the scheduler's Query)
   POST#<slug>        ~SEARCH                  what search shows of a visible post (title, plain text,
                                               labels, date) and the terms it is indexed under; last
                                               of the partition, after the post, its summary and comments
@@ -448,6 +453,49 @@ INDEX_KEY_ATTRIBUTES: Final = ("GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK")
 # Cursor scopes: a cursor is signed for one list (and its filters), so it cannot be replayed on another.
 def comments_scope(slug: str) -> str:
     return f"comments|{slug}"
+
+
+SUBSCRIPTION_PREFIX: Final = "SUB#"
+DIGESTS_DUE_PARTITION: Final = "DIGESTDUE"
+
+
+def subscriptions_partition(slug: str) -> str:
+    """A post's thread subscribers, read from the stream when a comment appears (never a Scan)."""
+    return f"SUBS#{slug}"
+
+
+def subscription(slug: str, email_hash: str) -> Key:
+    return {"PK": subscriptions_partition(slug), "SK": SUBSCRIPTION_PREFIX + email_hash}
+
+
+def subscriber_partition(email_hash: str) -> str:
+    return f"SUBBY#{email_hash}"
+
+
+def subscriber_entry(email_hash: str, slug: str) -> Key:
+    """The subscription seen from its address: an address's own data and its deletion, by Query."""
+    return {"PK": subscriber_partition(email_hash), "SK": slug}
+
+
+def digest_seen(slug: str, email_hash: str, comment_id: str) -> Key:
+    return {"PK": f"DIGESTSEEN#{slug}#{email_hash}#{comment_id}", "SK": "#SEEN"}
+
+
+def digest_partition(slug: str, email_hash: str) -> str:
+    return f"DIGEST#{slug}#{email_hash}"
+
+
+def digest_window(due: int) -> str:
+    """The sort-key prefix of one digest's comments: its due time, zero-padded so that keys sort by time."""
+    return f"{due:010d}#"
+
+
+def digest_entry(slug: str, email_hash: str, due: int, comment_id: str) -> Key:
+    return {"PK": digest_partition(slug, email_hash), "SK": digest_window(due) + comment_id}
+
+
+def digest_due(due: int, slug: str, email_hash: str) -> Key:
+    return {"PK": DIGESTS_DUE_PARTITION, "SK": f"{digest_window(due)}{slug}#{email_hash}"}
 
 
 # After everything else of the post's partition ("~" sorts after every letter): "#SEARCH" fell between
