@@ -58,6 +58,8 @@ EXPECTED_CLASSES = {
     "/me/export": None,  # one person's own data
     "/data-requests/confirm": None,
     "/auth/password-reset/confirm": None,
+    "/subscriptions/confirm": None,
+    "/subscriptions/unsubscribe": None,
     "/api/user": None,
     "/api/articles/feed": None,  # a signed-in reader's own feed
     "/api/profiles/{username}": "page",

@@ -55,6 +55,11 @@ def urls(api: Api, blog: Blog, configure: Any) -> dict[str, str]:
     found["/moderation/by-mail"] = link.removeprefix(services().settings.api_url)
     found["/data-requests/confirm"] = "/data-requests/confirm?token=" + services().personal_data.link_token(
         "0" * 32, "export", "01J00000000000000000000000", clock.epoch() + 3600)
+    subscriptions, digest = services().subscriptions, services().antispam.email_hash("reader@example.com")
+    found["/subscriptions/confirm"] = (f"/subscriptions/confirm?post={slug}&token="
+                                       + subscriptions.confirm_token(slug, digest, clock.epoch()))
+    found["/subscriptions/unsubscribe"] = (f"/subscriptions/unsubscribe?post={slug}&token="
+                                           + subscriptions.stop_token(slug, digest))
     account = services().table.get(keys.user("root"))
     assert account is not None
     found["/auth/password-reset/confirm"] = "/auth/password-reset/confirm?token=" + services().password_resets.token(

@@ -65,10 +65,10 @@ def _blog(stack: LocalStack) -> Blog:
 
 @pytest.fixture(scope="session")
 def blog(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Blog]:
-    # Every browser here shares one loopback address (lift the per-address limit), and a
-    # test fills in a form faster than any person (no minimum form age).
+    # Every browser here shares one loopback address (lift the per-address limits on comments and on the
+    # sign-ups the console tests make), and a test fills in a form faster than any person (no minimum form age).
     stack = start_stack(tmp_path_factory.mktemp("browser-stack"), COMMENT_RATE_LIMIT="100000/60",
-                        MIN_FORM_SECONDS="0")
+                        SIGNUP_RATE_LIMIT="100000/60", MIN_FORM_SECONDS="0")
     yield _blog(stack)
     stack.stop()
 

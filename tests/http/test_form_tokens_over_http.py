@@ -38,5 +38,5 @@ def test_a_form_token_sent_at_once_by_several_requests_posts_one_comment(strict_
         statuses = sorted(pool.map(send, range(4)))
 
     assert statuses == [201, 409, 409, 409]
-    bodies = [c["body"] for c in strict_stack.get(f"/posts/{slug}/comments").json()["items"]]
-    assert sum(body.startswith("Racing copy") for body in bodies) == 1
+    bodies = [c["html"] for c in strict_stack.get(f"/posts/{slug}/comments").json()["items"]]
+    assert sum(body.startswith("<p>Racing copy") for body in bodies) == 1
