@@ -137,7 +137,7 @@ class Subscriptions:
         for record in records:
             change = record.get("dynamodb") or {}
             key = change.get("Keys") or {}
-            if not (str(key.get("PK", {}).get("S", "")).startswith("SUBS#")
+            if not (str(key.get("PK", {}).get("S", "")).startswith(keys.subscriptions_partition(""))
                     and str(key.get("SK", {}).get("S", "")).startswith(keys.SUBSCRIPTION_PREFIX)):
                 continue
             new, old = image(change.get("NewImage")), image(change.get("OldImage"))

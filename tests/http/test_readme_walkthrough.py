@@ -36,5 +36,5 @@ def test_readme_walkthrough_runs_as_written(stack: LocalStack) -> None:
     edited = documents[-1]
     assert edited["body"] == "First! (edited)"
     thread = documents[-2]["items"]
-    assert [c["body"] for c in thread] == ["First!", "Welcome, Ann."]
+    assert [c["html"] for c in thread] == ["<p>First!</p>\n", "<p>Welcome, Ann.</p>\n"]
     assert thread[1]["parent_id"] == thread[0]["id"]
