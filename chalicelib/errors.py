@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Self
+from collections.abc import Callable
+from typing import Self, TypeVar
+
+T = TypeVar("T")
 
 
 class DomainError(Exception):
@@ -63,6 +66,28 @@ class RateLimited(DomainError):
     def __init__(self, detail: str, retry_after: int) -> None:
         super().__init__(detail)
         self.retry_after = max(1, retry_after)
+
+
+class Moved(Exception):
+    """A post asked for by an old slug (an alias): it now lives at ``slug``.
+
+    Not a refusal: the native API answers a redirect (routing.py), the RealWorld API the post itself.
+    """
+
+    def __init__(self, slug: str) -> None:
+        super().__init__(slug)
+        self.slug = slug
+
+
+def followed(slug: str, call: Callable[[str], T]) -> T:
+    """``call(slug)``, or, when ``slug`` is an old slug of a post (Moved), ``call`` on its current slug.
+
+    For the RealWorld API, whose clients take no redirects: an old slug answers as its post does.
+    """
+    try:
+        return call(slug)
+    except Moved as moved:
+        return call(moved.slug)
 
 
 class ConfigurationError(Exception):

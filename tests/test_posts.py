@@ -264,28 +264,6 @@ def test_renaming_a_draft_to_a_taken_slug_is_a_conflict(api: Api, blog: Blog) ->
     assert api.get("/posts/draft", token=author).json["version"] == 1
 
 
-def test_the_slug_is_fixed_once_published(api: Api, blog: Blog) -> None:
-    author = blog.author()
-    blog.post(author, title="Permalink")
-
-    reply = api.patch("/posts/permalink", {"slug": "moved"}, token=author)
-
-    assert reply.status == 422
-    assert "slug" in reply.problem["errors"]
-    assert api.get("/posts/permalink").status == 200
-    assert api.get("/posts/moved").status == 404
-
-
-def test_the_slug_stays_fixed_after_unpublishing(api: Api, blog: Blog) -> None:
-    author = blog.author()
-    blog.post(author, title="Permalink")
-    assert api.patch("/posts/permalink", {"status": "draft"}, token=author).status == 200
-
-    reply = api.patch("/posts/permalink", {"slug": "moved"}, token=author)
-
-    assert reply.status == 422
-
-
 # -- read --------------------------------------------------------------------
 
 

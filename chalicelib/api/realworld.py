@@ -13,6 +13,7 @@ from chalicelib.api.routing import ApiBlueprint
 from chalicelib.blog.status import Status
 from chalicelib.blog.tokens import Principal
 from chalicelib.blog.validation import page_window
+from chalicelib.errors import followed
 from chalicelib.services import services
 from chalicelib.store.table import Item
 
@@ -87,7 +88,7 @@ def unfollow(username: str) -> dict[str, Any]:
 
 def _articles(viewer: Principal | None, items: list[Item], total: int) -> dict[str, Any]:
     posts = services().articles.summaries(items)
-    relations = services().realworld.articles_page(viewer, posts)
+    relations = services().realworld.articles_page(viewer, posts, [str(i["slug"]) for i in items])
     return {"articles": [conduit.article(p, relations, with_body=False) for p in posts], "articlesCount": total}
 
 
@@ -134,7 +135,8 @@ def update_article(slug: str) -> dict[str, Any]:
 
 @realworld.route("/articles/{slug}", methods=["DELETE"])
 def delete_article(slug: str) -> Response:
-    services().posts.delete(signed_in(_request()), path_slug(slug), None)
+    viewer = signed_in(_request())
+    followed(path_slug(slug), lambda s: services().posts.delete(viewer, s, None))
     return Response(body="", status_code=204)
 
 

@@ -29,6 +29,7 @@ It also holds two rules for every route at once:
 from __future__ import annotations
 
 import functools
+from urllib.parse import quote, urlencode
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -36,7 +37,7 @@ from chalice.app import Blueprint, Response
 
 from chalicelib.api.caching import CLASSES, finish
 from chalicelib.api.problems import from_exception
-from chalicelib.errors import Invalid
+from chalicelib.errors import Invalid, Moved
 
 ErrorRenderer = Callable[[Exception], Response]
 
@@ -76,6 +77,9 @@ class ApiBlueprint(Blueprint):
                     if check_query:
                         _refuse_unknown_query(request.query_params, query)
                     result = view(*args, **view_kwargs)
+                except Moved as moved:
+                    response = moved_to(path, {**view_kwargs, "slug": moved.slug}, request.query_params,
+                                        request.method)
                 except Exception as error:  # noqa: BLE001 - every failure gets a problem response
                     response = self.render_error(error)
                 else:
@@ -92,6 +96,17 @@ class ApiBlueprint(Blueprint):
             return view
 
         return decorator
+
+
+def moved_to(path: str, parameters: Mapping[str, str], query: Mapping[str, str] | None,
+             method: str) -> Response:
+    """A post asked for by an old slug: 301 to the same route under its current slug (308 for a write,
+    which keeps its method and body). Not stored: a slug renamed back would otherwise loop in a cache."""
+    location = path.format(**{name: quote(value, safe="") for name, value in parameters.items()})
+    if query:
+        location += "?" + urlencode(query)
+    status = 301 if method in _READS else 308
+    return Response(body="", status_code=status, headers={"Location": location})
 
 
 def _refuse_unknown_query(params: Mapping[str, str] | None, allowed: tuple[str, ...]) -> None:

@@ -12,10 +12,11 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from chalicelib.blog import clock, comment_fragment, counters, moderation, records, rendering, views
+from chalicelib.blog import clock, comment_fragment, counters, moderation, records, rendering, slug_aliases, views
 from chalicelib.blog.antispam import FORM_TOKEN_FIELD, HONEYPOT_FIELD, AntiSpam, body_digest
 from chalicelib.blog.idempotency import Claim, ClaimTaken
 from chalicelib.blog.ids import is_ulid, new_ulid
+from chalicelib.blog.slugs import public_slug
 from chalicelib.blog.status import Status
 from chalicelib.blog.threads import (
     Threads,
@@ -111,7 +112,8 @@ class Comments:
         return post, comments, cursors.encode(last_key, keys.comments_scope(slug), self.cursor_key)
 
     def _oldest_page(self, slug: str, limit: int, start: dict[str, str] | None,
-                     proven_public: bool = False) -> tuple[Item | None, list[Item], dict[str, str] | None]:
+                     proven_public: bool = False,
+                     resolved: bool = False) -> tuple[Item | None, list[Item], dict[str, str] | None]:
         """A page of comments, oldest first, of a post the public may read (else 404), with the post if read.
 
         The first page is one Query: the post sorts first in its partition, so the
@@ -125,11 +127,15 @@ class Comments:
             page = self.table.query(keys.post_partition(slug), sort_from=keys.POST_SUMMARY_SK,
                                     sort_to=keys.COMMENT_PREFIX + END, limit=limit + 1)
             post = page.items[0] if page.items and page.items[0]["SK"] == keys.POST_SUMMARY_SK else None
+            if not resolved and (home := _home(self.table, slug, post)) != slug:  # a renamed post's current slug
+                return self._oldest_page(home, limit, start, resolved=True)
             self._require_public(post)
             return post, page.items[1:], page.last_key
         post = None
         if not proven_public:
             post = self.table.get(keys.post_summary(slug))
+            if not resolved and (home := _home(self.table, slug, post)) != slug:
+                return self._oldest_page(home, limit, start, resolved=True)
             self._require_public(post)
         page = self.table.query(keys.post_partition(slug), sort_from=keys.COMMENT_PREFIX,
                                 sort_to=keys.COMMENT_PREFIX + END, limit=limit, start_key=start)
@@ -144,7 +150,10 @@ class Comments:
         """Newest first, or best score first: the post is read first to prove it public (two round trips)."""
         scope = f"{keys.comments_scope(slug)}|{sort}"
         start = cursors.decode(cursor, scope, self.cursor_key)
-        self._require_public(self.table.get(keys.post_summary(slug)))
+        post = self.table.get(keys.post_summary(slug))
+        if (home := _home(self.table, slug, post)) != slug:
+            slug, post = home, self.table.get(keys.post_summary(home))
+        self._require_public(post)
         if sort == "newest":
             page = self.table.query(keys.post_partition(slug), sort_from=keys.COMMENT_PREFIX,
                                     sort_to=keys.COMMENT_PREFIX + END, newest_first=True, limit=limit,
@@ -163,7 +172,8 @@ class Comments:
         found: list[Item] = []
         start: dict[str, str] | None = None
         for page_number in range(max_pages):
-            _, comments, start = self._oldest_page(slug, 100, start, proven_public=page_number > 0)
+            post, comments, start = self._oldest_page(slug, 100, start, proven_public=page_number > 0)
+            slug = str(post["slug"]) if post is not None else slug  # its first slug, where the comments are
             found.extend(c for c in comments if c["status"] != Status.DELETED)
             if start is None:
                 break
@@ -207,6 +217,10 @@ class Comments:
         identities = [identity, *("email:" + digest for digest in hashes[1:])] if identity else []
         context = self._read_context(slug, fields.get("parent_id"), identities, claim, confirmations,
                                      principal.username if principal and unchecked else None)
+        if (home := _home(self.table, slug, context.get(_k(keys.post_summary(slug))))) != slug:
+            slug = home  # a renamed post's current slug: its comments are filed under its first
+            context = self._read_context(slug, fields.get("parent_id"), identities, claim, confirmations,
+                                         principal.username if principal and unchecked else None)
         if principal is not None and unchecked:
             principal = current_principal(principal, context.get(_k(keys.user(principal.username))),
                                           self.settings.admins)
@@ -475,3 +489,10 @@ class Comments:
                 raise NotFound("there is no comment with that id") from None
             editor = False
         return views.comment_view(comment, with_body=editor)
+
+
+def _home(table: Table, slug: str, summary: Item | None) -> str:
+    """Where ``slug``'s comments are: its own partition, unless it names a renamed post (slug_aliases.py)."""
+    if summary is not None and public_slug(summary) == slug:
+        return slug
+    return slug_aliases.resolve(table, slug, summary)

@@ -12,11 +12,11 @@ import secrets
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from chalicelib.blog import clock, records, views
+from chalicelib.blog import clock, records, slug_aliases, views
 from chalicelib.blog.idempotency import Claim, ClaimTaken
 from chalicelib.blog.post_upkeep import COUNT_FIELDS, CountsMoved, PostUpkeep, SlugTaken, StaleVersion
 from chalicelib.blog.records import render_post
-from chalicelib.blog.slugs import MAX_SLUG_LENGTH, is_valid_slug, slugify, with_suffix
+from chalicelib.blog.slugs import MAX_SLUG_LENGTH, is_valid_slug, public_slug, slugify, with_suffix
 from chalicelib.blog.social import forget_favorite
 from chalicelib.blog.status import POST_STATUSES, Status
 from chalicelib.blog.tokens import Principal
@@ -36,7 +36,7 @@ from chalicelib.blog.validation import (
 from chalicelib.errors import Conflict, Forbidden, Invalid, NotFound, PreconditionFailed
 from chalicelib.store import cursors, keys
 from chalicelib.store.keys import END, Key
-from chalicelib.store.table import ConditionFailed, Item, Table, Write, delete
+from chalicelib.store.table import ConditionFailed, Item, Page, Table, Write, delete
 
 MAX_BODY_LENGTH = 100_000
 _SAVE_ATTEMPTS = 4
@@ -88,8 +88,15 @@ class Posts:
     # -- reading -------------------------------------------------------------
 
     def _load(self, slug: str, deleting: bool = False) -> Item | None:
-        """The post with its counts: one Query of its first two items, the post and its summary item."""
+        """The post with its counts: one Query of its first two items, the post and its summary item.
+
+        ``slug`` may be the current slug of a renamed post (read from its first slug's partition);
+        an old slug of a public post raises Moved.
+        """
         item = load_with_counts(self.table, slug)
+        if item is None or public_slug(item) != slug:
+            home = slug_aliases.resolve(self.table, slug, item)
+            item = load_with_counts(self.table, home) if home != slug else item
         return None if item is None or (item["status"] == Status.DELETING and not deleting) else item
 
     def _visible(self, item: Item | None, principal: Principal | None, now: str) -> Item:
@@ -110,15 +117,24 @@ class Posts:
         if query.get("embed") != "comments":
             item = self._visible(self._load(slug), principal, now)
             return views.post_view(item, now, self.close_after_days), _etag(item)
-        # One Query: the post item sorts first in its partition, its summary item (counts) next, its comments after.
-        page = self.table.query(keys.post_partition(slug), sort_from=keys.POST_SK,
-                                sort_to=keys.COMMENT_PREFIX + END, limit=limit + 2)
+        return self._with_thread(principal, slug, limit, now)
+
+    def shown(self, principal: Principal | None, slug: str) -> tuple[dict[str, Any], str]:
+        """The post as the API shows it, and its first slug (where its favorites are filed)."""
+        now = clock.now_iso()
+        item = self._visible(self._load(slug), principal, now)
+        return views.post_view(item, now, self.close_after_days), str(item["slug"])
+
+    def _with_thread(self, principal: Principal | None, slug: str, limit: int,
+                     now: str) -> tuple[dict[str, Any], str]:
+        page = self._with_comments(slug, limit)
         item = self._visible(with_counts(page.items), principal, now)
         view = views.post_view(item, now, self.close_after_days)
         if views.is_public(item, now):
             view["comments"] = [views.comment_view(c) for c in page.items
                                 if str(c["SK"]).startswith(keys.COMMENT_PREFIX)]
-            view["comments_next_cursor"] = cursors.encode(page.last_key, keys.comments_scope(slug), self.cursor_key)
+            view["comments_next_cursor"] = cursors.encode(page.last_key, keys.comments_scope(item["slug"]),
+                                                          self.cursor_key)
         else:
             # Its author and admins read a draft, but not its comments: no route shows
             # those while the post is not public (admins moderate them from the queue).
@@ -126,6 +142,16 @@ class Posts:
         if self.comment_rules is not None:
             view["comment_form"] = self.comment_rules()
         return view, _etag(item)
+
+    def _with_comments(self, slug: str, limit: int, resolved: bool = False) -> Page:
+        # One Query: the post item sorts first in its partition, its summary item (counts) next, its comments after.
+        page = self.table.query(keys.post_partition(slug), sort_from=keys.POST_SK,
+                                sort_to=keys.COMMENT_PREFIX + END, limit=limit + 2)
+        found = with_counts(page.items)
+        if not resolved and (found is None or public_slug(found) != slug):
+            home = slug_aliases.resolve(self.table, slug, found)
+            return self._with_comments(home, limit, resolved=True) if home != slug else page
+        return page
 
     # -- writing -------------------------------------------------------------
 
@@ -162,6 +188,7 @@ class Posts:
             })
             view = views.post_view(post, now, self.close_after_days)
             record = [claim.record(view, clock.epoch())] if claim else []
+            record.append(slug_aliases.unreserved(slug))  # not a slug another post was renamed to
             try:
                 if self._save_new(post, record):
                     return view
@@ -187,41 +214,54 @@ class Posts:
                 continue  # a count raced this write: same slug, fresh counts
         raise Conflict("the blog kept changing while saving; try again")
 
-    def update(self, principal: Principal, slug: str, payload: Any, if_match: str | None) -> tuple[dict[str, Any], str]:
+    def update(self, principal: Principal, slug: str, payload: Any, if_match: str | None,
+               slug_from_title: bool = False) -> tuple[dict[str, Any], str]:
+        """Edit a post. ``slug_from_title`` (the RealWorld API): a new title renames the post after it,
+        with the usual numbered suffix when another post holds that slug; the old slug stays an alias."""
         fields = read_fields(payload, UPDATE_FIELDS)
-        for _ in range(_SAVE_ATTEMPTS):
-            now = clock.now_iso()
-            old = self._editable(principal, self._load(slug), if_match, now)
-            new = _edited(old, fields, now)
-            try:
-                self.upkeep.save(old, new)
-            except SlugTaken as taken:
-                raise Conflict("that slug is taken", {"slug": ["is already used by another post"]}) from taken
-            except (StaleVersion, CountsMoved):
-                continue  # someone wrote in between; re-read and decide again (If-Match re-checked)
-            return views.post_view(new, now, self.close_after_days), _etag(new)
-        raise Conflict("the post kept changing while saving; try again")
+        renames = ([None] if "slug" in fields or "title" not in fields or not slug_from_title
+                   else _candidate_slugs(slugify(fields["title"]) or "post"))
+        for rename in renames:
+            edit = fields if rename is None else {**fields, "slug": rename}
+            for _ in range(_SAVE_ATTEMPTS):
+                now = clock.now_iso()
+                old = self._editable(principal, self._load(slug), if_match, now)
+                new = _edited(old, edit, now)
+                try:
+                    self.upkeep.save(old, new, _slug_writes(old, new))
+                except SlugTaken as taken:
+                    if rename is not None:
+                        break  # that slug is another post's: the next candidate
+                    raise Conflict("that slug is taken", {"slug": ["is already used by another post"]}) from taken
+                except (StaleVersion, CountsMoved):
+                    continue  # someone wrote in between; re-read and decide again (If-Match re-checked)
+                return views.post_view(new, now, self.close_after_days), _etag(new)
+            else:
+                raise Conflict("the post kept changing while saving; try again")
+        raise Conflict("could not find a free slug for that title", {"title": ["makes a slug that is taken"]})
 
     def delete(self, principal: Principal, slug: str, if_match: str | None) -> None:
         # First retire the post (indexes, memberships, counts) in one transaction,
         # then remove everything else in its partition, then the post. Until the end
         # the retired post keeps its slug reserved, so no new post inherits old comments.
-        self._retire(principal, slug, if_match)
+        retired = self._retire(principal, slug, if_match)
+        slug = retired["slug"]  # its first slug: the partition, whichever slug the caller named
         self._purge_partition(slug)
+        slug_aliases.forget(self.table, retired)
         # If a concurrent DELETE finished first, the post is gone either way.
         for key in (keys.post_summary(slug), keys.post(slug)):  # the post last: it keeps the slug taken
             with contextlib.suppress(ConditionFailed):
                 self.table.write(delete(key, "#status = :deleting", {"#status": "status"}, deleting=Status.DELETING))
 
-    def _retire(self, principal: Principal, slug: str, if_match: str | None) -> None:
+    def _retire(self, principal: Principal, slug: str, if_match: str | None) -> Item:
         for _ in range(_SAVE_ATTEMPTS):
             item = self._load(slug, deleting=True)
             if item is not None and item["status"] == Status.DELETING and _may_edit(principal, item):
-                return  # an earlier DELETE stopped part-way (a timeout, say): let this one finish it
+                return item  # an earlier DELETE stopped part-way (a timeout, say): let this one finish it
             old = self._editable(principal, item, if_match, clock.now_iso())
             try:
                 self.upkeep.save(old, {**old, "status": Status.DELETING, "version": old["version"] + 1})
-                return
+                return old
             except (StaleVersion, CountsMoved):
                 continue
         raise Conflict("the post kept changing while deleting; try again")
@@ -232,7 +272,7 @@ class Posts:
         page = self.table.query(keys.SCHEDULE_PARTITION, sort_to=now + END, limit=limit)
         promoted = 0
         for entry in page.items:
-            old = self._load(entry["slug"])
+            old = load_with_counts(self.table, entry["slug"])  # its first slug, whatever it is called now
             if old is None or old["status"] != Status.SCHEDULED or old["published_at"] > now:
                 continue
             # first_published pins the slug: the post has been public, links to it exist.
@@ -300,6 +340,13 @@ def with_counts(items: list[Item]) -> Item | None:
     return post
 
 
+def _slug_writes(old: Item, new: Item) -> list[Write]:
+    """What reserves an edited post's new slug: its pointer (a rename), or the check that none holds it (a move)."""
+    if new["slug"] != old["slug"]:
+        return [slug_aliases.unreserved(new["slug"])]
+    return slug_aliases.rename_writes(old, new)
+
+
 def _candidate_slugs(base: str) -> Iterator[str]:
     yield base
     for number in range(2, _NUMBERED_SLUGS + 1):
@@ -344,10 +391,12 @@ def _edited(old: Item, fields: dict[str, Any], now: str) -> Item:
     status = fields.get("status", views.effective_status(old, now))
     published_at = fields.get("published_at") or None
     new["status"], new["published_at"] = _schedule(status, published_at, old.get("published_at"), now)
-    if "slug" in fields and fields["slug"] != old["slug"]:
-        if was_published:
-            raise Invalid.field("slug", "is fixed once a post has been published: links to it must keep working")
-        new.update(keys.post(fields["slug"]), slug=fields["slug"])
+    if "slug" in fields and fields["slug"] != public_slug(old):
+        if was_published or old.get("aliases"):
+            # Links to it exist: the post stays where it is and its old slugs keep answering (slug_aliases.py).
+            slug_aliases.renamed(new, fields["slug"])
+        else:
+            new.update(keys.post(fields["slug"]), slug=fields["slug"])  # never public: it moves
     if was_published or new["status"] == Status.PUBLISHED:
         new["first_published"] = True
     # A body the edit leaves as it was (an imported one, say) is not refused for its shape now.

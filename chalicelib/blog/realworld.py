@@ -14,6 +14,7 @@ from chalicelib.blog.comments import Comments
 from chalicelib.blog.posts import Posts
 from chalicelib.blog.social import Relations, Social
 from chalicelib.blog.tokens import Principal
+from chalicelib.errors import followed
 
 Shown = tuple[dict[str, Any], Relations]
 # Comments answer in one page in Conduit; this bounds how many one request reads.
@@ -28,32 +29,39 @@ class RealWorld:
         self.social = social
 
     def article(self, viewer: Principal | None, slug: str) -> Shown:
-        return self._shown(viewer, self.posts.get(viewer, slug, {})[0])
+        post, home = followed(slug, lambda s: self.posts.shown(viewer, s))
+        return post, self.articles_page(viewer, [post], [home])
 
-    def articles_page(self, viewer: Principal | None, posts: list[dict[str, Any]]) -> Relations:
-        return self.social.relations(viewer, {p["author"] for p in posts}, [p["slug"] for p in posts])
+    def articles_page(self, viewer: Principal | None, posts: list[dict[str, Any]],
+                      homes: list[str] | None = None) -> Relations:
+        """Relations of shown posts; ``homes``: their first slugs (where favorites are filed), when renamed."""
+        homes = homes or [p["slug"] for p in posts]
+        relations = self.social.relations(viewer, {p["author"] for p in posts}, homes)
+        relations.favorited |= {p["slug"] for p, home in zip(posts, homes, strict=True)
+                                if home in relations.favorited}
+        return relations
 
     def create(self, viewer: Principal, fields: dict[str, Any]) -> Shown:
         return self._shown(viewer, self.posts.create(viewer, fields))
 
     def update(self, viewer: Principal, slug: str, changes: dict[str, Any]) -> Shown:
-        return self._shown(viewer, self.posts.update(viewer, slug, changes, None)[0])
+        # The spec: an article's slug follows its title (the old one stays an alias).
+        post = followed(slug, lambda s: self.posts.update(viewer, s, changes, None, slug_from_title=True))[0]
+        return self.article(viewer, post["slug"])
 
     def _shown(self, viewer: Principal | None, post: dict[str, Any]) -> Shown:
         """One post with its relations: whether the viewer follows its author and favorited it."""
         return post, self.articles_page(viewer, [post])
 
     def favorite(self, viewer: Principal, slug: str, favorited: bool) -> Shown:
-        if favorited:
-            self.social.favorite(viewer, slug)
-        else:
-            self.social.unfavorite(viewer, slug)
+        followed(slug, lambda s: (self.social.favorite if favorited else self.social.unfavorite)(viewer, s))
         return self.article(viewer, slug)
 
     def comments_of(self, viewer: Principal | None, slug: str) -> tuple[list[dict[str, Any]], Relations]:
-        views = self.comments.all_public(slug, MAX_COMMENT_PAGES)
+        views = followed(slug, lambda s: self.comments.all_public(s, MAX_COMMENT_PAGES))
         return views, self.social.relations(viewer, {v["author"]["username"] for v in views}, [])
 
     def comment(self, viewer: Principal, slug: str, fields: dict[str, Any], address: str) -> Shown:
-        created = self.comments.create(viewer, slug, fields, address)["comment"]
+        created = followed(slug, lambda s: self.comments.create(viewer, s, fields, address))["comment"]
         return created, self.social.relations(viewer, [viewer.username], [])
+

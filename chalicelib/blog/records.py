@@ -38,7 +38,7 @@ if TYPE_CHECKING:
         "first_published": NotRequired[bool], "format": NotRequired[str],
         "imported_from": NotRequired[str], "source_ref": NotRequired[str],
         "source_published_at": NotRequired[str | None], "source_url": NotRequired[str | None],
-        "source_digest": NotRequired[str],
+        "source_digest": NotRequired[str], "current_slug": NotRequired[str], "aliases": NotRequired[list[str]],
     })
     # What a comment is made of; comment() files it (keys, indexes) as its status says.
     CommentFields = TypedDict("CommentFields", {  # noqa: UP013
@@ -71,7 +71,7 @@ _PROVENANCE = ("imported_from", "source_ref", "source_published_at", "source_url
 POST_FIELDS: Final = frozenset({
     "slug", "title", "body", "format", "labels", "custom_summary", "comments_closed", "author", "status",
     "published_at", "created_at", "updated_at", "version", "first_published", "comment_count",
-    "favorites_count", "html", "summary", *_PROVENANCE})
+    "favorites_count", "html", "summary", "current_slug", "aliases", *_PROVENANCE})
 COMMENT_FIELDS: Final = frozenset({
     "id", "post_slug", "parent_id", "depth", "body", "html", "author_name", "author_user", "author_email",
     "author_website", "notify_replies", "status", "created_at", "edited_at", "likes", "dislikes",
@@ -183,12 +183,9 @@ def post(fields: PostFields) -> dict[str, Any]:
 
 def post_item(fields: Mapping[str, Any]) -> dict[str, Any]:
     """A post item from a stored one (a restored file's, or one filed again under another slug)."""
-    from chalicelib.blog.slugs import MAX_SLUG_LENGTH, is_valid_slug
-
     item = _allowed(fields, POST_FIELDS, "post")
-    slug = _text(item, "slug", MAX_SLUG_LENGTH)
-    if not is_valid_slug(slug):
-        raise _refuse("slug", "must be lower-case letters or digits in words joined by single hyphens")
+    slug = _slug(item.get("slug"), "slug")
+    _post_aliases(item, slug)
     _text(item, "title", MAX_TITLE)
     _text(item, "body", 400_000, required=False)  # an imported post may have none; the API asks for one
     _text(item, "author", 64)
@@ -211,6 +208,41 @@ def post_item(fields: Mapping[str, Any]) -> dict[str, Any]:
         raise _refuse("format", "must be html or markdown")
     render_post(item)
     return {**keys.post(slug), **item}
+
+
+def _slug(value: Any, name: str) -> str:
+    from chalicelib.blog.slugs import is_valid_slug
+
+    if not isinstance(value, str) or not is_valid_slug(value):
+        raise _refuse(name, "must be a slug: lower-case letters or digits in words joined by single hyphens")
+    return value
+
+
+def _post_aliases(item: dict[str, Any], slug: str) -> None:
+    """A renamed post's current slug and the slugs it was renamed to (each has a slug_alias item)."""
+    from chalicelib.blog.slugs import MAX_ALIASES
+
+    current = item.get("current_slug")
+    if current is None or current == slug:
+        item.pop("current_slug", None)  # shown under its first slug: nothing to say
+    else:
+        _slug(current, "current_slug")
+    aliases = item.get("aliases")
+    if aliases is None:
+        item.pop("aliases", None)
+        return
+    if not isinstance(aliases, list) or len(aliases) > MAX_ALIASES:
+        raise _refuse("aliases", f"must be a list of at most {MAX_ALIASES} slugs")
+    item["aliases"] = list(dict.fromkeys(_slug(alias, "aliases") for alias in aliases if alias != slug))
+    if "current_slug" in item and item["current_slug"] not in item["aliases"]:
+        raise _refuse("current_slug", "must be one of the post's aliases (each reserves its slug)")
+    if not item["aliases"]:
+        item.pop("aliases")
+
+
+def slug_alias(slug: str, home: str) -> dict[str, Any]:
+    """A slug a post was renamed to: a pointer to the post's permanent partition, reserving the slug."""
+    return {**keys.slug_alias(_slug(slug, "slug")), "slug": slug, "home": _slug(home, "home")}
 
 
 def comment(fields: CommentFields) -> dict[str, Any]:

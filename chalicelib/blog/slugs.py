@@ -10,8 +10,12 @@ address bar. Everything that is not a letter, mark or digit becomes a hyphen.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Mapping
+from typing import Any
 
 MAX_SLUG_LENGTH = 80
+# How many slugs a post may have been renamed to (its aliases): each reserves a slug for good.
+MAX_ALIASES = 20
 
 
 def _is_word_char(char: str) -> bool:
@@ -66,8 +70,17 @@ def with_suffix(slug: str, suffix: str) -> str:
 def is_valid_slug(slug: str) -> bool:
     if not 0 < len(slug) <= MAX_SLUG_LENGTH:
         return False
-    if slug != slug.casefold() or slug != unicodedata.normalize("NFC", slug):
+    # NFKC, not only NFC: a compatibility form ("ｆｕｌｌ", "ﬁ") would pass for another slug's look-alike.
+    if slug != slug.casefold() or slug != unicodedata.normalize("NFKC", slug):
         return False
     return all(
         word and not _is_mark(word[0]) and all(_is_word_char(c) for c in word) for word in slug.split("-")
     )
+
+
+def public_slug(item: Mapping[str, Any]) -> str:
+    """The slug a post (or its summary, label copy or search document) is shown and linked under.
+
+    ``slug`` is the post's first slug, its permanent key; ``current_slug`` is there once it was renamed.
+    """
+    return str(item.get("current_slug") or item["slug"])

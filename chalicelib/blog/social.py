@@ -12,9 +12,10 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterable
 
-from chalicelib.blog import clock, counters, records
+from chalicelib.blog import clock, counters, records, slug_aliases
 from chalicelib.blog.accounts import valid_username
 from chalicelib.blog.counters import PostChanged
+from chalicelib.blog.slugs import public_slug
 from chalicelib.blog.status import Status
 from chalicelib.blog.tokens import Principal
 from chalicelib.errors import Conflict, Invalid, NotFound
@@ -106,7 +107,7 @@ class Social:
         for _ in range(_ATTEMPTS):
             now = clock.now_iso()
             summary = self._summary(slug, gone)
-            item = records.favorite(slug, viewer.username, now)
+            item = records.favorite(str(summary["slug"]), viewer.username, now)  # filed under its first slug
             with contextlib.suppress(_Unchanged):  # favorited already
                 try:
                     self.table.transact([
@@ -129,7 +130,8 @@ class Social:
             with contextlib.suppress(_Unchanged):  # not a favorite: nothing to take back
                 try:
                     self.table.transact([
-                        delete(keys.favorite(slug, viewer.username), "attribute_exists(PK)", refusal=_Unchanged()),
+                        delete(keys.favorite(str(summary["slug"]), viewer.username), "attribute_exists(PK)",
+                               refusal=_Unchanged()),
                         *counters.tally(summary, "favorites_count", -1, refusal=gone),
                         _count(viewer.username, -1),
                     ])
@@ -140,6 +142,9 @@ class Social:
 
     def _summary(self, slug: str, gone: Exception) -> Item:
         found = self.table.get(keys.post_summary(slug))
+        if found is None or public_slug(found) != slug:  # an old slug (Moved), or a renamed post's current one
+            home = slug_aliases.resolve(self.table, slug, found)
+            found = self.table.get(keys.post_summary(home)) if home != slug else found
         if found is None:
             raise gone
         return found

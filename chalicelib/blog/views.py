@@ -10,6 +10,7 @@ import hashlib
 from typing import Any
 
 from chalicelib.blog import clock
+from chalicelib.blog.slugs import public_slug
 from chalicelib.blog.status import Status
 from chalicelib.store.table import Item
 
@@ -28,7 +29,7 @@ def is_public(item: Item, now: str) -> bool:
 
 def post_summary(item: Item, now: str) -> dict[str, Any]:
     return {
-        "slug": item["slug"],
+        "slug": public_slug(item),  # a renamed post's current slug; "slug" is kept as its key
         "title": item["title"],
         "summary": item["summary"],
         "labels": list(item.get("labels", [])),

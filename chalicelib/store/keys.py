@@ -4,7 +4,13 @@
 small function, and the table below is the map of the table.)
 
 Layout (PK / SK):
-  POST#<slug>        #POST                    the post: body, HTML and what only its page shows
+  POST#<slug>        #POST                    the post: body, HTML and what only its page shows.
+                                              <slug> is the post's first slug, its permanent key:
+                                              a rename changes the post's current_slug, never
+                                              its partition (docs/decisions/slug-aliases.md)
+  SLUG#<slug>        #SLUG                    a slug a post was renamed to (an alias, or its
+                                              current slug): the post's permanent key; reserves
+                                              the slug for that post
   POST#<slug>        #SUMMARY                 the post's summary item: what a list shows (title,
                                               summary, labels, dates, status) and its counts
                                               (comment_count, favorites_count); a few hundred
@@ -142,6 +148,11 @@ def post_partition(slug: str) -> str:
 def slug_of_post_partition(partition: str) -> str:
     """The slug a post's partition key (post_partition) names."""
     return partition.removeprefix("POST#")
+
+
+def slug_alias(slug: str) -> Key:
+    """A slug a post was renamed to, pointing at its permanent partition (see the table above)."""
+    return {"PK": f"SLUG#{slug}", "SK": "#SLUG"}
 
 
 def post(slug: str) -> Key:
