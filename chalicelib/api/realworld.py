@@ -171,7 +171,8 @@ def add_comment(slug: str) -> dict[str, Any]:
 
 @realworld.route("/articles/{slug}/comments/{comment_id}", methods=["DELETE"])
 def delete_comment(slug: str, comment_id: str) -> Response:
-    services().comments.delete(signed_in(_request()), comment_id, None, on_post=path_slug(slug))
+    viewer = signed_in(_request())
+    followed(path_slug(slug), lambda s: services().comments.delete(viewer, comment_id, None, on_post=s))
     return Response(body="", status_code=204)
 
 

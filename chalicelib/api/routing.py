@@ -29,9 +29,9 @@ It also holds two rules for every route at once:
 from __future__ import annotations
 
 import functools
-from urllib.parse import quote, urlencode
 from collections.abc import Callable, Mapping
 from typing import Any
+from urllib.parse import quote, urlencode
 
 from chalice.app import Blueprint, Response
 

@@ -58,4 +58,13 @@ class CommentCounts:
         found = self.table.batch_get([keys.post_summary(slug) for slug in slugs], _ATTRIBUTES)
         public = {str(item["slug"]): int(item.get("comment_count", 0)) for item in found
                   if views.is_public(item, now)}
+        missing = [slug for slug in slugs if slug not in public]
+        if missing:
+            # A renamed post is filed under its first slug: its other slugs are found through their pointers.
+            homes = {str(p["slug"]): str(p["home"])
+                     for p in self.table.batch_get([keys.slug_alias(slug) for slug in missing])}
+            renamed = {str(item["slug"]): int(item.get("comment_count", 0))
+                       for item in self.table.batch_get([keys.post_summary(h) for h in set(homes.values())],
+                                                        _ATTRIBUTES) if views.is_public(item, now)}
+            public.update({slug: renamed[home] for slug, home in homes.items() if home in renamed})
         return {slug: public.get(slug, 0) for slug in slugs}

@@ -25,7 +25,8 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from chalicelib.blog import clock, views
+from chalicelib.blog import clock, slug_aliases, views
+from chalicelib.blog.slugs import public_slug
 from chalicelib.blog.status import Status
 from chalicelib.blog.validation import MAX_LABEL_LENGTH, FieldError, Text, read_query
 from chalicelib.errors import Invalid, NotFound
@@ -122,9 +123,12 @@ class Feeds:
         """The newest public comments of one published post."""
         now = clock.now_iso()
         post = self.table.get(keys.post(slug))
+        if post is None or public_slug(post) != slug:  # an old slug (Moved), or a renamed post's current one
+            home = slug_aliases.resolve(self.table, slug, post)
+            post = self.table.get(keys.post(home)) if home != slug else post
         if post is None or not views.is_public(post, now):
             raise NotFound("there is no post at that address")
-        page = self.table.query(keys.post_partition(slug), newest_first=True, limit=FEED_SIZE,
+        page = self.table.query(keys.post_partition(post["slug"]), newest_first=True, limit=FEED_SIZE,
                                 sort_from=keys.COMMENT_PREFIX, sort_to=keys.COMMENT_PREFIX + END)
         return self._comments_feed([(c, post) for c in page.items], _latest(post["published_at"]),
                                    f"Comments on “{post['title']}”",
@@ -145,7 +149,7 @@ class Feeds:
         for post in posts:
             if views.is_public(post, now):
                 url = _add(root, "url")
-                _add(url, "loc", self.post_url(post["slug"]))
+                _add(url, "loc", self.post_url(public_slug(post)))
                 _add(url, "lastmod", _latest(post["published_at"], post["updated_at"]))
         return _document(root)
 
@@ -166,10 +170,11 @@ class Feeds:
         updated = _latest(*(_latest(p["published_at"], p["updated_at"]) for p in posts)) if posts else now
         feed = self._feed(title, self_url, alternate, updated)
         for post in posts:
-            url = self.post_url(post["slug"])
+            url = self.post_url(public_slug(post))
             entry = _add(feed, "entry")
-            # The slug is fixed once a post is published, so its URL is a stable id.
-            _add(entry, "id", url)
+            # The URL of its first slug is a stable id: a rename changes the link, never the entry
+            # (the first slug keeps answering, with a redirect).
+            _add(entry, "id", self.post_url(post["slug"]))
             _add(entry, "title", post["title"])
             _add(entry, "updated", _latest(post["published_at"], post["updated_at"]))
             _add(entry, "published", post["published_at"])
@@ -189,10 +194,10 @@ class Feeds:
         updated = _latest(*(_latest(c["created_at"], c.get("edited_at")) for c, _ in pairs)) if pairs else fallback
         feed = self._feed(title, self_url, alternate, updated)
         for comment, post in pairs:
-            url = self.comment_url(post["slug"], comment["id"])
+            url = self.comment_url(public_slug(post), comment["id"])
             name = str(comment.get("author_name") or "Anonymous")
             entry = _add(feed, "entry")
-            _add(entry, "id", url)
+            _add(entry, "id", self.comment_url(post["slug"], comment["id"]))  # stable, as a post's
             _add(entry, "title", f"{name} on “{post['title']}”")
             _add(entry, "updated", _latest(comment["created_at"], comment.get("edited_at")))
             _add(entry, "published", comment["created_at"])

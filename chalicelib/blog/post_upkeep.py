@@ -52,8 +52,8 @@ class Derived:
 
 
 # What a list shows of a post, kept on its summary item and on each label membership.
-SUMMARY_FIELDS = ("slug", "current_slug", "title", "summary", "labels", "author", "status", "published_at", "created_at",
-                  "updated_at", "comments_closed", "version")
+SUMMARY_FIELDS = ("slug", "current_slug", "title", "summary", "labels", "author", "status", "published_at",
+                  "created_at", "updated_at", "comments_closed", "version")
 COUNT_FIELDS = ("comment_count", "favorites_count")
 
 

@@ -25,6 +25,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from chalicelib.blog import clock, search_terms
+from chalicelib.blog.slugs import public_slug
 from chalicelib.blog.status import Status
 from chalicelib.errors import Invalid
 from chalicelib.store import cursors, keys
@@ -150,7 +151,7 @@ class Search:
     def _result(doc: Item, wanted: set[str]) -> dict[str, Any]:
         language = str(doc["language"])
         return {
-            "slug": doc["slug"],
+            "slug": public_slug(doc),  # the post's current slug; the document is filed under its first
             "title": doc["title"],
             "title_html": highlight(str(doc["title"]), wanted, language, whole=True),
             "snippet_html": highlight(str(doc["text"]), wanted, language),
@@ -196,6 +197,8 @@ class Search:
             doc = {**keys.search_doc(slug), "slug": slug, "title": post["title"], "text": text[:_TEXT_KEPT],
                    "labels": labels, "author": post.get("author", ""), "published_at": post["published_at"],
                    "language": language, "version": int(post.get("version", 0)), "terms": new_scores}
+            if post.get("current_slug"):
+                doc["current_slug"] = post["current_slug"]
         moved = old is not None and doc is not None and old.get("published_at") != doc["published_at"]
         gone = [keys.posting(t, s, slug) for t, s in old_scores.items() if moved or new_scores.get(t) != s]
         fresh = [{**keys.posting(t, s, slug), "slug": slug, "published_at": doc["published_at"]}

@@ -21,9 +21,10 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Final
 
 from chalicelib import mail, signing
-from chalicelib.blog import clock, views
+from chalicelib.blog import clock, slug_aliases, views
 from chalicelib.blog.antispam import AntiSpam
 from chalicelib.blog.notifications import Notifications, image
+from chalicelib.blog.slugs import public_slug
 from chalicelib.blog.tokens import Principal
 from chalicelib.blog.validation import Email, Field, read_fields
 from chalicelib.errors import BadRequest, Forbidden, NotFound
@@ -94,8 +95,12 @@ class Subscriptions:
         """Record a pending subscription (its confirmation is mailed from the stream); the same answer always."""
         address = read_fields(payload, FIELDS)["email"]
         post = self.table.get(keys.post(slug))
+        if post is None or public_slug(post) != slug:  # an old slug (Moved), or a renamed post's current one
+            home = slug_aliases.resolve(self.table, slug, post)
+            post = self.table.get(keys.post(home)) if home != slug else post
         if post is None or not views.is_public(post, clock.now_iso()):
             raise NotFound("there is no post at that address")
+        slug = str(post["slug"])  # subscriptions are filed under the post's first slug, as its comments
         digest, now = self.antispam.email_hash(address), clock.epoch()
         pending = {**keys.subscription(slug, digest), "email": address, "post_slug": slug, "email_hash": digest,
                    "state": PENDING, "requested_at": now, "ttl": now + CONFIRM_SECONDS,

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from chalicelib.blog import clock, counters, records, views
+from chalicelib.blog import clock, counters, records, slug_aliases, views
 from chalicelib.blog.antispam import AntiSpam
 from chalicelib.blog.ids import is_ulid
 from chalicelib.blog.status import Status
@@ -141,7 +141,10 @@ class Threads:
 
     def _reference(self, comment_id: str, on_post: str | None) -> Item | None:
         ref = self.table.get(keys.comment_ref(comment_id)) if is_ulid(comment_id) else None
-        return ref if ref and on_post in (None, ref["post_slug"]) else None
+        if ref is None or on_post in (None, ref["post_slug"]):
+            return ref
+        # A renamed post's comments are filed under its first slug: is ``on_post`` its current one?
+        return ref if slug_aliases.resolve(self.table, on_post, None) == ref["post_slug"] else None
 
     def delete(self, comment_id: str, on_post: str | None = None,
                authorize: Callable[[Item], None] | None = None, public: bool = False) -> None:
