@@ -283,6 +283,7 @@
       this.root = root;
       this.base = options.api.replace(/\/+$/, "");
       this.slug = options.post;
+      this.asked = options.post; // the slug the page names, which may be an old one of a renamed post
       this.sort = SORTS.includes(options.sort) ? options.sort : "oldest";
       this.id = `bc${++instances}`;
       this.comments = new Map(); // id -> comment, as the API describes it
@@ -368,6 +369,9 @@
         post = postReply.data;
         page = pageReply.data;
       }
+      // A renamed post answers its old slug with a redirect, which fetch follows: from now on the
+      // widget reads and writes under the slug the post has now (one request, not a redirect, each time).
+      if (post.slug) this.slug = post.slug;
       this.rules = post.comment_form || null;
       this.count = post.comment_count;
       this.closed = Boolean(post.comments_closed);
@@ -438,7 +442,8 @@
         for (let i = 0; i < localStorage.length; i += 1) {
           const key = localStorage.key(i);
           const kept = key.startsWith("blog-comments:edit:") ? storage.get(key.slice("blog-comments:".length)) : null;
-          if (kept && kept.held && kept.post === this.slug) held.push(key.slice("blog-comments:edit:".length));
+          const ours = kept && (kept.post === this.slug || kept.post === this.asked);
+          if (ours && kept.held) held.push(key.slice("blog-comments:edit:".length));
         }
       } catch {
         return; // no storage, so nothing held is known here
