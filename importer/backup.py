@@ -19,7 +19,7 @@ Not exported, because the restore rebuilds them from the records above:
   label memberships and counts, archive, schedule, post totals and authors' counts
   (chalicelib.blog.post_upkeep, from each post), comment references (from each
   comment), e-mail uniqueness items (from each account), each user's favorites
-  count (from the favorites).
+  count (from the favorites), slug pointers (from each post's ``aliases``).
 Not exported, because they are short-lived (rate windows, duplicate-body and
 idempotency records, sent-notification and daily mail counters: all with a TTL).
 """
@@ -48,7 +48,7 @@ KINDS = ("post", "counts", "comment", "vote", "favorite", "account", "follow", "
 REQUIRED = {"post": ("slug", "status"), "comment": ("id", "post_slug", "status", "created_at"),
             "account": ("username",), "favorite": ("username",)}
 # First part of a key -> not exported: rebuilt on restore, or short-lived.
-REBUILT = ("LABEL", "LABELS", "ARCHIVE", "SCHEDULE", "STATS", "AUTHORS", "COMMENTREF", "EMAIL")
+REBUILT = ("LABEL", "LABELS", "ARCHIVE", "SCHEDULE", "STATS", "AUTHORS", "COMMENTREF", "EMAIL", "SLUG")
 SHORT_LIVED = ("RATE", "VOTERATE", "LOGINFAIL", "SIGNUPRATE", "DUP", "IDEM", "NOTIFIED", "MAILRATE", "FORMUSED")
 
 

@@ -34,10 +34,10 @@ from typing import Any
 
 from rich.progress import Progress
 
-from chalicelib.blog import counters
+from chalicelib.blog import counters, slug_aliases
 from chalicelib.blog.counters import PostChanged
 from chalicelib.blog.post_upkeep import COUNT_FIELDS, CountsMoved, PostUpkeep, SlugTaken, StaleVersion
-from chalicelib.blog.records import RecordError, email_claim
+from chalicelib.blog.records import RecordError, email_claim, post_item
 from chalicelib.blog.status import Status
 from chalicelib.blog.threads import reference
 from chalicelib.store import keys
@@ -50,6 +50,10 @@ from importer.writer import AlreadyImported, digest
 
 _BATCH = 25  # BatchWriteItem's limit
 _ATTEMPTS = 4
+
+
+class _AliasTaken(Exception):
+    """An old slug of a restored post is another post's here."""
 
 
 class _EmailTaken(Exception):
@@ -196,8 +200,13 @@ class Restore:
                         refusal=AlreadyImported())
             for _ in range(_ATTEMPTS):
                 try:
-                    upkeep.save(None, item, [claim])
+                    # Its old slugs' pointers are rebuilt from the post (the export leaves them out).
+                    upkeep.save(None, item, [claim, slug_aliases.unreserved(slug),
+                                             *slug_aliases.restored_writes(item, _AliasTaken())])
                     self.report.written["post"] += 1
+                except _AliasTaken:
+                    item = self._without_taken_aliases(table, item)
+                    continue
                 except AlreadyImported:
                     self.report.kept["post"] += 1
                 except SlugTaken:
@@ -208,6 +217,14 @@ class Restore:
                 break
             else:
                 raise RuntimeError("the blog kept changing while restoring; run the restore again to resume")
+
+    def _without_taken_aliases(self, table: Table, item: Item) -> Item:
+        """The post without the old slugs another post holds here (a merge): it keeps the rest."""
+        taken = slug_aliases.held_elsewhere(table, item)
+        self.report.skipped["post alias: another post's slug here"] += len(taken)
+        aliases = [a for a in item.get("aliases", []) if a not in taken]
+        current = item.get("current_slug") if item.get("current_slug") in aliases else None
+        return post_item({**item, "aliases": aliases, "current_slug": current})
 
     # -- pass 3: the rest ------------------------------------------------------
 

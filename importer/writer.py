@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from chalicelib.blog import clock, counters, records, rendering
+from chalicelib.blog import clock, counters, records, rendering, slug_aliases
 from chalicelib.blog.counters import PostChanged
 from chalicelib.blog.ids import ulid
 from chalicelib.blog.post_upkeep import COUNT_FIELDS, CountsMoved, PostUpkeep, SlugTaken, StaleVersion
@@ -43,6 +43,7 @@ from chalicelib.store import keys
 from chalicelib.store.table import Item, Table, Write, check, item_size, put, update
 from importer.model import SourceComment, SourcePost
 from importer.plan import TOMBSTONE, Placed
+from importer.urls import slug_from_url
 
 _NUMBERED_SLUGS = 50
 _ATTEMPTS = 4
@@ -82,6 +83,10 @@ def _groups(todo: list[tuple[Placed, Item]]) -> Iterable[list[tuple[Placed, Item
             parents.add(parent)
     if group:
         yield group
+
+
+class _AliasTaken(Exception):
+    """The slug a post's old address names is another post's: the post is saved without that alias."""
 
 
 class _Taken(Exception):
@@ -237,16 +242,25 @@ class Writer:
     def _save(self, item: Item, slug: str, source: SourcePost, marker: Write) -> str | None:
         """Save under ``slug``: the slug it got (the earlier run's, when one won a race), or None when taken."""
         assert self.upkeep is not None and self.table is not None and marker.item is not None
-        if item["slug"] != slug:  # the first choice was taken: the same post under the next slug
-            item = records.post_item({**item, "slug": slug})
+        # The slug its old address names, when it got another (taken, or --slugs): kept as an alias, so an
+        # old page's widget (whose data-post is that address's slug) is led to the post (docs/import-export.md).
+        alias = slug_from_url(source.url) if source.url else None
+        alias = alias if alias != slug else None
+        if item["slug"] != slug or alias:  # the first choice was taken: the same post under the next slug
+            item = records.post_item({**item, "slug": slug, "aliases": [alias] if alias else []})
         writes = [Write("Put", item={**marker.item, "slug": slug}, condition=marker.condition,
-                        refusal=marker.refusal)]
+                        refusal=marker.refusal), slug_aliases.unreserved(slug)]
         if source.url_key:
             writes.append(put({**keys.imported(digest("url", source.url_key)), "slug": slug}))
         for _ in range(_ATTEMPTS):
             try:
-                self.upkeep.save(None, item, writes)
+                self.upkeep.save(None, item, writes + (slug_aliases.pointer_writes(alias, slug, _AliasTaken())
+                                                       if alias else []))
                 return slug
+            except _AliasTaken:
+                self.report.notes.append(f"{source.url}: the slug of its address, {alias}, is another post's: "
+                                         "not kept as an alias (see the redirect map)")
+                alias, item = None, records.post_item({**item, "aliases": []})
             except SlugTaken:
                 return None
             except AlreadyImported:

@@ -72,9 +72,32 @@ def rename_writes(old: Item, new: Item) -> list[Write]:
     target, home = public_slug(new), str(new["slug"])
     if target == public_slug(old) or target == home:
         return []
-    return [put(records.slug_alias(target, home), "attribute_not_exists(PK) OR home = :home",
-                refusal=SlugTaken(), home=home),
-            check(keys.post(target), "attribute_not_exists(PK)", refusal=SlugTaken())]
+    return pointer_writes(target, home, SlugTaken())
+
+
+def pointer_writes(alias: str, home: str, refusal: Exception) -> list[Write]:
+    """The pointer that gives post ``home`` the slug ``alias``: refused (``refusal``) when another post holds
+    that slug, as its first slug or through a pointer of its own; a pointer of this post's is taken again."""
+    return [put(records.slug_alias(alias, home), "attribute_not_exists(PK) OR home = :home",
+                refusal=refusal, home=home),
+            check(keys.post(alias), "attribute_not_exists(PK)", refusal=refusal)]
+
+
+def restored_writes(post: Item, refusal: Exception) -> list[Write]:
+    """The pointers of every alias a post brings (a restore, which rebuilds them from the post's ``aliases``)."""
+    return [write for alias in post.get("aliases", []) for write in pointer_writes(str(alias), str(post["slug"]),
+                                                                                   refusal)]
+
+
+def held_elsewhere(table: Table, post: Item) -> list[str]:
+    """The aliases of ``post`` that another post holds here (its first slug, or a pointer of its own)."""
+    home = str(post["slug"])
+    taken = []
+    for alias in post.get("aliases", []):
+        pointer = table.get(keys.slug_alias(str(alias)))
+        if (pointer is not None and pointer["home"] != home) or table.get(keys.post(str(alias))) is not None:
+            taken.append(str(alias))
+    return taken
 
 
 def unreserved(slug: str) -> Write:
