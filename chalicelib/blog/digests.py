@@ -30,6 +30,7 @@ from urllib.parse import quote
 from chalicelib import mail
 from chalicelib.blog import clock, views
 from chalicelib.blog.notifications import EXCERPT_LENGTH, MARKER_TTL_SECONDS, address_hash, newly_visible
+from chalicelib.blog.slugs import public_slug
 from chalicelib.blog.status import Status
 from chalicelib.blog.subscriptions import CONFIRMED, Subscriptions, each_page
 from chalicelib.store import keys
@@ -172,7 +173,7 @@ class Digests:
         return self.table.get(keys.notify_optout(address_hash(address))) is not None
 
     def message(self, address: str, digest: str, post: Item, comments: list[Item], queued: int) -> EmailMessage:
-        slug, title = str(post["slug"]), " ".join(str(post.get("title", "")).split())
+        slug, title = public_slug(post), " ".join(str(post.get("title", "")).split())  # its current slug
         parts = []
         for comment in comments:
             body = str(comment.get("body", "")).strip()

@@ -1,4 +1,4 @@
-"""Slugs that change, and old links that keep working (docs/decisions/slug-aliases.md).
+"""Slugs that change, and old links that keep working (docs/decisions.md, "Slugs that change").
 
 A post's partition is named by its first slug for good: a rename writes the
 new slug on the post (``current_slug``) and a pointer item ``SLUG#<new>`` ->

@@ -40,6 +40,7 @@ from typing import Any
 
 from chalicelib.blog import clock, views
 from chalicelib.blog.notifications import image, newly_held, newly_visible
+from chalicelib.blog.slugs import public_slug
 from chalicelib.blog.status import Status
 from chalicelib.settings import Webhook
 from chalicelib.store import keys
@@ -132,7 +133,7 @@ def event_of(record: Mapping[str, Any]) -> Event | None:
         if (new and new.get("status") == Status.PUBLISHED and not new.get("imported_from")
                 and (old is None or old.get("status") != Status.PUBLISHED)):
             return Event("post.published", f"post.published:{new['slug']}:{new['published_at']}", {
-                "slug": new["slug"], "title": new["title"], "author": new["author"],
+                "slug": public_slug(new), "title": new["title"], "author": new["author"],
                 "published_at": new["published_at"], "summary": new.get("summary", "")})
     return None
 

@@ -7,7 +7,7 @@ Layout (PK / SK):
   POST#<slug>        #POST                    the post: body, HTML and what only its page shows.
                                               <slug> is the post's first slug, its permanent key:
                                               a rename changes the post's current_slug, never
-                                              its partition (docs/decisions/slug-aliases.md)
+                                              its partition (docs/decisions.md)
   SLUG#<slug>        #SLUG                    a slug a post was renamed to (an alias, or its
                                               current slug): the post's permanent key; reserves
                                               the slug for that post
