@@ -59,8 +59,18 @@ def write_one_by_one(table: Table, writes: Sequence[Write]) -> None:
     """
     for index, op in enumerate(writes):
         try:
-            table.write(op)
+            if op.kind == "ConditionCheck":
+                _check(table, op)
+            else:
+                table.write(op)
         except ConditionFailed:
             reasons = ["None"] * len(writes)
             reasons[index] = "ConditionalCheckFailed"
             raise TransactionCancelled(reasons) from None
+
+
+def _check(table: Table, op: Write) -> None:
+    """A ConditionCheck on its own: the seeding writes' only one is that an item is absent (a slug's pointer)."""
+    assert op.key is not None and op.condition == "attribute_not_exists(PK)", op
+    if table.get(op.key) is not None:
+        raise ConditionFailed()

@@ -58,12 +58,13 @@ def test_a_unicode_slug_is_read_percent_encoded(api: Api, blog: Blog, author: st
     assert counts(api, [post]) == {post: 1}
 
 
-def test_a_hundred_posts_are_one_request(api: Api, dynamo: DynamoCalls) -> None:
+def test_a_hundred_posts_are_one_request_and_slugs_not_found_one_more(api: Api, dynamo: DynamoCalls) -> None:
     slugs = [f"post-{n}" for n in range(100)]
     dynamo.clear()
 
     assert counts(api, slugs) == dict.fromkeys(slugs, 0)
-    assert dynamo.operations == ["BatchGetItem"]
+    # The second: the slugs not found may be a renamed post's (their pointers); found ones cost only the first
+    assert dynamo.operations == ["BatchGetItem", "BatchGetItem"]
 
 
 @pytest.mark.parametrize(("query", "says"), [

@@ -68,6 +68,15 @@ def test_counts_answer_for_every_slug_of_a_renamed_post(api: Api, blog: Blog) ->
     assert counts == {"before-rename": 2, "after-rename": 2, "never-was": 0}
 
 
+def test_counts_of_posts_never_renamed_are_one_request(api: Api, blog: Blog, dynamo: DynamoCalls) -> None:
+    author = blog.author()
+    made = [blog.post(author, title=f"Counted {n}")["slug"] for n in range(3)]
+    dynamo.clear()
+
+    assert api.get("/counts?posts=" + ",".join(made)).json["counts"] == dict.fromkeys(made, 0)
+    assert dynamo.operations == ["BatchGetItem"]
+
+
 def test_a_subscription_by_the_current_slug_is_filed_with_the_post(api: Api, blog: Blog) -> None:
     _renamed(api, blog)
 
