@@ -379,9 +379,7 @@
       status: chosenStatus(), published_at: chosenStatus() === "scheduled" && f.at.value ? new Date(f.at.value).toISOString() : null,
       comments_closed: f.closed.checked,
     });
-    const slugEditable = () => !post || post.status === "draft";
     const refresh = () => {
-      f.slug.disabled = !slugEditable();
       f.at.disabled = chosenStatus() !== "scheduled";
     };
     fill(post || { status: "draft" });
@@ -445,7 +443,8 @@
 
     async function save(overwrite) {
       const fields = current();
-      if (!slugEditable() || !fields.slug || (post && fields.slug === post.slug)) delete fields.slug;
+      // A published post may be renamed too: its old slug keeps answering, with a redirect to the new one.
+      if (!fields.slug || (post && fields.slug === post.slug)) delete fields.slug;
       if (fields.status !== "scheduled") delete fields.published_at;
       if (!fields.summary) fields.summary = null;
       message.replaceChildren();
