@@ -230,3 +230,13 @@ def test_realworld_slug_follows_the_title_and_keeps_the_old_one(api: Api, blog: 
     assert clash["slug"] == "taken-title-2"
     assert api.get("/api/articles/how-to-train").json["article"]["slug"] == "taken-title-2"
     assert api.get("/posts/how-to-train").headers["location"] == "/posts/taken-title-2"
+
+
+def test_realworld_keeps_a_chosen_slug_when_the_title_is_sent_unchanged(api: Api, blog: Blog) -> None:
+    author = blog.author()
+    blog.post(author, title="A title", slug="my-chosen-slug")
+
+    same = api.put("/api/articles/my-chosen-slug", {"article": {"title": "A title", "body": "New body."}},
+                   token=author).json["article"]
+
+    assert (same["slug"], same["body"]) == ("my-chosen-slug", "New body.")

@@ -222,11 +222,12 @@ class Posts:
         renames = ([None] if "slug" in fields or "title" not in fields or not slug_from_title
                    else _candidate_slugs(slugify(fields["title"]) or "post"))
         for rename in renames:
-            edit = fields if rename is None else {**fields, "slug": rename}
             for _ in range(_SAVE_ATTEMPTS):
                 now = clock.now_iso()
                 old = self._editable(principal, self._load(slug), if_match, now)
-                new = _edited(old, edit, now)
+                # Only a title that changes renames: a client that sends the title back keeps the slug.
+                retitled = rename is not None and fields["title"] != old["title"]
+                new = _edited(old, {**fields, "slug": rename} if retitled else fields, now)
                 try:
                     self.upkeep.save(old, new, _slug_writes(old, new))
                 except SlugTaken as taken:
