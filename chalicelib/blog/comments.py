@@ -16,7 +16,6 @@ from chalicelib.blog import clock, comment_fragment, counters, moderation, recor
 from chalicelib.blog.antispam import FORM_TOKEN_FIELD, HONEYPOT_FIELD, AntiSpam, body_digest
 from chalicelib.blog.idempotency import Claim, ClaimTaken
 from chalicelib.blog.ids import is_ulid, new_ulid
-from chalicelib.blog.slugs import public_slug
 from chalicelib.blog.status import Status
 from chalicelib.blog.threads import (
     Threads,
@@ -127,14 +126,15 @@ class Comments:
             page = self.table.query(keys.post_partition(slug), sort_from=keys.POST_SUMMARY_SK,
                                     sort_to=keys.COMMENT_PREFIX + END, limit=limit + 1)
             post = page.items[0] if page.items and page.items[0]["SK"] == keys.POST_SUMMARY_SK else None
-            if not resolved and (home := _home(self.table, slug, post)) != slug:  # a renamed post's current slug
+            # A renamed post's current slug: its comments are under its first (slug_aliases.py).
+            if not resolved and (home := slug_aliases.resolve(self.table, slug, post)) != slug:
                 return self._oldest_page(home, limit, start, resolved=True)
             self._require_public(post)
             return post, page.items[1:], page.last_key
         post = None
         if not proven_public:
             post = self.table.get(keys.post_summary(slug))
-            if not resolved and (home := _home(self.table, slug, post)) != slug:
+            if not resolved and (home := slug_aliases.resolve(self.table, slug, post)) != slug:
                 return self._oldest_page(home, limit, start, resolved=True)
             self._require_public(post)
         page = self.table.query(keys.post_partition(slug), sort_from=keys.COMMENT_PREFIX,
@@ -151,7 +151,7 @@ class Comments:
         scope = f"{keys.comments_scope(slug)}|{sort}"
         start = cursors.decode(cursor, scope, self.cursor_key)
         post = self.table.get(keys.post_summary(slug))
-        if (home := _home(self.table, slug, post)) != slug:
+        if (home := slug_aliases.resolve(self.table, slug, post)) != slug:
             slug, post = home, self.table.get(keys.post_summary(home))
         self._require_public(post)
         if sort == "newest":
@@ -217,8 +217,8 @@ class Comments:
         identities = [identity, *("email:" + digest for digest in hashes[1:])] if identity else []
         context = self._read_context(slug, fields.get("parent_id"), identities, claim, confirmations,
                                      principal.username if principal and unchecked else None)
-        if (home := _home(self.table, slug, context.get(_k(keys.post_summary(slug))))) != slug:
-            slug = home  # a renamed post's current slug: its comments are filed under its first
+        if (home := slug_aliases.resolve(self.table, slug, context.get(_k(keys.post_summary(slug))))) != slug:
+            slug = home  # a renamed post's current slug: its comments are under its first
             context = self._read_context(slug, fields.get("parent_id"), identities, claim, confirmations,
                                          principal.username if principal and unchecked else None)
         if principal is not None and unchecked:
@@ -490,9 +490,3 @@ class Comments:
             editor = False
         return views.comment_view(comment, with_body=editor)
 
-
-def _home(table: Table, slug: str, summary: Item | None) -> str:
-    """Where ``slug``'s comments are: its own partition, unless it names a renamed post (slug_aliases.py)."""
-    if summary is not None and public_slug(summary) == slug:
-        return slug
-    return slug_aliases.resolve(table, slug, summary)

@@ -88,11 +88,8 @@ class Posts:
     # -- reading -------------------------------------------------------------
 
     def _load(self, slug: str, deleting: bool = False) -> Item | None:
-        """The post with its counts: one Query of its first two items, the post and its summary item.
-
-        ``slug`` may be the current slug of a renamed post (read from its first slug's partition);
-        an old slug of a public post raises Moved.
-        """
+        """The post with its counts: one Query of its first two items, the post and its summary item
+        (a renamed post's current slug: read from its first slug's partition; an old slug raises Moved)."""
         item = load_with_counts(self.table, slug)
         if item is None or public_slug(item) != slug:
             home = slug_aliases.resolve(self.table, slug, item)
@@ -229,7 +226,7 @@ class Posts:
                 retitled = rename is not None and fields["title"] != old["title"]
                 new = _edited(old, {**fields, "slug": rename} if retitled else fields, now)
                 try:
-                    self.upkeep.save(old, new, _slug_writes(old, new))
+                    self.upkeep.save(old, new, slug_aliases.slug_writes(old, new))
                 except SlugTaken as taken:
                     if rename is not None:
                         break  # that slug is another post's: the next candidate
@@ -339,13 +336,6 @@ def with_counts(items: list[Item]) -> Item | None:
     if len(items) > 1 and items[1]["SK"] == keys.POST_SUMMARY_SK:
         post.update({name: items[1].get(name, 0) for name in COUNT_FIELDS})
     return post
-
-
-def _slug_writes(old: Item, new: Item) -> list[Write]:
-    """What reserves an edited post's new slug: its pointer (a rename), or the check that none holds it (a move)."""
-    if new["slug"] != old["slug"]:
-        return [slug_aliases.unreserved(new["slug"])]
-    return slug_aliases.rename_writes(old, new)
 
 
 def _candidate_slugs(base: str) -> Iterator[str]:

@@ -67,6 +67,13 @@ def renamed(post: Item, target: str) -> None:
     post["current_slug"], post["aliases"] = target, aliases
 
 
+def slug_writes(old: Item, new: Item) -> list[Write]:
+    """What reserves an edited post's new slug: its pointer (a rename), or the check that none holds it (a move)."""
+    if new["slug"] != old["slug"]:
+        return [unreserved(str(new["slug"]))]
+    return rename_writes(old, new)
+
+
 def rename_writes(old: Item, new: Item) -> list[Write]:
     """The pointer that reserves ``new``'s current slug (when it changed), for the save's transaction."""
     target, home = public_slug(new), str(new["slug"])
