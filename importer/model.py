@@ -53,6 +53,10 @@ class SourceComment:
     author_name: str = ""
     author_email: str = ""
     author_website: str = ""
+    # Votes the source counted (Isso's likes, Remark42's and Commento's scores): kept as counts, since
+    # the source keeps no voter this project could count again (Isso a bloom filter, the others ids).
+    likes: int = 0
+    dislikes: int = 0
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

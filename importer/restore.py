@@ -308,7 +308,8 @@ class Restore:
                     post = found  # where the post's counts are
                 elif sort_key.startswith((keys.COMMENT_PREFIX, keys.HELD_PREFIX)):
                     comments[str(found["id"])] = {k: found.get(k) for k in
-                                                 ("SK", "status", "reply_count", "likes", "dislikes")}
+                                                 ("SK", "status", "reply_count", "likes", "dislikes",
+                                                  "imported_likes", "imported_dislikes")}
                     if sort_key.startswith(keys.COMMENT_PREFIX) and found.get("parent_id"):
                         replies[str(found["parent_id"])] += 1
                 elif sort_key.startswith(keys.VOTE_PREFIX):
@@ -327,8 +328,11 @@ class Restore:
         self._compare(f"{slug}: favorites_count", post.get("favorites_count", 0), favorites)
         for comment_id, comment in comments.items():
             self._compare(f"{slug}, comment {comment_id}: reply_count", comment["reply_count"], replies[comment_id])
-            self._compare(f"{slug}, comment {comment_id}: likes", comment["likes"], likes[(comment_id, 1)])
-            self._compare(f"{slug}, comment {comment_id}: dislikes", comment["dislikes"], likes[(comment_id, -1)])
+            # An imported comment's likes start from what its source counted (no voter of it is known here).
+            self._compare(f"{slug}, comment {comment_id}: likes", comment["likes"],
+                          likes[(comment_id, 1)] + int(comment["imported_likes"] or 0))
+            self._compare(f"{slug}, comment {comment_id}: dislikes", comment["dislikes"],
+                          likes[(comment_id, -1)] + int(comment["imported_dislikes"] or 0))
 
     def _compare(self, what: str, stored: Any, counted: int) -> None:
         if int(stored or 0) != counted:

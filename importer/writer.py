@@ -594,7 +594,7 @@ class Writer:
             parent_id = comment_id(self.options.source, placed.parent_ref, parent_created)
         markup = rendering.comment_html_from_html(source.html)
         status = Status.DELETED if placed.status == TOMBSTONE else placed.status
-        return records.comment({
+        fields: records.CommentFields = {
             "id": cid,
             "post_slug": slug,
             "parent_id": parent_id,
@@ -608,12 +608,16 @@ class Writer:
             "notify_replies": False,
             "status": status,
             "created_at": created,
-            "likes": 0,
-            "dislikes": 0,
+            "likes": source.likes,
+            "dislikes": source.dislikes,
             "reply_count": 0,
             "imported_from": self.options.source,
             "source_ref": source.ref,
-        })
+        }
+        if source.likes or source.dislikes:
+            # What the source counted, kept apart: a comment's likes are these plus its readers' votes here.
+            fields["imported_likes"], fields["imported_dislikes"] = source.likes, source.dislikes
+        return records.comment(fields)
 
     def _index_entry(self, item: Item) -> Item | None:
         """The comment's entry in its commenter's index (as the API writes one), when it has an e-mail and a key."""

@@ -47,6 +47,7 @@ if TYPE_CHECKING:
         "notify_replies": bool, "status": str, "created_at": str, "likes": int, "dislikes": int, "reply_count": int,
         "held_because": NotRequired[str | None], "sender": NotRequired[str],
         "imported_from": NotRequired[str], "source_ref": NotRequired[str],
+        "imported_likes": NotRequired[int], "imported_dislikes": NotRequired[int],
     })
     # What an account is made of; account() adds its keys, its indexes and, when new, its id.
     AccountFields = TypedDict("AccountFields", {  # noqa: UP013
@@ -75,7 +76,7 @@ POST_FIELDS: Final = frozenset({
 COMMENT_FIELDS: Final = frozenset({
     "id", "post_slug", "parent_id", "depth", "body", "html", "author_name", "author_user", "author_email",
     "author_website", "notify_replies", "status", "created_at", "edited_at", "likes", "dislikes",
-    "reply_count", "held_because", "spam_by", "sender", *_PROVENANCE})
+    "reply_count", "held_because", "spam_by", "sender", "imported_likes", "imported_dislikes", *_PROVENANCE})
 ACCOUNT_FIELDS: Final = frozenset({
     "account_id", "username", "email", "role", "password_hash", "created_at", "bio", "image", "mail_held_comments",
     "token_version", "kept_session", "kept_at", "deleting", *_PROVENANCE})
@@ -236,6 +237,9 @@ def comment_item(fields: Mapping[str, Any]) -> dict[str, Any]:
         item["edited_at"] = stored_date(item["edited_at"], "edited_at")
     for name in ("depth", "likes", "dislikes", "reply_count"):
         item[name] = whole(item, name)
+    for name in ("imported_likes", "imported_dislikes"):
+        if name in item:
+            item[name] = whole(item, name)
     item.setdefault("parent_id", None)
     if status == Status.DELETED:
         for gone in (*_TOMBSTONE_GONE, "held_because", "spam_by"):

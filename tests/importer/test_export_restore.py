@@ -31,7 +31,7 @@ from importer.model import ImportError_
 from importer.restore import restore
 from infra.table import create_table
 from tests.conftest import PASSWORD, TEST_TABLE, Api, Blog, login
-from tests.importer.steps import everything
+from tests.importer.steps import SAMPLES, everything, import_file
 from tests.settings_steps import Clock
 from tests.throttling_steps import PartialBatches
 
@@ -439,3 +439,19 @@ def test_counts_that_disagree_with_the_file_are_reported(scene: Scene, tmp_path:
 
     assert [m for m in report.mismatches if "comment_count" in m] == [
         f"{scene.slugs[4]}: comment_count is 4, but 3 items count for it"]
+
+
+def test_imported_likes_and_the_votes_cast_here_come_back_and_agree(api: Api, tmp_path: Path) -> None:
+    """Given an Isso thread whose likes came in as counts, and a reader here who voted on top of them,"""
+    import_file(SAMPLES / "isso" / "isso-comments.db")
+    alice = api.get("/posts/hello-world/comments").json["items"][0]
+    assert api.post(f"/comments/{alice['id']}/vote", {"value": -1}, headers={"X-Voter-Token": "r1"}).status == 200
+    exported = tmp_path / "blog.jsonl"
+    _export(exported)
+    _fresh_table()
+
+    report = restore(exported, _table())  # when the blog is exported and restored,
+
+    assert report.mismatches == []  # then the count check adds the imported counts to the votes it finds,
+    restored = api.get("/posts/hello-world/comments").json["items"][0]
+    assert (restored["likes"], restored["dislikes"]) == (2, 2)  # and the thread shows both
