@@ -63,6 +63,15 @@ class SourceComment:
 
 
 @dataclass(frozen=True)
+class SourceAuthor:
+    """A post author's address as the source keeps it (WordPress's ``wp:author``, Ghost's users), by the name
+    the posts give (``SourcePost.author``): the account made for them gets it, so a password reset reaches them."""
+
+    name: str
+    email: str
+
+
+@dataclass(frozen=True)
 class Skipped:
     """An entry of the file deliberately not imported (a template, a trashed post), by kind."""
 
@@ -84,4 +93,4 @@ class Note:
     text: str
 
 
-Record = SourcePost | SourceComment | Skipped | Alias | Note
+Record = SourcePost | SourceComment | SourceAuthor | Skipped | Alias | Note
