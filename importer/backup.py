@@ -22,8 +22,8 @@ Not exported, because the restore rebuilds them from the records above:
   comment), e-mail uniqueness items (from each account), each user's favorites
   count (from the favorites), a subscription's entry under its address (from the
   subscription).
-Not exported, because they are derived and rebuilt by ``make migrate`` (or the stream,
-  on a deployed stage): the search index (each post's search document and postings).
+Not exported, because the restore indexes each post again (as the stream does): the
+  search index (each post's search document and postings).
 Not exported, because they are short-lived (rate windows, duplicate-body and
 idempotency records, sent-notification and daily mail counters, mailed links and
 requests, digests waiting to go, Akismet checks and webhook deliveries: all with a TTL).
