@@ -61,7 +61,7 @@ RULES_ONLY_DESCRIBED: tuple[tuple[str, str, str], ...] = (
     ("password", "repeats itself or runs in sequence", "repeats itself or runs in sequence"),
     ("published_at", "is in the future: use status 'scheduled'", "in the past for `published`"),
     ("published_at", "must be a future date-time for a scheduled post", "in the future for `scheduled`"),
-    ("slug", "is fixed once a post has been published", "incompatible with a post that is or was published"),
+    ("slug", "this post has had 20 slugs already", "as an alias (at most 20)"),
     ("parent_id", "is not a comment on this post", "The id of a comment on the same post"),
     ("label", "cannot be combined with", "Incompatible with `author`, `month`"),
     ("month", "cannot be combined with", "Incompatible with `label`, `status=draft`"),
