@@ -45,13 +45,18 @@ class Setting(Generic[T]):
     reads the value's type from the kind.
     """
 
-    __slots__ = ("attribute", "default", "description", "kind", "variable")
+    __slots__ = ("attribute", "default", "description", "kind", "optional", "parameter", "variable")
 
-    def __init__(self, variable: str, kind: Kind[T], default: str, description: str) -> None:
+    def __init__(self, variable: str, kind: Kind[T], default: str, description: str, *, parameter: str = "",
+                 optional: bool = False) -> None:
         self.variable: Final = variable
         self.kind: Final = kind
         self.default: Final = default
         self.description: Final = description
+        # A secret's SSM parameter, <SECRETS_PARAMETER_PATH>/<parameter> (settings.with_secrets); an optional one
+        # is read when it is there, never required.
+        self.parameter: Final = parameter
+        self.optional: Final = optional
         self.attribute = ""
 
     def __set_name__(self, owner: type, name: str) -> None:

@@ -48,21 +48,25 @@ class Settings:
     stage = Setting("STAGE", TEXT, "dev", "the stage's name, set by each stage in `.chalice/config.json`")
     table_name = Setting("TABLE_NAME", TEXT, "blog", "the DynamoDB table; each stage names its own (`blog-<stage>`)")
     jwt_secret = Setting("JWT_SECRET", SECRET, "", "signs account tokens; see [keys](security.md) for what "
-                         "rotating each secret breaks")
-    edit_token_key = Setting("EDIT_TOKEN_KEY", SECRET, "", "signs comments' edit tokens, and (derived) page cursors")
+                         "rotating each secret breaks", parameter="jwt-secret")
+    edit_token_key = Setting("EDIT_TOKEN_KEY", SECRET, "", "signs comments' edit tokens, and (derived) page cursors",
+                             parameter="edit-token-key")
     # Long-lived, unlike the edit tokens' key.
     hash_key = Setting("HASH_KEY", SECRET, "", "keys the stored hashes of addresses and e-mails, and comment-form "
-                       "tokens; meant to live as long as the table")
+                       "tokens; meant to live as long as the table", parameter="hash-key")
     hash_key_previous = Setting("HASH_KEY_PREVIOUS", SECRET, "", "the `HASH_KEY` before the last rotation, during "
-                                "its grace period (`make rotate-key`): hashes stored with it are still found")
+                                "its grace period (`make rotate-key`): hashes stored with it are still found",
+                                parameter="hash-key-previous", optional=True)
     # Mail links must outlive edit tokens: a key of their own.
     mail_link_key = Setting("MAIL_LINK_KEY", SECRET, "", "signs the links in mail: unsubscribe, confirm an address, "
-                            "moderate by mail, data requests")
+                            "moderate by mail, data requests", parameter="mail-link-key")
     webhook_secret = Setting("WEBHOOK_SECRET", SECRET, "", "the key webhook requests are signed with; required "
-                             "(≥ 32 characters) only when `WEBHOOKS` names a receiver")
+                             "(≥ 32 characters) only when `WEBHOOKS` names a receiver",
+                             parameter="webhook-secret")
     akismet_key = Setting("AKISMET_KEY", STRIPPED_SECRET, "", "an Akismet API key: new comments are checked from "
                           "the stream and moderators' verdicts sent back; off when empty; on a deployed stage the "
-                          "SSM parameter `akismet-key` (see [Akismet](akismet.md))")
+                          "SSM parameter `akismet-key` (see [Akismet](akismet.md))",
+                          parameter="akismet-key", optional=True)
     # Only tests point it elsewhere.
     akismet_url = Setting("AKISMET_URL", AKISMET_BASE, "", "Akismet's REST base when empty "
                           "`https://rest.akismet.com/1.1`; https only (http only to `127.0.0.1`/`localhost`, "
@@ -222,11 +226,11 @@ def stream_arn(env: Mapping[str, str] = os.environ) -> str:
 # Deployed stages keep their secrets in SSM Parameter Store, as SecureString
 # parameters <SECRETS_PARAMETER_PATH>/<name> (deploy/bootstrap.py makes them).
 # A value in the environment wins, so the local runner and the tests need no SSM.
-SECRET_PARAMETERS = {"JWT_SECRET": "jwt-secret", "EDIT_TOKEN_KEY": "edit-token-key", "HASH_KEY": "hash-key",
-                     "MAIL_LINK_KEY": "mail-link-key", "WEBHOOK_SECRET": "webhook-secret"}
-# Present only during a rotation's grace period (deploy/rotate.py): read when there, never required.
-# AKISMET_KEY: only on stages that use Akismet (put there by the operator: docs, Akismet).
-OPTIONAL_SECRET_PARAMETERS = {"HASH_KEY_PREVIOUS": "hash-key-previous", "AKISMET_KEY": "akismet-key"}
+# Both maps are read from the declarations: variable -> parameter.
+SECRET_PARAMETERS: Final = {s.variable: s.parameter for s in DECLARED if s.parameter and not s.optional}
+# Read when there, never required: HASH_KEY_PREVIOUS only during a rotation's grace period (deploy/rotate.py),
+# AKISMET_KEY only on stages that use Akismet (put there by the operator: docs, Akismet).
+OPTIONAL_SECRET_PARAMETERS: Final = {s.variable: s.parameter for s in DECLARED if s.parameter and s.optional}
 
 
 def with_secrets(env: Mapping[str, str]) -> Mapping[str, str]:

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from chalicelib.errors import ConfigurationError
-from chalicelib.settings import DECLARED, Settings, load_settings
+from chalicelib.settings import DECLARED, OPTIONAL_SECRET_PARAMETERS, SECRET_PARAMETERS, Settings, load_settings
 from devtools.settings_page import rewritten
 
 PAGE = Path(__file__).resolve().parents[1] / "docs" / "settings.md"
@@ -87,6 +87,14 @@ def test_each_setting_is_declared_once_and_loaded_into_its_attribute() -> None:
     for setting in DECLARED:
         assert getattr(type(loaded), setting.attribute) is setting
         assert setting.attribute in vars(loaded), f"{setting.variable} is not loaded"
+
+
+def test_every_secret_names_its_ssm_parameter() -> None:
+    secrets = {s.variable: s.parameter for s in DECLARED if s.kind.name == "secret"}
+    assert secrets["JWT_SECRET"] == "jwt-secret" and len(secrets) >= 7
+    assert all(secrets.values()), "a secret with no SSM parameter is never made by make bootstrap"
+    assert set(SECRET_PARAMETERS) | set(OPTIONAL_SECRET_PARAMETERS) == set(secrets)
+    assert set(OPTIONAL_SECRET_PARAMETERS) == {"HASH_KEY_PREVIOUS", "AKISMET_KEY"}
 
 
 def test_settings_are_frozen_and_replace_makes_a_changed_copy() -> None:
