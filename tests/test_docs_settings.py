@@ -22,7 +22,7 @@ from devtools.settings_page import rewritten
 
 PAGE = Path(__file__).resolve().parents[1] / "docs" / "settings.md"
 # Settings read outside load_settings (by the deploy shell and the secrets loader), in their own section.
-READ_ELSEWHERE = {"SECRETS_PARAMETER_PATH", "STREAM_ARN"}
+READ_ELSEWHERE = {"SECRETS_PARAMETER_PATH", "STREAM_ARN", "ROUTE_METRICS"}
 # Types whose parser refuses an arbitrary word; the others (text, secret, list) take any string.
 CHECKED_TYPES = {"boolean", "integer", "rate", "cache times", "choice", "URL", "address", "receivers"}
 TYPES = CHECKED_TYPES | {"text", "secret", "list"}
