@@ -296,12 +296,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")),
                         help="which `make run` stack (its PORT); default $PORT or 8000")
     args = parser.parse_args(argv)
-    from importer.cli import email_hasher, local_target, stage_target
-    from importer.model import ImportError_
+    from deploy.stage_config import StageError
+    from deploy.targets import email_hasher, local_target, stage_target
 
     try:
         table = stage_target(args.stage) if args.stage else local_target(args.port, required=True)
-    except ImportError_ as error:
+    except StageError as error:
         print(f"make migrate: {error}", file=sys.stderr)
         return 2
     assert table is not None
