@@ -122,7 +122,7 @@ class CommentSearch:
 
     def handle(self, records: Iterable[Mapping[str, Any]]) -> int:
         """Follow the comments a batch of stream records changed; how many. Never raises."""
-        from chalicelib.blog.notifications import image
+        from chalicelib.blog.stream_records import image
 
         done = 0
         for record in records:
