@@ -26,6 +26,7 @@ from chalicelib.settings import Settings
 from chalicelib.store import keys
 from chalicelib.store.client import dynamodb_client
 from chalicelib.store.table import Table
+from deploy.migrate import index_comment_search
 from importer.backup import FORMAT, NO_PASSWORD
 from importer.export import export_table, write_export
 from importer.model import ImportError_
@@ -113,8 +114,9 @@ class Scene:
         assert api.post(f"/api/articles/{third}/favorite", token=self.carol).status == 200
         assert api.post("/api/profiles/alice/follow", token=self.carol).status == 200
         assert api.post("/api/profiles/bob/follow", token=self.carol).status == 200
-        for slug in self.slugs:  # what the table's stream does on a stage: each post in the search index
+        for slug in self.slugs:  # what the table's stream does on a stage: each post in the search index,
             services_module.services().search.reindex(slug, _table().get(keys.post(slug)))
+        index_comment_search(_table())  # and each comment in the moderators' comment search
 
     def reads(self) -> list[Read]:
         """Every public and admin GET worth comparing; lists at limit=2 so cursors are followed."""
