@@ -149,7 +149,7 @@ def table_settings_from_templates() -> None:
     if getattr(original, "applies_settings", False):
         return
 
-    def create(cls: type[Table], resource_name: str, cloudformation_json: dict[str, Any], account_id: str,
+    def create(cls: type[Table], /, resource_name: str, cloudformation_json: dict[str, Any], account_id: str,
                region_name: str, **kwargs: Any) -> Table:
         table = original(resource_name, cloudformation_json, account_id, region_name, **kwargs)
         properties = cloudformation_json["Properties"]
