@@ -22,12 +22,13 @@ import pytest
 import requests
 
 from deploy import stages
+from deploy.backups import main as backups_main
 from deploy.backups import restore
 from deploy.bootstrap import BootstrapError, bootstrap, current_template, stack_table, teardown
 from deploy.stages import CHALICE_CONFIG
 from deploy.switch import SwitchError, stage_tags, switch
 from devtools.moto_server import MotoServer
-from infra.table import create_table_params
+from infra.table import create_table, create_table_params
 
 STAGE = stages.load("dev")
 POST = {"PK": {"S": "POST#hello"}, "SK": {"S": "#POST"}, "title": {"S": "Hello"}}
@@ -240,3 +241,22 @@ def test_the_moto_server_restores_the_table_as_it_was_at_the_time(account: Accou
 
     assert account.dynamodb.scan(TableName=target)["Items"] == [POST]
     assert len(account.dynamodb.scan(TableName=STAGE.table_name)["Items"]) == 2
+
+
+def test_restore_with_switch_that_is_refused_says_the_table_is_restored_but_not_in_use(
+        account: Account, server: MotoServer, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    for name, value in (("AWS_ENDPOINT_URL", server.url), ("AWS_ACCESS_KEY_ID", "testing"),
+                        ("AWS_SECRET_ACCESS_KEY", "testing"), ("AWS_DEFAULT_REGION", "us-east-1")):
+        monkeypatch.setenv(name, value)
+    prod = stages.load("prod")  # a stage without a data stack, as on the package path
+    create_table(account.dynamodb, prod.table_name)
+    config = CHALICE_CONFIG.read_text()
+
+    status = backups_main(["restore", "--stage", "prod", "--time", "latest", "--switch"])
+
+    assert status == 1
+    error = capsys.readouterr().err
+    assert "is restored, but the stage was not switched to it" in error and "make bootstrap" in error
+    assert any(t.startswith(f"{prod.table_name}-restored-") for t in account.dynamodb.list_tables()["TableNames"])
+    assert CHALICE_CONFIG.read_text() == config

@@ -27,7 +27,7 @@ import requests
 from deploy.stages import API_HANDLER
 from devtools.deploy_check import controls
 from devtools.deploy_check.check import ADMIN, Check, CheckFailed, make, project_copy
-from devtools.deploy_check.walkthrough import call, walkthrough
+from devtools.deploy_check.walkthrough import call, proxy_event, walkthrough
 from devtools.moto_server import MotoServer
 from infra.table import create_table_params
 
@@ -51,16 +51,10 @@ def _answers(check: Check, project: Path, later_slug: str) -> dict[str, Any]:
     try:
         api = functions[API_HANDLER].invoke
         return {"slugs": [p["slug"] for p in call(api, 200, "GET", "/posts")["items"]],
-                "later": api(_event_for(later_slug))["statusCode"]}
+                "later": api(proxy_event("GET", "/posts/{slug}", params={"slug": later_slug}))["statusCode"]}
     finally:
         for function in functions.values():
             function.close()
-
-
-def _event_for(slug: str) -> dict[str, Any]:
-    from devtools.deploy_check.walkthrough import proxy_event
-
-    return proxy_event("GET", "/posts/{slug}", params={"slug": slug})
 
 
 @pytest.fixture(scope="module")
