@@ -260,3 +260,16 @@ def test_restore_with_switch_that_is_refused_says_the_table_is_restored_but_not_
     assert "is restored, but the stage was not switched to it" in error and "make bootstrap" in error
     assert any(t.startswith(f"{prod.table_name}-restored-") for t in account.dynamodb.list_tables()["TableNames"])
     assert CHALICE_CONFIG.read_text() == config
+
+
+def test_a_switch_interrupted_before_its_record_is_finished_by_running_it_again(account: Account) -> None:
+    target = account.restored()
+    config = account.config.read_text()
+    switch(account.stage(), target, account.dynamodb, account.cfn, quiet, account.config)
+    account.config.write_text(config)  # as if the stack had moved but config.json was never written
+    template = current_template(account.cfn, STAGE.data_stack_name)
+
+    switch(account.stage(), target, account.dynamodb, account.cfn, quiet, account.config)
+
+    assert account.table_name() == target
+    assert current_template(account.cfn, STAGE.data_stack_name) == template
