@@ -31,7 +31,7 @@ class Settings(Value):
         "edit_window_seconds", "gravatar", "hash_key", "hash_key_previous", "jwt_secret", "login_account_limit",
         "login_address_limit",
         "mail_link_key", "max_links", "max_reply_depth", "min_form_seconds", "moderation", "notifications",
-        "notify_from", "notify_rate_limit", "open_authoring", "password_cost", "preview_rate_limit",
+        "notify_from", "notify_rate_limit", "open_authoring", "password_cost", "preview_rate_limit", "reactions",
         "require_form_token", "signup_rate_limit", "site_url", "stage", "subscription_digest_seconds", "table_name",
         "token_ttl_seconds",
         "vote_rate_limit", "webhook_secret", "webhooks",
@@ -78,7 +78,8 @@ class Settings(Value):
                  webhook_secret: str,
                  cache_times: dict[str, tuple[int, int, int]],
                  akismet_key: str = "",
-                 akismet_url: str = "") -> None:
+                 akismet_url: str = "",
+                 reactions: tuple[str, ...] = ()) -> None:
         self.stage: Final = stage
         self.table_name: Final = table_name
         self.jwt_secret: Final = jwt_secret
@@ -141,6 +142,8 @@ class Settings(Value):
         # stage) and the REST endpoint's base, which only tests point elsewhere.
         self.akismet_key: Final = akismet_key
         self.akismet_url: Final = akismet_url or AKISMET_URL
+        # The emoji readers may react with (blog/reactions.py), in the order the widget shows them; () is off.
+        self.reactions: Final = reactions
 
     def __repr__(self) -> str:
         # Never the secrets, should settings ever reach a log.
@@ -241,6 +244,47 @@ def _akismet_url(raw: str) -> str:
         raise ConfigurationError(f"AKISMET_URL: {raw!r} must be an https URL with no trailing slash "
                                  "(http only to 127.0.0.1 or localhost)")
     return raw
+
+
+DEFAULT_REACTIONS: Final = "\U0001f44d,\u2764\ufe0f,\U0001f602,\U0001f62e,\U0001f622"  # 👍 ❤️ 😂 😮 😢
+MAX_REACTIONS: Final = 12
+_SKIN_TONES = range(0x1F3FB, 0x1F400)
+_REGIONAL = range(0x1F1E6, 0x1F200)
+_TAGS = range(0xE0020, 0xE007F)
+
+
+def _one_emoji(text: str) -> bool:
+    """One emoji a reader sees as one picture: a symbol with an optional skin tone or emoji-style selector,
+    such pictures joined by ZWJ, a flag (two regional indicators) or a tag sequence (🏴 + tags + cancel tag)."""
+    import unicodedata
+
+    if not 1 <= len(text) <= 16:
+        return False
+    if len(text) == 2 and all(ord(c) in _REGIONAL for c in text):
+        return True
+    for part in text.split("\u200d"):
+        if not part or unicodedata.category(part[0]) != "So" or ord(part[0]) in _REGIONAL:
+            return False
+        rest = part[1:]
+        if rest[:1] == "\ufe0f" or (rest and ord(rest[0]) in _SKIN_TONES):
+            rest = rest[1:]
+        if rest and rest[-1] == "\U000e007f" and all(ord(c) in _TAGS for c in rest[:-1]):
+            rest = ""
+        if rest:
+            return False
+    return True
+
+
+def _reactions(raw: str) -> tuple[str, ...]:
+    """REACTIONS: up to MAX_REACTIONS distinct emoji, comma-separated; empty turns reactions off."""
+    found = tuple(part.strip() for part in raw.split(",") if part.strip())
+    wrong = [emoji for emoji in found if not _one_emoji(emoji)]
+    if wrong:
+        raise ConfigurationError(f"REACTIONS: {wrong[0]!r} is not one emoji (one per comma, such as "
+                                 f"{DEFAULT_REACTIONS.replace(',', ' ')})")
+    if len(found) > MAX_REACTIONS or len(set(found)) != len(found):
+        raise ConfigurationError(f"REACTIONS: at most {MAX_REACTIONS} emoji, each once")
+    return found
 
 
 def _bool(raw: str, name: str) -> bool:
@@ -375,6 +419,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
                      for name, default in DEFAULT_CACHE_TIMES.items()},
         akismet_key=env.get("AKISMET_KEY", "").strip(),
         akismet_url=_akismet_url(env.get("AKISMET_URL", "").strip()),
+        reactions=_reactions(env.get("REACTIONS", DEFAULT_REACTIONS)),
     )
 
 
