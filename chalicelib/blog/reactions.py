@@ -30,12 +30,15 @@ from chalicelib.blog.antispam import AntiSpam
 from chalicelib.blog.status import Status
 from chalicelib.blog.threads import Threads
 from chalicelib.blog.tokens import Principal
-from chalicelib.blog.validation import Choice, Field, Flag, read_fields
+from chalicelib.blog.validation import Field, Flag, Text, read_fields
 from chalicelib.errors import Conflict, Invalid, NotFound
 from chalicelib.store import keys
 from chalicelib.store.keys import Key
 from chalicelib.store.table import ConditionFailed, Item, Table, TransactionCancelled, Write, check, delete, put, update
 
+# The emoji's shape here (a REACTIONS entry is at most 16 code points, settings.py); which emoji, in the service.
+REACTION_FIELDS = {"emoji": Field(Text(16, min_length=1, strip=False), required=True),
+                   "active": Field(Flag(), required=True)}
 POST_TARGET = "post"  # the target of a reaction on the post itself (a comment's is its ulid)
 _ATTEMPTS = 6
 _COUNTS = "reactions"  # the map attribute, on the comment item or the post's summary item
@@ -55,13 +58,14 @@ class Reactions:
         self.table = table
         self.threads = threads
         self.antispam = antispam
-        self.fields = {"emoji": Field(Choice(kinds), required=True), "active": Field(Flag(), required=True)}
         self.kinds = kinds
 
     def _read(self, payload: Any) -> tuple[str, bool]:
         if not self.kinds:
             raise NotFound("reactions are off on this blog")
-        fields = read_fields(payload, self.fields)
+        fields = read_fields(payload, REACTION_FIELDS)
+        if fields["emoji"] not in self.kinds:  # exactly: a lookalike of one is not it
+            raise Invalid.field("emoji", "must be one of " + " ".join(self.kinds))
         return str(fields["emoji"]), bool(fields["active"])
 
     # -- reacting -----------------------------------------------------------------------
