@@ -108,10 +108,12 @@ class Scene:
             assert api.post(f"/comments/{top['id']}/vote", {"value": value}, token=token).status == 200
         assert api.post(f"/comments/{reply['id']}/vote", {"value": -1}, token=self.dave).status == 200
         # Reactions on the post and a comment, from an account and from a browser's voter token.
-        for path, token, voter in ((f"/posts/{first}", self.carol, None), (f"/comments/{top['id']}", None, "b1"),
-                                   (f"/comments/{top['id']}", self.dave, None)):
-            assert api.post(f"{path}/reactions", {"emoji": "\u2764\ufe0f", "active": True}, token=token,
-                            headers={"X-Voter-Token": voter} if voter else {}).status == 200
+        reactors: list[tuple[str, str | None, dict[str, str]]] = [
+            (f"/posts/{first}", self.carol, {}), (f"/comments/{top['id']}", None, {"X-Voter-Token": "b1"}),
+            (f"/comments/{top['id']}", self.dave, {})]
+        for path, reactor, headers in reactors:
+            assert api.post(f"{path}/reactions", {"emoji": "\u2764\ufe0f", "active": True}, token=reactor,
+                            headers=headers).status == 200
         for token in (self.carol, self.dave):
             assert api.post(f"/api/articles/{first}/favorite", token=token).status == 200
         assert api.post(f"/api/articles/{third}/favorite", token=self.carol).status == 200
