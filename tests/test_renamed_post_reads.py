@@ -132,3 +132,16 @@ def test_a_renamed_posts_old_slug_costs_one_read_and_its_current_slug_three_more
     assert api.get("/posts/after-rename").status == 200
 
     assert (old, len(dynamo.operations)) == (1, 4)
+
+
+def test_a_reaction_by_the_current_slug_counts_on_the_post(api: Api, blog: Blog) -> None:
+    _renamed(api, blog)
+    kinds = api.get("/posts/after-rename?embed=comments").json["comment_form"]["reactions"]
+
+    reacted = api.post("/posts/after-rename/reactions", {"emoji": kinds[0], "active": True})
+    moved = api.post("/posts/before-rename/reactions", {"emoji": kinds[0], "active": True})
+
+    assert reacted.status == 200, reacted.body
+    assert reacted.json["post"] == "after-rename"
+    assert api.get("/posts/after-rename").json["reactions"] == {kinds[0]: 1}
+    assert (moved.status, moved.headers["location"]) == (308, "/posts/after-rename/reactions")

@@ -111,22 +111,15 @@ class Posts:
             raise Invalid.field("embed", "can only be 'comments'")
         # Checked with or without embed (as documented): a bad page size is refused wherever it is sent.
         limit = page_limit(query.get("comments_limit"), name="comments_limit", maximum=MAX_THREAD_PAGE_SIZE)
-        if query.get("embed") != "comments":
-            item = self._visible(self._load(slug), principal, now)
-            return views.post_view(item, now, self.close_after_days), _etag(item)
-        return self._with_thread(principal, slug, limit, now)
-
-    def shown(self, principal: Principal | None, slug: str) -> tuple[dict[str, Any], str]:
-        """The post as the API shows it, and its first slug (where its favorites are filed)."""
-        now = clock.now_iso()
-        item = self._visible(self._load(slug), principal, now)
-        return views.post_view(item, now, self.close_after_days), str(item["slug"])
-
-    def _with_thread(self, principal: Principal | None, slug: str, limit: int,
-                     now: str) -> tuple[dict[str, Any], str]:
-        page = self._with_comments(slug, limit)
+        embed = query.get("embed") == "comments"
+        page = self._read(slug, embed, limit)
         item = self._visible(with_counts(page.items), principal, now)
         view = views.post_view(item, now, self.close_after_days)
+        # Reaction counts (blog/reactions.py) are on the summary item, read here, never copied onto the post.
+        summary = page.items[1] if len(page.items) > 1 and page.items[1]["SK"] == keys.POST_SUMMARY_SK else {}
+        view["reactions"] = views.reaction_counts(summary)
+        if not embed:
+            return view, _etag(item)
         if views.is_public(item, now):
             view["comments"] = [views.comment_view(c) for c in page.items
                                 if str(c["SK"]).startswith(keys.COMMENT_PREFIX)]
@@ -140,14 +133,21 @@ class Posts:
             view["comment_form"] = self.comment_rules()
         return view, _etag(item)
 
-    def _with_comments(self, slug: str, limit: int, resolved: bool = False) -> Page:
+    def shown(self, principal: Principal | None, slug: str) -> tuple[dict[str, Any], str]:
+        """The post as the API shows it, and its first slug (where its favorites are filed)."""
+        now = clock.now_iso()
+        item = self._visible(self._load(slug), principal, now)
+        return views.post_view(item, now, self.close_after_days), str(item["slug"])
+
+    def _read(self, slug: str, embed: bool, limit: int, resolved: bool = False) -> Page:
         # One Query: the post item sorts first in its partition, its summary item (counts) next, its comments after.
         page = self.table.query(keys.post_partition(slug), sort_from=keys.POST_SK,
-                                sort_to=keys.COMMENT_PREFIX + END, limit=limit + 2)
+                                sort_to=keys.COMMENT_PREFIX + END if embed else keys.POST_SUMMARY_SK,
+                                limit=limit + 2 if embed else 2)
         found = with_counts(page.items)
-        if not resolved and (found is None or public_slug(found) != slug):
+        if not resolved and (found is None or public_slug(found) != slug):  # renamed: slug_aliases.py
             home = slug_aliases.resolve(self.table, slug, found)
-            return self._with_comments(home, limit, resolved=True) if home != slug else page
+            return self._read(home, embed, limit, resolved=True) if home != slug else page
         return page
 
     # -- writing -------------------------------------------------------------
