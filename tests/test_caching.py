@@ -58,6 +58,7 @@ EXPECTED_CLASSES = {
     "/me/export": None,  # one person's own data
     "/data-requests/confirm": None,
     "/auth/password-reset/confirm": None,
+    "/auth/email-link/confirm": None,
     "/subscriptions/confirm": None,
     "/subscriptions/unsubscribe": None,
     "/api/user": None,

@@ -30,6 +30,7 @@ from chalicelib.store import keys
 from tests.conftest import ADMIN as ADMIN_NAME
 from tests.conftest import Api, Blog, Reply
 from tests.openapi_document import Operation, check_reply, load_document, operations, resolve
+from tests.sign_in_steps import sign_in_link
 
 
 class Send:
@@ -593,6 +594,28 @@ def reset_password(scene: Scene, send: Send) -> None:
     scene.blog.user("formfiller")
     send(query="token=" + reset_link("formfiller"), raw=b"password=a+third+passphrase",
          headers={"Content-Type": "application/x-www-form-urlencoded"})
+
+
+@step("post", "/auth/email-link")
+def request_email_link(scene: Scene, send: Send) -> None:
+    send(body={"email": "newcomer@example.com", "return_to": "https://blog.test.example/posts/hello"})
+    send(body={"email": "newcomer@example.com", "return_to": "https://elsewhere.example/"})  # 422
+
+
+@step("get", "/auth/email-link/confirm")
+def show_email_link(scene: Scene, send: Send) -> None:
+    send(query="token=" + sign_in_link(clock.epoch() + 60))
+    send()  # 400: no token
+    send(query="token=forged.token")  # 403
+
+
+@step("post", "/auth/email-link/session")
+def sign_in_by_email_link(scene: Scene, send: Send) -> None:
+    token = sign_in_link(clock.epoch() + 60, "linked@example.com")
+    send(body={"token": token})  # 422: a new reader names themselves
+    send(body={"token": token, "username": "root"})  # 409: reserved
+    send(body={"token": token, "username": "linked"})
+    send(body={"token": token, "username": "linked"})  # 403: spent
 
 
 # -- the widget and the demo blog -------------------------------------------------------------------

@@ -287,6 +287,20 @@ def email_claim(email: str, username: str) -> dict[str, Any]:
     return {**keys.email(email), "username": username}
 
 
+def sign_in_request(request_id: str, email: str, return_to: str, ttl: int) -> dict[str, Any]:
+    """A request for a mailed sign-in link (blog/email_sign_in.py), for the stream to mail."""
+    return {**keys.sign_in_request(request_id), "email": email, "return_to": return_to, "ttl": ttl}
+
+
+def sign_in_link(link_id: str, email: str, return_to: str, ttl: int, account: Mapping[str, Any] | None) -> dict[
+        str, Any]:
+    """A mailed sign-in link until its use deletes it: the account it was mailed for (its id and token_version),
+    none when it makes one."""
+    bound = {"account_id": account["account_id"], "token_version": int(account.get("token_version", 0))} \
+        if account else {}
+    return {**keys.sign_in_link(link_id), "email": email, "return_to": return_to, "ttl": ttl, **bound}
+
+
 def vote(slug: str, comment_id: str, voter: str, value: int, at: str) -> dict[str, Any]:
     """One voter's vote; a signed-in voter's ("user:<name>") is in their votes' index, for their own data."""
     if value not in (1, -1):
