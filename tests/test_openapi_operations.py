@@ -164,6 +164,13 @@ def update_me(scene: Scene, send: Send) -> None:
     send(body={"mail_held_comments": True}, token=scene.blog.user())  # 403: a reader has no posts
 
 
+@step("post", "/auth/sign-out")
+def sign_out(scene: Scene, send: Send) -> None:
+    token = scene.blog.user()
+    send(token=token)
+    send(token=token)  # 401: that session ended
+
+
 @step("post", "/auth/sign-out-everywhere")
 def sign_out_everywhere(scene: Scene, send: Send) -> None:
     token = scene.blog.user()

@@ -46,6 +46,12 @@ def sign_out_everywhere() -> Response:
     return Response(body="", status_code=204)
 
 
+@auth.route("/auth/sign-out", methods=["POST"])
+def sign_out() -> Response:
+    services().accounts.sign_out(signed_in(auth.current_request))
+    return Response(body="", status_code=204)
+
+
 @auth.route("/users/{username}/role", methods=["PUT"])
 def set_role(username: str) -> dict[str, Any]:
     request = auth.current_request

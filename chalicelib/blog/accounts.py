@@ -46,6 +46,8 @@ _USERNAME = lazy(r"^[A-Za-z0-9][A-Za-z0-9_.-]{2,31}$")
 # whose password was given this recently: a token found in a browser's storage
 # or a log then cannot take the account over for the rest of its life.
 RECENT_SIGN_IN_SECONDS = 15 * 60
+# Sessions signed out one by one, kept on the account until the next sign-out everywhere clears them.
+MAX_ENDED_SESSIONS = 50
 
 
 class Username(Text):
@@ -231,7 +233,21 @@ class Accounts:
 
     def sign_out_everywhere(self, principal: Principal) -> None:
         """Revoke every token of the account, this one included."""
-        self._revoke(principal.username, NotFound("this account no longer exists"))
+        self._revoke(principal.username, NotFound("this account no longer exists"), removing=("ended_sessions",))
+
+    def sign_out(self, principal: Principal) -> None:
+        """End this token's sign-in only (its ``sid``, kept on the account, which tokens.current_principal checks).
+        Past MAX_ENDED_SESSIONS kept, or for a token from before sessions, every session ends instead: the
+        account item, read by every signed-in request, stays small."""
+        item = self._account(principal.username)
+        principal = current_principal(principal, item, self.settings.admins)
+        assert item is not None
+        if principal.session is None or len(item.get("ended_sessions") or ()) >= MAX_ENDED_SESSIONS:
+            return self.sign_out_everywhere(principal)
+        self.table.write(update(keys.user(principal.username), "SET ended_sessions = list_append("
+                                "if_not_exists(ended_sessions, :none), :ended)", "attribute_exists(PK)",
+                                refusal=NotFound("this account no longer exists"), none=[], ended=[principal.session]))
+        return None
 
     def _revoke(self, username: str, refusal: Exception, *changes: tuple[str, Any],
                 removing: tuple[str, ...] = ()) -> Item:

@@ -78,7 +78,7 @@ COMMENT_FIELDS: Final = frozenset({
     "reply_count", "held_because", "spam_by", "sender", *_PROVENANCE})
 ACCOUNT_FIELDS: Final = frozenset({
     "account_id", "username", "email", "role", "password_hash", "created_at", "bio", "image", "mail_held_comments",
-    "token_version", "kept_session", "kept_at", "deleting", *_PROVENANCE})
+    "token_version", "kept_session", "kept_at", "ended_sessions", "deleting", *_PROVENANCE})
 _TOMBSTONE_GONE = ("body", "html", "author_name", "author_user", "author_email", "author_website", "sender")
 
 
