@@ -89,6 +89,23 @@
     previewEmpty: "Nothing to preview yet.",
     previewing: "Loading preview…",
     fieldError: "{field}: {message}",
+    signInByMail: "Sign in by e-mail",
+    signInWhy: "Sign in to comment under a name nobody else can use. No password: we e-mail you a link.",
+    yourEmail: "Your e-mail",
+    sendLink: "Send me a sign-in link",
+    linkSent: "Check your inbox: the link there signs you in here. It works once, for 30 minutes.",
+    signingIn: "Signing you in…",
+    chooseName: "Choose the name your comments will carry",
+    chooseNameHint: "3 to 32 letters, digits, '.', '_' or '-'",
+    finishSignIn: "Sign in",
+    signedInAs: "Signed in as {name}",
+    signOut: "Sign out",
+    signedOut: "You are signed out.",
+    verified: "verified",
+    verifiedHint: "Written by a signed-in reader: a name nobody else can use",
+    subscribe: "Follow this discussion by e-mail",
+    subscribeNeedsEmail: "To get new comments by e-mail, give your email.",
+    subscribeAsked: "To get new comments by e-mail, confirm with the link we just sent to {email}.",
   };
   // The languages with a catalogue (web/i18n/), and those written right to left.
   const LANGS = ["en", "ar", "de", "es", "fr", "he", "ja", "pt", "ru", "zh"];
@@ -239,6 +256,47 @@
     return kept.token;
   }
 
+  // --- the reader's sign-in -------------------------------------------------------------------
+
+  /** The signed-in reader ({token, username, email}): in sessionStorage, where the console keeps its own
+   * token (not localStorage: it ends with the tab, and nothing else on a shared browser finds it later),
+   * or in memory where storage is refused. */
+  const SESSION_KEY = "blog-comments-session";
+  let memorySession = null;
+  function readerSession() {
+    try {
+      const kept = sessionStorage.getItem(SESSION_KEY);
+      if (kept) return JSON.parse(kept);
+    } catch {
+      /* refused or unreadable: memory below */
+    }
+    return memorySession;
+  }
+
+  function setReaderSession(value) {
+    memorySession = value;
+    try {
+      if (value) sessionStorage.setItem(SESSION_KEY, JSON.stringify(value));
+      else sessionStorage.removeItem(SESSION_KEY);
+    } catch {
+      /* memory only */
+    }
+    window.dispatchEvent(new CustomEvent("blog-comments:session"));
+  }
+
+  /** A mailed sign-in link leads back here as #blog-signin=<token>: taken out of the address bar (and so
+   * out of the history and of any link copied from it) before anything else runs, and used once. */
+  const SIGN_IN_FRAGMENT = "#blog-signin=";
+  let linkToken = null;
+  if (window.location.hash.startsWith(SIGN_IN_FRAGMENT)) {
+    try {
+      linkToken = decodeURIComponent(window.location.hash.slice(SIGN_IN_FRAGMENT.length));
+    } catch {
+      linkToken = null;
+    }
+    history.replaceState(history.state, "", window.location.pathname + window.location.search);
+  }
+
   // --- the API -------------------------------------------------------------------------------
 
   class Refusal extends Error {
@@ -252,6 +310,9 @@
 
   async function call(t, base, method, path, { body, headers } = {}) {
     const init = { method, headers: { ...(headers || {}) } };
+    // Reads stay anonymous (and cacheable); what a reader writes is signed with their token.
+    const signed = method !== "GET" && readerSession();
+    if (signed) init.headers.Authorization = `Bearer ${signed.token}`;
     if (body !== undefined) {
       init.headers["Content-Type"] = "application/json";
       init.body = JSON.stringify(body);
@@ -264,6 +325,7 @@
     }
     const data = response.status === 204 ? null : await response.json().catch(() => null);
     if (response.ok) return { status: response.status, data };
+    if (response.status === 401 && signed) setReaderSession(null); // revoked or expired: signed out here too
     const wait = Number.parseInt(response.headers.get("Retry-After") || "", 10);
     // The server's own detail is English; the widget's texts around it are in the page's language.
     let message = (data && typeof data.detail === "string" && data.detail) || t("answered", { status: response.status });
@@ -342,6 +404,7 @@
         const page = await this.firstPage();
         this.renderCount();
         this.buildForm();
+        this.addAccount();
         this.addPage(page);
         await this.addHeld();
         this.showLinkedComment();
@@ -514,7 +577,8 @@
         text: t.ago(comment.created_at) });
       const header = h("header", { class: "bc-meta" },
         avatar ? h("img", { class: "bc-avatar", src: avatar, alt: "", width: 32, height: 32, loading: "lazy" }) : null,
-        name, " ", h("a", { class: "bc-permalink", href: `#comment-${comment.id}` }, when),
+        name, author.verified ? this.verifiedMark() : null, " ",
+        h("a", { class: "bc-permalink", href: `#comment-${comment.id}` }, when),
         comment.edited_at ? h("span", { class: "bc-edited", text: ` ${t("edited")}` }) : null);
       const body = h("div", { class: "bc-body" });
       body.innerHTML = comment.html; // sanitised by the API: the one HTML insertion in this file
@@ -672,7 +736,8 @@
 
     buildForm() {
       const t = this.t;
-      const notice = this.closed ? "closed" : !this.rules ? "noForm" : !this.rules.anonymous_comments ? "signedInOnly" : null;
+      const notice = this.closed ? "closed" : !this.rules ? "noForm"
+        : !this.rules.anonymous_comments && !readerSession() ? "signedInOnly" : null;
       if (notice) {
         this.compose.replaceChildren(h("p", { class: "bc-closed", text: t(notice) }));
         return;
@@ -727,6 +792,155 @@
           this.formError);
       }
       this.compose.replaceChildren(this.form);
+    }
+
+    // --- signing in by a mailed link, the verified mark, and subscribing to the thread ---
+
+    verifiedMark() {
+      return h("span", { class: "bc-verified", title: this.t("verifiedHint") },
+        h("span", { "aria-hidden": "true", text: "✓" }), ` ${this.t("verified")}`);
+    }
+
+    /** The reader's account line above the form, the subscribe box in it, and a mailed link's token used. */
+    addAccount() {
+      if (this.closed || !this.rules) return; // nothing to sign in for
+      this.account = h("div", { class: "bc-account" });
+      this.accountStatus = h("p", { class: "bc-status", role: "status", "aria-live": "polite" });
+      this.placeAccount();
+      window.addEventListener("blog-comments:session", () => this.renderAccount());
+      this.renderAccount();
+      if (linkToken) {
+        const token = linkToken;
+        linkToken = null; // one widget on the page uses it
+        this.useLink(token);
+      }
+    }
+
+    placeAccount() {
+      this.compose.prepend(this.account, this.accountStatus);
+      if (this.form && !this.form.elements.subscribe) {
+        const box = h("div", { class: "bc-field bc-check" },
+          h("input", { type: "checkbox", id: `${this.id}-subscribe`, name: "subscribe" }),
+          h("label", { for: `${this.id}-subscribe`, text: this.t("subscribe") }));
+        this.form.elements.notify_replies.parentElement.after(box);
+      }
+    }
+
+    renderAccount() {
+      const t = this.t;
+      const signedIn = readerSession();
+      if (signedIn && !this.form) {
+        // A blog that takes comments from signed-in readers only: the form comes with the sign-in.
+        this.buildForm();
+        this.placeAccount();
+      }
+      if (this.form) {
+        // A signed-in reader comments under the account's name and address: no fields to fill in.
+        for (const name of ["author_name", "author_email", "author_website"]) {
+          this.form.elements[name].closest(".bc-field").hidden = Boolean(signedIn);
+        }
+      }
+      if (signedIn) {
+        this.account.replaceChildren(h("p", {},
+          h("span", { text: t("signedInAs", { name: signedIn.username }) }), this.verifiedMark(), " ",
+          h("button", { type: "button", class: "bc-signout", text: t("signOut"), onclick: () => this.signOut() })));
+        return;
+      }
+      const email = h("input", { type: "email", id: `${this.id}-signin-email`, required: true, maxlength: 254,
+        autocomplete: "email" });
+      const form = h("form", { class: "bc-signin", hidden: true, onsubmit: (event) => {
+        event.preventDefault();
+        this.requestLink(email.value.trim(), form);
+      } },
+      h("p", { class: "bc-hint", text: t("signInWhy") }),
+      h("label", { for: email.id, text: t("yourEmail") }), email,
+      h("button", { type: "submit", text: t("sendLink") }));
+      const open = h("button", { type: "button", "aria-expanded": "false", text: t("signInByMail"),
+        onclick: () => {
+          form.hidden = !form.hidden;
+          open.setAttribute("aria-expanded", String(!form.hidden));
+          if (!form.hidden) email.focus();
+        } });
+      this.account.replaceChildren(open, form);
+    }
+
+    async requestLink(email, form) {
+      const button = form.querySelector("button");
+      if (button.getAttribute("aria-busy")) return;
+      button.setAttribute("aria-busy", "true");
+      // Back to this very page: the link's page sends the reader here with the token in the fragment.
+      const page = window.location.href.split("#")[0];
+      try {
+        await this.call("POST", "/auth/email-link", { body: { email, return_to: page } });
+        this.accountStatus.textContent = this.t("linkSent");
+      } catch (error) {
+        this.accountStatus.textContent = error.message;
+      } finally {
+        button.removeAttribute("aria-busy");
+      }
+    }
+
+    /** The token from a mailed link, traded for a session once; a new address is asked for a name first. */
+    async useLink(token, username) {
+      this.accountStatus.textContent = this.t("signingIn");
+      try {
+        const { data } = await this.call("POST", "/auth/email-link/session",
+          { body: username ? { token, username } : { token } });
+        setReaderSession({ token: data.token, username: data.user.username, email: data.user.email });
+        this.accountStatus.textContent = this.t("signedInAs", { name: data.user.username });
+      } catch (error) {
+        if (error.fields.username) this.askName(token, username ? this.fieldError("username", error.fields.username) : "");
+        else this.accountStatus.textContent = error.message;
+      }
+    }
+
+    askName(token, problem) {
+      const t = this.t;
+      const known = (storage.get("author") || {}).name || "";
+      const name = h("input", { type: "text", id: `${this.id}-username`, required: true, minlength: 3, maxlength: 32,
+        pattern: "[A-Za-z0-9][A-Za-z0-9_.\\-]{2,31}", autocomplete: "username",
+        "aria-describedby": `${this.id}-username-hint`,
+        value: known.replace(/[^A-Za-z0-9_.-]+/g, "").replace(/^[^A-Za-z0-9]+/, "").slice(0, 32) });
+      this.accountStatus.textContent = problem;
+      this.account.replaceChildren(h("form", { class: "bc-signin", onsubmit: (event) => {
+        event.preventDefault();
+        this.useLink(token, name.value.trim());
+      } },
+      h("label", { for: name.id, text: t("chooseName") }), name,
+      h("p", { class: "bc-hint", id: `${this.id}-username-hint`, text: t("chooseNameHint") }),
+      h("button", { type: "submit", text: t("finishSignIn") })));
+      name.focus();
+    }
+
+    /** Signing out ends the session on the server (so a copied token is worth nothing), then here. */
+    async signOut() {
+      try {
+        await this.call("POST", "/auth/sign-out");
+      } catch {
+        /* already ended, or unreachable: forgotten here all the same */
+      }
+      setReaderSession(null);
+      this.accountStatus.textContent = this.t("signedOut");
+      this.account.querySelector("button")?.focus();
+    }
+
+    /** The address to subscribe with when the box is ticked: the account's, else the form's; null when not
+     * ticked; "" (and the field marked) when it is ticked without an address. */
+    subscriber() {
+      const box = this.form.elements.subscribe;
+      if (!box || !box.checked) return null;
+      const email = readerSession()?.email || this.form.elements.author_email.value.trim();
+      if (!email) {
+        this.showErrors({ message: this.t("subscribeNeedsEmail"),
+          fields: { author_email: [this.t("subscribeNeedsEmail")] } });
+      }
+      return email;
+    }
+
+    async subscribe(email) {
+      await this.call("POST", this.path("/subscriptions"), { body: { email } });
+      this.form.elements.subscribe.checked = false;
+      this.accountStatus.textContent = this.t("subscribeAsked", { email });
     }
 
     // --- Write | Preview: the comment as the API will render it ---
@@ -858,8 +1072,10 @@
       const payload = { body: values.body.value, [this.rules.honeypot_field]: values[this.rules.honeypot_field].value };
       for (const name of ["author_name", "author_email", "author_website"]) {
         const value = values[name].value.trim();
-        if (value) payload[name] = value;
+        if (value && !readerSession()) payload[name] = value; // an account's comment carries its own name
       }
+      const subscriber = this.subscriber();
+      if (subscriber === "") return;
       if (values.notify_replies.checked) payload.notify_replies = true;
       if (this.replyTo) payload.parent_id = this.replyTo;
       storage.set("author", { name: payload.author_name, email: payload.author_email, website: payload.author_website });
@@ -877,6 +1093,7 @@
           this.keyFor = fingerprint;
         }
         await this.post(payload, true);
+        if (subscriber) await this.subscribe(subscriber);
       } catch (error) {
         this.showErrors(error);
       } finally {
