@@ -132,7 +132,7 @@ def test_a_reader_subscribes_from_the_form_confirms_by_mail_and_gets_a_digest(di
 
     # Given an anonymous reader who comments and ticks "Follow this discussion by e-mail"
     form = page.locator("form.bc-form")
-    form.get_by_label("Email").fill("follower@example.com")
+    form.get_by_role("textbox", name="Email").fill("follower@example.com")
     form.get_by_label("Follow this discussion by e-mail").check()
     comment_on(page, "Keep me posted.", name="Fay")
     expect(page.get_by_text("confirm with the link we just sent to follower@example.com")).to_be_visible()
