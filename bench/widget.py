@@ -38,6 +38,8 @@ def measure() -> list[Figure]:
         at_most(SECTION, "widget.js + widget.css + one catalogue, gzipped", sum(zipped.values()) + largest,
                 BUDGET_GZIP_KB, " KB", digits=1,
                 note="no framework, no dependencies; 1 API request shows up to 300 comments (2 outside English)"),
+        info(SECTION, "widget-account.js (signing in only)", f"{len(_served('widget-account.js')) / 1000:.1f} KB",
+             f"{_gzipped_kb('widget-account.js'):.1f} KB gzipped"),
         at_most(SECTION, "counts.js, gzipped", _gzipped_kb("counts.js"), COUNTS_BUDGET_GZIP_KB, " KB", digits=2,
                 note="one GET /counts per 100 posts on an index page"),
     ]

@@ -36,6 +36,7 @@ EXPECTED_CLASSES = {
     "/widget.js": "asset",
     "/widget.css": "asset",
     "/counts.js": "asset",
+    "/widget-account.js": "asset",
     "/i18n/{name}": "asset",
     "/counts": "list",
     "/search": "list",

@@ -685,6 +685,11 @@ def search_posts(scene: Scene, send: Send) -> None:
     assert send(query="q=anything&cursor=forged.cursor").status == 400
 
 
+@step("get", "/widget-account.js")
+def widget_account_script(scene: Scene, send: Send) -> None:
+    fetch_twice(send)
+
+
 @step("get", "/counts.js")
 def counts_script(scene: Scene, send: Send) -> None:
     fetch_twice(send)

@@ -90,22 +90,10 @@
     previewing: "Loading preview…",
     fieldError: "{field}: {message}",
     signInByMail: "Sign in by e-mail",
-    signInWhy: "Sign in to comment under a name nobody else can use. No password: we e-mail you a link.",
-    yourEmail: "Your e-mail",
-    sendLink: "Send me a sign-in link",
-    linkSent: "Check your inbox: the link there signs you in here. It works once, for 30 minutes.",
-    signingIn: "Signing you in…",
-    chooseName: "Choose the name your comments will carry",
-    chooseNameHint: "3 to 32 letters, digits, '.', '_' or '-'",
-    finishSignIn: "Sign in",
-    signedInAs: "Signed in as {name}",
-    signOut: "Sign out",
-    signedOut: "You are signed out.",
     verified: "verified",
-    verifiedHint: "Written by a signed-in reader: a name nobody else can use",
+    verifiedHint: "A signed-in reader: a name nobody else can use",
     subscribe: "Follow this discussion by e-mail",
-    subscribeNeedsEmail: "To get new comments by e-mail, give your email.",
-    subscribeAsked: "To get new comments by e-mail, confirm with the link we just sent to {email}.",
+    subscribeAsked: "To follow this discussion, confirm with the link we sent to {email}.",
   };
   // The languages with a catalogue (web/i18n/), and those written right to left.
   const LANGS = ["en", "ar", "de", "es", "fr", "he", "ja", "pt", "ru", "zh"];
@@ -295,6 +283,17 @@
       linkToken = null;
     }
     history.replaceState(history.state, "", window.location.pathname + window.location.search);
+  }
+
+  /** widget-account.js, fetched once from where this file came, the first time a reader needs it. */
+  let accountLoad = null;
+  function accountScript(base) {
+    accountLoad ||= new Promise((resolve, reject) => {
+      document.head.append(h("script", { src: `${base}/widget-account.js`, async: true,
+        onload: () => resolve(window.BlogComments.account),
+        onerror: () => { accountLoad = null; reject(new Error("widget-account.js")); } }));
+    });
+    return accountLoad;
   }
 
   // --- the API -------------------------------------------------------------------------------
@@ -794,151 +793,72 @@
       this.compose.replaceChildren(this.form);
     }
 
-    // --- signing in by a mailed link, the verified mark, and subscribing to the thread ---
+    // --- the reader's account line (widget-account.js), the verified mark, following the thread ---
 
     verifiedMark() {
       return h("span", { class: "bc-verified", title: this.t("verifiedHint") },
         h("span", { "aria-hidden": "true", text: "✓" }), ` ${this.t("verified")}`);
     }
 
-    /** The reader's account line above the form, the subscribe box in it, and a mailed link's token used. */
     addAccount() {
       if (this.closed || !this.rules) return; // nothing to sign in for
       this.account = h("div", { class: "bc-account" });
-      this.accountStatus = h("p", { class: "bc-status", role: "status", "aria-live": "polite" });
+      this.accountStatus = h("p", { class: "bc-notice", role: "status", "aria-live": "polite" });
       this.placeAccount();
       window.addEventListener("blog-comments:session", () => this.renderAccount());
       this.renderAccount();
-      if (linkToken) {
-        const token = linkToken;
-        linkToken = null; // one widget on the page uses it
-        this.useLink(token);
-      }
     }
 
     placeAccount() {
       this.compose.prepend(this.account, this.accountStatus);
       if (this.form && !this.form.elements.subscribe) {
-        const box = h("div", { class: "bc-field bc-check" },
+        this.form.elements.notify_replies.parentElement.after(h("div", { class: "bc-field bc-check" },
           h("input", { type: "checkbox", id: `${this.id}-subscribe`, name: "subscribe" }),
-          h("label", { for: `${this.id}-subscribe`, text: this.t("subscribe") }));
-        this.form.elements.notify_replies.parentElement.after(box);
+          h("label", { for: `${this.id}-subscribe`, text: this.t("subscribe") })));
       }
     }
 
+    /** Signed out, one button; the sign-in itself (and a signed-in reader's line) comes with widget-account.js,
+     * fetched only then: readers who never sign in never download it. */
     renderAccount() {
-      const t = this.t;
       const signedIn = readerSession();
       if (signedIn && !this.form) {
         // A blog that takes comments from signed-in readers only: the form comes with the sign-in.
         this.buildForm();
         this.placeAccount();
       }
-      if (this.form) {
+      for (const name of this.form ? ["author_name", "author_email", "author_website"] : []) {
         // A signed-in reader comments under the account's name and address: no fields to fill in.
-        for (const name of ["author_name", "author_email", "author_website"]) {
-          this.form.elements[name].closest(".bc-field").hidden = Boolean(signedIn);
-        }
+        this.form.elements[name].closest(".bc-field").hidden = Boolean(signedIn);
       }
-      if (signedIn) {
-        this.account.replaceChildren(h("p", {},
-          h("span", { text: t("signedInAs", { name: signedIn.username }) }), this.verifiedMark(), " ",
-          h("button", { type: "button", class: "bc-signout", text: t("signOut"), onclick: () => this.signOut() })));
+      if (signedIn || linkToken) {
+        this.accountUI();
         return;
       }
-      const email = h("input", { type: "email", id: `${this.id}-signin-email`, required: true, maxlength: 254,
-        autocomplete: "email" });
-      const form = h("form", { class: "bc-signin", hidden: true, onsubmit: (event) => {
-        event.preventDefault();
-        this.requestLink(email.value.trim(), form);
-      } },
-      h("p", { class: "bc-hint", text: t("signInWhy") }),
-      h("label", { for: email.id, text: t("yourEmail") }), email,
-      h("button", { type: "submit", text: t("sendLink") }));
-      const open = h("button", { type: "button", "aria-expanded": "false", text: t("signInByMail"),
-        onclick: () => {
-          form.hidden = !form.hidden;
-          open.setAttribute("aria-expanded", String(!form.hidden));
-          if (!form.hidden) email.focus();
-        } });
-      this.account.replaceChildren(open, form);
+      this.account.replaceChildren(h("button", { type: "button", text: this.t("signInByMail"),
+        onclick: () => this.accountUI(true) }));
     }
 
-    async requestLink(email, form) {
-      const button = form.querySelector("button");
-      if (button.getAttribute("aria-busy")) return;
-      button.setAttribute("aria-busy", "true");
-      // Back to this very page: the link's page sends the reader here with the token in the fragment.
-      const page = window.location.href.split("#")[0];
+    async accountUI(opening) {
       try {
-        await this.call("POST", "/auth/email-link", { body: { email, return_to: page } });
-        this.accountStatus.textContent = this.t("linkSent");
-      } catch (error) {
-        this.accountStatus.textContent = error.message;
-      } finally {
-        button.removeAttribute("aria-busy");
-      }
-    }
-
-    /** The token from a mailed link, traded for a session once; a new address is asked for a name first. */
-    async useLink(token, username) {
-      this.accountStatus.textContent = this.t("signingIn");
-      try {
-        const { data } = await this.call("POST", "/auth/email-link/session",
-          { body: username ? { token, username } : { token } });
-        setReaderSession({ token: data.token, username: data.user.username, email: data.user.email });
-        this.accountStatus.textContent = this.t("signedInAs", { name: data.user.username });
-      } catch (error) {
-        if (error.fields.username) this.askName(token, username ? this.fieldError("username", error.fields.username) : "");
-        else this.accountStatus.textContent = error.message;
-      }
-    }
-
-    askName(token, problem) {
-      const t = this.t;
-      const known = (storage.get("author") || {}).name || "";
-      const name = h("input", { type: "text", id: `${this.id}-username`, required: true, minlength: 3, maxlength: 32,
-        pattern: "[A-Za-z0-9][A-Za-z0-9_.\\-]{2,31}", autocomplete: "username",
-        "aria-describedby": `${this.id}-username-hint`,
-        value: known.replace(/[^A-Za-z0-9_.-]+/g, "").replace(/^[^A-Za-z0-9]+/, "").slice(0, 32) });
-      this.accountStatus.textContent = problem;
-      this.account.replaceChildren(h("form", { class: "bc-signin", onsubmit: (event) => {
-        event.preventDefault();
-        this.useLink(token, name.value.trim());
-      } },
-      h("label", { for: name.id, text: t("chooseName") }), name,
-      h("p", { class: "bc-hint", id: `${this.id}-username-hint`, text: t("chooseNameHint") }),
-      h("button", { type: "submit", text: t("finishSignIn") })));
-      name.focus();
-    }
-
-    /** Signing out ends the session on the server (so a copied token is worth nothing), then here. */
-    async signOut() {
-      try {
-        await this.call("POST", "/auth/sign-out");
+        const show = await accountScript(this.base);
+        const token = linkToken;
+        linkToken = null; // one widget on the page uses it
+        show(this, { h, readerSession, setReaderSession, storage, token, opening });
       } catch {
-        /* already ended, or unreachable: forgotten here all the same */
+        this.accountStatus.textContent = this.t("unreachable");
       }
-      setReaderSession(null);
-      this.accountStatus.textContent = this.t("signedOut");
-      this.account.querySelector("button")?.focus();
     }
 
-    /** The address to subscribe with when the box is ticked: the account's, else the form's; null when not
-     * ticked; "" (and the field marked) when it is ticked without an address. */
-    subscriber() {
-      const box = this.form.elements.subscribe;
-      if (!box || !box.checked) return null;
+    /** Following the thread, asked for once the comment is sent: with the account's address, else the form's. */
+    async subscribe() {
       const email = readerSession()?.email || this.form.elements.author_email.value.trim();
-      if (!email) {
-        this.showErrors({ message: this.t("subscribeNeedsEmail"),
-          fields: { author_email: [this.t("subscribeNeedsEmail")] } });
+      try {
+        await this.call("POST", this.path("/subscriptions"), { body: { email } });
+      } catch (error) {
+        // The address the API refuses is the one in the form's Email field.
+        throw Object.assign(error, { fields: error.fields.email ? { author_email: error.fields.email } : error.fields });
       }
-      return email;
-    }
-
-    async subscribe(email) {
-      await this.call("POST", this.path("/subscriptions"), { body: { email } });
       this.form.elements.subscribe.checked = false;
       this.accountStatus.textContent = this.t("subscribeAsked", { email });
     }
@@ -1074,8 +994,6 @@
         const value = values[name].value.trim();
         if (value && !readerSession()) payload[name] = value; // an account's comment carries its own name
       }
-      const subscriber = this.subscriber();
-      if (subscriber === "") return;
       if (values.notify_replies.checked) payload.notify_replies = true;
       if (this.replyTo) payload.parent_id = this.replyTo;
       storage.set("author", { name: payload.author_name, email: payload.author_email, website: payload.author_website });
@@ -1092,8 +1010,8 @@
           this.idempotencyKey = randomToken();
           this.keyFor = fingerprint;
         }
+        if (values.subscribe?.checked) await this.subscribe(); // first: a refusal (no address) posts nothing
         await this.post(payload, true);
-        if (subscriber) await this.subscribe(subscriber);
       } catch (error) {
         this.showErrors(error);
       } finally {

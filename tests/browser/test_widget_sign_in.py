@@ -11,6 +11,7 @@ import pytest
 import requests
 from playwright.sync_api import Page, expect
 
+from tests.browser.accessibility import assert_accessible
 from tests.browser.conftest import Blog
 from tests.browser.test_mailed_links import open_from_outbox
 from tests.browser.widget_steps import comment_item, comment_on
@@ -28,8 +29,10 @@ def session_kept(page: Page) -> Any:
     return page.evaluate("() => JSON.parse(sessionStorage.getItem('blog-comments-session'))")
 
 
-def ask_for_a_link(page: Page, email: str) -> None:
+def ask_for_a_link(page: Page, email: str, scan: bool = False) -> None:
     page.get_by_role("button", name="Sign in by e-mail").click()
+    if scan:
+        assert_accessible(page, ".bc")
     page.get_by_label("Your e-mail").fill(email)
     page.get_by_role("button", name="Send me a sign-in link").click()
     expect(page.get_by_text("Check your inbox")).to_be_visible()
@@ -49,7 +52,7 @@ def test_a_reader_signs_in_by_mail_comments_verified_and_signs_out(blog: Blog, p
     page.goto(blog.post_page(slug))
 
     # Given a reader who asks for a link and follows it from the mail
-    ask_for_a_link(page, email)
+    ask_for_a_link(page, email, scan=True)
     follow_the_link(page, blog, email)
 
     # Then, back on the post, the widget asks the new reader for a name, and signs them in with it
@@ -73,12 +76,13 @@ def test_a_reader_signs_in_by_mail_comments_verified_and_signs_out(blog: Blog, p
     expect(mine.locator(".bc-author")).to_have_text(name)
     expect(mine.locator(".bc-verified")).to_have_text("✓ verified")
     assert mail_to(blog.stack, email, lambda m: "/subscriptions/confirm?" in m["text"])
-    expect(page.get_by_text(f"confirm with the link we just sent to {email}")).to_be_visible()
+    expect(page.get_by_text(f"confirm with the link we sent to {email}")).to_be_visible()
     # An anonymous comment under the same name is not marked
     blog.comment(slug, "Typed by anyone.", author_name=name)
     page.reload()
     expect(comment_item(page, "Typed by anyone.").locator(".bc-verified")).to_have_count(0)
     expect(comment_item(page, "Signed in, with a name nobody else can use.").locator(".bc-verified")).to_have_count(1)
+    assert_accessible(page, ".bc")  # the account line, the mark and the form, as a signed-in reader sees them
 
     # When they sign out
     page.get_by_role("button", name="Sign out").click()
@@ -135,7 +139,7 @@ def test_a_reader_subscribes_from_the_form_confirms_by_mail_and_gets_a_digest(di
     form.get_by_role("textbox", name="Email").fill("follower@example.com")
     form.get_by_label("Follow this discussion by e-mail").check()
     comment_on(page, "Keep me posted.", name="Fay")
-    expect(page.get_by_text("confirm with the link we just sent to follower@example.com")).to_be_visible()
+    expect(page.get_by_text("confirm with the link we sent to follower@example.com")).to_be_visible()
 
     # When they confirm from the mail
     mail_to(digest_blog.stack, "follower@example.com", lambda m: "/subscriptions/confirm?" in m["text"])
