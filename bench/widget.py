@@ -13,7 +13,10 @@ from bench.report import Figure, at_most, info
 from chalicelib.api.web import WEB_ROOT, asset
 
 SECTION = "comment widget (web/)"
-BUDGET_GZIP_KB = 15.0
+# 15.0 until sign-in by a mailed link and following a thread by e-mail (+1.4 KB in what every reader
+# downloads: the session, the verified mark, the follow box and their words; the sign-in form itself is
+# widget-account.js, fetched only by readers who sign in).
+BUDGET_GZIP_KB = 16.0
 COUNTS_BUDGET_GZIP_KB = 2.0
 
 

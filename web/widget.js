@@ -91,7 +91,6 @@
     fieldError: "{field}: {message}",
     signInByMail: "Sign in by e-mail",
     verified: "verified",
-    verifiedHint: "A signed-in reader: a name nobody else can use",
     subscribe: "Follow this discussion by e-mail",
     subscribeAsked: "To follow this discussion, confirm with the link we sent to {email}.",
   };
@@ -253,23 +252,21 @@
   let memorySession = null;
   function readerSession() {
     try {
-      const kept = sessionStorage.getItem(SESSION_KEY);
-      if (kept) return JSON.parse(kept);
+      return JSON.parse(sessionStorage.getItem(SESSION_KEY)) || memorySession;
     } catch {
-      /* refused or unreadable: memory below */
+      return memorySession; // refused or unreadable
     }
-    return memorySession;
   }
 
   function setReaderSession(value) {
     memorySession = value;
     try {
+      sessionStorage.removeItem(SESSION_KEY);
       if (value) sessionStorage.setItem(SESSION_KEY, JSON.stringify(value));
-      else sessionStorage.removeItem(SESSION_KEY);
     } catch {
       /* memory only */
     }
-    window.dispatchEvent(new CustomEvent("blog-comments:session"));
+    window.dispatchEvent(new Event("blog-comments:session"));
   }
 
   /** A mailed sign-in link leads back here as #blog-signin=<token>: taken out of the address bar (and so
@@ -796,7 +793,7 @@
     // --- the reader's account line (widget-account.js), the verified mark, following the thread ---
 
     verifiedMark() {
-      return h("span", { class: "bc-verified", title: this.t("verifiedHint") },
+      return h("span", { class: "bc-verified" },
         h("span", { "aria-hidden": "true", text: "✓" }), ` ${this.t("verified")}`);
     }
 
