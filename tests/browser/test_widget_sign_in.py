@@ -23,6 +23,13 @@ SIGN_IN_SUBJECT = "Your link to sign in"
 DIGEST_SECONDS = 240
 
 
+@pytest.fixture(scope="module")
+def reader_blog(start_blog: Callable[..., Blog]) -> Blog:
+    """A stack of its own: its outbox and stream hold only this module's mail (the shared stack's stream may
+    still be mailing earlier tests' comments), and digests close after a minute."""
+    return start_blog(SUBSCRIPTION_DIGEST_SECONDS="60", COMMENT_RATE_LIMIT="100000/60")
+
+
 def session_kept(page: Page) -> Any:
     """What the widget keeps of the reader's sign-in: in sessionStorage, and never in localStorage."""
     assert page.evaluate("() => Object.keys(localStorage).filter((k) => /session|token/i.test(k))") == []
@@ -45,15 +52,15 @@ def follow_the_link(page: Page, blog: Blog, email: str) -> None:
     page.get_by_role("link", name="Continue and sign in").click()
 
 
-def test_a_reader_signs_in_by_mail_comments_verified_and_signs_out(blog: Blog, page: Page) -> None:
+def test_a_reader_signs_in_by_mail_comments_verified_and_signs_out(reader_blog: Blog, page: Page) -> None:
     n = next(_serial)
     email, name = f"mailed-{n}@example.com", f"mailed_reader_{n}"
-    slug = blog.new_post(f"Sign in from the widget {n}")
-    page.goto(blog.post_page(slug))
+    slug = reader_blog.new_post(f"Sign in from the widget {n}")
+    page.goto(reader_blog.post_page(slug))
 
     # Given a reader who asks for a link and follows it from the mail
     ask_for_a_link(page, email, scan=True)
-    follow_the_link(page, blog, email)
+    follow_the_link(page, reader_blog, email)
 
     # Then, back on the post, the widget asks the new reader for a name, and signs them in with it
     page.get_by_label("Choose the name your comments will carry").fill(name)
@@ -62,7 +69,7 @@ def test_a_reader_signs_in_by_mail_comments_verified_and_signs_out(blog: Blog, p
     assert "blog-signin" not in page.url  # the token left the address bar (and the history entry)
     kept = session_kept(page)
     assert kept["username"] == name and kept["email"] == email
-    assert requests.get(f"{blog.url}/auth/me", headers={"Authorization": f"Bearer {kept['token']}"},
+    assert requests.get(f"{reader_blog.url}/auth/me", headers={"Authorization": f"Bearer {kept['token']}"},
                         timeout=30).status_code == 200
     # And the comment form asks for no name or address
     expect(page.locator("form.bc-form").get_by_label("Name")).to_be_hidden()
@@ -75,10 +82,10 @@ def test_a_reader_signs_in_by_mail_comments_verified_and_signs_out(blog: Blog, p
     mine = comment_item(page, "Signed in, with a name nobody else can use.")
     expect(mine.locator(".bc-author")).to_have_text(name)
     expect(mine.locator(".bc-verified")).to_have_text("✓ verified")
-    assert mail_to(blog.stack, email, lambda m: "/subscriptions/confirm?" in m["text"])
+    assert mail_to(reader_blog.stack, email, lambda m: "/subscriptions/confirm?" in m["text"])
     expect(page.get_by_text(f"confirm with the link we sent to {email}")).to_be_visible()
     # An anonymous comment under the same name is not marked
-    blog.comment(slug, "Typed by anyone.", author_name=name)
+    reader_blog.comment(slug, "Typed by anyone.", author_name=name)
     page.reload()
     expect(comment_item(page, "Typed by anyone.").locator(".bc-verified")).to_have_count(0)
     expect(comment_item(page, "Signed in, with a name nobody else can use.").locator(".bc-verified")).to_have_count(1)
@@ -90,27 +97,27 @@ def test_a_reader_signs_in_by_mail_comments_verified_and_signs_out(blog: Blog, p
     # Then the widget forgets the token, the server refuses it, and the form asks for a name again
     expect(page.get_by_text("You are signed out.")).to_be_visible()
     assert session_kept(page) is None
-    assert requests.get(f"{blog.url}/auth/me", headers={"Authorization": f"Bearer {kept['token']}"},
+    assert requests.get(f"{reader_blog.url}/auth/me", headers={"Authorization": f"Bearer {kept['token']}"},
                         timeout=30).status_code == 401
     expect(page.locator("form.bc-form").get_by_label("Name")).to_be_visible()
     expect(page.get_by_role("button", name="Sign in by e-mail")).to_be_visible()
 
 
-def test_a_used_link_signs_nobody_in_again(blog: Blog, open_reader: Callable[[], Page]) -> None:
+def test_a_used_link_signs_nobody_in_again(reader_blog: Blog, open_reader: Callable[[], Page]) -> None:
     n = next(_serial)
     email = f"twice-{n}@example.com"
-    slug = blog.new_post(f"One use {n}")
+    slug = reader_blog.new_post(f"One use {n}")
     reader = open_reader()
-    reader.goto(blog.post_page(slug))
+    reader.goto(reader_blog.post_page(slug))
     ask_for_a_link(reader, email)
-    follow_the_link(reader, blog, email)
+    follow_the_link(reader, reader_blog, email)
     reader.get_by_label("Choose the name your comments will carry").fill(f"twice_{n}")
     reader.get_by_role("button", name="Sign in", exact=True).click()
     expect(reader.get_by_text(f"Signed in as twice_{n}").first).to_be_visible()
 
     # When someone else opens the same mail's link in another browser
     other = open_reader()
-    other.goto(f"{blog.url}/local/outbox")
+    other.goto(f"{reader_blog.url}/local/outbox")
     href = other.locator(f"article[data-to='{email}']").locator("a[href*='/auth/email-link/confirm?']").first \
         .get_attribute("href")
     assert href is not None
@@ -119,20 +126,15 @@ def test_a_used_link_signs_nobody_in_again(blog: Blog, open_reader: Callable[[],
     # Then the link's page refuses it, and the blog's page with its token signs nobody in
     assert reply.status_code == 403, reply.text
     token = href.split("token=", 1)[1]
-    other.goto(f"{blog.post_page(slug)}#blog-signin={token}")
+    other.goto(f"{reader_blog.post_page(slug)}#blog-signin={token}")
     expect(other.get_by_text("no longer works")).to_be_visible()
     assert session_kept(other) is None
     expect(other.get_by_role("button", name="Sign in by e-mail")).to_be_visible()
 
 
-@pytest.fixture(scope="module")
-def digest_blog(start_blog: Callable[..., Blog]) -> Blog:
-    return start_blog(SUBSCRIPTION_DIGEST_SECONDS="60", COMMENT_RATE_LIMIT="100000/60")
-
-
-def test_a_reader_subscribes_from_the_form_confirms_by_mail_and_gets_a_digest(digest_blog: Blog, page: Page) -> None:
-    slug = digest_blog.new_post("Digests for a subscriber")
-    page.goto(digest_blog.post_page(slug))
+def test_a_reader_subscribes_from_the_form_confirms_by_mail_and_gets_a_digest(reader_blog: Blog, page: Page) -> None:
+    slug = reader_blog.new_post("Digests for a subscriber")
+    page.goto(reader_blog.post_page(slug))
 
     # Given an anonymous reader who comments and ticks "Follow this discussion by e-mail"
     form = page.locator("form.bc-form")
@@ -142,15 +144,15 @@ def test_a_reader_subscribes_from_the_form_confirms_by_mail_and_gets_a_digest(di
     expect(page.get_by_text("confirm with the link we sent to follower@example.com")).to_be_visible()
 
     # When they confirm from the mail
-    mail_to(digest_blog.stack, "follower@example.com", lambda m: "/subscriptions/confirm?" in m["text"])
-    open_from_outbox(page, digest_blog, "follower@example.com", "Digests for a subscriber", "/subscriptions/confirm?")
+    mail_to(reader_blog.stack, "follower@example.com", lambda m: "/subscriptions/confirm?" in m["text"])
+    open_from_outbox(page, reader_blog, "follower@example.com", "Digests for a subscriber", "/subscriptions/confirm?")
     page.get_by_role("button", name="Confirm").click()
     expect(page.get_by_role("heading", name="You are subscribed")).to_be_visible()
 
     # And someone else comments
-    digest_blog.comment(slug, "A reply from someone else.", author_name="Gus")
+    reader_blog.comment(slug, "A reply from someone else.", author_name="Gus")
 
     # Then the digest brings that comment, and not the subscriber's own
-    digest = mail_to(digest_blog.stack, "follower@example.com", lambda m: "A reply from someone else." in m["text"],
+    digest = mail_to(reader_blog.stack, "follower@example.com", lambda m: "A reply from someone else." in m["text"],
                      seconds=DIGEST_SECONDS)
     assert "Keep me posted." not in digest["text"]
