@@ -56,7 +56,7 @@ REQUIRED = {"post": ("slug", "status"), "comment": ("id", "post_slug", "status",
 REBUILT = ("LABEL", "LABELS", "ARCHIVE", "SCHEDULE", "STATS", "AUTHORS", "COMMENTREF", "EMAIL", "SUBBY", "TERM")
 SHORT_LIVED = ("RATE", "VOTERATE", "LOGINFAIL", "SIGNUPRATE", "PREVIEWRATE", "DUP", "IDEM", "NOTIFIED", "MAILRATE",
                "FORMUSED", "DATARATE", "DATALINK", "DATAREQ", "RESETRATE", "RESETREQ", "MODLINK", "AKISMET",
-               "AKISMETSENT", "WEBHOOK", "DIGEST", "DIGESTDUE", "DIGESTSEEN")
+               "AKISMETSENT", "WEBHOOK", "DIGEST", "DIGESTDUE", "DIGESTSEEN", "SIGNINREQ", "SIGNINLINK", "SIGNINRATE")
 
 
 def kind_of(item: dict[str, Any]) -> str | None:

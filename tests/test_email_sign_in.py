@@ -12,11 +12,13 @@ import re
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import boto3
 import pytest
 from chalice.local import LambdaEventConverter
 
 from chalicelib.blog import email_sign_in as email_sign_in_module
 from chalicelib.store import keys
+from chalicelib.store.table import deserialize
 from tests.conftest import PASSWORD, Api, Blog, Reply, login
 from tests.settings_steps import Clock
 from tests.test_notifications import Stream, to
@@ -267,3 +269,16 @@ def test_a_comment_by_a_signed_in_account_is_marked_verified_and_an_anonymous_on
     listed = api.get(f"/posts/{slug}/comments").json["items"]
 
     assert [(c["author"]["name"], c["author"]["verified"]) for c in listed] == [("ann", True), ("ann", False)]
+
+
+def test_sign_in_links_requests_and_their_windows_are_left_out_of_an_export(links: Links) -> None:
+    from importer.backup import kind_of
+    from tests.conftest import TEST_TABLE
+
+    links.ask("ann@example.com")
+    table = boto3.client("dynamodb", region_name="us-east-1")
+    items = [deserialize(i) for i in table.scan(TableName=TEST_TABLE)["Items"]]
+    signing_in = [i for i in items if str(i["PK"]).startswith(("SIGNINLINK#", "SIGNINRATE#"))]
+
+    assert len(signing_in) == 3  # the link, and the windows of the client address and of the recipient
+    assert [kind_of(i) for i in signing_in] == [None, None, None]
