@@ -137,8 +137,9 @@ class Accounts:
         self.settings = settings
         self.limits = SignInLimits(table, settings)
 
-    def _session(self, item: Item, carried: Principal | None = None) -> dict[str, Any]:
-        """A token for the account as it stands; one ``carried`` over keeps its expiry and sign-in time.
+    def session(self, item: Item, carried: Principal | None = None) -> dict[str, Any]:
+        """A token for the account as it stands (also for a sign-in proven elsewhere: email_sign_in.py); one
+        ``carried`` over keeps its expiry and sign-in time.
 
         The token names the role the API applies (an admin named by BLOG_ADMINS is
         "admin" in it too), so a frontend that reads the token sees what the login
@@ -151,10 +152,6 @@ class Accounts:
                           signed_in_at=carried.signed_in_at if carried else None,
                           expires=carried.expires if carried else None)
         return {"token": token, "user": user}
-
-    def session(self, item: Item) -> dict[str, Any]:
-        """A new sign-in for ``item``, proven elsewhere (a mailed sign-in link: email_sign_in.py)."""
-        return self._session(item)
 
     def _account(self, username: str) -> Item | None:
         return self.table.get(keys.user(username))
@@ -190,7 +187,7 @@ class Accounts:
             ])
         except TransactionCancelled as contended:
             raise Conflict("sign-up is busy right now; try again") from contended
-        return self._session(item)
+        return self.session(item)
 
     def login(self, payload: Any, address: str) -> dict[str, Any]:
         """A session for the right e-mail and password; failed attempts are limited per account and address."""
@@ -209,7 +206,7 @@ class Accounts:
         self.limits.release(claim)
         if "account_id" not in item:
             item = self._give_id(item)
-        return self._session(item)
+        return self.session(item)
 
     def _give_id(self, item: Item) -> Item:
         """An account made before accounts had ids gets one at its next sign-in (``make migrate`` gives the rest):
@@ -229,20 +226,18 @@ class Accounts:
         item = self._account(principal.username)
         principal = current_principal(principal, item, self.settings.admins)
         assert item is not None
-        return self._session(item, principal)
+        return self.session(item, principal)
 
     def sign_out_everywhere(self, principal: Principal) -> None:
         """Revoke every token of the account, this one included."""
         self._revoke(principal.username, NotFound("this account no longer exists"), removing=("ended_sessions",))
 
     def sign_out(self, principal: Principal) -> None:
-        """End this token's sign-in only (its ``sid``, kept on the account, which tokens.current_principal checks).
-        Past MAX_ENDED_SESSIONS kept, or for a token from before sessions, every session ends instead: the
-        account item, read by every signed-in request, stays small."""
+        """End this token's sign-in only (its ``sid``, kept on the account: tokens.current_principal); past
+        MAX_ENDED_SESSIONS, or for a token without one, every session ends: the account item stays small."""
         item = self._account(principal.username)
-        principal = current_principal(principal, item, self.settings.admins)
-        assert item is not None
-        if principal.session is None or len(item.get("ended_sessions") or ()) >= MAX_ENDED_SESSIONS:
+        principal = current_principal(principal, item, self.settings.admins)  # 401 for a token already ended
+        if principal.session is None or len((item or {}).get("ended_sessions") or ()) >= MAX_ENDED_SESSIONS:
             return self.sign_out_everywhere(principal)
         self.table.write(update(keys.user(principal.username), "SET ended_sessions = list_append("
                                 "if_not_exists(ended_sessions, :none), :ended)", "attribute_exists(PK)",
@@ -325,7 +320,7 @@ class Accounts:
             item.update(changes)
             if "password_hash" in changes:
                 item["token_version"] = principal.version + 1
-        return self._session(item, principal)
+        return self.session(item, principal)
 
     def reset_password(self, link: ResetLink, payload: Any) -> dict[str, Any]:
         """A mailed reset link's new password (password_resets.py): every older token ends, and the answer signs
@@ -341,7 +336,7 @@ class Accounts:
             f"account_id = :id AND {version}", refusal=spent, hash=hash_password(password, self.settings.password_cost),
             one=1, id=link.account_id, v=link.version))
         assert item is not None
-        return self._session(item)
+        return self.session(item)
 
     def reauthenticate(self, principal: Principal, item: Item, password: str | None) -> Principal:
         """As for an e-mail change (below): the password, or a recent sign-in; for deleting the account."""
