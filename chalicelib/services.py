@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from chalicelib.blog.comments import Comments
     from chalicelib.blog.costs import Costs
     from chalicelib.blog.digests import Digests
+    from chalicelib.blog.email_sign_in import EmailSignIn
     from chalicelib.blog.feeds import Feeds
     from chalicelib.blog.moderation import Moderation
     from chalicelib.blog.moderation_mail import ModerationMail
@@ -151,6 +152,11 @@ class Services:
     def password_resets(self) -> PasswordResets:
         from chalicelib.blog.password_resets import PasswordResets
         return PasswordResets(self.table, self.settings, self.antispam, self.notifications)
+
+    @cached_property
+    def email_sign_in(self) -> EmailSignIn:
+        from chalicelib.blog.email_sign_in import EmailSignIn
+        return EmailSignIn(self.table, self.settings, self.antispam, self.notifications, self.accounts)
 
     @cached_property
     def personal_data(self) -> PersonalData:

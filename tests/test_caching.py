@@ -36,6 +36,7 @@ EXPECTED_CLASSES = {
     "/widget.js": "asset",
     "/widget.css": "asset",
     "/counts.js": "asset",
+    "/widget-account.js": "asset",
     "/i18n/{name}": "asset",
     "/counts": "list",
     "/search": "list",
@@ -59,6 +60,7 @@ EXPECTED_CLASSES = {
     "/me/export": None,  # one person's own data
     "/data-requests/confirm": None,
     "/auth/password-reset/confirm": None,
+    "/auth/email-link/confirm": None,
     "/subscriptions/confirm": None,
     "/subscriptions/unsubscribe": None,
     "/api/user": None,

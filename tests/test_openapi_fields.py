@@ -24,6 +24,7 @@ from chalicelib import blog as blog_package
 from chalicelib.blog import (
     accounts,
     comments,
+    email_sign_in,
     moderation,
     password_resets,
     personal_data,
@@ -72,6 +73,8 @@ FIELD_TABLES: dict[str, tuple[FieldTable, str, str]] = {
     "password_resets.REQUEST_FIELDS": (password_resets.REQUEST_FIELDS, "/auth/password-reset", "post"),
     "accounts.RESET_FIELDS": (accounts.RESET_FIELDS, "/auth/password-reset/confirm", "post"),
     "subscriptions.FIELDS": (subscriptions.FIELDS, "/posts/{slug}/subscriptions", "post"),
+    "email_sign_in.REQUEST_FIELDS": (email_sign_in.REQUEST_FIELDS, "/auth/email-link", "post"),
+    "email_sign_in.SESSION_FIELDS": (email_sign_in.SESSION_FIELDS, "/auth/email-link/session", "post"),
 }
 # Tables no operation of this document reads: PUT /api/user (RealWorld, its own spec) reads PROFILE_FIELDS.
 OTHER_API_TABLES: dict[str, FieldTable] = {"accounts.PROFILE_FIELDS": accounts.PROFILE_FIELDS}

@@ -80,7 +80,7 @@ COMMENT_FIELDS: Final = frozenset({
     *_PROVENANCE})
 ACCOUNT_FIELDS: Final = frozenset({
     "account_id", "username", "email", "role", "password_hash", "created_at", "bio", "image", "mail_held_comments",
-    "token_version", "kept_session", "kept_at", "deleting", *_PROVENANCE})
+    "token_version", "kept_session", "kept_at", "ended_sessions", "deleting", *_PROVENANCE})
 _TOMBSTONE_GONE = ("body", "html", "author_name", "author_user", "author_email", "author_website", "sender")
 
 
@@ -292,6 +292,20 @@ def account_item(fields: Mapping[str, Any]) -> dict[str, Any]:
 def email_claim(email: str, username: str) -> dict[str, Any]:
     """The item that keeps an e-mail address to one account, written in the account's transaction."""
     return {**keys.email(email), "username": username}
+
+
+def sign_in_request(request_id: str, email: str, return_to: str, ttl: int) -> dict[str, Any]:
+    """A request for a mailed sign-in link (blog/email_sign_in.py), for the stream to mail."""
+    return {**keys.sign_in_request(request_id), "email": email, "return_to": return_to, "ttl": ttl}
+
+
+def sign_in_link(link_id: str, email: str, return_to: str, ttl: int, account: Mapping[str, Any] | None) -> dict[
+        str, Any]:
+    """A mailed sign-in link until its use deletes it: the account it was mailed for (its id and token_version),
+    none when it makes one."""
+    bound = {"account_id": account["account_id"], "token_version": int(account.get("token_version", 0))} \
+        if account else {}
+    return {**keys.sign_in_link(link_id), "email": email, "return_to": return_to, "ttl": ttl, **bound}
 
 
 def vote(slug: str, comment_id: str, voter: str, value: int, at: str) -> dict[str, Any]:

@@ -43,6 +43,11 @@ Layout (PK / SK):
   RESETREQ#<ulid>    #RESETREQ                a password-reset link to mail (the stream sends it; TTL)
   RESETRATE#<hash>#<n>  #RATE                 password-reset requests from one address, or for one
                                               recipient, in window n (TTL)
+  SIGNINREQ#<ulid>   #SIGNINREQ               a sign-in link to mail (the stream sends it; TTL)
+  SIGNINLINK#<ulid>  #SIGNINLINK              a mailed sign-in link not used yet: its address, the account
+                                              it was mailed for, where it returns (TTL; deleted by its use)
+  SIGNINRATE#<hash>#<n>  #RATE                sign-in link requests from one address, or for one
+                                              recipient, in window n (TTL)
   RATE#<iphash>#<n>  #RATE                    comments from one address in window n (TTL)
   VOTERATE#<iphash>#<n>  #RATE                votes from one address in window n (TTL)
   LOGINFAIL#<hash>#<n>   #RATE              failed logins of one account (e-mail hash) or address in window n (TTL)
@@ -126,6 +131,7 @@ FAVORITES_SK: Final = "#FAVORITES"
 REF_SK: Final = "#REF"
 DATA_REQUEST_PREFIX: Final = "DATAREQ#"
 RESET_REQUEST_PREFIX: Final = "RESETREQ#"
+SIGN_IN_REQUEST_PREFIX: Final = "SIGNINREQ#"
 AUDIT_PARTITION: Final = "AUDIT"
 RECENT_COMMENTS_PARTITION: Final = "COMMENTS"
 POSTS_PARTITION: Final = "POSTS"
@@ -214,6 +220,18 @@ def reset_request(request_id: str) -> Key:
 
 def reset_rate_window(subject_hash: str, window: int) -> Key:
     return {"PK": f"RESETRATE#{subject_hash}#{window}", "SK": "#RATE"}
+
+
+def sign_in_request(request_id: str) -> Key:
+    return {"PK": SIGN_IN_REQUEST_PREFIX + request_id, "SK": "#SIGNINREQ"}
+
+
+def sign_in_link(link_id: str) -> Key:
+    return {"PK": f"SIGNINLINK#{link_id}", "SK": "#SIGNINLINK"}
+
+
+def sign_in_rate_window(subject_hash: str, window: int) -> Key:
+    return {"PK": f"SIGNINRATE#{subject_hash}#{window}", "SK": "#RATE"}
 
 
 def rate_window(address_hash: str, window: int) -> Key:

@@ -152,6 +152,8 @@
 
   function signOut() {
     dropDrafts();
+    // This session ends on the server too (POST /auth/sign-out), so a copy of the token is worth nothing.
+    if (token()) api("POST", "/auth/sign-out").catch(() => { /* ended or unreachable: forgotten here anyway */ });
     setToken(null);
     me = null;
     store("sessionStorage")?.removeItem(RETURN_KEY);
