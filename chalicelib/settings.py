@@ -300,8 +300,10 @@ def _sender(raw: str, name: str) -> str:
 
 # Short: another reader sees a new comment at most SHARED + STALE seconds after it is written.
 # Pages and lists take no stale-while-revalidate: browsers honour it too, and a reader who
-# reloads after commenting would be shown the list from before their comment.
-DEFAULT_CACHE_TIMES = {"CACHE_PAGE": "30/0/0", "CACHE_LIST": "30/0/0", "CACHE_FEED": "300/300/300",
+# reloads after commenting would be shown the list from before their comment. A page (what the
+# widget reads, and looks at again for live threads) keeps 15 s: with the widget's 15 s between
+# looks, an open page shows a new comment within 30 s (docs/live-threads.md).
+DEFAULT_CACHE_TIMES = {"CACHE_PAGE": "15/0/0", "CACHE_LIST": "30/0/0", "CACHE_FEED": "300/300/300",
                        "CACHE_ASSET": "300/300/3600"}
 
 

@@ -89,6 +89,7 @@
     previewEmpty: "Nothing to preview yet.",
     previewing: "Loading preview…",
     fieldError: "{field}: {message}",
+    fresh: { one: "{n} new comment: show it", other: "{n} new comments: show them" },
   };
   // The languages with a catalogue (web/i18n/), and those written right to left.
   const LANGS = ["en", "ar", "de", "es", "fr", "he", "ja", "pt", "ru", "zh"];
@@ -296,6 +297,7 @@
       this.idempotencyKey = randomToken();
       this.keyFor = null; // what the current key was sent with
       this.theme = options.theme;
+      this.liveMax = options.live * 1000; // the longest wait between two looks for new comments (0: never look)
       this.start(options.lang);
     }
 
@@ -327,8 +329,10 @@
       this.more = h("button", { type: "button", class: "bc-more", hidden: true, text: t("more"),
         onclick: () => this.loadMore() });
       this.compose = h("div", { class: "bc-compose" });
+      this.fresh = h("button", { type: "button", class: "bc-fresh", hidden: true, onclick: () => this.showFresh() });
       this.section = h("section", { class: "bc", "aria-labelledby": `${this.id}-count`, lang: t.locale,
-        dir: RTL.includes(t.lang) ? "rtl" : "ltr" }, heading, this.status, this.list, this.more, this.compose);
+        dir: RTL.includes(t.lang) ? "rtl" : "ltr" }, heading, this.status, this.list,
+        h("div", { class: "bc-live", "aria-live": "polite" }, this.fresh), this.more, this.compose);
       themed(this.section, this.theme);
       this.root.replaceChildren(this.section);
     }
@@ -345,6 +349,7 @@
         this.addPage(page);
         await this.addHeld();
         this.showLinkedComment();
+        this.goLive();
       } catch (error) {
         this.countLine.textContent = this.t("comments");
         this.say(error.status === 404 ? this.t("noPost") : error.message);
@@ -457,6 +462,73 @@
 
     renderCount() {
       this.countLine.textContent = this.t("count", { n: this.count });
+    }
+
+    // --- live thread: new comments from the same cacheable read, polled while the page is seen ---
+
+    /** Look again every few seconds while the tab is visible, less often while nothing changes, never
+     * while it is hidden; a cache answers most looks with a 304 (docs/live-threads.md). */
+    goLive() {
+      if (!this.liveMax || this.cursor) return; // off, or a thread longer than one read: not followed
+      this.queued = new Map();
+      this.wait = this.liveMax; // a third of it after a look that found something, growing back while none do
+      document.addEventListener("visibilitychange", () => this.nextLook(document.hidden ? -1 : 0));
+      this.nextLook();
+    }
+
+    nextLook(delay = this.wait) {
+      clearTimeout(this.timer);
+      if (!document.hidden && delay >= 0) this.timer = setTimeout(() => this.look(), delay);
+    }
+
+    async look() {
+      let found = 0;
+      try {
+        const { data } = await this.call("GET", this.path(`?embed=comments&comments_limit=${PAGE_SIZE}`));
+        // While this reader's own comment is being sent, the answer may hold it before the widget does.
+        for (const comment of this.submit?.getAttribute("aria-busy") ? [] : data.comments) {
+          if (this.comments.has(comment.id) || this.queued.has(comment.id)) continue;
+          this.queued.set(comment.id, comment);
+          found += 1;
+        }
+      } catch {
+        /* offline for a moment: the next look tries again */
+      }
+      for (const id of this.queued.keys()) if (this.comments.has(id)) this.queued.delete(id);
+      const n = this.queued.size;
+      if (String(n) !== this.fresh.dataset.n) this.steady(() => {
+        this.fresh.dataset.n = n;
+        this.fresh.textContent = n ? this.t("fresh", { n }) : "";
+        this.fresh.hidden = !n;
+      });
+      this.wait = found ? this.liveMax / 3 : Math.min(this.liveMax, this.wait * 1.5);
+      this.nextLook();
+    }
+
+    /** Change the page without moving what the reader is reading: what follows the change stays put
+     * on screen when the change is above the viewport (browsers without scroll anchoring). */
+    steady(change) {
+      const above = this.fresh.getBoundingClientRect().top < 0;
+      const before = this.compose.getBoundingClientRect().top;
+      change();
+      if (above) window.scrollBy(0, this.compose.getBoundingClientRect().top - before);
+    }
+
+    /** The reader asked: the queued comments take their places, replies under their parents. */
+    showFresh() {
+      const shown = [...this.queued.values()].filter((comment) => !this.comments.has(comment.id));
+      this.queued.clear();
+      this.fresh.hidden = true;
+      this.fresh.textContent = this.fresh.dataset.n = "";
+      if (!shown.length) return;
+      for (const comment of shown) {
+        this.add(comment, this.sort !== "oldest");
+        this.nodes.get(comment.id).item.classList.add("bc-arrived");
+      }
+      this.count += shown.filter((comment) => comment.status === "approved").length;
+      this.renderCount();
+      this.nodes.get(shown[0].id).item.scrollIntoView({ block: "center" });
+      this.focusComment(shown[0].id);
     }
 
     // --- comments in the thread ---
@@ -995,6 +1067,7 @@
     post: script?.dataset.post || null,
     sort: script?.dataset.sort || "oldest",
     theme: script?.dataset.theme,
+    live: Number(script?.dataset.live ?? 15), // seconds; 0 turns live updates off
   };
   if (script?.dataset.api) defaults.api = new URL(script.dataset.api, window.location.href).href;
 
