@@ -297,7 +297,8 @@
       this.idempotencyKey = randomToken();
       this.keyFor = null; // what the current key was sent with
       this.theme = options.theme;
-      this.liveMax = options.live * 1000; // the longest wait between two looks for new comments (0: never look)
+      // The longest wait between two looks for new comments (0 or not a number: never look; at least 1 s).
+      this.liveMax = options.live > 0 ? Math.max(options.live, 1) * 1000 : 0;
       this.start(options.lang);
     }
 
@@ -469,9 +470,11 @@
     /** Look again every few seconds while the tab is visible, less often while nothing changes, never
      * while it is hidden; a cache answers most looks with a 304 (docs/live-threads.md). */
     goLive() {
-      if (!this.liveMax || this.cursor) return; // off, or a thread longer than one read: not followed
+      // Off, or a thread longer than one read: not followed.
+      if (!this.liveMax || this.cursor) return;
       this.queued = new Map();
-      this.wait = this.liveMax; // a third of it after a look that found something, growing back while none do
+      // A third of it after a look that found something, growing back while none do.
+      this.wait = this.liveMax;
       document.addEventListener("visibilitychange", () => this.nextLook(document.hidden ? -1 : 0));
       this.nextLook();
     }
@@ -1067,7 +1070,8 @@
     post: script?.dataset.post || null,
     sort: script?.dataset.sort || "oldest",
     theme: script?.dataset.theme,
-    live: Number(script?.dataset.live ?? 15), // seconds; 0 turns live updates off
+    // Seconds; 0 turns live updates off.
+    live: Number(script?.dataset.live ?? 15),
   };
   if (script?.dataset.api) defaults.api = new URL(script.dataset.api, window.location.href).href;
 
