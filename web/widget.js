@@ -473,6 +473,8 @@
       // Off, or a thread longer than one read: not followed.
       if (!this.liveMax || this.cursor) return;
       this.queued = new Map();
+      // The bar's place is kept from now on, so that its coming moves nothing on the page.
+      this.fresh.parentElement.classList.add("bc-on");
       // A third of it after a look that found something, growing back while none do.
       this.wait = this.liveMax;
       document.addEventListener("visibilitychange", () => this.nextLook(document.hidden ? -1 : 0));
@@ -499,22 +501,12 @@
       }
       for (const id of this.queued.keys()) if (this.comments.has(id)) this.queued.delete(id);
       const n = this.queued.size;
-      if (String(n) !== this.fresh.dataset.n) this.steady(() => {
-        this.fresh.dataset.n = n;
-        this.fresh.textContent = n ? this.t("fresh", { n }) : "";
-        this.fresh.hidden = !n;
-      });
+      const text = n ? this.t("fresh", { n }) : "";
+      // Said again only when it changes: a live region may repeat text that is merely set again.
+      if (this.fresh.textContent !== text) this.fresh.textContent = text;
+      this.fresh.hidden = !n;
       this.wait = found ? this.liveMax / 3 : Math.min(this.liveMax, this.wait * 1.5);
       this.nextLook();
-    }
-
-    /** Change the page without moving what the reader is reading: what follows the change stays put
-     * on screen when the change is above the viewport (browsers without scroll anchoring). */
-    steady(change) {
-      const above = this.fresh.getBoundingClientRect().top < 0;
-      const before = this.compose.getBoundingClientRect().top;
-      change();
-      if (above) window.scrollBy(0, this.compose.getBoundingClientRect().top - before);
     }
 
     /** The reader asked: the queued comments take their places, replies under their parents. */
@@ -522,7 +514,7 @@
       const shown = [...this.queued.values()].filter((comment) => !this.comments.has(comment.id));
       this.queued.clear();
       this.fresh.hidden = true;
-      this.fresh.textContent = this.fresh.dataset.n = "";
+      this.fresh.textContent = "";
       if (!shown.length) return;
       for (const comment of shown) {
         this.add(comment, this.sort !== "oldest");

@@ -152,3 +152,22 @@ def test_a_hidden_page_asks_for_nothing_and_looks_again_when_shown(
     with reader.expect_request(is_look(blog, slug)):
         reader.evaluate("window.__setHidden(false)")
     expect(reader.locator("button.bc-fresh")).to_have_text("1 new comment: show it")
+
+
+def test_the_form_a_reader_writes_in_stays_put_when_the_bar_appears_above_it(
+        blog: Blog, open_reader: Callable[[], Page], static_site: tuple[Path, str]) -> None:
+    slug = blog.new_post()
+    seed_thread(blog, slug, 40)
+    reader = reader_on(open_reader, live_page(static_site, blog, slug))
+    expect(reader.locator("li.bc-comment")).to_have_count(40)
+    box = reader.locator("form.bc-form").get_by_label("Comment")
+    box.scroll_into_view_if_needed()
+    box.fill("Half a thought")
+    reader.evaluate("window.scrollBy(0, document.body.scrollHeight)")  # the thread's end is above the viewport
+    where = box.bounding_box()
+
+    blog.comment(slug, "Posted while they write.")
+
+    expect(reader.locator("button.bc-fresh")).to_have_text("1 new comment: show it", timeout=10_000)
+    assert box.bounding_box() == where
+    expect(box).to_have_value("Half a thought")
