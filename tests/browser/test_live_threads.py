@@ -9,6 +9,7 @@ from pathlib import Path
 
 from playwright.sync_api import Page, Request, expect
 
+from tests.browser.accessibility import assert_accessible
 from tests.browser.conftest import Blog
 from tests.browser.thread_steps import seed_thread
 from tests.browser.widget_steps import comment_item, comment_on
@@ -89,6 +90,7 @@ def test_a_comment_and_a_reply_from_another_reader_appear_in_their_thread_with_t
     expect(bar).to_have_text("2 new comments: show them", timeout=10_000)
     expect(watcher.locator("li.bc-comment")).to_have_count(1)
     expect(watcher.locator(".bc-count")).to_have_text("1 comment")
+    assert_accessible(watcher, within=".bc")
 
     # And the bar brings both in: the reply under its parent, the count line counting them
     bar.click()
