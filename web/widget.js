@@ -48,6 +48,8 @@
     pending: "Awaiting moderation: only you can see this comment until it is approved.",
     like: "Like: {n}",
     dislike: "Dislike: {n}",
+    reactions: "Reactions",
+    react: "{emoji} {n}: react",
     reply: "Reply",
     replyTo: "Reply to {name}",
     replyToComment: "Reply to this comment",
@@ -89,7 +91,7 @@
     previewEmpty: "Nothing to preview yet.",
     previewing: "Loading preview…",
     fieldError: "{field}: {message}",
-    fresh: { one: "{n} new comment: show it", other: "{n} new comments: show them" },
+    fresh: { one: "{n} new comment", other: "{n} new comments" },
   };
   // The languages with a catalogue (web/i18n/), and those written right to left.
   const LANGS = ["en", "ar", "de", "es", "fr", "he", "ja", "pt", "ru", "zh"];
@@ -169,6 +171,7 @@
     };
     t.lang = lang;
     t.locale = locale;
+    t.number = (n) => number.format(n);
     t.date = (iso) => dates.format(new Date(iso));
     // "3 hours ago" for the last four weeks, the date after that.
     t.ago = (iso) => {
@@ -298,7 +301,7 @@
       this.keyFor = null; // what the current key was sent with
       this.theme = options.theme;
       // The longest wait between two looks for new comments (0 or not a number: never look; at least 1 s).
-      this.liveMax = options.live > 0 ? Math.max(options.live, 1) * 1000 : 0;
+      this.liveMax = options.live > 0 && Math.max(options.live, 1) * 1000;
       this.start(options.lang);
     }
 
@@ -331,8 +334,9 @@
         onclick: () => this.loadMore() });
       this.compose = h("div", { class: "bc-compose" });
       this.fresh = h("button", { type: "button", class: "bc-fresh", hidden: true, onclick: () => this.showFresh() });
+      this.postBar = h("div", { class: "bc-post-reactions" });
       this.section = h("section", { class: "bc", "aria-labelledby": `${this.id}-count`, lang: t.locale,
-        dir: RTL.includes(t.lang) ? "rtl" : "ltr" }, heading, this.status, this.list,
+        dir: RTL.includes(t.lang) ? "rtl" : "ltr" }, heading, this.postBar, this.status, this.list,
         h("div", { class: "bc-live", "aria-live": "polite" }, this.fresh), this.more, this.compose);
       themed(this.section, this.theme);
       this.root.replaceChildren(this.section);
@@ -375,6 +379,8 @@
         page = pageReply.data;
       }
       this.rules = post.comment_form || null;
+      this.postReactions = post.reactions || {};
+      this.renderPostReactions();
       this.count = post.comment_count;
       this.closed = Boolean(post.comments_closed);
       return page;
@@ -477,53 +483,43 @@
       this.fresh.parentElement.classList.add("bc-on");
       // A third of it after a look that found something, growing back while none do.
       this.wait = this.liveMax;
-      document.addEventListener("visibilitychange", () => this.nextLook(document.hidden ? -1 : 0));
+      // Hidden: the pending look is cancelled. Shown again: a look at once.
+      document.addEventListener("visibilitychange", () => this.nextLook(0));
       this.nextLook();
     }
 
     nextLook(delay = this.wait) {
       clearTimeout(this.timer);
-      if (!document.hidden && delay >= 0) this.timer = setTimeout(() => this.look(), delay);
+      if (!document.hidden) this.timer = setTimeout(() => this.look(), delay);
     }
 
     async look() {
-      let found = 0;
+      const before = this.queued.size;
       try {
         const { data } = await this.call("GET", this.path(`?embed=comments&comments_limit=${PAGE_SIZE}`));
         // While this reader's own comment is being sent, the answer may hold it before the widget does.
-        for (const comment of this.submit?.getAttribute("aria-busy") ? [] : data.comments) {
-          if (this.comments.has(comment.id) || this.queued.has(comment.id)) continue;
-          this.queued.set(comment.id, comment);
-          found += 1;
-        }
+        if (!this.submit?.getAttribute("aria-busy")) for (const c of data.comments) this.queued.set(c.id, c);
       } catch {
         /* offline for a moment: the next look tries again */
       }
       for (const id of this.queued.keys()) if (this.comments.has(id)) this.queued.delete(id);
       const n = this.queued.size;
-      const text = n ? this.t("fresh", { n }) : "";
       // Said again only when it changes: a live region may repeat text that is merely set again.
-      if (this.fresh.textContent !== text) this.fresh.textContent = text;
+      if (n !== before) this.fresh.textContent = n ? this.t("fresh", { n }) : "";
       this.fresh.hidden = !n;
-      this.wait = found ? this.liveMax / 3 : Math.min(this.liveMax, this.wait * 1.5);
+      this.wait = n > before ? this.liveMax / 3 : Math.min(this.liveMax, this.wait * 1.5);
       this.nextLook();
     }
 
     /** The reader asked: the queued comments take their places, replies under their parents. */
     showFresh() {
-      const shown = [...this.queued.values()].filter((comment) => !this.comments.has(comment.id));
+      const shown = [...this.queued.values()].filter((c) => !this.comments.has(c.id));
       this.queued.clear();
       this.fresh.hidden = true;
-      this.fresh.textContent = "";
-      if (!shown.length) return;
-      for (const comment of shown) {
-        this.add(comment, this.sort !== "oldest");
-        this.nodes.get(comment.id).item.classList.add("bc-arrived");
-      }
-      this.count += shown.filter((comment) => comment.status === "approved").length;
+      for (const comment of shown) this.add(comment, this.sort !== "oldest");
+      this.count += shown.length;
       this.renderCount();
-      this.nodes.get(shown[0].id).item.scrollIntoView({ block: "center" });
-      this.focusComment(shown[0].id);
+      if (shown[0]) this.focusComment(shown[0].id);
     }
 
     // --- comments in the thread ---
@@ -606,6 +602,7 @@
             onclick: (event) => this.vote(comment.id, mine === value ? 0 : value, event.currentTarget) },
           `${total}`));
         }
+        bar.append(this.reactionButtons(comment.id, comment.reactions));
         if (this.form && comment.depth < this.rules.max_reply_depth) {
           bar.append(h("button", { type: "button", "data-action": "reply", text: t("reply"),
             "aria-label": comment.author ? t("replyTo", { name: comment.author.name }) : t("replyToComment"),
@@ -631,6 +628,52 @@
         storage.set(`vote:${id}`, value);
         this.comments.set(id, data);
         this.render(id);
+      } catch (error) {
+        button.removeAttribute("aria-busy");
+        this.say(error.message);
+      }
+    }
+
+    // --- reactions: one button per kind of the stage's set, on the post and on each comment ---
+
+    renderPostReactions() {
+      const focused = this.postBar.contains(document.activeElement) ? document.activeElement.dataset.action : null;
+      this.postBar.replaceChildren(this.reactionButtons(`post:${this.slug}`, this.postReactions));
+      if (focused) this.postBar.querySelector(`[data-action="${focused}"]`)?.focus();
+    }
+
+    /** The kinds as buttons: the emoji and its count shown, and the same first in the accessible name. */
+    reactionButtons(target, counts = {}) {
+      const kinds = this.rules?.reactions || [];
+      if (!kinds.length) return null;
+      const mine = storage.get(`react:${target}`) || [];
+      return h("span", { class: "bc-reactions", role: "group", "aria-label": this.t("reactions") },
+        kinds.map((emoji, i) => {
+          const n = counts[emoji] || 0;
+          return h("button", { type: "button", class: "bc-react", "data-action": `react${i}`,
+            "aria-pressed": mine.includes(emoji) ? "true" : "false", "aria-label": this.t("react", { emoji, n }),
+            onclick: (event) => this.react(target, emoji, !mine.includes(emoji), event.currentTarget) },
+          `${emoji} ${this.t.number(n)}`);
+        }));
+    }
+
+    async react(target, emoji, active, button) {
+      if (button.getAttribute("aria-busy")) return;
+      button.setAttribute("aria-busy", "true");
+      const onPost = target.startsWith("post:");
+      try {
+        const { data } = await this.call("POST", onPost ? this.path("/reactions")
+          : `/comments/${encodeURIComponent(target)}/reactions`,
+        { body: { emoji, active }, headers: { "X-Voter-Token": voterToken() } });
+        const mine = (storage.get(`react:${target}`) || []).filter((kind) => kind !== emoji);
+        storage.set(`react:${target}`, active ? [...mine, emoji] : mine);
+        if (onPost) {
+          this.postReactions = data.reactions;
+          this.renderPostReactions();
+        } else {
+          this.comments.set(target, data);
+          this.render(target);
+        }
       } catch (error) {
         button.removeAttribute("aria-busy");
         this.say(error.message);
