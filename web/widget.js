@@ -95,6 +95,7 @@
     verified: "verified",
     subscribe: "Follow this discussion by e-mail",
     subscribeAsked: "To follow this discussion, confirm with the link we sent to {email}.",
+    fresh: { one: "{n} new comment", other: "{n} new comments" },
   };
   // The languages with a catalogue (web/i18n/), and those written right to left.
   const LANGS = ["en", "ar", "de", "es", "fr", "he", "ja", "pt", "ru", "zh"];
@@ -357,6 +358,8 @@
       this.idempotencyKey = randomToken();
       this.keyFor = null; // what the current key was sent with
       this.theme = options.theme;
+      // The longest wait between two looks for new comments (0 or not a number: never look; at least 1 s).
+      this.liveMax = options.live > 0 && Math.max(options.live, 1) * 1000;
       this.start(options.lang);
     }
 
@@ -388,10 +391,11 @@
       this.more = h("button", { type: "button", class: "bc-more", hidden: true, text: t("more"),
         onclick: () => this.loadMore() });
       this.compose = h("div", { class: "bc-compose" });
+      this.fresh = h("button", { type: "button", class: "bc-fresh", hidden: true, onclick: () => this.showFresh() });
       this.postBar = h("div", { class: "bc-post-reactions" });
       this.section = h("section", { class: "bc", "aria-labelledby": `${this.id}-count`, lang: t.locale,
-        dir: RTL.includes(t.lang) ? "rtl" : "ltr" }, heading, this.postBar, this.status, this.list, this.more,
-      this.compose);
+        dir: RTL.includes(t.lang) ? "rtl" : "ltr" }, heading, this.postBar, this.status, this.list,
+        h("div", { class: "bc-live", "aria-live": "polite" }, this.fresh), this.more, this.compose);
       themed(this.section, this.theme);
       this.root.replaceChildren(this.section);
     }
@@ -409,6 +413,7 @@
         this.addPage(page);
         await this.addHeld();
         this.showLinkedComment();
+        this.goLive();
       } catch (error) {
         this.countLine.textContent = this.t("comments");
         this.say(error.status === 404 ? this.t("noPost") : error.message);
@@ -523,6 +528,57 @@
 
     renderCount() {
       this.countLine.textContent = this.t("count", { n: this.count });
+    }
+
+    // --- live thread: new comments from the same cacheable read, polled while the page is seen ---
+
+    /** Look again every few seconds while the tab is visible, less often while nothing changes, never
+     * while it is hidden; a cache answers most looks with a 304 (docs/live-threads.md). */
+    goLive() {
+      // Off, or a thread longer than one read: not followed.
+      if (!this.liveMax || this.cursor) return;
+      this.queued = new Map();
+      // The bar's place is kept from now on, so that its coming moves nothing on the page.
+      this.fresh.parentElement.classList.add("bc-on");
+      // A third of it after a look that found something, growing back while none do.
+      this.wait = this.liveMax;
+      // Hidden: the pending look is cancelled. Shown again: a look at once.
+      document.addEventListener("visibilitychange", () => this.nextLook(0));
+      this.nextLook();
+    }
+
+    nextLook(delay = this.wait) {
+      clearTimeout(this.timer);
+      if (!document.hidden) this.timer = setTimeout(() => this.look(), delay);
+    }
+
+    async look() {
+      const before = this.queued.size;
+      try {
+        const { data } = await this.call("GET", this.path(`?embed=comments&comments_limit=${PAGE_SIZE}`));
+        // While this reader's own comment is being sent, the answer may hold it before the widget does.
+        if (!this.submit?.getAttribute("aria-busy")) for (const c of data.comments) this.queued.set(c.id, c);
+      } catch {
+        /* offline for a moment: the next look tries again */
+      }
+      for (const id of this.queued.keys()) if (this.comments.has(id)) this.queued.delete(id);
+      const n = this.queued.size;
+      // Said again only when it changes: a live region may repeat text that is merely set again.
+      if (n !== before) this.fresh.textContent = n ? this.t("fresh", { n }) : "";
+      this.fresh.hidden = !n;
+      this.wait = n > before ? this.liveMax / 3 : Math.min(this.liveMax, this.wait * 1.5);
+      this.nextLook();
+    }
+
+    /** The reader asked: the queued comments take their places, replies under their parents. */
+    showFresh() {
+      const shown = [...this.queued.values()].filter((c) => !this.comments.has(c.id));
+      this.queued.clear();
+      this.fresh.hidden = true;
+      for (const comment of shown) this.add(comment, this.sort !== "oldest");
+      this.count += shown.length;
+      this.renderCount();
+      if (shown[0]) this.focusComment(shown[0].id);
     }
 
     // --- comments in the thread ---
@@ -1181,6 +1237,8 @@
     post: script?.dataset.post || null,
     sort: script?.dataset.sort || "oldest",
     theme: script?.dataset.theme,
+    // Seconds; 0 turns live updates off.
+    live: Number(script?.dataset.live ?? 15),
   };
   if (script?.dataset.api) defaults.api = new URL(script.dataset.api, window.location.href).href;
 
