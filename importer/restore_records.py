@@ -26,7 +26,7 @@ _PLAIN: Final = {
     "commenter": frozenset({"since", "post_slug", "comment_id"}),
     "optout": frozenset({"at"}),
     "confirmed": frozenset({"at"}),
-    "audit": frozenset({"at", "who", "action", "comment_id", "post", "from_status"}),
+    "audit": frozenset({"at", "who", "action", "comment_id", "post", "from_status", "reason", "subject", "until"}),
     "imported": frozenset({"slug", "source_ref", "username", "exported_at"}),
 }
 _COUNTS: Final = frozenset({*SUMMARY_FIELDS, *COUNT_FIELDS})

@@ -75,7 +75,7 @@ POST_FIELDS: Final = frozenset({
 COMMENT_FIELDS: Final = frozenset({
     "id", "post_slug", "parent_id", "depth", "body", "html", "author_name", "author_user", "author_email",
     "author_website", "notify_replies", "status", "created_at", "edited_at", "likes", "dislikes",
-    "reply_count", "held_because", "spam_by", "sender", *_PROVENANCE})
+    "reply_count", "held_because", "spam_by", "sender", "shadow", *_PROVENANCE})
 ACCOUNT_FIELDS: Final = frozenset({
     "account_id", "username", "email", "role", "password_hash", "created_at", "bio", "image", "mail_held_comments",
     "token_version", "kept_session", "kept_at", "deleting", *_PROVENANCE})
@@ -250,6 +250,7 @@ def comment_item(fields: Mapping[str, Any]) -> dict[str, Any]:
         return {**item, **keys.held_comment(slug, cid), **keys.moderation_queue_keys(status, item["created_at"], cid)}
     item.pop("held_because", None)  # why it was held, and whose spam verdict: a public comment has neither
     item.pop("spam_by", None)
+    item.pop("shadow", None)  # a moderator who approves a shadow-banned comment makes it an ordinary one
     score = item["likes"] - item["dislikes"]
     filed = {**item, **keys.comment(slug, cid), **keys.score_index_keys(slug, score, cid)}
     if status == Status.APPROVED:  # a tombstone leaves the site-wide comments feed
@@ -293,6 +294,26 @@ def vote(slug: str, comment_id: str, voter: str, value: int, at: str) -> dict[st
         raise _refuse("value", "must be 1 or -1")
     index = keys.voter_index_keys(voter, comment_id) if voter.startswith("user:") else {}
     return {**keys.vote(slug, comment_id, voter), **index, "value": value, "at": stored_date(at, "at")}
+
+
+BAN_MODES: Final = ("ban", "shadow")
+
+
+def ban(subject: str, mode: str, reason: str, by: str, created_at: str, until: int | None,
+        source: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """A ban (mode "ban") or shadow-ban ("shadow") of a commenter identity, until the epoch ``until`` or for good.
+
+    ``until`` is also the item's TTL: DynamoDB removes it some time after; readers compare it themselves.
+    ``source``: the comment it was made from (comment_id, post), for the console.
+    """
+    if mode not in BAN_MODES:
+        raise _refuse("mode", "must be ban or shadow")
+    item: dict[str, Any] = {**keys.ban(subject), **keys.ban_index_keys(stored_date(created_at, "created_at"), subject),
+                            "subject": subject, "mode": mode, "reason": reason, "by": by, "created_at": created_at,
+                            **{k: v for k, v in (source or {}).items() if k in ("comment_id", "post")}}
+    if until is not None:
+        item["until_epoch"] = item["ttl"] = until
+    return item
 
 
 def favorite(slug: str, username: str, favorited_at: str) -> dict[str, Any]:
