@@ -299,8 +299,12 @@ def test_the_ban_reason_is_not_in_the_banned_persons_export(api: Api, blog: Blog
     reader = blog.user("exported")
     blog.comment(slug, reader, body="Mine.")
     ban(by="account", account="exported", mode="shadow", reason="SECRET-MODERATOR-NOTE")
+    assert send(api, slug, "After the ban.", token=reader).status == 201
 
     export = api.get("/me/export", token=reader)
 
     assert export.status == 200
     assert b"SECRET-MODERATOR-NOTE" not in export.body and b"shadow" not in export.body
+    # The comment is there, as stored (spam): the export is the person's data, not the moderators' notes.
+    assert {c["body"]: c["status"] for c in export.json["comments"]} == {"Mine.": "approved",
+                                                                        "After the ban.": "spam"}

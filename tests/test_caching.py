@@ -46,6 +46,7 @@ EXPECTED_CLASSES = {
     "/auth/me": None,
     "/moderation/comments": None,
     "/moderation/audit": None,
+    "/moderation/bans": None,
     "/moderation/recent": None,
     "/moderation/settings": None,
     "/moderation/costs": None,

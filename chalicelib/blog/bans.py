@@ -91,7 +91,8 @@ def in_force(ban: Item | None, now: int) -> bool:
 
 def standing(found: Mapping[tuple[str, str], Item], subjects: Iterable[str], now: int) -> Item | None:
     """The ban in force among the items a read ``found`` for ``subjects``: a ban before a shadow-ban; else None."""
-    bans = [b for s in subjects if in_force(b := found.get((keys.ban(s)["PK"], keys.ban(s)["SK"])), now)]
+    items = [found.get((keys.ban(s)["PK"], keys.ban(s)["SK"])) for s in subjects]
+    bans = [b for b in items if b is not None and in_force(b, now)]
     return next((b for b in bans if b["mode"] == "ban"), bans[0] if bans else None)
 
 

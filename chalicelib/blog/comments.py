@@ -254,7 +254,7 @@ class Comments:
             "reply_count": 0,
             "held_because": (None if status == Status.APPROVED else f"shadow-banned ({ban['subject']})" if ban
                              else moderation.hold_reason(self.settings.moderation)),
-            **({"shadow": True} if shadowed else {}),
+            "shadow": shadowed,
         })
         expires = now_epoch + self.settings.edit_window_seconds
         response = {

@@ -45,7 +45,7 @@ if TYPE_CHECKING:
         "id": str, "post_slug": str, "parent_id": str | None, "depth": int, "body": str, "html": str,
         "author_name": str, "author_user": str | None, "author_email": str | None, "author_website": str | None,
         "notify_replies": bool, "status": str, "created_at": str, "likes": int, "dislikes": int, "reply_count": int,
-        "held_because": NotRequired[str | None], "sender": NotRequired[str],
+        "held_because": NotRequired[str | None], "sender": NotRequired[str], "shadow": NotRequired[bool],
         "imported_from": NotRequired[str], "source_ref": NotRequired[str],
     })
     # What an account is made of; account() adds its keys, its indexes and, when new, its id.
@@ -237,6 +237,8 @@ def comment_item(fields: Mapping[str, Any]) -> dict[str, Any]:
     for name in ("depth", "likes", "dislikes", "reply_count"):
         item[name] = whole(item, name)
     item.setdefault("parent_id", None)
+    if not item.get("shadow") or status != Status.SPAM:
+        item.pop("shadow", None)  # kept only on a shadow-banned commenter's comment, while it is spam
     if status == Status.DELETED:
         for gone in (*_TOMBSTONE_GONE, "held_because", "spam_by"):
             item.pop(gone, None)
@@ -250,7 +252,6 @@ def comment_item(fields: Mapping[str, Any]) -> dict[str, Any]:
         return {**item, **keys.held_comment(slug, cid), **keys.moderation_queue_keys(status, item["created_at"], cid)}
     item.pop("held_because", None)  # why it was held, and whose spam verdict: a public comment has neither
     item.pop("spam_by", None)
-    item.pop("shadow", None)  # a moderator who approves a shadow-banned comment makes it an ordinary one
     score = item["likes"] - item["dislikes"]
     filed = {**item, **keys.comment(slug, cid), **keys.score_index_keys(slug, score, cid)}
     if status == Status.APPROVED:  # a tombstone leaves the site-wide comments feed
