@@ -308,3 +308,17 @@ def test_the_ban_reason_is_not_in_the_banned_persons_export(api: Api, blog: Blog
     # The comment is there, as stored (spam): the export is the person's data, not the moderators' notes.
     assert {c["body"]: c["status"] for c in export.json["comments"]} == {"Mine.": "approved",
                                                                         "After the ban.": "spam"}
+
+
+def test_under_moderation_a_shadow_banned_comment_looks_held_to_its_author_as_anyone_elses_would(
+        api: Api, blog: Blog, slug: str, configure: Any, admin: str, ban: Callable[..., dict[str, Any]]) -> None:
+    ban(by="email", email="quiet@example.com", mode="shadow")
+    configure(MODERATION="all")
+
+    reply = send(api, slug, "Held, or so it seems.", author_email="quiet@example.com")
+
+    assert reply.status == 202 and reply.json["comment"]["status"] == "pending"
+    comment_id = reply.json["comment"]["id"]
+    pending = api.get("/moderation/comments?status=pending", token=admin).json["items"]
+    assert comment_id not in [c["id"] for c in pending]  # the queue of real work stays clean
+    assert api.get(f"/comments/{comment_id}", token=admin).json["status"] == "spam"

@@ -24,7 +24,6 @@ from typing import Any, Final
 from chalicelib.blog import clock, records
 from chalicelib.blog.antispam import AntiSpam
 from chalicelib.blog.ids import is_ulid, new_ulid
-from chalicelib.blog.status import Status
 from chalicelib.blog.threads import Threads
 from chalicelib.blog.tokens import ADMIN, Principal, applied_role
 from chalicelib.blog.validation import (
@@ -121,8 +120,8 @@ def checks(subjects: Iterable[str], now: int, shadow_too: bool) -> list[Write]:
 
 
 def as_seen_by_author(view: dict[str, Any], comment: Item) -> dict[str, Any]:
-    """A shadow-banned comment as its own author sees it: published, like any other."""
-    return {**view, "status": Status.APPROVED} if comment.get("shadow") else view
+    """A shadow-banned comment as its own author sees it: with the status it would have had (``shadow``)."""
+    return {**view, "status": comment["shadow"]} if comment.get("shadow") else view
 
 
 def ban_id(subject: str) -> str:

@@ -229,8 +229,10 @@ class Comments:
         ban = bans.standing(context, ban_subjects, now_epoch)
         if ban is not None and ban["mode"] == "ban":
             raise bans.refusal(ban)
-        shadowed = ban is not None  # filed as spam: uncounted, unsent, shown to its author alone
-        if shadowed:
+        # A shadow-banned comment is filed as spam (uncounted, unsent) and shown to its author alone, with
+        # the status it would have had: under MODERATION=all a "published" one would give the ban away.
+        shown_as = status if ban is not None else None
+        if shown_as is not None:
             status = Status.SPAM
         comment_id = new_ulid()
         item: Item = records.comment({
@@ -254,7 +256,7 @@ class Comments:
             "reply_count": 0,
             "held_because": (None if status == Status.APPROVED else f"shadow-banned ({ban['subject']})" if ban
                              else moderation.hold_reason(self.settings.moderation)),
-            "shadow": shadowed,
+            "shadow": shown_as,
         })
         expires = now_epoch + self.settings.edit_window_seconds
         response = {
@@ -270,7 +272,7 @@ class Comments:
                        self.antispam.duplicate_guard(slug, fields["body"], now_epoch)]
         if spend_form is not None:
             writes.append(spend_form)  # a form token sends one comment: a replay is refused (409)
-        if not exempt and not shadowed and self.settings.akismet_key:
+        if not exempt and shown_as is None and self.settings.akismet_key:
             # Checked from the stream (blog/akismet.py), never here: this keeps what the check needs.
             from chalicelib.blog.akismet import request_context
             writes.append(request_context(item, address, *browser, now_epoch))

@@ -45,7 +45,7 @@ if TYPE_CHECKING:
         "id": str, "post_slug": str, "parent_id": str | None, "depth": int, "body": str, "html": str,
         "author_name": str, "author_user": str | None, "author_email": str | None, "author_website": str | None,
         "notify_replies": bool, "status": str, "created_at": str, "likes": int, "dislikes": int, "reply_count": int,
-        "held_because": NotRequired[str | None], "sender": NotRequired[str], "shadow": NotRequired[bool],
+        "held_because": NotRequired[str | None], "sender": NotRequired[str], "shadow": NotRequired[str | None],
         "imported_from": NotRequired[str], "source_ref": NotRequired[str],
     })
     # What an account is made of; account() adds its keys, its indexes and, when new, its id.
@@ -239,6 +239,8 @@ def comment_item(fields: Mapping[str, Any]) -> dict[str, Any]:
     item.setdefault("parent_id", None)
     if not item.get("shadow") or status != Status.SPAM:
         item.pop("shadow", None)  # kept only on a shadow-banned commenter's comment, while it is spam
+    elif item["shadow"] not in (Status.APPROVED, Status.PENDING):
+        raise _refuse("shadow", "must be approved or pending (the status its author is shown)")
     if status == Status.DELETED:
         for gone in (*_TOMBSTONE_GONE, "held_because", "spam_by"):
             item.pop(gone, None)
