@@ -316,6 +316,12 @@ def ban(subject: str, mode: str, reason: str, by: str, created_at: str, until: i
     """
     if mode not in BAN_MODES:
         raise _refuse("mode", "must be ban or shadow")
+    kind, _, value = subject.partition(":")
+    if not value or kind not in ("user", "email", "address") or len(value) > 64 or not value.isprintable():
+        raise _refuse("subject", "must be user:<name>, email:<hash> or address:<hash>")
+    _text({"reason": reason}, "reason", 300, required=False)
+    if until is not None and (isinstance(until, bool) or not isinstance(until, int) or until <= 0):
+        raise _refuse("until_epoch", "must be a time (seconds since 1970)")
     item: dict[str, Any] = {**keys.ban(subject), **keys.ban_index_keys(stored_date(created_at, "created_at"), subject),
                             "subject": subject, "mode": mode, "reason": reason, "by": by, "created_at": created_at,
                             **{k: v for k, v in (source or {}).items() if k in ("comment_id", "post")}}
