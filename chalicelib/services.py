@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from chalicelib.blog.akismet import Akismet
     from chalicelib.blog.antispam import AntiSpam
     from chalicelib.blog.articles import Articles
-    from chalicelib.blog.bans import Bans
+    from chalicelib.blog.banning import Bans
     from chalicelib.blog.comment_counts import CommentCounts
     from chalicelib.blog.comments import Comments
     from chalicelib.blog.costs import Costs
@@ -103,7 +103,7 @@ class Services:
 
     @cached_property
     def bans(self) -> Bans:
-        from chalicelib.blog.bans import Bans
+        from chalicelib.blog.banning import Bans
         return Bans(self.table, self.settings, self.cursor_key, self.antispam, self.threads)
 
     @cached_property

@@ -23,7 +23,7 @@ import pytest
 from chalicelib import blog as blog_package
 from chalicelib.blog import (
     accounts,
-    bans,
+    banning,
     comments,
     moderation,
     password_resets,
@@ -63,7 +63,7 @@ FIELD_TABLES: dict[str, tuple[FieldTable, str, str]] = {
     "accounts.SETTINGS_FIELDS": (accounts.SETTINGS_FIELDS, "/auth/me", "patch"),
     "votes.VOTE_FIELDS": (votes.VOTE_FIELDS, "/comments/{comment_id}/vote", "post"),
     "moderation.ACTION_FIELDS": (moderation.ACTION_FIELDS, "/comments/{comment_id}/moderate", "post"),
-    "bans.BAN_FIELDS": (bans.BAN_FIELDS, "/moderation/bans", "post"),
+    "banning.BAN_FIELDS": (banning.BAN_FIELDS, "/moderation/bans", "post"),
     # A comment preview reads a narrower table: the comment's own body rule (tests/test_previews.py).
     "previews.POST_PREVIEW_FIELDS": (previews.POST_PREVIEW_FIELDS, "/preview", "post"),
     "personal_data.DELETE_FIELDS": (personal_data.DELETE_FIELDS, "/me", "delete"),
