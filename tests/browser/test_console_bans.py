@@ -14,7 +14,7 @@ from playwright.sync_api import Page, expect
 
 from devtools.seed import LOCAL_ADMIN
 from tests.browser.conftest import Blog, api_get
-from tests.browser.console_steps import queue_item, sign_in
+from tests.browser.console_steps import as_user, new_account, queue_item, sign_in, token_of
 from tests.browser.widget_steps import comment_item
 
 
@@ -105,3 +105,20 @@ def test_a_shadow_banned_commenter_sees_their_comment_and_nobody_else_does(
     expect(comment_item(other, "Visit my shop, twice a day.")).to_have_count(1)
     expect(comment_item(other, "Cheap watches at my shop.")).to_have_count(0)
     assert api_get(blog, f"/posts/{slug}")["comment_count"] == 1
+
+
+def test_an_account_banned_from_people_is_refused_and_listed_under_bans(blog: Blog, page: Page) -> None:
+    reader = new_account(blog, role="reader")
+    sign_in(page, blog, LOCAL_ADMIN, "#people")
+    row = page.locator("tbody tr").filter(has_text=reader["username"])
+    row.get_by_role("button", name="Ban…").click()
+    form = row.get_by_role("form", name=f"Ban {reader['username']}")
+    form.get_by_label("Reason (for moderators; never shown to them)").fill("sock puppet")
+    form.get_by_role("button", name="Ban", exact=True).click()
+    expect(row.get_by_role("status")).to_have_text(f"Banned {reader['username']}: their account.")
+
+    refused = as_user(blog, token_of(blog, reader), "POST", f"/posts/{blog.new_post()}/comments", {"body": "Hi."})
+    assert refused.status_code == 403 and "banned" in refused.json()["detail"]
+    page.goto(f"{blog.url}/admin/#bans")
+    expect(page.locator("tbody tr").filter(has_text="sock puppet")).to_contain_text(
+        f"account: {reader['username'].lower()}")
