@@ -54,10 +54,20 @@ class Reason(Text):
         return text
 
 
+class CommentId(Text):
+    """A comment's id (a ULID), or empty for none."""
+
+    def __call__(self, value: Any) -> str:
+        text = super().__call__(value)
+        if text and not is_ulid(text):
+            raise FieldError("must be a comment id")
+        return text
+
+
 BAN_FIELDS: Final = {
     "by": Field(Choice(KINDS), required=True),
     "mode": Field(Choice(records.BAN_MODES)),
-    "comment_id": Field(Text(64), nullable=True),
+    "comment_id": Field(CommentId(26), nullable=True),
     "account": Field(Username(32)),
     "email": Field(Email()),
     "reason": Field(Reason(MAX_REASON)),
@@ -97,8 +107,6 @@ class Bans:
             raise Invalid.field("comment_id", f"give a comment or the {kind} to ban, not both")
         comment = None
         if comment_id:
-            if not is_ulid(comment_id):
-                raise Invalid.field("comment_id", "must be a comment id")
             comment = self.threads.locate(comment_id)
             if comment.get("author_user"):
                 self._refuse_admin(str(comment["author_user"]))
