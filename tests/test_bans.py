@@ -257,6 +257,8 @@ def test_an_admin_cannot_be_banned(api: Api, blog: Blog, slug: str, admin: str) 
     {"by": "email", "email": "a@example.com", "reason": "two\nlines"},
     {"by": "email", "email": "a@example.com", "days": 0},
     {"by": "email", "email": "a@example.com", "days": 3651},
+    {"by": "email", "email": "a@example.com", "days": 1.5},
+    {"by": "email", "email": "a@example.com", "days": True},
     {"by": "email", "email": "a@example.com", "mode": "forever"},
     {"by": "email", "email": "not an address"},
     {"by": "email"},

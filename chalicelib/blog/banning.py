@@ -54,6 +54,15 @@ class Reason(Text):
         return text
 
 
+class Days(Integer):
+    """A whole number of days; 7.0 too, which JSON Schema's "integer" (and many JSON writers) call whole."""
+
+    def __call__(self, value: Any) -> int:
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        return super().__call__(value)
+
+
 class CommentId(Text):
     """A comment's id (a ULID), or empty for none."""
 
@@ -71,7 +80,7 @@ BAN_FIELDS: Final = {
     "account": Field(Username(32)),
     "email": Field(Email()),
     "reason": Field(Reason(MAX_REASON)),
-    "days": Field(Integer(1, MAX_DAYS), nullable=True),
+    "days": Field(Days(1, MAX_DAYS), nullable=True),
 }
 
 
