@@ -1,5 +1,8 @@
 """One constructor per stored record: every writer (API services, importer, restore, make admin) builds items here.
 
+(Longer than 400 lines on purpose: every record's constructor in one place is the point, as keys.py holds
+every key; each constructor is small.)
+
 Each constructor takes the record's fields, refuses an attribute it does not
 know (an allow-list: a restored file cannot smuggle one in), checks what it is
 given (dates, statuses, lengths) and adds what is derived: the item's keys and
