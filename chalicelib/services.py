@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from chalicelib.blog.akismet import Akismet
     from chalicelib.blog.antispam import AntiSpam
     from chalicelib.blog.articles import Articles
+    from chalicelib.blog.banning import Bans
     from chalicelib.blog.comment_counts import CommentCounts
     from chalicelib.blog.comment_search import CommentSearch
     from chalicelib.blog.comments import Comments
@@ -102,6 +103,11 @@ class Services:
     def moderation(self) -> Moderation:
         from chalicelib.blog.moderation import Moderation
         return Moderation(self.table, self.cursor_key, self.threads, self.antispam, self.settings)
+
+    @cached_property
+    def bans(self) -> Bans:
+        from chalicelib.blog.banning import Bans
+        return Bans(self.table, self.settings, self.cursor_key, self.antispam, self.threads)
 
     @cached_property
     def votes(self) -> Votes:

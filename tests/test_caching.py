@@ -48,6 +48,7 @@ EXPECTED_CLASSES = {
     "/moderation/comments": None,
     "/moderation/comments/search": None,
     "/moderation/audit": None,
+    "/moderation/bans": None,
     "/moderation/recent": None,
     "/moderation/settings": None,
     "/moderation/costs": None,

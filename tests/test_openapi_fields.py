@@ -23,6 +23,7 @@ import pytest
 from chalicelib import blog as blog_package
 from chalicelib.blog import (
     accounts,
+    banning,
     comments,
     email_sign_in,
     moderation,
@@ -66,6 +67,7 @@ FIELD_TABLES: dict[str, tuple[FieldTable, str, str]] = {
     "reactions.REACTION_FIELDS": (reactions.REACTION_FIELDS, "/comments/{comment_id}/reactions", "post"),
     "reactions.REACTION_FIELDS on a post": (reactions.REACTION_FIELDS, "/posts/{slug}/reactions", "post"),
     "moderation.ACTION_FIELDS": (moderation.ACTION_FIELDS, "/comments/{comment_id}/moderate", "post"),
+    "banning.BAN_FIELDS": (banning.BAN_FIELDS, "/moderation/bans", "post"),
     # A comment preview reads a narrower table: the comment's own body rule (tests/test_previews.py).
     "previews.POST_PREVIEW_FIELDS": (previews.POST_PREVIEW_FIELDS, "/preview", "post"),
     "personal_data.DELETE_FIELDS": (personal_data.DELETE_FIELDS, "/me", "delete"),

@@ -386,6 +386,32 @@ def moderation_audit(scene: Scene, send: Send) -> None:
     assert send(query=f"post={quote(scene.slug)}", token=scene.admin).json["items"]
 
 
+@step("post", "/moderation/bans")
+def ban(scene: Scene, send: Send) -> None:
+    assert scene.comment
+    send(body={"by": "address", "comment_id": scene.comment_id, "mode": "shadow", "reason": "flood", "days": 7},
+         token=scene.admin)
+    send(body={"by": "email", "email": "spam@example.com"}, token=scene.admin)
+    send(body={"by": "account", "account": ADMIN_NAME}, token=scene.admin)  # 403: an admin
+    send(body={"by": "email", "email": "spam@example.com"}, token=scene.author)  # 403
+    send(body={"by": "email", "reason": "x" * 301}, token=scene.admin)  # 422
+
+
+@step("get", "/moderation/bans")
+def list_bans(scene: Scene, send: Send) -> None:
+    scene.api.post("/moderation/bans", {"by": "email", "email": "listed@example.com"}, token=scene.admin)
+    assert send(token=scene.admin).json["items"]
+    send(token=scene.author)  # 403
+
+
+@step("delete", "/moderation/bans/{ban_id}")
+def lift_ban(scene: Scene, send: Send) -> None:
+    made = scene.api.post("/moderation/bans", {"by": "email", "email": "lifted@example.com"}, token=scene.admin)
+    send(ban_id=made.json["id"], token=scene.admin)
+    send(ban_id=made.json["id"], token=scene.admin)  # 404
+    send(ban_id="user:BAD", token=scene.admin)  # 422
+
+
 @step("get", "/moderation/recent")
 def moderation_recent(scene: Scene, send: Send) -> None:
     assert scene.comment

@@ -502,14 +502,16 @@
       this.more.hidden = !this.cursor;
     }
 
-    /** This reader's comments still held for moderation: only they can see them, with their edit tokens. */
+    /** This reader's comments still held for moderation: only they can see them, with their edit tokens.
+     * Also one published as they were told but missing from a thread shown whole: the server shows it to
+     * them alone (a shadow-ban), or it was deleted (404: forgotten here). */
     async addHeld() {
       const held = [];
       try {
         for (let i = 0; i < localStorage.length; i += 1) {
           const key = localStorage.key(i);
           const kept = key.startsWith("blog-comments:edit:") ? storage.get(key.slice("blog-comments:".length)) : null;
-          if (kept && kept.held && kept.post === this.slug) held.push(key.slice("blog-comments:edit:".length));
+          if (kept && (kept.held || !this.cursor) && kept.post === this.slug) held.push(key.slice("blog-comments:edit:".length));
         }
       } catch {
         return; // no storage, so nothing held is known here
@@ -519,7 +521,7 @@
           const { data } = await this.call("GET", `/comments/${encodeURIComponent(id)}`,
             { headers: { "X-Edit-Token": editToken(id) } });
           if (data.status === "approved") storage.set(`edit:${id}`, { ...storage.get(`edit:${id}`), held: false });
-          else if (!this.comments.has(id)) this.add(data, true);
+          if ((data.status !== "approved" || !this.cursor) && !this.comments.has(id)) this.add(data, true);
         } catch (error) {
           if (error.status === 404) storage.remove(`edit:${id}`); // deleted by a moderator
         }

@@ -57,6 +57,9 @@ Layout (PK / SK):
   FORMUSED#<sig>     #USED                    a comment form token spent by the comment it sent (TTL)
   IDEM#<scope>#<key> #IDEM                    a stored response for an Idempotency-Key (TTL)
   AUDIT              <at>#<ulid>              one moderation action
+  BAN#<subject>      #BAN                     a ban or shadow-ban of "user:<name>", "email:<keyed hash>" or
+                                              "address:<keyed hash>" (the identities COMMENTER# and the
+                                              rate limits use), with its reason and expiry (TTL)
   OPTOUT#<sha256>    #OPTOUT                  an e-mail address (by its SHA-256) that unsubscribed
   IMPORTED#<sha256>  #IMPORTED               an item brought in by the importer, by its source id
                                               (SHA-256 of "<format>|<source id>"): the slug it became;
@@ -101,6 +104,7 @@ Sparse indexes:
                                                       written at sign-up, by deploy.admin and on a role change
                                                       (accounts made before it join on their next role change,
                                                       or by make migrate)
+  GSI1  BANS / <created_at>#<subject>                 (on bans) every ban, newest first, for the console
   GSI2  AUDITPOST#<slug> / <at>#<ulid>                (on audit entries) one post's moderation trail
   GSI2  VOTER#user:<name> / <comment ulid>            (on a signed-in voter's votes) an account's votes,
                                                       for its own data and its deletion
@@ -311,6 +315,19 @@ def akismet_context(comment_id: str) -> Key:
 
 def akismet_feedback_sent(audit_sort_key: str) -> Key:
     return {"PK": f"AKISMETSENT#{audit_sort_key}", "SK": "#AKISMETSENT"}
+
+
+BANS_PARTITION: Final = "BANS"
+
+
+def ban(subject: str) -> Key:
+    """A ban of one commenter identity (blog/bans.py), read with the comment's other items."""
+    return {"PK": f"BAN#{subject}", "SK": "#BAN"}
+
+
+def ban_index_keys(created_at: str, subject: str) -> Key:
+    """GSI1 keys of a ban: every ban, by when it was made."""
+    return {"GSI1PK": BANS_PARTITION, "GSI1SK": f"{created_at}#{subject}"}
 
 
 def audit_entry(at: str, entry_id: str) -> Key:
