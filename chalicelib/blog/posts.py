@@ -14,7 +14,7 @@ from typing import Any
 
 from chalicelib.blog import clock, records, views
 from chalicelib.blog.idempotency import Claim, ClaimTaken
-from chalicelib.blog.post_upkeep import COUNT_FIELDS, CountsMoved, PostUpkeep, SlugTaken, StaleVersion
+from chalicelib.blog.post_upkeep import COUNT_FIELDS, LOCK_FIELDS, CountsMoved, PostUpkeep, SlugTaken, StaleVersion
 from chalicelib.blog.records import render_post
 from chalicelib.blog.slugs import MAX_SLUG_LENGTH, is_valid_slug, slugify, with_suffix
 from chalicelib.blog.social import forget_favorite
@@ -111,18 +111,20 @@ class Posts:
             item = self._visible(self._load(slug), principal, now)
             return views.post_view(item, now, self.close_after_days), _etag(item)
         # One Query: the post item sorts first in its partition, its summary item (counts) next, its comments after.
+        # A pinned comment's pin (blog/thread_controls.py) sorts between them: one item more, read when there.
         page = self.table.query(keys.post_partition(slug), sort_from=keys.POST_SK,
-                                sort_to=keys.COMMENT_PREFIX + END, limit=limit + 2)
+                                sort_to=keys.COMMENT_PREFIX + END, limit=limit + 3)
         item = self._visible(with_counts(page.items), principal, now)
         view = views.post_view(item, now, self.close_after_days)
         if views.is_public(item, now):
-            view["comments"] = [views.comment_view(c) for c in page.items
-                                if str(c["SK"]).startswith(keys.COMMENT_PREFIX)]
-            view["comments_next_cursor"] = cursors.encode(page.last_key, keys.comments_scope(slug), self.cursor_key)
+            comments, last_key = views.first_comments(page.items, page.last_key, limit)
+            view["comments"] = [views.comment_view(c) for c in comments]
+            view["comments_next_cursor"] = cursors.encode(last_key, keys.comments_scope(slug), self.cursor_key)
+            view["pinned_comment"] = views.pinned_of(page.items, comments)
         else:
             # Its author and admins read a draft, but not its comments: no route shows
             # those while the post is not public (admins moderate them from the queue).
-            view["comments"], view["comments_next_cursor"] = [], None
+            view["comments"], view["comments_next_cursor"], view["pinned_comment"] = [], None, None
         if self.comment_rules is not None:
             view["comment_form"] = self.comment_rules()
         return view, _etag(item)
@@ -297,6 +299,7 @@ def with_counts(items: list[Item]) -> Item | None:
     post = dict(items[0])
     if len(items) > 1 and items[1]["SK"] == keys.POST_SUMMARY_SK:
         post.update({name: items[1].get(name, 0) for name in COUNT_FIELDS})
+        post.update({name: items[1][name] for name in LOCK_FIELDS if name in items[1]})
     return post
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from chalicelib.blog import clock
 from chalicelib.blog.status import Status
+from chalicelib.store import keys
 from chalicelib.store.table import Item
 
 
@@ -50,9 +51,11 @@ def closed_by_age(item: Item, now: str, close_after_days: int) -> bool:
 
 def post_view(item: Item, now: str, close_after_days: int = 0) -> dict[str, Any]:
     # comments_closed says whether a comment would be taken now, whichever rule closed it.
-    closed = bool(item.get("comments_closed", False)) or closed_by_age(item, now, close_after_days)
+    # locked: a moderator closed the thread (blog/thread_controls.py); its comments stay visible.
+    locked = bool(item.get("locked_at"))
+    closed = bool(item.get("comments_closed", False)) or locked or closed_by_age(item, now, close_after_days)
     return {**post_summary(item, now), "html": item["html"], "body": item["body"], "version": int(item["version"]),
-            "comments_closed": closed}
+            "comments_closed": closed, "locked": locked}
 
 
 # GRAVATAR (off by default): a Gravatar URL carries the unsalted SHA-256 of the
@@ -103,3 +106,24 @@ def comment_view(item: Item, with_body: bool = False) -> dict[str, Any]:
     if with_body:
         view["body"] = "" if deleted else item["body"]
     return view
+
+
+def first_comments(items: list[Item], last_key: dict[str, str] | None,
+                   limit: int) -> tuple[list[Item], dict[str, str] | None]:
+    """The first ``limit`` comments of a Query that began before them (with the pin, when there is one), and the
+    key to continue from: the last comment's when the Query read past it."""
+    comments = [c for c in items if str(c["SK"]).startswith(keys.COMMENT_PREFIX)]
+    if len(comments) <= limit:
+        return comments, last_key
+    shown = comments[:limit]
+    return shown, {"PK": str(shown[-1]["PK"]), "SK": str(shown[-1]["SK"])}
+
+
+def pinned_of(items: list[Item], comments: list[Item]) -> dict[str, Any] | None:
+    """The thread's pinned comment: as read, when it is among ``comments`` (fresher: its votes), else the pin's copy."""
+    pin = next((i for i in items if i["SK"] == keys.PIN_SK), None)
+    if pin is None:
+        return None
+    current = next((c for c in comments if c["id"] == pin["comment_id"]), None)
+    return comment_view(current) if current is not None else dict(pin["comment"])
+
