@@ -259,7 +259,7 @@ def test_queue_is_for_admins_and_authors_only(api: Api, blog: Blog, slug: str) -
 
     assert api.get("/moderation/comments").status == 401
     assert api.get("/moderation/comments", token=reader).status == 403
-    assert api.get("/moderation/comments", token=blog.login(AUTHOR)).status == 200  # their own posts' (test_author_queue)
+    assert api.get("/moderation/comments", token=blog.login(AUTHOR)).status == 200  # their own posts'
 
 
 def test_queue_refuses_an_unknown_status(api: Api, admin: str) -> None:

@@ -126,13 +126,12 @@ class Comments:
         """
         if start is None:
             # The summary item (status, date) sorts right before the comments: it proves the post public.
-            # A pin (blog/thread_controls.py) may sort between them: one item more.
+            # A pin (blog/thread_controls.py) may sort between them, in a comment's place.
             page = self.table.query(keys.post_partition(slug), sort_from=keys.POST_SUMMARY_SK,
-                                    sort_to=keys.COMMENT_PREFIX + END, limit=limit + 2)
+                                    sort_to=keys.COMMENT_PREFIX + END, limit=limit + 1)
             post = page.items[0] if page.items and page.items[0]["SK"] == keys.POST_SUMMARY_SK else None
             self._require_public(post)
-            comments, last_key = views.first_comments(page.items, page.last_key, limit)
-            return post, comments, last_key
+            return post, views.first_comments(page.items), page.last_key
         post = None
         if not proven_public:
             post = self.table.get(keys.post_summary(slug))

@@ -111,15 +111,15 @@ class Posts:
             item = self._visible(self._load(slug), principal, now)
             return views.post_view(item, now, self.close_after_days), _etag(item)
         # One Query: the post item sorts first in its partition, its summary item (counts) next, its comments after.
-        # A pinned comment's pin (blog/thread_controls.py) sorts between them: one item more, read when there.
+        # A pinned comment's pin (blog/thread_controls.py) sorts between them, in a comment's place.
         page = self.table.query(keys.post_partition(slug), sort_from=keys.POST_SK,
-                                sort_to=keys.COMMENT_PREFIX + END, limit=limit + 3)
+                                sort_to=keys.COMMENT_PREFIX + END, limit=limit + 2)
         item = self._visible(with_counts(page.items), principal, now)
         view = views.post_view(item, now, self.close_after_days)
         if views.is_public(item, now):
-            comments, last_key = views.first_comments(page.items, page.last_key, limit)
+            comments = views.first_comments(page.items)
             view["comments"] = [views.comment_view(c) for c in comments]
-            view["comments_next_cursor"] = cursors.encode(last_key, keys.comments_scope(slug), self.cursor_key)
+            view["comments_next_cursor"] = cursors.encode(page.last_key, keys.comments_scope(slug), self.cursor_key)
             view["pinned_comment"] = views.pinned_of(page.items, comments)
         else:
             # Its author and admins read a draft, but not its comments: no route shows

@@ -108,16 +108,13 @@ def comment_view(item: Item, with_body: bool = False) -> dict[str, Any]:
     return view
 
 
-def first_comments(items: list[Item], last_key: dict[str, str] | None,
-                   limit: int) -> tuple[list[Item], dict[str, str] | None]:
-    """The first ``limit`` comments of a Query that began before them (with the pin, when there is one), and the
-    key to continue from: the last comment's when the Query read past it."""
-    comments = [c for c in items if str(c["SK"]).startswith(keys.COMMENT_PREFIX)]
-    if len(comments) <= limit:
-        return comments, last_key
-    shown = comments[:limit]
-    return shown, {"PK": str(shown[-1]["PK"]), "SK": str(shown[-1]["SK"])}
+def first_comments(items: list[Item]) -> list[Item]:
+    """The comments of a Query that began before them: without the post, its summary and the thread's pin.
 
+    The pin takes one comment's place on the first page (the Query's limit is kept, so is its cost); the
+    page's cursor continues after the last item read, so no comment is skipped.
+    """
+    return [c for c in items if str(c["SK"]).startswith(keys.COMMENT_PREFIX)]
 
 def pinned_of(items: list[Item], comments: list[Item]) -> dict[str, Any] | None:
     """The thread's pinned comment: as read, when it is among ``comments`` (fresher: its votes), else the pin's copy."""
