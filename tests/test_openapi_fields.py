@@ -30,6 +30,7 @@ from chalicelib.blog import (
     posts,
     previews,
     subscriptions,
+    thread_controls,
     votes,
 )
 from chalicelib.blog.validation import (
@@ -69,6 +70,7 @@ FIELD_TABLES: dict[str, tuple[FieldTable, str, str]] = {
     "password_resets.REQUEST_FIELDS": (password_resets.REQUEST_FIELDS, "/auth/password-reset", "post"),
     "accounts.RESET_FIELDS": (accounts.RESET_FIELDS, "/auth/password-reset/confirm", "post"),
     "subscriptions.FIELDS": (subscriptions.FIELDS, "/posts/{slug}/subscriptions", "post"),
+    "thread_controls.PIN_FIELDS": (thread_controls.PIN_FIELDS, "/posts/{slug}/pin", "put"),
 }
 # Tables no operation of this document reads: PUT /api/user (RealWorld, its own spec) reads PROFILE_FIELDS.
 OTHER_API_TABLES: dict[str, FieldTable] = {"accounts.PROFILE_FIELDS": accounts.PROFILE_FIELDS}
