@@ -218,6 +218,23 @@ def test_the_pin_shows_fresh_votes_when_its_comment_is_on_the_page(api: Api, blo
     assert page(api, slug)["pinned_comment"]["likes"] == 1
 
 
+def test_votes_on_the_pinned_comment_move_its_pinned_copy_too(api: Api, blog: Blog, slug: str, admin: str) -> None:
+    comments = [blog.comment(slug)["comment"]["id"] for _ in range(3)]
+    assert pin(api, slug, comments[2], admin).status == 200
+    voter, other = blog.user("voter"), blog.user("other")
+
+    for token, value in ((voter, 1), (other, -1), (voter, -1)):
+        reply = api.post(f"/comments/{comments[2]}/vote", {"value": value}, token=token)
+        assert reply.status == 200, reply.body
+
+    # The first page (limit 1: the pin takes its one place) draws the pinned comment from the pin's copy
+    shown = page(api, slug, limit=1)
+    assert shown["comments"] == []
+    assert (shown["pinned_comment"]["likes"], shown["pinned_comment"]["dislikes"]) == (0, 2)
+    assert api.post(f"/comments/{comments[2]}/vote", {"value": 0}, token=other).status == 200
+    assert page(api, slug, limit=1)["pinned_comment"]["dislikes"] == 1
+
+
 # -- locks ---------------------------------------------------------------------------
 
 

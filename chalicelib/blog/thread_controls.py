@@ -3,8 +3,8 @@
 A pin is one item in the post's partition (keys.thread_pin), put under
 attribute_not_exists: two pins racing leave exactly one, and the other is told a
 comment is pinned already. The pinned comment carries ``pinned`` so that the
-paths that edit, hold or delete it keep the pin's copy true in their own
-transaction (threads.unpin_writes, pin_refresh). The pin sorts between the
+paths that edit, vote on, hold or delete it keep the pin's copy true in their own
+transaction (threads.unpin_writes, pin_refresh, pin_votes). The pin sorts between the
 post's summary item and its comments, so the Query that reads a post page
 reads it too.
 
@@ -51,6 +51,16 @@ def pin_refresh(comment: Item, edited: Item) -> list[Write]:
     return [update(keys.thread_pin(comment["post_slug"]), "SET #comment = :view", "comment_id = :id",
                    {"#comment": "comment"}, refusal=Conflict("the comment was unpinned meanwhile; send it again"),
                    view=views.comment_view(edited), id=comment["id"])]
+
+
+def pin_votes(comment: Item, likes: int, dislikes: int) -> list[Write]:
+    """Writes that move the pin's copy of a pinned comment's counts with a vote (none for a comment not pinned)."""
+    if not comment.get("pinned") or not (likes or dislikes):
+        return []
+    return [update(keys.thread_pin(comment["post_slug"]),
+                   "SET #c.likes = #c.likes + :dl, #c.dislikes = #c.dislikes + :dd", "comment_id = :id",
+                   {"#c": "comment"}, refusal=Conflict("the comment was unpinned meanwhile; vote again"),
+                   dl=likes, dd=dislikes, id=comment["id"])]
 
 
 class ThreadControls:
