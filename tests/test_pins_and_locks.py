@@ -275,14 +275,20 @@ def test_unlocking_opens_the_thread_again(api: Api, blog: Blog, slug: str, admin
     assert audit_actions(api, slug, admin) == ["unlock", "lock"]
 
 
-def test_an_author_does_not_lift_an_admins_lock(api: Api, blog: Blog, slug: str, author: str, admin: str) -> None:
+def test_an_author_does_not_lift_an_admins_lock_or_pin(api: Api, blog: Blog, slug: str, author: str,
+                                                        admin: str) -> None:
+    comment_id = blog.comment(slug)["comment"]["id"]
     assert lock(api, slug, admin).status == 200
+    assert pin(api, slug, comment_id, admin).status == 200
 
-    reply = api.delete(f"/posts/{slug}/lock", token=author)
+    unlock = api.delete(f"/posts/{slug}/lock", token=author)
+    unpin = api.delete(f"/posts/{slug}/pin", token=author)
 
-    assert reply.status == 403
-    assert "only an admin" in reply.problem["detail"]
+    assert (unlock.status, unpin.status) == (403, 403)
+    assert "only an admin" in unlock.problem["detail"]
+    assert "only an admin" in unpin.problem["detail"]
     assert page(api, slug)["locked"] is True
+    assert page(api, slug)["pinned_comment"]["id"] == comment_id
 
 
 def test_locking_an_unknown_post_is_refused(api: Api, admin: str) -> None:

@@ -14,7 +14,7 @@ comment racing a lock is refused by that condition, with no read more. Votes
 stay open in a locked thread (they add no text); edits are refused.
 
 Admins pin and lock any post; an author their own posts. An author does not
-lift an admin's lock (as an author does not approve an admin's spam verdict).
+lift an admin's pin or lock (as an author does not approve an admin's spam verdict).
 Every pin, unpin, lock and unlock is in the audit trail.
 """
 
@@ -95,6 +95,9 @@ class ThreadControls:
         pin = self.table.get(keys.thread_pin(slug))
         if pin is None:
             raise Conflict("no comment is pinned on this post")
+        by = str(pin.get("pinned_by", ""))
+        if not principal.is_admin and by.casefold() != principal.username.casefold():
+            raise Forbidden(f"{by} pinned this comment; only an admin can unpin it")
         comment_key = keys.comment(slug, str(pin["comment_id"]))
         self._transact([
                 delete(keys.thread_pin(slug), "comment_id = :id", refusal=Conflict(
