@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from chalicelib.blog.antispam import AntiSpam
     from chalicelib.blog.articles import Articles
     from chalicelib.blog.comment_counts import CommentCounts
+    from chalicelib.blog.comment_search import CommentSearch
     from chalicelib.blog.comments import Comments
     from chalicelib.blog.costs import Costs
     from chalicelib.blog.digests import Digests
@@ -171,6 +172,11 @@ class Services:
     def search(self) -> Search:
         from chalicelib.blog.search import Search
         return Search(self.table, self.cursor_key)
+
+    @cached_property
+    def comment_search(self) -> CommentSearch:
+        from chalicelib.blog.comment_search import CommentSearch
+        return CommentSearch(self.table, self.cursor_key)
 
     @cached_property
     def costs(self) -> Costs:

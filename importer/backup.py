@@ -22,8 +22,8 @@ Not exported, because the restore rebuilds them from the records above:
   comment), e-mail uniqueness items (from each account), each user's favorites
   count (from the favorites), a subscription's entry under its address (from the
   subscription).
-Not exported, because the restore indexes each post again (as the stream does): the
-  search index (each post's search document and postings).
+Not exported, because the restore indexes each post and comment again (as the stream
+  does): the search indexes (each post's search document and postings; comments' postings).
 Not exported, because they are short-lived (rate windows, duplicate-body and
 idempotency records, sent-notification and daily mail counters, mailed links and
 requests, digests waiting to go, Akismet checks and webhook deliveries: all with a TTL).
@@ -53,7 +53,8 @@ KINDS = ("post", "counts", "comment", "vote", "favorite", "account", "follow", "
 REQUIRED = {"post": ("slug", "status"), "comment": ("id", "post_slug", "status", "created_at"),
             "account": ("username",), "favorite": ("username",)}
 # First part of a key -> not exported: rebuilt on restore, or short-lived.
-REBUILT = ("LABEL", "LABELS", "ARCHIVE", "SCHEDULE", "STATS", "AUTHORS", "COMMENTREF", "EMAIL", "SUBBY", "TERM")
+REBUILT = ("LABEL", "LABELS", "ARCHIVE", "SCHEDULE", "STATS", "AUTHORS", "COMMENTREF", "EMAIL", "SUBBY", "TERM",
+           "CTERM")
 SHORT_LIVED = ("RATE", "VOTERATE", "LOGINFAIL", "SIGNUPRATE", "PREVIEWRATE", "DUP", "IDEM", "NOTIFIED", "MAILRATE",
                "FORMUSED", "DATARATE", "DATALINK", "DATAREQ", "RESETRATE", "RESETREQ", "MODLINK", "AKISMET",
                "AKISMETSENT", "WEBHOOK", "DIGEST", "DIGESTDUE", "DIGESTSEEN")

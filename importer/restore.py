@@ -298,17 +298,23 @@ class Restore:
             if item["slug"] not in self.skipped_slugs:
                 self._verify_post(table, str(item["slug"]))
 
-    # -- pass 5: the search index ------------------------------------------------
+    # -- pass 5: the search indexes ----------------------------------------------
 
     def _index(self, table: Table) -> None:
-        """Each restored post into the search index, as the stream would: the file carries no index. Diffed
-        against what is there, so a second run (or the stream on a deployed stage) writes nothing more."""
+        """Each restored post and comment into the search indexes, as the stream would: the file carries no
+        index. Posts are diffed against what is there, so a second run writes nothing more for them; a
+        comment's postings are put again (the same items)."""
+        from chalicelib.blog.comment_search import CommentSearch
         from chalicelib.blog.search import Search
 
-        search = Search(table, b"")  # builds no cursors here
+        search, comment_search = Search(table, b""), CommentSearch(table, b"")  # build no cursors here
         indexed = 0
-        for _, _kind, item in self._records("indexing", lambda kind: kind == "post"):
-            if item["slug"] not in self.skipped_slugs and search.reindex(str(item["slug"]), item):
+        for _, kind, item in self._records("indexing", lambda kind: kind in ("post", "comment")):
+            if _post_slug(item) in self.skipped_slugs or item.get("slug") in self.skipped_slugs:
+                continue
+            if kind == "comment":
+                comment_search.reindex(None, item, held=str(item["SK"]).startswith(keys.HELD_PREFIX))
+            elif search.reindex(str(item["slug"]), item):
                 indexed += 1
         if indexed:
             self.report.notes.append(f"{indexed} posts indexed for search")

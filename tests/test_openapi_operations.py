@@ -318,6 +318,14 @@ def moderation_queue(scene: Scene, send: Send) -> None:
     send(token=scene.blog.user())  # 403
 
 
+@step("get", "/moderation/comments/search")
+def search_comments(scene: Scene, send: Send) -> None:
+    assert send(query="q=anything", token=scene.admin).json["items"] == []
+    send(query="q=%20", token=scene.admin)  # 422
+    assert send(query="q=anything&cursor=forged.cursor", token=scene.admin).status == 400
+    send(query="q=anything", token=scene.author)  # 403
+
+
 @step("post", "/comments/{comment_id}/moderate")
 def moderate(scene: Scene, send: Send) -> None:
     held = scene.held_comment("Approve me.")

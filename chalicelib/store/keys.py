@@ -79,6 +79,9 @@ Layout (PK / SK):
                                               of the partition, after the post, its summary and comments
   TERM#<term>        <999-score>#<slug>       one posting: a visible post holds the term (best first),
                                               with its published_at (blog/search.py, kept from the stream)
+  CTERM#<term>       <created_at>#<ulid>#<C|H>  a comment (public C, or held H) holds the term, with its
+                                              post and status: the console's comment search (newest
+                                              first; blog/comment_search.py, kept from the stream)
 
 Sparse indexes:
   GSI1  POSTS / <published_at>#<slug>                 (on summary items) published and scheduled posts
@@ -538,3 +541,16 @@ def term_partition(term: str) -> str:
 def posting(term: str, score: int, slug: str) -> Key:
     """Scores run 0..999; the sort key holds 999 - score so a Query reads the best postings first."""
     return {"PK": term_partition(term), "SK": f"{999 - score:03d}#{slug}"}
+
+
+COMMENT_TERM_PREFIX: Final = "CTERM#"
+
+
+def comment_term_partition(term: str) -> str:
+    return f"{COMMENT_TERM_PREFIX}{term}"
+
+
+def comment_posting(term: str, created_at: str, comment_id: str, held: bool) -> Key:
+    """One per term, comment and item (a held one and its approved copy are two): a stream record of one
+    never removes the other's, whatever order a batch delivers them in."""
+    return {"PK": comment_term_partition(term), "SK": f"{created_at}#{comment_id}#{'H' if held else 'C'}"}
