@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from chalicelib.blog.post_lists import PostLists
     from chalicelib.blog.posts import Posts
     from chalicelib.blog.previews import Previews
+    from chalicelib.blog.reactions import Reactions
     from chalicelib.blog.realworld import RealWorld
     from chalicelib.blog.search import Search
     from chalicelib.blog.social import Social
@@ -111,6 +112,11 @@ class Services:
     def votes(self) -> Votes:
         from chalicelib.blog.votes import Votes
         return Votes(self.table, self.threads, self.antispam)
+
+    @cached_property
+    def reactions(self) -> Reactions:
+        from chalicelib.blog.reactions import Reactions
+        return Reactions(self.table, self.threads, self.antispam, self.settings.reactions)
 
     @cached_property
     def articles(self) -> Articles:

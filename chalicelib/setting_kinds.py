@@ -189,6 +189,47 @@ def choice(*options: str) -> Kind[str]:
     return Kind("choice", parse)
 
 
+DEFAULT_REACTIONS: Final = "\U0001f44d,\u2764\ufe0f,\U0001f602,\U0001f62e,\U0001f622"  # 👍 ❤️ 😂 😮 😢
+MAX_REACTIONS: Final = 12
+_SKIN_TONES = range(0x1F3FB, 0x1F400)
+_REGIONAL = range(0x1F1E6, 0x1F200)
+_TAGS = range(0xE0020, 0xE007F)
+
+
+def _one_emoji(text: str) -> bool:
+    """One emoji a reader sees as one picture: a symbol with an optional skin tone or emoji-style selector,
+    such pictures joined by ZWJ, a flag (two regional indicators) or a tag sequence (🏴 + tags + cancel tag)."""
+    import unicodedata
+
+    if not 1 <= len(text) <= 16:
+        return False
+    if len(text) == 2 and all(ord(c) in _REGIONAL for c in text):
+        return True
+    for part in text.split("\u200d"):
+        if not part or unicodedata.category(part[0]) != "So" or ord(part[0]) in _REGIONAL:
+            return False
+        rest = part[1:]
+        if rest[:1] == "\ufe0f" or (rest and ord(rest[0]) in _SKIN_TONES):
+            rest = rest[1:]
+        if rest and rest[-1] == "\U000e007f" and all(ord(c) in _TAGS for c in rest[:-1]):
+            rest = ""
+        if rest:
+            return False
+    return True
+
+
+def _reactions(raw: str, name: str) -> tuple[str, ...]:
+    """Up to MAX_REACTIONS distinct emoji, comma-separated; empty turns reactions off."""
+    found = tuple(part.strip() for part in raw.split(",") if part.strip())
+    wrong = [emoji for emoji in found if not _one_emoji(emoji)]
+    if wrong:
+        raise ConfigurationError(f"{name}: {wrong[0]!r} is not one emoji (one per comma, such as "
+                                 f"{DEFAULT_REACTIONS.replace(',', ' ')})")
+    if len(found) > MAX_REACTIONS or len(set(found)) != len(found):
+        raise ConfigurationError(f"{name}: at most {MAX_REACTIONS} emoji, each once")
+    return found
+
+
 TEXT: Final = Kind("text", _text)
 SECRET: Final = Kind("secret", _text)
 STRIPPED_SECRET: Final = Kind("secret", _stripped)
@@ -201,6 +242,7 @@ CACHE_TIMES: Final = Kind("cache times", _cache_times)
 URL: Final = Kind("URL", _site_url)
 AKISMET_BASE: Final = Kind("URL", _akismet_url)
 ADDRESS: Final = Kind("address", _sender)
+EMOJI: Final = Kind("list", _reactions)
 
 
 class Webhook(Value):

@@ -24,6 +24,8 @@ from chalicelib.setting_kinds import (
     AKISMET_BASE,
     BOOLEAN,
     CACHE_TIMES,
+    DEFAULT_REACTIONS,
+    EMOJI,
     LIST,
     NAME_SET,
     RATE,
@@ -39,7 +41,7 @@ from chalicelib.setting_kinds import (
     integer,
 )
 
-__all__ = ["DECLARED", "Settings", "Webhook", "get_settings", "load_settings"]
+__all__ = ["DECLARED", "DEFAULT_REACTIONS", "Settings", "Webhook", "get_settings", "load_settings"]
 
 
 # A plain class, not a dataclass: creating a dataclass costs about a millisecond at every cold start.
@@ -99,8 +101,12 @@ class Settings:
                                  "window (429 with `Retry-After` beyond it)")
     # A reader voting down a long thread stays under 30 in ten minutes; one address stuffing a ballot gets
     # 30 votes per ten minutes, not one per request.
-    vote_rate_limit = Setting("VOTE_RATE_LIMIT", RATE, "30/600", "votes per address per window, signed in or not; "
-                              "admins are exempt")
+    vote_rate_limit = Setting("VOTE_RATE_LIMIT", RATE, "30/600", "votes and reactions per address per window, "
+                              "signed in or not; admins are exempt")
+    reactions = Setting("REACTIONS", EMOJI, DEFAULT_REACTIONS, "the emoji readers may react with to posts and "
+                        "comments, in the order the widget shows them: at most 12, each one emoji (a skin tone, "
+                        "ZWJ sequence or flag counts as one); empty turns reactions off; they share "
+                        "`VOTE_RATE_LIMIT`")
     # One address gets fewer failures than the account allows: locking someone out takes failures from
     # several addresses, window after window (docs: security model).
     login_account_limit = Setting("LOGIN_ACCOUNT_LIMIT", RATE, "50/3600", "failed sign-ins per account (by the "

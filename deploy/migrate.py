@@ -310,8 +310,9 @@ def index_comment_search(table: Table) -> Counter[str]:
 
     outcome: Counter[str] = Counter()
     search = CommentSearch(table, b"")  # builds no cursors here
-    comments = scanned(table, "begins_with(SK, :public) OR begins_with(SK, :held)",
-                       {":public": keys.COMMENT_PREFIX, ":held": keys.HELD_PREFIX})
+    # A post's partition only: a commenter's index entries also have sort keys that begin "COMMENT#".
+    comments = scanned(table, "begins_with(PK, :post) AND (begins_with(SK, :public) OR begins_with(SK, :held))",
+                       {":post": keys.post_partition(""), ":public": keys.COMMENT_PREFIX, ":held": keys.HELD_PREFIX})
     for comment in comments:
         if search.reindex(None, comment, held=str(comment["SK"]).startswith(keys.HELD_PREFIX)):
             outcome["comments indexed for comment search"] += 1

@@ -47,8 +47,8 @@ VERSION = 1
 SECRET_FIELDS = ("password_hash",)
 NO_PASSWORD = "none$exported-without-secrets"
 
-KINDS = ("post", "counts", "comment", "vote", "favorite", "account", "follow", "commenter", "optout", "confirmed",
-         "subscription", "audit", "imported", "other")
+KINDS = ("post", "counts", "comment", "vote", "reaction", "favorite", "account", "follow", "commenter", "optout",
+         "confirmed", "subscription", "audit", "imported", "other")
 # What the restore reads of a record, beyond its key.
 REQUIRED = {"post": ("slug", "status"), "comment": ("id", "post_slug", "status", "created_at"),
             "account": ("username",), "favorite": ("username",)}
@@ -75,6 +75,8 @@ def kind_of(item: dict[str, Any]) -> str | None:
             return "comment"
         if sk.startswith(keys.VOTE_PREFIX):
             return "vote"
+        if sk.startswith(keys.REACTION_PREFIX):
+            return "reaction"
         if sk.startswith(keys.FAVORITE_PREFIX):
             return "favorite"
         if sk == keys.SEARCH_DOC_SK:

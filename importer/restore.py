@@ -270,6 +270,12 @@ class Restore:
                 break
             else:
                 raise RuntimeError("the blog kept changing while restoring; run the restore again to resume")
+        summary = table.get(keys.post_summary(slug)) or {}
+        if "reactions" in item and summary.get("reactions") != item["reactions"]:
+            # The reaction counts (blog/reactions.py) are the summary item's alone: set as the file has them.
+            table.write(update(keys.post_summary(slug), "SET reactions = :counts", "attribute_exists(PK)",
+                               counts=item["reactions"]))
+            moved = True
         if moved:
             self.report.written["counts"] += 1
         else:
@@ -324,6 +330,7 @@ class Restore:
         comments: dict[str, Item] = {}
         replies: Counter[str] = Counter()
         likes: Counter[tuple[str, int]] = Counter()
+        reacted: Counter[tuple[str, str]] = Counter()  # (comment id or "post", emoji) -> reaction items
         favorites = 0
         start: dict[str, str] | None = None
         while True:
@@ -335,13 +342,15 @@ class Restore:
                 elif sort_key.startswith((keys.COMMENT_PREFIX, keys.HELD_PREFIX)):
                     comments[str(found["id"])] = {k: found.get(k) for k in
                                                  ("SK", "status", "reply_count", "likes", "dislikes",
-                                                  "imported_likes", "imported_dislikes")}
+                                                  "imported_likes", "imported_dislikes", "reactions")}
                     if sort_key.startswith(keys.COMMENT_PREFIX) and found.get("parent_id"):
                         replies[str(found["parent_id"])] += 1
                 elif sort_key.startswith(keys.VOTE_PREFIX):
                     likes[(sort_key.split("#")[1], int(found["value"]))] += 1
                 elif sort_key.startswith(keys.FAVORITE_PREFIX):
                     favorites += 1
+                elif sort_key.startswith(keys.REACTION_PREFIX):
+                    reacted[(str(found["target"]), str(found["emoji"]))] += 1
             start = page.last_key
             if start is None:
                 break
@@ -359,6 +368,13 @@ class Restore:
                           likes[(comment_id, 1)] + int(comment["imported_likes"] or 0))
             self._compare(f"{slug}, comment {comment_id}: dislikes", comment["dislikes"],
                           likes[(comment_id, -1)] + int(comment["imported_dislikes"] or 0))
+        # Reactions are counted on the post and on public comments (blog/reactions.py); held ones keep theirs.
+        maps = {"post": post.get("reactions") or {}}
+        maps.update({i: c.get("reactions") or {} for i, c in comments.items()
+                     if str(c["SK"]).startswith(keys.COMMENT_PREFIX) and c["status"] == Status.APPROVED})
+        for target, counts in maps.items():
+            for emoji in {*counts, *(e for t, e in reacted if t == target)}:
+                self._compare(f"{slug}, {target}: reactions {emoji}", counts.get(emoji, 0), reacted[(target, emoji)])
 
     def _compare(self, what: str, stored: Any, counted: int) -> None:
         if int(stored or 0) != counted:

@@ -296,6 +296,18 @@ def vote(scene: Scene, send: Send) -> None:
     send(comment_id=scene.comment_id, body={"value": -1}, token=scene.blog.user())
 
 
+@step("post", "/comments/{comment_id}/reactions")
+def react_to_comment(scene: Scene, send: Send) -> None:
+    send(comment_id=scene.comment_id, body={"emoji": "\U0001f44d", "active": True}, headers={"X-Voter-Token": "b1"})
+    send(comment_id=scene.comment_id, body={"emoji": "\U0001f44e", "active": True})  # not in the set: 422
+
+
+@step("post", "/posts/{slug}/reactions")
+def react_to_post(scene: Scene, send: Send) -> None:
+    send(slug=scene.slug, body={"emoji": "\u2764\ufe0f", "active": True}, token=scene.blog.user())
+    send(slug=scene.slug, body={"emoji": "\u2764\ufe0f", "active": False}, headers={"X-Voter-Token": "b1"})
+
+
 @step("post", "/preview")
 def preview(scene: Scene, send: Send) -> None:
     send(body={"kind": "comment", "body": "*Hello*"})

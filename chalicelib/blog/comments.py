@@ -473,6 +473,7 @@ class Comments:
             "edit_window_seconds": self.settings.edit_window_seconds,
             "max_length": MAX_COMMENT_LENGTH,
             "max_reply_depth": self.settings.max_reply_depth,
+            "reactions": list(self.settings.reactions),  # blog/reactions.py; empty: the widget shows none
         }
 
     def read(self, principal: Principal | None, comment_id: str, edit_token: str | None) -> dict[str, Any]:

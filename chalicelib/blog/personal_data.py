@@ -4,8 +4,8 @@ Finding someone's comments needs no Scan: each comment is entered in its
 commenter's index, read (and emptied) by blog/commenter_comments.py.
 
 Exports come in pages (up to 100 items each, well within Lambda's 6 MB
-response): the account first, then its comments, favorites, follows and votes
-(a signed-in voter's votes carry a VOTER# index entry), each list continued by
+response): the account first, then its comments, favorites, follows, votes and
+reactions (a signed-in voter's votes and reactions carry an index entry), each list continued by
 an opaque cursor. Concatenating the lists of every page gives
 the whole export.
 
@@ -56,6 +56,8 @@ from chalicelib.store.table import ConditionFailed, Item, Table, TransactionCanc
 if TYPE_CHECKING:
     from email.message import EmailMessage
 
+    from chalicelib.blog.reactions import Reactions
+
 
 EXPORT, DELETE = "export", "delete"
 # Pages of an export per account (or address) per hour; requests and deletions per hour.
@@ -63,7 +65,7 @@ EXPORT_RATE_LIMIT = (120, 3600)
 REQUEST_RATE_LIMIT = (10, 3600)
 LINK_SECONDS = 24 * 3600
 REQUEST_TTL_SECONDS = 3600
-_SECTIONS = ("comments", "favorites", "follows", "votes", "subscriptions")
+_SECTIONS = ("comments", "favorites", "follows", "votes", "reactions", "subscriptions")
 _CHOICE = Field(Choice((TOMBSTONE, ANONYMOUS)), required=True)
 DELETE_FIELDS = {
     "comments": _CHOICE,
@@ -177,6 +179,8 @@ class PersonalData:
         if section == "favorites":
             page = self.table.query(keys.favorites_partition(username), index="GSI1", limit=limit, start_key=start)
             return [{"slug": i["slug"], "favorited_at": i.get("favorited_at")} for i in page.items], page.last_key
+        if section == "reactions":
+            return self._reactions().of_reactor(identity, limit, start)
         if section == "votes":
             page = self.table.query(keys.voter_partition(identity), index="GSI2", limit=limit, start_key=start)
             return [{"comment_id": i["GSI2SK"], "post": _slug_of(i), "value": int(i["value"]), "at": i.get("at")}
@@ -210,6 +214,7 @@ class PersonalData:
         self._forget_favorites(username)
         self._forget_follows(username)
         self._forget_votes("user:" + username.casefold())
+        self._reactions().forget("user:" + username.casefold())
         self.subscriptions.forget(self.antispam.email_hashes(str(account["email"])))
         try:
             self.table.transact([
@@ -241,6 +246,10 @@ class PersonalData:
         for vote in _each_once(lambda: self.table.query(keys.voter_partition(voter), index="GSI2", limit=25).items):
             with contextlib.suppress(Conflict):  # kept changing: it is passed over, as a favorite is
                 self.votes.withdraw(voter, _slug_of(vote), str(vote["GSI2SK"]))
+
+    def _reactions(self) -> Reactions:
+        from chalicelib.blog.reactions import Reactions
+        return Reactions(self.table, self.threads, self.antispam, self.settings.reactions)
 
     def _forget_follows(self, username: str) -> None:
         while True:

@@ -19,6 +19,9 @@ Layout (PK / SK):
   POST#<slug>        COMMENT#<ulid>           a public comment (or its tombstone)
   POST#<slug>        HELD#<ulid>              a comment held for moderation, or spam
   POST#<slug>        VOTE#<ulid>#<voter>      one voter's vote on a comment (+1 or -1)
+  POST#<slug>        REACT#<target>#<reactor>#<emoji>  one reader's reaction (blog/reactions.py) on the
+                                              post (target "post") or a comment (its ulid); the
+                                              counts are a map on the summary or comment item
   COMMENTREF#<ulid>  #REF                     comment id -> its post, for /comments/{id}
   USER#<username>    #USER                    an account
   EMAIL#<email>      #EMAIL                   keeps e-mail addresses unique
@@ -103,6 +106,8 @@ Sparse indexes:
   GSI2  AUDITPOST#<slug> / <at>#<ulid>                (on audit entries) one post's moderation trail
   GSI2  VOTER#user:<name> / <comment ulid>            (on a signed-in voter's votes) an account's votes,
                                                       for its own data and its deletion
+  GSI2  REACTOR#user:<name> / <slug>#<target>#<emoji> (on a signed-in reader's reactions) an account's
+                                                      reactions, for its own data and its deletion
   GSI2  ADMINS / <username, casefolded>               (on accounts whose stored role is admin) admins
                                                       made by deploy.admin, for held-comment mail; a role
                                                       change removes it (make migrate adds older ones)
@@ -124,6 +129,7 @@ PIN_SK: Final = "#THREAD#PIN"
 COMMENT_PREFIX: Final = "COMMENT#"
 HELD_PREFIX: Final = "HELD#"
 VOTE_PREFIX: Final = "VOTE#"
+REACTION_PREFIX: Final = "REACT#"
 USER_SK: Final = "#USER"
 FAVORITES_SK: Final = "#FAVORITES"
 REF_SK: Final = "#REF"
@@ -355,6 +361,20 @@ def voter_partition(voter: str) -> str:
 def voter_index_keys(voter: str, comment_id: str) -> Key:
     """GSI2 keys of an account's vote ("user:<name>" voters only): the account's votes, without a Scan."""
     return {"GSI2PK": voter_partition(voter), "GSI2SK": comment_id}
+
+
+def reaction(slug: str, target: str, reactor: str, emoji: str) -> Key:
+    """One reader's reaction of one kind on a post ("post") or a comment (its ulid); outside the page's Query range."""
+    return {"PK": post_partition(slug), "SK": f"{REACTION_PREFIX}{target}#{reactor}#{emoji}"}
+
+
+def reactor_partition(reactor: str) -> str:
+    return f"REACTOR#{reactor}"
+
+
+def reactor_index_keys(reactor: str, slug: str, target: str, emoji: str) -> Key:
+    """GSI2 keys of an account's reaction ("user:<name>" reactors only): its reactions, without a Scan."""
+    return {"GSI2PK": reactor_partition(reactor), "GSI2SK": f"{slug}#{target}#{emoji}"}
 
 
 def scores_partition(slug: str) -> str:
