@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from chalicelib.blog import clock, comment_fragment, counters, moderation, records, rendering, views
+from chalicelib.blog import bans, clock, comment_fragment, counters, moderation, records, rendering, views
 from chalicelib.blog.antispam import FORM_TOKEN_FIELD, HONEYPOT_FIELD, AntiSpam, body_digest
 from chalicelib.blog.idempotency import Claim, ClaimTaken
 from chalicelib.blog.ids import is_ulid, new_ulid
@@ -76,6 +76,13 @@ def _k(item: Key | Item) -> tuple[str, str]:
 def _exempt(principal: Principal | None) -> bool:
     """Admins are exempt from anti-spam limits, not from validation."""
     return principal is not None and principal.is_admin
+
+
+def _edit_ban_subjects(principal: Principal | None, comment: Item, antispam: AntiSpam, address_hash: str) -> list[str]:
+    """Whose bans stop an edit: the comment's commenter, the caller's account and the caller's address."""
+    subjects = [commenter_identity(comment, antispam), f"user:{principal.username.casefold()}" if principal else None,
+                f"address:{address_hash}"]
+    return list(dict.fromkeys(s for s in subjects if s))
 
 
 class Comments:
@@ -210,8 +217,10 @@ class Comments:
                   if principal is None and fields.get("author_email") else [])
         confirmations = [keys.email_confirmed(digest) for digest in hashes]
         identities = [identity, *("email:" + digest for digest in hashes[1:])] if identity else []
+        # Bans of the account, the e-mail (under either hash) and the address ride in the same read.
+        ban_subjects = [] if exempt else [*identities, f"address:{address_hash}"]
         context = self._read_context(slug, fields.get("parent_id"), identities, claim, confirmations,
-                                     principal.username if principal and unchecked else None)
+                                     principal.username if principal and unchecked else None, ban_subjects)
         if principal is not None and unchecked:
             principal = current_principal(principal, context.get(_k(keys.user(principal.username))),
                                           self.settings.admins)
@@ -222,6 +231,14 @@ class Comments:
         known = any(_k(keys.commenter_approved(i)) in context for i in identities) and (
             not confirmations or any(_k(c) in context for c in confirmations))
         status = moderation.decide(self.settings.moderation, principal, post, known=known)
+        ban = bans.standing(context, ban_subjects, now_epoch)
+        if ban is not None and ban["mode"] == "ban":
+            raise bans.refusal(ban)
+        # A shadow-banned comment is filed as spam (uncounted, unsent) and shown to its author alone, with
+        # the status it would have had: under MODERATION=all a "published" one would give the ban away.
+        shown_as = status if ban is not None else None
+        if shown_as is not None:
+            status = Status.SPAM
         comment_id = new_ulid()
         item: Item = records.comment({
             "id": comment_id,
@@ -243,11 +260,13 @@ class Comments:
             "likes": 0,
             "dislikes": 0,
             "reply_count": 0,
-            "held_because": None if status == Status.APPROVED else moderation.hold_reason(self.settings.moderation),
+            "held_because": (None if status == Status.APPROVED else f"shadow-banned ({ban['subject']})" if ban
+                             else moderation.hold_reason(self.settings.moderation)),
+            "shadow": shown_as,
         })
         expires = now_epoch + self.settings.edit_window_seconds
         response = {
-            "comment": views.comment_view(item, with_body=True),
+            "comment": bans.as_seen_by_author(views.comment_view(item, with_body=True), item),
             "edit_token": issue_edit_token(comment_id, expires, self.settings.edit_token_key),
             "edit_token_expires_at": clock.from_epoch(expires),
         }
@@ -259,7 +278,7 @@ class Comments:
                        self.antispam.duplicate_guard(slug, fields["body"], now_epoch)]
         if spend_form is not None:
             writes.append(spend_form)  # a form token sends one comment: a replay is refused (409)
-        if not exempt and self.settings.akismet_key:
+        if not exempt and shown_as is None and self.settings.akismet_key:
             # Checked from the stream (blog/akismet.py), never here: this keeps what the check needs.
             from chalicelib.blog.akismet import request_context
             writes.append(request_context(item, address, *browser, now_epoch))
@@ -288,7 +307,7 @@ class Comments:
 
     def _read_context(self, slug: str, parent_id: str | None, identities: list[str],
                       claim: Claim | None, confirmations: list[Key],
-                      account: str | None) -> dict[tuple[str, str], Item]:
+                      account: str | None, ban_subjects: list[str]) -> dict[tuple[str, str], Item]:
         """Round trip one: everything the decision needs, in a single BatchGetItem.
 
         ``account``: the commenter's account, when their token is still to be checked against it.
@@ -303,6 +322,7 @@ class Comments:
         wanted += [keys.commenter_approved(identity) for identity in identities]
         if claim:
             wanted.append(claim.key)
+        wanted += bans.ban_keys(ban_subjects)
         return {_k(i): i for i in self.table.batch_get(wanted)}
 
     def _commentable(self, post: Item | None, now: str) -> Item:
@@ -414,7 +434,11 @@ class Comments:
             item = {**held(edited, status), "held_because": why}
             writes = withdrawal(comment, item, post, refusal=has_replies)
         if not exempt:
-            writes.append(self.antispam.rate_limit(self.antispam.address_hash(address), now_epoch))
+            address_hash = self.antispam.address_hash(address)
+            writes.append(self.antispam.rate_limit(address_hash, now_epoch))
+            # A banned commenter edits nothing (a shadow-banned one may: their comment stays in spam).
+            writes += bans.checks(_edit_ban_subjects(principal, comment, self.antispam, address_hash), now_epoch,
+                                  shadow_too=False)
             if body_digest(fields["body"]) != body_digest(str(comment["body"])):
                 # An edit may not turn a comment into the copy of a recent one (an unchanged text claims nothing).
                 writes.append(self.antispam.duplicate_guard(comment["post_slug"], fields["body"], now_epoch))
@@ -425,7 +449,8 @@ class Comments:
         if item["status"] != comment["status"] and comment.get("parent_id"):
             # As when moderation holds a reply: a tombstone left with no replies goes too.
             self.threads.prune_tombstones(comment["post_slug"], comment["parent_id"])
-        return views.comment_view(item, with_body=True)
+        view = views.comment_view(item, with_body=True)
+        return view if exempt else bans.as_seen_by_author(view, item)
 
     def _status_after_edit(self, principal: Principal | None, comment: Item, post: Item) -> str:
         """Where an edit leaves a comment: a held one stays held; a public one is judged as a new one would be.
@@ -489,4 +514,5 @@ class Comments:
             if comment["status"] != Status.APPROVED:
                 raise NotFound("there is no comment with that id") from None
             editor = False
-        return views.comment_view(comment, with_body=editor)
+        view = views.comment_view(comment, with_body=editor)
+        return bans.as_seen_by_author(view, comment) if editor and not _exempt(principal) else view

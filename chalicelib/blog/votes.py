@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.blog import clock, records, views
+from chalicelib.blog import bans, clock, records, views
 from chalicelib.blog.antispam import AntiSpam
 from chalicelib.blog.status import Status
 from chalicelib.blog.thread_controls import pin_votes
@@ -54,6 +54,8 @@ class Votes:
         # cost nothing to make); admins are exempt, as they are from the comment limits.
         exempt = principal is not None and principal.is_admin
         address_hash = None if exempt else self.antispam.address_hash(address)
+        # Bans of the voter's account and address, checked in the vote's own transaction (blog/bans.py).
+        banned_unless_exempt = [] if exempt else [*([voter] if principal else []), f"address:{address_hash}"]
         for _ in range(_ATTEMPTS):
             # The comment, its post (public?) and this voter's vote, in one read after the reference.
             comment, _, previous = self.threads.locate_public(comment_id,
@@ -64,9 +66,11 @@ class Votes:
             if old == value:
                 return views.comment_view(comment)
             try:
-                self._count(comment, voter, old, value, address_hash)
+                self._count(comment, voter, old, value, address_hash, banned_unless_exempt)
             except TransactionCancelled:
                 continue  # this voter's other request got there first; read again
+            except bans.Shadowed:
+                return views.comment_view(comment)  # a shadow-banned voter's vote is dropped without a word
             return views.comment_view(self._reindex(comment))
         raise Conflict("the comment is being voted on heavily; try again")
 
@@ -90,7 +94,8 @@ class Votes:
             return
         raise Conflict("a vote kept changing while it was being taken back; try again")
 
-    def _count(self, comment: Item, voter: str, old: int, value: int, address_hash: str | None) -> None:
+    def _count(self, comment: Item, voter: str, old: int, value: int, address_hash: str | None,
+               ban_subjects: list[str] | None = None) -> None:
         """The vote, the counts, and (unless exempt) the address's vote window: one transaction.
 
         A full window cancels it all, and the store raises the window's refusal (429). A signed-in
@@ -111,6 +116,7 @@ class Votes:
         writes = [vote_write, counts, *pin_votes(comment, *moved)]  # a pinned comment's copy counts it too
         if address_hash is not None:
             writes.append(self.antispam.vote_rate_limit(address_hash, clock.epoch()))
+        writes += bans.checks(ban_subjects or [], clock.epoch(), shadow_too=True)
         self.table.transact(writes)
 
     def _reindex(self, comment: Item) -> Item:
