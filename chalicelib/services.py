@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from chalicelib.blog.search import Search
     from chalicelib.blog.social import Social
     from chalicelib.blog.subscriptions import Subscriptions
+    from chalicelib.blog.thread_controls import ThreadControls
     from chalicelib.blog.threads import Threads
     from chalicelib.blog.votes import Votes
     from chalicelib.blog.webhooks import Webhooks
@@ -98,6 +99,11 @@ class Services:
     def comments(self) -> Comments:
         from chalicelib.blog.comments import Comments
         return Comments(self.table, self.settings, self.cursor_key, self.antispam, self.threads)
+
+    @cached_property
+    def thread_controls(self) -> ThreadControls:
+        from chalicelib.blog.thread_controls import ThreadControls
+        return ThreadControls(self.table, self.threads)
 
     @cached_property
     def moderation(self) -> Moderation:

@@ -241,6 +241,35 @@ def index_comments(table: Table, email_hash: Callable[[str], str] | None) -> Cou
     return outcome
 
 
+def index_held_by_author(table: Table) -> Counter[str]:
+    """Comments held before the per-author queue (GSI2 MODAUTHOR#, an author's console) join it: each gets its
+    post's author while it stands as read (one that changed meanwhile was filed by that change)."""
+    outcome: Counter[str] = Counter()
+    authors: dict[str, str | None] = {}
+    held = scanned(table, "begins_with(PK, :post) AND begins_with(SK, :held) AND attribute_not_exists(post_author)",
+                   {":post": keys.post_partition(""), ":held": keys.HELD_PREFIX})
+    for comment in held:
+        slug = str(comment["post_slug"])
+        if slug not in authors:
+            summary = table.get(keys.post_summary(slug))
+            authors[slug] = str(summary["author"]) if summary else None
+        author = authors[slug]
+        if author is None:
+            outcome["held comments of a post not there"] += 1
+            continue
+        index = keys.author_queue_keys(author, str(comment["status"]), comment["created_at"], comment["id"])
+        try:
+            table.write(Write("Update", key={"PK": comment["PK"], "SK": comment["SK"]}, names={"#status": "status"},
+                              update="SET post_author = :author, GSI2PK = :pk, GSI2SK = :sk",
+                              condition="#status = :seen AND attribute_not_exists(post_author)",
+                              values={":author": author, ":pk": index["GSI2PK"], ":sk": index["GSI2SK"],
+                                      ":seen": comment["status"]}))
+            outcome["held comments put in their author's queue"] += 1
+        except ConditionFailed:
+            outcome["held comments changed meanwhile"] += 1
+    return outcome
+
+
 def _into_the_feed(table: Table, comment: Item) -> str:
     index = keys.recent_comment_index_keys(comment["created_at"], comment["id"])
     try:
@@ -308,7 +337,7 @@ def main(argv: list[str] | None = None) -> int:
     assert table is not None
     for outcome in (migrate(table), index_drafts(table), index_accounts(table),
                     index_comments(table, email_hasher(args.stage)), index_votes(table), index_search(table),
-                    index_comment_search(table)):
+                    index_comment_search(table), index_held_by_author(table)):
         print(", ".join(f"{count} {what}" for what, count in sorted(outcome.items())) or "nothing of this kind")
     return 0
 

@@ -11,10 +11,11 @@ import pytest
 
 from chalicelib.blog.post_upkeep import COUNT_FIELDS
 from chalicelib.services import services
+from chalicelib.settings import Settings
 from chalicelib.store import keys
 from chalicelib.store.client import dynamodb_client
 from chalicelib.store.table import Item, Table, deserialize, serialize
-from deploy.migrate import index_accounts, index_comments, index_drafts, index_votes, migrate
+from deploy.migrate import index_accounts, index_comments, index_drafts, index_held_by_author, index_votes, migrate
 from tests.conftest import TEST_TABLE, Api, Blog, DynamoCalls, make_admin
 
 
@@ -232,6 +233,26 @@ def test_public_comments_written_before_the_feeds_index_join_it_and_tombstones_d
     assert [i for i in _everything(table) if str(i["PK"]).startswith("POST#")] == expected
     assert parent not in [c["id"] for c in api.get("/moderation/recent", token=admin).json["items"]]
     assert index_comments(table, None)["comments put in the feed's index"] == 0
+    dynamo.clear()
+
+
+def test_comments_held_before_the_authors_queue_join_it_once(table: Table, api: Api, blog: Blog,
+                                                              configure: Callable[..., Settings],
+                                                              dynamo: DynamoCalls) -> None:
+    # Given two comments held on Alice's post, written without their post's author (as older code wrote them)
+    configure(MODERATION="all")
+    held = [api.post("/posts/quiet/comments", {"body": f"Held {n}", "author_name": "Hal"}).json["comment"]["id"]
+            for n in range(2)]
+    stripped = _without(table, lambda i: str(i["SK"]).startswith(keys.HELD_PREFIX), "post_author", "GSI2PK", "GSI2SK")
+    alice = blog.login("alice")
+    assert len(stripped) == 2
+    assert api.get("/moderation/comments", token=alice).json["items"] == []
+
+    outcome = index_held_by_author(table)
+
+    assert outcome == {"held comments put in their author's queue": 2}
+    assert sorted(c["id"] for c in api.get("/moderation/comments", token=alice).json["items"]) == sorted(held)
+    assert index_held_by_author(table) == {}
     dynamo.clear()
 
 

@@ -253,13 +253,13 @@ def test_queue_lists_held_comments_newest_first_across_posts_in_pages(api: Api, 
     assert queue(api, admin, limit=2) == created[::-1]
 
 
-def test_queue_is_for_admins_only(api: Api, blog: Blog, slug: str) -> None:
+def test_queue_is_for_admins_and_authors_only(api: Api, blog: Blog, slug: str) -> None:
     held(api, slug)
     reader = blog.user("mallory")
 
     assert api.get("/moderation/comments").status == 401
     assert api.get("/moderation/comments", token=reader).status == 403
-    assert api.get("/moderation/comments", token=blog.login(AUTHOR)).status == 403
+    assert api.get("/moderation/comments", token=blog.login(AUTHOR)).status == 200  # their own posts'
 
 
 def test_queue_refuses_an_unknown_status(api: Api, admin: str) -> None:
@@ -269,11 +269,13 @@ def test_queue_refuses_an_unknown_status(api: Api, admin: str) -> None:
     assert "status" in reply.problem["errors"]
 
 
-def test_moderation_actions_are_for_admins_only(api: Api, blog: Blog, slug: str, author: str) -> None:
+def test_moderation_actions_are_for_admins_and_the_posts_author_only(api: Api, blog: Blog, slug: str,
+                                                                      author: str) -> None:
     comment_id = held(api, slug)["comment"]["id"]
 
     assert moderate(api, comment_id, "approve", None).status == 401
-    assert moderate(api, comment_id, "approve", author).status == 403
+    assert moderate(api, comment_id, "approve", blog.user("mallory")).status == 403
+    assert moderate(api, comment_id, "approve", blog.author("bob")).status == 403
     assert listed(api, slug) == []
 
 

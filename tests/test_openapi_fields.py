@@ -33,6 +33,7 @@ from chalicelib.blog import (
     previews,
     reactions,
     subscriptions,
+    thread_controls,
     votes,
 )
 from chalicelib.blog.validation import (
@@ -75,6 +76,7 @@ FIELD_TABLES: dict[str, tuple[FieldTable, str, str]] = {
     "password_resets.REQUEST_FIELDS": (password_resets.REQUEST_FIELDS, "/auth/password-reset", "post"),
     "accounts.RESET_FIELDS": (accounts.RESET_FIELDS, "/auth/password-reset/confirm", "post"),
     "subscriptions.FIELDS": (subscriptions.FIELDS, "/posts/{slug}/subscriptions", "post"),
+    "thread_controls.PIN_FIELDS": (thread_controls.PIN_FIELDS, "/posts/{slug}/pin", "put"),
     "email_sign_in.REQUEST_FIELDS": (email_sign_in.REQUEST_FIELDS, "/auth/email-link", "post"),
     "email_sign_in.SESSION_FIELDS": (email_sign_in.SESSION_FIELDS, "/auth/email-link/session", "post"),
 }

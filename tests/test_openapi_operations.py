@@ -334,7 +334,8 @@ def moderation_queue(scene: Scene, send: Send) -> None:
     scene.held_comment("Waiting in the queue.")
     assert send(token=scene.admin).json["items"]
     send(query="status=spam", token=scene.admin)
-    send(token=scene.author)  # 403
+    send(token=scene.author)  # their own posts' queue
+    send(token=scene.blog.user())  # 403
 
 
 @step("get", "/moderation/comments/search")
@@ -349,6 +350,48 @@ def search_comments(scene: Scene, send: Send) -> None:
 def moderate(scene: Scene, send: Send) -> None:
     held = scene.held_comment("Approve me.")
     send(comment_id=held["comment"]["id"], body={"action": "approve"}, token=scene.admin)
+
+
+def thread(scene: Scene) -> tuple[str, str]:
+    """A post of its own (a lock there closes no other step's post) and a comment on it."""
+    slug = str(scene.blog.post(scene.author)["slug"])
+    return slug, str(scene.blog.comment(slug)["comment"]["id"])
+
+
+@step("put", "/posts/{slug}/pin")
+def pin(scene: Scene, send: Send) -> None:
+    slug, comment_id = thread(scene)
+    assert send(slug=slug, body={"comment_id": comment_id}, token=scene.admin).status == 200
+    assert send(slug=slug, body={"comment_id": comment_id}, token=scene.admin).status == 409
+    assert send(slug=slug, body={"comment_id": 7}, token=scene.admin).status == 422
+    assert send(slug=slug, body={"comment_id": comment_id}).status == 401
+    assert send(slug=slug, body={"comment_id": comment_id}, token=scene.blog.user()).status == 403
+    assert send(slug="no-such-post", body={"comment_id": comment_id}, token=scene.admin).status == 404
+
+
+@step("delete", "/posts/{slug}/pin")
+def unpin(scene: Scene, send: Send) -> None:
+    slug, comment_id = thread(scene)
+    assert scene.api.put(f"/posts/{slug}/pin", {"comment_id": comment_id}, token=scene.author).status == 200
+    assert send(slug=slug, token=scene.author).status == 200
+    assert send(slug=slug, token=scene.author).status == 409
+
+
+@step("put", "/posts/{slug}/lock")
+def lock(scene: Scene, send: Send) -> None:
+    slug, _ = thread(scene)
+    assert send(slug=slug, token=scene.admin).status == 200
+    assert send(slug=slug, token=scene.admin).status == 409
+    assert send(slug="no-such-post", token=scene.admin).status == 404
+
+
+@step("delete", "/posts/{slug}/lock")
+def unlock(scene: Scene, send: Send) -> None:
+    slug, _ = thread(scene)
+    assert scene.api.put(f"/posts/{slug}/lock", token=scene.admin).status == 200
+    assert send(slug=slug, token=scene.author).status == 403  # an admin's lock
+    assert send(slug=slug, token=scene.admin).status == 200
+    assert send(slug=slug, token=scene.admin).status == 409
 
 
 def admin_account() -> dict[str, Any]:

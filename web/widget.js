@@ -45,6 +45,7 @@
     deleted: "This comment was deleted.",
     anonymous: "Anonymous",
     edited: "(edited)",
+    pinned: "Pinned",
     pending: "Awaiting moderation: only you can see this comment until it is approved.",
     like: "Like: {n}",
     dislike: "Dislike: {n}",
@@ -352,6 +353,7 @@
       this.nodes = new Map(); // id -> { item, replies }
       this.count = 0;
       this.closed = false;
+      this.pinned = null; // the thread's pinned comment, shown first
       this.cursor = null;
       this.rules = null; // the form's rules, which come with the post
       this.token = null; // the form token's request, made when the reader starts to write
@@ -445,7 +447,8 @@
       this.postReactions = post.reactions || {};
       this.renderPostReactions();
       this.count = post.comment_count;
-      this.closed = Boolean(post.comments_closed);
+      this.closed = Boolean(post.comments_closed); // by its author, its age, or a moderator's lock
+      this.pinned = post.pinned_comment || null; // read with the post: drawn first, whatever its page
       return page;
     }
 
@@ -501,6 +504,7 @@
     }
 
     addPage(page) {
+      if (this.pinned && !this.nodes.has(this.pinned.id)) this.add(this.pinned, false);
       for (const comment of page.items) this.add(comment, false);
       this.cursor = page.next_cursor || null;
       this.more.hidden = !this.cursor;
@@ -597,17 +601,20 @@
         // One's own comment, shown when posted, met again on a later page: it moves to its place
         // in the order the pages give, and an edit box open on it stays open.
         if (!shown.item.querySelector(".bc-edit")) this.render(comment.id);
-        if (!mine && shown.item.parentElement === this.list) this.list.append(shown.item);
+        const atTop = this.isPinned(comment.id); // the pinned comment stays first when its page arrives
+        if (!mine && !atTop && shown.item.parentElement === this.list) this.list.append(shown.item);
         return;
       }
       // The id the API's feeds link to (SITE_URL/posts/<slug>#comment-<id>).
-      const item = h("li", { class: "bc-comment", id: `comment-${comment.id}`, "data-id": comment.id });
+      const item = h("li", { class: this.isPinned(comment.id) ? "bc-comment bc-pinned" : "bc-comment",
+        id: `comment-${comment.id}`, "data-id": comment.id });
       const replies = h("ol", { class: "bc-replies" });
       item.append(h("article"), replies);
       this.nodes.set(comment.id, { item, replies });
       this.render(comment.id);
       const parent = comment.parent_id && this.nodes.get(comment.parent_id);
       if (parent) parent.replies.append(item);
+      else if (this.isPinned(comment.id)) this.list.prepend(item); // its replies follow it there
       else if (mine && this.sort !== "oldest") this.list.prepend(item);
       else this.list.append(item);
       // A reply can arrive before its parent (newest first): move such replies under it now.
@@ -615,6 +622,10 @@
         const waiting = this.comments.get(id);
         if (waiting.parent_id === comment.id && node.item.parentElement === this.list) replies.append(node.item);
       }
+    }
+
+    isPinned(id) {
+      return Boolean(this.pinned && this.pinned.id === id);
     }
 
     /** Draw a comment again; focus stays on the action it was on, or moves to ``focusAction``. */
@@ -642,6 +653,8 @@
       const when = h("time", { datetime: comment.created_at, title: t.date(comment.created_at),
         text: t.ago(comment.created_at) });
       const header = h("header", { class: "bc-meta" },
+        // Text, not only an icon: read out as the first word of the comment.
+        this.isPinned(comment.id) ? h("span", { class: "bc-pin-mark", text: t("pinned") }) : null,
         avatar ? h("img", { class: "bc-avatar", src: avatar, alt: "", width: 32, height: 32, loading: "lazy" }) : null,
         name, author.verified ? this.verifiedMark() : null, " ",
         h("a", { class: "bc-permalink", href: `#comment-${comment.id}` }, when),

@@ -1,4 +1,4 @@
-"""Moderation over HTTP: the admin's queue, actions on a comment, the audit trail, and what the stage costs."""
+"""Moderation over HTTP: the queue, actions on a comment, pins and locks, the audit trail, and what the stage costs."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from typing import Any
 
 from chalice.app import Response
 
+from chalicelib.api.posts import path_slug
 from chalicelib.api.requests import json_body, query, signed_in
 from chalicelib.api.routing import ApiBlueprint
 from chalicelib.services import services
@@ -70,3 +71,24 @@ def rules() -> dict[str, Any]:
 def costs() -> dict[str, Any]:
     request = moderation.current_request
     return services().costs.report(signed_in(request), query(request))
+
+
+@moderation.route("/posts/{slug}/pin", methods=["PUT"])
+def pin(slug: str) -> dict[str, Any]:
+    request = moderation.current_request
+    return services().thread_controls.pin(signed_in(request), path_slug(slug), json_body(request))
+
+
+@moderation.route("/posts/{slug}/pin", methods=["DELETE"])
+def unpin(slug: str) -> dict[str, Any]:
+    return services().thread_controls.unpin(signed_in(moderation.current_request), path_slug(slug))
+
+
+@moderation.route("/posts/{slug}/lock", methods=["PUT"])
+def lock(slug: str) -> dict[str, Any]:
+    return services().thread_controls.lock(signed_in(moderation.current_request), path_slug(slug))
+
+
+@moderation.route("/posts/{slug}/lock", methods=["DELETE"])
+def unlock(slug: str) -> dict[str, Any]:
+    return services().thread_controls.unlock(signed_in(moderation.current_request), path_slug(slug))

@@ -27,6 +27,7 @@ from chalicelib.blog.antispam import FORM_TOKEN_FIELD, HONEYPOT_FIELD, AntiSpam,
 from chalicelib.blog.idempotency import Claim, ClaimTaken
 from chalicelib.blog.ids import is_ulid, new_ulid
 from chalicelib.blog.status import Status
+from chalicelib.blog.thread_controls import pin_refresh
 from chalicelib.blog.threads import (
     Threads,
     commenter_entry,
@@ -71,8 +72,11 @@ CREATE_FIELDS = {
 }
 EDIT_FIELDS = {"body": _BODY}
 # The post must exist, be readable by the public and open for comments.
+# A moderator's lock (blog/thread_controls.py) is on the same item: a comment racing it is refused here.
 _POST_IS_OPEN = ("attribute_exists(PK) AND (#status = :published OR (#status = :scheduled AND #at <= :now))"
-                 " AND (attribute_not_exists(comments_closed) OR comments_closed <> :closed)")
+                 " AND (attribute_not_exists(comments_closed) OR comments_closed <> :closed)"
+                 " AND attribute_not_exists(locked_at)")
+LOCKED = "comments on this post are closed: a moderator locked the thread"
 
 
 def _k(item: Key | Item) -> tuple[str, str]:
@@ -140,6 +144,7 @@ class Comments:
         """
         if start is None:
             # The summary item (status, date) sorts right before the comments: it proves the post public.
+            # A pin (blog/thread_controls.py) may sort between them, in a comment's place.
             page = self.table.query(keys.post_partition(slug), sort_from=keys.POST_SUMMARY_SK,
                                     sort_to=keys.COMMENT_PREFIX + END, limit=limit + 1)
             post = page.items[0] if page.items and page.items[0]["SK"] == keys.POST_SUMMARY_SK else None
@@ -147,7 +152,7 @@ class Comments:
             if not resolved and (home := slug_aliases.resolve(self.table, slug, post)) != slug:
                 return self._oldest_page(home, limit, start, resolved=True)
             self._require_public(post)
-            return post, page.items[1:], page.last_key
+            return post, views.first_comments(page.items), page.last_key
         post = None
         if not proven_public:
             post = self.table.get(keys.post_summary(slug))
@@ -269,6 +274,7 @@ class Comments:
             "author_name": author_name,
             "author_user": principal.username if principal else None,
             "author_email": fields.get("author_email") or None,
+            "post_author": post["author"],  # files it in the post's author's queue while held
             "author_website": fields.get("author_website") or None,
             "notify_replies": fields.get("notify_replies", False),
             # Who mail about it comes from, for the mail quotas (notifications.mail_sender); never shown.
@@ -348,6 +354,8 @@ class Comments:
             raise NotFound("there is no post at that address to comment on")
         if post.get("comments_closed"):
             raise Forbidden("comments on this post are closed")
+        if post.get("locked_at"):
+            raise Forbidden(LOCKED)
         days = self.settings.comments_close_after_days
         if views.closed_by_age(post, now, days):
             raise Forbidden(f"comments close {days} days after a post is published")
@@ -367,7 +375,10 @@ class Comments:
         if self.settings.comments_close_after_days:
             guard_values["cutoff"] = clock.days_before(now, self.settings.comments_close_after_days)
         names = {"#status": "status", "#at": "published_at"}
-        gone = NotFound("there is no post at that address to comment on")
+        def gone(old: Item | None) -> Exception:
+            if old is not None and old.get("locked_at"):
+                return Forbidden(LOCKED)
+            return NotFound("there is no post at that address to comment on")
         writes = [
             put(item, "attribute_not_exists(PK)"),
             put(reference(item)),
@@ -422,6 +433,8 @@ class Comments:
         fields = read_fields(payload, EDIT_FIELDS)
         comment, post, _ = self.threads.locate_public(comment_id)
         self._authorize(principal, comment, edit_token)
+        if post.get("locked_at") and not (principal and principal.is_admin):
+            raise Forbidden(LOCKED)
         exempt = _exempt(principal)
         html = self._checked_html(fields["body"], exempt)
         now_epoch, now = clock.epoch(), clock.now_iso()
@@ -433,7 +446,8 @@ class Comments:
             writes = [update({"PK": comment["PK"], "SK": comment["SK"]},
                              "SET body = :body, html = :html, edited_at = :now", "#status = :was",
                              {"#status": "status"}, refusal=NotFound("there is no comment with that id"),
-                             body=item["body"], html=html, now=now, was=comment["status"])]
+                             body=item["body"], html=html, now=now, was=comment["status"]),
+                      *pin_refresh(comment, edited)]
         else:
             # Back to the queue, like moderation's "spam" action, uncounted in the same transaction.
             has_replies = Conflict("under moderation an edited comment goes back to the queue, and this one has "

@@ -31,7 +31,7 @@ class PostChanged(TransactionCancelled):
 
 
 def tally(summary: Item, field: str, delta: int, condition: str | None = None,
-          names: dict[str, str] | None = None, refusal: Exception | None = None, **values: Any) -> list[Write]:
+          names: dict[str, str] | None = None, refusal: Refusal | None = None, **values: Any) -> list[Write]:
     """Move ``field`` by ``delta`` on the post's summary item and its label copies (writes for one transaction).
 
     ``summary`` is the summary item as read. ``condition`` (with ``names`` and
@@ -43,7 +43,9 @@ def tally(summary: Item, field: str, delta: int, condition: str | None = None,
     def refused(old: Item | None) -> Exception:
         if old is not None and old.get("version") != version:
             return PostChanged()
-        return refusal if refusal is not None else Conflict("the post changed meanwhile; try again")
+        if refusal is None:
+            return Conflict("the post changed meanwhile; try again")
+        return refusal if isinstance(refusal, Exception) else refusal(old)  # a refusal may read the item as it was
 
     checked = "#version = :version" + (f" AND ({condition})" if condition else "")
     how: Refusal = refused

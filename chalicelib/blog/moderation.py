@@ -56,14 +56,19 @@ class Moderation:
         self.antispam = antispam
 
     def queue(self, principal: Principal, params: dict[str, str] | None) -> dict[str, Any]:
-        _admin(principal)
+        """The held comments: an admin's, of every post; an author's, of their own posts only (their GSI2 queue)."""
+        if not principal.can_author:
+            raise Forbidden("only admins and authors moderate comments")
         query = read_query(params, ("status", "limit", "cursor"))
         status = query.get("status", Status.PENDING)
         if status not in HELD_STATUSES:
             raise Invalid.field("status", "must be pending or spam")
-        scope = f"modqueue|{status}"
-        page = self.table.query(keys.moderation_queue(status), index="GSI1", newest_first=True,
-                                limit=page_limit(query.get("limit")),
+        if principal.is_admin:
+            scope, partition, index = f"modqueue|{status}", keys.moderation_queue(status), "GSI1"
+        else:  # the cursor is signed for this author's list: it cannot page through another's
+            partition, index = keys.author_queue(principal.username, status), "GSI2"
+            scope = f"modqueue|{status}|{principal.username.casefold()}"
+        page = self.table.query(partition, index=index, newest_first=True, limit=page_limit(query.get("limit")),
                                 start_key=cursors.decode(query.get("cursor"), scope, self.cursor_key))
         return {"items": [{**views.comment_view(i, with_body=True), "held_because": i.get("held_because")}
                           for i in page.items],
@@ -111,8 +116,12 @@ class Moderation:
         return {"items": entries, "next_cursor": cursors.encode(page.last_key, scope, self.cursor_key)}
 
     def act(self, principal: Principal, comment_id: str, payload: Any) -> dict[str, Any]:
-        _admin(principal)
+        """An admin's action on any comment; an author's on a comment of their own post (their console queue)."""
+        if not principal.can_author:
+            raise Forbidden("only admins and the post's author moderate its comments")
         action = read_fields(payload, ACTION_FIELDS)["action"]
+        if not principal.is_admin:
+            return self.act_on_own_post(principal, comment_id, action)
         return self._act(principal.username, action, self.threads.locate(comment_id))
 
     def act_on_own_post(self, principal: Principal, comment_id: str, action: str) -> dict[str, Any]:

@@ -55,6 +55,8 @@ class Derived:
 SUMMARY_FIELDS = ("slug", "current_slug", "title", "summary", "labels", "author", "status", "published_at",
                   "created_at", "updated_at", "comments_closed", "version")
 COUNT_FIELDS = ("comment_count", "favorites_count")
+# A moderator's lock on the thread (blog/thread_controls.py): on the summary item only, never written by a save.
+LOCK_FIELDS = ("locked_at", "locked_by")
 
 
 def summary_of(post: Item) -> Item:
@@ -117,7 +119,8 @@ def _index_attributes(post: Item) -> dict[str, str]:
 
 def stored_post(post: Item) -> Item:
     """The post item as stored: no index keys (its summary item carries them) and no counts."""
-    return {k: v for k, v in post.items() if k not in keys.INDEX_KEY_ATTRIBUTES and k not in COUNT_FIELDS}
+    return {k: v for k, v in post.items()
+            if k not in keys.INDEX_KEY_ATTRIBUTES and k not in COUNT_FIELDS and k not in LOCK_FIELDS}
 
 
 def summary_item(post: Item) -> Item:

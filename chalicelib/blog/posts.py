@@ -14,7 +14,7 @@ from typing import Any
 
 from chalicelib.blog import clock, records, slug_aliases, views
 from chalicelib.blog.idempotency import Claim, ClaimTaken
-from chalicelib.blog.post_upkeep import COUNT_FIELDS, CountsMoved, PostUpkeep, SlugTaken, StaleVersion
+from chalicelib.blog.post_upkeep import COUNT_FIELDS, LOCK_FIELDS, CountsMoved, PostUpkeep, SlugTaken, StaleVersion
 from chalicelib.blog.records import render_post
 from chalicelib.blog.slugs import MAX_SLUG_LENGTH, is_valid_slug, public_slug, slugify, with_suffix
 from chalicelib.blog.social import forget_favorite
@@ -121,14 +121,15 @@ class Posts:
         if not embed:
             return view, _etag(item)
         if views.is_public(item, now):
-            view["comments"] = [views.comment_view(c) for c in page.items
-                                if str(c["SK"]).startswith(keys.COMMENT_PREFIX)]
+            comments = views.first_comments(page.items)
+            view["comments"] = [views.comment_view(c) for c in comments]
             view["comments_next_cursor"] = cursors.encode(page.last_key, keys.comments_scope(item["slug"]),
                                                           self.cursor_key)
+            view["pinned_comment"] = views.pinned_of(page.items, comments)
         else:
             # Its author and admins read a draft, but not its comments: no route shows
             # those while the post is not public (admins moderate them from the queue).
-            view["comments"], view["comments_next_cursor"] = [], None
+            view["comments"], view["comments_next_cursor"], view["pinned_comment"] = [], None, None
         if self.comment_rules is not None:
             view["comment_form"] = self.comment_rules()
         return view, _etag(item)
@@ -141,6 +142,7 @@ class Posts:
 
     def _read(self, slug: str, embed: bool, limit: int, resolved: bool = False) -> Page:
         # One Query: the post item sorts first in its partition, its summary item (counts) next, its comments after.
+        # A pinned comment's pin (blog/thread_controls.py) sorts between them, in a comment's place.
         page = self.table.query(keys.post_partition(slug), sort_from=keys.POST_SK,
                                 sort_to=keys.COMMENT_PREFIX + END if embed else keys.POST_SUMMARY_SK,
                                 limit=limit + 2 if embed else 2)
@@ -335,6 +337,7 @@ def with_counts(items: list[Item]) -> Item | None:
     post = dict(items[0])
     if len(items) > 1 and items[1]["SK"] == keys.POST_SUMMARY_SK:
         post.update({name: items[1].get(name, 0) for name in COUNT_FIELDS})
+        post.update({name: items[1][name] for name in LOCK_FIELDS if name in items[1]})
     return post
 
 

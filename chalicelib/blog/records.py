@@ -49,6 +49,7 @@ if TYPE_CHECKING:
         "author_name": str, "author_user": str | None, "author_email": str | None, "author_website": str | None,
         "notify_replies": bool, "status": str, "created_at": str, "likes": int, "dislikes": int, "reply_count": int,
         "held_because": NotRequired[str | None], "sender": NotRequired[str], "shadow": NotRequired[str | None],
+        "post_author": NotRequired[str],
         "imported_from": NotRequired[str], "source_ref": NotRequired[str],
         "imported_likes": NotRequired[int], "imported_dislikes": NotRequired[int],
     })
@@ -80,7 +81,7 @@ COMMENT_FIELDS: Final = frozenset({
     "id", "post_slug", "parent_id", "depth", "body", "html", "author_name", "author_user", "author_email",
     "author_website", "notify_replies", "status", "created_at", "edited_at", "likes", "dislikes",
     "reply_count", "held_because", "spam_by", "sender", "shadow", "imported_likes", "imported_dislikes", "reactions",
-    *_PROVENANCE})
+    "post_author", "pinned", *_PROVENANCE})
 ACCOUNT_FIELDS: Final = frozenset({
     "account_id", "username", "email", "role", "password_hash", "created_at", "bio", "image", "mail_held_comments",
     "token_version", "kept_session", "kept_at", "ended_sessions", "deleting", *_PROVENANCE})
@@ -279,6 +280,8 @@ def comment_item(fields: Mapping[str, Any]) -> dict[str, Any]:
     if "reactions" in item:
         item["reactions"] = reaction_counts(item["reactions"])
     item.setdefault("parent_id", None)
+    if status != Status.APPROVED:
+        item.pop("pinned", None)  # only a public comment is pinned (blog/thread_controls.py)
     if not item.get("shadow") or status != Status.SPAM:
         item.pop("shadow", None)  # kept only on a shadow-banned commenter's comment, while it is spam
     elif item["shadow"] not in (Status.APPROVED, Status.PENDING):
@@ -293,7 +296,11 @@ def comment_item(fields: Mapping[str, Any]) -> dict[str, Any]:
         item["author_name"] = name or "Anonymous"
     slug, cid = item["post_slug"], item["id"]
     if status in HELD_STATUSES:
-        return {**item, **keys.held_comment(slug, cid), **keys.moderation_queue_keys(status, item["created_at"], cid)}
+        # The post's author (kept on the comment since it was written) finds it in their own queue too.
+        author = item.get("post_author")
+        mine = keys.author_queue_keys(str(author), status, item["created_at"], cid) if author else {}
+        return {**item, **keys.held_comment(slug, cid), **keys.moderation_queue_keys(status, item["created_at"], cid),
+                **mine}
     item.pop("held_because", None)  # why it was held, and whose spam verdict: a public comment has neither
     item.pop("spam_by", None)
     score = item["likes"] - item["dislikes"]
@@ -301,6 +308,15 @@ def comment_item(fields: Mapping[str, Any]) -> dict[str, Any]:
     if status == Status.APPROVED:  # a tombstone leaves the site-wide comments feed
         filed.update(keys.recent_comment_index_keys(item["created_at"], cid))
     return filed
+
+
+def pin(comment: Mapping[str, Any], view: Mapping[str, Any], by: str, at: str) -> dict[str, Any]:
+    """A thread's pin: which comment, who pinned it when, and ``view``, what readers see of the comment (its public
+    view), so the one Query of a post page draws it first whatever page the comment itself is on."""
+    if comment.get("status") != Status.APPROVED:
+        raise _refuse("status", "only a public comment can be pinned")
+    return {**keys.thread_pin(str(comment["post_slug"])), "comment_id": comment["id"], "pinned_by": by,
+            "pinned_at": stored_date(at, "pinned_at"), "comment": dict(view)}
 
 
 def account(fields: AccountFields) -> dict[str, Any]:

@@ -81,6 +81,13 @@ def count_reply(slug: str, parent_id: str, delta: int, refusal: Exception | None
     return update(keys.comment(slug, parent_id), "ADD reply_count :d", "attribute_exists(PK)", d=delta)
 
 
+def unpin_writes(comment: Item) -> list[Write]:
+    """The pin of a pinned comment leaving the public thread (held, deleted): it goes in the same transaction."""
+    if not comment.get("pinned"):
+        return []
+    return [delete(keys.thread_pin(comment["post_slug"]), "comment_id = :id", id=comment["id"])]
+
+
 def withdrawal(comment: Item, item: Item, summary: Item, refusal: Exception | None = None) -> list[Write]:
     """Move a public comment without replies out of the public range, filed as ``item``, and stop counting it.
 
@@ -97,6 +104,7 @@ def withdrawal(comment: Item, item: Item, summary: Item, refusal: Exception | No
         put(item),
         put(reference(item)),
         *counters.tally(summary, "comment_count", -1),
+        *unpin_writes(comment),
     ]
     if comment.get("parent_id"):
         writes.append(count_reply(slug, comment["parent_id"], -1))
@@ -186,7 +194,7 @@ class Threads:
             self.table.transact([delete(key, "#status = :was", {"#status": "status"}, was=comment["status"]),
                                  delete(keys.comment_ref(comment["id"]))])
             return
-        uncount = counters.tally(summary, "comment_count", -1)
+        uncount = [*counters.tally(summary, "comment_count", -1), *unpin_writes(comment)]
         if int(comment.get("reply_count", 0)):
             # Replies keep their place in the thread: leave a tombstone without
             # the text or the author, and stop counting it.
@@ -194,7 +202,7 @@ class Threads:
             # the caller retries and deletes outright instead of leaving an orphan tombstone.
             self.table.transact([
                 update(key, "SET #status = :deleted REMOVE body, html, author_name, author_user, "
-                            "author_email, author_website, sender, GSI2PK, GSI2SK",
+                            "author_email, author_website, sender, GSI2PK, GSI2SK, pinned",
                        "#status = :approved AND reply_count > :zero", {"#status": "status"},
                        deleted=Status.DELETED, approved=Status.APPROVED, zero=0),
                 *uncount,

@@ -12,6 +12,7 @@ from typing import Any
 from chalicelib.blog import clock
 from chalicelib.blog.slugs import public_slug
 from chalicelib.blog.status import Status
+from chalicelib.store import keys
 from chalicelib.store.table import Item
 
 
@@ -56,9 +57,11 @@ def reaction_counts(item: Item) -> dict[str, int]:
 
 def post_view(item: Item, now: str, close_after_days: int = 0) -> dict[str, Any]:
     # comments_closed says whether a comment would be taken now, whichever rule closed it.
-    closed = bool(item.get("comments_closed", False)) or closed_by_age(item, now, close_after_days)
+    # locked: a moderator closed the thread (blog/thread_controls.py); its comments stay visible.
+    locked = bool(item.get("locked_at"))
+    closed = bool(item.get("comments_closed", False)) or locked or closed_by_age(item, now, close_after_days)
     return {**post_summary(item, now), "html": item["html"], "body": item["body"], "version": int(item["version"]),
-            "comments_closed": closed}
+            "comments_closed": closed, "locked": locked}
 
 
 # GRAVATAR (off by default): a Gravatar URL carries the unsalted SHA-256 of the
@@ -112,3 +115,21 @@ def comment_view(item: Item, with_body: bool = False) -> dict[str, Any]:
     if with_body:
         view["body"] = "" if deleted else item["body"]
     return view
+
+
+def first_comments(items: list[Item]) -> list[Item]:
+    """The comments of a Query that began before them: without the post, its summary and the thread's pin.
+
+    The pin takes one comment's place on the first page (the Query's limit is kept, so is its cost); the
+    page's cursor continues after the last item read, so no comment is skipped.
+    """
+    return [c for c in items if str(c["SK"]).startswith(keys.COMMENT_PREFIX)]
+
+def pinned_of(items: list[Item], comments: list[Item]) -> dict[str, Any] | None:
+    """The thread's pinned comment: as read, when it is among ``comments`` (fresher: its votes), else the pin's copy."""
+    pin = next((i for i in items if i["SK"] == keys.PIN_SK), None)
+    if pin is None:
+        return None
+    current = next((c for c in comments if c["id"] == pin["comment_id"]), None)
+    return comment_view(current) if current is not None else dict(pin["comment"])
+

@@ -24,6 +24,7 @@ from typing import Any
 from chalicelib.blog import bans, clock, records, views
 from chalicelib.blog.antispam import AntiSpam
 from chalicelib.blog.status import Status
+from chalicelib.blog.thread_controls import pin_votes
 from chalicelib.blog.threads import Threads
 from chalicelib.blog.tokens import Principal
 from chalicelib.blog.validation import Field, Integer, read_fields
@@ -108,10 +109,11 @@ class Votes:
             vote = records.vote(comment["post_slug"], comment["id"], voter, value, clock.now_iso())
             vote_write = (put(vote, "attribute_not_exists(PK)") if old == 0
                           else put(vote, "#v = :old", {"#v": "value"}, old=old))
+        moved = (value == 1) - (old == 1), (value == -1) - (old == -1)
         counts = update({"PK": comment["PK"], "SK": comment["SK"]}, "ADD likes :dl, dislikes :dd",
                         "#status = :approved", {"#status": "status"}, approved=Status.APPROVED,
-                        dl=(value == 1) - (old == 1), dd=(value == -1) - (old == -1))
-        writes = [vote_write, counts]
+                        dl=moved[0], dd=moved[1])
+        writes = [vote_write, counts, *pin_votes(comment, *moved)]  # a pinned comment's copy counts it too
         if address_hash is not None:
             writes.append(self.antispam.vote_rate_limit(address_hash, clock.epoch()))
         writes += bans.checks(ban_subjects or [], clock.epoch(), shadow_too=True)

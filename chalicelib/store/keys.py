@@ -18,6 +18,10 @@ Layout (PK / SK):
                                               favorite is billed for it, not for the body.
                                               "#POST" < "#SUMMARY" < "COMMENT#": one Query returns
                                               the post, its counts, then its comments
+                                              (a locked thread: locked_at, locked_by on it)
+  POST#<slug>        #THREAD#PIN              the thread's one pinned comment (a copy of what
+                                              readers see of it): after #SUMMARY, before
+                                              COMMENT#, so the one Query of a post page has it
   POST#<slug>        COMMENT#<ulid>           a public comment (or its tombstone)
   POST#<slug>        HELD#<ulid>              a comment held for moderation, or spam
   POST#<slug>        VOTE#<ulid>#<voter>      one voter's vote on a comment (+1 or -1)
@@ -101,6 +105,9 @@ Sparse indexes:
   GSI1  DRAFTS / <updated_at>#<slug>                  (on summary items) every author's drafts, for admins
   GSI1  FAVBY#<username> / <favorited_at>#<slug>      (on favorites) what a user favorited
   GSI1  MODQUEUE#<status> / <created_at>#<ulid>       (on held comments) the moderation queue
+  GSI2  MODAUTHOR#<author>#<status> / <created_at>#<ulid>  (on held comments) the same queue, of one
+                                                      author's posts (casefolded name; the console's
+                                                      per-author queue)
   GSI1  SCORES#<slug> / <score, offset>#<ulid>        (on public comments) a post's comments by score
   GSI2  AUTHOR#<username> / P#<published_at>#<slug>   (on summary items) an author's visible posts
         AUTHOR#<username> / D#<updated_at>#<slug>     an author's drafts
@@ -132,6 +139,8 @@ Key = dict[str, str]
 
 POST_SK: Final = "#POST"
 POST_SUMMARY_SK: Final = "#SUMMARY"
+# "#SUMMARY" < "#THREAD#PIN" < "COMMENT#": read with the summary and the first comments.
+PIN_SK: Final = "#THREAD#PIN"
 COMMENT_PREFIX: Final = "COMMENT#"
 HELD_PREFIX: Final = "HELD#"
 VOTE_PREFIX: Final = "VOTE#"
@@ -189,6 +198,20 @@ def comment(slug: str, comment_id: str) -> Key:
 
 def held_comment(slug: str, comment_id: str) -> Key:
     return {"PK": post_partition(slug), "SK": HELD_PREFIX + comment_id}
+
+
+def thread_pin(slug: str) -> Key:
+    """The post's pinned comment: sorts between its summary item and its comments (see the table above)."""
+    return {"PK": post_partition(slug), "SK": PIN_SK}
+
+
+def author_queue(author: str, status: str) -> str:
+    return f"MODAUTHOR#{author.casefold()}#{status}"
+
+
+def author_queue_keys(author: str, status: str, created_at: str, comment_id: str) -> Key:
+    """GSI2 keys of a held comment: its post's author's queue."""
+    return {"GSI2PK": author_queue(author, status), "GSI2SK": f"{created_at}#{comment_id}"}
 
 
 def moderation_queue(status: str) -> str:

@@ -162,7 +162,7 @@
   }
 
   const SECTIONS = [
-    ["#posts", "Posts", "author"], ["#new", "New post", "author"], ["#queue", "Moderation", "admin"],
+    ["#posts", "Posts", "author"], ["#new", "New post", "author"], ["#queue", "Moderation", "author"],
     ["#recent", "Recent comments", "admin"], ["#audit", "Audit trail", "admin"], ["#people", "People", "admin"], ["#bans", "Bans", "admin"],
     ["#settings", "Settings", "admin"], ["#costs", "Costs", "admin"], ["#account", "Account", "author"],
   ];
@@ -199,8 +199,10 @@
     if (me.role === "reader") return nothingToDo();
     const [section, ...rest] = path.split("/");
     const views = { posts: postList, new: () => editor(null), edit: () => editor(decodeURIComponent(rest.join("/"))),
-      queue: moderationQueue, recent: recentComments, audit: auditTrail, people, bans, settings, costs, account };
-    const entry = SECTIONS.find(([href]) => href === `#${section}`) || (section === "edit" ? [0, 0, "author"] : null);
+      queue: moderationQueue, recent: recentComments, audit: auditTrail, people, bans, settings, costs, account,
+      thread: () => threadTools(decodeURIComponent(rest.join("/"))) };
+    const entry = SECTIONS.find(([href]) => href === `#${section}`)
+      || (["edit", "thread"].includes(section) ? [0, 0, "author"] : null);
     if (!entry || !allowed(entry[2])) return postList(params);
     main.replaceChildren(h("p", { text: "Loading…" }));
     views[section](params);
@@ -289,6 +291,8 @@
       h("a", { href: `#edit/${encodeURIComponent(post.slug)}`, text: post.title }),
       h("span", { class: `badge ${post.status}`, text: post.status }),
       h("span", { class: "meta", text: `${post.author} · ${date} · ${count}` }),
+      post.status === "published" ? h("a", { href: `#thread/${encodeURIComponent(post.slug)}`,
+        "aria-label": `Pin and lock: ${post.title}`, text: "Pin and lock" }) : null,
       post.labels.length ? h("span", { class: "meta", text: post.labels.join(", ") }) : null);
   }
 
@@ -546,7 +550,8 @@
       let done = 0;
       for (const row of targets) {
         try {
-          if (action === "delete") await api("DELETE", `/comments/${row.dataset.id}`);
+          // An author deletes a held comment of their post through moderation (the public DELETE is its writer's).
+          if (action === "delete" && me.role === "admin") await api("DELETE", `/comments/${row.dataset.id}`);
           else await api("POST", `/comments/${row.dataset.id}/moderate`, { action });
           done += 1;
           row.remove();
@@ -631,8 +636,9 @@
     const filters = h("p", { class: "tabs" },
       h("a", { href: "#queue?status=pending", "aria-current": status === "pending" ? "true" : null, text: "Pending" }), " ",
       h("a", { href: "#queue?status=spam", "aria-current": status === "spam" ? "true" : null, text: "Spam" }));
+    const yours = me.role !== "admin"; // an author's queue holds their own posts' comments only
     commentList({
-      title: status === "spam" ? "Spam" : "Held for moderation",
+      title: `${status === "spam" ? "Spam" : "Held for moderation"}${yours ? " on your posts" : ""}`,
       filters,
       actions: [["approve", "Approve"], ["spam", "Spam"], ["delete", "Delete"]].filter(([a]) => !(status === "spam" && a === "spam")),
       load: async (cursor) => (await api("GET", `/moderation/comments${query({ status, cursor })}`)).data,
@@ -645,6 +651,108 @@
       actions: [["spam", "Spam"], ["delete", "Delete"]],
       load: async (cursor) => (await api("GET", `/moderation/recent${query({ cursor })}`)).data,
     });
+  }
+
+  // -- one post's thread: pin a comment, lock the thread (admins, and the post's author) ----------
+
+  async function threadTools(slug) {
+    const path = `/posts/${encodeURIComponent(slug)}`;
+    let post;
+    try {
+      post = (await api("GET", `${path}?embed=comments&comments_limit=100`)).data;
+    } catch (error) {
+      main.replaceChildren(h("h1", { text: "Thread" }));
+      failure(error);
+      return;
+    }
+    const lockState = h("p", { class: "meta" });
+    const lockButton = h("button", { type: "button", onclick: () => toggleLock() });
+    const pinBox = h("div");
+    const list = h("ol", { class: "comments", "aria-label": "Top-level comments" });
+    const more = h("p");
+    main.replaceChildren(h("h1", { text: `Thread of “${post.title}”` }),
+      h("section", { "aria-labelledby": "lock-h" }, h("h2", { id: "lock-h", text: "Lock" }), lockState, lockButton),
+      h("section", { "aria-labelledby": "pin-h" }, h("h2", { id: "pin-h", text: "Pinned comment" }), pinBox),
+      h("h2", { text: "Comments" }), list, more);
+
+    function showLock() {
+      lockState.textContent = post.locked
+        ? "Locked: comments stay visible; no new comment, reply or edit is taken."
+        : "Open for comments.";
+      lockButton.textContent = post.locked ? "Unlock the thread" : "Lock the thread";
+    }
+
+    async function toggleLock() {
+      try {
+        const { data } = await api(post.locked ? "DELETE" : "PUT", `${path}/lock`);
+        post.locked = data.locked;
+        showLock();
+        announce(post.locked ? "The thread is locked." : "The thread is open again.");
+      } catch (error) {
+        if (!(error instanceof ApiError && error.status === 401)) failure(error, lockState.parentElement);
+      }
+    }
+
+    function showPin(comment) {
+      post.pinned_comment = comment;
+      pinBox.replaceChildren(comment
+        ? h("div", { class: "comment pinned" },
+          h("div", { class: "comment-head" }, h("span", { class: "author", text: comment.author?.name || "(deleted)" }),
+            h("span", { class: "meta", text: when(comment.created_at) })),
+          trusted(comment.html),
+          h("div", { class: "row-actions" }, h("button", { type: "button", text: "Unpin", onclick: () => unpin() })))
+        : h("p", { class: "meta", text: "No comment is pinned." }));
+    }
+
+    async function pin(comment, where) {
+      try {
+        const { data } = await api("PUT", `${path}/pin`, { comment_id: comment.id });
+        showPin(data.pinned);
+        announce("Pinned: it now comes first in the thread.");
+      } catch (error) {
+        if (!(error instanceof ApiError && error.status === 401)) failure(error, where);
+      }
+    }
+
+    async function unpin() {
+      try {
+        await api("DELETE", `${path}/pin`);
+        showPin(null);
+        announce("Unpinned.");
+      } catch (error) {
+        if (!(error instanceof ApiError && error.status === 401)) failure(error, pinBox);
+      }
+    }
+
+    function row(comment) {
+      const li = h("li", { class: "comment", "data-id": comment.id },
+        h("div", { class: "comment-head" }, h("span", { class: "author", text: comment.author?.name || "(deleted)" }),
+          h("span", { class: "meta", text: when(comment.created_at) })),
+        trusted(comment.html));
+      if (comment.status === "approved") {
+        li.append(h("div", { class: "row-actions" }, h("button", { type: "button", text: "Pin",
+          "aria-label": `Pin the comment by ${comment.author?.name || "Anonymous"}`, onclick: () => pin(comment, li) })));
+      }
+      return li;
+    }
+
+    function addPage(items, cursor) {
+      // Only top-level comments are pinned: a reply stays under the comment it answers.
+      for (const comment of items.filter((c) => !c.parent_id)) list.append(row(comment));
+      if (!list.children.length) list.append(h("li", { text: "No comments yet." }));
+      more.replaceChildren(cursor ? h("button", { type: "button", text: "More", onclick: async () => {
+        try {
+          const { data } = await api("GET", `${path}/comments${query({ limit: "100", cursor })}`);
+          addPage(data.items, data.next_cursor);
+        } catch (error) {
+          failure(error, more);
+        }
+      } }) : "");
+    }
+
+    showLock();
+    showPin(post.pinned_comment);
+    addPage(post.comments, post.comments_next_cursor);
   }
 
   // -- the audit trail, people, settings -----------------------------------------------------
