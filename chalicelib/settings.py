@@ -26,6 +26,7 @@ DEFAULT_VOTE_RATE_LIMIT = "30/600"
 class Settings(Value):
     __slots__ = (
         "admins", "akismet_key", "akismet_url", "anonymous_comments", "api_url", "blocked_words", "cache_times",
+        "challenge", "challenge_secret", "challenge_site_key", "challenge_verify_url", "challenge_when",
         "comment_rate_limit",
         "comments_close_after_days", "cors_origins", "demo_pages", "duplicate_window_seconds", "edit_token_key",
         "edit_window_seconds", "gravatar", "hash_key", "hash_key_previous", "jwt_secret", "login_account_limit",
@@ -78,7 +79,12 @@ class Settings(Value):
                  webhook_secret: str,
                  cache_times: dict[str, tuple[int, int, int]],
                  akismet_key: str = "",
-                 akismet_url: str = "") -> None:
+                 akismet_url: str = "",
+                 challenge: str = "off",
+                 challenge_site_key: str = "",
+                 challenge_secret: str = "",
+                 challenge_when: tuple[str, int, int] = ("first-time", 0, 0),
+                 challenge_verify_url: str = "") -> None:
         self.stage: Final = stage
         self.table_name: Final = table_name
         self.jwt_secret: Final = jwt_secret
@@ -141,6 +147,14 @@ class Settings(Value):
         # stage) and the REST endpoint's base, which only tests point elsewhere.
         self.akismet_key: Final = akismet_key
         self.akismet_url: Final = akismet_url or AKISMET_URL
+        # The challenge (blog/challenge.py): off, turnstile or hcaptcha; its public site key, its secret (from
+        # SSM on a deployed stage), when a comment needs it ("first-time", "always", or "after" N comments
+        # from one address in SECONDS), and siteverify's URL, which only tests point elsewhere ("" = the provider's).
+        self.challenge: Final = challenge
+        self.challenge_site_key: Final = challenge_site_key
+        self.challenge_secret: Final = challenge_secret
+        self.challenge_when: Final = challenge_when
+        self.challenge_verify_url: Final = challenge_verify_url
 
     def __repr__(self) -> str:
         # Never the secrets, should settings ever reach a log.
@@ -226,7 +240,7 @@ def webhook_url_problem(url: str, allow_private: bool) -> str | None:
 AKISMET_URL: Final = "https://rest.akismet.com/1.1"
 
 
-def _akismet_url(raw: str) -> str:
+def _akismet_url(raw: str, name: str = "AKISMET_URL") -> str:
     """Akismet's REST base: https, or http to this machine only (a test's receiver), as for webhooks."""
     if not raw:
         return AKISMET_URL
@@ -234,13 +248,38 @@ def _akismet_url(raw: str) -> str:
         parts = urlsplit(raw)
         parts.port  # noqa: B018 - raises ValueError for a port that is not a number
     except ValueError:
-        raise ConfigurationError(f"AKISMET_URL: {raw!r} is not a URL") from None
+        raise ConfigurationError(f"{name}: {raw!r} is not a URL") from None
     local = parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost") and not parts.username
     if not (parts.scheme == "https" or local) or parts.query or parts.fragment or raw.endswith("/") \
             or any(c.isspace() or c in "\"\\<>@" for c in raw):
-        raise ConfigurationError(f"AKISMET_URL: {raw!r} must be an https URL with no trailing slash "
+        raise ConfigurationError(f"{name}: {raw!r} must be an https URL with no trailing slash "
                                  "(http only to 127.0.0.1 or localhost)")
     return raw
+
+
+CHALLENGE_PROVIDERS: Final = ("off", "turnstile", "hcaptcha")
+_SITE_KEY = lazy(r"[A-Za-z0-9_-]{1,100}")
+
+
+def _challenge_when(raw: str) -> tuple[str, int, int]:
+    """CHALLENGE_WHEN: "first-time", "always" or "after:N/SECONDS" (N comments from one address, then challenged)."""
+    if raw in ("first-time", "always"):
+        return raw, 0, 0
+    count, seconds = _rate(raw.removeprefix("after:"), "CHALLENGE_WHEN") if raw.startswith("after:") else (0, 0)
+    if count < 1:
+        raise ConfigurationError(f"CHALLENGE_WHEN must be first-time, always or after:N/SECONDS with N at least 1 "
+                                 f"(e.g. after:3/3600), not {raw!r}")
+    return "after", count, seconds
+
+
+def _challenge(env: Mapping[str, str]) -> str:
+    """CHALLENGE, once its site key and secret are there: a challenge with neither would refuse every comment."""
+    provider = _choice(env.get("CHALLENGE", "off").strip(), "CHALLENGE", CHALLENGE_PROVIDERS)
+    site_key, secret = env.get("CHALLENGE_SITE_KEY", "").strip(), env.get("CHALLENGE_SECRET", "").strip()
+    if provider != "off" and not (_SITE_KEY.fullmatch(site_key) and secret):
+        raise ConfigurationError(f"CHALLENGE={provider} needs CHALLENGE_SITE_KEY (letters, digits, - and _) and "
+                                 "CHALLENGE_SECRET (on a deployed stage, the SSM parameter challenge-secret)")
+    return provider
 
 
 def _bool(raw: str, name: str) -> bool:
@@ -375,6 +414,13 @@ def load_settings(env: Mapping[str, str]) -> Settings:
                      for name, default in DEFAULT_CACHE_TIMES.items()},
         akismet_key=env.get("AKISMET_KEY", "").strip(),
         akismet_url=_akismet_url(env.get("AKISMET_URL", "").strip()),
+        challenge=_challenge(env),
+        challenge_site_key=env.get("CHALLENGE_SITE_KEY", "").strip(),
+        challenge_secret=env.get("CHALLENGE_SECRET", "").strip(),
+        challenge_when=_challenge_when(env.get("CHALLENGE_WHEN", "first-time").strip()),
+        # Empty: the provider's own siteverify (blog/challenge.py); the same rule as AKISMET_URL otherwise.
+        challenge_verify_url=_akismet_url(env["CHALLENGE_VERIFY_URL"].strip(), "CHALLENGE_VERIFY_URL")
+        if env.get("CHALLENGE_VERIFY_URL", "").strip() else "",
     )
 
 
@@ -396,7 +442,9 @@ SECRET_PARAMETERS = {"JWT_SECRET": "jwt-secret", "EDIT_TOKEN_KEY": "edit-token-k
                      "MAIL_LINK_KEY": "mail-link-key", "WEBHOOK_SECRET": "webhook-secret"}
 # Present only during a rotation's grace period (deploy/rotate.py): read when there, never required.
 # AKISMET_KEY: only on stages that use Akismet (put there by the operator: docs, Akismet).
-OPTIONAL_SECRET_PARAMETERS = {"HASH_KEY_PREVIOUS": "hash-key-previous", "AKISMET_KEY": "akismet-key"}
+# CHALLENGE_SECRET: only on stages with a challenge (the operator puts it there: docs, spam rules).
+OPTIONAL_SECRET_PARAMETERS = {"HASH_KEY_PREVIOUS": "hash-key-previous", "AKISMET_KEY": "akismet-key",
+                              "CHALLENGE_SECRET": "challenge-secret"}
 
 
 def with_secrets(env: Mapping[str, str]) -> Mapping[str, str]:
