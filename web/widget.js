@@ -89,6 +89,9 @@
     previewEmpty: "Nothing to preview yet.",
     previewing: "Loading preview…",
     fieldError: "{field}: {message}",
+    challenge: "Confirm you are a person",
+    challengeNeeded: "Please complete the check above the Publish button, then publish again.",
+    challengeFailed: "The check could not be loaded or completed. Please try again.",
   };
   // The languages with a catalogue (web/i18n/), and those written right to left.
   const LANGS = ["en", "ar", "de", "es", "fr", "he", "ja", "pt", "ru", "zh"];
@@ -239,6 +242,38 @@
     return kept.token;
   }
 
+  // --- the challenge (Turnstile or hCaptcha), loaded only when the server asks for it ------------
+
+  // Each provider's script, its global, and how it names a language (both take one: the widget's).
+  const PROVIDERS = {
+    turnstile: { script: "https://challenges.cloudflare.com/turnstile/v0/api.js", global: "turnstile",
+      lang: (lang) => (lang === "zh" ? "zh-cn" : lang) },
+    hcaptcha: { script: "https://js.hcaptcha.com/1/api.js", global: "hcaptcha",
+      lang: (lang) => (lang === "zh" ? "zh-CN" : lang) },
+  };
+  const providerScripts = new Map(); // provider -> Promise of its API, loaded once per page
+
+  /** The provider's API, its script added to the page once (rendered by the widget: render=explicit). */
+  function challengeApi(name, lang) {
+    const provider = PROVIDERS[name];
+    if (!providerScripts.has(name)) {
+      providerScripts.set(name, new Promise((resolve, reject) => {
+        // The documented way to learn the script is ready: a global function named by ?onload=.
+        const ready = `bcChallengeReady_${name}`;
+        window[ready] = () => resolve(window[provider.global]);
+        const url = new URL(provider.script);
+        url.searchParams.set("render", "explicit");
+        url.searchParams.set("onload", ready);
+        url.searchParams.set("hl", provider.lang(lang));
+        document.head.append(h("script", { src: url.href, async: true, onerror: () => {
+          providerScripts.delete(name);
+          reject(new Error("the challenge's script could not be loaded"));
+        } }));
+      }));
+    }
+    return providerScripts.get(name);
+  }
+
   // --- the API -------------------------------------------------------------------------------
 
   class Refusal extends Error {
@@ -292,6 +327,7 @@
       this.cursor = null;
       this.rules = null; // the form's rules, which come with the post
       this.token = null; // the form token's request, made when the reader starts to write
+      this.challenge = null; // the provider's check, while this reader needs one (showChallenge)
       this.replyTo = null;
       this.idempotencyKey = randomToken();
       this.keyFor = null; // what the current key was sent with
@@ -805,6 +841,12 @@
     showErrors(error) {
       let general = error.message;
       for (const [name, messages] of Object.entries(error.fields)) {
+        if (name === "challenge_token" && this.challenge) {
+          // The server's words are English; the reader is told what to do in their language.
+          this.challenge.error.textContent = this.t("challengeNeeded");
+          general = this.t("challengeNeeded");
+          continue;
+        }
         const slot = this.form.querySelector(`#${this.id}-${CSS.escape(name)}-error`);
         const control = this.form.elements[name];
         if (slot && control && FIELDS.includes(name)) {
@@ -831,8 +873,9 @@
     formToken() {
       if (!this.token) {
         const request = this.call("GET", this.path("/comment-form")).then(({ data }) => {
-          const { form_token: token, ...rules } = data;
+          const { form_token: token, challenge_required: challenged, ...rules } = data;
           this.rules = { ...this.rules, ...rules };
+          if (challenged) this.showChallenge();
           return { token, at: performance.now(), minSeconds: rules.min_seconds };
         });
         // A failed request is forgotten, so the next focus or send asks again.
@@ -840,6 +883,47 @@
         this.token = request;
       }
       return this.token;
+    }
+
+    /** The provider's check, shown above the buttons (once; shown again, it starts over for a new token). */
+    showChallenge() {
+      const spec = this.rules?.challenge;
+      if (!spec || !PROVIDERS[spec.provider]) return;
+      if (this.challenge) {
+        this.challenge.reset();
+        return;
+      }
+      const t = this.t;
+      const box = h("div", { class: "bc-challenge-box" });
+      const error = h("p", { class: "bc-error", id: `${this.id}-challenge_token-error` });
+      // A labelled group: the provider's own control (a checkbox in a frame) is named in the page's language.
+      const group = h("div", { class: "bc-field bc-challenge", role: "group", "aria-label": t("challenge") }, box, error);
+      this.formError.before(group);
+      const state = { token: null, group, error, reset: () => {}, remove: () => group.remove() };
+      this.challenge = state;
+      const solved = (token) => {
+        state.token = token;
+        error.textContent = "";
+      };
+      const lost = () => { state.token = null; };
+      const failed = () => {
+        state.token = null;
+        error.textContent = t("challengeFailed");
+      };
+      challengeApi(spec.provider, t.lang).then((api) => {
+        if (this.challenge !== state) return;
+        const lang = PROVIDERS[spec.provider].lang(t.lang);
+        const id = api.render(box, { sitekey: spec.site_key, action: spec.provider === "turnstile" ? "comment" : undefined,
+          language: lang, hl: lang, callback: solved, "expired-callback": lost, "error-callback": failed });
+        state.reset = () => { lost(); api.reset(id); };
+        state.remove = () => { api.remove?.(id); group.remove(); };
+      }).catch(failed);
+    }
+
+    /** After a comment is sent the token is spent: the check goes, and the next form asks whether it is needed. */
+    dropChallenge() {
+      this.challenge?.remove();
+      this.challenge = null;
     }
 
     /** A token old enough to send: one fetched just now (a fast typist) waits out the blog's minimum,
@@ -869,6 +953,7 @@
       this.submit.textContent = this.t("publishing");
       try {
         payload.form_token = await this.ripeToken();
+        if (this.challenge?.token) payload.challenge_token = this.challenge.token;
         // A resend of the same words after a lost answer keeps its key, so it cannot post twice;
         // different words are a different comment.
         const fingerprint = JSON.stringify(payload);
@@ -893,6 +978,8 @@
       } catch (error) {
         // The server answered, so this attempt is settled: the next one gets a new key.
         if (error.status !== 0 && error.status < 500) this.keyFor = null;
+        // Needed, missing or refused (used, expired): shown, or started over for a new token.
+        if (error.fields.challenge_token) this.showChallenge();
         if (error.fields.form_token) {
           // A token refused (expired, or already used: 409/422): the next attempt fetches a new one.
           this.token = null;
@@ -908,6 +995,7 @@
       }
       this.keyFor = null;
       this.token = null; // used up (tokens are single-use): the next comment asks for a new one when written
+      this.dropChallenge();
       const { comment } = reply.data;
       storage.set(`edit:${comment.id}`, { token: reply.data.edit_token, expires: reply.data.edit_token_expires_at,
         post: this.slug, held: comment.status !== "approved" });
