@@ -463,3 +463,26 @@ def test_the_static_thread_runs_nothing_so_it_allows_no_provider_even_with_the_c
     turn_on()
     policy = directives(api.get(f"/posts/{slug}/comments.html").headers["content-security-policy"])
     assert policy["default-src"] == {"'none'"} and "script-src" not in policy and "frame-src" not in policy
+
+
+def test_a_retry_with_the_same_idempotency_key_gets_the_first_answer_without_asking_the_provider_again(
+        api: Api, slug: str, provider: Siteverify, turn_on: Callable[..., Settings]) -> None:
+    turn_on()
+    payload = {"body": "Sent twice by a flaky network.", "author_name": "Ann", "challenge_token": provider.token()}
+    first = api.post(f"/posts/{slug}/comments", payload, headers={"Idempotency-Key": "retry-1"})
+    again = api.post(f"/posts/{slug}/comments", payload, headers={"Idempotency-Key": "retry-1"})
+
+    assert first.status == again.status == 201
+    assert again.json["comment"]["id"] == first.json["comment"]["id"]
+    assert len(provider.calls) == 1 and len(listed(api, slug)) == 1
+
+
+def test_the_providers_test_secrets_pass_tokens_solved_on_any_host(
+        api: Api, slug: str, provider: Siteverify, configure: Callable[..., Settings]) -> None:
+    # Turnstile's always-pass test secret, whose answer names example.com, not the blog's host
+    configure(CHALLENGE="turnstile", CHALLENGE_SITE_KEY="1x00000000000000000000AA",
+              CHALLENGE_SECRET="1x0000000000000000000000000000000AA", CHALLENGE_WHEN="always",
+              CHALLENGE_VERIFY_URL=provider.url)
+    provider.failures = [{"success": True, "hostname": "example.com", "action": "comment", "error-codes": []}]
+
+    assert send(api, slug, "On a test stage.", "XXXX.DUMMY.TOKEN.XXXX").status == 201

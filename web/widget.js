@@ -978,8 +978,6 @@
       } catch (error) {
         // The server answered, so this attempt is settled: the next one gets a new key.
         if (error.status !== 0 && error.status < 500) this.keyFor = null;
-        // Needed, missing or refused (used, expired): shown, or started over for a new token.
-        if (error.fields.challenge_token) this.showChallenge();
         if (error.fields.form_token) {
           // A token refused (expired, or already used: 409/422): the next attempt fetches a new one.
           this.token = null;
@@ -991,6 +989,9 @@
             return this.post({ ...payload, form_token: renewed }, false);
           }
         }
+        // Needed and missing, or refused (used, expired): shown. A token the server may have checked before
+        // refusing for another reason is spent at the provider: the check starts over for a new one.
+        if (error.fields.challenge_token || (payload.challenge_token && error.status !== 0)) this.showChallenge();
         throw error;
       }
       this.keyFor = null;
