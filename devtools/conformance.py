@@ -16,22 +16,17 @@ import tempfile
 import time
 from pathlib import Path
 
-from devtools import stack_process
+from devtools import npm_tools, stack_process
 
 PROJECT = stack_process.PROJECT
 SUITE = PROJECT.parent / "shared/realworld/Conduit.postman_collection.json"
-TOOLS = PROJECT / ".tools"
 NEWMAN_VERSION = "6.2.2"
 PASSWORD = "conduit conformance passphrase"
 
 
 def newman() -> Path:
-    binary = TOOLS / "node_modules/.bin/newman"
-    if not binary.exists():
-        TOOLS.mkdir(exist_ok=True)
-        subprocess.run(["npm", "install", "--prefix", str(TOOLS), "--no-audit", "--no-fund", "--loglevel=error",
-                        f"newman@{NEWMAN_VERSION}"], check=True)
-    return binary
+    npm_tools.installed("newman", NEWMAN_VERSION)
+    return npm_tools.command("newman")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,6 +1,7 @@
 """Spectral, the OpenAPI linter `make lint` runs on chalicelib/api/openapi.json, installed from the npm registry.
 
-Like newman and axe-core it goes into .tools/ on first use, pinned, and is never part of the app or its package.
+Like newman and axe-core it goes into .tools/ on first use, pinned (devtools/npm_tools.py), and is
+never part of the app or its package.
 The rules are Spectral's own OpenAPI set (.spectral.yaml); a warning fails the check as an error does.
 """
 
@@ -10,7 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from devtools.conformance import TOOLS
+from devtools import npm_tools
 
 PROJECT = Path(__file__).resolve().parents[1]
 SPECTRAL_VERSION = "6.16.3"
@@ -20,12 +21,8 @@ RULESET = PROJECT / ".spectral.yaml"
 
 def spectral() -> Path:
     """The spectral command, installing @stoplight/spectral-cli first when it is missing."""
-    binary = TOOLS / "node_modules/.bin/spectral"
-    if not binary.exists():
-        TOOLS.mkdir(exist_ok=True)
-        subprocess.run(["npm", "install", "--prefix", str(TOOLS), "--no-audit", "--no-fund", "--loglevel=error",
-                        f"@stoplight/spectral-cli@{SPECTRAL_VERSION}"], check=True)
-    return binary
+    npm_tools.installed("@stoplight/spectral-cli", SPECTRAL_VERSION)
+    return npm_tools.command("spectral")
 
 
 def lint() -> int:

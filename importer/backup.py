@@ -13,15 +13,20 @@ bytes {"$binary": "<base64>"}.
 Kinds, by the item's key (chalicelib/store/keys.py):
   post, comment (public, held, spam and tombstones alike: the status says), vote,
   favorite, account, follow, commenter (once approved), optout, confirmed (e-mail
-  addresses), audit, imported (an earlier import's markers), other (a key this
-  module does not know: kept as it is rather than lost).
+  addresses), subscription (a thread's, pending or confirmed), audit, imported (an
+  earlier import's markers), other (a key this module does not know: kept as it
+  is rather than lost).
 Not exported, because the restore rebuilds them from the records above:
   label memberships and counts, archive, schedule, post totals and authors' counts
   (chalicelib.blog.post_upkeep, from each post), comment references (from each
   comment), e-mail uniqueness items (from each account), each user's favorites
-  count (from the favorites).
+  count (from the favorites), a subscription's entry under its address (from the
+  subscription).
+Not exported, because the restore indexes each post again (as the stream does): the
+  search index (each post's search document and postings).
 Not exported, because they are short-lived (rate windows, duplicate-body and
-idempotency records, sent-notification and daily mail counters: all with a TTL).
+idempotency records, sent-notification and daily mail counters, mailed links and
+requests, digests waiting to go, Akismet checks and webhook deliveries: all with a TTL).
 """
 
 from __future__ import annotations
@@ -43,13 +48,15 @@ SECRET_FIELDS = ("password_hash",)
 NO_PASSWORD = "none$exported-without-secrets"
 
 KINDS = ("post", "counts", "comment", "vote", "favorite", "account", "follow", "commenter", "optout", "confirmed",
-         "audit", "imported", "other")
+         "subscription", "audit", "imported", "other")
 # What the restore reads of a record, beyond its key.
 REQUIRED = {"post": ("slug", "status"), "comment": ("id", "post_slug", "status", "created_at"),
             "account": ("username",), "favorite": ("username",)}
 # First part of a key -> not exported: rebuilt on restore, or short-lived.
-REBUILT = ("LABEL", "LABELS", "ARCHIVE", "SCHEDULE", "STATS", "AUTHORS", "COMMENTREF", "EMAIL")
-SHORT_LIVED = ("RATE", "VOTERATE", "LOGINFAIL", "SIGNUPRATE", "DUP", "IDEM", "NOTIFIED", "MAILRATE", "FORMUSED")
+REBUILT = ("LABEL", "LABELS", "ARCHIVE", "SCHEDULE", "STATS", "AUTHORS", "COMMENTREF", "EMAIL", "SUBBY", "TERM")
+SHORT_LIVED = ("RATE", "VOTERATE", "LOGINFAIL", "SIGNUPRATE", "PREVIEWRATE", "DUP", "IDEM", "NOTIFIED", "MAILRATE",
+               "FORMUSED", "DATARATE", "DATALINK", "DATAREQ", "RESETRATE", "RESETREQ", "MODLINK", "AKISMET",
+               "AKISMETSENT", "WEBHOOK", "DIGEST", "DIGESTDUE", "DIGESTSEEN")
 
 
 def kind_of(item: dict[str, Any]) -> str | None:
@@ -69,6 +76,8 @@ def kind_of(item: dict[str, Any]) -> str | None:
             return "vote"
         if sk.startswith(keys.FAVORITE_PREFIX):
             return "favorite"
+        if sk == keys.SEARCH_DOC_SK:
+            return None  # the search index: rebuilt
     if head == "USER":
         if sk == keys.USER_SK:
             return "account"
@@ -77,7 +86,7 @@ def kind_of(item: dict[str, Any]) -> str | None:
         if sk.startswith(keys.FOLLOWS_PREFIX):
             return "follow"
     simple = {"COMMENTER": "commenter", "OPTOUT": "optout", "CONFIRMED": "confirmed", "IMPORTED": "imported",
-              keys.AUDIT_PARTITION: "audit"}
+              "SUBS": "subscription", keys.AUDIT_PARTITION: "audit"}
     return simple.get(head, "other")
 
 

@@ -26,6 +26,7 @@ from importer.model import (
     Note,
     Record,
     Skipped,
+    SourceAuthor,
     SourceComment,
     SourcePost,
 )
@@ -231,11 +232,11 @@ _WP_POST_STATUS = {"publish": "published", "future": "published", "draft": "draf
 
 
 def _is_wxr_record(element: ET.Element, depth: int) -> bool:
-    """An item, or one of the channel's elements that name the site (they come before the items)."""
+    """An item, or one of the channel's elements that name the site or an author (they come before the items)."""
     if depth != 2:
         return False
     name = local(element.tag)
-    return element.tag in ("item", "link") or (name in SITE_ELEMENTS and is_wxr(namespace(element.tag)))
+    return element.tag in ("item", "link") or (name in (*SITE_ELEMENTS, "author") and is_wxr(namespace(element.tag)))
 
 
 def _wp_date(gmt: str, local_time: str) -> str | None:
@@ -269,6 +270,9 @@ def read_wordpress(source: BinaryIO, options: ReadOptions) -> Iterator[Record]:
     channel: dict[str, str] = {}
     bodies = Bodies()
     for item in records(source, _is_wxr_record):
+        if item.tag != "item" and local(item.tag) == "author":  # the login its posts' dc:creator names
+            yield SourceAuthor(child_text(item, "author_login", WXR), child_text(item, "author_email", WXR))
+            continue
         if item.tag != "item":
             channel.setdefault(local(item.tag), text(item))
             continue

@@ -53,9 +53,22 @@ class SourceComment:
     author_name: str = ""
     author_email: str = ""
     author_website: str = ""
+    # Votes the source counted (Isso's likes, Remark42's and Commento's scores): kept as counts, since
+    # the source keeps no voter this project could count again (Isso a bloom filter, the others ids).
+    likes: int = 0
+    dislikes: int = 0
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class SourceAuthor:
+    """A post author's address as the source keeps it (WordPress's ``wp:author``, Ghost's users), by the name
+    the posts give (``SourcePost.author``): the account made for them gets it, so a password reset reaches them."""
+
+    name: str
+    email: str
 
 
 @dataclass(frozen=True)
@@ -80,4 +93,4 @@ class Note:
     text: str
 
 
-Record = SourcePost | SourceComment | Skipped | Alias | Note
+Record = SourcePost | SourceComment | SourceAuthor | Skipped | Alias | Note

@@ -34,10 +34,10 @@ from typing import Any
 
 from rich.progress import Progress
 
-from chalicelib.blog import counters
+from chalicelib.blog import clock, counters
 from chalicelib.blog.counters import PostChanged
 from chalicelib.blog.post_upkeep import COUNT_FIELDS, CountsMoved, PostUpkeep, SlugTaken, StaleVersion
-from chalicelib.blog.records import RecordError, email_claim
+from chalicelib.blog.records import RecordError, email_claim, subscriber_entry
 from chalicelib.blog.status import Status
 from chalicelib.blog.threads import reference
 from chalicelib.store import keys
@@ -184,6 +184,7 @@ class Restore:
         self._posts(table)
         self._rest(table)
         self._verify(table)
+        self._index(table)
         return self.report
 
     # -- pass 2: posts ---------------------------------------------------------
@@ -214,7 +215,7 @@ class Restore:
     def _rest(self, table: Table) -> None:
         batch = _Batch(table)
         for _, kind, item in self._records("the rest", lambda kind: kind != "post"):
-            slug = _post_slug(item)
+            slug = _post_slug(item) if kind != "subscription" else str(item["post_slug"])
             if slug is not None and slug in self.skipped_slugs:
                 self.report.skipped[f"{kind}: of a skipped post"] += 1
             elif kind == "comment" and self.resuming:
@@ -228,6 +229,10 @@ class Restore:
                 self._counts(table, item)
             elif kind == "account":
                 self._account(table, item)
+            elif kind == "subscription":
+                self._once(table, kind, [put(item, "attribute_not_exists(PK)", refusal=AlreadyImported()),
+                                         put(subscriber_entry(item, str(item.get("confirmed_at") or
+                                                                                clock.now_iso())))])
             elif kind == "favorite":
                 self._once(table, kind, [put(item, "attribute_not_exists(PK)", refusal=AlreadyImported()),
                                          update(keys.favorites_count(str(item["username"])), "ADD #c :one",
@@ -293,6 +298,21 @@ class Restore:
             if item["slug"] not in self.skipped_slugs:
                 self._verify_post(table, str(item["slug"]))
 
+    # -- pass 5: the search index ------------------------------------------------
+
+    def _index(self, table: Table) -> None:
+        """Each restored post into the search index, as the stream would: the file carries no index. Diffed
+        against what is there, so a second run (or the stream on a deployed stage) writes nothing more."""
+        from chalicelib.blog.search import Search
+
+        search = Search(table, b"")  # builds no cursors here
+        indexed = 0
+        for _, _kind, item in self._records("indexing", lambda kind: kind == "post"):
+            if item["slug"] not in self.skipped_slugs and search.reindex(str(item["slug"]), item):
+                indexed += 1
+        if indexed:
+            self.report.notes.append(f"{indexed} posts indexed for search")
+
     def _verify_post(self, table: Table, slug: str) -> None:
         post: Item | None = None
         comments: dict[str, Item] = {}
@@ -308,7 +328,8 @@ class Restore:
                     post = found  # where the post's counts are
                 elif sort_key.startswith((keys.COMMENT_PREFIX, keys.HELD_PREFIX)):
                     comments[str(found["id"])] = {k: found.get(k) for k in
-                                                 ("SK", "status", "reply_count", "likes", "dislikes")}
+                                                 ("SK", "status", "reply_count", "likes", "dislikes",
+                                                  "imported_likes", "imported_dislikes")}
                     if sort_key.startswith(keys.COMMENT_PREFIX) and found.get("parent_id"):
                         replies[str(found["parent_id"])] += 1
                 elif sort_key.startswith(keys.VOTE_PREFIX):
@@ -327,8 +348,11 @@ class Restore:
         self._compare(f"{slug}: favorites_count", post.get("favorites_count", 0), favorites)
         for comment_id, comment in comments.items():
             self._compare(f"{slug}, comment {comment_id}: reply_count", comment["reply_count"], replies[comment_id])
-            self._compare(f"{slug}, comment {comment_id}: likes", comment["likes"], likes[(comment_id, 1)])
-            self._compare(f"{slug}, comment {comment_id}: dislikes", comment["dislikes"], likes[(comment_id, -1)])
+            # An imported comment's likes start from what its source counted (no voter of it is known here).
+            self._compare(f"{slug}, comment {comment_id}: likes", comment["likes"],
+                          likes[(comment_id, 1)] + int(comment["imported_likes"] or 0))
+            self._compare(f"{slug}, comment {comment_id}: dislikes", comment["dislikes"],
+                          likes[(comment_id, -1)] + int(comment["imported_dislikes"] or 0))
 
     def _compare(self, what: str, stored: Any, counted: int) -> None:
         if int(stored or 0) != counted:

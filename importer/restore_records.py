@@ -87,6 +87,8 @@ def rebuild(kind: str, item: Mapping[str, Any]) -> Item:
         follower = _after(str(item["PK"]), keys.user_partition(""), "follower")
         fields = _fields(item, frozenset({"username", "since"}))
         return records.follow(follower, str(fields.get("username")), str(fields.get("since", "")))
+    if kind == "subscription":
+        return records.subscription(_fields(item))
     if kind in _PLAIN:
         fields = _fields(item, _PLAIN[kind])
         index = (keys.audit_post_index_keys(str(fields.get("post")), str(item["SK"]).split("#", 1)[0],

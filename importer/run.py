@@ -16,7 +16,7 @@ from rich.text import Text
 from chalicelib.store.table import Table
 from importer import sources
 from importer.formats import ReadOptions, detect, reader
-from importer.model import Alias, Note, Record, Skipped, SourceComment, SourcePost
+from importer.model import Alias, Note, Record, Skipped, SourceAuthor, SourceComment, SourcePost
 from importer.plan import plan_threads
 from importer.staging import Staging
 from importer.writer import Options, Report, Writer
@@ -73,6 +73,7 @@ def run_import(path: Path, table: Table | None, options: Options, *, pages: bool
     report = Report()
     bar = progress or progress_bar(open(os.devnull, "w"))  # noqa: SIM115 - closed with the bar below
     aliases: list[Alias] = []
+    author_emails: dict[str, str] = {}  # a post author's name -> their address in the source
     with ExitStack() as opened, Staging() as staging, bar:
         newer = sources.detect(path)
         if newer is not None:  # read from the path (a database, a folder), counted by record
@@ -99,12 +100,14 @@ def run_import(path: Path, table: Table | None, options: Options, *, pages: bool
             elif isinstance(record, SourceComment):
                 report.read[f"comment ({record.status})"] += 1
                 staging.add_comment(record)
+            elif isinstance(record, SourceAuthor):
+                author_emails.setdefault(" ".join(record.name.split()), record.email.strip())
             elif isinstance(record, Skipped):
                 report.read[f"skipped: {record.kind}"] += 1
         if staging.repeated:
             report.notes.append(f"{staging.repeated} entries repeat an id already read (merged into one)")
 
-        writer = Writer(table, options, report)
+        writer = Writer(table, options, report, author_emails)
         posting = bar.add_task("posts", total=staging.post_count())
         post_refs: set[str] = set()
         for post in staging.posts():

@@ -165,7 +165,8 @@ class Options:
 
 
 class Writer:
-    def __init__(self, table: Table | None, options: Options, report: Report) -> None:
+    def __init__(self, table: Table | None, options: Options, report: Report,
+                 author_emails: dict[str, str] | None = None) -> None:
         self.table = table  # None: a dry run with no table to compare with
         self.options = options
         self.report = report
@@ -174,6 +175,7 @@ class Writer:
         self.post_dates: dict[str, str] = {}     # post ref -> its date, for comments without one
         self._claimed: set[str] = set()          # slugs this dry run would take
         self._authors: dict[str, str] = {}       # source author name -> username here
+        self._author_emails = author_emails or {}  # source author name -> their address there
         self._post_sizes: dict[str, int] = {}    # slug -> bytes, of the posts this run wrote
         self._sizes_of = ""                      # the post whose comments' sizes _sizes holds
         self._sizes: dict[str, int] = {}         # comment id -> bytes
@@ -371,9 +373,11 @@ class Writer:
         """The account made for ``name`` by this import or an earlier one (its IMPORTED# marker says which).
 
         A new one is an author with no usable password (a "!" hash that no
-        password verifies) and a placeholder address under .invalid, which no mail
-        can reach: it signs in only once a password is set for it. A username
-        already taken, or reserved for an admin, gets the next number.
+        password verifies): it signs in once a password is set for it, by a
+        password reset to the address the source gave the author. Without one
+        (or when an account here already has it) the address is a placeholder
+        under .invalid, which no mail can reach, and the report says so. A
+        username already taken, or reserved for an admin, gets the next number.
         """
         marker = keys.imported(digest("author", self.options.source, name))
         found = self.table.get(marker) if self.table is not None else None
@@ -388,7 +392,7 @@ class Writer:
                     continue
                 self.report.accounts["created"] += 1
                 return username
-            email = f"{username.lower()}@imported.invalid"
+            email = self._author_email(name) or f"{username.lower()}@imported.invalid"
             # Its id derives from the author's source, as a comment's does: a run cut off and run again makes the same.
             account_id = ulid(int(clock.now().timestamp() * 1000), bytes.fromhex(digest("author", self.options.source,
                                                                                         name)))
@@ -401,7 +405,7 @@ class Writer:
                     put(item, "attribute_not_exists(PK)", refusal=_Taken()),
                     put(records.email_claim(email, username), "attribute_not_exists(PK)", refusal=_Taken()),
                 ])
-            except _Taken:
+            except _Taken:  # the username, or (taken meanwhile) the address: the next name, and a look again
                 continue
             except AlreadyImported:  # another run made it meanwhile
                 again = self.table.get(marker)
@@ -411,6 +415,20 @@ class Writer:
             self.report.accounts["created"] += 1
             return username
         raise RuntimeError(f"no free username for the author {name!r}; map it with --author")
+
+    def _author_email(self, name: str) -> str | None:
+        """The source's address for ``name``, when it is one and no account here has it."""
+        given = self._author_emails.get(name, "")
+        email = _valid_or_none(Email(), given)
+        if email is None or email.endswith(("@blogger.com", ".invalid", "@host.null")):  # placeholders, not people
+            if given:
+                self.report.notes.append(f"author {name}: {given[:80]!r} is no address to mail, a placeholder kept")
+            return None
+        assert self.table is not None
+        if self.table.get(keys.email(email)) is not None:
+            self.report.notes.append(f"author {name}: {email} is another account's here, a placeholder kept")
+            return None
+        return email
 
     def _done(self, source: SourcePost, slug: str, outcome: str) -> None:
         self.slugs[source.ref] = slug
@@ -594,7 +612,7 @@ class Writer:
             parent_id = comment_id(self.options.source, placed.parent_ref, parent_created)
         markup = rendering.comment_html_from_html(source.html)
         status = Status.DELETED if placed.status == TOMBSTONE else placed.status
-        return records.comment({
+        fields: records.CommentFields = {
             "id": cid,
             "post_slug": slug,
             "parent_id": parent_id,
@@ -608,12 +626,16 @@ class Writer:
             "notify_replies": False,
             "status": status,
             "created_at": created,
-            "likes": 0,
-            "dislikes": 0,
+            "likes": source.likes,
+            "dislikes": source.dislikes,
             "reply_count": 0,
             "imported_from": self.options.source,
             "source_ref": source.ref,
-        })
+        }
+        if source.likes or source.dislikes:
+            # What the source counted, kept apart: a comment's likes are these plus its readers' votes here.
+            fields["imported_likes"], fields["imported_dislikes"] = source.likes, source.dislikes
+        return records.comment(fields)
 
     def _index_entry(self, item: Item) -> Item | None:
         """The comment's entry in its commenter's index (as the API writes one), when it has an e-mail and a key."""

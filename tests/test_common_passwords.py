@@ -23,7 +23,8 @@ COMMON = ["password", "PASSWORD", "Password1", "iloveyou", "12345678", "qwertyui
 
 
 PREDICTABLE = ["aaaaaaaa", "abcdefgh", "ABCDEFGH", "87654321", "abcabcabc", "12341234", "zyxwvuts", "acegikmo",
-               "abcdeabcde", "ａａａａａａａａ", "😀😀😀😀😀😀😀😀", " aaaaaaaa "]
+               "abcdeabcde", "ａａａａａａａａ", "😀😀😀😀😀😀😀😀", " aaaaaaaa ",
+               " " * 8, "\u3000" * 8, " \t \t \t \t"]
 
 
 @pytest.mark.parametrize("password", PREDICTABLE)

@@ -8,6 +8,7 @@ the password moves the version on, which spends the link and ends every older se
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -18,6 +19,7 @@ from chalice.local import LambdaEventConverter
 from chalicelib.blog import password_resets as password_resets_module
 from chalicelib.store import keys
 from tests.conftest import PASSWORD, Api, Blog, Reply, login
+from tests.importer.steps import import_file
 from tests.settings_steps import Clock
 from tests.test_notifications import Stream, to
 
@@ -235,3 +237,36 @@ def test_bad_requests_are_refused_with_a_clear_message(api: Api) -> None:
         reply = api.post("/auth/password-reset", body)
         assert reply.status == 422, reply.body
         assert field in reply.problem["errors"]
+
+
+def test_an_imported_author_sets_a_password_by_reset_then_writes_a_post(api: Api, resets: Resets,
+                                                                        tmp_path: Path) -> None:
+    """Given an author brought in from WordPress with the address its export gives, and no password,"""
+    export = tmp_path / "wordpress.xml"
+    export.write_text(IMPORTED_AUTHOR_WXR, encoding="utf-8")
+    import_file(export)
+    assert login(api, "editor@wp.example", PASSWORD).status == 401
+
+    resets.ask("editor@wp.example")  # when they ask for a reset and follow the mailed link,
+    assert resets.use(resets.link("editor@wp.example")).status == 200
+
+    signed_in = login(api, "editor@wp.example", NEW)  # then they sign in with their new password,
+    assert signed_in.status == 200, signed_in.body
+    token = signed_in.json["token"]
+    written = api.post("/posts", {"title": "My first post here", "body": "Moved in.", "status": "published"},
+                       token=token)
+    assert written.status == 201, written.body  # and write as the author of their imported posts
+    assert written.json["author"] == api.get("/posts/imported-by-editor").json["author"] == "editor"
+
+
+IMPORTED_AUTHOR_WXR = """<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/"
+     xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:wp="http://wordpress.org/export/1.2/">
+<channel>
+ <wp:author><wp:author_login>editor</wp:author_login><wp:author_email>editor@wp.example</wp:author_email></wp:author>
+ <item><title>Imported by editor</title><link>https://wp.example/imported-by-editor/</link>
+  <dc:creator>editor</dc:creator><content:encoded>Text.</content:encoded>
+  <wp:post_id>1</wp:post_id><wp:post_date_gmt>2020-02-02 10:00:00</wp:post_date_gmt>
+  <wp:post_name>imported-by-editor</wp:post_name><wp:status>publish</wp:status><wp:post_type>post</wp:post_type></item>
+</channel></rss>
+"""

@@ -69,7 +69,14 @@ def is_predictable(password: str) -> bool:
     zxcvbn's estimator, which the project does not ship, rates these as it rates the commonest
     passwords: its repeat and sequence patterns are the first an attacker's rules try.
     """
-    folded = unicodedata.normalize("NFKC", password).casefold().strip()
+    folded = unicodedata.normalize("NFKC", password).casefold()
+    # Spaces around a password do not make it another one; spaces alone are no password.
+    return _repeats_or_runs(folded) or _repeats_or_runs(folded.strip())
+
+
+def _repeats_or_runs(folded: str) -> bool:
+    if not folded:
+        return True
     period = _period(folded)
     unit = folded[:period]
     return (period < len(folded) and (period <= 4 or _in_sequence(unit))) or _in_sequence(folded)

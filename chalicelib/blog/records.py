@@ -47,6 +47,7 @@ if TYPE_CHECKING:
         "notify_replies": bool, "status": str, "created_at": str, "likes": int, "dislikes": int, "reply_count": int,
         "held_because": NotRequired[str | None], "sender": NotRequired[str],
         "imported_from": NotRequired[str], "source_ref": NotRequired[str],
+        "imported_likes": NotRequired[int], "imported_dislikes": NotRequired[int],
     })
     # What an account is made of; account() adds its keys, its indexes and, when new, its id.
     AccountFields = TypedDict("AccountFields", {  # noqa: UP013
@@ -75,7 +76,7 @@ POST_FIELDS: Final = frozenset({
 COMMENT_FIELDS: Final = frozenset({
     "id", "post_slug", "parent_id", "depth", "body", "html", "author_name", "author_user", "author_email",
     "author_website", "notify_replies", "status", "created_at", "edited_at", "likes", "dislikes",
-    "reply_count", "held_because", "spam_by", "sender", *_PROVENANCE})
+    "reply_count", "held_because", "spam_by", "sender", "imported_likes", "imported_dislikes", *_PROVENANCE})
 ACCOUNT_FIELDS: Final = frozenset({
     "account_id", "username", "email", "role", "password_hash", "created_at", "bio", "image", "mail_held_comments",
     "token_version", "kept_session", "kept_at", "deleting", *_PROVENANCE})
@@ -236,6 +237,9 @@ def comment_item(fields: Mapping[str, Any]) -> dict[str, Any]:
         item["edited_at"] = stored_date(item["edited_at"], "edited_at")
     for name in ("depth", "likes", "dislikes", "reply_count"):
         item[name] = whole(item, name)
+    for name in ("imported_likes", "imported_dislikes"):
+        if name in item:
+            item[name] = whole(item, name)
     item.setdefault("parent_id", None)
     if status == Status.DELETED:
         for gone in (*_TOMBSTONE_GONE, "held_because", "spam_by"):
@@ -303,6 +307,48 @@ def favorite(slug: str, username: str, favorited_at: str) -> dict[str, Any]:
 
 def follow(follower: str, followee: str, since: str) -> dict[str, Any]:
     return {**keys.follow(follower, followee), "username": followee, "since": stored_date(since, "since")}
+
+
+SUBSCRIPTION_PENDING, SUBSCRIPTION_CONFIRMED = "pending", "confirmed"  # blog/subscriptions.py's states
+SUBSCRIPTION_FIELDS: Final = frozenset({
+    "email", "post_slug", "email_hash", "state", "requested_at", "ttl", "username", "confirmed_at"})
+
+
+def subscription(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """A thread subscription: pending (with the TTL that ends an unconfirmed one) or confirmed (without)."""
+    import re
+
+    from chalicelib.blog.slugs import is_valid_slug
+    from chalicelib.blog.validation import Email, FieldError
+
+    item = _allowed(fields, SUBSCRIPTION_FIELDS, "subscription")
+    if not is_valid_slug(_text(item, "post_slug", 200)):
+        raise _refuse("post_slug", "must be a post's slug")
+    if not re.fullmatch(r"[0-9a-f]{32}", str(item.get("email_hash", ""))):
+        raise _refuse("email_hash", "must be an address's keyed hash (32 hex digits)")
+    try:
+        item["email"] = Email(allow_blank=False)(item.get("email"))
+    except FieldError as refused:
+        raise _refuse("email", str(refused)) from None
+    item["requested_at"] = whole(item, "requested_at")
+    if item.get("state") == SUBSCRIPTION_PENDING:
+        item["ttl"] = whole(item, "ttl", minimum=1)
+    elif item.get("state") == SUBSCRIPTION_CONFIRMED:
+        item.pop("ttl", None)
+        if item.get("confirmed_at") is not None:
+            item["confirmed_at"] = stored_date(item["confirmed_at"], "confirmed_at")
+    else:
+        raise _refuse("state", "must be pending or confirmed")
+    if "username" in item:
+        _text(item, "username", MAX_NAME)
+    return {**keys.subscription(item["post_slug"], item["email_hash"]), **item}
+
+
+def subscriber_entry(subscription: Mapping[str, Any], since: str) -> dict[str, Any]:
+    """A subscription seen from its address (its owner's export and deletion find it by Query); ends with it."""
+    slug, digest = str(subscription["post_slug"]), str(subscription["email_hash"])
+    ends = {"ttl": subscription["ttl"]} if subscription.get("state") == SUBSCRIPTION_PENDING else {}
+    return {**keys.subscriber_entry(digest, slug), "post_slug": slug, "since": stored_date(since, "since"), **ends}
 
 
 _BLOCK_END: Final = r"</(?:p|div|li|h[1-6]|blockquote|pre)>|<br\s*/?>"

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Final
 
 from chalicelib import mail, signing
-from chalicelib.blog import clock, views
+from chalicelib.blog import clock, records, views
 from chalicelib.blog.antispam import AntiSpam
 from chalicelib.blog.notifications import Notifications, image
 from chalicelib.blog.tokens import Principal
@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-PENDING, CONFIRMED = "pending", "confirmed"
+PENDING, CONFIRMED = records.SUBSCRIPTION_PENDING, records.SUBSCRIPTION_CONFIRMED
 CONFIRM_SECONDS = 7 * 24 * 3600  # a confirmation link's lifetime, and a pending subscription's
 RESEND_SECONDS = 3600  # a new confirmation mail for the same post and address at most this often
 FIELDS = {"email": Field(Email(allow_blank=False), required=True)}
@@ -97,18 +97,17 @@ class Subscriptions:
         if post is None or not views.is_public(post, clock.now_iso()):
             raise NotFound("there is no post at that address")
         digest, now = self.antispam.email_hash(address), clock.epoch()
-        pending = {**keys.subscription(slug, digest), "email": address, "post_slug": slug, "email_hash": digest,
-                   "state": PENDING, "requested_at": now, "ttl": now + CONFIRM_SECONDS,
-                   **({"username": principal.username} if principal else {})}
+        pending = records.subscription({"email": address, "post_slug": slug, "email_hash": digest, "state": PENDING,
+                                        "requested_at": now, "ttl": now + CONFIRM_SECONDS,
+                                        **({"username": principal.username} if principal else {})})
         # A confirmed subscription is never turned back into a pending one; a pending one is asked again
         # (a new mail) at most once per RESEND_SECONDS. Either way the caller learns nothing.
         with contextlib.suppress(TransactionCancelled):
             self.table.transact([
                 put(pending, "attribute_not_exists(PK) OR (#state = :pending AND requested_at < :recent)",
                     {"#state": "state"}, pending=PENDING, recent=now - RESEND_SECONDS),
-                put({**keys.subscriber_entry(digest, slug), "post_slug": slug, "since": clock.now_iso(),
-                     "ttl": now + CONFIRM_SECONDS}, "attribute_not_exists(PK) OR attribute_exists(#ttl)",
-                    {"#ttl": "ttl"}),
+                put(records.subscriber_entry(pending, clock.now_iso()),
+                    "attribute_not_exists(PK) OR attribute_exists(#ttl)", {"#ttl": "ttl"}),
             ])
         return ACCEPTED
 

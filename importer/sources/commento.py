@@ -7,8 +7,8 @@ to the post already here with that address or slug, else becomes a post.
 text, are read as deleted: a tombstone when a reply hangs from one. The HTML
 Commento rendered is sanitised here as any imported comment is; without it the
 Markdown is rendered as a comment here is. Commenters come from ``commenters``
-(Commento writes "undefined" for what an anonymous one did not give). Scores
-are not imported: a vote here is one reader's. The file is one JSON document,
+(Commento writes "undefined" for what an anonymous one did not give). A
+comment's net ``score`` comes in as likes (or dislikes, when below 0). The file is one JSON document,
 read a row at a time (jsonstream.py).
 """
 
@@ -21,8 +21,8 @@ from typing import Any
 
 from chalicelib.blog import rendering
 from importer.formats import ReadOptions, iso_date
-from importer.model import APPROVED, DELETED, PENDING, SPAM, ImportError_, Record, Skipped, SourceComment, SourcePost
-from importer.sources.common import field_of, notes_of, title_from_url, within_limit
+from importer.model import APPROVED, DELETED, PENDING, SPAM, ImportError_, Record, SourceComment, SourcePost
+from importer.sources.common import counts_from_score, field_of, notes_of, title_from_url, within_limit
 from importer.sources.jsonstream import object_rows
 from importer.urls import slug_from_url, url_key
 
@@ -79,8 +79,7 @@ def _comment(comment: Any, what: str, commenters: dict[str, Any], pages: set[str
     markdown = str(comment.get("markdown") or "")
     status = DELETED if comment.get("deleted") or not (markup.strip() or markdown.strip()) else _STATES[state]
     status = within_limit(status, markdown or markup, what, notes)
-    if comment.get("score"):
-        yield Skipped("votes on a comment (a vote here is one reader's)")
+    likes, dislikes = counts_from_score(comment.get("score"), what)
     author = commenters.get(str(comment.get("commenterHex")), {})
     parent = str(comment.get("parentHex") or "root")
     yield SourceComment(
@@ -88,4 +87,4 @@ def _comment(comment: Any, what: str, commenters: dict[str, Any], pages: set[str
         html="" if status == DELETED else markup or rendering.comment_html(markdown), created=created,
         status=status, author_name=_given(author.get("name")) if isinstance(author, dict) else "",
         author_email=_given(author.get("email")) if isinstance(author, dict) else "",
-        author_website=_given(author.get("link")) if isinstance(author, dict) else "")
+        author_website=_given(author.get("link")) if isinstance(author, dict) else "", likes=likes, dislikes=dislikes)

@@ -109,6 +109,30 @@ def any_date(value: Any, what: str) -> str | None:
     raise ImportError_(f"{what}: {value!r} is not a date")
 
 
+MAX_IMPORTED_VOTES = 1_000_000
+
+
+def vote_counts(likes: Any, dislikes: Any, what: str) -> tuple[int, int]:
+    """A source's like and dislike counts, checked: whole numbers from 0 up to a bound no real thread reaches."""
+    counts = []
+    for name, value in (("likes", likes), ("dislikes", dislikes)):
+        if value is None:
+            value = 0
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_IMPORTED_VOTES:
+            raise ImportError_(f"{what}: {name} {value!r} is not a count from 0 to {MAX_IMPORTED_VOTES:,}")
+        counts.append(value)
+    return counts[0], counts[1]
+
+
+def counts_from_score(score: Any, what: str) -> tuple[int, int]:
+    """A net score (Remark42's, Commento's) as counts: a positive score is that many likes, a negative one dislikes."""
+    if score is None:
+        return 0, 0
+    if isinstance(score, bool) or not isinstance(score, int):
+        raise ImportError_(f"{what}: score {score!r} is not a whole number")
+    return vote_counts(max(score, 0), max(-score, 0), what)
+
+
 def title_from_url(url: str) -> str:
     """A page's title from its address's last segment ("hello-world" gives "Hello world"), never the raw URL."""
     slug = slug_from_url(url) or ""

@@ -20,7 +20,7 @@ from typing import Any
 
 from chalicelib.blog import rendering
 from importer.formats import ReadOptions
-from importer.model import ImportError_, Note, Record, Skipped, SourcePost
+from importer.model import ImportError_, Note, Record, Skipped, SourceAuthor, SourcePost
 from importer.sources.common import any_date, field_of, opened
 from importer.sources.ghost_render import Rendered, lexical, mobiledoc
 from importer.sources.jsonstream import JsonStream
@@ -48,6 +48,9 @@ def read(path: Path, options: ReadOptions) -> Iterator[Record]:
         raise ImportError_("the export's data: has no 'posts' (a Ghost export is "
                            "{\"db\": [{\"meta\": …, \"data\": {\"posts\": […], …}}]})")
     users = {str(u.get("id")): str(u.get("name") or "") for u in small["users"] if isinstance(u, dict)}
+    for user in small["users"]:
+        if isinstance(user, dict) and user.get("name") and isinstance(user.get("email"), str):
+            yield SourceAuthor(str(user["name"]), user["email"])
     tags = {str(t.get("id")): str(t.get("name") or "") for t in small["tags"] if isinstance(t, dict)}
     tags_of = _joined(small["posts_tags"], "tag_id")
     authors_of = _joined(small["posts_authors"], "author_id")

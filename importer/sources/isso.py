@@ -6,8 +6,8 @@ do. Comments keep their parent; Isso already flattens a reply to a reply onto
 the top-level comment, so threads are at most two levels deep. Modes: 1
 accepted, 2 pending (held here), 4 deleted (Isso blanks the text; a tombstone
 here when a reply hangs from it). Isso's text is Markdown, rendered as a
-comment here is (raw HTML shows as text). Likes and dislikes are not imported:
-a vote here is one reader's, and Isso keeps only a bloom filter of its voters.
+comment here is (raw HTML shows as text). Likes and dislikes come in as counts: Isso
+keeps only a bloom filter of its voters, so none of them is known here.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from urllib.parse import quote, unquote_plus
 
 from chalicelib.blog import rendering
 from importer.formats import ReadOptions
-from importer.model import APPROVED, DELETED, PENDING, ImportError_, Record, Skipped, SourceComment, SourcePost
+from importer.model import APPROVED, DELETED, PENDING, ImportError_, Record, SourceComment, SourcePost
 from importer.sources.common import (
     any_date,
     clean,
@@ -28,6 +28,7 @@ from importer.sources.common import (
     field_of,
     notes_of,
     title_from_url,
+    vote_counts,
     within_limit,
 )
 from importer.sources.jsonstream import array_rows
@@ -98,8 +99,7 @@ def _comments(db: sqlite3.Connection) -> Iterator[Record]:
         status = within_limit(_MODES[mode], body, what, notes)
         if uri is None:  # a comment of no thread: planned as an orphan, and reported so
             uri = f"(no thread) {cid}"
-        if likes or dislikes:
-            yield Skipped("votes on a comment (a vote here is one reader's)")
+        liked, disliked = vote_counts(likes, dislikes, what)
         # Refs by address, not by Isso's row numbers: every Isso database numbers its threads
         # and comments from 1, and a second site's thread 1 must never land on the first's.
         yield SourceComment(
@@ -107,7 +107,7 @@ def _comments(db: sqlite3.Connection) -> Iterator[Record]:
             parent_ref=f"thread:{uri}/comment-{parent}" if parent is not None else None,
             html=rendering.comment_html(body) if status != DELETED else "",
             created=epoch_date(created, what), status=status, author_name=str(author or ""),
-            author_email=str(email or ""), author_website=str(website or ""))
+            author_email=str(email or ""), author_website=str(website or ""), likes=liked, dislikes=disliked)
         yield from notes_of(notes)
 
 

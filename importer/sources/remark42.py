@@ -8,7 +8,8 @@ comment's ``title``. ``text`` is Remark42's rendered HTML, sanitised here as
 any imported comment is. Deleted comments (by their author or an admin) have
 their text blanked: a tombstone when a reply hangs from one. Comments of a user
 blocked at backup time are held for moderation. A read-only page's comments are
-closed. Scores (votes) are not imported: a vote here is one reader's.
+closed. Votes come in as counts: the ``votes`` map (voter to up or down) when
+the line has one, else the net ``score``.
 """
 
 from __future__ import annotations
@@ -20,8 +21,18 @@ from pathlib import Path
 from typing import Any
 
 from importer.formats import ReadOptions, iso_date
-from importer.model import APPROVED, DELETED, PENDING, ImportError_, Record, Skipped, SourceComment, SourcePost
-from importer.sources.common import clean, field_of, lines, notes_of, opened, title_from_url, within_limit
+from importer.model import APPROVED, DELETED, PENDING, ImportError_, Record, SourceComment, SourcePost
+from importer.sources.common import (
+    clean,
+    counts_from_score,
+    field_of,
+    lines,
+    notes_of,
+    opened,
+    title_from_url,
+    vote_counts,
+    within_limit,
+)
 from importer.urls import slug_from_url, url_key
 
 
@@ -91,10 +102,19 @@ def _comment(record: dict[str, Any], what: str, pages: set[str], closed: set[str
     text = str(record.get("text") or "")
     status = DELETED if record.get("delete") or not text.strip() else PENDING if user.get("block") else APPROVED
     status = within_limit(status, text, what, notes)
-    if record.get("score") or record.get("votes"):
-        yield Skipped("votes on a comment (a vote here is one reader's)")
+    likes, dislikes = _votes(record, what)
     parent = record.get("pid")
     yield SourceComment(
         ref=cid, post_ref="page:" + key, parent_ref=str(parent) if parent else None,
         html=text if status != DELETED else "", created=created, status=status,
-        author_name=str(user.get("name") or ""))
+        author_name=str(user.get("name") or ""), likes=likes, dislikes=dislikes)
+
+
+def _votes(record: dict[str, Any], what: str) -> tuple[int, int]:
+    """Likes and dislikes from the voters' map ({"<user id>": true for up}), else from the net score."""
+    votes = record.get("votes")
+    if isinstance(votes, dict) and votes:
+        ups = sum(1 for up in votes.values() if up is True)
+        downs = sum(1 for up in votes.values() if up is False)
+        return vote_counts(ups, downs, what)
+    return counts_from_score(record.get("score"), what)

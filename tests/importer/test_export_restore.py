@@ -23,6 +23,7 @@ import pytest
 from chalicelib import services as services_module
 from chalicelib.blog import clock as clock_module
 from chalicelib.settings import Settings
+from chalicelib.store import keys
 from chalicelib.store.client import dynamodb_client
 from chalicelib.store.table import Table
 from importer.backup import FORMAT, NO_PASSWORD
@@ -31,7 +32,7 @@ from importer.model import ImportError_
 from importer.restore import restore
 from infra.table import create_table
 from tests.conftest import PASSWORD, TEST_TABLE, Api, Blog, login
-from tests.importer.steps import everything
+from tests.importer.steps import SAMPLES, everything, import_file
 from tests.settings_steps import Clock
 from tests.throttling_steps import PartialBatches
 
@@ -112,6 +113,8 @@ class Scene:
         assert api.post(f"/api/articles/{third}/favorite", token=self.carol).status == 200
         assert api.post("/api/profiles/alice/follow", token=self.carol).status == 200
         assert api.post("/api/profiles/bob/follow", token=self.carol).status == 200
+        for slug in self.slugs:  # what the table's stream does on a stage: each post in the search index
+            services_module.services().search.reindex(slug, _table().get(keys.post(slug)))
 
     def reads(self) -> list[Read]:
         """Every public and admin GET worth comparing; lists at limit=2 so cursors are followed."""
@@ -439,3 +442,91 @@ def test_counts_that_disagree_with_the_file_are_reported(scene: Scene, tmp_path:
 
     assert [m for m in report.mismatches if "comment_count" in m] == [
         f"{scene.slugs[4]}: comment_count is 4, but 3 items count for it"]
+
+
+def test_imported_likes_and_the_votes_cast_here_come_back_and_agree(api: Api, tmp_path: Path) -> None:
+    """Given an Isso thread whose likes came in as counts, and a reader here who voted on top of them,"""
+    import_file(SAMPLES / "isso" / "isso-comments.db")
+    alice = api.get("/posts/hello-world/comments").json["items"][0]
+    assert api.post(f"/comments/{alice['id']}/vote", {"value": -1}, headers={"X-Voter-Token": "r1"}).status == 200
+    exported = tmp_path / "blog.jsonl"
+    _export(exported)
+    _fresh_table()
+
+    report = restore(exported, _table())  # when the blog is exported and restored,
+
+    assert report.mismatches == []  # then the count check adds the imported counts to the votes it finds,
+    restored = api.get("/posts/hello-world/comments").json["items"][0]
+    assert (restored["likes"], restored["dislikes"]) == (2, 2)  # and the thread shows both
+
+
+def test_thread_subscriptions_come_back_pending_or_confirmed_with_their_entries(api: Api, blog: Blog,
+                                                                                 tmp_path: Path) -> None:
+    """Given one confirmed and one pending subscription to a post,"""
+    slug = str(blog.post(blog.author(), title="Followed closely")["slug"])
+    hashes = {}
+    for address in ("sue@example.org", "tom@example.org"):
+        assert api.post(f"/posts/{slug}/subscriptions", {"email": address}).status == 202
+        hashes[address] = services_module.services().antispam.email_hash(address)
+    subscriptions = services_module.services().subscriptions
+    sue = _table().get(keys.subscription(slug, hashes["sue@example.org"]))
+    assert sue is not None
+    subscriptions.confirm({"post": slug, "token": subscriptions.confirm_token(
+        slug, hashes["sue@example.org"], int(sue["requested_at"]))})
+    before = [i for i in everything() if str(i["PK"]).startswith(("SUBS#", "SUBBY#"))]
+    exported = tmp_path / "blog.jsonl"
+    _export(exported)
+    _fresh_table()
+
+    report = restore(exported, _table())  # when the blog is exported and restored,
+
+    assert report.written["subscription"] == 2 and "other" not in report.read
+    after = [i for i in everything() if str(i["PK"]).startswith(("SUBS#", "SUBBY#"))]
+    assert sorted(i["state"] for i in after if str(i["PK"]).startswith("SUBS#")) == ["confirmed", "pending"]
+    assert {(i["PK"], i["SK"]) for i in after} == {(i["PK"], i["SK"]) for i in before}  # each with its entry,
+    pending = next(i for i in after if i.get("state") == "pending")
+    assert "ttl" in pending and "ttl" not in next(i for i in after if i.get("state") == "confirmed")
+    exported_data = subscriptions.of_address([hashes["sue@example.org"]])
+    assert [s["post"] for s in exported_data] == [slug]  # and the address's own data finds it again
+    assert restore(exported, _table()).written.get("subscription", 0) == 0  # a second run writes nothing
+
+
+@pytest.mark.parametrize(("change", "refused"), [
+    ({"state": "admin"}, "state: must be pending or confirmed"),
+    ({"email_hash": "../USER#admin"}, "email_hash: must be an address's keyed hash"),
+    ({"email": "not an address"}, "email: must be an e-mail address"),
+    ({"role": "admin"}, "role: is not an attribute of a stored subscription"),
+])
+def test_a_crafted_subscription_is_refused_before_anything_is_written(
+        api: Api, blog: Blog, tmp_path: Path, change: dict[str, str], refused: str) -> None:
+    slug = str(blog.post(blog.author(), title="Followed closely")["slug"])
+    assert api.post(f"/posts/{slug}/subscriptions", {"email": "sue@example.org"}).status == 202
+    exported = tmp_path / "blog.jsonl"
+    _export(exported)
+    lines = _lines(exported)
+    at = next(n for n, line in enumerate(lines) if '"kind": "subscription"' in line)
+    record = json.loads(lines[at])
+    record["item"].update(change)
+    lines[at] = json.dumps(record) + "\n"
+    exported.write_text("".join(lines), encoding="utf-8")
+    _fresh_table()
+
+    with pytest.raises(ImportError_, match=refused.replace("'", ".")):
+        restore(exported, _table())
+
+    assert everything() == []
+
+
+def test_a_restored_post_is_found_by_search_again(api: Api, blog: Blog, tmp_path: Path) -> None:
+    slug = str(blog.post(blog.author(), title="Quokkas at dawn", body="Rottnest island mornings.")["slug"])
+    services_module.services().search.reindex(slug, _table().get(keys.post(slug)))  # what the stream does
+    assert [r["slug"] for r in api.get("/search?q=quokkas").json["posts"]] == [slug]
+    exported = tmp_path / "blog.jsonl"
+    _export(exported)
+    _fresh_table()
+
+    report = restore(exported, _table())
+
+    assert "1 posts indexed for search" in report.notes
+    assert [r["slug"] for r in api.get("/search?q=quokkas").json["posts"]] == [slug]
+    assert not any("indexed for search" in note for note in restore(exported, _table()).notes)

@@ -8,13 +8,14 @@ from chalicelib.store import keys
 from chalicelib.store.client import dynamodb_client
 from chalicelib.store.table import Table
 from tests.conftest import PASSWORD, TEST_TABLE, Api, Blog
-from tests.importer.steps import BLOGGER_THREADS, import_file
+from tests.importer.steps import BLOGGER_THREADS, SAMPLES, everything, import_file
 
 RUSSO = "russo-japanese-different-dreams"
 WXR_BY = """<?xml version="1.0" encoding="UTF-8"?>
 <rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/"
      xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:wp="http://wordpress.org/export/1.1/">
 <channel>
+ {authors}
  <item><title>By {creator}</title><link>https://wp.example/by/</link><dc:creator>{creator}</dc:creator>
   <content:encoded>Text.</content:encoded>
   <wp:post_id>1</wp:post_id><wp:post_date_gmt>2020-02-02 10:00:00</wp:post_date_gmt>
@@ -27,9 +28,13 @@ def _account(username: str) -> dict[str, object] | None:
     return Table(dynamodb_client(), TEST_TABLE).get(keys.user(username))
 
 
-def _wxr_by(tmp_path: Path, creator: str) -> Path:
+def _wxr_by(tmp_path: Path, creator: str, authors: dict[str, str] | None = None) -> Path:
+    """A one-post WordPress export by ``creator``, with the channel's ``wp:author`` entries (login -> e-mail)."""
+    entries = "".join(f"<wp:author><wp:author_login>{login}</wp:author_login>"
+                      f"<wp:author_email>{email}</wp:author_email></wp:author>"
+                      for login, email in (authors or {}).items())
     path = tmp_path / "by.xml"
-    path.write_text(WXR_BY.format(creator=creator), encoding="utf-8")
+    path.write_text(WXR_BY.format(creator=creator, authors=entries), encoding="utf-8")
     return path
 
 
@@ -106,3 +111,36 @@ def test_a_dry_run_counts_the_accounts_it_would_make_and_makes_none(api: Api) ->
 
     assert report.accounts["created"] == 2
     assert _account("blog-owner") is None
+
+
+def test_an_author_keeps_the_address_the_export_gives_so_a_password_reset_reaches_them(
+        api: Api, tmp_path: Path) -> None:
+    import_file(_wxr_by(tmp_path, "editor", {"admin": "admin@wp.example", "editor": "Editor@WP.example"}))
+
+    account = _account("editor")
+    assert account is not None and account["email"] == "editor@wp.example"
+    assert Table(dynamodb_client(), TEST_TABLE).get(keys.email("editor@wp.example")) is not None
+    assert _account("admin") is None  # an author of no imported post gets no account
+
+
+def test_an_address_another_account_has_or_a_placeholder_gives_the_author_a_placeholder(
+        blog: Blog, tmp_path: Path) -> None:
+    blog.user("taken")  # taken@example.com
+
+    report = import_file(_wxr_by(tmp_path, "editor", {"editor": "taken@example.com"}))
+    placeholder = import_file(_wxr_by(tmp_path, "writer", {"writer": "local@host.null"}))
+
+    assert _account("editor")["email"] == "editor@imported.invalid"  # type: ignore[index]
+    assert "author editor: taken@example.com is another account's here, a placeholder kept" in report.notes
+    assert _account("writer")["email"] == "writer@imported.invalid"  # type: ignore[index]
+    assert any("author writer: 'local@host.null' is no address" in note for note in placeholder.notes)
+
+
+def test_a_ghost_author_keeps_their_address(api: Api) -> None:
+    import_file(SAMPLES / "ghost" / "TryGhost-Ghost-v4_export.json")
+
+    assert [(a["username"], a["email"]) for a in _accounts_made()] == [("ghost", "ghost-author@example.com")]
+
+
+def _accounts_made() -> list[dict[str, object]]:
+    return [i for i in everything() if str(i["SK"]) == "#USER" and i.get("imported_from")]

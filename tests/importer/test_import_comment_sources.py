@@ -6,10 +6,14 @@ import gzip
 import itertools
 import json
 import re
+import sqlite3
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import pytest
+
+from importer.model import ImportError_
 from tests.conftest import Api, Blog
 from tests.importer.steps import SAMPLES, import_file, with_bodies
 
@@ -71,11 +75,32 @@ def test_isso_markdown_is_rendered_as_a_comment_here_and_its_raw_html_stays_text
     assert len(held) == 1 and "<script" not in held[0]["html"] and "&lt;script&gt;" in held[0]["html"]
 
 
-def test_isso_votes_are_reported_not_imported(api: Api) -> None:
-    report = import_file(ISSO)
+def test_isso_likes_and_dislikes_come_in_as_counts_and_readers_here_add_to_them(api: Api) -> None:
+    import_file(ISSO)
 
-    assert report.read["skipped: votes on a comment (a vote here is one reader's)"] == 3
-    assert all(c["likes"] == 0 for c in _thread(api, "hello-world"))
+    alice, boris = _thread(api, "hello-world")[:2]
+    assert (alice["likes"], alice["dislikes"]) == (2, 1)
+    assert (boris["likes"], boris["dislikes"]) == (1, 0)
+    assert [(c["likes"], c["dislikes"]) for c in _thread(api, JAPANESE)] == [(1, 1), (0, 0), (0, 0)]
+
+    voted = api.post(f"/comments/{alice['id']}/vote", {"value": 1}, headers={"X-Voter-Token": "reader-here"})
+
+    assert voted.status == 200, voted.body
+    assert (_thread(api, "hello-world")[0]["likes"], _thread(api, "hello-world")[0]["dislikes"]) == (3, 1)
+
+
+def test_isso_counts_that_are_not_counts_are_refused_with_the_comment_named(tmp_path: Path) -> None:
+    for likes in (-1, 10**7, 2.5, "many"):
+        copy = tmp_path / f"isso-{likes}.db"
+        copy.write_bytes(ISSO.read_bytes())
+        with sqlite3.connect(copy) as db:
+            db.execute("UPDATE comments SET likes = ? WHERE id = 2", (likes,))
+        db.close()
+
+        with pytest.raises(ImportError_) as refused:
+            import_file(copy)
+
+        assert "comment 2: likes" in str(refused.value) and "is not a count" in str(refused.value)
 
 
 def test_isso_threads_attach_to_a_post_already_at_their_slug(api: Api, blog: Blog) -> None:
@@ -131,6 +156,22 @@ def test_remark42_comments_of_a_blocked_user_are_held(api: Api, blog: Blog) -> N
     held = api.get("/moderation/comments?status=pending", token=blog.admin()).json["items"]
     assert sorted(c["author"]["name"] for c in held) == ["Dave Smith", "Dave Smith"]
     assert "Dave Smith" not in _names(_thread(api, "hello-world"))
+
+
+def test_remark42_scores_and_voter_maps_come_in_as_counts(api: Api, tmp_path: Path) -> None:
+    import_file(REMARK42)
+    assert [(c["likes"], c["dislikes"]) for c in _thread(api, "hello-world")][:2] == [(1, 0), (2, 0)]
+
+    lines = gzip.decompress(REMARK42.read_bytes()).decode().splitlines()
+    comment = next(json.loads(line) for line in lines[1:] if json.loads(line)["user"]["name"] == "Мария")
+    comment.update(id="voted", text="<p>voted on</p>", score=-1, votes={"u1": True, "u2": False, "u3": False})
+    path = tmp_path / "backup-voted.gz"
+    path.write_bytes(gzip.compress("\n".join([lines[0], json.dumps(comment)]).encode()))
+
+    import_file(path)
+
+    voted = [c for c in _thread(api, "privet-mir") if "voted on" in c["html"]]
+    assert [(c["likes"], c["dislikes"]) for c in voted] == [(1, 2)]  # the map, not the net score
 
 
 def test_remark42_s_older_plain_layout_imports_and_a_reply_to_a_missing_parent_is_an_orphan(api: Api) -> None:
@@ -192,6 +233,24 @@ def test_commento_threads_commenters_and_states(api: Api, blog: Blog, tmp_path: 
     admin = blog.admin()
     assert len(api.get("/moderation/comments?status=pending", token=admin).json["items"]) == 1
     assert len(api.get("/moderation/comments?status=spam", token=admin).json["items"]) == 1
+
+
+def test_commento_scores_come_in_as_likes_or_dislikes(api: Api, tmp_path: Path) -> None:
+    path = tmp_path / "commento-export.json"
+    path.write_text(json.dumps(commento_export([commento_comment("a", score=4), commento_comment("bb", score=-2),
+                                                commento_comment("ccc", score=0)])))
+
+    import_file(path)
+
+    assert [(c["likes"], c["dislikes"]) for c in _thread(api, "first-note")] == [(4, 0), (0, 2), (0, 0)]
+
+
+def test_a_commento_score_that_is_not_a_whole_number_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "commento-export.json"
+    path.write_text(json.dumps(commento_export([commento_comment("a", score=True)])))
+
+    with pytest.raises(ImportError_, match="score True is not a whole number"):
+        import_file(path)
 
 
 def test_the_real_commento_file_s_empty_comments_are_read_as_deleted(api: Api) -> None:
