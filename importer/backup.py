@@ -26,7 +26,8 @@ Not exported, because the restore indexes each post again (as the stream does): 
   search index (each post's search document and postings).
 Not exported, because they are short-lived (rate windows, duplicate-body and
 idempotency records, sent-notification and daily mail counters, mailed links and
-requests, digests waiting to go, Akismet checks and webhook deliveries: all with a TTL).
+requests, digests waiting to go, Akismet checks, webhook deliveries and the challenge's
+per-address windows: all with a TTL).
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ REQUIRED = {"post": ("slug", "status"), "comment": ("id", "post_slug", "status",
 REBUILT = ("LABEL", "LABELS", "ARCHIVE", "SCHEDULE", "STATS", "AUTHORS", "COMMENTREF", "EMAIL", "SUBBY", "TERM")
 SHORT_LIVED = ("RATE", "VOTERATE", "LOGINFAIL", "SIGNUPRATE", "PREVIEWRATE", "DUP", "IDEM", "NOTIFIED", "MAILRATE",
                "FORMUSED", "DATARATE", "DATALINK", "DATAREQ", "RESETRATE", "RESETREQ", "MODLINK", "AKISMET",
-               "AKISMETSENT", "WEBHOOK", "DIGEST", "DIGESTDUE", "DIGESTSEEN")
+               "AKISMETSENT", "WEBHOOK", "DIGEST", "DIGESTDUE", "DIGESTSEEN", "CHALLENGERATE")
 
 
 def kind_of(item: dict[str, Any]) -> str | None:

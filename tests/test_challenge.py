@@ -486,3 +486,10 @@ def test_the_providers_test_secrets_pass_tokens_solved_on_any_host(
     provider.failures = [{"success": True, "hostname": "example.com", "action": "comment", "error-codes": []}]
 
     assert send(api, slug, "On a test stage.", "XXXX.DUMMY.TOKEN.XXXX").status == 201
+
+
+def test_the_challenges_address_windows_are_short_lived_and_left_out_of_an_export() -> None:
+    from chalicelib.store import keys
+    from importer import backup
+
+    assert backup.kind_of({**keys.challenge_window("an-address-hash", 12345), "count": 3, "ttl": 1}) is None
