@@ -21,6 +21,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from playwright.sync_api import Page, Request, Route, expect
 
+from tests.browser.accessibility import assert_accessible
 from tests.browser.conftest import Blog
 from tests.browser.widget_steps import comment_item, comment_on
 
@@ -188,6 +189,7 @@ def test_publishing_without_the_check_is_refused_and_the_reader_is_told_what_to_
     expect(form.locator(".bc-error[role=alert]")).to_have_text(advice)
     expect(form.get_by_role("group", name="Confirm you are a person")).to_contain_text(advice)
     expect(comment_item(page, "I did not tick the box.")).to_have_count(0)
+    assert_accessible(page, "form.bc-form")  # the check's group and its refusal, as axe-core sees them
 
     # Then ticking it and publishing again works, with what the reader typed still there
     form.get_by_label("Verify you are human").check()
