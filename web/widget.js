@@ -244,12 +244,13 @@
 
   // --- the challenge (Turnstile or hCaptcha), loaded only when the server asks for it ------------
 
-  // Each provider's script, its global, and how it names a language (both take one: the widget's).
+  // Each provider's script and global, and where it takes the widget's language: Turnstile as render()'s
+  // `language` (with the `action` the server checks), hCaptcha as the script's `hl`.
   const PROVIDERS = {
     turnstile: { script: "https://challenges.cloudflare.com/turnstile/v0/api.js", global: "turnstile",
-      lang: (lang) => (lang === "zh" ? "zh-cn" : lang) },
+      query: () => ({}), options: (lang) => ({ language: lang === "zh" ? "zh-cn" : lang, action: "comment" }) },
     hcaptcha: { script: "https://js.hcaptcha.com/1/api.js", global: "hcaptcha",
-      lang: (lang) => (lang === "zh" ? "zh-CN" : lang) },
+      query: (lang) => ({ hl: lang === "zh" ? "zh-CN" : lang }), options: () => ({}) },
   };
   const providerScripts = new Map(); // provider -> Promise of its API, loaded once per page
 
@@ -264,7 +265,7 @@
         const url = new URL(provider.script);
         url.searchParams.set("render", "explicit");
         url.searchParams.set("onload", ready);
-        url.searchParams.set("hl", provider.lang(lang));
+        for (const [name, value] of Object.entries(provider.query(lang))) url.searchParams.set(name, value);
         document.head.append(h("script", { src: url.href, async: true, onerror: () => {
           providerScripts.delete(name);
           reject(new Error("the challenge's script could not be loaded"));
@@ -912,9 +913,8 @@
       };
       challengeApi(spec.provider, t.lang).then((api) => {
         if (this.challenge !== state) return;
-        const lang = PROVIDERS[spec.provider].lang(t.lang);
-        const id = api.render(box, { sitekey: spec.site_key, action: spec.provider === "turnstile" ? "comment" : undefined,
-          language: lang, hl: lang, callback: solved, "expired-callback": lost, "error-callback": failed });
+        const id = api.render(box, { sitekey: spec.site_key, ...PROVIDERS[spec.provider].options(t.lang),
+          callback: solved, "expired-callback": lost, "error-callback": failed });
         state.reset = () => { lost(); api.reset(id); };
         state.remove = () => { api.remove?.(id); group.remove(); };
       }).catch(failed);
