@@ -202,6 +202,27 @@ def test_a_replayed_token_is_refused_as_the_provider_says(
     assert len(listed(api, slug)) == 1
 
 
+@pytest.mark.parametrize("code, says", [
+    ("invalid-or-already-seen-response", "already used"),  # hCaptcha's replay
+    ("already-seen-response", "already used"),
+    ("expired-input-response", "already used"),
+    ("missing-input-response", "not accepted"),
+    ("invalid-input-response", "not accepted"),
+])
+def test_each_code_that_blames_the_token_is_a_refusal_the_reader_can_act_on(
+        api: Api, slug: str, provider: Siteverify, configure: Callable[..., Settings], code: str, says: str) -> None:
+    configure(CHALLENGE="hcaptcha", CHALLENGE_SITE_KEY=SITE_KEY, CHALLENGE_SECRET=SECRET, CHALLENGE_WHEN="always",
+              CHALLENGE_VERIFY_URL=provider.url)
+    provider.failures = [{"success": False, "error-codes": [code]}]
+
+    reply = send(api, slug, "Refused by hCaptcha.", provider.token())
+
+    assert reply.status == 422
+    message = reply.problem["errors"]["challenge_token"][0]
+    assert says in message and code in message and "hCaptcha" in message
+    assert listed(api, slug) == []
+
+
 def test_a_token_solved_on_another_site_is_refused(
         api: Api, slug: str, provider: Siteverify, turn_on: Callable[..., Settings]) -> None:
     turn_on()
@@ -304,6 +325,28 @@ def test_an_oversized_token_is_refused_before_the_provider_is_asked(
 
     assert reply.status == 422 and "challenge_token" in reply.problem["errors"]
     assert provider.calls == []
+
+
+@pytest.mark.parametrize("token", ["solved\x00.token", "line\nbreak", 12345, ["a", "list"], {"an": "object"}])
+def test_a_token_that_is_no_string_of_printable_text_is_refused_before_the_provider_is_asked(
+        api: Api, slug: str, provider: Siteverify, turn_on: Callable[..., Settings], token: Any) -> None:
+    turn_on()
+    reply = api.post(f"/posts/{slug}/comments", {"body": "Odd token.", "challenge_token": token})
+
+    assert reply.status == 422 and "challenge_token" in reply.problem["errors"]
+    assert provider.calls == [] and listed(api, slug) == []
+
+
+def test_a_look_alike_of_a_good_token_is_the_providers_to_refuse(
+        api: Api, slug: str, provider: Siteverify, turn_on: Callable[..., Settings]) -> None:
+    turn_on()
+    good = provider.token()
+    look_alike = good.replace("o", "\u043e")  # Cyrillic o: sent as it is, never folded into the good one
+
+    reply = send(api, slug, "A homoglyph token.", look_alike)
+
+    assert reply.status == 422
+    assert provider.calls[-1]["response"] == look_alike
 
 
 # -- when it is needed -------------------------------------------------------------------------
