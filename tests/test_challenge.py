@@ -22,7 +22,7 @@ from chalicelib.blog import challenge
 from chalicelib.errors import ConfigurationError
 from chalicelib.settings import Settings, load_settings, with_secrets
 from chalicelib.store import client as client_module
-from tests.conftest import Api, Blog
+from tests.conftest import Api, Blog, DynamoCalls
 from tests.settings_steps import Clock
 
 SECRET = "0x4AAAAAAAlocal-test-secret"
@@ -415,6 +415,19 @@ def test_after_n_comments_from_one_address_the_next_needs_the_challenge_until_th
     clock.advance(3600)
     assert form(api, slug)["challenge_required"] is False
     assert send(api, slug, "A new window.").status == 201
+
+
+@pytest.mark.parametrize("when", ["first-time", "after:5/3600", "always"])
+def test_a_challenged_comment_still_takes_two_round_trips(
+        api: Api, slug: str, provider: Siteverify, turn_on: Callable[..., Settings], dynamo: DynamoCalls,
+        when: str) -> None:
+    turn_on(when)
+    token = provider.token()
+    dynamo.clear()
+
+    assert send(api, slug, "Counted and checked.", token).status == 201
+
+    assert dynamo.operations == ["BatchGetItem", "TransactWriteItems"]
 
 
 def test_admins_are_never_asked(api: Api, blog: Blog, slug: str, provider: Siteverify,
