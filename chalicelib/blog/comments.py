@@ -194,6 +194,8 @@ class Comments:
         author_name = principal.username if principal else fields.get("author_name") or "Anonymous"
         exempt = _exempt(principal)
         spend_form = None
+        if exempt and fields.get(HONEYPOT_FIELD):  # validation, not a limit: a filled trap is refused from anyone
+            raise Invalid.field(HONEYPOT_FIELD, "must be left empty (it is a trap for robots)")
         if not exempt:
             # The cheap checks first: a robot's request costs no rendering.
             spend_form = self.antispam.check_form(slug, fields.get(FORM_TOKEN_FIELD), fields.get(HONEYPOT_FIELD),
