@@ -11,7 +11,7 @@ IMPORT_INSTALLED := $(VENV)/.installed-import
 # `make import`: STAGE only when given (the deploy targets below default it to dev).
 IMPORT_TARGET = $(if $(filter-out file undefined,$(origin STAGE)),--stage $(STAGE),)
 
-.PHONY: migrate import export run mail run-cached nginx test fuzz e2e browser screenshot lint bench conformance clean clean-data bootstrap deploy admin teardown package policy-check budgets docs docs-serve rotate-key restore-pitr rekey deploy-check
+.PHONY: migrate import export run mail run-cached nginx test fuzz e2e browser screenshot lint bench conformance clean clean-data bootstrap deploy admin teardown package policy-check budgets docs docs-serve rotate-key restore-pitr use-table rekey deploy-check
 
 $(INSTALLED): requirements.txt requirements-run.txt requirements-import.txt requirements-dev.txt requirements-docs.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -49,9 +49,15 @@ export: $(IMPORT_INSTALLED)  ## the whole blog as JSON Lines, restored by make i
 	$(if $(OUT),$(PY) -m importer.export "$(OUT)" $(IMPORT_TARGET) $(ARGS))
 	$(if $(S3),$(PY) -m deploy.backups export --stage $(STAGE) --s3 "$(S3)" --time "$(or $(TIME),latest)")
 
-restore-pitr: $(INSTALLED)  ## STAGE's table as it was at TIME (ISO 8601 with Z, or latest), restored into a new table beside it
-	@test -n "$(TIME)" || { echo "make restore-pitr STAGE=prod TIME=2026-12-07T09:30:00Z (or TIME=latest)"; exit 2; }
-	$(PY) -m deploy.backups restore --stage $(STAGE) --time "$(TIME)"
+restore-pitr: $(INSTALLED)  ## STAGE's table as it was at TIME (ISO 8601 with Z, or latest), restored into a new table beside it; SWITCH=1: then the stage uses it (make use-table)
+	@test -n "$(TIME)" || { echo "make restore-pitr STAGE=prod TIME=2026-12-07T09:30:00Z (or TIME=latest) [SWITCH=1]"; exit 2; }
+	$(PY) -m deploy.backups restore --stage $(STAGE) --time "$(TIME)" $(if $(SWITCH),--switch,)
+	$(if $(SWITCH),$(MAKE) --no-print-directory deploy STAGE=$(STAGE))
+
+use-table: $(INSTALLED)  ## point STAGE at TABLE (a restored table, or back to the old one), its layout checked first, then make deploy
+	@test -n "$(TABLE)" || { echo "usage: make use-table STAGE=prod TABLE=blog-prod-restored-20261207T093000Z"; exit 2; }
+	$(PY) -m deploy.switch --stage $(STAGE) --table "$(TABLE)"
+	$(MAKE) --no-print-directory deploy STAGE=$(STAGE)
 migrate: $(INSTALLED)  ## bring an older table to today's layout: summary items, label memberships, account and commenter indexes [STAGE=…] [PORT=…]; safe to re-run
 	$(PY) -m deploy.migrate $(IMPORT_TARGET)
 

@@ -62,6 +62,7 @@ def notify_comments(event: DynamoDBEvent) -> None:
     records = event.to_dict()["Records"]
     services().webhooks.handle(records)
     services().search.handle(records)  # the search index follows posts (never raises)
+    services().comment_search.handle(records)  # and the moderators' comment search, comments (nor does this)
     services().akismet.handle(records)  # comment-check, submit-spam/ham (never raises; nothing when off)
     services().personal_data.handle(records)  # links asked for at POST /data-requests (never raises for SES)
     services().password_resets.handle(records)  # and at POST /auth/password-reset (nor does this)

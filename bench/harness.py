@@ -20,7 +20,8 @@ from chalicelib import services as services_module
 from chalicelib.api import observability
 from chalicelib.store.client import dynamodb_client
 from chalicelib.store.table import Table
-from deploy.admin import ensure_admin, stage_settings
+from deploy.admin import ensure_admin
+from deploy.stage_config import stage_environment, stage_settings
 from devtools.offline_aws import use_offline_aws
 from infra.table import create_table
 
@@ -33,8 +34,7 @@ PASSWORD = "correct horse battery"
 
 
 def test_table_name() -> str:
-    config = json.loads((PROJECT / ".chalice/config.json").read_text())
-    return str(config["stages"]["test"]["environment_variables"]["TABLE_NAME"])
+    return stage_environment("test")["TABLE_NAME"]
 
 
 def configure_environment() -> None:

@@ -173,7 +173,7 @@ def seed_running_stack(port: int, slug: str, count: int, replies: int = 0) -> li
 
     import boto3
 
-    from devtools.local_stack import stack_file
+    from deploy.local_stack_file import stack_file
 
     named = json.loads(stack_file(port).read_text())
     client = boto3.client("dynamodb", endpoint_url=named["dynamodb_endpoint"], region_name="us-east-1",

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from chalicelib.blog.antispam import AntiSpam
     from chalicelib.blog.articles import Articles
     from chalicelib.blog.comment_counts import CommentCounts
+    from chalicelib.blog.comment_search import CommentSearch
     from chalicelib.blog.comments import Comments
     from chalicelib.blog.costs import Costs
     from chalicelib.blog.digests import Digests
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
     from chalicelib.blog.post_lists import PostLists
     from chalicelib.blog.posts import Posts
     from chalicelib.blog.previews import Previews
+    from chalicelib.blog.reactions import Reactions
     from chalicelib.blog.realworld import RealWorld
     from chalicelib.blog.search import Search
     from chalicelib.blog.social import Social
@@ -106,6 +108,11 @@ class Services:
         return Votes(self.table, self.threads, self.antispam)
 
     @cached_property
+    def reactions(self) -> Reactions:
+        from chalicelib.blog.reactions import Reactions
+        return Reactions(self.table, self.threads, self.antispam, self.settings.reactions)
+
+    @cached_property
     def articles(self) -> Articles:
         from chalicelib.blog.articles import Articles
         return Articles(self.table, self.social)
@@ -165,6 +172,11 @@ class Services:
     def search(self) -> Search:
         from chalicelib.blog.search import Search
         return Search(self.table, self.cursor_key)
+
+    @cached_property
+    def comment_search(self) -> CommentSearch:
+        from chalicelib.blog.comment_search import CommentSearch
+        return CommentSearch(self.table, self.cursor_key)
 
     @cached_property
     def costs(self) -> Costs:

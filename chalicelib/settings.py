@@ -1,164 +1,213 @@
-"""Settings, read from the environment in one place and frozen.
+"""Settings: each declared once, read from the environment in one place, and frozen.
 
 Chalice copies a stage's ``environment_variables`` from ``.chalice/config.json``
 into the environment, and the local runner lets its own environment win over
 the stage file, so everything configurable arrives here as a string.
+
+Each setting is one line of ``Settings`` below: its variable, kind (the parser,
+chalicelib/setting_kinds.py), default and the sentence docs/settings.md shows.
+``load_settings`` reads them all; devtools/settings_page.py writes the docs
+page's table from them, and tests/test_docs_settings.py fails when it is stale.
+A new setting is a new line here, then ``python -m devtools.settings_page``.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from email.utils import parseaddr
 from functools import lru_cache
-from typing import ClassVar, Final
-from urllib.parse import urlsplit
+from typing import Any, Final
 
 from chalicelib.errors import ConfigurationError
-from chalicelib.patterns import lazy
-from chalicelib.values import Value
+from chalicelib.setting_kinds import (
+    ADDRESS,
+    AKISMET_BASE,
+    BOOLEAN,
+    CACHE_TIMES,
+    CHALLENGE_PROVIDER,
+    CHALLENGE_RULE,
+    DEFAULT_REACTIONS,
+    EMOJI,
+    LIST,
+    NAME_SET,
+    RATE,
+    RECEIVERS,
+    SECRET,
+    STRIPPED_SECRET,
+    TEXT,
+    URL,
+    VERIFY_URL,
+    WORDS,
+    Setting,
+    Webhook,
+    choice,
+    integer,
+)
 
-_ADDRESS = lazy(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
-DEFAULT_VOTE_RATE_LIMIT = "30/600"
+__all__ = ["DECLARED", "DEFAULT_REACTIONS", "Settings", "Webhook", "get_settings", "load_settings"]
 
 
 # A plain class, not a dataclass: creating a dataclass costs about a millisecond at every cold start.
-class Settings(Value):
-    __slots__ = (
-        "admins", "akismet_key", "akismet_url", "anonymous_comments", "api_url", "blocked_words", "cache_times",
-        "challenge", "challenge_secret", "challenge_site_key", "challenge_verify_url", "challenge_when",
-        "comment_rate_limit",
-        "comments_close_after_days", "cors_origins", "demo_pages", "duplicate_window_seconds", "edit_token_key",
-        "edit_window_seconds", "gravatar", "hash_key", "hash_key_previous", "jwt_secret", "login_account_limit",
-        "login_address_limit",
-        "mail_link_key", "max_links", "max_reply_depth", "min_form_seconds", "moderation", "notifications",
-        "notify_from", "notify_rate_limit", "open_authoring", "password_cost", "preview_rate_limit",
-        "require_form_token", "signup_rate_limit", "site_url", "stage", "subscription_digest_seconds", "table_name",
-        "token_ttl_seconds",
-        "vote_rate_limit", "webhook_secret", "webhooks",
-    )
+# The order is the docs page's.
+class Settings:
+    stage = Setting("STAGE", TEXT, "dev", "the stage's name, set by each stage in `.chalice/config.json`")
+    table_name = Setting("TABLE_NAME", TEXT, "blog", "the DynamoDB table; each stage names its own (`blog-<stage>`)")
+    jwt_secret = Setting("JWT_SECRET", SECRET, "", "signs account tokens; see [keys](security.md) for what "
+                         "rotating each secret breaks", parameter="jwt-secret")
+    edit_token_key = Setting("EDIT_TOKEN_KEY", SECRET, "", "signs comments' edit tokens, and (derived) page cursors",
+                             parameter="edit-token-key")
+    # Long-lived, unlike the edit tokens' key.
+    hash_key = Setting("HASH_KEY", SECRET, "", "keys the stored hashes of addresses and e-mails, and comment-form "
+                       "tokens; meant to live as long as the table", parameter="hash-key")
+    hash_key_previous = Setting("HASH_KEY_PREVIOUS", SECRET, "", "the `HASH_KEY` before the last rotation, during "
+                                "its grace period (`make rotate-key`): hashes stored with it are still found",
+                                parameter="hash-key-previous", optional=True)
+    # Mail links must outlive edit tokens: a key of their own.
+    mail_link_key = Setting("MAIL_LINK_KEY", SECRET, "", "signs the links in mail: unsubscribe, confirm an address, "
+                            "moderate by mail, data requests", parameter="mail-link-key")
+    webhook_secret = Setting("WEBHOOK_SECRET", SECRET, "", "the key webhook requests are signed with; required "
+                             "(≥ 32 characters) only when `WEBHOOKS` names a receiver",
+                             parameter="webhook-secret")
+    akismet_key = Setting("AKISMET_KEY", STRIPPED_SECRET, "", "an Akismet API key: new comments are checked from "
+                          "the stream and moderators' verdicts sent back; off when empty; on a deployed stage the "
+                          "SSM parameter `akismet-key` (see [Akismet](akismet.md))",
+                          parameter="akismet-key", optional=True)
+    # Only tests point it elsewhere.
+    akismet_url = Setting("AKISMET_URL", AKISMET_BASE, "", "Akismet's REST base when empty "
+                          "`https://rest.akismet.com/1.1`; https only (http only to `127.0.0.1`/`localhost`, "
+                          "for tests)")
+    # The challenge (blog/challenge.py); CHALLENGE is read after its keys, which it needs.
+    challenge_site_key = Setting("CHALLENGE_SITE_KEY", TEXT, "", "the challenge provider's public site key "
+                                 "(letters, digits, `-`, `_`), given to the widget")
+    challenge_secret = Setting("CHALLENGE_SECRET", STRIPPED_SECRET, "", "the challenge provider's secret key, sent "
+                               "only to its siteverify; on a deployed stage the SSM parameter `challenge-secret`",
+                               parameter="challenge-secret", optional=True)
+    challenge = Setting("CHALLENGE", CHALLENGE_PROVIDER, "off", "`off`, `turnstile` or `hcaptcha`: the challenge a "
+                        "new comment may be asked for (see [spam rules](spam-rules.md#a-challenge-turnstile-or-"
+                        "hcaptcha)); on, it needs the two keys above")
+    challenge_when = Setting("CHALLENGE_WHEN", CHALLENGE_RULE, "first-time", "when a comment needs it: `first-time` "
+                             "(no approved comment yet), `after:N/SECONDS` (past N comments from one address in the "
+                             "window), or `always`; never for admins")
+    challenge_verify_url = Setting("CHALLENGE_VERIFY_URL", VERIFY_URL, "", "siteverify's URL, when empty the "
+                                   "provider's own; https only (http only to `127.0.0.1`/`localhost`, for tests)")
+    admins = Setting("BLOG_ADMINS", NAME_SET, "", "usernames that are admins (the local stage: `admin`); sign-up "
+                     "refuses them, `make admin` makes them")
+    cors_origins = Setting("CORS_ORIGINS", LIST, "*", "`*`, or the origins allowed to call the API from a browser")
+    site_url = Setting("SITE_URL", URL, "http://127.0.0.1:8000", "where readers find the blog (http or https, no "
+                       "trailing slash): the base of the sitemap's and feeds' links; `make run` sets "
+                       "`http://127.0.0.1:PORT/demo`")
+    # Mail links are the API's pages and routes, not the blog's (which may be Blogger or a static site).
+    api_url = Setting("API_URL", URL, "http://127.0.0.1:8000", "the API's public base: every link in mail is built "
+                      "on it (their pages are the API's); `make run` sets `http://127.0.0.1:PORT`, `make package` "
+                      "the stage's API Gateway or CloudFront address")
+    anonymous_comments = Setting("ANONYMOUS_COMMENTS", BOOLEAN, "true", "whether readers may comment without an "
+                                 "account")
+    open_authoring = Setting("OPEN_AUTHORING", BOOLEAN, "false", "`true`: any signed-up user may write posts "
+                             "(RealWorld's model)")
+    edit_window_seconds = Setting("EDIT_WINDOW_SECONDS", integer(0), "900", "how long a comment's edit token works")
+    max_reply_depth = Setting("MAX_REPLY_DEPTH", integer(0), "5", "how deep replies may nest")
+    token_ttl_seconds = Setting("TOKEN_TTL_SECONDS", integer(60), "604800", "an account token's lifetime (at "
+                                "least 60)")
+    # Only the test stage lowers it, so the suite can sign up hundreds of users quickly.
+    password_cost = Setting("PASSWORD_COST", integer(10), "14", "scrypt's cost as log2 N (14: 16 MiB per hash; at "
+                            "least 10); only the test stage lowers it")
+    moderation = Setting("MODERATION", choice("off", "first-time", "all"), "off", "`off`, `first-time` (hold a "
+                         "commenter's comments until one is approved) or `all`; admins' and the post author's own "
+                         "comments are never held")
+    comment_rate_limit = Setting("COMMENT_RATE_LIMIT", RATE, "5/60", "comments and comment edits per address per "
+                                 "window (429 with `Retry-After` beyond it)")
+    # A reader voting down a long thread stays under 30 in ten minutes; one address stuffing a ballot gets
+    # 30 votes per ten minutes, not one per request.
+    vote_rate_limit = Setting("VOTE_RATE_LIMIT", RATE, "30/600", "votes and reactions per address per window, "
+                              "signed in or not; admins are exempt")
+    reactions = Setting("REACTIONS", EMOJI, DEFAULT_REACTIONS, "the emoji readers may react with to posts and "
+                        "comments, in the order the widget shows them: at most 12, each one emoji (a skin tone, "
+                        "ZWJ sequence or flag counts as one); empty turns reactions off; they share "
+                        "`VOTE_RATE_LIMIT`")
+    # One address gets fewer failures than the account allows: locking someone out takes failures from
+    # several addresses, window after window (docs: security model).
+    login_account_limit = Setting("LOGIN_ACCOUNT_LIMIT", RATE, "50/3600", "failed sign-ins per account (by the "
+                                  "e-mail given) per window")
+    login_address_limit = Setting("LOGIN_ADDRESS_LIMIT", RATE, "10/900", "failed sign-ins per address per window, "
+                                  "whatever the account")
+    signup_rate_limit = Setting("SIGNUP_RATE_LIMIT", RATE, "10/3600", "sign-up attempts per address per window, "
+                                "refused ones included; `0/…` closes sign-ups")
+    # An editor previews as its author types (the console waits for a pause first): one every 2.5 s of
+    # steady typing, and a cap on what one caller makes us render.
+    preview_rate_limit = Setting("PREVIEW_RATE_LIMIT", RATE, "120/300", "previews (`POST /preview`) per account, "
+                                 "or per address when signed out")
+    require_form_token = Setting("REQUIRE_FORM_TOKEN", BOOLEAN, "false", "`true`: a comment must carry the "
+                                 "`form_token` of `GET /posts/{slug}/comment-form` (the widget always sends one)")
+    min_form_seconds = Setting("MIN_FORM_SECONDS", integer(0), "3", "a form token younger than this is refused "
+                               "with 429 (nobody types that fast)")
+    comments_close_after_days = Setting("COMMENTS_CLOSE_AFTER_DAYS", integer(0), "0", "close comments this many "
+                                        "days after a post is published; `0` never does")
+    max_links = Setting("COMMENT_MAX_LINKS", integer(0), "3", "links allowed in one comment, URLs written as text "
+                        "included")
+    duplicate_window_seconds = Setting("DUPLICATE_WINDOW_SECONDS", integer(0), "600", "the same body on the same "
+                                       "post within this window is refused (409)")
+    blocked_words = Setting("BLOCKED_WORDS", WORDS, "", "words refused in comment bodies and names (compared "
+                            "case-folded)")
+    # Sent from the table's stream, never inside a request.
+    notifications = Setting("NOTIFICATIONS", BOOLEAN, "true", "e-mail post authors about new comments, and "
+                            "confirmed commenters who asked about replies")
+    notify_from = Setting("NOTIFY_FROM", ADDRESS, "", "the sender of every mail, an SES-verified address "
+                          "(`blog@example.com` or `Blog <blog@example.com>`); empty: nothing is sent")
+    notify_rate_limit = Setting("NOTIFY_RATE_LIMIT", integer(1), "10", "mails to one address per UTC day from one "
+                                "sender (a commenter's account or network address); ten times it from all senders "
+                                "together; beyond either a mail is dropped, not delayed")
+    subscription_digest_seconds = Setting("SUBSCRIPTION_DIGEST_SECONDS", integer(60), "900", "a thread subscriber "
+                                          "gets at most one digest of a post's new comments per this many seconds "
+                                          "(at least 60); sent by the one-minute schedule")
+    # Opt-in: the URL's hash confirms a guessed address.
+    gravatar = Setting("GRAVATAR", BOOLEAN, "false", "`true`: comments by someone who gave an e-mail show their "
+                       "Gravatar picture (whose unsalted hash lets anyone confirm a guessed address)")
+    demo_pages = Setting("DEMO_PAGES", BOOLEAN, "false", "serve the demo blog at `/demo/` (the local stage turns "
+                         "it on)")
+    webhooks_allow_private = Setting("WEBHOOKS_ALLOW_PRIVATE", BOOLEAN, "false", "let `WEBHOOKS` name private and "
+                                     "link-local addresses (`10.x`, `169.254.x`…), and names that resolve to them; "
+                                     "loopback is allowed either way")
+    # Receivers of the blog's events (blog/webhooks.py); read after WEBHOOKS_ALLOW_PRIVATE, which it needs.
+    webhooks = Setting("WEBHOOKS", RECEIVERS, "", "where the blog's events go: `<shape>:<url>` entries, shapes "
+                       "`json`, `slack`, `discord`; https only (http only to `127.0.0.1`/`localhost`), no user name "
+                       "in the URL; see [webhooks](comments.md#webhooks)")
+    # Short: another reader sees a new comment at most SHARED + STALE seconds after it is written. Pages and
+    # lists take no stale-while-revalidate: browsers honour it too, and a reader who reloads after commenting
+    # would be shown the list from before their comment.
+    cache_page = Setting("CACHE_PAGE", CACHE_TIMES, "30/0/0", "how long caches may keep a post page or comment page "
+                         "(see [caching](caching.md)); `0/0/x` sends `no-cache`")
+    cache_list = Setting("CACHE_LIST", CACHE_TIMES, "30/0/0", "the same for lists, labels and the archive")
+    cache_feed = Setting("CACHE_FEED", CACHE_TIMES, "300/300/300", "the same for feeds and the sitemap")
+    cache_asset = Setting("CACHE_ASSET", CACHE_TIMES, "300/300/3600", "the same for the widget's, console's and "
+                          "demo's files and `/openapi.json`")
 
-    def __init__(self, *,
-                 stage: str,
-                 table_name: str,
-                 jwt_secret: str,
-                 edit_token_key: str,
-                 hash_key: str,
-                 mail_link_key: str,
-                 hash_key_previous: str = "",
-                 admins: frozenset[str],
-                 cors_origins: tuple[str, ...],
-                 anonymous_comments: bool,
-                 open_authoring: bool,
-                 edit_window_seconds: int,
-                 max_reply_depth: int,
-                 token_ttl_seconds: int,
-                 password_cost: int,
-                 moderation: str,
-                 comment_rate_limit: tuple[int, int],
-                 vote_rate_limit: tuple[int, int],
-                 login_account_limit: tuple[int, int],
-                 login_address_limit: tuple[int, int],
-                 signup_rate_limit: tuple[int, int],
-                 preview_rate_limit: tuple[int, int],
-                 require_form_token: bool,
-                 min_form_seconds: int,
-                 comments_close_after_days: int,
-                 max_links: int,
-                 duplicate_window_seconds: int,
-                 blocked_words: tuple[str, ...],
-                 site_url: str,
-                 api_url: str,
-                 notifications: bool,
-                 notify_from: str,
-                 notify_rate_limit: int,
-                 subscription_digest_seconds: int = 900,
-                 gravatar: bool,
-                 demo_pages: bool,
-                 webhooks: tuple[Webhook, ...],
-                 webhook_secret: str,
-                 cache_times: dict[str, tuple[int, int, int]],
-                 akismet_key: str = "",
-                 akismet_url: str = "",
-                 challenge: str = "off",
-                 challenge_site_key: str = "",
-                 challenge_secret: str = "",
-                 challenge_when: tuple[str, int, int] = ("first-time", 0, 0),
-                 challenge_verify_url: str = "") -> None:
-        self.stage: Final = stage
-        self.table_name: Final = table_name
-        self.jwt_secret: Final = jwt_secret
-        self.edit_token_key: Final = edit_token_key
-        # Long-lived: keys the stored hashes of addresses and e-mails (rate windows,
-        # first-time approvals, confirmed addresses) and comment-form tokens.
-        self.hash_key: Final = hash_key
-        # The HASH_KEY before the last rotation, during its grace period (docs: key rotation): stored
-        # hashes made with it are still found (a commenter's own data, first-time approvals).
-        self.hash_key_previous: Final = hash_key_previous
-        # Signs the links in mail (unsubscribe, confirm an address): they must outlive edit tokens.
-        self.mail_link_key: Final = mail_link_key
-        self.admins: Final = admins
-        self.cors_origins: Final = cors_origins
-        self.anonymous_comments: Final = anonymous_comments
-        self.open_authoring: Final = open_authoring
-        self.edit_window_seconds: Final = edit_window_seconds
-        self.max_reply_depth: Final = max_reply_depth
-        self.token_ttl_seconds: Final = token_ttl_seconds
-        self.password_cost: Final = password_cost
-        self.moderation: Final = moderation
-        self.comment_rate_limit: Final = comment_rate_limit
-        # Votes from one address (signed in or not) per window: (count, seconds).
-        self.vote_rate_limit: Final = vote_rate_limit
-        # Sign-in limits (N, seconds): failed logins per account (by e-mail) and per address,
-        # and sign-up attempts per address.
-        self.login_account_limit: Final = login_account_limit
-        self.login_address_limit: Final = login_address_limit
-        self.signup_rate_limit: Final = signup_rate_limit
-        self.preview_rate_limit: Final = preview_rate_limit
-        self.require_form_token: Final = require_form_token
-        self.min_form_seconds: Final = min_form_seconds
-        self.comments_close_after_days: Final = comments_close_after_days
-        self.max_links: Final = max_links
-        self.duplicate_window_seconds: Final = duplicate_window_seconds
-        self.blocked_words: Final = blocked_words
-        # Where readers find the blog: the base of every absolute URL in feeds and the sitemap.
-        self.site_url: Final = site_url
-        # Where this API is reachable from outside: the base of every link in mail (mail.link), since
-        # their pages and routes are the API's, not the blog's (which may be Blogger or a static site).
-        self.api_url: Final = api_url
-        # Comment notifications, sent from the table's stream (never inside a request):
-        # on or off, and the sender; an empty sender sends nothing.
-        self.notifications: Final = notifications
-        self.notify_from: Final = notify_from
-        # Mails (notifications and confirmation requests) to one address per day.
-        self.notify_rate_limit: Final = notify_rate_limit
-        # A thread subscriber gets at most one digest of new comments per this many seconds.
-        self.subscription_digest_seconds: Final = subscription_digest_seconds
-        # Gravatar URLs for commenters with an e-mail: opt-in, since the URL's hash confirms a guessed address.
-        self.gravatar: Final = gravatar
-        # The demo blog at /demo/ (web/demo): on for the local stage, off wherever a real blog lives.
-        self.demo_pages: Final = demo_pages
-        # Receivers of the blog's events (blog/webhooks.py), and the key their requests are signed with.
-        self.webhooks: Final = webhooks
-        self.webhook_secret: Final = webhook_secret
-        # HTTP caching per cache class (api/caching.py): (shared, browser, stale-while-revalidate) seconds.
-        self.cache_times: Final = cache_times
-        # Akismet (blog/akismet.py), off when no key is set: the key (a secret, from SSM on a deployed
-        # stage) and the REST endpoint's base, which only tests point elsewhere.
-        self.akismet_key: Final = akismet_key
-        self.akismet_url: Final = akismet_url or AKISMET_URL
-        # The challenge (blog/challenge.py): off, turnstile or hcaptcha; its public site key, its secret (from
-        # SSM on a deployed stage), when a comment needs it ("first-time", "always", or "after" N comments
-        # from one address in SECONDS), and siteverify's URL, which only tests point elsewhere ("" = the provider's).
-        self.challenge: Final = challenge
-        self.challenge_site_key: Final = challenge_site_key
-        self.challenge_secret: Final = challenge_secret
-        self.challenge_when: Final = challenge_when
-        self.challenge_verify_url: Final = challenge_verify_url
+    def __init__(self, **values: Any) -> None:
+        missing = sorted(setting.attribute for setting in DECLARED if setting.attribute not in values)
+        unknown = sorted(set(values) - {setting.attribute for setting in DECLARED})
+        if missing or unknown:
+            raise TypeError(f"Settings: missing {', '.join(missing) or 'none'}; unknown {', '.join(unknown) or 'none'}")
+        self.__dict__.update(values)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"settings are frozen: make another with replace({name}=...)")
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Settings) and self.__dict__ == other.__dict__
+
+    __hash__ = None  # type: ignore[assignment]  # equal by value, and holds a dict: like a dict, unhashable
 
     def __repr__(self) -> str:
         # Never the secrets, should settings ever reach a log.
         return f"Settings(stage={self.stage!r}, table_name={self.table_name!r}, …)"
+
+    def replace(self, **changes: Any) -> Settings:
+        """A copy with some settings changed, as ``dataclasses.replace`` makes one."""
+        return Settings(**{**self.__dict__, **changes})
+
+    @property
+    def cache_times(self) -> dict[str, tuple[int, int, int]]:
+        """HTTP caching per cache class (api/caching.py): (shared, browser, stale-while-revalidate) seconds."""
+        return {"page": self.cache_page, "list": self.cache_list, "feed": self.cache_feed, "asset": self.cache_asset}
 
     def check_secrets(self) -> None:
         # A short key makes HMAC and JWT signatures guessable; refuse to serve with one.
@@ -173,255 +222,17 @@ class Settings(Value):
                 raise ConfigurationError(f"{name} is not set (at least 32 characters)")
 
 
-class Webhook(Value):
-    """One receiver: the body's shape (json, slack or discord), where it goes, and whether that may be private."""
-
-    __slots__ = ("allow_private", "shape", "url")
-    SHAPES: ClassVar = ("json", "slack", "discord")
-
-    def __init__(self, *, shape: str, url: str, allow_private: bool = False) -> None:
-        self.shape: Final = shape
-        self.url: Final = url
-        # WEBHOOKS_ALLOW_PRIVATE: a stage whose receivers sit in its own network (10.x, 169.254.x…).
-        self.allow_private: Final = allow_private
-
-
-def _webhooks(raw: str, allow_private: bool) -> tuple[Webhook, ...]:
-    """``<shape>:<url>`` entries, separated by spaces or commas; https, or http to this machine only.
-
-    A URL is read as a URL parser reads it, not by its first characters:
-    "http://127.0.0.1:80@169.254.169.254/" is the host 169.254.169.254 with a
-    user name, and is refused (no user names, no backslashes, no spaces or controls).
-    A receiver named by a private or link-local address (cloud metadata lives at
-    169.254.169.254) is refused unless WEBHOOKS_ALLOW_PRIVATE; loopback stays
-    allowed, as before, for receivers on this machine. Names are checked again
-    once resolved, when sending (blog/webhooks.py).
-    """
-    hooks = []
-    for entry in raw.replace(",", " ").split():
-        shape, _, url = entry.partition(":")
-        if shape not in Webhook.SHAPES:
-            raise ConfigurationError(f"WEBHOOKS: {entry!r} must start with one of {', '.join(Webhook.SHAPES)}:")
-        problem = webhook_url_problem(url, allow_private)
-        if problem:
-            raise ConfigurationError(f"WEBHOOKS: {url!r} {problem}")
-        hooks.append(Webhook(shape=shape, url=url, allow_private=allow_private))
-    return tuple(hooks)
-
-
-def webhook_url_problem(url: str, allow_private: bool) -> str | None:
-    """Why ``url`` may not receive webhooks, or None."""
-    import ipaddress
-    from urllib.parse import urlsplit
-
-    plain = "must be an https URL (http only to 127.0.0.1 or localhost)"
-    if any(c in url for c in "\"<>\\@") or any(ord(c) <= 32 or ord(c) == 127 for c in url):
-        return plain + ", with no user name, quote, backslash, space or control character"
-    try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018 (a port that is no number raises here)
-    except ValueError:
-        return plain
-    host = parts.hostname or ""
-    if parts.scheme not in ("https", "http") or not host or parts.fragment:
-        return plain
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        address = None
-    loopback = host == "localhost" or (address is not None and address.is_loopback)
-    if parts.scheme == "http" and not loopback:
-        return plain
-    if address is not None and not loopback and not address.is_global and not allow_private:
-        return "names a private or link-local address; set WEBHOOKS_ALLOW_PRIVATE=true on a stage that means it"
-    return None
-
-
-AKISMET_URL: Final = "https://rest.akismet.com/1.1"
-
-
-def _akismet_url(raw: str, name: str = "AKISMET_URL") -> str:
-    """Akismet's REST base: https, or http to this machine only (a test's receiver), as for webhooks."""
-    if not raw:
-        return AKISMET_URL
-    try:
-        parts = urlsplit(raw)
-        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
-    except ValueError:
-        raise ConfigurationError(f"{name}: {raw!r} is not a URL") from None
-    local = parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost") and not parts.username
-    if not (parts.scheme == "https" or local) or parts.query or parts.fragment or raw.endswith("/") \
-            or any(c.isspace() or c in "\"\\<>@" for c in raw):
-        raise ConfigurationError(f"{name}: {raw!r} must be an https URL with no trailing slash "
-                                 "(http only to 127.0.0.1 or localhost)")
-    return raw
-
-
-CHALLENGE_PROVIDERS: Final = ("off", "turnstile", "hcaptcha")
-_SITE_KEY = lazy(r"[A-Za-z0-9_-]{1,100}")
-
-
-def _challenge_when(raw: str) -> tuple[str, int, int]:
-    """CHALLENGE_WHEN: "first-time", "always" or "after:N/SECONDS" (N comments from one address, then challenged)."""
-    if raw in ("first-time", "always"):
-        return raw, 0, 0
-    count, seconds = _rate(raw.removeprefix("after:"), "CHALLENGE_WHEN") if raw.startswith("after:") else (0, 0)
-    if count < 1:
-        raise ConfigurationError(f"CHALLENGE_WHEN must be first-time, always or after:N/SECONDS with N at least 1 "
-                                 f"(e.g. after:3/3600), not {raw!r}")
-    return "after", count, seconds
-
-
-def _challenge(env: Mapping[str, str]) -> str:
-    """CHALLENGE, once its site key and secret are there: a challenge with neither would refuse every comment."""
-    provider = _choice(env.get("CHALLENGE", "off").strip(), "CHALLENGE", CHALLENGE_PROVIDERS)
-    site_key, secret = env.get("CHALLENGE_SITE_KEY", "").strip(), env.get("CHALLENGE_SECRET", "").strip()
-    if provider != "off" and not (_SITE_KEY.fullmatch(site_key) and secret):
-        raise ConfigurationError(f"CHALLENGE={provider} needs CHALLENGE_SITE_KEY (letters, digits, - and _) and "
-                                 "CHALLENGE_SECRET (on a deployed stage, the SSM parameter challenge-secret)")
-    return provider
-
-
-def _bool(raw: str, name: str) -> bool:
-    lowered = raw.strip().lower()
-    if lowered in ("1", "true", "yes", "on"):
-        return True
-    if lowered in ("0", "false", "no", "off"):
-        return False
-    raise ConfigurationError(f"{name} must be true or false, not {raw!r}")
-
-
-def _int(raw: str, name: str, minimum: int) -> int:
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ConfigurationError(f"{name} must be a whole number, not {raw!r}") from None
-    if value < minimum:
-        raise ConfigurationError(f"{name} must be at least {minimum}")
-    return value
-
-
-def _csv(raw: str) -> tuple[str, ...]:
-    return tuple(part.strip() for part in raw.split(",") if part.strip())
-
-
-def _rate(raw: str, name: str) -> tuple[int, int]:
-    count, _, seconds = raw.partition("/")
-    if not (count.strip().isdigit() and seconds.strip().isdigit()) or int(seconds) < 1:
-        raise ConfigurationError(f"{name} must look like N/SECONDS (e.g. 2/60), not {raw!r}")
-    return int(count), int(seconds)
-
-
-def _site_url(raw: str, name: str) -> str:
-    refused = ConfigurationError(
-        f"{name} must be an http:// or https:// URL with no trailing slash, query or fragment "
-        f"(e.g. https://blog.example.com), not {raw!r}"
-    )
-    try:
-        parts = urlsplit(raw)
-        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
-    except ValueError:
-        raise refused from None
-    if (parts.scheme not in ("http", "https") or not parts.hostname or parts.username or parts.password
-            or parts.query or parts.fragment or "#" in raw or "?" in raw or raw.endswith("/")
-            or not raw.isascii() or any(c.isspace() for c in raw)):
-        raise refused
-    return raw
-
-
-def _sender(raw: str, name: str) -> str:
-    address = parseaddr(raw)[1]
-    if raw and (not _ADDRESS.match(address) or any(c in raw for c in "\r\n")):
-        raise ConfigurationError(f"{name} must be an e-mail address such as blog@example.com "
-                                 f"or 'Blog <blog@example.com>', not {raw!r}")
-    return raw
-
-
-# Short: another reader sees a new comment at most SHARED + STALE seconds after it is written.
-# Pages and lists take no stale-while-revalidate: browsers honour it too, and a reader who
-# reloads after commenting would be shown the list from before their comment.
-DEFAULT_CACHE_TIMES = {"CACHE_PAGE": "30/0/0", "CACHE_LIST": "30/0/0", "CACHE_FEED": "300/300/300",
-                       "CACHE_ASSET": "300/300/3600"}
-
-
-def _cache_times(raw: str, name: str) -> tuple[int, int, int]:
-    parts = raw.split("/")
-    if len(parts) != 3 or not all(part.strip().isdigit() for part in parts):
-        raise ConfigurationError(f"{name} must look like SHARED/BROWSER/STALE seconds (e.g. 30/0/30), not {raw!r}")
-    shared, browser, stale = (int(part) for part in parts)
-    return shared, browser, stale
-
-
-def _choice(raw: str, name: str, options: tuple[str, ...]) -> str:
-    if raw not in options:
-        raise ConfigurationError(f"{name} must be one of {', '.join(options)}, not {raw!r}")
-    return raw
+# Every declaration, in the order written (a class body keeps it).
+DECLARED: Final[tuple[Setting[Any], ...]] = tuple(
+    value for value in vars(Settings).values() if isinstance(value, Setting))
 
 
 def load_settings(env: Mapping[str, str]) -> Settings:
-    return Settings(
-        stage=env.get("STAGE", "dev"),
-        table_name=env.get("TABLE_NAME", "blog"),
-        jwt_secret=env.get("JWT_SECRET", ""),
-        edit_token_key=env.get("EDIT_TOKEN_KEY", ""),
-        hash_key=env.get("HASH_KEY", ""),
-        mail_link_key=env.get("MAIL_LINK_KEY", ""),
-        hash_key_previous=env.get("HASH_KEY_PREVIOUS", ""),
-        admins=frozenset(_csv(env.get("BLOG_ADMINS", ""))),
-        cors_origins=_csv(env.get("CORS_ORIGINS", "*")),
-        anonymous_comments=_bool(env.get("ANONYMOUS_COMMENTS", "true"), "ANONYMOUS_COMMENTS"),
-        # true: any signed-up user may write posts (RealWorld's model); false: authors and admins.
-        open_authoring=_bool(env.get("OPEN_AUTHORING", "false"), "OPEN_AUTHORING"),
-        edit_window_seconds=_int(env.get("EDIT_WINDOW_SECONDS", "900"), "EDIT_WINDOW_SECONDS", 0),
-        max_reply_depth=_int(env.get("MAX_REPLY_DEPTH", "5"), "MAX_REPLY_DEPTH", 0),
-        token_ttl_seconds=_int(env.get("TOKEN_TTL_SECONDS", "604800"), "TOKEN_TTL_SECONDS", 60),
-        # scrypt's N as a power of two: 2**14 uses 16 MiB per hash. Only the test
-        # stage lowers it, so the suite can sign up hundreds of users quickly.
-        password_cost=_int(env.get("PASSWORD_COST", "14"), "PASSWORD_COST", 10),
-        moderation=_choice(env.get("MODERATION", "off"), "MODERATION", ("off", "first-time", "all")),
-        comment_rate_limit=_rate(env.get("COMMENT_RATE_LIMIT", "5/60"), "COMMENT_RATE_LIMIT"),
-        # A reader voting down a long thread stays under 30 in ten minutes; one address
-        # stuffing a ballot gets 30 votes per ten minutes, not one per request.
-        vote_rate_limit=_rate(env.get("VOTE_RATE_LIMIT", DEFAULT_VOTE_RATE_LIMIT), "VOTE_RATE_LIMIT"),
-        # One address gets 40 failures an hour, fewer than the account allows: locking someone
-        # out takes failures from several addresses, window after window (README: Security model).
-        login_account_limit=_rate(env.get("LOGIN_ACCOUNT_LIMIT", "50/3600"), "LOGIN_ACCOUNT_LIMIT"),
-        login_address_limit=_rate(env.get("LOGIN_ADDRESS_LIMIT", "10/900"), "LOGIN_ADDRESS_LIMIT"),
-        signup_rate_limit=_rate(env.get("SIGNUP_RATE_LIMIT", "10/3600"), "SIGNUP_RATE_LIMIT"),
-        # An editor previews as its author types (the console waits for a pause first): 120 in
-        # five minutes is one every 2.5 s of steady typing, and caps what one caller makes us render.
-        preview_rate_limit=_rate(env.get("PREVIEW_RATE_LIMIT", "120/300"), "PREVIEW_RATE_LIMIT"),
-        require_form_token=_bool(env.get("REQUIRE_FORM_TOKEN", "false"), "REQUIRE_FORM_TOKEN"),
-        min_form_seconds=_int(env.get("MIN_FORM_SECONDS", "3"), "MIN_FORM_SECONDS", 0),
-        comments_close_after_days=_int(env.get("COMMENTS_CLOSE_AFTER_DAYS", "0"), "COMMENTS_CLOSE_AFTER_DAYS", 0),
-        max_links=_int(env.get("COMMENT_MAX_LINKS", "3"), "COMMENT_MAX_LINKS", 0),
-        duplicate_window_seconds=_int(env.get("DUPLICATE_WINDOW_SECONDS", "600"), "DUPLICATE_WINDOW_SECONDS", 0),
-        blocked_words=tuple(w.casefold() for w in _csv(env.get("BLOCKED_WORDS", ""))),
-        site_url=_site_url(env.get("SITE_URL", "http://127.0.0.1:8000"), "SITE_URL"),
-        # The package sets the stage's API Gateway (or CloudFront) address; `make run` its loopback one.
-        api_url=_site_url(env.get("API_URL", "http://127.0.0.1:8000"), "API_URL"),
-        notifications=_bool(env.get("NOTIFICATIONS", "true"), "NOTIFICATIONS"),
-        notify_from=_sender(env.get("NOTIFY_FROM", "").strip(), "NOTIFY_FROM"),
-        notify_rate_limit=_int(env.get("NOTIFY_RATE_LIMIT", "10"), "NOTIFY_RATE_LIMIT", 1),
-        subscription_digest_seconds=_int(env.get("SUBSCRIPTION_DIGEST_SECONDS", "900"),
-                                         "SUBSCRIPTION_DIGEST_SECONDS", 60),
-        gravatar=_bool(env.get("GRAVATAR", "false"), "GRAVATAR"),
-        demo_pages=_bool(env.get("DEMO_PAGES", "false"), "DEMO_PAGES"),
-        webhooks=_webhooks(env.get("WEBHOOKS", ""),
-                           _bool(env.get("WEBHOOKS_ALLOW_PRIVATE", "false"), "WEBHOOKS_ALLOW_PRIVATE")),
-        webhook_secret=env.get("WEBHOOK_SECRET", ""),
-        cache_times={name.removeprefix("CACHE_").lower(): _cache_times(env.get(name, default), name)
-                     for name, default in DEFAULT_CACHE_TIMES.items()},
-        akismet_key=env.get("AKISMET_KEY", "").strip(),
-        akismet_url=_akismet_url(env.get("AKISMET_URL", "").strip()),
-        challenge=_challenge(env),
-        challenge_site_key=env.get("CHALLENGE_SITE_KEY", "").strip(),
-        challenge_secret=env.get("CHALLENGE_SECRET", "").strip(),
-        challenge_when=_challenge_when(env.get("CHALLENGE_WHEN", "first-time").strip()),
-        # Empty: the provider's own siteverify (blog/challenge.py); the same rule as AKISMET_URL otherwise.
-        challenge_verify_url=_akismet_url(env["CHALLENGE_VERIFY_URL"].strip(), "CHALLENGE_VERIFY_URL")
-        if env.get("CHALLENGE_VERIFY_URL", "").strip() else "",
-    )
+    """Every declared setting from ``env``, parsed; a bad value raises ConfigurationError naming it."""
+    values: dict[str, Any] = {}
+    for setting in DECLARED:
+        values[setting.attribute] = setting.read(env, values)
+    return Settings(**values)
 
 
 # Chalice reads an event source's ARN when it imports app.py to deploy or package,
@@ -438,13 +249,11 @@ def stream_arn(env: Mapping[str, str] = os.environ) -> str:
 # Deployed stages keep their secrets in SSM Parameter Store, as SecureString
 # parameters <SECRETS_PARAMETER_PATH>/<name> (deploy/bootstrap.py makes them).
 # A value in the environment wins, so the local runner and the tests need no SSM.
-SECRET_PARAMETERS = {"JWT_SECRET": "jwt-secret", "EDIT_TOKEN_KEY": "edit-token-key", "HASH_KEY": "hash-key",
-                     "MAIL_LINK_KEY": "mail-link-key", "WEBHOOK_SECRET": "webhook-secret"}
-# Present only during a rotation's grace period (deploy/rotate.py): read when there, never required.
-# AKISMET_KEY: only on stages that use Akismet (put there by the operator: docs, Akismet).
-# CHALLENGE_SECRET: only on stages with a challenge (the operator puts it there: docs, spam rules).
-OPTIONAL_SECRET_PARAMETERS = {"HASH_KEY_PREVIOUS": "hash-key-previous", "AKISMET_KEY": "akismet-key",
-                              "CHALLENGE_SECRET": "challenge-secret"}
+# Both maps are read from the declarations: variable -> parameter.
+SECRET_PARAMETERS: Final = {s.variable: s.parameter for s in DECLARED if s.parameter and not s.optional}
+# Read when there, never required: HASH_KEY_PREVIOUS only during a rotation's grace period (deploy/rotate.py),
+# AKISMET_KEY only on stages that use Akismet (put there by the operator: docs, Akismet).
+OPTIONAL_SECRET_PARAMETERS: Final = {s.variable: s.parameter for s in DECLARED if s.parameter and s.optional}
 
 
 def with_secrets(env: Mapping[str, str]) -> Mapping[str, str]:

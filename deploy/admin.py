@@ -34,17 +34,16 @@ from chalicelib.blog.passwords import hash_password
 from chalicelib.blog.tokens import ADMIN
 from chalicelib.blog.validation import read_fields
 from chalicelib.errors import Invalid
-from chalicelib.settings import Settings, load_settings
+from chalicelib.settings import Settings
 from chalicelib.store import keys
 from chalicelib.store.table import Table, TransactionCancelled, put, update
-from deploy import stages
+from deploy.local_stack_file import stack_file
+from deploy.stage_config import StageError, stage_settings
 
 PASSWORD_VARIABLE = "ADMIN_PASSWORD"
 # Where `make run` says which endpoint its moto server listens on, while it runs.
 def local_stack_file() -> Path:
     """Where the `make run` on PORT (8000 by default) names its moto endpoint and table, while it runs."""
-    from devtools.local_stack import stack_file
-
     return stack_file(int(os.environ.get("PORT") or 8000))
 
 Say = Callable[[str], None]
@@ -52,15 +51,6 @@ Say = Callable[[str], None]
 
 class AdminError(Exception):
     pass
-
-
-def stage_settings(name: str) -> Settings:
-    """The stage's settings as its Lambda reads them from .chalice/config.json (no secrets needed here)."""
-    config = json.loads(stages.CHALICE_CONFIG.read_text())
-    if name not in config["stages"]:
-        raise AdminError(f"no stage {name!r} in .chalice/config.json (stages: {', '.join(stages.names())})")
-    return load_settings({**config.get("environment_variables", {}),
-                          **config["stages"][name].get("environment_variables", {})})
 
 
 def _refusal(error: Invalid) -> AdminError:
@@ -162,12 +152,12 @@ def main(argv: list[str] | None = None) -> int:
     from botocore.exceptions import BotoCoreError, ClientError
 
     try:
-        settings = stage_settings(args.stage)
+        settings = stage_settings(args.stage)  # no secrets needed here
         table = Table(_client(args.stage), settings.table_name)
         ensure_admin(table, settings, args.username, args.email, read_password, print)
         if args.username.casefold() not in {name.casefold() for name in settings.admins}:
             print(f"Note: {args.username} is not in the stage's BLOG_ADMINS, so sign-up does not reserve the name.")
-    except AdminError as error:
+    except (AdminError, StageError) as error:
         print(f"admin failed: {error}", file=sys.stderr)
         return 1
     except (BotoCoreError, ClientError) as error:

@@ -3,9 +3,9 @@
 ``make restore-pitr STAGE=<stage> TIME=<ISO 8601 with offset, or latest>`` restores the
 table as it was at TIME into a new table, ``<table>-restored-<UTC time>``, and gives
 it back what a restore leaves out (its stream, TTL, PITR, deletion protection, as in
-infra/table.json and infra/stages.json). It never touches the stage's own table; how
-to switch the stage to the restored table is in docs (Backups): the table belongs to
-the stage's CloudFormation stack, so the switch is a deliberate operator step.
+infra/table.json and infra/stages.json), and tags it as the stage's. It never touches
+the stage's own table. With ``SWITCH=1`` (``--switch``) the stage is then pointed at
+the restored table (deploy/switch.py, ``make use-table``) and redeployed.
 
 ``make export STAGE=<stage> S3=s3://bucket/prefix [TIME=…]`` writes a consistent
 snapshot with ExportTableToPointInTime (DynamoDB JSON, gzip, under the prefix) and
@@ -125,6 +125,10 @@ def _settle(client: DynamoDBClient, table: str, stage: Stage) -> None:
                                          PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True})
     if stage.deletion_protection:
         client.update_table(TableName=table, DeletionProtectionEnabled=True)
+    from deploy.switch import stage_tags
+
+    arn = client.describe_table(TableName=table)["Table"]["TableArn"]
+    client.tag_resource(ResourceArn=arn, Tags=stage_tags(stage))  # what make use-table recognises as the stage's
 
 
 def parse_s3(raw: str) -> tuple[str, str]:
@@ -178,6 +182,8 @@ def main(argv: list[str] | None = None) -> int:
     restoring = commands.add_parser("restore", help="restore the table as at --time into a new table")
     restoring.add_argument("--stage", required=True, choices=stages.names())
     restoring.add_argument("--time", required=True, help=f"ISO 8601 with an offset (…Z), or {LATEST}")
+    restoring.add_argument("--switch", action="store_true",
+                           help="then point the stage at the restored table (deploy/switch.py); make deploy next")
     exporting = commands.add_parser("export", help="ExportTableToPointInTime to --s3")
     exporting.add_argument("--stage", required=True, choices=stages.names())
     exporting.add_argument("--s3", required=True, help="s3://bucket/prefix")
@@ -188,13 +194,26 @@ def main(argv: list[str] | None = None) -> int:
     import boto3
     from botocore.exceptions import BotoCoreError
 
+    from deploy.switch import SwitchError
+
     client = boto3.Session(
         region_name=os.environ.get("AWS_DEFAULT_REGION") or os.environ.get("AWS_REGION")).client("dynamodb")
     try:
         when = parse_time(args.time)
         if args.command == "restore":
             target = restore(client, stage, when, print)
-            print(f"next: check {target}, then switch the stage to it (docs: Backups, switching to a restored table)")
+            if args.switch:
+                from deploy.switch import switch
+
+                try:
+                    old = switch(stage, target, client, boto3.Session(region_name=client.meta.region_name)
+                                 .client("cloudformation"), print)
+                except SwitchError as error:
+                    raise BackupError(f"{target} is restored, but the stage was not switched to it: {error}") \
+                        from None
+                print(f"{old} is kept: delete it when you no longer need it")
+            else:
+                print(f"next: check {target}, then make use-table STAGE={stage.name} TABLE={target}")
         else:
             export(client, stage, args.s3, when, print)
     except BackupError as error:

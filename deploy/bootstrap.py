@@ -36,6 +36,7 @@ from infra.table import cloudformation_resource
 if TYPE_CHECKING:
     from mypy_boto3_cloudformation import CloudFormationClient
     from mypy_boto3_cloudformation.type_defs import TagTypeDef, WaiterConfigTypeDef
+    from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_ssm import SSMClient
 
 Say = Callable[[str], None]
@@ -46,8 +47,13 @@ class BootstrapError(Exception):
     pass
 
 
-def data_stack_template(stage: Stage) -> dict[str, Any]:
-    resources = {"BlogTable": cloudformation_resource(stage.table_name, stage.retain_table, stage.deletion_protection)}
+TABLE = "BlogTable"  # the table's logical id in the data stack
+
+
+def data_stack_template(stage: Stage, switched: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The data stack; ``switched`` (its Outputs, from switched_outputs) when the stage uses a table it does not own."""
+    resources: dict[str, Any] = {} if switched else {
+        TABLE: cloudformation_resource(stage.table_name, stage.retain_table, stage.deletion_protection)}
     for function in stages.app_shape().functions:
         # A logical id per function name, so adding a function never renames another's group.
         logical_id = "".join(part.title() for part in function.split("_") if part.isalnum()) + "LogGroup"
@@ -59,19 +65,38 @@ def data_stack_template(stage: Stage) -> dict[str, Any]:
         "AWSTemplateFormatVersion": "2010-09-09",
         "Description": f"{stage.app_name} {stage.name}: the DynamoDB table (infra/table.json) and log groups",
         "Resources": resources,
-        "Outputs": {
-            "TableName": {"Value": {"Ref": "BlogTable"}},
-            "TableArn": {"Value": {"Fn::GetAtt": ["BlogTable", "Arn"]}},
-            "TableStreamArn": {"Value": {"Fn::GetAtt": ["BlogTable", "StreamArn"]}},
+        "Outputs": switched or {
+            "TableName": {"Value": {"Ref": TABLE}},
+            "TableArn": {"Value": {"Fn::GetAtt": [TABLE, "Arn"]}},
+            "TableStreamArn": {"Value": {"Fn::GetAtt": [TABLE, "StreamArn"]}},
         },
     }
 
 
-def _tags(stage: Stage) -> list[TagTypeDef]:
+def switched_outputs(table: str, arn: str, stream_arn: str) -> dict[str, Any]:
+    """The Outputs naming a table the stack does not own (deploy/switch.py): the same keys, plain values."""
+    return {"TableName": {"Value": table}, "TableArn": {"Value": arn}, "TableStreamArn": {"Value": stream_arn}}
+
+
+def stack_table(template: dict[str, Any]) -> tuple[str, bool]:
+    """The table a data stack's template serves, and whether the stack owns it (False after a switch)."""
+    owned = template.get("Resources", {}).get(TABLE)
+    if owned:
+        return str(owned["Properties"]["TableName"]), True
+    return str(template.get("Outputs", {}).get("TableName", {}).get("Value", "")), False
+
+
+def current_template(cfn: CloudFormationClient, name: str) -> dict[str, Any]:
+    body = cfn.get_template(StackName=name, TemplateStage="Original")["TemplateBody"]
+    loaded: dict[str, Any] = json.loads(body) if isinstance(body, str) else dict(body)
+    return loaded
+
+
+def stack_tags(stage: Stage) -> list[TagTypeDef]:
     return [{"Key": "app", "Value": stage.app_name}, {"Key": "stage", "Value": stage.name}]
 
 
-def _existing_stack(cfn: CloudFormationClient, name: str) -> dict[str, Any] | None:
+def existing_stack(cfn: CloudFormationClient, name: str) -> dict[str, Any] | None:
     from botocore.exceptions import ClientError
 
     try:
@@ -90,9 +115,9 @@ def ensure_stack(cfn: CloudFormationClient, stage: Stage) -> str:
     name = stage.data_stack_name
     template = data_stack_template(stage)
     body = json.dumps(template, indent=1, sort_keys=True)
-    stack = _existing_stack(cfn, name)
+    stack = existing_stack(cfn, name)
     if stack is None:
-        cfn.create_stack(StackName=name, TemplateBody=body, Tags=_tags(stage),
+        cfn.create_stack(StackName=name, TemplateBody=body, Tags=stack_tags(stage),
                          EnableTerminationProtection=stage.deletion_protection)
         cfn.get_waiter("stack_create_complete").wait(StackName=name, WaiterConfig=_WAIT)
         return "created"
@@ -102,17 +127,31 @@ def ensure_stack(cfn: CloudFormationClient, stage: Stage) -> str:
                              f"(aws cloudformation delete-stack --stack-name {name}) and run again")
     if status.endswith("_IN_PROGRESS"):
         raise BootstrapError(f"stack {name} is busy ({status}); run again when it is done")
-    current = cfn.get_template(StackName=name, TemplateStage="Original")["TemplateBody"]
-    if (json.loads(current) if isinstance(current, str) else current) == template:
+    current = current_template(cfn, name)
+    table, owned = stack_table(current)
+    if table != stage.table_name:
+        # Never rename (CloudFormation would replace the table) nor revert a switch from a clone without it.
+        raise BootstrapError(
+            f"stack {name} serves table {table}, but .chalice/config.json names {stage.table_name} for stage "
+            f"{stage.name}: if the stage was switched (make use-table), this clone lacks that commit; to move "
+            f"the stage to another table, use make use-table STAGE={stage.name} TABLE=…")
+    if not owned:
+        template = data_stack_template(stage, switched=current["Outputs"])
+        body = json.dumps(template, indent=1, sort_keys=True)
+    if current == template:
         return "unchanged"
     try:
-        cfn.update_stack(StackName=name, TemplateBody=body, Tags=_tags(stage))
+        cfn.update_stack(StackName=name, TemplateBody=body, Tags=stack_tags(stage))
     except ClientError as error:
         if "No updates are to be performed" in str(error):
             return "unchanged"
         raise
-    cfn.get_waiter("stack_update_complete").wait(StackName=name, WaiterConfig=_WAIT)
+    wait_for_update(cfn, name)
     return "updated"
+
+
+def wait_for_update(cfn: CloudFormationClient, name: str) -> None:
+    cfn.get_waiter("stack_update_complete").wait(StackName=name, WaiterConfig=_WAIT)
 
 
 def ensure_secret(ssm: SSMClient, stage: Stage, name: str) -> str:
@@ -123,7 +162,7 @@ def ensure_secret(ssm: SSMClient, stage: Stage, name: str) -> str:
         ssm.put_parameter(
             Name=name, Type="SecureString", Value=secrets.token_urlsafe(48), Overwrite=False,
             Description=f"{stage.app_name} {stage.name}: signing key (deploy/bootstrap.py)",
-            Tags=_tags(stage),
+            Tags=stack_tags(stage),
         )
         return "created"
     except ClientError as error:
@@ -155,25 +194,32 @@ def bootstrap(stage: Stage, cfn: CloudFormationClient, ssm: SSMClient, say: Say,
 
 def stream_arn(cfn: CloudFormationClient, stage: Stage) -> str:
     """The table's stream, which `chalice deploy` needs in STREAM_ARN for the stream handler."""
-    stack = _existing_stack(cfn, stage.data_stack_name)
+    stack = existing_stack(cfn, stage.data_stack_name)
     outputs = {o["OutputKey"]: o["OutputValue"] for o in (stack or {}).get("Outputs", [])}
     if "TableStreamArn" not in outputs:
         raise BootstrapError(f"no stack {stage.data_stack_name} with a TableStreamArn output: run the bootstrap")
     return str(outputs["TableStreamArn"])
 
 
-def teardown(stage: Stage, cfn: CloudFormationClient, ssm: SSMClient, say: Say) -> None:
+def teardown(stage: Stage, cfn: CloudFormationClient, ssm: SSMClient, say: Say,
+             dynamodb: DynamoDBClient | None = None) -> None:
     from botocore.exceptions import ClientError
 
     name = stage.data_stack_name
-    if _existing_stack(cfn, name) is not None:
+    if existing_stack(cfn, name) is not None:
         if stage.deletion_protection:
             raise BootstrapError(f"stage {stage.name} is protected (infra/stages.json): turn off the stack's "
                                  "termination protection and the table's deletion protection by hand first")
+        table, owned = stack_table(current_template(cfn, name))
         cfn.delete_stack(StackName=name)
         cfn.get_waiter("stack_delete_complete").wait(StackName=name, WaiterConfig=_WAIT)
         kept = " (the table is retained: DeletionPolicy Retain)" if stage.retain_table else ""
         say(f"table stack {name}: deleted{kept}")
+        if not owned and not stage.retain_table and dynamodb is not None:
+            # A table switched to (deploy/switch.py) is the stage's data as the stack's own was: it goes the same way.
+            dynamodb.delete_table(TableName=table)
+            dynamodb.get_waiter("table_not_exists").wait(TableName=table)
+            say(f"table {table} (switched to, outside the stack): deleted")
     else:
         say(f"table stack {name}: not there")
     for leaf in (*SECRET_PARAMETERS.values(), *OPTIONAL_SECRET_PARAMETERS.values()):
@@ -240,7 +286,7 @@ def main(argv: list[str] | None = None) -> int:
                     != stage.name:
                 print("Nothing deleted.")
                 return 1
-            teardown(stage, cfn, ssm, print)
+            teardown(stage, cfn, ssm, print, session.client("dynamodb"))
             return 0
         changed = bootstrap(stage, cfn, ssm, print, secrets_only=args.secrets_only)
     except BootstrapError as error:

@@ -85,10 +85,17 @@ def _rest_api(aws: Aws, stage: Stage, handler_arn: str, recorded: str | None, sa
             "rest_api_url": f"https://{api_id}.execute-api.{region}.amazonaws.com/{stage.api_gateway_stage}/"}
 
 
-def _mapping(aws: Aws, function_arn: str, recorded: str | None, say: Say) -> dict[str, Any] | None:
+def _mapping(aws: Aws, function_arn: str, recorded: str | None, say: Say,
+             stream: str | None = None) -> dict[str, Any] | None:
     lambda_ = aws("lambda")
     found = lambda_.list_event_source_mappings(FunctionName=function_arn)["EventSourceMappings"]
     found = [m for m in found if m["FunctionArn"] == function_arn and ":dynamodb:" in m["EventSourceArn"]]
+    for moved in [m for m in found if stream and m["EventSourceArn"] != stream]:
+        # The stage's table was switched (deploy/switch.py). Chalice only updates a recorded mapping's batch
+        # size, never its stream, so the old one goes first and `chalice deploy` makes one on the new stream.
+        lambda_.delete_event_source_mapping(UUID=moved["UUID"])
+        found.remove(moved)
+        say(f"stream mapping {moved['UUID']}: on {moved['EventSourceArn']}, not the stage's table's stream, deleted")
     if not found:
         return None
     found.sort(key=lambda mapping: mapping["UUID"] != recorded)  # the recorded one first, and kept
@@ -99,10 +106,12 @@ def _mapping(aws: Aws, function_arn: str, recorded: str | None, say: Say) -> dic
             "event_uuid": found[0]["UUID"], "lambda_arn": function_arn}
 
 
-def live_resources(aws: Aws, stage: Stage, recorded: dict[str, dict[str, Any]], say: Say) -> list[dict[str, Any]]:
+def live_resources(aws: Aws, stage: Stage, recorded: dict[str, dict[str, Any]], say: Say,
+                   stream: str | None = None) -> list[dict[str, Any]]:
     """Every resource Chalice makes for the stage that exists, as entries of Chalice's record.
 
-    ``recorded`` is the record's entries by name: of duplicates, the recorded one is kept.
+    ``recorded`` is the record's entries by name: of duplicates, the recorded one is kept. A stream
+    mapping on another stream than ``stream`` (the stage's table's, when known) is deleted.
     """
     from chalice.app import DynamoDBEventConfig, ScheduledEventConfig
 
@@ -125,7 +134,7 @@ def live_resources(aws: Aws, stage: Stage, recorded: dict[str, dict[str, Any]], 
                 found.append({"name": f"{function}-event", "resource_type": "cloudwatch_event", "rule_name": rule})
         elif isinstance(source, DynamoDBEventConfig):
             name = f"{function}-dynamodb-event-source"
-            mapping = _mapping(aws, arn, recorded.get(name, {}).get("event_uuid"), say)
+            mapping = _mapping(aws, arn, recorded.get(name, {}).get("event_uuid"), say, stream)
             if mapping:
                 found.append({"name": name, **mapping})
         if function == API_HANDLER:
@@ -135,12 +144,21 @@ def live_resources(aws: Aws, stage: Stage, recorded: dict[str, dict[str, Any]], 
     return found
 
 
-def converge(aws: Aws, stage: Stage, record: Path, say: Say) -> list[str]:
-    """Adopt every live resource the record lacks; the names adopted."""
+def converge(aws: Aws, stage: Stage, record: Path, say: Say, stream: str | None = None) -> list[str]:
+    """Adopt every live resource the record lacks, forget mappings of another stream; the names adopted."""
     data: dict[str, Any] = (json.loads(record.read_text()) if record.exists()
                             else {"resources": [], "schema_version": "2.0", "backend": "api"})
     recorded = {entry["name"]: entry for entry in data["resources"]}
-    adopted = [entry for entry in live_resources(aws, stage, recorded, say) if entry["name"] not in recorded]
+    live = live_resources(aws, stage, recorded, say, stream)
+    moved = [entry for entry in data["resources"] if stream and entry["resource_type"] == "dynamodb_event"
+             and entry["stream_arn"] != stream]
+    if moved:
+        data["resources"] = [entry for entry in data["resources"] if entry not in moved]
+        recorded = {entry["name"]: entry for entry in data["resources"]}
+        record.write_text(json.dumps(data, indent=2) + "\n")
+        say(f"{record.name}: forgot {', '.join(e['name'] for e in moved)} (the old stream); chalice deploy maps "
+            "the new one")
+    adopted = [entry for entry in live if entry["name"] not in recorded]
     if adopted:
         data["resources"] += adopted
         record.parent.mkdir(parents=True, exist_ok=True)
@@ -151,6 +169,16 @@ def converge(aws: Aws, stage: Stage, record: Path, say: Say) -> list[str]:
     else:
         say(f"{record.name}: every live resource of stage {stage.name} is recorded")
     return [entry["name"] for entry in adopted]
+
+
+def _stage_stream(session: Any, stage: Stage) -> str | None:
+    """The stream of the table the stage uses (its data stack's output), or None before a bootstrap."""
+    from deploy.bootstrap import BootstrapError, stream_arn
+
+    try:
+        return stream_arn(session.client("cloudformation"), stage)
+    except BootstrapError:
+        return None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -166,7 +194,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         make: Any = session.client  # any service by name (the stubs type it per literal)
         client: Aws = make
-        converge(client, stage, record_path(stage), print)
+        converge(client, stage, record_path(stage), print, _stage_stream(session, stage))
     except (BotoCoreError, ClientError) as error:
         print(f"converge failed: {error}", file=sys.stderr)
         return 1

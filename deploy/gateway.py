@@ -33,7 +33,7 @@ import os
 import sys
 from typing import Any
 
-from deploy import stages
+from deploy import stage_config, stages
 from deploy.stages import Stage
 
 # (response type, status it answers or None to keep the gateway's, title, detail or None for the gateway's own)
@@ -108,9 +108,7 @@ def sam_gateway_responses(stage_environment: dict[str, str]) -> dict[str, Any]:
 
 
 def stage_environment(stage: Stage) -> dict[str, str]:
-    config = json.loads(stages.CHALICE_CONFIG.read_text())
-    return {**config.get("environment_variables", {}),
-            **config["stages"][stage.name].get("environment_variables", {})}
+    return stage_config.stage_environment(stage.name)
 
 
 def put(apigateway: Any, rest_api_id: str, stage: Stage) -> None:

@@ -8,7 +8,8 @@ commenters' (a person's own data), which for comments by e-mail needs the
 stage's HASH_KEY in the environment (the local stack's own is read from
 .local/secrets.json), and the site-wide newest comments (the feed); and votes
 given while signed in before the voters' index. Last, posts published before
-search existed join its index (index_search).
+search existed join its index (index_search), and comments written before the
+moderators' comment search join theirs (index_comment_search).
 
 Before, a post's counts (comment_count, favorites_count) and its list index
 keys (GSI1, GSI2) were on the post item itself, and a label membership held
@@ -271,6 +272,24 @@ def index_search(table: Table) -> Counter[str]:
     return outcome
 
 
+def index_comment_search(table: Table) -> Counter[str]:
+    """Comments written before the moderators' comment search join its index (chalicelib/blog/comment_search.py).
+
+    Every public and held comment's postings are put (the same items again on a second run); a tombstone
+    has none."""
+    from chalicelib.blog.comment_search import CommentSearch
+
+    outcome: Counter[str] = Counter()
+    search = CommentSearch(table, b"")  # builds no cursors here
+    # A post's partition only: a commenter's index entries also have sort keys that begin "COMMENT#".
+    comments = scanned(table, "begins_with(PK, :post) AND (begins_with(SK, :public) OR begins_with(SK, :held))",
+                       {":post": keys.post_partition(""), ":public": keys.COMMENT_PREFIX, ":held": keys.HELD_PREFIX})
+    for comment in comments:
+        if search.reindex(None, comment, held=str(comment["SK"]).startswith(keys.HELD_PREFIX)):
+            outcome["comments indexed for comment search"] += 1
+    return outcome
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m deploy.migrate", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -278,17 +297,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")),
                         help="which `make run` stack (its PORT); default $PORT or 8000")
     args = parser.parse_args(argv)
-    from importer.cli import email_hasher, local_target, stage_target
-    from importer.model import ImportError_
+    from deploy.stage_config import StageError
+    from deploy.targets import email_hasher, local_target, stage_target
 
     try:
         table = stage_target(args.stage) if args.stage else local_target(args.port, required=True)
-    except ImportError_ as error:
+    except StageError as error:
         print(f"make migrate: {error}", file=sys.stderr)
         return 2
     assert table is not None
     for outcome in (migrate(table), index_drafts(table), index_accounts(table),
-                    index_comments(table, email_hasher(args.stage)), index_votes(table), index_search(table)):
+                    index_comments(table, email_hasher(args.stage)), index_votes(table), index_search(table),
+                    index_comment_search(table)):
         print(", ".join(f"{count} {what}" for what, count in sorted(outcome.items())) or "nothing of this kind")
     return 0
 

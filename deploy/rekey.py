@@ -65,14 +65,13 @@ def main(argv: list[str] | None = None) -> int:
     from chalicelib.errors import ConfigurationError
     from chalicelib.settings import load_settings, with_secrets
     from deploy.stages import StageError, load
-    from importer.cli import stage_target
-    from importer.model import ImportError_
+    from deploy.targets import stage_target
 
     try:
         stage = load(args.stage)
         table = stage_target(args.stage)
         settings = load_settings(with_secrets({"SECRETS_PARAMETER_PATH": stage.secrets_path}))
-    except (StageError, ImportError_, ConfigurationError) as error:
+    except (StageError, ConfigurationError) as error:
         print(f"rekey failed: {error}", file=sys.stderr)
         return 1
     previous = settings.hash_key_previous

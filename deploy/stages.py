@@ -15,16 +15,16 @@ from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 
-PROJECT = Path(__file__).resolve().parents[1]
-CHALICE_CONFIG = PROJECT / ".chalice" / "config.json"
+# Read through deploy/stage_config.py, the file's one reader; its names are this module's too.
+from deploy.stage_config import CHALICE_CONFIG as CHALICE_CONFIG
+from deploy.stage_config import PROJECT as PROJECT
+from deploy.stage_config import StageError as StageError
+from deploy.stage_config import chalice_config, stage_block, stage_environment, stage_names
+
 STAGES_FILE = PROJECT / "infra" / "stages.json"
 
 
 API_HANDLER = "api_handler"  # Chalice's name for the function that serves every route
-
-
-class StageError(Exception):
-    pass
 
 
 @dataclass(frozen=True)
@@ -120,21 +120,14 @@ class SpendingCap:
         return SpendingCap(tuple(sorted(reserved.items())), float(amount), email)
 
 
-def _config() -> dict[str, Any]:
-    loaded: dict[str, Any] = json.loads(CHALICE_CONFIG.read_text())
-    return loaded
-
-
 def names() -> list[str]:
-    return sorted(_config()["stages"])
+    return stage_names()
 
 
 def load(name: str) -> Stage:
-    config = _config()
-    if name not in config["stages"]:
-        raise StageError(f"no stage {name!r} in .chalice/config.json (stages: {', '.join(names())})")
-    stage = config["stages"][name]
-    env = {**config.get("environment_variables", {}), **stage.get("environment_variables", {})}
+    config = chalice_config()
+    stage = stage_block(name, config)
+    env = stage_environment(name, config)
     extras = json.loads(STAGES_FILE.read_text())
     settings = {**extras["defaults"], **extras["stages"].get(name, {})}
     for required in ("TABLE_NAME", "SECRETS_PARAMETER_PATH"):

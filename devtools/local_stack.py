@@ -23,8 +23,8 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-PROJECT = Path(__file__).resolve().parents[1]
-STATE = PROJECT / ".local"
+from deploy.local_stack_file import PROJECT, STATE
+
 SNAPSHOT_EVERY_SECONDS = 15
 LOCAL_SENDER = "Local blog <blog@localhost.localdomain>"
 PUBLISH_DUE_EVERY_SECONDS = 30
@@ -117,15 +117,10 @@ def _publish_metrics() -> None:
     sys.stdout = MetricsTee(sys.stdout, boto3.client("cloudwatch"))
 
 
-def stack_file(port: int) -> Path:
-    """The file a running `make run` on ``port`` names its DynamoDB endpoint and table in."""
-    return STATE / f"stack-{port}.json"
-
-
 def _stage_table_name(stage: str) -> str:
-    config = json.loads((PROJECT / ".chalice/config.json").read_text())
-    stage_env = config["stages"][stage].get("environment_variables", {})
-    return os.environ.get("TABLE_NAME") or stage_env.get("TABLE_NAME") or "blog"
+    from deploy.stage_config import stage_environment
+
+    return os.environ.get("TABLE_NAME") or stage_environment(stage).get("TABLE_NAME") or "blog"
 
 
 def _stream_readers(app: Any, endpoint: str, table_name: str, stopping: threading.Event) -> list[Any]:
@@ -256,9 +251,10 @@ def main(argv: list[str] | None = None) -> int:
                                 name="stream")
     consumer.start()
     # Where operator commands (`make import`, `make admin STAGE=local`) find this stack's table: one file per PORT.
+    from deploy.local_stack_file import stack_file, stack_record
+
     where = stack_file(args.port)
-    snapshot.write_private(where, json.dumps({"dynamodb_endpoint": moto.url, "table": table_name,
-                                              "pid": os.getpid()}))
+    snapshot.write_private(where, stack_record(moto.url, table_name))
     print(f"Blog API on http://{args.host}:{args.port} (DynamoDB: moto at {moto.url}, table {table_name})",
           flush=True)
     try:

@@ -17,6 +17,25 @@ A moto workaround, never deployed. moto and Chalice themselves are unchanged:
   `make deploy-check` through dynamodbstreams) still finds the records for 24
   hours. So moto's hand-over is switched off (``keep_stream_records``) and the
   records stay in the stream.
+- **CloudFormation keeps a resource whose ``DeletionPolicy`` is ``Retain``
+  when a stack update removes it** from the template (AWS's documented way
+  to take a resource out of a stack); moto's update deletes it anyway, and
+  an update that changes only a table's ``DeletionPolicy`` loses the table
+  from the stack (moto cannot update a table from a template). Both kept
+  here as AWS keeps them (``retain_on_removal``), so `make use-table`
+  (deploy/switch.py), which lets the data stack go of its table, is tested
+  as it behaves on AWS.
+- **A table made by CloudFormation gets no TTL and no point-in-time
+  recovery** in moto, whatever its ``TimeToLiveSpecification`` and
+  ``PointInTimeRecoverySpecification`` say; AWS turns both on. Turned on
+  here as AWS does (``table_settings_from_templates``), so the bootstrap's
+  table can be restored and switched back to.
+- **A point-in-time restore copies the table as it is now** in moto, whatever
+  ``RestoreDateTime`` says. The source table's stream is its history (moto
+  keeps every record, ``keep_stream_records``), so the copy is taken back to
+  that time here (``restore_as_of_time``): each change recorded after it is
+  undone on the copy, newest first, with the record's old image. A table
+  without a stream is copied as moto copies it.
 
 For tests, every call that changes something is named in ``changes`` (e.g.
 ``iam:CreateRole``, ``lambda:POST /2015-03-31/functions``), and ``fail`` can
@@ -31,6 +50,7 @@ import json
 import re
 from collections import deque
 from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
 from html import escape
 from typing import Any
 from urllib.parse import parse_qs
@@ -91,9 +111,105 @@ def keep_stream_records() -> None:
     setattr(LambdaBackend, "send_dynamodb_items", deliver_nothing)  # noqa: B010
 
 
+def retain_on_removal() -> None:
+    """moto's stack update, except that a resource with DeletionPolicy Retain leaving the template is kept."""
+    from moto.cloudformation.parsing import ResourceMap
+
+    original = ResourceMap.update
+    if getattr(original, "retains", False):
+        return
+
+    def update(self: ResourceMap, template: dict[str, Any], parameters: dict[str, Any] | None = None) -> None:
+        staying = template.get("Resources", {})
+        for name, resource in list(self._resource_json_map.items()):
+            if name not in staying and resource.get("DeletionPolicy") == "Retain":
+                # Out of the stack's map, so moto's update does not see it leave: the resource itself stays.
+                self._resource_json_map = {k: v for k, v in self._resource_json_map.items() if k != name}
+                self._parsed_resources.pop(name, None)
+        before = dict(self._parsed_resources)
+        same = [name for name, resource in self._resource_json_map.items() if name in staying
+                and resource.get("Properties") == staying[name].get("Properties")]
+        original(self, template, parameters)
+        for name in same:
+            # A change of policies only (DeletionPolicy Retain): moto re-parses the resource, and for a
+            # table, which it cannot update, loses it (None); on AWS the resource is untouched.
+            if self._parsed_resources.get(name) is None and before.get(name) is not None:
+                self._parsed_resources[name] = before[name]
+
+    update.retains = True  # type: ignore[attr-defined]
+    setattr(ResourceMap, "update", update)  # noqa: B010
+
+
+def table_settings_from_templates() -> None:
+    """moto's AWS::DynamoDB::Table, then its template's TTL and point-in-time recovery applied as AWS applies them."""
+    from moto.dynamodb.models import dynamodb_backends
+    from moto.dynamodb.models.table import Table
+
+    original = Table.create_from_cloudformation_json
+    if getattr(original, "applies_settings", False):
+        return
+
+    def create(cls: type[Table], /, resource_name: str, cloudformation_json: dict[str, Any], account_id: str,
+               region_name: str, **kwargs: Any) -> Table:
+        table = original(resource_name, cloudformation_json, account_id, region_name, **kwargs)
+        properties = cloudformation_json["Properties"]
+        backend = dynamodb_backends[account_id][region_name]
+        if "TimeToLiveSpecification" in properties:
+            backend.update_time_to_live(table.name, properties["TimeToLiveSpecification"])
+        if "PointInTimeRecoverySpecification" in properties:
+            backend.update_continuous_backups(table.name, properties["PointInTimeRecoverySpecification"])
+        return table
+
+    create.applies_settings = True  # type: ignore[attr-defined]
+    setattr(Table, "create_from_cloudformation_json", classmethod(create))  # noqa: B010
+
+
+def restore_as_of_time() -> None:
+    """moto's RestoreTableToPointInTime, then the copy taken back to RestoreDateTime through the source's stream."""
+    from moto.dynamodb.responses import DynamoHandler
+
+    original = DynamoHandler.restore_table_to_point_in_time
+    if getattr(original, "rewinds", False):
+        return
+
+    def restore(self: DynamoHandler) -> Any:
+        answer = original(self)
+        when = self.body.get("RestoreDateTime")
+        if when is not None and not self.body.get("UseLatestRestorableTime"):
+            backend = self.dynamodb_backend
+            if not isinstance(when, datetime):  # moto parses the body's epoch seconds into a datetime, or not
+                when = datetime.fromtimestamp(float(when), UTC)
+            rewind(backend.get_table(self.body["SourceTableName"]), backend.get_table(self.body["TargetTableName"]),
+                   when.astimezone(UTC).replace(tzinfo=None))  # moto's stream records: naive UTC
+        return answer
+
+    restore.rewinds = True  # type: ignore[attr-defined]
+    setattr(DynamoHandler, "restore_table_to_point_in_time", restore)  # noqa: B010
+
+
+def rewind(source: Any, copy: Any, when: datetime) -> int:
+    """Undo on ``copy`` every change to ``source`` its stream recorded after ``when``; how many."""
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    shard = getattr(source, "stream_shard", None)
+    later = [r.record["dynamodb"] for r in (shard.items if shard else []) if
+             r.record["dynamodb"]["ApproximateCreationDateTime"] > when]
+    for change in reversed(later):
+        if change.get("OldImage"):
+            copy.put_item(change["OldImage"])
+        else:
+            keys = change["Keys"]
+            copy.delete_item(DynamoType(keys[copy.hash_key_attr]),
+                             DynamoType(keys[copy.range_key_attr]) if copy.range_key_attr else None)
+    return len(later)
+
+
 class DeployGaps:
     def __init__(self, app: WsgiApp) -> None:
         keep_stream_records()
+        retain_on_removal()
+        table_settings_from_templates()
+        restore_as_of_time()
         self.app = app
         # The latest only: `make run` serves for days, and nothing there reads them.
         self.changes: deque[str] = deque(maxlen=_CHANGES_KEPT)

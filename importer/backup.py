@@ -22,8 +22,8 @@ Not exported, because the restore rebuilds them from the records above:
   comment), e-mail uniqueness items (from each account), each user's favorites
   count (from the favorites), a subscription's entry under its address (from the
   subscription).
-Not exported, because the restore indexes each post again (as the stream does): the
-  search index (each post's search document and postings).
+Not exported, because the restore indexes each post and comment again (as the stream
+  does): the search indexes (each post's search document and postings; comments' postings).
 Not exported, because they are short-lived (rate windows, duplicate-body and
 idempotency records, sent-notification and daily mail counters, mailed links and
 requests, digests waiting to go, Akismet checks, webhook deliveries and the challenge's
@@ -48,13 +48,14 @@ VERSION = 1
 SECRET_FIELDS = ("password_hash",)
 NO_PASSWORD = "none$exported-without-secrets"
 
-KINDS = ("post", "counts", "comment", "vote", "favorite", "account", "follow", "commenter", "optout", "confirmed",
-         "subscription", "audit", "imported", "other")
+KINDS = ("post", "counts", "comment", "vote", "reaction", "favorite", "account", "follow", "commenter", "optout",
+         "confirmed", "subscription", "audit", "imported", "other")
 # What the restore reads of a record, beyond its key.
 REQUIRED = {"post": ("slug", "status"), "comment": ("id", "post_slug", "status", "created_at"),
             "account": ("username",), "favorite": ("username",)}
 # First part of a key -> not exported: rebuilt on restore, or short-lived.
-REBUILT = ("LABEL", "LABELS", "ARCHIVE", "SCHEDULE", "STATS", "AUTHORS", "COMMENTREF", "EMAIL", "SUBBY", "TERM")
+REBUILT = ("LABEL", "LABELS", "ARCHIVE", "SCHEDULE", "STATS", "AUTHORS", "COMMENTREF", "EMAIL", "SUBBY", "TERM",
+           "CTERM")
 SHORT_LIVED = ("RATE", "VOTERATE", "LOGINFAIL", "SIGNUPRATE", "PREVIEWRATE", "DUP", "IDEM", "NOTIFIED", "MAILRATE",
                "FORMUSED", "DATARATE", "DATALINK", "DATAREQ", "RESETRATE", "RESETREQ", "MODLINK", "AKISMET",
                "AKISMETSENT", "WEBHOOK", "DIGEST", "DIGESTDUE", "DIGESTSEEN", "CHALLENGERATE")
@@ -75,6 +76,8 @@ def kind_of(item: dict[str, Any]) -> str | None:
             return "comment"
         if sk.startswith(keys.VOTE_PREFIX):
             return "vote"
+        if sk.startswith(keys.REACTION_PREFIX):
+            return "reaction"
         if sk.startswith(keys.FAVORITE_PREFIX):
             return "favorite"
         if sk == keys.SEARCH_DOC_SK:

@@ -12,21 +12,19 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from chalicelib.errors import ConfigurationError
 from chalicelib.store.table import Table
+from deploy.stage_config import StageError, stage_settings
+from deploy.targets import email_hasher, local_target, stage_target
 from importer.backup import is_export
 from importer.model import ImportError_
 from importer.restore import render_restore, restore
 from importer.run import progress_bar, render_report, run_import
 from importer.writer import Options
-
-if TYPE_CHECKING:
-    from mypy_boto3_dynamodb import DynamoDBClient
 
 PROJECT = Path(__file__).resolve().parents[1]
 _USERNAME_HINT = "letters, digits, '_' or '-', 3 to 30 of them"
@@ -65,58 +63,6 @@ def _parser() -> argparse.ArgumentParser:
                              "hashes (else every account comes in as a reader without a password)")
     parser.add_argument("--max-reply-depth", type=int, help="default: the stage's MAX_REPLY_DEPTH, else 5")
     return parser
-
-
-def _stage_env(stage: str) -> dict[str, str]:
-    config = json.loads((PROJECT / ".chalice/config.json").read_text())
-    stages = config.get("stages", {})
-    if stage not in stages:
-        raise ImportError_(f"no stage {stage!r} in .chalice/config.json (stages: {', '.join(sorted(stages))})")
-    env: dict[str, str] = {**config.get("environment_variables", {}), **stages[stage].get("environment_variables", {})}
-    return env
-
-
-def _client() -> DynamoDBClient:
-    """A client for an operator's long run: the API's 5 s read timeout (tuned for Lambda) would end an
-    import at the first slow answer of a busy table (or a loaded `make run`); this waits a minute, retries more."""
-    import boto3
-    from botocore.config import Config
-
-    config = Config(retries={"mode": "standard", "total_max_attempts": 8}, connect_timeout=5, read_timeout=60)
-    return boto3.client("dynamodb", config=config)
-
-
-def local_target(port: int, required: bool) -> Table | None:
-    """The table of the `make run` on ``port``, from the file it writes while it runs."""
-    from devtools.local_stack import stack_file
-
-    where = stack_file(port)
-    try:
-        found = json.loads(where.read_text())
-        os.kill(int(found["pid"]), 0)
-    except (OSError, ValueError, KeyError):
-        if not required:
-            return None
-        raise ImportError_(f"no `make run` is running on port {port} (no {where.relative_to(PROJECT)} from a live "
-                           "stack): start it, or pass PORT=… for another one, or STAGE=… for a deployed stage") \
-            from None
-    os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = found["dynamodb_endpoint"]
-    for name, value in (("AWS_ACCESS_KEY_ID", "local"), ("AWS_SECRET_ACCESS_KEY", "local"),
-                        ("AWS_DEFAULT_REGION", "us-east-1")):
-        os.environ.setdefault(name, value)
-    return Table(_client(), str(found["table"]))
-
-
-def stage_target(stage: str) -> Table:
-    from deploy.stages import StageError, load
-
-    try:
-        table_name = load(stage).table_name
-    except StageError as error:
-        raise ImportError_(str(error)) from None
-    if not (os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")):
-        raise ImportError_("set AWS_REGION (or AWS_DEFAULT_REGION) to the stage's region, and AWS credentials")
-    return Table(_client(), table_name)
 
 
 def _pairs(values: list[str]) -> dict[str, str]:
@@ -163,25 +109,6 @@ def _restore(args: argparse.Namespace) -> int:
                          trust_accounts=args.trust_accounts)
     print(render_restore(report, args.dry_run))
     return 1 if report.mismatches else 0
-def email_hasher(stage: str | None) -> Callable[[str], str] | None:
-    """The API's keyed hash of e-mails, from HASH_KEY (the environment's, else the local stack's own).
-
-    Without it imported comments are not entered in their commenters' indexes, so an
-    anonymous commenter's data request does not find them (README: Your own data).
-    """
-    key = os.environ.get("HASH_KEY")
-    secrets = PROJECT / ".local/secrets.json"
-    if not key and stage is None and secrets.exists():
-        key = json.loads(secrets.read_text()).get("HASH_KEY")
-    if not key:
-        return None
-    from chalicelib import signing
-    from chalicelib.blog.antispam import email_hash
-
-    derived = signing.derive_key(key, "anti-spam")
-    return lambda address: email_hash(derived, address)
-
-
 def redirect_map_path(source: Path, folder: Path) -> Path:
     """A new file in ``folder`` named after the imported file (``blog.xml`` gives ``blog.json``, then
     ``blog-2.json`` …): each import keeps its own map, and an earlier one is never overwritten."""
@@ -210,19 +137,19 @@ def main(argv: list[str] | None = None) -> int:
             with args.file.open("rb") as handle:
                 if is_export(handle):
                     return _restore(args)
-        env = _stage_env(args.stage or "local")
-        depth = args.max_reply_depth if args.max_reply_depth is not None else int(env.get("MAX_REPLY_DEPTH", "5"))
+        settings = stage_settings(args.stage or "local")
+        depth = args.max_reply_depth if args.max_reply_depth is not None else settings.max_reply_depth
         options = Options(source="", default_author=args.default_author, authors=_pairs(args.author),
                           slugs=_slug_map(args.slugs), create_pages=not args.no_create_pages, dry_run=args.dry_run,
                           email_hash=email_hasher(args.stage), create_authors=not args.no_create_authors,
-                          reserved=frozenset(n.strip() for n in env.get("BLOG_ADMINS", "").split(",") if n.strip()))
+                          reserved=settings.admins)
         # A dry run compares with the table when there is one to read, and still reports without one.
         table = stage_target(args.stage) if args.stage else local_target(args.port, required=not args.dry_run)
         if table is not None:
             _check_accounts(table, {options.default_author, *options.authors.values()})
         report = run_import(args.file, table, options, pages=args.pages, max_depth=depth,
                             progress=progress_bar(sys.stderr))
-    except ImportError_ as error:
+    except (ImportError_, StageError, ConfigurationError) as error:
         print(f"import: {error}", file=sys.stderr)
         return 1
     except (BotoCoreError, ClientError) as error:

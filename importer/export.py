@@ -94,7 +94,8 @@ def write_export(table: Table, out: Path, with_secrets: bool, progress: Progress
 
 
 def main(argv: list[str] | None = None) -> int:
-    from importer.cli import local_target, stage_target
+    from deploy.stage_config import StageError
+    from deploy.targets import local_target, stage_target
     from importer.run import progress_bar
 
     args = _parser().parse_args(argv)
@@ -105,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
         assert table is not None
         with progress_bar(sys.stderr) as bar:
             written = write_export(table, args.out, args.with_secrets, bar)
-    except ImportError_ as error:
+    except (ImportError_, StageError) as error:
         print(f"export: {error}", file=sys.stderr)
         return 1
     except (BotoCoreError, ClientError) as error:

@@ -270,6 +270,12 @@ class Restore:
                 break
             else:
                 raise RuntimeError("the blog kept changing while restoring; run the restore again to resume")
+        summary = table.get(keys.post_summary(slug)) or {}
+        if "reactions" in item and summary.get("reactions") != item["reactions"]:
+            # The reaction counts (blog/reactions.py) are the summary item's alone: set as the file has them.
+            table.write(update(keys.post_summary(slug), "SET reactions = :counts", "attribute_exists(PK)",
+                               counts=item["reactions"]))
+            moved = True
         if moved:
             self.report.written["counts"] += 1
         else:
@@ -298,17 +304,23 @@ class Restore:
             if item["slug"] not in self.skipped_slugs:
                 self._verify_post(table, str(item["slug"]))
 
-    # -- pass 5: the search index ------------------------------------------------
+    # -- pass 5: the search indexes ----------------------------------------------
 
     def _index(self, table: Table) -> None:
-        """Each restored post into the search index, as the stream would: the file carries no index. Diffed
-        against what is there, so a second run (or the stream on a deployed stage) writes nothing more."""
+        """Each restored post and comment into the search indexes, as the stream would: the file carries no
+        index. Posts are diffed against what is there, so a second run writes nothing more for them; a
+        comment's postings are put again (the same items)."""
+        from chalicelib.blog.comment_search import CommentSearch
         from chalicelib.blog.search import Search
 
-        search = Search(table, b"")  # builds no cursors here
+        search, comment_search = Search(table, b""), CommentSearch(table, b"")  # build no cursors here
         indexed = 0
-        for _, _kind, item in self._records("indexing", lambda kind: kind == "post"):
-            if item["slug"] not in self.skipped_slugs and search.reindex(str(item["slug"]), item):
+        for _, kind, item in self._records("indexing", lambda kind: kind in ("post", "comment")):
+            if _post_slug(item) in self.skipped_slugs or item.get("slug") in self.skipped_slugs:
+                continue
+            if kind == "comment":
+                comment_search.reindex(None, item, held=str(item["SK"]).startswith(keys.HELD_PREFIX))
+            elif search.reindex(str(item["slug"]), item):
                 indexed += 1
         if indexed:
             self.report.notes.append(f"{indexed} posts indexed for search")
@@ -318,6 +330,7 @@ class Restore:
         comments: dict[str, Item] = {}
         replies: Counter[str] = Counter()
         likes: Counter[tuple[str, int]] = Counter()
+        reacted: Counter[tuple[str, str]] = Counter()  # (comment id or "post", emoji) -> reaction items
         favorites = 0
         start: dict[str, str] | None = None
         while True:
@@ -329,13 +342,15 @@ class Restore:
                 elif sort_key.startswith((keys.COMMENT_PREFIX, keys.HELD_PREFIX)):
                     comments[str(found["id"])] = {k: found.get(k) for k in
                                                  ("SK", "status", "reply_count", "likes", "dislikes",
-                                                  "imported_likes", "imported_dislikes")}
+                                                  "imported_likes", "imported_dislikes", "reactions")}
                     if sort_key.startswith(keys.COMMENT_PREFIX) and found.get("parent_id"):
                         replies[str(found["parent_id"])] += 1
                 elif sort_key.startswith(keys.VOTE_PREFIX):
                     likes[(sort_key.split("#")[1], int(found["value"]))] += 1
                 elif sort_key.startswith(keys.FAVORITE_PREFIX):
                     favorites += 1
+                elif sort_key.startswith(keys.REACTION_PREFIX):
+                    reacted[(str(found["target"]), str(found["emoji"]))] += 1
             start = page.last_key
             if start is None:
                 break
@@ -353,6 +368,13 @@ class Restore:
                           likes[(comment_id, 1)] + int(comment["imported_likes"] or 0))
             self._compare(f"{slug}, comment {comment_id}: dislikes", comment["dislikes"],
                           likes[(comment_id, -1)] + int(comment["imported_dislikes"] or 0))
+        # Reactions are counted on the post and on public comments (blog/reactions.py); held ones keep theirs.
+        maps = {"post": post.get("reactions") or {}}
+        maps.update({i: c.get("reactions") or {} for i, c in comments.items()
+                     if str(c["SK"]).startswith(keys.COMMENT_PREFIX) and c["status"] == Status.APPROVED})
+        for target, counts in maps.items():
+            for emoji in {*counts, *(e for t, e in reacted if t == target)}:
+                self._compare(f"{slug}, {target}: reactions {emoji}", counts.get(emoji, 0), reacted[(target, emoji)])
 
     def _compare(self, what: str, stored: Any, counted: int) -> None:
         if int(stored or 0) != counted:

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 from chalicelib.blog import records
+from chalicelib.blog.ids import is_ulid
 from chalicelib.blog.post_upkeep import COUNT_FIELDS, SUMMARY_FIELDS
 from chalicelib.blog.records import NO_PASSWORD, READER, RecordError
 from chalicelib.blog.slugs import is_valid_slug
@@ -29,7 +30,7 @@ _PLAIN: Final = {
     "audit": frozenset({"at", "who", "action", "comment_id", "post", "from_status"}),
     "imported": frozenset({"slug", "source_ref", "username", "exported_at"}),
 }
-_COUNTS: Final = frozenset({*SUMMARY_FIELDS, *COUNT_FIELDS})
+_COUNTS: Final = frozenset({*SUMMARY_FIELDS, *COUNT_FIELDS, "reactions"})
 # Kinds the restore leaves out, and why (the report says so).
 NOT_RESTORED: Final = "other"
 
@@ -48,6 +49,19 @@ def _after(value: str, prefix: str, what: str) -> str:
     if not value.startswith(prefix) or len(value) == len(prefix):
         raise RecordError(f"{what}: the key does not name one", {what: ["the key does not name one"]})
     return value[len(prefix):]
+
+
+def _reaction(item: Mapping[str, Any]) -> Item:
+    """A reaction, its key checked against what it says (REACT#<target>#<reactor>#<emoji>, keys.reaction)."""
+    fields = _fields(item, frozenset({"post_slug", "target", "emoji", "at"}))
+    slug = _after(str(item["PK"]), keys.post_partition(""), "slug")
+    target, emoji = str(fields.get("target", "")), str(fields.get("emoji", ""))
+    reactor = _after(str(item["SK"]), f"{keys.REACTION_PREFIX}{target}#", "reaction").removesuffix(f"#{emoji}")
+    rebuilt = records.reaction(slug, target, reactor, emoji, str(fields.get("at", "")))
+    if not emoji or not reactor.startswith(("user:", "anon:")) or rebuilt["SK"] != item["SK"] or fields.get(
+            "post_slug", slug) != slug or not (target == "post" or is_ulid(target)):
+        raise RecordError("reaction: the key does not name one", {"reaction": ["the key does not name one"]})
+    return rebuilt
 
 
 def account(item: Mapping[str, Any], trusted: bool) -> tuple[Item, bool]:
@@ -73,12 +87,15 @@ def rebuild(kind: str, item: Mapping[str, Any]) -> Item:
         fields = _fields(item, _COUNTS)
         if not isinstance(fields.get("slug"), str) or not is_valid_slug(fields["slug"]):
             raise RecordError("slug: must be a post's slug", {"slug": ["must be a post's slug"]})
-        return {"slug": fields["slug"], **{name: records.whole(fields, name) for name in COUNT_FIELDS}}
+        reactions = {"reactions": records.reaction_counts(fields["reactions"])} if "reactions" in fields else {}
+        return {"slug": fields["slug"], **{name: records.whole(fields, name) for name in COUNT_FIELDS}, **reactions}
     if kind == "vote":
         slug = _after(str(item["PK"]), keys.post_partition(""), "slug")
         comment_id, _, voter = _after(str(item["SK"]), keys.VOTE_PREFIX, "vote").partition("#")
         fields = _fields(item, frozenset({"value", "at"}))
         return records.vote(slug, comment_id, voter, fields.get("value", 0), str(fields.get("at", "")))
+    if kind == "reaction":
+        return _reaction(item)
     if kind == "favorite":
         fields = _fields(item, frozenset({"slug", "username", "favorited_at"}))
         return records.favorite(str(fields.get("slug")), str(fields.get("username")),

@@ -24,14 +24,14 @@ from chalicelib.store.client import dynamodb_client
 from chalicelib.store.table import Table
 from deploy.admin import ensure_admin
 from deploy.policy import Recorder
+from deploy.stage_config import stage_environment
 from devtools.moto_rollback import item_rollback
 from devtools.offline_aws import use_offline_aws
 from infra.table import create_table
 from tests.settings_steps import Clock, configurer, stage_settings
 
 PROJECT = Path(__file__).resolve().parents[1]
-TEST_TABLE = json.loads((PROJECT / ".chalice/config.json").read_text())["stages"]["test"][
-    "environment_variables"]["TABLE_NAME"]
+TEST_TABLE = stage_environment("test")["TABLE_NAME"]
 ADMIN = "root"
 PASSWORD = "correct horse battery"  # every account the steps make has it
 

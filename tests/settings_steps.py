@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Callable
 from datetime import timedelta
@@ -13,7 +12,7 @@ import pytest
 from chalicelib import services as services_module
 from chalicelib.blog import clock as clock_module
 from chalicelib.settings import Settings, load_settings
-from devtools.offline_aws import PROJECT
+from deploy.stage_config import stage_environment
 
 if TYPE_CHECKING:
     from tests.conftest import Api, Reply
@@ -21,9 +20,7 @@ if TYPE_CHECKING:
 
 def stage_settings(**env: str) -> Settings:
     """The settings a request of the test stage sees, with some variables changed."""
-    config = json.loads((PROJECT / ".chalice/config.json").read_text())
-    return load_settings({**os.environ, **config.get("environment_variables", {}),
-                          **config["stages"]["test"]["environment_variables"], **env})
+    return load_settings({**os.environ, **stage_environment("test"), **env})
 
 
 def configurer() -> Callable[..., Settings]:

@@ -45,6 +45,7 @@ EXPECTED_CLASSES = {
     "/demo/{name}": "asset",
     "/auth/me": None,
     "/moderation/comments": None,
+    "/moderation/comments/search": None,
     "/moderation/audit": None,
     "/moderation/recent": None,
     "/moderation/settings": None,

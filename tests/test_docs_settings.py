@@ -1,9 +1,11 @@
 """The Settings page (docs/settings.md) documents every setting `load_settings` reads, as the code has it.
 
-The settings are found by running `load_settings` on an environment that records what is asked of
-it, so a setting added to the code is missing from the page until someone writes its row: name,
-type, the code's default and what it means. Each row's type is checked against the parser too: a
-setting documented as a boolean, a number or a rate really refuses a value that is none of those.
+Its table is written from the declarations in chalicelib/settings.py (devtools/settings_page.py), and
+the first test fails while the page is not what that writes. The others check what the table says
+against what the code does: the settings are found by running `load_settings` on an environment that
+records what is asked of it (a setting read outside the declarations still lacks a row), and each
+row's type is checked against the parser: a setting documented as a boolean, a number or a rate
+really refuses a value that is none of those.
 """
 
 from __future__ import annotations
@@ -15,11 +17,12 @@ from pathlib import Path
 import pytest
 
 from chalicelib.errors import ConfigurationError
-from chalicelib.settings import load_settings
+from chalicelib.settings import DECLARED, OPTIONAL_SECRET_PARAMETERS, SECRET_PARAMETERS, Settings, load_settings
+from devtools.settings_page import rewritten
 
 PAGE = Path(__file__).resolve().parents[1] / "docs" / "settings.md"
 # Settings read outside load_settings (by the deploy shell and the secrets loader), in their own section.
-READ_ELSEWHERE = {"SECRETS_PARAMETER_PATH", "STREAM_ARN"}
+READ_ELSEWHERE = {"SECRETS_PARAMETER_PATH", "STREAM_ARN", "ROUTE_METRICS"}
 # Types whose parser refuses an arbitrary word; the others (text, secret, list) take any string.
 CHECKED_TYPES = {"boolean", "integer", "rate", "cache times", "choice", "URL", "address", "receivers"}
 TYPES = CHECKED_TYPES | {"text", "secret", "list"}
@@ -70,6 +73,46 @@ def documented() -> dict[str, tuple[str, str, str]]:
 def shown(default: str | None) -> str:
     """A default as the page writes it: the value as code, or "empty"."""
     return f"`{default}`" if default else "empty"
+
+
+def test_the_page_shows_the_table_the_declarations_write() -> None:
+    page = PAGE.read_text(encoding="utf-8")
+    assert page == rewritten(page), "docs/settings.md is stale: run python -m devtools.settings_page"
+
+
+def test_each_setting_is_declared_once_and_loaded_into_its_attribute() -> None:
+    variables = [setting.variable for setting in DECLARED]
+    assert len(variables) == len(set(variables))
+    loaded = load_settings({})
+    for setting in DECLARED:
+        assert getattr(type(loaded), setting.attribute) is setting
+        assert setting.attribute in vars(loaded), f"{setting.variable} is not loaded"
+
+
+def test_every_secret_names_its_ssm_parameter() -> None:
+    secrets = {s.variable: s.parameter for s in DECLARED if s.kind.name == "secret"}
+    assert secrets["JWT_SECRET"] == "jwt-secret" and len(secrets) >= 7
+    assert all(secrets.values()), "a secret with no SSM parameter is never made by make bootstrap"
+    assert set(SECRET_PARAMETERS) | set(OPTIONAL_SECRET_PARAMETERS) == set(secrets)
+    assert set(OPTIONAL_SECRET_PARAMETERS) == {"HASH_KEY_PREVIOUS", "AKISMET_KEY", "CHALLENGE_SECRET"}
+
+
+def test_settings_are_frozen_and_replace_makes_a_changed_copy() -> None:
+    settings = load_settings({})
+    with pytest.raises(AttributeError, match="frozen"):
+        settings.moderation = "all"  # type: ignore[assignment]
+    changed = settings.replace(moderation="all")
+    assert (changed.moderation, settings.moderation) == ("all", "off")
+    assert changed != settings and settings.replace() == settings
+    with pytest.raises(TypeError, match="unknown moderated"):
+        settings.replace(moderated="all")
+
+
+def test_settings_missing_a_value_are_refused() -> None:
+    values = dict(vars(load_settings({})))
+    del values["max_links"]
+    with pytest.raises(TypeError, match="missing max_links"):
+        Settings(**values)
 
 
 def test_the_recording_environment_sees_the_settings_load_settings_reads() -> None:

@@ -67,6 +67,7 @@ RULES_ONLY_DESCRIBED: tuple[tuple[str, str, str], ...] = (
     ("month", "cannot be combined with", "Incompatible with `label`, `status=draft`"),
     ("q", "has no words to search for", "at least one word to search for"),
     ("Idempotency-Key", "was already used for a different request", "the same key with a different body"),
+    ("emoji", "must be one of", "One of the stage's `REACTIONS`"),
 )
 POSITIVE_CHECKS = [check for check in CHECKS if check is not negative_data_rejection]
 FORM_TOKEN_AGE_SECONDS = 3600  # older than any MIN_FORM_SECONDS, younger than the token's lifetime

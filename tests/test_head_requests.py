@@ -42,6 +42,7 @@ def urls(api: Api, blog: Blog, configure: Any) -> dict[str, str]:
         found[path] = url
     found["/counts"] = f"/counts?posts={slug}"
     found["/search"] = "/search?q=heads"
+    found["/moderation/comments/search"] = "/moderation/comments/search?q=heads"
     found["/i18n/{name}"] = "/i18n/de.json"
     found["/admin/{name}"] = "/admin/admin.js"
     notifications = services().notifications

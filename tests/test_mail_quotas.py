@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from chalice.local import LambdaEventConverter
 
-from chalicelib.blog.notifications import RECIPIENT_CEILING
+from chalicelib.blog.mail_delivery import RECIPIENT_CEILING
 from chalicelib.services import services
 from chalicelib.settings import Settings
 from chalicelib.store import keys

@@ -472,7 +472,7 @@ def test_a_permanent_refusal_is_logged_and_not_retried(blog: Blog, stream: Strea
     slug = blog.post(blog.author("alice"))["slug"]
     boto3.client("ses", region_name="us-east-1").delete_identity(Identity=SENDER)  # SES: MessageRejected
     record = stream.inserted(slug, blog.comment(slug))
-    with caplog.at_level(logging.ERROR, logger="chalicelib.blog.notifications"):
+    with caplog.at_level(logging.ERROR, logger="chalicelib.blog.mail_delivery"):
         stream.deliver(record)  # no exception: retrying cannot help
     assert "MessageRejected" in caplog.text
     assert outbox() == []

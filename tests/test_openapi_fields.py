@@ -29,6 +29,7 @@ from chalicelib.blog import (
     personal_data,
     posts,
     previews,
+    reactions,
     subscriptions,
     votes,
 )
@@ -61,6 +62,8 @@ FIELD_TABLES: dict[str, tuple[FieldTable, str, str]] = {
     "accounts.ROLE_FIELDS": (accounts.ROLE_FIELDS, "/users/{username}/role", "put"),
     "accounts.SETTINGS_FIELDS": (accounts.SETTINGS_FIELDS, "/auth/me", "patch"),
     "votes.VOTE_FIELDS": (votes.VOTE_FIELDS, "/comments/{comment_id}/vote", "post"),
+    "reactions.REACTION_FIELDS": (reactions.REACTION_FIELDS, "/comments/{comment_id}/reactions", "post"),
+    "reactions.REACTION_FIELDS on a post": (reactions.REACTION_FIELDS, "/posts/{slug}/reactions", "post"),
     "moderation.ACTION_FIELDS": (moderation.ACTION_FIELDS, "/comments/{comment_id}/moderate", "post"),
     # A comment preview reads a narrower table: the comment's own body rule (tests/test_previews.py).
     "previews.POST_PREVIEW_FIELDS": (previews.POST_PREVIEW_FIELDS, "/preview", "post"),

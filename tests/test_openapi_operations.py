@@ -296,6 +296,18 @@ def vote(scene: Scene, send: Send) -> None:
     send(comment_id=scene.comment_id, body={"value": -1}, token=scene.blog.user())
 
 
+@step("post", "/comments/{comment_id}/reactions")
+def react_to_comment(scene: Scene, send: Send) -> None:
+    send(comment_id=scene.comment_id, body={"emoji": "\U0001f44d", "active": True}, headers={"X-Voter-Token": "b1"})
+    send(comment_id=scene.comment_id, body={"emoji": "\U0001f44e", "active": True})  # not in the set: 422
+
+
+@step("post", "/posts/{slug}/reactions")
+def react_to_post(scene: Scene, send: Send) -> None:
+    send(slug=scene.slug, body={"emoji": "\u2764\ufe0f", "active": True}, token=scene.blog.user())
+    send(slug=scene.slug, body={"emoji": "\u2764\ufe0f", "active": False}, headers={"X-Voter-Token": "b1"})
+
+
 @step("post", "/preview")
 def preview(scene: Scene, send: Send) -> None:
     send(body={"kind": "comment", "body": "*Hello*"})
@@ -315,6 +327,14 @@ def moderation_queue(scene: Scene, send: Send) -> None:
     assert send(token=scene.admin).json["items"]
     send(query="status=spam", token=scene.admin)
     send(token=scene.author)  # 403
+
+
+@step("get", "/moderation/comments/search")
+def search_comments(scene: Scene, send: Send) -> None:
+    assert send(query="q=anything", token=scene.admin).json["items"] == []
+    send(query="q=%20", token=scene.admin)  # 422
+    assert send(query="q=anything&cursor=forged.cursor", token=scene.admin).status == 400
+    send(query="q=anything", token=scene.author)  # 403
 
 
 @step("post", "/comments/{comment_id}/moderate")

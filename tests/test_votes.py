@@ -8,7 +8,7 @@ import pytest
 from chalice.local import LambdaEventConverter
 
 from chalicelib.services import services
-from chalicelib.settings import DEFAULT_VOTE_RATE_LIMIT, Settings, load_settings
+from chalicelib.settings import Settings, load_settings
 from tests.conftest import Api, Blog, DynamoCalls, Reply
 from tests.settings_steps import Clock
 
@@ -236,7 +236,7 @@ def test_the_vote_limit_rides_in_the_vote_transaction(api: Api, blog: Blog, dyna
 def test_the_default_limit_takes_thirty_votes_from_one_address_in_ten_minutes_not_thirty_one(
         api: Api, blog: Blog, slug: str, configure: Callable[..., Settings], clock: Clock) -> None:
     assert load_settings({}).vote_rate_limit == (30, 600)
-    configure(VOTE_RATE_LIMIT=DEFAULT_VOTE_RATE_LIMIT)
+    configure(VOTE_RATE_LIMIT=Settings.vote_rate_limit.default)
     clock.align(600)
     comments = [blog.comment(slug, body=f"c{n}")["comment"]["id"] for n in range(2)]
 

@@ -48,6 +48,8 @@
     pending: "Awaiting moderation: only you can see this comment until it is approved.",
     like: "Like: {n}",
     dislike: "Dislike: {n}",
+    reactions: "Reactions",
+    react: "{emoji} {n}: react",
     reply: "Reply",
     replyTo: "Reply to {name}",
     replyToComment: "Reply to this comment",
@@ -171,6 +173,7 @@
     };
     t.lang = lang;
     t.locale = locale;
+    t.number = (n) => number.format(n);
     t.date = (iso) => dates.format(new Date(iso));
     // "3 hours ago" for the last four weeks, the date after that.
     t.ago = (iso) => {
@@ -364,8 +367,10 @@
       this.more = h("button", { type: "button", class: "bc-more", hidden: true, text: t("more"),
         onclick: () => this.loadMore() });
       this.compose = h("div", { class: "bc-compose" });
+      this.postBar = h("div", { class: "bc-post-reactions" });
       this.section = h("section", { class: "bc", "aria-labelledby": `${this.id}-count`, lang: t.locale,
-        dir: RTL.includes(t.lang) ? "rtl" : "ltr" }, heading, this.status, this.list, this.more, this.compose);
+        dir: RTL.includes(t.lang) ? "rtl" : "ltr" }, heading, this.postBar, this.status, this.list, this.more,
+      this.compose);
       themed(this.section, this.theme);
       this.root.replaceChildren(this.section);
     }
@@ -406,6 +411,8 @@
         page = pageReply.data;
       }
       this.rules = post.comment_form || null;
+      this.postReactions = post.reactions || {};
+      this.renderPostReactions();
       this.count = post.comment_count;
       this.closed = Boolean(post.comments_closed);
       return page;
@@ -576,6 +583,7 @@
             onclick: (event) => this.vote(comment.id, mine === value ? 0 : value, event.currentTarget) },
           `${total}`));
         }
+        bar.append(this.reactionButtons(comment.id, comment.reactions));
         if (this.form && comment.depth < this.rules.max_reply_depth) {
           bar.append(h("button", { type: "button", "data-action": "reply", text: t("reply"),
             "aria-label": comment.author ? t("replyTo", { name: comment.author.name }) : t("replyToComment"),
@@ -601,6 +609,52 @@
         storage.set(`vote:${id}`, value);
         this.comments.set(id, data);
         this.render(id);
+      } catch (error) {
+        button.removeAttribute("aria-busy");
+        this.say(error.message);
+      }
+    }
+
+    // --- reactions: one button per kind of the stage's set, on the post and on each comment ---
+
+    renderPostReactions() {
+      const focused = this.postBar.contains(document.activeElement) ? document.activeElement.dataset.action : null;
+      this.postBar.replaceChildren(this.reactionButtons(`post:${this.slug}`, this.postReactions));
+      if (focused) this.postBar.querySelector(`[data-action="${focused}"]`)?.focus();
+    }
+
+    /** The kinds as buttons: the emoji and its count shown, and the same first in the accessible name. */
+    reactionButtons(target, counts = {}) {
+      const kinds = this.rules?.reactions || [];
+      if (!kinds.length) return null;
+      const mine = storage.get(`react:${target}`) || [];
+      return h("span", { class: "bc-reactions", role: "group", "aria-label": this.t("reactions") },
+        kinds.map((emoji, i) => {
+          const n = counts[emoji] || 0;
+          return h("button", { type: "button", class: "bc-react", "data-action": `react${i}`,
+            "aria-pressed": mine.includes(emoji) ? "true" : "false", "aria-label": this.t("react", { emoji, n }),
+            onclick: (event) => this.react(target, emoji, !mine.includes(emoji), event.currentTarget) },
+          `${emoji} ${this.t.number(n)}`);
+        }));
+    }
+
+    async react(target, emoji, active, button) {
+      if (button.getAttribute("aria-busy")) return;
+      button.setAttribute("aria-busy", "true");
+      const onPost = target.startsWith("post:");
+      try {
+        const { data } = await this.call("POST", onPost ? this.path("/reactions")
+          : `/comments/${encodeURIComponent(target)}/reactions`,
+        { body: { emoji, active }, headers: { "X-Voter-Token": voterToken() } });
+        const mine = (storage.get(`react:${target}`) || []).filter((kind) => kind !== emoji);
+        storage.set(`react:${target}`, active ? [...mine, emoji] : mine);
+        if (onPost) {
+          this.postReactions = data.reactions;
+          this.renderPostReactions();
+        } else {
+          this.comments.set(target, data);
+          this.render(target);
+        }
       } catch (error) {
         button.removeAttribute("aria-busy");
         this.say(error.message);

@@ -48,6 +48,20 @@ def vote(comment_id: str) -> dict[str, Any]:
                                  header(request, "x-voter-token"))
 
 
+@comments.route("/comments/{comment_id}/reactions", methods=["POST"])
+def react_to_comment(comment_id: str) -> dict[str, Any]:
+    request = comments.current_request
+    return services().reactions.react_to_comment(caller(request), comment_id, json_body(request),
+                                                 source_address(request), header(request, "x-voter-token"))
+
+
+@comments.route("/posts/{slug}/reactions", methods=["POST"])
+def react_to_post(slug: str) -> dict[str, Any]:
+    request = comments.current_request
+    return services().reactions.react_to_post(caller(request), path_slug(slug), json_body(request),
+                                              source_address(request), header(request, "x-voter-token"))
+
+
 @comments.route("/comments/{comment_id}", methods=["GET"], cache="page")
 def read_comment(comment_id: str) -> dict[str, Any]:
     request = comments.current_request

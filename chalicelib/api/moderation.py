@@ -17,6 +17,12 @@ def queue() -> dict[str, Any]:
     return services().moderation.queue(signed_in(request), query(request))
 
 
+@moderation.route("/moderation/comments/search", methods=["GET"])
+def search_comments() -> dict[str, Any]:
+    request = moderation.current_request
+    return services().comment_search.search(signed_in(request), query(request))
+
+
 @moderation.route("/comments/{comment_id}/moderate", methods=["POST"])
 def moderate(comment_id: str) -> dict[str, Any]:
     request = moderation.current_request

@@ -35,8 +35,8 @@ from typing import Any
 
 from chalicelib.blog import clock
 from chalicelib.blog.moderation import Moderation
-from chalicelib.blog.notifications import image
 from chalicelib.blog.status import Status
+from chalicelib.blog.stream_records import image
 from chalicelib.blog.threads import Threads
 from chalicelib.errors import Conflict, NotFound
 from chalicelib.settings import Settings

@@ -487,6 +487,7 @@ class Comments:
             "max_length": MAX_COMMENT_LENGTH,
             "max_reply_depth": self.settings.max_reply_depth,
             "challenge": self.challenge.public(),
+            "reactions": list(self.settings.reactions),  # blog/reactions.py; empty: the widget shows none
         }
 
     def read(self, principal: Principal | None, comment_id: str, edit_token: str | None) -> dict[str, Any]:

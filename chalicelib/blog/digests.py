@@ -29,8 +29,10 @@ from urllib.parse import quote
 
 from chalicelib import mail
 from chalicelib.blog import clock, views
-from chalicelib.blog.notifications import EXCERPT_LENGTH, MARKER_TTL_SECONDS, address_hash, newly_visible
+from chalicelib.blog.mail_delivery import MARKER_TTL_SECONDS
+from chalicelib.blog.notifications import EXCERPT_LENGTH, address_hash
 from chalicelib.blog.status import Status
+from chalicelib.blog.stream_records import newly_visible
 from chalicelib.blog.subscriptions import CONFIRMED, Subscriptions, each_page
 from chalicelib.store import keys
 from chalicelib.store.keys import END

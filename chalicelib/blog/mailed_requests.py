@@ -13,7 +13,8 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from chalicelib import mail
-from chalicelib.blog.notifications import Notifications, image
+from chalicelib.blog.notifications import Notifications
+from chalicelib.blog.stream_records import image
 from chalicelib.store.table import ConditionFailed, Item, Table, delete
 
 if TYPE_CHECKING:

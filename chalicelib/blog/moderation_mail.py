@@ -30,8 +30,9 @@ from urllib.parse import quote
 from chalicelib import mail, signing
 from chalicelib.blog import clock
 from chalicelib.blog.moderation import Moderation
-from chalicelib.blog.notifications import Notifications, mail_sender, newly_held
+from chalicelib.blog.notifications import Notifications, mail_sender
 from chalicelib.blog.status import Status
+from chalicelib.blog.stream_records import newly_held
 from chalicelib.blog.tokens import ADMIN, AUTHOR, Principal, applied_role
 from chalicelib.errors import BadRequest, Conflict, Forbidden
 from chalicelib.mail import SendFailed

@@ -17,22 +17,13 @@ e-mail) from an address not yet confirmed brings its writer one confirmation
 request instead, at most one per address per CONFIRM_LINK_SECONDS (the link's
 lifetime), quoting nothing the commenter wrote. The post's author is written to
 at their account's address without confirmation: an admin made them an author.
-An opt-out wins over a confirmation. Every mail, confirmation requests
-included, counts in a daily window per recipient *and sender* (MAILRATE#,
-NOTIFY_RATE_LIMIT): the sender is whoever made the mail happen (the commenter's
-account, else the network address they wrote from, as a keyed hash), so ten
-anonymous comments from one address spend their own quota, not the genuine
-reader's. A recipient also gets at most RECIPIENT_CEILING times that a day from
-everyone together, against a flood from many addresses. A mail beyond either is
-dropped, not delayed.
+An opt-out wins over a confirmation.
 
-Delivery is at most once per (comment, address): a sent-marker item
-(NOTIFIED#<comment>#<sha256>) is claimed with a conditional Put before sending,
-so a batch the stream delivers again sends nothing twice. A transient SES
-failure lets the claim go and is raised after the batch, so Lambda delivers
-the batch again; a permanent refusal (e.g. MessageRejected) is logged and
-settled, never retried. A claim whose sender died mid-send lapses after
-LEASE_SECONDS, so a later delivery can send it.
+Delivery is at most once per (comment, address), within daily limits per
+recipient and sender (blog/mail_delivery.py, this class's base): the sender is
+whoever made the mail happen (the commenter's account, else the network address
+they wrote from, as a keyed hash), so ten anonymous comments from one address
+spend their own quota, not the genuine reader's.
 """
 
 from __future__ import annotations
@@ -40,23 +31,22 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import quote
-
-from boto3.dynamodb.types import TypeDeserializer
-from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib import mail, signing
 from chalicelib.blog import clock
 from chalicelib.blog.antispam import AntiSpam
+from chalicelib.blog.mail_delivery import DAY_SECONDS, MailDelivery, Sender
 from chalicelib.blog.status import Status
+from chalicelib.blog.stream_records import newly_visible
 from chalicelib.errors import BadRequest, Forbidden
 from chalicelib.patterns import lazy
 from chalicelib.settings import Settings
 from chalicelib.store import keys
 from chalicelib.store.keys import Key
-from chalicelib.store.table import ConditionFailed, Item, Table, TransactionCancelled, Write, delete, put, update
+from chalicelib.store.table import ConditionFailed, Item, Table, put
 from chalicelib.values import Value
 
 if TYPE_CHECKING:
@@ -64,66 +54,22 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-SENDING, SENT, REFUSED, LIMITED = "sending", "sent", "refused", "limited"
 CONFIRM_LINK_SECONDS = 7 * 24 * 3600
 # The marker of a confirmation request takes this in place of a comment id.
 CONFIRMATION = "confirm"
 # "<keyed hash of the address, 32 hex>.<expiry, epoch seconds>.<HMAC, 16 bytes, base64url>".
 _CONFIRM_TOKEN = lazy(r"^([0-9a-f]{32})\.([0-9]{1,12})\.([A-Za-z0-9_-]{22})$")
 _CONFIRM = "confirm"
-DAY_SECONDS = 24 * 3600
-RECIPIENT_CEILING = 10  # times NOTIFY_RATE_LIMIT: one address's mail a day from all senders together
-LEASE_SECONDS = 120  # longer than one send may take (bounded timeouts and retries in mail.py)
-MARKER_TTL_SECONDS = 7 * 24 * 3600  # far beyond the stream's 24-hour retention
 EXCERPT_LENGTH = 1500
 # "<sha256 of the address, hex>.<HMAC over "unsubscribe|<sha256>", 16 bytes, base64url>":
 # the shape is checked before anything else.
 _TOKEN = lazy(r"^([0-9a-f]{64})\.([A-Za-z0-9_-]{22})$")
 _UNSUBSCRIBE = "unsubscribe"
 _SIGNATURE_BYTES = 16
-_deserializer = TypeDeserializer()
-
-Sender = Callable[["EmailMessage"], str]
 
 
 def address_hash(address: str) -> str:
     return hashlib.sha256(address.strip().lower().encode()).hexdigest()
-
-
-def image(raw: Mapping[str, Any] | None) -> Item | None:
-    """A stream image (DynamoDB JSON) as plain values."""
-    return {k: _deserializer.deserialize(v) for k, v in raw.items()} if raw else None
-
-
-def _is_public_comment(item: Item | None) -> bool:
-    return (item is not None and str(item.get("SK", "")).startswith(keys.COMMENT_PREFIX)
-            and item.get("status") == Status.APPROVED)
-
-
-def newly_visible(record: Mapping[str, Any]) -> Item | None:
-    """The comment a stream record makes visible to readers, or None."""
-    change = record.get("dynamodb") or {}
-    sort_key = (change.get("Keys") or {}).get("SK", {}).get("S", "")
-    if not sort_key.startswith(keys.COMMENT_PREFIX):
-        return None  # not a public comment's key: nothing to deserialise
-    new = image(change.get("NewImage"))
-    if not _is_public_comment(new) or _is_public_comment(image(change.get("OldImage"))):
-        return None
-    if new is not None and new.get("imported_from"):
-        return None  # brought in by the importer (importer/): old news, nobody is told
-    return new
-
-
-def newly_held(record: Mapping[str, Any]) -> Item | None:
-    """The comment a stream record puts in the moderation queue (a pending HELD# item inserted), or None."""
-    change = record.get("dynamodb") or {}
-    sort_key = (change.get("Keys") or {}).get("SK", {}).get("S", "")
-    if not sort_key.startswith(keys.HELD_PREFIX) or record.get("eventName") != "INSERT":
-        return None
-    held = image(change.get("NewImage"))
-    if held is None or held.get("status") != Status.PENDING or held.get("imported_from"):
-        return None
-    return held
 
 
 # Plain classes, not dataclasses: creating a dataclass costs about a millisecond at every cold start.
@@ -177,7 +123,7 @@ def _k(item: Key | Item) -> tuple[str, str]:
     return str(item["PK"]), str(item["SK"])
 
 
-class Notifications:
+class Notifications(MailDelivery):
     def __init__(self, table: Table, settings: Settings, antispam: AntiSpam, send: Sender = mail.send) -> None:
         self.table = table
         self.settings = settings
@@ -288,86 +234,6 @@ class Notifications:
                                         address_hash(notice.address))
         return self.deliver(marker, notice.address, lambda: self.message(comment, notice), comment["id"],
                             mail_sender(comment))
-
-    def deliver(self, marker: Key, address: str, build: Callable[[], EmailMessage], about: str, sender: str) -> int:
-        """Send the message ``build`` makes to ``address`` at most once (``marker``), within the daily limits
-        of its recipient and ``sender`` (within_daily_limit).
-
-        Returns 1 when it went. Raises SendFailed (transient) after letting the claim go.
-        """
-        if not self._claim(marker):
-            return 0  # sent (or refused) by an earlier delivery of this record
-        if not self.within_daily_limit(address, sender):
-            logger.warning("mail about %s dropped: its address had its mails today from its sender (%d) "
-                           "or from everyone (%d)", about, self.settings.notify_rate_limit,
-                           self.settings.notify_rate_limit * RECIPIENT_CEILING)
-            self._settle(marker, LIMITED, "")
-            return 0
-        try:
-            message_id = self.send(build())
-        except mail.SendFailed as failure:
-            if failure.permanent:
-                logger.error("mail about %s refused, not retried: %s", about, failure)
-                self._settle(marker, REFUSED, "")
-                return 0
-            logger.warning("mail about %s failed, the batch will be retried: %s", about, failure)
-            self._release(marker)
-            raise
-        self._settle(marker, SENT, message_id)
-        return 1
-
-    def within_daily_limit(self, address: str, sender: str) -> bool:
-        """Count one mail from ``sender`` to ``address`` today, in one transaction with the address's window for
-        every sender; False (nothing counted) once NOTIFY_RATE_LIMIT from that sender, or RECIPIENT_CEILING
-        times it from all, are counted."""
-        now = clock.epoch()
-        day = now // DAY_SECONDS
-        recipient = self.antispam.email_hash(address)
-        sender_hash = hashlib.sha256(sender.encode()).hexdigest()[:32]
-        limit = self.settings.notify_rate_limit
-
-        def count(key: Key, allowed: int) -> Write:
-            return update(key, "ADD #n :one SET #ttl = :ttl", "attribute_not_exists(#n) OR #n < :allowed",
-                          {"#n": "count", "#ttl": "ttl"}, one=1, ttl=(day + 1) * DAY_SECONDS + 3600, allowed=allowed)
-
-        try:
-            self.table.transact([count(keys.sender_mail_window(recipient, sender_hash, day), limit),
-                                 count(keys.mail_window(recipient, day), limit * RECIPIENT_CEILING)])
-        except (ConditionFailed, TransactionCancelled):
-            return False
-        return True
-
-    def _claim(self, marker: Key) -> bool:
-        now = clock.epoch()
-        try:
-            self.table.write(put(
-                {**marker, "state": SENDING, "lease_until": now + LEASE_SECONDS, "ttl": now + MARKER_TTL_SECONDS},
-                "attribute_not_exists(PK) OR (#state = :sending AND lease_until < :now)", {"#state": "state"},
-                sending=SENDING, now=now,
-            ))
-            return True
-        except ConditionFailed:
-            pass
-        existing = self.table.get(marker)
-        if existing is None or existing.get("state") == SENDING:
-            # Another delivery holds it right now (or just let it go): let the stream try again later.
-            raise mail.SendFailed("another delivery of this record is sending the same message", permanent=False)
-        return False
-
-    def _settle(self, marker: Key, state: str, message_id: str) -> None:
-        try:
-            self.table.write(update(marker, "SET #state = :state, message_id = :id REMOVE lease_until",
-                                    None, {"#state": "state"}, state=state, id=message_id))
-        except (BotoCoreError, ClientError) as error:
-            # The message went (or was refused): failing the batch now would only risk a
-            # duplicate once the lease lapses. The claim keeps it from being resent meanwhile.
-            logger.error("could not record notification %s as %s: %s", marker["PK"], state, error)
-
-    def _release(self, marker: Key) -> None:
-        try:
-            self.table.write(delete(marker, "#state = :sending", {"#state": "state"}, sending=SENDING))
-        except (ConditionFailed, BotoCoreError, ClientError) as error:
-            logger.warning("could not release notification %s (its lease will lapse): %s", marker["PK"], error)
 
     def message(self, comment: Item, notice: Notice) -> EmailMessage:
         # Imported here: only the stream handler writes mail, so API cold starts skip it.

@@ -1,14 +1,11 @@
 """A person's own data: export it as JSON, or delete it (an account, or an anonymous commenter's comments).
 
 Finding someone's comments needs no Scan: each comment is entered in its
-commenter's index (COMMENTER#<identity> / COMMENT#<created>#<ulid>, written in
-the comment's own transaction, see threads.commenter_entry), the identity being
-"user:<name>" for an account and "email:<keyed hash>" for an anonymous
-commenter who gave an e-mail.
+commenter's index, read (and emptied) by blog/commenter_comments.py.
 
 Exports come in pages (up to 100 items each, well within Lambda's 6 MB
-response): the account first, then its comments, favorites, follows and votes
-(a signed-in voter's votes carry a VOTER# index entry), each list continued by
+response): the account first, then its comments, favorites, follows, votes and
+reactions (a signed-in voter's votes and reactions carry an index entry), each list continued by
 an opaque cursor. Concatenating the lists of every page gives
 the whole export.
 
@@ -38,6 +35,9 @@ from chalicelib import mail, signing
 from chalicelib.blog import clock, mailed_requests, rekeying
 from chalicelib.blog.accounts import Accounts, user_view
 from chalicelib.blog.antispam import AntiSpam, rate_window
+from chalicelib.blog.commenter_comments import ANONYMOUS as ANONYMOUS
+from chalicelib.blog.commenter_comments import TOMBSTONE as TOMBSTONE
+from chalicelib.blog.commenter_comments import CommenterComments
 from chalicelib.blog.ids import new_ulid
 from chalicelib.blog.notifications import Notifications
 from chalicelib.blog.social import Social
@@ -56,16 +56,16 @@ from chalicelib.store.table import ConditionFailed, Item, Table, TransactionCanc
 if TYPE_CHECKING:
     from email.message import EmailMessage
 
+    from chalicelib.blog.reactions import Reactions
 
-TOMBSTONE, ANONYMOUS = "tombstone", "anonymous"
+
 EXPORT, DELETE = "export", "delete"
-ANONYMOUS_NAME = "Anonymous"
 # Pages of an export per account (or address) per hour; requests and deletions per hour.
 EXPORT_RATE_LIMIT = (120, 3600)
 REQUEST_RATE_LIMIT = (10, 3600)
 LINK_SECONDS = 24 * 3600
 REQUEST_TTL_SECONDS = 3600
-_SECTIONS = ("comments", "favorites", "follows", "votes", "subscriptions")
+_SECTIONS = ("comments", "favorites", "follows", "votes", "reactions", "subscriptions")
 _CHOICE = Field(Choice((TOMBSTONE, ANONYMOUS)), required=True)
 DELETE_FIELDS = {
     "comments": _CHOICE,
@@ -79,7 +79,6 @@ REQUEST_FIELDS = {
 _LINK = lazy(r"^([0-9a-f]{32})\.([ed])\.([0-9A-Z]{26})\.([0-9]{1,12})\.([A-Za-z0-9_-]{22})$")
 _LINK_PURPOSE = "data"
 _SIGNATURE_BYTES = 16
-_BATCH = 50  # index entries per page of work: 100 keys (COMMENT# and HELD#) in one BatchGetItem
 
 
 def _k(item: Key | Item) -> tuple[str, str]:
@@ -101,24 +100,6 @@ def _each_once(first_page: Callable[[], list[Item]]) -> Iterator[Item]:
 
 def _slug_of(vote: Item) -> str:
     return str(vote["PK"]).removeprefix(keys.post_partition(""))
-
-
-def _comment_export(item: Item) -> dict[str, Any]:
-    """A comment as its writer gets it back: allow-listed, every status, no e-mail or keys."""
-    return {
-        "id": item["id"],
-        "post_slug": item["post_slug"],
-        "parent_id": item.get("parent_id"),
-        "status": item["status"],
-        "body": item.get("body"),
-        "author_name": item.get("author_name"),
-        "author_website": item.get("author_website"),
-        "created_at": item["created_at"],
-        "edited_at": item.get("edited_at"),
-        "likes": int(item.get("likes", 0)),
-        "dislikes": int(item.get("dislikes", 0)),
-        "reply_count": int(item.get("reply_count", 0)),
-    }
 
 
 class Link:
@@ -147,6 +128,7 @@ class PersonalData:
         self.accounts = accounts
         self.notifications = notifications
         self.link_key = signing.derive_key(settings.mail_link_key, "data-request-links")
+        self.commenter_comments = CommenterComments(table, threads, antispam)
 
     # -- limits ----------------------------------------------------------------------
 
@@ -193,10 +175,12 @@ class PersonalData:
     def _section(self, section: str, identity: str, username: str, limit: int,
                  start: dict[str, str] | None) -> tuple[list[dict[str, Any]], dict[str, str] | None]:
         if section == "comments":
-            return self._comments_page(identity, limit, start)
+            return self.commenter_comments.page(identity, limit, start)
         if section == "favorites":
             page = self.table.query(keys.favorites_partition(username), index="GSI1", limit=limit, start_key=start)
             return [{"slug": i["slug"], "favorited_at": i.get("favorited_at")} for i in page.items], page.last_key
+        if section == "reactions":
+            return self._reactions().of_reactor(identity, limit, start)
         if section == "votes":
             page = self.table.query(keys.voter_partition(identity), index="GSI2", limit=limit, start_key=start)
             return [{"comment_id": i["GSI2SK"], "post": _slug_of(i), "value": int(i["value"]), "at": i.get("at")}
@@ -204,28 +188,6 @@ class PersonalData:
         page = self.table.query(keys.user_partition(username), sort_from=keys.FOLLOWS_PREFIX,
                                 sort_to=keys.FOLLOWS_PREFIX + END, limit=limit, start_key=start)
         return [{"username": i["username"], "since": i.get("since")} for i in page.items], page.last_key
-
-    def _comments_page(self, identity: str, limit: int,
-                       start: dict[str, str] | None) -> tuple[list[dict[str, Any]], dict[str, str] | None]:
-        """Up to ``limit`` (at most 100) comments: one Query of the index, one BatchGetItem per 50 entries."""
-        page = self._entries(identity, limit, start)
-        found: list[dict[str, Any]] = []
-        for chunk in range(0, len(page.items), _BATCH):
-            found += [_comment_export(c) for c in self._comments(page.items[chunk:chunk + _BATCH])]
-        return found, page.last_key
-
-    def _entries(self, identity: str, limit: int, start: dict[str, str] | None = None) -> Any:
-        return self.table.query(keys.commenter_partition(identity), sort_from=keys.COMMENT_PREFIX,
-                                sort_to=keys.COMMENT_PREFIX + END, limit=limit, start_key=start)
-
-    def _comments(self, entries: list[Item]) -> list[Item]:
-        """The comments index entries name, public or held, in the entries' order; gone ones are left out."""
-        wanted: list[Key] = []
-        for entry in entries:
-            wanted += [keys.comment(entry["post_slug"], entry["comment_id"]),
-                       keys.held_comment(entry["post_slug"], entry["comment_id"])]
-        found = {str(i["id"]): i for i in self.table.batch_get(wanted)}
-        return [found[e["comment_id"]] for e in entries if e["comment_id"] in found]
 
     # -- deleting an account -------------------------------------------------------
 
@@ -248,10 +210,11 @@ class PersonalData:
                                 "token_version = :v" if version else
                                 "attribute_exists(PK) AND (attribute_not_exists(token_version) OR token_version = :v)",
                                 refusal=Unauthenticated(REVOKED), now=clock.now_iso(), one=1, v=version))
-        self._forget_comments("user:" + username.casefold(), fields["comments"], {"author_user": username})
+        self.commenter_comments.forget("user:" + username.casefold(), fields["comments"], {"author_user": username})
         self._forget_favorites(username)
         self._forget_follows(username)
         self._forget_votes("user:" + username.casefold())
+        self._reactions().forget("user:" + username.casefold())
         self.subscriptions.forget(self.antispam.email_hashes(str(account["email"])))
         try:
             self.table.transact([
@@ -265,54 +228,6 @@ class PersonalData:
             ])
         except TransactionCancelled as contended:
             raise Conflict("the account changed while it was being deleted; sign in and try again") from contended
-
-    def _forget_comments(self, identity: str, choice: str, owner: dict[str, str]) -> int:
-        """Tombstone (or anonymise) every comment in ``identity``'s index, then the index entries; returns how many.
-
-        ``owner``: the attribute that makes a comment theirs (author_user, or the e-mail's
-        keyed hash checked here), so an entry can never touch someone else's comment.
-        """
-        done = 0
-        while True:
-            page = self._entries(identity, _BATCH)
-            if not page.items:
-                return done
-            for comment in self._comments(page.items):
-                if not self._owned(comment, owner):
-                    continue
-                if choice == TOMBSTONE:
-                    with contextlib.suppress(NotFound):  # gone meanwhile
-                        self.threads.delete(str(comment["id"]))
-                else:
-                    self._anonymise(comment, owner)
-                done += 1
-            self.table.batch_delete([{"PK": e["PK"], "SK": e["SK"]} for e in page.items])
-
-    def _owned(self, comment: Item, owner: dict[str, str]) -> bool:
-        if "author_user" in owner:
-            return str(comment.get("author_user") or "").casefold() == owner["author_user"].casefold()
-        email = comment.get("author_email")
-        return bool(email) and not comment.get("author_user") and self.antispam.email_hash(
-            str(email)) == owner["email_hash"]
-
-    def _anonymise(self, comment: Item, owner: dict[str, str]) -> None:
-        """Keep the text; take the name, account, e-mail and website off (no count changes)."""
-        key = {"PK": comment["PK"], "SK": comment["SK"]}
-        condition, values = (("author_user = :who", {"who": comment["author_user"]}) if "author_user" in owner
-                             else ("author_email = :who", {"who": comment["author_email"]}))
-        try:
-            self.table.write(update(key, "SET author_name = :name, notify_replies = :no "
-                                         "REMOVE author_user, author_email, author_website, sender",
-                                    condition, name=ANONYMOUS_NAME, no=False, **values))
-        except ConditionFailed:
-            # Moved (held <-> public) or deleted meanwhile: anonymise it where it is now, once.
-            moved = self.threads.locate(str(comment["id"])) if comment.get("id") else None
-            if moved is not None and self._owned(moved, owner):
-                with contextlib.suppress(ConditionFailed):
-                    self.table.write(update({"PK": moved["PK"], "SK": moved["SK"]},
-                                            "SET author_name = :name, notify_replies = :no "
-                                            "REMOVE author_user, author_email, author_website, sender",
-                                            condition, name=ANONYMOUS_NAME, no=False, **values))
 
     def _forget_favorites(self, username: str) -> None:
         """Each favorite with the post's count and the user's total, in one transaction each.
@@ -331,6 +246,10 @@ class PersonalData:
         for vote in _each_once(lambda: self.table.query(keys.voter_partition(voter), index="GSI2", limit=25).items):
             with contextlib.suppress(Conflict):  # kept changing: it is passed over, as a favorite is
                 self.votes.withdraw(voter, _slug_of(vote), str(vote["GSI2SK"]))
+
+    def _reactions(self) -> Reactions:
+        from chalicelib.blog.reactions import Reactions
+        return Reactions(self.table, self.threads, self.antispam, self.settings.reactions)
 
     def _forget_follows(self, username: str) -> None:
         while True:
@@ -363,7 +282,8 @@ class PersonalData:
         address = str(request["email"])
         rekeying.carry_over_email(self.table, self.antispam, address)  # after a HASH_KEY rotation: found again
         digest = self.antispam.email_hash(address)
-        if not self._entries("email:" + digest, 1).items and not self.subscriptions.of_address([digest], limit=1):
+        if (not self.commenter_comments.entries("email:" + digest, 1).items
+                and not self.subscriptions.of_address([digest], limit=1)):
             return 0  # nothing of theirs here: nothing to send (the requester heard the same either way)
         return mailed_requests.send_within_limit(
             self.notifications, address, "data-requests", "personal-data link",
@@ -422,7 +342,7 @@ class PersonalData:
             limit = page_limit(query.get("limit"))
             scope = f"export|email|{link.email_hash}"
             start = cursors.decode(query.get("cursor"), scope, self.cursor_key)
-            items, last = self._comments_page(identity, limit, start)
+            items, last = self.commenter_comments.page(identity, limit, start)
             # Thread subscriptions (a handful per address) come whole, with the first page.
             return {"action": EXPORT, "comments": items,
                     "subscriptions": [] if start else self.subscriptions.of_address([link.email_hash]),
@@ -434,7 +354,7 @@ class PersonalData:
                                  refusal=Forbidden("this link was used already; ask for a new one")))
         except ConditionFailed:
             raise Forbidden("this link was used already; ask for a new one") from None
-        count = self._forget_comments(identity, choice, {"email_hash": link.email_hash})
+        count = self.commenter_comments.forget(identity, choice, {"email_hash": link.email_hash})
         self.table.batch_delete([keys.commenter_approved(identity), keys.email_confirmed(link.email_hash)])
         self.subscriptions.forget([link.email_hash])
         return {"action": DELETE, "comments": choice, "count": count}

@@ -107,14 +107,18 @@ class Posts:
             raise Invalid.field("embed", "can only be 'comments'")
         # Checked with or without embed (as documented): a bad page size is refused wherever it is sent.
         limit = page_limit(query.get("comments_limit"), name="comments_limit", maximum=MAX_THREAD_PAGE_SIZE)
-        if query.get("embed") != "comments":
-            item = self._visible(self._load(slug), principal, now)
-            return views.post_view(item, now, self.close_after_days), _etag(item)
         # One Query: the post item sorts first in its partition, its summary item (counts) next, its comments after.
+        embed = query.get("embed") == "comments"
         page = self.table.query(keys.post_partition(slug), sort_from=keys.POST_SK,
-                                sort_to=keys.COMMENT_PREFIX + END, limit=limit + 2)
+                                sort_to=keys.COMMENT_PREFIX + END if embed else keys.POST_SUMMARY_SK,
+                                limit=limit + 2 if embed else 2)
         item = self._visible(with_counts(page.items), principal, now)
         view = views.post_view(item, now, self.close_after_days)
+        # Reaction counts (blog/reactions.py) are on the summary item, read here, never copied onto the post.
+        summary = page.items[1] if len(page.items) > 1 and page.items[1]["SK"] == keys.POST_SUMMARY_SK else {}
+        view["reactions"] = views.reaction_counts(summary)
+        if not embed:
+            return view, _etag(item)
         if views.is_public(item, now):
             view["comments"] = [views.comment_view(c) for c in page.items
                                 if str(c["SK"]).startswith(keys.COMMENT_PREFIX)]

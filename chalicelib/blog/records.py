@@ -76,7 +76,8 @@ POST_FIELDS: Final = frozenset({
 COMMENT_FIELDS: Final = frozenset({
     "id", "post_slug", "parent_id", "depth", "body", "html", "author_name", "author_user", "author_email",
     "author_website", "notify_replies", "status", "created_at", "edited_at", "likes", "dislikes",
-    "reply_count", "held_because", "spam_by", "sender", "imported_likes", "imported_dislikes", *_PROVENANCE})
+    "reply_count", "held_because", "spam_by", "sender", "imported_likes", "imported_dislikes", "reactions",
+    *_PROVENANCE})
 ACCOUNT_FIELDS: Final = frozenset({
     "account_id", "username", "email", "role", "password_hash", "created_at", "bio", "image", "mail_held_comments",
     "token_version", "kept_session", "kept_at", "deleting", *_PROVENANCE})
@@ -240,6 +241,8 @@ def comment_item(fields: Mapping[str, Any]) -> dict[str, Any]:
     for name in ("imported_likes", "imported_dislikes"):
         if name in item:
             item[name] = whole(item, name)
+    if "reactions" in item:
+        item["reactions"] = reaction_counts(item["reactions"])
     item.setdefault("parent_id", None)
     if status == Status.DELETED:
         for gone in (*_TOMBSTONE_GONE, "held_because", "spam_by"):
@@ -297,6 +300,22 @@ def vote(slug: str, comment_id: str, voter: str, value: int, at: str) -> dict[st
         raise _refuse("value", "must be 1 or -1")
     index = keys.voter_index_keys(voter, comment_id) if voter.startswith("user:") else {}
     return {**keys.vote(slug, comment_id, voter), **index, "value": value, "at": stored_date(at, "at")}
+
+
+def reaction_counts(counts: Any) -> dict[str, int]:
+    """A comment's (or post's) reaction counts as stored: a map of short emoji strings to whole numbers."""
+    if not isinstance(counts, Mapping) or len(counts) > 50 or not all(
+            isinstance(emoji, str) and 0 < len(emoji) <= 16 for emoji in counts):
+        raise _refuse("reactions", "must map at most 50 emoji to counts")
+    return {emoji: whole(counts, emoji) for emoji in counts}
+
+
+def reaction(slug: str, target: str, reactor: str, emoji: str, at: str) -> dict[str, Any]:
+    """One reader's reaction on a post (target "post") or a comment (its id); a signed-in reader's
+    ("user:<name>") is in their reactions' index, for their own data."""
+    index = keys.reactor_index_keys(reactor, slug, target, emoji) if reactor.startswith("user:") else {}
+    return {**keys.reaction(slug, target, reactor, emoji), **index, "post_slug": slug, "target": target,
+            "emoji": emoji, "at": stored_date(at, "at")}
 
 
 def favorite(slug: str, username: str, favorited_at: str) -> dict[str, Any]:

@@ -163,7 +163,7 @@ class Search:
 
     def handle(self, records: Iterable[Mapping[str, Any]]) -> int:
         """Index the posts a batch of stream records changed; returns how many. Never raises."""
-        from chalicelib.blog.notifications import image
+        from chalicelib.blog.stream_records import image
 
         done = 0
         for record in records:

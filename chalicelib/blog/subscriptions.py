@@ -23,7 +23,8 @@ from typing import TYPE_CHECKING, Any, Final
 from chalicelib import mail, signing
 from chalicelib.blog import clock, records, views
 from chalicelib.blog.antispam import AntiSpam
-from chalicelib.blog.notifications import Notifications, image
+from chalicelib.blog.notifications import Notifications
+from chalicelib.blog.stream_records import image
 from chalicelib.blog.tokens import Principal
 from chalicelib.blog.validation import Email, Field, read_fields
 from chalicelib.errors import BadRequest, Forbidden, NotFound

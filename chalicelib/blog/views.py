@@ -48,6 +48,11 @@ def closed_by_age(item: Item, now: str, close_after_days: int) -> bool:
     return bool(close_after_days and published and published < clock.days_before(now, close_after_days))
 
 
+def reaction_counts(item: Item) -> dict[str, int]:
+    """A post's or comment's reaction counts (blog/reactions.py): the kinds with at least one reaction."""
+    return {str(emoji): int(n) for emoji, n in (item.get("reactions") or {}).items() if int(n) > 0}
+
+
 def post_view(item: Item, now: str, close_after_days: int = 0) -> dict[str, Any]:
     # comments_closed says whether a comment would be taken now, whichever rule closed it.
     closed = bool(item.get("comments_closed", False)) or closed_by_age(item, now, close_after_days)
@@ -99,6 +104,7 @@ def comment_view(item: Item, with_body: bool = False) -> dict[str, Any]:
         "likes": int(item.get("likes", 0)),
         "dislikes": int(item.get("dislikes", 0)),
         "reply_count": int(item.get("reply_count", 0)),
+        "reactions": {} if deleted else reaction_counts(item),
     }
     if with_body:
         view["body"] = "" if deleted else item["body"]

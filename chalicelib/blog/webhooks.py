@@ -39,8 +39,8 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from chalicelib.blog import clock, views
-from chalicelib.blog.notifications import image, newly_held, newly_visible
 from chalicelib.blog.status import Status
+from chalicelib.blog.stream_records import image, newly_held, newly_visible
 from chalicelib.settings import Webhook
 from chalicelib.store import keys
 from chalicelib.store.table import ConditionFailed, Table, put

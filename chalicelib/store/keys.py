@@ -15,6 +15,9 @@ Layout (PK / SK):
   POST#<slug>        COMMENT#<ulid>           a public comment (or its tombstone)
   POST#<slug>        HELD#<ulid>              a comment held for moderation, or spam
   POST#<slug>        VOTE#<ulid>#<voter>      one voter's vote on a comment (+1 or -1)
+  POST#<slug>        REACT#<target>#<reactor>#<emoji>  one reader's reaction (blog/reactions.py) on the
+                                              post (target "post") or a comment (its ulid); the
+                                              counts are a map on the summary or comment item
   COMMENTREF#<ulid>  #REF                     comment id -> its post, for /comments/{id}
   USER#<username>    #USER                    an account
   EMAIL#<email>      #EMAIL                   keeps e-mail addresses unique
@@ -77,6 +80,9 @@ Layout (PK / SK):
                                               of the partition, after the post, its summary and comments
   TERM#<term>        <999-score>#<slug>       one posting: a visible post holds the term (best first),
                                               with its published_at (blog/search.py, kept from the stream)
+  CTERM#<term>       <created_at>#<ulid>#<C|H>  a comment (public C, or held H) holds the term, with its
+                                              post and status: the console's comment search (newest
+                                              first; blog/comment_search.py, kept from the stream)
 
 Sparse indexes:
   GSI1  POSTS / <published_at>#<slug>                 (on summary items) published and scheduled posts
@@ -95,6 +101,8 @@ Sparse indexes:
   GSI2  AUDITPOST#<slug> / <at>#<ulid>                (on audit entries) one post's moderation trail
   GSI2  VOTER#user:<name> / <comment ulid>            (on a signed-in voter's votes) an account's votes,
                                                       for its own data and its deletion
+  GSI2  REACTOR#user:<name> / <slug>#<target>#<emoji> (on a signed-in reader's reactions) an account's
+                                                      reactions, for its own data and its deletion
   GSI2  ADMINS / <username, casefolded>               (on accounts whose stored role is admin) admins
                                                       made by deploy.admin, for held-comment mail; a role
                                                       change removes it (make migrate adds older ones)
@@ -114,6 +122,7 @@ POST_SUMMARY_SK: Final = "#SUMMARY"
 COMMENT_PREFIX: Final = "COMMENT#"
 HELD_PREFIX: Final = "HELD#"
 VOTE_PREFIX: Final = "VOTE#"
+REACTION_PREFIX: Final = "REACT#"
 USER_SK: Final = "#USER"
 FAVORITES_SK: Final = "#FAVORITES"
 REF_SK: Final = "#REF"
@@ -337,6 +346,20 @@ def voter_index_keys(voter: str, comment_id: str) -> Key:
     return {"GSI2PK": voter_partition(voter), "GSI2SK": comment_id}
 
 
+def reaction(slug: str, target: str, reactor: str, emoji: str) -> Key:
+    """One reader's reaction of one kind on a post ("post") or a comment (its ulid); outside the page's Query range."""
+    return {"PK": post_partition(slug), "SK": f"{REACTION_PREFIX}{target}#{reactor}#{emoji}"}
+
+
+def reactor_partition(reactor: str) -> str:
+    return f"REACTOR#{reactor}"
+
+
+def reactor_index_keys(reactor: str, slug: str, target: str, emoji: str) -> Key:
+    """GSI2 keys of an account's reaction ("user:<name>" reactors only): its reactions, without a Scan."""
+    return {"GSI2PK": reactor_partition(reactor), "GSI2SK": f"{slug}#{target}#{emoji}"}
+
+
 def scores_partition(slug: str) -> str:
     return f"SCORES#{slug}"
 
@@ -521,3 +544,16 @@ def term_partition(term: str) -> str:
 def posting(term: str, score: int, slug: str) -> Key:
     """Scores run 0..999; the sort key holds 999 - score so a Query reads the best postings first."""
     return {"PK": term_partition(term), "SK": f"{999 - score:03d}#{slug}"}
+
+
+COMMENT_TERM_PREFIX: Final = "CTERM#"
+
+
+def comment_term_partition(term: str) -> str:
+    return f"{COMMENT_TERM_PREFIX}{term}"
+
+
+def comment_posting(term: str, created_at: str, comment_id: str, held: bool) -> Key:
+    """One per term, comment and item (a held one and its approved copy are two): a stream record of one
+    never removes the other's, whatever order a batch delivers them in."""
+    return {"PK": comment_term_partition(term), "SK": f"{created_at}#{comment_id}#{'H' if held else 'C'}"}

@@ -16,7 +16,7 @@ import pytest
 from chalicelib.store import keys
 from chalicelib.store.client import dynamodb_client
 from chalicelib.store.table import Table
-from deploy import admin
+from deploy import admin, stage_config
 from deploy.admin import AdminError, ensure_admin
 from devtools.moto_server import MotoServer
 from infra.table import create_table
@@ -179,7 +179,7 @@ def local_stack_table(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterat
 
         client = boto3.client("dynamodb", endpoint_url=server.url, region_name="us-east-1",
                               aws_access_key_id="local", aws_secret_access_key="local")
-        table_name = admin.stage_settings("local").table_name
+        table_name = stage_config.stage_settings("local").table_name
         create_table(client, table_name)
         yield Table(client, table_name)
     finally:

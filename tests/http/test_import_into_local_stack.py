@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from devtools.local_stack import stack_file
+from deploy.local_stack_file import stack_file
 from tests.http.conftest import PROJECT, start_stack, walk
 from tests.importer.steps import WORDPRESS_SAMPLE
 

@@ -16,7 +16,7 @@ from chalicelib.blog import records
 from chalicelib.blog.post_upkeep import PostUpkeep
 from chalicelib.store import keys
 from chalicelib.store.table import Table
-from devtools.local_stack import stack_file
+from deploy.local_stack_file import stack_file
 from devtools.snapshot import write_private
 from importer.cli import main as import_main
 from importer.export import main as export_main

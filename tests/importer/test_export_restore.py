@@ -26,6 +26,7 @@ from chalicelib.settings import Settings
 from chalicelib.store import keys
 from chalicelib.store.client import dynamodb_client
 from chalicelib.store.table import Table
+from deploy.migrate import index_comment_search
 from importer.backup import FORMAT, NO_PASSWORD
 from importer.export import export_table, write_export
 from importer.model import ImportError_
@@ -108,13 +109,21 @@ class Scene:
         for token, value in ((self.carol, 1), (self.dave, 1), (self.bob, -1)):
             assert api.post(f"/comments/{top['id']}/vote", {"value": value}, token=token).status == 200
         assert api.post(f"/comments/{reply['id']}/vote", {"value": -1}, token=self.dave).status == 200
+        # Reactions on the post and a comment, from an account and from a browser's voter token.
+        reactors: list[tuple[str, str | None, dict[str, str]]] = [
+            (f"/posts/{first}", self.carol, {}), (f"/comments/{top['id']}", None, {"X-Voter-Token": "b1"}),
+            (f"/comments/{top['id']}", self.dave, {})]
+        for path, reactor, headers in reactors:
+            assert api.post(f"{path}/reactions", {"emoji": "\u2764\ufe0f", "active": True}, token=reactor,
+                            headers=headers).status == 200
         for token in (self.carol, self.dave):
             assert api.post(f"/api/articles/{first}/favorite", token=token).status == 200
         assert api.post(f"/api/articles/{third}/favorite", token=self.carol).status == 200
         assert api.post("/api/profiles/alice/follow", token=self.carol).status == 200
         assert api.post("/api/profiles/bob/follow", token=self.carol).status == 200
-        for slug in self.slugs:  # what the table's stream does on a stage: each post in the search index
+        for slug in self.slugs:  # what the table's stream does on a stage: each post in the search index,
             services_module.services().search.reindex(slug, _table().get(keys.post(slug)))
+        index_comment_search(_table())  # and each comment in the moderators' comment search
 
     def reads(self) -> list[Read]:
         """Every public and admin GET worth comparing; lists at limit=2 so cursors are followed."""
@@ -213,7 +222,7 @@ def test_every_kind_of_record_is_in_the_file_and_the_table_comes_back_whole(scen
     report = restore(exported, _table(), trust_accounts=True)
 
     kinds = {json.loads(line).get("kind") for line in exported.read_text(encoding="utf-8").splitlines()[1:-1]}
-    assert {"post", "comment", "vote", "favorite", "account", "follow", "audit"} <= kinds
+    assert {"post", "comment", "vote", "reaction", "favorite", "account", "follow", "audit"} <= kinds
     assert report.written["comment (deleted)"] == 1 and report.written["comment (spam)"] == 1
     assert report.written["comment (pending)"] == 1
     # Every item as it was (restored comments are marked, so no notification goes out for them),

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from chalicelib.blog.notifications import newly_visible
+from chalicelib.blog.stream_records import newly_visible
 from chalicelib.store import keys
 from chalicelib.store.client import dynamodb_client
 from chalicelib.store.table import Table, serialize

@@ -16,7 +16,7 @@ import pytest
 
 from chalicelib.blog import records
 from chalicelib.store.table import Table, put
-from devtools.local_stack import stack_file
+from deploy.local_stack_file import stack_file
 from devtools.moto_server import MotoServer
 from devtools.snapshot import write_private
 from importer.cli import main

@@ -98,7 +98,13 @@ def test_trusted_accounts_keep_their_role_and_password(api: Api, blog: Blog, tmp
     (("comment", {**keys.comment("a-post", "01HZZZZZZZZZZZZZZZZZZZZZZZ"), "id": "01HZZZZZZZZZZZZZZZZZZZZZZZ",
                   "post_slug": "a-post", "status": "approved", "created_at": "2026-01-01T00:00:00Z",
                   "body": "b", "html": "<p>b</p>", "likes": -5}), "likes: must be at least 0"),
-], ids=["unknown attribute", "unknown role", "vote weight", "index attribute", "year 1", "negative likes"])
+    (("reaction", {**keys.reaction("a-post", "post", "user:eve", "\U0001f44d"), "post_slug": "a-post",
+                   "target": "post", "emoji": "\u2764\ufe0f", "at": "2026-01-01T00:00:00Z"}),
+     "reaction: the key does not name one"),
+    (("counts", {**keys.post_summary("a-post"), "slug": "a-post", "reactions": {"\U0001f44d": -3}}),
+     "must be at least 0"),
+], ids=["unknown attribute", "unknown role", "vote weight", "index attribute", "year 1", "negative likes",
+        "reaction key", "negative reactions"])
 def test_a_record_its_constructor_refuses_refuses_the_file_before_any_write(
         api: Api, tmp_path: Path, record: tuple[str, dict[str, Any]], refusal: str) -> None:
     crafted = _file(tmp_path / "crafted.jsonl", [record])
