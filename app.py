@@ -66,6 +66,7 @@ def notify_comments(event: DynamoDBEvent) -> None:
     services().akismet.handle(records)  # comment-check, submit-spam/ham (never raises; nothing when off)
     services().personal_data.handle(records)  # links asked for at POST /data-requests (never raises for SES)
     services().password_resets.handle(records)  # and at POST /auth/password-reset (nor does this)
+    services().email_sign_in.handle(records)  # and at POST /auth/email-link (nor does this)
     services().digests.handle(records)  # queues new comments for subscribers' digests (once per comment each)
     try:
         services().moderation_mail.handle(records)

@@ -20,6 +20,7 @@ from bench import (
     edge_cache,
     fresh_clone,
     importing,
+    live_threads,
     package,
     rendering_worst,
     sanitising,
@@ -58,6 +59,8 @@ GROUPS: dict[str, Callable[[], list[Figure]]] = {
     "edgecache": edge_cache.measure,
     # A 200-comment thread in Chromium through nginx: requests, bytes, form tokens, origin requests.
     "threadview": thread_view.measure,
+    # 100 pages open on a post for 10 minutes (on a clock compressed 5 times) through nginx: origin requests.
+    "livethreads": live_threads.measure,
 }
 
 

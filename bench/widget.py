@@ -13,7 +13,10 @@ from bench.report import Figure, at_most, info
 from chalicelib.api.web import WEB_ROOT, asset
 
 SECTION = "comment widget (web/)"
-BUDGET_GZIP_KB = 15.0
+# 15.0 until sign-in by a mailed link and following a thread by e-mail (+1.4 KB in what every reader
+# downloads: the session, the verified mark, the follow box and their words; the sign-in form itself is
+# widget-account.js, fetched only by readers who sign in).
+BUDGET_GZIP_KB = 16.0
 COUNTS_BUDGET_GZIP_KB = 2.0
 
 
@@ -38,6 +41,8 @@ def measure() -> list[Figure]:
         at_most(SECTION, "widget.js + widget.css + one catalogue, gzipped", sum(zipped.values()) + largest,
                 BUDGET_GZIP_KB, " KB", digits=1,
                 note="no framework, no dependencies; 1 API request shows up to 300 comments (2 outside English)"),
+        info(SECTION, "widget-account.js (signing in only)", f"{len(_served('widget-account.js')) / 1000:.1f} KB",
+             f"{_gzipped_kb('widget-account.js'):.1f} KB gzipped"),
         at_most(SECTION, "counts.js, gzipped", _gzipped_kb("counts.js"), COUNTS_BUDGET_GZIP_KB, " KB", digits=2,
                 note="one GET /counts per 100 posts on an index page"),
     ]

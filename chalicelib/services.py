@@ -19,11 +19,13 @@ if TYPE_CHECKING:
     from chalicelib.blog.akismet import Akismet
     from chalicelib.blog.antispam import AntiSpam
     from chalicelib.blog.articles import Articles
+    from chalicelib.blog.banning import Bans
     from chalicelib.blog.comment_counts import CommentCounts
     from chalicelib.blog.comment_search import CommentSearch
     from chalicelib.blog.comments import Comments
     from chalicelib.blog.costs import Costs
     from chalicelib.blog.digests import Digests
+    from chalicelib.blog.email_sign_in import EmailSignIn
     from chalicelib.blog.feeds import Feeds
     from chalicelib.blog.moderation import Moderation
     from chalicelib.blog.moderation_mail import ModerationMail
@@ -103,6 +105,11 @@ class Services:
         return Moderation(self.table, self.cursor_key, self.threads, self.antispam, self.settings)
 
     @cached_property
+    def bans(self) -> Bans:
+        from chalicelib.blog.banning import Bans
+        return Bans(self.table, self.settings, self.cursor_key, self.antispam, self.threads)
+
+    @cached_property
     def votes(self) -> Votes:
         from chalicelib.blog.votes import Votes
         return Votes(self.table, self.threads, self.antispam)
@@ -151,6 +158,11 @@ class Services:
     def password_resets(self) -> PasswordResets:
         from chalicelib.blog.password_resets import PasswordResets
         return PasswordResets(self.table, self.settings, self.antispam, self.notifications)
+
+    @cached_property
+    def email_sign_in(self) -> EmailSignIn:
+        from chalicelib.blog.email_sign_in import EmailSignIn
+        return EmailSignIn(self.table, self.settings, self.antispam, self.notifications, self.accounts)
 
     @cached_property
     def personal_data(self) -> PersonalData:

@@ -173,9 +173,11 @@ class Settings:
                        "in the URL; see [webhooks](comments.md#webhooks)")
     # Short: another reader sees a new comment at most SHARED + STALE seconds after it is written. Pages and
     # lists take no stale-while-revalidate: browsers honour it too, and a reader who reloads after commenting
-    # would be shown the list from before their comment.
-    cache_page = Setting("CACHE_PAGE", CACHE_TIMES, "30/0/0", "how long caches may keep a post page or comment page "
-                         "(see [caching](caching.md)); `0/0/x` sends `no-cache`")
+    # would be shown the list from before their comment. A page (what the widget reads, and looks at again for
+    # live threads) keeps 15 s: with the widget's 15 s between looks, an open page shows a new comment within 30 s.
+    cache_page = Setting("CACHE_PAGE", CACHE_TIMES, "15/0/0", "how long caches may keep a post page or comment page "
+                         "(see [caching](caching.md)); with the widget's `data-live`, how soon an open page sees a new "
+                         "comment ([live threads](live-threads.md)); `0/0/x` sends `no-cache`")
     cache_list = Setting("CACHE_LIST", CACHE_TIMES, "30/0/0", "the same for lists, labels and the archive")
     cache_feed = Setting("CACHE_FEED", CACHE_TIMES, "300/300/300", "the same for feeds and the sitemap")
     cache_asset = Setting("CACHE_ASSET", CACHE_TIMES, "300/300/3600", "the same for the widget's, console's and "

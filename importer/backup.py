@@ -14,8 +14,8 @@ Kinds, by the item's key (chalicelib/store/keys.py):
   post, comment (public, held, spam and tombstones alike: the status says), vote,
   favorite, account, follow, commenter (once approved), optout, confirmed (e-mail
   addresses), subscription (a thread's, pending or confirmed), audit, imported (an
-  earlier import's markers), other (a key this module does not know: kept as it
-  is rather than lost).
+  earlier import's markers), ban (a ban or shadow-ban of a commenter), other (a key
+  this module does not know: kept as it is rather than lost).
 Not exported, because the restore rebuilds them from the records above:
   label memberships and counts, archive, schedule, post totals and authors' counts
   (chalicelib.blog.post_upkeep, from each post), comment references (from each
@@ -49,7 +49,7 @@ SECRET_FIELDS = ("password_hash",)
 NO_PASSWORD = "none$exported-without-secrets"
 
 KINDS = ("post", "counts", "comment", "vote", "reaction", "favorite", "account", "follow", "commenter", "optout",
-         "confirmed", "subscription", "audit", "imported", "other")
+         "confirmed", "subscription", "audit", "imported", "ban", "other")
 # What the restore reads of a record, beyond its key.
 REQUIRED = {"post": ("slug", "status"), "comment": ("id", "post_slug", "status", "created_at"),
             "account": ("username",), "favorite": ("username",)}
@@ -58,7 +58,8 @@ REBUILT = ("LABEL", "LABELS", "ARCHIVE", "SCHEDULE", "STATS", "AUTHORS", "COMMEN
            "CTERM")
 SHORT_LIVED = ("RATE", "VOTERATE", "LOGINFAIL", "SIGNUPRATE", "PREVIEWRATE", "DUP", "IDEM", "NOTIFIED", "MAILRATE",
                "FORMUSED", "DATARATE", "DATALINK", "DATAREQ", "RESETRATE", "RESETREQ", "MODLINK", "AKISMET",
-               "AKISMETSENT", "WEBHOOK", "DIGEST", "DIGESTDUE", "DIGESTSEEN", "CHALLENGERATE")
+               "AKISMETSENT", "WEBHOOK", "DIGEST", "DIGESTDUE", "DIGESTSEEN", "SIGNINREQ", "SIGNINLINK", "SIGNINRATE",
+               "CHALLENGERATE")
 
 
 def kind_of(item: dict[str, Any]) -> str | None:
@@ -90,7 +91,7 @@ def kind_of(item: dict[str, Any]) -> str | None:
         if sk.startswith(keys.FOLLOWS_PREFIX):
             return "follow"
     simple = {"COMMENTER": "commenter", "OPTOUT": "optout", "CONFIRMED": "confirmed", "IMPORTED": "imported",
-              "SUBS": "subscription", keys.AUDIT_PARTITION: "audit"}
+              "SUBS": "subscription", keys.AUDIT_PARTITION: "audit", "BAN": "ban"}
     return simple.get(head, "other")
 
 

@@ -1,6 +1,6 @@
 """Restore this blog's own export (importer/backup.py) into a table: `make import FILE=blog.jsonl`.
 
-Four passes over the file, each streamed:
+Five passes over the file, each streamed:
   1. check every line (header version, JSON, kinds, keys, the end line's count):
      a damaged file is refused, naming its line, before anything is written;
   2. posts, each through the project's post upkeep (chalicelib.blog.post_upkeep)
@@ -12,7 +12,8 @@ Four passes over the file, each streamed:
      a favorite with its user's favorites count in one transaction;
   4. verify: every restored post's partition is read back, and its comment_count,
      favorites_count, each comment's reply_count, likes and dislikes are checked
-     against the comments, favorites and votes that count for them.
+     against the comments, favorites and votes that count for them (restore_counts.py);
+  5. index: each restored post and comment into the search indexes, as the stream would.
 A post's own counters (comment_count, favorites_count on its summary item; a
 comment's reply_count, likes) are restored as the file holds them and verified in
 pass 4; the others are rebuilt.
@@ -38,13 +39,13 @@ from chalicelib.blog import clock, counters
 from chalicelib.blog.counters import PostChanged
 from chalicelib.blog.post_upkeep import COUNT_FIELDS, CountsMoved, PostUpkeep, SlugTaken, StaleVersion
 from chalicelib.blog.records import RecordError, email_claim, subscriber_entry
-from chalicelib.blog.status import Status
 from chalicelib.blog.threads import reference
 from chalicelib.store import keys
 from chalicelib.store.table import ConditionFailed, Item, Table, Write, put, update
 from importer import restore_records
 from importer.backup import header_of, records
 from importer.model import ImportError_
+from importer.restore_counts import post_mismatches
 from importer.restore_records import NOT_RESTORED
 from importer.writer import AlreadyImported, digest
 
@@ -302,7 +303,7 @@ class Restore:
     def _verify(self, table: Table) -> None:
         for _, _kind, item in self._records("verifying", lambda kind: kind == "post"):
             if item["slug"] not in self.skipped_slugs:
-                self._verify_post(table, str(item["slug"]))
+                self.report.mismatches += post_mismatches(table, str(item["slug"]))
 
     # -- pass 5: the search indexes ----------------------------------------------
 
@@ -324,62 +325,6 @@ class Restore:
                 indexed += 1
         if indexed:
             self.report.notes.append(f"{indexed} posts indexed for search")
-
-    def _verify_post(self, table: Table, slug: str) -> None:
-        post: Item | None = None
-        comments: dict[str, Item] = {}
-        replies: Counter[str] = Counter()
-        likes: Counter[tuple[str, int]] = Counter()
-        reacted: Counter[tuple[str, str]] = Counter()  # (comment id or "post", emoji) -> reaction items
-        favorites = 0
-        start: dict[str, str] | None = None
-        while True:
-            page = table.query(keys.post_partition(slug), limit=1000, start_key=start)
-            for found in page.items:
-                sort_key = str(found["SK"])
-                if sort_key == keys.POST_SUMMARY_SK:
-                    post = found  # where the post's counts are
-                elif sort_key.startswith((keys.COMMENT_PREFIX, keys.HELD_PREFIX)):
-                    comments[str(found["id"])] = {k: found.get(k) for k in
-                                                 ("SK", "status", "reply_count", "likes", "dislikes",
-                                                  "imported_likes", "imported_dislikes", "reactions")}
-                    if sort_key.startswith(keys.COMMENT_PREFIX) and found.get("parent_id"):
-                        replies[str(found["parent_id"])] += 1
-                elif sort_key.startswith(keys.VOTE_PREFIX):
-                    likes[(sort_key.split("#")[1], int(found["value"]))] += 1
-                elif sort_key.startswith(keys.FAVORITE_PREFIX):
-                    favorites += 1
-                elif sort_key.startswith(keys.REACTION_PREFIX):
-                    reacted[(str(found["target"]), str(found["emoji"]))] += 1
-            start = page.last_key
-            if start is None:
-                break
-        if post is None:
-            self.report.mismatches.append(f"{slug}: the post is missing after the restore")
-            return
-        public = sum(1 for c in comments.values()
-                     if str(c["SK"]).startswith(keys.COMMENT_PREFIX) and c["status"] == Status.APPROVED)
-        self._compare(f"{slug}: comment_count", post.get("comment_count", 0), public)
-        self._compare(f"{slug}: favorites_count", post.get("favorites_count", 0), favorites)
-        for comment_id, comment in comments.items():
-            self._compare(f"{slug}, comment {comment_id}: reply_count", comment["reply_count"], replies[comment_id])
-            # An imported comment's likes start from what its source counted (no voter of it is known here).
-            self._compare(f"{slug}, comment {comment_id}: likes", comment["likes"],
-                          likes[(comment_id, 1)] + int(comment["imported_likes"] or 0))
-            self._compare(f"{slug}, comment {comment_id}: dislikes", comment["dislikes"],
-                          likes[(comment_id, -1)] + int(comment["imported_dislikes"] or 0))
-        # Reactions are counted on the post and on public comments (blog/reactions.py); held ones keep theirs.
-        maps = {"post": post.get("reactions") or {}}
-        maps.update({i: c.get("reactions") or {} for i, c in comments.items()
-                     if str(c["SK"]).startswith(keys.COMMENT_PREFIX) and c["status"] == Status.APPROVED})
-        for target, counts in maps.items():
-            for emoji in {*counts, *(e for t, e in reacted if t == target)}:
-                self._compare(f"{slug}, {target}: reactions {emoji}", counts.get(emoji, 0), reacted[(target, emoji)])
-
-    def _compare(self, what: str, stored: Any, counted: int) -> None:
-        if int(stored or 0) != counted:
-            self.report.mismatches.append(f"{what} is {int(stored or 0)}, but {counted} items count for it")
-
 
 def restore(path: Path, table: Table | None, *, merge: bool = False, dry_run: bool = False,
             progress: Progress | None = None, trust_accounts: bool = False) -> RestoreReport:

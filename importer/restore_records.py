@@ -27,7 +27,7 @@ _PLAIN: Final = {
     "commenter": frozenset({"since", "post_slug", "comment_id"}),
     "optout": frozenset({"at"}),
     "confirmed": frozenset({"at"}),
-    "audit": frozenset({"at", "who", "action", "comment_id", "post", "from_status"}),
+    "audit": frozenset({"at", "who", "action", "comment_id", "post", "from_status", "reason", "subject", "until"}),
     "imported": frozenset({"slug", "source_ref", "username", "exported_at"}),
 }
 _COUNTS: Final = frozenset({*SUMMARY_FIELDS, *COUNT_FIELDS, "reactions"})
@@ -106,9 +106,21 @@ def rebuild(kind: str, item: Mapping[str, Any]) -> Item:
         return records.follow(follower, str(fields.get("username")), str(fields.get("since", "")))
     if kind == "subscription":
         return records.subscription(_fields(item))
+    if kind == "ban":
+        fields = _fields(item, frozenset({"subject", "mode", "reason", "by", "created_at", "until_epoch", "ttl",
+                                          "comment_id", "post"}))
+        until = fields.get("until_epoch")
+        ban = records.ban(str(fields.get("subject", "")), str(fields.get("mode", "")), str(fields.get("reason", "")),
+                          str(fields.get("by", "")), str(fields.get("created_at", "")),
+                          records.whole(fields, "until_epoch", 1) if until is not None else None,
+                          {k: str(fields[k]) for k in ("comment_id", "post") if fields.get(k)})
+        if (ban["PK"], ban["SK"]) != (item["PK"], item["SK"]):
+            raise RecordError("subject: is not the ban's key", {"subject": ["is not the ban's key"]})
+        return ban
     if kind in _PLAIN:
         fields = _fields(item, _PLAIN[kind])
         index = (keys.audit_post_index_keys(str(fields.get("post")), str(item["SK"]).split("#", 1)[0],
-                                            str(item["SK"]).split("#", 1)[-1]) if kind == "audit" else {})
+                                            str(item["SK"]).split("#", 1)[-1])
+                 if kind == "audit" and fields.get("post") else {})  # a ban's entry may have no post
         return {"PK": item["PK"], "SK": item["SK"], **index, **fields}
     raise RecordError(f"{kind}: not a kind this release restores", {kind: ["is not restored"]})

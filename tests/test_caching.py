@@ -36,6 +36,7 @@ EXPECTED_CLASSES = {
     "/widget.js": "asset",
     "/widget.css": "asset",
     "/counts.js": "asset",
+    "/widget-account.js": "asset",
     "/i18n/{name}": "asset",
     "/counts": "list",
     "/search": "list",
@@ -47,6 +48,7 @@ EXPECTED_CLASSES = {
     "/moderation/comments": None,
     "/moderation/comments/search": None,
     "/moderation/audit": None,
+    "/moderation/bans": None,
     "/moderation/recent": None,
     "/moderation/settings": None,
     "/moderation/costs": None,
@@ -59,6 +61,7 @@ EXPECTED_CLASSES = {
     "/me/export": None,  # one person's own data
     "/data-requests/confirm": None,
     "/auth/password-reset/confirm": None,
+    "/auth/email-link/confirm": None,
     "/subscriptions/confirm": None,
     "/subscriptions/unsubscribe": None,
     "/api/user": None,

@@ -108,7 +108,8 @@ def test_a_deletion_link_can_keep_the_text_anonymously(
     assert api.post(link() + "&comments=anonymous", raw=b"", headers={"Content-Type": "text/plain"}).status == 200
     kept = api.get(f"/comments/{created['comment']['id']}").json
     assert kept["html"] == "<p>Keep these words.</p>\n"
-    assert kept["author"] == {"name": "Anonymous", "username": None, "website": None, "avatar": None}
+    assert kept["author"] == {"name": "Anonymous", "username": None, "website": None, "avatar": None,
+                              "verified": False}
     assert comment_count(api, slug) == 1
 
 

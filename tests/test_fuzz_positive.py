@@ -67,6 +67,13 @@ RULES_ONLY_DESCRIBED: tuple[tuple[str, str, str], ...] = (
     ("month", "cannot be combined with", "Incompatible with `label`, `status=draft`"),
     ("q", "has no words to search for", "at least one word to search for"),
     ("Idempotency-Key", "was already used for a different request", "the same key with a different body"),
+    ("account", "name an account name or a comment to ban", "required with by=account when no comment_id"),
+    ("email", "name an e-mail address or a comment to ban", "required with by=email when no comment_id"),
+    ("comment_id", "an address is banned from a comment", "Required with by=address"),
+    ("comment_id", "the comment was sent from an account", "a comment sent without an account"),
+    ("comment_id", "the comment was not written from an account", "with by=account, a comment written from"),
+    ("comment_id", "the comment has no e-mail address", "with by=email, a comment that gave an e-mail"),
+    ("comment_id", "give a comment or the", "not both"),
     ("emoji", "must be one of", "One of the stage's `REACTIONS`"),
 )
 POSITIVE_CHECKS = [check for check in CHECKS if check is not negative_data_rejection]

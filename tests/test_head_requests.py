@@ -17,6 +17,7 @@ from chalicelib.services import services
 from chalicelib.store import keys
 from tests.conftest import Api, Blog, Reply
 from tests.openapi_document import load_document, operations
+from tests.sign_in_steps import sign_in_link
 
 GET_PATHS = [path for path, method in operations(load_document()) if method == "get"]
 # Headers that may differ between two answers to the same request.
@@ -65,6 +66,7 @@ def urls(api: Api, blog: Blog, configure: Any) -> dict[str, str]:
     assert account is not None
     found["/auth/password-reset/confirm"] = "/auth/password-reset/confirm?token=" + services().password_resets.token(
         account, clock.epoch() + 3600)
+    found["/auth/email-link/confirm"] = "/auth/email-link/confirm?token=" + sign_in_link(clock.epoch() + 3600)
     return found
 
 

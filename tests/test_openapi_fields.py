@@ -23,7 +23,9 @@ import pytest
 from chalicelib import blog as blog_package
 from chalicelib.blog import (
     accounts,
+    banning,
     comments,
+    email_sign_in,
     moderation,
     password_resets,
     personal_data,
@@ -65,6 +67,7 @@ FIELD_TABLES: dict[str, tuple[FieldTable, str, str]] = {
     "reactions.REACTION_FIELDS": (reactions.REACTION_FIELDS, "/comments/{comment_id}/reactions", "post"),
     "reactions.REACTION_FIELDS on a post": (reactions.REACTION_FIELDS, "/posts/{slug}/reactions", "post"),
     "moderation.ACTION_FIELDS": (moderation.ACTION_FIELDS, "/comments/{comment_id}/moderate", "post"),
+    "banning.BAN_FIELDS": (banning.BAN_FIELDS, "/moderation/bans", "post"),
     # A comment preview reads a narrower table: the comment's own body rule (tests/test_previews.py).
     "previews.POST_PREVIEW_FIELDS": (previews.POST_PREVIEW_FIELDS, "/preview", "post"),
     "personal_data.DELETE_FIELDS": (personal_data.DELETE_FIELDS, "/me", "delete"),
@@ -72,6 +75,8 @@ FIELD_TABLES: dict[str, tuple[FieldTable, str, str]] = {
     "password_resets.REQUEST_FIELDS": (password_resets.REQUEST_FIELDS, "/auth/password-reset", "post"),
     "accounts.RESET_FIELDS": (accounts.RESET_FIELDS, "/auth/password-reset/confirm", "post"),
     "subscriptions.FIELDS": (subscriptions.FIELDS, "/posts/{slug}/subscriptions", "post"),
+    "email_sign_in.REQUEST_FIELDS": (email_sign_in.REQUEST_FIELDS, "/auth/email-link", "post"),
+    "email_sign_in.SESSION_FIELDS": (email_sign_in.SESSION_FIELDS, "/auth/email-link/session", "post"),
 }
 # Tables no operation of this document reads: PUT /api/user (RealWorld, its own spec) reads PROFILE_FIELDS.
 OTHER_API_TABLES: dict[str, FieldTable] = {"accounts.PROFILE_FIELDS": accounts.PROFILE_FIELDS}

@@ -30,6 +30,7 @@ from chalicelib.store import keys
 from tests.conftest import ADMIN as ADMIN_NAME
 from tests.conftest import Api, Blog, Reply
 from tests.openapi_document import Operation, check_reply, load_document, operations, resolve
+from tests.sign_in_steps import sign_in_link
 
 
 class Send:
@@ -161,6 +162,13 @@ def update_me(scene: Scene, send: Send) -> None:
     send(body={"bio": "Writes.", "mail_held_comments": True}, token=token)
     send(body={"email": "x@example.com"}, token=token)  # 422: not changed here
     send(body={"mail_held_comments": True}, token=scene.blog.user())  # 403: a reader has no posts
+
+
+@step("post", "/auth/sign-out")
+def sign_out(scene: Scene, send: Send) -> None:
+    token = scene.blog.user()
+    send(token=token)
+    send(token=token)  # 401: that session ended
 
 
 @step("post", "/auth/sign-out-everywhere")
@@ -376,6 +384,32 @@ def moderation_audit(scene: Scene, send: Send) -> None:
     scene.api.post(f"/comments/{held['comment']['id']}/moderate", {"action": "spam"}, token=scene.admin)
     assert send(token=scene.admin).json["items"]
     assert send(query=f"post={quote(scene.slug)}", token=scene.admin).json["items"]
+
+
+@step("post", "/moderation/bans")
+def ban(scene: Scene, send: Send) -> None:
+    assert scene.comment
+    send(body={"by": "address", "comment_id": scene.comment_id, "mode": "shadow", "reason": "flood", "days": 7},
+         token=scene.admin)
+    send(body={"by": "email", "email": "spam@example.com"}, token=scene.admin)
+    send(body={"by": "account", "account": ADMIN_NAME}, token=scene.admin)  # 403: an admin
+    send(body={"by": "email", "email": "spam@example.com"}, token=scene.author)  # 403
+    send(body={"by": "email", "reason": "x" * 301}, token=scene.admin)  # 422
+
+
+@step("get", "/moderation/bans")
+def list_bans(scene: Scene, send: Send) -> None:
+    scene.api.post("/moderation/bans", {"by": "email", "email": "listed@example.com"}, token=scene.admin)
+    assert send(token=scene.admin).json["items"]
+    send(token=scene.author)  # 403
+
+
+@step("delete", "/moderation/bans/{ban_id}")
+def lift_ban(scene: Scene, send: Send) -> None:
+    made = scene.api.post("/moderation/bans", {"by": "email", "email": "lifted@example.com"}, token=scene.admin)
+    send(ban_id=made.json["id"], token=scene.admin)
+    send(ban_id=made.json["id"], token=scene.admin)  # 404
+    send(ban_id="user:BAD", token=scene.admin)  # 422
 
 
 @step("get", "/moderation/recent")
@@ -615,6 +649,28 @@ def reset_password(scene: Scene, send: Send) -> None:
          headers={"Content-Type": "application/x-www-form-urlencoded"})
 
 
+@step("post", "/auth/email-link")
+def request_email_link(scene: Scene, send: Send) -> None:
+    send(body={"email": "newcomer@example.com", "return_to": "https://blog.test.example/posts/hello"})
+    send(body={"email": "newcomer@example.com", "return_to": "https://elsewhere.example/"})  # 422
+
+
+@step("get", "/auth/email-link/confirm")
+def show_email_link(scene: Scene, send: Send) -> None:
+    send(query="token=" + sign_in_link(clock.epoch() + 60))
+    send()  # 400: no token
+    send(query="token=forged.token")  # 403
+
+
+@step("post", "/auth/email-link/session")
+def sign_in_by_email_link(scene: Scene, send: Send) -> None:
+    token = sign_in_link(clock.epoch() + 60, "linked@example.com")
+    send(body={"token": token})  # 422: a new reader names themselves
+    send(body={"token": token, "username": "root"})  # 409: reserved
+    send(body={"token": token, "username": "linked"})
+    send(body={"token": token, "username": "linked"})  # 403: spent
+
+
 # -- the widget and the demo blog -------------------------------------------------------------------
 
 
@@ -673,6 +729,11 @@ def search_posts(scene: Scene, send: Send) -> None:
     assert send(query="q=anything").status == 200
     assert send(query="q=%20").status == 422
     assert send(query="q=anything&cursor=forged.cursor").status == 400
+
+
+@step("get", "/widget-account.js")
+def widget_account_script(scene: Scene, send: Send) -> None:
+    fetch_twice(send)
 
 
 @step("get", "/counts.js")

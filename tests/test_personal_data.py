@@ -185,7 +185,8 @@ def test_deleting_anonymously_keeps_the_text_and_drops_the_name(
     assert deleted.status == 204, deleted.body
     kept = api.get(f"/comments/{created['comment']['id']}").json
     assert kept["html"].strip() == "<p>Keep my words.</p>"
-    assert kept["author"] == {"name": "Anonymous", "username": None, "website": None, "avatar": None}
+    assert kept["author"] == {"name": "Anonymous", "username": None, "website": None, "avatar": None,
+                              "verified": False}
     assert comment_count(api, slug) == 1
 
 

@@ -14,6 +14,7 @@ import jwt
 import pytest
 
 from chalicelib import services as services_module
+from chalicelib.blog import accounts as accounts_module
 from chalicelib.blog.accounts import RECENT_SIGN_IN_SECONDS
 from chalicelib.blog.tokens import issue_jwt
 from chalicelib.store import keys
@@ -337,3 +338,44 @@ def test_the_accounts_own_routes_read_it_once(api: Api, blog: Blog, dynamo: Dyna
     dynamo.clear()
     assert conduit_put_user(api, token, bio="Hi").status == 200
     assert dynamo.operations == ["GetItem", "TransactWriteItems"]
+
+
+def test_signing_out_ends_this_session_and_no_other(api: Api, blog: Blog) -> None:
+    # Given bob signed in on a laptop and a phone
+    laptop = blog.user("bob")
+    phone = blog.login("bob")
+
+    # When he signs out on the laptop
+    assert api.post("/auth/sign-out", token=laptop).status == 204
+
+    # Then the laptop's token (and any refresh of it) is refused, and the phone's goes on
+    assert api.get("/auth/me", token=laptop).status == 401
+    assert api.post("/auth/sign-out", token=laptop).status == 401
+    assert api.get("/auth/me", token=phone).status == 200
+    assert login(api, "bob@example.com").status == 200
+
+
+def test_a_signed_out_sessions_refreshed_token_is_refused_too(api: Api, blog: Blog) -> None:
+    token = blog.user("bob")
+    refreshed = api.get("/auth/me", token=token).json["token"]
+
+    assert api.post("/auth/sign-out", token=token).status == 204
+
+    assert api.get("/auth/me", token=refreshed).status == 401
+    assert api.post(f"/posts/{blog.post(blog.author())['slug']}/comments", {"body": "Still me?"},
+                    token=refreshed).status == 401
+
+
+def test_past_the_kept_sign_outs_every_session_ends_and_the_list_is_cleared(api: Api, blog: Blog,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(accounts_module, "MAX_ENDED_SESSIONS", 2)
+    blog.user("bob")
+    sessions = [blog.login("bob") for _ in range(4)]
+    for token in sessions[:2]:
+        assert api.post("/auth/sign-out", token=token).status == 204
+
+    assert api.post("/auth/sign-out", token=sessions[2]).status == 204
+
+    assert [api.get("/auth/me", token=t).status for t in sessions] == [401, 401, 401, 401]
+    assert "ended_sessions" not in (services_module.services().table.get(keys.user("bob")) or {})
+    assert api.get("/auth/me", token=blog.login("bob")).status == 200

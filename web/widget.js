@@ -94,6 +94,11 @@
     challenge: "Confirm you are a person",
     challengeNeeded: "Please complete the check above the Publish button, then publish again.",
     challengeFailed: "The check could not be loaded or completed. Please try again.",
+    signInByMail: "Sign in by e-mail",
+    verified: "verified",
+    subscribe: "Follow this discussion by e-mail",
+    subscribeAsked: "To follow this discussion, confirm with the link we sent to {email}.",
+    fresh: { one: "{n} new comment", other: "{n} new comments" },
   };
   // The languages with a catalogue (web/i18n/), and those written right to left.
   const LANGS = ["en", "ar", "de", "es", "fr", "he", "ja", "pt", "ru", "zh"];
@@ -278,6 +283,56 @@
     return providerScripts.get(name);
   }
 
+  // --- the reader's sign-in -------------------------------------------------------------------
+
+  /** The signed-in reader ({token, username, email}): in sessionStorage, where the console keeps its own
+   * token (not localStorage: it ends with the tab, and nothing else on a shared browser finds it later),
+   * or in memory where storage is refused. */
+  const SESSION_KEY = "blog-comments-session";
+  let memorySession = null;
+  function readerSession() {
+    try {
+      return JSON.parse(sessionStorage.getItem(SESSION_KEY)) || memorySession;
+    } catch {
+      return memorySession; // refused or unreadable
+    }
+  }
+
+  function setReaderSession(value) {
+    memorySession = value;
+    try {
+      sessionStorage.removeItem(SESSION_KEY);
+      if (value) sessionStorage.setItem(SESSION_KEY, JSON.stringify(value));
+    } catch {
+      /* memory only */
+    }
+    window.dispatchEvent(new Event("blog-comments:session"));
+  }
+
+  /** A mailed sign-in link leads back here as #blog-signin=<token>: taken out of the address bar (and so
+   * out of the history and of any link copied from it) before anything else runs, and used once. */
+  const SIGN_IN_FRAGMENT = "#blog-signin=";
+  let linkToken = null;
+  if (window.location.hash.startsWith(SIGN_IN_FRAGMENT)) {
+    try {
+      linkToken = decodeURIComponent(window.location.hash.slice(SIGN_IN_FRAGMENT.length));
+    } catch {
+      linkToken = null;
+    }
+    history.replaceState(history.state, "", window.location.pathname + window.location.search);
+  }
+
+  /** widget-account.js, fetched once from where this file came, the first time a reader needs it. */
+  let accountLoad = null;
+  function accountScript(base) {
+    accountLoad ||= new Promise((resolve, reject) => {
+      document.head.append(h("script", { src: `${base}/widget-account.js`, async: true,
+        onload: () => resolve(window.BlogComments.account),
+        onerror: () => { accountLoad = null; reject(new Error("widget-account.js")); } }));
+    });
+    return accountLoad;
+  }
+
   // --- the API -------------------------------------------------------------------------------
 
   class Refusal extends Error {
@@ -291,6 +346,9 @@
 
   async function call(t, base, method, path, { body, headers } = {}) {
     const init = { method, headers: { ...(headers || {}) } };
+    // Reads stay anonymous (and cacheable); what a reader writes is signed with their token.
+    const signed = method !== "GET" && readerSession();
+    if (signed) init.headers.Authorization = `Bearer ${signed.token}`;
     if (body !== undefined) {
       init.headers["Content-Type"] = "application/json";
       init.body = JSON.stringify(body);
@@ -303,6 +361,7 @@
     }
     const data = response.status === 204 ? null : await response.json().catch(() => null);
     if (response.ok) return { status: response.status, data };
+    if (response.status === 401 && signed) setReaderSession(null); // revoked or expired: signed out here too
     const wait = Number.parseInt(response.headers.get("Retry-After") || "", 10);
     // The server's own detail is English; the widget's texts around it are in the page's language.
     let message = (data && typeof data.detail === "string" && data.detail) || t("answered", { status: response.status });
@@ -336,6 +395,8 @@
       this.idempotencyKey = randomToken();
       this.keyFor = null; // what the current key was sent with
       this.theme = options.theme;
+      // The longest wait between two looks for new comments (0 or not a number: never look; at least 1 s).
+      this.liveMax = options.live > 0 && Math.max(options.live, 1) * 1000;
       this.start(options.lang);
     }
 
@@ -367,10 +428,11 @@
       this.more = h("button", { type: "button", class: "bc-more", hidden: true, text: t("more"),
         onclick: () => this.loadMore() });
       this.compose = h("div", { class: "bc-compose" });
+      this.fresh = h("button", { type: "button", class: "bc-fresh", hidden: true, onclick: () => this.showFresh() });
       this.postBar = h("div", { class: "bc-post-reactions" });
       this.section = h("section", { class: "bc", "aria-labelledby": `${this.id}-count`, lang: t.locale,
-        dir: RTL.includes(t.lang) ? "rtl" : "ltr" }, heading, this.postBar, this.status, this.list, this.more,
-      this.compose);
+        dir: RTL.includes(t.lang) ? "rtl" : "ltr" }, heading, this.postBar, this.status, this.list,
+        h("div", { class: "bc-live", "aria-live": "polite" }, this.fresh), this.more, this.compose);
       themed(this.section, this.theme);
       this.root.replaceChildren(this.section);
     }
@@ -384,9 +446,11 @@
         const page = await this.firstPage();
         this.renderCount();
         this.buildForm();
+        this.addAccount();
         this.addPage(page);
         await this.addHeld();
         this.showLinkedComment();
+        this.goLive();
       } catch (error) {
         this.countLine.textContent = this.t("comments");
         this.say(error.status === 404 ? this.t("noPost") : error.message);
@@ -475,14 +539,16 @@
       this.more.hidden = !this.cursor;
     }
 
-    /** This reader's comments still held for moderation: only they can see them, with their edit tokens. */
+    /** This reader's comments still held for moderation: only they can see them, with their edit tokens.
+     * Also one published as they were told but missing from a thread shown whole: the server shows it to
+     * them alone (a shadow-ban), or it was deleted (404: forgotten here). */
     async addHeld() {
       const held = [];
       try {
         for (let i = 0; i < localStorage.length; i += 1) {
           const key = localStorage.key(i);
           const kept = key.startsWith("blog-comments:edit:") ? storage.get(key.slice("blog-comments:".length)) : null;
-          if (kept && kept.held && kept.post === this.slug) held.push(key.slice("blog-comments:edit:".length));
+          if (kept && (kept.held || !this.cursor) && kept.post === this.slug) held.push(key.slice("blog-comments:edit:".length));
         }
       } catch {
         return; // no storage, so nothing held is known here
@@ -492,7 +558,7 @@
           const { data } = await this.call("GET", `/comments/${encodeURIComponent(id)}`,
             { headers: { "X-Edit-Token": editToken(id) } });
           if (data.status === "approved") storage.set(`edit:${id}`, { ...storage.get(`edit:${id}`), held: false });
-          else if (!this.comments.has(id)) this.add(data, true);
+          if ((data.status !== "approved" || !this.cursor) && !this.comments.has(id)) this.add(data, true);
         } catch (error) {
           if (error.status === 404) storage.remove(`edit:${id}`); // deleted by a moderator
         }
@@ -501,6 +567,57 @@
 
     renderCount() {
       this.countLine.textContent = this.t("count", { n: this.count });
+    }
+
+    // --- live thread: new comments from the same cacheable read, polled while the page is seen ---
+
+    /** Look again every few seconds while the tab is visible, less often while nothing changes, never
+     * while it is hidden; a cache answers most looks with a 304 (docs/live-threads.md). */
+    goLive() {
+      // Off, or a thread longer than one read: not followed.
+      if (!this.liveMax || this.cursor) return;
+      this.queued = new Map();
+      // The bar's place is kept from now on, so that its coming moves nothing on the page.
+      this.fresh.parentElement.classList.add("bc-on");
+      // A third of it after a look that found something, growing back while none do.
+      this.wait = this.liveMax;
+      // Hidden: the pending look is cancelled. Shown again: a look at once.
+      document.addEventListener("visibilitychange", () => this.nextLook(0));
+      this.nextLook();
+    }
+
+    nextLook(delay = this.wait) {
+      clearTimeout(this.timer);
+      if (!document.hidden) this.timer = setTimeout(() => this.look(), delay);
+    }
+
+    async look() {
+      const before = this.queued.size;
+      try {
+        const { data } = await this.call("GET", this.path(`?embed=comments&comments_limit=${PAGE_SIZE}`));
+        // While this reader's own comment is being sent, the answer may hold it before the widget does.
+        if (!this.submit?.getAttribute("aria-busy")) for (const c of data.comments) this.queued.set(c.id, c);
+      } catch {
+        /* offline for a moment: the next look tries again */
+      }
+      for (const id of this.queued.keys()) if (this.comments.has(id)) this.queued.delete(id);
+      const n = this.queued.size;
+      // Said again only when it changes: a live region may repeat text that is merely set again.
+      if (n !== before) this.fresh.textContent = n ? this.t("fresh", { n }) : "";
+      this.fresh.hidden = !n;
+      this.wait = n > before ? this.liveMax / 3 : Math.min(this.liveMax, this.wait * 1.5);
+      this.nextLook();
+    }
+
+    /** The reader asked: the queued comments take their places, replies under their parents. */
+    showFresh() {
+      const shown = [...this.queued.values()].filter((c) => !this.comments.has(c.id));
+      this.queued.clear();
+      this.fresh.hidden = true;
+      for (const comment of shown) this.add(comment, this.sort !== "oldest");
+      this.count += shown.length;
+      this.renderCount();
+      if (shown[0]) this.focusComment(shown[0].id);
     }
 
     // --- comments in the thread ---
@@ -558,7 +675,8 @@
         text: t.ago(comment.created_at) });
       const header = h("header", { class: "bc-meta" },
         avatar ? h("img", { class: "bc-avatar", src: avatar, alt: "", width: 32, height: 32, loading: "lazy" }) : null,
-        name, " ", h("a", { class: "bc-permalink", href: `#comment-${comment.id}` }, when),
+        name, author.verified ? this.verifiedMark() : null, " ",
+        h("a", { class: "bc-permalink", href: `#comment-${comment.id}` }, when),
         comment.edited_at ? h("span", { class: "bc-edited", text: ` ${t("edited")}` }) : null);
       const body = h("div", { class: "bc-body" });
       body.innerHTML = comment.html; // sanitised by the API: the one HTML insertion in this file
@@ -763,7 +881,8 @@
 
     buildForm() {
       const t = this.t;
-      const notice = this.closed ? "closed" : !this.rules ? "noForm" : !this.rules.anonymous_comments ? "signedInOnly" : null;
+      const notice = this.closed ? "closed" : !this.rules ? "noForm"
+        : !this.rules.anonymous_comments && !readerSession() ? "signedInOnly" : null;
       if (notice) {
         this.compose.replaceChildren(h("p", { class: "bc-closed", text: t(notice) }));
         return;
@@ -818,6 +937,76 @@
           this.formError);
       }
       this.compose.replaceChildren(this.form);
+    }
+
+    // --- the reader's account line (widget-account.js), the verified mark, following the thread ---
+
+    verifiedMark() {
+      return h("span", { class: "bc-verified" },
+        h("span", { "aria-hidden": "true", text: "✓" }), ` ${this.t("verified")}`);
+    }
+
+    addAccount() {
+      if (this.closed || !this.rules) return; // nothing to sign in for
+      this.account = h("div", { class: "bc-account" });
+      this.accountStatus = h("p", { class: "bc-notice", role: "status", "aria-live": "polite" });
+      this.placeAccount();
+      window.addEventListener("blog-comments:session", () => this.renderAccount());
+      this.renderAccount();
+    }
+
+    placeAccount() {
+      this.compose.prepend(this.account, this.accountStatus);
+      if (this.form && !this.form.elements.subscribe) {
+        this.form.elements.notify_replies.parentElement.after(h("div", { class: "bc-field bc-check" },
+          h("input", { type: "checkbox", id: `${this.id}-subscribe`, name: "subscribe" }),
+          h("label", { for: `${this.id}-subscribe`, text: this.t("subscribe") })));
+      }
+    }
+
+    /** Signed out, one button; the sign-in itself (and a signed-in reader's line) comes with widget-account.js,
+     * fetched only then: readers who never sign in never download it. */
+    renderAccount() {
+      const signedIn = readerSession();
+      if (signedIn && !this.form) {
+        // A blog that takes comments from signed-in readers only: the form comes with the sign-in.
+        this.buildForm();
+        this.placeAccount();
+      }
+      for (const name of this.form ? ["author_name", "author_email", "author_website"] : []) {
+        // A signed-in reader comments under the account's name and address: no fields to fill in.
+        this.form.elements[name].closest(".bc-field").hidden = Boolean(signedIn);
+      }
+      if (signedIn || linkToken) {
+        this.accountUI();
+        return;
+      }
+      this.account.replaceChildren(h("button", { type: "button", text: this.t("signInByMail"),
+        onclick: () => this.accountUI(true) }));
+    }
+
+    async accountUI(opening) {
+      try {
+        const show = await accountScript(this.base);
+        const token = linkToken;
+        linkToken = null; // one widget on the page uses it
+        show(this, { h, readerSession, setReaderSession, storage, token, opening });
+      } catch {
+        this.accountStatus.textContent = this.t("unreachable");
+      }
+    }
+
+    /** Following the thread, asked for once the comment is sent: with the account's address, else the form's. */
+    async subscribe() {
+      const email = readerSession()?.email || this.form.elements.author_email.value.trim();
+      try {
+        await this.call("POST", this.path("/subscriptions"), { body: { email } });
+      } catch (error) {
+        // The address the API refuses is the one in the form's Email field.
+        throw Object.assign(error, { fields: error.fields.email ? { author_email: error.fields.email } : error.fields });
+      }
+      this.form.elements.subscribe.checked = false;
+      this.accountStatus.textContent = this.t("subscribeAsked", { email });
     }
 
     // --- Write | Preview: the comment as the API will render it ---
@@ -996,7 +1185,7 @@
       const payload = { body: values.body.value, [this.rules.honeypot_field]: values[this.rules.honeypot_field].value };
       for (const name of ["author_name", "author_email", "author_website"]) {
         const value = values[name].value.trim();
-        if (value) payload[name] = value;
+        if (value && !readerSession()) payload[name] = value; // an account's comment carries its own name
       }
       if (values.notify_replies.checked) payload.notify_replies = true;
       if (this.replyTo) payload.parent_id = this.replyTo;
@@ -1015,6 +1204,7 @@
           this.idempotencyKey = randomToken();
           this.keyFor = fingerprint;
         }
+        if (values.subscribe?.checked) await this.subscribe(); // first: a refusal (no address) posts nothing
         await this.post(payload, true);
       } catch (error) {
         this.showErrors(error);
@@ -1138,6 +1328,8 @@
     post: script?.dataset.post || null,
     sort: script?.dataset.sort || "oldest",
     theme: script?.dataset.theme,
+    // Seconds; 0 turns live updates off.
+    live: Number(script?.dataset.live ?? 15),
   };
   if (script?.dataset.api) defaults.api = new URL(script.dataset.api, window.location.href).href;
 

@@ -1,5 +1,5 @@
-"""Accounts over HTTP: sign up, sign in, who am I, my profile, sign out everywhere, a mailed password reset, and an
-admin's role changes."""
+"""Accounts over HTTP: sign up, sign in (by password or a mailed link), who am I, my profile, sign out everywhere,
+a mailed password reset, and an admin's role changes."""
 
 from __future__ import annotations
 
@@ -46,6 +46,12 @@ def sign_out_everywhere() -> Response:
     return Response(body="", status_code=204)
 
 
+@auth.route("/auth/sign-out", methods=["POST"])
+def sign_out() -> Response:
+    services().accounts.sign_out(signed_in(auth.current_request))
+    return Response(body="", status_code=204)
+
+
 @auth.route("/users/{username}/role", methods=["PUT"])
 def set_role(username: str) -> dict[str, Any]:
     request = auth.current_request
@@ -86,3 +92,24 @@ def reset_password() -> Response:
     # The mailed page's form gets a page; a client sending JSON (the widget, the console) gets the session.
     return page("Your password is set", "<p>Sign in with it now. Every older session has ended.</p>") \
         if is_form(request) else Response(body=session, status_code=200)
+
+
+@auth.route("/auth/email-link", methods=["POST"])
+def request_email_link() -> Response:
+    request = auth.current_request
+    return Response(body=services().email_sign_in.request(json_body(request), source_address(request)),
+                    status_code=202)
+
+
+@auth.route("/auth/email-link/confirm", methods=["GET"])
+def show_email_link() -> Response:
+    target = services().email_sign_in.page_target(str(query(auth.current_request).get("token") or ""))
+    # A link, not a form: the widget on the blog's page signs in with the token from the fragment.
+    return page("Sign in to comment",
+                "<p>Continue to the blog's page, where the comment box signs you in. This link then no longer "
+                f"works.</p><p><a href=\"{escape(target)}\" rel=\"noreferrer\">Continue and sign in</a></p>")
+
+
+@auth.route("/auth/email-link/session", methods=["POST"])
+def sign_in_by_email_link() -> dict[str, Any]:
+    return services().email_sign_in.sign_in(json_body(auth.current_request))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from chalice.app import Response
+
 from chalicelib.api.requests import json_body, query, signed_in
 from chalicelib.api.routing import ApiBlueprint
 from chalicelib.services import services
@@ -39,6 +41,24 @@ def audit() -> dict[str, Any]:
 def recent() -> dict[str, Any]:
     request = moderation.current_request
     return services().moderation.recent(signed_in(request), query(request))
+
+
+@moderation.route("/moderation/bans", methods=["GET"])
+def bans() -> dict[str, Any]:
+    request = moderation.current_request
+    return services().bans.listing(signed_in(request), query(request))
+
+
+@moderation.route("/moderation/bans", methods=["POST"])
+def ban() -> Response:
+    request = moderation.current_request
+    return Response(body=services().bans.create(signed_in(request), json_body(request)), status_code=201)
+
+
+@moderation.route("/moderation/bans/{ban_id}", methods=["DELETE"])
+def lift_ban(ban_id: str) -> Response:
+    services().bans.lift(signed_in(moderation.current_request), ban_id)
+    return Response(body="", status_code=204)
 
 
 @moderation.route("/moderation/settings", methods=["GET"])

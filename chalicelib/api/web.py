@@ -138,6 +138,11 @@ def widget_script() -> Response:
     return _serve("widget.js")
 
 
+@web.route("/widget-account.js", methods=["GET"], cache="asset")
+def widget_account_script() -> Response:
+    return _serve("widget-account.js")
+
+
 @web.route("/widget.css", methods=["GET"], cache="asset")
 def widget_style() -> Response:
     return _serve("widget.css")

@@ -46,6 +46,8 @@ _USERNAME = lazy(r"^[A-Za-z0-9][A-Za-z0-9_.-]{2,31}$")
 # whose password was given this recently: a token found in a browser's storage
 # or a log then cannot take the account over for the rest of its life.
 RECENT_SIGN_IN_SECONDS = 15 * 60
+# Sessions signed out one by one, kept on the account until the next sign-out everywhere clears them.
+MAX_ENDED_SESSIONS = 50
 
 
 class Username(Text):
@@ -135,8 +137,9 @@ class Accounts:
         self.settings = settings
         self.limits = SignInLimits(table, settings)
 
-    def _session(self, item: Item, carried: Principal | None = None) -> dict[str, Any]:
-        """A token for the account as it stands; one ``carried`` over keeps its expiry and sign-in time.
+    def session(self, item: Item, carried: Principal | None = None) -> dict[str, Any]:
+        """A token for the account as it stands (also for a sign-in proven elsewhere: email_sign_in.py); one
+        ``carried`` over keeps its expiry and sign-in time.
 
         The token names the role the API applies (an admin named by BLOG_ADMINS is
         "admin" in it too), so a frontend that reads the token sees what the login
@@ -184,7 +187,7 @@ class Accounts:
             ])
         except TransactionCancelled as contended:
             raise Conflict("sign-up is busy right now; try again") from contended
-        return self._session(item)
+        return self.session(item)
 
     def login(self, payload: Any, address: str) -> dict[str, Any]:
         """A session for the right e-mail and password; failed attempts are limited per account and address."""
@@ -203,7 +206,7 @@ class Accounts:
         self.limits.release(claim)
         if "account_id" not in item:
             item = self._give_id(item)
-        return self._session(item)
+        return self.session(item)
 
     def _give_id(self, item: Item) -> Item:
         """An account made before accounts had ids gets one at its next sign-in (``make migrate`` gives the rest):
@@ -223,11 +226,23 @@ class Accounts:
         item = self._account(principal.username)
         principal = current_principal(principal, item, self.settings.admins)
         assert item is not None
-        return self._session(item, principal)
+        return self.session(item, principal)
 
     def sign_out_everywhere(self, principal: Principal) -> None:
         """Revoke every token of the account, this one included."""
-        self._revoke(principal.username, NotFound("this account no longer exists"))
+        self._revoke(principal.username, NotFound("this account no longer exists"), removing=("ended_sessions",))
+
+    def sign_out(self, principal: Principal) -> None:
+        """End this token's sign-in only (its ``sid``, kept on the account: tokens.current_principal); past
+        MAX_ENDED_SESSIONS, or for a token without one, every session ends: the account item stays small."""
+        item = self._account(principal.username)
+        principal = current_principal(principal, item, self.settings.admins)  # 401 for a token already ended
+        if principal.session is None or len((item or {}).get("ended_sessions") or ()) >= MAX_ENDED_SESSIONS:
+            return self.sign_out_everywhere(principal)
+        self.table.write(update(keys.user(principal.username), "SET ended_sessions = list_append("
+                                "if_not_exists(ended_sessions, :none), :ended)", "attribute_exists(PK)",
+                                refusal=NotFound("this account no longer exists"), none=[], ended=[principal.session]))
+        return None
 
     def _revoke(self, username: str, refusal: Exception, *changes: tuple[str, Any],
                 removing: tuple[str, ...] = ()) -> Item:
@@ -305,7 +320,7 @@ class Accounts:
             item.update(changes)
             if "password_hash" in changes:
                 item["token_version"] = principal.version + 1
-        return self._session(item, principal)
+        return self.session(item, principal)
 
     def reset_password(self, link: ResetLink, payload: Any) -> dict[str, Any]:
         """A mailed reset link's new password (password_resets.py): every older token ends, and the answer signs
@@ -321,7 +336,7 @@ class Accounts:
             f"account_id = :id AND {version}", refusal=spent, hash=hash_password(password, self.settings.password_cost),
             one=1, id=link.account_id, v=link.version))
         assert item is not None
-        return self._session(item)
+        return self.session(item)
 
     def reauthenticate(self, principal: Principal, item: Item, password: str | None) -> Principal:
         """As for an e-mail change (below): the password, or a recent sign-in; for deleting the account."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from chalicelib.blog import clock, comment_fragment, counters, moderation, records, rendering, views
+from chalicelib.blog import bans, clock, comment_fragment, counters, moderation, records, rendering, views
 from chalicelib.blog.antispam import FORM_TOKEN_FIELD, HONEYPOT_FIELD, AntiSpam, body_digest
 from chalicelib.blog.challenge import FILTER as CHALLENGE_FILTER
 from chalicelib.blog.challenge import MAX_TOKEN_LENGTH as CHALLENGE_TOKEN_LENGTH
@@ -78,6 +78,13 @@ def _k(item: Key | Item) -> tuple[str, str]:
 def _exempt(principal: Principal | None) -> bool:
     """Admins are exempt from anti-spam limits, not from validation."""
     return principal is not None and principal.is_admin
+
+
+def _edit_ban_subjects(principal: Principal | None, comment: Item, antispam: AntiSpam, address_hash: str) -> list[str]:
+    """Whose bans stop an edit: the comment's commenter, the caller's account and the caller's address."""
+    subjects = [commenter_identity(comment, antispam), f"user:{principal.username.casefold()}" if principal else None,
+                f"address:{address_hash}"]
+    return list(dict.fromkeys(s for s in subjects if s))
 
 
 class Comments:
@@ -214,9 +221,11 @@ class Comments:
                   if principal is None and fields.get("author_email") else [])
         confirmations = [keys.email_confirmed(digest) for digest in hashes]
         identities = [identity, *("email:" + digest for digest in hashes[1:])] if identity else []
+        # Bans of the account, the e-mail (under either hash) and the address ride in the same read.
+        ban_subjects = [] if exempt else [*identities, f"address:{address_hash}"]
         window = self.challenge.window_key(address_hash, now_epoch) if not exempt else None
         context = self._read_context(slug, fields.get("parent_id"), identities, claim, confirmations,
-                                     principal.username if principal and unchecked else None, window)
+                                     principal.username if principal and unchecked else None, ban_subjects, window)
         if principal is not None and unchecked:
             principal = current_principal(principal, context.get(_k(keys.user(principal.username))),
                                           self.settings.admins)
@@ -227,12 +236,20 @@ class Comments:
         known = any(_k(keys.commenter_approved(i)) in context for i in identities) and (
             not confirmations or any(_k(c) in context for c in confirmations))
         status = moderation.decide(self.settings.moderation, principal, post, known=known)
-        held_because = None if status == Status.APPROVED else moderation.hold_reason(self.settings.moderation)
+        ban = bans.standing(context, ban_subjects, now_epoch)
+        if ban is not None and ban["mode"] == "ban":
+            raise bans.refusal(ban)
+        # A shadow-banned comment is filed as spam (uncounted, unsent) and shown to its author alone, with
+        # the status it would have had: under MODERATION=all a "published" one would give the ban away.
+        shown_as = status if ban is not None else None
+        if shown_as is not None:
+            status = Status.SPAM
         unverified = None  # why the challenge's token could not be checked: the comment is held for a moderator
-        if not exempt and self.challenge.needed(known, context.get(_k(window)) if window else None):
+        counted_in = context.get(_k(window)) if window else None  # a shadow-banned comment is asked nothing
+        if not exempt and shown_as is None and self.challenge.needed(known, counted_in):
             unverified = self.challenge.verify(fields.get(CHALLENGE_FIELD), address)
             if unverified:
-                status, held_because = Status.PENDING, unverified
+                status = Status.PENDING
         comment_id = new_ulid()
         item: Item = records.comment({
             "id": comment_id,
@@ -253,11 +270,13 @@ class Comments:
             "likes": 0,
             "dislikes": 0,
             "reply_count": 0,
-            "held_because": held_because,
+            "held_because": unverified or (None if status == Status.APPROVED else f"shadow-banned ({ban['subject']})"
+                                           if ban else moderation.hold_reason(self.settings.moderation)),
+            "shadow": shown_as,
         })
         expires = now_epoch + self.settings.edit_window_seconds
         response = {
-            "comment": views.comment_view(item, with_body=True),
+            "comment": bans.as_seen_by_author(views.comment_view(item, with_body=True), item),
             "edit_token": issue_edit_token(comment_id, expires, self.settings.edit_token_key),
             "edit_token_expires_at": clock.from_epoch(expires),
         }
@@ -273,7 +292,7 @@ class Comments:
             writes.append(counted)
         if unverified:  # the moderators see why in the audit trail, written with the comment
             writes.append(moderation.audit_entry(CHALLENGE_FILTER, "hold", item, unverified))
-        if not exempt and self.settings.akismet_key:
+        if not exempt and shown_as is None and self.settings.akismet_key:
             # Checked from the stream (blog/akismet.py), never here: this keeps what the check needs.
             from chalicelib.blog.akismet import request_context
             writes.append(request_context(item, address, *browser, now_epoch))
@@ -302,7 +321,8 @@ class Comments:
 
     def _read_context(self, slug: str, parent_id: str | None, identities: list[str],
                       claim: Claim | None, confirmations: list[Key],
-                      account: str | None, window: Key | None = None) -> dict[tuple[str, str], Item]:
+                      account: str | None, ban_subjects: list[str],
+                      window: Key | None = None) -> dict[tuple[str, str], Item]:
         """Round trip one: everything the decision needs, in a single BatchGetItem.
 
         ``account``: the commenter's account, when their token is still to be checked against it;
@@ -320,6 +340,7 @@ class Comments:
         wanted += [keys.commenter_approved(identity) for identity in identities]
         if claim:
             wanted.append(claim.key)
+        wanted += bans.ban_keys(ban_subjects)
         return {_k(i): i for i in self.table.batch_get(wanted)}
 
     def _commentable(self, post: Item | None, now: str) -> Item:
@@ -423,7 +444,11 @@ class Comments:
             item = {**held(edited, status), "held_because": why}
             writes = withdrawal(comment, item, post, refusal=has_replies)
         if not exempt:
-            writes.append(self.antispam.rate_limit(self.antispam.address_hash(address), now_epoch))
+            address_hash = self.antispam.address_hash(address)
+            writes.append(self.antispam.rate_limit(address_hash, now_epoch))
+            # A banned commenter edits nothing (a shadow-banned one may: their comment stays in spam).
+            writes += bans.checks(_edit_ban_subjects(principal, comment, self.antispam, address_hash), now_epoch,
+                                  shadow_too=False)
             if body_digest(fields["body"]) != body_digest(str(comment["body"])):
                 # An edit may not turn a comment into the copy of a recent one (an unchanged text claims nothing).
                 writes.append(self.antispam.duplicate_guard(comment["post_slug"], fields["body"], now_epoch))
@@ -434,7 +459,8 @@ class Comments:
         if item["status"] != comment["status"] and comment.get("parent_id"):
             # As when moderation holds a reply: a tombstone left with no replies goes too.
             self.threads.prune_tombstones(comment["post_slug"], comment["parent_id"])
-        return views.comment_view(item, with_body=True)
+        view = views.comment_view(item, with_body=True)
+        return view if exempt else bans.as_seen_by_author(view, item)
 
     def _status_after_edit(self, principal: Principal | None, comment: Item, post: Item) -> str:
         """Where an edit leaves a comment: a held one stays held; a public one is judged as a new one would be.
@@ -503,4 +529,5 @@ class Comments:
             if comment["status"] != Status.APPROVED:
                 raise NotFound("there is no comment with that id") from None
             editor = False
-        return views.comment_view(comment, with_body=editor)
+        view = views.comment_view(comment, with_body=editor)
+        return bans.as_seen_by_author(view, comment) if editor and not _exempt(principal) else view

@@ -104,9 +104,10 @@ class Moderation:
                 raise Invalid.field("post", f"must be a post's slug (1 to {MAX_SLUG_LENGTH} characters)")
             page = self.table.query(keys.audit_post_partition(post), index="GSI2",
                                     newest_first=True, limit=page_limit(query.get("limit")), start_key=start)
-        # "reason": only a filter's entries have one (why Akismet moved the comment).
-        entries = [{k: i.get(k) for k in ("at", "who", "action", "comment_id", "post", "from_status", "reason")
-                    if k != "reason" or "reason" in i} for i in page.items]
+        # "reason": only a filter's entries and bans have one; "subject" and "until": only bans (blog/bans.py).
+        entries = [{k: i.get(k) for k in ("at", "who", "action", "comment_id", "post", "from_status", "reason",
+                                          "subject", "until")
+                    if k not in ("reason", "subject", "until") or k in i} for i in page.items]
         return {"items": entries, "next_cursor": cursors.encode(page.last_key, scope, self.cursor_key)}
 
     def act(self, principal: Principal, comment_id: str, payload: Any) -> dict[str, Any]:

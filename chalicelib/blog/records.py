@@ -1,5 +1,8 @@
 """One constructor per stored record: every writer (API services, importer, restore, make admin) builds items here.
 
+(Longer than 400 lines on purpose: every record's constructor in one place is the point, as keys.py holds
+every key; each constructor is small.)
+
 Each constructor takes the record's fields, refuses an attribute it does not
 know (an allow-list: a restored file cannot smuggle one in), checks what it is
 given (dates, statuses, lengths) and adds what is derived: the item's keys and
@@ -45,7 +48,7 @@ if TYPE_CHECKING:
         "id": str, "post_slug": str, "parent_id": str | None, "depth": int, "body": str, "html": str,
         "author_name": str, "author_user": str | None, "author_email": str | None, "author_website": str | None,
         "notify_replies": bool, "status": str, "created_at": str, "likes": int, "dislikes": int, "reply_count": int,
-        "held_because": NotRequired[str | None], "sender": NotRequired[str],
+        "held_because": NotRequired[str | None], "sender": NotRequired[str], "shadow": NotRequired[str | None],
         "imported_from": NotRequired[str], "source_ref": NotRequired[str],
         "imported_likes": NotRequired[int], "imported_dislikes": NotRequired[int],
     })
@@ -76,11 +79,11 @@ POST_FIELDS: Final = frozenset({
 COMMENT_FIELDS: Final = frozenset({
     "id", "post_slug", "parent_id", "depth", "body", "html", "author_name", "author_user", "author_email",
     "author_website", "notify_replies", "status", "created_at", "edited_at", "likes", "dislikes",
-    "reply_count", "held_because", "spam_by", "sender", "imported_likes", "imported_dislikes", "reactions",
+    "reply_count", "held_because", "spam_by", "sender", "shadow", "imported_likes", "imported_dislikes", "reactions",
     *_PROVENANCE})
 ACCOUNT_FIELDS: Final = frozenset({
     "account_id", "username", "email", "role", "password_hash", "created_at", "bio", "image", "mail_held_comments",
-    "token_version", "kept_session", "kept_at", "deleting", *_PROVENANCE})
+    "token_version", "kept_session", "kept_at", "ended_sessions", "deleting", *_PROVENANCE})
 _TOMBSTONE_GONE = ("body", "html", "author_name", "author_user", "author_email", "author_website", "sender")
 
 
@@ -244,6 +247,10 @@ def comment_item(fields: Mapping[str, Any]) -> dict[str, Any]:
     if "reactions" in item:
         item["reactions"] = reaction_counts(item["reactions"])
     item.setdefault("parent_id", None)
+    if not item.get("shadow") or status != Status.SPAM:
+        item.pop("shadow", None)  # kept only on a shadow-banned commenter's comment, while it is spam
+    elif item["shadow"] not in (Status.APPROVED, Status.PENDING):
+        raise _refuse("shadow", "must be approved or pending (the status its author is shown)")
     if status == Status.DELETED:
         for gone in (*_TOMBSTONE_GONE, "held_because", "spam_by"):
             item.pop(gone, None)
@@ -294,6 +301,20 @@ def email_claim(email: str, username: str) -> dict[str, Any]:
     return {**keys.email(email), "username": username}
 
 
+def sign_in_request(request_id: str, email: str, return_to: str, ttl: int) -> dict[str, Any]:
+    """A request for a mailed sign-in link (blog/email_sign_in.py), for the stream to mail."""
+    return {**keys.sign_in_request(request_id), "email": email, "return_to": return_to, "ttl": ttl}
+
+
+def sign_in_link(link_id: str, email: str, return_to: str, ttl: int, account: Mapping[str, Any] | None) -> dict[
+        str, Any]:
+    """A mailed sign-in link until its use deletes it: the account it was mailed for (its id and token_version),
+    none when it makes one."""
+    bound = {"account_id": account["account_id"], "token_version": int(account.get("token_version", 0))} \
+        if account else {}
+    return {**keys.sign_in_link(link_id), "email": email, "return_to": return_to, "ttl": ttl, **bound}
+
+
 def vote(slug: str, comment_id: str, voter: str, value: int, at: str) -> dict[str, Any]:
     """One voter's vote; a signed-in voter's ("user:<name>") is in their votes' index, for their own data."""
     if value not in (1, -1):
@@ -316,6 +337,32 @@ def reaction(slug: str, target: str, reactor: str, emoji: str, at: str) -> dict[
     index = keys.reactor_index_keys(reactor, slug, target, emoji) if reactor.startswith("user:") else {}
     return {**keys.reaction(slug, target, reactor, emoji), **index, "post_slug": slug, "target": target,
             "emoji": emoji, "at": stored_date(at, "at")}
+
+
+BAN_MODES: Final = ("ban", "shadow")
+
+
+def ban(subject: str, mode: str, reason: str, by: str, created_at: str, until: int | None,
+        source: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """A ban (mode "ban") or shadow-ban ("shadow") of a commenter identity, until the epoch ``until`` or for good.
+
+    ``until`` is also the item's TTL: DynamoDB removes it some time after; readers compare it themselves.
+    ``source``: the comment it was made from (comment_id, post), for the console.
+    """
+    if mode not in BAN_MODES:
+        raise _refuse("mode", "must be ban or shadow")
+    kind, _, value = subject.partition(":")
+    if not value or kind not in ("user", "email", "address") or len(value) > 64 or not value.isprintable():
+        raise _refuse("subject", "must be user:<name>, email:<hash> or address:<hash>")
+    _text({"reason": reason}, "reason", 300, required=False)
+    if until is not None and (isinstance(until, bool) or not isinstance(until, int) or until <= 0):
+        raise _refuse("until_epoch", "must be a time (seconds since 1970)")
+    item: dict[str, Any] = {**keys.ban(subject), **keys.ban_index_keys(stored_date(created_at, "created_at"), subject),
+                            "subject": subject, "mode": mode, "reason": reason, "by": by, "created_at": created_at,
+                            **{k: v for k, v in (source or {}).items() if k in ("comment_id", "post")}}
+    if until is not None:
+        item["until_epoch"] = item["ttl"] = until
+    return item
 
 
 def favorite(slug: str, username: str, favorited_at: str) -> dict[str, Any]:

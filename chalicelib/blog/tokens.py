@@ -142,6 +142,8 @@ def current_principal(principal: Principal, account: Item | None, admins: frozen
     version = int(account.get("token_version", 0))
     if principal.version != version and not _kept(principal, account, version):
         raise Unauthenticated(REVOKED)
+    if principal.session is not None and principal.session in (account.get("ended_sessions") or ()):
+        raise Unauthenticated("this session was signed out; sign in again")
     # A kept session acts at the account's version from here on, as the token the change answered would.
     return principal.replace(role=applied_role(principal.username, str(account.get("role")), admins), current=True,
                              version=version)

@@ -94,6 +94,8 @@ def comment_view(item: Item, with_body: bool = False) -> dict[str, Any]:
         "author": None if deleted else {
             "name": item["author_name"],
             "username": item.get("author_user"),
+            # Written by a signed-in account (password, or a mailed sign-in link): a name nobody else can use.
+            "verified": bool(item.get("author_user")),
             "website": item.get("author_website") or None,
             "avatar": avatar_url(item.get("author_email")),
         },

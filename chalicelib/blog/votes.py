@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.blog import clock, records, views
+from chalicelib.blog import bans, clock, records, views
 from chalicelib.blog.antispam import AntiSpam
 from chalicelib.blog.status import Status
 from chalicelib.blog.threads import Threads
@@ -53,6 +53,8 @@ class Votes:
         # cost nothing to make); admins are exempt, as they are from the comment limits.
         exempt = principal is not None and principal.is_admin
         address_hash = None if exempt else self.antispam.address_hash(address)
+        # Bans of the voter's account and address, checked in the vote's own transaction (blog/bans.py).
+        banned_unless_exempt = [] if exempt else [*([voter] if principal else []), f"address:{address_hash}"]
         for _ in range(_ATTEMPTS):
             # The comment, its post (public?) and this voter's vote, in one read after the reference.
             comment, _, previous = self.threads.locate_public(comment_id,
@@ -63,9 +65,11 @@ class Votes:
             if old == value:
                 return views.comment_view(comment)
             try:
-                self._count(comment, voter, old, value, address_hash)
+                self._count(comment, voter, old, value, address_hash, banned_unless_exempt)
             except TransactionCancelled:
                 continue  # this voter's other request got there first; read again
+            except bans.Shadowed:
+                return views.comment_view(comment)  # a shadow-banned voter's vote is dropped without a word
             return views.comment_view(self._reindex(comment))
         raise Conflict("the comment is being voted on heavily; try again")
 
@@ -89,7 +93,8 @@ class Votes:
             return
         raise Conflict("a vote kept changing while it was being taken back; try again")
 
-    def _count(self, comment: Item, voter: str, old: int, value: int, address_hash: str | None) -> None:
+    def _count(self, comment: Item, voter: str, old: int, value: int, address_hash: str | None,
+               ban_subjects: list[str] | None = None) -> None:
         """The vote, the counts, and (unless exempt) the address's vote window: one transaction.
 
         A full window cancels it all, and the store raises the window's refusal (429). A signed-in
@@ -109,6 +114,7 @@ class Votes:
         writes = [vote_write, counts]
         if address_hash is not None:
             writes.append(self.antispam.vote_rate_limit(address_hash, clock.epoch()))
+        writes += bans.checks(ban_subjects or [], clock.epoch(), shadow_too=True)
         self.table.transact(writes)
 
     def _reindex(self, comment: Item) -> Item:

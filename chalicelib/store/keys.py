@@ -43,6 +43,11 @@ Layout (PK / SK):
   RESETREQ#<ulid>    #RESETREQ                a password-reset link to mail (the stream sends it; TTL)
   RESETRATE#<hash>#<n>  #RATE                 password-reset requests from one address, or for one
                                               recipient, in window n (TTL)
+  SIGNINREQ#<ulid>   #SIGNINREQ               a sign-in link to mail (the stream sends it; TTL)
+  SIGNINLINK#<ulid>  #SIGNINLINK              a mailed sign-in link not used yet: its address, the account
+                                              it was mailed for, where it returns (TTL; deleted by its use)
+  SIGNINRATE#<hash>#<n>  #RATE                sign-in link requests from one address, or for one
+                                              recipient, in window n (TTL)
   RATE#<iphash>#<n>  #RATE                    comments from one address in window n (TTL)
   VOTERATE#<iphash>#<n>  #RATE                votes from one address in window n (TTL)
   CHALLENGERATE#<iphash>#<n>  #RATE           comments from one address in window n of CHALLENGE_WHEN=after:N/SECONDS:
@@ -54,6 +59,9 @@ Layout (PK / SK):
   FORMUSED#<sig>     #USED                    a comment form token spent by the comment it sent (TTL)
   IDEM#<scope>#<key> #IDEM                    a stored response for an Idempotency-Key (TTL)
   AUDIT              <at>#<ulid>              one moderation action
+  BAN#<subject>      #BAN                     a ban or shadow-ban of "user:<name>", "email:<keyed hash>" or
+                                              "address:<keyed hash>" (the identities COMMENTER# and the
+                                              rate limits use), with its reason and expiry (TTL)
   OPTOUT#<sha256>    #OPTOUT                  an e-mail address (by its SHA-256) that unsubscribed
   IMPORTED#<sha256>  #IMPORTED               an item brought in by the importer, by its source id
                                               (SHA-256 of "<format>|<source id>"): the slug it became;
@@ -98,6 +106,7 @@ Sparse indexes:
                                                       written at sign-up, by deploy.admin and on a role change
                                                       (accounts made before it join on their next role change,
                                                       or by make migrate)
+  GSI1  BANS / <created_at>#<subject>                 (on bans) every ban, newest first, for the console
   GSI2  AUDITPOST#<slug> / <at>#<ulid>                (on audit entries) one post's moderation trail
   GSI2  VOTER#user:<name> / <comment ulid>            (on a signed-in voter's votes) an account's votes,
                                                       for its own data and its deletion
@@ -128,6 +137,7 @@ FAVORITES_SK: Final = "#FAVORITES"
 REF_SK: Final = "#REF"
 DATA_REQUEST_PREFIX: Final = "DATAREQ#"
 RESET_REQUEST_PREFIX: Final = "RESETREQ#"
+SIGN_IN_REQUEST_PREFIX: Final = "SIGNINREQ#"
 AUDIT_PARTITION: Final = "AUDIT"
 RECENT_COMMENTS_PARTITION: Final = "COMMENTS"
 POSTS_PARTITION: Final = "POSTS"
@@ -218,6 +228,18 @@ def reset_rate_window(subject_hash: str, window: int) -> Key:
     return {"PK": f"RESETRATE#{subject_hash}#{window}", "SK": "#RATE"}
 
 
+def sign_in_request(request_id: str) -> Key:
+    return {"PK": SIGN_IN_REQUEST_PREFIX + request_id, "SK": "#SIGNINREQ"}
+
+
+def sign_in_link(link_id: str) -> Key:
+    return {"PK": f"SIGNINLINK#{link_id}", "SK": "#SIGNINLINK"}
+
+
+def sign_in_rate_window(subject_hash: str, window: int) -> Key:
+    return {"PK": f"SIGNINRATE#{subject_hash}#{window}", "SK": "#RATE"}
+
+
 def rate_window(address_hash: str, window: int) -> Key:
     return {"PK": f"RATE#{address_hash}#{window}", "SK": "#RATE"}
 
@@ -299,6 +321,19 @@ def akismet_context(comment_id: str) -> Key:
 
 def akismet_feedback_sent(audit_sort_key: str) -> Key:
     return {"PK": f"AKISMETSENT#{audit_sort_key}", "SK": "#AKISMETSENT"}
+
+
+BANS_PARTITION: Final = "BANS"
+
+
+def ban(subject: str) -> Key:
+    """A ban of one commenter identity (blog/bans.py), read with the comment's other items."""
+    return {"PK": f"BAN#{subject}", "SK": "#BAN"}
+
+
+def ban_index_keys(created_at: str, subject: str) -> Key:
+    """GSI1 keys of a ban: every ban, by when it was made."""
+    return {"GSI1PK": BANS_PARTITION, "GSI1SK": f"{created_at}#{subject}"}
 
 
 def audit_entry(at: str, entry_id: str) -> Key:

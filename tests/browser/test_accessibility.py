@@ -17,7 +17,7 @@ from tests.browser.console_steps import new_account, sign_in
 
 CONSOLE_PAGES = [("#posts", "Posts"), ("#new", "New post"), ("#queue?status=spam", "Spam"),
                  ("#recent", "Recent comments"), ("#audit", "Audit trail"), ("#people", "People"),
-                 ("#settings", "Comment rules on this stage"), ("#account", "Account")]
+                 ("#bans", "Bans"), ("#settings", "Comment rules on this stage"), ("#account", "Account")]
 
 
 def test_the_console_sign_in_page_is_accessible(blog: Blog, page: Page) -> None:
@@ -34,6 +34,7 @@ def test_every_console_page_an_admin_sees_is_accessible(blog: Blog, page: Page,
     slug = blog.new_post("Accessible moderation")
     comment = blog.comment(slug, "A comment to **moderate**.")
     blog.as_admin("POST", f"/comments/{comment['id']}/moderate", {"action": "spam"})
+    blog.as_admin("POST", "/moderation/bans", {"by": "email", "email": f"{scheme}@example.com", "reason": "a test"})
     page.emulate_media(color_scheme=scheme)
     sign_in(page, blog, LOCAL_ADMIN)
 

@@ -177,7 +177,8 @@ def test_the_form_works_from_the_keyboard_alone_with_every_control_labelled(blog
     form = page.locator("form.bc-form")
 
     # Every field a person fills in has a label that names it (the robots' trap is hidden from them)
-    for name in ("Comment", "Name", EMAIL, "Website (optional)", "E-mail me when someone replies (needs your email)"):
+    for name in ("Comment", "Name", EMAIL, "Website (optional)", "E-mail me when someone replies (needs your email)",
+                 "Follow this discussion by e-mail"):
         expect(form.get_by_label(name, exact=True)).to_have_count(1)
     trap = form.locator("input[name=homepage]")
     expect(trap).to_have_attribute("tabindex", "-1")
@@ -192,6 +193,8 @@ def test_the_form_works_from_the_keyboard_alone_with_every_control_labelled(blog
         page.keyboard.type(text)
     page.keyboard.press("Tab")
     expect(form.get_by_label("E-mail me when someone replies (needs your email)")).to_be_focused()
+    page.keyboard.press("Tab")
+    expect(form.get_by_label("Follow this discussion by e-mail")).to_be_focused()
     page.keyboard.press("Tab")
     expect(form.get_by_role("button", name="Publish")).to_be_focused()
     page.keyboard.press("Enter")

@@ -539,3 +539,29 @@ def test_a_restored_post_is_found_by_search_again(api: Api, blog: Blog, tmp_path
     assert "1 posts indexed for search" in report.notes
     assert [r["slug"] for r in api.get("/search?q=quokkas").json["posts"]] == [slug]
     assert not any("indexed for search" in note for note in restore(exported, _table()).notes)
+
+
+def test_bans_and_their_audit_entries_come_back(api: Api, blog: Blog, tmp_path: Path) -> None:
+    admin = blog.admin()
+    blog.user("rude")
+    slug = str(blog.post(admin, title="Banned here")["slug"])
+    comment = blog.comment(slug, author_email="troll@example.org")["comment"]["id"]
+    for ban in ({"by": "email", "comment_id": comment, "mode": "shadow", "reason": "spam", "days": 9},
+                {"by": "account", "account": "rude"}):
+        assert api.post("/moderation/bans", ban, token=admin).status == 201
+    before = api.get("/moderation/bans", token=admin).json["items"]
+    trail = api.get("/moderation/audit", token=admin).json["items"]
+    exported = tmp_path / "blog.jsonl"
+    _export(exported, with_secrets=True)
+    _fresh_table()
+
+    report = restore(exported, _table(), trust_accounts=True)
+
+    assert report.written["ban"] == 2 and "other" not in report.read
+    admin = blog.login("root")
+    assert api.get("/moderation/bans", token=admin).json["items"] == before
+    assert api.get("/moderation/audit", token=admin).json["items"] == trail
+    assert api.get(f"/moderation/audit?post={slug}", token=admin).json["items"] == [trail[-1]]
+    again = api.post(f"/posts/{slug}/comments", {"body": "Again", "author_email": "troll@example.org"})
+    assert again.status == 201  # as its author is told: it is still shadow-banned,
+    assert [c["id"] for c in api.get(f"/posts/{slug}/comments").json["items"]] == [comment]  # and seen by nobody

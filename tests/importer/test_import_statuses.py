@@ -98,4 +98,5 @@ def test_an_imported_comment_s_html_goes_through_the_comment_allow_list(api: Api
     for gone in ("onclick", "<script", "steal()", "javascript:", "<img"):
         assert gone not in comment["html"]
     assert '<a href="https://ok.example/" rel="nofollow ugc noopener">ok</a>' in comment["html"]
-    assert comment["author"] == {"name": "Mallory", "username": None, "website": None, "avatar": None}
+    assert comment["author"] == {"name": "Mallory", "username": None, "website": None, "avatar": None,
+                                 "verified": False}

@@ -152,6 +152,8 @@
 
   function signOut() {
     dropDrafts();
+    // This session ends on the server too (POST /auth/sign-out), so a copy of the token is worth nothing.
+    if (token()) api("POST", "/auth/sign-out").catch(() => { /* ended or unreachable: forgotten here anyway */ });
     setToken(null);
     me = null;
     store("sessionStorage")?.removeItem(RETURN_KEY);
@@ -161,7 +163,7 @@
 
   const SECTIONS = [
     ["#posts", "Posts", "author"], ["#new", "New post", "author"], ["#queue", "Moderation", "admin"],
-    ["#recent", "Recent comments", "admin"], ["#audit", "Audit trail", "admin"], ["#people", "People", "admin"],
+    ["#recent", "Recent comments", "admin"], ["#audit", "Audit trail", "admin"], ["#people", "People", "admin"], ["#bans", "Bans", "admin"],
     ["#settings", "Settings", "admin"], ["#costs", "Costs", "admin"], ["#account", "Account", "author"],
   ];
 
@@ -197,7 +199,7 @@
     if (me.role === "reader") return nothingToDo();
     const [section, ...rest] = path.split("/");
     const views = { posts: postList, new: () => editor(null), edit: () => editor(decodeURIComponent(rest.join("/"))),
-      queue: moderationQueue, recent: recentComments, audit: auditTrail, people, settings, costs, account };
+      queue: moderationQueue, recent: recentComments, audit: auditTrail, people, bans, settings, costs, account };
     const entry = SECTIONS.find(([href]) => href === `#${section}`) || (section === "edit" ? [0, 0, "author"] : null);
     if (!entry || !allowed(entry[2])) return postList(params);
     main.replaceChildren(h("p", { text: "Loading…" }));
@@ -578,7 +580,9 @@
         comment.held_because ? h("p", { class: "why", text: `Held: ${comment.held_because}` }) : null,
         trusted(comment.html),
         h("div", { class: "row-actions" }, ...actions.map(([action, label]) =>
-          h("button", { type: "button", text: label, onclick: () => actOn([li], action) }))));
+          h("button", { type: "button", text: label, onclick: () => actOn([li], action) })),
+          banButton(comment.author?.username ? ["account"] : ["email", "address"], { comment_id: comment.id },
+            `this comment's author (${author.name})`)));
       li.addEventListener("focus", () => { current = rows().indexOf(li); });
       return li;
     }
@@ -661,7 +665,7 @@
       try {
         const { data } = await api("GET", `/moderation/audit${query({ post: params.post, cursor })}`);
         for (const e of data.items) body.append(h("tr", {}, h("td", { text: when(e.at) }), h("td", { text: e.who }),
-          h("td", { text: e.action }), h("td", { text: e.comment_id }), h("td", { text: e.post }), h("td", { text: e.from_status })));
+          h("td", { text: e.subject ? `${e.action} ${e.subject}` : e.action }), h("td", { text: e.comment_id }), h("td", { text: e.post }), h("td", { text: e.from_status })));
         more.replaceChildren(data.next_cursor ? h("button", { type: "button", text: "More", onclick: () => page(data.next_cursor) }) : "");
       } catch (error) {
         failure(error);
@@ -689,7 +693,8 @@
       const tr = h("tr", {}, h("td", { text: user.username }), h("td", { text: user.role }), h("td", { text: when(user.created_at) }));
       const change = user.role === "admin" ? h("td", { class: "meta", text: "(admin)" })
         : h("td", {}, h("button", { type: "button", text: user.role === "author" ? `Make ${user.username} a reader` : `Make ${user.username} an author`,
-          onclick: () => setRole(user, user.role === "author" ? "reader" : "author", tr) }));
+          onclick: () => setRole(user, user.role === "author" ? "reader" : "author", tr) }), " ",
+          banButton(["account"], { account: user.username }, user.username));
       tr.append(change);
       return tr;
     }
@@ -697,6 +702,93 @@
       try {
         const { data } = await api("GET", `/users${query({ cursor })}`);
         for (const user of data.items) body.append(personRow(user));
+        more.replaceChildren(data.next_cursor ? h("button", { type: "button", text: "More", onclick: () => page(data.next_cursor) }) : "");
+      } catch (error) {
+        failure(error);
+      }
+    }
+    await page("");
+  }
+
+  // -- bans: made from a comment (queue, recent) or a person, listed and lifted -----------------
+
+  const BAN_KINDS = { account: "their account", email: "their e-mail", address: "their address" };
+
+  /** A "Ban…" button that opens, after itself, a form banning ``target`` (comment_id or account) by one of ``kinds``. */
+  function banButton(kinds, target, whom) {
+    const button = h("button", { type: "button", "aria-expanded": "false", text: "Ban…" });
+    button.addEventListener("click", () => {
+      const open = button.nextElementSibling?.classList.contains("ban-form");
+      if (open) { button.nextElementSibling.remove(); button.setAttribute("aria-expanded", "false"); return; }
+      button.after(banForm(kinds, target, whom, () => { button.setAttribute("aria-expanded", "false"); button.focus(); }));
+      button.setAttribute("aria-expanded", "true");
+    });
+    return button;
+  }
+
+  function banForm(kinds, target, whom, closed) {
+    const id = `ban-${Math.random().toString(36).slice(2)}`;
+    const error = h("p", { class: "error", role: "alert" });
+    const choice = (name, value, label, checked) => h("label", {},
+      h("input", { type: "radio", name: `${id}-${name}`, value, checked }), ` ${label}`);
+    const form = h("form", { class: "ban-form", "aria-label": `Ban ${whom}` },
+      h("fieldset", {}, h("legend", { text: `Ban ${whom} by` }),
+        ...kinds.map((kind, i) => choice("by", kind, BAN_KINDS[kind], i === 0))),
+      h("fieldset", {}, h("legend", { text: "How" }),
+        choice("mode", "ban", "Ban: refused, with a message", true), " ",
+        choice("mode", "shadow", "Shadow-ban: their comments shown to them alone", false)),
+      h("label", { for: `${id}-days`, text: "Days (empty: until lifted)" }),
+      h("input", { id: `${id}-days`, name: "days", type: "number", min: "1", max: "3650", inputmode: "numeric" }),
+      h("label", { for: `${id}-reason`, text: "Reason (for moderators; never shown to them)" }),
+      h("input", { id: `${id}-reason`, name: "reason", maxlength: "300" }),
+      error,
+      h("div", { class: "row-actions" }, h("button", { type: "submit", text: "Ban" }),
+        h("button", { type: "button", text: "Cancel", onclick: () => { form.remove(); closed(); } })));
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const fields = new FormData(form);
+      const days = fields.get("days");
+      const by = fields.get(`${id}-by`);
+      try {
+        await api("POST", "/moderation/bans", { ...target, by, mode: fields.get(`${id}-mode`),
+          reason: fields.get("reason") || "", days: days ? Number(days) : null });
+        form.replaceWith(h("p", { class: "meta", role: "status", text: `Banned ${whom}: ${BAN_KINDS[by]}.` }));
+        announce(`Banned ${whom}.`);
+      } catch (failed) {
+        if (failed instanceof ApiError && failed.status === 401) return;
+        error.textContent = problemText(failed);
+      }
+    });
+    return form;
+  }
+
+  async function bans() {
+    const body = h("tbody");
+    const more = h("p");
+    main.replaceChildren(h("h1", { text: "Bans" }), h("table", {},
+      h("thead", {}, h("tr", {}, ...["Banned", "How", "Reason", "By", "Made", "Until", "Lift"].map((t) =>
+        h("th", { scope: "col", text: t })))), body), more);
+    async function lift(ban, tr) {
+      try {
+        await api("DELETE", `/moderation/bans/${encodeURIComponent(ban.id)}`);
+        tr.remove();
+        announce(`Lifted the ban of ${ban.id}.`);
+      } catch (error) {
+        failure(error);
+      }
+    }
+    async function page(cursor) {
+      try {
+        const { data } = await api("GET", `/moderation/bans${query({ cursor })}`);
+        for (const ban of data.items) {
+          const tr = h("tr", {}, h("td", { text: `${ban.by}: ${ban.id.slice(ban.id.indexOf("-") + 1)}` }),
+            h("td", { text: ban.mode === "shadow" ? "shadow-ban" : "ban" }), h("td", { text: ban.reason }),
+            h("td", { text: ban.banned_by }), h("td", { text: when(ban.created_at) }),
+            h("td", { text: ban.until ? when(ban.until) : "until lifted" }));
+          tr.append(h("td", {}, h("button", { type: "button", text: `Lift ${ban.id}`, onclick: () => lift(ban, tr) })));
+          body.append(tr);
+        }
+        if (!body.children.length) body.append(h("tr", {}, h("td", { colspan: "7", text: "No bans." })));
         more.replaceChildren(data.next_cursor ? h("button", { type: "button", text: "More", onclick: () => page(data.next_cursor) }) : "");
       } catch (error) {
         failure(error);
