@@ -318,3 +318,41 @@ def webhook_url_problem(url: str, allow_private: bool) -> str | None:
     if address is not None and not loopback and not address.is_global and not allow_private:
         return "names a private or link-local address; set WEBHOOKS_ALLOW_PRIVATE=true on a stage that means it"
     return None
+
+
+# --- the challenge (blog/challenge.py) ----------------------------------------------------------
+
+_SITE_KEY = lazy(r"[A-Za-z0-9_-]{1,100}")
+
+
+def _challenge_when(raw: str, name: str) -> tuple[str, int, int]:
+    """CHALLENGE_WHEN: "first-time", "always" or "after:N/SECONDS" (N comments from one address, then challenged)."""
+    raw = raw.strip()
+    if raw in ("first-time", "always"):
+        return raw, 0, 0
+    count, seconds = _rate(raw.removeprefix("after:"), name) if raw.startswith("after:") else (0, 0)
+    if count < 1:
+        raise ConfigurationError(f"{name} must be first-time, always or after:N/SECONDS with N at least 1 "
+                                 f"(e.g. after:3/3600), not {raw!r}")
+    return "after", count, seconds
+
+
+class _Challenge(Kind[str]):
+    """CHALLENGE, once its site key and secret (declared before it) are there: without them every comment it
+    asks for would be refused."""
+
+    __slots__ = ()
+
+    def read(self, raw: str, variable: str, earlier: Mapping[str, Any]) -> str:
+        provider = self.parse(raw.strip(), variable)
+        if provider != "off" and not (_SITE_KEY.fullmatch(earlier["challenge_site_key"])
+                                      and earlier["challenge_secret"]):
+            raise ConfigurationError(f"{variable}={provider} needs CHALLENGE_SITE_KEY (letters, digits, - and _) "
+                                     "and CHALLENGE_SECRET (on a deployed stage, the SSM parameter challenge-secret)")
+        return provider
+
+
+CHALLENGE_PROVIDER: Final = _Challenge("choice", choice("off", "turnstile", "hcaptcha").parse)
+CHALLENGE_RULE: Final = Kind("text", _challenge_when)
+# Empty: the provider's own siteverify; otherwise AKISMET_URL's rule (https, or http to this machine only).
+VERIFY_URL: Final = Kind("URL", lambda raw, name: _akismet_url(raw, name) if raw.strip() else "")

@@ -24,6 +24,8 @@ from chalicelib.setting_kinds import (
     AKISMET_BASE,
     BOOLEAN,
     CACHE_TIMES,
+    CHALLENGE_PROVIDER,
+    CHALLENGE_RULE,
     DEFAULT_REACTIONS,
     EMOJI,
     LIST,
@@ -34,6 +36,7 @@ from chalicelib.setting_kinds import (
     STRIPPED_SECRET,
     TEXT,
     URL,
+    VERIFY_URL,
     WORDS,
     Setting,
     Webhook,
@@ -73,6 +76,20 @@ class Settings:
     akismet_url = Setting("AKISMET_URL", AKISMET_BASE, "", "Akismet's REST base when empty "
                           "`https://rest.akismet.com/1.1`; https only (http only to `127.0.0.1`/`localhost`, "
                           "for tests)")
+    # The challenge (blog/challenge.py); CHALLENGE is read after its keys, which it needs.
+    challenge_site_key = Setting("CHALLENGE_SITE_KEY", TEXT, "", "the challenge provider's public site key "
+                                 "(letters, digits, `-`, `_`), given to the widget")
+    challenge_secret = Setting("CHALLENGE_SECRET", STRIPPED_SECRET, "", "the challenge provider's secret key, sent "
+                               "only to its siteverify; on a deployed stage the SSM parameter `challenge-secret`",
+                               parameter="challenge-secret", optional=True)
+    challenge = Setting("CHALLENGE", CHALLENGE_PROVIDER, "off", "`off`, `turnstile` or `hcaptcha`: the challenge a "
+                        "new comment may be asked for (see [spam rules](spam-rules.md#a-challenge-turnstile-or-"
+                        "hcaptcha)); on, it needs the two keys above")
+    challenge_when = Setting("CHALLENGE_WHEN", CHALLENGE_RULE, "first-time", "when a comment needs it: `first-time` "
+                             "(no approved comment yet), `after:N/SECONDS` (past N comments from one address in the "
+                             "window), or `always`; never for admins")
+    challenge_verify_url = Setting("CHALLENGE_VERIFY_URL", VERIFY_URL, "", "siteverify's URL, when empty the "
+                                   "provider's own; https only (http only to `127.0.0.1`/`localhost`, for tests)")
     admins = Setting("BLOG_ADMINS", NAME_SET, "", "usernames that are admins (the local stage: `admin`); sign-up "
                      "refuses them, `make admin` makes them")
     cors_origins = Setting("CORS_ORIGINS", LIST, "*", "`*`, or the origins allowed to call the API from a browser")

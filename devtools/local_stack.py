@@ -210,8 +210,9 @@ def main(argv: list[str] | None = None) -> int:
         # An empty table, for `make import FILE=blog.jsonl` to restore a blog into.
         print("Not seeded (SEED=0): the table is empty")
     else:
-        # Sample comments are anonymous and public, whatever the operator chose for real ones.
-        seed.seed(build(get_settings().replace(anonymous_comments=True, moderation="off")))
+        # Sample comments are anonymous and public, whatever the operator chose for real ones (no challenge either:
+        # nobody is there to solve it).
+        seed.seed(build(get_settings().replace(anonymous_comments=True, moderation="off", challenge="off")))
         print(f"Seeded sample posts; local admin: {seed.LOCAL_ADMIN['email']} / {seed.LOCAL_ADMIN['password']}")
 
     stopping = threading.Event()

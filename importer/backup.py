@@ -26,7 +26,8 @@ Not exported, because the restore indexes each post and comment again (as the st
   does): the search indexes (each post's search document and postings; comments' postings).
 Not exported, because they are short-lived (rate windows, duplicate-body and
 idempotency records, sent-notification and daily mail counters, mailed links and
-requests, digests waiting to go, Akismet checks and webhook deliveries: all with a TTL).
+requests, digests waiting to go, Akismet checks, webhook deliveries and the challenge's
+per-address windows: all with a TTL).
 """
 
 from __future__ import annotations
@@ -57,7 +58,8 @@ REBUILT = ("LABEL", "LABELS", "ARCHIVE", "SCHEDULE", "STATS", "AUTHORS", "COMMEN
            "CTERM", "SLUG")
 SHORT_LIVED = ("RATE", "VOTERATE", "LOGINFAIL", "SIGNUPRATE", "PREVIEWRATE", "DUP", "IDEM", "NOTIFIED", "MAILRATE",
                "FORMUSED", "DATARATE", "DATALINK", "DATAREQ", "RESETRATE", "RESETREQ", "MODLINK", "AKISMET",
-               "AKISMETSENT", "WEBHOOK", "DIGEST", "DIGESTDUE", "DIGESTSEEN", "SIGNINREQ", "SIGNINLINK", "SIGNINRATE")
+               "AKISMETSENT", "WEBHOOK", "DIGEST", "DIGESTDUE", "DIGESTSEEN", "SIGNINREQ", "SIGNINLINK", "SIGNINRATE",
+               "CHALLENGERATE")
 
 
 def kind_of(item: dict[str, Any]) -> str | None:

@@ -94,7 +94,7 @@ def test_every_secret_names_its_ssm_parameter() -> None:
     assert secrets["JWT_SECRET"] == "jwt-secret" and len(secrets) >= 7
     assert all(secrets.values()), "a secret with no SSM parameter is never made by make bootstrap"
     assert set(SECRET_PARAMETERS) | set(OPTIONAL_SECRET_PARAMETERS) == set(secrets)
-    assert set(OPTIONAL_SECRET_PARAMETERS) == {"HASH_KEY_PREVIOUS", "AKISMET_KEY"}
+    assert set(OPTIONAL_SECRET_PARAMETERS) == {"HASH_KEY_PREVIOUS", "AKISMET_KEY", "CHALLENGE_SECRET"}
 
 
 def test_settings_are_frozen_and_replace_makes_a_changed_copy() -> None:

@@ -92,6 +92,9 @@
     previewEmpty: "Nothing to preview yet.",
     previewing: "Loading preview…",
     fieldError: "{field}: {message}",
+    challenge: "Confirm you are a person",
+    challengeNeeded: "Please complete the check above the Publish button, then publish again.",
+    challengeFailed: "The check could not be loaded or completed. Please try again.",
     signInByMail: "Sign in by e-mail",
     verified: "verified",
     subscribe: "Follow this discussion by e-mail",
@@ -248,6 +251,39 @@
     return kept.token;
   }
 
+  // --- the challenge (Turnstile or hCaptcha), loaded only when the server asks for it ------------
+
+  // Each provider's script and global, and where it takes the widget's language: Turnstile as render()'s
+  // `language` (with the `action` the server checks), hCaptcha as the script's `hl`.
+  const PROVIDERS = {
+    turnstile: { script: "https://challenges.cloudflare.com/turnstile/v0/api.js", global: "turnstile",
+      query: () => ({}), options: (lang) => ({ language: lang === "zh" ? "zh-cn" : lang, action: "comment" }) },
+    hcaptcha: { script: "https://js.hcaptcha.com/1/api.js", global: "hcaptcha",
+      query: (lang) => ({ hl: lang === "zh" ? "zh-CN" : lang }), options: () => ({}) },
+  };
+  const providerScripts = new Map(); // provider -> Promise of its API, loaded once per page
+
+  /** The provider's API, its script added to the page once (rendered by the widget: render=explicit). */
+  function challengeApi(name, lang) {
+    const provider = PROVIDERS[name];
+    if (!providerScripts.has(name)) {
+      providerScripts.set(name, new Promise((resolve, reject) => {
+        // The documented way to learn the script is ready: a global function named by ?onload=.
+        const ready = `bcChallengeReady_${name}`;
+        window[ready] = () => resolve(window[provider.global]);
+        const url = new URL(provider.script);
+        url.searchParams.set("render", "explicit");
+        url.searchParams.set("onload", ready);
+        for (const [name, value] of Object.entries(provider.query(lang))) url.searchParams.set(name, value);
+        document.head.append(h("script", { src: url.href, async: true, onerror: () => {
+          providerScripts.delete(name);
+          reject(new Error("the challenge's script could not be loaded"));
+        } }));
+      }));
+    }
+    return providerScripts.get(name);
+  }
+
   // --- the reader's sign-in -------------------------------------------------------------------
 
   /** The signed-in reader ({token, username, email}): in sessionStorage, where the console keeps its own
@@ -357,6 +393,7 @@
       this.cursor = null;
       this.rules = null; // the form's rules, which come with the post
       this.token = null; // the form token's request, made when the reader starts to write
+      this.challenge = null; // the provider's check, while this reader needs one (showChallenge)
       this.replyTo = null;
       this.idempotencyKey = randomToken();
       this.keyFor = null; // what the current key was sent with
@@ -1066,6 +1103,12 @@
     showErrors(error) {
       let general = error.message;
       for (const [name, messages] of Object.entries(error.fields)) {
+        if (name === "challenge_token" && this.challenge) {
+          // The server's words are English; the reader is told what to do in their language.
+          this.challenge.error.textContent = this.t("challengeNeeded");
+          general = this.t("challengeNeeded");
+          continue;
+        }
         const slot = this.form.querySelector(`#${this.id}-${CSS.escape(name)}-error`);
         const control = this.form.elements[name];
         if (slot && control && FIELDS.includes(name)) {
@@ -1092,8 +1135,9 @@
     formToken() {
       if (!this.token) {
         const request = this.call("GET", this.path("/comment-form")).then(({ data }) => {
-          const { form_token: token, ...rules } = data;
+          const { form_token: token, challenge_required: challenged, ...rules } = data;
           this.rules = { ...this.rules, ...rules };
+          if (challenged) this.showChallenge();
           return { token, at: performance.now(), minSeconds: rules.min_seconds };
         });
         // A failed request is forgotten, so the next focus or send asks again.
@@ -1101,6 +1145,46 @@
         this.token = request;
       }
       return this.token;
+    }
+
+    /** The provider's check, shown above the buttons (once; shown again, it starts over for a new token). */
+    showChallenge() {
+      const spec = this.rules?.challenge;
+      if (!spec || !PROVIDERS[spec.provider]) return;
+      if (this.challenge) {
+        this.challenge.reset();
+        return;
+      }
+      const t = this.t;
+      const box = h("div", { class: "bc-challenge-box" });
+      const error = h("p", { class: "bc-error", id: `${this.id}-challenge_token-error` });
+      // A labelled group: the provider's own control (a checkbox in a frame) is named in the page's language.
+      const group = h("div", { class: "bc-field bc-challenge", role: "group", "aria-label": t("challenge") }, box, error);
+      this.formError.before(group);
+      const state = { token: null, group, error, reset: () => {}, remove: () => group.remove() };
+      this.challenge = state;
+      const solved = (token) => {
+        state.token = token;
+        error.textContent = "";
+      };
+      const lost = () => { state.token = null; };
+      const failed = () => {
+        state.token = null;
+        error.textContent = t("challengeFailed");
+      };
+      challengeApi(spec.provider, t.lang).then((api) => {
+        if (this.challenge !== state) return;
+        const id = api.render(box, { sitekey: spec.site_key, ...PROVIDERS[spec.provider].options(t.lang),
+          callback: solved, "expired-callback": lost, "error-callback": failed });
+        state.reset = () => { lost(); api.reset(id); };
+        state.remove = () => { api.remove?.(id); group.remove(); };
+      }).catch(failed);
+    }
+
+    /** After a comment is sent the token is spent: the check goes, and the next form asks whether it is needed. */
+    dropChallenge() {
+      this.challenge?.remove();
+      this.challenge = null;
     }
 
     /** A token old enough to send: one fetched just now (a fast typist) waits out the blog's minimum,
@@ -1130,6 +1214,7 @@
       this.submit.textContent = this.t("publishing");
       try {
         payload.form_token = await this.ripeToken();
+        if (this.challenge?.token) payload.challenge_token = this.challenge.token;
         // A resend of the same words after a lost answer keeps its key, so it cannot post twice;
         // different words are a different comment.
         const fingerprint = JSON.stringify(payload);
@@ -1166,10 +1251,14 @@
             return this.post({ ...payload, form_token: renewed }, false);
           }
         }
+        // Needed and missing, or refused (used, expired): shown. A token the server may have checked before
+        // refusing for another reason is spent at the provider: the check starts over for a new one.
+        if (error.fields.challenge_token || (payload.challenge_token && error.status !== 0)) this.showChallenge();
         throw error;
       }
       this.keyFor = null;
       this.token = null; // used up (tokens are single-use): the next comment asks for a new one when written
+      this.dropChallenge();
       const { comment } = reply.data;
       storage.set(`edit:${comment.id}`, { token: reply.data.edit_token, expires: reply.data.edit_token_expires_at,
         post: this.slug, held: comment.status !== "approved" });

@@ -37,7 +37,8 @@ def create_comment(slug: str) -> Response:
 
 @comments.route("/posts/{slug}/comment-form", methods=["GET"])
 def comment_form(slug: str) -> dict[str, Any]:
-    return services().comments.form(path_slug(slug))
+    request = comments.current_request
+    return services().comments.form(path_slug(slug), caller(request), source_address(request))
 
 
 @comments.route("/comments/{comment_id}/vote", methods=["POST"])

@@ -116,9 +116,21 @@ def _named(folder: str, name: str, headers: dict[str, str] | None = None) -> Res
     return _serve(f"{folder}/{name}", headers)
 
 
+def _demo_policy() -> str:
+    """The demo's policy, plus the challenge provider's origins while CHALLENGE is on (its script and frame)."""
+    from chalicelib.blog.challenge import page_sources
+
+    origins = " ".join(page_sources(services().settings))
+    if not origins:
+        return _DEMO_POLICY
+    return (_DEMO_POLICY.replace("script-src 'self'", f"script-src 'self' {origins}")
+            .replace("style-src 'self'", f"style-src 'self' {origins}")
+            .replace("connect-src 'self'", f"connect-src 'self' {origins}; frame-src {origins}"))
+
+
 def _demo_page(request: Request, relative: str) -> Response:
     _demo_enabled()
-    return _page(request, relative, {"Content-Security-Policy": _DEMO_POLICY})
+    return _page(request, relative, {"Content-Security-Policy": _demo_policy()})
 
 
 @web.route("/widget.js", methods=["GET"], cache="asset")

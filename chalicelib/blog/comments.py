@@ -24,6 +24,10 @@ from chalicelib.blog import (
     views,
 )
 from chalicelib.blog.antispam import FORM_TOKEN_FIELD, HONEYPOT_FIELD, AntiSpam, body_digest
+from chalicelib.blog.challenge import FILTER as CHALLENGE_FILTER
+from chalicelib.blog.challenge import MAX_TOKEN_LENGTH as CHALLENGE_TOKEN_LENGTH
+from chalicelib.blog.challenge import TOKEN_FIELD as CHALLENGE_FIELD
+from chalicelib.blog.challenge import Challenge
 from chalicelib.blog.idempotency import Claim, ClaimTaken
 from chalicelib.blog.ids import is_ulid, new_ulid
 from chalicelib.blog.status import Status
@@ -69,6 +73,8 @@ CREATE_FIELDS = {
     "notify_replies": Field(Flag()),
     HONEYPOT_FIELD: Field(Text(500), nullable=True),
     FORM_TOKEN_FIELD: Field(Text(100), nullable=True),
+    # The provider's token, when the blog asks for its challenge (blog/challenge.py).
+    CHALLENGE_FIELD: Field(Text(CHALLENGE_TOKEN_LENGTH), nullable=True),
 }
 EDIT_FIELDS = {"body": _BODY}
 # The post must exist, be readable by the public and open for comments.
@@ -97,12 +103,13 @@ def _edit_ban_subjects(principal: Principal | None, comment: Item, antispam: Ant
 
 class Comments:
     def __init__(self, table: Table, settings: Settings, cursor_key: bytes, antispam: AntiSpam,
-                 threads: Threads) -> None:
+                 threads: Threads, challenge: Challenge | None = None) -> None:
         self.table = table
         self.settings = settings
         self.cursor_key = cursor_key
         self.antispam = antispam
         self.threads = threads
+        self.challenge = challenge or Challenge(settings)
 
     def listing(self, slug: str, params: dict[str, str] | None) -> dict[str, Any]:
         query = read_query(params, ("limit", "cursor", "sort"))
@@ -219,6 +226,8 @@ class Comments:
         author_name = principal.username if principal else fields.get("author_name") or "Anonymous"
         exempt = _exempt(principal)
         spend_form = None
+        if exempt and fields.get(HONEYPOT_FIELD):  # validation, not a limit: a filled trap is refused from anyone
+            raise Invalid.field(HONEYPOT_FIELD, "must be left empty (it is a trap for robots)")
         if not exempt:
             # The cheap checks first: a robot's request costs no rendering.
             spend_form = self.antispam.check_form(slug, fields.get(FORM_TOKEN_FIELD), fields.get(HONEYPOT_FIELD),
@@ -239,12 +248,14 @@ class Comments:
         identities = [identity, *("email:" + digest for digest in hashes[1:])] if identity else []
         # Bans of the account, the e-mail (under either hash) and the address ride in the same read.
         ban_subjects = [] if exempt else [*identities, f"address:{address_hash}"]
+        window = self.challenge.window_key(address_hash, now_epoch) if not exempt else None
         context = self._read_context(slug, fields.get("parent_id"), identities, claim, confirmations,
-                                     principal.username if principal and unchecked else None, ban_subjects)
+                                     principal.username if principal and unchecked else None, ban_subjects, window)
         if (home := slug_aliases.resolve(self.table, slug, context.get(_k(keys.post_summary(slug))))) != slug:
             slug = home  # a renamed post's current slug: its comments are under its first
             context = self._read_context(slug, fields.get("parent_id"), identities, claim, confirmations,
-                                         principal.username if principal and unchecked else None, ban_subjects)
+                                         principal.username if principal and unchecked else None, ban_subjects,
+                                         window)
         if principal is not None and unchecked:
             principal = current_principal(principal, context.get(_k(keys.user(principal.username))),
                                           self.settings.admins)
@@ -263,6 +274,12 @@ class Comments:
         shown_as = status if ban is not None else None
         if shown_as is not None:
             status = Status.SPAM
+        unverified = None  # why the challenge's token could not be checked: the comment is held for a moderator
+        counted_in = context.get(_k(window)) if window else None  # a shadow-banned comment is asked nothing
+        if not exempt and shown_as is None and self.challenge.needed(known, counted_in):
+            unverified = self.challenge.verify(fields.get(CHALLENGE_FIELD), address)
+            if unverified:
+                status = Status.PENDING
         comment_id = new_ulid()
         item: Item = records.comment({
             "id": comment_id,
@@ -284,8 +301,8 @@ class Comments:
             "likes": 0,
             "dislikes": 0,
             "reply_count": 0,
-            "held_because": (None if status == Status.APPROVED else f"shadow-banned ({ban['subject']})" if ban
-                             else moderation.hold_reason(self.settings.moderation)),
+            "held_because": unverified or (None if status == Status.APPROVED else f"shadow-banned ({ban['subject']})"
+                                           if ban else moderation.hold_reason(self.settings.moderation)),
             "shadow": shown_as,
         })
         expires = now_epoch + self.settings.edit_window_seconds
@@ -302,6 +319,10 @@ class Comments:
                        self.antispam.duplicate_guard(slug, fields["body"], now_epoch)]
         if spend_form is not None:
             writes.append(spend_form)  # a form token sends one comment: a replay is refused (409)
+        if not exempt and (counted := self.challenge.count(address_hash, now_epoch)) is not None:
+            writes.append(counted)
+        if unverified:  # the moderators see why in the audit trail, written with the comment
+            writes.append(moderation.audit_entry(CHALLENGE_FILTER, "hold", item, unverified))
         if not exempt and shown_as is None and self.settings.akismet_key:
             # Checked from the stream (blog/akismet.py), never here: this keeps what the check needs.
             from chalicelib.blog.akismet import request_context
@@ -331,14 +352,18 @@ class Comments:
 
     def _read_context(self, slug: str, parent_id: str | None, identities: list[str],
                       claim: Claim | None, confirmations: list[Key],
-                      account: str | None, ban_subjects: list[str]) -> dict[tuple[str, str], Item]:
+                      account: str | None, ban_subjects: list[str],
+                      window: Key | None = None) -> dict[tuple[str, str], Item]:
         """Round trip one: everything the decision needs, in a single BatchGetItem.
 
-        ``account``: the commenter's account, when their token is still to be checked against it.
+        ``account``: the commenter's account, when their token is still to be checked against it;
+        ``window``: the address's count for the challenge (CHALLENGE_WHEN=after:N/SECONDS).
         """
         wanted = [keys.post_summary(slug)]  # the post's status, date, author and counts: not its body
-        if self.settings.moderation == moderation.FIRST_TIME:
+        if self.settings.moderation == moderation.FIRST_TIME or self.challenge.reads_confirmations:
             wanted += confirmations
+        if window:
+            wanted.append(window)
         if account:
             wanted.append(keys.user(account))
         if parent_id and is_ulid(parent_id):
@@ -504,9 +529,13 @@ class Comments:
         self.threads.delete(comment_id, on_post, lambda comment: self._authorize(principal, comment, edit_token),
                             public=True)
 
-    def form(self, slug: str) -> dict[str, Any]:
-        """What a comment form needs: a signed token proving when it was loaded, and its rules."""
-        return {"form_token": self.antispam.form_token(slug, clock.epoch()), **self.rules()}
+    def form(self, slug: str, principal: Principal | None = None, address: str = "") -> dict[str, Any]:
+        """What a comment form needs: a signed token proving when it was loaded, its rules, and whether this
+        reader will be asked for the challenge (so the widget loads the provider's script only then)."""
+        now = clock.epoch()
+        return {"form_token": self.antispam.form_token(slug, now), **self.rules(),
+                "challenge_required": not _exempt(principal) and self.challenge.expected(
+                    self.table, principal.username if principal else None, self.antispam.address_hash(address), now)}
 
     def rules(self) -> dict[str, Any]:
         """The comment form's rules without a token: the same for every post and every reader, so cacheable.
@@ -522,6 +551,7 @@ class Comments:
             "edit_window_seconds": self.settings.edit_window_seconds,
             "max_length": MAX_COMMENT_LENGTH,
             "max_reply_depth": self.settings.max_reply_depth,
+            "challenge": self.challenge.public(),
             "reactions": list(self.settings.reactions),  # blog/reactions.py; empty: the widget shows none
         }
 

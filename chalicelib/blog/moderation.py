@@ -211,12 +211,17 @@ class Moderation:
         return views.comment_view(item, with_body=True)
 
     def _audit(self, who: str, action: str, comment: Item, reason: str | None) -> Write:
-        at = clock.now_iso()
-        entry_id = new_ulid()
-        return put({**keys.audit_entry(at, entry_id), **keys.audit_post_index_keys(comment["post_slug"], at, entry_id),
-                    "at": at, "who": who, "action": action, "comment_id": comment["id"],
-                    "post": comment["post_slug"], "from_status": comment["status"],
-                    **({"reason": reason} if reason else {})})
+        return audit_entry(who, action, comment, reason)
+
+
+def audit_entry(who: str, action: str, comment: Item, reason: str | None) -> Write:
+    """One entry of the audit trail about ``comment`` (by a moderator, or a filter named by ``who``)."""
+    at = clock.now_iso()
+    entry_id = new_ulid()
+    return put({**keys.audit_entry(at, entry_id), **keys.audit_post_index_keys(comment["post_slug"], at, entry_id),
+                "at": at, "who": who, "action": action, "comment_id": comment["id"],
+                "post": comment["post_slug"], "from_status": comment["status"],
+                **({"reason": reason} if reason else {})})
 
 
 def _admin(principal: Principal) -> None:

@@ -60,6 +60,8 @@ Layout (PK / SK):
                                               recipient, in window n (TTL)
   RATE#<iphash>#<n>  #RATE                    comments from one address in window n (TTL)
   VOTERATE#<iphash>#<n>  #RATE                votes from one address in window n (TTL)
+  CHALLENGERATE#<iphash>#<n>  #RATE           comments from one address in window n of CHALLENGE_WHEN=after:N/SECONDS:
+                                              past N, the next comment needs the challenge (TTL)
   LOGINFAIL#<hash>#<n>   #RATE              failed logins of one account (e-mail hash) or address in window n (TTL)
   SIGNUPRATE#<iphash>#<n>  #RATE             sign-up attempts from one address in window n (TTL)
   PREVIEWRATE#<caller>#<n>  #RATE            previews by one account (U<name>) or address (A<iphash>) in window n (TTL)
@@ -274,6 +276,10 @@ def sign_in_rate_window(subject_hash: str, window: int) -> Key:
 
 def rate_window(address_hash: str, window: int) -> Key:
     return {"PK": f"RATE#{address_hash}#{window}", "SK": "#RATE"}
+
+
+def challenge_window(address_hash: str, window: int) -> Key:
+    return {"PK": f"CHALLENGERATE#{address_hash}#{window}", "SK": "#RATE"}
 
 
 def vote_rate_window(address_hash: str, window: int) -> Key:
