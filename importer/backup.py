@@ -11,7 +11,9 @@ null, lists, objects); a fraction is {"$decimal": "1.5"}, a set {"$set": [...]},
 bytes {"$binary": "<base64>"}.
 
 Kinds, by the item's key (chalicelib/store/keys.py):
-  post, comment (public, held, spam and tombstones alike: the status says), vote,
+  post, counts (a post's counts, reactions and lock, from its summary item), comment
+  (public, held, spam and tombstones alike: the status says), pin (a thread's
+  pinned comment), vote,
   favorite, account, follow, commenter (once approved), optout, confirmed (e-mail
   addresses), subscription (a thread's, pending or confirmed), audit, imported (an
   earlier import's markers), ban (a ban or shadow-ban of a commenter), other (a key
@@ -48,8 +50,8 @@ VERSION = 1
 SECRET_FIELDS = ("password_hash",)
 NO_PASSWORD = "none$exported-without-secrets"
 
-KINDS = ("post", "counts", "comment", "vote", "reaction", "favorite", "account", "follow", "commenter", "optout",
-         "confirmed", "subscription", "audit", "imported", "ban", "other")
+KINDS = ("post", "counts", "comment", "pin", "vote", "reaction", "favorite", "account", "follow", "commenter",
+         "optout", "confirmed", "subscription", "audit", "imported", "ban", "other")
 # What the restore reads of a record, beyond its key.
 REQUIRED = {"post": ("slug", "status"), "comment": ("id", "post_slug", "status", "created_at"),
             "account": ("username",), "favorite": ("username",)}
@@ -83,6 +85,8 @@ def kind_of(item: dict[str, Any]) -> str | None:
             return "favorite"
         if sk == keys.SEARCH_DOC_SK:
             return None  # the search index: rebuilt
+        if sk == keys.PIN_SK:
+            return "pin"  # the thread's pinned comment (blog/thread_controls.py)
     if head == "USER":
         if sk == keys.USER_SK:
             return "account"

@@ -294,6 +294,11 @@ class Restore:
             table.write(update(keys.post_summary(slug), "SET reactions = :counts", "attribute_exists(PK)",
                                counts=item["reactions"]))
             moved = True
+        if "locked_at" in item and summary.get("locked_at") != item["locked_at"]:
+            # A lock is the summary item's alone too (blog/thread_controls.py): a post's upkeep never writes it.
+            table.write(update(keys.post_summary(slug), "SET locked_at = :at, locked_by = :by", "attribute_exists(PK)",
+                               at=item["locked_at"], by=item["locked_by"]))
+            moved = True
         if moved:
             self.report.written["counts"] += 1
         else:

@@ -16,7 +16,7 @@ from typing import Any, Final
 
 from chalicelib.blog import records
 from chalicelib.blog.ids import is_ulid
-from chalicelib.blog.post_upkeep import COUNT_FIELDS, SUMMARY_FIELDS
+from chalicelib.blog.post_upkeep import COUNT_FIELDS, LOCK_FIELDS, SUMMARY_FIELDS
 from chalicelib.blog.records import NO_PASSWORD, READER, RecordError
 from chalicelib.blog.slugs import is_valid_slug
 from chalicelib.store import keys
@@ -30,7 +30,7 @@ _PLAIN: Final = {
     "audit": frozenset({"at", "who", "action", "comment_id", "post", "from_status", "reason", "subject", "until"}),
     "imported": frozenset({"slug", "source_ref", "username", "exported_at"}),
 }
-_COUNTS: Final = frozenset({*SUMMARY_FIELDS, *COUNT_FIELDS, "reactions"})
+_COUNTS: Final = frozenset({*SUMMARY_FIELDS, *COUNT_FIELDS, *LOCK_FIELDS, "reactions"})
 # Kinds the restore leaves out, and why (the report says so).
 NOT_RESTORED: Final = "other"
 
@@ -88,7 +88,14 @@ def rebuild(kind: str, item: Mapping[str, Any]) -> Item:
         if not isinstance(fields.get("slug"), str) or not is_valid_slug(fields["slug"]):
             raise RecordError("slug: must be a post's slug", {"slug": ["must be a post's slug"]})
         reactions = {"reactions": records.reaction_counts(fields["reactions"])} if "reactions" in fields else {}
-        return {"slug": fields["slug"], **{name: records.whole(fields, name) for name in COUNT_FIELDS}, **reactions}
+        lock = {}
+        if fields.get("locked_at") is not None:  # a moderator locked the thread (blog/thread_controls.py)
+            lock = {"locked_at": records.stored_date(fields["locked_at"], "locked_at"),
+                    "locked_by": str(fields.get("locked_by") or "")[:records.MAX_NAME]}
+        return {"slug": fields["slug"], **{name: records.whole(fields, name) for name in COUNT_FIELDS}, **reactions,
+                **lock}
+    if kind == "pin":
+        return records.pin_item(_after(str(item["PK"]), keys.post_partition(""), "slug"), _fields(item))
     if kind == "vote":
         slug = _after(str(item["PK"]), keys.post_partition(""), "slug")
         comment_id, _, voter = _after(str(item["SK"]), keys.VOTE_PREFIX, "vote").partition("#")

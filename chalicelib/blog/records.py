@@ -319,6 +319,20 @@ def pin(comment: Mapping[str, Any], view: Mapping[str, Any], by: str, at: str) -
             "pinned_at": stored_date(at, "pinned_at"), "comment": dict(view)}
 
 
+def pin_item(slug: str, fields: Mapping[str, Any]) -> dict[str, Any]:
+    """A pin as stored (a restore's), checked: its comment's id, who pinned it when, and a view of that comment."""
+    from chalicelib.blog.ids import is_ulid
+
+    item = _allowed(fields, frozenset({"comment_id", "pinned_by", "pinned_at", "comment"}), "pin")
+    if not isinstance(item.get("comment_id"), str) or not is_ulid(item["comment_id"]):
+        raise _refuse("comment_id", "must be a comment id (a ULID)")
+    _text(item, "pinned_by", MAX_NAME)
+    view = item.get("comment")
+    if not isinstance(view, Mapping) or view.get("id") != item["comment_id"]:
+        raise _refuse("comment", "must be the pinned comment's view")
+    return {**keys.thread_pin(slug), **item, "pinned_at": stored_date(item.get("pinned_at"), "pinned_at")}
+
+
 def account(fields: AccountFields) -> dict[str, Any]:
     """A new account item (see account_item)."""
     return account_item(fields)

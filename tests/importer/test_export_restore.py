@@ -565,3 +565,48 @@ def test_bans_and_their_audit_entries_come_back(api: Api, blog: Blog, tmp_path: 
     again = api.post(f"/posts/{slug}/comments", {"body": "Again", "author_email": "troll@example.org"})
     assert again.status == 201  # as its author is told: it is still shadow-banned,
     assert [c["id"] for c in api.get(f"/posts/{slug}/comments").json["items"]] == [comment]  # and seen by nobody
+
+
+def test_a_locked_thread_and_its_pinned_comment_come_back(api: Api, blog: Blog, tmp_path: Path) -> None:
+    """Given a thread a moderator locked, with a pinned comment,"""
+    admin = blog.admin()
+    slug = str(blog.post(blog.author(), title="Pinned and locked")["slug"])
+    pinned = blog.comment(slug, body="Read this first")["comment"]
+    blog.comment(slug, body="A later word")
+    assert api.put(f"/posts/{slug}/pin", {"comment_id": pinned["id"]}, token=admin).status == 200
+    assert api.put(f"/posts/{slug}/lock", None, token=admin).status == 200
+    before = api.get(f"/posts/{slug}?embed=comments").json
+    exported = tmp_path / "blog.jsonl"
+    _export(exported)
+    _fresh_table()
+
+    report = restore(exported, _table())  # when the blog is exported and restored,
+
+    assert report.mismatches == [] and report.written["pin"] == 1
+    after = api.get(f"/posts/{slug}?embed=comments").json
+    assert after["locked"] is True and after["comments_closed"] is True  # then the thread is still locked,
+    assert after["pinned_comment"]["id"] == pinned["id"] == before["pinned_comment"]["id"]  # its pin first,
+    refused = api.post(f"/posts/{slug}/comments", {"body": "Sneaking in", "author_name": "Eve"})
+    assert refused.status == 403, refused.body  # and closed to new comments
+    assert restore(exported, _table()).written.get("pin", 0) == 0  # a second run writes nothing more
+
+
+def test_a_crafted_pin_is_refused_before_anything_is_written(api: Api, blog: Blog, tmp_path: Path) -> None:
+    admin = blog.admin()
+    slug = str(blog.post(blog.author(), title="Pinned")["slug"])
+    pinned = blog.comment(slug, body="Read this first")["comment"]
+    assert api.put(f"/posts/{slug}/pin", {"comment_id": pinned["id"]}, token=admin).status == 200
+    exported = tmp_path / "blog.jsonl"
+    _export(exported)
+    lines = _lines(exported)
+    at = next(n for n, line in enumerate(lines) if '"kind": "pin"' in line)
+    record = json.loads(lines[at])
+    record["item"]["role"] = "admin"
+    lines[at] = json.dumps(record) + "\n"
+    exported.write_text("".join(lines), encoding="utf-8")
+    _fresh_table()
+
+    with pytest.raises(ImportError_, match="role: is not an attribute of a stored pin"):
+        restore(exported, _table())
+
+    assert everything() == []
