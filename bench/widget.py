@@ -13,10 +13,12 @@ from bench.report import Figure, at_most, info
 from chalicelib.api.web import WEB_ROOT, asset
 
 SECTION = "comment widget (web/)"
-# 15.0 until sign-in by a mailed link and following a thread by e-mail (+1.4 KB in what every reader
-# downloads: the session, the verified mark, the follow box and their words; the sign-in form itself is
-# widget-account.js, fetched only by readers who sign in).
-BUDGET_GZIP_KB = 16.0
+# 15.0 until 7 December 2026, when reactions, live threads, pins and locks, the challenge, the verified mark
+# and the follow box came in together (17.8 KB measured; the sign-in form itself is widget-account.js,
+# fetched only by readers who sign in). Raised to 18.0, still under Isso's 21.9 KB (embed.min.js + CSS),
+# while the widget is served as written, unminified: bundling and minifying it (issue #26's esbuild step)
+# is what brings it back under 15.
+BUDGET_GZIP_KB = 18.0
 COUNTS_BUDGET_GZIP_KB = 2.0
 
 
