@@ -181,6 +181,7 @@ class Writer:
         self._claimed: set[str] = set()          # slugs this dry run would take
         self._authors: dict[str, str] = {}       # source author name -> username here
         self._author_emails = author_emails or {}  # source author name -> their address there
+        self._post_authors: dict[str, str | None] = {}  # slug -> its post's author, for its comments
         self._post_sizes: dict[str, int] = {}    # slug -> bytes, of the posts this run wrote
         self._sizes_of = ""                      # the post whose comments' sizes _sizes holds
         self._sizes: dict[str, int] = {}         # comment id -> bytes
@@ -444,6 +445,13 @@ class Writer:
             return None
         return email
 
+    def _author_of(self, slug: str) -> str | None:
+        """The author of the post at ``slug`` (read once per post), or None in a dry run without a table."""
+        if slug not in self._post_authors and self.table is not None:
+            post = self.table.get(keys.post(slug))
+            self._post_authors[slug] = str(post["author"]) if post is not None and post.get("author") else None
+        return self._post_authors.get(slug)
+
     def _done(self, source: SourcePost, slug: str, outcome: str) -> None:
         self.slugs[source.ref] = slug
         try:
@@ -646,6 +654,8 @@ class Writer:
             "imported_from": self.options.source,
             "source_ref": source.ref,
         }
+        if (post_author := self._author_of(slug)) is not None:
+            fields["post_author"] = post_author  # as the API keeps it: a held one is in its author's own queue
         if source.likes or source.dislikes:
             # What the source counted, kept apart: a comment's likes are these plus its readers' votes here.
             fields["imported_likes"], fields["imported_dislikes"] = source.likes, source.dislikes

@@ -75,6 +75,7 @@ RULES_ONLY_DESCRIBED: tuple[tuple[str, str, str], ...] = (
     ("comment_id", "the comment has no e-mail address", "with by=email, a comment that gave an e-mail"),
     ("comment_id", "give a comment or the", "not both"),
     ("emoji", "must be one of", "One of the stage's `REACTIONS`"),
+    ("return_to", "must be a page of this blog", "Its origin must be SITE_URL's or one CORS_ORIGINS names"),
 )
 POSITIVE_CHECKS = [check for check in CHECKS if check is not negative_data_rejection]
 FORM_TOKEN_AGE_SECONDS = 3600  # older than any MIN_FORM_SECONDS, younger than the token's lifetime

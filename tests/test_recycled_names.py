@@ -71,7 +71,7 @@ def test_the_reported_case_a_deleted_accounts_token_does_not_read_the_new_owners
 
 def test_the_old_token_is_refused_by_every_native_route_that_takes_a_token(
         api: Api, recycled: dict[str, str], document: dict[str, Any]) -> None:
-    params = {"slug": recycled["slug"], "comment_id": recycled["comment_id"], "username": "xena"}
+    params = {"slug": recycled["slug"], "comment_id": recycled["comment_id"], "username": "xena", "ban_id": "user:xena"}
     # Valid bodies, so that no route refuses the body before it reads the token
     bodies: dict[str, Any] = {
         "/auth/me": {"bio": "Taken over"},

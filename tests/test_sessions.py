@@ -160,7 +160,7 @@ def test_a_revoked_token_is_refused_by_every_write_of_the_api(api: Api, blog: Bl
     admin = blog.admin()
     comment = blog.comment(slug)["comment"]["id"]
     assert api.post("/auth/sign-out-everywhere", token=admin).status == 204
-    params = {"slug": slug, "comment_id": comment, "username": "alice"}
+    params = {"slug": slug, "comment_id": comment, "username": "alice", "ban_id": "user:alice"}
     # Valid bodies where a route reads its body before the token
     bodies: dict[str, Any] = {
         "/posts/{slug}/comments": {"body": "A comment"},
