@@ -12,7 +12,7 @@ from urllib.parse import quote
 
 import pytest
 
-from chalicelib.blog.comments import Comments
+from chalicelib.blog.comment_creation import CommentCreation
 from chalicelib.store import keys
 from chalicelib.store.client import dynamodb_client
 from chalicelib.store.table import deserialize
@@ -298,14 +298,14 @@ def test_locking_an_unknown_post_is_refused(api: Api, admin: str) -> None:
 
 def test_a_lock_between_a_comments_read_and_its_write_refuses_the_comment(
         api: Api, blog: Blog, slug: str, admin: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    real_read = Comments._read_context
+    real_read = CommentCreation._read_context
 
-    def read_then_lock(self: Comments, *args: Any, **kwargs: Any) -> Any:
+    def read_then_lock(self: CommentCreation, *args: Any, **kwargs: Any) -> Any:
         context = real_read(self, *args, **kwargs)  # the post, read open
         assert lock(api, slug, admin).status == 200  # a moderator locks it before the comment is written
         return context
 
-    monkeypatch.setattr(Comments, "_read_context", read_then_lock)
+    monkeypatch.setattr(CommentCreation, "_read_context", read_then_lock)
     refused = send(api, slug, "Just in time?")
     monkeypatch.undo()
 

@@ -9,7 +9,7 @@ post's summary item and its comments, so the Query that reads a post page
 reads it too.
 
 A lock is ``locked_at``/``locked_by`` on the post's summary item, the item
-every new comment's transaction already conditions on (blog/comments.py): a
+every new comment's transaction already conditions on (blog/comment_creation.py): a
 comment racing a lock is refused by that condition, with no read more. Votes
 stay open in a locked thread (they add no text); edits are refused.
 
