@@ -92,8 +92,7 @@ class CommentEdits:
             address_hash = self.antispam.address_hash(address)
             writes.append(self.antispam.rate_limit(address_hash, now_epoch))
             # A banned commenter edits nothing (a shadow-banned one may: their comment stays in spam).
-            writes += bans.checks(_edit_ban_subjects(principal, comment, self.antispam, address_hash), now_epoch,
-                                  shadow_too=False)
+            writes += bans.checks(_edit_ban_subjects(principal, comment, self.antispam, address_hash), now_epoch)
             if body_digest(fields["body"]) != body_digest(str(comment["body"])):
                 # An edit may not turn a comment into the copy of a recent one (an unchanged text claims nothing).
                 writes.append(self.antispam.duplicate_guard(comment["post_slug"], fields["body"], now_epoch))
