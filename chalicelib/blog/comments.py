@@ -55,23 +55,28 @@ class Comments:
     def fragment(self, slug: str, params: dict[str, str] | None, api_url: str) -> str:
         """The static HTML of a page of the thread (blog/comment_fragment.py); 100 comments a page unless asked."""
         query = read_query(params, ("limit", "cursor"))
-        post, comments, next_cursor = self.oldest_first(slug, page_limit(query.get("limit"), MAX_PAGE_SIZE),
-                                                        query.get("cursor"))
+        limit, cursor = page_limit(query.get("limit"), MAX_PAGE_SIZE), query.get("cursor")
+        start = cursors.decode(cursor, keys.comments_scope(slug), self.cursor_key)
+        post, comments, last_key, items = self._oldest_page(slug, limit, start)
+        next_cursor = cursors.encode(last_key, keys.comments_scope(slug), self.cursor_key)
         more = (f"{api_url}/posts/{quote(slug, safe='')}/comments.html?{urlencode({'cursor': next_cursor})}"
                 if next_cursor else None)
-        count = int(post.get("comment_count", 0)) if post is not None and query.get("cursor") is None else None
-        return comment_fragment.render(slug, [views.comment_view(c) for c in comments], count, more)
+        count = int(post.get("comment_count", 0)) if post is not None and cursor is None else None
+        # The first page's Query read the pin too (it sorts before the comments): the pinned comment goes first.
+        pinned = views.pinned_of(items, comments) if cursor is None else None
+        return comment_fragment.render(slug, [views.comment_view(c) for c in comments], count, more, pinned)
 
     def oldest_first(self, slug: str, limit: int, cursor: str | None) -> tuple[Item | None, list[Item], str | None]:
         """A page of a public post's comments, oldest first: (the post when read, the comments, the next cursor)."""
         start = cursors.decode(cursor, keys.comments_scope(slug), self.cursor_key)
-        post, comments, last_key = self._oldest_page(slug, limit, start)
+        post, comments, last_key, _ = self._oldest_page(slug, limit, start)
         return post, comments, cursors.encode(last_key, keys.comments_scope(slug), self.cursor_key)
 
     def _oldest_page(self, slug: str, limit: int, start: dict[str, str] | None,
-                     proven_public: bool = False,
-                     resolved: bool = False) -> tuple[Item | None, list[Item], dict[str, str] | None]:
-        """A page of comments, oldest first, of a post the public may read (else 404), with the post if read.
+                     proven_public: bool = False, resolved: bool = False,
+                     ) -> tuple[Item | None, list[Item], dict[str, str] | None, list[Item]]:
+        """A page of comments, oldest first, of a post the public may read (else 404): (the post if read, the
+        comments, the last key, every item the Query read: on the first page the thread's pin among them).
 
         The first page is one Query: the post sorts first in its partition, so the
         page that returns the first comments also proves the post public. A page
@@ -89,7 +94,7 @@ class Comments:
             if not resolved and (home := slug_aliases.resolve(self.table, slug, post)) != slug:
                 return self._oldest_page(home, limit, start, resolved=True)
             self._require_public(post)
-            return post, views.first_comments(page.items), page.last_key
+            return post, views.first_comments(page.items), page.last_key, page.items
         post = None
         if not proven_public:
             post = self.table.get(keys.post_summary(slug))
@@ -98,7 +103,7 @@ class Comments:
             self._require_public(post)
         page = self.table.query(keys.post_partition(slug), sort_from=keys.COMMENT_PREFIX,
                                 sort_to=keys.COMMENT_PREFIX + END, limit=limit, start_key=start)
-        return post, page.items, page.last_key
+        return post, page.items, page.last_key, page.items
 
     @staticmethod
     def _require_public(post: Item | None) -> None:
@@ -131,7 +136,7 @@ class Comments:
         found: list[Item] = []
         start: dict[str, str] | None = None
         for page_number in range(max_pages):
-            post, comments, start = self._oldest_page(slug, 100, start, proven_public=page_number > 0)
+            post, comments, start, _ = self._oldest_page(slug, 100, start, proven_public=page_number > 0)
             slug = str(post["slug"]) if post is not None else slug  # its first slug, where the comments are
             found.extend(c for c in comments if c["status"] != Status.DELETED)
             if start is None:
