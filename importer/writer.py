@@ -235,7 +235,7 @@ class Writer:
             "labels": source.labels,
             "custom_summary": source.summary,
             "comments_closed": source.comments_closed,
-            "author": self.author_for(source.author),
+            "author": self.authors.author_for(source.author),
             "status": status,
             "published_at": published,
             "created_at": published,
@@ -248,11 +248,6 @@ class Writer:
             "source_url": source.url,
             "source_digest": _fingerprint(source),
         })
-
-    # -- authors -------------------------------------------------------------
-    def author_for(self, name: str | None) -> str:
-        """The account a source author's posts go to (importer/author_accounts.py)."""
-        return self.authors.author_for(name)
 
     def _done(self, source: SourcePost, slug: str, outcome: str) -> None:
         self.slugs[source.ref] = slug
