@@ -77,7 +77,7 @@ class Services:
     @cached_property
     def social(self) -> Social:
         from chalicelib.blog.social import Social
-        return Social(self.table)
+        return Social(self.table, self.settings.admins)
 
     @cached_property
     def accounts(self) -> Accounts:

@@ -330,7 +330,10 @@ def pin_item(slug: str, fields: Mapping[str, Any]) -> dict[str, Any]:
     view = item.get("comment")
     if not isinstance(view, Mapping) or view.get("id") != item["comment_id"]:
         raise _refuse("comment", "must be the pinned comment's view")
-    return {**keys.thread_pin(slug), **item, "pinned_at": stored_date(item.get("pinned_at"), "pinned_at")}
+    # The copy's reaction counts move in place (thread_controls.pin_reactions): the map must be there.
+    return {**keys.thread_pin(slug), **item, "comment": {
+        **view, "reactions": view["reactions"] if isinstance(view.get("reactions"), Mapping) else {}},
+            "pinned_at": stored_date(item.get("pinned_at"), "pinned_at")}
 
 
 def account(fields: AccountFields) -> dict[str, Any]:

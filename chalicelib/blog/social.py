@@ -17,7 +17,7 @@ from chalicelib.blog.accounts import valid_username
 from chalicelib.blog.counters import PostChanged
 from chalicelib.blog.slugs import public_slug
 from chalicelib.blog.status import Status
-from chalicelib.blog.tokens import Principal
+from chalicelib.blog.tokens import Principal, current_principal
 from chalicelib.errors import Conflict, Invalid, NotFound
 from chalicelib.store import keys
 from chalicelib.store.keys import END
@@ -54,8 +54,9 @@ class Relations:
 
 
 class Social:
-    def __init__(self, table: Table) -> None:
+    def __init__(self, table: Table, admins: frozenset[str] = frozenset()) -> None:
         self.table = table
+        self.admins = admins  # BLOG_ADMINS: a token checked here gets its account's role as requests.caller's would
 
     def _user(self, username: str) -> Item:
         item = self.table.get(keys.user(username)) if valid_username(username) else None
@@ -156,9 +157,17 @@ class Social:
     # -- relations -------------------------------------------------------------
 
     def relations(self, viewer: Principal | None, usernames: Iterable[str], slugs: Iterable[str]) -> Relations:
-        """Profiles of ``usernames`` and, for a signed-in viewer, whom they follow and what they favorited."""
+        """Profiles of ``usernames`` and, for a signed-in viewer, whom they follow and what they favorited.
+
+        A viewer whose token is not checked yet (api/requests.caller's ``account_read_by_service``) is
+        checked against their account in this same read, before anything personal is answered: a revoked
+        token, or one of a deleted account whose name was taken again, is refused (401) with no round trip more.
+        """
         wanted = {u.casefold(): u for u in usernames if u and valid_username(u)}
         keys_wanted = [keys.user(u) for u in wanted.values()]
+        account = keys.user(viewer.username) if viewer is not None and not viewer.current else None
+        if account is not None and viewer is not None and viewer.username.casefold() not in wanted:
+            keys_wanted.append(account)
         if viewer is not None:
             keys_wanted += [keys.follow(viewer.username, u) for u in wanted.values()]
             keys_wanted += [keys.favorite(s, viewer.username) for s in dict.fromkeys(slugs)]
@@ -176,6 +185,9 @@ class Social:
                 relations.following.add(sort_key.removeprefix(keys.FOLLOWS_PREFIX))
             elif sort_key.startswith(keys.FAVORITE_PREFIX):
                 relations.favorited.add(str(item["slug"]))
+        if account is not None and viewer is not None:
+            current_principal(viewer, next((i for i in found if i["PK"] == account["PK"] and i["SK"] == account["SK"]),
+                                           None), self.admins)
         return relations
 
 
