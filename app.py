@@ -48,7 +48,10 @@ def publish_due_posts(event: Any) -> None:
     try:
         services().posts.publish_due()
     finally:  # thread subscribers' digests whose window closed (a failed one waits for the next minute)
-        services().digests.send_due()
+        try:
+            services().digests.send_due()
+        finally:  # and moderators' held-comment digests, once their quota was spent
+            services().moderation_mail.held.send_due()
 
 
 # STREAM_ARN is read where `chalice deploy`/`package` runs (see settings.stream_arn).
