@@ -136,3 +136,31 @@ def test_held_comments_within_the_quota_make_no_digest(
 
     assert len(single_mails()) == 4
     assert held_digests() == []
+
+
+def test_an_author_who_asked_gets_their_own_digest_until_they_turn_the_mail_off(
+        api: Api, blog: Blog, stream: Stream, clock: Clock, from_address: Callable[[str], Any],
+        configure: Callable[..., Settings]) -> None:
+    blog.admin()
+    alice = blog.author("alice")
+    assert api.patch("/auth/me", {"mail_held_comments": True}, token=alice).status == 200
+    slug = blog.post(alice, title="Hers")["slug"]
+    configure(MODERATION="all", NOTIFY_RATE_LIMIT="2", NOTIFY_FROM=f"Blog <{SENDER}>")
+    first = flood(api, slug, 3, from_address, held=True)
+    stream.deliver(*held_records(stream, slug, first))
+    clock.advance(WINDOW + 120)
+    run_schedule(api)
+    assert [listed(m) for m in held_digests("alice@example.com")] == [["Spam number 2 from 203.0.113.66"]]
+
+    second = flood(api, slug, 2, from_address, held=True, ip="203.0.113.67")
+    stream.deliver(*held_records(stream, slug, second))  # this address's quota: two single mails each
+    third = flood(api, slug, 1, from_address, held=True, ip="203.0.113.66")
+    stream.deliver(*held_records(stream, slug, third))  # past the first address's quota: into the digests
+    # (its text repeats the first flood's first comment, which went as a single mail)
+    assert api.patch("/auth/me", {"mail_held_comments": False}, token=alice).status == 200
+    clock.advance(WINDOW + 120)
+    run_schedule(api)
+
+    assert len(held_digests("alice@example.com")) == 1  # she stopped moderating by mail: no second digest
+    assert [listed(m) for m in held_digests()] == [["Spam number 2 from 203.0.113.66"],
+                                                   ["Spam number 0 from 203.0.113.66"]]
