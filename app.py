@@ -77,7 +77,10 @@ def notify_comments(event: DynamoDBEvent) -> None:
         try:
             services().notifications.handle(records)
         finally:
-            services().subscriptions.handle(records)  # thread subscriptions' confirmation links
+            try:
+                services().subscriptions.handle(records)  # thread subscriptions' confirmation links
+            finally:  # a renamed account's items follow its new name, a page per job record (resumable)
+                services().rename_jobs.handle(records)
 
 
 gc.freeze()

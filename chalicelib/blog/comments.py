@@ -19,6 +19,7 @@ from chalicelib.blog import (
     counters,
     moderation,
     records,
+    renames,
     rendering,
     slug_aliases,
     views,
@@ -257,8 +258,11 @@ class Comments:
                                          principal.username if principal and unchecked else None, ban_subjects,
                                          window)
         if principal is not None and unchecked:
-            principal = current_principal(principal, context.get(_k(keys.user(principal.username))),
-                                          self.settings.admins)
+            account = context.get(_k(keys.user(principal.username)))
+            if renames.is_reservation(account):  # a token from before a rename: again, under the current name
+                checked = current_principal(principal, renames.resolve(self.table, account), self.settings.admins)
+                return self.create(checked, slug, payload, address, idempotency_key, browser)
+            principal = current_principal(principal, account, self.settings.admins)
         if claim and (replayed := claim.replay(context.get(_k(claim.key)), now_epoch)) is not None:
             return replayed
         post = self._commentable(context.get(_k(keys.post_summary(slug))), now)
@@ -480,7 +484,7 @@ class Comments:
             if int(comment.get("reply_count", 0)):
                 raise has_replies
             why = moderation.hold_reason(self.settings.moderation, edited=True)
-            item = {**held(edited, status), "held_because": why}
+            item = {**held({**edited, "post_author": post["author"]}, status), "held_because": why}
             writes = withdrawal(comment, item, post, refusal=has_replies)
         if not exempt:
             address_hash = self.antispam.address_hash(address)

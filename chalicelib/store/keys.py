@@ -29,7 +29,11 @@ Layout (PK / SK):
                                               post (target "post") or a comment (its ulid); the
                                               counts are a map on the summary or comment item
   COMMENTREF#<ulid>  #REF                     comment id -> its post, for /comments/{id}
-  USER#<username>    #USER                    an account
+  USER#<username>    #USER                    an account; after a rename, its old name's reservation:
+                                              renamed_to (the current name), owner_id (the account's id);
+                                              nobody else can take the name (blog/renames.py)
+  RENAME#<account id>  #RENAME                a rename being carried out by the stream: the old and new
+                                              names, the phase and the cursor it reached (deleted when done)
   EMAIL#<email>      #EMAIL                   keeps e-mail addresses unique
   LABEL#<label>      <published_at>#<slug>    label membership of a visible post, with the post's
                                               summary and counts (a label page is one Query)
@@ -453,6 +457,13 @@ def comment_ref(comment_id: str) -> Key:
 def user(username: str) -> Key:
     # Usernames are unique regardless of case: "Alice" cannot sign up beside "alice".
     return {"PK": user_partition(username), "SK": USER_SK}
+
+
+RENAME_SK: Final = "#RENAME"
+
+
+def rename_job(account_id: str) -> Key:
+    return {"PK": f"RENAME#{account_id}", "SK": RENAME_SK}
 
 
 def email(address: str) -> Key:
