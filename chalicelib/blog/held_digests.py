@@ -33,7 +33,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from chalicelib import mail
-from chalicelib.blog import clock
+from chalicelib.blog import clock, renames
 from chalicelib.blog.digests import GRACE_SECONDS, MAX_WINDOWS_PER_RUN
 from chalicelib.blog.mail_delivery import MARKER_TTL_SECONDS
 from chalicelib.blog.notifications import Notifications
@@ -109,7 +109,7 @@ class HeldDigests:
     def _send(self, username: str, due: int) -> int:
         window = keys.digest_window(due)
         entries = list(each_page(self.table, keys.held_digest_partition(username), window, window + END))
-        account = self.table.get(keys.user(username))
+        account = renames.account_named(self.table, username)  # renamed since the comment was queued, too
         role = moderates_by_mail(account, self.settings.admins)
         address = str((account or {}).get("email") or "").strip().lower()
         comments = self._still_held(entries)

@@ -360,6 +360,12 @@ def account_item(fields: Mapping[str, Any]) -> dict[str, Any]:
 
 def name_reservation(old: str, current: str, account_id: str, at: str) -> dict[str, Any]:
     """An account's old name after a rename (blog/renames.py): it stays the account's, and answers for it."""
+    from chalicelib.blog.ids import is_ulid
+
+    for name, value in (("username", old), ("renamed_to", current)):
+        _text({name: value}, name, 32)
+    if not is_ulid(account_id):
+        raise _refuse("owner_id", "must be an account id (a ULID)")
     return {**keys.user(old), "username": old, "renamed_to": current, "owner_id": account_id,
             "renamed_at": stored_date(at, "renamed_at")}
 

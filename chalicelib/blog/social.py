@@ -88,8 +88,12 @@ class Social:
     def unfollow(self, viewer: Principal, username: str) -> Relations:
         target = self._user(username)
         # A follow made before the account's rename names its old name.
-        self.table.transact([delete(keys.follow(viewer.username, name))
-                             for name in [target["username"], *target.get("former_names", [])]])
+        gone = [delete(keys.follow(viewer.username, name)) for name in [target["username"],
+                                                                         *target.get("former_names", [])]]
+        if len(gone) == 1:
+            self.table.write(gone[0])
+        else:
+            self.table.transact(gone)
         return Relations(users=dict.fromkeys({str(target["username"]).casefold(), username.casefold()}, target))
 
     def followed_authors(self, viewer: Principal) -> list[str]:
