@@ -16,6 +16,7 @@ import pytest
 from chalicelib.blog import rename_job
 from chalicelib.blog.post_upkeep import PostUpkeep
 from chalicelib.services import services
+from chalicelib.settings import Settings
 from chalicelib.store import keys
 from tests.conftest import ADMIN, PASSWORD, Api, Blog, Reply
 from tests.test_notifications import Stream
@@ -269,3 +270,40 @@ def test_every_record_delivered_twice_changes_nothing_more(
     run_job(stream, "alicia", twice=True)
     assert_everything_follows_the_new_name(api, made)
 
+
+
+def test_make_admin_refuses_an_old_name_and_an_export_keeps_it_reserved(api: Api, stream: Stream, blog: Blog) -> None:
+    from deploy.admin import AdminError, ensure_admin
+    from importer import restore_records
+    from importer.backup import kind_of
+
+    token = blog.user("alice")
+    assert rename(api, token, "alicia").status == 200
+    reservation = services().table.get(keys.user("alice"))
+    assert reservation is not None
+
+    with pytest.raises(AdminError, match="old name"):
+        ensure_admin(services().table, services().settings, "alice", "alice@example.com", lambda: PASSWORD,
+                     lambda _: None)
+    assert kind_of(dict(reservation)) == "reservation"
+    assert restore_records.rebuild("reservation", reservation) == reservation
+
+
+def test_held_comments_on_the_authors_posts_stay_in_their_queue(
+        api: Api, stream: Stream, blog: Blog, configure: Callable[..., Settings]) -> None:
+    alice = blog.author("alice")
+    slugs = [blog.post(alice)["slug"] for _ in range(2)]
+    configure(MODERATION="all")
+    held = []
+    for n in range(2 * PAGE_IN_TESTS):
+        reply = api.post(f"/posts/{slugs[n % 2]}/comments", {"body": f"Held {n}", "author_name": "Ann"})
+        assert reply.status == 202, reply.body
+        held.append(reply.json["comment"]["id"])
+
+    assert rename(api, alice, "alicia").status == 200
+    run_job(stream, "alicia")
+
+    queue = api.get("/moderation/comments?status=pending&limit=100", token=alice)
+    assert queue.status == 200, queue.body
+    assert sorted(c["id"] for c in queue.json["items"]) == sorted(held)
+    assert services().table.query(keys.author_queue("alice", "pending"), index="GSI2", limit=10).items == []

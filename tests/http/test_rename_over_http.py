@@ -11,7 +11,7 @@ from typing import Any
 
 import requests
 
-from tests.http.conftest import LocalStack
+from tests.http.conftest import LocalStack, all_at_once
 
 JOB_SECONDS = 60
 PASSWORD = "correct horse battery"
@@ -49,3 +49,21 @@ def test_a_renamed_commenters_comments_follow_the_new_name_through_the_streams_c
     assert profile.status_code == 200 and profile.json()["profile"]["username"] == "walter", profile.text
     taken = stack.post("/auth/signup", {"username": "Walt", "email": "other@example.com", "password": PASSWORD})
     assert taken.status_code == 409, taken.text
+
+
+def test_two_accounts_renaming_to_one_name_at_once_one_wins(stack: LocalStack) -> None:
+    tokens = []
+    for name in ("racer-one", "racer-two"):
+        made = stack.post("/auth/signup", {"username": name, "email": f"{name}@example.com", "password": PASSWORD})
+        assert made.status_code == 201, made.text
+        tokens.append(made.json()["token"])
+
+    replies, _ = all_at_once(lambda n: requests.patch(stack.url + "/auth/me", json={"username": "Winner"},
+                                                      headers={"Authorization": f"Bearer {tokens[n]}"}, timeout=30),
+                             2, 60)
+
+    assert sorted(r.status_code for r in replies) == [200, 409], [r.text for r in replies]
+    names = [requests.get(stack.url + "/auth/me", headers={"Authorization": f"Bearer {t}"}, timeout=30)
+             .json()["user"]["username"] for t in tokens]
+    loser = 1 - names.index("Winner")
+    assert names[loser] == ("racer-one", "racer-two")[loser]
