@@ -307,3 +307,26 @@ def test_held_comments_on_the_authors_posts_stay_in_their_queue(
     assert queue.status == 200, queue.body
     assert sorted(c["id"] for c in queue.json["items"]) == sorted(held)
     assert services().table.query(keys.author_queue("alice", "pending"), index="GSI2", limit=10).items == []
+
+
+def test_a_ban_by_the_old_name_bans_the_account_under_its_new_one(api: Api, stream: Stream, blog: Blog) -> None:
+    slug = blog.post(blog.author("bob"))["slug"]
+    token = blog.user("alice")
+    assert rename(api, token, "alicia").status == 200
+
+    banned = api.post("/moderation/bans", {"by": "account", "account": "alice", "reason": "spam"}, token=blog.admin())
+
+    assert banned.status == 201, banned.body
+    refused = api.post(f"/posts/{slug}/comments", {"body": "Still me"}, token=token)  # the token from before
+    assert refused.status == 403, refused.body
+
+
+def test_an_account_is_not_deleted_while_its_rename_is_carried_out(api: Api, stream: Stream, blog: Blog) -> None:
+    token = blog.user("alice")
+    assert rename(api, token, "alicia").status == 200
+
+    early = api.delete("/me", json_body={"comments": "anonymous", "current_password": PASSWORD}, token=token)
+    assert early.status == 409, early.body
+    run_job(stream, "alicia")
+    done = api.delete("/me", json_body={"comments": "anonymous", "current_password": PASSWORD}, token=token)
+    assert done.status == 204, done.body

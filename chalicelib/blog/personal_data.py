@@ -197,6 +197,9 @@ class PersonalData:
         account = renames.account_named(self.table, principal.username)  # a token from before a rename too
         principal = current_principal(principal, account, self.settings.admins)
         self._limit("user|" + principal.username.casefold(), REQUEST_RATE_LIMIT, "deletion attempts of one account")
+        if principal.account_id and self.table.get(keys.rename_job(principal.account_id)) is not None:
+            # Some of what the account wrote is still under its old name, where the deletion would not look.
+            raise Conflict("this account's rename is still being carried out; try again in a minute")
         assert account is not None
         self.accounts.reauthenticate(principal, account, fields.get("current_password"))
         username = str(account["username"])
