@@ -27,6 +27,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, multiple, rule, run_state_machine_as_test
+from requests.structures import CaseInsensitiveDict
 from schemathesis import GenerationMode
 from schemathesis.specs.openapi.checks import negative_data_rejection
 
@@ -88,7 +89,8 @@ def place(case: OperationCase, parameters: dict[str, str], body: dict[str, Any])
         location, _, field = name.rpartition(".")
         value = str(evaluate(expression, body))
         if location == "header":
-            case.headers = {**(case.headers or {}), field: value}
+            case.headers = case.headers or CaseInsensitiveDict()
+            case.headers[field] = value
         elif location == "query":
             case.query = {**(case.query or {}), field: value}
         else:
@@ -226,8 +228,13 @@ def test_walks_through_the_documents_links_keep_every_reply_documented_and_every
         api: Api, fuzz_stage: Settings) -> None:
     # Given machines that each start on an empty table, when they walk the document's links
     walk = Walk()
+
+    class OnThisApi(LinkMachine):
+        def __init__(self) -> None:
+            super().__init__(api, walk)
+
     run_state_machine_as_test(
-        lambda: LinkMachine(api, walk),
+        OnThisApi,
         settings=settings(max_examples=MACHINES, stateful_step_count=STEPS, derandomize=True, database=None,
                           deadline=None, print_blob=False, phases=[Phase.explicit, Phase.generate],
                           suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much,

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.blog import bans, clock, counters, moderation, records, rendering, slug_aliases, views
+from chalicelib.blog import bans, clock, counters, moderation, records, renames, rendering, slug_aliases, views
 from chalicelib.blog.antispam import FORM_TOKEN_FIELD, HONEYPOT_FIELD, AntiSpam
 from chalicelib.blog.challenge import FILTER as CHALLENGE_FILTER
 from chalicelib.blog.challenge import MAX_TOKEN_LENGTH as CHALLENGE_TOKEN_LENGTH
@@ -130,8 +130,11 @@ class CommentCreation:
                                          principal.username if principal and unchecked else None, ban_subjects,
                                          window)
         if principal is not None and unchecked:
-            principal = current_principal(principal, context.get(_k(keys.user(principal.username))),
-                                          self.settings.admins)
+            account = context.get(_k(keys.user(principal.username)))
+            if renames.is_reservation(account):  # a token from before a rename: again, under the current name
+                checked = current_principal(principal, renames.resolve(self.table, account), self.settings.admins)
+                return self.create(checked, slug, payload, address, idempotency_key, browser)
+            principal = current_principal(principal, account, self.settings.admins)
         if claim and (replayed := claim.replay(context.get(_k(claim.key)), now_epoch)) is not None:
             return replayed
         post = self._commentable(context.get(_k(keys.post_summary(slug))), now)

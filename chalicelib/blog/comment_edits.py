@@ -86,7 +86,7 @@ class CommentEdits:
             if int(comment.get("reply_count", 0)):
                 raise has_replies
             why = moderation.hold_reason(self.settings.moderation, edited=True)
-            item = {**held(edited, status), "held_because": why}
+            item = {**held({**edited, "post_author": post["author"]}, status), "held_because": why}
             writes = withdrawal(comment, item, post, refusal=has_replies)
         if not exempt:
             address_hash = self.antispam.address_hash(address)
