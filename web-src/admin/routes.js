@@ -7,7 +7,7 @@ export const SECTIONS = [
   ["#recent", "Recent comments", "admin"], ["#audit", "Audit trail", "admin"], ["#people", "People", "admin"], ["#bans", "Bans", "admin"],
   ["#settings", "Settings", "admin"], ["#costs", "Costs", "admin"], ["#account", "Account", "author"],
 ];
-const UNLISTED = { edit: "author", thread: "author" };
+const UNLISTED = new Map([["edit", "author"], ["thread", "author"]]);
 
 /** Whether a user of ``role`` may open what ``needs`` (author or admin): admins everything, readers nothing. */
 export function mayOpen(role, needs) {
@@ -24,7 +24,7 @@ export function resolve(hash, role) {
   const [path, raw] = String(hash || "").replace(/^#/, "").split("?");
   const params = Object.fromEntries(new URLSearchParams(raw || ""));
   const [section, ...parts] = path.split("/");
-  const needs = SECTIONS.find(([href]) => href === `#${section}`)?.[2] || UNLISTED[section];
+  const needs = SECTIONS.find(([href]) => href === `#${section}`)?.[2] || UNLISTED.get(section);
   if (!needs || !mayOpen(role, needs)) return { section: "posts", rest: "", params };
   let rest = parts.join("/");
   try {

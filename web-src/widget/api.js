@@ -40,3 +40,11 @@ export async function call(t, base, method, path, { body, headers } = {}) {
   }
   throw new Refusal(response.status, message, data && data.errors, wait > 0 ? wait : null);
 }
+
+/** The query of one page of a thread's comments: its order, its size, and the opaque cursor where the last
+ * page ended (sent back as it came, encoded; none for the first page). */
+export function pageQuery(sort, limit, cursor) {
+  const query = new URLSearchParams({ sort, limit: String(limit) });
+  if (cursor) query.set("cursor", cursor);
+  return `?${query}`;
+}

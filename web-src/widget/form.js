@@ -5,6 +5,20 @@ import { FIELDS } from "./constants.js";
 import { readerSession } from "./session.js";
 import { randomToken, storage } from "./storage.js";
 
+/** What a comment sends, from the form's values: the body as typed (the server judges blank and long), the
+ * author's fields trimmed and only when filled (a signed-in reader's comment carries the account's name, so
+ * none), the honeypot as found (a robot's value there is the server's to refuse), a reply's parent. */
+export function commentPayload(values, { honeypot, signedIn, replyTo }) {
+  const payload = { body: values.body, [honeypot]: values[honeypot] ?? "" };
+  for (const name of FIELDS.slice(1)) {
+    const value = String(values[name] ?? "").trim();
+    if (value && !signedIn) payload[name] = value;
+  }
+  if (values.notify_replies) payload.notify_replies = true;
+  if (replyTo) payload.parent_id = replyTo;
+  return payload;
+}
+
 /** Thread methods. */
 export class Form {
   // --- "Post a Comment" ---
@@ -128,13 +142,11 @@ export class Form {
     event.preventDefault();
     this.clearErrors();
     const values = this.form.elements;
-    const payload = { body: values.body.value, [this.rules.honeypot_field]: values[this.rules.honeypot_field].value };
-    for (const name of ["author_name", "author_email", "author_website"]) {
-      const value = values[name].value.trim();
-      if (value && !readerSession()) payload[name] = value; // an account's comment carries its own name
-    }
-    if (values.notify_replies.checked) payload.notify_replies = true;
-    if (this.replyTo) payload.parent_id = this.replyTo;
+    const trap = this.rules.honeypot_field;
+    const payload = commentPayload({ body: values.body.value, author_name: values.author_name.value,
+      author_email: values.author_email.value, author_website: values.author_website.value,
+      notify_replies: values.notify_replies.checked, [trap]: values[trap].value },
+    { honeypot: trap, signedIn: Boolean(readerSession()), replyTo: this.replyTo });
     storage.set("author", { name: payload.author_name, email: payload.author_email, website: payload.author_website });
     if (this.submit.getAttribute("aria-busy")) return;
     // Not disabled while it is sent: a disabled button drops the keyboard focus.

@@ -2,9 +2,24 @@
 
 import { PAGE_SIZE } from "./constants.js";
 
+/** The comments waiting behind the "N new" bar after a look: the queue so far plus what the answer holds
+ * (unless the reader's own comment is being sent: the answer may hold it before the widget does), less every
+ * comment the thread already shows. */
+export function merged(queued, answer, shown, sending) {
+  const next = new Map(queued);
+  if (!sending) for (const comment of answer || []) next.set(comment.id, comment);
+  for (const id of next.keys()) if (shown.has(id)) next.delete(id);
+  return next;
+}
+
+/** The wait before the next look: a third of the longest after a look that found something new, growing
+ * back by half while none do. */
+export function nextWait(longest, wait, before, after) {
+  return after > before ? longest / 3 : Math.min(longest, wait * 1.5);
+}
+
 /** Thread methods. */
 export class Live {
-  // --- live thread: new comments from the same cacheable read, polled while the page is seen ---
 
   /** Look again every few seconds while the tab is visible, less often while nothing changes, never
    * while it is hidden; a cache answers most looks with a 304 (docs/live-threads.md). */
@@ -28,19 +43,18 @@ export class Live {
 
   async look() {
     const before = this.queued.size;
+    let answer = [];
     try {
-      const { data } = await this.call("GET", this.path(`?embed=comments&comments_limit=${PAGE_SIZE}`));
-      // While this reader's own comment is being sent, the answer may hold it before the widget does.
-      if (!this.submit?.getAttribute("aria-busy")) for (const c of data.comments) this.queued.set(c.id, c);
+      ({ data: { comments: answer } } = await this.call("GET", this.path(`?embed=comments&comments_limit=${PAGE_SIZE}`)));
     } catch {
       /* offline for a moment: the next look tries again */
     }
-    for (const id of this.queued.keys()) if (this.comments.has(id)) this.queued.delete(id);
+    this.queued = merged(this.queued, answer, this.comments, Boolean(this.submit?.getAttribute("aria-busy")));
     const n = this.queued.size;
     // Said again only when it changes: a live region may repeat text that is merely set again.
     if (n !== before) this.fresh.textContent = n ? this.t("fresh", { n }) : "";
     this.fresh.hidden = !n;
-    this.wait = n > before ? this.liveMax / 3 : Math.min(this.liveMax, this.wait * 1.5);
+    this.wait = nextWait(this.liveMax, this.wait, before, n);
     this.nextLook();
   }
 

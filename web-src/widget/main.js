@@ -21,11 +21,13 @@ import { Editing } from "./editing.js";
 import { Form } from "./form.js";
 import { Live } from "./live.js";
 import { Preview } from "./preview.js";
+import { takeSignInFragment } from "./session.js";
 import { Thread } from "./thread.js";
 import { Votes } from "./votes.js";
 
 // Read while this script runs: later, document.currentScript is some other script or none.
 const script = document.currentScript || document.querySelector('script[src$="widget.js"]');
+takeSignInFragment();
 
 // Each job's methods join the thread's class, as if written in it.
 for (const part of [Votes, Editing, Form, Preview, FormToken, Account, Live]) {

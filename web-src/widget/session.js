@@ -27,10 +27,12 @@ export function setReaderSession(value) {
 }
 
 /** A mailed sign-in link leads back here as #blog-signin=<token>: taken out of the address bar (and so
- * out of the history and of any link copied from it) before anything else runs, and used once. */
+ * out of the history and of any link copied from it) before anything else runs (main.js calls this first),
+ * and used once. */
 const SIGN_IN_FRAGMENT = "#blog-signin=";
 let linkToken = null;
-if (window.location.hash.startsWith(SIGN_IN_FRAGMENT)) {
+export function takeSignInFragment() {
+  if (!window.location.hash.startsWith(SIGN_IN_FRAGMENT)) return;
   try {
     linkToken = decodeURIComponent(window.location.hash.slice(SIGN_IN_FRAGMENT.length));
   } catch {

@@ -9,13 +9,22 @@
  */
 
 import { h, httpUrl } from "../shared/dom.js";
-import { call } from "./api.js";
+import { call, pageQuery } from "./api.js";
 import { PAGE_SIZE, SORTS } from "./constants.js";
 import { catalogue, pickLanguage, RTL, words } from "./i18n.js";
 import { editToken, randomToken, storage } from "./storage.js";
 import { themed } from "./theme.js";
 
 let instances = 0;
+
+/** Where a comment new to the page goes: under its parent when the parent is shown; at the top when it is the
+ * pinned one (its replies follow it there) or the reader's own in a newest-first thread; else at the end, in
+ * the order the pages give. */
+export function placement(comment, { parentShown, pinned, mine, sort }) {
+  if (comment.parent_id && parentShown) return "replies";
+  if (pinned || (mine && sort !== "oldest")) return "top";
+  return "end";
+}
 
 export class Thread {
   constructor(root, options) {
@@ -112,7 +121,7 @@ export class Thread {
       // The form's rules come only with embedded comments: one is enough here.
       const [postReply, pageReply] = await Promise.all([
         this.call("GET", this.path("?embed=comments&comments_limit=1")),
-        this.call("GET", this.path(`/comments?sort=${this.sort}&limit=${PAGE_SIZE}`)),
+        this.call("GET", this.path(`/comments${pageQuery(this.sort, PAGE_SIZE)}`)),
       ]);
       post = postReply.data;
       page = pageReply.data;
@@ -150,8 +159,7 @@ export class Thread {
     if (this.more.getAttribute("aria-busy")) return;
     this.more.setAttribute("aria-busy", "true");
     try {
-      const query = `?limit=${PAGE_SIZE}&sort=${this.sort}&cursor=${encodeURIComponent(this.cursor)}`;
-      const { data } = await this.call("GET", this.path(`/comments${query}`));
+      const { data } = await this.call("GET", this.path(`/comments${pageQuery(this.sort, PAGE_SIZE, this.cursor)}`));
       const first = data.items.find((comment) => !this.nodes.has(comment.id));
       this.addPage(data);
       this.say("");
@@ -239,9 +247,10 @@ export class Thread {
     this.nodes.set(comment.id, { item, replies });
     this.render(comment.id);
     const parent = comment.parent_id && this.nodes.get(comment.parent_id);
-    if (parent) parent.replies.append(item);
-    else if (this.isPinned(comment.id)) this.list.prepend(item); // its replies follow it there
-    else if (mine && this.sort !== "oldest") this.list.prepend(item);
+    const place = placement(comment, { parentShown: Boolean(parent), pinned: this.isPinned(comment.id), mine,
+      sort: this.sort });
+    if (place === "replies") parent.replies.append(item);
+    else if (place === "top") this.list.prepend(item);
     else this.list.append(item);
     // A reply can arrive before its parent (newest first): move such replies under it now.
     for (const [id, node] of this.nodes) {
