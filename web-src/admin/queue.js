@@ -1,6 +1,7 @@
 /* Moderation: the queue and recent comments, one list of comments with its actions. */
 
 import { banButton } from "./bans.js";
+import { commentSearchForm } from "./comment-search.js";
 import { announce, api, ApiError, failure, main, problemText, query, state, trusted, when } from "./core.js";
 import { h } from "../shared/dom.js";
 
@@ -124,7 +125,8 @@ export function moderationQueue(params) {
   const yours = state.me.role !== "admin"; // an author's queue holds their own posts' comments only
   commentList({
     title: `${status === "spam" ? "Spam" : "Held for moderation"}${yours ? " on your posts" : ""}`,
-    filters,
+    // Admins search every comment from here (the API's comment search is theirs alone).
+    filters: yours ? filters : h("div", {}, commentSearchForm(), filters),
     actions: [["approve", "Approve"], ["spam", "Spam"], ["delete", "Delete"]].filter(([a]) => !(status === "spam" && a === "spam")),
     load: async (cursor) => (await api("GET", `/moderation/comments${query({ status, cursor })}`)).data,
   });

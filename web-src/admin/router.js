@@ -3,6 +3,7 @@
 import { bans, settings } from "./bans.js";
 import { main, nav, state, who } from "./core.js";
 import { costs } from "./costs.js";
+import { commentSearch } from "./comment-search.js";
 import { editor } from "./editor.js";
 import { auditTrail, people } from "./people.js";
 import { postList } from "./posts.js";
@@ -38,7 +39,7 @@ export function route() {
   if (state.me.role === "reader") return nothingToDo();
   const views = { posts: postList, new: () => editor(null), edit: () => editor(rest),
     queue: moderationQueue, recent: recentComments, audit: auditTrail, people, bans, settings, costs, account,
-    thread: () => threadTools(rest) };
+    thread: () => threadTools(rest, params), search: commentSearch };
   main.replaceChildren(h("p", { text: "Loading…" }));
   views[section](params);
 }

@@ -1,13 +1,14 @@
 /* The console's routes, without the page: which sections there are, who may open them, and what an address
  * (#section/rest?query) asks for. Pure, so the unit tests read it without a browser (web-src/tests/). */
 
-// [address, label, the least role that opens it]; edit/<slug> and thread/<slug> are an author's too.
+// [address, label, the least role that opens it]; edit/<slug> and thread/<slug> are an author's too, and
+// search?q=… (comment search, from the moderation view) an admin's.
 export const SECTIONS = [
   ["#posts", "Posts", "author"], ["#new", "New post", "author"], ["#queue", "Moderation", "author"],
   ["#recent", "Recent comments", "admin"], ["#audit", "Audit trail", "admin"], ["#people", "People", "admin"], ["#bans", "Bans", "admin"],
   ["#settings", "Settings", "admin"], ["#costs", "Costs", "admin"], ["#account", "Account", "author"],
 ];
-const UNLISTED = new Map([["edit", "author"], ["thread", "author"]]);
+const UNLISTED = new Map([["edit", "author"], ["thread", "author"], ["search", "admin"]]);
 
 /** Whether a user of ``role`` may open what ``needs`` (author or admin): admins everything, readers nothing. */
 export function mayOpen(role, needs) {

@@ -5,7 +5,7 @@ import { h } from "../shared/dom.js";
 
 // -- one post's thread: pin a comment, lock the thread (admins, and the post's author) ----------
 
-export async function threadTools(slug) {
+export async function threadTools(slug, params = {}) {
   const path = `/posts/${encodeURIComponent(slug)}`;
   let post;
   try {
@@ -103,4 +103,24 @@ export async function threadTools(slug) {
   showLock();
   showPin(post.pinned_comment);
   addPage(post.comments, post.comments_next_cursor);
+  if (params.comment) await showAsked(params.comment);
+}
+
+/** The comment a link named (#thread/<slug>?comment=<id>, from comment search): shown whole above the thread's
+ * tools, whatever its status or depth (GET /comments/{id}, which shows an admin held ones too). */
+async function showAsked(id) {
+  const box = h("section", { class: "card asked", "aria-labelledby": "asked-h", tabindex: "-1" },
+    h("h2", { id: "asked-h", text: "The comment you opened" }));
+  main.querySelector("h1").after(box);
+  try {
+    const { data: comment } = await api("GET", `/comments/${encodeURIComponent(id)}`);
+    box.append(h("div", { class: "comment-head" },
+      h("span", { class: "author", text: comment.author?.name || "(deleted)" }),
+      h("span", { class: "meta", text: when(comment.created_at) }),
+      h("span", { class: `badge ${comment.status}`, text: comment.status })),
+    trusted(comment.html));
+  } catch (error) {
+    if (!(error instanceof ApiError && error.status === 401)) failure(error, box);
+  }
+  box.focus();
 }
