@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from chalicelib.api.web import WEB_ROOT
 from devtools.javascript import BUNDLES, stale
-from tests.test_web_assets import WEB_ROOT
 
 
 def test_every_committed_bundle_is_what_its_sources_build() -> None:
