@@ -4,16 +4,22 @@ const THEMES = ["light", "dark", "auto"];
 const following = new Set(); // the widgets in "auto"
 let watching = false;
 
-/** light or dark: what the site's own toggle says on <html>, else what the reader's system prefers. */
+/** light or dark from what a page says, first to last: its toggle's data-theme on <html>, a "dark" or "light"
+ * class there, its CSS color-scheme (one scheme only), else the reader's system preference. */
+export function themeOf({ named, classes, scheme, prefersDark }) {
+  const chosen = String(named || "").toLowerCase();
+  if (chosen === "light" || chosen === "dark") return chosen;
+  if (classes.includes("dark")) return "dark";
+  if (classes.includes("light")) return "light";
+  const only = /^(?:only\s+)?(light|dark)$/.exec(String(scheme || "").trim());
+  if (only) return only[1];
+  return prefersDark ? "dark" : "light";
+}
+
 function siteTheme() {
   const root = document.documentElement;
-  const named = (root.dataset.theme || "").toLowerCase();
-  if (named === "light" || named === "dark") return named;
-  if (root.classList.contains("dark")) return "dark";
-  if (root.classList.contains("light")) return "light";
-  const scheme = /^(?:only\s+)?(light|dark)$/.exec(getComputedStyle(root).colorScheme.trim());
-  if (scheme) return scheme[1];
-  return matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light";
+  return themeOf({ named: root.dataset.theme, classes: [...root.classList], scheme: getComputedStyle(root).colorScheme,
+    prefersDark: matchMedia("(prefers-color-scheme: dark)").matches });
 }
 
 function follow() {
