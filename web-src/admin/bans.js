@@ -3,8 +3,6 @@
 import { announce, api, ApiError, failure, main, problemText, query, when } from "./core.js";
 import { h } from "../shared/dom.js";
 
-// -- bans: made from a comment (queue, recent) or a person, listed and lifted -----------------
-
 export const BAN_KINDS = { account: "their account", email: "their e-mail", address: "their address" };
 
 /** A "Ban…" button that opens, after itself, a form banning ``target`` (comment_id or account) by one of ``kinds``. */

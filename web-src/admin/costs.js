@@ -3,8 +3,6 @@
 import { api, failure, main } from "./core.js";
 import { h } from "../shared/dom.js";
 
-// -- costs (admin): the stage's CloudWatch figures and their dollars, GET /moderation/costs ----
-
 export const COST_FIGURES = [
   ["requests", "Requests"], ["lambda_invocations", "Lambda invocations"], ["lambda_gb_seconds", "Lambda GB-seconds"],
   ["read_units", "DynamoDB read units"], ["write_units", "DynamoDB write units"], ["mail_sent", "Mail sent"],

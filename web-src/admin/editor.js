@@ -3,8 +3,6 @@
 import { announce, api, ApiError, DRAFT_PREFIX, failure, main, problemText, state, store, trusted, when } from "./core.js";
 import { h } from "../shared/dom.js";
 
-// -- the editor ----------------------------------------------------------------------------
-
 // Unsaved text is kept per account ("blog-console-draft:<username>:<slug>"), so a shared browser never
 // offers one author's draft to the next person; signing out forgets the account's drafts.
 export function draftKey(slug) { return `${DRAFT_PREFIX}${state.me?.username || ""}:${slug || "new"}`; }

@@ -1,10 +1,8 @@
-/* The audit trail and people. */
+/* The audit trail (filtered by post) and people: every account and its role. */
 
 import { banButton } from "./bans.js";
 import { announce, api, failure, main, query, when } from "./core.js";
 import { h } from "../shared/dom.js";
-
-// -- the audit trail, people, settings -----------------------------------------------------
 
 export async function auditTrail(params) {
   const filter = h("form", { class: "filters", onsubmit: (event) => {

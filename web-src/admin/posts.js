@@ -3,8 +3,6 @@
 import { announce, api, failure, main, query, state, trusted, when } from "./core.js";
 import { h } from "../shared/dom.js";
 
-// -- posts --------------------------------------------------------------------------------
-
 export async function postList(params) {
   const status = params.status || "published";
   const mine = state.me.role !== "admin" || params.author !== undefined;

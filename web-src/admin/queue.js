@@ -5,8 +5,6 @@ import { commentSearchForm } from "./comment-search.js";
 import { announce, api, ApiError, failure, main, problemText, query, state, trusted, when } from "./core.js";
 import { h } from "../shared/dom.js";
 
-// -- moderation: the queue and recent comments ----------------------------------------------
-
 export function commentList({ title, load, actions, filters }) {
   const list = h("ol", { class: "comments", "aria-label": title });
   const more = h("p");

@@ -5,8 +5,6 @@ import { dropDrafts } from "./editor.js";
 import { started, teardown } from "./router.js";
 import { h } from "../shared/dom.js";
 
-// -- signing in and out ---------------------------------------------------------------------
-
 export function sessionEnded() {
   setToken(null);
   state.me = null;

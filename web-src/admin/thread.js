@@ -3,8 +3,6 @@
 import { announce, api, ApiError, failure, main, query, trusted, when } from "./core.js";
 import { h } from "../shared/dom.js";
 
-// -- one post's thread: pin a comment, lock the thread (admins, and the post's author) ----------
-
 export async function threadTools(slug, params = {}) {
   const path = `/posts/${encodeURIComponent(slug)}`;
   let post;

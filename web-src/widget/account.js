@@ -7,8 +7,6 @@ import { storage } from "./storage.js";
 
 /** Thread methods. */
 export class Account {
-  // --- the reader's account line (widget-account.js), the verified mark, following the thread ---
-
   verifiedMark() {
     return h("span", { class: "bc-verified" },
       h("span", { "aria-hidden": "true", text: "✓" }), ` ${this.t("verified")}`);

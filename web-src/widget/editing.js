@@ -5,8 +5,6 @@ import { editToken, storage } from "./storage.js";
 
 /** Thread methods. */
 export class Editing {
-  // --- edit and delete, while the edit window is open ---
-
   async editComment(id) {
     let comment = this.comments.get(id);
     if (typeof comment.body !== "string") {

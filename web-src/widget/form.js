@@ -21,8 +21,6 @@ export function commentPayload(values, { honeypot, signedIn, replyTo }) {
 
 /** Thread methods. */
 export class Form {
-  // --- "Post a Comment" ---
-
   buildForm() {
     const t = this.t;
     const notice = this.closed ? "closed" : !this.rules ? "noForm"

@@ -4,8 +4,6 @@ import { h } from "../shared/dom.js";
 
 /** Thread methods. */
 export class Preview {
-  // --- Write | Preview: the comment as the API will render it ---
-
   /** Two tabs above the comment box; the preview panel takes the box's place while chosen. */
   addPreview(field) {
     const text = field.querySelector("textarea");
