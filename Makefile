@@ -68,7 +68,7 @@ test: $(INSTALLED) browser nginx  ## the whole suite: the JavaScript unit tests 
 	$(PY) -m devtools.javascript test
 	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadscope
 
-js: $(INSTALLED)  ## web/widget.js and web/admin/admin.js from their modules in web-src/ (esbuild, into .tools/); commit what it builds
+js: $(INSTALLED)  ## web/widget.js, widget.css, admin/admin.js and demo/demo.js from web-src/ (esbuild, into .tools/); commit them
 	$(PY) -m devtools.javascript build
 
 fuzz: $(INSTALLED)  ## only the fuzzing of /openapi.json (part of `make test` too); longer: FUZZ_EXAMPLES=500 make fuzz

@@ -7,7 +7,7 @@ const js = tools("@eslint/js");
 const globals = tools("globals");
 
 export default [
-  { ignores: ["web/widget.js", "web/admin/admin.js", ".tools/", ".venv/", "site/", "dist/", "node_modules/"] },
+  { ignores: ["web/widget.js", "web/admin/admin.js", "web/demo/demo.js", ".tools/", ".venv/", "site/", "dist/", "node_modules/"] },
   js.configs.recommended,
   {
     files: ["web-src/**/*.js", "eslint.config.js"],
@@ -15,7 +15,7 @@ export default [
   },
   { files: ["web-src/tests/**/*.js"], languageOptions: { globals: { ...globals.node } } },
   {
-    files: ["web/*.js", "web/demo/*.js"],
+    files: ["web/*.js"],
     languageOptions: { ecmaVersion: 2022, sourceType: "script", globals: { ...globals.browser } },
   },
 ];

@@ -1,6 +1,6 @@
 """The widget's and the console's JavaScript: bundled from web-src/ into web/, linted, unit-tested.
 
-    python -m devtools.javascript build   # web/widget.js, web/widget.css, web/admin/admin.js from web-src/ (make js)
+    python -m devtools.javascript build   # web/widget.js, widget.css, admin/admin.js, demo/demo.js from web-src/
     python -m devtools.javascript check   # fails when a committed bundle is not what its sources build
     python -m devtools.javascript lint    # ESLint, eslint.config.js (make lint)
     python -m devtools.javascript test    # the unit tests, node --test web-src/tests/ (make test)
@@ -26,10 +26,11 @@ ESLINT = {"eslint": "9.39.5", "@eslint/js": "9.39.5", "globals": "17.0.0"}
 JSDOM = "26.1.0"
 # Served file (under web/) -> its entry in web-src/. Lazy parts (widget-account.js) stay files of their own.
 # The widget's style sheet is minified too: it counts in the widget's weight budget (bench/widget.py).
-BUNDLES = {"widget.js": "widget/main.js", "widget.css": "widget/widget.css", "admin/admin.js": "admin/main.js"}
+BUNDLES = {"widget.js": "widget/main.js", "widget.css": "widget/widget.css", "admin/admin.js": "admin/main.js",
+           "demo/demo.js": "demo/main.js"}
 BANNER = "/* Built by `make js` from web-src/{source} (devtools/javascript.py): edit the sources, not this file. */"
 # Every file ESLint reads: the sources, their tests, and the scripts served as written.
-LINTED = ["web-src", "web/widget-account.js", "web/counts.js", "web/demo", "eslint.config.js"]
+LINTED = ["web-src", "web/widget-account.js", "web/counts.js", "eslint.config.js"]
 
 
 def build(into: Path) -> list[Path]:
