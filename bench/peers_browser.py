@@ -15,6 +15,7 @@ turns its HTTP cache off, and the repeat visit is about that cache.
 from __future__ import annotations
 
 import gzip
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -78,7 +79,7 @@ class _Network:
 
 
 def _script(system: System) -> str:
-    return f"{_WATCH}({[COMMENT_SELECTORS[system.name], COMMENTS]!r})".replace("'", '"')
+    return f"{_WATCH}({json.dumps([COMMENT_SELECTORS[system.name], COMMENTS])})"
 
 
 def _one(page: Any, url: str, network: _Network, system: System) -> Visit:

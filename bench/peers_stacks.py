@@ -29,7 +29,9 @@ from devtools import edge_cache, isso, stack_process
 PAGE = "peers-thread.html"  # the same address on both sites: Isso's thread URI, our widget's slug
 SLUG = "peers-thread"
 TITLE = "A busy thread"
-COMMENT_SELECTORS = {"ours": "li.bc-comment", "isso": ".isso-comment"}
+# A comment in each widget's DOM. Isso's comment box holds a preview that is an .isso-comment too (without an
+# id), so Isso's comments are those with their anchor's id, isso-<id>.
+COMMENT_SELECTORS = {"ours": "li.bc-comment", "isso": '.isso-comment[id^="isso-"]'}
 
 
 @dataclass

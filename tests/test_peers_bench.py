@@ -6,6 +6,7 @@ are the pieces whose mistakes would make its table wrong without anything failin
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections import Counter
 from contextlib import closing
@@ -183,3 +184,12 @@ def test_the_thread_from_isso_s_database_arrives_whole_with_its_replies_under_th
     by_id = {c["id"]: c for c in listed}
     assert all(by_id[c["parent_id"]]["parent_id"] is None for c in replies)
     assert api.get(f"/posts/{SLUG}").json["comment_count"] == COMMENTS
+
+
+def test_the_page_s_watch_script_carries_each_system_s_selector_intact() -> None:
+    from bench.peers_browser import _script
+    from bench.peers_stacks import COMMENT_SELECTORS, System
+
+    for name, selector in COMMENT_SELECTORS.items():
+        script = _script(System(name, "", "", 0, None, 0))  # type: ignore[arg-type]
+        assert script.endswith(f'({json.dumps([selector, COMMENTS])})')
