@@ -11,7 +11,7 @@ IMPORT_INSTALLED := $(VENV)/.installed-import
 # `make import`: STAGE only when given (the deploy targets below default it to dev).
 IMPORT_TARGET = $(if $(filter-out file undefined,$(origin STAGE)),--stage $(STAGE),)
 
-.PHONY: migrate import export run mail run-cached nginx test fuzz e2e browser screenshot lint bench conformance clean clean-data bootstrap deploy admin teardown package policy-check budgets docs docs-serve rotate-key restore-pitr use-table rekey deploy-check js
+.PHONY: migrate import export run mail run-cached nginx test fuzz e2e browser screenshot lint bench bench-peers isso conformance clean clean-data bootstrap deploy admin teardown package policy-check budgets docs docs-serve rotate-key restore-pitr use-table rekey deploy-check js
 
 $(INSTALLED): requirements.txt requirements-run.txt requirements-import.txt requirements-dev.txt requirements-docs.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -93,6 +93,13 @@ lint: $(INSTALLED)  ## ruff, mypy, vulture (dead code), Spectral (the OpenAPI do
 
 bench: $(INSTALLED) nginx browser  ## budgets: DynamoDB round trips, items read, import time, make run's memory and exit time under load, a fresh clone's first answer, the edge cache; figures to docs/budgets/
 	$(PY) -m bench.run --record docs/budgets/latest.json
+
+bench-peers: $(INSTALLED) nginx browser isso  ## against Isso 0.14 in one interleaved run: Chromium at 0 and 50 ms, origin requests, widget weight, dollars; the table to README.md and docs/budgets/peers.md
+	$(PY) -m bench.peers --record docs/budgets/peers.json --readme README.md
+
+# Isso 0.14 from PyPI into its own virtualenv, .tools/isso (once; then it only checks), for bench-peers.
+isso: $(INSTALLED)
+	$(PY) -m devtools.isso
 
 # MkDocs says nothing useful about its successor on every build.
 DOCS_ENV := NO_MKDOCS_2_WARNING=1
