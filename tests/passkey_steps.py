@@ -72,3 +72,12 @@ class Authenticator:
                 "response": {"clientDataJSON": b64(client_data), "authenticatorData": b64(auth_data),
                              "signature": b64(signature), "userHandle": b64(self.user_handle)},
                 "clientExtensionResults": {}, "authenticatorAttachment": "platform"}
+
+
+def add_passkey(api: Any, token: str, authenticator: Authenticator, name: str = "Passkey") -> dict[str, Any]:
+    """Both requests of adding a passkey, answered by ``authenticator``; the passkey as the API shows it."""
+    started = api.post("/auth/passkey-registration/options", token=token).json
+    reply = api.post("/auth/passkeys", {"ceremony": started["ceremony"], "name": name,
+                                        "credential": authenticator.create(started["publicKey"])}, token=token)
+    assert reply.status == 201, reply.body
+    return dict(reply.json)

@@ -31,7 +31,7 @@ from chalicelib.blog.accounts import RECENT_SIGN_IN_SECONDS, Accounts
 from chalicelib.blog.antispam import AntiSpam, rate_window
 from chalicelib.blog.ids import is_ulid, new_ulid
 from chalicelib.blog.tokens import Principal, current_principal
-from chalicelib.blog.validation import Field, Text, page_limit, read_fields, read_query
+from chalicelib.blog.validation import Field, FieldError, Text, page_limit, read_fields, read_query
 from chalicelib.errors import BadRequest, Conflict, Forbidden, NotFound, Unauthenticated
 from chalicelib.patterns import lazy
 from chalicelib.settings import Settings
@@ -50,7 +50,21 @@ _LIMITS = {"id": 1400, "rawId": 1400, "clientDataJSON": 4000, "authenticatorData
            "userHandle": 200, "attestationObject": 24000}
 _BASE64URL = lazy(r"^[A-Za-z0-9_-]*$")
 _LOCALHOST = lazy(r"^http://localhost(:[0-9]{1,5})?$")
-CEREMONY_FIELDS = {"ceremony": Field(Text(26, min_length=26), required=True)}
+
+
+class CredentialJson:
+    """The browser's PublicKeyCredential as JSON: an object here; read_credential checks each of its fields."""
+
+    def __call__(self, value: Any) -> Mapping[str, Any]:
+        if not isinstance(value, Mapping):
+            raise FieldError("must be the PublicKeyCredential as JSON (an object)")
+        return value
+
+
+_CEREMONY = Field(Text(26, min_length=26), required=True)
+REGISTER_FIELDS = {"ceremony": _CEREMONY, "credential": Field(CredentialJson(), required=True),
+                   "name": Field(Text(64))}
+SIGN_IN_FIELDS = {"ceremony": _CEREMONY, "credential": Field(CredentialJson(), required=True)}
 GONE = "this passkey request was answered already or has expired; start again"
 
 
@@ -160,25 +174,19 @@ class Passkeys:
                                                       clock.epoch() + CEREMONY_SECONDS, account)))
         return ceremony_id, challenge
 
-    def _open_ceremony(self, payload: Any, purpose: str) -> tuple[str, Item, dict[str, Any]]:
-        """The ceremony an answer names, still open, and the answer's credential checked for shape."""
-        if not isinstance(payload, Mapping):
-            raise BadRequest("send a JSON object with ceremony and credential")
-        fields = read_fields({k: v for k, v in payload.items() if k == "ceremony"}, CEREMONY_FIELDS)
-        unknown = sorted(set(payload) - {"ceremony", "credential", "name"})
-        if unknown:
-            field = str(unknown[0])[:40]
-            raise BadRequest(f"unknown field {field!r}", {field: ["is not a field of this request"]})
+    def _open_ceremony(self, payload: Any, purpose: str) -> tuple[str, Item, dict[str, Any], dict[str, Any]]:
+        """The ceremony an answer names, still open; the answer's fields, and its credential checked for shape."""
+        fields = read_fields(payload, REGISTER_FIELDS if purpose == "register" else SIGN_IN_FIELDS)
         if purpose == "register":
-            answer = read_credential(payload.get("credential"), ("clientDataJSON", "attestationObject"))
+            answer = read_credential(fields["credential"], ("clientDataJSON", "attestationObject"))
         else:
-            answer = read_credential(payload.get("credential"), ("clientDataJSON", "authenticatorData", "signature"),
+            answer = read_credential(fields["credential"], ("clientDataJSON", "authenticatorData", "signature"),
                                      optional=("userHandle",))
         ceremony_id = fields["ceremony"]
         item = self.table.get(keys.passkey_ceremony(ceremony_id)) if is_ulid(ceremony_id) else None
         if item is None or item.get("purpose") != purpose or int(item["ttl"]) < clock.epoch():
             raise Forbidden(GONE)
-        return ceremony_id, item, answer
+        return ceremony_id, item, answer, fields
 
     # -- adding a passkey ------------------------------------------------------------------
 
@@ -210,8 +218,8 @@ class Passkeys:
         from webauthn.helpers.exceptions import WebAuthnException
 
         account = self._recent_account(principal)
-        ceremony_id, ceremony, answer = self._open_ceremony(payload, "register")
-        name = read_fields({"name": payload.get("name") or "Passkey"}, {"name": Field(Text(64), required=True)})["name"]
+        ceremony_id, ceremony, answer, fields = self._open_ceremony(payload, "register")
+        name = fields.get("name") or "Passkey"
         if ceremony.get("account_id") != account["account_id"]:
             raise Forbidden("this passkey request was started by another account")
         try:
@@ -278,7 +286,7 @@ class Passkeys:
         from webauthn import verify_authentication_response
         from webauthn.helpers.exceptions import WebAuthnException
 
-        ceremony_id, ceremony, answer = self._open_ceremony(payload, "sign-in")
+        ceremony_id, ceremony, answer, _ = self._open_ceremony(payload, "sign-in")
         credential = answer["credential"]
         unknown = Unauthenticated("this passkey is not registered here (it may have been removed): sign in "
                                   "another way")
