@@ -836,6 +836,11 @@ def widget_account_script(scene: Scene, send: Send) -> None:
     fetch_twice(send)
 
 
+@step("get", "/widget-passkeys.js")
+def widget_passkeys_script(scene: Scene, send: Send) -> None:
+    fetch_twice(send)
+
+
 @step("get", "/counts.js")
 def counts_script(scene: Scene, send: Send) -> None:
     fetch_twice(send)

@@ -131,12 +131,7 @@
       event.preventDefault();
       status.textContent = "";
       try {
-        const { data } = await api("POST", "/auth/login", { email: email.value, password: password.value });
-        setToken(data.token);
-        me = data.user;
-        const back = store("sessionStorage")?.getItem(RETURN_KEY);
-        store("sessionStorage")?.removeItem(RETURN_KEY);
-        started(back || location.hash || "#posts");
+        signedIn((await api("POST", "/auth/login", { email: email.value, password: password.value })).data);
       } catch (error) {
         status.textContent = problemText(error);
       }
@@ -145,9 +140,19 @@
       notice ? h("p", { class: "notice", role: "status", text: notice }) : null,
       h("label", { for: "email", text: "E-mail" }), email,
       h("label", { for: "password", text: "Password" }), password,
-      h("button", { type: "submit", text: "Sign in" }), status);
+      h("button", { type: "submit", text: "Sign in" }),
+      window.BlogConsolePasskeys?.signInButton({ api, h, problemText, status, signedIn }), status);
     main.replaceChildren(form);
     email.focus();
+  }
+
+  /** A session from the sign-in form (a password, or a passkey: web/admin/passkeys.js). */
+  function signedIn(data) {
+    setToken(data.token);
+    me = data.user;
+    const back = store("sessionStorage")?.getItem(RETURN_KEY);
+    store("sessionStorage")?.removeItem(RETURN_KEY);
+    started(back || location.hash || "#posts");
   }
 
   function signOut() {
@@ -993,7 +998,8 @@
       h("p", { text: `${me.username}, ${me.email}` }),
       h("p", {}, box, " ", h("label", { for: "mail-held",
         text: "E-mail me when a comment on one of my posts waits for moderation, with links to approve, spam or delete it." })),
-      me.role === "admin" ? h("p", { class: "meta", text: "As an admin you are e-mailed about every held comment anyway." }) : null));
+      me.role === "admin" ? h("p", { class: "meta", text: "As an admin you are e-mailed about every held comment anyway." }) : null),
+    window.BlogConsolePasskeys?.section({ api, h, problemText, when, announce }));
   }
 
   // -- start ---------------------------------------------------------------------------------
