@@ -6,8 +6,10 @@ real signatures; each refusal makes exactly one thing wrong.
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
+import cbor2
 import pytest
 
 from chalicelib.store import keys
@@ -384,3 +386,54 @@ def test_deleting_the_account_deletes_its_passkeys_and_its_export_lists_them_wit
         k: {"S": v} for k, v in keys.passkey(b64(authenticator.credential_id)).items()})
     assert "Item" not in item
     assert passkeys.sign_in(authenticator).status == 401
+
+
+# Found by fuzzing py_webauthn's verify functions: attested credential data whose public key is not a COSE map,
+# which its parser reads as a subscriptable value and fails with a TypeError or IndexError of its own.
+_NOT_A_KEY = [b"\xa2\x01\x02\x03", b"\xfb\x3f\xf8\x00\x00\x00\x00\x00\x00", b"\xd8\x63\x01", b"\xf7", b"\x80"]
+
+
+def _attested(public_key: bytes) -> bytes:
+    auth_data = (hashlib.sha256(RP_ID.encode()).digest() + b"\x45" + b"\x00" * 4 + b"\x00" * 16 + b"\x00\x04"
+                 + b"\x01\x02\x03\x04" + public_key)
+    return cbor2.dumps({"fmt": "none", "attStmt": {}, "authData": auth_data})
+
+
+@pytest.mark.parametrize("attestation", [cbor2.dumps(1.5), cbor2.dumps(cbor2.CBORTag(99, 1)), b"\xa0",
+                                         *map(_attested, _NOT_A_KEY)], ids=lambda raw: raw.hex()[-12:])
+def test_hostile_cbor_in_a_new_passkey_is_refused_not_a_server_error(blog: Blog, passkeys: Passkeys,
+                                                                      authenticator: Authenticator,
+                                                                      attestation: bytes) -> None:
+    token = blog.user("bob")
+    started = passkeys.options(token)
+    answer = authenticator.create(started["publicKey"])
+    answer["response"]["attestationObject"] = b64(attestation)
+
+    refused = passkeys.api.post("/auth/passkeys", {"ceremony": started["ceremony"], "credential": answer}, token=token)
+
+    assert refused.status == 400 and "does not check out" in refused.problem["detail"]
+
+
+@pytest.mark.parametrize("authenticator_data", [b"", b"\x01", b"\x00" * 36])
+def test_a_truncated_authenticator_data_is_refused_not_a_server_error(blog: Blog, passkeys: Passkeys,
+                                                                       authenticator: Authenticator,
+                                                                       authenticator_data: bytes) -> None:
+    passkeys.add(blog.user("bob"), authenticator)
+    started = passkeys.sign_in_options()
+    answer = authenticator.get(started["publicKey"])
+    answer["response"]["authenticatorData"] = b64(authenticator_data) or "AA"
+
+    refused = passkeys.answer(started["ceremony"], answer)
+
+    assert refused.status == 401, refused.body
+
+
+def test_deeply_nested_client_data_is_refused(blog: Blog, passkeys: Passkeys, authenticator: Authenticator) -> None:
+    token = blog.user("bob")
+    started = passkeys.options(token)
+    answer = authenticator.create(started["publicKey"])
+    answer["response"]["clientDataJSON"] = b64(b"[" * 2900)
+
+    refused = passkeys.api.post("/auth/passkeys", {"ceremony": started["ceremony"], "credential": answer}, token=token)
+
+    assert refused.status == 400 and "credential.clientDataJSON" in refused.problem["errors"]
