@@ -49,7 +49,8 @@ OPTIONS_LIMIT = (30, 600)
 # WebAuthn's own limit on a credential id is 1023 bytes; the rest are generous for real authenticators.
 _LIMITS = {"id": 1400, "rawId": 1400, "clientDataJSON": 4000, "authenticatorData": 4000, "signature": 1400,
            "userHandle": 200, "attestationObject": 24000}
-_BASE64URL = lazy(r"^[A-Za-z0-9_-]*$")
+# Base64url without padding: no length leaves one character over (as the OpenAPI document's pattern says).
+_BASE64URL = lazy(r"(?:[A-Za-z0-9_-]{4})*(?:[A-Za-z0-9_-]{2,3})?")
 _LOCALHOST = lazy(r"^http://localhost(:[0-9]{1,5})?$")
 
 
@@ -85,37 +86,43 @@ def _unb64(value: str, name: str) -> bytes:
 
 
 def read_credential(raw: Any, response_fields: tuple[str, ...], optional: tuple[str, ...] = ()) -> dict[str, Any]:
-    """The browser's PublicKeyCredential as JSON, every field checked (base64url, its length), nothing else kept."""
-    def refuse(name: str, message: str) -> BadRequest:
-        return BadRequest(f"credential.{name} {message}", {f"credential.{name}": [message]})
-
+    """The browser's PublicKeyCredential as JSON, each field's form checked (base64url, its length; what the
+    OpenAPI document states), nothing else kept."""
     if not isinstance(raw, Mapping):
-        raise refuse("", "must be the PublicKeyCredential, as JSON")
+        raise _refuse("", "must be the PublicKeyCredential, as JSON")
     response = raw.get("response")
     if not isinstance(response, Mapping):
-        raise refuse("response", "must be an object")
+        raise _refuse("response", "must be an object")
     if raw.get("type") != "public-key":
-        raise refuse("type", "must be public-key")
+        raise _refuse("type", "must be public-key")
     fields = {name: raw.get(name) for name in ("id", "rawId")}
     fields.update({name: response.get(name) for name in (*response_fields, *optional)})
     for name, value in fields.items():
         if value is None and name in optional:
             continue
-        if not isinstance(value, str) or not _BASE64URL.match(value) or len(value) % 4 == 1:
-            raise refuse(name, "must be base64url")
+        if not isinstance(value, str) or not _BASE64URL.fullmatch(value):
+            raise _refuse(name, "must be base64url")
         if len(value) > _LIMITS[name] or (not value and name not in optional):
-            raise refuse(name, f"must be 1 to {_LIMITS[name]} characters")
-    if fields["id"] != fields["rawId"]:
-        raise refuse("rawId", "must be the same as id")
+            raise _refuse(name, f"must be 1 to {_LIMITS[name]} characters")
+    return {"id": fields["id"], "rawId": fields["rawId"], "type": "public-key",
+            "response": {k: fields[k] for k in (*response_fields, *optional) if fields[k] is not None}}
+
+
+def client_origin(credential: Mapping[str, Any]) -> str:
+    """The page the browser says the answer came from, read from its client data (py_webauthn checks the rest)."""
+    if credential["id"] != credential["rawId"]:
+        raise _refuse("rawId", "must be the same as id")
     try:
-        client_data = json.loads(_unb64(str(fields["clientDataJSON"]), "clientDataJSON"))
+        client_data = json.loads(_unb64(str(credential["response"]["clientDataJSON"]), "clientDataJSON"))
     except (UnicodeDecodeError, ValueError, RecursionError) as bad:
-        raise refuse("clientDataJSON", "is not JSON") from bad
+        raise _refuse("clientDataJSON", "is not JSON") from bad
     if not isinstance(client_data, dict) or not isinstance(client_data.get("origin"), str):
-        raise refuse("clientDataJSON", "has no origin")
-    credential = {"id": fields["id"], "rawId": fields["rawId"], "type": "public-key",
-                  "response": {k: fields[k] for k in (*response_fields, *optional) if fields[k] is not None}}
-    return {"credential": credential, "origin": client_data["origin"][:200]}
+        raise _refuse("clientDataJSON", "has no origin")
+    return str(client_data["origin"])[:200]
+
+
+def _refuse(name: str, message: str) -> BadRequest:
+    return BadRequest(f"credential.{name} {message}", {f"credential.{name}": [message]})
 
 
 def passkey_view(item: Item) -> dict[str, Any]:
@@ -183,15 +190,15 @@ class Passkeys:
         """The ceremony an answer names, still open; the answer's fields, and its credential checked for shape."""
         fields = read_fields(payload, REGISTER_FIELDS if purpose == "register" else SIGN_IN_FIELDS)
         if purpose == "register":
-            answer = read_credential(fields["credential"], ("clientDataJSON", "attestationObject"))
+            credential = read_credential(fields["credential"], ("clientDataJSON", "attestationObject"))
         else:
-            answer = read_credential(fields["credential"], ("clientDataJSON", "authenticatorData", "signature"),
-                                     optional=("userHandle",))
+            credential = read_credential(fields["credential"], ("clientDataJSON", "authenticatorData", "signature"),
+                                         optional=("userHandle",))
         ceremony_id = fields["ceremony"]
         item = self.table.get(keys.passkey_ceremony(ceremony_id)) if is_ulid(ceremony_id) else None
         if item is None or item.get("purpose") != purpose or int(item["ttl"]) < clock.epoch():
             raise Forbidden(GONE)
-        return ceremony_id, item, answer, fields
+        return ceremony_id, item, {"credential": credential, "origin": client_origin(credential)}, fields
 
     # -- adding a passkey ------------------------------------------------------------------
 
@@ -341,7 +348,7 @@ class Passkeys:
         """Remove one of one's passkeys; another account's, or none, is the same 404."""
         account_id = self._current_id(principal)
         missing = NotFound("you have no passkey with this id")
-        if not _BASE64URL.match(credential_id) or not 0 < len(credential_id) <= _LIMITS["id"]:
+        if not _BASE64URL.fullmatch(credential_id) or not 0 < len(credential_id) <= _LIMITS["id"]:
             raise missing
         self.table.write(delete(keys.passkey(credential_id), "account_id = :id", refusal=missing, id=account_id))
 
