@@ -1,6 +1,6 @@
 /* Signing in and out, and the account's own choices (PATCH /auth/me). */
 
-import { announce, api, failure, main, nav, problemText, RETURN_KEY, setToken, state, store, token, who } from "./core.js";
+import { announce, api, failure, main, nav, problemText, RETURN_KEY, setToken, state, store, token, when, who } from "./core.js";
 import { dropDrafts } from "./editor.js";
 import { started, teardown } from "./router.js";
 import { h } from "../shared/dom.js";
@@ -23,12 +23,7 @@ export function signIn(notice) {
     event.preventDefault();
     status.textContent = "";
     try {
-      const { data } = await api("POST", "/auth/login", { email: email.value, password: password.value });
-      setToken(data.token);
-      state.me = data.user;
-      const back = store("sessionStorage")?.getItem(RETURN_KEY);
-      store("sessionStorage")?.removeItem(RETURN_KEY);
-      started(back || location.hash || "#posts");
+      signedIn((await api("POST", "/auth/login", { email: email.value, password: password.value })).data);
     } catch (error) {
       status.textContent = problemText(error);
     }
@@ -37,9 +32,19 @@ export function signIn(notice) {
     notice ? h("p", { class: "notice", role: "status", text: notice }) : null,
     h("label", { for: "email", text: "E-mail" }), email,
     h("label", { for: "password", text: "Password" }), password,
-    h("button", { type: "submit", text: "Sign in" }), status);
+    h("button", { type: "submit", text: "Sign in" }),
+    window.BlogConsolePasskeys?.signInButton({ api, h, problemText, status, signedIn }), status);
   main.replaceChildren(form);
   email.focus();
+}
+
+/** A session from the sign-in form (a password, or a passkey: web/admin/passkeys.js). */
+function signedIn(data) {
+  setToken(data.token);
+  state.me = data.user;
+  const back = store("sessionStorage")?.getItem(RETURN_KEY);
+  store("sessionStorage")?.removeItem(RETURN_KEY);
+  started(back || location.hash || "#posts");
 }
 
 export function signOut() {
@@ -74,5 +79,6 @@ export function account() {
     h("p", { text: `${state.me.username}, ${state.me.email}` }),
     h("p", {}, box, " ", h("label", { for: "mail-held",
       text: "E-mail me when a comment on one of my posts waits for moderation, with links to approve, spam or delete it." })),
-    state.me.role === "admin" ? h("p", { class: "meta", text: "As an admin you are e-mailed about every held comment anyway." }) : null));
+    state.me.role === "admin" ? h("p", { class: "meta", text: "As an admin you are e-mailed about every held comment anyway." }) : null),
+  window.BlogConsolePasskeys?.section({ api, h, problemText, when, announce }));
 }
