@@ -19,6 +19,7 @@ from functools import lru_cache
 from typing import Any, Final
 
 from chalicelib.errors import ConfigurationError
+from chalicelib.oidc_providers import CLIENT_SECRETS, PROVIDERS
 from chalicelib.setting_kinds import (
     ADDRESS,
     AKISMET_BASE,
@@ -100,6 +101,13 @@ class Settings:
     api_url = Setting("API_URL", URL, "http://127.0.0.1:8000", "the API's public base: every link in mail is built "
                       "on it (their pages are the API's); `make run` sets `http://127.0.0.1:PORT`, `make package` "
                       "the stage's API Gateway or CloudFront address")
+    # Sign-in with OpenID Connect (blog/oidc_sign_in.py); the secrets are read after the providers they name.
+    oidc_providers = Setting("OIDC_PROVIDERS", PROVIDERS, "", "OpenID Connect issuers readers may sign in with: "
+                             "`<name>|<display name>|<issuer URL>|<client id>` entries separated by `;` (see "
+                             "[OpenID Connect](oidc.md)); empty: none")
+    oidc_clients = Setting("OIDC_CLIENT_SECRETS", CLIENT_SECRETS, "", "`<name>=<client secret>` for each provider "
+                           "that has one, separated by spaces; on a deployed stage the SSM parameter "
+                           "`oidc-client-secrets`", parameter="oidc-client-secrets", optional=True)
     anonymous_comments = Setting("ANONYMOUS_COMMENTS", BOOLEAN, "true", "whether readers may comment without an "
                                  "account")
     open_authoring = Setting("OPEN_AUTHORING", BOOLEAN, "false", "`true`: any signed-up user may write posts "

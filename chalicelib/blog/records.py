@@ -377,6 +377,27 @@ def sign_in_link(link_id: str, email: str, return_to: str, ttl: int, account: Ma
     return {**keys.sign_in_link(link_id), "email": email, "return_to": return_to, "ttl": ttl, **bound}
 
 
+def oidc_state(state: str, provider: str, nonce: str, verifier: str, browser: str, return_to: str,
+               ttl: int) -> dict[str, Any]:
+    """An OpenID Connect sign-in under way (blog/oidc_sign_in.py): what its callback checks, and its PKCE verifier;
+    ``browser`` is the keyed hash of the cookie that binds it to the browser that started it."""
+    return {**keys.oidc_state(state), "provider": provider, "nonce": nonce, "verifier": verifier,
+            "browser": browser, "return_to": return_to, "ttl": ttl}
+
+
+def identity(issuer: str, subject: str, provider: str, account: Mapping[str, Any], at: str) -> dict[str, Any]:
+    """An issuer's subject linked to an account: by its immutable id, so a recycled name inherits nothing."""
+    return {**keys.identity(issuer, subject), "issuer": issuer, "subject": subject, "provider": provider,
+            "account_id": account["account_id"], "username": account["username"],
+            "created_at": stored_date(at, "created_at")}
+
+
+def oidc_handoff(handoff_id: str, account: Mapping[str, Any], ttl: int) -> dict[str, Any]:
+    """A finished sign-in until the page it returned to trades it for a session (deleted by that use)."""
+    return {**keys.oidc_handoff(handoff_id), "account_id": account["account_id"], "username": account["username"],
+            "token_version": int(account.get("token_version", 0)), "ttl": ttl}
+
+
 def vote(slug: str, comment_id: str, voter: str, value: int, at: str) -> dict[str, Any]:
     """One voter's vote; a signed-in voter's ("user:<name>") is in their votes' index, for their own data."""
     if value not in (1, -1):

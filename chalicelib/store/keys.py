@@ -58,6 +58,12 @@ Layout (PK / SK):
                                               it was mailed for, where it returns (TTL; deleted by its use)
   SIGNINRATE#<hash>#<n>  #RATE                sign-in link requests from one address, or for one
                                               recipient, in window n (TTL)
+  OIDCSTATE#<state>  #OIDCSTATE              an OpenID Connect sign-in under way: its nonce, PKCE verifier,
+                                              the browser it is bound to, where it returns (TTL; deleted by the
+                                              callback that uses it)
+  IDENTITY#<sha256 of issuer, sub>  #IDENTITY an issuer's subject linked to one account (its id and name)
+  OIDCHANDOFF#<ulid> #OIDCHANDOFF             a finished OpenID Connect sign-in waiting for the page it
+                                              returned to: the account (id, token_version) (TTL; deleted by use)
   RATE#<iphash>#<n>  #RATE                    comments from one address in window n (TTL)
   VOTERATE#<iphash>#<n>  #RATE                votes from one address in window n (TTL)
   CHALLENGERATE#<iphash>#<n>  #RATE           comments from one address in window n of CHALLENGE_WHEN=after:N/SECONDS:
@@ -272,6 +278,22 @@ def sign_in_link(link_id: str) -> Key:
 
 def sign_in_rate_window(subject_hash: str, window: int) -> Key:
     return {"PK": f"SIGNINRATE#{subject_hash}#{window}", "SK": "#RATE"}
+
+
+def oidc_state(state: str) -> Key:
+    return {"PK": f"OIDCSTATE#{state}", "SK": "#OIDCSTATE"}
+
+
+def identity(issuer: str, subject: str) -> Key:
+    """An issuer's subject, hashed: an issuer URL and a subject (up to 255 characters) are unbounded together."""
+    import hashlib
+
+    digest = hashlib.sha256(f"{issuer}\n{subject}".encode()).hexdigest()
+    return {"PK": f"IDENTITY#{digest}", "SK": "#IDENTITY"}
+
+
+def oidc_handoff(handoff_id: str) -> Key:
+    return {"PK": f"OIDCHANDOFF#{handoff_id}", "SK": "#OIDCHANDOFF"}
 
 
 def rate_window(address_hash: str, window: int) -> Key:
