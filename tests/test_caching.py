@@ -62,6 +62,9 @@ EXPECTED_CLASSES = {
     "/data-requests/confirm": None,
     "/auth/password-reset/confirm": None,
     "/auth/email-link/confirm": None,
+    "/auth/oidc/providers": "list",  # the stage's providers, the same for every reader
+    "/auth/oidc/{provider}/start": None,  # a redirect with a new state and cookie each time
+    "/auth/oidc/{provider}/callback": None,
     "/subscriptions/confirm": None,
     "/subscriptions/unsubscribe": None,
     "/api/user": None,

@@ -370,3 +370,17 @@ def test_the_callback_answers_with_the_page_and_no_referrer(api: Api, browser: B
     assert reply.headers["location"].startswith(POST_PAGE + "#blog-oidc=")
     assert reply.headers["referrer-policy"] == "no-referrer"
     assert reply.headers["cache-control"].startswith("no-store") or "no-store" in reply.headers["cache-control"]
+
+
+def test_head_of_start_and_callback_answers_their_redirect_without_a_body(api: Api, browser: Browser,
+                                                                          forger: Forger) -> None:
+    head = api.request("HEAD", "/auth/oidc/forged/start?return_to=" + POST_PAGE)
+    assert head.status == 302 and head.headers["location"].startswith(forger.issuer) and head.body == b""
+    params = forged_start(browser, forger)
+    forger.answer = lambda sent: {"id_token": forger.id_token(forger.good_claims(params["nonce"], clock_now()))}
+
+    back = api.request("HEAD", f"/auth/oidc/forged/callback?code=code-1&state={params['state']}",
+                       headers={"Cookie": browser.cookie})
+
+    assert back.status == 302 and back.headers["location"].startswith(POST_PAGE + "#blog-oidc=")
+    assert back.body == b""

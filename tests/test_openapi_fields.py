@@ -27,6 +27,7 @@ from chalicelib.blog import (
     comments,
     email_sign_in,
     moderation,
+    oidc_sign_in,
     password_resets,
     personal_data,
     posts,
@@ -79,6 +80,7 @@ FIELD_TABLES: dict[str, tuple[FieldTable, str, str]] = {
     "thread_controls.PIN_FIELDS": (thread_controls.PIN_FIELDS, "/posts/{slug}/pin", "put"),
     "email_sign_in.REQUEST_FIELDS": (email_sign_in.REQUEST_FIELDS, "/auth/email-link", "post"),
     "email_sign_in.SESSION_FIELDS": (email_sign_in.SESSION_FIELDS, "/auth/email-link/session", "post"),
+    "oidc_sign_in.SESSION_FIELDS": (oidc_sign_in.SESSION_FIELDS, "/auth/oidc/session", "post"),
 }
 # Tables no operation of this document reads: PUT /api/user (RealWorld, its own spec) reads PROFILE_FIELDS.
 OTHER_API_TABLES: dict[str, FieldTable] = {"accounts.PROFILE_FIELDS": accounts.PROFILE_FIELDS}
