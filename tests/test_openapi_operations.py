@@ -29,9 +29,9 @@ from chalicelib.settings import Settings
 from chalicelib.store import keys
 from tests.conftest import ADMIN as ADMIN_NAME
 from tests.conftest import Api, Blog, Reply
-from tests.openapi_document import Operation, check_reply, load_document, operations, resolve
 from tests.oidc_steps import CLIENT_ID as OIDC_CLIENT
 from tests.oidc_steps import Browser, Forger, authorize_params, handoff_of
+from tests.openapi_document import Operation, check_reply, load_document, operations, resolve
 from tests.sign_in_steps import sign_in_link
 
 
