@@ -37,6 +37,7 @@ EXPECTED_CLASSES = {
     "/widget.css": "asset",
     "/counts.js": "asset",
     "/widget-account.js": "asset",
+    "/widget-oidc.js": "asset",
     "/i18n/{name}": "asset",
     "/counts": "list",
     "/search": "list",

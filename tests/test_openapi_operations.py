@@ -833,6 +833,11 @@ def widget_account_script(scene: Scene, send: Send) -> None:
     fetch_twice(send)
 
 
+@step("get", "/widget-oidc.js")
+def widget_oidc_script(scene: Scene, send: Send) -> None:
+    fetch_twice(send)
+
+
 @step("get", "/counts.js")
 def counts_script(scene: Scene, send: Send) -> None:
     fetch_twice(send)

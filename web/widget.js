@@ -323,6 +323,14 @@
     history.replaceState(history.state, "", window.location.pathname + window.location.search);
   }
 
+  // Back from an OpenID Connect provider (widget-oidc.js): #blog-oidc=<hand-off>, taken out the same way.
+  const OIDC_FRAGMENT = "#blog-oidc=";
+  let oidcHandoff = null;
+  if (window.location.hash.startsWith(OIDC_FRAGMENT)) {
+    oidcHandoff = window.location.hash.slice(OIDC_FRAGMENT.length);
+    history.replaceState(history.state, "", window.location.pathname + window.location.search);
+  }
+
   /** widget-account.js, fetched once from where this file came, the first time a reader needs it. */
   let accountLoad = null;
   function accountScript(base) {
@@ -995,7 +1003,7 @@
         // A signed-in reader comments under the account's name and address: no fields to fill in.
         this.form.elements[name].closest(".bc-field").hidden = Boolean(signedIn);
       }
-      if (signedIn || linkToken) {
+      if (signedIn || linkToken || oidcHandoff) {
         this.accountUI();
         return;
       }
@@ -1006,9 +1014,9 @@
     async accountUI(opening) {
       try {
         const show = await accountScript(this.base);
-        const token = linkToken;
-        linkToken = null; // one widget on the page uses it
-        show(this, { h, readerSession, setReaderSession, storage, token, opening });
+        const [token, handoff] = [linkToken, oidcHandoff];
+        linkToken = oidcHandoff = null; // one widget on the page uses it
+        show(this, { h, readerSession, setReaderSession, storage, token, opening, oidcHandoff: handoff });
       } catch {
         this.accountStatus.textContent = this.t("unreachable");
       }

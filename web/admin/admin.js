@@ -148,6 +148,17 @@
       h("button", { type: "submit", text: "Sign in" }), status);
     main.replaceChildren(form);
     email.focus();
+    oidc().then((o) => o.console.offer(h, API, form)).catch(() => { /* no providers: the password form alone */ });
+  }
+
+  /** widget-oidc.js (sign-in with OpenID Connect), fetched when the sign-in form shows or a provider sent us back. */
+  let oidcLoad = null;
+  function oidc() {
+    oidcLoad ||= new Promise((resolve, reject) => {
+      document.head.append(h("script", { src: `${API}/widget-oidc.js`, onload: () => resolve(window.BlogComments.oidc),
+        onerror: () => { oidcLoad = null; reject(new Error("widget-oidc.js")); } }));
+    });
+    return oidcLoad;
   }
 
   function signOut() {
@@ -1002,6 +1013,16 @@
   // The skip link moves focus without touching the address (its hash is the console's route).
   document.querySelector(".skip")?.addEventListener("click", (event) => { event.preventDefault(); main.focus(); });
   async function start() {
+    if (location.hash.startsWith("#blog-oidc=")) {
+      // Back from an OpenID Connect provider: the single-use hand-off leaves the address bar before anything else.
+      const handoff = location.hash.slice("#blog-oidc=".length);
+      history.replaceState(null, "", location.pathname);
+      try {
+        setToken((await (await oidc()).console.session(API, handoff)).token);
+      } catch (error) {
+        return signIn(error.message);
+      }
+    }
     if (!token()) return signIn();
     try {
       const { data } = await api("GET", "/auth/me");
