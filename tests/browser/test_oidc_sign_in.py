@@ -31,8 +31,8 @@ def issuer() -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def oidc_blog(start_blog: Callable[..., Blog], issuer: str) -> Blog:
-    return start_blog(OIDC_PROVIDERS=f"mock|Mock ID|{issuer}|{CLIENT_ID}", OIDC_CLIENT_SECRETS="mock=browser-test-secret",
-                      COMMENT_RATE_LIMIT="100000/60")
+    return start_blog(OIDC_PROVIDERS=f"mock|Mock ID|{issuer}|{CLIENT_ID}",
+                      OIDC_CLIENT_SECRETS="mock=browser-test-secret", COMMENT_RATE_LIMIT="100000/60")
 
 
 def offline(page: Page) -> Page:
