@@ -247,6 +247,18 @@ def test_a_deleted_accounts_identity_makes_a_new_account_not_the_old_one(api: Ap
     assert api.get("/auth/me", token=second["token"]).status == 200
 
 
+def test_deleting_the_account_deletes_its_identity(api: Api, browser: Browser, issuer: str) -> None:
+    from chalicelib.services import services
+
+    session = signed_in(api, browser)
+    identity = keys.identity(issuer, ALICE[0])
+    assert services().table.get(identity) is not None
+
+    assert api.request("DELETE", "/me", {"comments": "anonymous"}, token=session["token"]).status == 204
+
+    assert services().table.get(identity) is None
+
+
 def test_an_issuer_that_cannot_be_reached_is_a_bad_gateway(api: Api, browser: Browser, configure: Any) -> None:
     configure(OIDC_PROVIDERS=f"gone|Gone|http://127.0.0.1:9|{CLIENT_ID}")
 
@@ -384,3 +396,18 @@ def test_head_of_start_and_callback_answers_their_redirect_without_a_body(api: A
 
     assert back.status == 302 and back.headers["location"].startswith(POST_PAGE + "#blog-oidc=")
     assert back.body == b""
+
+
+def test_an_identity_is_exported_and_rebuilt_under_its_own_key_while_sign_ins_under_way_are_not() -> None:
+    from chalicelib.blog import records
+    from importer.backup import kind_of
+    from importer.restore_records import RecordError, rebuild
+
+    account = {"account_id": "01J00000000000000000000000", "username": "alice.id"}
+    identity = records.identity("https://issuer.example", "sub-1", "mock", account, "2026-01-02T03:04:05.000Z")
+    state = records.oidc_state("s" * 43, "mock", "n", "v", "b", POST_PAGE, 1)
+
+    assert kind_of(identity) == "identity" and kind_of(state) is None
+    assert rebuild("identity", identity) == identity
+    with pytest.raises(RecordError, match="identity's key"):
+        rebuild("identity", {**identity, "subject": "someone-else"})

@@ -154,8 +154,10 @@ class OidcSignIn:
             else ("attribute_not_exists(PK)", {})
         taken = Conflict("that username is taken")
         for username in _names(claims, self.settings.admins):
+            # The account names its identities, so that deleting it deletes them (personal_data.py).
             item = records.account({"username": username, "email": email, "password_hash": records.NO_PASSWORD,
-                                    "role": READER, "created_at": clock.now_iso()})
+                                    "role": READER, "created_at": clock.now_iso(),
+                                    "identities": [{"issuer": provider.issuer, "subject": str(claims["sub"])}]})
             identity = records.identity(provider.issuer, str(claims["sub"]), provider.name, item, clock.now_iso())
             try:
                 self.table.transact([

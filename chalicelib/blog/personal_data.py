@@ -225,6 +225,9 @@ class PersonalData:
                 delete(keys.commenter_approved("user:" + username.casefold())),
                 delete(keys.author_count(username), "attribute_not_exists(PK) OR #c = :zero", {"#c": "count"},
                        zero=0),
+                # Its OpenID Connect identities (blog/oidc_sign_in.py): the issuer's subject is the person's too.
+                *(delete(keys.identity(i["issuer"], i["subject"]), "attribute_not_exists(PK) OR account_id = :id",
+                         id=account["account_id"]) for i in account.get("identities", [])),
             ])
         except TransactionCancelled as contended:
             raise Conflict("the account changed while it was being deleted; sign in and try again") from contended

@@ -57,6 +57,7 @@ if TYPE_CHECKING:
     AccountFields = TypedDict("AccountFields", {  # noqa: UP013
         "username": str, "email": str, "role": str, "password_hash": str, "created_at": str,
         "account_id": NotRequired[str], "imported_from": NotRequired[str], "source_author": NotRequired[str],
+        "identities": NotRequired[list[dict[str, str]]],
     })
 
 MAX_TITLE: Final = 200
@@ -84,7 +85,7 @@ COMMENT_FIELDS: Final = frozenset({
     "post_author", "pinned", *_PROVENANCE})
 ACCOUNT_FIELDS: Final = frozenset({
     "account_id", "username", "email", "role", "password_hash", "created_at", "bio", "image", "mail_held_comments",
-    "token_version", "kept_session", "kept_at", "ended_sessions", "deleting", *_PROVENANCE})
+    "token_version", "kept_session", "kept_at", "ended_sessions", "deleting", "identities", *_PROVENANCE})
 _TOMBSTONE_GONE = ("body", "html", "author_name", "author_user", "author_email", "author_website", "sender")
 
 
