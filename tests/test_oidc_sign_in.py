@@ -400,8 +400,9 @@ def test_head_of_start_and_callback_answers_their_redirect_without_a_body(api: A
 
 def test_an_identity_is_exported_and_rebuilt_under_its_own_key_while_sign_ins_under_way_are_not() -> None:
     from chalicelib.blog import records
+    from chalicelib.blog.records import RecordError
     from importer.backup import kind_of
-    from importer.restore_records import RecordError, rebuild
+    from importer.restore_records import rebuild
 
     account = {"account_id": "01J00000000000000000000000", "username": "alice.id"}
     identity = records.identity("https://issuer.example", "sub-1", "mock", account, "2026-01-02T03:04:05.000Z")
