@@ -12,6 +12,7 @@ import pytest
 import requests
 from playwright.sync_api import Page, expect
 
+from tests.browser.accessibility import assert_accessible
 from tests.browser.conftest import Blog
 from tests.browser.widget_steps import comment_item, comment_on
 from tests.oidc_steps import CLIENT_ID, mock_issuer
@@ -59,6 +60,8 @@ def test_a_reader_signs_in_with_a_provider_from_the_widget_and_comments_verified
 
     # Given a reader who opens the sign-in and picks the provider
     page.get_by_role("button", name="Sign in by e-mail").click()
+    expect(page.get_by_role("button", name="Sign in with Mock ID")).to_be_visible()
+    assert_accessible(page, ".bc")  # the provider's button beside the e-mail form
     page.get_by_role("button", name="Sign in with Mock ID").click()
 
     # When they say who they are on the provider's own page
