@@ -247,6 +247,15 @@ def test_a_deleted_accounts_identity_makes_a_new_account_not_the_old_one(api: Ap
     assert api.get("/auth/me", token=second["token"]).status == 200
 
 
+def test_the_accounts_own_export_names_its_identity(api: Api, browser: Browser, issuer: str) -> None:
+    session = signed_in(api, browser)
+
+    export = api.get("/me/export", token=session["token"])
+
+    assert export.status == 200
+    assert export.json["identities"] == [{"issuer": issuer, "subject": ALICE[0]}]
+
+
 def test_deleting_the_account_deletes_its_identity(api: Api, browser: Browser, issuer: str) -> None:
     from chalicelib.services import services
 

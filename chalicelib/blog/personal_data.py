@@ -150,7 +150,10 @@ class PersonalData:
         assert account is not None
         self._limit("user|" + principal.username.casefold(), EXPORT_RATE_LIMIT, "export pages of one account")
         page: dict[str, Any] = {"account": user_view(account, self.settings),
-                                **{section: [] for section in _SECTIONS}}
+                                **{section: [] for section in _SECTIONS},
+                                # The OpenID Connect identities it signs in with (blog/oidc_sign_in.py).
+                                "identities": [{"issuer": str(i["issuer"]), "subject": str(i["subject"])}
+                                               for i in account.get("identities", [])]}
         identity = "user:" + principal.username.casefold()
         section = start.pop("section", _SECTIONS[0]) if start else _SECTIONS[0]
         if section not in _SECTIONS:
