@@ -5,7 +5,9 @@ do; the sign-in itself (blog/oidc_sign_in.py, with authlib) is imported on the f
 
 ``OIDC_PROVIDERS``: entries separated by ``;``, each ``<name>|<display name>|<issuer URL>|<client id>``. The name is
 the provider's place in the API's paths (``/auth/oidc/<name>/start``), so it is short and plain; the issuer is read
-by discovery (``<issuer>/.well-known/openid-configuration``). ``OIDC_CLIENT_SECRETS``: ``<name>=<secret>`` pairs
+by discovery (``<issuer>/.well-known/openid-configuration``). ``github:<base URL>`` in place of the issuer is
+GitHub-style OAuth 2 (``github:https://github.com``, or a GitHub Enterprise server's address), which has no id_token.
+``OIDC_CLIENT_SECRETS``: ``<name>=<secret>`` pairs
 separated by spaces; a provider without one is a public client, which PKCE alone protects.
 """
 
@@ -29,10 +31,13 @@ MAX_DISPLAY: Final = 40
 class OidcProvider(Value):
     """One configured issuer: its name in paths, the name readers see, its issuer URL, our client there."""
 
-    __slots__ = ("client_id", "client_secret", "display_name", "issuer", "name")
+    __slots__ = ("client_id", "client_secret", "display_name", "issuer", "kind", "name")
 
-    def __init__(self, *, name: str, display_name: str, issuer: str, client_id: str, client_secret: str = "") -> None:
+    def __init__(self, *, name: str, display_name: str, issuer: str, client_id: str, client_secret: str = "",
+                 kind: str = "oidc") -> None:
         self.name: Final = name
+        # "oidc" (discovery, an id_token) or "github" (GitHub-style OAuth 2: no id_token, its user API instead).
+        self.kind: Final = kind
         self.display_name: Final = display_name
         self.issuer: Final = issuer
         self.client_id: Final = client_id
@@ -66,6 +71,8 @@ def parse_providers(raw: str, variable: str) -> tuple[OidcProvider, ...]:
         if len(parts) != 4:
             raise ConfigurationError(f"{variable}: {entry!r} must be <name>|<display name>|<issuer URL>|<client id>")
         name, display, issuer, client_id = parts
+        kind = "github" if issuer.startswith("github:") else "oidc"
+        issuer = issuer.removeprefix("github:")
         if not _NAME.match(name):
             raise ConfigurationError(f"{variable}: the name {name!r} must be 1 to 32 lowercase letters, digits or '-'")
         if not display or len(display) > MAX_DISPLAY or not display.isprintable():
@@ -79,7 +86,7 @@ def parse_providers(raw: str, variable: str) -> tuple[OidcProvider, ...]:
         if any(p.name == name for p in providers):
             raise ConfigurationError(f"{variable}: {name} is named twice")
         providers.append(OidcProvider(name=name, display_name=display, issuer=issuer.rstrip("/"),
-                                      client_id=client_id))
+                                      client_id=client_id, kind=kind))
     if len(providers) > MAX_PROVIDERS:
         raise ConfigurationError(f"{variable}: at most {MAX_PROVIDERS} providers")
     return tuple(providers)

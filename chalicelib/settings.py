@@ -103,8 +103,9 @@ class Settings:
                       "the stage's API Gateway or CloudFront address")
     # Sign-in with OpenID Connect (blog/oidc_sign_in.py); the secrets are read after the providers they name.
     oidc_providers = Setting("OIDC_PROVIDERS", PROVIDERS, "", "OpenID Connect issuers readers may sign in with: "
-                             "`<name>|<display name>|<issuer URL>|<client id>` entries separated by `;` (see "
-                             "[OpenID Connect](oidc.md)); empty: none")
+                             "`<name>|<display name>|<issuer URL>|<client id>` entries separated by `;`, "
+                             "`github:<URL>` as the issuer for GitHub's OAuth (see [OpenID Connect](oidc.md)); "
+                             "empty: none")
     oidc_clients = Setting("OIDC_CLIENT_SECRETS", CLIENT_SECRETS, "", "`<name>=<client secret>` for each provider "
                            "that has one, separated by spaces; on a deployed stage the SSM parameter "
                            "`oidc-client-secrets`", parameter="oidc-client-secrets", optional=True)

@@ -149,3 +149,62 @@ def _quoted(value: str) -> str:
     from urllib.parse import quote
 
     return quote(value, safe="")
+
+
+class FakeGitHub:
+    """GitHub's OAuth endpoints and user API as GitHub Enterprise lays them out (``/login/oauth/…``,
+    ``/api/v3/…``), on a local port: its token endpoint checks PKCE as the forger's does; ``emails`` is what
+    ``/user/emails`` answers."""
+
+    def __init__(self) -> None:
+        self.base = ""
+        self.challenges: dict[str, str] = {}
+        self.emails: list[dict[str, Any]] = [{"email": "octo@gh.example", "primary": True, "verified": True}]
+        self.user = {"id": 583231, "login": "octo-reader"}
+
+    @contextmanager
+    def serve(self) -> Iterator[FakeGitHub]:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *_: Any) -> None:
+                pass
+
+            def _json(self, status: int, body: Any) -> None:
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_GET(self) -> None:
+                if self.headers.get("Authorization") != "Bearer gho_token":
+                    self._json(401, {"message": "Bad credentials"})
+                elif self.path == "/api/v3/user":
+                    self._json(200, fake.user)
+                elif self.path == "/api/v3/user/emails":
+                    self._json(200, fake.emails)
+                else:
+                    self._json(404, {"message": "Not Found"})
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length", "0"))
+                sent = {k: v[-1] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
+                digest = hashlib.sha256(sent.get("code_verifier", "").encode()).digest()
+                challenge = base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+                if fake.challenges.get(sent.get("code", "")) != challenge or sent.get("client_secret") != "gh-secret":
+                    self._json(200, {"error": "bad_verification_code"})  # GitHub answers its errors with 200
+                    return
+                self._json(200, {"access_token": "gho_token", "token_type": "bearer", "scope": "read:user,user:email"})
+
+        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.base = f"http://127.0.0.1:{server.server_port}"
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            yield self
+        finally:
+            server.shutdown()
+            server.server_close()
+            thread.join()

@@ -17,7 +17,16 @@ import requests
 from chalicelib.blog import clock
 from chalicelib.store import keys
 from tests.conftest import Api, Blog
-from tests.oidc_steps import CLIENT_ID, POST_PAGE, Browser, Forger, authorize_params, handoff_of, mock_issuer
+from tests.oidc_steps import (
+    CLIENT_ID,
+    POST_PAGE,
+    Browser,
+    FakeGitHub,
+    Forger,
+    authorize_params,
+    handoff_of,
+    mock_issuer,
+)
 from tests.settings_steps import Clock
 
 ALICE = ("alice-at-idp", {"email": "alice@idp.example", "email_verified": True, "preferred_username": "alice.id"})
@@ -421,3 +430,59 @@ def test_an_identity_is_exported_and_rebuilt_under_its_own_key_while_sign_ins_un
     assert rebuild("identity", identity) == identity
     with pytest.raises(RecordError, match="identity's key"):
         rebuild("identity", {**identity, "subject": "someone-else"})
+
+
+# -- GitHub-style OAuth 2: no id_token, the user API instead -----------------------------------
+
+
+@pytest.fixture
+def github(configure: Any) -> Iterator[FakeGitHub]:
+    with FakeGitHub().serve() as serving:
+        configure(OIDC_PROVIDERS=f"github|GitHub|github:{serving.base}|gh-client",
+                  OIDC_CLIENT_SECRETS="github=gh-secret")
+        yield serving
+
+
+def github_answer(browser: Browser, github: FakeGitHub) -> str:
+    params = authorize_params(browser.start("github"))
+    github.challenges["gh-code"] = params["code_challenge"]
+    return f"code=gh-code&state={params['state']}"
+
+
+def test_a_github_sign_in_makes_a_reader_from_the_user_api(api: Api, browser: Browser, github: FakeGitHub) -> None:
+    start = browser.start("github")
+    params = authorize_params(start)
+    assert start.headers["location"].startswith(f"{github.base}/login/oauth/authorize?")
+    assert params["code_challenge_method"] == "S256" and "nonce" not in params
+    github.challenges["gh-code"] = params["code_challenge"]
+
+    back = browser.callback(f"code=gh-code&state={params['state']}", provider="github")
+    session = api.post("/auth/oidc/session", {"handoff": handoff_of(back)})
+
+    assert session.status == 200, session.body
+    assert session.json["user"]["username"] == "octo-reader"
+    assert session.json["user"]["email"] == "octo@gh.example"
+    assert services_table_get(keys.identity(github.base, "583231")) is not None
+
+
+def test_a_github_account_without_a_verified_primary_address_makes_no_account(api: Api, browser: Browser,
+                                                                              github: FakeGitHub) -> None:
+    github.emails = [{"email": "octo@gh.example", "primary": True, "verified": False}]
+
+    reply = browser.callback(github_answer(browser, github), provider="github")
+
+    assert reply.status == 403 and "verified e-mail" in reply.problem["detail"]
+
+
+def test_a_github_code_refused_is_refused(api: Api, browser: Browser, github: FakeGitHub) -> None:
+    params = authorize_params(browser.start("github"))
+
+    reply = browser.callback(f"code=a-code-never-issued&state={params['state']}", provider="github")
+
+    assert reply.status == 403 and "bad_verification_code" in reply.problem["detail"]
+
+
+def services_table_get(key: dict[str, str]) -> Any:
+    from chalicelib.services import services
+
+    return services().table.get(key)

@@ -150,6 +150,50 @@ class OidcClient:
         return self._key_sets[uri]
 
 
+class GitHubClient:
+    """GitHub-style OAuth 2 (no id_token, no discovery): the code exchanged for an access token with the PKCE
+    verifier, then the user API says who it is (``/user``) and which of its addresses GitHub verified
+    (``/user/emails``). Its claims are shaped as an id_token's, so the sign-in treats both alike."""
+
+    SCOPES = "read:user user:email"
+
+    def authorization_url(self, provider: OidcProvider, redirect_uri: str, state: str, verifier: str) -> str:
+        from authlib.oauth2.rfc6749.parameters import prepare_grant_uri
+        from authlib.oauth2.rfc7636 import create_s256_code_challenge
+
+        return str(prepare_grant_uri(f"{provider.issuer}/login/oauth/authorize", provider.client_id, "code",
+                                     redirect_uri=redirect_uri, scope=self.SCOPES, state=state,
+                                     code_challenge=create_s256_code_challenge(verifier),
+                                     code_challenge_method="S256"))
+
+    def claims(self, provider: OidcProvider, code: str, redirect_uri: str, verifier: str) -> dict[str, Any]:
+        from urllib.parse import urlencode
+
+        form = {"client_id": provider.client_id, "client_secret": provider.client_secret, "code": code,
+                "redirect_uri": redirect_uri, "code_verifier": verifier}
+        answer = _post_form(f"{provider.issuer}/login/oauth/access_token", urlencode(form).encode(),
+                            {"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"},
+                            provider)
+        token = answer.get("access_token")
+        if "error" in answer or not isinstance(token, str):
+            error = str(answer.get("error", "no access token"))[:100]
+            raise Forbidden(f"{provider.display_name} did not accept this sign-in ({error}); start again")
+        # GitHub's own API is on api.github.com; a GitHub Enterprise server's under /api/v3.
+        api = "https://api.github.com" if provider.issuer == "https://github.com" else f"{provider.issuer}/api/v3"
+        asked = {"Accept": "application/vnd.github+json", "Authorization": f"Bearer {token}"}
+        user = _fetch(f"{api}/user", None, asked, provider)
+        emails = _fetch_list(f"{api}/user/emails", asked, provider)
+        primary = next((e for e in emails if isinstance(e, dict) and e.get("primary") and e.get("verified")), None)
+        if not isinstance(user.get("id"), int):
+            raise Unavailable(f"{provider.display_name}'s user API did not say who signed in")
+        claims: dict[str, Any] = {"sub": str(user["id"])}
+        if isinstance(user.get("login"), str):
+            claims["preferred_username"] = user["login"]
+        if primary is not None and isinstance(primary.get("email"), str):
+            claims.update(email=primary["email"], email_verified=True)
+        return claims
+
+
 _WHY = {"iss": "from another issuer", "aud": "issued to another client", "azp": "issued to another client",
         "nonce": "that does not answer this sign-in (its nonce differs)", "sub": "without a subject",
         "exp": "without an expiry", "nbf": "that is not valid yet", "iat": "issued in the future"}
@@ -163,7 +207,13 @@ def _post_form(url: str, body: bytes, headers: Mapping[str, str], provider: Oidc
     return _fetch(url, body, headers, provider)
 
 
-def _fetch(url: str, body: bytes | None, headers: Mapping[str, str], provider: OidcProvider) -> dict[str, Any]:
+def _fetch_list(url: str, headers: Mapping[str, str], provider: OidcProvider) -> list[Any]:
+    """A JSON array (GitHub's list of addresses), read as ``_fetch`` reads an object."""
+    return list(_fetch(url, None, headers, provider, array=True)["items"])
+
+
+def _fetch(url: str, body: bytes | None, headers: Mapping[str, str], provider: OidcProvider, *,
+           array: bool = False) -> dict[str, Any]:
     """One JSON answer; an issuer that cannot be reached, or answers something else than JSON, is a 502.
 
     A token endpoint's 400 (invalid_grant…) is JSON too, and returned: the caller reads its ``error``.
@@ -187,6 +237,8 @@ def _fetch(url: str, body: bytes | None, headers: Mapping[str, str], provider: O
         document = json.loads(raw)
     except ValueError:
         raise Unavailable(f"{provider.display_name} answered something that is not JSON") from None
+    if array and isinstance(document, list):
+        return {"items": document}
     if not isinstance(document, dict):
         raise Unavailable(f"{provider.display_name} answered something that is not a JSON object")
     return document

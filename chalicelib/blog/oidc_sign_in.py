@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from chalicelib import signing
 from chalicelib.blog import clock, records
 from chalicelib.blog.ids import is_ulid, new_ulid
-from chalicelib.blog.oidc_client import OidcClient
+from chalicelib.blog.oidc_client import GitHubClient, OidcClient
 from chalicelib.blog.tokens import READER, is_named_admin
 from chalicelib.blog.validation import Field, Text, read_fields
 from chalicelib.errors import BadRequest, Conflict, Forbidden, NotFound
@@ -85,7 +85,10 @@ class OidcSignIn:
         return_to = self.return_url(params.get("return_to") or self.settings.site_url)
         browser = cookie if cookie and _RANDOM.match(cookie) else secrets.token_urlsafe(32)
         state, nonce, verifier = (secrets.token_urlsafe(32) for _ in range(3))
-        target = self.client.authorization_url(provider, self.redirect_uri(provider), state, nonce, verifier)
+        if provider.kind == "github":
+            target = GitHubClient().authorization_url(provider, self.redirect_uri(provider), state, verifier)
+        else:
+            target = self.client.authorization_url(provider, self.redirect_uri(provider), state, nonce, verifier)
         bound = signing.sign(self.key, "browser", browser, size=16)
         self.table.write(put(records.oidc_state(state, provider.name, nonce, verifier, bound, return_to,
                                                 clock.epoch() + STATE_SECONDS)))
@@ -120,8 +123,11 @@ class OidcSignIn:
         code = params.get("code") or ""
         if not 0 < len(code) <= 2048:
             raise BadRequest(f"{provider.display_name}'s answer lacks its code", {"code": ["is required"]})
-        id_token = self.client.exchange(provider, code, self.redirect_uri(provider), str(pending["verifier"]))
-        claims = self.client.claims(provider, id_token, str(pending["nonce"]), clock.epoch())
+        if provider.kind == "github":
+            claims = GitHubClient().claims(provider, code, self.redirect_uri(provider), str(pending["verifier"]))
+        else:
+            id_token = self.client.exchange(provider, code, self.redirect_uri(provider), str(pending["verifier"]))
+            claims = self.client.claims(provider, id_token, str(pending["nonce"]), clock.epoch())
         account = self._account(provider, claims)
         handoff_id = new_ulid()
         self.table.write(put(records.oidc_handoff(handoff_id, account, clock.epoch() + HANDOFF_SECONDS)))
