@@ -68,6 +68,10 @@ class RateLimited(DomainError):
         self.retry_after = max(1, retry_after)
 
 
+class Unavailable(DomainError):
+    """A service this request depends on (an OpenID Connect issuer) cannot be reached or answers nonsense."""
+
+
 class Moved(Exception):
     """A post asked for by an old slug (an alias): it now lives at ``slug``.
 

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from chalicelib.blog.moderation import Moderation
     from chalicelib.blog.moderation_mail import ModerationMail
     from chalicelib.blog.notifications import Notifications
+    from chalicelib.blog.oidc_sign_in import OidcSignIn
     from chalicelib.blog.passkeys import Passkeys
     from chalicelib.blog.password_resets import PasswordResets
     from chalicelib.blog.personal_data import PersonalData
@@ -176,6 +177,15 @@ class Services:
     def passkeys(self) -> Passkeys:
         from chalicelib.blog.passkeys import Passkeys  # py_webauthn is imported by its methods, on first use
         return Passkeys(self.table, self.settings, self.accounts, self.antispam, self.cursor_key)
+
+    @cached_property
+    def oidc_sign_in(self) -> OidcSignIn:
+        from chalicelib.blog import email_sign_in
+        from chalicelib.blog.oidc_sign_in import OidcSignIn
+        settings = self.settings
+        # The console is the API's own page: a sign-in started there returns there.
+        return OidcSignIn(self.table, settings, self.accounts,
+                          lambda raw: email_sign_in.return_url(settings, raw, settings.api_url))
 
     @cached_property
     def personal_data(self) -> PersonalData:

@@ -19,6 +19,7 @@ from functools import lru_cache
 from typing import Any, Final
 
 from chalicelib.errors import ConfigurationError
+from chalicelib.oidc_providers import CLIENT_SECRETS, PROVIDERS
 from chalicelib.setting_kinds import (
     ADDRESS,
     AKISMET_BASE,
@@ -105,6 +106,14 @@ class Settings:
     passkey_origins = Setting("PASSKEY_ORIGINS", LIST, "", "the pages' origins a passkey may be used from; empty: "
                               "those of `SITE_URL`, `API_URL` and `CORS_ORIGINS` on `PASSKEY_RP_ID`'s domain (and "
                               "any `http://localhost:PORT` when it is `localhost`)")
+    # Sign-in with OpenID Connect (blog/oidc_sign_in.py); the secrets are read after the providers they name.
+    oidc_providers = Setting("OIDC_PROVIDERS", PROVIDERS, "", "OpenID Connect issuers readers may sign in with: "
+                             "`<name>|<display name>|<issuer URL>|<client id>` entries separated by `;`, "
+                             "`github:<URL>` as the issuer for GitHub's OAuth (see [OpenID Connect](oidc.md)); "
+                             "empty: none")
+    oidc_clients = Setting("OIDC_CLIENT_SECRETS", CLIENT_SECRETS, "", "`<name>=<client secret>` for each provider "
+                           "that has one, separated by spaces; on a deployed stage the SSM parameter "
+                           "`oidc-client-secrets`", parameter="oidc-client-secrets", optional=True)
     anonymous_comments = Setting("ANONYMOUS_COMMENTS", BOOLEAN, "true", "whether readers may comment without an "
                                  "account")
     open_authoring = Setting("OPEN_AUTHORING", BOOLEAN, "false", "`true`: any signed-up user may write posts "

@@ -61,6 +61,7 @@ APP_GRANTS: frozenset[Grant] = frozenset({
     Grant("ssm:GetParameters", "parameter:hash-key-previous"),  # asked for with the others; there during a rotation
     Grant("ssm:GetParameters", "parameter:akismet-key"),  # asked for with the others; there where Akismet is used
     Grant("ssm:GetParameters", "parameter:challenge-secret"),  # asked for with the others; there with a challenge
+    Grant("ssm:GetParameters", "parameter:oidc-client-secrets"),  # asked for with the others; there with OIDC providers
     Grant("ses:SendRawEmail", "identity"),  # comment notifications, from the stream handler
     # The admin's Costs page (blog/costs.py), and only it: CloudWatch's metric reads. IAM cannot scope
     # them (CloudWatch defines no resource type for them), so they are the only grants on "*"; the page

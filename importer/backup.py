@@ -51,7 +51,7 @@ SECRET_FIELDS = ("password_hash",)
 NO_PASSWORD = "none$exported-without-secrets"
 
 KINDS = ("post", "counts", "comment", "pin", "vote", "reaction", "favorite", "account", "reservation", "follow",
-         "commenter", "optout", "confirmed", "subscription", "audit", "imported", "ban", "other")
+         "commenter", "optout", "confirmed", "subscription", "audit", "imported", "ban", "identity", "other")
 # What the restore reads of a record, beyond its key.
 REQUIRED = {"post": ("slug", "status"), "comment": ("id", "post_slug", "status", "created_at"),
             "account": ("username",), "favorite": ("username",)}
@@ -61,7 +61,7 @@ REBUILT = ("LABEL", "LABELS", "ARCHIVE", "SCHEDULE", "STATS", "AUTHORS", "COMMEN
 SHORT_LIVED = ("RATE", "VOTERATE", "LOGINFAIL", "SIGNUPRATE", "PREVIEWRATE", "DUP", "IDEM", "NOTIFIED", "MAILRATE",
                "FORMUSED", "DATARATE", "DATALINK", "DATAREQ", "RESETRATE", "RESETREQ", "MODLINK", "AKISMET",
                "AKISMETSENT", "WEBHOOK", "DIGEST", "DIGESTDUE", "DIGESTSEEN", "SIGNINREQ", "SIGNINLINK", "SIGNINRATE",
-               "CHALLENGERATE", "PASSKEYCEREMONY")
+               "CHALLENGERATE", "PASSKEYCEREMONY", "OIDCSTATE", "OIDCHANDOFF")
 
 
 def kind_of(item: dict[str, Any]) -> str | None:
@@ -95,7 +95,7 @@ def kind_of(item: dict[str, Any]) -> str | None:
         if sk.startswith(keys.FOLLOWS_PREFIX):
             return "follow"
     simple = {"COMMENTER": "commenter", "OPTOUT": "optout", "CONFIRMED": "confirmed", "IMPORTED": "imported",
-              "SUBS": "subscription", keys.AUDIT_PARTITION: "audit", "BAN": "ban"}
+              "SUBS": "subscription", keys.AUDIT_PARTITION: "audit", "BAN": "ban", "IDENTITY": "identity"}
     return simple.get(head, "other")
 
 

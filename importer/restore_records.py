@@ -128,6 +128,15 @@ def rebuild(kind: str, item: Mapping[str, Any]) -> Item:
         if (ban["PK"], ban["SK"]) != (item["PK"], item["SK"]):
             raise RecordError("subject: is not the ban's key", {"subject": ["is not the ban's key"]})
         return ban
+    if kind == "identity":  # an OpenID Connect identity (blog/oidc_sign_in.py), its key made again from its fields
+        fields = _fields(item, frozenset({"issuer", "subject", "provider", "account_id", "username", "created_at"}))
+        identity = records.identity(str(fields.get("issuer", "")), str(fields.get("subject", "")),
+                                    str(fields.get("provider", "")), {"account_id": str(fields.get("account_id", "")),
+                                                                      "username": str(fields.get("username", ""))},
+                                    str(fields.get("created_at", "")))
+        if (identity["PK"], identity["SK"]) != (item["PK"], item["SK"]):
+            raise RecordError("subject: is not the identity's key", {"subject": ["is not the identity's key"]})
+        return identity
     if kind in _PLAIN:
         fields = _fields(item, _PLAIN[kind])
         index = (keys.audit_post_index_keys(str(fields.get("post")), str(item["SK"]).split("#", 1)[0],

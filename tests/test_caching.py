@@ -38,6 +38,7 @@ EXPECTED_CLASSES = {
     "/counts.js": "asset",
     "/widget-account.js": "asset",
     "/widget-passkeys.js": "asset",
+    "/widget-oidc.js": "asset",
     "/i18n/{name}": "asset",
     "/counts": "list",
     "/search": "list",
@@ -64,6 +65,9 @@ EXPECTED_CLASSES = {
     "/data-requests/confirm": None,
     "/auth/password-reset/confirm": None,
     "/auth/email-link/confirm": None,
+    "/auth/oidc/providers": "list",  # the stage's providers, the same for every reader
+    "/auth/oidc/{provider}/start": None,  # a redirect with a new state and cookie each time
+    "/auth/oidc/{provider}/callback": None,
     "/subscriptions/confirm": None,
     "/subscriptions/unsubscribe": None,
     "/api/user": None,

@@ -24,7 +24,7 @@ PAGE = Path(__file__).resolve().parents[1] / "docs" / "settings.md"
 # Settings read outside load_settings (by the deploy shell and the secrets loader), in their own section.
 READ_ELSEWHERE = {"SECRETS_PARAMETER_PATH", "STREAM_ARN", "ROUTE_METRICS"}
 # Types whose parser refuses an arbitrary word; the others (text, secret, list) take any string.
-CHECKED_TYPES = {"boolean", "integer", "rate", "cache times", "choice", "URL", "address", "receivers"}
+CHECKED_TYPES = {"boolean", "integer", "rate", "cache times", "choice", "URL", "address", "receivers", "providers"}
 TYPES = CHECKED_TYPES | {"text", "secret", "list"}
 ROW = re.compile(r"^\| `([A-Z0-9_]+)` \| ([^|]+?) \| ([^|]+?) \| (.+) \|$")
 
@@ -94,7 +94,8 @@ def test_every_secret_names_its_ssm_parameter() -> None:
     assert secrets["JWT_SECRET"] == "jwt-secret" and len(secrets) >= 7
     assert all(secrets.values()), "a secret with no SSM parameter is never made by make bootstrap"
     assert set(SECRET_PARAMETERS) | set(OPTIONAL_SECRET_PARAMETERS) == set(secrets)
-    assert set(OPTIONAL_SECRET_PARAMETERS) == {"HASH_KEY_PREVIOUS", "AKISMET_KEY", "CHALLENGE_SECRET"}
+    assert set(OPTIONAL_SECRET_PARAMETERS) == {"HASH_KEY_PREVIOUS", "AKISMET_KEY", "CHALLENGE_SECRET",
+                                               "OIDC_CLIENT_SECRETS"}
 
 
 def test_settings_are_frozen_and_replace_makes_a_changed_copy() -> None:

@@ -28,6 +28,7 @@ from chalicelib.blog import (
     comment_edits,
     email_sign_in,
     moderation,
+    oidc_sign_in,
     passkeys,
     password_resets,
     personal_data,
@@ -83,6 +84,7 @@ FIELD_TABLES: dict[str, tuple[FieldTable, str, str]] = {
     "email_sign_in.SESSION_FIELDS": (email_sign_in.SESSION_FIELDS, "/auth/email-link/session", "post"),
     "passkeys.REGISTER_FIELDS": (passkeys.REGISTER_FIELDS, "/auth/passkeys", "post"),
     "passkeys.SIGN_IN_FIELDS": (passkeys.SIGN_IN_FIELDS, "/auth/passkey-sign-in", "post"),
+    "oidc_sign_in.SESSION_FIELDS": (oidc_sign_in.SESSION_FIELDS, "/auth/oidc/session", "post"),
 }
 # Tables no operation of this document reads: PUT /api/user (RealWorld, its own spec) reads PROFILE_FIELDS.
 OTHER_API_TABLES: dict[str, FieldTable] = {"accounts.PROFILE_FIELDS": accounts.PROFILE_FIELDS}

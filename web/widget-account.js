@@ -137,10 +137,28 @@
       h("label", { for: email.id, text: say("yourEmail") }), email, send));
       withPasskeys(thread, env, thread.account.firstChild, false);
       if (env.opening) email.focus();
+      // The stage's OpenID Connect providers, if any, before the e-mail form (widget-oidc.js).
+      oidcScript(thread.base).then((oidc) => oidc.offer(thread, env, thread.account.firstChild)).catch(() => {});
     }
 
-    if (env.token) useLink(env.token);
+    if (env.oidcHandoff) oidcScript(thread.base).then((oidc) => oidc.finish(thread, env, env.oidcHandoff))
+      .catch(() => draw());
+    else if (env.token) useLink(env.token);
     else draw();
+  }
+
+  /** widget-oidc.js, fetched once, when the sign-in form shows or a provider sent the reader back. */
+  let oidcLoad = null;
+  function oidcScript(base) {
+    oidcLoad ||= new Promise((resolve, reject) => {
+      const script = document.createElement("script");
+      script.src = `${base}/widget-oidc.js`;
+      script.async = true;
+      script.onload = () => resolve(window.BlogComments.oidc);
+      script.onerror = () => { oidcLoad = null; reject(new Error("widget-oidc.js")); };
+      document.head.append(script);
+    });
+    return oidcLoad;
   }
 
   window.BlogComments.account = show;

@@ -23,6 +23,7 @@ _STATUS: dict[type[Exception], int] = {
     errors.PreconditionFailed: 412,
     errors.PayloadTooLarge: 413,
     errors.RateLimited: 429,
+    errors.Unavailable: 502,
 }
 
 

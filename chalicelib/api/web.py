@@ -148,6 +148,11 @@ def widget_passkeys_script() -> Response:
     return _serve("widget-passkeys.js")
 
 
+@web.route("/widget-oidc.js", methods=["GET"], cache="asset")
+def widget_oidc_script() -> Response:
+    return _serve("widget-oidc.js")
+
+
 @web.route("/widget.css", methods=["GET"], cache="asset")
 def widget_style() -> Response:
     return _serve("widget.css")

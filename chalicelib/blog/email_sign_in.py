@@ -93,20 +93,7 @@ class EmailSignIn:
                           "minutes, in this browser or another."}
 
     def return_url(self, raw: str) -> str:
-        """``raw`` if it is a page of this blog (SITE_URL's origin, or one CORS_ORIGINS names), without its fragment.
-
-        Anywhere else, the token the link hands over would reach whoever asked for the link for someone else's
-        address: the one check that makes the return address safe to take from the request.
-        """
-        from urllib.parse import urlsplit, urlunsplit
-
-        parts = urlsplit(raw)
-        origin = f"{parts.scheme}://{parts.netloc}".lower()
-        allowed = {_origin(self.settings.site_url), *(_origin(o) for o in self.settings.cors_origins if o != "*")}
-        if parts.username is not None or parts.password is not None or origin not in allowed:
-            raise Invalid.field("return_to", "must be a page of this blog (on SITE_URL's origin, or one that "
-                                             "CORS_ORIGINS names)")
-        return urlunsplit((parts.scheme, parts.netloc, parts.path, parts.query, ""))
+        return return_url(self.settings, raw)
 
     # -- from the table's stream -------------------------------------------------------
 
@@ -218,6 +205,24 @@ class EmailSignIn:
             self.table.transact(writes)
         except TransactionCancelled as contended:
             raise Conflict("signing in is busy right now; try again") from contended
+
+
+def return_url(settings: Settings, raw: str, *also: str) -> str:
+    """``raw`` if it is a page of this blog (SITE_URL's origin, one CORS_ORIGINS names, or one of ``also``), without
+    its fragment.
+
+    Anywhere else, the token the link hands over would reach whoever asked for the link for someone else's
+    address: the one check that makes the return address safe to take from the request.
+    """
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(raw)
+    origin = f"{parts.scheme}://{parts.netloc}".lower()
+    allowed = {_origin(settings.site_url), *(_origin(o) for o in (*settings.cors_origins, *also) if o != "*")}
+    if parts.username is not None or parts.password is not None or origin not in allowed:
+        raise Invalid.field("return_to", "must be a page of this blog (on SITE_URL's origin, or one that "
+                                         "CORS_ORIGINS names)")
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, parts.query, ""))
 
 
 def _origin(url: str) -> str:

@@ -150,7 +150,10 @@ class PersonalData:
         assert account is not None
         self._limit("user|" + principal.username.casefold(), EXPORT_RATE_LIMIT, "export pages of one account")
         page: dict[str, Any] = {"account": user_view(account, self.settings),
-                                **{section: [] for section in _SECTIONS}}
+                                **{section: [] for section in _SECTIONS},
+                                # The OpenID Connect identities it signs in with (blog/oidc_sign_in.py).
+                                "identities": [{"issuer": str(i["issuer"]), "subject": str(i["subject"])}
+                                               for i in account.get("identities", [])]}
         identity = "user:" + principal.username.casefold()
         section = start.pop("section", _SECTIONS[0]) if start else _SECTIONS[0]
         if section not in _SECTIONS:
@@ -235,6 +238,9 @@ class PersonalData:
                 delete(keys.commenter_approved("user:" + username.casefold())),
                 delete(keys.author_count(username), "attribute_not_exists(PK) OR #c = :zero", {"#c": "count"},
                        zero=0),
+                # Its OpenID Connect identities (blog/oidc_sign_in.py): the issuer's subject is the person's too.
+                *(delete(keys.identity(i["issuer"], i["subject"]), "attribute_not_exists(PK) OR account_id = :id",
+                         id=account["account_id"]) for i in account.get("identities", [])),
             ])
         except TransactionCancelled as contended:
             raise Conflict("the account changed while it was being deleted; sign in and try again") from contended

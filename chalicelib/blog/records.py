@@ -57,6 +57,7 @@ if TYPE_CHECKING:
     AccountFields = TypedDict("AccountFields", {  # noqa: UP013
         "username": str, "email": str, "role": str, "password_hash": str, "created_at": str,
         "account_id": NotRequired[str], "imported_from": NotRequired[str], "source_author": NotRequired[str],
+        "identities": NotRequired[list[dict[str, str]]],
     })
 
 MAX_TITLE: Final = 200
@@ -84,7 +85,8 @@ COMMENT_FIELDS: Final = frozenset({
     "post_author", "pinned", *_PROVENANCE})
 ACCOUNT_FIELDS: Final = frozenset({
     "account_id", "username", "email", "role", "password_hash", "created_at", "bio", "image", "mail_held_comments",
-    "token_version", "kept_session", "kept_at", "ended_sessions", "deleting", "former_names", *_PROVENANCE})
+    "token_version", "kept_session", "kept_at", "ended_sessions", "deleting", "former_names", "identities",
+    *_PROVENANCE})
 _TOMBSTONE_GONE = ("body", "html", "author_name", "author_user", "author_email", "author_website", "sender")
 
 
@@ -429,6 +431,27 @@ def passkey_ceremony(ceremony_id: str, purpose: str, challenge: str, ttl: int,
     bound = {"account_id": account["account_id"], "username": account["username"],
              "token_version": int(account.get("token_version", 0))} if account else {}
     return {**keys.passkey_ceremony(ceremony_id), "purpose": purpose, "challenge": challenge, "ttl": ttl, **bound}
+
+
+def oidc_state(state: str, provider: str, nonce: str, verifier: str, browser: str, return_to: str,
+               ttl: int) -> dict[str, Any]:
+    """An OpenID Connect sign-in under way (blog/oidc_sign_in.py): what its callback checks, and its PKCE verifier;
+    ``browser`` is the keyed hash of the cookie that binds it to the browser that started it."""
+    return {**keys.oidc_state(state), "provider": provider, "nonce": nonce, "verifier": verifier,
+            "browser": browser, "return_to": return_to, "ttl": ttl}
+
+
+def identity(issuer: str, subject: str, provider: str, account: Mapping[str, Any], at: str) -> dict[str, Any]:
+    """An issuer's subject linked to an account: by its immutable id, so a recycled name inherits nothing."""
+    return {**keys.identity(issuer, subject), "issuer": issuer, "subject": subject, "provider": provider,
+            "account_id": account["account_id"], "username": account["username"],
+            "created_at": stored_date(at, "created_at")}
+
+
+def oidc_handoff(handoff_id: str, account: Mapping[str, Any], ttl: int) -> dict[str, Any]:
+    """A finished sign-in until the page it returned to trades it for a session (deleted by that use)."""
+    return {**keys.oidc_handoff(handoff_id), "account_id": account["account_id"], "username": account["username"],
+            "token_version": int(account.get("token_version", 0)), "ttl": ttl}
 
 
 def vote(slug: str, comment_id: str, voter: str, value: int, at: str) -> dict[str, Any]:

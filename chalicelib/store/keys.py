@@ -66,6 +66,12 @@ Layout (PK / SK):
                                               name), public key and signature counter (GSI1: PASSKEYS#<account id>)
   PASSKEYCEREMONY#<ulid>  #CEREMONY           a passkey challenge not answered yet: registration (bound to an
                                               account and its token_version) or sign-in (TTL; deleted by its use)
+  OIDCSTATE#<state>  #OIDCSTATE              an OpenID Connect sign-in under way: its nonce, PKCE verifier,
+                                              the browser it is bound to, where it returns (TTL; deleted by the
+                                              callback that uses it)
+  IDENTITY#<sha256 of issuer, sub>  #IDENTITY an issuer's subject linked to one account (its id and name)
+  OIDCHANDOFF#<ulid> #OIDCHANDOFF             a finished OpenID Connect sign-in waiting for the page it
+                                              returned to: the account (id, token_version) (TTL; deleted by use)
   RATE#<iphash>#<n>  #RATE                    comments from one address in window n (TTL)
   VOTERATE#<iphash>#<n>  #RATE                votes from one address in window n (TTL)
   CHALLENGERATE#<iphash>#<n>  #RATE           comments from one address in window n of CHALLENGE_WHEN=after:N/SECONDS:
@@ -304,6 +310,20 @@ def passkey_index_keys(account_id: str, created_at: str, credential_id: str) -> 
 
 def passkey_ceremony(ceremony_id: str) -> Key:
     return {"PK": f"PASSKEYCEREMONY#{ceremony_id}", "SK": "#CEREMONY"}
+def oidc_state(state: str) -> Key:
+    return {"PK": f"OIDCSTATE#{state}", "SK": "#OIDCSTATE"}
+
+
+def identity(issuer: str, subject: str) -> Key:
+    """An issuer's subject, hashed: an issuer URL and a subject (up to 255 characters) are unbounded together."""
+    import hashlib
+
+    digest = hashlib.sha256(f"{issuer}\n{subject}".encode()).hexdigest()
+    return {"PK": f"IDENTITY#{digest}", "SK": "#IDENTITY"}
+
+
+def oidc_handoff(handoff_id: str) -> Key:
+    return {"PK": f"OIDCHANDOFF#{handoff_id}", "SK": "#OIDCHANDOFF"}
 
 
 def rate_window(address_hash: str, window: int) -> Key:

@@ -4,14 +4,24 @@
  * Text from the API is always set as text; the only HTML inserted is the `html` the API sanitised (a post,
  * a comment, a preview). */
 
-import { api, ApiError, main, problemText, setToken, state, token } from "./core.js";
+import { API, api, ApiError, main, problemText, setToken, state, token } from "./core.js";
 import { route, started } from "./router.js";
-import { signIn } from "./session.js";
+import { oidc, signIn } from "./session.js";
 
 window.addEventListener("hashchange", route);
 // The skip link moves focus without touching the address (its hash is the console's route).
 document.querySelector(".skip")?.addEventListener("click", (event) => { event.preventDefault(); main.focus(); });
 export async function start() {
+  if (location.hash.startsWith("#blog-oidc=")) {
+    // Back from an OpenID Connect provider: the single-use hand-off leaves the address bar before anything else.
+    const handoff = location.hash.slice("#blog-oidc=".length);
+    history.replaceState(null, "", location.pathname);
+    try {
+      setToken((await (await oidc()).console.session(API, handoff)).token);
+    } catch (error) {
+      return signIn(error.message);
+    }
+  }
   if (!token()) return signIn();
   try {
     const { data } = await api("GET", "/auth/me");

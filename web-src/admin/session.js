@@ -1,6 +1,6 @@
 /* Signing in and out, and the account's own choices (PATCH /auth/me). */
 
-import { announce, api, failure, main, nav, problemText, RETURN_KEY, setToken, state, store, token, when, who } from "./core.js";
+import { announce, API, api, failure, main, nav, problemText, RETURN_KEY, setToken, state, store, token, when, who } from "./core.js";
 import { dropDrafts } from "./editor.js";
 import { started, teardown } from "./router.js";
 import { h } from "../shared/dom.js";
@@ -36,6 +36,17 @@ export function signIn(notice) {
     window.BlogConsolePasskeys?.signInButton({ api, h, problemText, status, signedIn }), status);
   main.replaceChildren(form);
   email.focus();
+  oidc().then((o) => o.console.offer(h, API, form)).catch(() => { /* no providers: the password form alone */ });
+}
+
+/** widget-oidc.js (sign-in with OpenID Connect), fetched when the sign-in form shows or a provider sent us back. */
+let oidcLoad = null;
+export function oidc() {
+  oidcLoad ||= new Promise((resolve, reject) => {
+    document.head.append(h("script", { src: `${API}/widget-oidc.js`, onload: () => resolve(window.BlogComments.oidc),
+      onerror: () => { oidcLoad = null; reject(new Error("widget-oidc.js")); } }));
+  });
+  return oidcLoad;
 }
 
 /** A session from the sign-in form (a password, or a passkey: web/admin/passkeys.js). */

@@ -2,7 +2,7 @@
  * Sign-in methods hook in here: widget-account.js gets the env object built in accountUI. */
 
 import { h } from "../shared/dom.js";
-import { accountScript, hasLinkToken, readerSession, setReaderSession, takeLinkToken } from "./session.js";
+import { accountScript, hasLinkToken, readerSession, setReaderSession, takeLinkToken, takeOidcHandoff } from "./session.js";
 import { storage } from "./storage.js";
 
 /** Thread methods. */
@@ -54,8 +54,8 @@ export class Account {
   async accountUI(opening) {
     try {
       const show = await accountScript(this.base);
-      const token = takeLinkToken(); // one widget on the page uses it
-      show(this, { h, readerSession, setReaderSession, storage, token, opening });
+      const [token, oidcHandoff] = [takeLinkToken(), takeOidcHandoff()]; // one widget on the page uses them
+      show(this, { h, readerSession, setReaderSession, storage, token, opening, oidcHandoff });
     } catch {
       this.accountStatus.textContent = this.t("unreachable");
     }

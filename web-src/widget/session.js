@@ -30,8 +30,16 @@ export function setReaderSession(value) {
  * out of the history and of any link copied from it) before anything else runs (main.js calls this first),
  * and used once. */
 const SIGN_IN_FRAGMENT = "#blog-signin=";
+// Back from an OpenID Connect provider (widget-oidc.js): #blog-oidc=<hand-off>, taken out the same way.
+const OIDC_FRAGMENT = "#blog-oidc=";
 let linkToken = null;
+let oidcHandoff = null;
 export function takeSignInFragment() {
+  if (window.location.hash.startsWith(OIDC_FRAGMENT)) {
+    oidcHandoff = window.location.hash.slice(OIDC_FRAGMENT.length);
+    history.replaceState(history.state, "", window.location.pathname + window.location.search);
+    return;
+  }
   if (!window.location.hash.startsWith(SIGN_IN_FRAGMENT)) return;
   try {
     linkToken = decodeURIComponent(window.location.hash.slice(SIGN_IN_FRAGMENT.length));
@@ -59,6 +67,13 @@ export function takeLinkToken() {
   return token;
 }
 
+/** The OpenID Connect hand-off, taken the same way. */
+export function takeOidcHandoff() {
+  const handoff = oidcHandoff;
+  oidcHandoff = null;
+  return handoff;
+}
+
 export function hasLinkToken() {
-  return linkToken !== null;
+  return linkToken !== null || oidcHandoff !== null;
 }
