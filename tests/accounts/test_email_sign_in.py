@@ -8,17 +8,16 @@ the first time.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import boto3
 import pytest
-from chalice.local import LambdaEventConverter
 
 from chalicelib.blog import email_sign_in as email_sign_in_module
 from chalicelib.store import keys
 from chalicelib.store.table import deserialize
+from tests.accounts.mailed_links import MailedLinks
 from tests.conftest import PASSWORD, Api, Blog, Reply, login
 from tests.notifications.test_notifications import Stream, to
 
@@ -31,33 +30,21 @@ from tests.settings_steps import Clock
 POST_PAGE = "https://blog.test.example/posts/hello"
 
 
-class Links:
+class Links(MailedLinks):
     """Asking for sign-in links, as the widget would, and reading them from the outbox."""
 
     def __init__(self, api: Api, stream: Stream, monkeypatch: pytest.MonkeyPatch) -> None:
-        self.api, self.stream, self.monkeypatch = api, stream, monkeypatch
-        self.serial = 0
+        super().__init__(api, stream, monkeypatch, route="/auth/email-link", service=email_sign_in_module,
+                         request_key=keys.sign_in_request,
+                         link=r"https://api\.blog\.test\.example(/auth/email-link/confirm\?token=\S+)")
 
     def ask(self, email: str, address: str = "", return_to: str = POST_PAGE) -> Reply:
         """POST /auth/email-link (from ``address``, when given), then the stream delivers the request item."""
-        self.serial += 1
-        request_id = f"01J{self.serial:023d}"
-        self.monkeypatch.setattr(email_sign_in_module, "new_ulid", lambda: request_id)
-        if address:
-            self.monkeypatch.setattr(LambdaEventConverter, "LOCAL_SOURCE_IP", address)
-        reply = self.api.post("/auth/email-link", {"email": email, "return_to": return_to})
-        if reply.status == 202:
-            self.stream.deliver(self.stream.record("INSERT", None, self.stream.image(keys.sign_in_request(request_id))))
-        return reply
+        return self.request({"email": email, "return_to": return_to}, address)
 
     def token(self, email: str) -> str:
         """The token of the link in the last message to ``email``."""
-        messages = to(email)
-        assert messages, f"no link reached {email}"
-        found = re.search(r"https://api\.blog\.test\.example(/auth/email-link/confirm\?token=\S+)",
-                          messages[-1].get_content())
-        assert found is not None, messages[-1].get_content()
-        return parse_qs(urlsplit(found[1]).query)["token"][0]
+        return parse_qs(urlsplit(self.link(email)).query)["token"][0]
 
     def use(self, token: str, **fields: Any) -> Reply:
         return self.api.post("/auth/email-link/session", {"token": token, **fields})

@@ -7,17 +7,16 @@ the password moves the version on, which spends the link and ends every older se
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import jwt
 import pytest
-from chalice.local import LambdaEventConverter
 
 from chalicelib.blog import password_resets as password_resets_module
 from chalicelib.store import keys
+from tests.accounts.mailed_links import MailedLinks
 from tests.conftest import PASSWORD, Api, Blog, Reply, login
 from tests.importer.steps import import_file
 from tests.notifications.test_notifications import Stream, to
@@ -32,32 +31,16 @@ NEW = "a freshly chosen passphrase"
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
 
-class Resets:
+class Resets(MailedLinks):
     """Asking for links, as a reader would, and reading them from the outbox."""
 
     def __init__(self, api: Api, stream: Stream, monkeypatch: pytest.MonkeyPatch) -> None:
-        self.api, self.stream, self.monkeypatch = api, stream, monkeypatch
-        self.serial = 0
+        super().__init__(api, stream, monkeypatch, route="/auth/password-reset", service=password_resets_module,
+                         request_key=keys.reset_request, link=r"https?://[^/\s]+(/auth/password-reset/confirm\?token=\S+)")
 
     def ask(self, email: str, address: str = "") -> Reply:
         """POST /auth/password-reset (from ``address``, when given), then the stream delivers the request item."""
-        self.serial += 1
-        request_id = f"01J{self.serial:023d}"
-        self.monkeypatch.setattr(password_resets_module, "new_ulid", lambda: request_id)
-        if address:
-            self.monkeypatch.setattr(LambdaEventConverter, "LOCAL_SOURCE_IP", address)
-        reply = self.api.post("/auth/password-reset", {"email": email})
-        if reply.status == 202:
-            self.stream.deliver(self.stream.record("INSERT", None, self.stream.image(keys.reset_request(request_id))))
-        return reply
-
-    def link(self, email: str) -> str:
-        """The path and query of the link in the last message to ``email``."""
-        messages = to(email)
-        assert messages, f"no link reached {email}"
-        found = re.search(r"https?://[^/\s]+(/auth/password-reset/confirm\?token=\S+)", messages[-1].get_content())
-        assert found is not None
-        return found[1]
+        return self.request({"email": email}, address)
 
     def use(self, link: str, password: str = NEW) -> Reply:
         return self.api.post(link, {"password": password})

@@ -10,11 +10,8 @@ and delivered to the stream handler as Lambda would. Pauses between retries are 
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs
 
 import boto3
 import pytest
@@ -27,6 +24,8 @@ from chalicelib.store import client as client_module
 from chalicelib.store import keys
 from chalicelib.store.client import dynamodb_client
 from tests.conftest import TEST_TABLE, Api, Blog
+from tests.local_receiver import LocalReceiver, Posted, Reply
+from tests.moderation.steps import audit, listed, spam_queue
 from tests.notifications.test_notifications import Stream
 from tests.settings_steps import comment_count
 
@@ -38,47 +37,23 @@ BLATANT = "blatant"  # this receiver's own cue for the discard hint (Akismet doc
 THANKS = "Thanks for making the web a better place."
 
 
-class Akismet:
-    """A local Akismet: answers by the documented protocol and records every call it is sent."""
+class Akismet(LocalReceiver):
+    """A local Akismet: answers by the documented protocol and records every call it is sent.
+
+    Queued failures: a status (answered with an empty body), or "hang" (no answer at all).
+    """
+
+    hang_seconds = 10.0  # longer than the client waits: it times out
 
     def __init__(self) -> None:
-        self.calls: list[tuple[str, dict[str, str], dict[str, str]]] = []
-        # The next answers: a status, "hang" (no answer at all), or None (the protocol's own answer).
-        self.failures: list[int | str | None] = []
-        self.released = threading.Event()
-        receiver = self
+        super().__init__("/1.1")
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                raw = self.rfile.read(int(self.headers["Content-Length"])).decode()
-                form = {name: values[0] for name, values in parse_qs(raw, keep_blank_values=True).items()}
-                receiver.calls.append((self.path.rsplit("/", 1)[-1], form,
-                                       {k.lower(): v for k, v in self.headers.items()}))
-                failure = receiver.failures.pop(0) if receiver.failures else None
-                if failure == "hang":
-                    receiver.released.wait(10)  # longer than the client waits: it times out
-                    return
-                if isinstance(failure, int):
-                    self.answer(failure, "")
-                    return
-                self.answer(200, *receiver.respond(self.path.rsplit("/", 1)[-1], form))
+    def recorded(self, request: Posted) -> tuple[str, dict[str, str], dict[str, str]]:
+        return request.call, request.form, request.headers
 
-            def answer(self, status: int, text: str, headers: dict[str, str] | None = None) -> None:
-                body = text.encode()
-                self.send_response(status)
-                for name, value in (headers or {}).items():
-                    self.send_header(name, value)
-                self.send_header("Content-Type", "text/plain; charset=utf-8")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/1.1"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+    def answer(self, request: Posted, failure: Any) -> Reply:
+        text, headers = ("", {}) if isinstance(failure, int) else self.respond(request.call, request.form)
+        return Reply(failure if isinstance(failure, int) else 200, text.encode(), "text/plain; charset=utf-8", headers)
 
     def respond(self, call: str, form: dict[str, str]) -> tuple[str, dict[str, str]]:
         if form.get("api_key") != KEY:
@@ -100,11 +75,6 @@ class Akismet:
 
     def named(self, call: str) -> list[dict[str, str]]:
         return [form for name, form, _ in self.calls if name == call]
-
-    def stop(self) -> None:
-        self.released.set()
-        self.server.shutdown()
-        self.server.server_close()
 
 
 @pytest.fixture
@@ -164,24 +134,6 @@ def state(comment_id: str) -> str:
         k: {"S": v} for k, v in keys.akismet_context(comment_id).items()}).get("Item")
     assert item is not None
     return str(item["state"]["S"])
-
-
-def listed(api: Api, slug: str) -> list[str]:
-    reply = api.get(f"/posts/{slug}/comments?limit=100")
-    assert reply.status == 200, reply.body
-    return [c["id"] for c in reply.json["items"]]
-
-
-def spam_queue(api: Api, admin: str) -> list[dict[str, Any]]:
-    reply = api.get("/moderation/comments?status=spam", token=admin)
-    assert reply.status == 200, reply.body
-    return list(reply.json["items"])
-
-
-def audit(api: Api, admin: str) -> list[dict[str, Any]]:
-    reply = api.get("/moderation/audit", token=admin)
-    assert reply.status == 200, reply.body
-    return list(reply.json["items"])
 
 
 def moderate(api: Api, admin: str, comment_id: str, action: str) -> None:

@@ -15,6 +15,7 @@ import pytest
 from chalice.local import LambdaEventConverter
 
 from tests.conftest import Api, Blog, DynamoCalls
+from tests.moderation.steps import audit, held_queue, spam_queue
 from tests.settings_steps import Clock, send
 
 
@@ -163,7 +164,7 @@ def test_a_shadow_banned_comment_is_shown_to_its_author_alone_and_never_counted(
     edited = api.patch(f"/comments/{comment_id}", {"body": "Buy later."}, headers={"X-Edit-Token": token})
     assert edited.status == 200 and edited.json["status"] == "approved"
     assert "Buy later." not in listed_texts(api, slug)
-    spam = api.get("/moderation/comments?status=spam", token=admin).json["items"]
+    spam = spam_queue(api, admin)
     assert [c["id"] for c in spam] == [comment_id]
     assert spam[0]["held_because"].startswith("shadow-banned")
 
@@ -219,14 +220,13 @@ def test_every_ban_and_lift_is_in_the_audit_trail(api: Api, blog: Blog, slug: st
     made = ban(by="address", comment_id=first, mode="shadow", reason="flood", days=3)
     api.delete(f"/moderation/bans/{made['id']}", token=admin)
 
-    trail = api.get("/moderation/audit", token=admin).json["items"]
+    trail = audit(api, admin)
 
     assert [e["action"] for e in trail[:2]] == ["lift-ban", "shadow-ban"]
     assert trail[1]["who"] == "root" and trail[1]["reason"] == "flood" and trail[1]["until"] == made["until"]
     assert trail[1]["comment_id"] == first and trail[1]["post"] == slug
     assert trail[0]["subject"] == trail[1]["subject"] and trail[0]["subject"].startswith("address:")
-    assert [e["action"] for e in api.get(f"/moderation/audit?post={slug}", token=admin).json["items"]] == [
-        "shadow-ban"]
+    assert [e["action"] for e in audit(api, admin, slug)] == ["shadow-ban"]
 
 
 def test_only_admins_ban_list_or_lift(api: Api, blog: Blog, slug: str, author: str,
@@ -324,6 +324,6 @@ def test_under_moderation_a_shadow_banned_comment_looks_held_to_its_author_as_an
 
     assert reply.status == 202 and reply.json["comment"]["status"] == "pending"
     comment_id = reply.json["comment"]["id"]
-    pending = api.get("/moderation/comments?status=pending", token=admin).json["items"]
+    pending = held_queue(api, admin)
     assert comment_id not in [c["id"] for c in pending]  # the queue of real work stays clean
     assert api.get(f"/comments/{comment_id}", token=admin).json["status"] == "spam"

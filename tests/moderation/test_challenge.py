@@ -9,11 +9,8 @@ token it issued once; a token sent again gets ``timeout-or-duplicate``, as the p
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs
 
 import boto3
 import pytest
@@ -23,6 +20,8 @@ from chalicelib.errors import ConfigurationError
 from chalicelib.settings import Settings, load_settings, with_secrets
 from chalicelib.store import client as client_module
 from tests.conftest import Api, Blog, DynamoCalls
+from tests.local_receiver import LocalReceiver, Posted, Reply
+from tests.moderation.steps import audit, held_queue, listed
 from tests.settings_steps import Clock
 
 SECRET = "0x4AAAAAAAlocal-test-secret"
@@ -30,50 +29,30 @@ SITE_KEY = "0x4AAAAAAAlocal-site-key"
 HOST = "blog.test.example"  # the test stage's SITE_URL host
 
 
-class Siteverify:
-    """A local siteverify: issues tokens, answers by the protocol, records what it was sent."""
+class Siteverify(LocalReceiver):
+    """A local siteverify: issues tokens, answers by the protocol, records the forms it was sent.
+
+    Queued failures: "hang" (no answer in time), an HTTP status, raw bytes, or a JSON document.
+    """
 
     def __init__(self) -> None:
-        self.calls: list[dict[str, str]] = []
+        super().__init__("/siteverify")
         self.issued: set[str] = set()
         self.spent: set[str] = set()
-        # The next answers: "hang" (no answer in time), an HTTP status, raw bytes, or a JSON document.
-        self.failures: list[Any] = []
         self.hostname = HOST
         self.action: str | None = "comment"
-        self.released = threading.Event()
-        receiver = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                raw = self.rfile.read(int(self.headers["Content-Length"])).decode()
-                assert self.headers["Content-Type"] == "application/x-www-form-urlencoded"
-                form = {name: values[0] for name, values in parse_qs(raw, keep_blank_values=True).items()}
-                receiver.calls.append(form)
-                failure = receiver.failures.pop(0) if receiver.failures else None
-                if failure == "hang":
-                    receiver.released.wait(5)  # longer than the client waits
-                    return
-                if isinstance(failure, int):
-                    self.answer(failure, b"<html>Bad gateway</html>")
-                elif isinstance(failure, bytes):
-                    self.answer(200, failure)
-                else:
-                    self.answer(200, json.dumps(failure if failure is not None else receiver.respond(form)).encode())
+    def recorded(self, request: Posted) -> dict[str, str]:
+        assert request.headers["content-type"] == "application/x-www-form-urlencoded"
+        return request.form
 
-            def answer(self, status: int, body: bytes) -> None:
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/siteverify"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+    def answer(self, request: Posted, failure: Any) -> Reply:
+        if isinstance(failure, int):
+            return Reply(failure, b"<html>Bad gateway</html>", "application/json")
+        if isinstance(failure, bytes):
+            return Reply(200, failure, "application/json")
+        return Reply(200, json.dumps(failure if failure is not None else self.respond(request.form)).encode(),
+                     "application/json")
 
     def token(self) -> str:
         made = f"solved.{len(self.issued)}.token"
@@ -97,11 +76,6 @@ class Siteverify:
             answer["action"] = self.action
         return answer
 
-    def stop(self) -> None:
-        self.released.set()
-        self.server.shutdown()
-        self.server.server_close()
-
 
 @pytest.fixture
 def provider() -> Iterator[Siteverify]:
@@ -124,24 +98,6 @@ def send(api: Api, slug: str, body: str, token: str | None = None, **fields: Any
     if token is not None:
         payload["challenge_token"] = token
     return api.post(f"/posts/{slug}/comments", payload)
-
-
-def listed(api: Api, slug: str) -> list[str]:
-    reply = api.get(f"/posts/{slug}/comments?limit=100")
-    assert reply.status == 200, reply.body
-    return [c["id"] for c in reply.json["items"]]
-
-
-def held_queue(api: Api, admin: str) -> list[dict[str, Any]]:
-    reply = api.get("/moderation/comments", token=admin)
-    assert reply.status == 200, reply.body
-    return list(reply.json["items"])
-
-
-def audit(api: Api, admin: str) -> list[dict[str, Any]]:
-    reply = api.get("/moderation/audit", token=admin)
-    assert reply.status == 200, reply.body
-    return list(reply.json["items"])
 
 
 def form(api: Api, slug: str, token: str | None = None) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from chalicelib.store import keys
 from chalicelib.store.client import dynamodb_client
 from chalicelib.store.table import deserialize, serialize
 from tests.conftest import AUTHOR, TEST_TABLE, Api, Blog, DynamoCalls, Reply
+from tests.moderation.steps import audit, listed
 from tests.post_steps import walk
 from tests.settings_steps import Clock, comment_count, confirm_email, send
 
@@ -63,12 +64,6 @@ def act(api: Api, comment_id: str, action: str, token: str) -> dict[str, Any]:
     return dict(reply.json)
 
 
-def listed(api: Api, slug: str) -> list[str]:
-    reply = api.get(f"/posts/{slug}/comments?limit=100")
-    assert reply.status == 200, reply.body
-    return [c["id"] for c in reply.json["items"]]
-
-
 def post_view(api: Api, slug: str, embed: bool = False) -> dict[str, Any]:
     reply = api.get(f"/posts/{slug}" + ("?embed=comments" if embed else ""))
     assert reply.status == 200, reply.body
@@ -77,12 +72,6 @@ def post_view(api: Api, slug: str, embed: bool = False) -> dict[str, Any]:
 
 def queue(api: Api, token: str, status: str = "pending", limit: int = 100) -> list[str]:
     return [c["id"] for c in walk(api, f"/moderation/comments?status={status}", limit, token)]
-
-
-def audit(api: Api, token: str) -> list[dict[str, Any]]:
-    reply = api.get("/moderation/audit", token=token)
-    assert reply.status == 200, reply.body
-    return list(reply.json["items"])
 
 
 # -- which comments are held ------------------------------------------------------------
