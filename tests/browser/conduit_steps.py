@@ -1,0 +1,134 @@
+"""What a person does in a Conduit (RealWorld) frontend, by the markup every frontend shares.
+
+RealWorld frontends all render the same template (its placeholders, its buttons, its navigation
+texts), whatever their framework, so these steps find things by what a person reads, never by a
+framework's own ids or storage keys. Where frontends word a thing differently ("Username" or
+"Your Name", "New Article" or "New Post"), both are accepted.
+
+The frontend is served as it was built, from its own origin; its hard-coded API origin is routed
+to the local stack, whose own CORS headers Chromium then checks on every answer.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+from playwright.sync_api import BrowserContext, Page, Route, expect
+
+NAME = re.compile(r"^(Username|Your Name)$", re.IGNORECASE)
+NEW_PASSWORD = re.compile(r"^(New )?Password$", re.IGNORECASE)
+NEW_ARTICLE = re.compile(r"New (Article|Post)", re.IGNORECASE)
+
+
+class _SinglePageApp(SimpleHTTPRequestHandler):
+    """The built frontend's files; any other path is the app's index.html, for history-routed apps."""
+
+    def send_head(self) -> Any:
+        if not Path(self.translate_path(self.path)).exists():
+            self.path = "/index.html"
+        return super().send_head()
+
+    def log_message(self, format: str, *args: Any) -> None:  # quiet: the test output is not a server log
+        pass
+
+
+@contextmanager
+def serve(folder: Path) -> Iterator[str]:
+    """The built frontend on a loopback origin of its own, as its base URL."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(_SinglePageApp, directory=str(folder)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@dataclass
+class ApiRoute:
+    """Sends what the frontend asks of its hard-coded API origin to the local stack, and keeps the tokens it sent."""
+
+    api_origin: str
+    stack_url: str
+    tokens: list[str] = field(default_factory=list)
+
+    def install(self, context: BrowserContext) -> None:
+        context.route(f"{self.api_origin}/**", self._forward)
+
+    def _forward(self, route: Route) -> None:
+        authorization = route.request.headers.get("authorization", "")
+        if authorization and authorization.split(" ")[-1] not in self.tokens:
+            self.tokens.append(authorization.split(" ")[-1])
+        answer = route.fetch(url=self.stack_url + route.request.url[len(self.api_origin):])
+        route.fulfill(response=answer)
+
+
+def sign_up(page: Page, username: str, email: str, password: str) -> None:
+    page.get_by_role("link", name="Sign up").click()
+    page.get_by_placeholder(NAME).fill(username)
+    page.get_by_placeholder("Email").fill(email)
+    page.get_by_placeholder("Password").fill(password)
+    page.get_by_role("button", name="Sign up").click()
+    expect_signed_in_as(page, username)
+
+
+def sign_in(page: Page, email: str, password: str) -> None:
+    page.get_by_role("link", name="Sign in").click()
+    page.get_by_placeholder("Email").fill(email)
+    page.get_by_placeholder("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def sign_out(page: Page) -> None:
+    open_settings(page)
+    # by its text: one frontend names this button "Logout" for screen readers
+    page.locator("button", has_text=re.compile("click here to logout", re.IGNORECASE)).click()
+    expect(page.get_by_role("link", name="Sign in")).to_be_visible()
+
+
+def expect_signed_in_as(page: Page, username: str) -> None:
+    expect(page.locator("nav").get_by_role("link", name=username, exact=True)).to_be_visible()
+
+
+def publish(page: Page, title: str) -> None:
+    """Writes an article from the editor; the frontend then shows it, under its title."""
+    page.locator("nav").get_by_role("link", name=NEW_ARTICLE).click()
+    page.get_by_placeholder("Article Title").fill(title)
+    page.get_by_placeholder("What's this article about?").fill("A summary")
+    page.get_by_placeholder("Write your article (in markdown)").fill("Some **words**.")
+    page.get_by_role("button", name="Publish Article").click()
+    expect(page.get_by_role("heading", name=title, level=1)).to_be_visible()
+
+
+def favorite_shown_article(page: Page) -> None:
+    page.get_by_role("button", name=re.compile("^Favorite Article", re.IGNORECASE)).first.click()
+    expect(page.get_by_role("button", name=re.compile("^Unfavorite Article", re.IGNORECASE)).first).to_be_visible()
+
+
+def open_settings(page: Page) -> None:
+    page.locator("nav").get_by_role("link", name="Settings").click()
+    expect(page.get_by_role("heading", name="Your Settings")).to_be_visible()
+
+
+def update_settings(page: Page, username: str | None = None, password: str | None = None) -> None:
+    """Changes what is given in the settings form, leaving the rest as the frontend filled it in."""
+    open_settings(page)
+    if username is not None:
+        page.get_by_placeholder(NAME).fill(username)
+    if password is not None:
+        page.get_by_placeholder(NEW_PASSWORD).fill(password)
+    page.get_by_role("button", name="Update Settings").click()
+    expect(page.get_by_role("heading", name="Your Settings")).to_be_hidden()
+
+
+def open_own_profile(page: Page, username: str) -> None:
+    page.locator("nav").get_by_role("link", name=username, exact=True).click()
+    expect(page.get_by_role("heading", name=username, level=4)).to_be_visible()
