@@ -5,8 +5,7 @@ texts), whatever their framework, so these steps find things by what a person re
 framework's own ids or storage keys. Where frontends word a thing differently ("Username" or
 "Your Name", "New Article" or "New Post"), both are accepted.
 
-The frontend is served as it was built, from its own origin; its hard-coded API origin is routed
-to the local stack, whose own CORS headers Chromium then checks on every answer.
+The frontend is served as it was built, from an origin of its own.
 """
 
 from __future__ import annotations
@@ -21,7 +20,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from playwright.sync_api import BrowserContext, Page, Route, expect
+from playwright.sync_api import BrowserContext, Page, Request, expect
 
 NAME = re.compile(r"^(Username|Your Name)$", re.IGNORECASE)
 NEW_PASSWORD = re.compile(r"^(New )?Password$", re.IGNORECASE)
@@ -53,22 +52,19 @@ def serve(folder: Path) -> Iterator[str]:
 
 
 @dataclass
-class ApiRoute:
-    """Sends what the frontend asks of its hard-coded API origin to the local stack, and keeps the tokens it sent."""
+class SentTokens:
+    """Every token the frontend sent to its API, in the order it first sent them."""
 
     api_origin: str
-    stack_url: str
     tokens: list[str] = field(default_factory=list)
 
-    def install(self, context: BrowserContext) -> None:
-        context.route(f"{self.api_origin}/**", self._forward)
+    def watch(self, context: BrowserContext) -> None:
+        context.on("request", self._note)
 
-    def _forward(self, route: Route) -> None:
-        authorization = route.request.headers.get("authorization", "")
-        if authorization and authorization.split(" ")[-1] not in self.tokens:
-            self.tokens.append(authorization.split(" ")[-1])
-        answer = route.fetch(url=self.stack_url + route.request.url[len(self.api_origin):])
-        route.fulfill(response=answer)
+    def _note(self, request: Request) -> None:
+        token = (request.headers.get("authorization") or "").split(" ")[-1]
+        if request.url.startswith(self.api_origin) and token and token not in self.tokens:
+            self.tokens.append(token)
 
 
 def sign_up(page: Page, username: str, email: str, password: str) -> None:

@@ -1,10 +1,11 @@
 """Specification: a public Conduit (RealWorld) frontend, run unmodified in Chromium against /api, keeps its session.
 
 The frontend is the one built into CONDUIT_FRONTEND (a folder with its index.html), served as built
-from an origin of its own, with its hard-coded API origin (CONDUIT_API, https://api.realworld.io by
-default) routed to the local stack. The stack allows only the frontend's origin (CORS_ORIGINS), so
-every answer passes Chromium's CORS check on the stack's own headers. No Conduit frontend is
-published on the npm registry: docs/realworld.md says how the one tested here was built.
+from an origin of its own. It was built to call its API at CONDUIT_API (http://conduit-api.test by
+default), a name this test's Chromium resolves to the local stack (--host-resolver-rules): nothing
+intercepts a request, so the preflights and the answers' CORS headers are the stack's own, and the
+stack allows the frontend's origin only. No Conduit frontend is published on the npm registry:
+docs/realworld.md says how the one tested here is built.
 """
 
 from __future__ import annotations
@@ -13,27 +14,29 @@ import itertools
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import requests
 from playwright.sync_api import Browser, Page, expect
 
+from devtools import chromium
 from tests.browser import conduit_steps as conduit
 from tests.browser.conftest import TIMEOUT_MS
 from tests.http.conftest import LocalStack, start_stack
 
 FRONTEND = Path(os.environ.get("CONDUIT_FRONTEND", Path(__file__).parents[2] / ".tools" / "conduit-frontend"))
-API_ORIGIN = os.environ.get("CONDUIT_API", "https://api.realworld.io").rstrip("/")
+API_ORIGIN = os.environ.get("CONDUIT_API", "http://conduit-api.test").rstrip("/")
 PASSWORD = "correct horse battery"
 NEW_PASSWORD = "a brand new passphrase"
 
 pytestmark = pytest.mark.skipif(
     not (FRONTEND / "index.html").exists(),
-    reason=f"no built Conduit frontend at {FRONTEND}: none is published on the npm registry; build one as "
-           "docs/realworld.md says and set CONDUIT_FRONTEND to its folder",
+    reason=f"no built Conduit frontend at {FRONTEND}: none is published on the npm registry; build one "
+           "as docs/realworld.md says and set CONDUIT_FRONTEND to its folder",
 )
 _serial = itertools.count(1)
-OpenConduit = Callable[[], tuple[Page, conduit.ApiRoute]]
+OpenConduit = Callable[[], tuple[Page, conduit.SentTokens]]
 
 
 @pytest.fixture(scope="module")
@@ -51,22 +54,33 @@ def conduit_stack(tmp_path_factory: pytest.TempPathFactory, frontend_origin: str
     stack.stop()
 
 
+@pytest.fixture(scope="module")
+def conduit_browser(browser: Browser, conduit_stack: LocalStack) -> Iterator[Browser]:
+    """A Chromium where the frontend's API name is the local stack's address (its own, beside the shared one)."""
+    api, stack = urlsplit(API_ORIGIN), urlsplit(conduit_stack.url)
+    rule = f"--host-resolver-rules=MAP {api.hostname} {stack.hostname}:{stack.port}"
+    launched = browser.browser_type.launch(executable_path=str(chromium.EXECUTABLE), args=[*chromium.FLAGS, rule],
+                                           headless=True)
+    yield launched
+    launched.close()
+
+
 @pytest.fixture
-def open_conduit(browser: Browser, frontend_origin: str, conduit_stack: LocalStack) -> Iterator[OpenConduit]:
-    """A person's own browser on the frontend's home page, and the route that records the tokens it sends."""
+def open_conduit(conduit_browser: Browser, frontend_origin: str) -> Iterator[OpenConduit]:
+    """A person's own browser on the frontend's home page, and the tokens the frontend sends from it."""
     contexts = []
     errors: list[str] = []
 
-    def open_page() -> tuple[Page, conduit.ApiRoute]:
-        context = browser.new_context(locale="en-US", timezone_id="UTC")
+    def open_page() -> tuple[Page, conduit.SentTokens]:
+        context = conduit_browser.new_context(locale="en-US", timezone_id="UTC")
         context.set_default_timeout(TIMEOUT_MS)
         contexts.append(context)
-        route = conduit.ApiRoute(API_ORIGIN, conduit_stack.url)
-        route.install(context)
+        sent = conduit.SentTokens(API_ORIGIN)
+        sent.watch(context)
         page = context.new_page()
         page.on("pageerror", lambda error: errors.append(str(error)))
         page.goto(frontend_origin)
-        return page, route
+        return page, sent
 
     yield open_page
     for context in contexts:
