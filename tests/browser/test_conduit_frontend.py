@@ -1,18 +1,22 @@
-"""Specification: a public Conduit (RealWorld) frontend, run unmodified in Chromium against /api, keeps its session.
+"""Specification: public Conduit (RealWorld) frontends, run unmodified in Chromium against /api, keep their session.
 
-The frontend is the one built into CONDUIT_FRONTEND (a folder with its index.html), served as built
-from an origin of its own. It was built to call its API at CONDUIT_API (http://conduit-api.test by
-default), a name this test's Chromium resolves to the local stack (--host-resolver-rules): nothing
-intercepts a request, so the preflights and the answers' CORS headers are the stack's own, and the
-stack allows the frontend's origin only. No Conduit frontend is published on the npm registry:
-docs/realworld.md says how the one tested here is built.
+Each frontend is a folder under CONDUIT_FRONTENDS (.tools/conduit-frontends/ by default) holding
+what its build made (index.html and its assets) and a conduit.json naming the API origin it was built
+to call ({"api": "https://api.realworld.io", ...}). It is served as built, from an origin of its own.
+The test's Chromium resolves that API name to the local stack (--host-resolver-rules), through an
+HTTPS front when the origin is https: nothing intercepts a request, so every preflight and CORS header
+is the stack's own, and the stack allows the frontends' origins only. No Conduit frontend is published
+on the npm registry: docs/realworld.md says how the ones tested here are built.
 """
 
 from __future__ import annotations
 
 import itertools
+import json
 import os
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -22,64 +26,84 @@ from playwright.sync_api import Browser, Page, expect
 
 from devtools import chromium
 from tests.browser import conduit_steps as conduit
+from tests.browser import tls_front
 from tests.browser.conftest import TIMEOUT_MS
 from tests.http.conftest import LocalStack, start_stack
 
-FRONTEND = Path(os.environ.get("CONDUIT_FRONTEND", Path(__file__).parents[2] / ".tools" / "conduit-frontend"))
-API_ORIGIN = os.environ.get("CONDUIT_API", "http://conduit-api.test").rstrip("/")
+FRONTENDS = Path(os.environ.get("CONDUIT_FRONTENDS", Path(__file__).parents[2] / ".tools" / "conduit-frontends"))
 PASSWORD = "correct horse battery"
 NEW_PASSWORD = "a brand new passphrase"
 
+
+@dataclass(frozen=True)
+class Frontend:
+    name: str
+    folder: Path
+    api: str  # the origin its build calls, as in its conduit.json
+
+
+def installed() -> list[Frontend]:
+    return [Frontend(folder.name, folder, json.loads((folder / "conduit.json").read_text())["api"].rstrip("/"))
+            for folder in sorted(FRONTENDS.glob("*")) if (folder / "index.html").exists()]
+
+
 pytestmark = pytest.mark.skipif(
-    not (FRONTEND / "index.html").exists(),
-    reason=f"no built Conduit frontend at {FRONTEND}: none is published on the npm registry; build one "
-           "as docs/realworld.md says and set CONDUIT_FRONTEND to its folder",
+    not installed(),
+    reason=f"no built Conduit frontend under {FRONTENDS}: none is published on the npm registry; build one "
+           "as docs/realworld.md says",
 )
 _serial = itertools.count(1)
 OpenConduit = Callable[[], tuple[Page, conduit.SentTokens]]
 
 
 @pytest.fixture(scope="module")
-def frontend_origin() -> Iterator[str]:
-    with conduit.serve(FRONTEND) as origin:
-        yield origin
+def sites() -> Iterator[dict[str, str]]:
+    """Each frontend's origin, by name."""
+    with ExitStack() as stack:
+        yield {frontend.name: stack.enter_context(conduit.serve(frontend.folder)) for frontend in installed()}
 
 
 @pytest.fixture(scope="module")
-def conduit_stack(tmp_path_factory: pytest.TempPathFactory, frontend_origin: str) -> Iterator[LocalStack]:
+def conduit_stack(tmp_path_factory: pytest.TempPathFactory, sites: dict[str, str]) -> Iterator[LocalStack]:
     # Conduit lets anyone who signs up write; every browser here signs up from the same loopback address.
     stack = start_stack(tmp_path_factory.mktemp("conduit-stack"), OPEN_AUTHORING="true",
-                        SIGNUP_RATE_LIMIT="100000/60", CORS_ORIGINS=frontend_origin)
+                        SIGNUP_RATE_LIMIT="100000/60", CORS_ORIGINS=",".join(sites.values()))
     yield stack
     stack.stop()
 
 
 @pytest.fixture(scope="module")
 def conduit_browser(browser: Browser, conduit_stack: LocalStack) -> Iterator[Browser]:
-    """A Chromium where the frontend's API name is the local stack's address (its own, beside the shared one)."""
-    api, stack = urlsplit(API_ORIGIN), urlsplit(conduit_stack.url)
-    rule = f"--host-resolver-rules=MAP {api.hostname} {stack.hostname}:{stack.port}"
-    launched = browser.browser_type.launch(executable_path=str(chromium.EXECUTABLE), args=[*chromium.FLAGS, rule],
-                                           headless=True)
-    yield launched
-    launched.close()
+    """A Chromium of its own, where each frontend's API name is the stack (or its HTTPS front)."""
+    apis = {urlsplit(frontend.api) for frontend in installed()}
+    stack = urlsplit(conduit_stack.url)
+    with tls_front.serve(conduit_stack.url, sorted(api.hostname or "" for api in apis)) as tls_port:
+        rules = ", ".join(f"MAP {api.hostname} 127.0.0.1:{tls_port if api.scheme == 'https' else stack.port}"
+                          for api in apis)
+        launched = browser.browser_type.launch(executable_path=str(chromium.EXECUTABLE), headless=True,
+                                               args=[*chromium.FLAGS, f"--host-resolver-rules={rules}"])
+        yield launched
+        launched.close()
 
 
-@pytest.fixture
-def open_conduit(conduit_browser: Browser, frontend_origin: str) -> Iterator[OpenConduit]:
+@pytest.fixture(params=installed(), ids=lambda frontend: frontend.name)
+def open_conduit(request: pytest.FixtureRequest, conduit_browser: Browser,
+                 sites: dict[str, str]) -> Iterator[OpenConduit]:
     """A person's own browser on the frontend's home page, and the tokens the frontend sends from it."""
+    frontend: Frontend = request.param
     contexts = []
     errors: list[str] = []
 
     def open_page() -> tuple[Page, conduit.SentTokens]:
-        context = conduit_browser.new_context(locale="en-US", timezone_id="UTC")
+        # The HTTPS front's certificate is made for the test, so no authority vouches for it.
+        context = conduit_browser.new_context(locale="en-US", timezone_id="UTC", ignore_https_errors=True)
         context.set_default_timeout(TIMEOUT_MS)
         contexts.append(context)
-        sent = conduit.SentTokens(API_ORIGIN)
+        sent = conduit.SentTokens(frontend.api)
         sent.watch(context)
         page = context.new_page()
         page.on("pageerror", lambda error: errors.append(str(error)))
-        page.goto(frontend_origin)
+        page.goto(sites[frontend.name])
         return page, sent
 
     yield open_page
@@ -98,11 +122,11 @@ def current_user(stack: LocalStack, token: str) -> int:
 
 def test_a_password_change_keeps_the_session_that_made_it(open_conduit: OpenConduit,
                                                           conduit_stack: LocalStack) -> None:
-    page, route = open_conduit()
+    page, sent = open_conduit()
     name = new_name()
     conduit.sign_up(page, name, f"{name}@example.com", PASSWORD)
     conduit.publish(page, f"Before the change {name}")
-    elsewhere, elsewhere_route = open_conduit()
+    elsewhere, elsewhere_sent = open_conduit()
     conduit.sign_in(elsewhere, f"{name}@example.com", PASSWORD)
     conduit.expect_signed_in_as(elsewhere, name)
     conduit.publish(elsewhere, f"From another browser {name}")
@@ -112,8 +136,8 @@ def test_a_password_change_keeps_the_session_that_made_it(open_conduit: OpenCond
     conduit.expect_signed_in_as(page, name)
     conduit.publish(page, f"After the change {name}")
     conduit.favorite_shown_article(page)
-    assert [current_user(conduit_stack, token) for token in route.tokens] == [200] * len(route.tokens)
-    assert [current_user(conduit_stack, token) for token in elsewhere_route.tokens] == [401]
+    assert [current_user(conduit_stack, token) for token in sent.tokens] == [200] * len(sent.tokens)
+    assert [current_user(conduit_stack, token) for token in elsewhere_sent.tokens] == [401]
 
 
 def test_after_a_password_change_only_the_new_password_signs_in(open_conduit: OpenConduit) -> None:
@@ -135,7 +159,7 @@ def test_after_a_password_change_only_the_new_password_signs_in(open_conduit: Op
 def test_a_settings_form_left_as_filled_in_changes_nothing(open_conduit: OpenConduit,
                                                            conduit_stack: LocalStack) -> None:
     # The form sends back every field as it filled them in: only the bio changes, and the session stays
-    page, route = open_conduit()
+    page, sent = open_conduit()
     name = new_name()
     conduit.sign_up(page, name, f"{name}@example.com", PASSWORD)
     conduit.open_settings(page)
@@ -144,7 +168,7 @@ def test_a_settings_form_left_as_filled_in_changes_nothing(open_conduit: OpenCon
 
     conduit.open_own_profile(page, name)
     expect(page.get_by_text("I write here")).to_be_visible()
-    assert [current_user(conduit_stack, token) for token in route.tokens] == [200] * len(route.tokens)
+    assert [current_user(conduit_stack, token) for token in sent.tokens] == [200] * len(sent.tokens)
     signed_in = requests.post(conduit_stack.url + "/api/users/login", timeout=30,
                               json={"user": {"email": f"{name}@example.com", "password": PASSWORD}})
     assert signed_in.status_code == 200, signed_in.text
