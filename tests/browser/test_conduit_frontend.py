@@ -116,6 +116,18 @@ def new_name() -> str:
     return f"writer{os.getpid()}x{next(_serial)}"
 
 
+def someone_elses_article(stack: LocalStack) -> str:
+    """The title of an article just written, through the API, by another person."""
+    name = new_name()
+    user = {"username": name, "email": f"{name}@example.com", "password": PASSWORD}
+    token = requests.post(stack.url + "/api/users", json={"user": user}, timeout=30).json()["user"]["token"]
+    article = {"title": f"Worth a favorite {name}", "description": "Someone else's", "body": "Their words."}
+    written = requests.post(stack.url + "/api/articles", json={"article": article}, timeout=30,
+                            headers={"Authorization": f"Token {token}"})
+    assert written.status_code == 201, written.text
+    return article["title"]
+
+
 def current_user(stack: LocalStack, token: str) -> int:
     return requests.get(stack.url + "/api/user", headers={"Authorization": f"Token {token}"}, timeout=30).status_code
 
@@ -135,7 +147,7 @@ def test_a_password_change_keeps_the_session_that_made_it(open_conduit: OpenCond
 
     conduit.expect_signed_in_as(page, name)
     conduit.publish(page, f"After the change {name}")
-    conduit.favorite_shown_article(page)
+    conduit.favorite(page, someone_elses_article(conduit_stack))
     assert [current_user(conduit_stack, token) for token in sent.tokens] == [200] * len(sent.tokens)
     assert [current_user(conduit_stack, token) for token in elsewhere_sent.tokens] == [401]
 
@@ -165,6 +177,8 @@ def test_a_settings_form_left_as_filled_in_changes_nothing(open_conduit: OpenCon
     conduit.open_settings(page)
     page.get_by_placeholder("Short bio about you").fill("I write here")
     page.get_by_role("button", name="Update Settings").click()
+    expect(page.get_by_role("heading", name="Your Settings")).to_be_hidden()
+    page.reload()
 
     conduit.open_own_profile(page, name)
     expect(page.get_by_text("I write here")).to_be_visible()
