@@ -22,7 +22,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-FRONTENDS = Path(os.environ.get("CONDUIT_FRONTENDS", Path(__file__).resolve().parents[1] / ".tools" / "conduit-frontends"))
+PROJECT = Path(__file__).resolve().parents[1]
+FRONTENDS = Path(os.environ.get("CONDUIT_FRONTENDS", PROJECT / ".tools" / "conduit-frontends"))
 
 
 @dataclass(frozen=True)

@@ -32,10 +32,11 @@ HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", 
 def _certificate(folder: Path, names: list[str]) -> tuple[Path, Path]:
     key = ec.generate_private_key(ec.SECP256R1())
     subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, names[0])])
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
+    hour = datetime.timedelta(hours=1)
     certificate = (x509.CertificateBuilder().subject_name(subject).issuer_name(subject)
                    .public_key(key.public_key()).serial_number(x509.random_serial_number())
-                   .not_valid_before(now - datetime.timedelta(hours=1)).not_valid_after(now + datetime.timedelta(days=1))
+                   .not_valid_before(now - hour).not_valid_after(now + 24 * hour)
                    .add_extension(x509.SubjectAlternativeName([x509.DNSName(name) for name in names]), critical=False)
                    .sign(key, hashes.SHA256()))
     cert_file, key_file = folder / "front.crt", folder / "front.key"
