@@ -202,3 +202,5 @@ def test_a_username_change_keeps_the_session_and_shows_the_new_name(open_conduit
     conduit.publish(page, f"Under my new name {renamed}")
     conduit.open_own_profile(page, renamed)
     expect(page.get_by_role("heading", name=f"Under my new name {renamed}")).to_be_visible()
+    # what was written before follows the new name (moved by the table's stream, so it may take a moment)
+    expect(page.get_by_role("heading", name=f"Under my first name {name}")).to_be_visible()
