@@ -15,7 +15,7 @@ import itertools
 import json
 import os
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -53,7 +53,7 @@ pytestmark = pytest.mark.skipif(
            "as docs/realworld.md says",
 )
 _serial = itertools.count(1)
-OpenConduit = Callable[[], tuple[Page, conduit.SentTokens]]
+OpenConduit = Callable[..., tuple[Page, conduit.SentTokens]]
 
 
 @pytest.fixture(scope="module")
@@ -72,18 +72,39 @@ def conduit_stack(tmp_path_factory: pytest.TempPathFactory, sites: dict[str, str
     stack.stop()
 
 
-@pytest.fixture(scope="module")
-def conduit_browser(browser: Browser, conduit_stack: LocalStack) -> Iterator[Browser]:
-    """A Chromium of its own, where each frontend's API name is the stack (or its HTTPS front)."""
+@contextmanager
+def browser_before(browser: Browser, stack_url: str) -> Iterator[Browser]:
+    """A Chromium of its own, where each frontend's API name is the stack at ``stack_url`` (or its HTTPS front)."""
     apis = {urlsplit(frontend.api) for frontend in installed()}
-    stack = urlsplit(conduit_stack.url)
-    with tls_front.serve(conduit_stack.url, sorted(api.hostname or "" for api in apis)) as tls_port:
+    stack = urlsplit(stack_url)
+    with tls_front.serve(stack_url, sorted(api.hostname or "" for api in apis)) as tls_port:
         rules = ", ".join(f"MAP {api.hostname} 127.0.0.1:{tls_port if api.scheme == 'https' else stack.port}"
                           for api in apis)
         launched = browser.browser_type.launch(executable_path=str(chromium.EXECUTABLE), headless=True,
                                                args=[*chromium.FLAGS, f"--host-resolver-rules={rules}"])
         yield launched
         launched.close()
+
+
+@pytest.fixture(scope="module")
+def conduit_browser(browser: Browser, conduit_stack: LocalStack) -> Iterator[Browser]:
+    with browser_before(browser, conduit_stack.url) as launched:
+        yield launched
+
+
+@pytest.fixture(scope="module")
+def stranger_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
+    """A stack that allows another origin than the frontends'."""
+    stack = start_stack(tmp_path_factory.mktemp("stranger-stack"), OPEN_AUTHORING="true",
+                        CORS_ORIGINS="https://elsewhere.example")
+    yield stack
+    stack.stop()
+
+
+@pytest.fixture(scope="module")
+def stranger_browser(browser: Browser, stranger_stack: LocalStack) -> Iterator[Browser]:
+    with browser_before(browser, stranger_stack.url) as launched:
+        yield launched
 
 
 @pytest.fixture(params=installed(), ids=lambda frontend: frontend.name)
@@ -94,9 +115,9 @@ def open_conduit(request: pytest.FixtureRequest, conduit_browser: Browser,
     contexts = []
     errors: list[str] = []
 
-    def open_page() -> tuple[Page, conduit.SentTokens]:
+    def open_page(in_browser: Browser = conduit_browser) -> tuple[Page, conduit.SentTokens]:
         # The HTTPS front's certificate is made for the test, so no authority vouches for it.
-        context = conduit_browser.new_context(locale="en-US", timezone_id="UTC", ignore_https_errors=True)
+        context = in_browser.new_context(locale="en-US", timezone_id="UTC", ignore_https_errors=True)
         context.set_default_timeout(TIMEOUT_MS)
         contexts.append(context)
         sent = conduit.SentTokens(frontend.api)
@@ -186,6 +207,21 @@ def test_a_settings_form_left_as_filled_in_changes_nothing(open_conduit: OpenCon
     signed_in = requests.post(conduit_stack.url + "/api/users/login", timeout=30,
                               json={"user": {"email": f"{name}@example.com", "password": PASSWORD}})
     assert signed_in.status_code == 200, signed_in.text
+
+
+def test_an_api_that_does_not_allow_the_frontends_origin_gets_nothing_from_it(
+        open_conduit: OpenConduit, stranger_browser: Browser, stranger_stack: LocalStack) -> None:
+    # Chromium's preflight finds no allow header for the frontend's origin, so the sign-up is never sent
+    page, _ = open_conduit(stranger_browser)
+    name = new_name()
+    page.get_by_role("link", name="Sign up").click()
+    page.get_by_placeholder(conduit.NAME).fill(name)
+    page.get_by_placeholder("Email").fill(f"{name}@example.com")
+    page.get_by_placeholder("Password").fill(PASSWORD)
+    with page.expect_event("requestfailed", lambda request: request.url.endswith("/api/users")):
+        page.get_by_role("button", name="Sign up").click()
+
+    assert requests.get(f"{stranger_stack.url}/api/profiles/{name}", timeout=30).status_code == 404
 
 
 @pytest.mark.skip(reason="username changes arrive with the `username` branch; until it is merged, "
