@@ -11,7 +11,7 @@ IMPORT_INSTALLED := $(VENV)/.installed-import
 # `make import`: STAGE only when given (the deploy targets below default it to dev).
 IMPORT_TARGET = $(if $(filter-out file undefined,$(origin STAGE)),--stage $(STAGE),)
 
-.PHONY: migrate import export run mail run-cached nginx test fuzz e2e browser screenshot lint bench conformance conduit-frontend clean clean-data bootstrap deploy admin teardown package policy-check budgets docs docs-serve rotate-key restore-pitr use-table rekey deploy-check
+.PHONY: migrate import export run mail run-cached nginx test fuzz e2e browser screenshot lint bench conformance clean clean-data bootstrap deploy admin teardown package policy-check budgets docs docs-serve rotate-key restore-pitr use-table rekey deploy-check
 
 $(INSTALLED): requirements.txt requirements-run.txt requirements-import.txt requirements-dev.txt requirements-docs.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -108,6 +108,7 @@ clean: clean-data
 conformance: $(INSTALLED)  ## the RealWorld (Conduit) Postman suite with newman against the local stack
 	$(PY) -m devtools.conformance
 
+.PHONY: conduit-frontend
 conduit-frontend: $(INSTALLED)  ## build a public Conduit frontend from its checkout: NAME=vue3|angular CHECKOUT=path
 	$(PY) -m devtools.conduit_frontends $(NAME) $(CHECKOUT)
 
