@@ -48,7 +48,10 @@ def publish_due_posts(event: Any) -> None:
     try:
         services().posts.publish_due()
     finally:  # thread subscribers' digests whose window closed (a failed one waits for the next minute)
-        services().digests.send_due()
+        try:
+            services().digests.send_due()
+        finally:  # and moderators' held-comment digests, once their quota was spent
+            services().moderation_mail.held.send_due()
 
 
 # STREAM_ARN is read where `chalice deploy`/`package` runs (see settings.stream_arn).
@@ -74,7 +77,10 @@ def notify_comments(event: DynamoDBEvent) -> None:
         try:
             services().notifications.handle(records)
         finally:
-            services().subscriptions.handle(records)  # thread subscriptions' confirmation links
+            try:
+                services().subscriptions.handle(records)  # thread subscriptions' confirmation links
+            finally:  # a renamed account's items follow its new name, a page per job record (resumable)
+                services().rename_jobs.handle(records)
 
 
 gc.freeze()

@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 
 from bench.report import Figure, at_most
-from chalicelib.blog.comments import MAX_COMMENT_LENGTH
+from chalicelib.blog.comment_creation import MAX_COMMENT_LENGTH
 from chalicelib.blog.posts import MAX_BODY_LENGTH
 from chalicelib.blog.rendering import (
     MAX_HTML_ELEMENTS,

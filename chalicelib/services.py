@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from chalicelib.blog.previews import Previews
     from chalicelib.blog.reactions import Reactions
     from chalicelib.blog.realworld import RealWorld
+    from chalicelib.blog.rename_job import RenameJobs
     from chalicelib.blog.search import Search
     from chalicelib.blog.social import Social
     from chalicelib.blog.subscriptions import Subscriptions
@@ -77,7 +78,7 @@ class Services:
     @cached_property
     def social(self) -> Social:
         from chalicelib.blog.social import Social
-        return Social(self.table)
+        return Social(self.table, self.settings.admins)
 
     @cached_property
     def accounts(self) -> Accounts:
@@ -185,6 +186,11 @@ class Services:
     def digests(self) -> Digests:
         from chalicelib.blog.digests import Digests
         return Digests(self.table, self.subscriptions)
+
+    @cached_property
+    def rename_jobs(self) -> RenameJobs:
+        from chalicelib.blog.rename_job import RenameJobs
+        return RenameJobs(self.table)
 
     @cached_property
     def search(self) -> Search:

@@ -159,6 +159,10 @@ class Settings:
     subscription_digest_seconds = Setting("SUBSCRIPTION_DIGEST_SECONDS", integer(60), "900", "a thread subscriber "
                                           "gets at most one digest of a post's new comments per this many seconds "
                                           "(at least 60); sent by the one-minute schedule")
+    held_digest_seconds = Setting("HELD_DIGEST_SECONDS", integer(60), "900", "once a moderator's "
+                                  "`NOTIFY_RATE_LIMIT` is spent, their further held-comment mail is one digest per "
+                                  "this many seconds (at least 60), listing every comment held since; sent by the "
+                                  "one-minute schedule")
     # Opt-in: the URL's hash confirms a guessed address.
     gravatar = Setting("GRAVATAR", BOOLEAN, "false", "`true`: comments by someone who gave an e-mail show their "
                        "Gravatar picture (whose unsalted hash lets anyone confirm a guessed address)")

@@ -71,6 +71,9 @@ def ensure_admin(table: Table, settings: Settings, username: str, email: str, pa
         raise _refusal(error) from None
     username, email = named["username"], named["email"]
     account = table.get(keys.user(username))
+    if account is not None and account.get("renamed_to"):
+        raise AdminError(f"{username!r} is an old name of the account {account['renamed_to']!r}, kept for it; "
+                         "nothing changed (give the account's current name)")
     if account is not None:
         if account["email"] != email:
             raise AdminError(f"the account {account['username']!r} exists with another e-mail address; "

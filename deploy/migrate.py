@@ -149,6 +149,8 @@ def index_accounts(table: Table) -> Counter[str]:
     role changed meanwhile was indexed by that change."""
     outcome: Counter[str] = Counter()
     for account in scanned(table, "SK = :user", {":user": keys.user("x")["SK"]}):
+        if account.get("renamed_to"):
+            continue  # an old name's reservation (blog/renames.py), not an account
         username, role = str(account["username"]), str(account.get("role", ""))
         wanted = {**keys.account_index_keys(username), **(keys.stored_admin_index_keys(username) if role == ADMIN
                                                             else {})}

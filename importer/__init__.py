@@ -11,7 +11,7 @@ The work goes in three steps, each bounded in memory however large the file:
      tombstones, replies too deep, the order parents-before-replies;
   3. write: posts through the project's own post upkeep (labels, archive and
      counts in the post's transaction), comments in one transaction each with
-     the counts they move (writer.py).
+     the counts they move (writer.py, comment_writer.py).
 Every item keeps its source id, so a second run creates nothing and a run cut
 off anywhere completes when run again.
 """

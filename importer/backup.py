@@ -50,8 +50,8 @@ VERSION = 1
 SECRET_FIELDS = ("password_hash",)
 NO_PASSWORD = "none$exported-without-secrets"
 
-KINDS = ("post", "counts", "comment", "pin", "vote", "reaction", "favorite", "account", "follow", "commenter",
-         "optout", "confirmed", "subscription", "audit", "imported", "ban", "other")
+KINDS = ("post", "counts", "comment", "pin", "vote", "reaction", "favorite", "account", "reservation", "follow",
+         "commenter", "optout", "confirmed", "subscription", "audit", "imported", "ban", "other")
 # What the restore reads of a record, beyond its key.
 REQUIRED = {"post": ("slug", "status"), "comment": ("id", "post_slug", "status", "created_at"),
             "account": ("username",), "favorite": ("username",)}
@@ -88,8 +88,8 @@ def kind_of(item: dict[str, Any]) -> str | None:
         if sk == keys.PIN_SK:
             return "pin"  # the thread's pinned comment (blog/thread_controls.py)
     if head == "USER":
-        if sk == keys.USER_SK:
-            return "account"
+        if sk == keys.USER_SK:  # an account, or an old name kept for the account it became (blog/renames.py)
+            return "reservation" if item.get("renamed_to") else "account"
         if sk == keys.FAVORITES_SK:
             return None  # counted again from the favorites
         if sk.startswith(keys.FOLLOWS_PREFIX):

@@ -21,10 +21,10 @@ from chalicelib.store.table import Table
 from deploy.stage_config import StageError, stage_settings
 from deploy.targets import email_hasher, local_target, stage_target
 from importer.backup import is_export
+from importer.import_options import Options
 from importer.model import ImportError_
 from importer.restore import render_restore, restore
 from importer.run import progress_bar, render_report, run_import
-from importer.writer import Options
 
 PROJECT = Path(__file__).resolve().parents[1]
 _USERNAME_HINT = "letters, digits, '_' or '-', 3 to 30 of them"

@@ -44,10 +44,10 @@ from chalicelib.store import keys
 from chalicelib.store.table import ConditionFailed, Item, Table, Write, put, update
 from importer import restore_records
 from importer.backup import header_of, records
+from importer.import_options import AlreadyImported, digest
 from importer.model import ImportError_
 from importer.restore_counts import post_mismatches
 from importer.restore_records import NOT_RESTORED
-from importer.writer import AlreadyImported, digest
 
 _BATCH = 25  # BatchWriteItem's limit
 _ATTEMPTS = 4

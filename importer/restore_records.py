@@ -103,6 +103,10 @@ def rebuild(kind: str, item: Mapping[str, Any]) -> Item:
         return records.vote(slug, comment_id, voter, fields.get("value", 0), str(fields.get("at", "")))
     if kind == "reaction":
         return _reaction(item)
+    if kind == "reservation":
+        fields = _fields(item, frozenset({"username", "renamed_to", "owner_id", "renamed_at"}))
+        return records.name_reservation(str(fields.get("username", "")), str(fields.get("renamed_to", "")),
+                                        str(fields.get("owner_id", "")), str(fields.get("renamed_at", "")))
     if kind == "favorite":
         fields = _fields(item, frozenset({"slug", "username", "favorited_at"}))
         return records.favorite(str(fields.get("slug")), str(fields.get("username")),

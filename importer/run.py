@@ -16,10 +16,11 @@ from rich.text import Text
 from chalicelib.store.table import Table
 from importer import sources
 from importer.formats import ReadOptions, detect, reader
+from importer.import_options import Options, Report
 from importer.model import Alias, Note, Record, Skipped, SourceAuthor, SourceComment, SourcePost
 from importer.plan import plan_threads
 from importer.staging import Staging
-from importer.writer import Options, Report, Writer
+from importer.writer import Writer
 
 COMMENT_BATCH = 100
 

@@ -1,5 +1,5 @@
 """Bans and shadow-bans: by account, e-mail and address, made and lifted by admins only, checked in the
-comment's existing read (still two round trips) and in an edit's or a vote's own transaction.
+comment's and a vote's existing read (still two round trips) and in an edit's own transaction.
 
 The caller's address is the Chalice test client's sourceIp, changed through `address`.
 """
@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from chalice.local import LambdaEventConverter
 
+from chalicelib.store.client import dynamodb_client
 from tests.conftest import Api, Blog, DynamoCalls
 from tests.settings_steps import Clock, send
 
@@ -121,6 +122,54 @@ def test_a_vote_from_a_banned_address_is_refused(api: Api, blog: Blog, slug: str
 
     assert reply.status == 403
     assert api.get(f"/comments/{target}").json["likes"] == 0
+
+
+def test_a_banned_voters_vote_is_refused_by_its_read_and_writes_nothing(
+        api: Api, blog: Blog, slug: str, dynamo: DynamoCalls, ban: Callable[..., dict[str, Any]]) -> None:
+    target = blog.comment(slug, body="Good one.")["comment"]["id"]
+    voter = blog.user("troll")
+    ban(by="account", account="troll")
+    dynamo.clear()
+
+    reply = api.post(f"/comments/{target}/vote", {"value": 1}, token=voter)
+
+    assert reply.status == 403 and "banned" in reply.problem["detail"]
+    assert "TransactWriteItems" not in dynamo.operations  # refused from the vote's own read
+    assert dynamo.operations.count("BatchGetItem") == 1
+    assert api.get(f"/comments/{target}").json["likes"] == 0
+
+
+def test_a_vote_carries_no_ban_check_in_its_transaction(api: Api, blog: Blog, slug: str,
+                                                        ban: Callable[..., dict[str, Any]]) -> None:
+    target = blog.comment(slug, body="Good one.")["comment"]["id"]
+    ban(by="email", email="someone-else@example.com")  # a ban exists, of someone else
+    written: list[dict[str, Any]] = []
+    voter = blog.user("fan")
+    events, event = dynamodb_client().meta.events, "before-parameter-build.dynamodb.TransactWriteItems"
+
+    def note(params: dict[str, Any], **_: Any) -> None:
+        written.extend(params["TransactItems"])
+
+    events.register(event, note)
+    try:
+        reply = api.post(f"/comments/{target}/vote", {"value": 1}, token=voter)
+    finally:
+        events.unregister(event, note)
+
+    assert reply.status == 200 and reply.json["likes"] == 1
+    assert written and all("ConditionCheck" not in entry for entry in written)
+
+
+def test_an_expired_ban_lets_a_vote_count(api: Api, blog: Blog, slug: str, clock: Clock,
+                                          ban: Callable[..., dict[str, Any]]) -> None:
+    target = blog.comment(slug, body="Good one.")["comment"]["id"]
+    voter = blog.user("brief")
+    ban(by="account", account="brief", days=1)
+    assert api.post(f"/comments/{target}/vote", {"value": 1}, token=voter).status == 403
+
+    clock.advance(days=1, seconds=1)
+
+    assert api.post(f"/comments/{target}/vote", {"value": 1}, token=voter).json["likes"] == 1
 
 
 def test_a_ban_is_still_two_round_trips_per_comment(api: Api, blog: Blog, slug: str, dynamo: DynamoCalls,

@@ -33,7 +33,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, Protocol
 
 import pytest
 import requests
@@ -148,13 +148,19 @@ class Scene:
             case.query["token"] = services().notifications.unsubscribe_token("bob@example.com")
 
 
+class Identities(Protocol):
+    """Whatever gives the token a case goes out with: the seeded scene here, a state machine's accounts elsewhere."""
+
+    def token(self, identity: str) -> str | None: ...
+
+
 def wrong_in(case: OperationCase, location: ParameterLocation) -> bool:
     """Whether the case is a negative one in this part of the request."""
     component = case.meta.components.get(location) if case.meta else None
     return component is not None and component.mode.is_negative
 
 
-def send(api: Api, scene: Scene, case: OperationCase, identity: str) -> tuple[requests.PreparedRequest, Reply]:
+def send(api: Api, scene: Identities, case: OperationCase, identity: str) -> tuple[requests.PreparedRequest, Reply]:
     """The case as an HTTP request (serialised by schemathesis, then requests), sent through Chalice's test client."""
     kwargs = case.as_transport_kwargs(base_url=BASE_URL)
     headers = {name: value for name, value in kwargs.pop("headers").items() if name.lower() != "authorization"}

@@ -24,7 +24,8 @@ from chalicelib import blog as blog_package
 from chalicelib.blog import (
     accounts,
     banning,
-    comments,
+    comment_creation,
+    comment_edits,
     email_sign_in,
     moderation,
     password_resets,
@@ -58,8 +59,8 @@ FieldTable = Mapping[str, Field]
 FIELD_TABLES: dict[str, tuple[FieldTable, str, str]] = {
     "posts.CREATE_FIELDS": (posts.CREATE_FIELDS, "/posts", "post"),
     "posts.UPDATE_FIELDS": (posts.UPDATE_FIELDS, "/posts/{slug}", "patch"),
-    "comments.CREATE_FIELDS": (comments.CREATE_FIELDS, "/posts/{slug}/comments", "post"),
-    "comments.EDIT_FIELDS": (comments.EDIT_FIELDS, "/comments/{comment_id}", "patch"),
+    "comment_creation.CREATE_FIELDS": (comment_creation.CREATE_FIELDS, "/posts/{slug}/comments", "post"),
+    "comment_edits.EDIT_FIELDS": (comment_edits.EDIT_FIELDS, "/comments/{comment_id}", "patch"),
     "accounts.SIGNUP_FIELDS": (accounts.SIGNUP_FIELDS, "/auth/signup", "post"),
     "accounts.LOGIN_FIELDS": (accounts.LOGIN_FIELDS, "/auth/login", "post"),
     "accounts.ROLE_FIELDS": (accounts.ROLE_FIELDS, "/users/{username}/role", "put"),
@@ -326,12 +327,12 @@ def patterns_in(node: Any) -> Iterator[str]:
 
 
 def test_comment_bodies_have_one_limit_everywhere() -> None:
-    for table in (comments.CREATE_FIELDS, comments.EDIT_FIELDS):
+    for table in (comment_creation.CREATE_FIELDS, comment_edits.EDIT_FIELDS):
         rule = table["body"].rule
-        assert isinstance(rule, Text) and rule.max_length == comments.MAX_COMMENT_LENGTH
+        assert isinstance(rule, Text) and rule.max_length == comment_creation.MAX_COMMENT_LENGTH
     for path, method in (("/posts/{slug}/comments", "post"), ("/comments/{comment_id}", "patch")):
         body = request_body_schema(DOCUMENT, path, method)["properties"]["body"]
-        assert body["maxLength"] == comments.MAX_COMMENT_LENGTH
+        assert body["maxLength"] == comment_creation.MAX_COMMENT_LENGTH
 
 
 def test_page_sizes_are_as_documented() -> None:

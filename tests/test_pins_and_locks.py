@@ -7,12 +7,13 @@ running a real lock between a comment's read and its transaction.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import quote
 
 import pytest
 
-from chalicelib.blog.comments import Comments
+from chalicelib.blog.comment_creation import CommentCreation
 from chalicelib.store import keys
 from chalicelib.store.client import dynamodb_client
 from chalicelib.store.table import deserialize
@@ -235,6 +236,54 @@ def test_votes_on_the_pinned_comment_move_its_pinned_copy_too(api: Api, blog: Bl
     assert page(api, slug, limit=1)["pinned_comment"]["dislikes"] == 1
 
 
+def test_reactions_on_the_pinned_comment_move_its_pinned_copy_too(api: Api, blog: Blog, slug: str,
+                                                                  admin: str) -> None:
+    comments = [blog.comment(slug)["comment"]["id"] for _ in range(3)]
+    assert pin(api, slug, comments[2], admin).status == 200
+    thumbs, heart = "\U0001f44d", "\u2764\ufe0f"
+
+    for voter, emoji, active in (("a", thumbs, True), ("b", thumbs, True), ("a", heart, True), ("a", heart, False)):
+        reply = api.post(f"/comments/{comments[2]}/reactions", {"emoji": emoji, "active": active},
+                         headers={"X-Voter-Token": f"reader-{voter}"})
+        assert reply.status == 200, reply.body
+
+    # Limit 1: the pin takes the first page's one place, so the pinned comment is drawn from the pin's copy.
+    shown = page(api, slug, limit=1)
+    assert shown["comments"] == []
+    assert shown["pinned_comment"]["reactions"] == {thumbs: 2}  # a kind taken back to none is not shown
+    assert page(api, slug)["pinned_comment"]["reactions"] == {thumbs: 2}  # and as read with its own page
+
+
+def test_the_static_fragment_puts_the_pinned_comment_first_once(api: Api, blog: Blog, slug: str,
+                                                               admin: str) -> None:
+    comments = [blog.comment(slug, body=f"Comment {n}.")["comment"]["id"] for n in range(3)]
+    reply_id = blog.comment(slug, body="A reply.", parent_id=comments[1])["comment"]["id"]
+    assert pin(api, slug, comments[1], admin).status == 200
+
+    html = api.get(f"/posts/{slug}/comments.html").body.decode()
+
+    order = re.findall(r'<li class="([^"]*)" id="comment-([^"]+)"', html)
+    assert [c for _, c in order] == [comments[1], reply_id, comments[0], comments[2]]  # its replies follow it
+    assert order[0][0] == "blog-comment blog-comment-pinned" and "blog-comment-pinned" not in order[1][0]
+    assert html.count('class="blog-comment-pin"') == 1
+
+
+def test_the_static_fragment_draws_the_pinned_comment_from_its_copy_when_its_page_is_later(
+        api: Api, blog: Blog, slug: str, admin: str) -> None:
+    comments = [blog.comment(slug, body=f"Comment {n}.")["comment"]["id"] for n in range(3)]
+    assert pin(api, slug, comments[2], admin).status == 200
+
+    first = api.get(f"/posts/{slug}/comments.html?limit=2").body.decode()
+
+    ids = re.findall(r'id="comment-([^"]+)"', first)
+    assert ids[0] == comments[2] and "Comment 2." in first
+    assert ids.count(comments[2]) == 1
+    later = re.search(r'href="[^"]*\?cursor=([^"]+)"', first)
+    assert later is not None
+    rest = api.get(f"/posts/{slug}/comments.html?cursor={later.group(1)}").body.decode()
+    assert "blog-comment-pinned" not in rest  # later pages keep the thread's order
+
+
 # -- locks ---------------------------------------------------------------------------
 
 
@@ -298,14 +347,14 @@ def test_locking_an_unknown_post_is_refused(api: Api, admin: str) -> None:
 
 def test_a_lock_between_a_comments_read_and_its_write_refuses_the_comment(
         api: Api, blog: Blog, slug: str, admin: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    real_read = Comments._read_context
+    real_read = CommentCreation._read_context
 
-    def read_then_lock(self: Comments, *args: Any, **kwargs: Any) -> Any:
+    def read_then_lock(self: CommentCreation, *args: Any, **kwargs: Any) -> Any:
         context = real_read(self, *args, **kwargs)  # the post, read open
         assert lock(api, slug, admin).status == 200  # a moderator locks it before the comment is written
         return context
 
-    monkeypatch.setattr(Comments, "_read_context", read_then_lock)
+    monkeypatch.setattr(CommentCreation, "_read_context", read_then_lock)
     refused = send(api, slug, "Just in time?")
     monkeypatch.undo()
 

@@ -150,6 +150,21 @@ def test_signing_out_everywhere_ends_every_token_of_the_account(api: Api, blog: 
     assert api.post(f"/posts/{slug}/comments", {"body": "Hello"}, token=blog.login("bob")).status == 201
 
 
+def test_a_signed_out_token_is_refused_by_the_realworld_reads_that_check_it_in_their_own_read(
+        api: Api, blog: Blog, slug: str) -> None:
+    # The lists and profiles check a token in the BatchGetItem that personalises them (blog/social.py)
+    token = blog.user("bob")
+    reads = ["/api/articles", "/api/articles/feed", "/api/profiles/bob", f"/api/articles/{slug}/comments"]
+    for path in reads:
+        assert api.get(path, token=token).status == 200, path
+
+    assert api.post("/auth/sign-out-everywhere", token=token).status == 204
+
+    for path in reads:
+        assert_revoked(api.get(path, token=token))
+    assert api.get("/api/articles", token=blog.login("bob")).status == 200
+
+
 def test_signing_out_everywhere_needs_a_token(api: Api) -> None:
     assert api.post("/auth/sign-out-everywhere").status == 401
 

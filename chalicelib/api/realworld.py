@@ -70,7 +70,7 @@ def update_user() -> dict[str, Any]:
 
 @realworld.route("/profiles/{username}", methods=["GET"], cache="page")
 def get_profile(username: str) -> dict[str, Any]:
-    return {"profile": conduit.profile(services().social.profile(caller(_request()), username), username)}
+    return {"profile": conduit.profile(services().social.profile(_reader(_request()), username), username)}
 
 
 @realworld.route("/profiles/{username}/follow", methods=["POST"])
@@ -81,6 +81,12 @@ def follow(username: str) -> dict[str, Any]:
 @realworld.route("/profiles/{username}/follow", methods=["DELETE"])
 def unfollow(username: str) -> dict[str, Any]:
     return {"profile": conduit.profile(services().social.unfollow(signed_in(_request()), username), username)}
+
+
+def _reader(request: Request) -> Principal | None:
+    """The caller of a read whose answer is personalised by social.relations: the token is checked against
+    the account in that same BatchGetItem (one round trip less), before anything personal is answered."""
+    return caller(request, account_read_by_service=True)
 
 
 # -- articles ---------------------------------------------------------------------
@@ -103,13 +109,13 @@ def list_articles() -> dict[str, Any]:
     limit, offset = page_window(params)
     items, total = services().articles.listing(params.get("tag"), params.get("author"), params.get("favorited"),
                                                limit, offset)
-    return _articles(caller(request), items, total)
+    return _articles(_reader(request), items, total)
 
 
 @realworld.route("/articles/feed", methods=["GET"])
 def feed() -> dict[str, Any]:
     request = _request()
-    viewer = signed_in(request)
+    viewer = signed_in(request, account_read_by_service=True)  # checked in the page's relations read
     return _articles(viewer, *services().articles.feed(viewer, *page_window(query(request))))
 
 
@@ -155,7 +161,7 @@ def unfavorite(slug: str) -> dict[str, Any]:
 
 @realworld.route("/articles/{slug}/comments", methods=["GET"], cache="list")
 def list_comments(slug: str) -> dict[str, Any]:
-    views, relations = services().realworld.comments_of(caller(_request()), path_slug(slug))
+    views, relations = services().realworld.comments_of(_reader(_request()), path_slug(slug))
     return {"comments": [conduit.comment(v, relations) for v in views]}
 
 

@@ -107,7 +107,8 @@ def caller(request: Request, *, account_read_by_service: bool = False) -> Princi
     account's id). Reads are checked too: a token personalises them (favorites,
     follows, one's own held comments), which must be the holder's own.
     ``account_read_by_service``: the service reads the account in a read it
-    makes anyway (a new comment's BatchGetItem, the account's own routes), so
+    makes anyway (a new comment's BatchGetItem, the account's own routes, the
+    RealWorld reads' relations BatchGetItem: blog/social.py), so
     the check costs no round trip; not for an admin's token, which lifts limits
     before that read.
     """

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from chalicelib.blog import clock, records
+from chalicelib.blog import clock, records, renames
 from chalicelib.blog.ids import new_ulid
 from chalicelib.blog.passwords import hash_password, is_common, is_predictable, verify_password
 from chalicelib.blog.sign_in_limits import SignInLimits
@@ -32,7 +32,7 @@ from chalicelib.blog.validation import (
     read_fields,
     read_query,
 )
-from chalicelib.errors import Conflict, Forbidden, Invalid, NotFound, Unauthenticated
+from chalicelib.errors import Conflict, Forbidden, NotFound, Unauthenticated
 from chalicelib.patterns import lazy
 from chalicelib.settings import Settings
 from chalicelib.store import cursors, keys
@@ -95,8 +95,7 @@ PROFILE_FIELDS = {
 }
 # PATCH /auth/me: what needs no password (the e-mail address and the password change through PUT /api/user).
 SETTINGS_FIELDS = {
-    "bio": PROFILE_FIELDS["bio"],
-    "image": PROFILE_FIELDS["image"],
+    **{name: PROFILE_FIELDS[name] for name in ("username", "bio", "image")},
     # An author's choice: an e-mail when a comment on one of their posts is held (blog/moderation_mail).
     "mail_held_comments": Field(Flag()),
 }
@@ -154,7 +153,7 @@ class Accounts:
         return {"token": token, "user": user}
 
     def _account(self, username: str) -> Item | None:
-        return self.table.get(keys.user(username))
+        return renames.account_named(self.table, username)  # an old name (a token from before a rename) too
 
     def current(self, principal: Principal) -> Principal:
         """``principal`` checked against its account: 401 once its token is revoked; the account's role."""
@@ -266,7 +265,7 @@ class Accounts:
 
     def update_profile(self, principal: Principal, payload: Any,
                        allowed: Mapping[str, Field] = PROFILE_FIELDS) -> dict[str, Any]:
-        """Change e-mail, password, bio, picture or mail choice; usernames are permanent (posts name them).
+        """Change username (blog/renames.py), e-mail, password, bio, picture or mail choice.
 
         A new password revokes every token issued before it; the answer carries a new one.
         """
@@ -277,8 +276,8 @@ class Accounts:
         if fields.get("mail_held_comments") and not principal.can_author:
             raise Forbidden("only authors and admins have posts whose comments can be held",
                             {"mail_held_comments": ["is for authors"]})
-        if "username" in fields and fields["username"].casefold() != item["username"].casefold():
-            raise Invalid.field("username", "cannot be changed: posts and comments are signed with it")
+        if "username" in fields and fields["username"] != item["username"]:  # first, in a transaction of its own
+            item = renames.rename(self.table, self.settings, principal, item, fields["username"])
         new_email = fields.get("email")
         new_email = new_email if new_email and new_email != item["email"] else None
         if new_email or "password" in fields:
@@ -357,7 +356,7 @@ class Accounts:
         return principal
 
     def profile(self, username: str) -> Item:
-        item = self.table.get(keys.user(username)) if valid_username(username) else None
+        item = renames.account_named(self.table, username) if valid_username(username) else None
         if item is None:
             raise NotFound(f"there is no user {username[:40]!r}")
         return item

@@ -9,7 +9,7 @@ from __future__ import annotations
 import unicodedata
 from typing import Any, Final
 
-from chalicelib.blog import clock, records
+from chalicelib.blog import clock, records, renames
 from chalicelib.blog.accounts import Username
 from chalicelib.blog.antispam import AntiSpam
 from chalicelib.blog.bans import in_force
@@ -139,7 +139,8 @@ class Bans:
             if not name:
                 raise Invalid.field("comment_id", "the comment was not written from an account; ban its e-mail or "
                                                   "address")
-            account = self.table.get(keys.user(str(name)))
+            # An old name (or a comment not yet moved by a rename) bans the account under the name it has now.
+            account = renames.account_named(self.table, str(name))
             if account is None:
                 raise NotFound("there is no account with that name")
             self._refuse_admin(str(account["username"]), str(account.get("role", "")))
@@ -157,7 +158,7 @@ class Bans:
 
     def _refuse_admin(self, username: str, stored_role: str | None = None) -> None:
         if stored_role is None:
-            account = self.table.get(keys.user(username))
+            account = renames.account_named(self.table, username)
             stored_role = str(account.get("role", "")) if account else ""
         if applied_role(username, stored_role, self.settings.admins) == ADMIN:
             raise Forbidden("admins cannot be banned; make them an author or a reader first")

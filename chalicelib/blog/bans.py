@@ -3,8 +3,8 @@
 A ban is one item (keys.ban) named by a commenter identity: "user:<name, casefolded>" (as COMMENTER#
 names an account), "email:<keyed hash>" (HASH_KEY's hash of the e-mail a commenter types) or
 "address:<keyed hash>" (the hash the rate limits and a comment's ``sender`` name an address by). So a new
-comment reads the bans that concern it in the BatchGetItem it makes anyway (blog/comments.py), and an edit
-or a vote checks them with ConditionChecks in its own transaction: a ban costs no round trip.
+comment and a vote read the bans that concern them in the BatchGetItem they make anyway (blog/comment_creation.py,
+blog/votes.py), and an edit checks them with ConditionChecks in its own transaction: a ban costs no round trip.
 
 A ban refuses (403 with a message the widget shows). A shadow-ban files the commenter's new comments as
 spam (uncounted, so no notification, webhook or digest goes out: those follow public comments only), and
@@ -25,10 +25,6 @@ from chalicelib.errors import Forbidden
 from chalicelib.store import keys
 from chalicelib.store.keys import Key
 from chalicelib.store.table import Item, Write, check
-
-
-class Shadowed(Exception):
-    """A vote's ConditionCheck met a shadow-ban: the vote is dropped without a word (blog/votes.py)."""
 
 
 def ban_keys(subjects: Iterable[str]) -> list[Key]:
@@ -53,21 +49,15 @@ def refusal(ban: Item) -> Forbidden:
 
 
 def _refusal_of(old: Item | None) -> Exception:
-    if old is not None and old.get("mode") == "shadow":
-        return Shadowed()
     return refusal(old) if old is not None else Forbidden("you are banned from commenting on this blog")
 
 
-def checks(subjects: Iterable[str], now: int, shadow_too: bool) -> list[Write]:
-    """ConditionChecks that cancel a transaction while a ban of any of ``subjects`` is in force (403), or, with
-    ``shadow_too``, a shadow-ban (Shadowed); the ban is returned with the refusal, so nothing is read first."""
-    condition = "attribute_not_exists(PK) OR until_epoch <= :now"
-    values: dict[str, Any] = {"now": now}
-    if not shadow_too:
-        condition += " OR #mode <> :ban"
-        values["ban"] = "ban"
-    return [check(keys.ban(s), condition, {"#mode": "mode"} if not shadow_too else None, refusal=_refusal_of,
-                  **values) for s in subjects]
+def checks(subjects: Iterable[str], now: int) -> list[Write]:
+    """ConditionChecks that cancel a transaction while a ban (not a shadow-ban) of any of ``subjects`` is in
+    force (403); the ban is returned with the refusal, so nothing is read first. An edit's: a new comment and
+    a vote read the bans instead, in the read they make anyway."""
+    return [check(keys.ban(s), "attribute_not_exists(PK) OR until_epoch <= :now OR #mode <> :ban",
+                  {"#mode": "mode"}, refusal=_refusal_of, now=now, ban="ban") for s in subjects]
 
 
 def as_seen_by_author(view: dict[str, Any], comment: Item) -> dict[str, Any]:

@@ -7,7 +7,8 @@ comment's body the sanitised HTML stored when it was written (the HTML the widge
 shows), links to commenters' sites marked ``nofollow ugc``. It carries no style
 and no script; class names are stable so a site can style it.
 
-A page holds up to ``limit`` comments, oldest first. Replies nest under their parent
+A page holds up to ``limit`` comments, oldest first; the first page starts with the
+thread's pinned comment (marked "Pinned"), as the widget draws it. Replies nest under their parent
 when both are on the page; a reply whose parent is on an earlier page starts a new
 top-level item that links to it (``#comment-<id>``). The count line, read from the
 post on the first page, is in English: the fragment has no language of its own
@@ -28,8 +29,12 @@ def count_line(count: int) -> str:
     return "1 comment" if count == 1 else f"{count} comments"
 
 
-def render(slug: str, comments: list[dict[str, Any]], count: int | None, more_href: str | None) -> str:
-    """The fragment for a page of comment views (views.comment_view), oldest first."""
+def render(slug: str, comments: list[dict[str, Any]], count: int | None, more_href: str | None,
+           pinned: dict[str, Any] | None = None) -> str:
+    """The fragment for a page of comment views (views.comment_view), oldest first; ``pinned`` (the thread's
+    pinned comment, on the first page) first, once, with its replies on the page under it."""
+    if pinned is not None:
+        comments = [pinned, *(c for c in comments if c["id"] != pinned["id"])]
     on_page = {c["id"] for c in comments}
     children: dict[str, list[dict[str, Any]]] = {}
     roots: list[dict[str, Any]] = []
@@ -42,21 +47,23 @@ def render(slug: str, comments: list[dict[str, Any]], count: int | None, more_hr
     parts = [f'<section class="blog-comments" id="comments" data-post="{escape(slug)}">']
     if count is not None:
         parts.append(f'<h2 class="blog-comments-count">{count_line(count)}</h2>')
-    parts.append(_list(roots, children, on_page))
+    parts.append(_list(roots, children, on_page, pinned["id"] if pinned else None))
     if more_href:
         parts.append(f'<p class="blog-comments-more"><a href="{escape(more_href)}">More comments</a></p>')
     parts.append("</section>")
     return "\n".join(parts) + "\n"
 
 
-def _list(comments: list[dict[str, Any]], children: dict[str, list[dict[str, Any]]], on_page: set[str]) -> str:
+def _list(comments: list[dict[str, Any]], children: dict[str, list[dict[str, Any]]], on_page: set[str],
+          pinned_id: str | None = None) -> str:
     # Recursive: a page holds at most MAX_PAGE_SIZE comments, so no thread on it is deeper than that.
-    items = "".join(_item(c, on_page) + (_list(children[c["id"]], children, on_page) if c["id"] in children else "")
+    items = "".join(_item(c, on_page, c["id"] == pinned_id)
+                    + (_list(children[c["id"]], children, on_page) if c["id"] in children else "")
                     + "</li>" for c in comments)
     return f'<ol class="blog-comments-list">{items}</ol>'
 
 
-def _item(comment: dict[str, Any], on_page: set[str]) -> str:
+def _item(comment: dict[str, Any], on_page: set[str], pinned: bool = False) -> str:
     anchor = f'comment-{escape(comment["id"])}'
     created = escape(comment["created_at"])
     when = f'<time datetime="{created}">{created[:10]}</time>'
@@ -72,6 +79,10 @@ def _item(comment: dict[str, Any], on_page: set[str]) -> str:
     if author.get("website"):
         name = f'<a href="{escape(author["website"])}" rel="nofollow ugc noopener">{name}</a>'
     edited = ' <span class="blog-comment-edited">(edited)</span>' if comment.get("edited_at") else ""
-    return (f'<li class="blog-comment" id="{anchor}"><article>'
-            f'<p class="blog-comment-meta"><span class="blog-comment-author">{name}</span> {when}{edited}{reply_to}</p>'
+    kind = "blog-comment blog-comment-pinned" if pinned else "blog-comment"
+    author_line = f'<span class="blog-comment-author">{name}</span> {when}{edited}{reply_to}'
+    if pinned:
+        author_line = '<span class="blog-comment-pin">Pinned</span> ' + author_line
+    return (f'<li class="{kind}" id="{anchor}"><article>'
+            f'<p class="blog-comment-meta">{author_line}</p>'
             f'<div class="blog-comment-body">{comment["html"]}</div></article>')

@@ -53,18 +53,30 @@ class MailDelivery:
     antispam: AntiSpam
     send: Sender
 
-    def deliver(self, marker: Key, address: str, build: Callable[[], EmailMessage], about: str, sender: str) -> int:
+    def deliver(self, marker: Key, address: str, build: Callable[[], EmailMessage], about: str, sender: str,
+                *, when_limited: Callable[[], None] | None = None, limited: bool = True) -> int:
         """Send the message ``build`` makes to ``address`` at most once (``marker``), within the daily limits
-        of its recipient and ``sender`` (within_daily_limit).
+        of its recipient and ``sender`` (within_daily_limit); ``limited=False``: outside them (a digest, at
+        most one a window, whose point is that the limits were reached).
 
-        Returns 1 when it went. Raises SendFailed (transient) after letting the claim go.
+        Over a limit, ``when_limited`` (if given) keeps the news for later instead of dropping it: it runs
+        before the claim is settled, and if it fails the claim is let go, so a redelivery runs it again
+        (it must be idempotent). Returns 1 when a mail went. Raises SendFailed (transient) after letting
+        the claim go.
         """
         if not self._claim(marker):
             return 0  # sent (or refused) by an earlier delivery of this record
-        if not self.within_daily_limit(address, sender):
-            logger.warning("mail about %s dropped: its address had its mails today from its sender (%d) "
-                           "or from everyone (%d)", about, self.settings.notify_rate_limit,
-                           self.settings.notify_rate_limit * RECIPIENT_CEILING)
+        if limited and not self.within_daily_limit(address, sender):
+            if when_limited is None:
+                logger.warning("mail about %s dropped: its address had its mails today from its sender (%d) "
+                               "or from everyone (%d)", about, self.settings.notify_rate_limit,
+                               self.settings.notify_rate_limit * RECIPIENT_CEILING)
+            else:
+                try:
+                    when_limited()
+                except Exception:
+                    self._release(marker)
+                    raise
             self._settle(marker, LIMITED, "")
             return 0
         try:

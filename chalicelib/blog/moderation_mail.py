@@ -5,7 +5,8 @@ named in BLOG_ADMINS who has an account with an e-mail address gets one message,
 so does the post's author when they asked (``mail_held_comments`` on their account,
 set by PATCH /auth/me or the console's Account page). Mail goes through the
 notifications' delivery (at most once per comment and address, within
-NOTIFY_RATE_LIMIT, from the stream). It shows the post, the commenter's name and site,
+NOTIFY_RATE_LIMIT, from the stream); past those limits a held comment is not dropped but listed
+in the moderator's next digest (blog/held_digests.py). It shows the post, the commenter's name and site,
 the comment and why it was held, and three links: approve, spam, delete.
 
 A link is signed (MAIL_LINK_KEY, "moderation-links") over the comment, the action, the
@@ -29,6 +30,7 @@ from urllib.parse import quote
 
 from chalicelib import mail, signing
 from chalicelib.blog import clock
+from chalicelib.blog.held_digests import HeldDigests
 from chalicelib.blog.moderation import Moderation
 from chalicelib.blog.notifications import Notifications, mail_sender
 from chalicelib.blog.status import Status
@@ -99,6 +101,8 @@ class ModerationMail:
         self.notifications = notifications
         self.moderation = moderation
         self.key = signing.derive_key(settings.mail_link_key, "moderation-links")
+        # Past a moderator's daily limits, held comments go into their digest instead of being dropped.
+        self.held = HeldDigests(table, settings, notifications, self.link)
 
     # -- the stream --------------------------------------------------------------------
 
@@ -138,7 +142,8 @@ class ModerationMail:
             marker = keys.notification_sent(held_episode(comment), hashlib.sha256(address.encode()).hexdigest())
             sent += self.notifications.deliver(marker, address, functools.partial(
                 self.message, comment, post, account, address, role), f"held comment {comment['id']}",
-                mail_sender(comment))
+                mail_sender(comment), when_limited=functools.partial(self.held.queue, account, comment,
+                                                                     held_episode(comment)))
         return sent
 
     def _stored_admins(self) -> dict[str, Item]:

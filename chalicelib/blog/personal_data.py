@@ -32,7 +32,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from chalicelib import mail, signing
-from chalicelib.blog import clock, mailed_requests, rekeying
+from chalicelib.blog import clock, mailed_requests, rekeying, renames
 from chalicelib.blog.accounts import Accounts, user_view
 from chalicelib.blog.antispam import AntiSpam, rate_window
 from chalicelib.blog.commenter_comments import ANONYMOUS as ANONYMOUS
@@ -143,10 +143,10 @@ class PersonalData:
         """One page of the signed-in user's own data (see the module's docstring)."""
         query = read_query(params, ("limit", "cursor"))
         limit = page_limit(query.get("limit"))
+        account = renames.account_named(self.table, principal.username)  # a token from before a rename too
+        principal = current_principal(principal, account, self.settings.admins)  # under the current name
         scope = f"export|user|{principal.username.casefold()}"
         start = cursors.decode(query.get("cursor"), scope, self.cursor_key)
-        account = self.table.get(keys.user(principal.username))
-        current_principal(principal, account, self.settings.admins)
         assert account is not None
         self._limit("user|" + principal.username.casefold(), EXPORT_RATE_LIMIT, "export pages of one account")
         page: dict[str, Any] = {"account": user_view(account, self.settings),
@@ -194,9 +194,12 @@ class PersonalData:
     def delete_account(self, principal: Principal, payload: Any) -> None:
         """Delete the caller's account and what hangs on it; comments as ``comments`` says (tombstone or anonymous)."""
         fields = read_fields(payload, DELETE_FIELDS)
-        self._limit("user|" + principal.username.casefold(), REQUEST_RATE_LIMIT, "deletion attempts of one account")
-        account = self.table.get(keys.user(principal.username))
+        account = renames.account_named(self.table, principal.username)  # a token from before a rename too
         principal = current_principal(principal, account, self.settings.admins)
+        self._limit("user|" + principal.username.casefold(), REQUEST_RATE_LIMIT, "deletion attempts of one account")
+        if principal.account_id and self.table.get(keys.rename_job(principal.account_id)) is not None:
+            # Some of what the account wrote is still under its old name, where the deletion would not look.
+            raise Conflict("this account's rename is still being carried out; try again in a minute")
         assert account is not None
         self.accounts.reauthenticate(principal, account, fields.get("current_password"))
         username = str(account["username"])

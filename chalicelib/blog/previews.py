@@ -14,8 +14,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.blog import comments, posts, records, rendering
+from chalicelib.blog import posts, records, rendering
 from chalicelib.blog.antispam import AntiSpam, rate_window
+from chalicelib.blog.comment_creation import CREATE_FIELDS
 from chalicelib.blog.tokens import Principal
 from chalicelib.blog.validation import Choice, Field, read_fields
 from chalicelib.errors import Forbidden, Unauthenticated
@@ -27,7 +28,7 @@ _KIND = Field(Choice(("post", "comment")), required=True)
 # Each kind's body under the rule its own write applies; only posts may be HTML (imported ones are).
 POST_PREVIEW_FIELDS = {"kind": _KIND, "body": posts.CREATE_FIELDS["body"],
                        "format": Field(Choice(("markdown", "html")))}
-_COMMENT_FIELDS = {"kind": _KIND, "body": comments.CREATE_FIELDS["body"]}
+_COMMENT_FIELDS = {"kind": _KIND, "body": CREATE_FIELDS["body"]}
 
 
 class Previews:

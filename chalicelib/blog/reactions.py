@@ -29,6 +29,7 @@ from chalicelib.blog import clock, records, slug_aliases, views
 from chalicelib.blog.antispam import AntiSpam
 from chalicelib.blog.slugs import public_slug
 from chalicelib.blog.status import Status
+from chalicelib.blog.thread_controls import pin_reactions
 from chalicelib.blog.threads import Threads
 from chalicelib.blog.tokens import Principal
 from chalicelib.blog.validation import Field, Flag, Text, read_fields
@@ -132,7 +133,8 @@ class Reactions:
             return target
         delta = 1 if active else -1
         writes = [self._reaction_write(slug, target_id, reactor, emoji, active),
-                  *self._count_writes(target, emoji, delta)]
+                  *self._count_writes(target, emoji, delta),
+                  *pin_reactions(target, emoji, delta)]  # a pinned comment's copy counts it too
         if address_hash is not None:
             writes.append(self.antispam.vote_rate_limit(address_hash, clock.epoch()))
         self.table.transact(writes)

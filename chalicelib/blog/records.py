@@ -84,7 +84,7 @@ COMMENT_FIELDS: Final = frozenset({
     "post_author", "pinned", *_PROVENANCE})
 ACCOUNT_FIELDS: Final = frozenset({
     "account_id", "username", "email", "role", "password_hash", "created_at", "bio", "image", "mail_held_comments",
-    "token_version", "kept_session", "kept_at", "ended_sessions", "deleting", *_PROVENANCE})
+    "token_version", "kept_session", "kept_at", "ended_sessions", "deleting", "former_names", *_PROVENANCE})
 _TOMBSTONE_GONE = ("body", "html", "author_name", "author_user", "author_email", "author_website", "sender")
 
 
@@ -330,7 +330,10 @@ def pin_item(slug: str, fields: Mapping[str, Any]) -> dict[str, Any]:
     view = item.get("comment")
     if not isinstance(view, Mapping) or view.get("id") != item["comment_id"]:
         raise _refuse("comment", "must be the pinned comment's view")
-    return {**keys.thread_pin(slug), **item, "pinned_at": stored_date(item.get("pinned_at"), "pinned_at")}
+    # The copy's reaction counts move in place (thread_controls.pin_reactions): the map must be there.
+    return {**keys.thread_pin(slug), **item, "comment": {
+        **view, "reactions": view["reactions"] if isinstance(view.get("reactions"), Mapping) else {}},
+            "pinned_at": stored_date(item.get("pinned_at"), "pinned_at")}
 
 
 def account(fields: AccountFields) -> dict[str, Any]:
@@ -356,6 +359,24 @@ def account_item(fields: Mapping[str, Any]) -> dict[str, Any]:
         raise _refuse("account_id", "must be an account id (a ULID)")
     index = keys.stored_admin_index_keys(username) if item["role"] == ADMIN else {}
     return {**keys.user(username), **keys.account_index_keys(username), **index, **item}
+
+
+def name_reservation(old: str, current: str, account_id: str, at: str) -> dict[str, Any]:
+    """An account's old name after a rename (blog/renames.py): it stays the account's, and answers for it."""
+    from chalicelib.blog.ids import is_ulid
+
+    for name, value in (("username", old), ("renamed_to", current)):
+        _text({name: value}, name, 32)
+    if not is_ulid(account_id):
+        raise _refuse("owner_id", "must be an account id (a ULID)")
+    return {**keys.user(old), "username": old, "renamed_to": current, "owner_id": account_id,
+            "renamed_at": stored_date(at, "renamed_at")}
+
+
+def rename_job(account_id: str, old: str, new: str, at: str) -> dict[str, Any]:
+    """A rename for the stream to carry out (blog/rename_job.py): from its first phase, at step 0."""
+    return {**keys.rename_job(account_id), "account_id": account_id, "old": old, "new": new, "phase": "posts",
+            "step": 0, "started_at": stored_date(at, "started_at")}
 
 
 def email_claim(email: str, username: str) -> dict[str, Any]:

@@ -12,12 +12,12 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterable
 
-from chalicelib.blog import clock, counters, records, slug_aliases
+from chalicelib.blog import clock, counters, records, renames, slug_aliases
 from chalicelib.blog.accounts import valid_username
 from chalicelib.blog.counters import PostChanged
 from chalicelib.blog.slugs import public_slug
 from chalicelib.blog.status import Status
-from chalicelib.blog.tokens import Principal
+from chalicelib.blog.tokens import Principal, current_principal
 from chalicelib.errors import Conflict, Invalid, NotFound
 from chalicelib.store import keys
 from chalicelib.store.keys import END
@@ -54,11 +54,12 @@ class Relations:
 
 
 class Social:
-    def __init__(self, table: Table) -> None:
+    def __init__(self, table: Table, admins: frozenset[str] = frozenset()) -> None:
         self.table = table
+        self.admins = admins  # BLOG_ADMINS: a token checked here gets its account's role as requests.caller's would
 
     def _user(self, username: str) -> Item:
-        item = self.table.get(keys.user(username)) if valid_username(username) else None
+        item = renames.account_named(self.table, username) if valid_username(username) else None
         if item is None:
             raise NotFound(f"there is no user {username[:40]!r}")
         return item
@@ -82,18 +83,28 @@ class Social:
             check(keys.user(target["username"]), "attribute_exists(PK)", refusal=gone),
             put(records.follow(viewer.username, target["username"], clock.now_iso())),
         ])
-        name = str(target["username"]).casefold()
-        return Relations(users={name: target}, following={name})
+        names = {str(target["username"]).casefold(), username.casefold()}  # and the old name it was asked by
+        return Relations(users=dict.fromkeys(names, target), following=names)
 
     def unfollow(self, viewer: Principal, username: str) -> Relations:
         target = self._user(username)
-        self.table.write(delete(keys.follow(viewer.username, target["username"])))
-        return Relations(users={str(target["username"]).casefold(): target})
+        # A follow made before the account's rename names its old name.
+        gone = [delete(keys.follow(viewer.username, name)) for name in [target["username"],
+                                                                         *target.get("former_names", [])]]
+        if len(gone) == 1:
+            self.table.write(gone[0])
+        else:
+            self.table.transact(gone)
+        return Relations(users=dict.fromkeys({str(target["username"]).casefold(), username.casefold()}, target))
 
     def followed_authors(self, viewer: Principal) -> list[str]:
         page = self.table.query(keys.user_partition(viewer.username), sort_from=keys.FOLLOWS_PREFIX,
                                 sort_to=keys.FOLLOWS_PREFIX + END, limit=MAX_FOLLOWED_IN_FEED)
-        return [str(item["username"]) for item in page.items]
+        names = [str(item["username"]) for item in page.items]
+        # A follow made before its followee's rename names the old name: its reservation says the new one.
+        renamed = {str(i["username"]).casefold(): str(i["renamed_to"])
+                   for i in self.table.batch_get([keys.user(n) for n in names]) if renames.is_reservation(i)}
+        return list(dict.fromkeys(renamed.get(n.casefold(), n) for n in names))
 
     # -- favorites -------------------------------------------------------------
 
@@ -156,9 +167,17 @@ class Social:
     # -- relations -------------------------------------------------------------
 
     def relations(self, viewer: Principal | None, usernames: Iterable[str], slugs: Iterable[str]) -> Relations:
-        """Profiles of ``usernames`` and, for a signed-in viewer, whom they follow and what they favorited."""
+        """Profiles of ``usernames`` and, for a signed-in viewer, whom they follow and what they favorited.
+
+        A viewer whose token is not checked yet (api/requests.caller's ``account_read_by_service``) is
+        checked against their account in this same read, before anything personal is answered: a revoked
+        token, or one of a deleted account whose name was taken again, is refused (401) with no round trip more.
+        """
         wanted = {u.casefold(): u for u in usernames if u and valid_username(u)}
         keys_wanted = [keys.user(u) for u in wanted.values()]
+        account = keys.user(viewer.username) if viewer is not None and not viewer.current else None
+        if account is not None and viewer is not None and viewer.username.casefold() not in wanted:
+            keys_wanted.append(account)
         if viewer is not None:
             keys_wanted += [keys.follow(viewer.username, u) for u in wanted.values()]
             keys_wanted += [keys.favorite(s, viewer.username) for s in dict.fromkeys(slugs)]
@@ -171,12 +190,35 @@ class Social:
         for item in found:
             sort_key = str(item["SK"])
             if sort_key == keys.USER_SK:
-                relations.users[str(item["username"]).casefold()] = item
+                # An old name answers with the account it became (blog/renames.py).
+                account = renames.resolve(self.table, item) if renames.is_reservation(item) else item
+                if account is not None:
+                    relations.users[str(item["username"]).casefold()] = account
             elif sort_key.startswith(keys.FOLLOWS_PREFIX):
                 relations.following.add(sort_key.removeprefix(keys.FOLLOWS_PREFIX))
             elif sort_key.startswith(keys.FAVORITE_PREFIX):
                 relations.favorited.add(str(item["slug"]))
+        if account is not None and viewer is not None:
+            current_principal(viewer, next((i for i in found if i["PK"] == account["PK"] and i["SK"] == account["SK"]),
+                                           None), self.admins)
+        if viewer is not None:
+            self._follows_under_other_names(viewer, relations)
         return relations
+
+    def _follows_under_other_names(self, viewer: Principal, relations: Relations) -> None:
+        """A renamed account is followed under any of its names: the follow may predate the rename, or the
+        page may name an old one. One more BatchGetItem, only when a renamed account is on the page."""
+        other: dict[str, str] = {}  # another name of an account on the page -> the name the page asked for
+        for asked, account in relations.users.items():
+            if asked in relations.following:
+                continue
+            for name in {str(account["username"]).casefold(), *(f.casefold() for f in account.get("former_names", []))}:
+                if name != asked:
+                    other[name] = asked
+        wanted = [keys.follow(viewer.username, name) for name in other]
+        for start in range(0, len(wanted), MAX_KEYS_PER_BATCH_GET):
+            for item in self.table.batch_get(wanted[start:start + MAX_KEYS_PER_BATCH_GET]):
+                relations.following.add(other[str(item["SK"]).removeprefix(keys.FOLLOWS_PREFIX)])
 
 
 def _count(username: str, delta: int) -> Write:

@@ -3,13 +3,13 @@
 A pin is one item in the post's partition (keys.thread_pin), put under
 attribute_not_exists: two pins racing leave exactly one, and the other is told a
 comment is pinned already. The pinned comment carries ``pinned`` so that the
-paths that edit, vote on, hold or delete it keep the pin's copy true in their own
-transaction (threads.unpin_writes, pin_refresh, pin_votes). The pin sorts between the
+paths that edit, vote on, react to, hold or delete it keep the pin's copy true in their
+own transaction (threads.unpin_writes, pin_refresh, pin_votes, pin_reactions). The pin sorts between the
 post's summary item and its comments, so the Query that reads a post page
 reads it too.
 
 A lock is ``locked_at``/``locked_by`` on the post's summary item, the item
-every new comment's transaction already conditions on (blog/comments.py): a
+every new comment's transaction already conditions on (blog/comment_creation.py): a
 comment racing a lock is refused by that condition, with no read more. Votes
 stay open in a locked thread (they add no text); edits are refused.
 
@@ -61,6 +61,19 @@ def pin_votes(comment: Item, likes: int, dislikes: int) -> list[Write]:
                    "SET #c.likes = #c.likes + :dl, #c.dislikes = #c.dislikes + :dd", "comment_id = :id",
                    {"#c": "comment"}, refusal=Conflict("the comment was unpinned meanwhile; vote again"),
                    dl=likes, dd=dislikes, id=comment["id"])]
+
+
+def pin_reactions(comment: Item, emoji: str, delta: int) -> list[Write]:
+    """Writes that move the pin's copy of a pinned comment's reaction count (none for a comment not pinned).
+
+    The copy's ``reactions`` map is the comment's view's, present since the pin was made (records.pin).
+    """
+    if not comment.get("pinned"):
+        return []
+    return [update(keys.thread_pin(comment["post_slug"]), "SET #c.#r.#e = if_not_exists(#c.#r.#e, :zero) + :d",
+                   "comment_id = :id", {"#c": "comment", "#r": "reactions", "#e": emoji},
+                   refusal=Conflict("the comment was unpinned meanwhile; react again"), zero=0, d=delta,
+                   id=comment["id"])]
 
 
 class ThreadControls:

@@ -132,20 +132,25 @@ class Threads:
         Two round trips: the reference, then one BatchGetItem of the comment, its
         post and the item ``along`` names (the caller's vote, say; None when absent).
         """
+        comment, post, found = self.read_public(comment_id, on_post, (lambda slug: [along(slug)]) if along else None)
+        wanted = along(str(comment["post_slug"])) if along else None
+        return comment, post, found.get((wanted["PK"], wanted["SK"])) if wanted else None
+
+    def read_public(self, comment_id: str, on_post: str | None = None,
+                    along: Callable[[str], list[Key]] | None = None,
+                    ) -> tuple[Item, Item, dict[tuple[str, str], Item]]:
+        """As locate_public, with every item ``along(post)`` names read in the same BatchGetItem:
+        (the comment, the post's summary item, what was found by (PK, SK))."""
         ref = self._reference(comment_id, on_post)
         if ref is None:
             raise NotFound("there is no comment with that id")
         slug = str(ref["post_slug"])
-        wanted = [_comment_key(ref, comment_id), keys.post_summary(slug)] + ([along(slug)] if along else [])
+        wanted = [_comment_key(ref, comment_id), keys.post_summary(slug), *(along(slug) if along else [])]
         found = {(str(i["PK"]), str(i["SK"])): i for i in self.table.batch_get(wanted)}
-
-        def get(key: Key) -> Item | None:
-            return found.get((key["PK"], key["SK"]))
-
-        post = get(keys.post_summary(slug))
+        post = found.get((wanted[1]["PK"], wanted[1]["SK"]))
         if post is None or not views.is_public(post, clock.now_iso()):
             raise NotFound("there is no comment with that id")
-        return _standing(get(wanted[0])), post, get(wanted[2]) if along else None
+        return _standing(found.get((wanted[0]["PK"], wanted[0]["SK"]))), post, found
 
     def _reference(self, comment_id: str, on_post: str | None) -> Item | None:
         ref = self.table.get(keys.comment_ref(comment_id)) if is_ulid(comment_id) else None

@@ -145,8 +145,10 @@ def current_principal(principal: Principal, account: Item | None, admins: frozen
     if principal.session is not None and principal.session in (account.get("ended_sessions") or ()):
         raise Unauthenticated("this session was signed out; sign in again")
     # A kept session acts at the account's version from here on, as the token the change answered would.
-    return principal.replace(role=applied_role(principal.username, str(account.get("role")), admins), current=True,
-                             version=version)
+    # Under the account's name as it is now: a token from before a rename acts under the new name.
+    username = str(account["username"])
+    return principal.replace(role=applied_role(username, str(account.get("role")), admins), current=True,
+                             version=version, username=username)
 
 
 def _kept(principal: Principal, account: Item, version: int) -> bool:

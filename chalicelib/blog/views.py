@@ -131,5 +131,8 @@ def pinned_of(items: list[Item], comments: list[Item]) -> dict[str, Any] | None:
     if pin is None:
         return None
     current = next((c for c in comments if c["id"] == pin["comment_id"]), None)
-    return comment_view(current) if current is not None else dict(pin["comment"])
+    if current is not None:
+        return comment_view(current)
+    copy = dict(pin["comment"])  # its reactions as counted in the copy: a kind taken back to 0 is not shown
+    return {**copy, "reactions": reaction_counts(copy)}
 

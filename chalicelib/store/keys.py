@@ -29,7 +29,11 @@ Layout (PK / SK):
                                               post (target "post") or a comment (its ulid); the
                                               counts are a map on the summary or comment item
   COMMENTREF#<ulid>  #REF                     comment id -> its post, for /comments/{id}
-  USER#<username>    #USER                    an account
+  USER#<username>    #USER                    an account; after a rename, its old name's reservation:
+                                              renamed_to (the current name), owner_id (the account's id);
+                                              nobody else can take the name (blog/renames.py)
+  RENAME#<account id>  #RENAME                a rename being carried out by the stream: the old and new
+                                              names, the phase and the cursor it reached (deleted when done)
   EMAIL#<email>      #EMAIL                   keeps e-mail addresses unique
   LABEL#<label>      <published_at>#<slug>    label membership of a visible post, with the post's
                                               summary and counts (a label page is one Query)
@@ -93,6 +97,11 @@ Layout (PK / SK):
   DIGESTSEEN#<slug>#<ehash>#<ulid>  #SEEN     a comment queued for that subscriber once (TTL)
   DIGEST#<slug>#<ehash>  <due>#<ulid>         a comment waiting in the digest due at <due> (epoch, 10 digits)
   DIGESTDUE          <due>#<slug>#<ehash>     a digest to send once <due> has passed (the scheduler's Query)
+  HELDSEEN#<user>#<episode>  #SEEN            a held comment's stay (blog/moderation_mail.held_episode) queued
+                                              once for a moderator whose mail quota was spent (TTL)
+  HELDDIGEST#<user>  <due>#<episode>          a held comment waiting in that moderator's digest due at <due>
+  HELDDUE            <due>#<user>             a held-comment digest to send once <due> has passed (the
+                                              scheduler's Query; <user>: the moderator's casefolded name)
   POST#<slug>        ~SEARCH                  what search shows of a visible post (title, plain text,
                                               labels, date) and the terms it is indexed under; last
                                               of the partition, after the post, its summary and comments
@@ -450,6 +459,13 @@ def user(username: str) -> Key:
     return {"PK": user_partition(username), "SK": USER_SK}
 
 
+RENAME_SK: Final = "#RENAME"
+
+
+def rename_job(account_id: str) -> Key:
+    return {"PK": f"RENAME#{account_id}", "SK": RENAME_SK}
+
+
 def email(address: str) -> Key:
     return {"PK": f"EMAIL#{address}", "SK": "#EMAIL"}
 
@@ -594,6 +610,25 @@ def digest_entry(slug: str, email_hash: str, due: int, comment_id: str) -> Key:
 
 def digest_due(due: int, slug: str, email_hash: str) -> Key:
     return {"PK": DIGESTS_DUE_PARTITION, "SK": f"{digest_window(due)}{slug}#{email_hash}"}
+
+
+HELD_DIGESTS_DUE_PARTITION: Final = "HELDDUE"
+
+
+def held_digest_seen(username: str, episode: str) -> Key:
+    return {"PK": f"HELDSEEN#{username.casefold()}#{episode}", "SK": "#SEEN"}
+
+
+def held_digest_partition(username: str) -> str:
+    return f"HELDDIGEST#{username.casefold()}"
+
+
+def held_digest_entry(username: str, due: int, episode: str) -> Key:
+    return {"PK": held_digest_partition(username), "SK": digest_window(due) + episode}
+
+
+def held_digest_due(due: int, username: str) -> Key:
+    return {"PK": HELD_DIGESTS_DUE_PARTITION, "SK": digest_window(due) + username.casefold()}
 
 
 # After everything else of the post's partition ("~" sorts after every letter): "#SEARCH" fell between

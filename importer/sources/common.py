@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, BinaryIO, cast
 
-from chalicelib.blog.comments import MAX_COMMENT_LENGTH
+from chalicelib.blog.comment_creation import MAX_COMMENT_LENGTH
 from importer.formats import iso_date
 from importer.model import APPROVED, DELETED, ImportError_, Note
 from importer.urls import slug_from_url

@@ -131,8 +131,8 @@ def test_the_recorder_counts_the_apps_calls_not_the_tests_own() -> None:
 
 
 def test_the_import_command_s_calls_through_the_app_s_store_are_not_the_lambda_s() -> None:
+    from importer.import_options import Options
     from importer.run import run_import
-    from importer.writer import Options
 
     recorder = Recorder().install()
     with mock_aws():

@@ -9,8 +9,8 @@ import boto3
 
 from chalicelib.store.client import dynamodb_client
 from chalicelib.store.table import Table, deserialize
+from importer.import_options import Options, Report
 from importer.run import run_import
-from importer.writer import Options, Report
 from tests.conftest import TEST_TABLE, Api, Blog
 
 PROJECT = Path(__file__).resolve().parents[2]

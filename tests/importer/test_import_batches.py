@@ -8,7 +8,7 @@ from typing import Any
 from bench.importing import write_export
 from chalicelib.store.client import dynamodb_client
 from chalicelib.store.table import Table, Write
-from importer.writer import MAX_TRANSACTION_WRITES
+from importer.comment_writer import MAX_TRANSACTION_WRITES
 from tests.conftest import TEST_TABLE, Api
 from tests.importer.steps import import_file
 

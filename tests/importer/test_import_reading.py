@@ -8,12 +8,13 @@ from pathlib import Path
 import pytest
 
 from chalicelib.blog.records import comment_text
+from importer.comment_writer import comment_id
 from importer.formats import detect, iso_date
+from importer.import_options import Options
 from importer.model import ImportError_
 from importer.plan import TOMBSTONE, plan_threads
 from importer.run import run_import
 from importer.urls import slug_from_url, url_key
-from importer.writer import Options, comment_id
 from tests.importer.steps import BLOGGER_SAMPLE, BLOGGER_THREADS, DISQUS_SAMPLE, TAKEOUT, WORDPRESS_SAMPLE
 
 

@@ -143,8 +143,8 @@ def test_a_dry_run_after_an_import_would_create_nothing(api: Api) -> None:
 
 
 def test_a_dry_run_without_a_table_still_counts_everything(api: Api) -> None:
+    from importer.import_options import Options
     from importer.run import run_import
-    from importer.writer import Options
 
     report = run_import(DISQUS_SAMPLE, None, Options(source="", default_author="admin", dry_run=True))
 

@@ -17,10 +17,10 @@ from chalicelib.blog import clock
 from chalicelib.store.client import dynamodb_client
 from chalicelib.store.table import Table
 from importer.cli import main
+from importer.import_options import Options
 from importer.model import ImportError_
 from importer.run import run_import
 from importer.sources import common, detect, jsonstream
-from importer.writer import Options
 from infra.table import create_table
 from tests.conftest import Api
 from tests.importer.steps import everything, import_file
