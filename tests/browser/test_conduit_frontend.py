@@ -224,8 +224,6 @@ def test_an_api_that_does_not_allow_the_frontends_origin_gets_nothing_from_it(
     assert requests.get(f"{stranger_stack.url}/api/profiles/{name}", timeout=30).status_code == 404
 
 
-@pytest.mark.skip(reason="username changes arrive with the `username` branch; until it is merged, "
-                         "PUT /api/user with a new username answers 422")
 def test_a_username_change_keeps_the_session_and_shows_the_new_name(open_conduit: OpenConduit) -> None:
     page, _ = open_conduit()
     name, renamed = new_name(), new_name()
