@@ -11,7 +11,7 @@ IMPORT_INSTALLED := $(VENV)/.installed-import
 # `make import`: STAGE only when given (the deploy targets below default it to dev).
 IMPORT_TARGET = $(if $(filter-out file undefined,$(origin STAGE)),--stage $(STAGE),)
 
-.PHONY: migrate import export run mail run-cached nginx test fuzz e2e browser screenshot lint bench conformance clean clean-data bootstrap deploy admin teardown package policy-check budgets docs docs-serve rotate-key restore-pitr use-table rekey deploy-check
+.PHONY: migrate import export run mail run-cached nginx test fuzz e2e browser screenshot lint bench bench-peers isso conformance clean clean-data bootstrap deploy admin teardown package policy-check budgets docs docs-serve rotate-key restore-pitr use-table rekey deploy-check js
 
 $(INSTALLED): requirements.txt requirements-run.txt requirements-import.txt requirements-dev.txt requirements-docs.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -64,8 +64,12 @@ migrate: $(INSTALLED)  ## bring an older table to today's layout: summary items,
 # The suite runs on every core (TEST_WORKERS=0: in this process only), a module per worker at a time.
 TEST_WORKERS ?= auto
 
-test: $(INSTALLED) browser nginx  ## the whole suite, the browser tests included
+test: $(INSTALLED) browser nginx  ## the whole suite: the JavaScript unit tests (node --test), then pytest, the browser tests included
+	$(PY) -m devtools.javascript test
 	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadscope
+
+js: $(INSTALLED)  ## web/widget.js, widget.css, admin/admin.js and demo/demo.js from web-src/ (esbuild, into .tools/); commit them
+	$(PY) -m devtools.javascript build
 
 fuzz: $(INSTALLED)  ## only the fuzzing of /openapi.json (part of `make test` too); longer: FUZZ_EXAMPLES=500 make fuzz
 	$(PY) -m pytest -m fuzz
@@ -80,14 +84,22 @@ screenshot: $(INSTALLED) browser  ## docs/demo-post.png, the README's picture of
 	$(PY) -m devtools.screenshot docs/demo-post.png
 	$(PY) -m devtools.screenshot --console docs
 
-lint: $(INSTALLED)  ## ruff, mypy, vulture (dead code) and Spectral (the OpenAPI document; installs into .tools/)
+lint: $(INSTALLED)  ## ruff, mypy, vulture (dead code), Spectral (the OpenAPI document) and ESLint (the JavaScript); npm tools into .tools/
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 	$(VENV)/bin/vulture
 	$(PY) -m devtools.spectral
+	$(PY) -m devtools.javascript lint
 
 bench: $(INSTALLED) nginx browser  ## budgets: DynamoDB round trips, items read, import time, make run's memory and exit time under load, a fresh clone's first answer, the edge cache; figures to docs/budgets/
 	$(PY) -m bench.run --record docs/budgets/latest.json
+
+bench-peers: $(INSTALLED) nginx browser isso  ## against Isso 0.14 in one interleaved run: Chromium at 0 and 50 ms, origin requests, widget weight, dollars; the table to README.md and docs/budgets/peers.md
+	$(PY) -m bench.peers --record docs/budgets/peers.json --readme README.md
+
+# Isso 0.14 from PyPI into its own virtualenv, .tools/isso (once; then it only checks), for bench-peers.
+isso: $(INSTALLED)
+	$(PY) -m devtools.isso
 
 # MkDocs says nothing useful about its successor on every build.
 DOCS_ENV := NO_MKDOCS_2_WARNING=1

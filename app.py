@@ -22,6 +22,7 @@ from chalicelib.api.counts import counts
 from chalicelib.api.feeds import feeds
 from chalicelib.api.meta import meta
 from chalicelib.api.moderation import moderation
+from chalicelib.api.passkeys import passkeys
 from chalicelib.api.personal_data import personal_data
 from chalicelib.api.posts import posts
 from chalicelib.api.previews import previews
@@ -36,7 +37,7 @@ from chalicelib.settings import stream_arn
 app = Chalice(app_name="serverless-blog")
 observability.install(app)  # first: the outermost middleware, one log line per request
 for blueprint in (meta, auth, posts, comments, counts, previews, moderation, feeds, unsubscribe, web,
-                  personal_data, search, subscriptions):
+                  personal_data, search, subscriptions, passkeys):
     app.register_blueprint(blueprint)
 app.register_blueprint(realworld, url_prefix="/api")
 cors.install(app)

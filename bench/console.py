@@ -1,4 +1,4 @@
-"""The admin console's weight: its script and styles, as served (no minifier, no build step)."""
+"""The admin console's weight as served: its script (minified from web-src/admin/ by `make js`) and styles."""
 
 from __future__ import annotations
 

@@ -3,7 +3,7 @@
 nginx (devtools/edge_cache.py) in front of `make run`, for ten minutes on a virtual clock
 compressed SCALE times (the ten minutes take two): 100 pages open on one busy post (a comment
 every minute) and, in the same run, one page alone on a quiet post (no comments). Each page
-follows the widget's schedule (web/widget.js, goLive): a first look LIVE seconds after it
+follows the widget's schedule (web-src/widget/live.js, goLive): a first look LIVE seconds after it
 opened, then LIVE/3 after a look that found something, growing by half back to LIVE while none do;
 every look carries the ETag of the last answer (If-None-Match), as the browser's own cache does.
 The cache keeps a page TTL seconds (the CACHE_PAGE default), here TTL/SCALE = 3 s of real time.

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from chalicelib.blog.moderation import Moderation
     from chalicelib.blog.moderation_mail import ModerationMail
     from chalicelib.blog.notifications import Notifications
+    from chalicelib.blog.passkeys import Passkeys
     from chalicelib.blog.password_resets import PasswordResets
     from chalicelib.blog.personal_data import PersonalData
     from chalicelib.blog.post_lists import PostLists
@@ -170,6 +171,11 @@ class Services:
     def email_sign_in(self) -> EmailSignIn:
         from chalicelib.blog.email_sign_in import EmailSignIn
         return EmailSignIn(self.table, self.settings, self.antispam, self.notifications, self.accounts)
+
+    @cached_property
+    def passkeys(self) -> Passkeys:
+        from chalicelib.blog.passkeys import Passkeys  # py_webauthn is imported by its methods, on first use
+        return Passkeys(self.table, self.settings, self.accounts, self.antispam, self.cursor_key)
 
     @cached_property
     def personal_data(self) -> PersonalData:

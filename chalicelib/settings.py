@@ -100,6 +100,11 @@ class Settings:
     api_url = Setting("API_URL", URL, "http://127.0.0.1:8000", "the API's public base: every link in mail is built "
                       "on it (their pages are the API's); `make run` sets `http://127.0.0.1:PORT`, `make package` "
                       "the stage's API Gateway or CloudFront address")
+    passkey_rp_id = Setting("PASSKEY_RP_ID", TEXT, "localhost", "the passkeys' relying party: the blog's domain (a "
+                            "host name, never an address; `localhost` under `make run`, opened as http://localhost:PORT)")
+    passkey_origins = Setting("PASSKEY_ORIGINS", LIST, "", "the pages' origins a passkey may be used from; empty: "
+                              "those of `SITE_URL`, `API_URL` and `CORS_ORIGINS` on `PASSKEY_RP_ID`'s domain (and "
+                              "any `http://localhost:PORT` when it is `localhost`)")
     anonymous_comments = Setting("ANONYMOUS_COMMENTS", BOOLEAN, "true", "whether readers may comment without an "
                                  "account")
     open_authoring = Setting("OPEN_AUTHORING", BOOLEAN, "false", "`true`: any signed-up user may write posts "

@@ -54,16 +54,19 @@ class EdgeCache:
         shutil.rmtree(self.state, ignore_errors=True)
 
 
-def _answers(url: str) -> bool:
+def _answers(url: str, health: str = "/health") -> bool:
     try:
-        with urllib.request.urlopen(url + "/health", timeout=5) as reply:
+        with urllib.request.urlopen(url + health, timeout=5) as reply:
             return bool(reply.status == 200)
     except (urllib.error.URLError, OSError):
         return False
 
 
-def start(port: int, upstream_port: int) -> EdgeCache:
-    """nginx on 127.0.0.1:``port`` in front of the API on ``upstream_port``, answering /health through it."""
+def start(port: int, upstream_port: int, health: str = "/health") -> EdgeCache:
+    """nginx on 127.0.0.1:``port`` in front of the API on ``upstream_port``, answering ``health`` through it.
+
+    ``health`` is another server's own ready check when the cache fronts another (Isso's /config, bench/peers.py).
+    """
     if not Path(NGINX).exists():
         raise FileNotFoundError(f"no nginx at {NGINX}: run devtools/install_nginx.sh (or set NGINX)")
     state = Path(tempfile.mkdtemp(prefix="blog-cache-"))
@@ -81,7 +84,7 @@ def start(port: int, upstream_port: int) -> EdgeCache:
             message = (state / "nginx.out").read_text() + (state / "error.log").read_text()
             cache.stop()
             raise RuntimeError(f"nginx exited early:\n{message}")
-        if _answers(cache.url):
+        if _answers(cache.url, health):
             return cache
         time.sleep(0.1)  # polling for readiness, not waiting for an outcome
     errors = (state / "error.log").read_text() if (state / "error.log").exists() else ""

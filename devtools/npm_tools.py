@@ -1,4 +1,4 @@
-"""The development tools that come from the npm registry (newman, axe-core, Spectral), in one place.
+"""The development tools from the npm registry (newman, axe-core, Spectral, esbuild, ESLint, jsdom), in one place.
 
 Each goes into .tools/ on first use, at its pinned version, and is never part of the app or its
 package. A different installed version (a pin moved) is replaced, so every clone runs the same tool.

@@ -69,7 +69,7 @@ def take_console(folder: Path) -> None:
                 page.goto(f"{stack.url}/admin/")
                 page.get_by_label("E-mail").fill(LOCAL_ADMIN["email"])
                 page.get_by_label("Password").fill(LOCAL_ADMIN["password"])
-                page.get_by_role("button", name="Sign in").click()
+                page.get_by_role("button", name="Sign in", exact=True).click()
                 page.get_by_role("link", name="New post").click()
                 page.get_by_label("Title").fill("Notes on a quiet release")
                 page.get_by_label("Body (Markdown)").fill(

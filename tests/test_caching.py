@@ -37,6 +37,7 @@ EXPECTED_CLASSES = {
     "/widget.css": "asset",
     "/counts.js": "asset",
     "/widget-account.js": "asset",
+    "/widget-passkeys.js": "asset",
     "/i18n/{name}": "asset",
     "/counts": "list",
     "/search": "list",
@@ -45,6 +46,7 @@ EXPECTED_CLASSES = {
     "/demo/posts/{slug}": "asset",
     "/demo/{name}": "asset",
     "/auth/me": None,
+    "/auth/passkeys": None,  # one account's own passkeys
     "/moderation/comments": None,
     "/moderation/comments/search": None,
     "/moderation/audit": None,

@@ -9,7 +9,9 @@ from pathlib import Path
 from chalicelib.api.web import CATALOGUE_FOLDER, catalogues
 from tests.openapi_document import load_document
 
-WEB = Path(__file__).resolve().parents[1] / "web"
+ROOT = Path(__file__).resolve().parents[1]
+# The widget's LANGS is in its i18n module (web/widget.js is built from it), counts.js's in the file served.
+SCRIPTS = {"widget.js": ROOT / "web-src" / "widget" / "i18n.js", "counts.js": ROOT / "web" / "counts.js"}
 
 
 def folder_languages() -> list[str]:
@@ -17,7 +19,7 @@ def folder_languages() -> list[str]:
 
 
 def script_languages(script: str) -> list[str]:
-    found = re.search(r"const LANGS = (\[[^\]]*\]);", (WEB / script).read_text(encoding="utf-8"))
+    found = re.search(r"const LANGS = (\[[^\]]*\]);", SCRIPTS[script].read_text(encoding="utf-8"))
     assert found is not None, f"{script} names its languages in a LANGS constant"
     return sorted(json.loads(found[1]))
 

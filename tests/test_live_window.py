@@ -10,13 +10,13 @@ from pathlib import Path
 from bench import live_threads
 from chalicelib.settings import load_settings
 
-WIDGET = Path(__file__).resolve().parents[1] / "web" / "widget.js"
+WIDGET = Path(__file__).resolve().parents[1] / "web-src" / "widget" / "main.js"  # built into web/widget.js
 PROMISE_SECONDS = 30
 
 
 def widget_live_default() -> int:
     found = re.search(r"live: Number\(script\?\.dataset\.live \?\? (\d+)\)", WIDGET.read_text(encoding="utf-8"))
-    assert found, "widget.js names its data-live default"
+    assert found, "the widget (web-src/widget/main.js) names its data-live default"
     return int(found[1])
 
 

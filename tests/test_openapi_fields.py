@@ -28,6 +28,7 @@ from chalicelib.blog import (
     comment_edits,
     email_sign_in,
     moderation,
+    passkeys,
     password_resets,
     personal_data,
     posts,
@@ -80,6 +81,8 @@ FIELD_TABLES: dict[str, tuple[FieldTable, str, str]] = {
     "thread_controls.PIN_FIELDS": (thread_controls.PIN_FIELDS, "/posts/{slug}/pin", "put"),
     "email_sign_in.REQUEST_FIELDS": (email_sign_in.REQUEST_FIELDS, "/auth/email-link", "post"),
     "email_sign_in.SESSION_FIELDS": (email_sign_in.SESSION_FIELDS, "/auth/email-link/session", "post"),
+    "passkeys.REGISTER_FIELDS": (passkeys.REGISTER_FIELDS, "/auth/passkeys", "post"),
+    "passkeys.SIGN_IN_FIELDS": (passkeys.SIGN_IN_FIELDS, "/auth/passkey-sign-in", "post"),
 }
 # Tables no operation of this document reads: PUT /api/user (RealWorld, its own spec) reads PROFILE_FIELDS.
 OTHER_API_TABLES: dict[str, FieldTable] = {"accounts.PROFILE_FIELDS": accounts.PROFILE_FIELDS}
@@ -131,6 +134,8 @@ def expected_schema(rule: Callable[[Any], Any]) -> dict[str, Any]:
         return {"type": "integer", "minimum": rule.minimum, "maximum": rule.maximum}
     if isinstance(rule, Flag):
         return {"type": "boolean"}
+    if isinstance(rule, passkeys.CredentialJson):  # its fields are checked by passkeys.read_credential
+        return {"type": "object"}
     if isinstance(rule, DateTime):
         return {"type": "string"}
     if isinstance(rule, Labels):

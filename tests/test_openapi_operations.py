@@ -30,6 +30,8 @@ from chalicelib.store import keys
 from tests.conftest import ADMIN as ADMIN_NAME
 from tests.conftest import Api, Blog, Reply
 from tests.openapi_document import Operation, check_reply, load_document, operations, resolve
+from tests.passkey_steps import Authenticator
+from tests.passkey_steps import add_passkey as add_passkey_steps
 from tests.sign_in_steps import sign_in_link
 
 
@@ -714,6 +716,61 @@ def sign_in_by_email_link(scene: Scene, send: Send) -> None:
     send(body={"token": token, "username": "linked"})  # 403: spent
 
 
+# Passkeys: the default relying party (localhost) takes any http://localhost:PORT page, as `make run` serves them.
+LOCAL_PAGE = "http://localhost:8000"
+
+
+@step("post", "/auth/passkey-registration/options")
+def passkey_registration_options(scene: Scene, send: Send) -> None:
+    send(token=scene.blog.user("keyholder1"))
+    send()  # 401
+
+
+@step("post", "/auth/passkeys")
+def add_passkey(scene: Scene, send: Send) -> None:
+    token = scene.blog.user("keyholder2")
+    started = scene.api.post("/auth/passkey-registration/options", token=token).json
+    answer = {"ceremony": started["ceremony"], "credential": Authenticator(LOCAL_PAGE).create(started["publicKey"])}
+    send(body={**answer, "credential": {**answer["credential"], "rawId": "not base64url!"}}, token=token)  # 400
+    send(body={**answer, "name": "Phone"}, token=token)
+    send(body=answer, token=token)  # 403: the challenge was used
+
+
+@step("get", "/auth/passkeys")
+def list_passkeys(scene: Scene, send: Send) -> None:
+    token = scene.blog.user("keyholder3")
+    add_passkey_steps(scene.api, token, Authenticator(LOCAL_PAGE))
+    send(token=token)
+    send(query="limit=1", token=token)
+    send()  # 401
+
+
+@step("delete", "/auth/passkeys/{credential_id}")
+def remove_passkey(scene: Scene, send: Send) -> None:
+    token = scene.blog.user("keyholder4")
+    added = add_passkey_steps(scene.api, token, Authenticator(LOCAL_PAGE))
+    send(credential_id=added["id"], token=token)
+    send(credential_id=added["id"], token=token)  # 404
+
+
+@step("post", "/auth/passkey-sign-in/options")
+def passkey_sign_in_options(scene: Scene, send: Send) -> None:
+    send()
+
+
+@step("post", "/auth/passkey-sign-in")
+def sign_in_with_passkey(scene: Scene, send: Send) -> None:
+    authenticator = Authenticator(LOCAL_PAGE)
+    add_passkey_steps(scene.api, scene.blog.user("keyholder5"), authenticator)
+    started = scene.api.post("/auth/passkey-sign-in/options").json
+    answer = {"ceremony": started["ceremony"], "credential": authenticator.get(started["publicKey"])}
+    send(body=answer)
+    send(body=answer)  # 403: the challenge was used
+    started = scene.api.post("/auth/passkey-sign-in/options").json
+    stranger = Authenticator(LOCAL_PAGE).get(started["publicKey"])
+    send(body={"ceremony": started["ceremony"], "credential": stranger})  # 401: a passkey not registered here
+
+
 # -- the widget and the demo blog -------------------------------------------------------------------
 
 
@@ -776,6 +833,11 @@ def search_posts(scene: Scene, send: Send) -> None:
 
 @step("get", "/widget-account.js")
 def widget_account_script(scene: Scene, send: Send) -> None:
+    fetch_twice(send)
+
+
+@step("get", "/widget-passkeys.js")
+def widget_passkeys_script(scene: Scene, send: Send) -> None:
     fetch_twice(send)
 
 

@@ -71,7 +71,8 @@ def test_the_reported_case_a_deleted_accounts_token_does_not_read_the_new_owners
 
 def test_the_old_token_is_refused_by_every_native_route_that_takes_a_token(
         api: Api, recycled: dict[str, str], document: dict[str, Any]) -> None:
-    params = {"slug": recycled["slug"], "comment_id": recycled["comment_id"], "username": "xena", "ban_id": "user:xena"}
+    params = {"slug": recycled["slug"], "comment_id": recycled["comment_id"], "username": "xena", "ban_id": "user:xena",
+              "credential_id": "AAAA"}
     # Valid bodies, so that no route refuses the body before it reads the token
     bodies: dict[str, Any] = {
         "/auth/me": {"bio": "Taken over"},
@@ -84,6 +85,7 @@ def test_the_old_token_is_refused_by_every_native_route_that_takes_a_token(
         "/comments/{comment_id}/vote": {"value": 1},
         "/preview": {"kind": "post", "body": "Text"},
         "/me": {"comments": "tombstone", "current_password": PASSWORD},
+        "/auth/passkeys": {"ceremony": "0" * 26, "credential": {}},
     }
     taking_tokens = [(method, path) for path, method in operations(document)
                      if {"bearerAuth": []} in (document["paths"][path][method].get("security") or [])]

@@ -175,10 +175,11 @@ def test_a_revoked_token_is_refused_by_every_write_of_the_api(api: Api, blog: Bl
     admin = blog.admin()
     comment = blog.comment(slug)["comment"]["id"]
     assert api.post("/auth/sign-out-everywhere", token=admin).status == 204
-    params = {"slug": slug, "comment_id": comment, "username": "alice", "ban_id": "user:alice"}
+    params = {"slug": slug, "comment_id": comment, "username": "alice", "ban_id": "user:alice", "credential_id": "AAAA"}
     # Valid bodies where a route reads its body before the token
     bodies: dict[str, Any] = {
         "/posts/{slug}/comments": {"body": "A comment"},
+        "/auth/passkeys": {"ceremony": "0" * 26, "credential": {}},
         "/api/user": {"user": {"bio": "Hi"}},
         "/api/articles": {"article": {"title": "T", "description": "D", "body": "B"}},
         "/api/articles/{slug}": {"article": {"title": "T"}},

@@ -35,6 +35,16 @@
     zh: {"signInWhy": "登录后即可使用他人无法使用的名字发表评论。无需密码：我们会通过电子邮件发送链接给你。", "yourEmail": "你的电子邮件", "sendLink": "给我发送登录链接", "linkSent": "请查看收件箱：邮件中的链接会让你在这里登录。链接只能使用一次，30 分钟内有效。", "signingIn": "正在登录…", "chooseName": "选择你的评论将显示的名字", "chooseNameHint": "3 到 32 个字母、数字、“.”、“_”或“-”", "finishSignIn": "登录", "signedInAs": "已登录为 {name}", "signOut": "退出登录", "signedOut": "你已退出登录。"}
   };
 
+  /** widget-passkeys.js, fetched once where the browser has passkeys: its button joins the account line. */
+  let passkeysLoad = null;
+  function withPasskeys(thread, env, line, signedIn) {
+    if (!window.PublicKeyCredential) return;
+    passkeysLoad ||= new Promise((resolve, reject) => document.head.append(env.h("script", {
+      src: `${thread.base}/widget-passkeys.js`, async: true, onload: resolve,
+      onerror: () => { passkeysLoad = null; reject(new Error("widget-passkeys.js")); } })));
+    passkeysLoad.then(() => line.append(" ", window.BlogComments.passkeys.button(thread, env, signedIn)), () => {});
+  }
+
   function words(lang) {
     const messages = WORDS[lang] || {};
     return (key, values = {}) => (messages[key] ?? EN[key]).replace(/\{(\w+)\}/g, (_, name) => String(values[name] ?? ""));
@@ -113,6 +123,7 @@
       if (session) {
         thread.account.replaceChildren(h("p", {}, h("span", { text: say("signedInAs", { name: session.username }) }),
           thread.verifiedMark(), " ", h("button", { type: "button", text: say("signOut"), onclick: signOut })));
+        withPasskeys(thread, env, thread.account.firstChild, true);
         return;
       }
       const email = h("input", { type: "email", id: `${thread.id}-signin-email`, required: true, maxlength: 254,
@@ -124,6 +135,7 @@
       } },
       h("p", { class: "bc-hint", text: say("signInWhy") }),
       h("label", { for: email.id, text: say("yourEmail") }), email, send));
+      withPasskeys(thread, env, thread.account.firstChild, false);
       if (env.opening) email.focus();
     }
 

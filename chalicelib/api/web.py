@@ -37,7 +37,7 @@ WEB_ROOT = Path(__file__).resolve().parents[2] / "web"
 _TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8",
           ".html": "text/html; charset=utf-8", ".json": "application/json; charset=utf-8"}
 # Only these files are served, per folder: a name from the URL never becomes a path by itself.
-_NAMED_ASSETS = {"demo": ("demo.js", "demo.css"), "admin": ("admin.js", "admin.css")}
+_NAMED_ASSETS = {"demo": ("demo.js", "demo.css"), "admin": ("admin.js", "admin.css", "passkeys.js")}
 # Their caching (ETag, 304, Cache-Control) is the "asset" class's, from caching.py like every read's.
 # The widget's message catalogues, web/i18n/<lang>.json, are the one list of its languages (English is built into
 # widget.js and counts.js): the scripts' LANGS and the OpenAPI enum are checked against the folder
@@ -141,6 +141,11 @@ def widget_script() -> Response:
 @web.route("/widget-account.js", methods=["GET"], cache="asset")
 def widget_account_script() -> Response:
     return _serve("widget-account.js")
+
+
+@web.route("/widget-passkeys.js", methods=["GET"], cache="asset")
+def widget_passkeys_script() -> Response:
+    return _serve("widget-passkeys.js")
 
 
 @web.route("/widget.css", methods=["GET"], cache="asset")

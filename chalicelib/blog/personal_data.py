@@ -65,7 +65,7 @@ EXPORT_RATE_LIMIT = (120, 3600)
 REQUEST_RATE_LIMIT = (10, 3600)
 LINK_SECONDS = 24 * 3600
 REQUEST_TTL_SECONDS = 3600
-_SECTIONS = ("comments", "favorites", "follows", "votes", "reactions", "subscriptions")
+_SECTIONS = ("comments", "favorites", "follows", "votes", "reactions", "subscriptions", "passkeys")
 _CHOICE = Field(Choice((TOMBSTONE, ANONYMOUS)), required=True)
 DELETE_FIELDS = {
     "comments": _CHOICE,
@@ -159,6 +159,10 @@ class PersonalData:
         if section == "subscriptions":  # thread subscriptions, under the account's address
             items, last = self.subscriptions.page_of_address(self.antispam.email_hash(str(account["email"])),
                                                              limit, start or None)
+        elif section == "passkeys":  # what each is called and when it was used; never its public key
+            from chalicelib.blog import passkeys
+            found, last = passkeys.of_account(self.table, str(account.get("account_id", "-")), limit, start or None)
+            items = [passkeys.passkey_view(i) for i in found]
         else:
             items, last = self._section(section, identity, principal.username, limit, start or None)
         page[section] = items
@@ -219,6 +223,9 @@ class PersonalData:
         self._forget_votes("user:" + username.casefold())
         self._reactions().forget("user:" + username.casefold())
         self.subscriptions.forget(self.antispam.email_hashes(str(account["email"])))
+        if "account_id" in account:
+            from chalicelib.blog import passkeys
+            passkeys.forget(self.table, str(account["account_id"]))
         try:
             self.table.transact([
                 delete(keys.user(username), "token_version = :v", v=version + 1,

@@ -398,6 +398,39 @@ def sign_in_link(link_id: str, email: str, return_to: str, ttl: int, account: Ma
     return {**keys.sign_in_link(link_id), "email": email, "return_to": return_to, "ttl": ttl, **bound}
 
 
+PASSKEY_FIELDS: Final = frozenset({"credential_id", "account_id", "username", "public_key", "sign_count", "name",
+                                    "created_at", "last_used_at", "backed_up"})
+
+
+def passkey(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """A registered passkey (blog/passkeys.py): its account's id and name, its COSE public key (base64url) and the
+    signature counter its authenticator last reported; in its account's list (GSI1)."""
+    item = _allowed(fields, PASSKEY_FIELDS, "passkey")
+    credential_id = _text(item, "credential_id", 1400)
+    account_id = _text(item, "account_id", 26)
+    _text(item, "username", 32)
+    _text(item, "public_key", 2000)
+    _text(item, "name", 64, required=False)
+    item["sign_count"] = whole(item, "sign_count")
+    item["backed_up"] = bool(item.get("backed_up", False))
+    item["created_at"] = stored_date(item.get("created_at"), "created_at")
+    if item.get("last_used_at") is not None:
+        item["last_used_at"] = stored_date(item["last_used_at"], "last_used_at")
+    return {**keys.passkey(credential_id), **keys.passkey_index_keys(account_id, item["created_at"], credential_id),
+            **item}
+
+
+def passkey_ceremony(ceremony_id: str, purpose: str, challenge: str, ttl: int,
+                     account: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """A passkey challenge until its answer deletes it (or its TTL): a registration's is bound to the account and
+    the token_version it was asked with, a sign-in's to nothing but itself."""
+    if purpose not in ("register", "sign-in") or (purpose == "register") != (account is not None):
+        raise _refuse("purpose", "must be register (with its account) or sign-in (without)")
+    bound = {"account_id": account["account_id"], "username": account["username"],
+             "token_version": int(account.get("token_version", 0))} if account else {}
+    return {**keys.passkey_ceremony(ceremony_id), "purpose": purpose, "challenge": challenge, "ttl": ttl, **bound}
+
+
 def vote(slug: str, comment_id: str, voter: str, value: int, at: str) -> dict[str, Any]:
     """One voter's vote; a signed-in voter's ("user:<name>") is in their votes' index, for their own data."""
     if value not in (1, -1):

@@ -173,6 +173,7 @@ class Social:
         checked against their account in this same read, before anything personal is answered: a revoked
         token, or one of a deleted account whose name was taken again, is refused (401) with no round trip more.
         """
+        slugs = list(slugs)  # read twice when a token from before a rename is read again
         wanted = {u.casefold(): u for u in usernames if u and valid_username(u)}
         keys_wanted = [keys.user(u) for u in wanted.values()]
         account = keys.user(viewer.username) if viewer is not None and not viewer.current else None
@@ -191,16 +192,19 @@ class Social:
             sort_key = str(item["SK"])
             if sort_key == keys.USER_SK:
                 # An old name answers with the account it became (blog/renames.py).
-                account = renames.resolve(self.table, item) if renames.is_reservation(item) else item
-                if account is not None:
-                    relations.users[str(item["username"]).casefold()] = account
+                user = renames.resolve(self.table, item) if renames.is_reservation(item) else item
+                if user is not None:
+                    relations.users[str(item["username"]).casefold()] = user
             elif sort_key.startswith(keys.FOLLOWS_PREFIX):
                 relations.following.add(sort_key.removeprefix(keys.FOLLOWS_PREFIX))
             elif sort_key.startswith(keys.FAVORITE_PREFIX):
                 relations.favorited.add(str(item["slug"]))
         if account is not None and viewer is not None:
-            current_principal(viewer, next((i for i in found if i["PK"] == account["PK"] and i["SK"] == account["SK"]),
-                                           None), self.admins)
+            own = next((i for i in found if i["PK"] == account["PK"] and i["SK"] == account["SK"]), None)
+            if renames.is_reservation(own):  # a token from before a rename: read again under the current name
+                checked = current_principal(viewer, renames.resolve(self.table, own), self.admins)
+                return self.relations(checked, wanted.values(), slugs)
+            current_principal(viewer, own, self.admins)
         if viewer is not None:
             self._follows_under_other_names(viewer, relations)
         return relations

@@ -62,6 +62,10 @@ Layout (PK / SK):
                                               it was mailed for, where it returns (TTL; deleted by its use)
   SIGNINRATE#<hash>#<n>  #RATE                sign-in link requests from one address, or for one
                                               recipient, in window n (TTL)
+  PASSKEY#<credential id>  #PASSKEY           a registered passkey (WebAuthn credential): its account (id and
+                                              name), public key and signature counter (GSI1: PASSKEYS#<account id>)
+  PASSKEYCEREMONY#<ulid>  #CEREMONY           a passkey challenge not answered yet: registration (bound to an
+                                              account and its token_version) or sign-in (TTL; deleted by its use)
   RATE#<iphash>#<n>  #RATE                    comments from one address in window n (TTL)
   VOTERATE#<iphash>#<n>  #RATE                votes from one address in window n (TTL)
   CHALLENGERATE#<iphash>#<n>  #RATE           comments from one address in window n of CHALLENGE_WHEN=after:N/SECONDS:
@@ -128,6 +132,7 @@ Sparse indexes:
                                                       written at sign-up, by deploy.admin and on a role change
                                                       (accounts made before it join on their next role change,
                                                       or by make migrate)
+  GSI1  PASSKEYS#<account id> / <created_at>#<credential id>  (on passkeys) one account's passkeys
   GSI1  BANS / <created_at>#<subject>                 (on bans) every ban, newest first, for the console
   GSI2  AUDITPOST#<slug> / <at>#<ulid>                (on audit entries) one post's moderation trail
   GSI2  VOTER#user:<name> / <comment ulid>            (on a signed-in voter's votes) an account's votes,
@@ -281,6 +286,24 @@ def sign_in_link(link_id: str) -> Key:
 
 def sign_in_rate_window(subject_hash: str, window: int) -> Key:
     return {"PK": f"SIGNINRATE#{subject_hash}#{window}", "SK": "#RATE"}
+
+
+def passkey(credential_id: str) -> Key:
+    """A passkey by its credential id (base64url, as the browser sends it)."""
+    return {"PK": f"PASSKEY#{credential_id}", "SK": "#PASSKEY"}
+
+
+def passkeys_partition(account_id: str) -> str:
+    return f"PASSKEYS#{account_id}"
+
+
+def passkey_index_keys(account_id: str, created_at: str, credential_id: str) -> Key:
+    """GSI1 keys of a passkey: its account's passkeys, oldest first."""
+    return {"GSI1PK": passkeys_partition(account_id), "GSI1SK": f"{created_at}#{credential_id}"}
+
+
+def passkey_ceremony(ceremony_id: str) -> Key:
+    return {"PK": f"PASSKEYCEREMONY#{ceremony_id}", "SK": "#CEREMONY"}
 
 
 def rate_window(address_hash: str, window: int) -> Key:

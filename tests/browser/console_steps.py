@@ -35,7 +35,7 @@ def sign_in(page: Page, blog: Blog, account: dict[str, str], at: str = "") -> No
     page.goto(f"{blog.url}/admin/{at}")
     page.get_by_label("E-mail").fill(account["email"])
     page.get_by_label("Password").fill(account["password"])
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
 
 

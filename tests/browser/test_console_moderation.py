@@ -127,7 +127,7 @@ def test_a_demoted_author_loses_the_editor(held_blog: Blog, open_reader: Callabl
     expect(writer.get_by_text("Your session has ended.")).to_be_visible()
     writer.get_by_label("E-mail").fill(author["email"])
     writer.get_by_label("Password").fill(author["password"])
-    writer.get_by_role("button", name="Sign in").click()
+    writer.get_by_role("button", name="Sign in", exact=True).click()
     expect(writer.get_by_role("heading", name="Nothing to do here")).to_be_visible()
     expect(writer.get_by_role("link", name="New post")).to_have_count(0)
     expect(writer.get_by_label("Body (Markdown)")).to_have_count(0)

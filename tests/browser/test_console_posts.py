@@ -144,7 +144,7 @@ def test_a_revoked_session_returns_to_sign_in_and_the_text_is_offered_back(blog:
     expect(page.get_by_text("Your session has ended.")).to_be_visible()
     page.get_by_label("E-mail").fill(author["email"])
     page.get_by_label("Password").fill(author["password"])
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
 
     # Then the editor offers the unsaved text back
     page.get_by_role("button", name="Restore it").click()
