@@ -111,6 +111,10 @@ def _empty_but_for(table: Table, marker: dict[str, str]) -> bool:
         len(found) < 2 or not response.get("LastEvaluatedKey"))
 
 
+# A passkey signs its holder in, as a password hash does: it comes in only when the accounts' secrets do.
+PASSKEYS_SET_ASIDE = "passkey: a way to sign in, restored only from --with-secrets with --trust-accounts"
+
+
 class Restore:
     def __init__(self, path: Path, table: Table | None, merge: bool, progress: Progress | None,
                  trust_accounts: bool = False) -> None:
@@ -243,6 +247,8 @@ class Restore:
                 batch.add(item)
                 batch.add(reference(item))
                 self.report.written[f"comment ({item['status']})"] += 1
+            elif kind == "passkey" and not self.trusted:
+                self.report.skipped[PASSKEYS_SET_ASIDE] += 1
             elif kind == "counts":
                 self._counts(table, item)
             elif kind == "account":
