@@ -19,12 +19,12 @@ from chalicelib.store import keys
 from importer.export import write_export
 from importer.model import ImportError_
 from importer.restore import PASSKEYS_SET_ASIDE, restore
+from tests.accounts.test_passkeys import PAGE, RP_ID, Passkeys
 from tests.conftest import Api, Blog
 from tests.importer.steps import everything
 from tests.importer.test_export_restore import _fresh_table, _table
 from tests.importer.test_restore_refusals import _file
 from tests.passkey_steps import Authenticator, b64
-from tests.test_passkeys import PAGE, RP_ID, Passkeys
 
 ACCOUNT_ID = "01HZZZZZZZZZZZZZZZZZZZZZZZ"
 Exported = Callable[[], tuple[Authenticator, dict[str, Any]]]

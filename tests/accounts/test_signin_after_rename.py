@@ -15,18 +15,18 @@ import pytest
 
 from chalicelib.services import services
 from chalicelib.store import keys
+from tests.accounts.test_oidc_sign_in import ALICE, signed_in, through_the_provider
+from tests.accounts.test_oidc_sign_in import issuer as issuer
+from tests.accounts.test_passkeys import PAGE, Passkeys
+from tests.accounts.test_passkeys import passkeys as passkeys
+from tests.accounts.test_renames import run_job
 from tests.conftest import PASSWORD, Api, Blog
+from tests.notifications.test_notifications import Stream
+from tests.notifications.test_notifications import mail_settings as mail_settings
+from tests.notifications.test_notifications import ses as ses
+from tests.notifications.test_notifications import stream as stream
 from tests.oidc_steps import Browser, handoff_of
 from tests.passkey_steps import Authenticator, b64
-from tests.test_notifications import Stream
-from tests.test_notifications import mail_settings as mail_settings
-from tests.test_notifications import ses as ses
-from tests.test_notifications import stream as stream
-from tests.test_oidc_sign_in import ALICE, signed_in, through_the_provider
-from tests.test_oidc_sign_in import issuer as issuer
-from tests.test_passkeys import PAGE, Passkeys
-from tests.test_passkeys import passkeys as passkeys
-from tests.test_renames import run_job
 
 
 @pytest.fixture
