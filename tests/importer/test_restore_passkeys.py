@@ -1,4 +1,5 @@
-"""Passkeys in an export come back on restore, through records.passkey, and only when the accounts' secrets do.
+"""Passkeys in an export come back on restore, through records.passkey, and only when the accounts' secrets do
+(as do OpenID Connect identities: each signs its holder in).
 
 A passkey is added through the API with a software authenticator (tests/passkey_steps.py), the table is exported
 and dropped, and the restore puts it back: the same authenticator then signs in. A passkey signs its holder in, as
@@ -18,7 +19,7 @@ from chalicelib.blog import records
 from chalicelib.store import keys
 from importer.export import write_export
 from importer.model import ImportError_
-from importer.restore import PASSKEYS_SET_ASIDE, restore
+from importer.restore import restore, set_aside
 from tests.accounts.test_passkeys import PAGE, RP_ID, Passkeys
 from tests.conftest import Api, Blog
 from tests.importer.steps import everything
@@ -81,7 +82,7 @@ def test_a_passkey_is_set_aside_and_reported_when_the_accounts_are_not_trusted(
 
     report = restore(tmp_path / "blog.jsonl", _table())
 
-    assert report.skipped[PASSKEYS_SET_ASIDE] == 1 and report.written["passkey"] == 0
+    assert report.skipped[set_aside("passkey")] == 1 and report.written["passkey"] == 0
     assert _table().get(keys.passkey(b64(authenticator.credential_id))) is None
     assert passkeys.sign_in(authenticator).status == 401
 
@@ -125,3 +126,21 @@ def test_a_crafted_passkey_refuses_the_file_before_any_write(api: Api, tmp_path:
 
     assert str(refused.value).startswith("line 2: a 'passkey' record refused") and refusal in str(refused.value)
     assert everything() == []
+
+
+def test_an_identity_merged_into_a_blog_opens_no_account_unless_trusted(api: Api, blog: Blog,
+                                                                               tmp_path: Path) -> None:
+    # A file linking the writer's own issuer subject to an account of this blog (its name and id).
+    blog.user("bob")
+    bob = _table().get(keys.user("bob"))
+    assert bob is not None
+    identity = records.identity("https://idp.example", "mallory-sub", "idp", bob, "2026-01-01T00:00:00Z")
+    crafted = _file(tmp_path / "crafted.jsonl", [("identity", identity)])
+
+    report = restore(crafted, _table(), merge=True)
+
+    assert report.skipped[set_aside("identity")] == 1
+    assert _table().get(keys.identity("https://idp.example", "mallory-sub")) is None
+    trusted = restore(crafted, _table(), merge=True, trust_accounts=True)  # the operator vouches for the file
+    assert trusted.written["identity"] == 1
+    assert _table().get(keys.identity("https://idp.example", "mallory-sub")) is not None
