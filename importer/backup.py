@@ -51,7 +51,8 @@ SECRET_FIELDS = ("password_hash",)
 NO_PASSWORD = "none$exported-without-secrets"
 
 KINDS = ("post", "counts", "comment", "pin", "vote", "reaction", "favorite", "account", "reservation", "follow",
-         "commenter", "optout", "confirmed", "subscription", "audit", "imported", "ban", "identity", "other")
+         "commenter", "optout", "confirmed", "subscription", "audit", "imported", "ban", "identity", "passkey",
+         "other")
 # What the restore reads of a record, beyond its key.
 REQUIRED = {"post": ("slug", "status"), "comment": ("id", "post_slug", "status", "created_at"),
             "account": ("username",), "favorite": ("username",)}
@@ -95,7 +96,8 @@ def kind_of(item: dict[str, Any]) -> str | None:
         if sk.startswith(keys.FOLLOWS_PREFIX):
             return "follow"
     simple = {"COMMENTER": "commenter", "OPTOUT": "optout", "CONFIRMED": "confirmed", "IMPORTED": "imported",
-              "SUBS": "subscription", keys.AUDIT_PARTITION: "audit", "BAN": "ban", "IDENTITY": "identity"}
+              "SUBS": "subscription", keys.AUDIT_PARTITION: "audit", "BAN": "ban", "IDENTITY": "identity",
+              "PASSKEY": "passkey"}
     return simple.get(head, "other")
 
 

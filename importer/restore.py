@@ -111,6 +111,15 @@ def _empty_but_for(table: Table, marker: dict[str, str]) -> bool:
         len(found) < 2 or not response.get("LastEvaluatedKey"))
 
 
+# A passkey or an OpenID Connect identity signs its holder in, as a password hash does: each comes in only when
+# the accounts' secrets do (a crafted file merged into a blog could otherwise add a way into any account).
+SIGN_IN_KINDS = ("passkey", "identity")
+
+
+def set_aside(kind: str) -> str:
+    return f"{kind}: a way to sign in, restored only from --with-secrets with --trust-accounts"
+
+
 class Restore:
     def __init__(self, path: Path, table: Table | None, merge: bool, progress: Progress | None,
                  trust_accounts: bool = False) -> None:
@@ -243,6 +252,8 @@ class Restore:
                 batch.add(item)
                 batch.add(reference(item))
                 self.report.written[f"comment ({item['status']})"] += 1
+            elif kind in SIGN_IN_KINDS and not self.trusted:
+                self.report.skipped[set_aside(kind)] += 1
             elif kind == "counts":
                 self._counts(table, item)
             elif kind == "account":

@@ -11,6 +11,7 @@ the account comes in as a reader that cannot sign in until given a password.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any, Final
 
@@ -31,6 +32,7 @@ _PLAIN: Final = {
     "imported": frozenset({"slug", "source_ref", "username", "exported_at"}),
 }
 _COUNTS: Final = frozenset({*SUMMARY_FIELDS, *COUNT_FIELDS, *LOCK_FIELDS, "reactions"})
+_BASE64URL: Final = re.compile(r"[A-Za-z0-9_-]+")
 # Kinds the restore leaves out, and why (the report says so).
 NOT_RESTORED: Final = "other"
 
@@ -62,6 +64,21 @@ def _reaction(item: Mapping[str, Any]) -> Item:
             "post_slug", slug) != slug or not (target == "post" or is_ulid(target)):
         raise RecordError("reaction: the key does not name one", {"reaction": ["the key does not name one"]})
     return rebuilt
+
+
+def _passkey(item: Mapping[str, Any]) -> Item:
+    """A passkey (blog/passkeys.py), its key and index entry made again from its fields: a file cannot file one
+    under another credential id, list it in another account's passkeys, or give it a key py_webauthn cannot read
+    as base64url. Whether it is written at all is the restore's choice (a passkey signs in: restore.py)."""
+    passkey = records.passkey(_fields(item, records.PASSKEY_FIELDS))
+    if (passkey["PK"], passkey["SK"]) != (item["PK"], item["SK"]):
+        raise RecordError("credential_id: is not the passkey's key", {"credential_id": ["is not the passkey's key"]})
+    if not is_ulid(str(passkey["account_id"])):
+        raise RecordError("account_id: must be an account id (a ULID)", {"account_id": ["must be a ULID"]})
+    for name in ("credential_id", "public_key"):
+        if not _BASE64URL.fullmatch(str(passkey[name])):
+            raise RecordError(f"{name}: must be base64url without padding", {name: ["must be base64url"]})
+    return passkey
 
 
 def account(item: Mapping[str, Any], trusted: bool) -> tuple[Item, bool]:
@@ -137,6 +154,8 @@ def rebuild(kind: str, item: Mapping[str, Any]) -> Item:
         if (identity["PK"], identity["SK"]) != (item["PK"], item["SK"]):
             raise RecordError("subject: is not the identity's key", {"subject": ["is not the identity's key"]})
         return identity
+    if kind == "passkey":
+        return _passkey(item)
     if kind in _PLAIN:
         fields = _fields(item, _PLAIN[kind])
         index = (keys.audit_post_index_keys(str(fields.get("post")), str(item["SK"]).split("#", 1)[0],

@@ -25,7 +25,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from chalicelib import signing
-from chalicelib.blog import clock, records
+from chalicelib.blog import clock, records, renames
 from chalicelib.blog.ids import is_ulid, new_ulid
 from chalicelib.blog.oidc_client import GitHubClient, OidcClient
 from chalicelib.blog.tokens import READER, is_named_admin
@@ -139,7 +139,8 @@ class OidcSignIn:
         issuer, subject = provider.issuer, str(claims["sub"])
         linked = self.table.get(keys.identity(issuer, subject))
         if linked is not None:
-            account = self.table.get(keys.user(str(linked["username"])))
+            # The name it was linked under, or the account that name became: a rename keeps the link.
+            account = renames.account_named(self.table, str(linked["username"]))
             if account is not None and account.get("account_id") == linked["account_id"]:
                 return account
         # No account, or the one it named was deleted: a new account, whose identity replaces the stale link.
@@ -194,7 +195,7 @@ class OidcSignIn:
         found = self.table.get(keys.oidc_handoff(shape[1]))
         if found is None or int(found["ttl"]) < clock.epoch():
             raise Forbidden(HANDOFF_SPENT)
-        account = self.table.get(keys.user(str(found["username"])))
+        account = renames.account_named(self.table, str(found["username"]))  # renamed since the callback, too
         spent = Forbidden(HANDOFF_SPENT)
         if account is None or account.get("account_id") != found["account_id"]:
             raise spent

@@ -27,7 +27,7 @@ import struct
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from chalicelib.blog import clock, records
+from chalicelib.blog import clock, records, renames
 from chalicelib.blog.accounts import RECENT_SIGN_IN_SECONDS, Accounts
 from chalicelib.blog.antispam import AntiSpam, rate_window
 from chalicelib.blog.ids import is_ulid, new_ulid
@@ -255,7 +255,7 @@ class Passkeys:
         return passkey_view(item)
 
     def _recent_account(self, principal: Principal) -> Item:
-        account = self.table.get(keys.user(principal.username))
+        account = renames.account_named(self.table, principal.username)  # a token from before a rename too
         principal = current_principal(principal, account, self.settings.admins)
         assert account is not None
         if "account_id" not in account:
@@ -308,7 +308,8 @@ class Passkeys:
         handle = credential["response"].get("userHandle")
         if handle and _unb64(handle, "userHandle") != str(stored["account_id"]).encode("ascii"):
             raise unknown
-        account = self.table.get(keys.user(str(stored["username"])))
+        # The name it was added under, or the account that name became: a rename leaves the passkey working.
+        account = renames.account_named(self.table, str(stored["username"]))
         if account is None or account.get("account_id") != stored["account_id"]:
             raise Unauthenticated("this passkey's account no longer exists")
         count = int(stored["sign_count"])
@@ -353,7 +354,7 @@ class Passkeys:
         self.table.write(delete(keys.passkey(credential_id), "account_id = :id", refusal=missing, id=account_id))
 
     def _current_id(self, principal: Principal) -> str:
-        account = self.table.get(keys.user(principal.username))
+        account = renames.account_named(self.table, principal.username)  # a token from before a rename too
         current_principal(principal, account, self.settings.admins)
         assert account is not None
         if "account_id" not in account:
