@@ -1,5 +1,6 @@
 """Mailed links, opened from `make run`'s outbox in Chromium, do their job: approve a held comment, confirm an
-address, unsubscribe, download one's comments. The mail was sent by the stack's own stream handler."""
+address, unsubscribe, download one's comments, choose a new password. The mail was sent by the stack's own
+stream handler."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from playwright.sync_api import Page, expect
 
 from devtools.seed import LOCAL_ADMIN
 from tests.browser.conftest import Blog
+from tests.browser.console_steps import as_user, new_account, sign_in, token_of
 from tests.browser.widget_steps import comment_item
 from tests.http.test_local_mail import mail_to
 
@@ -98,3 +100,30 @@ def test_a_commenter_downloads_their_comments_from_the_mail(held_blog: Blog, pag
     download.value.save_as(saved)
     assert download.value.suggested_filename == "comments.json"
     assert [c["body"] for c in json.loads(saved.read_text())["comments"]] == ["My own words."]
+
+
+def test_an_author_who_forgot_their_password_chooses_a_new_one_from_the_mail(held_blog: Blog, page: Page) -> None:
+    # Given an author signed in elsewhere, who has forgotten the password
+    author = new_account(held_blog)
+    elsewhere = token_of(held_blog, author)
+    page.goto(f"{held_blog.url}/admin/")
+    page.get_by_label("E-mail").fill(author["email"])
+
+    # When they ask the console's sign-in form for a link, and choose a new password on the mailed page
+    page.get_by_role("button", name="Forgot your password?").click()
+    expect(page.get_by_text("a link to choose a new password is on its way")).to_be_visible()
+    mail_to(held_blog.stack, author["email"], lambda m: "/auth/password-reset/confirm?" in m["text"])
+    open_from_outbox(page, held_blog, author["email"], "", "/auth/password-reset/confirm?")
+    expect(page.get_by_role("heading", name="Choose a new password")).to_be_visible()
+    link = page.url
+    page.get_by_label("New password").fill("a brand new console passphrase")
+    page.get_by_role("button", name="Set the password").click()
+    expect(page.get_by_role("heading", name="Your password is set")).to_be_visible()
+
+    # Then they sign in with it, the old password and the other session are over, and the link works once
+    sign_in(page, held_blog, {**author, "password": "a brand new console passphrase"})
+    old = {"email": author["email"], "password": author["password"]}
+    assert held_blog.stack.post("/auth/login", old).status_code == 401
+    assert as_user(held_blog, elsewhere, "GET", "/auth/me").status_code == 401
+    page.goto(link)
+    expect(page.get_by_role("heading", name="Choose a new password")).to_have_count(0)

@@ -19,6 +19,7 @@ export function signIn(notice) {
   const email = h("input", { id: "email", type: "email", autocomplete: "username", required: true });
   const password = h("input", { id: "password", type: "password", autocomplete: "current-password", required: true });
   const status = h("p", { class: "error", role: "alert" });
+  const sent = h("p", { class: "notice", role: "status" });
   const form = h("form", { class: "card signin", onsubmit: async (event) => {
     event.preventDefault();
     status.textContent = "";
@@ -33,7 +34,9 @@ export function signIn(notice) {
     h("label", { for: "email", text: "E-mail" }), email,
     h("label", { for: "password", text: "Password" }), password,
     h("button", { type: "submit", text: "Sign in" }),
-    window.BlogConsolePasskeys?.signInButton({ api, h, problemText, status, signedIn }), status);
+    window.BlogConsolePasskeys?.signInButton({ api, h, problemText, status, signedIn }),
+    h("button", { type: "button", class: "link", text: "Forgot your password?", onclick: () => forgotten(email, status, sent) }),
+    status, sent);
   main.replaceChildren(form);
   email.focus();
   oidc().then((o) => o.console.offer(h, API, form)).catch(() => { /* no providers: the password form alone */ });
@@ -47,6 +50,19 @@ export function oidc() {
       onerror: () => { oidcLoad = null; reject(new Error("widget-oidc.js")); } }));
   });
   return oidcLoad;
+}
+
+/** A new-password link mailed to the address in the form (POST /auth/password-reset): the same answer whether an
+ * account has it or not, so the form tells nobody which addresses have accounts. */
+async function forgotten(email, status, sent) {
+  status.textContent = sent.textContent = "";
+  if (!email.reportValidity()) return;
+  try {
+    await api("POST", "/auth/password-reset", { email: email.value });
+    sent.textContent = `If an account has the address ${email.value}, a link to choose a new password is on its way.`;
+  } catch (error) {
+    status.textContent = problemText(error);
+  }
 }
 
 /** A session from the sign-in form (a password, or a passkey: web/admin/passkeys.js). */
