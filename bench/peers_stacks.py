@@ -13,11 +13,8 @@ import contextlib
 import sqlite3
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import partial
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +22,7 @@ import requests
 
 from bench.peers_thread import GeneratedComment, isso_parents
 from devtools import edge_cache, isso, stack_process
+from devtools.static_site import served
 
 PAGE = "peers-thread.html"  # the same address on both sites: Isso's thread URI, our widget's slug
 SLUG = "peers-thread"
@@ -45,22 +43,6 @@ class System:
     cache: edge_cache.EdgeCache
     process_id: int  # the server's process, for its CPU seconds and memory
     log: Path | None = None  # ours: the API's request lines (units per request)
-
-
-class _Quiet(SimpleHTTPRequestHandler):
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        pass  # the bench prints figures, not a server log
-
-
-@contextlib.contextmanager
-def _static_site(folder: Path) -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(_Quiet, directory=str(folder)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def ours_page(api: str) -> str:
@@ -136,7 +118,7 @@ def systems(folder: Path, comments: list[GeneratedComment]) -> Iterator[dict[str
         site_folder = folder / "site"
         for name in ("ours", "isso"):
             (site_folder / name).mkdir(parents=True)
-        sites = {name: stack.enter_context(_static_site(site_folder / name)) for name in ("ours", "isso")}
+        sites = {name: stack.enter_context(served(site_folder / name)) for name in ("ours", "isso")}
         (folder / "isso").mkdir()
         isso_port = stack_process.free_port()
         isso_server = stack.enter_context(isso.running(folder / "isso", isso_port, sites["isso"]))

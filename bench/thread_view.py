@@ -24,11 +24,6 @@ import contextlib
 import json
 import sys
 import tempfile
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
-from functools import partial
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +34,7 @@ from bench.seed import seed_running_stack
 from devtools import edge_cache, stack_process
 from devtools.offline_aws import use_offline_aws
 from devtools.seed import LOCAL_ADMIN
+from devtools.static_site import served
 
 SECTION = "a 200-comment thread in Chromium, through nginx"
 COMMENTS = 200
@@ -47,22 +43,6 @@ REPEATS = 20
 # Shared copies stay fresh for the whole run; the browser keeps none (max-age=0).
 CACHE_TIMES = "600/0/0"
 _WIDGET_FILES = ("/widget.js", "/widget.css")
-
-
-class _Quiet(SimpleHTTPRequestHandler):
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        pass  # the bench prints figures, not a server log
-
-
-@contextmanager
-def _static_site(folder: Path) -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(_Quiet, directory=str(folder)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def _page(folder: Path, api: str, slug: str) -> str:
@@ -125,7 +105,7 @@ def _measure(running: stack_process.StackProcess, cache_url: str, browser: Any, 
                          headers={"Authorization": f"Bearer {token}"}, timeout=60)
     slug = made.json()["slug"]
     seed_running_stack(int(running.url.rsplit(":", 1)[1]), slug, COMMENTS, REPLIES)
-    with _static_site(folder) as site:
+    with served(folder) as site:
         url = f"{site}/{_page(folder, cache_url, slug)}"
         first = _visit(browser, url, cache_url, write=True)
         start = len(running.log.read_text().splitlines())

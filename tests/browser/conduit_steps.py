@@ -11,23 +11,22 @@ The frontend is served as it was built, from an origin of its own.
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import partial
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import BrowserContext, Page, Request, expect
+
+from devtools.static_site import QuietFiles, served
 
 NAME = re.compile(r"^(Username|Your Name)$", re.IGNORECASE)
 NEW_PASSWORD = re.compile(r"^(New )?Password$", re.IGNORECASE)
 NEW_ARTICLE = re.compile(r"New (Article|Post)", re.IGNORECASE)
 
 
-class _SinglePageApp(SimpleHTTPRequestHandler):
+class _SinglePageApp(QuietFiles):
     """The built frontend's files; any other path is the app's index.html, for history-routed apps."""
 
     def send_head(self) -> Any:
@@ -35,20 +34,12 @@ class _SinglePageApp(SimpleHTTPRequestHandler):
             self.path = "/index.html"
         return super().send_head()
 
-    def log_message(self, format: str, *args: Any) -> None:  # quiet: the test output is not a server log
-        pass
-
 
 @contextmanager
 def serve(folder: Path) -> Iterator[str]:
     """The built frontend on a loopback origin of its own, as its base URL."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(_SinglePageApp, directory=str(folder)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with served(folder, _SinglePageApp) as url:
+        yield url
 
 
 @dataclass

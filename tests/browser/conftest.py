@@ -4,11 +4,8 @@ against `make run`'s stack (chalice local over moto's server) in a child process
 from __future__ import annotations
 
 import itertools
-import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from functools import partial
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +15,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 
 from devtools import chromium
 from devtools.seed import LOCAL_ADMIN
+from devtools.static_site import served
 from tests.http.conftest import LocalStack, login, start_stack
 
 # Generous for a 2-core machine running moto: Playwright waits only as long as it must.
@@ -121,21 +119,12 @@ def page(open_reader: Callable[[], Page]) -> Page:
     return open_reader()
 
 
-class _StaticSite(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:  # quiet: the test output is not a server log
-        pass
-
-
 @pytest.fixture(scope="session")
 def static_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str]]:
     """Another origin serving plain files, as a static blog that embeds the widget would: (folder, base URL)."""
     folder = tmp_path_factory.mktemp("static-site")
-    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(_StaticSite, directory=str(folder)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield folder, f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with served(folder) as url:
+        yield folder, url
 
 
 def api_get(blog: Blog, path: str) -> Any:
