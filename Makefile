@@ -120,6 +120,10 @@ clean: clean-data
 conformance: $(INSTALLED)  ## the RealWorld (Conduit) Postman suite with newman against the local stack
 	$(PY) -m devtools.conformance
 
+.PHONY: conduit-frontend
+conduit-frontend: $(INSTALLED)  ## build a public Conduit frontend from its checkout: NAME=vue3|angular CHECKOUT=path
+	$(PY) -m devtools.conduit_frontends $(NAME) $(CHECKOUT)
+
 # --- deploy (docs/deploy.md): STAGE is one of .chalice/config.json's stages -------------------
 STAGE ?= dev
 

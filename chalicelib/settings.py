@@ -7,7 +7,7 @@ the stage file, so everything configurable arrives here as a string.
 Each setting is one line of ``Settings`` below: its variable, kind (the parser,
 chalicelib/setting_kinds.py), default and the sentence docs/settings.md shows.
 ``load_settings`` reads them all; devtools/settings_page.py writes the docs
-page's table from them, and tests/test_docs_settings.py fails when it is stale.
+page's table from them, and tests/docs/test_docs_settings.py fails when it is stale.
 A new setting is a new line here, then ``python -m devtools.settings_page``.
 """
 

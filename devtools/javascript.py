@@ -6,7 +6,7 @@
     python -m devtools.javascript test    # the unit tests, node --test web-src/tests/ (make test)
 
 The bundles are committed, so serving, packaging and deploying need no Node: whoever edits web-src/ runs
-`make js`, and tests/test_javascript_bundles.py fails while a bundle is stale. esbuild, ESLint and jsdom
+`make js`, and tests/web/test_javascript_bundles.py fails while a bundle is stale. esbuild, ESLint and jsdom
 (the unit tests' DOM) come from the npm registry into .tools/ at pinned versions (devtools/npm_tools.py).
 """
 

@@ -1,7 +1,7 @@
 """docs/settings.md's table of every setting, written from the declarations in chalicelib/settings.py.
 
 ``python -m devtools.settings_page`` rewrites the table between the page's two
-markers; tests/test_docs_settings.py fails while the page differs from what this
+markers; tests/docs/test_docs_settings.py fails while the page differs from what this
 writes. The table lives in the page itself, not only in the built site, so it
 reads the same on GitHub.
 """

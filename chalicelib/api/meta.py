@@ -2,7 +2,7 @@
 
 openapi.json is written by hand and served as read: generating it from the routes and
 field rules at import time would cost every cold start. The tests hold it to the code
-instead (tests/test_openapi*.py: routes, every operation's replies, every field limit).
+instead (tests/openapi/test_openapi*.py: routes, every operation's replies, every field limit).
 """
 
 from __future__ import annotations

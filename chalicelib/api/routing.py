@@ -22,7 +22,7 @@ It also holds two rules for every route at once:
   the same for every anonymous reader of the same URL (a per-recipient token page,
   a signed form, liveness: leave it out). Whatever the class, an answer to a
   signed-in caller (Authorization, X-Edit-Token) is ``private, no-store``, an error
-  and a write's answer ``no-store``. tests/test_caching.py lists every GET route's
+  and a write's answer ``no-store``. tests/api/test_caching.py lists every GET route's
   class, so a new route shows up there.
 """
 
@@ -91,7 +91,7 @@ class ApiBlueprint(Blueprint):
                     response.body = ""
                 return response
 
-            mapped.cache_class = cache  # type: ignore[attr-defined]  # read by tests/test_caching.py
+            mapped.cache_class = cache  # type: ignore[attr-defined]  # read by tests/api/test_caching.py
             register(mapped)
             return view
 

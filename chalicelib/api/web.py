@@ -41,7 +41,7 @@ _NAMED_ASSETS = {"demo": ("demo.js", "demo.css"), "admin": ("admin.js", "admin.c
 # Their caching (ETag, 304, Cache-Control) is the "asset" class's, from caching.py like every read's.
 # The widget's message catalogues, web/i18n/<lang>.json, are the one list of its languages (English is built into
 # widget.js and counts.js): the scripts' LANGS and the OpenAPI enum are checked against the folder
-# (tests/test_languages.py), and the server serves what the folder holds.
+# (tests/web/test_languages.py), and the server serves what the folder holds.
 CATALOGUE_FOLDER = WEB_ROOT / "i18n"
 
 

@@ -11,12 +11,10 @@ answers as the providers document their test secret keys.
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import Page, Request, Route, expect
@@ -24,6 +22,7 @@ from playwright.sync_api import Page, Request, Route, expect
 from tests.browser.accessibility import assert_accessible
 from tests.browser.conftest import Blog
 from tests.browser.widget_steps import comment_item, comment_on
+from tests.local_receiver import LocalReceiver, Posted, Reply
 
 # Cloudflare's and hCaptcha's documented test keys, and the dummy tokens their test site keys produce.
 TURNSTILE_PASS = ("1x00000000000000000000AA", "1x0000000000000000000000000000000AA")
@@ -66,34 +65,20 @@ SCRIPTS = {
 }
 
 
-class Siteverify:
+class Siteverify(LocalReceiver):
     """siteverify as the providers document their test secrets: one passes, one fails."""
 
     def __init__(self) -> None:
-        self.calls: list[dict[str, str]] = []
-        receiver = self
+        super().__init__("/siteverify")
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                raw = self.rfile.read(int(self.headers["Content-Length"])).decode()
-                form = {name: values[0] for name, values in parse_qs(raw).items()}
-                receiver.calls.append(form)
-                body = json.dumps(receiver.answer(form)).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+    def recorded(self, request: Posted) -> dict[str, str]:
+        return request.form
 
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/siteverify"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+    def answer(self, request: Posted, failure: Any) -> Reply:
+        return Reply(200, json.dumps(self.verdict(request.form)).encode(), "application/json")
 
     @staticmethod
-    def answer(form: dict[str, str]) -> dict[str, Any]:
+    def verdict(form: dict[str, str]) -> dict[str, Any]:
         secret, token = form.get("secret"), form.get("response")
         passed = (secret == TURNSTILE_PASS[1] and token == TURNSTILE_TOKEN) or (
             secret == HCAPTCHA_PASS[1] and token == HCAPTCHA_TOKEN)
@@ -101,10 +86,6 @@ class Siteverify:
             return {"success": True, "hostname": "127.0.0.1", "error-codes": [],
                     **({"action": "comment"} if secret == TURNSTILE_PASS[1] else {})}
         return {"success": False, "error-codes": ["invalid-input-response"]}
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 @pytest.fixture(scope="module")

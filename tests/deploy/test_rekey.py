@@ -18,16 +18,16 @@ from chalicelib.services import services
 from chalicelib.store import keys
 from deploy.rekey import rekey
 from deploy.stages import PROJECT
+from tests.accounts.test_data_requests import ask, link
+from tests.accounts.test_key_rotation import Configure, new_key, rotate_hash_key
 from tests.conftest import Api, Blog, DynamoCalls
-from tests.settings_steps import confirm_email, send
-from tests.test_data_requests import ask, link
-from tests.test_key_rotation import Configure, new_key, rotate_hash_key
-from tests.test_notifications import Stream
+from tests.notifications.test_notifications import Stream
 
 # The mail fixtures of the notifications' tests: NOTIFY_FROM set, moto's SES with the sender verified, the stream.
-from tests.test_notifications import mail_settings as mail_settings
-from tests.test_notifications import ses as ses
-from tests.test_notifications import stream as stream
+from tests.notifications.test_notifications import mail_settings as mail_settings
+from tests.notifications.test_notifications import ses as ses
+from tests.notifications.test_notifications import stream as stream
+from tests.settings_steps import confirm_email, send
 
 
 def run_rekey(dynamo: DynamoCalls) -> Counter[str]:

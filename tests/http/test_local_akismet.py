@@ -2,7 +2,7 @@
 
 The local stack (a subprocess) runs the app's stream handler as Lambda's mapping would
 (devtools/local_stream.py); AKISMET_URL points it at the protocol-speaking receiver of
-tests/test_akismet.py. Polling waits for the stream, which acts after the request has answered.
+tests/moderation/test_akismet.py. Polling waits for the stream, which acts after the request has answered.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import pytest
 import requests
 
 from tests.http.conftest import LocalStack, login, start_stack
-from tests.test_akismet import BROWSER, KEY, SPAMMER, Akismet
+from tests.moderation.test_akismet import BROWSER, KEY, SPAMMER, Akismet
 
 STREAM_SECONDS = 30
 

@@ -187,7 +187,7 @@ def test_a_blank_bio_is_still_a_change(conduit: Conduit) -> None:
 
 
 def test_changing_the_username_keeps_the_session_and_the_old_name_answers(conduit: Conduit) -> None:
-    # (What follows the new name, and the refusals: tests/test_renames.py.)
+    # (What follows the new name, and the refusals: tests/accounts/test_renames.py.)
     token = conduit.register("alice")
 
     reply = conduit.put("/user", {"user": {"username": "alicia"}}, token=token)
