@@ -13,17 +13,17 @@ IMPORT_TARGET = $(if $(filter-out file undefined,$(origin STAGE)),--stage $(STAG
 
 .PHONY: migrate import export run mail run-cached nginx test fuzz e2e browser screenshot lint bench bench-peers isso conformance clean clean-data bootstrap deploy admin teardown package policy-check budgets docs docs-serve rotate-key restore-pitr use-table rekey deploy-check js
 
-$(INSTALLED): requirements.txt requirements-run.txt requirements-import.txt requirements-dev.txt requirements-docs.txt
+$(INSTALLED): requirements.txt requirements-signin.txt requirements-run.txt requirements-import.txt requirements-dev.txt requirements-docs.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@ $(RUN_INSTALLED) $(IMPORT_INSTALLED)
 
-$(IMPORT_INSTALLED): requirements.txt requirements-run.txt requirements-import.txt
+$(IMPORT_INSTALLED): requirements.txt requirements-signin.txt requirements-run.txt requirements-import.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-compile -r requirements-import.txt
 	touch $@ $(RUN_INSTALLED)
 
-$(RUN_INSTALLED): requirements.txt requirements-run.txt
+$(RUN_INSTALLED): requirements.txt requirements-signin.txt requirements-run.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-compile -r requirements-run.txt
 	touch $@

@@ -1,8 +1,11 @@
-"""Deployment package: the zip `chalice package` builds, against the 5 MB budget.
+"""Deployment package: the zip `chalice package` builds, against the 12 MB budget.
 
 The zip holds app.py, chalicelib/ and requirements.txt's wheels for Lambda's
-platform (never boto3: the runtime has it), each module with its bytecode
-(deploy/bytecode.py), as `make package` ships it. It is built afresh into a
+platform (never boto3: the runtime has it), the sign-in libraries in
+signin_libs/ (requirements-signin.txt, off the import path), each module with
+its bytecode (deploy/bytecode.py), as `make package` ships it. DESIGN.md's
+5 MB was raised to 12 MB for cryptography's compiled binding, which passkeys
+and OpenID Connect need (docs/decisions.md); the rest still weighs about 3 MB. It is built afresh into a
 temporary directory, the dependency layer coming from Chalice's cache in
 .chalice/deployments/ after the first run (which downloads the wheels).
 """
@@ -18,7 +21,7 @@ from deploy import stages
 from deploy.package import ZIP, chalice_package
 
 SECTION = "deployment package (chalice package)"
-BUDGET_MB = 5.0
+BUDGET_MB = 12.0  # docs/decisions.md: "The sign-in libraries ship off the import path"
 STAGE = "prod"
 
 

