@@ -63,6 +63,7 @@ print(" ".join(sorted({m.split(".")[0] for m, mod in sys.modules.items()
                        if "site-packages" in (getattr(mod, "__file__", None) or "")})))
 """], cwd=PROJECT, capture_output=True, text=True, check=True).stdout.split()
     providers = metadata.packages_distributions()
-    needed = {dist.lower() for module in loaded for dist in providers.get(module, [module])}
+    # Distribution names compared as pip does: case and "_" against "-" aside (typing_extensions, typing-extensions).
+    needed = {dist.lower().replace("_", "-") for module in loaded for dist in providers.get(module, [module])}
 
     assert needed and needed <= _with_dependencies(_listed("requirements-import.txt"))
