@@ -61,9 +61,26 @@ def _answers(url: str, timeout: float) -> bool:
         return False  # refused, reset, timed out (TimeoutError is an OSError) or half an answer: not yet
 
 
+class _PortTaken(RuntimeError):
+    """The free port picked for the stack was bound by another process before the stack bound it."""
+
+
 def start(log_dir: Path, data: str = "none", **env: str) -> StackProcess:
-    """The stack, answering /health; if it does not (in time, or at all), nothing of it is left running."""
-    port = free_port()
+    """The stack, answering /health; if it does not (in time, or at all), nothing of it is left running.
+
+    A port found free can be taken by another server (a test worker's, binding port 0) before the stack binds
+    it: then the stack is started again on another port, up to three times.
+    """
+    for attempt in range(3):
+        try:
+            return _start_on(free_port(), log_dir, data, **env)
+        except _PortTaken:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _start_on(port: int, log_dir: Path, data: str, **env: str) -> StackProcess:
     log = log_dir / f"stack-{port}.log"
     environment = {k: v for k, v in os.environ.items() if not k.startswith("AWS_ENDPOINT_URL")}
     environment.update(env)
@@ -79,7 +96,9 @@ def start(log_dir: Path, data: str = "none", **env: str) -> StackProcess:
         deadline = time.monotonic() + startup_seconds
         while (left := deadline - time.monotonic()) > 0:
             if process.poll() is not None:
-                raise RuntimeError(f"the local stack exited early:\n{log.read_text()}")
+                said = log.read_text()
+                kind = _PortTaken if "Address already in use" in said else RuntimeError
+                raise kind(f"the local stack exited early:\n{said}")
             if _answers(stack.url, timeout=min(5.0, left)):
                 return stack
             time.sleep(0.2)  # polling for readiness, not waiting for an outcome
